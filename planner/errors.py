@@ -1,0 +1,48 @@
+"""Public exceptions of ``planner``.
+
+Every exception subclasses a builtin so callers can catch either the specific class or the
+builtin (``except ValueError`` catches :class:`InputError`). Messages say what is wrong, where
+(file, row, column, value) and how to fix it; the command line prints them without a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["InputError", "PlannerError", "SolverError"]
+
+
+class PlannerError(Exception):
+    """Base class of every error raised on purpose by ``planner``."""
+
+
+class InputError(PlannerError, ValueError):
+    """Bad input data or options: a file, a table row, a parameter.
+
+    Parameters
+    ----------
+    what
+        One line naming the input and the problem, e.g. ``"stations.csv: 3 unusable rows"``.
+    problems
+        Every individual problem found (all of them, not just the first), e.g.
+        ``"row 14: latitude 76.93 is outside -90..90; are the lat and lon columns swapped?"``.
+    hint
+        How to fix it, in the user's terms.
+    """
+
+    def __init__(self, what: str, problems: Sequence[str] = (), hint: str = "") -> None:
+        self.what = what
+        self.problems = tuple(problems)
+        self.hint = hint
+        lines = [what]
+        shown = self.problems[:50]
+        lines += [f"  - {p}" for p in shown]
+        if len(self.problems) > len(shown):
+            lines.append(f"  ... and {len(self.problems) - len(shown)} more")
+        if hint:
+            lines.append(hint)
+        super().__init__("\n".join(lines))
+
+
+class SolverError(PlannerError, RuntimeError):
+    """An optimisation could not be carried out (solver failure, infeasible model)."""
