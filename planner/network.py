@@ -1,0 +1,454 @@
+"""The pedestrian street network: which ways are walkable, and the graph built from them.
+
+Pedestrian rules (applied by :func:`is_walkable`, documented in README.md):
+
+- Walkable ``highway`` values: footway, path, pedestrian, steps, living_street, residential,
+  service, unclassified, road, tertiary, secondary, primary and their ``_link`` ways, track,
+  bridleway, corridor, crossing, sidewalk, elevator, platform.
+- Motorways and trunks (and their links) are walkable only with ``foot=yes|designated|permissive``.
+  So are cycleways: by default they are not for walking, but many are shared (``foot=designated``).
+- Never walkable: ``foot=no``; ``access=no|private`` unless foot is explicitly allowed; ways
+  under construction or only proposed (``highway=construction|proposed|planned|abandoned|razed``,
+  or a ``construction=*`` tag); raceways and bus guideways.
+- Every walkable way is walkable in both directions (pedestrians ignore one-way rules).
+
+The graph keeps OSM nodes where ways meet or end (as OSMnx's simplified graphs do); the nodes in
+between only shape the edge geometry. Edge lengths are measured along that geometry in the
+metric CRS of the data, so they are metres.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyproj
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import connected_components
+
+from planner._crs import require_metric_crs, utm_crs_for
+from planner.errors import InputError
+from planner.osm import HighwayWays, OsmData
+
+__all__ = [
+    "ConnectivityReport",
+    "WalkNetwork",
+    "build_walk_network",
+    "from_networkx",
+    "is_walkable",
+    "to_networkx",
+]
+
+log = logging.getLogger(__name__)
+
+WALKABLE_HIGHWAYS = frozenset(
+    {
+        "footway", "path", "pedestrian", "steps", "living_street", "residential", "service",
+        "unclassified", "road", "tertiary", "tertiary_link", "secondary", "secondary_link",
+        "primary", "primary_link", "track", "bridleway", "corridor", "crossing", "sidewalk",
+        "elevator", "platform",
+    }
+)  # fmt: skip
+#: Walkable only where pedestrians are explicitly allowed.
+FOOT_ONLY_IF_ALLOWED = frozenset(
+    {"motorway", "motorway_link", "trunk", "trunk_link", "cycleway", "busway"}
+)
+FOOT_ALLOWED = frozenset({"yes", "designated", "permissive", "official"})
+ACCESS_DENIED = frozenset({"no", "private"})
+
+
+def is_walkable(
+    highway: object, *, foot: object = None, access: object = None, construction: object = None
+) -> bool:
+    """Whether a way with these tags is walkable under the pedestrian rules of this module."""
+    if not isinstance(highway, str):
+        return False
+    if foot == "no" or construction is not None and construction == construction:  # not NaN
+        return False
+    foot_allowed = foot in FOOT_ALLOWED
+    if access in ACCESS_DENIED and not foot_allowed:
+        return False
+    if highway in WALKABLE_HIGHWAYS:
+        return True
+    return highway in FOOT_ONLY_IF_ALLOWED and foot_allowed
+
+
+@dataclass(frozen=True)
+class ConnectivityReport:
+    """How the walk network falls apart into pieces that cannot reach each other on foot."""
+
+    n_components: int
+    total_length_m: float
+    largest_length_m: float
+    #: Share of street length outside the largest connected piece, 0..1.
+    share_length_outside_largest: float
+
+
+@dataclass(frozen=True, eq=False)
+class WalkNetwork:
+    """An undirected pedestrian network in a metric CRS, as arrays.
+
+    Node ``i`` is at ``node_xy[i]`` (metres) and has OSM id ``node_osm_id[i]`` (negative ids
+    for nodes made by the planner). Edge ``e`` joins ``edge_u[e]`` and ``edge_v[e]``, is
+    ``edge_length_m[e]`` long and follows ``edge_geometry[e]``, a LineString that starts at
+    ``edge_u[e]`` and ends at ``edge_v[e]``. Parallel edges and loops are kept (a loop road is
+    somewhere a building can stand); routing takes the shortest of parallel edges.
+    """
+
+    crs: pyproj.CRS
+    node_osm_id: np.ndarray
+    node_xy: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_length_m: np.ndarray
+    edge_geometry: np.ndarray
+    edge_way_id: np.ndarray
+    edge_highway: np.ndarray
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.node_xy.shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.edge_u.shape[0])
+
+    @classmethod
+    def from_edges(
+        cls,
+        node_xy: np.ndarray,
+        edge_u: np.ndarray,
+        edge_v: np.ndarray,
+        *,
+        crs: pyproj.CRS | str | int,
+        edge_geometry: np.ndarray | None = None,
+        node_osm_id: np.ndarray | None = None,
+        edge_way_id: np.ndarray | None = None,
+        edge_highway: np.ndarray | None = None,
+    ) -> WalkNetwork:
+        """A network from node coordinates (metres) and edges; straight edges by default.
+
+        Lengths are measured along the geometry. Used for synthetic test networks and by
+        :func:`from_networkx`.
+        """
+        crs = require_metric_crs(crs, what="the network", function="WalkNetwork.from_edges")
+        node_xy = np.asarray(node_xy, dtype=float).reshape(-1, 2)
+        u = np.asarray(edge_u, dtype=np.int64)
+        v = np.asarray(edge_v, dtype=np.int64)
+        if u.shape != v.shape or (u.size and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= len(node_xy))):
+            raise InputError("WalkNetwork.from_edges: edge ends must index node_xy")
+        if edge_geometry is None:
+            coords = np.stack([node_xy[u], node_xy[v]], axis=1)
+            edge_geometry = shapely.linestrings(coords)
+        edge_geometry = np.asarray(edge_geometry, dtype=object)
+        m = len(u)
+        return cls(
+            crs=crs,
+            node_osm_id=(
+                -np.arange(1, len(node_xy) + 1, dtype=np.int64)
+                if node_osm_id is None
+                else np.asarray(node_osm_id, dtype=np.int64)
+            ),
+            node_xy=node_xy,
+            edge_u=u,
+            edge_v=v,
+            edge_length_m=shapely.length(edge_geometry).astype(float),
+            edge_geometry=edge_geometry,
+            edge_way_id=(
+                np.full(m, -1, dtype=np.int64)
+                if edge_way_id is None
+                else np.asarray(edge_way_id, dtype=np.int64)
+            ),
+            edge_highway=(
+                np.full(m, None, dtype=object)
+                if edge_highway is None
+                else np.asarray(edge_highway, dtype=object)
+            ),
+        )
+
+    @cached_property
+    def csr(self) -> sp.csr_array:
+        """Symmetric adjacency in metres for ``scipy.sparse.csgraph`` (shortest parallel edge).
+
+        Loops are left out (they never shorten a path). Zero-length edges are kept as explicit
+        zeros, which csgraph treats as edges.
+        """
+        return symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
+
+    @cached_property
+    def component(self) -> np.ndarray:
+        """Connected-component label of each node (0 is the piece with the most street length)."""
+        n, labels = connected_components(self.csr, directed=False)
+        edge_label = labels[self.edge_u]
+        length = np.bincount(edge_label, weights=self.edge_length_m, minlength=n)
+        # relabel so that 0 is the longest piece, then by length descending (stable)
+        order = np.argsort(-length, kind="stable")
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n)
+        return rank[labels]
+
+    def connectivity(self) -> ConnectivityReport:
+        """Number of pieces and the share of street length outside the largest."""
+        edge_label = self.component[self.edge_u]
+        total = float(self.edge_length_m.sum())
+        largest = float(self.edge_length_m[edge_label == 0].sum())
+        return ConnectivityReport(
+            n_components=int(self.component.max()) + 1 if self.n_nodes else 0,
+            total_length_m=total,
+            largest_length_m=largest,
+            share_length_outside_largest=(total - largest) / total if total > 0 else 0.0,
+        )
+
+    def edges_gdf(self) -> gpd.GeoDataFrame:
+        """The edges as a GeoDataFrame (one row per undirected edge)."""
+        return gpd.GeoDataFrame(
+            {
+                "u": self.edge_u,
+                "v": self.edge_v,
+                "length_m": self.edge_length_m,
+                "way_id": self.edge_way_id,
+                "highway": self.edge_highway,
+                "component": self.component[self.edge_u],
+            },
+            geometry=gpd.GeoSeries(self.edge_geometry, crs=self.crs),
+        )
+
+    def nodes_gdf(self) -> gpd.GeoDataFrame:
+        """The nodes as a GeoDataFrame indexed 0..n-1."""
+        return gpd.GeoDataFrame(
+            {"osm_id": self.node_osm_id, "component": self.component},
+            geometry=gpd.points_from_xy(self.node_xy[:, 0], self.node_xy[:, 1], crs=self.crs),
+        )
+
+
+def symmetric_csr(u: np.ndarray, v: np.ndarray, weight: np.ndarray, n: int) -> sp.csr_array:
+    """Symmetric CSR adjacency keeping the smallest weight of parallel edges, without loops."""
+    keep = u != v
+    rows = np.concatenate([u[keep], v[keep]])
+    cols = np.concatenate([v[keep], u[keep]])
+    w = np.concatenate([weight[keep], weight[keep]])
+    # sort by (row, col, weight) and keep the first of each (row, col): the minimum
+    order = np.lexsort((w, cols, rows))
+    rows, cols, w = rows[order], cols[order], w[order]
+    first = np.ones(rows.size, dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    rows, cols, w = rows[first], cols[first], w[first]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    # built directly (not via coo -> csr) so that explicit zeros survive
+    return sp.csr_array((w, cols.astype(np.int32), indptr.astype(np.int32)), shape=(n, n))
+
+
+# --- building from OSM -----------------------------------------------------------------------
+
+
+def build_walk_network(osm: OsmData) -> WalkNetwork:
+    """Build the pedestrian network from the highway ways of :func:`planner.osm.read_osm`.
+
+    Ways are cut into runs of present nodes (clipped extracts, area boundaries), split at nodes
+    shared with other walkable ways, and turned into edges whose geometry follows the way.
+
+    Raises
+    ------
+    InputError
+        If no walkable street remains in the area.
+    """
+    hw = osm.highways
+    tags = hw.tags
+    walkable = np.fromiter(
+        (
+            is_walkable(h, foot=f, access=a, construction=c)
+            for h, f, a, c in zip(
+                tags["highway"], tags["foot"], tags["access"], tags["construction"], strict=True
+            )
+        ),
+        dtype=bool,
+        count=len(tags),
+    )
+    net = _network_from_ways(hw, walkable, osm.crs)
+    if net.n_edges == 0:
+        raise InputError(
+            f"{osm.source}: no walkable streets in the area",
+            hint="The area may be too small or hold only motorways; widen the bounding box.",
+        )
+    report = net.connectivity()
+    log.info(
+        "walk network: %d nodes, %d edges, %.1f km; %d connected pieces, %.1f%% of length "
+        "outside the largest",
+        net.n_nodes,
+        net.n_edges,
+        report.total_length_m / 1000,
+        report.n_components,
+        100 * report.share_length_outside_largest,
+    )
+    return net
+
+
+def _network_from_ways(hw: HighwayWays, walkable: np.ndarray, crs: pyproj.CRS) -> WalkNetwork:
+    lengths = np.diff(hw.offsets)
+    way_of_ref = np.repeat(np.arange(len(lengths)), lengths)
+    use = walkable[way_of_ref] & hw.present
+    ref_idx = np.flatnonzero(use)
+    # a run is a maximal stretch of consecutive usable refs of one way
+    new_run = np.ones(ref_idx.size, dtype=bool)
+    new_run[1:] = (np.diff(ref_idx) != 1) | (way_of_ref[ref_idx[1:]] != way_of_ref[ref_idx[:-1]])
+    run_id = np.cumsum(new_run) - 1
+    run_len = np.bincount(run_id)
+    long_enough = run_len[run_id] >= 2
+    ref_idx, run_id = ref_idx[long_enough], run_id[long_enough]
+    if ref_idx.size == 0:
+        return _empty_network(crs)
+    _, run_id = np.unique(run_id, return_inverse=True)
+    node_ids = hw.node_id[ref_idx]
+    first = np.ones(ref_idx.size, dtype=bool)
+    first[1:] = run_id[1:] != run_id[:-1]
+    last = np.ones(ref_idx.size, dtype=bool)
+    last[:-1] = run_id[1:] != run_id[:-1]
+    # graph nodes: run ends, and nodes used more than once by walkable ways
+    uniq, inverse, counts = np.unique(node_ids, return_inverse=True, return_counts=True)
+    is_graph_node = first | last | (counts[inverse] >= 2)
+    # edges run between consecutive graph nodes of the same run
+    gpos = np.flatnonzero(is_graph_node)
+    same_run = run_id[gpos[1:]] == run_id[gpos[:-1]]
+    start, end = gpos[:-1][same_run], gpos[1:][same_run]
+    # coordinates of each edge: refs start..end inclusive
+    n_coords = end - start + 1
+    edge_of_coord = np.repeat(np.arange(start.size), n_coords)
+    coord_pos = np.arange(n_coords.sum()) - np.repeat(np.cumsum(n_coords) - n_coords, n_coords)
+    coord_ref = ref_idx[np.repeat(start, n_coords) + coord_pos]
+    xy = np.column_stack([hw.x[coord_ref], hw.y[coord_ref]])
+    geometry = shapely.linestrings(xy, indices=edge_of_coord)
+    length = shapely.length(geometry)
+    # graph node numbering
+    graph_osm = np.unique(node_ids[gpos])
+    u = np.searchsorted(graph_osm, node_ids[start])
+    v = np.searchsorted(graph_osm, node_ids[end])
+    keep = length > 0  # a repeated node in a way gives a zero-length stub
+    node_xy = np.full((graph_osm.size, 2), np.nan)
+    node_xy[np.searchsorted(graph_osm, node_ids[gpos])] = np.column_stack(
+        [hw.x[ref_idx[gpos]], hw.y[ref_idx[gpos]]]
+    )
+    way_idx = way_of_ref[ref_idx[start]]
+    return WalkNetwork(
+        crs=crs,
+        node_osm_id=graph_osm,
+        node_xy=node_xy,
+        edge_u=u[keep].astype(np.int64),
+        edge_v=v[keep].astype(np.int64),
+        edge_length_m=length[keep],
+        edge_geometry=geometry[keep],
+        edge_way_id=hw.tags["way_id"].to_numpy(dtype=np.int64)[way_idx][keep],
+        edge_highway=hw.tags["highway"].to_numpy(dtype=object)[way_idx][keep],
+    )
+
+
+def _empty_network(crs: pyproj.CRS) -> WalkNetwork:
+    return WalkNetwork.from_edges(np.empty((0, 2)), np.empty(0), np.empty(0), crs=crs)
+
+
+# --- networkx / OSMnx interoperability -----------------------------------------------------
+
+
+def to_networkx(network: WalkNetwork) -> nx.MultiDiGraph:
+    """An OSMnx-compatible ``MultiDiGraph``: both directions of every edge.
+
+    Nodes are the OSM ids with ``x``/``y`` in the network's metric CRS; edges carry ``length``
+    (metres), ``geometry``, ``osmid`` (the way) and ``highway``; ``graph["crs"]`` is the CRS.
+    """
+    graph = nx.MultiDiGraph(crs=network.crs)
+    ids = network.node_osm_id.tolist()
+    graph.add_nodes_from(
+        (i, {"x": float(x), "y": float(y)})
+        for i, (x, y) in zip(ids, network.node_xy.tolist(), strict=True)
+    )
+    for e in range(network.n_edges):
+        u, v = ids[network.edge_u[e]], ids[network.edge_v[e]]
+        geom = network.edge_geometry[e]
+        attrs = {
+            "length": float(network.edge_length_m[e]),
+            "osmid": int(network.edge_way_id[e]),
+            "highway": network.edge_highway[e],
+        }
+        graph.add_edge(u, v, geometry=geom, **attrs)
+        if u != v:
+            graph.add_edge(v, u, geometry=geom.reverse(), **attrs)
+    return graph
+
+
+def from_networkx(graph: nx.MultiGraph | nx.MultiDiGraph | nx.Graph) -> WalkNetwork:
+    """A :class:`WalkNetwork` from a graph built with OSMnx (or by hand in the same form).
+
+    Nodes need ``x`` and ``y``; ``graph.graph["crs"]`` gives their CRS (longitude/latitude
+    graphs are projected to the local UTM zone). Edge ``geometry`` is used when present, else a
+    straight line; lengths are re-measured along the geometry in metres. Both directions of a
+    two-way street collapse into one undirected edge.
+    """
+    problems = []
+    crs_in = graph.graph.get("crs")
+    if crs_in is None:
+        problems.append('graph.graph["crs"] is missing')
+    nodes = list(graph.nodes)
+    missing_xy = [n for n in nodes if "x" not in graph.nodes[n] or "y" not in graph.nodes[n]]
+    if missing_xy:
+        problems.append(f"{len(missing_xy)} nodes lack x/y coordinates, e.g. node {missing_xy[0]}")
+    if problems:
+        raise InputError(
+            "from_networkx: the graph is not in OSMnx form",
+            problems,
+            "Build it with osmnx (e.g. ox.graph_from_place(..., network_type='walk')) or give "
+            'nodes x/y attributes and set graph.graph["crs"].',
+        )
+    crs = pyproj.CRS.from_user_input(crs_in)
+    xy = np.array([[graph.nodes[n]["x"], graph.nodes[n]["y"]] for n in nodes], dtype=float)
+    index = {n: i for i, n in enumerate(nodes)}
+    seen: set[tuple[int, int, bytes]] = set()
+    us, vs, geoms, ways, highways = [], [], [], [], []
+    multi = graph.is_multigraph()
+    edges = graph.edges(keys=True, data=True) if multi else graph.edges(data=True)
+    for edge in edges:
+        u, v, data = edge[0], edge[1], edge[-1]
+        iu, iv = index[u], index[v]
+        geom = data.get("geometry")
+        if geom is None:
+            geom = shapely.LineString([xy[iu], xy[iv]])
+        # one undirected edge for the two directions of a street
+        a, b, g = (iu, iv, geom) if iu <= iv else (iv, iu, geom.reverse())
+        key = (a, b, shapely.normalize(g).wkb)
+        if key in seen:
+            continue
+        seen.add(key)
+        us.append(a)
+        vs.append(b)
+        geoms.append(g)
+        osmid = data.get("osmid", -1)
+        ways.append(osmid[0] if isinstance(osmid, list) else osmid)
+        hwy = data.get("highway")
+        highways.append(hwy[0] if isinstance(hwy, list) else hwy)
+    geometry = np.asarray(geoms, dtype=object) if geoms else np.empty(0, dtype=object)
+    if not crs.is_projected:
+        centre = np.nanmean(xy, axis=0)
+        target = utm_crs_for(float(centre[0]), float(centre[1]))
+        xy = np.column_stack(
+            pyproj.Transformer.from_crs(crs, target, always_xy=True).transform(xy[:, 0], xy[:, 1])
+        )
+        geometry = np.asarray(
+            gpd.GeoSeries(geometry, crs=crs).to_crs(target).values, dtype=object
+        )
+        crs = target
+    ids = np.array([n if isinstance(n, int | np.integer) else -1 - i for i, n in enumerate(nodes)])
+    return WalkNetwork.from_edges(
+        xy,
+        np.asarray(us),
+        np.asarray(vs),
+        crs=crs,
+        edge_geometry=geometry,
+        node_osm_id=ids,
+        edge_way_id=np.asarray(pd.to_numeric(pd.Series(ways), errors="coerce").fillna(-1)),
+        edge_highway=np.asarray(highways, dtype=object),
+    )
