@@ -69,7 +69,7 @@ def is_walkable(
     """Whether a way with these tags is walkable under the pedestrian rules of this module."""
     if not isinstance(highway, str):
         return False
-    if foot == "no" or construction is not None and construction == construction:  # not NaN
+    if foot == "no" or (construction is not None and construction == construction):  # not NaN
         return False
     foot_allowed = foot in FOOT_ALLOWED
     if access in ACCESS_DENIED and not foot_allowed:
@@ -141,7 +141,10 @@ class WalkNetwork:
         node_xy = np.asarray(node_xy, dtype=float).reshape(-1, 2)
         u = np.asarray(edge_u, dtype=np.int64)
         v = np.asarray(edge_v, dtype=np.int64)
-        if u.shape != v.shape or (u.size and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= len(node_xy))):
+        out_of_range = u.size and (
+            min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= len(node_xy)
+        )
+        if u.shape != v.shape or out_of_range:
             raise InputError("WalkNetwork.from_edges: edge ends must index node_xy")
         if edge_geometry is None:
             coords = np.stack([node_xy[u], node_xy[v]], axis=1)
@@ -311,7 +314,7 @@ def _network_from_ways(hw: HighwayWays, walkable: np.ndarray, crs: pyproj.CRS) -
     last = np.ones(ref_idx.size, dtype=bool)
     last[:-1] = run_id[1:] != run_id[:-1]
     # graph nodes: run ends, and nodes used more than once by walkable ways
-    uniq, inverse, counts = np.unique(node_ids, return_inverse=True, return_counts=True)
+    _, inverse, counts = np.unique(node_ids, return_inverse=True, return_counts=True)
     is_graph_node = first | last | (counts[inverse] >= 2)
     # edges run between consecutive graph nodes of the same run
     gpos = np.flatnonzero(is_graph_node)
@@ -437,9 +440,7 @@ def from_networkx(graph: nx.MultiGraph | nx.MultiDiGraph | nx.Graph) -> WalkNetw
         xy = np.column_stack(
             pyproj.Transformer.from_crs(crs, target, always_xy=True).transform(xy[:, 0], xy[:, 1])
         )
-        geometry = np.asarray(
-            gpd.GeoSeries(geometry, crs=crs).to_crs(target).values, dtype=object
-        )
+        geometry = np.asarray(gpd.GeoSeries(geometry, crs=crs).to_crs(target).values, dtype=object)
         crs = target
     ids = np.array([n if isinstance(n, int | np.integer) else -1 - i for i, n in enumerate(nodes)])
     return WalkNetwork.from_edges(

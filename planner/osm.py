@@ -292,8 +292,8 @@ class _Collector:
 
     def add(self, obj: object) -> None:
         stamp = obj.timestamp  # type: ignore[attr-defined]
-        if stamp is not None and stamp > _NOT_BEFORE and (self.newest is None or stamp > self.newest):
-            self.newest = stamp
+        if stamp is not None and stamp > _NOT_BEFORE:
+            self.newest = stamp if self.newest is None else max(self.newest, stamp)
         if obj.is_way():  # type: ignore[attr-defined]
             if "highway" in obj.tags:  # type: ignore[attr-defined]
                 self._add_highway(obj)
@@ -339,7 +339,7 @@ class _Collector:
         else:
             return
         try:
-            wkb = self.wkb.create_multipolygon(area)
+            wkb = self.wkb.create_multipolygon(area)  # type: ignore[arg-type]
         except RuntimeError:  # broken ring in the data: nothing to draw
             return
         osm_type = "way" if area.from_way() else "relation"  # type: ignore[attr-defined]
@@ -389,9 +389,10 @@ class _Collector:
                 where = f"bbox {bbox}" if bbox is not None else "boundary"
                 raise InputError(
                     f"{source}: no streets inside the requested {where}",
-                    hint=f"The file's streets span longitude {file_bounds[0]:.4f}..{file_bounds[2]:.4f}"
-                    f" and latitude {file_bounds[1]:.4f}..{file_bounds[3]:.4f}; choose an area in "
-                    "that range (bbox is west,south,east,north).",
+                    hint="The file's streets span longitude "
+                    f"{file_bounds[0]:.4f}..{file_bounds[2]:.4f} and latitude "
+                    f"{file_bounds[1]:.4f}..{file_bounds[3]:.4f}; choose an area in that range "
+                    "(bbox is west,south,east,north).",
                 )
         if crs is None:
             present = np.isfinite(lon)
@@ -422,7 +423,7 @@ class _Collector:
             sha256=sha256,
             crs=crs,
             highways=highways,
-            buildings=self._frame("buildings", BUILDING_TAGS + ("amenity",), crs, mode="inside"),
+            buildings=self._frame("buildings", (*BUILDING_TAGS, "amenity"), crs, mode="inside"),
             police=self._police(crs),
             residential_areas=self._frame("residential", ("landuse", "name"), crs, mode="inside"),
             admin_areas=self._frame(
@@ -463,7 +464,7 @@ class _Collector:
         if self.area is None or frame.empty:
             return frame
         if mode == "inside":
-            points = frame.geometry.representative_point().values
+            points = frame.geometry.representative_point().array
             keep = shapely.contains_xy(self.area, shapely.get_x(points), shapely.get_y(points))
         else:
             keep = shapely.intersects(self.area, frame.geometry.values)
