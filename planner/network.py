@@ -410,7 +410,7 @@ def from_networkx(graph: nx.MultiGraph | nx.MultiDiGraph | nx.Graph) -> WalkNetw
     crs = pyproj.CRS.from_user_input(crs_in)
     xy = np.array([[graph.nodes[n]["x"], graph.nodes[n]["y"]] for n in nodes], dtype=float)
     index = {n: i for i, n in enumerate(nodes)}
-    seen: set[tuple[int, int, bytes]] = set()
+    seen: set[tuple[int, int, object, bytes]] = set()
     us, vs, geoms, ways, highways = [], [], [], [], []
     multi = graph.is_multigraph()
     edges = graph.edges(keys=True, data=True) if multi else graph.edges(data=True)
@@ -420,16 +420,17 @@ def from_networkx(graph: nx.MultiGraph | nx.MultiDiGraph | nx.Graph) -> WalkNetw
         geom = data.get("geometry")
         if geom is None:
             geom = shapely.LineString([xy[iu], xy[iv]])
-        # one undirected edge for the two directions of a street
+        # one undirected edge for the two directions of a street (two different ways may
+        # share a geometry, so the way id is part of the key)
         a, b, g = (iu, iv, geom) if iu <= iv else (iv, iu, geom.reverse())
-        key = (a, b, shapely.normalize(g).wkb)
+        osmid = data.get("osmid", -1)
+        key = (a, b, str(osmid), shapely.normalize(g).wkb)
         if key in seen:
             continue
         seen.add(key)
         us.append(a)
         vs.append(b)
         geoms.append(g)
-        osmid = data.get("osmid", -1)
         ways.append(osmid[0] if isinstance(osmid, list) else osmid)
         hwy = data.get("highway")
         highways.append(hwy[0] if isinstance(hwy, list) else hwy)

@@ -1,0 +1,219 @@
+"""The walk network: pedestrian rules, edges and lengths on paper, real cities, networkx.
+
+The tiny hand-made network (tests/data/tiny_walk.osm), in metres::
+
+    y=300             13
+                       |  tertiary 12-13 (50 m): cut off from the rest by missing node 999
+    y=250             12
+    y=200            8      15 ---- 16      (6-15 under construction, 15-16 plain cycleway:
+                   /         |               both not walkable)
+    y=150        9   11
+                /     |   tertiary 5-11 (50 m), then node 999 is missing
+    y=100     4 ----- 5 ----- 6 ----- 7     (6-7 service access=private: not walkable)
+              |       |       |
+              x foot=no footway  motorway (not walkable)
+              |       |       |
+    y=0       1 ----- 2 ----- 3 ----- 14    (3-14 trunk with foot=yes: walkable)
+              |
+    y=-100   17 ---- 18     cycleway foot=designated 1-17-18 (walkable, 200 m, 17 is a bend)
+
+    x=        0      100     200     300
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+
+from planner.errors import InputError
+from planner.network import WalkNetwork, build_walk_network, from_networkx, is_walkable, to_networkx
+from tests.conftest import TINY_CRS
+
+EXPECTED_EDGES = {  # (u, v) in OSM ids: length in metres, measured on paper
+    (1, 2): 100.0,
+    (2, 3): 100.0,
+    (4, 5): 100.0,
+    (5, 6): 100.0,
+    (2, 5): 100.0,
+    (4, 8): 2 * 50 * 2**0.5,  # path 4 -> 9 -> 8, two diagonals of a 50 m square
+    (5, 11): 50.0,
+    (12, 13): 50.0,
+    (3, 14): 100.0,
+    (1, 18): 200.0,  # cycleway 1 -> 17 -> 18
+}
+
+
+def _edges(net: WalkNetwork) -> dict[tuple[int, int], float]:
+    ids = net.node_osm_id
+    return {
+        (int(ids[u]), int(ids[v])): float(length)
+        for u, v, length in zip(net.edge_u, net.edge_v, net.edge_length_m, strict=True)
+    }
+
+
+def test_tiny_edges_and_lengths(tiny_network):
+    assert _edges(tiny_network) == pytest.approx(EXPECTED_EDGES, abs=1e-9)
+    # node 9 and node 17 only shape their ways; 999 is missing: none is a graph node
+    assert set(tiny_network.node_osm_id.tolist()) == {1, 2, 3, 4, 5, 6, 8, 11, 12, 13, 14, 18}
+
+
+def test_tiny_edge_geometry_follows_the_way(tiny_network):
+    edges = dict(zip(_edges(tiny_network), tiny_network.edge_geometry, strict=True))
+    np.testing.assert_allclose(
+        shapely.get_coordinates(edges[(4, 8)]), [[0, 100], [50, 150], [100, 200]], atol=1e-9
+    )
+    np.testing.assert_allclose(
+        shapely.get_coordinates(edges[(1, 18)]), [[0, 0], [0, -100], [100, -100]], atol=1e-9
+    )
+
+
+def test_tiny_connectivity(tiny_network):
+    report = tiny_network.connectivity()
+    # the 50 m stub 12-13 is cut off by the missing node; everything else is one piece
+    assert report.n_components == 2
+    assert report.total_length_m == pytest.approx(sum(EXPECTED_EDGES.values()))
+    assert report.largest_length_m == pytest.approx(sum(EXPECTED_EDGES.values()) - 50.0)
+    assert report.share_length_outside_largest == pytest.approx(50.0 / 1041.4213562373095)
+
+
+def test_csr_is_symmetric_with_the_shortest_parallel_edge():
+    # nodes 0-1 joined by a straight 100 m edge and a 200 m detour; plus a loop at 1
+    detour = shapely.LineString([(0, 0), (50, 86.6025403784), (100, 0)])
+    loop = shapely.LineString([(100, 0), (150, 0), (150, 50), (100, 0)])
+    net = WalkNetwork.from_edges(
+        np.array([[0.0, 0.0], [100.0, 0.0]]),
+        [0, 0, 1],
+        [1, 1, 1],
+        crs=32643,
+        edge_geometry=np.array(
+            [shapely.LineString([(0, 0), (100, 0)]), detour, loop], dtype=object
+        ),
+    )
+    assert net.edge_length_m == pytest.approx([100.0, 200.0, 50 + 50 + 50 * 2**0.5])
+    dense = net.csr.toarray()
+    assert dense.tolist() == [[0.0, 100.0], [100.0, 0.0]]
+
+
+@pytest.mark.parametrize(
+    ("tags", "walkable"),
+    [
+        ({"highway": "footway"}, True),
+        ({"highway": "residential", "foot": "no"}, False),
+        ({"highway": "service", "access": "private"}, False),
+        ({"highway": "service", "access": "private", "foot": "yes"}, True),
+        ({"highway": "motorway"}, False),
+        ({"highway": "motorway_link", "foot": "designated"}, True),
+        ({"highway": "trunk"}, False),
+        ({"highway": "cycleway"}, False),
+        ({"highway": "cycleway", "foot": "designated"}, True),
+        ({"highway": "construction"}, False),
+        ({"highway": "residential", "construction": "yes"}, False),
+        ({"highway": "proposed"}, False),
+        ({"highway": "steps"}, True),
+        ({"highway": "living_street"}, True),
+        ({"highway": "raceway", "foot": "yes"}, False),
+    ],
+)
+def test_pedestrian_rules(tags, walkable):
+    highway = tags.pop("highway")
+    assert is_walkable(highway, **tags) is walkable
+
+
+def test_almaty_network(almaty_network):
+    report = almaty_network.connectivity()
+    # measured 2012-03 data: 2,787 km of walkable street, 96 pieces, 6.2 % outside the largest
+    assert 2700e3 < report.total_length_m < 2870e3
+    assert 8000 < almaty_network.n_nodes < 9500
+    assert 0.03 < report.share_length_outside_largest < 0.10
+    assert almaty_network.crs.to_epsg() == 32643
+    assert (almaty_network.edge_length_m > 0).all()
+
+
+def test_edge_lengths_match_geodesic_lengths(bishkek_network, bishkek_osm):
+    # UTM lengths agree with geodesic lengths on the ellipsoid to well under 0.1 %
+    import pyproj
+
+    geod = pyproj.Geod(ellps="WGS84")
+    lonlat = (
+        __import__("geopandas")
+        .GeoSeries(bishkek_network.edge_geometry[:200], crs=bishkek_network.crs)
+        .to_crs(4326)
+    )
+    geodesic = np.array([geod.geometry_length(g) for g in lonlat])
+    ratio = bishkek_network.edge_length_m[:200] / geodesic
+    assert np.abs(ratio - 1).max() < 1e-3
+
+
+def test_bishkek_network(bishkek_network):
+    report = bishkek_network.connectivity()
+    # measured: 1,452 nodes, 1,894 edges, 136.5 km, 7 pieces, 1.6 % outside the largest
+    assert 130e3 < report.total_length_m < 145e3
+    assert report.n_components < 15
+    assert report.share_length_outside_largest < 0.05
+
+
+def test_networkx_round_trip(bishkek_network):
+    graph = to_networkx(bishkek_network)
+    assert graph.graph["crs"] == bishkek_network.crs
+    assert graph.number_of_edges() == 2 * bishkek_network.n_edges - int(
+        (bishkek_network.edge_u == bishkek_network.edge_v).sum()
+    )
+    back = from_networkx(graph)
+    assert back.n_nodes == bishkek_network.n_nodes
+    assert back.n_edges == bishkek_network.n_edges
+    assert np.sort(back.edge_length_m) == pytest.approx(np.sort(bishkek_network.edge_length_m))
+    # the same shortest paths from an arbitrary node, by networkx on the exported graph
+    source = int(bishkek_network.node_osm_id[0])
+    nx_dist = nx.single_source_dijkstra_path_length(graph, source, weight="length")
+    from scipy.sparse.csgraph import dijkstra
+
+    ours = dijkstra(bishkek_network.csr, indices=0)
+    index = {int(n): i for i, n in enumerate(bishkek_network.node_osm_id)}
+    got = np.array([ours[index[n]] for n in nx_dist])
+    assert got == pytest.approx(np.array(list(nx_dist.values())), abs=1e-6)
+
+
+def test_from_osmnx_style_lonlat_graph_is_projected():
+    # an OSMnx-style graph in longitude/latitude: two nodes 0.001 degrees of latitude apart
+    graph = nx.MultiDiGraph(crs="EPSG:4326")
+    graph.add_node(10, x=76.9, y=43.25)
+    graph.add_node(11, x=76.9, y=43.251)
+    graph.add_edge(10, 11, length=111.0, osmid=5, highway="footway")
+    graph.add_edge(11, 10, length=111.0, osmid=5, highway="footway")
+    net = from_networkx(graph)
+    assert net.crs.to_epsg() == 32643
+    assert net.n_edges == 1
+    # 0.001 degree of latitude at 43.25 N is 111.1 m on the WGS 84 ellipsoid
+    assert net.edge_length_m[0] == pytest.approx(111.1, abs=0.3)
+
+
+def test_from_networkx_without_crs_or_coordinates():
+    graph = nx.MultiDiGraph()
+    graph.add_node(1)
+    with pytest.raises(InputError) as info:
+        from_networkx(graph)
+    assert len(info.value.problems) == 2
+
+
+def test_from_edges_refuses_degrees():
+    with pytest.raises(InputError, match="not metres"):
+        WalkNetwork.from_edges(np.zeros((2, 2)), [0], [1], crs=4326)
+
+
+def test_tiny_network_crs(tiny_network):
+    assert tiny_network.crs == __import__("pyproj").CRS.from_user_input(TINY_CRS)
+
+
+def test_no_walkable_street_is_clear(tmp_path):
+    path = tmp_path / "motorway.osm"
+    path.write_text(
+        '<?xml version="1.0"?><osm version="0.6">'
+        '<node id="1" lat="43.0" lon="76.0"/><node id="2" lat="43.001" lon="76.0"/>'
+        '<way id="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="motorway"/></way></osm>'
+    )
+    from planner.osm import read_osm
+
+    with pytest.raises(InputError, match="no walkable streets"):
+        build_walk_network(read_osm(path))
