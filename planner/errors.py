@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["InputError", "PlannerError", "SolverError"]
+__all__ = ["FetchError", "InputError", "PlannerError", "SolverError"]
 
 
 class PlannerError(Exception):
@@ -46,3 +46,12 @@ class InputError(PlannerError, ValueError):
 
 class SolverError(PlannerError, RuntimeError):
     """An optimisation could not be carried out (solver failure, infeasible model)."""
+
+
+class FetchError(PlannerError, ConnectionError):
+    """A download failed: no internet, the server busy or refusing the request."""
+
+    def __init__(self, what: str, hint: str = "") -> None:
+        self.what = what
+        self.hint = hint
+        super().__init__(f"{what}\n{hint}" if hint else what)

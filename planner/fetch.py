@@ -1,0 +1,156 @@
+"""Download a fresh area from OpenStreetMap (needs the internet; everything else works offline).
+
+:func:`fetch_osm` asks the Overpass API for everything the planner reads (streets, buildings,
+police, residential land use, administrative boundaries) in a bounding box, or in the box of a
+place found by OSMnx's geocoder (Nominatim), and saves it as an ``.osm`` file for offline reuse
+with :func:`planner.osm.read_osm`. For a place, the boundary polygon is saved next to it as
+GeoJSON so later runs can clip to the exact area (``read_osm(path, boundary=...)``).
+
+The HTTP layer is a parameter (``session``, anything with a ``requests``-like ``post``), so the
+tests run offline against stored responses.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Protocol
+
+from planner.errors import FetchError, InputError
+
+__all__ = ["DEFAULT_OVERPASS_URL", "FetchError", "fetch_osm", "overpass_query"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OVERPASS_URL = "https://overpass-api.de/api/interpreter"
+
+
+class _Session(Protocol):
+    def post(self, url: str, *, data: dict[str, str], timeout: float) -> Any: ...
+
+
+def overpass_query(bbox: tuple[float, float, float, float], *, timeout_s: int = 180) -> str:
+    """The Overpass QL query for the planner's layers in ``(west, south, east, north)``."""
+    west, south, east, north = bbox
+    box = f"({south},{west},{north},{east})"
+    parts = [
+        f'way["highway"]{box};',
+        f'way["building"]{box};',
+        f'relation["building"]{box};',
+        f'node["amenity"="police"]{box};',
+        f'way["amenity"="police"]{box};',
+        f'relation["amenity"="police"]{box};',
+        f'way["landuse"="residential"]{box};',
+        f'relation["landuse"="residential"]{box};',
+        f'relation["boundary"="administrative"]{box};',
+    ]
+    body = "\n  ".join(parts)
+    return f"[out:xml][timeout:{timeout_s}];\n(\n  {body}\n);\n(._;>;);\nout meta;\n"
+
+
+def fetch_osm(
+    out_path: str | Path,
+    *,
+    place: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    overpass_url: str = DEFAULT_OVERPASS_URL,
+    timeout_s: int = 180,
+    session: _Session | None = None,
+    geocoder: Any = None,
+) -> Path:
+    """Download an area from OpenStreetMap and save it as an ``.osm`` file.
+
+    Parameters
+    ----------
+    out_path
+        Where to write the ``.osm`` file. Written atomically: a failed download leaves any
+        previous file in place.
+    place
+        A place name for the geocoder, e.g. ``"Almaty, Kazakhstan"``.
+    bbox
+        Or a box ``(west, south, east, north)`` in degrees.
+    overpass_url
+        The Overpass API endpoint.
+    timeout_s
+        Server and client time limit.
+    session
+        HTTP session with a ``post`` method (``requests.Session()`` by default).
+    geocoder
+        Function turning a place name into a GeoDataFrame of its boundary
+        (``osmnx.geocode_to_gdf`` by default).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    if (place is None) == (bbox is None):
+        raise InputError(
+            "fetch_osm: give either a place name or a bounding box",
+            hint='e.g. place="Almaty, Kazakhstan" or bbox=(76.85, 43.20, 76.98, 43.30).',
+        )
+    out_path = Path(out_path)
+    boundary = None
+    if place is not None:
+        if geocoder is None:
+            import osmnx as ox
+
+            geocoder = ox.geocode_to_gdf
+        try:
+            boundary = geocoder(place)
+        except Exception as exc:
+            raise FetchError(
+                f"could not find {place!r} with the geocoder ({exc})",
+                "Check the spelling, add the country, or give a bounding box instead.",
+            ) from None
+        west, south, east, north = (float(v) for v in boundary.to_crs(4326).total_bounds)
+        bbox = (west, south, east, north)
+    assert bbox is not None
+    if session is None:
+        import requests
+
+        session = requests.Session()
+    query = overpass_query(bbox, timeout_s=timeout_s)
+    log.info("asking Overpass for %s", bbox)
+    try:
+        response = session.post(overpass_url, data={"data": query}, timeout=timeout_s + 30)
+    except Exception as exc:
+        raise FetchError(
+            f"could not reach {overpass_url} ({exc})",
+            "This needs the internet. Offline, use an extract you already have (e.g. a "
+            "Geofabrik .osm.pbf) with --osm.",
+        ) from None
+    status = getattr(response, "status_code", 200)
+    content: bytes = response.content
+    if status != 200 or not content.lstrip().startswith((b"<?xml", b"<osm")):
+        detail = content[:300].decode("utf-8", "replace").strip()
+        raise FetchError(
+            f"Overpass answered {status} instead of OSM data: {detail}",
+            "The server may be busy (429/504): wait a minute and try again, or try a smaller area.",
+        )
+    if b"<remark>" in content[:2000] and b"runtime error" in content[:2000]:
+        raise FetchError(
+            "Overpass stopped the query part-way (runtime error); the data would be incomplete",
+            "Try a smaller area or a longer timeout_s.",
+        )
+    _write_atomically(out_path, content)
+    if boundary is not None:
+        boundary_path = out_path.with_name(out_path.name.split(".")[0] + ".boundary.geojson")
+        boundary_text = boundary.to_crs(4326)[["geometry"]].to_json()
+        _write_atomically(boundary_path, boundary_text.encode())
+    log.info("saved %s (%.1f MB)", out_path, len(content) / 1e6)
+    return out_path
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
