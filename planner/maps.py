@@ -1,0 +1,929 @@
+"""Interactive coverage map that works without internet: one self-contained HTML file.
+
+:func:`coverage_map` draws the street network (as the base map, instead of online tiles),
+existing stations, service areas, uncovered residential buildings, proposed sites in rollout
+order and scored akimat proposals, with a layer switcher and a legend of the headline numbers.
+:func:`save_map` writes it atomically.
+
+Offline by construction
+-----------------------
+folium's templates load Leaflet, jQuery, Bootstrap, Font-Awesome and awesome-markers from CDNs.
+Planners often work on closed government networks, so here:
+
+- the map's ``default_js``/``default_css`` are emptied *on the instance* (folium's class lists,
+  shared by every map in the process, are never touched) and Leaflet 1.9.4, vendored in
+  ``planner/_static`` (BSD-2-Clause), is inlined into the page header, with the images its CSS
+  refers to inlined as ``data:`` URIs;
+- only core Leaflet is used: the data layers are :class:`_GeoJsonLayer`, a small folium ``Layer``
+  whose template calls ``L.geoJSON`` with ``L.circleMarker``/``L.divIcon`` markers and plain
+  HTML popups and tooltips (folium's ``Popup`` needs jQuery, its ``Icon`` awesome-markers);
+- :func:`save_map` refuses to write a page that still links an external script or stylesheet.
+
+The result is a single file that also works when copied to another computer. Optional online
+tiles (``tiles=``) are the only thing that can reach the internet, and only when switched on.
+
+File size
+---------
+Coordinates are rounded to 6 decimals (~0.1 m). Streets are simplified by ~1 m and drawn as one
+MultiLineString without attributes. Service areas are dissolved per walking limit. Uncovered
+buildings are drawn as footprints up to ``max_building_polygons`` (default 20 000, a city's
+worth, ~3 MB) and as points (one small circle each) above that, which keeps a 100 000-building
+metropolis under ~10 MB and responsive in a browser.
+
+Expected columns
+----------------
+Every layer is a GeoDataFrame in any CRS (reprojected to EPSG:4326 for the map; inputs are never
+modified). Columns other than those below are ignored; optional ones may be absent.
+
+- ``streets``: geometry only (LineString/MultiLineString).
+- ``stations``: ``name`` (optional), ``residents_served`` (optional), ``usable`` (optional bool,
+  default True), ``unusable_reason`` (optional text). Polygons are drawn at an inner point.
+- ``service_areas``: ``limit_m`` (required), ``limit_min`` (optional); one layer per limit.
+- ``buildings``: ``population`` (required), ``walk_m`` (optional, NaN/inf = not reachable),
+  ``nearest_station`` (optional), ``covered`` (optional bool: rows with True are left out, so
+  the full building table may be passed).
+- ``proposed_sites``: ``rank`` (required, 1 = built first), ``name``, ``new_residents``,
+  ``cumulative_residents``, ``cumulative_share`` (0..1) (optional).
+- ``proposals``: ``name``, ``new_residents_alone``, ``marginal_residents``, ``flags`` (text or a
+  list of texts) (all optional).
+- ``summary``: the summary dict of :mod:`planner.outputs`.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import json
+import logging
+import math
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+from planner.errors import InputError, PlannerError
+from planner.outputs import _fmt_int, _fmt_m, _fmt_share, _get, _limit_text, atomic_path
+
+__all__ = [
+    "LAYER_BUILDINGS",
+    "LAYER_PROPOSALS",
+    "LAYER_SITES",
+    "LAYER_STATIONS",
+    "LAYER_STREETS",
+    "LEAFLET_VERSION",
+    "OSM_ATTRIBUTION",
+    "coverage_map",
+    "save_map",
+]
+
+log = logging.getLogger(__name__)
+
+LEAFLET_VERSION = "1.9.4"
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+COORD_DECIMALS = 6
+#: Street simplification tolerance in degrees (~1 m at Kazakhstan's latitudes).
+STREET_SIMPLIFY_DEG = 1e-5
+
+LAYER_STREETS = "Streets (offline base map)"
+LAYER_STATIONS = "Existing police stations"
+LAYER_SERVICE = "Service area"
+LAYER_BUILDINGS = "Uncovered residential buildings"
+LAYER_SITES = "Proposed sites, rollout order"
+LAYER_PROPOSALS = "Akimat proposals, scored"
+
+#: Sequential fill for residents per building (ColorBrewer YlOrRd, 5 classes).
+POPULATION_COLORS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+SERVICE_COLORS = ("#2c7fb8", "#41b6c4", "#7fcdbb", "#253494", "#a1dab4")
+STATION_COLOR = "#1f4e9c"
+UNUSABLE_COLOR = "#9e9e9e"
+SITE_COLOR = "#6a1b9a"
+PROPOSAL_COLOR = "#e65100"
+
+_CSS = f"""
+.planner-table {{ border-collapse: collapse; font-size: 12px; }}
+.planner-table th {{ text-align: left; font-weight: normal; color: #555; padding: 1px 8px 1px 0; }}
+.planner-table td {{ text-align: right; white-space: nowrap; font-weight: bold; }}
+.planner-title {{ font-weight: bold; font-size: 13px; margin-bottom: 3px; }}
+.planner-rank, .planner-proposal {{
+  width: 24px; height: 24px; line-height: 24px; text-align: center; color: #fff;
+  font: bold 12px/24px Arial, sans-serif; border: 2px solid #fff; box-sizing: border-box;
+  box-shadow: 0 0 3px rgba(0, 0, 0, .6);
+}}
+.planner-rank {{ background: {SITE_COLOR}; border-radius: 50%; }}
+.planner-proposal {{ background: {PROPOSAL_COLOR}; border-radius: 3px; }}
+.planner-legend {{
+  background: rgba(255, 255, 255, .92); padding: 8px 10px; border-radius: 5px;
+  box-shadow: 0 1px 5px rgba(0, 0, 0, .4); font: 12px/1.4 Arial, sans-serif; max-width: 300px;
+}}
+.planner-legend h4 {{ margin: 0 0 4px; font-size: 14px; }}
+.planner-legend table {{ border-collapse: collapse; margin-bottom: 4px; }}
+.planner-legend td {{ padding: 0 6px 0 0; }}
+.planner-legend td.n {{ text-align: right; font-weight: bold; white-space: nowrap; }}
+.planner-key {{
+  display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: middle;
+  border: 1px solid #555;
+}}
+"""
+
+# Tiny helpers shared by all layers: escape text, build a popup/tooltip table from properties.
+_JS = """
+function plannerEscape(s) {
+  return String(s).replace(/[&<>"']/g, function (c) {
+    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+  });
+}
+function plannerTable(p, titleKey, fields) {
+  var h = "";
+  if (titleKey && p[titleKey] !== null && p[titleKey] !== undefined) {
+    h += '<div class="planner-title">' + plannerEscape(p[titleKey]) + "</div>";
+  }
+  h += '<table class="planner-table">';
+  fields.forEach(function (f) {
+    var v = p[f[0]];
+    if (v === null || v === undefined || v === "") { return; }
+    h += "<tr><th>" + plannerEscape(f[1]) + "</th><td>" + plannerEscape(v) + "</td></tr>";
+  });
+  return h + "</table>";
+}
+"""
+
+
+# --------------------------------------------------------------------------- offline assets
+
+
+@functools.cache
+def _static_text(name: str) -> str:
+    return (resources.files("planner") / "_static" / name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def _static_data_uri(name: str) -> str:
+    data = (resources.files("planner") / "_static" / name).read_bytes()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+@functools.cache
+def _leaflet_css() -> str:
+    """Leaflet's CSS with its ``images/*.png`` references inlined as data URIs."""
+
+    def inline(match: re.Match[str]) -> str:
+        return f"url({_static_data_uri(match.group(1))})"
+
+    return re.sub(r"url\(images/([\w.-]+\.png)\)", inline, _static_text("leaflet.css"))
+
+
+@functools.cache
+def _leaflet_js() -> str:
+    """Leaflet's JS without the source-map comment (which would point at a missing file)."""
+    return re.sub(r"//# sourceMappingURL=\S+\s*$", "", _static_text("leaflet.js"))
+
+
+def _script_safe(text: str) -> str:
+    """Guard inlined code against closing its own ``<script>``/``<style>`` element."""
+    return re.sub(r"</(script|style)", r"<\\/\1", text, flags=re.IGNORECASE)
+
+
+def _make_offline(m: folium.Map) -> None:
+    """Replace the CDN links of ``m`` with inlined Leaflet, for this map instance only."""
+    # Instance attributes shadow folium's class-level lists, which stay untouched, so other
+    # maps in the same process keep folium's defaults.
+    m.default_js = []
+    m.default_css = []
+    header = m.get_root().header  # type: ignore[attr-defined]
+    header.add_child(
+        Element(f"<style>{_script_safe(_leaflet_css())}</style>"), name="planner_leaflet_css"
+    )
+    header.add_child(
+        Element(f"<script>{_script_safe(_leaflet_js())}</script>"), name="planner_leaflet_js"
+    )
+    header.add_child(Element(f"<style>{_CSS}</style>"), name="planner_css")
+    header.add_child(Element(f"<script>{_JS}</script>"), name="planner_js")
+
+
+_EXTERNAL = re.compile(
+    r"""<script\b[^>]*\bsrc\s*=\s*["']?(?P<js>(?:https?:)?//[^"'\s>]+)"""
+    r"""|<link\b[^>]*\bhref\s*=\s*["']?(?P<css>(?:https?:)?//[^"'\s>]+)"""
+    r"""|@import\s+(?:url\()?\s*["']?(?P<imp>(?:https?:)?//[^"')\s]+)""",
+    re.IGNORECASE,
+)
+
+
+def _external_resources(page: str) -> list[str]:
+    """URLs of scripts and stylesheets that ``page`` would fetch from the network."""
+    return [next(g for g in mt.groups() if g) for mt in _EXTERNAL.finditer(page)]
+
+
+# --------------------------------------------------------------------------- leaflet pieces
+
+
+class _GeoJsonLayer(Layer):
+    """A GeoJSON layer drawn with core Leaflet only (no jQuery, no marker plugins).
+
+    Per-feature properties ``_fill``, ``_color``, ``_dash`` override the layer style and
+    ``_label`` is the text of a DivIcon marker. Popups and tooltips are tables built in the
+    browser from ``(property, label)`` pairs, with every value HTML-escaped.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON({{ this.data_js }}, {
+            interactive: {{ this.interactive|tojson }},
+            {%- if this.attribution %}
+            attribution: {{ this.attribution|tojson }},
+            {%- endif %}
+            style: function (feature) {
+                var s = Object.assign({}, {{ this.style|tojson }});
+                var p = feature.properties || {};
+                if (p._fill) { s.fillColor = p._fill; }
+                if (p._color) { s.color = p._color; }
+                if (p._dash) { s.dashArray = p._dash; }
+                return s;
+            },
+            pointToLayer: function (feature, latlng) {
+                var p = feature.properties || {};
+                {%- if this.icon_class %}
+                return L.marker(latlng, {
+                    icon: L.divIcon({
+                        className: {{ this.icon_class|tojson }},
+                        html: plannerEscape(p._label),
+                        iconSize: [24, 24], iconAnchor: [12, 12], popupAnchor: [0, -12]
+                    }),
+                    title: String(p._label), riseOnHover: true
+                });
+                {%- else %}
+                return L.circleMarker(latlng, {radius: {{ this.radius|tojson }}});
+                {%- endif %}
+            },
+            onEachFeature: function (feature, layer) {
+                var p = feature.properties || {};
+                {%- if this.popup_fields %}
+                layer.bindPopup(function () {
+                    return plannerTable(p, {{ this.title_key|tojson }},
+                                        {{ this.popup_fields|tojson }});
+                }, {maxWidth: 340});
+                {%- endif %}
+                {%- if this.tooltip_fields %}
+                layer.bindTooltip(function () {
+                    return plannerTable(p, {{ this.title_key|tojson }},
+                                        {{ this.tooltip_fields|tojson }});
+                }, {sticky: true});
+                {%- endif %}
+            }
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        geometries: np.ndarray,
+        properties: list[dict[str, Any]],
+        *,
+        name: str,
+        style: Mapping[str, Any],
+        overlay: bool = True,
+        show: bool = True,
+        interactive: bool = True,
+        attribution: str | None = None,
+        radius: float = 6.0,
+        icon_class: str | None = None,
+        title_key: str | None = None,
+        popup_fields: Sequence[tuple[str, str]] = (),
+        tooltip_fields: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        super().__init__(name=name, overlay=overlay, control=True, show=show)
+        self._name = "GeoJsonLayer"
+        self.data_js = _feature_collection_js(geometries, properties)
+        self.style = dict(style)
+        self.interactive = interactive
+        self.attribution = attribution
+        self.radius = radius
+        self.icon_class = icon_class
+        self.title_key = title_key
+        self.popup_fields = [list(f) for f in popup_fields]
+        self.tooltip_fields = [list(f) for f in tooltip_fields]
+
+
+def _feature_collection_js(geometries: np.ndarray, properties: list[dict[str, Any]]) -> str:
+    """GeoJSON FeatureCollection text, safe to inline in a ``<script>``."""
+    geojson = shapely.to_geojson(geometries)
+    features = ",".join(
+        f'{{"type":"Feature","geometry":{g},"properties":{json.dumps(p, separators=(",", ":"))}}}'
+        for g, p in zip(geojson, properties, strict=True)
+    )
+    text = f'{{"type":"FeatureCollection","features":[{features}]}}'
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class _ScriptElement(MacroElement):
+    """JavaScript run after the map exists; ``{map}`` and ``{self}`` name the map and element."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.code.replace("{map}", this._parent.get_name()).replace("{self}", this.get_name()) }}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "ScriptElement"
+        self.code = code
+
+
+def _legend_element(html_text: str) -> _ScriptElement:
+    return _ScriptElement(
+        "var {self} = L.control({position: 'bottomleft'});\n"
+        "{self}.onAdd = function () {\n"
+        "  var div = L.DomUtil.create('div', 'planner-legend');\n"
+        f"  div.innerHTML = {_js_string(html_text)};\n"
+        "  L.DomEvent.disableClickPropagation(div);\n"
+        "  L.DomEvent.disableScrollPropagation(div);\n"
+        "  return div;\n"
+        "};\n"
+        "{self}.addTo({map});"
+    )
+
+
+def _js_string(text: str) -> str:
+    return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# --------------------------------------------------------------------------- input handling
+
+
+def _prepare(
+    gdf: Any, what: str, *, required: Sequence[str], numeric: Sequence[str], problems: list[str]
+) -> gpd.GeoDataFrame | None:
+    """``gdf`` in EPSG:4326 with usable geometries, or None (problems appended)."""
+    if gdf is None:
+        return None
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        problems.append(f"{what} is a {type(gdf).__name__}, not a GeoDataFrame")
+        return None
+    start = len(problems)
+    if gdf.crs is None:
+        problems.append(f"{what} has no CRS; set it with {what}.set_crs(...)")
+    missing = [c for c in required if c not in gdf.columns]
+    if missing:
+        problems.append(
+            f"{what} lacks the column(s) {', '.join(map(repr, missing))} "
+            f"(it has: {', '.join(map(str, gdf.columns[:12]))})"
+        )
+    for col in numeric:
+        if col in gdf.columns and not pd.api.types.is_numeric_dtype(gdf[col]):
+            example = gdf[col].dropna().head(1).tolist()
+            problems.append(
+                f"{what}[{col!r}] holds {gdf[col].dtype} values"
+                f"{f' such as {example[0]!r}' if example else ''}, not numbers; "
+                f"convert it with pd.to_numeric({what}[{col!r}])"
+            )
+    if len(problems) > start:
+        return None
+    usable = gdf.geometry.notna() & ~gdf.geometry.is_empty
+    if not usable.all():
+        log.warning("coverage_map: %s: %d rows without geometry not drawn", what, (~usable).sum())
+    out = gdf.loc[usable].to_crs(4326)  # to_crs returns a new frame; the input is untouched
+    return out
+
+
+def _round(geoms: np.ndarray) -> np.ndarray:
+    return shapely.transform(geoms, lambda c: np.round(c, COORD_DECIMALS))
+
+
+def _points(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Point of each row: the point itself, or a point inside polygons and lines."""
+    geoms = gdf.geometry.to_numpy()
+    is_point = shapely.get_type_id(geoms) == 0
+    return _round(np.where(is_point, geoms, shapely.point_on_surface(geoms)))
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, list | tuple | set | np.ndarray):
+        return "; ".join(str(v) for v in value) or None
+    return str(value)
+
+
+def _column(gdf: gpd.GeoDataFrame, col: str, fmt: Callable[[Any], str | None]) -> list[Any]:
+    if col not in gdf.columns:
+        return [None] * len(gdf)
+    return [None if _missing(v) else fmt(v) for v in gdf[col].tolist()]
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def _streets_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
+    lines = shapely.get_parts(gdf.geometry.to_numpy())
+    lines = lines[shapely.get_type_id(lines) == 1]  # LineStrings (polygon areas are skipped)
+    lines = _round(shapely.simplify(lines, STREET_SIMPLIFY_DEG, preserve_topology=False))
+    merged = shapely.multilinestrings(lines) if len(lines) else shapely.MultiLineString()
+    return _GeoJsonLayer(
+        np.array([merged]),
+        [{}],
+        name=LAYER_STREETS,
+        overlay=False,
+        interactive=False,
+        attribution=OSM_ATTRIBUTION,
+        style={"color": "#8c8c8c", "weight": 1, "opacity": 0.9},
+    )
+
+
+def _stations_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
+    usable = (
+        gdf["usable"].fillna(True).astype(bool).tolist()
+        if "usable" in gdf.columns
+        else [True] * len(gdf)
+    )
+    names = _column(gdf, "name", str)
+    served = _column(gdf, "residents_served", _fmt_int)
+    reasons = _column(gdf, "unusable_reason", _text)
+    props = []
+    for i, ok in enumerate(usable):
+        props.append(
+            {
+                "name": names[i] or f"Station {i + 1}",
+                "served": served[i] if ok else None,
+                "status": "in use" if ok else "not used in the plan",
+                "reason": None if ok else (reasons[i] or "reason not recorded"),
+                "_fill": STATION_COLOR if ok else UNUSABLE_COLOR,
+                "_dash": None if ok else "3 3",
+                "_color": "#ffffff" if ok else "#c62828",
+            }
+        )
+    n_bad = len(usable) - sum(usable)
+    extra = f", {n_bad} unusable" if n_bad else ""
+    return _GeoJsonLayer(
+        _points(gdf),
+        props,
+        name=f"{LAYER_STATIONS} ({len(gdf)}{extra})",
+        radius=7,
+        style={"weight": 2, "fillOpacity": 0.95, "opacity": 1},
+        title_key="name",
+        popup_fields=[
+            ("served", "Residents within walking distance"),
+            ("status", "Status"),
+            ("reason", "Why not used"),
+        ],
+    )
+
+
+def _service_area_layers(gdf: gpd.GeoDataFrame) -> list[_GeoJsonLayer]:
+    layers = []
+    limits = gdf[["limit_m"]].copy()
+    limits["limit_min"] = gdf["limit_min"] if "limit_min" in gdf.columns else np.nan
+    keys = sorted(
+        {(float(m), float(t)) for m, t in limits.itertuples(index=False, name=None)},
+        key=lambda k: -k[0],  # largest first, so smaller areas are drawn on top
+    )
+    for i, (limit_m, limit_min) in enumerate(keys):
+        rows = (limits["limit_m"] == limit_m) & (
+            limits["limit_min"].isna()
+            if math.isnan(limit_min)
+            else limits["limit_min"] == limit_min
+        )
+        area = shapely.union_all(gdf.geometry.to_numpy()[rows.to_numpy()])
+        label = f"{_fmt_int(limit_m)} m"
+        if not math.isnan(limit_min):
+            label = f"{limit_min:g}-min walk ({label})"
+        color = SERVICE_COLORS[i % len(SERVICE_COLORS)]
+        layers.append(
+            _GeoJsonLayer(
+                _round(np.array([area])),
+                [{}],
+                name=f"{LAYER_SERVICE}: {label}",
+                interactive=False,
+                style={
+                    "color": color,
+                    "weight": 1,
+                    "opacity": 0.8,
+                    "fillColor": color,
+                    "fillOpacity": 0.2,
+                },
+            )
+        )
+    return layers
+
+
+def _population_breaks(population: np.ndarray) -> list[float]:
+    """Upper bounds of up to 5 classes (quantiles, rounded to whole residents)."""
+    values = population[np.isfinite(population)]
+    if not len(values):
+        return []
+    qs = np.quantile(values, [0.2, 0.4, 0.6, 0.8, 1.0])
+    return sorted({float(math.ceil(q)) for q in qs})
+
+
+def _buildings_layer(
+    gdf: gpd.GeoDataFrame, *, max_polygons: int
+) -> tuple[_GeoJsonLayer, list[tuple[str, str]]]:
+    population = gdf["population"].to_numpy(dtype=float)
+    breaks = _population_breaks(population)
+    classes = np.searchsorted(np.array(breaks), population, side="left") if breaks else []
+    as_points = len(gdf) > max_polygons
+    geoms = _points(gdf) if as_points else _round(gdf.geometry.to_numpy())
+    walk = _column(gdf, "walk_m", _fmt_m)
+    if "walk_m" not in gdf.columns:
+        walk = [None] * len(gdf)
+    else:  # NaN means "not reachable", which _column would drop as missing
+        walk = [_fmt_m(v) for v in gdf["walk_m"].astype(float).tolist()]
+    nearest = _column(gdf, "nearest_station", str)
+    props = [
+        {
+            "population": _fmt_int(pop) if math.isfinite(pop) else None,
+            "walk": walk[i],
+            "nearest": nearest[i],
+            "_fill": POPULATION_COLORS[min(int(classes[i]), 4)] if breaks else None,
+        }
+        for i, pop in enumerate(population)
+    ]
+    if as_points:
+        log.info("coverage_map: %d uncovered buildings drawn as points", len(gdf))
+    key = []
+    lower = float(math.floor(np.nanmin(population))) if breaks else 0.0
+    for i, upper in enumerate(breaks):
+        text = f"{_fmt_int(lower)}–{_fmt_int(upper)}" if upper > lower else _fmt_int(upper)
+        key.append((POPULATION_COLORS[i], text))
+        lower = upper + 1
+    layer = _GeoJsonLayer(
+        geoms,
+        props,
+        name=f"{LAYER_BUILDINGS} ({_fmt_int(len(gdf))}{', as points' if as_points else ''})",
+        radius=3,
+        style={"color": "#7a1c1c", "weight": 0.5, "opacity": 0.8, "fillOpacity": 0.85},
+        tooltip_fields=[
+            ("population", "Residents"),
+            ("walk", "Walk to nearest station"),
+            ("nearest", "Nearest station"),
+        ],
+    )
+    return layer, key
+
+
+def _sites_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
+    order = np.argsort(gdf["rank"].to_numpy(dtype=float), kind="stable")
+    gdf = gdf.iloc[order]
+    ranks = [_fmt_int(r) for r in gdf["rank"].tolist()]
+    names = _column(gdf, "name", str)
+    new = _column(gdf, "new_residents", _fmt_int)
+    cum = _column(gdf, "cumulative_residents", _fmt_int)
+    share = _column(gdf, "cumulative_share", _fmt_share)
+    props = [
+        {
+            "title": f"Proposed site {r}" + (f": {names[i]}" if names[i] else ""),
+            "rank": r,
+            "new": new[i],
+            "cum": cum[i],
+            "share": share[i],
+            "_label": r,
+        }
+        for i, r in enumerate(ranks)
+    ]
+    return _GeoJsonLayer(
+        _points(gdf),
+        props,
+        name=f"{LAYER_SITES} ({len(gdf)})",
+        icon_class="planner-rank",
+        style={},
+        title_key="title",
+        popup_fields=[
+            ("rank", "Rollout order"),
+            ("new", "Residents newly covered"),
+            ("cum", "Residents covered, cumulative"),
+            ("share", "Share covered, cumulative"),
+        ],
+    )
+
+
+def _proposals_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
+    names = _column(gdf, "name", str)
+    alone = _column(gdf, "new_residents_alone", _fmt_int)
+    marginal = _column(gdf, "marginal_residents", _fmt_int)
+    flags = _column(gdf, "flags", _text)
+    props = [
+        {
+            "title": names[i] or f"Proposal {i + 1}",
+            "alone": alone[i],
+            "marginal": marginal[i],
+            "flags": flags[i] or "none",
+            "_label": f"P{i + 1}",
+        }
+        for i in range(len(gdf))
+    ]
+    return _GeoJsonLayer(
+        _points(gdf),
+        props,
+        name=f"{LAYER_PROPOSALS} ({len(gdf)})",
+        icon_class="planner-proposal",
+        style={},
+        title_key="title",
+        popup_fields=[
+            ("alone", "Residents newly covered (alone)"),
+            ("marginal", "Marginal gain (with the plan)"),
+            ("flags", "Flags"),
+        ],
+    )
+
+
+def _legend_html(
+    summary: Mapping[str, Any] | None,
+    *,
+    population_key: list[tuple[str, str]],
+    service_layers: list[_GeoJsonLayer],
+    has: Mapping[str, bool],
+) -> str:
+    esc = html.escape
+    parts = []
+    city = _get(summary, "city")
+    parts.append(f"<h4>Police coverage{f' — {esc(str(city))}' if city else ''}</h4>")
+    if summary:
+        cov = _get(summary, "coverage") or {}
+        total = _get(cov, "residents_total")
+        rows: list[tuple[str, str]] = []
+        if total is not None:
+            rows.append(("Residents", _fmt_int(total)))
+        before = _get(cov, "residents_covered")
+        if before is not None:
+            share = _get(cov, "share_covered")
+            if share is None and total:
+                share = float(before) / float(total)
+            rows.append(("Covered now", f"{_fmt_int(before)} ({_fmt_share(share)})"))
+        after = _get(summary, "plan", "residents_covered_after")
+        if after is not None:
+            share_after = _get(summary, "plan", "share_covered_after")
+            if share_after is None and total:
+                share_after = float(after) / float(total)
+            rows.append(("With the plan", f"{_fmt_int(after)} ({_fmt_share(share_after)})"))
+        params = _get(summary, "parameters")
+        if _get(params, "max_walk_m") is not None or _get(params, "max_walk_min") is not None:
+            rows.append(("Walking limit", _limit_text(params)))
+        date = _get(summary, "data", "data_date")
+        if date is not None:
+            rows.append(("OSM data date", str(date)))
+        parts.append(
+            "<table>"
+            + "".join(f'<tr><td>{esc(k)}</td><td class="n">{esc(v)}</td></tr>' for k, v in rows)
+            + "</table>"
+        )
+
+    def key(style: str, label: str) -> str:
+        return f'<div><span class="planner-key" style="{style}"></span>{esc(label)}</div>'
+
+    if has.get("stations"):
+        parts.append(key(f"background:{STATION_COLOR};border-radius:50%", "Police station"))
+        parts.append(
+            key(
+                f"background:{UNUSABLE_COLOR};border:1px dashed #c62828;border-radius:50%",
+                "Station not usable (see popup)",
+            )
+        )
+    for layer in service_layers:
+        color = layer.style["fillColor"]
+        parts.append(key(f"background:{color};opacity:.5", layer.layer_name))
+    if has.get("sites"):
+        parts.append(key(f"background:{SITE_COLOR};border-radius:50%", "Proposed site, by rank"))
+    if has.get("proposals"):
+        parts.append(key(f"background:{PROPOSAL_COLOR}", "Akimat proposal"))
+    if population_key:
+        parts.append("<div>Residents per uncovered building:</div>")
+        parts += [key(f"background:{color}", label) for color, label in population_key]
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def coverage_map(
+    *,
+    streets: gpd.GeoDataFrame | None = None,
+    stations: gpd.GeoDataFrame | None = None,
+    service_areas: gpd.GeoDataFrame | None = None,
+    buildings: gpd.GeoDataFrame | None = None,
+    proposed_sites: gpd.GeoDataFrame | None = None,
+    proposals: gpd.GeoDataFrame | None = None,
+    summary: Mapping[str, Any] | None = None,
+    tiles: str | folium.TileLayer | None = None,
+    max_building_polygons: int = 20_000,
+    title: str | None = None,
+) -> folium.Map:
+    """An interactive map of coverage and the plan that works without internet.
+
+    Every layer is optional and can be switched on and off in the map. Column names for each
+    layer are listed in the module docstring; inputs may be in any CRS and are not modified.
+
+    Parameters
+    ----------
+    streets
+        Street network, drawn as thin grey lines as the offline base map.
+    stations
+        Existing police stations; popup with name and residents served, unusable ones grey
+        with a dashed red outline and the reason.
+    service_areas
+        Walkable areas around stations, one layer per distinct ``limit_m``.
+    buildings
+        Uncovered residential buildings, filled by ``population``; tooltip with the walk to
+        and the name of the nearest station.
+    proposed_sites
+        Chosen sites, numbered by ``rank``; popup with newly and cumulatively covered
+        residents.
+    proposals
+        Akimat proposals scored by ``evaluate``; popup with residents covered alone, marginal
+        gain and flags.
+    summary
+        Summary dict (schema in :mod:`planner.outputs`); its headline numbers go in the legend.
+    tiles
+        Optional online background (an xyzservices name such as ``"OpenStreetMap"``, a tile URL
+        template, or a ``folium.TileLayer``), offered as a second base layer, off at start. The
+        map works without it; leave it ``None`` for closed networks.
+    max_building_polygons
+        Above this many uncovered buildings, draw them as points instead of footprints to keep
+        the file small.
+    title
+        Page title; default from ``summary["city"]``.
+
+    Returns
+    -------
+    folium.Map
+        Save it with :func:`save_map` (or :func:`planner.outputs.write_map`).
+
+    Raises
+    ------
+    InputError
+        Listing every problem with the inputs, or if there is nothing to draw.
+    """
+    problems: list[str] = []
+    streets_w = _prepare(streets, "streets", required=(), numeric=(), problems=problems)
+    stations_w = _prepare(
+        stations, "stations", required=(), numeric=("residents_served",), problems=problems
+    )
+    areas_w = _prepare(
+        service_areas,
+        "service_areas",
+        required=("limit_m",),
+        numeric=("limit_m", "limit_min"),
+        problems=problems,
+    )
+    buildings_w = _prepare(
+        buildings,
+        "buildings",
+        required=("population",),
+        numeric=("population", "walk_m"),
+        problems=problems,
+    )
+    sites_w = _prepare(
+        proposed_sites,
+        "proposed_sites",
+        required=("rank",),
+        numeric=("rank", "new_residents", "cumulative_residents", "cumulative_share"),
+        problems=problems,
+    )
+    proposals_w = _prepare(
+        proposals,
+        "proposals",
+        required=(),
+        numeric=("new_residents_alone", "marginal_residents"),
+        problems=problems,
+    )
+    if sites_w is not None and sites_w["rank"].isna().any():
+        problems.append("proposed_sites['rank'] has missing values; number every site 1, 2, ...")
+    if summary is not None and not isinstance(summary, Mapping):
+        problems.append(f"summary is a {type(summary).__name__}, not a dict")
+    if max_building_polygons < 0:
+        problems.append(f"max_building_polygons={max_building_polygons} must be 0 or more")
+    if problems:
+        raise InputError(
+            f"coverage_map: {len(problems)} problem(s) with the map layers",
+            problems,
+            "Column names expected for each layer are listed in help(planner.maps).",
+        )
+    frames = (streets_w, stations_w, areas_w, buildings_w, sites_w, proposals_w)
+    present = [f for f in frames if f is not None and len(f)]
+    if not present:
+        raise InputError(
+            "coverage_map: nothing to draw",
+            hint="Pass at least one non-empty layer, e.g. coverage_map(streets=..., stations=...).",
+        )
+    if buildings_w is not None and "covered" in buildings_w.columns:
+        buildings_w = buildings_w.loc[~buildings_w["covered"].fillna(False).astype(bool)]
+
+    bounds = np.array([f.total_bounds for f in present])
+    west, south = np.nanmin(bounds[:, :2], axis=0)
+    east, north = np.nanmax(bounds[:, 2:], axis=0)
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=13,
+        tiles=None,
+        control_scale=True,
+    )
+    _make_offline(m)
+    city = _get(summary, "city")
+    m.get_root().title = title or (  # type: ignore[attr-defined]
+        f"Police station coverage — {city}" if city else "Police station coverage"
+    )
+
+    if streets_w is not None:
+        m.add_child(_streets_layer(streets_w))
+    if tiles is not None:
+        tile_layer = (
+            tiles
+            if isinstance(tiles, folium.TileLayer)
+            else folium.TileLayer(
+                tiles,
+                name=f"Online tiles: {tiles}" if not str(tiles).startswith("http") else None,
+                attr=None if not str(tiles).startswith("http") else OSM_ATTRIBUTION,
+            )
+        )
+        tile_layer.overlay = False
+        tile_layer.show = streets_w is None
+        m.add_child(tile_layer)
+    service_layers = _service_area_layers(areas_w) if areas_w is not None else []
+    for layer in service_layers:
+        m.add_child(layer)
+    population_key: list[tuple[str, str]] = []
+    if buildings_w is not None:
+        layer, population_key = _buildings_layer(buildings_w, max_polygons=max_building_polygons)
+        m.add_child(layer)
+    if stations_w is not None:
+        m.add_child(_stations_layer(stations_w))
+    if proposals_w is not None:
+        m.add_child(_proposals_layer(proposals_w))
+    if sites_w is not None:
+        m.add_child(_sites_layer(sites_w))
+
+    m.add_child(
+        _ScriptElement(f"{{map}}.attributionControl.addAttribution({_js_string(OSM_ATTRIBUTION)});")
+    )
+    legend = _legend_html(
+        summary,
+        population_key=population_key,
+        service_layers=service_layers,
+        has={
+            "stations": stations_w is not None and len(stations_w) > 0,
+            "sites": sites_w is not None and len(sites_w) > 0,
+            "proposals": proposals_w is not None and len(proposals_w) > 0,
+        },
+    )
+    m.add_child(_legend_element(legend))
+    m.add_child(folium.LayerControl(collapsed=False, position="topright"))
+    m.fit_bounds([[south, west], [north, east]], padding=(10, 10))
+    return m
+
+
+def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """Write ``m`` as one self-contained HTML file, atomically.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`coverage_map`.
+    path
+        Destination, conventionally ``.../map.html``.
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    PlannerError
+        If the page would load a script or stylesheet from the internet (e.g. a folium plugin
+        was added to the map); such a map breaks on closed networks.
+    """
+    page = m.get_root().render()
+    external = _external_resources(page)
+    if external:
+        raise PlannerError(
+            "save_map: the map would load "
+            + ", ".join(sorted(set(external)))
+            + " from the internet, so it would not work on a closed network. Build maps with "
+            "planner.maps.coverage_map and do not add folium plugins or markers with Icon/Popup."
+        )
+    with atomic_path(path) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    log.info("wrote map %s (%.1f MB)", path, len(page.encode("utf-8")) / 1e6)
+    return Path(path)

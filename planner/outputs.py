@@ -1,0 +1,620 @@
+"""Files for GIS and memos: a GeoPackage, JSON, Markdown and the map, each written atomically.
+
+Every writer goes through :func:`atomic_path`: the content is written to a hidden temporary file in
+the destination folder and moved over the destination with :func:`os.replace` only once it is
+complete. An interrupted or failed run therefore leaves the previous file intact (or no file),
+never a half-written one, and leaves no temporary file behind.
+
+Summary schema
+--------------
+:func:`summary_markdown`, :func:`write_json` and the legend of :func:`planner.maps.coverage_map`
+share one ``summary`` dict. Only ``coverage.residents_total`` and ``coverage.residents_covered``
+are required; every other key is optional and shown as "not recorded" when missing::
+
+    {
+        "city": "Almaty",
+        "created": "2025-11-21T22:40:00Z",            # ISO 8601, UTC
+        "data": {
+            "osm_file": "almaty_2012.osm.pbf",
+            "sha256": "9f86d0...",                     # file_sha256(osm_file)
+            "data_date": "2012-06-01",                 # OSM replication timestamp of the extract
+            "inputs": [                                # other input files, optional
+                {"role": "stations", "path": "stations.csv", "sha256": "..."},
+            ],
+        },
+        "parameters": {                                # the settings the run used, flat
+            "max_walk_m": 800.0, "max_walk_min": 10.0, "speed_kmh": 4.8, "max_snap_m": 250.0,
+            "n_sites": 5, ...
+        },
+        "coverage": {                                  # before the plan: existing stations
+            "residents_total": 123456,
+            "residents_covered": 98765,
+            "share_covered": 0.8,                      # 0..1
+            "buildings_total": 5000,
+            "buildings_beyond": 420,                   # residential buildings beyond the limit
+            "walk_m_percentiles": {"50": 430.0, "90": 1320.0},
+        },
+        "plan": {                                      # after the proposed sites, optional
+            "n_sites": 3,
+            "residents_covered_after": 118000,
+            "share_covered_after": 0.956,
+            "sites": [                                 # rollout order, as in the sites layer
+                {"rank": 1, "name": "...", "new_residents": 9000,
+                 "cumulative_residents": 107765, "cumulative_share": 0.873},
+            ],
+        },
+        "software": {"planner_version": "0.1.0", "python": "3.11.7", "osmnx": "2.0.1", ...},
+    }
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+import secrets
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner.errors import InputError
+
+if TYPE_CHECKING:
+    import folium
+
+__all__ = [
+    "atomic_path",
+    "file_sha256",
+    "summary_markdown",
+    "write_geopackage",
+    "write_json",
+    "write_map",
+    "write_text",
+]
+
+log = logging.getLogger(__name__)
+
+PathLike = str | os.PathLike[str]
+
+#: Longest layer or field name accepted: PostgreSQL's identifier limit, so layers can be loaded
+#: into PostGIS unchanged (GeoPackage itself has no limit, Shapefile's is 10).
+MAX_NAME_LENGTH = 63
+#: Side files SQLite may create next to a GeoPackage while it is being written.
+_SQLITE_SIDECARS = ("-journal", "-wal", "-shm")
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+@contextlib.contextmanager
+def atomic_path(path: PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; move it onto ``path`` only if the block succeeds.
+
+    The temporary file lives in the destination folder (so :func:`os.replace` is an atomic rename
+    on the same file system), is hidden (leading dot) and keeps the suffix of ``path`` (so GDAL
+    and other writers recognise the format). If the block raises, the temporary file and any
+    SQLite side files are deleted and the exception propagates; the previous ``path``, if any, is
+    untouched. Missing parent folders are created.
+
+    Parameters
+    ----------
+    path
+        Final destination.
+
+    Yields
+    ------
+    Path
+        Where the block must write the complete file.
+
+    Examples
+    --------
+    >>> with atomic_path("out/plan.csv") as tmp:  # doctest: +SKIP
+    ...     frame.to_csv(tmp)
+    """
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.stem}.tmp-{secrets.token_hex(4)}{final.suffix}")
+    try:
+        yield tmp
+        if not tmp.exists():
+            raise FileNotFoundError(
+                f"atomic_path: nothing was written to the temporary file {tmp}; "
+                f"{final} was left unchanged"
+            )
+        _fsync(tmp)
+        tmp.replace(final)  # os.replace: atomic on the same file system
+        _fsync(final.parent)
+    except BaseException:
+        for leftover in (tmp, *(Path(f"{tmp}{s}") for s in _SQLITE_SIDECARS)):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+        raise
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file or folder to disk where the platform allows it (best effort)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # e.g. folders on Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_text(path: PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` as UTF-8 with ``\\n`` line ends, atomically.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+    return Path(path)
+
+
+def write_json(path: PathLike, data: Any) -> Path:
+    """Write ``data`` as indented UTF-8 JSON, atomically.
+
+    numpy and pandas scalars and arrays, dates, paths, sets and dataclasses are converted to
+    plain JSON; NaN, infinities, ``pd.NA`` and ``NaT`` become ``null`` (JSON has no NaN).
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    TypeError
+        If a value cannot be represented in JSON; the message names where it is in ``data``.
+    """
+    text = json.dumps(_jsonable(data, "data"), indent=2, ensure_ascii=False, allow_nan=False)
+    return write_text(path, text + "\n")
+
+
+def write_map(path: PathLike, m: folium.Map) -> Path:
+    """Render a folium map to a single self-contained HTML file, atomically.
+
+    Same as :func:`planner.maps.save_map` (argument order as in the other ``write_*``).
+    """
+    from planner.maps import save_map
+
+    return save_map(m, path)
+
+
+def file_sha256(path: PathLike, *, chunk_size: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file, read in chunks (for input checksums in the summary).
+
+    Raises
+    ------
+    InputError
+        If the file does not exist.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(
+            f"file_sha256: {p} does not exist or is not a file",
+            hint="Pass the path of the input file whose checksum goes into the summary.",
+        )
+    digest = hashlib.sha256()
+    with p.open("rb") as f:
+        while chunk := f.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _jsonable(obj: Any, where: str) -> Any:
+    """Plain-JSON copy of ``obj``; ``where`` names the position for error messages."""
+    if obj is None or isinstance(obj, bool | str):
+        return obj
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    if isinstance(obj, np.generic):
+        return _jsonable(obj.item(), where)
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist(), where)
+    if isinstance(obj, dt.datetime | dt.date | dt.time):
+        return obj.isoformat()
+    if isinstance(obj, pd.Timedelta | dt.timedelta):
+        return obj.total_seconds()
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return _jsonable(dataclasses.asdict(obj), where)
+    if isinstance(obj, pd.DataFrame):
+        return _jsonable(obj.to_dict(orient="records"), where)
+    if isinstance(obj, pd.Series):
+        return _jsonable(obj.to_dict(), where)
+    if isinstance(obj, Mapping):
+        return {_json_key(k, where): _jsonable(v, f"{where}[{k!r}]") for k, v in obj.items()}
+    if isinstance(obj, set | frozenset):
+        items = [_jsonable(v, f"{where}[...]") for v in obj]
+        with contextlib.suppress(TypeError):
+            items.sort()
+        return items
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+    raise TypeError(
+        f"write_json: {where} is a {type(obj).__name__}, which cannot be written as JSON; "
+        "convert it to a number, string, list or dict first (e.g. str(value))."
+    )
+
+
+def _json_key(key: Any, where: str) -> str:
+    if isinstance(key, str):
+        return key
+    plain = _jsonable(key, where)
+    if isinstance(plain, dict | list) or plain is None:
+        raise TypeError(f"write_json: {where} has a key {key!r} that cannot be a JSON key")
+    return str(plain).lower() if isinstance(plain, bool) else str(plain)
+
+
+# --------------------------------------------------------------------------- GeoPackage
+
+
+def write_geopackage(
+    path: PathLike,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    crs: str | int | None = "EPSG:4326",
+) -> Path:
+    """Write several GeoDataFrames as layers of one GeoPackage, atomically.
+
+    The file is built in a temporary file next to ``path`` and replaces ``path`` only when every
+    layer is written, so an interrupted run leaves the previous GeoPackage intact.
+
+    Choices, for QGIS and colleagues' tools:
+
+    - Layers are reprojected to ``crs``, EPSG:4326 by default (the house rule: computations are
+      metric, exports are longitude/latitude; every GIS reads 4326 without a datum prompt).
+      ``crs=None`` keeps each layer's own CRS (e.g. the metric UTM CRS, to measure in QGIS).
+    - List, tuple, set, dict and array cells become JSON text; other non-text objects and
+      categoricals become text; booleans stay booleans; a named index becomes a column.
+    - Mixed Polygon/MultiPolygon layers are promoted to Multi*.
+
+    Parameters
+    ----------
+    path
+        Destination, conventionally ``.../plan.gpkg``.
+    layers
+        Layer name -> GeoDataFrame, written in this order. Names and column names must be
+        unique ignoring case (SQLite), at most 63 characters, and no column may be called
+        ``fid`` (the GeoPackage feature id).
+    crs
+        Target CRS of every layer, or ``None`` to keep each layer's CRS.
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    InputError
+        Listing every problem with the layers (all of them, not just the first).
+    """
+    prepared = _prepare_layers(layers, crs=crs)
+    with atomic_path(path) as tmp:
+        for name, gdf in prepared.items():
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+    log.info("wrote %d layers to %s", len(prepared), path)
+    return Path(path)
+
+
+def _prepare_layers(
+    layers: Mapping[str, gpd.GeoDataFrame], *, crs: str | int | None
+) -> dict[str, gpd.GeoDataFrame]:
+    problems: list[str] = []
+    if not isinstance(layers, Mapping) or not layers:
+        raise InputError(
+            "write_geopackage: no layers to write",
+            hint="Pass a dict such as {'stations': stations, 'sites': sites}.",
+        )
+    seen_layers: dict[str, str] = {}
+    for name, gdf in layers.items():
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"layer name {name!r} is not a non-empty string")
+            continue
+        if len(name) > MAX_NAME_LENGTH:
+            problems.append(f"layer {name!r}: name is longer than {MAX_NAME_LENGTH} characters")
+        if name.lower() in seen_layers:
+            problems.append(
+                f"layer {name!r}: same name as layer {seen_layers[name.lower()]!r} "
+                "(GeoPackage layer names ignore case)"
+            )
+        seen_layers[name.lower()] = name
+        if not isinstance(gdf, gpd.GeoDataFrame):
+            problems.append(f"layer {name!r}: is a {type(gdf).__name__}, not a GeoDataFrame")
+            continue
+        if gdf.crs is None:
+            problems.append(f"layer {name!r}: has no CRS; set it with gdf.set_crs(...)")
+        columns = [str(c) for c in _with_index(gdf).columns if c != gdf.geometry.name]
+        seen_cols: dict[str, str] = {}
+        for col in columns:
+            if col.lower() == "fid":
+                problems.append(
+                    f"layer {name!r}: column {col!r} clashes with the GeoPackage feature id; "
+                    "rename it, e.g. gdf.rename(columns={'fid': 'source_fid'})"
+                )
+            if len(col) > MAX_NAME_LENGTH:
+                problems.append(
+                    f"layer {name!r}: column {col[:20]!r}... is longer than "
+                    f"{MAX_NAME_LENGTH} characters"
+                )
+            if col.lower() in seen_cols:
+                problems.append(
+                    f"layer {name!r}: columns {seen_cols[col.lower()]!r} and {col!r} differ "
+                    "only in case, which GeoPackage cannot store"
+                )
+            seen_cols[col.lower()] = col
+    if problems:
+        raise InputError(
+            f"write_geopackage: {len(problems)} problem(s) with the layers for the GeoPackage",
+            problems,
+            "Rename the layers or columns listed (gdf.rename(columns=...)) and write again.",
+        )
+    return {name: _prepare_frame(gdf, crs=crs) for name, gdf in layers.items()}
+
+
+def _with_index(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Keep a named index (e.g. OSM ids) as columns; drop an anonymous one."""
+    if any(n is not None for n in gdf.index.names):
+        return gdf.reset_index()
+    return gdf.reset_index(drop=True)
+
+
+def _prepare_frame(gdf: gpd.GeoDataFrame, *, crs: str | int | None) -> gpd.GeoDataFrame:
+    out = _with_index(gdf)  # a new frame: the caller's is never touched
+    if crs is not None:
+        out = out.to_crs(crs)
+    out.columns = [c if c == out.geometry.name else str(c) for c in out.columns]
+    geom_name = out.geometry.name
+    for col in out.columns:
+        if col == geom_name:
+            continue
+        series = out[col]
+        if isinstance(series.dtype, gpd.array.GeometryDtype):
+            out[col] = series.to_wkt()
+        elif isinstance(series.dtype, pd.CategoricalDtype):
+            out[col] = (
+                series.astype(object)
+                .where(series.notna(), None)
+                .map(lambda v: v if v is None else str(v))
+            )
+        elif series.dtype == object:
+            out[col] = _object_column(series)
+    return out
+
+
+def _object_column(series: pd.Series) -> pd.Series:
+    """Booleans with gaps -> nullable boolean; strings stay; anything else -> text."""
+    values = series.dropna()
+    if len(values) and all(isinstance(v, bool | np.bool_) for v in values):
+        return series.astype("boolean")
+    if all(isinstance(v, str) for v in values):
+        return series
+
+    def to_text(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return None
+        if isinstance(v, str):
+            return v
+        if isinstance(v, list | tuple | set | frozenset | dict | np.ndarray):
+            return json.dumps(_jsonable(v, "cell"), ensure_ascii=False)
+        return str(v)
+
+    return series.map(to_text).astype(object)
+
+
+# --------------------------------------------------------------------------- memo
+
+
+def _fmt_int(value: Any) -> str:
+    """``1234567`` -> ``"1 234 567"`` (space as thousands separator, as in KZ/RU documents)."""
+    if value is None or (isinstance(value, float | np.floating) and not math.isfinite(value)):
+        return "not recorded"
+    return f"{round(float(value)):,}".replace(",", " ")
+
+
+def _fmt_share(value: Any) -> str:
+    """``0.8734`` -> ``"87.3%"``."""
+    if value is None or (isinstance(value, float | np.floating) and not math.isfinite(value)):
+        return "not recorded"
+    return f"{100.0 * float(value):.1f}%"
+
+
+def _fmt_m(value: Any) -> str:
+    """Walking distance in metres, or "not reachable" for NaN/inf."""
+    if value is None or not math.isfinite(float(value)):
+        return "not reachable"
+    return f"{_fmt_int(value)} m"
+
+
+def _get(d: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(d, Mapping) or key not in d:
+            return None
+        d = d[key]
+    return d
+
+
+def _cell(value: Any) -> str:
+    """A value for a Markdown table cell: text with ``|`` and newlines escaped."""
+    if value is None:
+        return "not recorded"
+    return re.sub(r"\s*\n\s*", " ", str(value)).replace("|", "\\|")
+
+
+def summary_markdown(summary: Mapping[str, Any]) -> str:
+    """A one-page Markdown memo of a run: key numbers, plan, parameters, data, software.
+
+    Parameters
+    ----------
+    summary
+        The summary dict described in the module docstring. Only
+        ``coverage.residents_total`` and ``coverage.residents_covered`` are required.
+
+    Returns
+    -------
+    str
+        Markdown text, ending with a newline.
+
+    Raises
+    ------
+    InputError
+        If required numbers are missing or not numbers (all such problems listed).
+    """
+    problems = []
+    if not isinstance(summary, Mapping):
+        raise InputError(
+            f"summary_markdown: summary is a {type(summary).__name__}, not a dict",
+            hint="Pass the summary dict described in planner.outputs.",
+        )
+    for key in ("residents_total", "residents_covered"):
+        value = _get(summary, "coverage", key)
+        if value is None:
+            problems.append(f"summary['coverage'][{key!r}] is missing")
+        elif not isinstance(value, int | float | np.number) or isinstance(value, bool):
+            problems.append(f"summary['coverage'][{key!r}] = {value!r} is not a number")
+    if problems:
+        raise InputError(
+            "summary_markdown: the summary lacks the headline numbers",
+            problems,
+            "Fill summary['coverage'] from the coverage step before writing the memo.",
+        )
+
+    city = _get(summary, "city")
+    cov = summary["coverage"]
+    total = float(cov["residents_total"])
+    covered = float(cov["residents_covered"])
+    share = _get(cov, "share_covered")
+    if share is None and total > 0:
+        share = covered / total
+    params = _get(summary, "parameters") or {}
+    limit = _limit_text(params)
+
+    lines = [f"# Police station coverage plan{f' — {city}' if city else ''}", ""]
+    created = _get(summary, "created")
+    version = _get(summary, "software", "planner_version")
+    lines += [
+        f"Generated {created or 'at an unrecorded time'}"
+        f"{f' by precinct-planner {version}' if version else ''}. "
+        + (
+            f"Walking limit: {limit}, measured along the street network."
+            if limit != _NO_LIMIT
+            else "Walking limit not recorded."
+        ),
+        "",
+        "## Key numbers",
+        "",
+        "| | residents | share |",
+        "|---|---:|---:|",
+        f"| Residents in the study area | {_fmt_int(total)} | 100.0% |",
+        f"| Within {limit} of an existing station | {_fmt_int(covered)} | {_fmt_share(share)} |",
+    ]
+    plan = _get(summary, "plan") or {}
+    after = _get(plan, "residents_covered_after")
+    if after is not None:
+        share_after = _get(plan, "share_covered_after")
+        if share_after is None and total > 0:
+            share_after = float(after) / total
+        n_sites = _get(plan, "n_sites")
+        lines.append(
+            f"| Within {limit} after the {_fmt_int(n_sites) + ' ' if n_sites else ''}"
+            f"proposed stations | {_fmt_int(after)} | {_fmt_share(share_after)} |"
+        )
+    lines.append("")
+    beyond = _get(cov, "buildings_beyond")
+    if beyond is not None:
+        b_total = _get(cov, "buildings_total")
+        of_total = f" of {_fmt_int(b_total)}" if b_total is not None else ""
+        lines.append(f"Residential buildings beyond the limit: {_fmt_int(beyond)}{of_total}.")
+    pct = _get(cov, "walk_m_percentiles")
+    if isinstance(pct, Mapping) and pct:
+        parts = [f"{k}th percentile {_fmt_m(v)}" for k, v in pct.items()]
+        lines.append("Walk to the nearest existing station: " + ", ".join(parts) + ".")
+    if lines[-1]:
+        lines.append("")
+
+    sites = _get(plan, "sites")
+    if isinstance(sites, list | tuple) and sites:
+        lines += [
+            "## Proposed stations in rollout order",
+            "",
+            "| rank | site | newly covered | covered after | share after |",
+            "|---:|---|---:|---:|---:|",
+        ]
+        for site in sites:
+            lines.append(
+                f"| {_cell(_get(site, 'rank'))} | {_cell(_get(site, 'name') or '')} "
+                f"| {_fmt_int(_get(site, 'new_residents'))} "
+                f"| {_fmt_int(_get(site, 'cumulative_residents'))} "
+                f"| {_fmt_share(_get(site, 'cumulative_share'))} |"
+            )
+        lines.append("")
+
+    lines += ["## Parameters", ""]
+    if isinstance(params, Mapping) and params:
+        lines += ["| parameter | value |", "|---|---|"]
+        lines += [f"| `{_cell(k)}` | {_cell(v)} |" for k, v in params.items()]
+    else:
+        lines.append("Not recorded.")
+    lines.append("")
+
+    data = _get(summary, "data") or {}
+    lines += [
+        "## Data",
+        "",
+        f"- OpenStreetMap extract: `{_cell(_get(data, 'osm_file'))}`",
+        f"- OSM data date: {_cell(_get(data, 'data_date'))}",
+        f"- SHA-256: `{_cell(_get(data, 'sha256'))}`",
+    ]
+    for item in _get(data, "inputs") or []:
+        lines.append(
+            f"- {_cell(_get(item, 'role') or 'input')}: `{_cell(_get(item, 'path'))}`, "
+            f"SHA-256 `{_cell(_get(item, 'sha256'))}`"
+        )
+    lines += ["- Map data © OpenStreetMap contributors, ODbL.", ""]
+
+    software = _get(summary, "software") or {}
+    lines += ["## Software", ""]
+    if isinstance(software, Mapping) and software:
+        lines += [f"- {_cell(k)}: {_cell(v)}" for k, v in software.items()]
+    else:
+        lines.append("Not recorded.")
+    return "\n".join(lines) + "\n"
+
+
+_NO_LIMIT = "the walking limit"
+
+
+def _limit_text(params: Any) -> str:
+    """``"800 m (10 min)"`` from ``max_walk_m``/``max_walk_min``, whichever are present."""
+    walk_m = _get(params, "max_walk_m")
+    walk_min = _get(params, "max_walk_min")
+    if walk_m is None and walk_min is None:
+        return _NO_LIMIT
+    if walk_m is None:
+        return f"{float(walk_min):g} min"
+    text = f"{_fmt_int(walk_m)} m"
+    return f"{text} ({float(walk_min):g} min)" if walk_min is not None else text

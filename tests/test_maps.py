@@ -1,0 +1,375 @@
+"""Tests of planner.maps on the rendered HTML (the browser test is test_map_browser.py).
+
+All data here is SYNTHETIC: a 400 m x 400 m street grid in UTM 43N (EPSG:32643) whose south-west
+corner is at 76.9 E, 43.25 N (Almaty), with made-up stations, buildings and sites. Every number
+asserted below is written in the fixture or computed by hand in a comment.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pyproj
+import pytest
+from geopandas.testing import assert_geodataframe_equal
+from shapely.geometry import LineString, Point, box
+
+from planner.errors import InputError, PlannerError
+from planner.maps import (
+    LAYER_BUILDINGS,
+    LAYER_PROPOSALS,
+    LAYER_SITES,
+    LAYER_STATIONS,
+    LAYER_STREETS,
+    coverage_map,
+    save_map,
+)
+
+UTM = "EPSG:32643"
+X0, Y0 = pyproj.Transformer.from_crs(4326, UTM, always_xy=True).transform(76.9, 43.25)
+
+CDN_HOSTS = (
+    "cdn.jsdelivr.net",
+    "code.jquery.com",
+    "cdnjs.cloudflare.com",
+    "bootstrapcdn.com",
+    "fontawesome",
+    "unpkg.com",
+)
+EXTERNAL = re.compile(
+    r"""<script\b[^>]*\bsrc\s*=|<link\b[^>]*\bhref\s*=\s*["']?(https?:)?//|@import""",
+    re.IGNORECASE,
+)
+
+
+def synthetic_layers() -> dict[str, Any]:
+    """Every layer of the map, synthetic, in UTM 43N."""
+    lines = [LineString([(X0, Y0 + d), (X0 + 400, Y0 + d)]) for d in (0, 200, 400)]
+    lines += [LineString([(X0 + d, Y0), (X0 + d, Y0 + 400)]) for d in (0, 200, 400)]
+    streets = gpd.GeoDataFrame({"highway": ["residential"] * 6}, geometry=lines, crs=UTM)
+    stations = gpd.GeoDataFrame(
+        {
+            "name": ["Station Medeu", "Old post"],
+            "residents_served": [1234, 0],
+            "usable": [True, False],
+            "unusable_reason": [None, "building demolished"],
+        },
+        # the second station is a footprint polygon: drawn at a point inside it
+        geometry=[Point(X0, Y0), box(X0 + 390, Y0 + 390, X0 + 410, Y0 + 410)],
+        crs=UTM,
+    )
+    service_areas = gpd.GeoDataFrame(
+        {
+            "station": ["Station Medeu"] * 3,
+            "limit_min": [5.0, 10.0, 10.0],
+            "limit_m": [400.0, 800.0, 800.0],
+        },
+        geometry=[
+            Point(X0, Y0).buffer(150),
+            Point(X0, Y0).buffer(300),
+            Point(X0 + 50, Y0).buffer(300),  # overlaps the previous one: dissolved
+        ],
+        crs=UTM,
+    )
+    buildings = gpd.GeoDataFrame(
+        {
+            "population": [12, 40, 85, 150, 999],
+            "walk_m": [950.0, 1210.4, np.nan, 2000.0, 100.0],
+            "nearest_station": ["Station Medeu", "Station Medeu", None, "Station Medeu", "X"],
+            "covered": [False, False, False, False, True],  # the 999-resident one is covered
+        },
+        geometry=[box(X0 + 300 + 15 * i, Y0 + 300, X0 + 310 + 15 * i, Y0 + 310) for i in range(5)],
+        crs=UTM,
+    )
+    proposed_sites = gpd.GeoDataFrame(
+        {
+            "rank": [2, 1],  # deliberately not sorted
+            "new_residents": [1000, 2345],
+            "cumulative_residents": [4579, 3579],  # 1234 + 2345 = 3579, + 1000 = 4579
+            "cumulative_share": [4579 / 7000, 3579 / 7000],  # 65.4 %, 51.1 %
+        },
+        geometry=[Point(X0 + 200, Y0 + 400), Point(X0 + 400, Y0 + 200)],
+        crs=UTM,
+    )
+    proposals = gpd.GeoDataFrame(
+        {
+            "name": ["Akimat site <A&B>"],
+            "new_residents_alone": [777],
+            "marginal_residents": [55],
+            "flags": [["outside boundary", "near river"]],
+        },
+        geometry=[Point(X0 + 100, Y0 + 300)],
+        crs=UTM,
+    )
+    summary = {
+        "city": "Almaty (synthetic)",
+        "coverage": {"residents_total": 7000, "residents_covered": 1234},  # 17.6 %
+        "plan": {"residents_covered_after": 4579},  # 65.4 %
+        "parameters": {"max_walk_m": 800.0, "max_walk_min": 10.0},
+        "data": {"data_date": "2012-06-01"},
+    }
+    return {
+        "streets": streets,
+        "stations": stations,
+        "service_areas": service_areas,
+        "buildings": buildings,
+        "proposed_sites": proposed_sites,
+        "proposals": proposals,
+        "summary": summary,
+    }
+
+
+@pytest.fixture
+def layers() -> dict[str, Any]:
+    return synthetic_layers()
+
+
+@pytest.fixture
+def page(layers: dict[str, Any]) -> str:
+    return coverage_map(**layers).get_root().render()
+
+
+def geojson_layers(page: str) -> list[dict[str, Any]]:
+    """The FeatureCollections inlined in the page, in drawing order."""
+    found = re.findall(r"L\.geoJSON\((\{\"type\":\"FeatureCollection\".*?\]\}), \{", page)
+    return [json.loads(text) for text in found]
+
+
+def layer_control(page: str) -> tuple[list[str], list[str]]:
+    """Names of the base layers and overlays in the layer control."""
+    base = re.search(r"base_layers : \{(.*?)\}", page, re.S)
+    over = re.search(r"overlays :  \{(.*?)\}", page, re.S)
+    assert base and over
+    return re.findall(r'"(.+?)" :', base.group(1)), re.findall(r'"(.+?)" :', over.group(1))
+
+
+def test_every_layer_is_in_the_layer_control(page: str) -> None:
+    base, overlays = layer_control(page)
+    assert base == [LAYER_STREETS]
+    assert overlays == [
+        "Service area: 10-min walk (800 m)",  # largest first, drawn below
+        "Service area: 5-min walk (400 m)",
+        f"{LAYER_BUILDINGS} (4)",  # the covered building is left out
+        f"{LAYER_STATIONS} (2, 1 unusable)",
+        f"{LAYER_PROPOSALS} (1)",
+        f"{LAYER_SITES} (2)",
+    ]
+
+
+def test_streets_are_one_feature_without_attributes(page: str) -> None:
+    streets = geojson_layers(page)[0]
+    assert len(streets["features"]) == 1
+    geometry = streets["features"][0]["geometry"]
+    assert geometry["type"] == "MultiLineString"
+    assert len(geometry["coordinates"]) == 6
+    assert streets["features"][0]["properties"] == {}
+    # south-west corner of the grid is 76.9 E, 43.25 N
+    assert geometry["coordinates"][0][0] == pytest.approx([76.9, 43.25], abs=1e-6)
+
+
+def test_service_areas_are_dissolved_per_limit(page: str) -> None:
+    areas_800, areas_400 = geojson_layers(page)[1:3]
+    assert len(areas_800["features"]) == 1  # two overlapping 800 m areas -> one polygon
+    assert areas_800["features"][0]["geometry"]["type"] == "Polygon"
+    assert len(areas_400["features"]) == 1
+
+
+def test_station_popups_have_names_residents_and_reasons(page: str) -> None:
+    stations = geojson_layers(page)[4]["features"]
+    medeu, old = (f["properties"] for f in stations)
+    assert medeu["name"] == "Station Medeu"
+    assert medeu["served"] == "1 234"
+    assert medeu["status"] == "in use"
+    assert medeu["reason"] is None
+    assert old["name"] == "Old post"
+    assert old["served"] is None  # an unusable station serves nobody in the plan
+    assert old["status"] == "not used in the plan"
+    assert old["reason"] == "building demolished"
+    assert old["_fill"] != medeu["_fill"]
+    # the polygon footprint is drawn at a point inside it: 400 m east and north of the corner
+    lon, lat = stations[1]["geometry"]["coordinates"]
+    lon_exp, lat_exp = pyproj.Transformer.from_crs(UTM, 4326, always_xy=True).transform(
+        X0 + 400, Y0 + 400
+    )
+    assert lon == pytest.approx(lon_exp, abs=2e-4)
+    assert lat == pytest.approx(lat_exp, abs=2e-4)
+    assert '"Residents within walking distance"' in page
+    assert '"Why not used"' in page
+
+
+def test_uncovered_buildings_are_shaded_by_population(page: str) -> None:
+    buildings = [f["properties"] for f in geojson_layers(page)[3]["features"]]
+    assert [b["population"] for b in buildings] == ["12", "40", "85", "150"]
+    assert [b["walk"] for b in buildings] == ["950 m", "1 210 m", "not reachable", "2 000 m"]
+    assert [b["nearest"] for b in buildings] == [
+        "Station Medeu",
+        "Station Medeu",
+        None,
+        "Station Medeu",
+    ]
+    fills = [b["_fill"] for b in buildings]
+    assert len(set(fills)) == 4  # four different populations, four shades
+    assert fills[0] == "#ffffb2"  # fewest residents: lightest
+    assert fills[-1] == "#bd0026"  # most residents: darkest
+    assert '"Walk to nearest station"' in page
+
+
+def test_proposed_sites_are_numbered_in_rollout_order(page: str) -> None:
+    sites = [f["properties"] for f in geojson_layers(page)[6]["features"]]
+    assert [s["_label"] for s in sites] == ["1", "2"]
+    first, second = sites
+    assert first == {
+        "title": "Proposed site 1",
+        "rank": "1",
+        "new": "2 345",
+        "cum": "3 579",
+        "share": "51.1%",  # 3579 / 7000 = 0.5113
+        "_label": "1",
+    }
+    assert (second["new"], second["cum"], second["share"]) == ("1 000", "4 579", "65.4%")
+    assert "planner-rank" in page
+
+
+def test_proposals_are_escaped_and_scored(page: str) -> None:
+    (proposal,) = [f["properties"] for f in geojson_layers(page)[5]["features"]]
+    assert proposal["title"] == "Akimat site <A&B>"
+    assert proposal["alone"] == "777"
+    assert proposal["marginal"] == "55"
+    assert proposal["flags"] == "outside boundary; near river"
+    assert "<A&B>" not in page  # only as \u003cA\u0026B\u003e inside the script
+
+
+def test_legend_has_the_headline_numbers(page: str) -> None:
+    match = re.search(r"div\.innerHTML = (\".*?\");\n", page)
+    assert match
+    legend = json.loads(match.group(1))
+    assert "Almaty (synthetic)" in legend
+    assert '<td>Residents</td><td class="n">7 000</td>' in legend
+    assert '<td>Covered now</td><td class="n">1 234 (17.6%)</td>' in legend  # 1234/7000
+    assert '<td>With the plan</td><td class="n">4 579 (65.4%)</td>' in legend  # 4579/7000
+    assert '<td>Walking limit</td><td class="n">800 m (10 min)</td>' in legend
+    assert '<td>OSM data date</td><td class="n">2012-06-01</td>' in legend
+    assert "Service area: 5-min walk (400 m)" in legend
+
+
+def test_map_is_offline_and_self_contained(page: str) -> None:
+    assert not EXTERNAL.search(page)
+    for host in CDN_HOSTS:
+        assert host not in page
+    assert "jquery" not in page.lower()
+    assert "bootstrap" not in page.lower()
+    assert "Leaflet 1.9.4" in page  # leaflet.js inlined
+    assert ".leaflet-container" in page  # leaflet.css inlined
+    assert "url(images/" not in page  # its images are data: URIs
+    assert "data:image/png;base64," in page
+    assert "sourceMappingURL" not in page
+    # remaining URLs are links in attribution text and Leaflet's own code, never fetched
+    urls = set(re.findall(r"https?://[\w./-]+", page))
+    assert urls <= {
+        "https://www.openstreetmap.org/copyright",
+        "https://leafletjs.com",
+        "http://www.w3.org/2000/svg",
+        "https://bugs.chromium.org/p/chromium/issues/detail",
+        "https://bugzilla.mozilla.org/show_bug.cgi",
+    }
+
+
+def test_osm_attribution_is_shown(page: str) -> None:
+    assert "attributionControl.addAttribution(" in page
+    assert "OpenStreetMap\\u003c/a\\u003e contributors" in page
+
+
+def test_coordinates_are_rounded_to_6_decimals(page: str) -> None:
+    for collection in re.findall(r"L\.geoJSON\((\{.*?\]\}), \{", page):
+        assert not re.search(r"\d+\.\d{7,}", collection)
+
+
+def test_inputs_are_not_mutated(layers: dict[str, Any]) -> None:
+    before = {k: v.copy() for k, v in layers.items() if isinstance(v, gpd.GeoDataFrame)}
+    coverage_map(**layers).get_root().render()
+    for key, frame in before.items():
+        assert_geodataframe_equal(layers[key], frame)
+        assert layers[key].crs == UTM
+
+
+def test_maps_do_not_share_state(layers: dict[str, Any]) -> None:
+    default_js = list(folium.Map.default_js)
+    default_css = list(folium.Map.default_css)
+    ours = coverage_map(**layers)
+    plain = folium.Map(tiles=None)
+    assert folium.Map.default_js == default_js
+    assert folium.Map.default_css == default_css
+    # a plain folium map made afterwards keeps folium's CDN links ...
+    assert "cdn.jsdelivr.net/npm/leaflet" in plain.get_root().render()
+    # ... and ours stays offline, also when rendered twice
+    ours.get_root().render()
+    assert not EXTERNAL.search(ours.get_root().render())
+
+
+def test_many_buildings_are_drawn_as_points(layers: dict[str, Any]) -> None:
+    page = coverage_map(**layers, max_building_polygons=3).get_root().render()
+    _, overlays = layer_control(page)
+    assert f"{LAYER_BUILDINGS} (4, as points)" in overlays
+    buildings = geojson_layers(page)[3]["features"]
+    assert [f["geometry"]["type"] for f in buildings] == ["Point"] * 4
+
+
+def test_optional_online_tiles_are_an_extra_base_layer(layers: dict[str, Any]) -> None:
+    page = coverage_map(**layers, tiles="OpenStreetMap").get_root().render()
+    base, _ = layer_control(page)
+    assert base[0] == LAYER_STREETS
+    assert len(base) == 2
+    assert "tile.openstreetmap.org" in page  # a tile URL template, loaded only when chosen
+    assert not EXTERNAL.search(page)
+
+
+def test_single_layer_and_no_summary() -> None:
+    stations = synthetic_layers()["stations"]
+    page = coverage_map(stations=stations).get_root().render()
+    _, overlays = layer_control(page)
+    assert overlays == [f"{LAYER_STATIONS} (2, 1 unusable)"]
+    assert "Covered now" not in page
+
+
+def test_problems_are_collected_and_explained(layers: dict[str, Any]) -> None:
+    with pytest.raises(InputError) as err:
+        coverage_map(
+            buildings=layers["buildings"].drop(columns="population"),
+            proposed_sites=layers["proposed_sites"].set_crs(None, allow_override=True),
+            service_areas=layers["service_areas"].assign(limit_m="800"),
+        )
+    message = str(err.value)
+    assert "buildings lacks the column(s) 'population'" in message
+    assert "proposed_sites has no CRS" in message
+    assert "service_areas['limit_m'] holds" in message
+    assert "such as '800', not numbers; convert it with pd.to_numeric" in message
+    assert len(err.value.problems) == 3
+
+
+def test_nothing_to_draw_is_an_error() -> None:
+    with pytest.raises(InputError, match="nothing to draw"):
+        coverage_map()
+
+
+def test_save_map_writes_one_file(layers: dict[str, Any], tmp_path: Path) -> None:
+    path = save_map(coverage_map(**layers), tmp_path / "out" / "map.html")
+    assert path == tmp_path / "out" / "map.html"
+    assert [p.name for p in path.parent.iterdir()] == ["map.html"]
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert "Leaflet 1.9.4" in text
+
+
+def test_save_map_refuses_cdn_plugins(layers: dict[str, Any], tmp_path: Path) -> None:
+    m = coverage_map(**layers)
+    folium.plugins.Fullscreen().add_to(m)  # loads its JS from a CDN
+    with pytest.raises(PlannerError, match="would not work on a closed network"):
+        save_map(m, tmp_path / "map.html")
+    assert list(tmp_path.iterdir()) == []
