@@ -1,0 +1,771 @@
+"""Read user point tables (stations, candidate sites, population points) and check every row.
+
+One reader serves every table of points a user brings: CSV (spreadsheet exports), GeoJSON,
+GeoPackage (any vector format GDAL reads, e.g. shapefiles) and GeoParquet/Parquet (needs
+``pyarrow``). It never drops a row silently: the result holds **every** row of the file with
+
+``row``
+    The row number as the user sees it. CSV: the header is row 1, so the first data row is
+    row 2, as a spreadsheet shows it. Vector files: features are numbered from 1 in file order.
+``name``
+    The name column if one was given or found (``name``, ``название``, ``имя``, ``title``,
+    ...), else ``None``.
+one column per ``value_columns`` entry
+    Parsed as non-negative floats (``NaN`` when the row is unusable for that reason).
+``lon``, ``lat``
+    The position in degrees (EPSG:4326) as read, ``NaN`` when it could not be read.
+``usable``, ``problem``
+    ``usable`` is ``False`` for rows that cannot be used; ``problem`` says why, naming the
+    column and the value (``""`` for usable rows).
+``geometry``
+    The point in the requested metric CRS (``None`` for unusable rows).
+
+plus the other columns of the file, unchanged (renamed ``input_<name>`` if they clash with the
+names above). :class:`~planner.errors.InputError` is raised only when the file as a whole is
+unusable: missing, empty, no coordinate columns, or not a single usable row. Otherwise the
+unusable rows are logged and kept, so outputs can list them with their reason.
+
+Coordinates in CSV come from a latitude and a longitude column, found by name (case-insensitive,
+ignoring a unit in brackets): ``lat``, ``latitude``, ``y``, ``широта`` and ``lon``, ``lng``,
+``long``, ``longitude``, ``x``, ``долгота``; or from a single column ``coordinates`` (also
+``coords``, ``lat,lon``, ``latlon``, ``координаты``) holding ``"43.25, 76.95"`` in latitude,
+longitude order, the order map services copy (a column named ``lon,lat`` or ``lonlat`` is read
+the other way round). A decimal comma (``43,25``) is accepted in ``;``- or tab-separated files.
+
+Polygons in vector files are replaced by their representative point (a point guaranteed to lie
+inside the polygon, unlike the centroid of an L-shaped building): a police station mapped as a
+building outline is still one station. Lines, collections and multi-points with several points
+are marked unusable, since it is unclear which point is meant.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner._crs import WGS84, require_metric_crs
+from planner.errors import InputError
+
+__all__ = ["mark_unusable", "read_point_table", "row_problems"]
+
+logger = logging.getLogger(__name__)
+
+#: Column names (normalised: lower case, unit in brackets removed) read as latitude/longitude.
+LAT_NAMES = ("lat", "latitude", "широта", "lat_deg", "y")
+LON_NAMES = ("lon", "lng", "long", "longitude", "долгота", "lon_deg", "x")
+#: A single column holding both, in latitude, longitude order ...
+PAIR_LATLON_NAMES = (
+    "coordinates",
+    "coords",
+    "lat,lon",
+    "lat, lon",
+    "latlon",
+    "lat_lon",
+    "координаты",
+)
+#: ... or in longitude, latitude order.
+PAIR_LONLAT_NAMES = ("lon,lat", "lon, lat", "lonlat", "lon_lat")
+NAME_NAMES = ("name", "название", "наименование", "имя", "title", "атауы")
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
+PARQUET_SUFFIXES = (".parquet", ".geoparquet")
+
+#: Output columns made by the reader; file columns with these names are renamed input_<name>.
+_RESERVED = ("row", "name", "lon", "lat", "usable", "problem", "geometry")
+
+
+def _normalise(column: object) -> str:
+    text = str(column).replace("\ufeff", "").strip().strip('"').strip().lower()
+    text = re.sub(r"\s*[\(\[][^\)\]]*[\)\]]\s*$", "", text)  # "Latitude (deg)" -> "latitude"
+    return text.strip()
+
+
+def _find_column(columns: Sequence[str], candidates: Sequence[str]) -> str | None:
+    normalised = {_normalise(c): c for c in reversed(list(columns))}
+    for candidate in candidates:
+        if candidate in normalised:
+            return normalised[candidate]
+    return None
+
+
+def _to_float(text: pd.Series, *, decimal_comma: bool) -> pd.Series:
+    """Parse text to float (NaN where empty or not a number); numbers pass through."""
+    if pd.api.types.is_numeric_dtype(text):
+        return text.astype("float64")
+    cleaned = text.astype(object).where(text.notna(), "").astype(str).str.strip()
+    cleaned = cleaned.str.replace("\u00b0", "", regex=False).str.replace("\u2212", "-")
+    if decimal_comma:
+        cleaned = cleaned.str.replace(",", ".", regex=False)
+    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+
+
+def _is_blank(values: pd.Series) -> np.ndarray:
+    as_text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    return np.asarray(as_text == "")
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return repr(str(value)) if isinstance(value, str) else str(value)
+
+
+class _Rows:
+    """Problems per row, collected so that all of them can be reported together."""
+
+    def __init__(self, n: int) -> None:
+        self.problems: list[list[str]] = [[] for _ in range(n)]
+
+    def add(self, mask: np.ndarray, message: Callable[[int], str]) -> None:
+        for i in np.flatnonzero(mask):
+            self.problems[i].append(message(int(i)))
+
+    def bad(self) -> np.ndarray:
+        return np.array([bool(p) for p in self.problems], dtype=bool)
+
+
+def read_point_table(
+    path: str | Path,
+    *,
+    what: str,
+    crs: Any,
+    name_column: str | None = None,
+    value_columns: Sequence[str] = (),
+    area_lonlat_bounds: tuple[float, float, float, float] | None = None,
+    duplicate_tolerance_m: float | None = 1.0,
+    layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a table of points, check every row and project it to a metric CRS.
+
+    Parameters
+    ----------
+    path
+        CSV, GeoJSON, GeoPackage (or another GDAL vector format) or (Geo)Parquet file.
+    what
+        What the points are, for messages: ``"stations"``, ``"candidate sites"``.
+    crs
+        The metric CRS to project to (the CRS of the walk network).
+    name_column
+        Column holding the names; found automatically when ``None``.
+    value_columns
+        Columns that must exist and hold non-negative numbers (e.g. ``("population",)``),
+        matched case-insensitively and returned under the name given here.
+    area_lonlat_bounds
+        ``(min_lon, min_lat, max_lon, max_lat)`` of the study area in degrees. Rows outside it
+        are unusable; rows that fall inside once latitude and longitude are exchanged are
+        reported as swapped.
+    duplicate_tolerance_m
+        A row within this distance of an earlier usable row is unusable (a duplicate). ``None``
+        keeps duplicates (population points: two records at one address are both real).
+    layer
+        Layer of a multi-layer file (GeoPackage); the first layer when ``None``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Every row of the file, in file order; schema in the module docstring.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, empty, unreadable, lacks coordinate (or value) columns, or
+        has no usable row; the message lists every problem found.
+    """
+    path = Path(path)
+    target = require_metric_crs(
+        crs, what=f"the CRS requested for {what}", function="read_point_table"
+    )
+    if area_lonlat_bounds is not None:
+        _check_bounds(area_lonlat_bounds)
+    if not path.exists():
+        raise InputError(
+            f"{what} file {path} does not exist",
+            hint=f"Check the path (relative paths start in {Path.cwd()}).",
+        )
+    if path.is_dir():
+        raise InputError(
+            f"{what} file {path} is a folder, not a file",
+            hint="Give the path of the CSV, GeoJSON or GeoPackage file itself.",
+        )
+    suffix = path.suffix.lower()
+    geometry: gpd.GeoSeries | None = None
+    if suffix in CSV_SUFFIXES:
+        table, rows, decimal_comma = _read_csv(path, what=what)
+        label, numbering = (
+            "row",
+            "Row numbers count the header line as row 1, as a spreadsheet shows them.",
+        )
+    elif suffix in VECTOR_SUFFIXES or suffix in PARQUET_SUFFIXES:
+        frame = _read_vector(path, what=what, layer=layer)
+        label, numbering = "feature", "Features are numbered from 1 in file order."
+        decimal_comma = False
+        table = pd.DataFrame(frame.drop(columns=frame.geometry.name)).reset_index(drop=True)
+        rows = np.arange(1, len(table) + 1)
+        if not (frame.geometry.isna() | frame.geometry.is_empty).all():
+            geometry = frame.geometry.reset_index(drop=True)
+        # else: a table without geometries (plain Parquet, GeoJSON with null geometries) is
+        # read through its coordinate columns like a CSV.
+    else:
+        raise InputError(
+            f"{what} file {path.name}: unsupported file type {path.suffix!r}",
+            hint="Use CSV (.csv), GeoJSON (.geojson), GeoPackage (.gpkg) or Parquet (.parquet); "
+            "save a spreadsheet as CSV.",
+        )
+    n = len(table)
+    columns = [str(c) for c in table.columns]
+    table.columns = columns
+
+    # Which columns carry what: every missing one is reported together.
+    file_problems: list[str] = []
+    used: list[str] = []
+    lat_col = lon_col = pair_col = None
+    if geometry is None:
+        lat_col, lon_col = _find_column(columns, LAT_NAMES), _find_column(columns, LON_NAMES)
+        if lat_col is None or lon_col is None:
+            pair_col = _find_column(columns, PAIR_LATLON_NAMES + PAIR_LONLAT_NAMES)
+            if pair_col is None:
+                file_problems.append(
+                    f"no coordinate columns: the file has columns {columns}; looked for a "
+                    f"latitude column ({', '.join(LAT_NAMES)}) and a longitude column "
+                    f"({', '.join(LON_NAMES)}), or one column "
+                    f"({', '.join(PAIR_LATLON_NAMES + PAIR_LONLAT_NAMES)}) with 'lat, lon'"
+                )
+            used.append(str(pair_col))
+        else:
+            used += [lat_col, lon_col]
+    if name_column is not None:
+        found_name = _find_column(columns, (_normalise(name_column),))
+        if found_name is None:
+            file_problems.append(
+                f"name column {name_column!r} not found; the file has columns {columns}"
+            )
+    else:
+        found_name = _find_column(columns, NAME_NAMES)
+    if found_name is not None:
+        used.append(found_name)
+    found_values: dict[str, str] = {}
+    for value_column in value_columns:
+        found = _find_column(columns, (_normalise(value_column),))
+        if found is None:
+            file_problems.append(
+                f"column {value_column!r} not found; the file has columns {columns}"
+            )
+        else:
+            found_values[value_column] = found
+            used.append(found)
+    if file_problems:
+        raise InputError(
+            f"{what} file {path.name}: required columns are missing",
+            file_problems,
+            "Rename the columns in the header line (e.g. 'lat' and 'lon'), or name them "
+            "explicitly in the call.",
+        )
+
+    problems = _Rows(n)
+    if geometry is None:
+        assert lat_col is not None or pair_col is not None
+        if pair_col is not None:
+            lat_text, lon_text = _split_pair(
+                table[pair_col], lon_first=_normalise(pair_col) in PAIR_LONLAT_NAMES
+            )
+            lat_name = lon_name = pair_col
+        else:
+            assert lat_col is not None and lon_col is not None
+            lat_text, lon_text, lat_name, lon_name = (
+                table[lat_col],
+                table[lon_col],
+                lat_col,
+                lon_col,
+            )
+        lat, lon = _parse_coordinates(
+            lat_text, lon_text, lat_name, lon_name, problems, decimal_comma=decimal_comma
+        )
+    else:
+        lat, lon = _points_from_geometry(geometry, problems)
+        lat_name, lon_name = "geometry (y)", "geometry (x)"
+
+    _check_ranges(lat, lon, lat_name, lon_name, area_lonlat_bounds, problems)
+
+    # Projection of the rows whose position is fine.
+    ok = ~problems.bad()
+    points = np.full(n, None, dtype=object)
+    if ok.any():
+        projected = gpd.GeoSeries(gpd.points_from_xy(lon[ok], lat[ok]), crs=WGS84).to_crs(target)
+        points[ok] = np.asarray(projected.values, dtype=object)
+    if duplicate_tolerance_m is not None and ok.any():
+        _check_duplicates(
+            points, ok, rows, label, lat, lon, (lat_name, lon_name), duplicate_tolerance_m, problems
+        )
+
+    out = pd.DataFrame({"row": rows.astype("int64")})
+    out["name"] = _names(table[found_name]) if found_name is not None else None
+    for value_column, found in found_values.items():
+        values = _to_float(table[found], decimal_comma=decimal_comma)
+        _check_values(table[found], values, found, problems)
+        out[value_column] = values.to_numpy()
+    out["lon"], out["lat"] = lon, lat
+    bad = problems.bad()
+    out["usable"] = ~bad
+    out["problem"] = ["; ".join(p) for p in problems.problems]
+    for column in columns:
+        if column in used:
+            continue
+        target_name = f"input_{column}" if column in _RESERVED or column in out.columns else column
+        out[target_name] = table[column].to_numpy()
+    points[bad] = None
+    result = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(points, crs=target), crs=target)
+
+    n_bad = int(bad.sum())
+    listing = [f"{label} {r}: {p}" for r, p in zip(rows[bad], result["problem"][bad], strict=True)]
+    if n_bad == n:
+        raise InputError(
+            f"{what} file {path.name}: none of the {n} {label}s is usable",
+            listing,
+            f"{numbering} Fix the {label}s above and run again.",
+        )
+    if n_bad:
+        logger.warning(
+            "%s file %s: %d of %d %ss are unusable and will be listed in the outputs (%s):\n  %s",
+            what,
+            path.name,
+            n_bad,
+            n,
+            label,
+            numbering,
+            "\n  ".join(listing[:20]),
+        )
+    return result
+
+
+def row_problems(table: pd.DataFrame, *, label: str = "row") -> list[str]:
+    """The problems of the unusable rows of a table, one line each (``"row 14: ..."``)."""
+    bad = ~table["usable"].to_numpy(dtype=bool)
+    ids = table["row"] if "row" in table.columns else table.index
+    return [
+        f"{label} {r}: {p}"
+        for r, p in zip(np.asarray(ids)[bad], table["problem"].to_numpy()[bad], strict=True)
+    ]
+
+
+def mark_unusable(
+    frame: gpd.GeoDataFrame, mask: Sequence[bool] | np.ndarray | pd.Series, reason: str
+) -> gpd.GeoDataFrame:
+    """Return a copy of ``frame`` with the rows in ``mask`` marked unusable because of ``reason``.
+
+    Rows keep their place: later steps skip them, outputs list them with the reason. A row that
+    already has a problem gets ``reason`` appended after ``"; "``.
+
+    Parameters
+    ----------
+    frame
+        Stations, sites or demand with ``usable`` and ``problem`` columns (added if missing).
+    mask
+        Boolean, one value per row; a :class:`pandas.Series` is aligned on the index.
+    reason
+        Why, in the user's terms, e.g. ``"412 m from the nearest walkable street (limit 250 m)"``.
+    """
+    if not isinstance(reason, str) or not reason.strip():
+        raise InputError(
+            "mark_unusable: reason must be a non-empty text",
+            hint="Say why, e.g. 'outside the study area'.",
+        )
+    if isinstance(mask, pd.Series):
+        if not mask.index.equals(frame.index):
+            missing = frame.index.difference(mask.index)
+            if len(missing):
+                raise InputError(
+                    f"mark_unusable: the mask has no value for {len(missing)} rows of the frame",
+                    [f"index {i!r}" for i in missing[:10]],
+                    "Build the mask from the frame itself, e.g. frame['snap_m'] > 250.",
+                )
+            mask = mask.reindex(frame.index)
+        values = mask.to_numpy()
+    else:
+        values = np.asarray(mask)
+    if values.shape != (len(frame),) or values.dtype != bool:
+        raise InputError(
+            f"mark_unusable: mask must be {len(frame)} True/False values, got shape "
+            f"{values.shape} of {values.dtype}",
+            hint="Pass a boolean array or Series with one value per row.",
+        )
+    out = frame.copy()
+    usable = (
+        out["usable"].to_numpy(dtype=bool)
+        if "usable" in out.columns
+        else np.ones(len(out), dtype=bool)
+    )
+    problem = (
+        out["problem"].fillna("").astype(str).to_numpy(dtype=object)
+        if "problem" in out.columns
+        else np.full(len(out), "", dtype=object)
+    )
+    for i in np.flatnonzero(values):
+        problem[i] = f"{problem[i]}; {reason}" if problem[i] else reason
+    out["usable"] = usable & ~values
+    out["problem"] = problem.astype(str)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# readers
+
+
+def _read_csv(path: Path, *, what: str) -> tuple[pd.DataFrame, np.ndarray, bool]:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputError(
+            f"{what} file {path.name} is empty",
+            hint="Export the table again with a header line and one row per point.",
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1251")  # Windows Cyrillic, the default of Russian-language Excel
+        logger.info("%s: not UTF-8, read as Windows-1251 (Cyrillic)", path.name)
+    header = text.lstrip("\r\n").splitlines()[0]
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    sep = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
+    try:
+        table = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(
+            f"{what} file {path.name} cannot be read as CSV: {exc}",
+            hint="Check that every line has the same number of separators.",
+        ) from exc
+    # Blank lines are kept by read_csv (so row numbers stay right) and only now left out.
+    blank = np.ones(len(table), dtype=bool)
+    for column in table.columns:
+        blank &= _is_blank(table[column])
+    if blank.all():
+        raise InputError(
+            f"{what} file {path.name} has a header line but no data rows",
+            [f"header: {header.strip()!r}"],
+            "Add one row per point below the header.",
+        )
+    rows = np.flatnonzero(~blank) + 2  # the header is line 1
+    table = table.loc[~blank].reset_index(drop=True)
+    return table, rows, sep != ","
+
+
+def _read_vector(path: Path, *, what: str, layer: str | None) -> gpd.GeoDataFrame:
+    if path.stat().st_size == 0:
+        raise InputError(
+            f"{what} file {path.name} is empty",
+            hint="Export the layer again; the file has no content.",
+        )
+    try:
+        if path.suffix.lower() in PARQUET_SUFFIXES:
+            frame = _read_parquet(path)
+        else:
+            frame = gpd.read_file(path, layer=layer)
+    except ImportError as exc:
+        raise InputError(
+            f"{what} file {path.name}: reading Parquet needs pyarrow ({exc})",
+            hint="pip install pyarrow, or save the table as CSV or GeoPackage.",
+        ) from exc
+    except Exception as exc:  # pyogrio raises its own error types; report them all the same way
+        raise InputError(
+            f"{what} file {path.name} cannot be read: {exc}",
+            hint="Check the file opens in QGIS; save it as GeoJSON or GeoPackage.",
+        ) from exc
+    if len(frame) == 0:
+        raise InputError(
+            f"{what} file {path.name} has no features",
+            hint="Check the layer name and that the export contains the points.",
+        )
+    if frame.crs is None:
+        logger.info("%s: no CRS recorded, assuming longitude/latitude (EPSG:4326)", path.name)
+        frame = frame.set_crs(WGS84)
+    return frame
+
+
+def _read_parquet(path: Path) -> gpd.GeoDataFrame:
+    try:
+        return gpd.read_parquet(path)
+    except ValueError:  # plain Parquet without geo metadata: a table with coordinate columns
+        table = pd.read_parquet(path)
+        return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([None] * len(table)), crs=WGS84)
+
+
+# ---------------------------------------------------------------------------------------------
+# checks
+
+
+def _check_bounds(bounds: tuple[float, float, float, float]) -> None:
+    try:
+        min_lon, min_lat, max_lon, max_lat = (float(v) for v in bounds)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"area_lonlat_bounds={bounds!r} is not four numbers",
+            hint="Give (min_lon, min_lat, max_lon, max_lat) in degrees.",
+        ) from exc
+    if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+        raise InputError(
+            f"area_lonlat_bounds={bounds!r} is not (min_lon, min_lat, max_lon, max_lat) in degrees",
+            hint="For Almaty that is about (76.7, 43.1, 77.2, 43.4).",
+        )
+
+
+def _split_pair(values: pd.Series, *, lon_first: bool) -> tuple[pd.Series, pd.Series]:
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    parts = text.str.extract(r"^\s*[\(\[]?\s*([^,;\s]+)\s*[,;\s]\s*([^,;\s\)\]]+)\s*[\)\]]?\s*$")
+    first, second = parts[0].fillna(text), parts[1].fillna("")
+    return (second, first) if lon_first else (first, second)
+
+
+def _parse_coordinates(
+    lat_text: pd.Series,
+    lon_text: pd.Series,
+    lat_name: str,
+    lon_name: str,
+    problems: _Rows,
+    *,
+    decimal_comma: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    lat = _to_float(lat_text, decimal_comma=decimal_comma).to_numpy()
+    lon = _to_float(lon_text, decimal_comma=decimal_comma).to_numpy()
+    for values, text, column, kind in (
+        (lat, lat_text, lat_name, "latitude"),
+        (lon, lon_text, lon_name, "longitude"),
+    ):
+        _check_number_text(text, values, column, kind, problems)
+    return lat, lon
+
+
+def _points_from_geometry(
+    geometry: gpd.GeoSeries, problems: _Rows
+) -> tuple[np.ndarray, np.ndarray]:
+    geoms = np.asarray(geometry.values, dtype=object)
+    kinds = np.array([g.geom_type if g is not None else "" for g in geoms], dtype=object)
+    missing = np.array([g is None or g.is_empty for g in geoms], dtype=bool)
+    single_multi = np.array(
+        [
+            k == "MultiPoint" and not m and len(g.geoms) == 1
+            for g, k, m in zip(geoms, kinds, missing, strict=True)
+        ],
+        dtype=bool,
+    )
+    polygon = np.isin(kinds, ["Polygon", "MultiPolygon"]) & ~missing
+    point = (kinds == "Point") & ~missing
+    other = ~missing & ~point & ~polygon & ~single_multi
+    problems.add(missing, lambda i: "column 'geometry': the feature has no geometry")
+    problems.add(
+        other,
+        lambda i: (
+            f"column 'geometry': a {kinds[i]} is not a point; use a point "
+            "(or a polygon, whose inside point is taken)"
+        ),
+    )
+    chosen = np.full(len(geoms), None, dtype=object)
+    chosen[point] = geoms[point]
+    if single_multi.any():
+        chosen[single_multi] = [g.geoms[0] for g in geoms[single_multi]]
+    if polygon.any():
+        chosen[polygon] = shapely.point_on_surface(geoms[polygon].astype(object))
+        logger.info("%d polygons replaced by a point inside each", int(polygon.sum()))
+    lat = np.full(len(geoms), np.nan)
+    lon = np.full(len(geoms), np.nan)
+    have = chosen != None  # noqa: E711  (element-wise comparison on an object array)
+    if have.any():
+        degrees = gpd.GeoSeries(list(chosen[have]), crs=geometry.crs).to_crs(WGS84)
+        lon[have], lat[have] = degrees.x.to_numpy(), degrees.y.to_numpy()
+    return lat, lon
+
+
+def _check_ranges(
+    lat: np.ndarray,
+    lon: np.ndarray,
+    lat_name: str,
+    lon_name: str,
+    bounds: tuple[float, float, float, float] | None,
+    problems: _Rows,
+) -> None:
+    finite = np.isfinite(lat) & np.isfinite(lon)
+    with np.errstate(invalid="ignore"):
+        lat_bad = finite & (np.abs(lat) > 90)
+        lon_bad = finite & (np.abs(lon) > 180)
+        swapped = lat_bad & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
+    problems.add(
+        swapped,
+        lambda i: (
+            f"column {lat_name!r}: latitude {lat[i]:g} is outside -90..90 but longitude {lon[i]:g} "
+            "would fit; are the latitude and longitude columns swapped?"
+        ),
+    )
+    problems.add(
+        lat_bad & ~swapped,
+        lambda i: (
+            f"column {lat_name!r}: latitude {lat[i]:g} is outside -90..90"
+            + (
+                "; are these projected coordinates in metres? give degrees (EPSG:4326)"
+                if abs(lat[i]) > 1000
+                else ""
+            )
+        ),
+    )
+    problems.add(
+        lon_bad & ~swapped,
+        lambda i: (
+            f"column {lon_name!r}: longitude {lon[i]:g} is outside -180..180"
+            + (
+                "; are these projected coordinates in metres? give degrees (EPSG:4326)"
+                if abs(lon[i]) > 1000
+                else ""
+            )
+        ),
+    )
+    zero = finite & (lat == 0) & (lon == 0)
+    problems.add(
+        zero,
+        lambda i: (
+            f"columns {lat_name!r}/{lon_name!r}: 0, 0 is a placeholder, "
+            "not a position (the sea off West Africa); the position is missing"
+        ),
+    )
+    in_range = finite & ~lat_bad & ~lon_bad & ~zero
+    if bounds is None:
+        _check_swapped_against_others(lat, lon, lat_name, lon_name, in_range, problems)
+        return
+    min_lon, min_lat, max_lon, max_lat = bounds
+    inside = (lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat)
+    inside_swapped = (lat >= min_lon) & (lat <= max_lon) & (lon >= min_lat) & (lon <= max_lat)
+    area = f"lon {min_lon:g}..{max_lon:g}, lat {min_lat:g}..{max_lat:g}"
+    problems.add(
+        in_range & ~inside & inside_swapped,
+        lambda i: (
+            f"columns {lat_name!r}/{lon_name!r}: latitude {lat[i]:g}, longitude {lon[i]:g} "
+            f"is outside the study area ({area}) but would be inside with the two exchanged; "
+            "are the latitude and longitude columns swapped?"
+        ),
+    )
+    problems.add(
+        in_range & ~inside & ~inside_swapped,
+        lambda i: (
+            f"columns {lat_name!r}/{lon_name!r}: latitude {lat[i]:g}, longitude {lon[i]:g} "
+            f"is outside the study area ({area})"
+        ),
+    )
+
+
+#: Rows further than this (degrees) from the typical position of the file are outliers ...
+_CLUSTER_DEG = 1.0
+#: ... and the typical position is trusted when this share of rows lies near it.
+_CLUSTER_SHARE = 0.75
+
+
+def _check_swapped_against_others(
+    lat: np.ndarray,
+    lon: np.ndarray,
+    lat_name: str,
+    lon_name: str,
+    in_range: np.ndarray,
+    problems: _Rows,
+) -> None:
+    """Without a study area, catch single rows with latitude and longitude exchanged.
+
+    In Kazakhstan both orders are valid degrees (43.25, 76.95 and 76.95, 43.25), so the range
+    check cannot see a swap. When most rows (75 %) lie within 1 degree of their median
+    position, a row far from it that would lie near it with the two exchanged is reported.
+    """
+    index = np.flatnonzero(in_range)
+    if len(index) < 3:
+        return
+    mid_lat, mid_lon = float(np.median(lat[index])), float(np.median(lon[index]))
+    near = (np.abs(lat - mid_lat) <= _CLUSTER_DEG) & (np.abs(lon - mid_lon) <= _CLUSTER_DEG)
+    if near[index].mean() < _CLUSTER_SHARE:
+        return
+    near_swapped = (np.abs(lon - mid_lat) <= _CLUSTER_DEG) & (np.abs(lat - mid_lon) <= _CLUSTER_DEG)
+    problems.add(
+        in_range & ~near & near_swapped,
+        lambda i: (
+            f"columns {lat_name!r}/{lon_name!r}: latitude {lat[i]:g}, longitude {lon[i]:g} is far "
+            f"from the other rows (around latitude {mid_lat:.2f}, longitude {mid_lon:.2f}) but "
+            "would be among them with the two exchanged; are the latitude and longitude "
+            "columns swapped?"
+        ),
+    )
+
+
+def _check_duplicates(
+    points: np.ndarray,
+    ok: np.ndarray,
+    rows: np.ndarray,
+    label: str,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    names: tuple[str, str],
+    tolerance_m: float,
+    problems: _Rows,
+) -> None:
+    index = np.flatnonzero(ok)
+    geoms = points[index].astype(object)
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="dwithin", distance=float(tolerance_m))
+    later = left > right  # (later row, earlier row) pairs
+    if not later.any():
+        return
+    dup, first = index[left[later]], index[right[later]]
+    earliest = np.full(len(points), len(points), dtype=np.int64)
+    np.minimum.at(earliest, dup, first)
+    is_dup = earliest < len(points)
+
+    def message(i: int) -> str:
+        j = int(earliest[i])
+        gap = float(shapely.distance(points[i], points[j]))
+        where = "the same position as" if gap == 0 else f"{gap:.2f} m from"
+        return (
+            f"columns {names[0]!r}/{names[1]!r}: latitude {lat[i]:g}, longitude {lon[i]:g} "
+            f"is {where} {label} {rows[j]} (within {tolerance_m:g} m): a duplicate"
+        )
+
+    problems.add(is_dup, message)
+
+
+def _check_values(text: pd.Series, values: pd.Series, column: str, problems: _Rows) -> None:
+    blank = _is_blank(text)
+    number = values.to_numpy()
+    raw = text.to_numpy()
+    problems.add(blank, lambda i: f"column {column!r}: value is missing")
+    problems.add(
+        ~blank & ~np.isfinite(number),
+        lambda i: f"column {column!r}: {_fmt(raw[i])} is not a number",
+    )
+    with np.errstate(invalid="ignore"):
+        negative = np.isfinite(number) & (number < 0)
+    problems.add(negative, lambda i: f"column {column!r}: {number[i]:g} is negative")
+
+
+def _check_number_text(
+    text: pd.Series, values: np.ndarray, column: str, kind: str, problems: _Rows
+) -> None:
+    blank = _is_blank(text)
+    raw = text.to_numpy()
+    problems.add(blank, lambda i: f"column {column!r}: {kind} is missing")
+    problems.add(
+        ~blank & ~np.isfinite(values),
+        lambda i: f"column {column!r}: {kind} {_fmt(raw[i])} is not a number",
+    )
+
+
+def _names(values: pd.Series) -> list[str | None]:
+    out: list[str | None] = []
+    for value in values.to_numpy():
+        text = (
+            ""
+            if value is None or (isinstance(value, float) and np.isnan(value))
+            else str(value).strip()
+        )
+        out.append(text or None)
+    return out

@@ -1,0 +1,246 @@
+"""Reading user point tables: every row kept, problems named by file, row, column and value.
+
+All files are synthetic, written into ``tmp_path``. Positions are in Almaty (about 76.95 E,
+43.25 N; UTM zone 43N, EPSG:32643).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import shapely
+
+from planner._tables import mark_unusable, read_point_table
+from planner.errors import InputError
+
+UTM43 = "EPSG:32643"
+ALMATY = (76.7, 43.1, 77.2, 43.4)
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def utm(lon: float, lat: float) -> tuple[float, float]:
+    """Independent projection with pyproj, to check the reader's output."""
+    x, y = pyproj.Transformer.from_crs(4326, 32643, always_xy=True).transform(lon, lat)
+    return float(x), float(y)
+
+
+def test_good_csv_rows_numbered_as_in_a_spreadsheet(tmp_path):
+    path = write(tmp_path / "stations.csv", "name,lat,lon\nУПП №1,43.25,76.95\nОПП 2,43.26,76.90\n")
+    table = read_point_table(path, what="stations", crs=UTM43)
+    assert list(table["row"]) == [2, 3]  # header is row 1
+    assert list(table["name"]) == ["УПП №1", "ОПП 2"]
+    assert table["usable"].all()
+    assert list(table["problem"]) == ["", ""]
+    assert table.crs == pyproj.CRS.from_epsg(32643)
+    x, y = utm(76.95, 43.25)
+    assert table.geometry.iloc[0].x == pytest.approx(x, abs=1e-6)
+    assert table.geometry.iloc[0].y == pytest.approx(y, abs=1e-6)
+    assert list(table["lat"]) == [43.25, 43.26]
+
+
+def test_bad_rows_are_kept_and_each_problem_named(tmp_path, caplog):
+    text = (
+        "name,Latitude,Longitude\n"
+        "ok,43.25,76.95\n"  # row 2
+        "swapped,76.95,43.25\n"  # row 3: far from the others, among them when exchanged
+        "text,abc,76.9\n"  # row 4
+        "missing,,76.9\n"  # row 5
+        "far east,43.2,200\n"  # row 6
+        "duplicate,43.250005,76.95\n"  # row 7: 0.56 m north of row 2
+        "null island,0,0\n"  # row 8
+        "near,43.25002,76.95\n"  # row 9: 2.2 m north of row 2, kept
+    )
+    path = write(tmp_path / "stations.csv", text)
+    with caplog.at_level(logging.WARNING):
+        table = read_point_table(path, what="stations", crs=UTM43)
+    assert list(table["row"]) == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert list(table["usable"]) == [True, False, False, False, False, False, False, True]
+    problem = dict(zip(table["row"], table["problem"], strict=True))
+    assert problem[3] == (
+        "columns 'Latitude'/'Longitude': latitude 76.95, longitude 43.25 is far from the other "
+        "rows (around latitude 43.25, longitude 76.95) but would be among them with the two "
+        "exchanged; are the latitude and longitude columns swapped?"
+    )
+    assert problem[4] == "column 'Latitude': latitude 'abc' is not a number"
+    assert problem[5] == "column 'Latitude': latitude is missing"
+    assert problem[6] == "column 'Longitude': longitude 200 is outside -180..180"
+    assert "0.56 m from row 2" in problem[7] and "duplicate" in problem[7]
+    assert "placeholder" in problem[8]
+    assert table.geometry.iloc[1] is None
+    assert "stations.csv" in caplog.text and "6 of 8 rows" in caplog.text
+    assert "row 4: column 'Latitude': latitude 'abc' is not a number" in caplog.text
+
+
+def test_swapped_relative_to_study_area(tmp_path):
+    # Both orders are valid degrees in Almaty; only the study area tells them apart.
+    path = write(tmp_path / "s.csv", "lat,lon\n43.25,76.95\n76.95,43.25\n43.25,10.0\n")
+    table = read_point_table(path, what="stations", crs=UTM43, area_lonlat_bounds=ALMATY)
+    assert list(table["usable"]) == [True, False, False]
+    assert "would be inside with the two exchanged" in table["problem"].iloc[1]
+    assert "row" not in table["problem"].iloc[1]  # the row is in the 'row' column
+    assert table["problem"].iloc[2].endswith(
+        "is outside the study area (lon 76.7..77.2, lat 43.1..43.4)"
+    )
+
+
+def test_whole_file_unusable_raises_with_every_problem(tmp_path):
+    # Longitudes above 90 (eastern Kazakhstan is below 90, so use Vladivostok, 131.9 E).
+    path = write(tmp_path / "stations.csv", "lat,lon\n131.9,43.1\n131.8,43.2\nx,y\n")
+    with pytest.raises(InputError) as info:
+        read_point_table(path, what="stations", crs=UTM43)
+    error = info.value
+    assert error.what == "stations file stations.csv: none of the 3 rows is usable"
+    assert error.problems[0] == (
+        "row 2: column 'lat': latitude 131.9 is outside -90..90 but longitude 43.1 would fit; "
+        "are the latitude and longitude columns swapped?"
+    )
+    assert error.problems[1].startswith("row 3: column 'lat': latitude 131.8 is outside")
+    assert error.problems[2] == (
+        "row 4: column 'lat': latitude 'x' is not a number; "
+        "column 'lon': longitude 'y' is not a number"
+    )
+    assert "header line as row 1" in error.hint
+    assert isinstance(error, ValueError)
+
+
+def test_missing_empty_and_header_only_files(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        read_point_table(tmp_path / "nope.csv", what="stations", crs=UTM43)
+    with pytest.raises(InputError, match=r"stations file empty\.csv is empty"):
+        read_point_table(write(tmp_path / "empty.csv", ""), what="stations", crs=UTM43)
+    with pytest.raises(InputError, match="header line but no data rows"):
+        read_point_table(write(tmp_path / "h.csv", "lat,lon\n\n"), what="stations", crs=UTM43)
+    with pytest.raises(InputError, match=r"unsupported file type '\.xlsx'"):
+        read_point_table(write(tmp_path / "s.xlsx", "x"), what="stations", crs=UTM43)
+
+
+def test_no_coordinate_columns_lists_what_it_saw_and_looks_for(tmp_path):
+    path = write(tmp_path / "s.csv", "name,address\nУПП,Абая 1\n")
+    with pytest.raises(InputError) as info:
+        read_point_table(path, what="stations", crs=UTM43)
+    message = str(info.value)
+    assert "stations file s.csv: required columns are missing" in message
+    assert "the file has columns ['name', 'address']" in message
+    assert "широта" in message and "longitude" in message
+
+
+def test_geographic_target_crs_is_refused(tmp_path):
+    path = write(tmp_path / "s.csv", "lat,lon\n43.25,76.95\n")
+    with pytest.raises(InputError, match="not metres"):
+        read_point_table(path, what="stations", crs="EPSG:4326")
+
+
+def test_russian_excel_export_semicolon_decimal_comma_cp1251(tmp_path):
+    text = "Название;Широта;Долгота\nУПП №51;43,25;76,95\n"
+    path = write(tmp_path / "участки.csv", text, encoding="cp1251")
+    table = read_point_table(path, what="stations", crs=UTM43)
+    assert table["name"].iloc[0] == "УПП №51"
+    assert (table["lat"].iloc[0], table["lon"].iloc[0]) == (43.25, 76.95)
+
+
+def test_blank_lines_do_not_shift_row_numbers(tmp_path):
+    path = write(tmp_path / "s.csv", "lat,lon\n43.25,76.95\n\n43.26,bad\n")
+    table = read_point_table(path, what="stations", crs=UTM43)
+    assert list(table["row"]) == [2, 4]
+    assert table["problem"].iloc[1] == "column 'lon': longitude 'bad' is not a number"
+
+
+def test_single_coordinates_column_lat_lon_order(tmp_path):
+    path = write(tmp_path / "s.csv", 'title,coordinates\nA,"43.25, 76.95"\nB,43.26\n')
+    table = read_point_table(path, what="stations", crs=UTM43)
+    assert table["name"].iloc[0] == "A"
+    assert (table["lat"].iloc[0], table["lon"].iloc[0]) == (43.25, 76.95)
+    assert table["problem"].iloc[1] == "column 'coordinates': longitude is missing"
+
+
+def test_value_columns_checked_and_required(tmp_path):
+    path = write(tmp_path / "p.csv", "lat,lon,Population\n43.25,76.95,120\n43.26,76.95,many\n")
+    table = read_point_table(path, what="population points", crs=UTM43,
+                             value_columns=("population",))
+    assert table["population"].iloc[0] == 120.0
+    assert np.isnan(table["population"].iloc[1])
+    assert table["problem"].iloc[1] == "column 'Population': 'many' is not a number"
+    with pytest.raises(InputError, match="column 'residents' not found"):
+        read_point_table(path, what="population points", crs=UTM43, value_columns=("residents",))
+
+
+def test_other_columns_are_kept_and_clashes_renamed(tmp_path):
+    path = write(tmp_path / "s.csv", "lat,lon,phone,usable\n43.25,76.95,102,no\n")
+    table = read_point_table(path, what="stations", crs=UTM43)
+    assert table["phone"].iloc[0] == "102"
+    assert table["input_usable"].iloc[0] == "no"
+    assert bool(table["usable"].iloc[0]) is True
+
+
+def test_geojson_points_polygons_and_bad_geometries(tmp_path):
+    square = [[76.95, 43.25], [76.951, 43.25], [76.951, 43.251], [76.95, 43.251], [76.95, 43.25]]
+    features = [
+        {"type": "Feature", "properties": {"name": "point"},
+         "geometry": {"type": "Point", "coordinates": [76.95, 43.25]}},
+        {"type": "Feature", "properties": {"name": "building"},
+         "geometry": {"type": "Polygon", "coordinates": [square]}},
+        {"type": "Feature", "properties": {"name": "road"},
+         "geometry": {"type": "LineString", "coordinates": [[76.9, 43.2], [76.91, 43.2]]}},
+        {"type": "Feature", "properties": {"name": "nothing"}, "geometry": None},
+        {"type": "Feature", "properties": {"name": "swapped"},
+         "geometry": {"type": "Point", "coordinates": [43.25, 76.95]}},
+    ]
+    path = tmp_path / "stations.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    table = read_point_table(path, what="stations", crs=UTM43, area_lonlat_bounds=ALMATY)
+    assert list(table["row"]) == [1, 2, 3, 4, 5]  # features numbered from 1
+    assert list(table["usable"]) == [True, True, False, False, False]
+    inside = shapely.Polygon(utm(lon, lat) for lon, lat in square)
+    assert inside.contains(table.geometry.iloc[1])  # a point inside the footprint
+    assert table["problem"].iloc[2].startswith("column 'geometry': a LineString is not a point")
+    assert table["problem"].iloc[3] == "column 'geometry': the feature has no geometry"
+    assert "swapped" in table["problem"].iloc[4]
+
+
+def test_geopackage_in_another_crs_is_reprojected(tmp_path):
+    x, y = utm(76.95, 43.25)
+    frame = gpd.GeoDataFrame({"name": ["A"]}, geometry=[shapely.Point(76.95, 43.25)], crs=4326)
+    path = tmp_path / "s.gpkg"
+    frame.to_crs(3857).to_file(path, layer="stations")
+    table = read_point_table(path, what="stations", crs=UTM43, layer="stations")
+    assert table.geometry.iloc[0].x == pytest.approx(x, abs=1e-3)
+    assert table.geometry.iloc[0].y == pytest.approx(y, abs=1e-3)
+    assert table["lat"].iloc[0] == pytest.approx(43.25)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pyarrow") is not None, reason="pyarrow present")
+def test_parquet_without_pyarrow_says_how_to_fix(tmp_path):
+    path = write(tmp_path / "s.parquet", "PAR1")
+    with pytest.raises(InputError, match="pyarrow"):
+        read_point_table(path, what="stations", crs=UTM43)
+
+
+def test_mark_unusable_appends_reason_and_never_mutates(tmp_path):
+    path = write(tmp_path / "s.csv", "lat,lon\n43.25,76.95\n43.26,76.95\n43.27,bad\n")
+    table = read_point_table(path, what="stations", crs=UTM43)
+    before = table.copy()
+    mask = pd.Series([False, True, True], index=table.index)
+    marked = mark_unusable(table, mask, "400 m from the nearest walkable street (limit 250 m)")
+    pd.testing.assert_frame_equal(table, before)
+    assert list(marked["usable"]) == [True, False, False]
+    assert marked["problem"].iloc[1] == "400 m from the nearest walkable street (limit 250 m)"
+    assert marked["problem"].iloc[2] == (
+        "column 'lon': longitude 'bad' is not a number; "
+        "400 m from the nearest walkable street (limit 250 m)"
+    )
+    with pytest.raises(InputError, match="3 True/False values"):
+        mark_unusable(table, [True], "x")
+    with pytest.raises(InputError, match="non-empty"):
+        mark_unusable(table, [True, False, False], " ")
