@@ -90,8 +90,10 @@ def test_swapped_relative_to_study_area(tmp_path):
     assert list(table["usable"]) == [True, False, False]
     assert "would be inside with the two exchanged" in table["problem"].iloc[1]
     assert "row" not in table["problem"].iloc[1]  # the row is in the 'row' column
-    assert table["problem"].iloc[2].endswith(
-        "is outside the study area (lon 76.7..77.2, lat 43.1..43.4)"
+    assert (
+        table["problem"]
+        .iloc[2]
+        .endswith("is outside the study area (lon 76.7..77.2, lat 43.1..43.4)")
     )
 
 
@@ -167,8 +169,9 @@ def test_single_coordinates_column_lat_lon_order(tmp_path):
 
 def test_value_columns_checked_and_required(tmp_path):
     path = write(tmp_path / "p.csv", "lat,lon,Population\n43.25,76.95,120\n43.26,76.95,many\n")
-    table = read_point_table(path, what="population points", crs=UTM43,
-                             value_columns=("population",))
+    table = read_point_table(
+        path, what="population points", crs=UTM43, value_columns=("population",)
+    )
     assert table["population"].iloc[0] == 120.0
     assert np.isnan(table["population"].iloc[1])
     assert table["problem"].iloc[1] == "column 'Population': 'many' is not a number"
@@ -187,15 +190,27 @@ def test_other_columns_are_kept_and_clashes_renamed(tmp_path):
 def test_geojson_points_polygons_and_bad_geometries(tmp_path):
     square = [[76.95, 43.25], [76.951, 43.25], [76.951, 43.251], [76.95, 43.251], [76.95, 43.25]]
     features = [
-        {"type": "Feature", "properties": {"name": "point"},
-         "geometry": {"type": "Point", "coordinates": [76.95, 43.25]}},
-        {"type": "Feature", "properties": {"name": "building"},
-         "geometry": {"type": "Polygon", "coordinates": [square]}},
-        {"type": "Feature", "properties": {"name": "road"},
-         "geometry": {"type": "LineString", "coordinates": [[76.9, 43.2], [76.91, 43.2]]}},
+        {
+            "type": "Feature",
+            "properties": {"name": "point"},
+            "geometry": {"type": "Point", "coordinates": [76.95, 43.25]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"name": "building"},
+            "geometry": {"type": "Polygon", "coordinates": [square]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"name": "road"},
+            "geometry": {"type": "LineString", "coordinates": [[76.9, 43.2], [76.91, 43.2]]},
+        },
         {"type": "Feature", "properties": {"name": "nothing"}, "geometry": None},
-        {"type": "Feature", "properties": {"name": "swapped"},
-         "geometry": {"type": "Point", "coordinates": [43.25, 76.95]}},
+        {
+            "type": "Feature",
+            "properties": {"name": "swapped"},
+            "geometry": {"type": "Point", "coordinates": [43.25, 76.95]},
+        },
     ]
     path = tmp_path / "stations.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
