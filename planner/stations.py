@@ -1,0 +1,421 @@
+"""Existing police stations, from OpenStreetMap or from a user's file.
+
+Every station frame has the same columns, whatever its source:
+
+``station_id``
+    Stable text id: ``"osm:node/123"`` (OSM element type and id) for OSM stations,
+    ``"<file name>:<row>"`` (e.g. ``"stations.csv:14"``) or the value of ``id_column`` for
+    stations read from a file.
+``name``
+    The name (``None`` when unnamed).
+``source``
+    ``"osm"`` or ``"file"``.
+``kind``
+    What the name and tags say the station is (see :func:`station_kind`): ``"district_post"``,
+    ``"department"``, ``"traffic"``, ``"non_public"`` or ``"other"``.
+``usable``, ``problem``
+    Stations that cannot be used stay in the frame with ``usable=False`` and the reason in
+    ``problem`` (``""`` when usable), so outputs can list them; :func:`mark_unusable` adds
+    reasons found later (outside the network, too far from any walkable street).
+``geometry``
+    A point in the metric CRS of the walk network (polygons are replaced by a point inside).
+
+OSM stations also keep ``osm_type``, ``osm_id``, ``amenity`` and ``police``; file stations keep
+``row`` and the other columns of the file.
+
+Which OSM police features count
+-------------------------------
+The plan is about stations residents walk to: district police posts (участковый пункт полиции,
+УПП, ОПП, "участок полиции №51") and district departments (РУВД, УП района), which also receive
+the public. By default :func:`stations_from_osm` therefore keeps every ``amenity=police``
+feature **except**
+
+* traffic police (``police=traffic_police``, or a name with ГАИ, ГИБДД, ДПС, МАИ,
+  "дорожная/дорожно-патрульная полиция", "жол полициясы", "traffic"): their posts serve
+  drivers, not the residents of a district;
+* police facilities closed to the public (``police=barracks``, ``car_pound``, ``detention``,
+  ``training``, ``range``, ``storage``, ``naval_base``, ``car_repair``, ``dog_unit``, ``horse``,
+  ``checkpoint``; names with ИВС, СИЗО, изолятор, спецприёмник, штрафстоянка).
+
+Excluded stations are kept with ``usable=False`` and the reason, never dropped. Unnamed
+``amenity=police`` points are kept (kind ``"other"``): in OSM for Kazakh cities many district
+posts are unnamed, and dropping them would overstate the gaps. Pass ``exclude_kinds`` to change
+the rule, e.g. ``exclude_kinds=("traffic", "non_public", "department", "other")`` to plan with
+district posts only.
+
+The same station is often mapped twice (a node on the door and the building outline, both
+tagged ``amenity=police``). Stations closer than ``merge_within_m`` whose names agree (or one of
+which is unnamed) are one station: the named one (then node before way before relation) is kept
+and the others are marked as duplicates of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner._crs import require_metric_crs
+from planner._tables import mark_unusable, read_point_table
+from planner.errors import InputError
+
+__all__ = [
+    "STATION_KINDS",
+    "mark_unusable",
+    "read_stations",
+    "station_kind",
+    "stations_from_osm",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Kinds of police station told apart by :func:`station_kind`.
+STATION_KINDS = ("district_post", "department", "traffic", "non_public", "other")
+#: Kinds excluded by default from the stations residents walk to.
+DEFAULT_EXCLUDED_KINDS = ("traffic", "non_public")
+
+_TRAFFIC_TAGS = frozenset({"traffic_police", "traffic"})
+_NON_PUBLIC_TAGS = frozenset(
+    {
+        "barracks",
+        "car_pound",
+        "detention",
+        "training",
+        "range",
+        "storage",
+        "naval_base",
+        "car_repair",
+        "dog_unit",
+        "horse",
+        "checkpoint",
+    }
+)
+_TRAFFIC_NAME = re.compile(
+    r"\b(гаи|огаи|гибдд|дпс|маи)\b|traffic|автоинспекц|дорожн\w*[\s-]*(патрул|полиц)"
+    r"|\bжол\s+(полиц|патрул)",
+    re.IGNORECASE,
+)
+_NON_PUBLIC_NAME = re.compile(
+    r"\b(ивс|сизо)\b|изолятор|спецпри[её]мник|штраф\w*\s*(стоянк|площадк)|штрафстоянк",
+    re.IGNORECASE,
+)
+_DISTRICT_NAME = re.compile(
+    r"\b(упп|опп|уип)\b|участ(?:ок|ков)\w*|пункт\w*\s+полиц|опорн\w*\s+пункт|учаскелік",
+    re.IGNORECASE,
+)
+_DEPARTMENT_NAME = re.compile(
+    r"\b(р?увд|гувд|р?овд|двд|дп|уп)\b|(управлени|отдел|департамент)\w*\s+полиц"
+    r"|полиция\s+(басқармасы|бөлімі|департаменті)",
+    re.IGNORECASE,
+)
+_TYPE_ORDER = {"node": 0, "way": 1, "relation": 2}
+
+
+def station_kind(name: str | None, police_tag: str | None = None) -> str:
+    """Classify a police station from its name and OSM ``police=*`` tag.
+
+    Rules are tried in this order: traffic police, closed to the public, district post
+    (УПП, ОПП, участок/участковый пункт полиции), department (РУВД, УВД, ОВД, УП, управление
+    или отдел полиции), else ``"other"``.
+
+    Examples
+    --------
+    >>> station_kind("Участковый пункт полиции №51")
+    'district_post'
+    >>> station_kind("РУВД Алмалинского района")
+    'department'
+    >>> station_kind("Пост ДПС")
+    'traffic'
+    """
+    tag = (police_tag or "").strip().lower()
+    text = (name or "").strip()
+    if tag in _TRAFFIC_TAGS or tag.startswith("traffic") or _TRAFFIC_NAME.search(text):
+        return "traffic"
+    if tag in _NON_PUBLIC_TAGS or _NON_PUBLIC_NAME.search(text):
+        return "non_public"
+    if _DISTRICT_NAME.search(text):
+        return "district_post"
+    if _DEPARTMENT_NAME.search(text):
+        return "department"
+    return "other"
+
+
+def _check_kinds(exclude_kinds: Collection[str], *, function: str) -> tuple[str, ...]:
+    if isinstance(exclude_kinds, str):
+        exclude_kinds = (exclude_kinds,)
+    unknown = [k for k in exclude_kinds if k not in STATION_KINDS]
+    if unknown:
+        raise InputError(
+            f"{function}: unknown station kinds in exclude_kinds: {unknown}",
+            hint=f"Use some of {list(STATION_KINDS)}.",
+        )
+    return tuple(exclude_kinds)
+
+
+_EXCLUSION_REASON = {
+    "traffic": "excluded: traffic police (serves drivers, not residents)",
+    "non_public": "excluded: police facility closed to the public",
+    "district_post": "excluded: district post (exclude_kinds)",
+    "department": "excluded: district department (exclude_kinds)",
+    "other": "excluded: not recognisable as a district station (exclude_kinds)",
+}
+
+
+def stations_from_osm(
+    police: gpd.GeoDataFrame,
+    *,
+    exclude_kinds: Collection[str] = DEFAULT_EXCLUDED_KINDS,
+    merge_within_m: float | None = 30.0,
+) -> gpd.GeoDataFrame:
+    """Police stations from the OSM ``police`` layer, with the ones residents cannot use marked.
+
+    Parameters
+    ----------
+    police
+        Police features from :mod:`planner.osm`: ``osm_id``, ``osm_type``, ``name`` and
+        optionally ``amenity`` and ``police`` columns, in a metric CRS.
+    exclude_kinds
+        Kinds (see :func:`station_kind`) marked unusable. Default: traffic police and
+        facilities closed to the public; see the module docstring for the reasoning.
+    merge_within_m
+        Stations this close whose names agree are the same station mapped twice; ``None``
+        keeps them all.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The station schema of the module docstring, aligned to the input index.
+    """
+    excluded = _check_kinds(exclude_kinds, function="stations_from_osm")
+    crs = require_metric_crs(police.crs, what="the police layer", function="stations_from_osm")
+    missing = [c for c in ("osm_id", "osm_type") if c not in police.columns]
+    if missing:
+        raise InputError(
+            f"stations_from_osm: the police layer has no column(s) {missing}",
+            [f"columns present: {list(police.columns)}"],
+            "Pass the 'police' frame returned by planner.osm, or build station ids yourself "
+            "and use read_stations for a table.",
+        )
+    if merge_within_m is not None and not (
+        isinstance(merge_within_m, int | float) and 0 <= merge_within_m <= 1000
+    ):
+        raise InputError(
+            f"stations_from_osm: merge_within_m={merge_within_m!r} is not a distance in 0..1000 m",
+            hint="Use e.g. 30 (metres) or None to keep every mapped feature.",
+        )
+    names = _text_column(police, "name")
+    tags = _text_column(police, "police")
+    osm_type = police["osm_type"].astype(str).str.strip().str.lower().to_numpy()
+    osm_id = police["osm_id"].to_numpy()
+    out = gpd.GeoDataFrame(
+        {
+            "station_id": [f"osm:{t}/{i}" for t, i in zip(osm_type, osm_id, strict=True)],
+            "name": names,
+            "source": "osm",
+            "kind": [station_kind(n, t) for n, t in zip(names, tags, strict=True)],
+            "usable": True,
+            "problem": "",
+            "osm_type": osm_type,
+            "osm_id": osm_id,
+            "amenity": _text_column(police, "amenity"),
+            "police": tags,
+        },
+        geometry=_as_points(police.geometry),
+        crs=crs,
+        index=police.index.copy(),
+    )
+    no_point = out.geometry.isna().to_numpy() | out.geometry.is_empty.to_numpy()
+    out = mark_unusable(out, no_point, "no geometry") if no_point.any() else out
+    for kind in excluded:
+        mask = (out["kind"] == kind).to_numpy()
+        if mask.any():
+            out = mark_unusable(out, mask, _EXCLUSION_REASON[kind])
+    if merge_within_m is not None:
+        out = _merge_duplicates(out, float(merge_within_m))
+    counts = out["kind"].value_counts().to_dict()
+    logger.info(
+        "%d OSM police features: %d usable stations; kinds %s",
+        len(out),
+        int(out["usable"].sum()),
+        counts,
+    )
+    return out
+
+
+def read_stations(
+    path: str | Path,
+    *,
+    crs: Any,
+    area_lonlat_bounds: tuple[float, float, float, float] | None = None,
+    name_column: str | None = None,
+    id_column: str | None = None,
+    exclude_kinds: Collection[str] = (),
+    duplicate_tolerance_m: float | None = 1.0,
+) -> gpd.GeoDataFrame:
+    """Read police stations from a user's CSV, GeoJSON or GeoPackage file.
+
+    Row checks (missing or non-numeric coordinates, out of range, swapped latitude and
+    longitude, outside ``area_lonlat_bounds``, duplicates) are those of
+    :func:`planner._tables.read_point_table`; bad rows stay in the result, unusable, with the
+    file's row number and the reason.
+
+    Parameters
+    ----------
+    path
+        The file; CSV needs latitude/longitude columns (``lat``/``lon``, ``широта``/
+        ``долгота``, ...).
+    crs
+        Metric CRS of the walk network.
+    area_lonlat_bounds
+        ``(min_lon, min_lat, max_lon, max_lat)`` of the study area, to catch stations from
+        another city and swapped coordinates.
+    name_column, id_column
+        Columns with names and ids. Without ``id_column`` a station's id is
+        ``"<file name>:<row>"``.
+    exclude_kinds
+        Kinds marked unusable; none by default, since a list the user made is deliberate.
+    duplicate_tolerance_m
+        Stations closer than this to an earlier row are duplicates; ``None`` keeps them.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The station schema of the module docstring, plus ``row`` and the file's other columns.
+    """
+    excluded = _check_kinds(exclude_kinds, function="read_stations")
+    path = Path(path)
+    table = read_point_table(
+        path,
+        what="stations",
+        crs=crs,
+        name_column=name_column,
+        area_lonlat_bounds=area_lonlat_bounds,
+        duplicate_tolerance_m=duplicate_tolerance_m,
+    )
+    if id_column is None:
+        ids = [f"{path.name}:{r}" for r in table["row"]]
+    else:
+        ids = _ids_from_column(table, id_column, path=path)
+    kinds = [station_kind(n) for n in table["name"]]
+    front = pd.DataFrame(
+        {"station_id": ids, "name": table["name"], "source": "file", "kind": kinds},
+        index=table.index,
+    )
+    rest = table.drop(columns=["name"])
+    out = gpd.GeoDataFrame(pd.concat([front, rest], axis=1), geometry="geometry", crs=table.crs)
+    out = out[
+        ["station_id", "name", "source", "kind", "usable", "problem", "geometry"]
+        + [
+            c
+            for c in out.columns
+            if c not in {"station_id", "name", "source", "kind", "usable", "problem", "geometry"}
+        ]
+    ]
+    if id_column is not None:
+        duplicated = out["station_id"].duplicated(keep="first").to_numpy()
+        if duplicated.any():
+            out = mark_unusable(out, duplicated, f"column {id_column!r}: id used by an earlier row")
+    for kind in excluded:
+        mask = (out["kind"] == kind).to_numpy()
+        if mask.any():
+            out = mark_unusable(out, mask, _EXCLUSION_REASON[kind])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _text_column(frame: pd.DataFrame, column: str) -> list[str | None]:
+    if column not in frame.columns:
+        return [None] * len(frame)
+    out: list[str | None] = []
+    for value in frame[column].to_numpy():
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            out.append(None)
+        else:
+            text = str(value).strip()
+            out.append(text or None)
+    return out
+
+
+def _as_points(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Points stay, polygons and lines become a point on them (inside for polygons)."""
+    geoms = np.asarray(geometry.values, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    not_point = ~missing & (shapely.get_type_id(geoms) != 0)
+    out = geoms.copy()
+    if not_point.any():
+        out[not_point] = shapely.point_on_surface(geoms[not_point])
+    return gpd.GeoSeries(out, index=geometry.index, crs=geometry.crs)
+
+
+def _same_name(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return True
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def _merge_duplicates(out: gpd.GeoDataFrame, within_m: float) -> gpd.GeoDataFrame:
+    usable = np.flatnonzero(out["usable"].to_numpy(dtype=bool))
+    if len(usable) < 2:
+        return out
+    geoms = np.asarray(out.geometry.values, dtype=object)[usable]
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=within_m)
+    pairs = left != right
+    if not pairs.any():
+        return out
+    names = out["name"].to_numpy(dtype=object)[usable]
+    types = out["osm_type"].to_numpy(dtype=object)[usable]
+    ids = out["station_id"].to_numpy(dtype=object)[usable]
+    # Preference: named first, then node, way, relation, then the id (deterministic).
+    order = sorted(
+        range(len(usable)),
+        key=lambda k: (names[k] is None, _TYPE_ORDER.get(types[k], 3), str(ids[k])),
+    )
+    rank = np.empty(len(usable), dtype=np.int64)
+    rank[order] = np.arange(len(usable))
+    neighbours: dict[int, list[int]] = {}
+    for a, b in zip(left[pairs], right[pairs], strict=True):
+        neighbours.setdefault(int(a), []).append(int(b))
+    kept: set[int] = set()
+    duplicate_of: dict[int, int] = {}
+    for k in order:
+        match = [j for j in neighbours.get(k, ()) if j in kept and _same_name(names[k], names[j])]
+        if match:
+            duplicate_of[k] = min(match, key=lambda j: rank[j])
+        else:
+            kept.add(k)
+    # ``out`` is this module's own new frame, so it is updated in place.
+    usable_col = out["usable"].to_numpy(dtype=bool).copy()
+    problem_col = out["problem"].to_numpy(dtype=object).copy()
+    for k, j in duplicate_of.items():
+        gap = float(shapely.distance(geoms[k], geoms[j]))
+        usable_col[usable[k]] = False
+        problem_col[usable[k]] = (
+            f"duplicate of {ids[j]} ({gap:.0f} m away): the same station mapped twice"
+        )
+    out["usable"] = usable_col
+    out["problem"] = problem_col.astype(str)
+    return out
+
+
+def _ids_from_column(table: gpd.GeoDataFrame, id_column: str, *, path: Path) -> list[str]:
+    matches = [c for c in table.columns if str(c).strip().lower() == id_column.strip().lower()]
+    if not matches:
+        raise InputError(
+            f"stations file {path.name}: id column {id_column!r} not found",
+            [f"columns present: {[c for c in table.columns if c != 'geometry']}"],
+            "Name the id column in the call as it is written in the header line.",
+        )
+    values = table[matches[0]].to_numpy(dtype=object)
+    return [
+        f"{path.name}:{r}" if v is None or str(v).strip() == "" else str(v).strip()
+        for v, r in zip(values, table["row"], strict=True)
+    ]
