@@ -94,6 +94,7 @@ LEAFLET_VERSION = "1.9.4"
 OSM_ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 )
+LEAFLET_PREFIX = '<a href="https://leafletjs.com">Leaflet</a>'
 COORD_DECIMALS = 6
 #: Street simplification tolerance in degrees (~1 m at Kazakhstan's latitudes).
 STREET_SIMPLIFY_DEG = 1e-5
@@ -837,7 +838,9 @@ def coverage_map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=13,
         tiles=None,
-        control_scale=True,
+        control_scale=False,
+        zoom_snap=0.5,
+        font_size="13px",
     )
     _make_offline(m)
     city = _get(summary, "city")
@@ -875,7 +878,12 @@ def coverage_map(
         m.add_child(_sites_layer(sites_w))
 
     m.add_child(
-        _ScriptElement(f"{{map}}.attributionControl.addAttribution({_js_string(OSM_ATTRIBUTION)});")
+        _ScriptElement(
+            # metric scale only; a neutral Leaflet credit instead of 1.9's flag prefix
+            "L.control.scale({imperial: false}).addTo({map});\n"
+            f"{{map}}.attributionControl.setPrefix({_js_string(LEAFLET_PREFIX)});\n"
+            f"{{map}}.attributionControl.addAttribution({_js_string(OSM_ATTRIBUTION)});"
+        )
     )
     legend = _legend_html(
         summary,
