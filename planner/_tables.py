@@ -761,11 +761,8 @@ def _check_number_text(
 
 def _names(values: pd.Series) -> list[str | None]:
     out: list[str | None] = []
-    for value in values.to_numpy():
-        text = (
-            ""
-            if value is None or (isinstance(value, float) and np.isnan(value))
-            else str(value).strip()
-        )
+    for value in values.to_numpy(dtype=object):
+        missing = value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+        text = "" if missing else str(value).strip()
         out.append(text or None)
     return out

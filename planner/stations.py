@@ -118,7 +118,7 @@ _DEPARTMENT_NAME = re.compile(
 _TYPE_ORDER = {"node": 0, "way": 1, "relation": 2}
 
 
-def station_kind(name: str | None, police_tag: str | None = None) -> str:
+def station_kind(name: object, police_tag: object = None) -> str:
     """Classify a police station from its name and OSM ``police=*`` tag.
 
     Rules are tried in this order: traffic police, closed to the public, district post
@@ -134,8 +134,8 @@ def station_kind(name: str | None, police_tag: str | None = None) -> str:
     >>> station_kind("Пост ДПС")
     'traffic'
     """
-    tag = (police_tag or "").strip().lower()
-    text = (name or "").strip()
+    tag = police_tag.strip().lower() if isinstance(police_tag, str) else ""
+    text = name.strip() if isinstance(name, str) else ""
     if tag in _TRAFFIC_TAGS or tag.startswith("traffic") or _TRAFFIC_NAME.search(text):
         return "traffic"
     if tag in _NON_PUBLIC_TAGS or _NON_PUBLIC_NAME.search(text):
@@ -335,14 +335,7 @@ def read_stations(
 def _text_column(frame: pd.DataFrame, column: str) -> list[str | None]:
     if column not in frame.columns:
         return [None] * len(frame)
-    out: list[str | None] = []
-    for value in frame[column].to_numpy():
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            out.append(None)
-        else:
-            text = str(value).strip()
-            out.append(text or None)
-    return out
+    return [_text(v) for v in frame[column].to_numpy(dtype=object)]
 
 
 def _as_points(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
@@ -354,6 +347,14 @@ def _as_points(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
     if not_point.any():
         out[not_point] = shapely.point_on_surface(geoms[not_point])
     return gpd.GeoSeries(out, index=geometry.index, crs=geometry.crs)
+
+
+def _text(value: object) -> str | None:
+    """Text of a cell, ``None`` when missing (``None``, ``NaN``, ``pd.NA``) or blank."""
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return None
+    text = str(value).strip()
+    return text or None
 
 
 def _same_name(a: str | None, b: str | None) -> bool:
@@ -371,7 +372,7 @@ def _merge_duplicates(out: gpd.GeoDataFrame, within_m: float) -> gpd.GeoDataFram
     pairs = left != right
     if not pairs.any():
         return out
-    names = out["name"].to_numpy(dtype=object)[usable]
+    names = np.array([_text(v) for v in out["name"].to_numpy(dtype=object)[usable]], dtype=object)
     types = out["osm_type"].to_numpy(dtype=object)[usable]
     ids = out["station_id"].to_numpy(dtype=object)[usable]
     # Preference: named first, then node, way, relation, then the id (deterministic).
@@ -415,7 +416,4 @@ def _ids_from_column(table: gpd.GeoDataFrame, id_column: str, *, path: Path) -> 
             "Name the id column in the call as it is written in the header line.",
         )
     values = table[matches[0]].to_numpy(dtype=object)
-    return [
-        f"{path.name}:{r}" if v is None or str(v).strip() == "" else str(v).strip()
-        for v, r in zip(values, table["row"], strict=True)
-    ]
+    return [_text(v) or f"{path.name}:{r}" for v, r in zip(values, table["row"], strict=True)]

@@ -37,6 +37,8 @@ def police_layer() -> gpd.GeoDataFrame:
         ("node", 8, "ИВС", "detention", shapely.Point(X0 + 3000, Y0)),
         # a different station 20 m from node 1: different name, so not a duplicate
         ("node", 9, "участок полиции №52", None, shapely.Point(X0, Y0 + 20)),
+        # an unnamed node 5 m from "ОПП N69": the same station, the named one is kept
+        ("node", 10, None, None, shapely.Point(X0 + 2000, Y0 + 5)),
     ]
     return gpd.GeoDataFrame(
         {
@@ -48,7 +50,7 @@ def police_layer() -> gpd.GeoDataFrame:
         },
         geometry=[r[4] for r in rows],
         crs=UTM43,
-        index=pd.Index([10, 11, 12, 13, 14, 15, 16, 17, 18], name="feature"),
+        index=pd.Index([10, 11, 12, 13, 14, 15, 16, 17, 18, 19], name="feature"),
     )
 
 
@@ -95,11 +97,17 @@ def test_stations_from_osm_keeps_all_and_marks_excluded_and_duplicates():
         "other",
         "non_public",
         "district_post",
+        "other",
     ]
-    assert list(stations["usable"]) == [True, False, True, False, False, True, True, False, True]
+    assert list(stations["usable"]) == [
+        True, False, True, False, False, True, True, False, True, False,
+    ]  # fmt: skip
     problem = dict(zip(stations["station_id"], stations["problem"], strict=True))
     assert problem["osm:way/2"] == (
         "duplicate of osm:node/1 (10 m away): the same station mapped twice"
+    )
+    assert problem["osm:node/10"] == (
+        "duplicate of osm:node/6 (5 m away): the same station mapped twice"
     )
     assert problem["osm:node/4"] == "excluded: traffic police (serves drivers, not residents)"
     assert problem["osm:node/8"] == "excluded: police facility closed to the public"
