@@ -36,15 +36,20 @@ Every layer is a GeoDataFrame in any CRS (reprojected to EPSG:4326 for the map; 
 modified). Columns other than those below are ignored; optional ones may be absent.
 
 - ``streets``: geometry only (LineString/MultiLineString).
-- ``stations``: ``name`` (optional), ``residents_served`` (optional), ``usable`` (optional bool,
-  default True), ``unusable_reason`` (optional text). Polygons are drawn at an inner point.
+- ``stations`` (as from :mod:`planner.stations`): ``name``, ``usable`` (bool, default True),
+  ``problem`` (why unusable), ``residents_within`` (from ``coverage_by_station``: residents
+  within the limit for whom it is the nearest station), all optional. Polygons are drawn at an
+  inner point. The index identifies the station in ``buildings["nearest_station"]``.
 - ``service_areas``: ``limit_m`` (required), ``limit_min`` (optional); one layer per limit.
 - ``buildings``: ``population`` (required), ``walk_m`` (optional, NaN/inf = not reachable),
   ``nearest_station`` (optional), ``covered`` (optional bool: rows with True are left out, so
   the full building table may be passed).
-- ``proposed_sites``: ``rank`` (required, 1 = built first), ``name``, ``new_residents``,
-  ``cumulative_residents``, ``cumulative_share`` (0..1) (optional).
-- ``proposals``: ``name``, ``new_residents_alone``, ``marginal_residents``, ``flags`` (text or a
+- ``proposed_sites`` (a ``RolloutResult`` as rows): ``rank`` (required, 1 = built first),
+  ``name``, ``marginal_population`` (newly covered by this site given the earlier ones),
+  ``cumulative_population`` (newly covered by sites 1..rank), ``cumulative_share`` (0..1 of all
+  residents, existing coverage included) (optional).
+- ``proposals`` (a ``ProposalEvaluation`` as rows): ``name``, ``alone_population``,
+  ``marginal_population`` (leave-one-out gain), ``greedy_rank``, ``flags`` (text or a
   list of texts) (all optional).
 - ``summary``: the summary dict of :mod:`planner.outputs`.
 """
@@ -454,20 +459,37 @@ def _streets_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
     )
 
 
+def _station_labels(gdf: gpd.GeoDataFrame) -> list[str]:
+    """Station names, ``"Station 3"`` (3rd row) where the name is missing."""
+    names = _column(gdf, "name", str)
+    return [name or f"Station {i + 1}" for i, name in enumerate(names)]
+
+
+def _lookup(labels: Mapping[Any, str], value: Any) -> str | None:
+    """Station name for an index value of the stations frame (ids may come back as floats)."""
+    if _missing(value):
+        return None
+    if value in labels:
+        return labels[value]
+    if isinstance(value, float) and value.is_integer() and int(value) in labels:
+        return labels[int(value)]
+    return str(value)
+
+
 def _stations_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
     usable = (
         gdf["usable"].fillna(True).astype(bool).tolist()
         if "usable" in gdf.columns
         else [True] * len(gdf)
     )
-    names = _column(gdf, "name", str)
-    served = _column(gdf, "residents_served", _fmt_int)
-    reasons = _column(gdf, "unusable_reason", _text)
+    names = _station_labels(gdf)
+    served = _column(gdf, "residents_within", _fmt_int)
+    reasons = _column(gdf, "problem", _text)
     props = []
     for i, ok in enumerate(usable):
         props.append(
             {
-                "name": names[i] or f"Station {i + 1}",
+                "name": names[i],
                 "served": served[i] if ok else None,
                 "status": "in use" if ok else "not used in the plan",
                 "reason": None if ok else (reasons[i] or "reason not recorded"),
@@ -540,7 +562,7 @@ def _population_breaks(population: np.ndarray) -> list[float]:
 
 
 def _buildings_layer(
-    gdf: gpd.GeoDataFrame, *, max_polygons: int
+    gdf: gpd.GeoDataFrame, *, max_polygons: int, station_labels: Mapping[Any, str]
 ) -> tuple[_GeoJsonLayer, list[tuple[str, str]]]:
     population = gdf["population"].to_numpy(dtype=float)
     breaks = _population_breaks(population)
@@ -552,7 +574,11 @@ def _buildings_layer(
         walk = [None] * len(gdf)
     else:  # NaN means "not reachable", which _column would drop as missing
         walk = [_fmt_m(v) for v in gdf["walk_m"].astype(float).tolist()]
-    nearest = _column(gdf, "nearest_station", str)
+    nearest = (
+        [_lookup(station_labels, v) for v in gdf["nearest_station"].tolist()]
+        if "nearest_station" in gdf.columns
+        else [None] * len(gdf)
+    )
     props = [
         {
             "population": _fmt_int(pop) if math.isfinite(pop) else None,
@@ -590,8 +616,8 @@ def _sites_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
     gdf = gdf.iloc[order]
     ranks = [_fmt_int(r) for r in gdf["rank"].tolist()]
     names = _column(gdf, "name", str)
-    new = _column(gdf, "new_residents", _fmt_int)
-    cum = _column(gdf, "cumulative_residents", _fmt_int)
+    new = _column(gdf, "marginal_population", _fmt_int)
+    cum = _column(gdf, "cumulative_population", _fmt_int)
     share = _column(gdf, "cumulative_share", _fmt_share)
     props = [
         {
@@ -614,22 +640,24 @@ def _sites_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
         popup_fields=[
             ("rank", "Rollout order"),
             ("new", "Residents newly covered"),
-            ("cum", "Residents covered, cumulative"),
-            ("share", "Share covered, cumulative"),
+            ("cum", "Newly covered by sites 1 to this"),
+            ("share", "Share of residents covered then"),
         ],
     )
 
 
 def _proposals_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
     names = _column(gdf, "name", str)
-    alone = _column(gdf, "new_residents_alone", _fmt_int)
-    marginal = _column(gdf, "marginal_residents", _fmt_int)
+    alone = _column(gdf, "alone_population", _fmt_int)
+    marginal = _column(gdf, "marginal_population", _fmt_int)
+    greedy = _column(gdf, "greedy_rank", _fmt_int)
     flags = _column(gdf, "flags", _text)
     props = [
         {
             "title": names[i] or f"Proposal {i + 1}",
             "alone": alone[i],
             "marginal": marginal[i],
+            "greedy": greedy[i],
             "flags": flags[i] or "none",
             "_label": f"P{i + 1}",
         }
@@ -643,8 +671,9 @@ def _proposals_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
         style={},
         title_key="title",
         popup_fields=[
-            ("alone", "Residents newly covered (alone)"),
-            ("marginal", "Marginal gain (with the plan)"),
+            ("alone", "Residents newly covered, alone"),
+            ("marginal", "Lost if dropped from the list"),
+            ("greedy", "Rank within the list"),
             ("flags", "Flags"),
         ],
     )
@@ -779,7 +808,7 @@ def coverage_map(
     problems: list[str] = []
     streets_w = _prepare(streets, "streets", required=(), numeric=(), problems=problems)
     stations_w = _prepare(
-        stations, "stations", required=(), numeric=("residents_served",), problems=problems
+        stations, "stations", required=(), numeric=("residents_within",), problems=problems
     )
     areas_w = _prepare(
         service_areas,
@@ -799,14 +828,14 @@ def coverage_map(
         proposed_sites,
         "proposed_sites",
         required=("rank",),
-        numeric=("rank", "new_residents", "cumulative_residents", "cumulative_share"),
+        numeric=("rank", "marginal_population", "cumulative_population", "cumulative_share"),
         problems=problems,
     )
     proposals_w = _prepare(
         proposals,
         "proposals",
         required=(),
-        numeric=("new_residents_alone", "marginal_residents"),
+        numeric=("alone_population", "marginal_population", "greedy_rank"),
         problems=problems,
     )
     if sites_w is not None and sites_w["rank"].isna().any():
@@ -868,7 +897,14 @@ def coverage_map(
         m.add_child(layer)
     population_key: list[tuple[str, str]] = []
     if buildings_w is not None:
-        layer, population_key = _buildings_layer(buildings_w, max_polygons=max_building_polygons)
+        labels = (
+            dict(zip(stations_w.index, _station_labels(stations_w), strict=True))
+            if stations_w is not None
+            else {}
+        )
+        layer, population_key = _buildings_layer(
+            buildings_w, max_polygons=max_building_polygons, station_labels=labels
+        )
         m.add_child(layer)
     if stations_w is not None:
         m.add_child(_stations_layer(stations_w))

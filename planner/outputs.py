@@ -39,8 +39,9 @@ are required; every other key is optional and shown as "not recorded" when missi
             "residents_covered_after": 118000,
             "share_covered_after": 0.956,
             "sites": [                                 # rollout order, as in the sites layer
-                {"rank": 1, "name": "...", "new_residents": 9000,
-                 "cumulative_residents": 107765, "cumulative_share": 0.873},
+                {"rank": 1, "name": "...", "marginal_population": 9000,
+                 "cumulative_population": 9000,    # newly covered by sites 1..rank
+                 "cumulative_share": 0.873},       # all covered / total, existing included
             ],
         },
         "software": {"planner_version": "0.1.0", "python": "3.11.7", "osmnx": "2.0.1", ...},
@@ -561,14 +562,14 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         lines += [
             "## Proposed stations in rollout order",
             "",
-            "| rank | site | newly covered | covered after | share after |",
+            "| rank | site | newly covered | newly covered, cumulative | share covered after |",
             "|---:|---|---:|---:|---:|",
         ]
         for site in sites:
             lines.append(
                 f"| {_cell(_get(site, 'rank'))} | {_cell(_get(site, 'name') or '')} "
-                f"| {_fmt_int(_get(site, 'new_residents'))} "
-                f"| {_fmt_int(_get(site, 'cumulative_residents'))} "
+                f"| {_fmt_int(_get(site, 'marginal_population'))} "
+                f"| {_fmt_int(_get(site, 'cumulative_population'))} "
                 f"| {_fmt_share(_get(site, 'cumulative_share'))} |"
             )
         lines.append("")

@@ -57,9 +57,9 @@ def synthetic_layers() -> dict[str, Any]:
     stations = gpd.GeoDataFrame(
         {
             "name": ["Station Medeu", "Old post"],
-            "residents_served": [1234, 0],
+            "residents_within": [1234, 0],
             "usable": [True, False],
-            "unusable_reason": [None, "building demolished"],
+            "problem": ["", "building demolished"],
         },
         # the second station is a footprint polygon: drawn at a point inside it
         geometry=[Point(X0, Y0), box(X0 + 390, Y0 + 390, X0 + 410, Y0 + 410)],
@@ -82,7 +82,8 @@ def synthetic_layers() -> dict[str, Any]:
         {
             "population": [12, 40, 85, 150, 999],
             "walk_m": [950.0, 1210.4, np.nan, 2000.0, 100.0],
-            "nearest_station": ["Station Medeu", "Station Medeu", None, "Station Medeu", "X"],
+            # index of the nearest station in `stations`, as planner.walk_distances gives it
+            "nearest_station": [0, 0, None, 1, 0],
             "covered": [False, False, False, False, True],  # the 999-resident one is covered
         },
         geometry=[box(X0 + 300 + 15 * i, Y0 + 300, X0 + 310 + 15 * i, Y0 + 310) for i in range(5)],
@@ -91,9 +92,10 @@ def synthetic_layers() -> dict[str, Any]:
     proposed_sites = gpd.GeoDataFrame(
         {
             "rank": [2, 1],  # deliberately not sorted
-            "new_residents": [1000, 2345],
-            "cumulative_residents": [4579, 3579],  # 1234 + 2345 = 3579, + 1000 = 4579
-            "cumulative_share": [4579 / 7000, 3579 / 7000],  # 65.4 %, 51.1 %
+            "marginal_population": [1000, 2345],
+            "cumulative_population": [3345, 2345],  # 2345, then 2345 + 1000
+            # existing 1234 included: (1234 + 2345) / 7000 = 51.1 %, (1234 + 3345) / 7000 = 65.4 %
+            "cumulative_share": [4579 / 7000, 3579 / 7000],
         },
         geometry=[Point(X0 + 200, Y0 + 400), Point(X0 + 400, Y0 + 200)],
         crs=UTM,
@@ -101,8 +103,9 @@ def synthetic_layers() -> dict[str, Any]:
     proposals = gpd.GeoDataFrame(
         {
             "name": ["Akimat site <A&B>"],
-            "new_residents_alone": [777],
-            "marginal_residents": [55],
+            "alone_population": [777],
+            "marginal_population": [55],
+            "greedy_rank": [1],
             "flags": [["outside boundary", "near river"]],
         },
         geometry=[Point(X0 + 100, Y0 + 300)],
@@ -208,12 +211,7 @@ def test_uncovered_buildings_are_shaded_by_population(page: str) -> None:
     buildings = [f["properties"] for f in geojson_layers(page)[3]["features"]]
     assert [b["population"] for b in buildings] == ["12", "40", "85", "150"]
     assert [b["walk"] for b in buildings] == ["950 m", "1 210 m", "not reachable", "2 000 m"]
-    assert [b["nearest"] for b in buildings] == [
-        "Station Medeu",
-        "Station Medeu",
-        None,
-        "Station Medeu",
-    ]
+    assert [b["nearest"] for b in buildings] == ["Station Medeu", "Station Medeu", None, "Old post"]
     fills = [b["_fill"] for b in buildings]
     assert len(set(fills)) == 4  # four different populations, four shades
     assert fills[0] == "#ffffb2"  # fewest residents: lightest
@@ -229,11 +227,11 @@ def test_proposed_sites_are_numbered_in_rollout_order(page: str) -> None:
         "title": "Proposed site 1",
         "rank": "1",
         "new": "2 345",
-        "cum": "3 579",
+        "cum": "2 345",
         "share": "51.1%",  # 3579 / 7000 = 0.5113
         "_label": "1",
     }
-    assert (second["new"], second["cum"], second["share"]) == ("1 000", "4 579", "65.4%")
+    assert (second["new"], second["cum"], second["share"]) == ("1 000", "3 345", "65.4%")
     assert "planner-rank" in page
 
 
@@ -242,6 +240,7 @@ def test_proposals_are_escaped_and_scored(page: str) -> None:
     assert proposal["title"] == "Akimat site <A&B>"
     assert proposal["alone"] == "777"
     assert proposal["marginal"] == "55"
+    assert proposal["greedy"] == "1"
     assert proposal["flags"] == "outside boundary; near river"
     assert "<A&B>" not in page  # only as \u003cA\u0026B\u003e inside the script
 

@@ -36,7 +36,7 @@ def plan_layers() -> dict[str, gpd.GeoDataFrame]:
     sites = gpd.GeoDataFrame(
         {
             "rank": [1, 2],
-            "new_residents": np.array([2345, 1000], dtype=np.int64),
+            "marginal_population": np.array([2345, 1000], dtype=np.int64),
             "cumulative_share": [0.5113, 0.6541],
             "flags": [["near river", "outside boundary"], []],
             "usable": [True, False],
@@ -64,7 +64,7 @@ def test_geopackage_round_trip(tmp_path: Path) -> None:
     assert sites.crs.to_epsg() == 4326
     assert len(sites) == 2
     assert sites["rank"].tolist() == [1, 2]
-    assert sites["new_residents"].tolist() == [2345, 1000]
+    assert sites["marginal_population"].tolist() == [2345, 1000]
     assert sites["flags"].tolist() == ['["near river", "outside boundary"]', "[]"]
     assert sites["usable"].tolist() == [True, False]
     assert sites.geometry.iloc[0].x == pytest.approx(76.9, abs=1e-9)
@@ -249,14 +249,14 @@ def full_summary() -> dict[str, Any]:
                 {
                     "rank": 1,
                     "name": "Site A",
-                    "new_residents": 2345,
-                    "cumulative_residents": 3579,
+                    "marginal_population": 2345,
+                    "cumulative_population": 2345,
                     "cumulative_share": 0.5113,
                 },
                 {
                     "rank": 2,
-                    "new_residents": 1000,
-                    "cumulative_residents": 4579,
+                    "marginal_population": 1000,
+                    "cumulative_population": 3345,
                     "cumulative_share": 0.6541,
                 },
             ],
@@ -280,8 +280,8 @@ def test_summary_markdown_has_the_key_numbers() -> None:
         "Walk to the nearest existing station: 50th percentile 430 m, 90th percentile 1 320 m."
         in lines
     )
-    assert "| 1 | Site A | 2 345 | 3 579 | 51.1% |" in lines
-    assert "| 2 |  | 1 000 | 4 579 | 65.4% |" in lines
+    assert "| 1 | Site A | 2 345 | 2 345 | 51.1% |" in lines
+    assert "| 2 |  | 1 000 | 3 345 | 65.4% |" in lines
     assert "| `speed_kmh` | 4.8 |" in lines
     assert "- OSM data date: 2012-06-01" in lines
     assert f"- SHA-256: `{'ab' * 32}`" in lines
