@@ -30,9 +30,10 @@ The plan is about stations residents walk to: district police posts (участ�
 the public. By default :func:`stations_from_osm` therefore keeps every ``amenity=police``
 feature **except**
 
-* traffic police (``police=traffic_police``, or a name with ГАИ, ГИБДД, ДПС, МАИ,
-  "дорожная/дорожно-патрульная полиция", "жол полициясы", "traffic"): their posts serve
-  drivers, not the residents of a district;
+* traffic police (``police=traffic_police``, or a name with ГАИ (also ОблГАИ), ГИБДД, ДПС,
+  МАИ, УДП/ОДП (управление/отдел дорожной полиции), "дорожная/дорожно-патрульная полиция",
+  "жол полициясы", "экзамены на права", "traffic"): their posts serve drivers, not the
+  residents of a district;
 * police facilities closed to the public (``police=barracks``, ``car_pound``, ``detention``,
   ``training``, ``range``, ``storage``, ``naval_base``, ``car_repair``, ``dog_unit``, ``horse``,
   ``checkpoint``; names with ИВС, СИЗО, изолятор, спецприёмник, штрафстоянка).
@@ -98,8 +99,8 @@ _NON_PUBLIC_TAGS = frozenset(
     }
 )
 _TRAFFIC_NAME = re.compile(
-    r"\b(гаи|огаи|гибдд|дпс|маи)\b|traffic|автоинспекц|дорожн\w*[\s-]*(патрул|полиц)"
-    r"|\bжол\s+(полиц|патрул)",
+    r"гаи\b|\bгибдд|\bдпс\b|\bмаи\b|\b[уо]дп\b|traffic|автоинспекц"
+    r"|дорожн\w*[\s-]*(патрул|полиц)|\bжол\s+(полиц|патрул)|экзамен\w*\s+на\s+прав",
     re.IGNORECASE,
 )
 _NON_PUBLIC_NAME = re.compile(
