@@ -188,6 +188,13 @@ class PopulationSettings:
     residential_types
         ``building`` values counted as homes wherever they are (``yes`` counts only inside
         residential land use, in addition). Default :data:`RESIDENTIAL_TYPES`.
+    yes_outside_residential_landuse
+        Count ``building=yes`` everywhere, not only inside ``landuse=residential``. For
+        extracts where residential land use is barely mapped (the bundled Almaty 2012 extract
+        has 178 of 8108 ``building=yes`` inside it), at the price of counting offices, shops
+        and warehouses tagged ``yes`` as homes: calibrate with ``total_population`` or use a
+        population raster. Default ``False``; a warning says when few ``yes`` buildings are
+        inside residential land use.
     total_population
         If given, the estimates are scaled to add up to this (e.g. the city's official
         population); ``None`` leaves them as computed.
@@ -199,6 +206,7 @@ class PopulationSettings:
     min_footprint_m2: float = 30.0
     max_levels: float = 100.0
     residential_types: Collection[str] = RESIDENTIAL_TYPES
+    yes_outside_residential_landuse: bool = False
     total_population: float | None = None
 
     def __post_init__(self) -> None:
@@ -212,6 +220,11 @@ class PopulationSettings:
         min_fp = self.min_footprint_m2
         if not _is_number(min_fp) or min_fp < 0 or min_fp > 10_000:
             problems.append(f"min_footprint_m2={min_fp!r} is not an area in 0..10000 m²")
+        if not isinstance(self.yes_outside_residential_landuse, bool):
+            problems.append(
+                f"yes_outside_residential_landuse={self.yes_outside_residential_landuse!r} "
+                "is not True or False"
+            )
         if self.total_population is not None:
             problems += _positive("total_population", self.total_population, upper=1e9)
         if isinstance(self.residential_types, str):
@@ -485,12 +498,19 @@ def classify_buildings(
         areas = np.asarray(residential_areas.geometry.values, dtype=object)
         hit, _ = shapely.STRtree(areas).query(points, predicate="within")
         in_landuse[candidates[np.unique(hit)]] = True
+    _warn_sparse_landuse(untyped & polygonal, in_landuse, settings)
+    if settings.yes_outside_residential_landuse:
+        in_landuse = untyped.copy()
     big_enough = polygonal & (np.nan_to_num(footprint, nan=0.0) >= settings.min_footprint_m2)
     residential = (typed | (untyped & in_landuse)) & big_enough
 
     reason = np.full(len(buildings), "", dtype=object)
     reason[typed] = "residential type 'building=" + tag[typed].astype(str) + "'"
-    reason[untyped & in_landuse] = "'building=yes' inside landuse=residential"
+    reason[untyped & in_landuse] = (
+        "'building=yes' (yes_outside_residential_landuse=True)"
+        if settings.yes_outside_residential_landuse
+        else "'building=yes' inside landuse=residential"
+    )
     reason[untyped & ~in_landuse] = "'building=yes' outside any landuse=residential area"
     other = ~typed & ~untyped
     reason[other & (tag != "")] = (
@@ -512,7 +532,11 @@ def classify_buildings(
         else pd.Series([None] * len(buildings))
     )
     tagged, status = parse_levels(levels_col.to_numpy(dtype=object), max_levels=settings.max_levels)
-    defaults = np.array([settings.default_levels.get(t, math.nan) for t in tag], dtype=np.float64)
+    defaults = (
+        pd.Series(tag, dtype=object)
+        .map(dict(settings.default_levels))
+        .to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    )
     size_rule = np.isin(tag, list(SIZE_RULE_TYPES)) & ~np.isin(tag, list(settings.default_levels))
     large = np.nan_to_num(footprint, nan=0.0) >= settings.large_footprint_m2
     defaults[size_rule & large] = settings.default_levels["apartments"]
@@ -525,7 +549,7 @@ def classify_buildings(
 
     out = gpd.GeoDataFrame(
         {
-            "building": [t or None for t in tag],
+            "building": pd.Series(tag, dtype=object, index=buildings.index).replace("", None),
             "residential": residential,
             "reason": reason.astype(str),
             "footprint_m2": footprint,
@@ -539,6 +563,29 @@ def classify_buildings(
     )
     _log_classification(out, status, levels_col)
     return out
+
+
+#: Below this share of ``building=yes`` inside residential land use, warn that it is sparse.
+_SPARSE_LANDUSE_SHARE = 0.2
+
+
+def _warn_sparse_landuse(
+    untyped: np.ndarray, in_landuse: np.ndarray, settings: PopulationSettings
+) -> None:
+    n_yes = int(untyped.sum())
+    if settings.yes_outside_residential_landuse or n_yes < 20:
+        return
+    share = float(in_landuse[untyped].mean())
+    if share < _SPARSE_LANDUSE_SHARE:
+        logger.warning(
+            "only %d of %d 'building=yes' footprints (%.0f%%) lie in landuse=residential: "
+            "residential land use looks sparsely mapped, so many homes may be missed. Consider "
+            "PopulationSettings(yes_outside_residential_landuse=True, total_population=...) or "
+            "a population raster (demand_from_raster).",
+            int(in_landuse[untyped].sum()),
+            n_yes,
+            100 * share,
+        )
 
 
 def _log_classification(

@@ -124,6 +124,18 @@ def test_residential_rule_on_hand_made_buildings():
     assert demand.crs == buildings.crs
 
 
+def test_building_yes_everywhere_when_landuse_is_sparse(caplog):
+    buildings, landuse = residential_case()
+    settings = PopulationSettings(yes_outside_residential_landuse=True)
+    demand = demand_from_buildings(buildings, landuse, settings=settings)
+    assert list(demand.index) == ["b0", "b1", "b2", "b3", "b6", "b7", "b8"]
+    assert demand.loc["b3", "population"] == pytest.approx(144 * 1 / 30)  # 12 x 12 m house
+    # 20 building=yes footprints, none in residential land use: a warning says so
+    sparse = buildings_frame([("yes", None, box(300 + 20 * i, 300, 10, 10)) for i in range(20)])
+    classify_buildings(sparse, landuse)
+    assert "only 0 of 20 'building=yes' footprints (0%) lie in landuse=residential" in caplog.text
+
+
 def test_without_landuse_only_typed_buildings_count():
     buildings, _ = residential_case()
     demand = demand_from_buildings(buildings)
