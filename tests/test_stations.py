@@ -62,6 +62,7 @@ def police_layer() -> gpd.GeoDataFrame:
         ("УПП №3 Бостандыкского района", None, "district_post"),
         ("РУВД Алмалинского района", None, "department"),
         ("Управление полиции Медеуского района", None, "department"),
+        ("ГОМ №19", None, "department"),  # Bishkek: городской отдел милиции
         ("ГАИ", None, "traffic"),
         ("ОблГАИ", None, "traffic"),
         ("УДП ДВД Алматинской области (сдача экзаменнов на права)", None, "traffic"),
