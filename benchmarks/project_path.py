@@ -183,7 +183,14 @@ def _kernel(plog: PhaseLog, network: Any, demand: Any, candidates: Any, settings
         rec.update(dijkstra_s=spent, access_nodes=int(access.n_nodes))
 
 
-def run_osm(plog: PhaseLog, name: str, *, n_candidates: int | None, time_limit_s: float) -> None:
+def run_osm(
+    plog: PhaseLog,
+    name: str,
+    *,
+    n_candidates: int | None,
+    time_limit_s: float,
+    plan: bool = True,
+) -> None:
     from planner.network import build_walk_network
     from planner.osm import read_osm
 
@@ -222,6 +229,41 @@ def run_osm(plog: PhaseLog, name: str, *, n_candidates: int | None, time_limit_s
         n_sites=inst.n_sites,
         time_limit_s=time_limit_s,
     )
+    if plan:
+        plan_run(plog, inst.pbf, n_sites=inst.n_sites, max_walk_m=inst.max_walk_m)
+
+
+def plan_run(plog: PhaseLog, osm_path: Any, *, n_sites: int, max_walk_m: float) -> None:
+    """The whole ``planner plan`` command as a user runs it, map and files included.
+
+    Run as a child process; its wall time includes interpreter start-up and imports, and its
+    peak memory is the child's ``ru_maxrss`` (this process starts no other children).
+    """
+    import importlib.util
+    import resource
+    import subprocess
+    import tempfile
+
+    if importlib.util.find_spec("planner.cli") is None:
+        plog.info["plan"] = "planner.cli not available yet"
+        return
+    with tempfile.TemporaryDirectory(prefix="bench_plan_") as out:
+        cmd = [
+            sys.executable, "-c", "import sys; from planner.cli import main; "
+            "sys.exit(main(sys.argv[1:]))",
+            "plan", "--osm", str(osm_path), "--n-sites", str(n_sites), "--walk-m",
+            f"{max_walk_m:g}", "--out", out, "-q",
+        ]  # fmt: skip
+        with plog.phase("plan") as rec:
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        rec["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+        rec["command"] = "planner " + " ".join(cmd[3:]).replace(out, "OUT")
+        rec["exit_code"] = proc.returncode
+        rec["files"] = sorted(p.name for p in Path(out).rglob("*") if p.is_file())
+        if proc.returncode != 0:
+            rec["error"] = (proc.stderr or proc.stdout)[-2000:]
+        else:
+            rec["stdout_tail"] = proc.stdout[-1500:]
 
 
 def _save_shared(
@@ -257,6 +299,7 @@ def main() -> int:
     parser.add_argument("--instance", required=True, choices=sorted(INSTANCES))
     parser.add_argument("--candidates", type=int, default=None)
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--plan", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -264,7 +307,13 @@ def main() -> int:
     plog = PhaseLog("project", args.instance)
     status = 0
     try:
-        run_osm(plog, args.instance, n_candidates=args.candidates, time_limit_s=args.time_limit)
+        run_osm(
+            plog,
+            args.instance,
+            n_candidates=args.candidates,
+            time_limit_s=args.time_limit,
+            plan=args.plan,
+        )
     except Exception as exc:  # keep the phases that finished, and say what failed
         traceback.print_exc()
         plog.info["error"] = f"{type(exc).__name__}: {exc}"

@@ -127,6 +127,8 @@ def instance_details(result: dict[str, Any]) -> str:
             + (f"; **{sa['service_areas_error']}**" if sa.get("service_areas_error") else "")
             + "."
         )
+    if peer.get("reused_from"):
+        out.append(f"- Peer path measured {peer['reused_from']} (reused with --keep-peer).")
     pl = _phase(peer, "load") or {}
     if pl:
         pinfo = peer.get("info", {})

@@ -50,7 +50,13 @@ def run_instance(args: argparse.Namespace, command: str) -> dict:
         "project_path.py", "--instance", name, "--time-limit", str(args.time_limit), *extra
     )
     peer = None
-    if args.peer and project is not None:
+    previous = RESULTS_DIR / f"{name}.json"
+    if args.keep_peer and previous.exists():
+        old = json.loads(previous.read_text())
+        peer = old.get("peer")
+        if peer is not None:
+            peer.setdefault("reused_from", old.get("timestamp"))
+    elif args.peer and project is not None:
         peer = _child("peer_path.py", "--instance", name, "--time-limit", str(args.peer_time_limit))
     result = {
         "instance": name,
@@ -100,6 +106,12 @@ def main() -> int:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="also run the OSMnx + networkx + spopt/CBC path (default: yes)",
+    )
+    parser.add_argument(
+        "--keep-peer",
+        action="store_true",
+        help="run the project only and keep the peer results of the previous run (the peer "
+        "path does not change when the project does; the details say when it was measured)",
     )
     parser.add_argument(
         "--sizes",
