@@ -1,0 +1,462 @@
+"""Walking distances from every building to the nearest police station, door to door.
+
+A walk is: building door -> straight to the nearest point of the nearest street (the snap
+distance) -> along the street network -> straight to the station's door.
+:func:`nearest_source` does this for all buildings with one multi-source Dijkstra on the
+:class:`~planner.access.AccessGraph` (sources are the stations' door nodes); :func:`source_distances` gives the bounded distance of
+every (building, station) pair, for coverage models. :func:`walk_distances` is the GeoDataFrame
+adapter.
+
+Distances are computed beyond the walking limit (unlimited by default), so a report can say an
+uncovered building is 1,350 m from the nearest station; ``inf`` means no station can be reached
+at all (the building or every station is cut off, or beyond the search limit).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy.sparse.csgraph import dijkstra
+
+from planner._crs import require_metric_crs
+from planner.access import AccessGraph, build_access_graph
+from planner.errors import InputError
+from planner.network import WalkNetwork
+from planner.settings import WalkSettings
+from planner.snapping import (
+    DEFAULT_MIN_COMPONENT_M,
+    Snaps,
+    _require_same_crs,
+    door_points,
+    log_unreached,
+    snap_points,
+)
+
+__all__ = [
+    "NearestSource",
+    "PairDistances",
+    "WalkResult",
+    "nearest_source",
+    "source_distances",
+    "source_node_distances",
+    "walk_distances",
+]
+
+log = logging.getLogger(__name__)
+
+#: Memory for one block of per-source distances (rows of float64 over all access nodes).
+DEFAULT_BLOCK_BYTES = 64 * 2**20
+
+
+@dataclass(frozen=True, eq=False)
+class NearestSource:
+    """The nearest source (station) of every target (building).
+
+    Attributes
+    ----------
+    walk_m
+        Door-to-door walking distance to the nearest source, metres; inf when none is
+        reachable within ``limit_m``.
+    source
+        Position (0..n_sources-1) of the nearest source in its group, -1 when none.
+    node_distance_m
+        Distance from the nearest source's door to every access-graph node (inf beyond
+        ``limit_m``), for service areas.
+    node_source
+        Nearest source of every access-graph node, -1 when none.
+    limit_m
+        The search limit used.
+    """
+
+    walk_m: np.ndarray
+    source: np.ndarray
+    node_distance_m: np.ndarray
+    node_source: np.ndarray
+    limit_m: float
+
+
+@dataclass(frozen=True, eq=False)
+class PairDistances:
+    """Walking distances of the (target, source) pairs within a limit, as sparse triplets.
+
+    ``walk_m[k]`` is the door-to-door distance from source ``source[k]`` to target
+    ``target[k]``; pairs further apart than ``limit_m`` are absent. Sorted by target, then
+    source. Distances can be exactly 0 (a station in the building): convert with care, e.g.
+    ``scipy.sparse.coo_array`` keeps explicit zeros, ``csr`` conversions may drop them.
+    """
+
+    target: np.ndarray
+    source: np.ndarray
+    walk_m: np.ndarray
+    n_targets: int
+    n_sources: int
+    limit_m: float
+
+
+def _source_doors(access: AccessGraph, sources: str) -> tuple[np.ndarray, np.ndarray]:
+    group = access.group(sources)
+    if not (group.door_node >= 0).any() and group.reached.any():
+        raise InputError(
+            f"point group {sources!r} has no door nodes, so it cannot be a source",
+            hint=f"Build the access graph with doors=[{sources!r}].",
+        )
+    usable = np.flatnonzero(group.door_node >= 0)
+    return usable, group.door_node[usable]
+
+
+def _check_limit(limit_m: float, *, function: str) -> float:
+    limit_m = float(limit_m)
+    if not limit_m >= 0:  # also catches NaN
+        raise InputError(
+            f"{function}: limit_m={limit_m!r} must be 0 or more metres (inf for no limit)"
+        )
+    return limit_m
+
+
+def nearest_source(
+    access: AccessGraph,
+    *,
+    sources: str = "stations",
+    targets: str = "buildings",
+    limit_m: float = np.inf,
+) -> NearestSource:
+    """Door-to-door walking distance from every target to its nearest source.
+
+    One multi-source Dijkstra from the sources' door nodes; a target's distance is the
+    distance of its snap node plus its own snap distance. Ties between equally near sources
+    are broken by the Dijkstra search (deterministic for given inputs).
+
+    Parameters
+    ----------
+    access
+        Access graph holding both groups, ``sources`` with door nodes.
+    sources, targets
+        Group names in ``access``.
+    limit_m
+        Search limit in metres; targets further than this get ``inf`` and source -1.
+        Unlimited by default (one multi-source search over the whole city is cheap).
+
+    Returns
+    -------
+    NearestSource
+    """
+    limit_m = _check_limit(limit_m, function="nearest_source")
+    usable, doors = _source_doors(access, sources)
+    target = access.group(targets)
+    if doors.size:
+        node_dist, _, node_src = dijkstra(
+            access.csr,
+            directed=True,  # the matrix is symmetric: directed search is exact and faster
+            indices=doors,
+            min_only=True,
+            return_predecessors=True,
+            limit=limit_m,
+        )
+        source_of_door = np.full(access.n_nodes, -1, dtype=np.int64)
+        source_of_door[doors] = usable
+        node_source = np.where(node_src >= 0, source_of_door[np.maximum(node_src, 0)], -1)
+    else:
+        node_dist = np.full(access.n_nodes, np.inf)
+        node_source = np.full(access.n_nodes, -1, dtype=np.int64)
+    walk = np.full(len(target), np.inf)
+    source = np.full(len(target), -1, dtype=np.int64)
+    ok = np.flatnonzero(target.reached)
+    walk[ok] = node_dist[target.snap_node[ok]] + target.snap_distance_m[ok]
+    source[ok] = node_source[target.snap_node[ok]]
+    beyond = walk > limit_m
+    walk[beyond] = np.inf
+    source[beyond] = -1
+    return NearestSource(
+        walk_m=walk,
+        source=source,
+        node_distance_m=node_dist,
+        node_source=node_source,
+        limit_m=limit_m,
+    )
+
+
+def source_node_distances(
+    access: AccessGraph,
+    *,
+    sources: str = "stations",
+    limit_m: float,
+    which: np.ndarray | None = None,
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Distances from each source's door to every access-graph node, in memory-bounded blocks.
+
+    Parameters
+    ----------
+    access
+        Access graph with door nodes for ``sources``.
+    sources
+        Group name of the sources.
+    limit_m
+        Search limit in metres (nodes further away get inf); keeps each search local.
+    which
+        Positions of the sources to search from; default all snapped sources.
+    block_bytes
+        Memory for one block of distance rows.
+
+    Yields
+    ------
+    tuple of numpy.ndarray
+        ``(source_positions, distances)`` with ``distances.shape == (k, access.n_nodes)``.
+        Unsnapped sources are skipped.
+    """
+    limit_m = _check_limit(limit_m, function="source_node_distances")
+    usable, doors = _source_doors(access, sources)
+    if which is not None:
+        keep = np.isin(usable, np.asarray(which, dtype=np.int64))
+        usable, doors = usable[keep], doors[keep]
+    rows = max(1, int(block_bytes) // (8 * max(access.n_nodes, 1)))
+    for start in range(0, usable.size, rows):
+        block = slice(start, start + rows)
+        dist = dijkstra(access.csr, directed=True, indices=doors[block], limit=limit_m)
+        yield usable[block], np.atleast_2d(dist)
+
+
+def source_distances(
+    access: AccessGraph,
+    *,
+    sources: str = "stations",
+    targets: str = "buildings",
+    limit_m: float,
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
+) -> PairDistances:
+    """Door-to-door walking distance of every (target, source) pair within ``limit_m``.
+
+    One bounded Dijkstra per source, run in blocks so memory stays within ``block_bytes``.
+
+    Returns
+    -------
+    PairDistances
+    """
+    target = access.group(targets)
+    ok = np.flatnonzero(target.reached)
+    t_node, t_snap = target.snap_node[ok], target.snap_distance_m[ok]
+    parts_t, parts_s, parts_d = [], [], []
+    for which, dist in source_node_distances(
+        access, sources=sources, limit_m=limit_m, block_bytes=block_bytes
+    ):
+        walk = dist[:, t_node] + t_snap  # (k, n_targets reached)
+        s_idx, t_idx = np.nonzero(walk <= limit_m)
+        parts_t.append(ok[t_idx])
+        parts_s.append(which[s_idx])
+        parts_d.append(walk[s_idx, t_idx])
+    tt = np.concatenate(parts_t) if parts_t else np.empty(0, np.int64)
+    ss = np.concatenate(parts_s) if parts_s else np.empty(0, np.int64)
+    dd = np.concatenate(parts_d) if parts_d else np.empty(0)
+    order = np.lexsort((ss, tt))
+    return PairDistances(
+        target=tt[order].astype(np.int64),
+        source=ss[order].astype(np.int64),
+        walk_m=dd[order],
+        n_targets=len(target),
+        n_sources=len(access.group(sources)),
+        limit_m=float(limit_m),
+    )
+
+
+# --- GeoDataFrame adapter ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class WalkResult:
+    """Walking distances of buildings to their nearest station, with the inputs' diagnostics.
+
+    Attributes
+    ----------
+    buildings
+        Aligned to the buildings' index (input geometry kept): ``walk_m`` (door to door, inf
+        when no station is reachable), ``walk_min``, ``nearest_station`` (index label of the
+        station, missing when none), ``snap_m`` (door to street, NaN when not snapped),
+        ``reachable`` (a station can be reached at all), ``covered`` (``walk_m <= max_walk_m``).
+    stations
+        Aligned to the stations' index: ``snap_m``, ``usable``, ``problem`` (why a station is
+        not usable, empty otherwise), ``n_nearest`` (buildings for which it is the nearest) and
+        ``n_covered`` (of those, within the walking limit).
+    settings
+        The walking settings used.
+    access
+        The access graph (groups ``"buildings"`` and ``"stations"``), for reuse.
+    nearest
+        The numeric result of :func:`nearest_source`.
+    building_snaps, station_snaps
+        Where the doors reached the network.
+    """
+
+    buildings: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    settings: WalkSettings
+    access: AccessGraph
+    nearest: NearestSource
+    building_snaps: Snaps
+    station_snaps: Snaps
+
+    @property
+    def share_covered(self) -> float:
+        """Share of buildings within the walking limit of a station, 0..1."""
+        n = len(self.buildings)
+        return float(self.buildings["covered"].sum()) / n if n else 0.0
+
+
+def walk_distances(
+    network: WalkNetwork,
+    buildings: gpd.GeoDataFrame,
+    stations: gpd.GeoDataFrame,
+    *,
+    settings: WalkSettings | None = None,
+    search_limit_m: float | None = None,
+    min_component_m: float = DEFAULT_MIN_COMPONENT_M,
+) -> WalkResult:
+    """Walking distance from every building to its nearest station, door to door.
+
+    Parameters
+    ----------
+    network
+        The walk network, in a metric CRS.
+    buildings
+        Building footprints (or points) in the network's CRS; the door is the
+        representative point of a footprint.
+    stations
+        Station points (or footprints) in the network's CRS.
+    settings
+        Walking limit, speed and snapping limit; default :class:`WalkSettings()`.
+    search_limit_m
+        Stop searching beyond this distance (``walk_m`` is inf beyond it); default unlimited,
+        so uncovered buildings still get their real distance.
+    min_component_m
+        Snapping prefers network pieces with at least this much street (see
+        :mod:`planner.snapping`).
+
+    Returns
+    -------
+    WalkResult
+
+    Raises
+    ------
+    InputError
+        If an input is in a geographic CRS or in another CRS than the network.
+    """
+    settings = WalkSettings() if settings is None else settings
+    for what, gdf in (("buildings", buildings), ("stations", stations)):
+        require_metric_crs(gdf.crs, what=f"the {what}", function="walk_distances")
+        _require_same_crs(network, gdf, function="walk_distances")
+    b_snaps = snap_points(
+        network,
+        door_points(buildings),
+        max_snap_m=settings.max_snap_m,
+        min_component_m=min_component_m,
+    )
+    s_snaps = snap_points(
+        network,
+        door_points(stations),
+        max_snap_m=settings.max_snap_m,
+        min_component_m=min_component_m,
+    )
+    log_unreached(b_snaps, what="buildings", index=buildings.index)
+    access = build_access_graph(
+        network, {"buildings": b_snaps, "stations": s_snaps}, doors=("stations",)
+    )
+    limit = np.inf if search_limit_m is None else float(search_limit_m)
+    nearest = nearest_source(access, sources="stations", targets="buildings", limit_m=limit)
+
+    walk = nearest.walk_m
+    label = _labels(stations.index, nearest.source, index=buildings.index)
+    covered = walk <= settings.max_walk_m
+    b_frame = gpd.GeoDataFrame(
+        {
+            "walk_m": walk,
+            "walk_min": walk * 60.0 / (settings.speed_kmh * 1000.0),
+            "nearest_station": label,
+            "snap_m": b_snaps.snap_distance_m,
+            "reachable": np.isfinite(walk),
+            "covered": covered,
+        },
+        geometry=buildings.geometry.copy(),
+        index=buildings.index,
+        crs=buildings.crs,
+    )
+    s_frame = _station_frame(network, stations, s_snaps, b_snaps, nearest, covered, settings)
+    n_bad = int((~s_frame["usable"]).sum())
+    if n_bad:
+        log.warning(
+            "%d of %d stations are not usable: %s",
+            n_bad,
+            len(stations),
+            "; ".join(f"{i}: {p}" for i, p in s_frame.loc[~s_frame["usable"], "problem"].items()),
+        )
+    return WalkResult(
+        buildings=b_frame,
+        stations=s_frame,
+        settings=settings,
+        access=access,
+        nearest=nearest,
+        building_snaps=b_snaps,
+        station_snaps=s_snaps,
+    )
+
+
+def _labels(labels: pd.Index, position: np.ndarray, *, index: pd.Index) -> pd.Series:
+    """``labels`` at ``position`` (missing where -1) as a Series on ``index``.
+
+    Integer labels become nullable ``Int64`` so that "no station" stays distinct from 0.
+    """
+    ok = position >= 0
+    values = np.full(len(position), None, dtype=object)
+    if ok.any():
+        values[ok] = labels.to_numpy()[position[ok]]
+    series = pd.Series(values, index=index, dtype=object)
+    if pd.api.types.is_integer_dtype(labels.dtype):
+        return series.astype("Int64")
+    return series
+
+
+def _station_frame(
+    network: WalkNetwork,
+    stations: gpd.GeoDataFrame,
+    s_snaps: Snaps,
+    b_snaps: Snaps,
+    nearest: NearestSource,
+    covered: np.ndarray,
+    settings: WalkSettings,
+) -> gpd.GeoDataFrame:
+    n = len(stations)
+    problem = np.full(n, "", dtype=object)
+    far = ~s_snaps.reached
+    problem[far] = (
+        f"no walkable street within {settings.max_snap_m:.0f} m (max_snap_m); check the "
+        "station's position or the street data around it"
+    )
+    # a station whose network piece holds no building door reaches nobody
+    piece = network.component[network.edge_u]
+    b_pieces = np.unique(piece[b_snaps.edge[b_snaps.reached]])
+    s_piece = np.where(s_snaps.reached, piece[np.maximum(s_snaps.edge, 0)], -1)
+    alone = s_snaps.reached & ~np.isin(s_piece, b_pieces)
+    length = np.bincount(piece, weights=network.edge_length_m)
+    for i in np.flatnonzero(alone):
+        problem[i] = (
+            f"its street network piece ({length[s_piece[i]]:.0f} m of street) reaches no "
+            "building; a connecting path is probably missing in OSM"
+        )
+    ok = nearest.source >= 0
+    n_nearest = np.bincount(nearest.source[ok], minlength=n)
+    n_covered = np.bincount(nearest.source[ok & covered], minlength=n)
+    return gpd.GeoDataFrame(
+        {
+            "snap_m": s_snaps.snap_distance_m,
+            "usable": problem == "",
+            "problem": problem.astype(str),
+            "n_nearest": n_nearest,
+            "n_covered": n_covered,
+        },
+        geometry=stations.geometry.copy(),
+        index=stations.index,
+        crs=stations.crs,
+    )

@@ -1,0 +1,285 @@
+"""Snap buildings, stations and candidate sites to the nearest point of the walk network.
+
+A point reaches the street network at the nearest point of the nearest *edge* (not the nearest
+node): the walk from a building door goes straight to the street, then along it. The result of
+:func:`snap_points` says for each point which edge it reaches, where along it (metres from the
+edge's ``u`` end, measured along the edge geometry), and how far the straight walk to it is.
+
+Isolated pieces of network
+--------------------------
+OSM networks fall apart into pieces: the main network, plus short courtyard footways, paths on a
+school ground or a car park whose connection to the streets is not mapped. A building snapped to
+a 20 m isolated footway is unreachable from every station, which would wrongly count it as
+uncovered. :func:`snap_points` therefore prefers edges in pieces with at least
+``min_component_m`` metres of street (500 m by default): a point is snapped to the nearest edge of
+such a piece if one lies within ``max_snap_m``, and only otherwise to the nearest edge of any
+piece (a village with its own short network still reaches its own streets). Pass
+``min_component_m=0`` for the plain nearest edge.
+
+Points with no edge within ``max_snap_m`` are not snapped: their ``edge`` is -1 and they are
+reported (logged, and listed by :attr:`Snaps.unreached`), never silently moved across a river.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner._crs import require_metric_crs
+from planner.errors import InputError
+from planner.network import WalkNetwork
+
+__all__ = ["DEFAULT_MIN_COMPONENT_M", "Snaps", "door_points", "snap", "snap_points"]
+
+log = logging.getLogger(__name__)
+
+#: Pieces of network with less street length than this are used only as a last resort.
+DEFAULT_MIN_COMPONENT_M = 500.0
+
+
+@dataclass(frozen=True, eq=False)
+class Snaps:
+    """Where each of ``n`` points reaches the walk network.
+
+    Attributes
+    ----------
+    edge
+        Index of the edge reached (int64), -1 when no edge lies within ``max_snap_m``.
+    position_m
+        Distance along the edge geometry from ``edge_u[edge]`` to the snapped point
+        (NaN when not reached).
+    snap_distance_m
+        Straight distance from the point to the snapped point (NaN when not reached).
+    snapped_xy
+        Coordinates of the snapped point, shape (n, 2) (NaN when not reached).
+    point_xy
+        The points themselves, shape (n, 2).
+    max_snap_m
+        The snapping limit used.
+    """
+
+    edge: np.ndarray
+    position_m: np.ndarray
+    snap_distance_m: np.ndarray
+    snapped_xy: np.ndarray
+    point_xy: np.ndarray
+    max_snap_m: float
+
+    def __len__(self) -> int:
+        return int(self.edge.shape[0])
+
+    @property
+    def reached(self) -> np.ndarray:
+        """Whether each point was snapped to an edge within ``max_snap_m``."""
+        return self.edge >= 0
+
+    @property
+    def unreached(self) -> np.ndarray:
+        """Positions (0..n-1) of the points with no street within ``max_snap_m``."""
+        return np.flatnonzero(self.edge < 0)
+
+
+def snap_points(
+    network: WalkNetwork,
+    xy: np.ndarray,
+    *,
+    max_snap_m: float,
+    min_component_m: float = DEFAULT_MIN_COMPONENT_M,
+) -> Snaps:
+    """Snap points to the nearest point on the nearest edge of the walk network.
+
+    Parameters
+    ----------
+    network
+        The walk network (metric CRS).
+    xy
+        Point coordinates in the network's CRS, shape (n, 2), metres. Rows with NaN are not
+        snapped.
+    max_snap_m
+        Furthest straight distance accepted from a point to the street.
+    min_component_m
+        Prefer edges in network pieces with at least this much street length (see the module
+        docstring); 0 snaps to the plain nearest edge.
+
+    Returns
+    -------
+    Snaps
+        Equidistant edges are broken deterministically: the lowest edge index wins.
+    """
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    if not (np.isfinite(max_snap_m) and max_snap_m > 0):
+        raise InputError(
+            f"snap_points: max_snap_m={max_snap_m!r} must be a positive number of metres",
+            hint="Use e.g. WalkSettings().max_snap_m (250 m).",
+        )
+    n = xy.shape[0]
+    edge = np.full(n, -1, dtype=np.int64)
+    dist = np.full(n, np.nan)
+    todo = np.flatnonzero(np.isfinite(xy).all(axis=1))
+    if network.n_edges and todo.size:
+        points = shapely.points(xy[todo])
+        big = _big_piece_edges(network, min_component_m)
+        first = big if big is not None else np.arange(network.n_edges)
+        hit, hit_dist = _nearest(network.edge_geometry, first, points, max_snap_m)
+        edge[todo] = hit
+        dist[todo] = hit_dist
+        if big is not None:  # fall back to any piece for points far from every big piece
+            again = todo[hit < 0]
+            if again.size:
+                hit, hit_dist = _nearest(
+                    network.edge_geometry,
+                    np.arange(network.n_edges),
+                    shapely.points(xy[again]),
+                    max_snap_m,
+                )
+                edge[again] = hit
+                dist[again] = hit_dist
+    ok = edge >= 0
+    position = np.full(n, np.nan)
+    snapped = np.full((n, 2), np.nan)
+    if ok.any():
+        geoms = network.edge_geometry[edge[ok]]
+        pos = shapely.line_locate_point(geoms, shapely.points(xy[ok]))
+        pos = np.clip(pos, 0.0, network.edge_length_m[edge[ok]])
+        position[ok] = pos
+        snapped[ok] = shapely.get_coordinates(shapely.line_interpolate_point(geoms, pos))
+    return Snaps(
+        edge=edge,
+        position_m=position,
+        snap_distance_m=dist,
+        snapped_xy=snapped,
+        point_xy=xy,
+        max_snap_m=float(max_snap_m),
+    )
+
+
+def _big_piece_edges(network: WalkNetwork, min_component_m: float) -> np.ndarray | None:
+    """Edges of pieces with at least ``min_component_m`` of street, or None if that is all."""
+    if min_component_m <= 0:
+        return None
+    label = network.component[network.edge_u]
+    length = np.bincount(label, weights=network.edge_length_m)
+    big = length[label] >= min_component_m
+    if big.all():
+        return None
+    return np.flatnonzero(big)
+
+
+def _nearest(
+    geometry: np.ndarray, candidates: np.ndarray, points: np.ndarray, max_snap_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest of ``geometry[candidates]`` to each point (lowest edge index on ties)."""
+    edge = np.full(len(points), -1, dtype=np.int64)
+    dist = np.full(len(points), np.nan)
+    if candidates.size == 0:
+        return edge, dist
+    tree = shapely.STRtree(geometry[candidates])
+    (src, tree_idx), d = tree.query_nearest(
+        points, max_distance=max_snap_m, return_distance=True, all_matches=True
+    )
+    keep = d <= max_snap_m
+    src, hit, d = src[keep], candidates[tree_idx[keep]], d[keep]
+    # ties: several rows per point; keep the lowest edge index (candidates is ascending)
+    order = np.lexsort((hit, src))
+    src, hit, d = src[order], hit[order], d[order]
+    first = np.ones(src.size, dtype=bool)
+    first[1:] = src[1:] != src[:-1]
+    edge[src[first]] = hit[first]
+    dist[src[first]] = d[first]
+    return edge, dist
+
+
+def door_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Where people leave each feature for the street: (n, 2) coordinates.
+
+    Points are used as they are; polygons and lines by their representative point (a point
+    inside the footprint, unlike the centroid of an L-shaped building). OSM rarely maps doors;
+    ``entrance=*`` nodes, where present, could replace this guess later. Missing or empty
+    geometries give NaN.
+    """
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    xy = np.full((len(geoms), 2), np.nan)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if present.any():
+        g = geoms[present]
+        is_point = shapely.get_type_id(g) == 0
+        pts = np.where(is_point, g, shapely.point_on_surface(g))
+        xy[present] = shapely.get_coordinates(pts)
+    return xy
+
+
+def snap(
+    network: WalkNetwork,
+    gdf: gpd.GeoDataFrame,
+    *,
+    max_snap_m: float,
+    min_component_m: float = DEFAULT_MIN_COMPONENT_M,
+) -> gpd.GeoDataFrame:
+    """Snap the doors of a GeoDataFrame's features to the walk network.
+
+    The door of a building polygon is its representative point (see :func:`door_points`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Aligned to ``gdf.index``, CRS carried through, with ``edge`` (-1 when no street is
+        within ``max_snap_m``), ``position_m`` (along the edge from its ``u`` end), ``snap_m``
+        (door to street), ``reached``, and the snapped point as geometry (empty when not
+        reached). The input is not modified.
+    """
+    require_metric_crs(gdf.crs, what="the features", function="snap")
+    _require_same_crs(network, gdf, function="snap")
+    snaps = snap_points(
+        network, door_points(gdf), max_snap_m=max_snap_m, min_component_m=min_component_m
+    )
+    log_unreached(snaps, what="features", index=gdf.index)
+    return snaps_frame(snaps, index=gdf.index, crs=gdf.crs)
+
+
+def snaps_frame(snaps: Snaps, *, index: pd.Index, crs: object) -> gpd.GeoDataFrame:
+    """:class:`Snaps` as a GeoDataFrame aligned to ``index`` (see :func:`snap`)."""
+    ok = snaps.reached
+    geometry = np.full(len(snaps), shapely.Point(), dtype=object)
+    if ok.any():
+        geometry[ok] = shapely.points(snaps.snapped_xy[ok])
+    return gpd.GeoDataFrame(
+        {
+            "edge": snaps.edge,
+            "position_m": snaps.position_m,
+            "snap_m": snaps.snap_distance_m,
+            "reached": ok,
+        },
+        geometry=gpd.GeoSeries(geometry, index=index, crs=crs),
+        index=index,
+    )
+
+
+def log_unreached(snaps: Snaps, *, what: str, index: pd.Index) -> None:
+    """Log how many (and which) points have no street within ``max_snap_m``."""
+    bad = snaps.unreached
+    if bad.size:
+        shown = ", ".join(str(i) for i in index[bad[:10]])
+        more = f" and {bad.size - 10} more" if bad.size > 10 else ""
+        log.warning(
+            "%d of %d %s have no walkable street within %.0f m and were not snapped: %s%s",
+            bad.size,
+            len(snaps),
+            what,
+            snaps.max_snap_m,
+            shown,
+            more,
+        )
+
+
+def _require_same_crs(network: WalkNetwork, gdf: gpd.GeoDataFrame, *, function: str) -> None:
+    if not network.crs.equals(gdf.crs):
+        raise InputError(
+            f"{function}: the features are in {gdf.crs.name!r} but the walk network is in "
+            f"{network.crs.name!r}; distances would be wrong",
+            hint="Project them first: gdf.to_crs(network.crs).",
+        )
