@@ -3,9 +3,9 @@
 A walk is: building door -> straight to the nearest point of the nearest street (the snap
 distance) -> along the street network -> straight to the station's door.
 :func:`nearest_source` does this for all buildings with one multi-source Dijkstra on the
-:class:`~planner.access.AccessGraph` (sources are the stations' door nodes); :func:`source_distances` gives the bounded distance of
-every (building, station) pair, for coverage models. :func:`walk_distances` is the GeoDataFrame
-adapter.
+:class:`~planner.access.AccessGraph` (sources are the stations' door nodes);
+:func:`source_distances` gives the bounded distance of every (building, station) pair, for
+coverage models. :func:`walk_distances` is the GeoDataFrame adapter.
 
 Distances are computed beyond the walking limit (unlimited by default), so a report can say an
 uncovered building is 1,350 m from the nearest station; ``inf`` means no station can be reached
