@@ -1,0 +1,137 @@
+"""Snapping points to the nearest point of the nearest edge: by hand and against brute force."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from _walk_grid import CRS, full_grid, plain_grid
+
+from planner.errors import InputError
+from planner.network import WalkNetwork
+from planner.osm import OsmData
+from planner.snapping import door_points, snap, snap_points
+
+
+def test_snap_by_hand() -> None:
+    net = full_grid()
+    xy = np.array(
+        [
+            [50.0, -10.0],  # below e0 (0,0)-(100,0): foot (50, 0), 10 m, 50 m from node 0
+            [210.0, 150.0],  # right of e11 (200,100)-(200,200): 50 m from node 5, 10 m off
+            [140.0, 130.0],  # off the bent e13's first leg y = x: foot (135, 135)
+            [310.0, 250.0],  # right of the loop's leg x = 300: 100 + 50 m along the loop
+            [100.0, -400.0],  # 400 m from every street: beyond max_snap_m = 250
+            [np.nan, np.nan],  # no geometry
+        ]
+    )
+    s = snap_points(net, xy, max_snap_m=250, min_component_m=0)
+    assert s.edge.tolist() == [0, 11, 13, 14, -1, -1]
+    np.testing.assert_allclose(s.position_m[:4], [50, 50, 35 * np.sqrt(2), 150], atol=1e-9)
+    # (140,130) to the line y = x: |140 - 130| / sqrt(2)
+    np.testing.assert_allclose(s.snap_distance_m[:4], [10, 10, 10 / np.sqrt(2), 10], atol=1e-9)
+    np.testing.assert_allclose(s.snapped_xy[:4], [[50, 0], [200, 150], [135, 135], [300, 250]])
+    assert s.reached.tolist() == [True] * 4 + [False] * 2
+    assert s.unreached.tolist() == [4, 5]
+    assert np.isnan(s.position_m[4:]).all() and np.isnan(s.snap_distance_m[4:]).all()
+
+
+def test_ties_go_to_the_lowest_edge_index() -> None:
+    net = plain_grid()
+    # node 4 (100,100) lies on e2, e3, e8 and e9; (0,0) on e0 and e6
+    s = snap_points(net, np.array([[100.0, 100.0], [-5.0, -5.0]]), max_snap_m=50)
+    assert s.edge.tolist() == [2, 0]
+    assert s.position_m.tolist() == [100.0, 0.0]  # e2 runs 3 -> 4: node 4 is its end
+    np.testing.assert_allclose(s.snap_distance_m, [0.0, np.hypot(5, 5)])
+
+
+def test_small_pieces_are_avoided_unless_nothing_else_is_near() -> None:
+    net = full_grid()  # e12 (the isolated 100 m piece at x = 1000..1100) is below 500 m
+    # (1050,10): the grid is over 700 m away, so it falls back to e12 (10 m away).
+    s = snap_points(net, np.array([[1050.0, 10.0]]), max_snap_m=250)
+    assert s.edge[0] == 12 and s.snap_distance_m[0] == pytest.approx(10)
+    # (990,0) is 10 m from e12's end; with a 900 m limit the big piece wins: its nearest
+    # point is the loop e14's corner (300,200), hypot(690, 200) = 718.4 m away
+    s = snap_points(net, np.array([[990.0, 0.0]]), max_snap_m=900)
+    assert s.edge[0] == 14 and s.snap_distance_m[0] == pytest.approx(np.hypot(690, 200))
+    s = snap_points(net, np.array([[1000.0 - 10.0, 0.0]]), max_snap_m=900, min_component_m=0)
+    assert s.edge[0] == 12 and s.snap_distance_m[0] == pytest.approx(10)
+
+
+def test_snap_rejects_a_bad_limit() -> None:
+    with pytest.raises(InputError, match="max_snap_m"):
+        snap_points(plain_grid(), np.zeros((1, 2)), max_snap_m=0)
+
+
+def test_snap_adapter_uses_the_representative_point_and_keeps_the_index() -> None:
+    net = plain_grid()
+    gdf = gpd.GeoDataFrame(
+        {"name": ["a", "b"]},
+        geometry=[shapely.box(40, -30, 60, -10), shapely.Point(100, 500)],
+        index=[17, 4],
+        crs=CRS,
+    )
+    before = gdf.copy()
+    out = snap(net, gdf, max_snap_m=250)
+    assert out.index.tolist() == [17, 4]
+    assert out.crs == gdf.crs
+    assert out["edge"].tolist() == [0, -1]
+    assert out["reached"].tolist() == [True, False]
+    door = door_points(gdf)[0]
+    assert shapely.contains_xy(gdf.geometry.iloc[0], *door)
+    assert out["snap_m"].iloc[0] == pytest.approx(-door[1])
+    assert out.geometry.iloc[1].is_empty
+    assert gdf.equals(before)  # input untouched
+
+
+def test_snap_adapter_refuses_degrees_and_other_crs() -> None:
+    net = plain_grid()
+    pts = gpd.GeoDataFrame(geometry=[shapely.Point(0.1, 0.1)], crs="EPSG:4326")
+    with pytest.raises(InputError, match="not metres"):
+        snap(net, pts, max_snap_m=250)
+    with pytest.raises(InputError, match="to_crs"):
+        snap(net, pts.set_crs("EPSG:32634", allow_override=True), max_snap_m=250)
+
+
+def _brute_force(
+    net: WalkNetwork, xy: np.ndarray, max_snap_m: float, min_component_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance to every edge, numpy argmin, with the same preference for big pieces."""
+    points = shapely.points(xy)
+    d = shapely.distance(points[:, None], net.edge_geometry[None, :])  # (n, m)
+    label = net.component[net.edge_u]
+    piece_m = np.bincount(label, weights=net.edge_length_m)[label]
+    big = np.where(piece_m >= min_component_m, d, np.inf)
+    best = np.argmin(big, axis=1)
+    best_d = big[np.arange(len(xy)), best]
+    fallback = best_d > max_snap_m
+    best[fallback] = np.argmin(d[fallback], axis=1)
+    best_d[fallback] = d[fallback, best[fallback]]
+    best[best_d > max_snap_m] = -1
+    return best, best_d
+
+
+@pytest.mark.parametrize("min_component_m", [0.0, 500.0])
+def test_snap_matches_brute_force_on_almaty(
+    almaty_osm: OsmData, almaty_network: WalkNetwork, min_component_m: float
+) -> None:
+    rng = np.random.default_rng(7)
+    xy = door_points(almaty_osm.buildings)
+    xy = xy[rng.choice(len(xy), 200, replace=False)]
+    s = snap_points(almaty_network, xy, max_snap_m=250, min_component_m=min_component_m)
+    edge, dist = _brute_force(almaty_network, xy, 250, min_component_m)
+    ok = edge >= 0
+    assert (s.edge >= 0).tolist() == ok.tolist()
+    np.testing.assert_allclose(s.snap_distance_m[ok], dist[ok], atol=1e-6)
+    # the snapped point lies on its edge, at the reported position and distance
+    on = s.reached
+    geoms = almaty_network.edge_geometry[s.edge[on]]
+    snapped = shapely.points(s.snapped_xy[on])
+    np.testing.assert_allclose(shapely.distance(snapped, geoms), 0, atol=1e-6)
+    np.testing.assert_allclose(
+        shapely.distance(snapped, shapely.points(xy[on])), s.snap_distance_m[on], atol=1e-6
+    )
+    np.testing.assert_allclose(
+        shapely.line_locate_point(geoms, snapped), s.position_m[on], atol=1e-6
+    )
