@@ -1,0 +1,494 @@
+"""The ``planner`` command line, a thin layer over :mod:`planner.pipeline` and :mod:`planner.report`.
+
+Exit codes: 0 success, 2 bad input (a clear message, no traceback), 3 a download failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from planner.errors import FetchError, InputError
+
+__all__ = ["main"]
+
+T = TypeVar("T")
+
+BUNDLED_OSM = Path(__file__).resolve().parents[1] / "data" / "almaty_2012.osm.pbf"
+
+EXAMPLES = {
+    "demo": """examples:
+  planner demo                        # Almaty 2012, 10 new sites, files in out/demo
+  planner demo --n-sites 20 --out out/almaty20""",
+    "coverage": """examples:
+  planner coverage --osm data/almaty_2012.osm.pbf --out out/almaty
+  planner coverage --osm city.osm.pbf --stations stations.csv --walk-min 15 --speed-kmh 4.2
+  planner coverage --osm kz.osm.pbf --bbox 76.85,43.20,76.98,43.30 --total-population 2200000""",
+    "plan": """examples:
+  planner plan --osm data/almaty_2012.osm.pbf --n-sites 10 --out out/plan10
+  planner plan --osm data/bishkek_2025_center.osm.gz --target-share 0.95
+  planner plan --osm city.osm.pbf --n-sites 5 --candidates akimat_sites.csv --building-sites""",
+    "evaluate": """examples:
+  planner evaluate --osm data/almaty_2012.osm.pbf --proposals akimat_sites.csv --out out/eval
+  (the proposals file: CSV with name, lat, lon columns, or GeoJSON/GeoPackage points)""",
+    "fetch": """examples:
+  planner fetch --place "Almaty, Kazakhstan" --out data/almaty_now.osm
+  planner fetch --bbox 76.85,43.20,76.98,43.30 --out data/almaty_centre.osm
+  (needs the internet; then use the file offline with --osm)""",
+}
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give four numbers west,south,east,north, e.g. 76.85,43.20,76.98,43.30"
+        ) from None
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give four numbers west,south,east,north, e.g. 76.85,43.20,76.98,43.30"
+        )
+    return (values[0], values[1], values[2], values[3])
+
+
+def _add_city_options(p: argparse.ArgumentParser, *, osm_required: bool = True) -> None:
+    g = p.add_argument_group("study area and data")
+    g.add_argument(
+        "--osm",
+        type=Path,
+        required=osm_required,
+        help="OSM file (.osm.pbf, .osm, .osm.gz, .osm.bz2)",
+    )
+    area = g.add_mutually_exclusive_group()
+    area.add_argument("--bbox", type=_bbox, help="restrict to west,south,east,north (degrees)")
+    area.add_argument(
+        "--boundary", type=Path, help="restrict to a polygon file (GeoJSON, GeoPackage)"
+    )
+    g.add_argument(
+        "--stations",
+        type=Path,
+        help="existing stations file (CSV with lat/lon, GeoJSON, GeoPackage); default: amenity=police from OSM",
+    )
+    g.add_argument("--name", help="name of the city or area for the reports")
+    pop = g.add_mutually_exclusive_group()
+    pop.add_argument(
+        "--population-raster",
+        type=Path,
+        help="population GeoTIFF (e.g. WorldPop 100 m), spread over residential buildings",
+    )
+    pop.add_argument(
+        "--population-points",
+        type=Path,
+        help="table of points with a population column, used instead of buildings",
+    )
+    g.add_argument(
+        "--total-population",
+        type=float,
+        help="scale estimates to this known total (e.g. the official population)",
+    )
+    g.add_argument(
+        "--floor-area-per-resident-m2",
+        type=float,
+        help="gross floor area per resident for footprint estimates (default 30)",
+    )
+    g.add_argument(
+        "--untyped-buildings-residential",
+        action="store_true",
+        help="count building=yes outside residential land use as homes (for cities where land use is barely mapped; pair it with --total-population)",
+    )
+    g.add_argument(
+        "--districts",
+        type=Path,
+        help="district polygons with a name column, for the per-district table",
+    )
+    w = p.add_argument_group("walking")
+    lim = w.add_mutually_exclusive_group()
+    lim.add_argument("--walk-min", type=float, help="walking limit in minutes (default 10)")
+    lim.add_argument("--walk-m", type=float, help="walking limit in metres (default 800)")
+    w.add_argument("--speed-kmh", type=float, default=4.8, help="walking speed (default 4.8 km/h)")
+    w.add_argument(
+        "--max-snap-m",
+        type=float,
+        default=250.0,
+        help="furthest door-to-street distance accepted (default 250 m)",
+    )
+    o = p.add_argument_group("output")
+    o.add_argument("--out", type=Path, help="output folder (default out/<command>)")
+    o.add_argument(
+        "--tiles",
+        help="also offer an online background map, e.g. OpenStreetMap (off by default: the map works offline)",
+    )
+    o.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+
+
+def _add_plan_options(p: argparse.ArgumentParser, *, required: bool) -> None:
+    g = p.add_argument_group("siting")
+    goal = g.add_mutually_exclusive_group(required=required)
+    goal.add_argument("--n-sites", type=int, help="number of new stations to place")
+    goal.add_argument(
+        "--target-share",
+        type=float,
+        help="fewest new stations to cover this share of residents (0..1)",
+    )
+    g.add_argument(
+        "--spacing-m",
+        type=float,
+        default=100.0,
+        help="spacing of generated candidate sites along streets (default 100 m)",
+    )
+    g.add_argument(
+        "--building-sites", action="store_true", help="also consider residential buildings as sites"
+    )
+    g.add_argument(
+        "--candidates", type=Path, help="extra candidate sites file (CSV/GeoJSON/GeoPackage)"
+    )
+    g.add_argument(
+        "--method",
+        choices=("exact", "greedy"),
+        default="exact",
+        help="exact (HiGHS, with optimality gap) or greedy",
+    )
+    g.add_argument(
+        "--time-limit-s",
+        type=float,
+        default=60.0,
+        help="time limit of each exact solve (default 60 s)",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="planner",
+        description="Walking-distance coverage planner for district police stations, from "
+        "OpenStreetMap street networks. Everything runs offline except 'fetch'.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    demo = sub.add_parser(
+        "demo",
+        help="the whole job on the bundled Almaty data",
+        epilog=EXAMPLES["demo"],
+        formatter_class=fmt,
+    )
+    demo.add_argument("--n-sites", type=int, default=10, help="new stations to place (default 10)")
+    demo.add_argument(
+        "--out", type=Path, default=Path("out/demo"), help="output folder (default out/demo)"
+    )
+    demo.add_argument(
+        "--time-limit-s", type=float, default=60.0, help="time limit of each exact solve"
+    )
+    demo.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+
+    coverage = sub.add_parser(
+        "coverage",
+        help="who lives within a walk of a station",
+        epilog=EXAMPLES["coverage"],
+        formatter_class=fmt,
+    )
+    _add_city_options(coverage)
+    plan = sub.add_parser(
+        "plan", help="choose sites for new stations", epilog=EXAMPLES["plan"], formatter_class=fmt
+    )
+    _add_city_options(plan)
+    _add_plan_options(plan, required=True)
+    evaluate = sub.add_parser(
+        "evaluate",
+        help="score a list of proposed sites",
+        epilog=EXAMPLES["evaluate"],
+        formatter_class=fmt,
+    )
+    _add_city_options(evaluate)
+    evaluate.add_argument(
+        "--proposals",
+        type=Path,
+        required=True,
+        help="proposed sites file (CSV with name, lat, lon; GeoJSON; GeoPackage)",
+    )
+    evaluate.add_argument(
+        "--spacing-m",
+        type=float,
+        default=100.0,
+        help="spacing of the generated sites the list is compared with",
+    )
+    evaluate.add_argument("--method", choices=("exact", "greedy"), default="exact")
+    evaluate.add_argument("--time-limit-s", type=float, default=60.0)
+
+    fetch = sub.add_parser(
+        "fetch",
+        help="download an area from OpenStreetMap (online)",
+        epilog=EXAMPLES["fetch"],
+        formatter_class=fmt,
+    )
+    where = fetch.add_mutually_exclusive_group(required=True)
+    where.add_argument("--place", help='place name, e.g. "Almaty, Kazakhstan"')
+    where.add_argument("--bbox", type=_bbox, help="west,south,east,north in degrees")
+    fetch.add_argument("--out", type=Path, required=True, help="the .osm file to write")
+    return parser
+
+
+class _Progress:
+    """Prints each step with the time it took (to stderr), unless quiet."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self.start = time.perf_counter()
+
+    @contextmanager
+    def step(self, what: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        if not self.quiet:
+            print(f"  {what} ...", end="", file=sys.stderr, flush=True)
+        yield
+        if not self.quiet:
+            print(f" {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+
+    def run(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        with self.step(what):
+            return fn(*args, **kwargs)
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from planner.settings import WalkSettings
+
+    if getattr(args, "walk_m", None) is not None:
+        return WalkSettings(
+            max_walk_m=args.walk_m, speed_kmh=args.speed_kmh, max_snap_m=args.max_snap_m
+        )
+    minutes = args.walk_min if getattr(args, "walk_min", None) is not None else 10.0
+    return WalkSettings.from_minutes(minutes, speed_kmh=args.speed_kmh, max_snap_m=args.max_snap_m)
+
+
+def _load(args: argparse.Namespace, progress: _Progress) -> Any:
+    from planner.demand import PopulationSettings
+    from planner.pipeline import load_city
+
+    options: dict[str, Any] = {}
+    if args.floor_area_per_resident_m2 is not None:
+        options["floor_area_per_resident_m2"] = args.floor_area_per_resident_m2
+    if args.untyped_buildings_residential:
+        options["yes_outside_residential_landuse"] = True
+    population_settings = PopulationSettings(**options) if options else None
+    return progress.run(
+        f"reading {args.osm.name}: streets, buildings, stations",
+        load_city,
+        args.osm,
+        name=args.name,
+        bbox=args.bbox,
+        boundary=args.boundary,
+        stations_path=args.stations,
+        population_raster=args.population_raster,
+        population_points=args.population_points,
+        population_settings=population_settings,
+        total_population=args.total_population,
+        districts_path=args.districts,
+    )
+
+
+def _fmt(n: float) -> str:
+    return f"{n:,.0f}".replace(",", " ")
+
+
+def _print_summary(
+    city: Any,
+    coverage: Any,
+    plan: Any = None,
+    evaluation: Any = None,
+    files: dict[str, Path] | None = None,
+) -> None:
+    s = coverage.summary
+    st = coverage.stations
+    print()
+    print(f"{city.name}: OSM data of {city.osm.data_date or 'unknown date'}")
+    print(
+        f"  walk network    {city.network.n_nodes} nodes, {city.network.edge_length_m.sum() / 1000:.0f} km of walkable street"
+    )
+    print(
+        f"  stations        {int(st['usable'].sum())} usable of {len(st)} (unusable ones are listed in plan.gpkg with the reason)"
+    )
+    print(
+        f"  residents       {_fmt(s.residents_total)} (estimated) in {s.buildings_total} residential buildings"
+    )
+    print(
+        f"  within {s.max_walk_m:.0f} m ({s.max_walk_min:.0f} min at {s.speed_kmh} km/h): "
+        f"{_fmt(s.residents_covered)} residents ({100 * s.share_covered:.1f} %)"
+    )
+    print(
+        f"  beyond          {_fmt(s.residents_beyond)} residents in {s.buildings_beyond} buildings"
+        f" ({_fmt(s.residents_unreachable)} reach no station at all)"
+    )
+    if plan is not None:
+        sa = plan.summary_after
+        r = plan.siting
+        print(
+            f"  with {len(plan.sites)} new sites: {_fmt(sa.residents_covered)} residents ({100 * sa.share_covered:.1f} %);"
+            f" {r.method} solver, {r.solver_status}, optimality gap {100 * r.gap:.2f} %"
+        )
+        if r.message:
+            print(f"  note: {r.message}")
+        print("  rank  newly covered  cumulative share  site")
+        for row in plan.sites.head(10).itertuples():
+            label = row.name if isinstance(row.name, str) else row.candidate_id
+            print(
+                f"  {row.rank:>4}  {_fmt(row.marginal_population):>13}  {100 * row.cumulative_share:>15.1f} %  {label}"
+            )
+        if len(plan.sites) > 10:
+            print(f"  ... {len(plan.sites) - 10} more in plan.gpkg")
+    if evaluation is not None:
+        ev = evaluation.evaluation
+        print(
+            f"  proposals cover {_fmt(ev.list_population)} new residents; the best {len(ev.best.sites)} sites"
+            f" cover {_fmt(ev.best.newly_covered_population)} (the list is {100 * ev.gap:.1f} % short at most)"
+        )
+        flagged = evaluation.proposals[evaluation.proposals["flags"] != ""]
+        for row in flagged.itertuples():
+            print(f"  ! {getattr(row, 'name', None) or row.candidate_id}: {row.flags}")
+    if files:
+        print("files:")
+        for path in files.values():
+            print(f"  {path}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from planner import pipeline, report
+
+    if args.command == "fetch":
+        from planner.fetch import fetch_osm
+
+        path = fetch_osm(args.out, place=args.place, bbox=args.bbox)
+        print(f"saved {path}; use it offline with --osm {path}")
+        return 0
+    progress = _Progress(quiet=args.quiet)
+    if args.command == "demo":
+        if not BUNDLED_OSM.exists():
+            raise InputError(
+                f"the bundled data {BUNDLED_OSM} is not there",
+                hint="Run the demo from a clone of the project (pip install -e .), or use "
+                "'planner plan --osm FILE --n-sites 10'.",
+            )
+        ns = argparse.Namespace(
+            osm=BUNDLED_OSM,
+            bbox=None,
+            boundary=None,
+            stations=None,
+            name="Almaty (OSM 2012)",
+            population_raster=None,
+            population_points=None,
+            total_population=None,
+            floor_area_per_resident_m2=None,
+            untyped_buildings_residential=True,
+            districts=None,
+            walk_m=None,
+            walk_min=10.0,
+            speed_kmh=4.8,
+            max_snap_m=250.0,
+            out=args.out,
+            tiles=None,
+            quiet=args.quiet,
+            n_sites=args.n_sites,
+            target_share=None,
+            spacing_m=100.0,
+            building_sites=False,
+            candidates=None,
+            method="exact",
+            time_limit_s=args.time_limit_s,
+            command="plan",
+        )
+        args = ns
+    settings = _settings(args)
+    city = _load(args, progress)
+    coverage = progress.run(
+        "walking distances, service areas, coverage",
+        pipeline.assess_coverage,
+        city,
+        settings=settings,
+    )
+    plan = evaluation = None
+    parameters: dict[str, Any] = {}
+    if args.command == "plan":
+        from planner.candidates import read_candidates
+
+        extra = None
+        if args.candidates is not None:
+            extra = read_candidates(args.candidates, crs=city.network.crs)
+        plan = progress.run(
+            "candidate sites, coverage matrix, optimisation",
+            pipeline.plan_sites,
+            city,
+            coverage,
+            n_sites=args.n_sites,
+            target_share=args.target_share,
+            spacing_m=args.spacing_m,
+            building_sites=args.building_sites,
+            candidates=extra,
+            method=args.method,
+            time_limit_s=args.time_limit_s,
+        )
+        parameters = {
+            "n_sites": args.n_sites,
+            "target_share": args.target_share,
+            "spacing_m": args.spacing_m,
+            "method": args.method,
+            "time_limit_s": args.time_limit_s,
+        }
+    elif args.command == "evaluate":
+        from planner.candidates import read_candidates
+
+        proposals = read_candidates(args.proposals, crs=city.network.crs)
+        evaluation = progress.run(
+            "scoring the proposals against the best plan",
+            pipeline.evaluate_sites,
+            city,
+            coverage,
+            proposals,
+            spacing_m=args.spacing_m,
+            method=args.method,
+            time_limit_s=args.time_limit_s,
+        )
+        parameters = {
+            "proposals": str(args.proposals),
+            "spacing_m": args.spacing_m,
+            "method": args.method,
+        }
+    out = args.out or Path("out") / args.command
+    files = progress.run(
+        f"writing plan.gpkg, summary and map.html to {out}",
+        report.write_outputs,
+        out,
+        city=city,
+        coverage=coverage,
+        plan=plan,
+        evaluation=evaluation,
+        parameters=parameters,
+        tiles=args.tiles,
+    )
+    _print_summary(city, coverage, plan, evaluation, files)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        return _run(args)
+    except InputError as exc:
+        print(f"\nplanner: {exc}", file=sys.stderr)
+        return 2
+    except FetchError as exc:
+        print(f"\nplanner: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("\nplanner: interrupted; files written before stay as they were", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

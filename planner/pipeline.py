@@ -1,0 +1,751 @@
+"""The city pipeline: load a city, assess coverage, plan sites, evaluate proposals.
+
+Each step is a plain function of its inputs returning a frozen result; nothing is cached in
+module state, so many cities can run at once (one process per city, or a distributed engine
+mapping :func:`run_city` over a list of cities). The command line (:mod:`planner.cli`) and the
+notebooks are thin layers over these functions::
+
+    city = load_city("data/almaty_2012.osm.pbf")
+    coverage = assess_coverage(city)
+    plan = plan_sites(city, coverage, n_sites=10)
+    write_outputs("out", city=city, coverage=coverage, plan=plan)
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner import coverage as cov
+from planner._tables import mark_unusable
+from planner.candidates import (
+    DEFAULT_SPACING_M,
+    building_candidates,
+    combine_candidates,
+    network_candidates,
+)
+from planner.coverage_matrix import CoverageMatrix, coverage_matrix
+from planner.demand import (
+    PopulationSettings,
+    calibrate,
+    demand_from_buildings,
+    demand_from_points,
+    demand_from_raster,
+)
+from planner.distances import walk_distances
+from planner.errors import InputError
+from planner.network import WalkNetwork, build_walk_network
+from planner.osm import BBox, OsmData, file_sha256, read_osm
+from planner.service_areas import service_areas
+from planner.settings import WalkSettings
+from planner.siting import (
+    MinSitesResult,
+    ProposalEvaluation,
+    RolloutResult,
+    SitingResult,
+    evaluate_proposals,
+    maximize_coverage,
+    minimize_sites,
+    rollout_order,
+)
+from planner.snapping import door_points
+from planner.stations import read_stations, stations_from_osm
+
+__all__ = [
+    "City",
+    "CoverageResult",
+    "EvaluationResult",
+    "PlanResult",
+    "assess_coverage",
+    "evaluate_sites",
+    "load_city",
+    "plan_sites",
+    "summary_dict",
+]
+
+log = logging.getLogger(__name__)
+
+#: Service-area limits drawn by default, in minutes: 5, 10 (the default limit) and 15.
+DEFAULT_SERVICE_LIMITS_MIN = (5.0, 10.0, 15.0)
+#: Walking speeds of the default sensitivity table: slow (elderly) to brisk adult.
+DEFAULT_SENSITIVITY_SPEEDS_KMH = (3.6, 4.2, 4.8, 5.0)
+#: Walking limits of the default sensitivity table, minutes.
+DEFAULT_SENSITIVITY_LIMITS_MIN = (5.0, 10.0, 12.5, 15.0)
+
+
+@dataclass(frozen=True, eq=False)
+class City:
+    """Everything read for one study area, in the network's metric CRS.
+
+    Attributes
+    ----------
+    name
+        Label for reports (default: the OSM file's name).
+    osm
+        The raw layers read from the OSM file.
+    network
+        The walk network.
+    residents
+        Residential buildings (or population points) with ``population``.
+    stations
+        Existing stations, including unusable ones with the reason.
+    districts
+        District polygons with a ``name`` column, or ``None``.
+    inputs
+        The input files with their role and SHA-256 checksum, for the report.
+    """
+
+    name: str
+    osm: OsmData
+    network: WalkNetwork
+    residents: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    districts: gpd.GeoDataFrame | None
+    inputs: tuple[dict[str, str], ...] = field(default_factory=tuple)
+
+
+def load_city(
+    osm_path: str | Path,
+    *,
+    name: str | None = None,
+    bbox: BBox | None = None,
+    boundary: str | Path | shapely.Geometry | None = None,
+    stations_path: str | Path | None = None,
+    population_raster: str | Path | None = None,
+    population_points: str | Path | None = None,
+    population_settings: PopulationSettings | None = None,
+    total_population: float | None = None,
+    districts_path: str | Path | None = None,
+    exclude_station_kinds: Sequence[str] | None = None,
+) -> City:
+    """Read the OSM file, build the walk network, the residents and the stations.
+
+    Parameters
+    ----------
+    osm_path
+        ``.osm.pbf``/``.osm``/``.osm.gz``/``.osm.bz2`` file of the area.
+    name
+        Label for reports.
+    bbox, boundary
+        Restrict to a box ``(west, south, east, north)`` or a boundary polygon/file.
+    stations_path
+        Existing stations file (CSV/GeoJSON/GeoPackage); OSM ``amenity=police`` by default.
+    population_raster
+        GeoTIFF of population (e.g. WorldPop), spread over residential buildings.
+    population_points
+        Table of points with a ``population`` column, used instead of buildings.
+    population_settings
+        Assumptions of the footprint-based estimate.
+    total_population
+        Scale the estimates so they sum to this known total (e.g. the official figure).
+    districts_path
+        District polygons with a name column; otherwise named OSM administrative areas.
+    exclude_station_kinds
+        Station kinds to leave out (see :mod:`planner.stations`); defaults as documented there.
+    """
+    osm = read_osm(osm_path, bbox=bbox, boundary=boundary)
+    network = build_walk_network(osm)
+    inputs = [{"role": "osm", "path": str(osm_path), "sha256": osm.sha256}]
+    lon0, lat0, lon1, lat1 = osm.file_bounds_lonlat
+    margin = 0.05  # degrees: stations just outside the extract are still plausible
+    area = (lon0 - margin, lat0 - margin, lon1 + margin, lat1 + margin)
+
+    if population_points is not None:
+        residents = demand_from_points(population_points, crs=network.crs, area_lonlat_bounds=area)
+        inputs.append(_input("population points", population_points))
+    else:
+        residents = demand_from_buildings(
+            osm.buildings, osm.residential_areas, settings=population_settings
+        )
+        if population_raster is not None:
+            residents = demand_from_raster(population_raster, residents)
+            inputs.append(_input("population raster", population_raster))
+    if "usable" in residents.columns:
+        residents = residents[residents["usable"].to_numpy(dtype=bool)]
+    if total_population is not None:
+        residents = calibrate(residents, total_population=total_population)
+    if residents.empty:
+        raise InputError(
+            f"{osm_path}: no residential buildings found in the area",
+            hint="The OSM data may lack buildings here; give population points "
+            "(--population-points) or a population raster.",
+        )
+
+    if stations_path is not None:
+        stations = read_stations(
+            stations_path,
+            crs=network.crs,
+            area_lonlat_bounds=area,
+            exclude_kinds=tuple(exclude_station_kinds or ()),
+        )
+        inputs.append(_input("stations", stations_path))
+    elif exclude_station_kinds is None:
+        stations = stations_from_osm(osm.police)
+    else:
+        stations = stations_from_osm(osm.police, exclude_kinds=tuple(exclude_station_kinds))
+    if districts_path is not None:
+        districts = gpd.read_file(districts_path).to_crs(network.crs)
+        inputs.append(_input("districts", districts_path))
+    else:
+        named = osm.admin_areas[osm.admin_areas["name"].notna()]
+        districts = named if len(named) else None
+    return City(
+        name=name or Path(osm_path).name.split(".")[0],
+        osm=osm,
+        network=network,
+        residents=residents,
+        stations=stations,
+        districts=districts,
+        inputs=tuple(inputs),
+    )
+
+
+def _input(role: str, path: str | Path) -> dict[str, str]:
+    return {"role": role, "path": str(path), "sha256": file_sha256(path)}
+
+
+# --- coverage ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class CoverageResult:
+    """Coverage of residents by the existing stations.
+
+    Attributes
+    ----------
+    settings
+        Walking settings used.
+    buildings
+        The residents with ``walk_m``, ``walk_min``, ``nearest_station``, ``snap_m``,
+        ``reachable`` and ``covered``.
+    stations
+        All stations with ``usable``/``problem``, ``snap_m`` and their workload:
+        ``residents_nearest``, ``residents_within``, ``buildings_nearest``,
+        ``buildings_within``.
+    service_areas
+        Dissolved walkable areas for each limit (``limit_m``, ``limit_min``, ``area_km2``).
+    summary
+        Residents within and beyond the limit.
+    by_district
+        Per-district table, or ``None`` without districts.
+    sensitivity
+        Coverage for several speeds and limits.
+    """
+
+    settings: WalkSettings
+    buildings: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    service_areas: gpd.GeoDataFrame
+    summary: cov.CoverageSummary
+    by_district: pd.DataFrame | None
+    sensitivity: pd.DataFrame
+
+
+def assess_coverage(
+    city: City,
+    *,
+    settings: WalkSettings | None = None,
+    service_limits_min: Sequence[float] = DEFAULT_SERVICE_LIMITS_MIN,
+    sensitivity_speeds_kmh: Sequence[float] = DEFAULT_SENSITIVITY_SPEEDS_KMH,
+    sensitivity_limits_min: Sequence[float] = DEFAULT_SENSITIVITY_LIMITS_MIN,
+) -> CoverageResult:
+    """Walking distance from every resident to the nearest usable station, and the summary.
+
+    The nearest-station search has no distance cap (it is one multi-source pass over the
+    network), so ``walk_m`` is finite for every resident who can reach a station at all, and
+    the sensitivity table can use any limit.
+    """
+    settings = settings or WalkSettings()
+    usable = city.stations["usable"].to_numpy(dtype=bool)
+    walk = walk_distances(
+        city.network,
+        city.residents,
+        city.stations[usable],
+        settings=settings,
+        search_limit_m=np.inf,
+    )
+    buildings = city.residents.copy()
+    for column in ("walk_m", "walk_min", "nearest_station", "snap_m", "reachable", "covered"):
+        buildings[column] = walk.buildings[column]
+    stations = city.stations.copy()
+    reached = walk.stations
+    stations["snap_m"] = reached["snap_m"].reindex(stations.index)
+    bad = reached.index[~reached["usable"].to_numpy(dtype=bool)]
+    for index in bad:
+        stations = mark_unusable(
+            stations, stations.index == index, str(reached.loc[index, "problem"])
+        )
+    workload = cov.coverage_by_station(buildings, stations, max_walk_m=settings.max_walk_m)
+    stations = stations.join(workload)
+    now_usable = stations["usable"].to_numpy(dtype=bool)
+    areas = service_areas(
+        city.network,
+        stations[now_usable],
+        limits_min=list(service_limits_min),
+        settings=settings,
+    )
+    summary = cov.summarize_coverage(
+        buildings, max_walk_m=settings.max_walk_m, speed_kmh=settings.speed_kmh
+    )
+    by_district = (
+        cov.coverage_by_district(buildings, city.districts, max_walk_m=settings.max_walk_m)
+        if city.districts is not None
+        else None
+    )
+    sensitivity = cov.coverage_sensitivity(
+        buildings, speeds_kmh=sensitivity_speeds_kmh, limits_min=sensitivity_limits_min
+    )
+    return CoverageResult(
+        settings=settings,
+        buildings=buildings,
+        stations=stations,
+        service_areas=areas,
+        summary=summary,
+        by_district=by_district,
+        sensitivity=sensitivity,
+    )
+
+
+# --- siting -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class PlanResult:
+    """New station sites chosen to bring the most residents within walking distance.
+
+    Attributes
+    ----------
+    candidates
+        Every candidate considered (``candidate_id``, ``source``, ``name``,
+        ``alone_population``: residents it would newly cover on its own).
+    matrix
+        The sparse coverage matrix (candidates x residents).
+    siting
+        The solver's result, with objective, bound and gap.
+    rollout
+        The chosen sites in rollout order with the gap of each prefix to the best plan of its
+        size.
+    sites
+        The chosen sites in rollout order: ``rank``, ``candidate_id``, ``source``, ``name``,
+        ``marginal_population`` (residents this site newly covers after the sites before it),
+        ``cumulative_population`` (newly covered by the first ``rank`` sites),
+        ``cumulative_share`` (share of all residents covered, existing stations included),
+        ``best_population_same_size`` (best plan with ``rank`` sites) and ``prefix_gap``.
+    buildings
+        The residents with ``covered_after``: within the limit of an existing or new station.
+    summary_after
+        Coverage after building the chosen sites.
+    """
+
+    candidates: gpd.GeoDataFrame
+    matrix: CoverageMatrix
+    siting: SitingResult | MinSitesResult
+    rollout: RolloutResult
+    sites: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    summary_after: cov.CoverageSummary
+
+
+def _candidates_for(
+    city: City,
+    coverage: CoverageResult,
+    *,
+    spacing_m: float | None,
+    building_sites: bool,
+    extra: gpd.GeoDataFrame | None,
+) -> gpd.GeoDataFrame:
+    uncovered = coverage.buildings[~coverage.buildings["covered"].to_numpy(dtype=bool)]
+    near = door_points(uncovered)
+    within = coverage.settings.max_walk_m
+    frames = []
+    if spacing_m is not None and len(uncovered):
+        frames.append(
+            network_candidates(city.network, spacing_m=spacing_m, near_xy=near, within_m=within)
+        )
+    if building_sites and len(uncovered):
+        frames.append(building_candidates(city.residents, near_xy=near, within_m=within))
+    if extra is not None:
+        frames.append(extra)
+    return combine_candidates(*frames)
+
+
+def plan_sites(
+    city: City,
+    coverage: CoverageResult,
+    *,
+    n_sites: int | None = None,
+    target_share: float | None = None,
+    spacing_m: float | None = DEFAULT_SPACING_M,
+    building_sites: bool = False,
+    candidates: gpd.GeoDataFrame | None = None,
+    method: Literal["exact", "greedy"] = "exact",
+    time_limit_s: float = 60.0,
+    prefix_gaps: bool = True,
+) -> PlanResult:
+    """Choose new sites: ``n_sites`` covering the most residents, or the fewest reaching
+    ``target_share`` of all residents (existing stations always stay).
+
+    Parameters
+    ----------
+    city, coverage
+        From :func:`load_city` and :func:`assess_coverage`.
+    n_sites
+        Number of new sites (maximal coverage).
+    target_share
+        Or: the share of residents (0..1) to reach with as few new sites as possible.
+    spacing_m
+        Generate candidates along the streets at this spacing near uncovered residents
+        (``None``: none generated).
+    building_sites
+        Also consider residential buildings near uncovered residents as sites.
+    candidates
+        Extra candidate sites (e.g. from :func:`planner.candidates.read_candidates`).
+    method
+        ``"exact"`` (HiGHS, with bound and gap) or ``"greedy"``.
+    time_limit_s
+        Time limit of each exact solve.
+    prefix_gaps
+        Also compute, for each prefix of the rollout, the best plan of that size.
+    """
+    if (n_sites is None) == (target_share is None):
+        raise InputError(
+            "plan_sites: give n_sites or target_share (one of them)",
+            hint="e.g. n_sites=10, or target_share=0.9 for the fewest sites reaching 90 %.",
+        )
+    settings = coverage.settings
+    cands = _candidates_for(
+        city, coverage, spacing_m=spacing_m, building_sites=building_sites, extra=candidates
+    )
+    if "usable" in cands.columns:
+        cands = cands[cands["usable"].to_numpy(dtype=bool)].reset_index(drop=True)
+    buildings = coverage.buildings
+    matrix = coverage_matrix(city.network, buildings, cands, settings=settings)
+    population = buildings["population"].to_numpy(dtype=float)
+    covered = buildings["covered"].to_numpy(dtype=bool)
+    siting: SitingResult | MinSitesResult
+    if n_sites is not None:
+        siting = maximize_coverage(
+            matrix.matrix,
+            population,
+            n_sites=n_sites,
+            already_covered=covered,
+            method=method,
+            time_limit_s=time_limit_s,
+        )
+    else:
+        assert target_share is not None
+        siting = minimize_sites(
+            matrix.matrix,
+            population,
+            target_share=target_share,
+            already_covered=covered,
+            method=method,
+            time_limit_s=time_limit_s,
+        )
+    rollout = rollout_order(
+        matrix.matrix,
+        population,
+        siting.sites,
+        already_covered=covered,
+        prefix_gaps=prefix_gaps,
+        time_limit_s=time_limit_s,
+    )
+    alone = _alone_gain(matrix, population, covered)
+    cands = cands.copy()
+    cands["alone_population"] = alone
+    chosen = np.asarray(rollout.sites, dtype=np.int64)
+    existing = float(population[covered].sum())
+    total = float(population.sum())
+    sites = cands.iloc[chosen][["candidate_id", "source", "name", "geometry"]].copy()
+    sites.insert(0, "rank", np.arange(1, chosen.size + 1))
+    sites["marginal_population"] = rollout.marginal_population
+    sites["cumulative_population"] = np.asarray(rollout.cumulative_population)
+    sites["cumulative_share"] = (
+        (existing + sites["cumulative_population"]) / total if total > 0 else 0.0
+    )
+    sites["best_population_same_size"] = rollout.best_population
+    sites["prefix_gap"] = rollout.prefix_gap
+    sites = sites.reset_index(drop=True)
+    covered_after = covered.copy()
+    if chosen.size:
+        covered_after[np.unique(matrix.matrix[chosen, :].indices)] = True
+    buildings = buildings.copy()
+    buildings["covered_after"] = covered_after
+    walk_after = np.where(covered_after & ~covered, 0.0, buildings["walk_m"].to_numpy())
+    summary_after = cov.summarize_arrays(
+        population,
+        np.where(covered_after, np.minimum(walk_after, settings.max_walk_m), np.inf),
+        max_walk_m=settings.max_walk_m,
+        speed_kmh=settings.speed_kmh,
+    )
+    return PlanResult(
+        candidates=cands,
+        matrix=matrix,
+        siting=siting,
+        rollout=rollout,
+        sites=sites,
+        buildings=buildings,
+        summary_after=replace(summary_after, walk_m_percentiles={}),
+    )
+
+
+def _alone_gain(matrix: CoverageMatrix, population: np.ndarray, covered: np.ndarray) -> np.ndarray:
+    """Residents each candidate would newly cover on its own."""
+    weights = np.where(covered, 0.0, population)
+    pattern = matrix.matrix.copy()
+    pattern.data = np.ones_like(pattern.data)
+    return np.asarray(pattern @ weights, dtype=float)
+
+
+# --- evaluating proposals ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class EvaluationResult:
+    """An akimat's proposed sites, scored one by one and as a list.
+
+    Attributes
+    ----------
+    proposals
+        Every proposal as read (unusable ones included) with ``alone_population``,
+        ``marginal_population``, ``greedy_rank``, ``flags`` (text) and ``snap_m``.
+    evaluation
+        The numeric evaluation (list vs best plan of the same size, gap).
+    best_sites
+        The best plan of the same size from all candidates (proposals and generated).
+    """
+
+    proposals: gpd.GeoDataFrame
+    evaluation: ProposalEvaluation
+    best_sites: gpd.GeoDataFrame
+
+
+def evaluate_sites(
+    city: City,
+    coverage: CoverageResult,
+    proposals: gpd.GeoDataFrame,
+    *,
+    spacing_m: float | None = DEFAULT_SPACING_M,
+    method: Literal["exact", "greedy"] = "exact",
+    time_limit_s: float = 60.0,
+) -> EvaluationResult:
+    """Score each proposed site and compare the list with the best plan of the same size.
+
+    Flags: unusable rows (the file's problem), off the network (no walkable street within the
+    snap limit), reaches no resident within the walking limit, covers nobody new (all its
+    residents already have a station), duplicates another proposal's coverage.
+    """
+    usable = proposals["usable"].to_numpy(dtype=bool) if "usable" in proposals.columns else None
+    usable_props = proposals[usable] if usable is not None else proposals
+    settings = coverage.settings
+    cands = _candidates_for(
+        city, coverage, spacing_m=spacing_m, building_sites=False, extra=usable_props
+    )
+    buildings = coverage.buildings
+    matrix = coverage_matrix(city.network, buildings, cands, settings=settings)
+    population = buildings["population"].to_numpy(dtype=float)
+    covered = buildings["covered"].to_numpy(dtype=bool)
+    rows = np.flatnonzero(cands["source"].to_numpy() == "proposal")
+    rows = rows[np.argsort(cands["candidate_id"].to_numpy()[rows] == "", kind="stable")]
+    id_to_row = dict(zip(cands["candidate_id"].to_numpy()[rows], rows, strict=True))
+    prop_rows = np.array([id_to_row[c] for c in usable_props["candidate_id"]], dtype=np.int64)
+    off_network = ~matrix.candidate_reached[prop_rows]
+    reaches_nobody = np.diff(matrix.matrix.indptr)[prop_rows] == 0
+    evaluation = evaluate_proposals(
+        matrix.matrix,
+        population,
+        prop_rows,
+        already_covered=covered,
+        unreachable=off_network | reaches_nobody,
+        method=method,
+        time_limit_s=time_limit_s,
+    )
+    out = proposals.copy()
+    n = len(out)
+    alone = np.full(n, np.nan)
+    marginal = np.full(n, np.nan)
+    rank = np.full(n, -1, dtype=np.int64)
+    snap_m = np.full(n, np.nan)
+    flags: list[list[str]] = [[] for _ in range(n)]
+    positions = np.flatnonzero(usable) if usable is not None else np.arange(n)
+    names = out["name"].to_numpy() if "name" in out.columns else np.full(n, None)
+    for k, pos in enumerate(positions):
+        alone[pos] = evaluation.alone_population[k]
+        marginal[pos] = evaluation.marginal_population[k]
+        rank[pos] = evaluation.greedy_rank[k]
+        snap_m[pos] = matrix.candidate_snap_m[prop_rows[k]]
+        if off_network[k]:
+            flags[pos].append(
+                f"off the network: no walkable street within {settings.max_snap_m:.0f} m"
+            )
+        elif reaches_nobody[k]:
+            flags[pos].append(
+                f"cannot be reached on foot by any resident within {settings.max_walk_m:.0f} m"
+            )
+        elif evaluation.covers_nobody_new[k]:
+            flags[pos].append("covers nobody new: its residents already have a station")
+        if evaluation.subset_of[k] >= 0:
+            other = positions[evaluation.subset_of[k]]
+            label = names[other] or f"row {out['row'].iloc[other]}"
+            flags[pos].append(f"duplicates the coverage of {label}")
+        elif evaluation.redundant[k]:
+            flags[pos].append("redundant: the other proposals already cover its residents")
+    if usable is not None:
+        for pos in np.flatnonzero(~usable):
+            flags[pos].append(f"unusable: {out['problem'].iloc[pos]}")
+    out["alone_population"] = alone
+    out["marginal_population"] = marginal
+    out["greedy_rank"] = rank
+    out["snap_m"] = snap_m
+    out["flags"] = ["; ".join(f) for f in flags]
+    best = evaluation.best
+    best_rows = np.asarray(best.sites, dtype=np.int64)
+    best_sites = cands.iloc[best_rows][["candidate_id", "source", "name", "geometry"]].copy()
+    best_sites.insert(0, "rank", np.arange(1, best_rows.size + 1))
+    best_sites["marginal_population"] = best.marginal_population
+    return EvaluationResult(
+        proposals=out, evaluation=evaluation, best_sites=best_sites.reset_index(drop=True)
+    )
+
+
+# --- the summary -----------------------------------------------------------------------------
+
+
+def summary_dict(
+    city: City,
+    coverage: CoverageResult,
+    *,
+    plan: PlanResult | None = None,
+    evaluation: EvaluationResult | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The machine-readable summary of a run (schema in :mod:`planner.outputs`)."""
+    import planner
+
+    s = coverage.summary
+    stations = coverage.stations
+    connectivity = city.network.connectivity()
+    out: dict[str, Any] = {
+        "city": city.name,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "data": {
+            "osm_file": Path(city.osm.source).name,
+            "sha256": city.osm.sha256,
+            "data_date": city.osm.data_date,
+            "clipped_ways": city.osm.clipped_ways,
+            "inputs": list(city.inputs),
+        },
+        "parameters": {
+            "max_walk_m": coverage.settings.max_walk_m,
+            "max_walk_min": coverage.settings.max_walk_min,
+            "speed_kmh": coverage.settings.speed_kmh,
+            "max_snap_m": coverage.settings.max_snap_m,
+            **(parameters or {}),
+        },
+        "network": {
+            "nodes": city.network.n_nodes,
+            "edges": city.network.n_edges,
+            "length_km": float(city.network.edge_length_m.sum() / 1000),
+            "pieces": connectivity.n_components,
+            "share_length_outside_largest": connectivity.share_length_outside_largest,
+        },
+        "stations": {
+            "total": len(stations),
+            "usable": int(stations["usable"].sum()),
+            "unusable": [
+                {"station_id": i, "name": n, "problem": p}
+                for i, n, p in zip(
+                    stations.loc[~stations["usable"], "station_id"],
+                    stations.loc[~stations["usable"], "name"],
+                    stations.loc[~stations["usable"], "problem"],
+                    strict=True,
+                )
+            ],
+        },
+        "coverage": s.to_dict(),
+        "software": {
+            "planner_version": planner.__version__,
+            "python": platform.python_version(),
+            **_versions(),
+        },
+    }
+    if plan is not None:
+        siting = plan.siting
+        out["plan"] = {
+            "method": siting.method,
+            "solver_status": siting.solver_status,
+            "n_sites": len(plan.sites),
+            "n_candidates": len(plan.candidates),
+            "coverage_pairs": plan.matrix.n_pairs,
+            "residents_covered_after": plan.summary_after.residents_covered,
+            "share_covered_after": plan.summary_after.share_covered,
+            "newly_covered": float(siting.newly_covered_population),
+            "gap": float(siting.gap),
+            "proven_optimal": bool(siting.proven_optimal),
+            "message": siting.message,
+            "sites": [
+                {
+                    "rank": int(r.rank),
+                    "candidate_id": r.candidate_id,
+                    "name": r.name,
+                    "lon": lon,
+                    "lat": lat,
+                    "new_residents": float(r.marginal_population),
+                    "cumulative_residents": float(s.residents_covered + r.cumulative_population),
+                    "cumulative_share": float(r.cumulative_share),
+                    "prefix_gap": None if pd.isna(r.prefix_gap) else float(r.prefix_gap),
+                }
+                for r, (lon, lat) in zip(
+                    plan.sites.itertuples(),
+                    shapely.get_coordinates(plan.sites.geometry.to_crs(4326).to_numpy()).tolist(),
+                    strict=True,
+                )
+            ],
+        }
+        if isinstance(siting, SitingResult):
+            out["plan"]["upper_bound"] = float(siting.upper_bound)
+        else:
+            out["plan"]["target_share"] = siting.target_share
+            out["plan"]["target_reachable"] = siting.target_reachable
+            out["plan"]["best_achievable_share"] = siting.best_achievable_share
+    if evaluation is not None:
+        ev = evaluation.evaluation
+        out["evaluation"] = {
+            "proposals": len(evaluation.proposals),
+            "list_residents": float(ev.list_population),
+            "best_residents_same_size": float(ev.best.newly_covered_population),
+            "gap": float(ev.gap),
+            "shortfall_residents": float(ev.shortfall_population),
+            "flagged": [
+                {"name": n, "flags": f}
+                for n, f in zip(
+                    evaluation.proposals.get("name", pd.Series([None] * len(evaluation.proposals))),
+                    evaluation.proposals["flags"],
+                    strict=True,
+                )
+                if f
+            ],
+        }
+    return out
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for package in ("numpy", "scipy", "shapely", "geopandas", "osmium", "folium"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:  # pragma: no cover - all are dependencies
+            out[package] = "not installed"
+    return out
