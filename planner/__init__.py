@@ -1,8 +1,125 @@
-"""precinct-planner: walking-distance coverage planning for district police stations."""
+"""precinct-planner: walking-distance coverage planning for district police stations.
 
-from planner.errors import InputError, PlannerError, SolverError
+The public API, in the order data flows through it: read an OSM file, build the walk network,
+estimate residents and read stations, measure walking distances and service areas, summarise
+coverage, generate candidate sites and the coverage matrix, choose sites, write maps and files.
+:mod:`planner.pipeline` strings the steps together.
+"""
+
+from planner.candidates import (
+    building_candidates,
+    combine_candidates,
+    network_candidates,
+    read_candidates,
+)
+from planner.coverage import (
+    CoverageSummary,
+    coverage_by_district,
+    coverage_by_station,
+    coverage_sensitivity,
+    summarize_coverage,
+)
+from planner.coverage_matrix import CoverageMatrix, coverage_matrix
+from planner.demand import (
+    PopulationSettings,
+    calibrate,
+    classify_buildings,
+    demand_from_buildings,
+    demand_from_points,
+    demand_from_raster,
+)
+from planner.distances import WalkResult, walk_distances
+from planner.errors import FetchError, InputError, PlannerError, SolverError
+from planner.fetch import fetch_osm
+from planner.maps import coverage_map, save_map
+from planner.network import WalkNetwork, build_walk_network, from_networkx, to_networkx
+from planner.osm import OsmData, read_osm
+from planner.outputs import write_geopackage, write_json
+from planner.pipeline import (
+    City,
+    CoverageResult,
+    EvaluationResult,
+    PlanResult,
+    assess_coverage,
+    evaluate_sites,
+    load_city,
+    plan_sites,
+)
+from planner.report import write_outputs
+from planner.service_areas import service_areas
 from planner.settings import WalkSettings
+from planner.siting import (
+    MinSitesResult,
+    ProposalEvaluation,
+    RolloutResult,
+    SitingResult,
+    evaluate_proposals,
+    maximize_coverage,
+    minimize_sites,
+    rollout_order,
+)
+from planner.snapping import snap
+from planner.stations import mark_unusable, read_stations, stations_from_osm
 
 __version__ = "0.1.0"
 
-__all__ = ["InputError", "PlannerError", "SolverError", "WalkSettings", "__version__"]
+__all__ = [
+    "City",
+    "CoverageMatrix",
+    "CoverageResult",
+    "CoverageSummary",
+    "EvaluationResult",
+    "FetchError",
+    "InputError",
+    "MinSitesResult",
+    "OsmData",
+    "PlanResult",
+    "PlannerError",
+    "PopulationSettings",
+    "ProposalEvaluation",
+    "RolloutResult",
+    "SitingResult",
+    "SolverError",
+    "WalkNetwork",
+    "WalkResult",
+    "WalkSettings",
+    "__version__",
+    "assess_coverage",
+    "build_walk_network",
+    "building_candidates",
+    "calibrate",
+    "classify_buildings",
+    "combine_candidates",
+    "coverage_by_district",
+    "coverage_by_station",
+    "coverage_map",
+    "coverage_matrix",
+    "coverage_sensitivity",
+    "demand_from_buildings",
+    "demand_from_points",
+    "demand_from_raster",
+    "evaluate_proposals",
+    "evaluate_sites",
+    "fetch_osm",
+    "from_networkx",
+    "load_city",
+    "mark_unusable",
+    "maximize_coverage",
+    "minimize_sites",
+    "network_candidates",
+    "plan_sites",
+    "read_candidates",
+    "read_osm",
+    "read_stations",
+    "rollout_order",
+    "save_map",
+    "service_areas",
+    "snap",
+    "stations_from_osm",
+    "summarize_coverage",
+    "to_networkx",
+    "walk_distances",
+    "write_geopackage",
+    "write_json",
+    "write_outputs",
+]
