@@ -136,3 +136,31 @@ def test_real_city_areas_grow_with_the_limit(
     assert out["street_m"].is_monotonic_increasing
     assert out.geometry.is_valid.all()
     assert out.crs == bishkek_network.crs
+
+
+def test_chain_lines_joins_lines_end_to_end_without_changing_them() -> None:
+    from planner.service_areas import chain_lines
+
+    # a plus of four arms meeting at (0,0), a separate two-piece path, and a closed square
+    lines = shapely.linestrings(
+        np.array(
+            [
+                [(0, 0), (10, 0)],
+                [(0, 0), (0, 10)],
+                [(-10, 0), (0, 0)],
+                [(0, -10), (0, 0)],
+                [(50, 0), (60, 0)],
+                [(70, 5), (60, 0)],
+                [(100, 0), (110, 0)],
+                [(110, 0), (110, 10)],
+                [(110, 10), (100, 10)],
+                [(100, 10), (100, 0)],
+            ],
+            dtype=float,
+        )
+    )
+    chains = chain_lines(lines)
+    # the plus becomes 2 chains (degree 4 passes 2 through), the path 1, the square 1
+    assert len(chains) == 4
+    assert shapely.length(chains).sum() == pytest.approx(shapely.length(lines).sum())
+    assert shapely.union_all(chains).equals(shapely.union_all(lines))
