@@ -42,6 +42,7 @@ __all__ = [
     "PairDistances",
     "WalkResult",
     "nearest_source",
+    "nearest_station",
     "source_distances",
     "source_node_distances",
     "walk_distances",
@@ -438,7 +439,8 @@ def _station_frame(
     piece = network.component[network.edge_u]
     b_pieces = np.unique(piece[b_snaps.edge[b_snaps.reached]])
     s_piece = np.where(s_snaps.reached, piece[np.maximum(s_snaps.edge, 0)], -1)
-    alone = s_snaps.reached & ~np.isin(s_piece, b_pieces)
+    # (with no building snapped at all there is nothing to compare against)
+    alone = s_snaps.reached & ~np.isin(s_piece, b_pieces) & b_snaps.reached.any()
     length = np.bincount(piece, weights=network.edge_length_m)
     for i in np.flatnonzero(alone):
         problem[i] = (
@@ -460,3 +462,8 @@ def _station_frame(
         index=stations.index,
         crs=stations.crs,
     )
+
+
+def nearest_station(access: AccessGraph, *, limit_m: float = np.inf) -> NearestSource:
+    """:func:`nearest_source` from the ``"stations"`` group to the ``"buildings"`` group."""
+    return nearest_source(access, sources="stations", targets="buildings", limit_m=limit_m)

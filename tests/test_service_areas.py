@@ -164,3 +164,41 @@ def test_chain_lines_joins_lines_end_to_end_without_changing_them() -> None:
     assert len(chains) == 4
     assert shapely.length(chains).sum() == pytest.approx(shapely.length(lines).sum())
     assert shapely.union_all(chains).equals(shapely.union_all(lines))
+
+
+def test_partial_streets_are_cut_at_the_exact_limit() -> None:
+    from planner.access import build_access_graph
+    from planner.distances import nearest_source
+    from planner.service_areas import reachable_pieces
+    from planner.snapping import snap_points
+
+    net = plain_grid()
+    s = snap_points(net, np.array([[100.0, 100.0]]), max_snap_m=10)
+    g = build_access_graph(net, {"stations": s}, doors=["stations"])
+    near = nearest_source(g, targets="stations", limit_m=150)
+    p = reachable_pieces(g, near.node_distance_m, 150)
+    got = sorted(zip(p.edge.tolist(), p.start_m.tolist(), p.end_m.tolist(), strict=True))
+    # whole: e2, e3, e8, e9 (the edges of node 4). The 8 outer edges are reached for 50 m
+    # from their end at node 1, 3, 5 or 7 (100 m from node 4): [50, 100] when that node is
+    # the edge's v end (e0 0->1, e4 6->7, e6 0->3, e10 2->5), [0, 50] when it is the u end
+    # (e1 1->2, e5 7->8, e7 3->6, e11 5->8).
+    assert got == [
+        (0, 50.0, 100.0),
+        (1, 0.0, 50.0),
+        (2, 0.0, 100.0),
+        (3, 0.0, 100.0),
+        (4, 50.0, 100.0),
+        (5, 0.0, 50.0),
+        (6, 50.0, 100.0),
+        (7, 0.0, 50.0),
+        (8, 0.0, 100.0),
+        (9, 0.0, 100.0),
+        (10, 50.0, 100.0),
+        (11, 0.0, 50.0),
+    ]
+
+
+def test_service_areas_refuse_degrees() -> None:
+    st = _stations([(100.0, 100.0)], ["S"]).to_crs("EPSG:4326")
+    with pytest.raises(InputError, match="not metres"):
+        service_areas(plain_grid(), st)
