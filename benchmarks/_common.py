@@ -74,6 +74,17 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of its finished children (e.g. CBC).
+
+    On a machine shared with other jobs, wall time grows with their load; CPU time much less,
+    so both are recorded.
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 class PhaseLog:
     """Wall time and peak memory of named phases, with whatever each phase reports."""
 
@@ -86,14 +97,20 @@ class PhaseLog:
     @contextmanager
     def phase(self, name: str, **info: Any) -> Iterator[dict[str, Any]]:
         record: dict[str, Any] = {"phase": name, **info}
+        cpu0 = cpu_seconds()
+        load0 = os.getloadavg()[0]
         start = time.perf_counter()
         yield record
         record["wall_s"] = time.perf_counter() - start
+        record["cpu_s"] = cpu_seconds() - cpu0
         record["peak_rss_mb"] = peak_rss_mb()
+        # other jobs on the machine: the 1-minute load average before and after the phase
+        record["load_avg"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
         self.phases.append(record)
         print(
-            f"[{self.side}:{self.instance}] {name}: {record['wall_s']:.2f} s, "
-            f"peak {record['peak_rss_mb']:.0f} MiB",
+            f"[{self.side}:{self.instance}] {name}: {record['wall_s']:.2f} s "
+            f"(cpu {record['cpu_s']:.2f} s), peak {record['peak_rss_mb']:.0f} MiB, "
+            f"load {record['load_avg']}",
             file=sys.stderr,
             flush=True,
         )

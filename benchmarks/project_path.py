@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import traceback
 import warnings
@@ -252,7 +253,7 @@ def plan_run(plog: PhaseLog, osm_path: Any, *, n_sites: int, max_walk_m: float) 
             sys.executable, "-c", "import sys; from planner.cli import main; "
             "sys.exit(main(sys.argv[1:]))",
             "plan", "--osm", str(osm_path), "--n-sites", str(n_sites), "--walk-m",
-            f"{max_walk_m:g}", "--out", out, "-q",
+            f"{max_walk_m:g}", "--out", out,
         ]  # fmt: skip
         with plog.phase("plan") as rec:
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -260,6 +261,11 @@ def plan_run(plog: PhaseLog, osm_path: Any, *, n_sites: int, max_walk_m: float) 
         rec["command"] = "planner " + " ".join(cmd[3:]).replace(out, "OUT")
         rec["exit_code"] = proc.returncode
         rec["files"] = sorted(p.name for p in Path(out).rglob("*") if p.is_file())
+        # the CLI prints each step with its time to stderr: "  reading ... 4.2 s"
+        rec["steps"] = {
+            m.group(1): float(m.group(2))
+            for m in re.finditer(r"^  (.+?) \.\.\. ([0-9.]+) s$", proc.stderr, re.MULTILINE)
+        }
         if proc.returncode != 0:
             rec["error"] = (proc.stderr or proc.stdout)[-2000:]
         else:

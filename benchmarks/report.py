@@ -43,6 +43,13 @@ def _s(value: float | None) -> str:
     return f"{value:.3f}" if value < 1 else f"{value:.2f}" if value < 100 else f"{value:.0f}"
 
 
+def _time(p: dict[str, Any] | None) -> str:
+    if not p:
+        return "–"
+    text = _s(p["wall_s"])
+    return f"{text} ({_s(p['cpu_s'])})" if p.get("cpu_s") is not None else text
+
+
 def _covered(p: dict[str, Any] | None) -> str:
     if not p:
         return "–"
@@ -62,20 +69,22 @@ def instance_table(result: dict[str, Any]) -> str:
     """Markdown table: the phases of one instance, project vs peer."""
     project, peer = result.get("project"), result.get("peer")
     lines = [
-        "| phase | project s | peer s | peer / project | project peak MiB | peer peak MiB "
-        "| project covered | peer covered |",
+        "| phase | project s wall (cpu) | peer s wall (cpu) | peer / project wall (cpu) "
+        "| project peak MiB | peer peak MiB | project covered | peer covered |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     names = [n for n in (*PHASES, "plan") if _phase(project, n) or _phase(peer, n)]
     for name in names:
         a, b = _phase(project, name), _phase(peer, name)
-        ta = a["wall_s"] if a else None
-        tb = b["wall_s"] if b else None
-        ratio = f"{tb / ta:.1f}x" if ta and tb else "–"
+        ratio = "–"
+        if a and b:
+            ratio = f"{b['wall_s'] / a['wall_s']:.1f}x"
+            if a.get("cpu_s") and b.get("cpu_s"):
+                ratio += f" ({b['cpu_s'] / a['cpu_s']:.1f}x)"
         mem_a = f"{a['peak_rss_mb']:.0f}" if a else "–"
         mem_b = f"{b['peak_rss_mb']:.0f}" if b else "–"
         lines.append(
-            f"| {LABELS.get(name, name)} | {_s(ta)} | {_s(tb)} | {ratio} | {mem_a} | {mem_b} "
+            f"| {LABELS.get(name, name)} | {_time(a)} | {_time(b)} | {ratio} | {mem_a} | {mem_b} "
             f"| {_covered(a)} | {_covered(b)} |"
         )
     cm, kernel = _phase(project, "coverage_matrix"), _phase(project, "kernel")
@@ -111,7 +120,7 @@ def instance_details(result: dict[str, Any]) -> str:
             + ", ".join(
                 f"{k.removesuffix('_s')} {v:.2f} s"
                 for k, v in load.items()
-                if k.endswith("_s") and k != "wall_s"
+                if k.endswith("_s") and k not in ("wall_s", "cpu_s")
             )
             + "."
         )
@@ -122,11 +131,21 @@ def instance_details(result: dict[str, Any]) -> str:
             + ", ".join(
                 f"{k.removesuffix('_s')} {v:.2f} s"
                 for k, v in sa.items()
-                if k.endswith("_s") and k != "wall_s"
+                if k.endswith("_s") and k not in ("wall_s", "cpu_s")
             )
             + (f"; **{sa['service_areas_error']}**" if sa.get("service_areas_error") else "")
             + "."
         )
+    plan = _phase(project, "plan") or {}
+    if plan:
+        steps = "; ".join(f"{k} {v:.1f} s" for k, v in plan.get("steps", {}).items())
+        out.append(
+            f"- `{plan.get('command')}` (exit {plan.get('exit_code')}): {steps or 'no steps'}; "
+            "wall time includes interpreter start-up and imports; peak memory is the child "
+            "process's."
+        )
+        if plan.get("error"):
+            out.append(f"- `planner plan` failed: {plan['error'][-300:]}")
     if peer.get("reused_from"):
         out.append(f"- Peer path measured {peer['reused_from']} (reused with --keep-peer).")
     pl = _phase(peer, "load") or {}
@@ -161,7 +180,7 @@ GROWTH_PHASES = ("load", "candidates", "service_areas", "coverage_matrix", "kern
 
 def growth_table(result: dict[str, Any]) -> str:
     lines = [
-        "| nodes | edges | buildings | stations | build network s | candidates s "
+        "| nodes | edges | buildings | stations | build network s wall (cpu) | candidates s "
         "| walking distances + service areas s | coverage matrix s | bare kernel s | siting s "
         "| siting gap | peak MiB |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -171,7 +190,7 @@ def growth_table(result: dict[str, Any]) -> str:
         cells = []
         for name in GROWTH_PHASES:
             p = _phase(run, name)
-            cells.append(_s(p["wall_s"]) if p else "–")
+            cells.append(_time(p))
         siting = _phase(run, "siting") or {}
         gap = f"{100 * siting['gap']:.2g}%" if siting.get("gap") is not None else "–"
         lines.append(
