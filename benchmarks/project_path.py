@@ -263,8 +263,12 @@ def plan_run(plog: PhaseLog, osm_path: Any, *, n_sites: int, max_walk_m: float) 
         rec["files"] = sorted(p.name for p in Path(out).rglob("*") if p.is_file())
         # the CLI prints each step with its time to stderr: "  reading ... 4.2 s"
         rec["steps"] = {
-            m.group(1): float(m.group(2))
-            for m in re.finditer(r"^  (.+?) \.\.\. ([0-9.]+) s$", proc.stderr, re.MULTILINE)
+            m.group(1).replace(out, "OUT"): float(m.group(2))
+            for m in re.finditer(
+                r"^  (\S[^\n]*?) \.\.\.(?:[^\n]*\n)*?[^\n]*? ([0-9.]+) s$",
+                proc.stderr,
+                re.MULTILINE,
+            )
         }
         if proc.returncode != 0:
             rec["error"] = (proc.stderr or proc.stdout)[-2000:]
