@@ -101,8 +101,9 @@ def network_candidates(
     Returns
     -------
     geopandas.GeoDataFrame
-        ``candidate_id`` (``"street:<edge>:<k>"``), ``source`` = ``"network"``, ``name``,
-        ``edge``, ``position_m`` and the point geometry.
+        ``candidate_id`` (``"street:<edge>:<k>"``), ``source`` = ``"network"``, ``name`` (the
+        street's name, or e.g. ``"unnamed footway"``), ``edge``, ``position_m`` and the point
+        geometry.
     """
     if not (np.isfinite(spacing_m) and spacing_m > 0):
         raise InputError(
@@ -127,12 +128,22 @@ def network_candidates(
         {
             "candidate_id": [f"street:{e}:{i}" for e, i in zip(edge, k, strict=True)],
             "source": "network",
-            "name": None,
+            "name": _street_labels(network, edge),
             "edge": edge,
             "position_m": position,
         },
         geometry=gpd.GeoSeries(points, crs=network.crs),
     )
+
+
+def _street_labels(network: WalkNetwork, edge: np.ndarray) -> list[str]:
+    """A label a planner can find on the ground: the street's name, else its kind."""
+    names = network.edge_name[edge] if network.edge_name is not None else [None] * len(edge)
+    kinds = network.edge_highway[edge]
+    return [
+        name if isinstance(name, str) and name else f"unnamed {kind or 'street'}"
+        for name, kind in zip(names, kinds, strict=True)
+    ]
 
 
 def building_candidates(

@@ -110,6 +110,8 @@ class WalkNetwork:
     edge_geometry: np.ndarray
     edge_way_id: np.ndarray
     edge_highway: np.ndarray
+    #: Street name of each edge (``None`` when the way has no ``name``); optional.
+    edge_name: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -217,6 +219,11 @@ class WalkNetwork:
                 "length_m": self.edge_length_m,
                 "way_id": self.edge_way_id,
                 "highway": self.edge_highway,
+                "name": (
+                    self.edge_name
+                    if self.edge_name is not None
+                    else np.full(self.n_edges, None, dtype=object)
+                ),
                 "component": self.component[self.edge_u],
             },
             geometry=gpd.GeoSeries(self.edge_geometry, crs=self.crs),
@@ -348,6 +355,7 @@ def _network_from_ways(hw: HighwayWays, walkable: np.ndarray, crs: pyproj.CRS) -
         edge_geometry=geometry[keep],
         edge_way_id=hw.tags["way_id"].to_numpy(dtype=np.int64)[way_idx][keep],
         edge_highway=hw.tags["highway"].to_numpy(dtype=object)[way_idx][keep],
+        edge_name=hw.tags["name"].to_numpy(dtype=object)[way_idx][keep],
     )
 
 

@@ -391,6 +391,7 @@ def plan_sites(
     method: Literal["exact", "greedy"] = "exact",
     time_limit_s: float = 60.0,
     prefix_gaps: bool = True,
+    prefix_budget_s: float = 10.0,
 ) -> PlanResult:
     """Choose new sites: ``n_sites`` covering the most residents, or the fewest reaching
     ``target_share`` of all residents (existing stations always stay).
@@ -416,6 +417,8 @@ def plan_sites(
         Time limit of each exact solve.
     prefix_gaps
         Also compute, for each prefix of the rollout, the best plan of that size.
+    prefix_budget_s
+        Time for all those prefix solves together; prefixes past it get a greedy bound.
     """
     if (n_sites is None) == (target_share is None):
         raise InputError(
@@ -458,7 +461,7 @@ def plan_sites(
         siting.sites,
         already_covered=covered,
         prefix_gaps=prefix_gaps,
-        time_limit_s=time_limit_s,
+        time_limit_s=prefix_budget_s,
     )
     alone = _alone_gain(matrix, population, covered)
     cands = cands.copy()
