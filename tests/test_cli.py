@@ -1,0 +1,163 @@
+"""The command line: outputs, exit codes, clear messages, files left intact after a failure."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyogrio
+import pytest
+
+from planner import cli
+from planner.errors import FetchError
+from tests.conftest import BISHKEK
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = cli.main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("plan")
+    code = cli.main(
+        [
+            "plan",
+            "--osm",
+            str(BISHKEK),
+            "--n-sites",
+            "2",
+            "--spacing-m",
+            "200",
+            "--out",
+            str(out),
+            "-q",
+        ]
+    )
+    assert code == 0
+    return out
+
+
+def test_plan_writes_every_file(plan_dir: Path):
+    assert sorted(p.name for p in plan_dir.iterdir()) == [
+        "map.html",
+        "plan.gpkg",
+        "summary.json",
+        "summary.md",
+    ]
+    layers = {name for name, _ in pyogrio.list_layers(plan_dir / "plan.gpkg")}
+    assert layers == {"stations", "service_areas", "buildings", "proposed_sites", "candidates"}
+    sites = pyogrio.read_dataframe(plan_dir / "plan.gpkg", layer="proposed_sites")
+    assert sites["rank"].tolist() == [1, 2]
+    stations = pyogrio.read_dataframe(plan_dir / "plan.gpkg", layer="stations")
+    assert (~stations["usable"]).sum() == 2  # the traffic police, listed with the reason
+    assert stations.loc[~stations["usable"], "problem"].str.contains("traffic").all()
+    summary = json.loads((plan_dir / "summary.json").read_text())
+    assert summary["data"]["data_date"] == "2025-04-10T04:51:30Z"
+    assert (
+        summary["data"]["sha256"]
+        == "2726cc78f7abe701db4e555c50543d4534fe46a4f6e5e421b87cf01c5c521059"
+    )
+    assert summary["plan"]["n_sites"] == 2
+    assert summary["parameters"]["max_walk_m"] == 800.0
+    assert summary["coverage"]["residents_covered"] <= summary["plan"]["residents_covered_after"]
+    memo = (plan_dir / "summary.md").read_text()
+    assert "800" in memo
+    html = (plan_dir / "map.html").read_text()
+    assert "<script src=" not in html  # everything inlined: works offline
+
+
+def test_summary_printed(capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    code, out, err = run(["coverage", "--osm", str(BISHKEK), "--out", str(tmp_path)], capsys)
+    assert code == 0
+    assert "within 800 m (10 min at 4.8 km/h)" in out
+    assert "walking distances" in err  # progress goes to stderr
+
+
+def test_missing_file_exit_2_no_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    code, out, err = run(
+        ["coverage", "--osm", str(tmp_path / "nope.osm.pbf"), "--out", str(tmp_path / "o")], capsys
+    )
+    assert code == 2
+    assert "nope.osm.pbf: file not found" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_failed_run_leaves_previous_outputs_intact(
+    plan_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    before = {p.name: p.read_bytes() for p in plan_dir.iterdir()}
+    stations = tmp_path / "stations.csv"
+    stations.write_text("name,lat,lon\nA,abc,74.6\nB,,74.6\n")
+    code, out, err = run(
+        [
+            "plan",
+            "--osm",
+            str(BISHKEK),
+            "--stations",
+            str(stations),
+            "--n-sites",
+            "2",
+            "--out",
+            str(plan_dir),
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "row 2" in err and "row 3" in err  # both bad rows named, CSV rows as a spreadsheet shows
+    assert "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in plan_dir.iterdir()} == before
+
+
+def test_bad_bbox_is_an_argument_error(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["coverage", "--osm", str(BISHKEK), "--bbox", "1,2,3"])
+    assert info.value.code == 2
+    assert "west,south,east,north" in capsys.readouterr().err
+
+
+def test_bbox_outside_the_data(capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    code, _, err = run(
+        [
+            "coverage",
+            "--osm",
+            str(BISHKEK),
+            "--bbox",
+            "76.85,43.20,76.98,43.30",
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "no streets inside the requested bbox" in err
+
+
+def test_fetch_failure_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    def offline(*args: object, **kwargs: object) -> None:
+        raise FetchError("could not reach the Overpass API", "This needs the internet.")
+
+    monkeypatch.setattr("planner.fetch.fetch_osm", offline)
+    code, _, err = run(
+        ["fetch", "--bbox", "74.6,42.8,74.7,42.9", "--out", str(tmp_path / "a.osm")], capsys
+    )
+    assert code == 3
+    assert "needs the internet" in err
+
+
+def test_help_shows_examples():
+    for command in ("demo", "coverage", "plan", "evaluate", "fetch"):
+        result = subprocess.run(
+            [sys.executable, "-m", "planner.cli", command, "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "examples:" in result.stdout

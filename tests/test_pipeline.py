@@ -1,0 +1,130 @@
+"""The city pipeline end to end on Bishkek (real data), checked for internal consistency and
+against independent recomputation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.candidates import read_candidates
+from planner.errors import InputError
+from planner.pipeline import assess_coverage, evaluate_sites, load_city, plan_sites
+from planner.settings import WalkSettings
+from tests.conftest import BISHKEK
+
+
+@pytest.fixture(scope="module")
+def city():
+    return load_city(BISHKEK)
+
+
+@pytest.fixture(scope="module")
+def coverage(city):
+    return assess_coverage(city)
+
+
+@pytest.fixture(scope="module")
+def plan(city, coverage):
+    return plan_sites(city, coverage, n_sites=3, spacing_m=100)
+
+
+def test_city_layers(city):
+    # two district stations (ГОМ) are usable; the two traffic police offices are kept, unusable
+    usable = city.stations[city.stations["usable"]]
+    assert sorted(usable["name"]) == ["ГОМ №19", "ГОМ №6"]
+    assert len(city.stations) == 4
+    assert city.residents["population"].gt(0).all()
+    assert city.inputs[0]["role"] == "osm"
+
+
+def test_coverage_is_consistent(coverage):
+    b = coverage.buildings
+    s = coverage.summary
+    assert s.residents_total == pytest.approx(b["population"].sum())
+    assert s.residents_covered == pytest.approx(b.loc[b["walk_m"] <= 800, "population"].sum())
+    assert (b["covered"] == (b["walk_m"] <= 800)).all()
+    # each building's nearest station is one of the usable ones, and workloads add up
+    st = coverage.stations
+    assert set(b["nearest_station"].dropna()) <= set(st.index[st["usable"]])
+    reachable = b["nearest_station"].notna()
+    assert st["residents_nearest"].sum() == pytest.approx(b.loc[reachable, "population"].sum())
+    # service areas nest: 5 min inside 10 min inside 15 min
+    areas = coverage.service_areas.sort_values("limit_m")
+    assert areas["limit_min"].tolist() == [5.0, 10.0, 15.0]
+    assert areas["area_km2"].is_monotonic_increasing
+    # the sensitivity row for 4.8 km/h and 10 min is the summary itself
+    row = coverage.sensitivity.query("speed_kmh == 4.8 and max_walk_min == 10.0").iloc[0]
+    assert row["residents_covered"] == pytest.approx(s.residents_covered)
+
+
+def test_longer_walk_never_covers_fewer(city):
+    shares = [
+        assess_coverage(city, settings=WalkSettings(max_walk_m=m)).summary.share_covered
+        for m in (400, 800, 1000)
+    ]
+    assert shares == sorted(shares)
+
+
+def test_plan_numbers_add_up(coverage, plan):
+    sites = plan.sites
+    assert sites["rank"].tolist() == [1, 2, 3]
+    assert sites["marginal_population"].is_monotonic_decreasing  # greedy rollout order
+    assert sites["cumulative_population"].iloc[-1] == pytest.approx(
+        plan.siting.newly_covered_population
+    )
+    total = coverage.summary.residents_total
+    after = coverage.summary.residents_covered + plan.siting.newly_covered_population
+    assert plan.summary_after.residents_covered == pytest.approx(after)
+    assert sites["cumulative_share"].iloc[-1] == pytest.approx(after / total)
+    # recompute coverage after from the matrix independently of the pipeline
+    rows = plan.candidates.index[plan.candidates["candidate_id"].isin(sites["candidate_id"])]
+    reached = np.unique(plan.matrix.matrix[rows.to_numpy(), :].indices)
+    covered_after = coverage.buildings["covered"].to_numpy().copy()
+    covered_after[reached] = True
+    assert (plan.buildings["covered_after"].to_numpy() == covered_after).all()
+    # the bound is never below the objective and the gap is reported
+    assert plan.siting.upper_bound >= plan.siting.newly_covered_population - 1e-6
+    assert 0 <= plan.siting.gap <= 0.01
+    # a site's marginal gain never exceeds what it covers alone
+    alone = plan.candidates.set_index("candidate_id").loc[sites["candidate_id"], "alone_population"]
+    assert (sites["marginal_population"].to_numpy() <= alone.to_numpy() + 1e-6).all()
+
+
+def test_target_share_plan(city, coverage):
+    target = coverage.summary.share_covered + 0.1
+    plan = plan_sites(city, coverage, target_share=target, spacing_m=200)
+    assert plan.summary_after.share_covered >= target - 1e-9
+    assert plan.siting.n_sites == len(plan.sites)
+
+
+def test_plan_needs_one_goal(city, coverage):
+    with pytest.raises(InputError, match="n_sites or target_share"):
+        plan_sites(city, coverage)
+
+
+def test_evaluate_flags_by_construction(city, coverage, plan, tmp_path):
+    best = plan.sites.to_crs(4326)
+    x, y = best.geometry.x.to_numpy(), best.geometry.y.to_numpy()
+    station = coverage.stations[coverage.stations["usable"]].to_crs(4326).geometry.iloc[0]
+    rows = [
+        ("best site", y[0], x[0]),
+        ("same spot again", y[0], x[0] + 0.00002),  # 1.6 m east: same coverage
+        ("next to a station", station.y, station.x),
+        ("in the mountains", 42.60, 74.60),  # ~27 km south of the data: no street near
+        ("bad row", "abc", 74.6),
+    ]
+    path = tmp_path / "proposals.csv"
+    pd.DataFrame(rows, columns=["name", "lat", "lon"]).to_csv(path, index=False)
+    proposals = read_candidates(path, crs=city.network.crs)
+    result = evaluate_sites(city, coverage, proposals, spacing_m=200)
+    flags = dict(zip(result.proposals["name"], result.proposals["flags"], strict=True))
+    assert flags["best site"] == ""
+    assert "duplicates the coverage of best site" in flags["same spot again"]
+    # at a station's own spot it reaches exactly the station's residents, all covered already
+    assert "covers nobody new" in flags["next to a station"]
+    assert "off the network" in flags["in the mountains"]
+    assert flags["bad row"].startswith("unusable:")
+    ev = result.evaluation
+    assert ev.best.newly_covered_population >= ev.list_population - 1e-6
+    assert 0 <= ev.gap <= 1
