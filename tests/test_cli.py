@@ -79,7 +79,7 @@ def test_summary_printed(capsys: pytest.CaptureFixture[str], tmp_path: Path):
 
 
 def test_missing_file_exit_2_no_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path):
-    code, out, err = run(
+    code, _, err = run(
         ["coverage", "--osm", str(tmp_path / "nope.osm.pbf"), "--out", str(tmp_path / "o")], capsys
     )
     assert code == 2
@@ -94,7 +94,7 @@ def test_failed_run_leaves_previous_outputs_intact(
     before = {p.name: p.read_bytes() for p in plan_dir.iterdir()}
     stations = tmp_path / "stations.csv"
     stations.write_text("name,lat,lon\nA,abc,74.6\nB,,74.6\n")
-    code, out, err = run(
+    code, _, err = run(
         [
             "plan",
             "--osm",
