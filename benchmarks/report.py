@@ -214,11 +214,17 @@ def growth_chart(result: dict[str, Any], path: Path = GROWTH_PNG) -> Path | None
     if not runs:
         return None
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    labels = {**LABELS, "load": "generate grid city, build walk network"}
     for name in GROWTH_PHASES:
         pts = [(r["info"]["nodes"], p["wall_s"]) for r in runs if (p := _phase(r, name))]
         if pts:
             xs, ys = zip(*pts, strict=True)
-            ax.plot(xs, ys, marker="o", label=LABELS.get(name, name).split(" (")[0])
+            ax.plot(xs, ys, marker="o", label=labels.get(name, name).split(" (")[0])
+    cm = [(r["info"]["nodes"], p["wall_s"]) for r in runs if (p := _phase(r, "coverage_matrix"))]
+    if cm:  # a line of slope 1 through the first coverage-matrix point: linear growth
+        n0, t0 = cm[0]
+        n1 = runs[-1]["info"]["nodes"]
+        ax.plot([n0, n1], [t0, t0 * n1 / n0], ls=":", color="grey", label="linear growth")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("walk network nodes (synthetic grid city)")
