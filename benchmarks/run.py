@@ -2,9 +2,9 @@
 
 Examples (from the repository root)::
 
-    python benchmarks/run.py --instance almaty                 # project + peer, ~2 min
-    python benchmarks/run.py --instance malta                  # project + peer, ~10 min
-    python benchmarks/run.py --instance malta --no-peer        # project only, ~1 min
+    python benchmarks/run.py --instance almaty                 # project + peer, ~1 min
+    python benchmarks/run.py --instance malta                  # project + peer, ~4 min
+    python benchmarks/run.py --instance malta --no-peer        # project only, ~30 s
     python benchmarks/run.py --instance synthetic --sizes 10000,100000,300000,1000000
     python benchmarks/run.py --instance almaty --update-md     # also rewrite BENCHMARKS.md
 
