@@ -195,6 +195,14 @@ class PopulationSettings:
         and warehouses tagged ``yes`` as homes: calibrate with ``total_population`` or use a
         population raster. Default ``False``; a warning says when few ``yes`` buildings are
         inside residential land use.
+    max_untyped_footprint_m2
+        ``building=yes`` footprints larger than this are not counted as homes. Default
+        5,000 m²: the longest Soviet residential blocks (nine storeys, up to ~250 m x 13 m)
+        stay under ~3,300 m² and courtyard blocks under ~5,000 m², while the untyped giants
+        of the bundled Almaty data are a shopping mall ("Мега", 29,000 m²), a university
+        campus, water works and factory halls (92 footprints above 5,000 m² would otherwise
+        hold 12.5 % of the estimated residents). Typed homes (``apartments``, ...) are never
+        capped.
     total_population
         If given, the estimates are scaled to add up to this (e.g. the city's official
         population); ``None`` leaves them as computed.
@@ -207,6 +215,7 @@ class PopulationSettings:
     max_levels: float = 100.0
     residential_types: Collection[str] = RESIDENTIAL_TYPES
     yes_outside_residential_landuse: bool = False
+    max_untyped_footprint_m2: float = 5_000.0
     total_population: float | None = None
 
     def __post_init__(self) -> None:
@@ -214,6 +223,7 @@ class PopulationSettings:
         for name, upper in (
             ("floor_area_per_resident_m2", 500.0),
             ("large_footprint_m2", 100_000.0),
+            ("max_untyped_footprint_m2", 10_000_000.0),
             ("max_levels", 500.0),
         ):
             problems += _positive(name, getattr(self, name), upper=upper)
@@ -501,8 +511,10 @@ def classify_buildings(
     _warn_sparse_landuse(untyped & polygonal, in_landuse, settings)
     if settings.yes_outside_residential_landuse:
         in_landuse = untyped.copy()
-    big_enough = polygonal & (np.nan_to_num(footprint, nan=0.0) >= settings.min_footprint_m2)
-    residential = (typed | (untyped & in_landuse)) & big_enough
+    area_m2 = np.nan_to_num(footprint, nan=0.0)
+    big_enough = polygonal & (area_m2 >= settings.min_footprint_m2)
+    too_big = untyped & in_landuse & (area_m2 > settings.max_untyped_footprint_m2)
+    residential = (typed | (untyped & in_landuse)) & big_enough & ~too_big
 
     reason = np.full(len(buildings), "", dtype=object)
     reason[typed] = "residential type 'building=" + tag[typed].astype(str) + "'"
@@ -523,6 +535,12 @@ def classify_buildings(
             f"footprint {a:.0f} m² is below min_footprint_m2={settings.min_footprint_m2:g} "
             "(shed or garage)"
             for a in footprint[small]
+        ]
+    if too_big.any():
+        reason[too_big] = [
+            f"'building=yes' footprint {a:.0f} m² is above max_untyped_footprint_m2="
+            f"{settings.max_untyped_footprint_m2:g} (a hall, mall, factory or campus)"
+            for a in area_m2[too_big]
         ]
     reason[~polygonal] = "footprint is not a polygon"
 

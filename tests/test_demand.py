@@ -136,6 +136,28 @@ def test_building_yes_everywhere_when_landuse_is_sparse(caplog):
     assert "only 0 of 20 'building=yes' footprints (0%) lie in landuse=residential" in caplog.text
 
 
+def test_untyped_giants_are_not_homes():
+    # building=yes 100 m x 60 m = 6,000 m² (a mall, above the 5,000 m² cap) is left out; the
+    # same footprint tagged apartments counts (typed homes are never capped): 6,000 m² x 5
+    # storeys / 30 m² = 1,000 residents; a 70 m x 70 m = 4,900 m² yes-building (under the cap,
+    # large, so 5 storeys) counts: 4,900 x 5 / 30 = 816.67
+    frame = buildings_frame(
+        [
+            ("yes", None, box(0, 0, 100, 60)),
+            ("apartments", None, box(200, 0, 100, 60)),
+            ("yes", None, box(400, 0, 70, 70)),
+        ]
+    )
+    settings = PopulationSettings(yes_outside_residential_landuse=True)
+    demand = demand_from_buildings(frame, None, settings=settings)
+    assert list(demand.index) == ["b1", "b2"]
+    assert demand["population"].tolist() == pytest.approx([1000.0, 4900 * 5 / 30])
+    reason = classify_buildings(frame, None, settings=settings).loc["b0", "reason"]
+    assert "6000 m² is above max_untyped_footprint_m2=5000" in reason
+    raised = PopulationSettings(yes_outside_residential_landuse=True, max_untyped_footprint_m2=1e4)
+    assert len(demand_from_buildings(frame, None, settings=raised)) == 3
+
+
 def test_without_landuse_only_typed_buildings_count():
     buildings, _ = residential_case()
     demand = demand_from_buildings(buildings)
