@@ -161,6 +161,11 @@ def _add_plan_options(p: argparse.ArgumentParser, *, required: bool) -> None:
         default=60.0,
         help="time limit of each exact solve (default 60 s)",
     )
+    g.add_argument(
+        "--prefer-shorter-walks",
+        action="store_true",
+        help="among equally covering plans, take the one with the shortest total walk (with --n-sites)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -398,6 +403,7 @@ def _run(args: argparse.Namespace) -> int:
             spacing_m=100.0,
             building_sites=False,
             candidates=None,
+            prefer_shorter_walks=False,
             method="exact",
             time_limit_s=args.time_limit_s,
             command="plan",
@@ -431,6 +437,7 @@ def _run(args: argparse.Namespace) -> int:
             candidates=extra,
             method=args.method,
             time_limit_s=args.time_limit_s,
+            prefer_shorter_walks=args.prefer_shorter_walks,
         )
         parameters = {
             "n_sites": args.n_sites,

@@ -392,6 +392,7 @@ def plan_sites(
     time_limit_s: float = 60.0,
     prefix_gaps: bool = True,
     prefix_budget_s: float = 10.0,
+    prefer_shorter_walks: bool = False,
 ) -> PlanResult:
     """Choose new sites: ``n_sites`` covering the most residents, or the fewest reaching
     ``target_share`` of all residents (existing stations always stay).
@@ -419,11 +420,20 @@ def plan_sites(
         Also compute, for each prefix of the rollout, the best plan of that size.
     prefix_budget_s
         Time for all those prefix solves together; prefixes past it get a greedy bound.
+    prefer_shorter_walks
+        Among plans covering equally many residents, take the one with the shortest total
+        walk (a second exact stage; with ``n_sites`` only). Slower on big cities: when its
+        time runs out the first-stage plan stands.
     """
     if (n_sites is None) == (target_share is None):
         raise InputError(
             "plan_sites: give n_sites or target_share (one of them)",
             hint="e.g. n_sites=10, or target_share=0.9 for the fewest sites reaching 90 %.",
+        )
+    if prefer_shorter_walks and (n_sites is None or method != "exact"):
+        raise InputError(
+            "plan_sites: prefer_shorter_walks works with n_sites and method='exact'",
+            hint="Drop prefer_shorter_walks, or ask for n_sites with the exact method.",
         )
     settings = coverage.settings
     cands = _candidates_for(
@@ -444,6 +454,10 @@ def plan_sites(
             already_covered=covered,
             method=method,
             time_limit_s=time_limit_s,
+            distance_tiebreak=prefer_shorter_walks,
+            existing_distance_m=(
+                buildings["walk_m"].to_numpy(dtype=float) if prefer_shorter_walks else None
+            ),
         )
     else:
         assert target_share is not None

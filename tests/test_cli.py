@@ -161,3 +161,41 @@ def test_help_shows_examples():
             check=True,
         )
         assert "examples:" in result.stdout
+
+
+def test_evaluate_command(capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    proposals = tmp_path / "akimat.csv"
+    # illustrative proposals (made up for the test): one on Chui avenue near ГОМ №6, one far away
+    proposals.write_text("name,lat,lon\nCentre,42.8745,74.6120\nMountains,42.60,74.60\n")
+    code, out, err = run(
+        [
+            "evaluate",
+            "--osm",
+            str(BISHKEK),
+            "--proposals",
+            str(proposals),
+            "--spacing-m",
+            "300",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert "! Mountains: off the network" in out
+    layers = {name for name, _ in pyogrio.list_layers(tmp_path / "o" / "plan.gpkg")}
+    assert {"proposals", "best_sites_same_size"} <= layers
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["evaluation"]["proposals"] == 2
+
+
+def test_prefer_shorter_walks_keeps_the_coverage(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    base = ["plan", "--osm", str(BISHKEK), "--n-sites", "2", "--spacing-m", "300", "-q"]
+    assert cli.main([*base, "--out", str(tmp_path / "a")]) == 0
+    assert cli.main([*base, "--prefer-shorter-walks", "--out", str(tmp_path / "b")]) == 0
+    capsys.readouterr()
+    a = json.loads((tmp_path / "a" / "summary.json").read_text())["plan"]
+    b = json.loads((tmp_path / "b" / "summary.json").read_text())["plan"]
+    assert b["residents_covered_after"] == pytest.approx(a["residents_covered_after"])
