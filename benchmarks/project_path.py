@@ -96,9 +96,9 @@ def analyse(
 ) -> None:
     """The phases after loading, shared by the OSM instances and the synthetic city."""
     from planner.coverage import summarize_coverage
-    from planner.coverage_matrix import coverage_matrix
+    from planner.covering import coverage_matrix
     from planner.distances import walk_distances
-    from planner.service_areas import service_areas
+    from planner.isochrones import service_areas
     from planner.settings import WalkSettings
     from planner.siting import maximize_coverage
 

@@ -19,7 +19,7 @@ from planner.coverage import (
     coverage_sensitivity,
     summarize_coverage,
 )
-from planner.coverage_matrix import CoverageMatrix, coverage_matrix
+from planner.covering import CoverageMatrix, coverage_matrix
 from planner.demand import (
     PopulationSettings,
     calibrate,
@@ -31,6 +31,7 @@ from planner.demand import (
 from planner.distances import WalkResult, walk_distances
 from planner.errors import FetchError, InputError, PlannerError, SolverError
 from planner.fetch import fetch_osm
+from planner.isochrones import service_areas
 from planner.maps import coverage_map, save_map
 from planner.network import WalkNetwork, build_walk_network, from_networkx, to_networkx
 from planner.osm import OsmData, read_osm
@@ -46,7 +47,6 @@ from planner.pipeline import (
     plan_sites,
 )
 from planner.report import write_outputs
-from planner.service_areas import service_areas
 from planner.settings import WalkSettings
 from planner.siting import (
     MinSitesResult,

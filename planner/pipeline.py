@@ -34,7 +34,7 @@ from planner.candidates import (
     combine_candidates,
     network_candidates,
 )
-from planner.coverage_matrix import CoverageMatrix, coverage_matrix
+from planner.covering import CoverageMatrix, coverage_matrix
 from planner.demand import (
     PopulationSettings,
     calibrate,
@@ -44,9 +44,9 @@ from planner.demand import (
 )
 from planner.distances import walk_distances
 from planner.errors import InputError
+from planner.isochrones import service_areas
 from planner.network import WalkNetwork, build_walk_network
 from planner.osm import BBox, OsmData, file_sha256, read_osm
-from planner.service_areas import service_areas
 from planner.settings import WalkSettings
 from planner.siting import (
     MinSitesResult,

@@ -13,7 +13,7 @@ from planner.candidates import (
     network_candidates,
     read_candidates,
 )
-from planner.coverage_matrix import coverage_matrix
+from planner.covering import coverage_matrix
 from planner.distances import walk_distances
 from planner.errors import InputError
 from planner.network import WalkNetwork

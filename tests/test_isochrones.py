@@ -11,9 +11,9 @@ import shapely
 from _walk_grid import CRS, plain_grid
 
 from planner.errors import InputError
+from planner.isochrones import service_areas, substrings
 from planner.network import WalkNetwork
 from planner.osm import OsmData
-from planner.service_areas import service_areas, substrings
 
 
 def _stations(xy: list[tuple[float, float]], names: list[str]) -> gpd.GeoDataFrame:
@@ -139,7 +139,7 @@ def test_real_city_areas_grow_with_the_limit(
 
 
 def test_chain_lines_joins_lines_end_to_end_without_changing_them() -> None:
-    from planner.service_areas import chain_lines
+    from planner.isochrones import chain_lines
 
     # a plus of four arms meeting at (0,0), a separate two-piece path, and a closed square
     lines = shapely.linestrings(
@@ -169,7 +169,7 @@ def test_chain_lines_joins_lines_end_to_end_without_changing_them() -> None:
 def test_partial_streets_are_cut_at_the_exact_limit() -> None:
     from planner.access import build_access_graph
     from planner.distances import nearest_source
-    from planner.service_areas import reachable_pieces
+    from planner.isochrones import reachable_pieces
     from planner.snapping import snap_points
 
     net = plain_grid()
