@@ -83,6 +83,11 @@ class AccessGraph:
         (``sub_start_m <= sub_end_m``).
     groups
         The :class:`PointNodes` of each point group, by name.
+    node_xy
+        Coordinates of every node in the network's CRS (network nodes, snapped positions,
+        the points themselves for doors). Every edge weighs at least the straight distance
+        between its ends, so a node within walking distance ``d`` of a source lies within
+        straight distance ``d`` of it: searches can be confined to a box around the source.
     """
 
     n_network_nodes: int
@@ -94,6 +99,7 @@ class AccessGraph:
     sub_start_m: np.ndarray
     sub_end_m: np.ndarray
     groups: Mapping[str, PointNodes]
+    node_xy: np.ndarray
 
     @property
     def sub_length_m(self) -> np.ndarray:
@@ -144,6 +150,13 @@ def build_access_graph(
     sizes = [len(points[k]) for k in names]
     edge = np.concatenate([points[k].edge for k in names]) if names else np.empty(0, np.int64)
     pos = np.concatenate([points[k].position_m for k in names]) if names else np.empty(0)
+    snapped_xy = (
+        np.concatenate(
+            [np.asarray(points[k].snapped_xy, dtype=float).reshape(-1, 2) for k in names]
+        )
+        if names
+        else np.empty((0, 2))
+    )
     if edge.size and edge.max() >= network.n_edges:
         raise InputError(
             "build_access_graph: points were snapped to a different network",
@@ -170,6 +183,7 @@ def build_access_graph(
     n_inner = int(new.sum())
     stop_edge, stop_pos = ie[order][new], ip[order][new]
     stop_node = n0 + np.arange(n_inner, dtype=np.int64)
+    stop_xy = snapped_xy[ok[inner]][order][new]
 
     # --- chains u - p1 - ... - pk - v for every edge
     m = network.n_edges
@@ -187,7 +201,7 @@ def build_access_graph(
     # --- door leaves
     n_nodes = n0 + n_inner
     groups: dict[str, PointNodes] = {}
-    door_u, door_v, door_w = [], [], []
+    door_u, door_v, door_w, door_xy = [], [], [], []
     start = 0
     for name, size in zip(names, sizes, strict=True):
         snap_node = node[start : start + size]
@@ -201,6 +215,7 @@ def build_access_graph(
             door_u.append(door[has])
             door_v.append(snap_node[has])
             door_w.append(dist[has])
+            door_xy.append(np.asarray(points[name].point_xy, dtype=float).reshape(-1, 2)[has])
         groups[name] = PointNodes(snap_node=snap_node, door_node=door, snap_distance_m=dist)
 
     csr = symmetric_csr(
@@ -219,4 +234,5 @@ def build_access_graph(
         sub_start_m=sub_start,
         sub_end_m=sub_end,
         groups=groups,
+        node_xy=np.concatenate([network.node_xy, stop_xy, *door_xy]).reshape(-1, 2),
     )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from planner._crs import require_metric_crs
@@ -232,22 +233,39 @@ def source_distances(
 ) -> PairDistances:
     """Door-to-door walking distance of every (target, source) pair within ``limit_m``.
 
-    One bounded Dijkstra per source, run in blocks so memory stays within ``block_bytes``.
+    One bounded Dijkstra per source. A walk is never shorter than the straight line (every
+    access-graph edge weighs at least the distance between its ends), so a source's search
+    only needs the nodes within ``limit_m`` of it in a straight line: sources are grouped by
+    square cells of side ``limit_m``, and each group searches the subgraph of the 3 x 3 cells
+    around it. The result is exact, and the work per source is proportional to its
+    neighbourhood, not to the whole city (scipy's Dijkstra fills a row over every node of the
+    graph it is given). Without a finite limit the whole graph is searched.
 
     Returns
     -------
     PairDistances
     """
+    limit_m = _check_limit(limit_m, function="source_distances")
     target = access.group(targets)
     ok = np.flatnonzero(target.reached)
     t_node, t_snap = target.snap_node[ok], target.snap_distance_m[ok]
+    if np.isfinite(limit_m):
+        blocks = _local_blocks(
+            access, sources=sources, t_node=t_node, limit_m=limit_m, block_bytes=block_bytes
+        )
+    else:
+        all_targets = np.arange(t_node.size)
+        blocks = (
+            (which, dist[:, t_node], all_targets)
+            for which, dist in source_node_distances(
+                access, sources=sources, limit_m=limit_m, block_bytes=block_bytes
+            )
+        )
     parts_t, parts_s, parts_d = [], [], []
-    for which, dist in source_node_distances(
-        access, sources=sources, limit_m=limit_m, block_bytes=block_bytes
-    ):
-        walk = dist[:, t_node] + t_snap  # (k, n_targets reached)
+    for which, target_dist, target_pos in blocks:
+        walk = target_dist + t_snap[target_pos]  # (k sources, targets near them)
         s_idx, t_idx = np.nonzero(walk <= limit_m)
-        parts_t.append(ok[t_idx])
+        parts_t.append(ok[target_pos[t_idx]])
         parts_s.append(which[s_idx])
         parts_d.append(walk[s_idx, t_idx])
     tt = np.concatenate(parts_t) if parts_t else np.empty(0, np.int64)
@@ -262,6 +280,81 @@ def source_distances(
         n_sources=len(access.group(sources)),
         limit_m=float(limit_m),
     )
+
+
+def _cells(xy: np.ndarray, size_m: float, origin: np.ndarray, n_rows: int) -> np.ndarray:
+    """Cell key ``column * n_rows + row`` of square cells of side ``size_m``."""
+    cell = np.floor((xy - origin) / size_m).astype(np.int64)
+    return cell[:, 0] * n_rows + cell[:, 1]
+
+
+def _local_blocks(
+    access: AccessGraph,
+    *,
+    sources: str,
+    t_node: np.ndarray,
+    limit_m: float,
+    block_bytes: int,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Bounded searches confined to the neighbourhood of each group of nearby sources.
+
+    Yields ``(source_positions, distances to targets, target positions)`` where the targets are
+    those whose snap node lies in the searched subgraph (positions index ``t_node``).
+    """
+    usable, doors = _source_doors(access, sources)
+    if usable.size == 0:
+        return
+    xy = access.node_xy
+    size = limit_m * (1 + 1e-9) + 1e-6  # a hair larger: no float doubt at the cell edges
+    origin = xy.min(axis=0) - 2 * size
+    n_rows = int(np.floor((xy[:, 1].max() - origin[1]) / size)) + 3
+    node_key = _cells(xy, size, origin, n_rows)
+    node_order = np.argsort(node_key, kind="stable")
+    node_sorted = node_key[node_order]
+    target_key = node_key[t_node]
+    target_order = np.argsort(target_key, kind="stable")
+    target_sorted = target_key[target_order]
+    source_key = node_key[doors]
+    source_order = np.argsort(source_key, kind="stable")
+    group_start = np.flatnonzero(np.r_[True, np.diff(source_key[source_order]) != 0])
+    group_end = np.r_[group_start[1:], source_order.size]
+    local = np.full(access.n_nodes, -1, dtype=np.int64)
+    indptr, indices, weights = access.csr.indptr, access.csr.indices, access.csr.data
+
+    def around(sorted_keys: np.ndarray, order: np.ndarray, key: int) -> np.ndarray:
+        column, row = divmod(key, n_rows)
+        parts = []
+        for c in (column - 1, column, column + 1):
+            lo = np.searchsorted(sorted_keys, c * n_rows + row - 1, side="left")
+            hi = np.searchsorted(sorted_keys, c * n_rows + row + 1, side="right")
+            parts.append(order[lo:hi])
+        return np.concatenate(parts)
+
+    for a, b in zip(group_start, group_end, strict=True):
+        members = source_order[a:b]
+        key = int(source_key[members[0]])
+        nodes = around(node_sorted, node_order, key)
+        local[nodes] = np.arange(nodes.size)
+        # the subgraph on those nodes, built straight from the CSR arrays (O(its edges))
+        starts, counts = indptr[nodes], np.diff(indptr)[nodes]
+        entry = np.arange(counts.sum()) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        row = np.repeat(np.arange(nodes.size), counts)
+        col = local[indices[entry]]
+        keep = col >= 0
+        sub_indptr = np.zeros(nodes.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row[keep], minlength=nodes.size), out=sub_indptr[1:])
+        sub = sp.csr_array(
+            (weights[entry[keep]], col[keep].astype(np.int32), sub_indptr.astype(np.int32)),
+            shape=(nodes.size, nodes.size),
+        )
+        near = around(target_sorted, target_order, key)
+        near_local = local[t_node[near]]
+        rows = max(1, int(block_bytes) // (8 * max(nodes.size, 1)))
+        for s in range(0, members.size, rows):
+            block = members[s : s + rows]
+            dist = dijkstra(sub, directed=True, indices=local[doors[block]], limit=limit_m)
+            yield usable[block], np.atleast_2d(dist)[:, near_local], near
+        local[nodes] = -1
 
 
 # --- GeoDataFrame adapter ----------------------------------------------------------------------

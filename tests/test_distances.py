@@ -237,3 +237,44 @@ def test_adding_a_station_never_lengthens_a_walk(
         for m in (400, 800, 1200)
     ]
     assert counts == sorted(counts) and counts[0] < counts[-1]
+
+
+def test_local_searches_equal_whole_graph_searches(almaty_osm, almaty_network):
+    # source_distances confines each search to the 3 x 3 cells of side limit_m around its
+    # sources; the pairs must be exactly those of plain bounded searches on the whole graph
+    from planner.access import build_access_graph
+    from planner.candidates import network_candidates
+    from planner.distances import source_node_distances
+    from planner.snapping import door_points, snap_points
+
+    candidates = network_candidates(almaty_network, spacing_m=300)
+    b = snap_points(almaty_network, door_points(almaty_osm.buildings), max_snap_m=250)
+    c = snap_points(almaty_network, door_points(candidates), max_snap_m=250)
+    access = build_access_graph(almaty_network, {"b": b, "c": c}, doors=["c"])
+    local = source_distances(access, sources="c", targets="b", limit_m=600)
+    group = access.group("b")
+    ok = np.flatnonzero(group.reached)
+    rows = []
+    for which, dist in source_node_distances(access, sources="c", limit_m=600):
+        walk = dist[:, group.snap_node[ok]] + group.snap_distance_m[ok]
+        s, t = np.nonzero(walk <= 600)
+        rows += list(zip(ok[t].tolist(), which[s].tolist(), walk[s, t].tolist(), strict=True))
+    rows.sort()
+    assert local.target.size == len(rows) > 10_000
+    assert local.target.tolist() == [r[0] for r in rows]
+    assert local.source.tolist() == [r[1] for r in rows]
+    np.testing.assert_allclose(local.walk_m, [r[2] for r in rows], atol=1e-9)
+
+
+def test_access_edges_are_never_shorter_than_the_straight_line(bishkek_osm, bishkek_network):
+    # the property that makes local searches exact
+    import scipy.sparse as sp
+
+    from planner.access import build_access_graph
+    from planner.snapping import door_points, snap_points
+
+    b = snap_points(bishkek_network, door_points(bishkek_osm.buildings), max_snap_m=250)
+    access = build_access_graph(bishkek_network, {"b": b}, doors=["b"])
+    coo = sp.coo_array(access.csr)
+    chord = np.hypot(*(access.node_xy[coo.row] - access.node_xy[coo.col]).T)
+    assert (coo.data >= chord - 1e-6).all()
