@@ -46,7 +46,7 @@ from planner.pipeline import (
     load_city,
     plan_sites,
 )
-from planner.report import write_outputs
+from planner.report import build_map, write_outputs
 from planner.settings import WalkSettings
 from planner.siting import (
     MinSitesResult,
@@ -85,6 +85,7 @@ __all__ = [
     "WalkSettings",
     "__version__",
     "assess_coverage",
+    "build_map",
     "build_walk_network",
     "building_candidates",
     "calibrate",

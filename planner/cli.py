@@ -339,11 +339,10 @@ def _print_summary(
         if r.message:
             print(f"  note: {r.message}")
         print("  rank  newly covered  cumulative share  site (latitude, longitude)")
-        lonlat = plan.sites.geometry.to_crs(4326)
-        for row, point in zip(plan.sites.head(10).itertuples(), lonlat, strict=False):
+        for row in plan.sites.head(10).itertuples():
             label = row.name if isinstance(row.name, str) else row.candidate_id
             print(
-                f"  {row.rank:>4}  {_fmt(row.marginal_population):>13}  {100 * row.cumulative_share:>15.1f} %  {label} ({point.y:.5f}, {point.x:.5f})"
+                f"  {row.rank:>4}  {_fmt(row.marginal_population):>13}  {100 * row.cumulative_share:>15.1f} %  {label} ({row.lat:.5f}, {row.lon:.5f})"
             )
         if len(plan.sites) > 10:
             print(f"  ... {len(plan.sites) - 10} more in plan.gpkg")

@@ -1733,10 +1733,11 @@ def rollout_order(
                 reduced=reduced,
             )
             bound = max(plan.upper_bound, float(cumulative[size - 1]))
-            best[size - 1] = plan.objective
+            # the rollout's own prefix is a plan of this size too: the best found is never less
+            best[size - 1] = max(plan.objective, float(cumulative[size - 1]))
             upper[size - 1] = bound
             gap[size - 1] = _gap_max(bound, float(cumulative[size - 1]))
-            optimal[size - 1] = _gap_max(bound, plan.objective) <= OPTIMAL_REL_TOL
+            optimal[size - 1] = _gap_max(bound, float(best[size - 1])) <= OPTIMAL_REL_TOL
     return RolloutResult(
         sites=ordered,
         marginal_population=marginal,

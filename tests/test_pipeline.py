@@ -128,3 +128,35 @@ def test_evaluate_flags_by_construction(city, coverage, plan, tmp_path):
     ev = result.evaluation
     assert ev.best.newly_covered_population >= ev.list_population - 1e-6
     assert 0 <= ev.gap <= 1
+
+
+def test_sites_carry_lon_lat_and_best_is_never_below_the_rollout(plan):
+    sites = plan.sites
+    back = sites.to_crs(4326).geometry
+    np.testing.assert_allclose(sites["lon"], back.x, atol=1e-6)
+    np.testing.assert_allclose(sites["lat"], back.y, atol=1e-6)
+    # the rollout's own prefix is a plan of its size: the best found is at least as good
+    assert (sites["best_population_same_size"] >= sites["cumulative_population"] - 1e-6).all()
+
+
+def test_osm_admin_areas_are_districts_only_when_they_hold_the_residents():
+    import geopandas as gpd
+    import shapely
+
+    from planner.pipeline import _osm_districts
+
+    residents = gpd.GeoDataFrame(
+        {"population": [60.0, 40.0]},
+        geometry=[shapely.box(0, 0, 10, 10), shapely.box(100, 0, 110, 10)],
+        crs=32643,
+    )
+    west = gpd.GeoDataFrame({"name": ["West"]}, geometry=[shapely.box(-5, -5, 50, 50)], crs=32643)
+    both = gpd.GeoDataFrame(
+        {"name": ["West", "East"]},
+        geometry=[shapely.box(-5, -5, 50, 50), shapely.box(50, -5, 150, 50)],
+        crs=32643,
+    )
+    assert _osm_districts(both, residents) is not None  # 100 % of residents inside
+    assert _osm_districts(west, residents) is not None  # 60 % >= 50 %
+    east = both[both["name"] == "East"]
+    assert _osm_districts(east, residents) is None  # 40 % < 50 %: not a district table
