@@ -24,7 +24,9 @@ the GeoDataFrame adapter.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -295,8 +297,9 @@ def _dissolve(
     """One buffered, dissolved polygon and the street length of each area 0..n_areas-1.
 
     The lines of an area are joined into chains (:func:`chain_lines`), each chain is buffered
-    (vectorised) and the buffers are unioned (GEOS cascaded union). Buffering a whole
-    MultiLineString at once gives the same polygon but is ten times slower on city networks.
+    (vectorised) and the buffers are unioned (GEOS cascaded union), one area per thread.
+    Buffering a whole MultiLineString at once gives the same polygon but is ten times slower on
+    city networks.
     """
     street_m = np.bincount(area, weights=shapely.length(lines), minlength=n_areas)
     polygons = np.full(n_areas, shapely.Polygon(), dtype=object)
@@ -305,10 +308,21 @@ def _dissolve(
         area, lines = area[order], lines[order]
         starts = np.flatnonzero(np.r_[True, area[1:] != area[:-1]])
         ends = np.r_[starts[1:], area.size]
-        for a, b in zip(starts, ends, strict=True):
+
+        def dissolve(a: int, b: int) -> shapely.Geometry:
             chains = chain_lines(lines[a:b])
-            buffers = shapely.buffer(chains, buffer_m, quad_segs=quad_segs)
-            polygons[area[a]] = shapely.union_all(buffers)
+            return shapely.union_all(shapely.buffer(chains, buffer_m, quad_segs=quad_segs))
+
+        # GEOS releases the GIL, so the areas are dissolved on all cores (threads of this call
+        # only: no pool outlives it). Malta, 54 stations: 1.25 s -> 0.64 s on 2 cores.
+        workers = min(len(starts), os.cpu_count() or 1)
+        if workers > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                done = list(pool.map(dissolve, starts, ends))
+        else:
+            done = [dissolve(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+        for a, polygon in zip(starts, done, strict=True):
+            polygons[area[a]] = polygon
     return polygons, street_m
 
 
