@@ -239,9 +239,11 @@ def test_adding_a_station_never_lengthens_a_walk(
     assert counts == sorted(counts) and counts[0] < counts[-1]
 
 
-def test_local_searches_equal_whole_graph_searches(almaty_osm, almaty_network):
+def test_local_searches_equal_whole_graph_searches(almaty_osm, almaty_network, monkeypatch):
     # source_distances confines each search to the 3 x 3 cells of side limit_m around its
-    # sources; the pairs must be exactly those of plain bounded searches on the whole graph
+    # sources; the pairs must be exactly those of plain bounded searches on the whole graph.
+    # With no per-group cost the cost model always picks local searches: force that path.
+    import planner.distances as distances_module
     from planner.access import build_access_graph
     from planner.candidates import network_candidates
     from planner.distances import source_node_distances
@@ -251,6 +253,8 @@ def test_local_searches_equal_whole_graph_searches(almaty_osm, almaty_network):
     b = snap_points(almaty_network, door_points(almaty_osm.buildings), max_snap_m=250)
     c = snap_points(almaty_network, door_points(candidates), max_snap_m=250)
     access = build_access_graph(almaty_network, {"b": b, "c": c}, doors=["c"])
+    monkeypatch.setattr(distances_module, "GROUP_OVERHEAD_NODES", 0)
+    assert distances_module._local_plan(access, sources="c", limit_m=600) is not None
     local = source_distances(access, sources="c", targets="b", limit_m=600)
     group = access.group("b")
     ok = np.flatnonzero(group.reached)
