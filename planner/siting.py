@@ -1601,6 +1601,16 @@ def minimize_sites(
         status = "greedy"
         if lower_bound >= sites.size:
             status = "optimal (greedy bound)" if method == "exact" else "greedy"
+        elif method == "exact" and reachable:
+            sites, lower_bound, status = _fewest_by_max_coverage(
+                inst,
+                reduced,
+                goal,
+                sites,
+                lower_bound,
+                deadline=t0 + time_limit_s,
+                mip_rel_gap=mip_rel_gap,
+            )
         elif method == "exact" and reduced.matrix.nnz > MILP_MAX_PAIRS:
             status = (
                 f"greedy (MILP skipped: {reduced.matrix.nnz:,} pairs after reduction, "
@@ -1653,6 +1663,51 @@ def minimize_sites(
         runtime_s=time.perf_counter() - t0,
         message="; ".join(notes),
     )
+
+
+def _fewest_by_max_coverage(
+    inst: _Instance,
+    reduced: _Reduced,
+    goal: float,
+    sites: _IntArray,
+    lower_bound: int,
+    *,
+    deadline: float,
+    mip_rel_gap: float,
+) -> tuple[_IntArray, int, str]:
+    """Fewest sites covering ``goal``, by exact maximal coverage for ``k = n - 1, n - 2, ...``.
+
+    Starting from a plan of ``n`` sites (greedy's), solve the best ``k = n - 1`` site plan: if it
+    still covers ``goal``, keep it and try one fewer; if its proven upper bound is below
+    ``goal``, no ``k``-site plan can reach it and the current plan is optimal. Each step is the
+    fast maximal-coverage solve (Lagrangian bound, LP, MILP), so this scales to city instances
+    where a direct minimum-sites MILP is too big. Returns ``(sites, lower_bound, status)``.
+    """
+    none = np.zeros(0, dtype=np.intp)
+    status = "greedy"
+    k = int(sites.size) - 1
+    while k >= max(lower_bound, 1):
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return sites, lower_bound, "time limit"
+        plan = _max_coverage_core(
+            inst,
+            k,
+            forced=none,
+            method="exact",
+            time_limit_s=remaining,
+            mip_rel_gap=mip_rel_gap,
+            reduced=reduced,
+        )
+        if plan.objective >= goal:
+            sites = np.asarray(plan.sites, dtype=np.intp)
+            k = int(sites.size) - 1
+            status = "optimal (max-coverage search)"
+            continue
+        if plan.upper_bound < goal:
+            return sites, k + 1, "optimal (max-coverage search)"
+        return sites, lower_bound, f"undecided at {k} sites (max-coverage gap open)"
+    return sites, max(lower_bound, int(sites.size)), status if sites.size else "optimal"
 
 
 # --------------------------------------------------------------------------------------------

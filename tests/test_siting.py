@@ -137,6 +137,8 @@ def test_minimize_sites_classic() -> None:
     assert exact.lower_bound == 2
     assert exact.proven_optimal
     assert exact.target_reachable
+    # found by exact maximal coverage with 2 sites (6 >= 6), then 1 site's bound 4 < 6
+    assert exact.solver_status == "optimal (max-coverage search)"
     greedy = minimize_sites(classic(), np.ones(6), target_share=1.0, method="greedy")
     assert greedy.n_sites == 3
     assert greedy.lower_bound == 2
