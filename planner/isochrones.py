@@ -291,38 +291,54 @@ def chain_lines(lines: np.ndarray) -> np.ndarray:
     return shapely.linestrings(coords[idx[keep]], indices=np.repeat(chain, k)[keep])
 
 
+#: Areas with more street chains than this are cut into strips dissolved on separate cores.
+STRIP_MIN_CHAINS = 2_000
+
+
 def _dissolve(
     lines: np.ndarray, area: np.ndarray, n_areas: int, buffer_m: float, quad_segs: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """One buffered, dissolved polygon and the street length of each area 0..n_areas-1.
 
     The lines of an area are joined into chains (:func:`chain_lines`), each chain is buffered
-    (vectorised) and the buffers are unioned (GEOS cascaded union), one area per thread.
-    Buffering a whole MultiLineString at once gives the same polygon but is ten times slower on
-    city networks.
+    (vectorised) and the buffers are unioned (GEOS cascaded union). Buffering a whole
+    MultiLineString at once gives the same polygon but is ten times slower on city networks.
+    The unions run on all cores (GEOS releases the GIL; the threads belong to this call only):
+    areas in parallel, and a large area cut into vertical strips whose unions are merged at
+    the end. Malta, 54 stations: 1.25 s -> 0.64 s on 2 cores.
     """
     street_m = np.bincount(area, weights=shapely.length(lines), minlength=n_areas)
     polygons = np.full(n_areas, shapely.Polygon(), dtype=object)
-    if lines.size:
-        order = np.argsort(area, kind="stable")
-        area, lines = area[order], lines[order]
-        starts = np.flatnonzero(np.r_[True, area[1:] != area[:-1]])
-        ends = np.r_[starts[1:], area.size]
-
-        def dissolve(a: int, b: int) -> shapely.Geometry:
-            chains = chain_lines(lines[a:b])
-            return shapely.union_all(shapely.buffer(chains, buffer_m, quad_segs=quad_segs))
-
-        # GEOS releases the GIL, so the areas are dissolved on all cores (threads of this call
-        # only: no pool outlives it). Malta, 54 stations: 1.25 s -> 0.64 s on 2 cores.
-        workers = min(len(starts), os.cpu_count() or 1)
-        if workers > 1:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                done = list(pool.map(dissolve, starts, ends))
+    if not lines.size:
+        return polygons, street_m
+    workers = os.cpu_count() or 1
+    order = np.argsort(area, kind="stable")
+    area, lines = area[order], lines[order]
+    starts = np.flatnonzero(np.r_[True, area[1:] != area[:-1]])
+    ends = np.r_[starts[1:], area.size]
+    tasks: list[tuple[int, np.ndarray]] = []
+    for a, b in zip(starts, ends, strict=True):
+        chains = chain_lines(lines[a:b])
+        if workers > 1 and chains.size >= STRIP_MIN_CHAINS:
+            x = shapely.bounds(chains)[:, 0]
+            for part in np.array_split(np.argsort(x, kind="stable"), workers):
+                tasks.append((int(area[a]), chains[part]))
         else:
-            done = [dissolve(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
-        for a, polygon in zip(starts, done, strict=True):
-            polygons[area[a]] = polygon
+            tasks.append((int(area[a]), chains))
+
+    def union(chains: np.ndarray) -> shapely.Geometry:
+        return shapely.union_all(shapely.buffer(chains, buffer_m, quad_segs=quad_segs))
+
+    if workers > 1 and len(tasks) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(union, [t[1] for t in tasks]))
+    else:
+        parts = [union(t[1]) for t in tasks]
+    by_area: dict[int, list[shapely.Geometry]] = {}
+    for (task_area, _), part in zip(tasks, parts, strict=True):
+        by_area.setdefault(task_area, []).append(part)
+    for area_id, pieces in by_area.items():
+        polygons[area_id] = pieces[0] if len(pieces) == 1 else shapely.union_all(pieces)
     return polygons, street_m
 
 
@@ -411,17 +427,22 @@ def service_areas(
                 )
             )
     door_area = np.zeros(n, dtype=np.int64) if by == "all" else np.arange(n)
-    polygons, street, limit_col = [], [], []
+    # every (limit, area) pair is one area of a single dissolve, so all run in parallel
+    all_lines, all_areas = [], []
     for k, R in enumerate(limits):
         lines, area = reachable_lines(
             network, _concat(pieces_by_limit[k]), doors=snaps, door_area=door_area, limit_m=R
         )
-        poly_k, street_k = _dissolve(lines, area.astype(np.int64), len(ids), buffer_m, quad_segs)
-        polygons.append(poly_k)
-        street.append(street_k)
-        limit_col.append(np.full(len(ids), R))
-    geometry = np.concatenate(polygons)
-    limit_m_col = np.concatenate(limit_col)
+        all_lines.append(lines)
+        all_areas.append(area.astype(np.int64) + k * len(ids))
+    geometry, street_m = _dissolve(
+        np.concatenate(all_lines),
+        np.concatenate(all_areas),
+        len(ids) * len(limits),
+        buffer_m,
+        quad_segs,
+    )
+    limit_m_col = np.repeat(np.asarray(limits, dtype=float), len(ids))
     return gpd.GeoDataFrame(
         {
             "station_id": np.asarray(ids * len(limits), dtype=object),
@@ -429,7 +450,7 @@ def service_areas(
             "limit_min": np.array(
                 [m_to_minutes(v, speed_kmh=settings.speed_kmh) for v in limit_m_col]
             ),
-            "street_m": np.concatenate(street),
+            "street_m": street_m,
             "area_km2": shapely.area(geometry) / 1e6,
         },
         geometry=gpd.GeoSeries(geometry, crs=stations.crs),

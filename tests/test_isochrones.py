@@ -202,3 +202,22 @@ def test_service_areas_refuse_degrees() -> None:
     st = _stations([(100.0, 100.0)], ["S"]).to_crs("EPSG:4326")
     with pytest.raises(InputError, match="not metres"):
         service_areas(plain_grid(), st)
+
+
+def test_strips_dissolve_to_the_same_polygon(bishkek_network, monkeypatch):
+    # cutting a large area into strips dissolved on separate cores must not change it
+    import planner.isochrones as isochrones_module
+
+    stations = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(
+            [bishkek_network.node_xy[:, 0].mean()], [bishkek_network.node_xy[:, 1].mean()]
+        ),
+        crs=bishkek_network.crs,
+    )
+    whole = service_areas(bishkek_network, stations, limits_m=[1500])
+    monkeypatch.setattr(isochrones_module, "STRIP_MIN_CHAINS", 1)
+    monkeypatch.setattr(isochrones_module.os, "cpu_count", lambda: 3)
+    strips = service_areas(bishkek_network, stations, limits_m=[1500])
+    a, b = whole.geometry.iloc[0], strips.geometry.iloc[0]
+    assert a.symmetric_difference(b).area < 1e-6 * a.area
+    assert whole["street_m"].iloc[0] == pytest.approx(strips["street_m"].iloc[0])
