@@ -70,6 +70,7 @@ __all__ = [
     "evaluate_sites",
     "load_city",
     "plan_sites",
+    "read_districts",
     "summary_dict",
 ]
 
@@ -153,6 +154,14 @@ def load_city(
     exclude_station_kinds
         Station kinds to leave out (see :mod:`planner.stations`); defaults as documented there.
     """
+    _check_files_exist(
+        {
+            "stations": stations_path,
+            "population raster": population_raster,
+            "population points": population_points,
+            "districts": districts_path,
+        }
+    )
     osm = read_osm(osm_path, bbox=bbox, boundary=boundary)
     network = build_walk_network(osm)
     inputs = [{"role": "osm", "path": str(osm_path), "sha256": osm.sha256}]
@@ -194,7 +203,7 @@ def load_city(
     else:
         stations = stations_from_osm(osm.police, exclude_kinds=tuple(exclude_station_kinds))
     if districts_path is not None:
-        districts = gpd.read_file(districts_path).to_crs(network.crs)
+        districts = read_districts(districts_path, crs=network.crs)
         inputs.append(_input("districts", districts_path))
     else:
         districts = _osm_districts(osm.admin_areas, residents)
@@ -207,6 +216,64 @@ def load_city(
         districts=districts,
         inputs=tuple(inputs),
     )
+
+
+def _check_files_exist(files: dict[str, str | Path | None]) -> None:
+    """All missing input files at once, before the (slow) OSM file is read."""
+    problems = [
+        f"{role} file {path} does not exist"
+        for role, path in files.items()
+        if path is not None and not Path(path).is_file()
+    ]
+    if problems:
+        raise InputError(
+            "input files are missing",
+            problems,
+            f"Check the paths (relative paths start in {Path.cwd()}).",
+        )
+
+
+#: Column names read as the district name, in this order.
+DISTRICT_NAME_COLUMNS = ("name", "district", "название", "район", "аудан", "name_ru", "name_kk")
+
+
+def read_districts(path: str | Path, *, crs: Any) -> gpd.GeoDataFrame:
+    """District polygons from a GeoPackage, GeoJSON or shapefile, with a ``name`` column.
+
+    The name comes from the first of :data:`DISTRICT_NAME_COLUMNS` present (case-insensitive);
+    rows without a polygon are left out and counted in the log.
+    """
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:
+        raise InputError(
+            f"{path}: could not read the districts file ({exc})",
+            hint="Give a GeoPackage, GeoJSON or shapefile of district polygons with a name column.",
+        ) from None
+    problems = []
+    lower = {str(c).lower(): c for c in frame.columns}
+    name_column = next((lower[c] for c in DISTRICT_NAME_COLUMNS if c in lower), None)
+    if name_column is None:
+        problems.append(
+            f"no name column: the file has {[c for c in frame.columns if c != 'geometry']}, "
+            f"looked for {list(DISTRICT_NAME_COLUMNS)}"
+        )
+    polygonal = frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if not polygonal.any():
+        problems.append("no polygons (districts must be areas, not points or lines)")
+    if frame.crs is None:
+        problems.append("no coordinate reference system (save it with one, e.g. EPSG:4326)")
+    if problems:
+        raise InputError(
+            f"{path}: the districts file cannot be used",
+            problems,
+            "Give district polygons with a 'name' column, e.g. exported from QGIS as GeoPackage.",
+        )
+    if (~polygonal).any():
+        log.info("%s: %d rows without a polygon left out", path, int((~polygonal).sum()))
+    out = frame[polygonal].to_crs(crs)
+    out = out.rename(columns={name_column: "name"}) if name_column != "name" else out
+    return out[["name", "geometry"]].reset_index(drop=True)
 
 
 #: Named OSM administrative areas serve as districts only if they hold at least this share of
@@ -742,6 +809,9 @@ def summary_dict(
             ],
         },
         "coverage": s.to_dict(),
+        "coverage_by_district": (
+            None if coverage.by_district is None else coverage.by_district.to_dict(orient="records")
+        ),
         "software": {
             "planner_version": planner.__version__,
             "python": platform.python_version(),

@@ -79,8 +79,13 @@ def build_layers(
     *,
     plan: PlanResult | None = None,
     evaluation: EvaluationResult | None = None,
+    districts: gpd.GeoDataFrame | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
-    """The GeoPackage layers of a run (metric CRS; reprojected when written)."""
+    """The GeoPackage layers of a run (metric CRS; reprojected when written).
+
+    ``districts`` (the city's district polygons) adds a ``districts`` layer carrying the
+    per-district coverage numbers.
+    """
     stations = coverage.stations
     layers = {
         "stations": stations[
@@ -89,6 +94,10 @@ def build_layers(
         "service_areas": coverage.service_areas.copy(),
         "buildings": _residents_layer(coverage, plan),
     }
+    if coverage.by_district is not None and districts is not None:
+        layers["districts"] = districts.merge(
+            coverage.by_district, left_on="name", right_on="district", how="left"
+        ).drop(columns="district")
     if plan is not None:
         layers["proposed_sites"] = plan.sites.copy()
         layers["candidates"] = plan.candidates[
@@ -148,7 +157,7 @@ def write_outputs(
     """
     out_dir = Path(out_dir)
     summary = summary_dict(city, coverage, plan=plan, evaluation=evaluation, parameters=parameters)
-    layers = build_layers(coverage, plan=plan, evaluation=evaluation)
+    layers = build_layers(coverage, plan=plan, evaluation=evaluation, districts=city.districts)
     the_map = build_map(
         city, coverage, plan=plan, evaluation=evaluation, summary=summary, tiles=tiles
     )

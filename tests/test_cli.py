@@ -199,3 +199,70 @@ def test_prefer_shorter_walks_keeps_the_coverage(
     a = json.loads((tmp_path / "a" / "summary.json").read_text())["plan"]
     b = json.loads((tmp_path / "b" / "summary.json").read_text())["plan"]
     assert b["residents_covered_after"] == pytest.approx(a["residents_covered_after"])
+
+
+def test_districts_file_gives_a_table_and_a_layer(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    import geopandas as gpd
+    import shapely
+
+    # SYNTHETIC districts: central Bishkek cut in two at longitude 74.636, named in Russian
+    west = shapely.box(74.60, 42.83, 74.636, 42.89)
+    east = shapely.box(74.636, 42.83, 74.67, 42.89)
+    path = tmp_path / "districts.geojson"
+    gpd.GeoDataFrame({"название": ["Запад", "Восток"]}, geometry=[west, east], crs=4326).to_file(
+        path
+    )
+    code, _, err = run(
+        ["coverage", "--osm", str(BISHKEK), "--districts", str(path), "--out", str(tmp_path / "o")],
+        capsys,
+    )
+    assert code == 0, err
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    rows = {r["district"]: r for r in summary["coverage_by_district"]}
+    assert set(rows) <= {"Запад", "Восток", "(outside)"}
+    assert sum(r["residents_total"] for r in rows.values()) == pytest.approx(
+        summary["coverage"]["residents_total"]
+    )
+    layer = pyogrio.read_dataframe(tmp_path / "o" / "plan.gpkg", layer="districts")
+    assert sorted(layer["name"]) == ["Восток", "Запад"]
+    assert "residents_beyond" in layer.columns
+
+
+def test_missing_inputs_are_listed_together_before_reading(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    code, _, err = run(
+        [
+            "coverage",
+            "--osm",
+            str(BISHKEK),
+            "--stations",
+            str(tmp_path / "s.csv"),
+            "--districts",
+            str(tmp_path / "d.gpkg"),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "stations file" in err and "districts file" in err
+    assert "Traceback" not in err
+
+
+def test_districts_without_names(capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "districts.geojson"
+    gpd.GeoDataFrame(
+        {"code": [1]}, geometry=[shapely.box(74.6, 42.8, 74.7, 42.9)], crs=4326
+    ).to_file(path)
+    code, _, err = run(
+        ["coverage", "--osm", str(BISHKEK), "--districts", str(path), "--out", str(tmp_path / "o")],
+        capsys,
+    )
+    assert code == 2
+    assert "no name column" in err and "['code']" in err
