@@ -328,6 +328,9 @@ class CoverageResult:
         ``buildings_within``.
     service_areas
         Dissolved walkable areas for each limit (``limit_m``, ``limit_min``, ``area_km2``).
+    station_areas
+        Each usable station's own walkable area at the walking limit (overlapping where
+        stations share streets): ``station_id``, ``limit_m``, ``area_km2``, ``street_m``.
     summary
         Residents within and beyond the limit.
     by_district
@@ -340,6 +343,7 @@ class CoverageResult:
     buildings: gpd.GeoDataFrame
     stations: gpd.GeoDataFrame
     service_areas: gpd.GeoDataFrame
+    station_areas: gpd.GeoDataFrame
     summary: cov.CoverageSummary
     by_district: pd.DataFrame | None
     sensitivity: pd.DataFrame
@@ -388,6 +392,17 @@ def assess_coverage(
         limits_min=list(service_limits_min),
         settings=settings,
     )
+    usable_stations = stations[now_usable]
+    station_areas = service_areas(
+        city.network,
+        usable_stations,
+        limits_m=[settings.max_walk_m],
+        by="station",
+        settings=settings,
+    )
+    station_areas["station_id"] = (
+        usable_stations["station_id"].reindex(station_areas["station_id"]).to_numpy()
+    )
     summary = cov.summarize_coverage(
         buildings, max_walk_m=settings.max_walk_m, speed_kmh=settings.speed_kmh
     )
@@ -404,6 +419,7 @@ def assess_coverage(
         buildings=buildings,
         stations=stations,
         service_areas=areas,
+        station_areas=station_areas,
         summary=summary,
         by_district=by_district,
         sensitivity=sensitivity,

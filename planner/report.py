@@ -92,6 +92,7 @@ def build_layers(
             [c for c in STATION_COLUMNS if c in stations.columns] + ["geometry"]
         ].copy(),
         "service_areas": coverage.service_areas.copy(),
+        "station_areas": coverage.station_areas.copy(),
         "buildings": _residents_layer(coverage, plan),
     }
     if coverage.by_district is not None and districts is not None:

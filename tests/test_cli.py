@@ -50,7 +50,14 @@ def test_plan_writes_every_file(plan_dir: Path):
         "summary.md",
     ]
     layers = {name for name, _ in pyogrio.list_layers(plan_dir / "plan.gpkg")}
-    assert layers == {"stations", "service_areas", "buildings", "proposed_sites", "candidates"}
+    assert layers == {
+        "stations",
+        "service_areas",
+        "station_areas",
+        "buildings",
+        "proposed_sites",
+        "candidates",
+    }
     sites = pyogrio.read_dataframe(plan_dir / "plan.gpkg", layer="proposed_sites")
     assert sites["rank"].tolist() == [1, 2]
     stations = pyogrio.read_dataframe(plan_dir / "plan.gpkg", layer="stations")

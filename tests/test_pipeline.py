@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from planner.candidates import read_candidates
 from planner.errors import InputError
@@ -53,6 +54,12 @@ def test_coverage_is_consistent(coverage):
     areas = coverage.service_areas.sort_values("limit_m")
     assert areas["limit_min"].tolist() == [5.0, 10.0, 15.0]
     assert areas["area_km2"].is_monotonic_increasing
+    # each usable station has its own area; together they are the dissolved 10-minute area
+    own = coverage.station_areas
+    assert sorted(own["station_id"]) == sorted(st.loc[st["usable"], "station_id"])
+    dissolved = areas.loc[areas["limit_min"] == 10.0].geometry.iloc[0]
+    union = shapely.union_all(own.geometry.to_numpy())
+    assert union.symmetric_difference(dissolved).area < 1e-6 * dissolved.area
     # the sensitivity row for 4.8 km/h and 10 min is the summary itself
     row = coverage.sensitivity.query("speed_kmh == 4.8 and max_walk_min == 10.0").iloc[0]
     assert row["residents_covered"] == pytest.approx(s.residents_covered)
