@@ -159,3 +159,53 @@ def test_escaped_names_stay_text(offline: OfflinePage, tmp_path: Path) -> None:
     assert "outside boundary; near river" in popup.inner_text()
     assert offline.blocked == []
     assert offline.errors == []
+
+
+def test_map_of_a_real_plan_run(offline: OfflinePage, tmp_path: Path) -> None:
+    # the map the command line writes for real data (Bishkek 2025, 2 new sites), opened offline
+    import json
+
+    from planner import cli
+
+    data = Path(__file__).resolve().parents[1] / "data" / "bishkek_2025_center.osm.gz"
+    out = tmp_path / "out"
+    assert (
+        cli.main(
+            [
+                "plan",
+                "--osm",
+                str(data),
+                "--n-sites",
+                "2",
+                "--spacing-m",
+                "200",
+                "--out",
+                str(out),
+                "-q",
+            ]
+        )
+        == 0
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    page = offline.page
+    page.goto((out / "map.html").resolve().as_uri())
+    page.wait_for_selector(".planner-rank")
+    assert page.locator(".planner-rank").count() == 2
+    # two usable district stations and two traffic police offices (drawn as unusable)
+    overlays = [
+        t.strip() for t in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    ]
+    assert any(t.startswith("Existing police stations (4, 2 unusable)") for t in overlays)
+    page.locator(".planner-rank", has_text=re.compile(r"^1$")).click()
+    page.wait_for_function(
+        "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
+    )
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    first = summary["plan"]["sites"][0]
+    assert "Proposed site 1" in popup
+    assert f"{first['new_residents']:,.0f}".replace(",", " ") in popup
+    page.screenshot(path=str(tmp_path / "real.png"))
+    if os.environ.get("PLANNER_SCREENSHOT_DIR"):
+        shutil.copy(tmp_path / "real.png", Path(os.environ["PLANNER_SCREENSHOT_DIR"]) / "real.png")
+    assert offline.blocked == []
+    assert offline.errors == []
