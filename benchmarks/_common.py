@@ -198,6 +198,26 @@ def load_inputs(instance: str) -> dict[str, np.ndarray]:
         return {k: data[k] for k in data.files}
 
 
+def run_recorded(plog: Any, out: Path, fn: Any, *args: Any, **kwargs: Any) -> int:
+    """Run ``fn(plog, ...)``, keep the phases that finished if it fails, write the JSON record.
+
+    Returns the process exit status: 0, or 1 when ``fn`` raised (the error is in the record).
+    """
+    status = 0
+    try:
+        fn(plog, *args, **kwargs)
+    except Exception as exc:  # keep the phases that finished, and say what failed
+        import traceback
+
+        traceback.print_exc()
+        plog.info["error"] = f"{type(exc).__name__}: {exc}"
+        status = 1
+    record = plog.to_json()
+    record["machine"] = machine()
+    write_json(out, record)
+    return status
+
+
 def write_json(path: Path, obj: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

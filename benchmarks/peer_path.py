@@ -31,13 +31,12 @@ import argparse
 import logging
 import sys
 import time
-import traceback
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import INSTANCES, PhaseLog, load_inputs, machine, osm_xml, timed, write_json
+from _common import INSTANCES, PhaseLog, load_inputs, osm_xml, run_recorded, timed
 
 log = logging.getLogger("benchmarks.peer")
 
@@ -203,17 +202,7 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     warnings.filterwarnings("ignore")
     plog = PhaseLog("peer", args.instance)
-    status = 0
-    try:
-        run(plog, args.instance, time_limit_s=args.time_limit)
-    except Exception as exc:
-        traceback.print_exc()
-        plog.info["error"] = f"{type(exc).__name__}: {exc}"
-        status = 1
-    out = plog.to_json()
-    out["machine"] = machine()
-    write_json(Path(args.out), out)
-    return status
+    return run_recorded(plog, Path(args.out), run, args.instance, time_limit_s=args.time_limit)
 
 
 if __name__ == "__main__":

@@ -22,13 +22,12 @@ import argparse
 import logging
 import re
 import sys
-import traceback
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import INSTANCES, SEED, PhaseLog, machine, save_inputs, timed, write_json
+from _common import INSTANCES, SEED, PhaseLog, run_recorded, save_inputs, timed
 
 log = logging.getLogger("benchmarks.project")
 
@@ -315,23 +314,15 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     warnings.filterwarnings("ignore")
     plog = PhaseLog("project", args.instance)
-    status = 0
-    try:
-        run_osm(
-            plog,
-            args.instance,
-            n_candidates=args.candidates,
-            time_limit_s=args.time_limit,
-            plan=args.plan,
-        )
-    except Exception as exc:  # keep the phases that finished, and say what failed
-        traceback.print_exc()
-        plog.info["error"] = f"{type(exc).__name__}: {exc}"
-        status = 1
-    out = plog.to_json()
-    out["machine"] = machine()
-    write_json(Path(args.out), out)
-    return status
+    return run_recorded(
+        plog,
+        Path(args.out),
+        run_osm,
+        args.instance,
+        n_candidates=args.candidates,
+        time_limit_s=args.time_limit,
+        plan=args.plan,
+    )
 
 
 if __name__ == "__main__":

@@ -18,13 +18,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import traceback
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import SEED, PhaseLog, machine, timed, write_json
+from _common import SEED, PhaseLog, run_recorded, timed
 
 SPACING_M = 80.0
 STATION_SPACING_M = 2400.0
@@ -137,24 +136,16 @@ def main() -> int:
     logging.getLogger("planner.snapping").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
     plog = PhaseLog("project", f"synthetic-{args.nodes}")
-    status = 0
-    try:
-        run(
-            plog,
-            args.nodes,
-            n_candidates=args.candidates,
-            n_sites=args.sites,
-            time_limit_s=args.time_limit,
-            kernel=not args.no_kernel,
-        )
-    except Exception as exc:
-        traceback.print_exc()
-        plog.info["error"] = f"{type(exc).__name__}: {exc}"
-        status = 1
-    out = plog.to_json()
-    out["machine"] = machine()
-    write_json(Path(args.out), out)
-    return status
+    return run_recorded(
+        plog,
+        Path(args.out),
+        run,
+        args.nodes,
+        n_candidates=args.candidates,
+        n_sites=args.sites,
+        time_limit_s=args.time_limit,
+        kernel=not args.no_kernel,
+    )
 
 
 if __name__ == "__main__":
