@@ -60,10 +60,10 @@ class CoverageSummary:
         return m_to_minutes(self.max_walk_m, speed_kmh=self.speed_kmh)
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dictionary (percentile keys as strings such as ``"p50"``)."""
+        """A JSON-ready dictionary (percentile keys as strings such as ``"50"``)."""
         out = asdict(self)
         out["max_walk_min"] = self.max_walk_min
-        out["walk_m_percentiles"] = {f"p{k}": v for k, v in self.walk_m_percentiles.items()}
+        out["walk_m_percentiles"] = {str(k): v for k, v in self.walk_m_percentiles.items()}
         return out
 
 

@@ -550,6 +550,13 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         b_total = _get(cov, "buildings_total")
         of_total = f" of {_fmt_int(b_total)}" if b_total is not None else ""
         lines.append(f"Residential buildings beyond the limit: {_fmt_int(beyond)}{of_total}.")
+    gap = _get(plan, "gap")
+    if gap is not None and _get(plan, "solver_status") is not None:
+        lines.append(
+            f"Optimisation: {_get(plan, 'method') or 'exact'} solver, "
+            f"{_get(plan, 'solver_status')}; no plan with as many stations from these "
+            f"candidate sites covers more than {100 * float(gap):.2f}% more residents."
+        )
     pct = _get(cov, "walk_m_percentiles")
     if isinstance(pct, Mapping) and pct:
         parts = [f"{k}th percentile {_fmt_m(v)}" for k, v in pct.items()]

@@ -855,8 +855,8 @@ def summary_dict(
                     "name": r.name,
                     "lon": float(r.lon),
                     "lat": float(r.lat),
-                    "new_residents": float(r.marginal_population),
-                    "cumulative_residents": float(s.residents_covered + r.cumulative_population),
+                    "marginal_population": float(r.marginal_population),
+                    "cumulative_population": float(r.cumulative_population),
                     "cumulative_share": float(r.cumulative_share),
                     "prefix_gap": None if pd.isna(r.prefix_gap) else float(r.prefix_gap),
                 }

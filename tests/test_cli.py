@@ -74,6 +74,14 @@ def test_plan_writes_every_file(plan_dir: Path):
     assert summary["coverage"]["residents_covered"] <= summary["plan"]["residents_covered_after"]
     memo = (plan_dir / "summary.md").read_text()
     assert "800" in memo
+    assert "Optimisation: exact solver" in memo
+    assert "50th percentile" in memo
+    # the memo's site rows carry the numbers of summary.json (none "not recorded")
+    site_rows = [line for line in memo.splitlines() if line.startswith(("| 1 |", "| 2 |"))]
+    assert len(site_rows) == 2
+    assert all("not recorded" not in row for row in site_rows)
+    first = summary["plan"]["sites"][0]
+    assert f"{first['marginal_population']:,.0f}".replace(",", " ") in site_rows[0]
     html = (plan_dir / "map.html").read_text()
     assert "<script src=" not in html  # everything inlined: works offline
 

@@ -203,7 +203,7 @@ def test_map_of_a_real_plan_run(offline: OfflinePage, tmp_path: Path) -> None:
     popup = page.locator(".leaflet-popup-content").inner_text()
     first = summary["plan"]["sites"][0]
     assert "Proposed site 1" in popup
-    assert f"{first['new_residents']:,.0f}".replace(",", " ") in popup
+    assert f"{first['marginal_population']:,.0f}".replace(",", " ") in popup
     page.screenshot(path=str(tmp_path / "real.png"))
     if os.environ.get("PLANNER_SCREENSHOT_DIR"):
         shutil.copy(tmp_path / "real.png", Path(os.environ["PLANNER_SCREENSHOT_DIR"]) / "real.png")
