@@ -42,6 +42,7 @@ __all__ = [
     "NearestSource",
     "PairDistances",
     "WalkResult",
+    "local_source_distances",
     "nearest_source",
     "nearest_station",
     "source_distances",
@@ -371,6 +372,81 @@ def _local_plan(access: AccessGraph, *, sources: str, limit_m: float) -> _LocalP
     )
 
 
+def _subgraph(access: AccessGraph, nodes: np.ndarray, local: np.ndarray) -> sp.csr_array:
+    """The access graph restricted to ``nodes`` (``local`` maps them to 0..n-1, others -1).
+
+    Built straight from the CSR arrays, in time proportional to the subgraph's edges.
+    """
+    indptr, indices, weights = access.csr.indptr, access.csr.indices, access.csr.data
+    starts, counts = indptr[nodes], np.diff(indptr)[nodes]
+    entry = np.arange(counts.sum()) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    row = np.repeat(np.arange(nodes.size), counts)
+    col = local[indices[entry]]
+    keep = col >= 0
+    sub_indptr = np.zeros(nodes.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row[keep], minlength=nodes.size), out=sub_indptr[1:])
+    return sp.csr_array(
+        (weights[entry[keep]], col[keep].astype(np.int32), sub_indptr.astype(np.int32)),
+        shape=(nodes.size, nodes.size),
+    )
+
+
+def local_source_distances(
+    access: AccessGraph,
+    *,
+    sources: str = "stations",
+    limit_m: float,
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Bounded distances from each source, over only the nodes the search can reach.
+
+    Like :func:`source_node_distances`, but each block of nearby sources is searched on the
+    subgraph of the 3 x 3 cells of side ``limit_m`` around them (exact: no edge is shorter
+    than the straight line), when the cost estimate says that is cheaper than whole-graph
+    searches.
+
+    Yields
+    ------
+    tuple of numpy.ndarray
+        ``(source_positions, nodes, distances)``: ``distances[r, j]`` is the walk from source
+        ``source_positions[r]`` to access-graph node ``nodes[j]`` (inf beyond ``limit_m``);
+        nodes not listed are beyond the limit. With whole-graph searches ``nodes`` is every
+        node.
+    """
+    limit_m = _check_limit(limit_m, function="local_source_distances")
+    plan = _local_plan(access, sources=sources, limit_m=limit_m) if np.isfinite(limit_m) else None
+    if plan is None:
+        every = np.arange(access.n_nodes)
+        for which, dist in source_node_distances(
+            access, sources=sources, limit_m=limit_m, block_bytes=block_bytes
+        ):
+            yield which, every, dist
+        return
+    for which, nodes, dist, _ in _local_searches(
+        access, plan, limit_m=limit_m, block_bytes=block_bytes
+    ):
+        yield which, nodes, dist
+
+
+def _local_searches(
+    access: AccessGraph, plan: _LocalPlan, *, limit_m: float, block_bytes: int
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, int]]:
+    """``(source_positions, nodes, distances, group cell key)`` for each block of a plan."""
+    local = np.full(access.n_nodes, -1, dtype=np.int64)
+    for a, b in zip(plan.group_start, plan.group_end, strict=True):
+        members = plan.source_order[a:b]
+        key = int(plan.source_key[members[0]])
+        nodes = plan.around(plan.node_sorted, plan.node_order, key)
+        local[nodes] = np.arange(nodes.size)
+        sub = _subgraph(access, nodes, local)
+        rows = max(1, int(block_bytes) // (8 * max(nodes.size, 1)))
+        for s in range(0, members.size, rows):
+            block = members[s : s + rows]
+            dist = dijkstra(sub, directed=True, indices=local[plan.doors[block]], limit=limit_m)
+            yield plan.usable[block], nodes, np.atleast_2d(dist), key
+        local[nodes] = -1
+
+
 def _local_blocks(
     access: AccessGraph,
     plan: _LocalPlan,
@@ -379,46 +455,22 @@ def _local_blocks(
     limit_m: float,
     block_bytes: int,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Bounded searches confined to the neighbourhood of each group of nearby sources.
+    """Local searches with the distances to the targets near each group of sources.
 
     Yields ``(source_positions, distances to targets, target positions)`` where the targets are
     those whose snap node lies in the searched subgraph (positions index ``t_node``).
     """
-    usable, doors = plan.usable, plan.doors
     target_key = plan.node_key[t_node]
     target_order = np.argsort(target_key, kind="stable")
     target_sorted = target_key[target_order]
-    source_key, source_order = plan.source_key, plan.source_order
-    local = np.full(access.n_nodes, -1, dtype=np.int64)
-    indptr, indices, weights = access.csr.indptr, access.csr.indices, access.csr.data
-    around = plan.around
-    node_sorted, node_order = plan.node_sorted, plan.node_order
-
-    for a, b in zip(plan.group_start, plan.group_end, strict=True):
-        members = source_order[a:b]
-        key = int(source_key[members[0]])
-        nodes = around(node_sorted, node_order, key)
-        local[nodes] = np.arange(nodes.size)
-        # the subgraph on those nodes, built straight from the CSR arrays (O(its edges))
-        starts, counts = indptr[nodes], np.diff(indptr)[nodes]
-        entry = np.arange(counts.sum()) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
-        row = np.repeat(np.arange(nodes.size), counts)
-        col = local[indices[entry]]
-        keep = col >= 0
-        sub_indptr = np.zeros(nodes.size + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row[keep], minlength=nodes.size), out=sub_indptr[1:])
-        sub = sp.csr_array(
-            (weights[entry[keep]], col[keep].astype(np.int32), sub_indptr.astype(np.int32)),
-            shape=(nodes.size, nodes.size),
-        )
-        near = around(target_sorted, target_order, key)
-        near_local = local[t_node[near]]
-        rows = max(1, int(block_bytes) // (8 * max(nodes.size, 1)))
-        for s in range(0, members.size, rows):
-            block = members[s : s + rows]
-            dist = dijkstra(sub, directed=True, indices=local[doors[block]], limit=limit_m)
-            yield usable[block], np.atleast_2d(dist)[:, near_local], near
-        local[nodes] = -1
+    position = np.full(access.n_nodes, -1, dtype=np.int64)
+    for which, nodes, dist, key in _local_searches(
+        access, plan, limit_m=limit_m, block_bytes=block_bytes
+    ):
+        near = plan.around(target_sorted, target_order, key)
+        position[nodes] = np.arange(nodes.size)
+        yield which, dist[:, position[t_node[near]]], near
+        position[nodes] = -1
 
 
 # --- GeoDataFrame adapter ----------------------------------------------------------------------

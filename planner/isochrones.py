@@ -28,7 +28,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -36,7 +36,7 @@ import shapely
 
 from planner._crs import require_metric_crs
 from planner.access import AccessGraph, build_access_graph
-from planner.distances import nearest_source, source_node_distances
+from planner.distances import local_source_distances, nearest_source
 from planner.errors import InputError
 from planner.network import WalkNetwork
 from planner.settings import WalkSettings, m_to_minutes, minutes_to_m
@@ -64,6 +64,72 @@ log = logging.getLogger(__name__)
 DEFAULT_BUFFER_M = 30.0
 
 
+class SubEdgeTable(Protocol):
+    """The street pieces of an access graph (an :class:`AccessGraph`, or a part of one)."""
+
+    @property
+    def sub_u(self) -> np.ndarray: ...
+    @property
+    def sub_v(self) -> np.ndarray: ...
+    @property
+    def sub_edge(self) -> np.ndarray: ...
+    @property
+    def sub_start_m(self) -> np.ndarray: ...
+    @property
+    def sub_end_m(self) -> np.ndarray: ...
+
+
+@dataclass(frozen=True, eq=False)
+class _SubEdges:
+    """Sub-edges around a local search, with end nodes numbered like its distance columns."""
+
+    sub_u: np.ndarray
+    sub_v: np.ndarray
+    sub_edge: np.ndarray
+    sub_start_m: np.ndarray
+    sub_end_m: np.ndarray
+
+
+def _incidence(access: AccessGraph) -> tuple[np.ndarray, np.ndarray]:
+    """CSR-like ``(pointer, sub_edge)``: the sub-edges at each access-graph node."""
+    m = access.sub_u.size
+    ends = np.concatenate([access.sub_u, access.sub_v])
+    order = np.argsort(ends, kind="stable")
+    pointer = np.zeros(access.n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ends, minlength=access.n_nodes), out=pointer[1:])
+    return pointer, np.tile(np.arange(m), 2)[order]
+
+
+def _local_view(
+    access: AccessGraph,
+    incidence: tuple[np.ndarray, np.ndarray],
+    nodes: np.ndarray,
+    local: np.ndarray,
+) -> _SubEdges:
+    """The sub-edges touching ``nodes``, ends renumbered by ``local`` (-1 outside -> last column).
+
+    A sub-edge end outside the searched nodes is beyond the limit: it maps to an extra
+    distance column of inf, exactly what a whole-graph search gives it.
+    """
+    pointer, by_node = incidence
+    starts, counts = pointer[nodes], np.diff(pointer)[nodes]
+    entry = np.arange(counts.sum()) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    subs = np.unique(by_node[entry])
+    outside = nodes.size
+
+    def renumber(end: np.ndarray) -> np.ndarray:
+        out = local[end]
+        return np.where(out >= 0, out, outside)
+
+    return _SubEdges(
+        sub_u=renumber(access.sub_u[subs]),
+        sub_v=renumber(access.sub_v[subs]),
+        sub_edge=access.sub_edge[subs],
+        sub_start_m=access.sub_start_m[subs],
+        sub_end_m=access.sub_end_m[subs],
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class Pieces:
     """Reachable intervals of base edges: ``[start_m[k], end_m[k]]`` of edge ``edge[k]``
@@ -80,7 +146,7 @@ class Pieces:
 
 
 def reachable_pieces(
-    access: AccessGraph,
+    access: SubEdgeTable,
     node_distance_m: np.ndarray,
     limit_m: float,
     *,
@@ -92,7 +158,8 @@ def reachable_pieces(
     Parameters
     ----------
     access
-        The access graph the distances were computed on.
+        The access graph the distances were computed on (or a part of its sub-edges whose end
+        nodes index the columns of ``node_distance_m``).
     node_distance_m
         Distances to every access-graph node, shape (n_nodes,) or (k, n_nodes) for ``k``
         separate areas (inf where not reached).
@@ -410,9 +477,19 @@ def service_areas(
     pieces_by_limit: list[list[Pieces]] = [[] for _ in limits]
     if by == "station":
         # one bounded search per station, reused for every limit
-        for which, D in source_node_distances(access, limit_m=limits[-1]):
+        # searches confined to each station's neighbourhood where that is cheaper (big cities)
+        incidence: tuple[np.ndarray, np.ndarray] | None = None
+        local = np.full(access.n_nodes, -1, dtype=np.int64)
+        for which, nodes, D in local_source_distances(access, limit_m=limits[-1]):
+            view: SubEdgeTable = access
+            if nodes.size < access.n_nodes:
+                incidence = incidence or _incidence(access)
+                local[nodes] = np.arange(nodes.size)
+                view = _local_view(access, incidence, nodes, local)
+                local[nodes] = -1
+                D = np.hstack([D, np.full((D.shape[0], 1), np.inf)])
             for k, R in enumerate(limits):
-                pieces_by_limit[k].append(reachable_pieces(access, D, R, area=which))
+                pieces_by_limit[k].append(reachable_pieces(view, D, R, area=which))
     else:
         near = nearest_source(access, targets="stations", limit_m=limits[-1])
         src = near.node_source if by == "nearest" else None

@@ -221,3 +221,19 @@ def test_strips_dissolve_to_the_same_polygon(bishkek_network, monkeypatch):
     a, b = whole.geometry.iloc[0], strips.geometry.iloc[0]
     assert a.symmetric_difference(b).area < 1e-6 * a.area
     assert whole["street_m"].iloc[0] == pytest.approx(strips["street_m"].iloc[0])
+
+
+def test_local_searches_give_the_same_station_areas(almaty_osm, almaty_network, monkeypatch):
+    # per-station areas from searches confined to each station's 3 x 3 cells must equal those
+    # from whole-graph searches (forced both ways through the cost model)
+    import planner.distances as distances_module
+
+    stations = almaty_osm.police.iloc[:12]
+    monkeypatch.setattr(distances_module, "GROUP_OVERHEAD_NODES", 10**12)  # whole graph
+    whole = service_areas(almaty_network, stations, limits_m=[400, 800], by="station")
+    monkeypatch.setattr(distances_module, "GROUP_OVERHEAD_NODES", 0)  # local subgraphs
+    local = service_areas(almaty_network, stations, limits_m=[400, 800], by="station")
+    np.testing.assert_allclose(local["street_m"], whole["street_m"], rtol=1e-12, atol=1e-6)
+    for a, b in zip(whole.geometry, local.geometry, strict=True):
+        assert a.symmetric_difference(b).area <= 1e-6 * max(a.area, 1.0)
+    assert whole["street_m"].gt(0).sum() >= 10
