@@ -23,18 +23,22 @@ already_covered
 Solvers
 -------
 ``method="greedy"`` is the classic greedy heuristic with exact marginal gains kept up to date
-incrementally, which costs ``O(nnz)`` over the whole run (see :func:`_greedy`). It always comes
+incrementally, which costs ``O(nnz)`` over the whole run (``planner._solvers._greedy``). It always comes
 with a valid *online* bound (Minoux 1978; Leskovec et al. 2007): for every greedy prefix ``S``,
 ``OPT_k <= f(S) + (sum of the k largest marginal gains with respect to S)``; the smallest of these
 bounds is reported. It is much tighter in practice than the a-priori ``1 - 1/e`` factor.
 
-``method="exact"`` solves a mixed-integer model with HiGHS (:func:`scipy.optimize.milp`) after
-shrinking it: demand that is already covered, has no population or no candidate is dropped;
-demand points covered by exactly the same candidates are merged (their populations added); and
-candidates that cover nothing new, or exactly the same as a lower-numbered candidate, are dropped.
-None of this changes the optimum. scipy's ``milp`` takes no starting solution, so greedy runs
-first; if HiGHS stops at the time limit the better of the two plans is returned together with
-the best proven bound (the smaller of the greedy bound and the HiGHS dual bound).
+``method="exact"`` first shrinks the model: demand that is already covered, has no population
+or no candidate is dropped; demand points covered by exactly the same candidates are merged
+(their populations added); candidates that cover nothing new, the same as a lower-numbered
+candidate, or a subset of another candidate's demand (dominated) are dropped. None of this
+changes the optimum. Then, each step only while the gap is open: greedy, swap local search, a
+Lagrangian bound that also rules out candidates, the LP relaxation by HiGHS' interior point
+(integral on real cities, which proves optimality), and HiGHS' MIP (:func:`scipy.optimize.milp`,
+presolve off) on what remains. The fewest sites for a target share are found by solving
+maximal coverage for ``k = n - 1, n - 2, ...`` from greedy's ``n``. When a time limit stops the
+search, the best plan found is returned with the best proven bound. The numeric pieces live in
+:mod:`planner._solvers`; this module checks inputs, composes them and builds the results.
 
 Every result reports its objective, the best proven bound and the relative optimality gap, so a
 plan from a time-limited run says honestly how far from optimal it can be. Results are
@@ -54,8 +58,22 @@ from typing import Any, Literal
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from planner._solvers import (
+    _REL_EPS,
+    _covered_by,
+    _greedy,
+    _lagrangian,
+    _local_search,
+    _max_cover_lp,
+    _max_cover_milp,
+    _MilpOutcome,
+    _min_sites_milp,
+    _reduce,
+    _Reduced,
+    _rollout,
+    _run_milp,
+)
 from planner.errors import InputError
 
 __all__ = [
@@ -76,14 +94,10 @@ Method = Literal["exact", "greedy"]
 #: A plan counts as proven optimal when its relative gap is at most this (HiGHS works to
 #: feasibility tolerances of about 1e-6 too; populations are estimates far coarser than that).
 OPTIMAL_REL_TOL = 1e-6
-#: Population below this fraction of the total is treated as zero when comparing gains.
-_REL_EPS = 1e-12
 #: Largest model (stored coverage pairs after reduction) handed to HiGHS. Beyond this even the
 #: root LP of a city-sized instance takes minutes and HiGHS' presolve does not honour the time
 #: limit; such instances get the Lagrangian bound instead (see :func:`_lagrangian`).
 MILP_MAX_PAIRS = 300_000
-#: Subgradient iterations of the Lagrangian bound (each is one sparse matrix-vector product).
-_LAGRANGE_ITERATIONS = 400
 
 _FloatArray = NDArray[np.float64]
 _IntArray = NDArray[np.intp]
@@ -511,524 +525,6 @@ def _raise_if(func: str, problems: list[str]) -> None:
             problems,
             "Each line names the argument and what it must be; fix them all and call again.",
         )
-
-
-# --------------------------------------------------------------------------------------------
-# Sparse helpers
-# --------------------------------------------------------------------------------------------
-
-
-def _ranges(starts: NDArray[np.integer], lengths: NDArray[np.integer]) -> NDArray[np.int64]:
-    """Concatenation of ``arange(s, s + n)`` for each pair, without a Python loop."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return np.repeat(np.asarray(starts, dtype=np.int64), lengths) + np.arange(total) - offsets
-
-
-def _group_identical_rows(M: sp.csr_array) -> tuple[_IntArray, _IntArray]:
-    """Group rows of a canonical CSR matrix that have exactly the same column set.
-
-    Returns ``(labels, first)``: ``labels[r]`` is the group of row ``r``; ``first[g]`` the lowest
-    row of group ``g``; groups are numbered in order of their first row. Two random 64-bit sums
-    per row find candidate groups in ``O(nnz)``; the groups are then verified exactly, with a
-    slow exact fallback in the (astronomically unlikely) case of a hash collision.
-    """
-    n_rows = int(M.shape[0])
-    if n_rows == 0:
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
-    indptr = M.indptr.astype(np.int64)
-    lengths = np.diff(indptr)
-    rng = np.random.default_rng(0x51_7E5)
-    keys = np.empty((n_rows, 3), dtype=np.uint64)
-    keys[:, 2] = lengths
-    for c in range(2):
-        salt = rng.integers(0, np.iinfo(np.uint64).max, size=M.shape[1], dtype=np.uint64)
-        sums = np.zeros(M.indices.size + 1, dtype=np.uint64)
-        np.cumsum(salt[M.indices], dtype=np.uint64, out=sums[1:])  # wraps modulo 2**64
-        keys[:, c] = sums[indptr[1:]] - sums[indptr[:-1]]
-    _, first_sorted, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    order = np.argsort(first_sorted, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    labels = rank[inverse.reshape(-1)].astype(np.intp)
-    first = first_sorted[order].astype(np.intp)
-    rep = first[labels]
-    mine = _ranges(indptr[:-1], lengths)
-    theirs = _ranges(indptr[rep], lengths)
-    if not np.array_equal(M.indices[mine], M.indices[theirs]):
-        logger.debug("hash collision while grouping rows; using the exact fallback")
-        return _group_identical_rows_slow(M)
-    return labels, first
-
-
-def _group_identical_rows_slow(M: sp.csr_array) -> tuple[_IntArray, _IntArray]:
-    """Exact reference for :func:`_group_identical_rows` (a dict of index bytes)."""
-    seen: dict[bytes, int] = {}
-    labels = np.empty(M.shape[0], dtype=np.intp)
-    first: list[int] = []
-    for r in range(M.shape[0]):
-        key = M.indices[M.indptr[r] : M.indptr[r + 1]].tobytes()
-        if key not in seen:
-            seen[key] = len(first)
-            first.append(r)
-        labels[r] = seen[key]
-    return labels, np.asarray(first, dtype=np.intp)
-
-
-def _covered_by(pattern: sp.csr_array, rows: _IntArray) -> _BoolArray:
-    """Mask of demand points covered by any of ``rows``."""
-    mask = np.zeros(pattern.shape[1], dtype=bool)
-    if rows.size:
-        starts = pattern.indptr[rows]
-        mask[pattern.indices[_ranges(starts, pattern.indptr[rows + 1] - starts)]] = True
-    return mask
-
-
-@dataclass(frozen=True, eq=False)
-class _Reduced:
-    """A shrunk max-coverage instance: kept candidates x merged demand groups."""
-
-    matrix: sp.csr_array
-    weights: _FloatArray
-    rows: _IntArray  # original candidate index of each kept row (ascending)
-
-
-def _reduce(
-    pattern: sp.csr_array, weights: _FloatArray, *, exclude: _IntArray, dedupe_rows: bool
-) -> _Reduced:
-    """Drop useless demand and candidates and merge identical demand columns (and candidates)."""
-    col_count = np.bincount(pattern.indices, minlength=pattern.shape[1])
-    active = np.flatnonzero((weights > 0) & (col_count > 0))
-    sub = pattern[:, active]
-    useful = np.diff(sub.indptr) > 0
-    useful[exclude] = False
-    rows = np.flatnonzero(useful).astype(np.intp)
-    sub = sp.csr_array(sub[rows])
-    by_demand = sp.csr_array(sub.T)
-    by_demand.sort_indices()
-    labels, first = _group_identical_rows(by_demand)
-    group_weights = np.bincount(labels, weights=weights[active], minlength=first.size)
-    matrix = sp.csr_array(by_demand[first].T)
-    matrix.sort_indices()
-    if dedupe_rows and matrix.shape[0] > 1:
-        _, keep = _group_identical_rows(matrix)
-        matrix = sp.csr_array(matrix[keep])
-        rows = rows[keep]
-        dominated = _dominated_rows(matrix)
-        if dominated.any():
-            keep = np.flatnonzero(~dominated)
-            matrix = sp.csr_array(matrix[keep])
-            rows = rows[keep]
-            # dropping rows can make demand groups identical: merge them again
-            by_group = sp.csr_array(matrix.T)
-            by_group.sort_indices()
-            labels, first = _group_identical_rows(by_group)
-            group_weights = np.bincount(labels, weights=group_weights, minlength=first.size)
-            matrix = sp.csr_array(by_group[first].T)
-            matrix.sort_indices()
-    return _Reduced(matrix, group_weights.astype(np.float64), rows)
-
-
-#: Skip the dominance test when computing row overlaps would touch more pairs than this.
-DOMINANCE_MAX_WORK = 50_000_000
-
-
-def _dominated_rows(M: sp.csr_array) -> _BoolArray:
-    """Rows whose column set lies inside another row's (rows must be distinct sets).
-
-    A candidate covering a subset of what another covers is never needed: swapping it for the
-    other never covers less (for maximal coverage and for minimum sites alike). Found from the
-    row overlaps ``M @ M.T`` (``|S_i & S_j| == |S_i|``); skipped (nothing dropped) when that
-    product would be too large, since it only speeds the solver up.
-    """
-    n_rows = int(M.shape[0])
-    col_count = np.bincount(M.indices, minlength=M.shape[1]).astype(np.float64)
-    if n_rows < 2 or float((col_count**2).sum()) > DOMINANCE_MAX_WORK:
-        return np.zeros(n_rows, dtype=bool)
-    ones = sp.csr_array((np.ones(M.nnz), M.indices, M.indptr), shape=M.shape)
-    overlap = sp.coo_array(ones @ ones.T)
-    size = np.diff(M.indptr)
-    r, c, v = overlap.row, overlap.col, overlap.data
-    inside = (r != c) & (np.rint(v).astype(np.int64) == size[r]) & (size[c] > size[r])
-    dominated = np.zeros(n_rows, dtype=bool)
-    dominated[r[inside]] = True
-    return dominated
-
-
-# --------------------------------------------------------------------------------------------
-# Greedy
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class _GreedyRun:
-    order: _IntArray  # picked rows, in order
-    marginal: _FloatArray
-    upper_bound: float  # online bound on the best `bound_k`-row coverage (inf if not asked)
-    rows_lower_bound: int  # lower bound on rows needed for `target` (0 if not asked)
-
-
-def _greedy(
-    M: sp.csr_array,
-    weights: _FloatArray,
-    *,
-    max_rows: int,
-    allowed: _BoolArray | None = None,
-    bound_k: int | None = None,
-    target: float | None = None,
-    keep_zero: bool = False,
-) -> _GreedyRun:
-    """Greedy max coverage over the rows of ``M`` with column weights ``weights``.
-
-    Instead of CELF's lazy re-evaluation, the exact gain of every row is kept up to date: when a
-    pick newly covers columns ``J``, the gains of all rows covering ``J`` drop by their weights
-    (one ``bincount`` over those columns' entries). Each column is covered once, so all updates
-    together cost ``O(nnz)``, and the exact gains at every step give the online bounds for free.
-    Ties (within ``1e-12`` of the total weight) go to the lowest row index.
-
-    ``bound_k``: report ``min_i f(S_i) + top-k gains`` over all prefixes. ``target``: stop once
-    coverage reaches it and report ``max_i min{m : top-m gains w.r.t. S_i >= target - f(S_i)}``,
-    a lower bound on the rows any plan reaching ``target`` needs. ``keep_zero``: keep picking
-    rows that add nothing (lowest index first) until ``max_rows``.
-    """
-    n_rows = int(M.shape[0])
-    total = float(weights.sum())
-    tol = _REL_EPS * max(total, 1.0)
-    by_col = sp.csc_array(M)
-    gains = np.asarray(M @ weights, dtype=np.float64)
-    if allowed is not None:
-        gains[~allowed] = -np.inf
-    uncovered = np.ones(M.shape[1], dtype=bool)
-    order: list[int] = []
-    marginal: list[float] = []
-    covered_sum = 0.0
-    upper = math.inf
-    rows_lb = 0
-
-    def update_bounds() -> None:
-        nonlocal upper, rows_lb
-        positive = gains[gains > 0]
-        if bound_k is not None:
-            if bound_k == 0:
-                top = 0.0
-            elif positive.size > bound_k:
-                top = float(np.partition(positive, positive.size - bound_k)[-bound_k:].sum())
-            else:
-                top = float(positive.sum())
-            upper = min(upper, covered_sum + top, total)
-        if target is not None:
-            need = target - covered_sum
-            if need > tol:
-                cums = np.cumsum(np.sort(positive)[::-1])
-                m = int(np.searchsorted(cums, need - tol)) + 1  # first m with cums[m-1] >= need
-                rows_lb = max(rows_lb, m if m <= cums.size else n_rows + 1)
-
-    update_bounds()
-    while len(order) < max_rows and n_rows:
-        if target is not None and covered_sum >= target:
-            break
-        best = float(gains.max())
-        if best == -np.inf or (best <= tol and not keep_zero):
-            break
-        i = int(np.flatnonzero(gains >= best - tol)[0])
-        cols = M.indices[M.indptr[i] : M.indptr[i + 1]]
-        new = cols[uncovered[cols]]
-        gain = float(weights[new].sum())
-        uncovered[new] = False
-        order.append(i)
-        marginal.append(gain)
-        covered_sum += gain
-        gains[i] = -np.inf
-        if new.size:
-            starts = by_col.indptr[new]
-            lengths = by_col.indptr[new + 1] - starts
-            hit = by_col.indices[_ranges(starts, lengths)]
-            gains -= np.bincount(hit, weights=np.repeat(weights[new], lengths), minlength=n_rows)
-        update_bounds()
-    return _GreedyRun(
-        np.asarray(order, dtype=np.intp), np.asarray(marginal, dtype=np.float64), upper, rows_lb
-    )
-
-
-def _rollout(
-    pattern: sp.csr_array, weights: _FloatArray, sites: _IntArray
-) -> tuple[_IntArray, _FloatArray]:
-    """Rank ``sites`` greedily (ties: lowest index); returns (ordered sites, marginal gains)."""
-    sites = np.unique(sites)
-    run = _greedy(sp.csr_array(pattern[sites]), weights, max_rows=sites.size, keep_zero=True)
-    return sites[run.order], run.marginal
-
-
-def _column_hits(
-    by_col: sp.csc_array, cols: NDArray[np.integer], values: _FloatArray
-) -> _FloatArray:
-    """``M[:, cols] @ values`` for a CSC matrix, touching only those columns' entries."""
-    starts = by_col.indptr[cols]
-    lengths = by_col.indptr[cols + 1] - starts
-    hit = by_col.indices[_ranges(starts, lengths)]
-    out = np.bincount(hit, weights=np.repeat(values, lengths), minlength=by_col.shape[0])
-    return out.astype(np.float64, copy=False)
-
-
-def _row_entries(M: sp.csr_array, rows: _IntArray) -> NDArray[np.int32]:
-    """Column indices of all entries of ``rows`` (with repeats across rows)."""
-    starts = M.indptr[rows]
-    return M.indices[_ranges(starts, M.indptr[rows + 1] - starts)]
-
-
-def _local_search(
-    M: sp.csr_array, weights: _FloatArray, sites: _IntArray, *, max_passes: int = 100
-) -> tuple[_IntArray, float]:
-    """Improve a plan by single swaps (Teitz-Bart interchange), first improvement.
-
-    For each chosen row ``s`` the best replacement ``c`` gains ``gain(c | S) + w(U_s & C(c))``
-    and loses ``w(U_s)``, where ``U_s`` are the columns only ``s`` covers; gains are kept up to
-    date incrementally, so a pass costs about ``k`` column gathers, not ``k`` full products.
-    Deterministic (lowest index among equal replacements).
-    """
-    n_rows, n_cols = M.shape
-    sites = np.array(sites, dtype=np.intp)
-    if sites.size == 0 or sites.size >= n_rows:
-        return sites, float(weights[_covered_by(M, sites)].sum())
-    by_col = sp.csc_array(M)
-    count = np.bincount(_row_entries(M, sites), minlength=n_cols)
-    gain_add = np.asarray(M @ np.where(count == 0, weights, 0.0), dtype=np.float64)
-    tol = _REL_EPS * max(float(weights.sum()), 1.0) * 1e3
-    chosen = np.zeros(n_rows, dtype=bool)
-    chosen[sites] = True
-    for _ in range(max_passes):
-        improved = False
-        for t in range(sites.size):
-            s = sites[t]
-            cols = M.indices[M.indptr[s] : M.indptr[s + 1]]
-            only = cols[count[cols] == 1]
-            swap_gain = gain_add + _column_hits(by_col, only, weights[only])
-            swap_gain[chosen] = -np.inf
-            c = int(np.argmax(swap_gain))
-            if swap_gain[c] - float(weights[only].sum()) <= tol:
-                continue
-            count[cols] -= 1
-            freed = cols[count[cols] == 0]
-            gain_add += _column_hits(by_col, freed, weights[freed])
-            new_cols = M.indices[M.indptr[c] : M.indptr[c + 1]]
-            taken = new_cols[count[new_cols] == 0]
-            gain_add -= _column_hits(by_col, taken, weights[taken])
-            count[new_cols] += 1
-            sites[t] = c
-            chosen[s], chosen[c] = False, True
-            improved = True
-        if not improved:
-            break
-    return sites, float(weights[count > 0].sum())
-
-
-@dataclass(frozen=True, eq=False)
-class _Lagrange:
-    bound: float  # valid upper bound on the best k-row coverage
-    row_bounds: _FloatArray  # upper bound on any plan containing each row
-    sites: _IntArray  # the k rows with the best scores under the best multipliers
-
-
-def _lagrangian(
-    M: sp.csr_array, weights: _FloatArray, k: int, *, lower: float, deadline: float, rel_gap: float
-) -> _Lagrange:
-    """Lagrangian bound of maximal coverage by subgradient optimisation.
-
-    Relaxing ``y_j <= sum_{i covers j} x_i`` with multipliers ``0 <= lam_j <= w_j`` gives
-    ``L(lam) = sum_j (w_j - lam_j) + (sum of the k largest scores s_i = sum_{j in C(i)} lam_j)``,
-    an upper bound for every ``lam``; its minimum equals the LP bound. Each iteration is one
-    sparse product, so it scales to matrices whose LP HiGHS cannot solve in minutes. For a row
-    ``i`` outside the top k, ``L(lam) - s_(k) + s_i`` bounds every plan containing ``i``
-    (Lagrangian variable fixing). Polyak steps towards ``lower`` (the best plan known), halving
-    the step after 10 iterations without improvement.
-    """
-    n_rows = int(M.shape[0])
-    lam = 0.5 * weights
-    tiny = _REL_EPS * float(weights.max(initial=0.0))
-    best = math.inf
-    best_lam = lam
-    step = 2.0
-    stall = 0
-    for _ in range(_LAGRANGE_ITERATIONS):
-        scores = np.asarray(M @ lam, dtype=np.float64)
-        top = np.argpartition(scores, n_rows - k)[n_rows - k :]
-        value = float((weights - lam).sum() + scores[top].sum())
-        if value < best * (1 - 1e-9):
-            best, best_lam, stall = value, lam, 0
-        else:
-            stall += 1
-            if stall >= 10:
-                step, stall = step / 2, 0
-        if step < 1e-4 or best - lower <= rel_gap * best or time.perf_counter() > deadline:
-            break
-        subgradient = np.bincount(_row_entries(M, top), minlength=M.shape[1]).astype(np.float64)
-        subgradient -= lam < weights  # y_j = 1 where its reduced weight is positive
-        norm = float(subgradient @ subgradient)
-        if norm == 0:
-            break
-        lam = np.clip(lam - step * max(value - lower, 0.0) / norm * subgradient, 0.0, weights)
-        lam[lam < tiny] = 0.0  # no denormals: they make every product many times slower
-    scores = np.asarray(M @ best_lam, dtype=np.float64)
-    order = np.argsort(-scores, kind="stable")
-    base = float((weights - best_lam).sum())
-    bound = base + float(scores[order[:k]].sum())
-    row_bounds = np.full(n_rows, bound)
-    outside = order[k:]
-    row_bounds[outside] = bound - scores[order[k - 1]] + scores[outside]
-    return _Lagrange(bound, row_bounds, np.sort(order[:k]).astype(np.intp))
-
-
-# --------------------------------------------------------------------------------------------
-# Mixed-integer models
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class _MilpOutcome:
-    x: _FloatArray | None
-    dual_bound: float  # HiGHS' bound on the minimised objective (nan if none)
-    status: str
-
-
-def _run_milp(
-    c: _FloatArray,
-    A: sp.csr_array,
-    lower: _FloatArray,
-    upper: _FloatArray,
-    *,
-    integrality: NDArray[np.uint8],
-    var_lower: _FloatArray,
-    var_upper: _FloatArray,
-    time_limit_s: float,
-    mip_rel_gap: float,
-) -> _MilpOutcome:
-    res = milp(
-        c,
-        integrality=integrality,
-        bounds=Bounds(var_lower, var_upper),
-        constraints=LinearConstraint(A, lower, upper),
-        # HiGHS' presolve finds almost nothing to remove in coverage models and took as long
-        # as the solve itself on city instances (Almaty, 20 sites: 5 s of 13 s), so it is off
-        options={
-            "time_limit": float(time_limit_s),
-            "mip_rel_gap": float(mip_rel_gap),
-            "presolve": False,
-        },
-    )
-    status = {0: "optimal", 1: "time limit", 2: "infeasible", 3: "unbounded"}.get(
-        res.status, f"solver failed: {res.message}"
-    )
-    x = None if res.x is None else np.asarray(res.x, dtype=np.float64)
-    bound = res.get("mip_dual_bound")
-    dual = float(bound) if bound is not None and np.isfinite(bound) else math.nan
-    if res.status == 0 and math.isnan(dual) and res.fun is not None:
-        dual = float(res.fun)
-    return _MilpOutcome(x, dual, status)
-
-
-def _cover_links(M: sp.csr_array, n_extra: int = 0) -> sp.csr_array:
-    """Rows ``y_j - sum_{i covers j} x_i <= 0`` over variables ``[x, y, extra]``."""
-    n_g = int(M.shape[1])
-    return sp.csr_array(
-        sp.hstack(
-            [-sp.csr_array(M.T), sp.eye_array(n_g, format="csr"), sp.csr_array((n_g, n_extra))],
-            format="csr",
-        )
-    )
-
-
-def _max_cover_lp(red: _Reduced, k: int, *, time_limit_s: float) -> _MilpOutcome:
-    """The LP relaxation of :func:`_max_cover_milp`, by interior point with crossover.
-
-    Coverage LPs of real cities are often integral at the optimum; then the LP alone proves the
-    plan optimal. HiGHS' interior point solved them 2-3x faster than the simplex the MIP solver
-    uses at its root (Almaty, 20 sites: 2.9 s against 7.0 s). Returns ``x`` only when integral;
-    ``dual_bound`` is the LP optimum (a valid bound on the minimised objective) when solved.
-    """
-    n_c, n_g = red.matrix.shape
-    A = sp.csr_array(
-        sp.vstack(
-            [_cover_links(red.matrix), sp.csr_array(np.r_[np.ones(n_c), np.zeros(n_g)][None, :])],
-            format="csr",
-        )
-    )
-    res = linprog(
-        np.r_[np.zeros(n_c), -red.weights],
-        A_ub=sp.csr_matrix(A),
-        b_ub=np.r_[np.zeros(n_g), float(k)],
-        bounds=np.c_[np.zeros(n_c + n_g), np.ones(n_c + n_g)],
-        method="highs-ipm",
-        options={"time_limit": float(time_limit_s)},
-    )
-    if res.status != 0 or res.x is None:
-        return _MilpOutcome(None, math.nan, "LP not solved")
-    x = np.asarray(res.x, dtype=np.float64)
-    fractional = (x[:n_c] > 1e-7) & (x[:n_c] < 1 - 1e-7)
-    integral = not fractional.any()
-    return _MilpOutcome(
-        x if integral else None, float(res.fun), "optimal (LP)" if integral else "LP fractional"
-    )
-
-
-def _max_cover_milp(
-    red: _Reduced, k: int, *, time_limit_s: float, mip_rel_gap: float
-) -> _MilpOutcome:
-    """max sum w_j y_j  s.t.  y_j <= sum_{i covers j} x_i,  sum x <= k,  x binary, 0 <= y <= 1.
-
-    For binary ``x`` the best ``y`` is integral, so ``y`` can stay continuous.
-    """
-    n_c, n_g = red.matrix.shape
-    A = sp.csr_array(
-        sp.vstack(
-            [_cover_links(red.matrix), sp.csr_array(np.r_[np.ones(n_c), np.zeros(n_g)][None, :])],
-            format="csr",
-        )
-    )
-    lower = np.full(n_g + 1, -np.inf)
-    upper = np.r_[np.zeros(n_g), float(k)]
-    return _run_milp(
-        np.r_[np.zeros(n_c), -red.weights],
-        A,
-        lower,
-        upper,
-        integrality=np.r_[np.ones(n_c), np.zeros(n_g)].astype(np.uint8),
-        var_lower=np.zeros(n_c + n_g),
-        var_upper=np.ones(n_c + n_g),
-        time_limit_s=time_limit_s,
-        mip_rel_gap=mip_rel_gap,
-    )
-
-
-def _min_sites_milp(
-    red: _Reduced, required: float | None, *, time_limit_s: float, mip_rel_gap: float
-) -> _MilpOutcome:
-    """min sum x  s.t.  sum w_j y_j >= required,  y_j <= sum_{i covers j} x_i.
-
-    ``required=None`` asks to cover every group (set cover: ``y`` fixed to 1).
-    """
-    n_c, n_g = red.matrix.shape
-    rows = [_cover_links(red.matrix)]
-    lower = [np.full(n_g, -np.inf)]
-    upper = [np.zeros(n_g)]
-    if required is not None:
-        rows.append(sp.csr_array(np.r_[np.zeros(n_c), red.weights][None, :]))
-        lower.append(np.array([required]))
-        upper.append(np.array([np.inf]))
-    y_lower = np.ones(n_g) if required is None else np.zeros(n_g)
-    return _run_milp(
-        np.r_[np.ones(n_c), np.zeros(n_g)],
-        sp.csr_array(sp.vstack(rows, format="csr")),
-        np.concatenate(lower),
-        np.concatenate(upper),
-        integrality=np.r_[np.ones(n_c), np.zeros(n_g)].astype(np.uint8),
-        var_lower=np.r_[np.zeros(n_c), y_lower],
-        var_upper=np.ones(n_c + n_g),
-        time_limit_s=time_limit_s,
-        mip_rel_gap=mip_rel_gap,
-    )
 
 
 # --------------------------------------------------------------------------------------------

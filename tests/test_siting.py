@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+import planner._solvers as solvers
 import planner.siting as siting
 from planner.errors import InputError
 from planner.siting import (
@@ -283,7 +284,7 @@ def test_max_coverage_matches_brute_force(seed: int) -> None:
 @pytest.mark.parametrize("seed", range(6))
 def test_milp_path_matches_brute_force(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # One subgradient step only: the Lagrangian bound stays weak and HiGHS has to close the gap.
-    monkeypatch.setattr(siting, "_LAGRANGE_ITERATIONS", 1)
+    monkeypatch.setattr(solvers, "_LAGRANGE_ITERATIONS", 1)
     m, pop, old = random_instance(50 + seed, n_cand=14, n_dem=60, density=0.2)
     for k in (2, 3, 4):
         best = brute_max(m, pop, old, k)
@@ -311,7 +312,7 @@ def test_lagrangian_row_bounds_are_valid(seed: int) -> None:
     pattern = sp.csr_array((np.ones(m.nnz), m.indices, m.indptr), shape=m.shape)
     dense = pattern.toarray() > 0
     k = 3
-    lag = siting._lagrangian(pattern, pop, k, lower=0.0, deadline=np.inf, rel_gap=0.0)
+    lag = solvers._lagrangian(pattern, pop, k, lower=0.0, deadline=np.inf, rel_gap=0.0)
     plans = {
         s: float(pop[dense[list(s)].any(axis=0)].sum())
         for s in itertools.combinations(range(10), k)
@@ -354,8 +355,8 @@ def test_group_identical_rows_matches_slow_reference() -> None:
     base = rng.random((30, 50)) < 0.2
     dense = base[rng.integers(0, 30, 200)]  # many repeated rows
     m = sp.csr_array(dense.astype(float))
-    fast = siting._group_identical_rows(m)
-    slow = siting._group_identical_rows_slow(m)
+    fast = solvers._group_identical_rows(m)
+    slow = solvers._group_identical_rows_slow(m)
     assert fast[0].tolist() == slow[0].tolist()
     assert fast[1].tolist() == slow[1].tolist()
 
@@ -459,7 +460,7 @@ def test_matches_spopt_mclp(seed: int, k: int) -> None:
 
 
 def test_dominated_candidates_are_found_by_hand() -> None:
-    from planner.siting import _dominated_rows
+    from planner._solvers import _dominated_rows
 
     # row 0 covers {0, 1}, inside row 1's {0, 1, 2}; row 2 covers {3}, inside row 3's {2, 3};
     # row 3 is not inside row 1 (3 is missing there), row 1 is inside nothing
