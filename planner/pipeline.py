@@ -14,10 +14,8 @@ notebooks are thin layers over these functions::
 from __future__ import annotations
 
 import logging
-import platform
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -71,7 +69,6 @@ __all__ = [
     "load_city",
     "plan_sites",
     "read_districts",
-    "summary_dict",
 ]
 
 log = logging.getLogger(__name__)
@@ -767,136 +764,4 @@ def _with_lonlat_where_known(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         for column in ("lon", "lat"):
             out[column] = out[column] if column in out.columns else np.nan
             out.loc[has_point, column] = done[column]
-    return out
-
-
-# --- the summary -----------------------------------------------------------------------------
-
-
-def summary_dict(
-    city: City,
-    coverage: CoverageResult,
-    *,
-    plan: PlanResult | None = None,
-    evaluation: EvaluationResult | None = None,
-    parameters: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The machine-readable summary of a run (schema in :mod:`planner.outputs`)."""
-    import planner
-
-    s = coverage.summary
-    stations = coverage.stations
-    connectivity = city.network.connectivity()
-    out: dict[str, Any] = {
-        "city": city.name,
-        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "data": {
-            "osm_file": Path(city.osm.source).name,
-            "sha256": city.osm.sha256,
-            "data_date": city.osm.data_date,
-            "clipped_ways": city.osm.clipped_ways,
-            "inputs": list(city.inputs),
-        },
-        "parameters": {
-            "max_walk_m": coverage.settings.max_walk_m,
-            "max_walk_min": coverage.settings.max_walk_min,
-            "speed_kmh": coverage.settings.speed_kmh,
-            "max_snap_m": coverage.settings.max_snap_m,
-            **(parameters or {}),
-        },
-        "network": {
-            "nodes": city.network.n_nodes,
-            "edges": city.network.n_edges,
-            "length_km": float(city.network.edge_length_m.sum() / 1000),
-            "pieces": connectivity.n_components,
-            "share_length_outside_largest": connectivity.share_length_outside_largest,
-        },
-        "stations": {
-            "total": len(stations),
-            "usable": int(stations["usable"].sum()),
-            "unusable": [
-                {"station_id": i, "name": n, "problem": p}
-                for i, n, p in zip(
-                    stations.loc[~stations["usable"], "station_id"],
-                    stations.loc[~stations["usable"], "name"],
-                    stations.loc[~stations["usable"], "problem"],
-                    strict=True,
-                )
-            ],
-        },
-        "coverage": s.to_dict(),
-        "coverage_by_district": (
-            None if coverage.by_district is None else coverage.by_district.to_dict(orient="records")
-        ),
-        "software": {
-            "planner_version": planner.__version__,
-            "python": platform.python_version(),
-            **_versions(),
-        },
-    }
-    if plan is not None:
-        siting = plan.siting
-        out["plan"] = {
-            "method": siting.method,
-            "solver_status": siting.solver_status,
-            "n_sites": len(plan.sites),
-            "n_candidates": len(plan.candidates),
-            "coverage_pairs": plan.matrix.n_pairs,
-            "residents_covered_after": plan.summary_after.residents_covered,
-            "share_covered_after": plan.summary_after.share_covered,
-            "newly_covered": float(siting.newly_covered_population),
-            "gap": float(siting.gap),
-            "proven_optimal": bool(siting.proven_optimal),
-            "message": siting.message,
-            "sites": [
-                {
-                    "rank": int(r.rank),
-                    "candidate_id": r.candidate_id,
-                    "name": r.name,
-                    "lon": float(r.lon),
-                    "lat": float(r.lat),
-                    "marginal_population": float(r.marginal_population),
-                    "cumulative_population": float(r.cumulative_population),
-                    "cumulative_share": float(r.cumulative_share),
-                    "prefix_gap": None if pd.isna(r.prefix_gap) else float(r.prefix_gap),
-                }
-                for r in plan.sites.itertuples()
-            ],
-        }
-        if isinstance(siting, SitingResult):
-            out["plan"]["upper_bound"] = float(siting.upper_bound)
-        else:
-            out["plan"]["target_share"] = siting.target_share
-            out["plan"]["target_reachable"] = siting.target_reachable
-            out["plan"]["best_achievable_share"] = siting.best_achievable_share
-    if evaluation is not None:
-        ev = evaluation.evaluation
-        out["evaluation"] = {
-            "proposals": len(evaluation.proposals),
-            "list_residents": float(ev.list_population),
-            "best_residents_same_size": float(ev.best.newly_covered_population),
-            "gap": float(ev.gap),
-            "shortfall_residents": float(ev.shortfall_population),
-            "flagged": [
-                {"name": n, "flags": f}
-                for n, f in zip(
-                    evaluation.proposals.get("name", pd.Series([None] * len(evaluation.proposals))),
-                    evaluation.proposals["flags"],
-                    strict=True,
-                )
-                if f
-            ],
-        }
-    return out
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for package in ("numpy", "scipy", "shapely", "geopandas", "osmium", "folium"):
-        try:
-            out[package] = version(package)
-        except PackageNotFoundError:  # pragma: no cover - all are dependencies
-            out[package] = "not installed"
     return out

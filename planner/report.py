@@ -1,4 +1,7 @@
-"""Turn pipeline results into the files a planner opens: plan.gpkg, summary.json/.md, map.html.
+"""Turn pipeline results into what a planner opens: plan.gpkg, summary.json/.md, map.html.
+
+:func:`summary_dict` gathers the key numbers, parameters, data date, checksums and versions;
+:func:`build_layers` and :func:`build_map` shape the GeoPackage layers and the map.
 
 Everything is computed before anything is written, and each file is written atomically
 (:mod:`planner.outputs`), so an interrupted run leaves the previous outputs intact.
@@ -6,12 +9,15 @@ Everything is computed before anything is written, and each file is written atom
 
 from __future__ import annotations
 
+import platform
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from planner.maps import coverage_map
 from planner.outputs import (
@@ -21,9 +27,10 @@ from planner.outputs import (
     write_map,
     write_text,
 )
-from planner.pipeline import City, CoverageResult, EvaluationResult, PlanResult, summary_dict
+from planner.pipeline import City, CoverageResult, EvaluationResult, PlanResult
+from planner.siting import SitingResult
 
-__all__ = ["build_layers", "build_map", "write_outputs"]
+__all__ = ["build_layers", "build_map", "summary_dict", "write_outputs"]
 
 #: Columns of the residents layer, in this order (those present are written).
 BUILDING_COLUMNS = (
@@ -170,3 +177,132 @@ def write_outputs(
         "md": write_text(out_dir / "summary.md", memo),
         "map": write_map(out_dir / "map.html", the_map),
     }
+
+
+def summary_dict(
+    city: City,
+    coverage: CoverageResult,
+    *,
+    plan: PlanResult | None = None,
+    evaluation: EvaluationResult | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The machine-readable summary of a run (schema in :mod:`planner.outputs`)."""
+    import planner
+
+    s = coverage.summary
+    stations = coverage.stations
+    connectivity = city.network.connectivity()
+    out: dict[str, Any] = {
+        "city": city.name,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "data": {
+            "osm_file": Path(city.osm.source).name,
+            "sha256": city.osm.sha256,
+            "data_date": city.osm.data_date,
+            "clipped_ways": city.osm.clipped_ways,
+            "inputs": list(city.inputs),
+        },
+        "parameters": {
+            "max_walk_m": coverage.settings.max_walk_m,
+            "max_walk_min": coverage.settings.max_walk_min,
+            "speed_kmh": coverage.settings.speed_kmh,
+            "max_snap_m": coverage.settings.max_snap_m,
+            **(parameters or {}),
+        },
+        "network": {
+            "nodes": city.network.n_nodes,
+            "edges": city.network.n_edges,
+            "length_km": float(city.network.edge_length_m.sum() / 1000),
+            "pieces": connectivity.n_components,
+            "share_length_outside_largest": connectivity.share_length_outside_largest,
+        },
+        "stations": {
+            "total": len(stations),
+            "usable": int(stations["usable"].sum()),
+            "unusable": [
+                {"station_id": i, "name": n, "problem": p}
+                for i, n, p in zip(
+                    stations.loc[~stations["usable"], "station_id"],
+                    stations.loc[~stations["usable"], "name"],
+                    stations.loc[~stations["usable"], "problem"],
+                    strict=True,
+                )
+            ],
+        },
+        "coverage": s.to_dict(),
+        "coverage_by_district": (
+            None if coverage.by_district is None else coverage.by_district.to_dict(orient="records")
+        ),
+        "software": {
+            "planner_version": planner.__version__,
+            "python": platform.python_version(),
+            **_versions(),
+        },
+    }
+    if plan is not None:
+        siting = plan.siting
+        out["plan"] = {
+            "method": siting.method,
+            "solver_status": siting.solver_status,
+            "n_sites": len(plan.sites),
+            "n_candidates": len(plan.candidates),
+            "coverage_pairs": plan.matrix.n_pairs,
+            "residents_covered_after": plan.summary_after.residents_covered,
+            "share_covered_after": plan.summary_after.share_covered,
+            "newly_covered": float(siting.newly_covered_population),
+            "gap": float(siting.gap),
+            "proven_optimal": bool(siting.proven_optimal),
+            "message": siting.message,
+            "sites": [
+                {
+                    "rank": int(r.rank),
+                    "candidate_id": r.candidate_id,
+                    "name": r.name,
+                    "lon": float(r.lon),
+                    "lat": float(r.lat),
+                    "marginal_population": float(r.marginal_population),
+                    "cumulative_population": float(r.cumulative_population),
+                    "cumulative_share": float(r.cumulative_share),
+                    "prefix_gap": None if pd.isna(r.prefix_gap) else float(r.prefix_gap),
+                }
+                for r in plan.sites.itertuples()
+            ],
+        }
+        if isinstance(siting, SitingResult):
+            out["plan"]["upper_bound"] = float(siting.upper_bound)
+        else:
+            out["plan"]["target_share"] = siting.target_share
+            out["plan"]["target_reachable"] = siting.target_reachable
+            out["plan"]["best_achievable_share"] = siting.best_achievable_share
+    if evaluation is not None:
+        ev = evaluation.evaluation
+        out["evaluation"] = {
+            "proposals": len(evaluation.proposals),
+            "list_residents": float(ev.list_population),
+            "best_residents_same_size": float(ev.best.newly_covered_population),
+            "gap": float(ev.gap),
+            "shortfall_residents": float(ev.shortfall_population),
+            "flagged": [
+                {"name": n, "flags": f}
+                for n, f in zip(
+                    evaluation.proposals.get("name", pd.Series([None] * len(evaluation.proposals))),
+                    evaluation.proposals["flags"],
+                    strict=True,
+                )
+                if f
+            ],
+        }
+    return out
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for package in ("numpy", "scipy", "shapely", "geopandas", "osmium", "folium"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:  # pragma: no cover - all are dependencies
+            out[package] = "not installed"
+    return out

@@ -23,10 +23,11 @@ already_covered
 Solvers
 -------
 ``method="greedy"`` is the classic greedy heuristic with exact marginal gains kept up to date
-incrementally, which costs ``O(nnz)`` over the whole run (``planner._solvers._greedy``). It always comes
-with a valid *online* bound (Minoux 1978; Leskovec et al. 2007): for every greedy prefix ``S``,
-``OPT_k <= f(S) + (sum of the k largest marginal gains with respect to S)``; the smallest of these
-bounds is reported. It is much tighter in practice than the a-priori ``1 - 1/e`` factor.
+incrementally, which costs ``O(nnz)`` over the whole run (``planner._solvers._greedy``). It
+always comes with a valid *online* bound (Minoux 1978; Leskovec et al. 2007): for every greedy
+prefix ``S``, ``OPT_k <= f(S) + (sum of the k largest marginal gains with respect to S)``; the
+smallest of these bounds is reported. It is much tighter in practice than the a-priori
+``1 - 1/e`` factor.
 
 ``method="exact"`` first shrinks the model: demand that is already covered, has no population
 or no candidate is dropped; demand points covered by exactly the same candidates are merged
