@@ -239,8 +239,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Notes(logging.Handler):
+    """Collects the library's warnings during a step, to print them after the step's line."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 class _Progress:
-    """Prints each step with the time it took (to stderr), unless quiet."""
+    """Prints each step with the time it took (to stderr), then the warnings it raised."""
 
     def __init__(self, *, quiet: bool) -> None:
         self.quiet = quiet
@@ -249,11 +260,19 @@ class _Progress:
     @contextmanager
     def step(self, what: str) -> Iterator[None]:
         t0 = time.perf_counter()
+        notes = _Notes()
+        root = logging.getLogger()
+        root.addHandler(notes)
         if not self.quiet:
             print(f"  {what} ...", end="", file=sys.stderr, flush=True)
-        yield
+        try:
+            yield
+        finally:
+            root.removeHandler(notes)
         if not self.quiet:
             print(f" {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+            for message in notes.messages:
+                print(f"    note: {message}", file=sys.stderr, flush=True)
 
     def run(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with self.step(what):
@@ -483,7 +502,9 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    # warnings raised inside a step are printed after it by _Progress, as notes; nothing else
+    # of the library's logging reaches the screen
+    logging.getLogger().setLevel(logging.WARNING)
     try:
         return _run(args)
     except InputError as exc:

@@ -91,6 +91,9 @@ def test_summary_printed(capsys: pytest.CaptureFixture[str], tmp_path: Path):
     assert code == 0
     assert "within 800 m (10 min at 4.8 km/h)" in out
     assert "walking distances" in err  # progress goes to stderr
+    # the library's warnings come after their step's line, as notes, not inside it
+    assert "note: only 312 of 4691 'building=yes' footprints" in err
+    assert "WARNING" not in err
 
 
 def test_missing_file_exit_2_no_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path):
