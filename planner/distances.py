@@ -34,6 +34,7 @@ from planner.snapping import (
     Snaps,
     _require_same_crs,
     door_points,
+    feature_labels,
     log_unreached,
     snap_points,
 )
@@ -570,7 +571,7 @@ def walk_distances(
         max_snap_m=settings.max_snap_m,
         min_component_m=min_component_m,
     )
-    log_unreached(b_snaps, what="buildings", index=buildings.index)
+    log_unreached(b_snaps, what="buildings", index=feature_labels(buildings))
     access = build_access_graph(
         network, {"buildings": b_snaps, "stations": s_snaps}, doors=("stations",)
     )

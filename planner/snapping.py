@@ -237,7 +237,7 @@ def snap(
     snaps = snap_points(
         network, door_points(gdf), max_snap_m=max_snap_m, min_component_m=min_component_m
     )
-    log_unreached(snaps, what="features", index=gdf.index)
+    log_unreached(snaps, what="features", index=feature_labels(gdf))
     return snaps_frame(snaps, index=gdf.index, crs=gdf.crs)
 
 
@@ -257,6 +257,13 @@ def snaps_frame(snaps: Snaps, *, index: pd.Index, crs: object) -> gpd.GeoDataFra
         geometry=gpd.GeoSeries(geometry, index=index, crs=crs),
         index=index,
     )
+
+
+def feature_labels(gdf: pd.DataFrame) -> pd.Index:
+    """Labels a user can look up: ``way/123`` (OSM element) when known, else the index."""
+    if {"osm_type", "osm_id"} <= set(gdf.columns):
+        return pd.Index(gdf["osm_type"].astype(str) + "/" + gdf["osm_id"].astype(str))
+    return gdf.index
 
 
 def log_unreached(snaps: Snaps, *, what: str, index: pd.Index) -> None:
