@@ -38,6 +38,7 @@ from planner.osm import OsmData, read_osm
 from planner.outputs import write_geopackage, write_json
 from planner.pipeline import (
     City,
+    CityRun,
     CoverageResult,
     EvaluationResult,
     PlanResult,
@@ -45,6 +46,7 @@ from planner.pipeline import (
     evaluate_sites,
     load_city,
     plan_sites,
+    run_city,
 )
 from planner.report import build_map, write_outputs
 from planner.settings import WalkSettings
@@ -65,6 +67,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "City",
+    "CityRun",
     "CoverageMatrix",
     "CoverageResult",
     "CoverageSummary",
@@ -113,6 +116,7 @@ __all__ = [
     "read_osm",
     "read_stations",
     "rollout_order",
+    "run_city",
     "save_map",
     "service_areas",
     "snap",

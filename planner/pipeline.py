@@ -61,6 +61,7 @@ from planner.stations import read_stations, stations_from_osm
 
 __all__ = [
     "City",
+    "CityRun",
     "CoverageResult",
     "EvaluationResult",
     "PlanResult",
@@ -69,6 +70,7 @@ __all__ = [
     "load_city",
     "plan_sites",
     "read_districts",
+    "run_city",
 ]
 
 log = logging.getLogger(__name__)
@@ -765,3 +767,47 @@ def _with_lonlat_where_known(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             out[column] = out[column] if column in out.columns else np.nan
             out.loc[has_point, column] = done[column]
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class CityRun:
+    """Everything one city's run produced (see :func:`run_city`)."""
+
+    city: City
+    coverage: CoverageResult
+    plan: PlanResult | None
+
+
+def run_city(
+    osm_path: str | Path,
+    *,
+    settings: WalkSettings | None = None,
+    n_sites: int | None = None,
+    target_share: float | None = None,
+    spacing_m: float | None = DEFAULT_SPACING_M,
+    method: Literal["exact", "greedy"] = "exact",
+    time_limit_s: float = 60.0,
+    **load_options: Any,
+) -> CityRun:
+    """One city from file to results: :func:`load_city`, :func:`assess_coverage` and, when
+    ``n_sites`` or ``target_share`` is given, :func:`plan_sites`.
+
+    A pure function of its arguments (no module state, nothing cached between calls, threads
+    only inside a call), and its result pickles, so a distributed engine can map it over the
+    cities of a country, e.g. ``dask.bag.from_sequence(paths).map(run_city, n_sites=10)``.
+    ``load_options`` go to :func:`load_city` (``stations_path``, ``population_settings``, ...).
+    """
+    city = load_city(osm_path, **load_options)
+    coverage = assess_coverage(city, settings=settings)
+    plan = None
+    if n_sites is not None or target_share is not None:
+        plan = plan_sites(
+            city,
+            coverage,
+            n_sites=n_sites,
+            target_share=target_share,
+            spacing_m=spacing_m,
+            method=method,
+            time_limit_s=time_limit_s,
+        )
+    return CityRun(city=city, coverage=coverage, plan=plan)

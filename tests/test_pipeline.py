@@ -167,3 +167,20 @@ def test_osm_admin_areas_are_districts_only_when_they_hold_the_residents():
     assert _osm_districts(west, residents) is not None  # 60 % >= 50 %
     east = both[both["name"] == "East"]
     assert _osm_districts(east, residents) is None  # 40 % < 50 %: not a district table
+
+
+def test_run_city_is_pure_and_pickles():
+    # the same inputs give the same sites, twice in one process, and the result survives
+    # pickling (what a distributed engine does when it ships results between workers)
+    import pickle
+
+    from planner.pipeline import run_city
+
+    first = run_city(BISHKEK, n_sites=2, spacing_m=300)
+    second = run_city(BISHKEK, n_sites=2, spacing_m=300)
+    assert first.plan is not None and second.plan is not None
+    assert first.plan.sites["candidate_id"].tolist() == second.plan.sites["candidate_id"].tolist()
+    assert first.coverage.summary == second.coverage.summary
+    back = pickle.loads(pickle.dumps(first))
+    assert back.plan.sites["candidate_id"].tolist() == first.plan.sites["candidate_id"].tolist()
+    assert back.coverage.summary == first.coverage.summary
