@@ -25,7 +25,7 @@ from planner.distances import source_distances
 from planner.errors import InputError
 from planner.network import WalkNetwork
 from planner.settings import WalkSettings
-from planner.snapping import door_points, snap_points
+from planner.snapping import Snaps, door_points, snap_points
 
 __all__ = ["CoverageMatrix", "coverage_matrix", "pairs_to_csr"]
 
@@ -76,6 +76,7 @@ def coverage_matrix(
     candidates: gpd.GeoDataFrame,
     *,
     settings: WalkSettings | None = None,
+    building_snaps: Snaps | None = None,
     block_bytes: int = 64 * 2**20,
 ) -> CoverageMatrix:
     """Which candidates cover which buildings within ``settings.max_walk_m``, door to door.
@@ -90,6 +91,9 @@ def coverage_matrix(
         Candidate sites (rows of the matrix, in order).
     settings
         Walking limit and snapping limit.
+    building_snaps
+        The buildings already snapped with ``settings.max_snap_m`` (e.g. ``WalkResult.
+        building_snaps``), to skip snapping them again.
     block_bytes
         Memory for one block of distance rows during the searches.
 
@@ -104,7 +108,9 @@ def coverage_matrix(
                 f"coverage_matrix: the {what} are in {frame.crs}, the network in {network.crs}",
                 hint=f"Project them first: {what}.to_crs(network.crs).",
             )
-    b_snaps = snap_points(network, door_points(buildings), max_snap_m=settings.max_snap_m)
+    b_snaps = building_snaps
+    if b_snaps is None or len(b_snaps) != len(buildings):
+        b_snaps = snap_points(network, door_points(buildings), max_snap_m=settings.max_snap_m)
     c_snaps = snap_points(network, door_points(candidates), max_snap_m=settings.max_snap_m)
     access = build_access_graph(
         network, {"buildings": b_snaps, "candidates": c_snaps}, doors=["candidates"]

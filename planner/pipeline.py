@@ -56,7 +56,7 @@ from planner.siting import (
     minimize_sites,
     rollout_order,
 )
-from planner.snapping import door_points
+from planner.snapping import Snaps, door_points
 from planner.stations import read_stations, stations_from_osm
 
 __all__ = [
@@ -336,6 +336,8 @@ class CoverageResult:
         Per-district table, or ``None`` without districts.
     sensitivity
         Coverage for several speeds and limits.
+    building_snaps
+        Where each resident's door reached the street, reused by the coverage matrix.
     """
 
     settings: WalkSettings
@@ -346,6 +348,7 @@ class CoverageResult:
     summary: cov.CoverageSummary
     by_district: pd.DataFrame | None
     sensitivity: pd.DataFrame
+    building_snaps: Snaps | None = None
 
 
 def assess_coverage(
@@ -422,6 +425,7 @@ def assess_coverage(
         summary=summary,
         by_district=by_district,
         sensitivity=sensitivity,
+        building_snaps=walk.building_snaps,
     )
 
 
@@ -553,7 +557,9 @@ def plan_sites(
     if "usable" in cands.columns:
         cands = cands[cands["usable"].to_numpy(dtype=bool)].reset_index(drop=True)
     buildings = coverage.buildings
-    matrix = coverage_matrix(city.network, buildings, cands, settings=settings)
+    matrix = coverage_matrix(
+        city.network, buildings, cands, settings=settings, building_snaps=coverage.building_snaps
+    )
     population = buildings["population"].to_numpy(dtype=float)
     covered = buildings["covered"].to_numpy(dtype=bool)
     siting: SitingResult | MinSitesResult
@@ -609,10 +615,12 @@ def plan_sites(
         covered_after[np.unique(matrix.matrix[chosen, :].indices)] = True
     buildings = buildings.copy()
     buildings["covered_after"] = covered_after
+    # newly covered residents are within the limit (their new walk is not needed here); the
+    # others keep their walk to an existing station, so "unreachable" stays meaningful
     walk_after = np.where(covered_after & ~covered, 0.0, buildings["walk_m"].to_numpy())
     summary_after = cov.summarize_arrays(
         population,
-        np.where(covered_after, np.minimum(walk_after, settings.max_walk_m), np.inf),
+        walk_after,
         max_walk_m=settings.max_walk_m,
         speed_kmh=settings.speed_kmh,
     )
@@ -689,11 +697,12 @@ def evaluate_sites(
         city, coverage, spacing_m=spacing_m, building_sites=False, extra=usable_props
     )
     buildings = coverage.buildings
-    matrix = coverage_matrix(city.network, buildings, cands, settings=settings)
+    matrix = coverage_matrix(
+        city.network, buildings, cands, settings=settings, building_snaps=coverage.building_snaps
+    )
     population = buildings["population"].to_numpy(dtype=float)
     covered = buildings["covered"].to_numpy(dtype=bool)
     rows = np.flatnonzero(cands["source"].to_numpy() == "proposal")
-    rows = rows[np.argsort(cands["candidate_id"].to_numpy()[rows] == "", kind="stable")]
     id_to_row = dict(zip(cands["candidate_id"].to_numpy()[rows], rows, strict=True))
     prop_rows = np.array([id_to_row[c] for c in usable_props["candidate_id"]], dtype=np.int64)
     off_network = ~matrix.candidate_reached[prop_rows]
