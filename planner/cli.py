@@ -1,6 +1,7 @@
 """The ``planner`` command line, a thin layer over :mod:`planner.pipeline` and :mod:`planner.report`.
 
-Exit codes: 0 success, 2 bad input (a clear message, no traceback), 3 a download failed.
+Exit codes: 0 success, 2 bad input (a clear message, no traceback), 3 a download failed,
+4 a national run in which every unit failed (the reasons are printed).
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ EXAMPLES = {
     "evaluate": """examples:
   planner evaluate --osm data/almaty_2012.osm.pbf --proposals akimat_sites.csv --out out/eval
   (the proposals file: CSV with name, lat, lon columns, or GeoJSON/GeoPackage points)""",
+    "national": """examples:
+  planner national --osm malta.osm.pbf --admin-level 8 --new-stations 20 --out out/malta
+  planner national --osm kazakhstan-latest.osm.pbf --units cities.geojson --stations stations.csv --new-stations 279 --out out/kz
+  planner national --manifest cities.csv --new-stations 279 --scheduler tcp://10.0.0.5:8786
+units file: polygons with a name column and optional population, min_new, max_new, quota columns
+manifest: CSV with name,osm[,stations,population,min_new,max_new,quota] (one OSM file per unit)
+exit codes: 0 at least one unit succeeded, 2 bad input, 4 every unit failed""",
     "fetch": """examples:
   planner fetch --place "Almaty, Kazakhstan" --out data/almaty_now.osm
   planner fetch --bbox 76.85,43.20,76.98,43.30 --out data/almaty_centre.osm
@@ -168,6 +176,100 @@ def _add_plan_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     )
 
 
+def _add_national_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("country and units")
+    g.add_argument("--osm", type=Path, help="the country's OSM file (read once)")
+    units = g.add_mutually_exclusive_group()
+    units.add_argument(
+        "--units",
+        type=Path,
+        help="unit polygons (GeoJSON/GeoPackage/Shapefile) with a name column; optional population, min_new, max_new, quota",
+    )
+    units.add_argument(
+        "--admin-level",
+        type=int,
+        help="use the OSM file's own administrative boundaries of this level as units",
+    )
+    g.add_argument(
+        "--manifest",
+        type=Path,
+        help="CSV with one OSM file per unit: name,osm[,stations,population,min_new,max_new,quota]",
+    )
+    g.add_argument("--name-column", help="the units file's name column (default: found by name)")
+    g.add_argument(
+        "--stations",
+        type=Path,
+        help="national stations file (CSV/GeoJSON/GeoPackage), each row assigned to its unit; default: amenity=police from OSM",
+    )
+    g.add_argument(
+        "--allow-overlap",
+        action="store_true",
+        help="accept overlapping units (a resident in an overlap counts in the unit listed first)",
+    )
+    g.add_argument(
+        "--floor-area-per-resident-m2",
+        type=float,
+        help="gross floor area per resident for footprint estimates (default 30)",
+    )
+    g.add_argument(
+        "--untyped-buildings-residential",
+        action="store_true",
+        help="count building=yes outside residential land use as homes",
+    )
+    a = p.add_argument_group("allocation")
+    a.add_argument(
+        "--new-stations",
+        type=int,
+        default=279,
+        help="new stations to allocate nationwide (default 279; with --target-share: the most to use)",
+    )
+    a.add_argument(
+        "--target-share",
+        type=float,
+        help="instead: the fewest new stations bringing the nation to this share (0..1)",
+    )
+    a.add_argument(
+        "--spacing-m",
+        type=float,
+        default=100.0,
+        help="candidate spacing along streets (default 100 m)",
+    )
+    a.add_argument("--method", choices=("exact", "greedy"), default="exact")
+    a.add_argument(
+        "--time-limit-s",
+        type=float,
+        default=60.0,
+        help="solver time for each unit's curve, all k together (default 60 s)",
+    )
+    w = p.add_argument_group("walking")
+    lim = w.add_mutually_exclusive_group()
+    lim.add_argument("--walk-min", type=float, help="walking limit in minutes (default 10)")
+    lim.add_argument("--walk-m", type=float, help="walking limit in metres (default 800)")
+    w.add_argument("--speed-kmh", type=float, default=4.8, help="walking speed (default 4.8 km/h)")
+    w.add_argument(
+        "--max-snap-m",
+        type=float,
+        default=250.0,
+        help="furthest door-to-street distance accepted (default 250 m)",
+    )
+    d = p.add_argument_group("running")
+    d.add_argument(
+        "--workers", type=int, help="local Dask worker processes (default: one per core)"
+    )
+    d.add_argument(
+        "--scheduler", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786"
+    )
+    d.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out/national"),
+        help="output folder (default out/national)",
+    )
+    d.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar; print only the summary"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="planner",
@@ -225,6 +327,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--method", choices=("exact", "greedy"), default="exact")
     evaluate.add_argument("--time-limit-s", type=float, default=60.0)
+
+    national = sub.add_parser(
+        "national",
+        help="allocate new stations across a country's cities (on Dask)",
+        epilog=EXAMPLES["national"],
+        formatter_class=fmt,
+    )
+    _add_national_options(national)
 
     fetch = sub.add_parser(
         "fetch",
@@ -390,6 +500,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"saved {path}; use it offline with --osm {path}")
         return 0
     progress = _Progress(quiet=args.quiet)
+    if args.command == "national":
+        return _run_national(args, progress)
     if args.command == "demo":
         if not BUNDLED_OSM.exists():
             raise InputError(
@@ -497,6 +609,148 @@ def _run(args: argparse.Namespace) -> int:
     )
     _print_summary(city, coverage, plan, evaluation, files)
     return 0
+
+
+class _Bar:
+    """A one-line progress bar for the unit tasks: done/total, elapsed, estimated time left."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self.start: dict[str, float] = {}
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        now = time.perf_counter()
+        t0 = self.start.setdefault(phase, now)
+        elapsed = now - t0
+        left = "?" if done == 0 else _clock(elapsed / done * (total - done))
+        width = 30
+        filled = 0 if total == 0 else round(width * done / total)
+        line = (
+            f"  {phase:<8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+            f"  elapsed {_clock(elapsed)}  left ~{left}"
+        )
+        if self.tty:
+            end = "\n" if done == total else ""
+            print("\r" + line, end=end, file=sys.stderr, flush=True)
+        elif done == total or done == 0 or done % max(1, total // 10) == 0:
+            print(line, file=sys.stderr, flush=True)
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _run_national(args: argparse.Namespace, progress: _Progress) -> int:
+    from planner.demand import PopulationSettings
+    from planner.national import NationalOptions, plan_nation
+
+    problems = []
+    if args.new_stations < 0:
+        problems.append(f"--new-stations {args.new_stations}: must be 0 or more")
+    if args.target_share is not None and not 0 < args.target_share <= 1:
+        problems.append(
+            f"--target-share {args.target_share}: give a share in (0, 1], e.g. 0.9 for 90 %"
+        )
+    if args.workers is not None and args.workers < 1:
+        problems.append(f"--workers {args.workers}: need at least 1")
+    if args.spacing_m <= 0:
+        problems.append(f"--spacing-m {args.spacing_m}: must be > 0")
+    if args.time_limit_s <= 0:
+        problems.append(f"--time-limit-s {args.time_limit_s}: must be > 0")
+    if problems:
+        raise InputError("planner national: invalid options", problems)
+    pop: dict[str, Any] = {}
+    if args.floor_area_per_resident_m2 is not None:
+        pop["floor_area_per_resident_m2"] = args.floor_area_per_resident_m2
+    if args.untyped_buildings_residential:
+        pop["yes_outside_residential_landuse"] = True
+    options = NationalOptions(
+        settings=_settings(args),
+        new_stations=args.new_stations,
+        target_share=args.target_share,
+        spacing_m=args.spacing_m,
+        method=args.method,
+        time_limit_s=args.time_limit_s,
+        population_settings=PopulationSettings(**pop) if pop else None,
+        allow_overlap=args.allow_overlap,
+    )
+    result = plan_nation(
+        osm_path=args.osm,
+        units_path=args.units,
+        admin_level=args.admin_level,
+        manifest_path=args.manifest,
+        stations_path=args.stations,
+        name_column=args.name_column,
+        options=options,
+        out_dir=args.out,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        progress=_Bar(quiet=args.quiet),
+        step=progress.step,
+    )
+    _print_national(result, args.out)
+    return 0 if result.n_ok else 4
+
+
+def _print_national(result: Any, out: Path) -> None:
+    from planner.national import allocation_table
+
+    table = allocation_table(result)
+    ok = table["status"] == "ok"
+    residents = table.loc[ok, "residents"].sum()
+    before = table.loc[ok, "covered_before"].sum()
+    after = table.loc[ok, "covered_after"].sum()
+    a = result.allocation
+    s = result.options.settings
+    print()
+    print(
+        f"national plan: {result.n_ok} of {len(result.units)} units computed"
+        + (f", {result.n_failed} FAILED (listed below)" if result.n_failed else "")
+    )
+    if result.n_ok:
+        print(
+            f"  walking limit   {s.max_walk_m:.0f} m ({s.max_walk_min:.0f} min at {s.speed_kmh} km/h)"
+        )
+        print(f"  residents       {_fmt(residents)} (estimated)")
+        print(f"  covered now     {_fmt(before)} ({100 * before / residents:.1f} %)")
+        print(
+            f"  after the plan  {_fmt(after)} ({100 * after / residents:.1f} %) with {a.used} of {a.budget} new stations"
+        )
+        print(
+            f"  optimality gap  {100 * a.gap:.2f} % (proven: no allocation covers more than {_fmt(before + a.upper_bound)})"
+        )
+        print(f"  greedy allocation would cover {_fmt(before + result.greedy.newly_covered)}")
+        if result.target is not None:
+            t = result.target
+            print(
+                f"  target {100 * t['target_share']:.1f} %: "
+                + ("reached" if t["reachable"] else f"NOT reachable with {a.budget} stations")
+            )
+        shown = table[ok].sort_values("new_stations", ascending=False, kind="stable").head(15)
+        print("  unit                              new  covered now  after   unit gap")
+        for r in shown.itertuples():
+            print(
+                f"  {str(r.name)[:32]:<32} {r.new_stations:>4}  {100 * r.share_before:>10.1f} %  {100 * r.share_after:>5.1f} %  {100 * r.gap:>6.2f} %"
+            )
+        if ok.sum() > 15:
+            print(f"  ... {int(ok.sum()) - 15} more units in national.md")
+    for r in table[~ok].itertuples():
+        print(f"  FAILED {r.name}: {r.status}")
+    outside = result.stations_outside
+    if outside is not None and len(outside):
+        print(f"  {len(outside)} station rows assigned to no unit (listed in national.json)")
+    for note in result.notes:
+        print(f"  note: {note}")
+    if result.n_ok:
+        print("files:")
+        for name in ("national.html", "national.gpkg", "national.json", "national.md", "units/"):
+            print(f"  {out / name}")
+    else:
+        print("no unit succeeded: nothing written")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

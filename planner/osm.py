@@ -23,7 +23,7 @@ import gzip
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,7 +39,7 @@ from shapely.geometry.base import BaseGeometry
 from planner._crs import WGS84, utm_crs_for
 from planner.errors import InputError
 
-__all__ = ["HighwayWays", "OsmData", "read_osm"]
+__all__ = ["HighwayWays", "OsmData", "OsmScan", "read_osm", "scan_osm"]
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,207 @@ class OsmData:
     file_bounds_lonlat: BBox
 
 
+@dataclass(frozen=True, eq=False)
+class OsmScan:
+    """One streaming pass over an OSM file, unprojected: the raw material of :class:`OsmData`.
+
+    Highway ways are flat arrays as in :class:`HighwayWays` but in degrees (``lon``/``lat``,
+    NaN for nodes missing from the file); ``layers`` maps ``buildings``, ``police``,
+    ``residential`` and ``admin`` to their rows ``(osm_type, osm_id, tags, wkb)`` and shapely
+    geometries in EPSG:4326. :meth:`cut` makes the :class:`OsmData` of one study area.
+    """
+
+    source: str
+    sha256: str
+    data_date: str | None
+    way_tags: pd.DataFrame
+    offsets: np.ndarray
+    node_id: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    clipped_ways: int
+    layers: dict[str, tuple[list[tuple[object, ...]], np.ndarray]]
+    _trees: dict[str, shapely.STRtree] = field(default_factory=dict, repr=False)
+
+    @property
+    def bounds_lonlat(self) -> BBox:
+        """Extent of the file's highway nodes (west, south, east, north)."""
+        return (
+            float(np.nanmin(self.lon)),
+            float(np.nanmin(self.lat)),
+            float(np.nanmax(self.lon)),
+            float(np.nanmax(self.lat)),
+        )
+
+    def admin_areas(self) -> gpd.GeoDataFrame:
+        """``boundary=administrative`` polygons of the whole file, EPSG:4326."""
+        return self._frame("admin", ("name", "admin_level", "boundary"), None, mode="intersects")
+
+    def cut(
+        self,
+        area: BaseGeometry | None,
+        *,
+        crs: pyproj.CRS | str | None = None,
+        label: str = "area",
+        only_nearby_ways: bool = False,
+    ) -> OsmData:
+        """The layers inside ``area`` (EPSG:4326 polygon; ``None``: everything), projected.
+
+        Streets are cut to their nodes inside the area (never bridged across the cut), areal
+        features are kept when a point inside them lies in the area, administrative areas when
+        they intersect it. ``crs`` defaults to the UTM zone of the area's streets. With
+        ``only_nearby_ways`` the ways whose extent misses the area are left out altogether
+        (faster when one file is cut into many areas; the counts then describe those ways).
+        """
+        lon, lat = self.lon, self.lat
+        offsets, node_id, tags = self.offsets, self.node_id, self.way_tags
+        clipped = self.clipped_ways
+        if area is not None and only_nearby_ways:
+            ways = _ways_touching_box(lon, lat, offsets, area.bounds)
+            lengths = np.diff(offsets)[ways]
+            starts = offsets[:-1][ways]
+            take = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(
+                lengths.sum()
+            )
+            lon, lat, node_id = lon[take], lat[take], node_id[take]
+            offsets = np.zeros(ways.size + 1, dtype=np.int64)
+            np.cumsum(lengths, out=offsets[1:])
+            tags = tags.iloc[ways].reset_index(drop=True)
+            missing = ~np.isfinite(lon)
+            way_of_node = np.repeat(np.arange(ways.size), lengths)
+            clipped = int(np.unique(way_of_node[missing]).size)
+        else:
+            lon, lat = lon.copy(), lat.copy()
+        if not np.isfinite(lon).any():
+            raise InputError(
+                f"{self.source}: no streets inside the requested {label}",
+                hint=f"The file's streets span {_span_text(self.bounds_lonlat)}; choose an area "
+                "in that range (bbox is west,south,east,north).",
+            )
+        file_bounds = (
+            float(np.nanmin(lon)),
+            float(np.nanmin(lat)),
+            float(np.nanmax(lon)),
+            float(np.nanmax(lat)),
+        )
+        n_ways = offsets.size - 1
+        lengths = np.diff(offsets)
+        cut_ways = 0
+        if area is not None:
+            shapely.prepare(area)
+            known = np.isfinite(lon)
+            inside = np.zeros(lon.shape, dtype=bool)
+            inside[known] = shapely.contains_xy(area, lon[known], lat[known])
+            outside = known & ~inside
+            way_of_node = np.repeat(np.arange(n_ways), lengths)
+            crossing = np.zeros(n_ways, dtype=np.int8)
+            crossing[way_of_node[outside]] |= 1
+            crossing[way_of_node[inside]] |= 2
+            cut_ways = int(np.count_nonzero(crossing == 3))
+            lon[outside] = np.nan
+            lat[outside] = np.nan
+            if not inside.any():
+                raise InputError(
+                    f"{self.source}: no streets inside the requested {label}",
+                    hint=f"The file's streets span {_span_text(self.bounds_lonlat)}; choose an "
+                    "area in that range (bbox is west,south,east,north).",
+                )
+        if crs is None:
+            present = np.isfinite(lon)
+            crs = utm_crs_for(
+                float(np.mean([lon[present].min(), lon[present].max()])),
+                float(np.mean([lat[present].min(), lat[present].max()])),
+            )
+        crs = pyproj.CRS.from_user_input(crs)
+        to_metric = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
+        x, y = to_metric.transform(lon, lat)
+        highways = HighwayWays(
+            tags=tags,
+            offsets=offsets,
+            node_id=node_id,
+            x=np.asarray(x, dtype=float),
+            y=np.asarray(y, dtype=float),
+        )
+        if clipped:
+            log.info(
+                "%s: %d highway ways reference nodes missing from the file (clipped extract); "
+                "they were cut to their present nodes",
+                self.source,
+                clipped,
+            )
+        police = self._frame("police", ("name", "amenity", "police", "operator"), area, "inside")
+        # areas become a point inside the area (a station is reached at one door)
+        police["geometry"] = police.geometry.representative_point()
+        return OsmData(
+            source=self.source,
+            sha256=self.sha256,
+            crs=crs,
+            highways=highways,
+            buildings=self._frame("buildings", (*BUILDING_TAGS, "amenity"), area, "inside").to_crs(
+                crs
+            ),
+            police=police.to_crs(crs),
+            residential_areas=self._frame(
+                "residential", ("landuse", "name"), area, "inside"
+            ).to_crs(crs),
+            admin_areas=self._frame(
+                "admin", ("name", "admin_level", "boundary"), area, "intersects"
+            ).to_crs(crs),
+            data_date=self.data_date,
+            clipped_ways=clipped,
+            cut_ways=cut_ways,
+            file_bounds_lonlat=file_bounds,
+        )
+
+    def _frame(
+        self, kind: str, keep: tuple[str, ...], area: BaseGeometry | None, mode: str
+    ) -> gpd.GeoDataFrame:
+        rows, geoms = self.layers[kind]
+        if area is not None and len(geoms):
+            tree = self._trees.get(kind)
+            if tree is None:  # built on first use, kept for the next cut of the same scan
+                tree = self._trees[kind] = shapely.STRtree(geoms)
+            hit = tree.query(area)
+            hit.sort()
+            if mode == "inside":
+                points = shapely.point_on_surface(geoms[hit])
+                hit = hit[shapely.contains_xy(area, shapely.get_x(points), shapely.get_y(points))]
+            else:
+                hit = hit[shapely.intersects(area, geoms[hit])]
+        else:
+            hit = np.arange(len(geoms))
+        data: dict[str, object] = {
+            "osm_type": [rows[i][0] for i in hit],
+            "osm_id": np.asarray([rows[i][1] for i in hit], dtype=np.int64),
+        }
+        for key in keep:
+            data[key] = [rows[i][2].get(key) for i in hit]
+        return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms[hit], crs=WGS84)).reset_index(
+            drop=True
+        )
+
+
+def _span_text(bounds: BBox) -> str:
+    return (
+        f"longitude {bounds[0]:.4f}..{bounds[2]:.4f} and latitude {bounds[1]:.4f}..{bounds[3]:.4f}"
+    )
+
+
+def _ways_touching_box(
+    lon: np.ndarray, lat: np.ndarray, offsets: np.ndarray, box: tuple[float, ...]
+) -> np.ndarray:
+    """Indices of the ways with at least one present node inside the box."""
+    west, south, east, north = box
+    inside = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)  # NaN: False
+    lengths = np.diff(offsets)
+    nonempty = lengths > 0
+    if not nonempty.any():
+        return np.zeros(0, dtype=np.int64)
+    any_inside = np.zeros(lengths.size, dtype=bool)
+    any_inside[nonempty] = np.logical_or.reduceat(inside, offsets[:-1][nonempty])
+    return np.flatnonzero(any_inside)
+
+
 def read_osm(
     path: str | Path,
     *,
@@ -137,7 +338,28 @@ def read_osm(
     path = Path(path)
     fmt = _detect_format(path)
     area = _area_polygon(bbox, boundary)
-    reader = _Collector(area)
+    scan = _scan(path, fmt)
+    return scan.cut(area, crs=crs, label=f"bbox {bbox}" if bbox is not None else "boundary")
+
+
+def scan_osm(path: str | Path) -> OsmScan:
+    """Read an OSM file in one streaming pass, keeping everything in longitude/latitude.
+
+    The result is cut into study areas with :meth:`OsmScan.cut`, each projected to its own
+    metric CRS: a country file is read once and handed to its cities (see
+    :mod:`planner.national`), never read once per city.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, not OSM data, or holds no streets.
+    """
+    path = Path(path)
+    return _scan(path, _detect_format(path))
+
+
+def _scan(path: Path, fmt: str) -> OsmScan:
+    reader = _Collector()
     try:
         processor = (
             osmium.FileProcessor(osmium.io.File(str(path), _FORMATS[fmt]))
@@ -152,15 +374,13 @@ def read_osm(
             hint="Give an .osm.pbf, .osm, .osm.gz or .osm.bz2 file, e.g. a Geofabrik extract "
             "or an export from openstreetmap.org.",
         ) from None
+    except PermissionError as exc:
+        raise InputError(
+            f"{path}: cannot be read ({exc.strerror})",
+            hint="Check the file's permissions (ls -l) or copy it somewhere readable.",
+        ) from None
     data_date = reader.newest.isoformat() if reader.newest else _overpass_base_date(path, fmt)
-    return reader.finish(
-        source=str(path),
-        sha256=file_sha256(path),
-        data_date=data_date,
-        crs=crs,
-        bbox=bbox,
-        boundary_given=boundary is not None,
-    )
+    return reader.scan(source=str(path), sha256=file_sha256(path), data_date=data_date)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -271,10 +491,7 @@ def _area_polygon(
 class _Collector:
     """Accumulates the objects of one pass; :meth:`finish` turns them into frames."""
 
-    def __init__(self, area: BaseGeometry | None) -> None:
-        self.area = area
-        if area is not None:
-            shapely.prepare(area)
+    def __init__(self) -> None:
         self.way_tags: list[tuple[object, ...]] = []
         self.way_lengths: list[int] = []
         self.node_ids: list[int] = []
@@ -347,16 +564,8 @@ class _Collector:
         if kind == "buildings" and tags.get("amenity") == "police":
             self.areas["police"].append((osm_type, area.orig_id(), dict(tags), bytes.fromhex(wkb)))  # type: ignore[attr-defined]
 
-    def finish(
-        self,
-        *,
-        source: str,
-        sha256: str,
-        data_date: str | None,
-        crs: pyproj.CRS | str | None,
-        bbox: BBox | None,
-        boundary_given: bool,
-    ) -> OsmData:
+    def scan(self, *, source: str, sha256: str, data_date: str | None) -> OsmScan:
+        """Freeze what was collected into arrays (still in longitude/latitude)."""
         lon = np.asarray(self.lons, dtype=float)
         lat = np.asarray(self.lats, dtype=float)
         if not np.isfinite(lon).any():
@@ -364,108 +573,25 @@ class _Collector:
                 f"{source}: the file has no streets (no highway ways with known nodes)",
                 hint="Check that it is an extract of a city, not of a single feature.",
             )
-        file_bounds = (
-            float(np.nanmin(lon)),
-            float(np.nanmin(lat)),
-            float(np.nanmax(lon)),
-            float(np.nanmax(lat)),
-        )
         offsets = np.zeros(len(self.way_lengths) + 1, dtype=np.int64)
         np.cumsum(self.way_lengths, out=offsets[1:])
-        cut_ways = 0
-        if self.area is not None:
-            known = np.isfinite(lon)
-            inside = np.zeros(lon.shape, dtype=bool)
-            inside[known] = shapely.contains_xy(self.area, lon[known], lat[known])
-            outside = known & ~inside
-            way_of_node = np.repeat(np.arange(len(self.way_lengths)), self.way_lengths)
-            crossing = np.zeros(len(self.way_lengths), dtype=np.int8)
-            crossing[way_of_node[outside]] |= 1
-            crossing[way_of_node[inside]] |= 2
-            cut_ways = int(np.count_nonzero(crossing == 3))
-            lon[outside] = np.nan
-            lat[outside] = np.nan
-            if not inside.any():
-                where = f"bbox {bbox}" if bbox is not None else "boundary"
-                raise InputError(
-                    f"{source}: no streets inside the requested {where}",
-                    hint="The file's streets span longitude "
-                    f"{file_bounds[0]:.4f}..{file_bounds[2]:.4f} and latitude "
-                    f"{file_bounds[1]:.4f}..{file_bounds[3]:.4f}; choose an area in that range "
-                    "(bbox is west,south,east,north).",
-                )
-        if crs is None:
-            present = np.isfinite(lon)
-            crs = utm_crs_for(
-                float(np.mean([lon[present].min(), lon[present].max()])),
-                float(np.mean([lat[present].min(), lat[present].max()])),
-            )
-        crs = pyproj.CRS.from_user_input(crs)
-        to_metric = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
-        x, y = to_metric.transform(lon, lat)
-        tags = pd.DataFrame(self.way_tags, columns=["way_id", *HIGHWAY_TAGS])
-        highways = HighwayWays(
-            tags=tags,
-            offsets=offsets,
-            node_id=np.asarray(self.node_ids, dtype=np.int64),
-            x=np.asarray(x, dtype=float),
-            y=np.asarray(y, dtype=float),
-        )
-        if self.clipped_ways:
-            log.info(
-                "%s: %d highway ways reference nodes missing from the file (clipped extract); "
-                "they were cut to their present nodes",
-                source,
-                self.clipped_ways,
-            )
-        return OsmData(
+        layers = {}
+        for kind, rows in self.areas.items():
+            geoms = shapely.from_wkb([r[3] for r in rows]) if rows else np.empty(0, dtype=object)
+            # single-part multipolygons become plain polygons (as OSMnx returns them)
+            if len(geoms):
+                single = shapely.get_num_geometries(geoms) == 1
+                geoms[single] = shapely.get_geometry(geoms[single], 0)
+            layers[kind] = (rows, np.asarray(geoms, dtype=object))
+        return OsmScan(
             source=source,
             sha256=sha256,
-            crs=crs,
-            highways=highways,
-            buildings=self._frame("buildings", (*BUILDING_TAGS, "amenity"), crs, mode="inside"),
-            police=self._police(crs),
-            residential_areas=self._frame("residential", ("landuse", "name"), crs, mode="inside"),
-            admin_areas=self._frame(
-                "admin", ("name", "admin_level", "boundary"), crs, mode="intersects"
-            ),
             data_date=data_date,
+            way_tags=pd.DataFrame(self.way_tags, columns=["way_id", *HIGHWAY_TAGS]),
+            offsets=offsets,
+            node_id=np.asarray(self.node_ids, dtype=np.int64),
+            lon=lon,
+            lat=lat,
             clipped_ways=self.clipped_ways,
-            cut_ways=cut_ways,
-            file_bounds_lonlat=file_bounds,
+            layers=layers,
         )
-
-    def _frame(
-        self, kind: str, keep: tuple[str, ...], crs: pyproj.CRS, *, mode: str
-    ) -> gpd.GeoDataFrame:
-        rows = self.areas[kind]
-        geoms = shapely.from_wkb([r[3] for r in rows]) if rows else np.empty(0, dtype=object)
-        # single-part multipolygons become plain polygons (as OSMnx returns them)
-        if len(geoms):
-            single = shapely.get_num_geometries(geoms) == 1
-            geoms[single] = shapely.get_geometry(geoms[single], 0)
-        data = {
-            "osm_type": [r[0] for r in rows],
-            "osm_id": np.asarray([r[1] for r in rows], dtype=np.int64),
-        }
-        for key in keep:
-            data[key] = [r[2].get(key) for r in rows]  # type: ignore[attr-defined]
-        frame = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=WGS84))
-        frame = self._clip(frame, mode=mode)
-        return frame.to_crs(crs).reset_index(drop=True)
-
-    def _police(self, crs: pyproj.CRS) -> gpd.GeoDataFrame:
-        frame = self._frame("police", ("name", "amenity", "police", "operator"), crs, mode="inside")
-        # areas become a point inside the area (a station is reached at one door)
-        frame["geometry"] = frame.geometry.representative_point()
-        return frame
-
-    def _clip(self, frame: gpd.GeoDataFrame, *, mode: str) -> gpd.GeoDataFrame:
-        if self.area is None or frame.empty:
-            return frame
-        if mode == "inside":
-            points = frame.geometry.representative_point().array
-            keep = shapely.contains_xy(self.area, shapely.get_x(points), shapely.get_y(points))
-        else:
-            keep = shapely.intersects(self.area, frame.geometry.values)
-        return frame[keep]

@@ -47,10 +47,13 @@ from planner.network import WalkNetwork, build_walk_network
 from planner.osm import BBox, OsmData, file_sha256, read_osm
 from planner.settings import WalkSettings
 from planner.siting import (
+    CoverageCurve,
     MinSitesResult,
     ProposalEvaluation,
     RolloutResult,
     SitingResult,
+    coverage_curve,
+    curve_plan,
     evaluate_proposals,
     maximize_coverage,
     minimize_sites,
@@ -64,10 +67,14 @@ __all__ = [
     "CityRun",
     "CoverageResult",
     "EvaluationResult",
+    "PlanCurve",
     "PlanResult",
     "assess_coverage",
+    "city_from_osm",
     "evaluate_sites",
     "load_city",
+    "plan_curve",
+    "plan_from_curve",
     "plan_sites",
     "read_districts",
     "run_city",
@@ -103,6 +110,9 @@ class City:
         District polygons with a ``name`` column, or ``None``.
     inputs
         The input files with their role and SHA-256 checksum, for the report.
+    area
+        The city's own territory (metric CRS) when the streets reach beyond it: residents are
+        counted and new sites placed only inside it; ``None``: everywhere.
     """
 
     name: str
@@ -112,6 +122,7 @@ class City:
     stations: gpd.GeoDataFrame
     districts: gpd.GeoDataFrame | None
     inputs: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    area: shapely.Geometry | None = None
 
 
 def load_city(
@@ -153,6 +164,12 @@ def load_city(
     exclude_station_kinds
         Station kinds to leave out (see :mod:`planner.stations`); defaults as documented there.
     """
+    if not isinstance(osm_path, str | Path):
+        raise InputError(
+            f"load_city: osm_path must be the path of an OSM file, not {type(osm_path).__name__}",
+            hint="e.g. load_city('data/almaty_2012.osm.pbf'); for data already read use "
+            "city_from_osm(read_osm(...)).",
+        )
     _check_files_exist(
         {
             "stations": stations_path,
@@ -162,14 +179,61 @@ def load_city(
         }
     )
     osm = read_osm(osm_path, bbox=bbox, boundary=boundary)
+    return city_from_osm(
+        osm,
+        name=name or Path(osm_path).name.split(".")[0],
+        stations_path=stations_path,
+        population_raster=population_raster,
+        population_points=population_points,
+        population_settings=population_settings,
+        total_population=total_population,
+        districts_path=districts_path,
+        exclude_station_kinds=exclude_station_kinds,
+    )
+
+
+def city_from_osm(
+    osm: OsmData,
+    *,
+    name: str,
+    area: shapely.Geometry | None = None,
+    stations_path: str | Path | None = None,
+    stations: gpd.GeoDataFrame | None = None,
+    population_raster: str | Path | None = None,
+    population_points: str | Path | None = None,
+    population_settings: PopulationSettings | None = None,
+    total_population: float | None = None,
+    districts_path: str | Path | None = None,
+    exclude_station_kinds: Sequence[str] | None = None,
+) -> City:
+    """Build the walk network, the residents and the stations from OSM data already read.
+
+    ``area`` (a polygon in EPSG:4326) is the city's own territory when ``osm`` reaches beyond
+    it: residents are counted only inside it (by the door point of their building) and new
+    sites are placed only inside it, while the streets and stations around it still serve
+    (a national run hands each unit its area plus a walking buffer). The other options are
+    those of :func:`load_city`; ``stations`` is a stations table already read (by
+    :func:`planner.stations.read_stations`, any CRS) instead of ``stations_path``.
+    """
+    _check_files_exist(
+        {
+            "stations": stations_path,
+            "population raster": population_raster,
+            "population points": population_points,
+            "districts": districts_path,
+        }
+    )
+    osm_path = osm.source
     network = build_walk_network(osm)
     inputs = [{"role": "osm", "path": str(osm_path), "sha256": osm.sha256}]
     lon0, lat0, lon1, lat1 = osm.file_bounds_lonlat
     margin = 0.05  # degrees: stations just outside the extract are still plausible
-    area = (lon0 - margin, lat0 - margin, lon1 + margin, lat1 + margin)
+    plausible = (lon0 - margin, lat0 - margin, lon1 + margin, lat1 + margin)
 
     if population_points is not None:
-        residents = demand_from_points(population_points, crs=network.crs, area_lonlat_bounds=area)
+        residents = demand_from_points(
+            population_points, crs=network.crs, area_lonlat_bounds=plausible
+        )
         inputs.append(_input("population points", population_points))
     else:
         residents = demand_from_buildings(
@@ -180,20 +244,38 @@ def load_city(
             inputs.append(_input("population raster", population_raster))
     if "usable" in residents.columns:
         residents = residents[residents["usable"].to_numpy(dtype=bool)]
-    if total_population is not None:
-        residents = calibrate(residents, total_population=total_population)
+    own_area = None
+    if area is not None:
+        own_area = gpd.GeoSeries([area], crs=4326).to_crs(network.crs).iloc[0]
+        # tested in degrees, where every unit sees the same building geometry, so that units
+        # sharing a border never both count (or both miss) a building on it
+        doors = door_points(residents.to_crs(4326))
+        residents = residents[shapely.contains_xy(area, doors[:, 0], doors[:, 1])]
     if residents.empty:
         raise InputError(
             f"{osm_path}: no residential buildings found in the area",
             hint="The OSM data may lack buildings here; give population points "
             "(--population-points) or a population raster.",
         )
+    if total_population is not None:
+        residents = calibrate(residents, total_population=total_population)
 
-    if stations_path is not None:
+    if stations is not None:
+        stations = stations.to_crs(network.crs)
+        source = stations.attrs.get("source")
+        if source:
+            inputs.append(
+                {
+                    "role": "stations",
+                    "path": str(source),
+                    "sha256": stations.attrs.get("sha256", ""),
+                }
+            )
+    elif stations_path is not None:
         stations = read_stations(
             stations_path,
             crs=network.crs,
-            area_lonlat_bounds=area,
+            area_lonlat_bounds=plausible,
             exclude_kinds=tuple(exclude_station_kinds or ()),
         )
         inputs.append(_input("stations", stations_path))
@@ -207,13 +289,14 @@ def load_city(
     else:
         districts = _osm_districts(osm.admin_areas, residents)
     return City(
-        name=name or Path(osm_path).name.split(".")[0],
+        name=name,
         osm=osm,
         network=network,
         residents=residents,
         stations=stations,
         districts=districts,
         inputs=tuple(inputs),
+        area=own_area,
     )
 
 
@@ -491,7 +574,12 @@ def _candidates_for(
         frames.append(building_candidates(city.residents, near_xy=near, within_m=within))
     if extra is not None:
         frames.append(extra)
-    return combine_candidates(*frames)
+    cands = combine_candidates(*frames)
+    if city.area is not None and len(cands):
+        points = shapely.point_on_surface(cands.geometry.to_numpy())
+        inside = shapely.contains_xy(city.area, shapely.get_x(points), shapely.get_y(points))
+        cands = cands[inside | (cands["source"].to_numpy() == "proposal")].reset_index(drop=True)
+    return cands
 
 
 def plan_sites(
@@ -594,6 +682,21 @@ def plan_sites(
         prefix_gaps=prefix_gaps,
         time_limit_s=prefix_budget_s,
     )
+    return _plan_result(coverage, cands, matrix, siting, rollout)
+
+
+def _plan_result(
+    coverage: CoverageResult,
+    cands: gpd.GeoDataFrame,
+    matrix: CoverageMatrix,
+    siting: SitingResult | MinSitesResult,
+    rollout: RolloutResult,
+) -> PlanResult:
+    """Assemble a :class:`PlanResult`: the sites table and the coverage after building them."""
+    settings = coverage.settings
+    buildings = coverage.buildings
+    population = buildings["population"].to_numpy(dtype=float)
+    covered = buildings["covered"].to_numpy(dtype=bool)
     alone = _alone_gain(matrix, population, covered)
     cands = cands.copy()
     cands["alone_population"] = alone
@@ -633,6 +736,109 @@ def plan_sites(
         buildings=buildings,
         summary_after=replace(summary_after, walk_m_percentiles={}),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class PlanCurve:
+    """The best plan for every number of new sites in one city (see :func:`plan_curve`).
+
+    Attributes
+    ----------
+    candidates
+        Every candidate considered, as in :class:`PlanResult`.
+    matrix
+        The sparse coverage matrix (candidates x residents).
+    curve
+        Newly covered residents and the proven bound for every ``k = 0 .. K``, and the sites.
+    """
+
+    candidates: gpd.GeoDataFrame
+    matrix: CoverageMatrix
+    curve: CoverageCurve
+
+
+def plan_curve(
+    city: City,
+    coverage: CoverageResult,
+    *,
+    max_sites: int,
+    spacing_m: float | None = DEFAULT_SPACING_M,
+    building_sites: bool = False,
+    candidates: gpd.GeoDataFrame | None = None,
+    method: Literal["exact", "greedy"] = "exact",
+    time_limit_s: float = 60.0,
+) -> PlanCurve:
+    """The best plan of every size ``k = 0 .. max_sites`` in one city, each with its proven
+    bound: the city's answer to "what would ``k`` more stations give?" for every ``k``.
+
+    Candidates and the coverage matrix are made as in :func:`plan_sites`, and the plan for
+    each ``k`` equals what ``plan_sites(city, coverage, n_sites=k)`` chooses (while the time
+    limit, shared by all ``k``, is not reached). :func:`plan_from_curve` turns one ``k`` into
+    a :class:`PlanResult` for the city's outputs.
+    """
+    if not isinstance(city, City) or not isinstance(coverage, CoverageResult):
+        raise InputError(
+            "plan_curve: expected plan_curve(city, coverage, max_sites=...) with a City from "
+            "load_city and a CoverageResult from assess_coverage",
+            hint=f"got {type(city).__name__} and {type(coverage).__name__}",
+        )
+    buildings = coverage.buildings
+    if candidates is None and bool(buildings["covered"].all()):
+        # everyone is already within a walk: the curve is flat at zero, no candidate needed
+        cands = gpd.GeoDataFrame(
+            {"candidate_id": [], "source": [], "name": []},
+            geometry=gpd.GeoSeries([], crs=city.network.crs),
+        )
+    else:
+        cands = _candidates_for(
+            city, coverage, spacing_m=spacing_m, building_sites=building_sites, extra=candidates
+        )
+    if "usable" in cands.columns:
+        cands = cands[cands["usable"].to_numpy(dtype=bool)].reset_index(drop=True)
+    matrix = coverage_matrix(
+        city.network,
+        buildings,
+        cands,
+        settings=coverage.settings,
+        building_snaps=coverage.building_snaps,
+    )
+    curve = coverage_curve(
+        matrix.matrix,
+        buildings["population"].to_numpy(dtype=float),
+        max_sites=max_sites,
+        already_covered=buildings["covered"].to_numpy(dtype=bool),
+        method=method,
+        time_limit_s=time_limit_s,
+    )
+    return PlanCurve(candidates=cands, matrix=matrix, curve=curve)
+
+
+def plan_from_curve(
+    city: City, coverage: CoverageResult, curve: PlanCurve, *, n_sites: int
+) -> PlanResult:
+    """The city's plan with ``n_sites`` new sites, taken from its :func:`plan_curve`, in
+    rollout order; every prefix is compared with the curve's best plan of that size."""
+    buildings = coverage.buildings
+    population = buildings["population"].to_numpy(dtype=float)
+    covered = buildings["covered"].to_numpy(dtype=bool)
+    siting = curve_plan(
+        curve.matrix.matrix, population, curve.curve, n_sites, already_covered=covered
+    )
+    rollout = rollout_order(curve.matrix.matrix, population, siting.sites, already_covered=covered)
+    m = np.arange(1, rollout.sites.size + 1)
+    at = np.minimum(m, curve.curve.k_max)
+    cumulative = np.asarray(rollout.cumulative_population, dtype=float)
+    best = np.maximum(curve.curve.newly_covered[at], cumulative)
+    bound = np.maximum(curve.curve.upper_bound[at], cumulative)
+    gap = np.where(bound > 0, (bound - cumulative) / np.where(bound > 0, bound, 1.0), 0.0)
+    rollout = replace(
+        rollout,
+        best_population=best,
+        upper_bound=bound,
+        prefix_gap=np.maximum(gap, 0.0),
+        prefix_proven_optimal=curve.curve.proven_optimal[at],
+    )
+    return _plan_result(coverage, curve.candidates, curve.matrix, siting, rollout)
 
 
 def _with_lonlat(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

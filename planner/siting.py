@@ -78,10 +78,13 @@ from planner._solvers import (
 from planner.errors import InputError
 
 __all__ = [
+    "CoverageCurve",
     "MinSitesResult",
     "ProposalEvaluation",
     "RolloutResult",
     "SitingResult",
+    "coverage_curve",
+    "curve_plan",
     "evaluate_proposals",
     "maximize_coverage",
     "minimize_sites",
@@ -1008,6 +1011,210 @@ def _siting_result(
         runtime_s=time.perf_counter() - t0,
         population_walk_m=walk_m,
         message=message,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The coverage curve: the best plan for every number of sites
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class CoverageCurve:
+    """The best plan found for every number of new sites ``k = 0 .. K``, with proven bounds.
+
+    A national allocation needs, for every city, how many residents ``k`` new stations would
+    bring within walking distance for every ``k``: this curve. ``K`` is ``max_sites`` or, when
+    smaller, the number of sites after which no candidate adds anybody (the curve is flat
+    beyond ``K``).
+
+    Attributes
+    ----------
+    newly_covered
+        ``newly_covered[k]``: newly covered population of the best ``k``-site plan found
+        (``newly_covered[0] == 0``); non-decreasing.
+    upper_bound
+        ``upper_bound[k]``: proven upper bound on any ``k``-site plan; non-decreasing and never
+        below ``newly_covered[k]``.
+    proven_optimal
+        ``upper_bound[k]`` is within ``OPTIMAL_REL_TOL`` of ``newly_covered[k]``.
+    sites
+        ``sites[k]``: candidate rows of that plan (sorted; only sites that add somebody).
+    greedy
+        The greedy plan's newly covered population for each ``k`` (for comparison).
+    status
+        How each ``k`` was solved (``status[0]`` is ``"no sites"``).
+    coverable_population
+        Newly covered population if every candidate were built.
+    existing_population, total_population
+        As in :class:`SitingResult`.
+    max_sites
+        The cap asked for.
+    runtime_s
+        Wall-clock seconds.
+    """
+
+    newly_covered: _FloatArray
+    upper_bound: _FloatArray
+    proven_optimal: _BoolArray
+    sites: tuple[_IntArray, ...]
+    greedy: _FloatArray
+    status: tuple[str, ...]
+    coverable_population: float
+    existing_population: float
+    total_population: float
+    max_sites: int
+    runtime_s: float
+
+    @property
+    def k_max(self) -> int:
+        """``K``: the largest ``k`` on the curve."""
+        return int(self.newly_covered.size - 1)
+
+    def at(self, k: int) -> int:
+        """The curve index holding the plan for ``k`` sites (``min(k, K)``: flat beyond)."""
+        return min(int(k), self.k_max)
+
+
+def coverage_curve(
+    coverage: Any,
+    population: ArrayLike,
+    *,
+    max_sites: int,
+    already_covered: ArrayLike | None = None,
+    method: Method = "exact",
+    time_limit_s: float = 60.0,
+    mip_rel_gap: float = 1e-6,
+) -> CoverageCurve:
+    """The best plan of every size ``k = 0 .. max_sites`` (see :class:`CoverageCurve`).
+
+    Each ``k`` is solved exactly as :func:`maximize_coverage` with ``n_sites=k`` solves it
+    (same reduction, greedy start, local search, Lagrangian bound and HiGHS), so the plan for
+    ``k`` equals what a single-city run with ``k`` sites chooses. ``time_limit_s`` is shared
+    by all ``k`` (each gets an equal part of what is left, as in :func:`rollout_order`); where it
+    runs out, the greedy plan and its online bound stand in and the gap stays honest. Two
+    repairs keep the curve consistent: a plan for ``k`` is never worse than the plan for
+    ``k - 1`` plus its best extra site, and a bound for ``k`` is never above a bound for a larger
+    ``k`` (``OPT(k) <= OPT(j) <= bound(j)`` for ``j > k``).
+
+    Raises
+    ------
+    InputError
+        If any input is malformed; every problem is listed.
+    """
+    t0 = time.perf_counter()
+    problems: list[str] = []
+    inst = _read_instance(coverage, population, already_covered, problems)
+    if not _is_int(max_sites) or max_sites < 0:
+        problems.append(f"max_sites={max_sites!r} must be a whole number >= 0")
+    _check_method(method, problems)
+    _check_solver_options(time_limit_s, mip_rel_gap, problems)
+    _raise_if("coverage_curve", problems)
+    assert inst is not None
+    weights = inst.new_weights()
+    none = np.zeros(0, dtype=np.intp)
+    reduced = _reduce(inst.pattern, weights, exclude=none, dedupe_rows=True)
+    everything = _greedy(reduced.matrix, reduced.weights, max_rows=int(reduced.matrix.shape[0]))
+    coverable = float(everything.marginal.sum())
+    k_max = min(int(max_sites), int(everything.order.size))
+    greedy = np.r_[0.0, np.cumsum(everything.marginal[:k_max])]
+    best = np.zeros(k_max + 1)
+    upper = np.zeros(k_max + 1)
+    sites: list[_IntArray] = [none]
+    status = ["no sites"]
+    deadline = t0 + float(time_limit_s)
+    for k in range(1, k_max + 1):
+        budget_s = (deadline - time.perf_counter()) / (k_max - k + 1)
+        plan = _max_coverage_core(
+            inst,
+            k,
+            forced=none,
+            method=method if budget_s > 0.05 else "greedy",
+            time_limit_s=max(budget_s, 0.05),
+            mip_rel_gap=mip_rel_gap,
+            reduced=reduced,
+        )
+        ordered, marginal = _rollout(inst.pattern, weights, plan.sites)
+        chosen, value, how = np.sort(ordered[marginal > 0]), float(marginal.sum()), plan.status
+        if value < best[k - 1]:  # a time-limited solve: extend the previous plan instead
+            chosen, value = _extend(inst.pattern, weights, sites[k - 1])
+            how = f"{plan.status}; previous plan extended"
+        best[k], upper[k] = value, max(plan.upper_bound, value)
+        sites.append(chosen.astype(np.intp))
+        status.append(how)
+    if k_max < int(max_sites) or k_max == 0:
+        upper[k_max] = best[k_max] = coverable if k_max else 0.0
+    upper = np.maximum(np.minimum.accumulate(upper[::-1])[::-1], best)
+    upper = np.minimum(upper, coverable)
+    upper = np.maximum(upper, best)
+    optimal = np.array(
+        [_gap_max(u, b) <= OPTIMAL_REL_TOL for u, b in zip(upper, best, strict=True)]
+    )
+    return CoverageCurve(
+        newly_covered=best,
+        upper_bound=upper,
+        proven_optimal=optimal,
+        sites=tuple(sites),
+        greedy=greedy,
+        status=tuple(status),
+        coverable_population=coverable,
+        existing_population=inst.existing_population,
+        total_population=inst.total_population,
+        max_sites=int(max_sites),
+        runtime_s=time.perf_counter() - t0,
+    )
+
+
+def _extend(
+    pattern: sp.csr_array, weights: _FloatArray, sites: _IntArray
+) -> tuple[_IntArray, float]:
+    """``sites`` plus the one candidate adding the most (ties: lowest index), and its value."""
+    covered = _covered_by(pattern, sites)
+    gains = np.asarray(pattern @ np.where(covered, 0.0, weights), dtype=float)
+    base = float(weights[covered].sum())
+    best = int(np.argmax(gains))
+    if gains[best] <= 0:
+        return sites, base
+    return np.unique(np.r_[sites, best]).astype(np.intp), base + float(gains[best])
+
+
+def curve_plan(
+    coverage: Any,
+    population: ArrayLike,
+    curve: CoverageCurve,
+    n_sites: int,
+    *,
+    already_covered: ArrayLike | None = None,
+) -> SitingResult:
+    """The :class:`SitingResult` of the curve's plan for ``n_sites`` (``min(n_sites, K)``), in
+    rollout order, with the curve's proven bound."""
+    t0 = time.perf_counter()
+    problems: list[str] = []
+    inst = _read_instance(coverage, population, already_covered, problems)
+    if not _is_int(n_sites) or n_sites < 0:
+        problems.append(f"n_sites={n_sites!r} must be a whole number >= 0")
+    _raise_if("curve_plan", problems)
+    assert inst is not None
+    k = curve.at(int(n_sites))
+    weights = inst.new_weights()
+    ordered, marginal = _rollout(inst.pattern, weights, curve.sites[k])
+    notes = []
+    if ordered.size < n_sites:
+        notes.append(
+            f"{ordered.size} of {n_sites} sites used: no other candidate covers anybody new"
+        )
+    return _siting_result(
+        inst,
+        ordered,
+        marginal,
+        upper_bound=float(curve.upper_bound[k]),
+        greedy_population=float(curve.greedy[k]),
+        n_sites=int(n_sites),
+        method="exact",
+        status=curve.status[k],
+        t0=t0,
+        walk_m=None,
+        message="; ".join(notes),
     )
 
 

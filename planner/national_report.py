@@ -1,0 +1,365 @@
+"""The national outputs: national.gpkg, national.json, national.md and national.html.
+
+``national.json`` keeps this shape, so anyone can re-check the allocation from the curves::
+
+    {"new_stations": N, "residents": ..., "covered_before": ..., "covered_after": ...,
+     "gap": ..., "units": [{"name": ..., "status": "ok" or the failure reason,
+     "residents": ..., "covered_before": ..., "covered_after": ..., "new_stations": k,
+     "min_new": ..., "max_new": ..., "curve": [{"k": 0, "covered": ..., "bound": ...}, ...]}]}
+
+``covered`` in a curve is the residents within walking distance with ``k`` new sites (existing
+stations included), ``bound`` the proven upper bound for ``k``. The allocation maximises the
+sum of ``covered`` at the allocated ``k`` (the curve is flat beyond its last ``k``).
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import shapely
+
+from planner._crs import WGS84
+from planner.national import NationalResult, allocation_table
+from planner.outputs import write_geopackage, write_json, write_map, write_text
+
+__all__ = ["national_dict", "national_markdown", "write_national"]
+
+
+def write_national(folder: str | Path, result: NationalResult) -> dict[str, Path]:
+    """Write the four national files into ``folder``; returns them by kind."""
+    from planner.maps import national_map
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = national_dict(result)
+    layers = national_layers(result)
+    units = layers["units"].copy()
+    units["map_link"] = [
+        f"units/{f}/map.html" if s == "ok" else None
+        for f, s in zip(units["folder"], units["status"], strict=True)
+    ]
+    the_map = national_map(units, summary=summary, title="National plan")
+    return {
+        "gpkg": write_geopackage(folder / "national.gpkg", layers),
+        "json": write_json(folder / "national.json", summary),
+        "md": write_text(folder / "national.md", national_markdown(summary)),
+        "map": write_map(folder / "national.html", the_map),
+    }
+
+
+def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
+    """Layers ``units``, ``sites`` and (when some stations fall in no unit)
+    ``stations_not_assigned``, in EPSG:4326."""
+    table = allocation_table(result)
+    outlines = [
+        shapely.from_wkb(u.outline_wkb) if u.outline_wkb is not None else None for u in result.units
+    ]
+    units = gpd.GeoDataFrame(table, geometry=outlines, crs=WGS84)
+    rows = []
+    for u in result.units:
+        w = result.written.get(u.name)
+        if w is None:
+            continue
+        for site in w.sites:
+            rows.append({"unit": u.name, **site})
+    sites = gpd.GeoDataFrame(
+        rows,
+        columns=[
+            "unit",
+            "rank",
+            "candidate_id",
+            "name",
+            "newly_covered",
+            "cumulative",
+            "lon",
+            "lat",
+        ],
+        geometry=gpd.points_from_xy([r["lon"] for r in rows], [r["lat"] for r in rows]),
+        crs=WGS84,
+    )
+    layers = {"units": units, "sites": sites}
+    outside = result.stations_outside
+    if outside is not None and len(outside):
+        keep = [c for c in ("row", "station_id", "name", "problem") if c in outside.columns]
+        layers["stations_not_assigned"] = outside[[*keep, "geometry"]].to_crs(WGS84)
+    return layers
+
+
+def national_dict(result: NationalResult) -> dict[str, Any]:
+    """The machine-readable national summary (shape in the module docstring)."""
+    import planner
+    from planner.report import _versions
+
+    alloc = result.allocation
+    table = allocation_table(result)
+    ok = table["status"] == "ok"
+    residents = float(table.loc[ok, "residents"].sum())
+    before = float(table.loc[ok, "covered_before"].sum())
+    after = float(table.loc[ok, "covered_after"].sum())
+    units = []
+    for u, spec, row in zip(result.units, result.unit_specs, table.itertuples(), strict=True):
+        entry: dict[str, Any] = {
+            "name": u.name,
+            "status": row.status,
+            "residents": _num(row.residents),
+            "covered_before": _num(row.covered_before),
+            "covered_after": _num(row.covered_after),
+            "share_before": _num(row.share_before),
+            "share_after": _num(row.share_after),
+            "new_stations": int(row.new_stations),
+            "min_new": spec.min_new,
+            "max_new": spec.max_new,
+            "gap": _num(row.gap),
+            "stations_usable": u.stations_usable,
+            "stations_total": u.stations_total,
+            "buildings": u.buildings,
+            "folder": f"units/{u.folder}" if u.ok else None,
+            "source": spec.row,
+            "seconds": round(u.runtime_s, 2),
+            "notes": list(u.notes),
+            "curve": [
+                {
+                    "k": k,
+                    "covered": u.covered_before + c,
+                    "bound": u.covered_before + b,
+                    "proven_optimal": p,
+                }
+                for k, (c, b, p) in enumerate(
+                    zip(u.newly_covered, u.upper_bound, u.proven_optimal, strict=True)
+                )
+            ]
+            if u.ok
+            else [],
+        }
+        units.append(entry)
+    order = sorted(range(len(units)), key=lambda i: (-units[i]["new_stations"], i))
+    upper = before + alloc.upper_bound
+    settings = result.options.settings
+    out: dict[str, Any] = {
+        "kind": "national plan",
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "new_stations": alloc.budget,
+        "new_stations_used": int(alloc.used),
+        "residents": residents,
+        "covered_before": before,
+        "covered_after": after,
+        "share_before": before / residents if residents else None,
+        "share_after": after / residents if residents else None,
+        "newly_covered": float(alloc.newly_covered),
+        "upper_bound_covered": upper,
+        "gap": float(alloc.gap),
+        "allocation": {
+            "method": "dynamic programming over the units' exact per-k curves",
+            "newly_covered": float(alloc.newly_covered),
+            "upper_bound_newly_covered": float(alloc.upper_bound),
+            "gap": float(alloc.gap),
+            "greedy_newly_covered": float(result.greedy.newly_covered),
+            "greedy_new_stations": [int(k) for k in result.greedy.new_stations],
+            "unallocated": int(alloc.budget - alloc.used),
+        },
+        "target": result.target,
+        "units_ok": result.n_ok,
+        "units_failed": result.n_failed,
+        "units": [units[i] for i in order],
+        "failed": [{"name": u.name, "reason": u.status} for u in result.units if not u.ok],
+        "stations_not_assigned": _outside(result),
+        "notes": list(result.notes),
+        "parameters": {
+            "max_walk_m": settings.max_walk_m,
+            "max_walk_min": settings.max_walk_min,
+            "speed_kmh": settings.speed_kmh,
+            "max_snap_m": settings.max_snap_m,
+            "spacing_m": result.options.spacing_m,
+            "method": result.options.method,
+            "time_limit_s_per_unit": result.options.time_limit_s,
+            "target_share": result.options.target_share,
+            "walking_buffer_m": _buffer_m(result),
+            "overlap_rule": "a resident in overlapping units counts in the unit listed first",
+        },
+        "inputs": list(result.inputs),
+        "run": {
+            "workers": result.workers,
+            "scheduler": result.scheduler,
+            "seconds": {k: round(v, 2) for k, v in result.timings_s.items()},
+        },
+        "software": {
+            "planner_version": planner.__version__,
+            "python": platform.python_version(),
+            **_versions(),
+            **_dask_versions(),
+        },
+    }
+    return out
+
+
+def _buffer_m(result: NationalResult) -> float:
+    from planner.units import buffer_m_for
+
+    return buffer_m_for(result.options.settings)
+
+
+def _outside(result: NationalResult) -> list[dict[str, Any]]:
+    outside = result.stations_outside
+    if outside is None or not len(outside):
+        return []
+    lonlat = outside.to_crs(WGS84)
+    rows = []
+    for i in range(len(outside)):
+        geom = lonlat.geometry.iloc[i]
+        has = geom is not None and not geom.is_empty
+        rows.append(
+            {
+                "row": _num(outside["row"].iloc[i]) if "row" in outside.columns else None,
+                "name": outside["name"].iloc[i] if "name" in outside.columns else None,
+                "reason": str(outside["problem"].iloc[i]),
+                "lon": round(geom.x, 6) if has else None,
+                "lat": round(geom.y, 6) if has else None,
+            }
+        )
+    return rows
+
+
+def _dask_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("dask", "distributed"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover
+            out[name] = "not installed"
+    return out
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _int(n: Any) -> str:
+    return "—" if n is None else f"{n:,.0f}".replace(",", " ")
+
+
+def _pct(x: Any) -> str:
+    return "—" if x is None else f"{100 * x:.1f} %"
+
+
+def national_markdown(summary: dict[str, Any]) -> str:
+    """The national memo, from :func:`national_dict`."""
+    s = summary
+    alloc = s["allocation"]
+    lines = [
+        "# National plan: new district police stations within walking distance",
+        "",
+        f"Created {s['created']} by planner {s['software']['planner_version']}. "
+        f"Walking limit {s['parameters']['max_walk_m']:.0f} m "
+        f"({s['parameters']['max_walk_min']:.0f} min at {s['parameters']['speed_kmh']} km/h).",
+        "",
+        "## Headline",
+        "",
+        f"- Budget: **{s['new_stations']}** new stations; allocated **{s['new_stations_used']}**"
+        + (
+            f" ({alloc['unallocated']} left unallocated: no unit's residents gain from more)"
+            if alloc["unallocated"]
+            else ""
+        )
+        + ".",
+        f"- Residents in the {s['units_ok']} units computed: **{_int(s['residents'])}** "
+        "(estimated from building footprints unless an official population was given).",
+        f"- Within walking distance now: {_int(s['covered_before'])} ({_pct(s['share_before'])}); "
+        f"after the plan: **{_int(s['covered_after'])} ({_pct(s['share_after'])})**.",
+        f"- Proven: no allocation of the same stations can cover more than "
+        f"{_int(s['upper_bound_covered'])} residents, so this plan is at most "
+        f"**{100 * s['gap']:.2f} %** short of the best possible (national optimality gap).",
+        f"- Greedy one-at-a-time allocation would cover {_int(alloc['greedy_newly_covered'])} "
+        f"newly (the exact allocation: {_int(alloc['newly_covered'])}).",
+    ]
+    if s.get("target"):
+        t = s["target"]
+        lines.append(
+            f"- Target {100 * t['target_share']:.1f} %: "
+            + (
+                f"reached with the fewest new stations, {s['new_stations_used']}."
+                if t["reachable"]
+                else f"not reachable within {s['new_stations']} new stations; the plan uses the "
+                "whole budget."
+            )
+        )
+    if s["units_failed"]:
+        lines.append(
+            f"- **{s['units_failed']} unit(s) failed** and received no stations (reasons below)."
+        )
+    lines += [
+        "",
+        "## Units, by new stations allocated",
+        "",
+        "| unit | new stations | residents | covered now | covered after | unit gap | status |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for u in s["units"]:
+        lines.append(
+            f"| {_cell(u['name'])} | {u['new_stations']} | {_int(u['residents'])} | "
+            f"{_pct(u['share_before'])} | {_pct(u['share_after'])} | "
+            f"{_gap(u['gap'])} | {_cell(u['status'])} |"
+        )
+    if s["failed"]:
+        lines += ["", "## Units that failed", ""]
+        lines += [f"- {_cell(f['name'])}: {_cell(f['reason'])}" for f in s["failed"]]
+    if s["stations_not_assigned"]:
+        rows = s["stations_not_assigned"]
+        lines += [
+            "",
+            f"## Stations not assigned to any unit ({len(rows)})",
+            "",
+            "They lie outside every unit and its walking buffer, or their row is unusable; they "
+            "are in national.json and the `stations_not_assigned` layer.",
+            "",
+        ]
+        for r in rows[:20]:
+            lines.append(f"- row {r['row']}: {_cell(r['name'] or '')} — {r['reason']}")
+        if len(rows) > 20:
+            lines.append(f"- ... {len(rows) - 20} more in national.json")
+    if s["notes"]:
+        lines += ["", "## Notes", ""] + [f"- {_cell(n)}" for n in s["notes"]]
+    lines += [
+        "",
+        "## Method",
+        "",
+        "Each unit ran the city pipeline on its own area plus a walking buffer of "
+        f"{s['parameters']['walking_buffer_m']:.0f} m (streets and stations across a border "
+        "still serve; each resident counts in one unit). For every k the unit's best plan of k "
+        "new sites and a proven upper bound were computed; the stations were then allocated by "
+        "dynamic programming over these curves (exact for any curve shape), and the same "
+        "programme over the bound curves gives the national upper bound. See docs/method.md.",
+        "",
+        "## Inputs",
+        "",
+    ]
+    lines += [f"- {i['role']}: `{i['path']}` (sha256 {i['sha256'][:16]}…)" for i in s["inputs"]]
+    seconds = s["run"]["seconds"]
+    lines += [
+        "",
+        f"Run on {s['run']['workers']} Dask worker(s) ({s['run']['scheduler']}); seconds: "
+        + ", ".join(f"{k.removesuffix('_s')} {v:g}" for k, v in seconds.items())
+        + ".",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _gap(value: Any) -> str:
+    return "—" if value is None else f"{100 * value:.2f} %"
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")

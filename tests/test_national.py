@@ -1,0 +1,560 @@
+"""The national run: Malta's 67 councils (real OSM data) and a SYNTHETIC country of grid cities.
+
+Dask runs for real here: a LocalCluster of worker processes, and (in one test) a
+``dask scheduler`` and two ``dask worker`` processes started on localhost.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from planner.cli import main
+from planner.national import NationalOptions, plan_nation
+from planner.osm import read_osm, scan_osm
+from planner.pipeline import assess_coverage, city_from_osm, plan_sites
+from planner.settings import WalkSettings
+from planner.synthetic import synthetic_country
+from planner.units import buffer_m_for, prepare_units, units_from_osm
+
+ROOT = Path(__file__).resolve().parents[1]
+MALTA = ROOT.parent / "shared" / "data" / "osm" / "malta_2018_snodnipper" / "malta-latest.osm.pbf"
+
+needs_malta = pytest.mark.skipif(not MALTA.is_file(), reason="shared Malta extract not present")
+
+
+# --- a small SYNTHETIC country -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def country(tmp_path_factory):
+    """5 SYNTHETIC grid cities, few stations (so the curves have something to do)."""
+    return synthetic_country(
+        tmp_path_factory.mktemp("country"), n_cities=5, residents=30_000, stations=5, seed=7
+    )
+
+
+def _national(args, capsys=None):
+    code = main(["national", "-q", *map(str, args)])
+    out = capsys.readouterr() if capsys is not None else None
+    return code, out
+
+
+def _json(folder: Path) -> dict:
+    return json.loads((folder / "national.json").read_text())
+
+
+def _dp_reference(curves: list[list[float]], budget: int) -> float:
+    """An independent exact allocation (memoised recursion) to check the DP's value."""
+
+    @functools.cache
+    def best(i: int, left: int) -> float:
+        if i == len(curves):
+            return 0.0
+        c = curves[i]
+        return max(c[min(k, len(c) - 1)] + best(i + 1, left - k) for k in range(left + 1))
+
+    return best(0, budget)
+
+
+@pytest.fixture(scope="module")
+def synthetic_run(country, tmp_path_factory):
+    out = tmp_path_factory.mktemp("syn") / "out"
+    code = main(
+        [
+            "national", "-q", "--osm", str(country.osm_path), "--units", str(country.units_path),
+            "--stations", str(country.stations_path), "--new-stations", "8", "--workers", "2",
+            "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    return out
+
+
+def test_synthetic_outputs_shape_and_allocation(synthetic_run, country):
+    s = _json(synthetic_run)
+    assert s["new_stations"] == 8
+    assert s["units_ok"] == 5 and s["units_failed"] == 0
+    assert {"residents", "covered_before", "covered_after", "gap", "units"} <= set(s)
+    # every unit's residents are the synthetic city's own (counted once, its stations assigned)
+    units = gpd.read_file(country.units_path)
+    truth = dict(zip(units["name"], units["population"], strict=True))
+    for u in s["units"]:
+        assert u["residents"] == pytest.approx(truth[u["name"]], rel=0.005)
+        assert u["curve"][0]["covered"] == pytest.approx(u["covered_before"])
+        covered = [p["covered"] for p in u["curve"]]
+        assert all(b >= a - 1e-9 for a, b in itertools.pairwise(covered))
+        assert all(p["bound"] >= p["covered"] - 1e-6 for p in u["curve"])
+    assert sum(u["new_stations"] for u in s["units"]) == s["new_stations_used"] <= 8
+    # the DP's value equals an independent exact allocation over the same curves
+    curves = [[p["covered"] - u["covered_before"] for p in u["curve"]] for u in s["units"]]
+    assert s["newly_covered"] == pytest.approx(_dp_reference(curves, 8))
+    assert s["covered_after"] == pytest.approx(s["covered_before"] + s["newly_covered"])
+    assert s["upper_bound_covered"] >= s["covered_after"] - 1e-6
+    # the unit folders hold the city outputs with the allocated k
+    for u in s["units"]:
+        folder = synthetic_run / u["folder"]
+        assert {p.name for p in folder.iterdir()} >= {"plan.gpkg", "summary.json", "map.html"}
+        summary = json.loads((folder / "summary.json").read_text())
+        n_sites = summary["plan"]["n_sites"] if "plan" in summary else 0
+        assert n_sites == u["new_stations"]
+        assert summary["coverage"]["residents_total"] == pytest.approx(u["residents"])
+    layers = set(gpd.list_layers(synthetic_run / "national.gpkg")["name"])
+    assert layers == {"units", "sites"}
+    sites = gpd.read_file(synthetic_run / "national.gpkg", layer="sites")
+    assert len(sites) == s["new_stations_used"]
+    html = (synthetic_run / "national.html").read_text()
+    assert "units/Synthetic_City_001/map.html" in html
+    assert "Synthetic City" in html
+
+
+def test_result_does_not_depend_on_workers_or_order(country, tmp_path, synthetic_run):
+    """One worker, two workers, and a real scheduler with two worker processes: same plan."""
+    base = _json(synthetic_run)
+    one = tmp_path / "one"
+    code = main(
+        [
+            "national", "-q", "--osm", str(country.osm_path), "--units", str(country.units_path),
+            "--stations", str(country.stations_path), "--new-stations", "8", "--workers", "1",
+            "--out", str(one),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    with DaskProcesses(tmp_path) as address:
+        remote = tmp_path / "remote"
+        code = main(
+            [
+                "national", "-q", "--osm", str(country.osm_path), "--units",
+                str(country.units_path), "--stations", str(country.stations_path),
+                "--new-stations", "8", "--scheduler", address, "--out", str(remote),
+            ]
+        )  # fmt: skip
+        assert code == 0
+    for other in (_json(one), _json(remote)):
+        assert _plan_of(other) == _plan_of(base)
+    assert _json(remote)["run"]["workers"] == 2
+    assert _json(remote)["run"]["scheduler"] == address
+
+
+def _plan_of(summary: dict) -> dict:
+    return {
+        u["name"]: (u["new_stations"], u["covered_after"], [p["covered"] for p in u["curve"]])
+        for u in summary["units"]
+    }
+
+
+class DaskProcesses:
+    """A real ``dask scheduler`` and two ``dask worker`` processes on localhost."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.procs: list[subprocess.Popen] = []
+
+    def __enter__(self) -> str:
+        port = _free_port()
+        address = f"tcp://127.0.0.1:{port}"
+        env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+        bindir = Path(sys.executable).parent
+        dask = str(bindir / "dask") if (bindir / "dask").exists() else "dask"
+        self.procs.append(
+            subprocess.Popen(
+                [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                 "--no-dashboard"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+            )
+        )  # fmt: skip
+        for _ in range(2):
+            self.procs.append(
+                subprocess.Popen(
+                    [dask, "worker", address, "--nworkers", "1", "--nthreads", "1",
+                     "--no-dashboard", "--local-directory", str(self.tmp / "dask")],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                )
+            )  # fmt: skip
+        from dask.distributed import Client
+
+        deadline = time.time() + 60
+        while True:
+            try:
+                with Client(address, timeout="5s", set_as_default=False) as client:
+                    client.wait_for_workers(2, timeout=50)
+                break
+            except (OSError, TimeoutError):
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.5)
+        return address
+
+    def __exit__(self, *exc: object) -> None:
+        for p in reversed(self.procs):
+            p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_unit_without_streets_fails_alone(country, tmp_path, capsys):
+    units = gpd.read_file(country.units_path)
+    # a SYNTHETIC extra unit 30 km south of the first city: inside the file's extent, no streets
+    empty = units.iloc[[0]].copy()
+    empty["name"] = "Empty steppe (synthetic)"
+    empty["geometry"] = empty.geometry.translate(0.0, -0.3)
+    path = tmp_path / "units.geojson"
+    pd.concat([units, empty]).to_file(path)
+    out = tmp_path / "out"
+    code, cap = _national(
+        ["--osm", country.osm_path, "--units", path, "--new-stations", "3", "--workers", "2",
+         "--out", out],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    s = _json(out)
+    assert s["units_ok"] == 5 and s["units_failed"] == 1
+    failed = s["failed"][0]
+    assert failed["name"] == "Empty steppe (synthetic)"
+    assert "no streets" in failed["reason"]
+    assert "FAILED Empty steppe (synthetic): no streets" in cap.out
+    assert not (out / "units" / "Empty_steppe_(synthetic)").exists()
+
+
+def test_every_unit_failing_exits_4_and_writes_nothing(country, tmp_path, capsys):
+    units = gpd.read_file(country.units_path).iloc[:2].copy()
+    # SYNTHETIC units: 20 m squares at the corner of each city's polygon, in its 300 m margin:
+    # streets within the walking buffer, but no home inside
+    units["geometry"] = [
+        shapely.box(g.bounds[0], g.bounds[1], g.bounds[0] + 2e-4, g.bounds[1] + 2e-4)
+        for g in units.geometry
+    ]
+    path = tmp_path / "units.geojson"
+    units.to_file(path)
+    out = tmp_path / "out"
+    code, cap = _national(
+        ["--osm", country.osm_path, "--units", path, "--new-stations", "3", "--workers", "1",
+         "--out", out],
+        capsys,
+    )  # fmt: skip
+    assert code == 4, cap.err + cap.out
+    assert "no unit succeeded" in cap.out
+    assert not out.exists()
+    assert not list(tmp_path.glob(".out.tmp-*"))
+
+
+# --- bad input: one clear message, exit 2, nothing written ---------------------------------------
+
+
+def _bad(tmp_path, capsys, args, *expected):
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    (out / "keep.txt").write_text("an earlier run")
+    code, cap = _national([*args, "--out", out, "--workers", "1"], capsys)
+    assert code == 2, cap.err
+    assert "Traceback" not in cap.err
+    for text in expected:
+        assert text in cap.err, cap.err
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert not list(tmp_path.glob(".out.tmp-*"))
+    return cap.err
+
+
+def _units_variant(country, tmp_path, change) -> Path:
+    units = gpd.read_file(country.units_path)
+    units = change(units)
+    path = tmp_path / "variant.geojson"
+    units.to_file(path)
+    return path
+
+
+def test_units_that_miss_the_osm_data(country, tmp_path, capsys):
+    path = _units_variant(
+        country, tmp_path, lambda u: u.assign(geometry=u.geometry.translate(40.0, 0.0))
+    )
+    _bad(
+        tmp_path, capsys, ["--osm", country.osm_path, "--units", path],
+        "none of the 5 units overlaps the streets of the OSM file", "longitude",
+    )  # fmt: skip
+
+
+def test_duplicate_unit_names(country, tmp_path, capsys):
+    def dup(u):
+        u.loc[2, "name"] = u.loc[0, "name"]
+        return u
+
+    path = _units_variant(country, tmp_path, dup)
+    _bad(
+        tmp_path, capsys, ["--osm", country.osm_path, "--units", path],
+        "name 'Synthetic City 001' is used by 2 units (row 1, row 3)",
+    )  # fmt: skip
+
+
+def test_invalid_and_empty_geometries(country, tmp_path, capsys):
+    def broken(u):
+        x0, y0, x1, y1 = u.geometry.iloc[1].bounds
+        u.loc[1, "geometry"] = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])  # bowtie
+        u.loc[3, "geometry"] = shapely.Polygon()
+        return u
+
+    path = _units_variant(country, tmp_path, broken)
+    err = _bad(
+        tmp_path, capsys, ["--osm", country.osm_path, "--units", path],
+        "row 2 (Synthetic City 002): invalid polygon (Self-intersection",
+        "row 4 (Synthetic City 004): empty geometry",
+        "Fix Geometries",
+    )  # fmt: skip
+    assert err.count("  - ") == 2
+
+
+def test_overlapping_units_refused_then_allowed_with_the_rule(country, tmp_path, capsys):
+    def overlap(u):
+        extra = u.iloc[[0]].copy()
+        extra["name"] = "Old town of City 001 (synthetic)"
+        extra["geometry"] = [g.buffer(-0.005) for g in extra.geometry]  # degrees: a test shape
+        return pd.concat([u, extra], ignore_index=True)
+
+    path = _units_variant(country, tmp_path, overlap)
+    _bad(
+        tmp_path, capsys, ["--osm", country.osm_path, "--units", path],
+        "units overlap", "residents there count in Synthetic City 001", "--allow-overlap",
+    )  # fmt: skip
+    out = tmp_path / "allowed"
+    code, _ = _national(
+        ["--osm", country.osm_path, "--units", path, "--new-stations", "2", "--workers", "2",
+         "--allow-overlap", "--out", out],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    s = _json(out)
+    inner = next(u for u in s["units"] if u["name"].startswith("Old town"))
+    # everything of the inner unit lies in the first-listed city: it keeps all the residents
+    assert inner["status"] != "ok" and "no residential buildings" in inner["status"]
+    assert any("count in Synthetic City 001" in n for n in s["notes"])
+
+
+def test_stations_outside_every_unit(country, tmp_path, capsys):
+    table = pd.read_csv(country.stations_path)
+    moved = table.copy()
+    moved.loc[0, "longitude"] = moved.loc[0, "longitude"] + 3.0  # one row far from every unit
+    path = tmp_path / "stations.csv"
+    moved.to_csv(path, index=False)
+    out = tmp_path / "first"
+    code, cap = _national(
+        ["--osm", country.osm_path, "--units", country.units_path, "--stations", path,
+         "--new-stations", "2", "--workers", "2", "--out", out],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    s = _json(out)
+    assert [r["row"] for r in s["stations_not_assigned"]] == [2]  # file row (header is row 1)
+    assert "outside the study area" in s["stations_not_assigned"][0]["reason"]
+    assert "1 station rows assigned to no unit" in cap.out
+    # all rows outside: refused
+    far = table.assign(longitude=table["longitude"] + 3.0)
+    far.to_csv(path, index=False)
+    _bad(
+        tmp_path, capsys,
+        ["--osm", country.osm_path, "--units", country.units_path, "--stations", path],
+        "lies in any unit",
+    )  # fmt: skip
+
+
+def test_unreachable_scheduler(country, tmp_path, capsys):
+    _bad(
+        tmp_path, capsys,
+        ["--osm", country.osm_path, "--units", country.units_path, "--scheduler",
+         f"tcp://127.0.0.1:{_free_port()}"],
+        "cannot reach a Dask scheduler there",
+    )  # fmt: skip
+
+
+def test_inputs_that_do_not_fit_together(country, tmp_path, capsys):
+    _bad(tmp_path, capsys, ["--osm", country.osm_path], "either --units FILE")
+    _bad(
+        tmp_path, capsys, ["--osm", country.osm_path, "--units", tmp_path / "nope.geojson"],
+        "no such file",
+    )  # fmt: skip
+    _bad(
+        tmp_path, capsys,
+        ["--osm", country.osm_path, "--units", country.units_path, "--target-share", "1.5"],
+        "--target-share 1.5",
+    )  # fmt: skip
+
+
+def test_minimums_and_quotas_from_the_units_file(country, tmp_path, capsys):
+    def limits(u):
+        u["min_new"] = [2, None, None, None, None]  # a well-covered city must get two
+        u["quota"] = [None, 0, None, None, None]  # another's number is already decided: none
+        return u
+
+    path = _units_variant(country, tmp_path, limits)
+    out = tmp_path / "out"
+    code, cap = _national(
+        ["--osm", country.osm_path, "--units", path, "--new-stations", "4", "--workers", "2",
+         "--out", out],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, cap.err
+    s = {u["name"]: u for u in _json(out)["units"]}
+    assert s["Synthetic City 001"]["new_stations"] >= 2
+    assert s["Synthetic City 002"]["new_stations"] == 0
+    assert s["Synthetic City 002"]["max_new"] == 0
+
+
+def test_progress_bar_and_quiet(country, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(
+        ["national", "--osm", str(country.osm_path), "--units", str(country.units_path),
+         "--new-stations", "1", "--workers", "1", "--out", str(out)]
+    )  # fmt: skip
+    cap = capsys.readouterr()
+    assert code == 0
+    assert "units    [" in cap.err and "5/5" in cap.err and "left ~" in cap.err
+    assert "elapsed" in cap.err
+
+
+# --- Malta: a real country, its 67 councils from the file's own boundaries -----------------------
+
+
+@pytest.fixture(scope="module")
+def malta_run(tmp_path_factory):
+    if not MALTA.is_file():
+        pytest.skip("shared Malta extract not present")
+    out = tmp_path_factory.mktemp("malta") / "out"
+    code = main(
+        ["national", "-q", "--osm", str(MALTA), "--admin-level", "8", "--new-stations", "20",
+         "--workers", "2", "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    return out
+
+
+@pytest.mark.slow
+@needs_malta
+def test_malta_national_run(malta_run):
+    s = _json(malta_run)
+    assert len(s["units"]) == 67
+    names = [u["name"] for u in s["units"]]
+    assert len(set(names)) == 67
+    # Malta has two councils called Ir-Rabat: both kept, told apart by their OSM relation
+    assert sum(n.startswith("Ir-Rabat (relation ") for n in names) == 2
+    assert s["new_stations_used"] == 20
+    ok = [u for u in s["units"] if u["status"] == "ok"]
+    curves = [[p["covered"] - u["covered_before"] for p in u["curve"]] for u in ok]
+    assert s["newly_covered"] == pytest.approx(_dp_reference(curves, 20))
+    assert s["allocation"]["greedy_newly_covered"] <= s["newly_covered"] + 1e-6
+    assert (
+        0
+        <= s["gap"]
+        <= 1e-6
+        + (s["upper_bound_covered"] - s["covered_after"])
+        / max(s["upper_bound_covered"] - s["covered_before"], 1)
+    )
+    assert s["residents"] == pytest.approx(sum(u["residents"] for u in ok))
+    md = (malta_run / "national.md").read_text()
+    assert "optimality gap" in md and f"{100 * s['gap']:.2f} %" in md
+
+
+@pytest.mark.slow
+@needs_malta
+def test_malta_units_equal_the_city_pipeline_alone(malta_run):
+    """A unit's national result equals the city pipeline run alone on that unit's area, and its
+    coverage equals a run on the whole island (the walking buffer loses nothing)."""
+    s = {u["name"]: u for u in _json(malta_run)["units"]}
+    settings = WalkSettings()
+    scan = scan_osm(MALTA)
+    table = units_from_osm(scan, admin_level=8)
+    units = {u.name: u for u in prepare_units(table, settings=settings)[0]}
+    whole = city_from_osm(read_osm(MALTA), name="Malta")
+    whole_cov = assess_coverage(whole, settings=settings)
+    doors = shapely.point_on_surface(whole_cov.buildings.to_crs(4326).geometry.to_numpy())
+    picked = sorted((u for u in s.values() if u["new_stations"] > 0), key=lambda u: u["name"])
+    for name in [picked[0]["name"], "Tas-Sliema", "Il-Mosta"]:
+        unit = units[name]
+        city = city_from_osm(read_osm(MALTA, boundary=unit.buffered), name=name, area=unit.area)
+        coverage = assess_coverage(city, settings=settings)
+        assert coverage.summary.residents_total == pytest.approx(s[name]["residents"])
+        assert coverage.summary.residents_covered == pytest.approx(s[name]["covered_before"])
+        k = s[name]["new_stations"]
+        if k:
+            plan = plan_sites(city, coverage, n_sites=k, prefix_gaps=False)
+            alone = json.loads((malta_run / s[name]["folder"] / "summary.json").read_text())
+            assert {x["candidate_id"] for x in alone["plan"]["sites"]} == set(
+                plan.sites["candidate_id"]
+            )
+            assert plan.summary_after.residents_covered == pytest.approx(s[name]["covered_after"])
+        # the whole-island run: the same residents inside the unit, covered the same
+        inside = shapely.contains_xy(unit.area, shapely.get_x(doors), shapely.get_y(doors))
+        island = whole_cov.buildings[inside]
+        assert island["population"].sum() == pytest.approx(s[name]["residents"])
+        assert island.loc[island["covered"], "population"].sum() == pytest.approx(
+            s[name]["covered_before"]
+        )
+
+
+@needs_malta
+def test_malta_units_count_each_resident_once():
+    scan = scan_osm(MALTA)
+    table = units_from_osm(scan, admin_level=8)
+    units, _ = prepare_units(table, settings=WalkSettings())
+    assert len(units) == 67
+    assert buffer_m_for(WalkSettings()) == 800 + 250 + 1000
+    areas = [u.area for u in units]
+    for i, a in enumerate(areas):
+        for b in areas[:i]:
+            assert shapely.area(shapely.intersection(a, b)) < 1e-12
+
+
+def test_plan_nation_api_matches_the_cli(country, tmp_path, synthetic_run):
+    result = plan_nation(
+        osm_path=country.osm_path,
+        units_path=country.units_path,
+        stations_path=country.stations_path,
+        options=NationalOptions(new_stations=8),
+        out_dir=tmp_path / "api",
+        workers=2,
+    )
+    base = _json(synthetic_run)
+    assert result.allocation.newly_covered == pytest.approx(base["newly_covered"])
+    assert {
+        u.name: int(k) for u, k in zip(result.units, result.allocation.new_stations, strict=True)
+    } == {u["name"]: u["new_stations"] for u in base["units"]}
+
+
+def test_target_share(country, tmp_path, synthetic_run):
+    base = _json(synthetic_run)
+    # the share reached with the best single new station: the fewest for it is exactly 1
+    one = max(
+        (u["curve"][1]["covered"] - u["covered_before"])
+        for u in base["units"]
+        if len(u["curve"]) > 1
+    )
+    share = (base["covered_before"] + one) / base["residents"] - 1e-9
+    out = tmp_path / "target"
+    code = main(
+        ["national", "-q", "--osm", str(country.osm_path), "--units", str(country.units_path),
+         "--stations", str(country.stations_path), "--target-share", f"{share:.12f}",
+         "--new-stations", "8", "--workers", "2", "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    s = _json(out)
+    assert s["target"]["reachable"] is True
+    assert s["new_stations_used"] == 1
