@@ -226,13 +226,48 @@ def _make_offline(m: folium.Map) -> None:
     m.default_css = []
     header = m.get_root().header  # type: ignore[attr-defined]
     header.add_child(
-        Element(f"<style>{_script_safe(_leaflet_css())}</style>"), name="planner_leaflet_css"
+        _Raw(f"<style>{_script_safe(_leaflet_css())}</style>"), name="planner_leaflet_css"
     )
     header.add_child(
-        Element(f"<script>{_script_safe(_leaflet_js())}</script>"), name="planner_leaflet_js"
+        _Raw(f"<script>{_script_safe(_leaflet_js())}</script>"), name="planner_leaflet_js"
     )
-    header.add_child(Element(f"<style>{_CSS}</style>"), name="planner_css")
-    header.add_child(Element(f"<script>{_JS}</script>"), name="planner_js")
+    header.add_child(_Raw(f"<style>{_CSS}</style>"), name="planner_css")
+    header.add_child(_Raw(f"<script>{_JS}</script>"), name="planner_js")
+
+
+class _Raw(Element):
+    """Finished text (Leaflet's source, a layer's script) added to the page as it is.
+
+    branca wraps every piece of rendered output in a new ``Element``, which compiles it as a
+    Jinja template: for megabytes of GeoJSON and Leaflet that lexing costs more than building
+    the map. Text here is already final, so it is never compiled.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+class _FastRender(MacroElement):
+    """Our MacroElements: the rendered parts go into the page as :class:`_Raw` (placed just
+    above ``MacroElement`` in the method order, so folium's own ``render`` steps still run)."""
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()  # type: ignore[attr-defined]
+        module = self._template.module.__dict__  # type: ignore[attr-defined]
+        for part, target in (
+            ("header", figure.header),
+            ("html", figure.html),
+            ("script", figure.script),
+        ):
+            macro = module.get(part)
+            if macro is not None:
+                target.add_child(_Raw(macro(self, kwargs)), name=self.get_name())  # type: ignore[attr-defined]
+        for element in self._children.values():  # type: ignore[attr-defined]
+            element.render(**kwargs)
 
 
 _EXTERNAL = re.compile(
@@ -251,7 +286,7 @@ def _external_resources(page: str) -> list[str]:
 # --------------------------------------------------------------------------- leaflet pieces
 
 
-class _GeoJsonLayer(Layer):
+class _GeoJsonLayer(Layer, _FastRender):
     """A GeoJSON layer drawn with core Leaflet only (no jQuery, no marker plugins).
 
     Per-feature properties ``_fill``, ``_color``, ``_dash`` override the layer style and
@@ -368,7 +403,7 @@ def _short_numbers(geometry_json: str, decimals: int) -> str:
     return re.sub(rf"-?\d+\.\d{{{decimals + 1},}}(?:[eE][-+]?\d+)?", short, geometry_json)
 
 
-class _ScriptElement(MacroElement):
+class _ScriptElement(_FastRender):
     """JavaScript run after the map exists; ``{map}`` and ``{self}`` name the map and element."""
 
     _template = Template(
@@ -1492,12 +1527,12 @@ def national_map(
     _make_offline(m)
     root = m.get_root()
     root.header.add_child(  # type: ignore[attr-defined]
-        Element(f"<style>{_NATIONAL_CSS}</style>"), name="planner_national_css"
+        _Raw(f"<style>{_NATIONAL_CSS}</style>"), name="planner_national_css"
     )
     root.header.add_child(  # type: ignore[attr-defined]
-        Element(f"<script>{_NATIONAL_JS}</script>"), name="planner_national_js"
+        _Raw(f"<script>{_NATIONAL_JS}</script>"), name="planner_national_js"
     )
-    root.html.add_child(Element(_HATCH_SVG), name="planner_hatch")  # type: ignore[attr-defined]
+    root.html.add_child(_Raw(_HATCH_SVG), name="planner_hatch")  # type: ignore[attr-defined]
     heading = title or "National plan: new police stations"
     root.title = title or "Police station coverage — national plan"  # type: ignore[attr-defined]
 
