@@ -255,9 +255,9 @@ class _FastRender(MacroElement):
     """Our MacroElements: the rendered parts go into the page as :class:`_Raw` (placed just
     above ``MacroElement`` in the method order, so folium's own ``render`` steps still run)."""
 
-    def render(self, **kwargs: Any) -> None:
-        figure = self.get_root()  # type: ignore[attr-defined]
-        module = self._template.module.__dict__  # type: ignore[attr-defined]
+    def render(self, **kwargs: Any) -> str:
+        figure: Any = self.get_root()
+        module = self._template.module.__dict__
         for part, target in (
             ("header", figure.header),
             ("html", figure.html),
@@ -265,9 +265,10 @@ class _FastRender(MacroElement):
         ):
             macro = module.get(part)
             if macro is not None:
-                target.add_child(_Raw(macro(self, kwargs)), name=self.get_name())  # type: ignore[attr-defined]
-        for element in self._children.values():  # type: ignore[attr-defined]
+                target.add_child(_Raw(macro(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
             element.render(**kwargs)
+        return ""
 
 
 _EXTERNAL = re.compile(
