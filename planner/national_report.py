@@ -102,7 +102,10 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
     before = float(table.loc[ok, "covered_before"].sum())
     after = float(table.loc[ok, "covered_after"].sum())
     units = []
-    for u, spec, row in zip(result.units, result.unit_specs, table.itertuples(), strict=True):
+    greedy = result.greedy.new_stations
+    for u, spec, row, g in zip(
+        result.units, result.unit_specs, table.itertuples(), greedy, strict=True
+    ):
         entry: dict[str, Any] = {
             "name": u.name,
             "status": row.status,
@@ -112,6 +115,7 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             "share_before": _num(row.share_before),
             "share_after": _num(row.share_after),
             "new_stations": int(row.new_stations),
+            "greedy_new_stations": int(g),
             "min_new": spec.min_new,
             "max_new": spec.max_new,
             "gap": _num(row.gap),
@@ -159,7 +163,6 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             "upper_bound_newly_covered": float(alloc.upper_bound),
             "gap": float(alloc.gap),
             "greedy_newly_covered": float(result.greedy.newly_covered),
-            "greedy_new_stations": [int(k) for k in result.greedy.new_stations],
             "unallocated": int(alloc.budget - alloc.used),
         },
         "target": result.target,

@@ -31,9 +31,9 @@ from planner.synthetic import synthetic_country
 from planner.units import buffer_m_for, prepare_units, units_from_osm
 
 ROOT = Path(__file__).resolve().parents[1]
-MALTA = ROOT.parent / "shared" / "data" / "osm" / "malta_2018_snodnipper" / "malta-latest.osm.pbf"
+MALTA = ROOT / "data" / "malta_2018.osm.pbf"
 
-needs_malta = pytest.mark.skipif(not MALTA.is_file(), reason="shared Malta extract not present")
+needs_malta = pytest.mark.skipif(not MALTA.is_file(), reason="bundled Malta extract not present")
 
 
 # --- a small SYNTHETIC country -------------------------------------------------------------------
@@ -437,7 +437,7 @@ def test_progress_bar_and_quiet(country, tmp_path, capsys):
 @pytest.fixture(scope="module")
 def malta_run(tmp_path_factory):
     if not MALTA.is_file():
-        pytest.skip("shared Malta extract not present")
+        pytest.skip("bundled Malta extract not present")
     out = tmp_path_factory.mktemp("malta") / "out"
     code = main(
         ["national", "-q", "--osm", str(MALTA), "--admin-level", "8", "--new-stations", "20",
