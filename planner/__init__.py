@@ -6,6 +6,7 @@ coverage, generate candidate sites and the coverage matrix, choose sites, write 
 :mod:`planner.pipeline` strings the steps together.
 """
 
+from planner.allocation import Allocation, allocate, allocate_greedy, fewest_for_target
 from planner.candidates import (
     building_candidates,
     combine_candidates,
@@ -32,29 +33,37 @@ from planner.distances import WalkResult, walk_distances
 from planner.errors import FetchError, InputError, PlannerError, SolverError
 from planner.fetch import fetch_osm
 from planner.isochrones import service_areas
-from planner.maps import coverage_map, save_map
+from planner.maps import coverage_map, national_map, save_map
+from planner.national import NationalOptions, NationalResult, plan_nation
 from planner.network import WalkNetwork, build_walk_network, from_networkx, to_networkx
-from planner.osm import OsmData, read_osm
+from planner.osm import OsmData, OsmScan, read_osm, scan_osm
 from planner.outputs import write_geopackage, write_json
 from planner.pipeline import (
     City,
     CityRun,
     CoverageResult,
     EvaluationResult,
+    PlanCurve,
     PlanResult,
     assess_coverage,
+    city_from_osm,
     evaluate_sites,
     load_city,
+    plan_curve,
+    plan_from_curve,
     plan_sites,
     run_city,
 )
 from planner.report import build_map, write_outputs
 from planner.settings import WalkSettings
 from planner.siting import (
+    CoverageCurve,
     MinSitesResult,
     ProposalEvaluation,
     RolloutResult,
     SitingResult,
+    coverage_curve,
+    curve_plan,
     evaluate_proposals,
     maximize_coverage,
     minimize_sites,
@@ -66,8 +75,10 @@ from planner.stations import mark_unusable, read_stations, stations_from_osm
 __version__ = "0.1.0"
 
 __all__ = [
+    "Allocation",
     "City",
     "CityRun",
+    "CoverageCurve",
     "CoverageMatrix",
     "CoverageResult",
     "CoverageSummary",
@@ -75,7 +86,11 @@ __all__ = [
     "FetchError",
     "InputError",
     "MinSitesResult",
+    "NationalOptions",
+    "NationalResult",
     "OsmData",
+    "OsmScan",
+    "PlanCurve",
     "PlanResult",
     "PlannerError",
     "PopulationSettings",
@@ -87,30 +102,40 @@ __all__ = [
     "WalkResult",
     "WalkSettings",
     "__version__",
+    "allocate",
+    "allocate_greedy",
     "assess_coverage",
     "build_map",
     "build_walk_network",
     "building_candidates",
     "calibrate",
+    "city_from_osm",
     "classify_buildings",
     "combine_candidates",
     "coverage_by_district",
     "coverage_by_station",
+    "coverage_curve",
     "coverage_map",
     "coverage_matrix",
     "coverage_sensitivity",
+    "curve_plan",
     "demand_from_buildings",
     "demand_from_points",
     "demand_from_raster",
     "evaluate_proposals",
     "evaluate_sites",
     "fetch_osm",
+    "fewest_for_target",
     "from_networkx",
     "load_city",
     "mark_unusable",
     "maximize_coverage",
     "minimize_sites",
+    "national_map",
     "network_candidates",
+    "plan_curve",
+    "plan_from_curve",
+    "plan_nation",
     "plan_sites",
     "read_candidates",
     "read_osm",
@@ -118,6 +143,7 @@ __all__ = [
     "rollout_order",
     "run_city",
     "save_map",
+    "scan_osm",
     "service_areas",
     "snap",
     "stations_from_osm",

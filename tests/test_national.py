@@ -28,7 +28,7 @@ from planner.osm import read_osm, scan_osm
 from planner.pipeline import assess_coverage, city_from_osm, plan_sites
 from planner.settings import WalkSettings
 from planner.synthetic import synthetic_country
-from planner.units import buffer_m_for, prepare_units, units_from_osm
+from planner.units import buffer_m_for, prepare_units, read_units, units_from_osm
 
 ROOT = Path(__file__).resolve().parents[1]
 MALTA = ROOT / "data" / "malta_2018.osm.pbf"
@@ -558,3 +558,82 @@ def test_target_share(country, tmp_path, synthetic_run):
     s = _json(out)
     assert s["target"]["reachable"] is True
     assert s["new_stations_used"] == 1
+
+
+# --- real unit files and a manifest ---------------------------------------------------------------
+
+KZ_BOUNDARIES = (
+    ROOT.parent / "shared" / "data" / "boundaries" / "kz_cities_and_districts_2024.geojson"
+)
+ALMATY = ROOT / "data" / "almaty_2012.osm.pbf"
+BISHKEK = ROOT / "data" / "bishkek_2025_center.osm.gz"
+needs_kz = pytest.mark.skipif(not KZ_BOUNDARIES.is_file(), reason="shared boundaries not present")
+
+
+@needs_kz
+def test_reads_the_real_kazakh_city_and_district_file():
+    units = read_units(KZ_BOUNDARIES)
+    assert len(units) == 37
+    assert {"Semey", "Almaly", "Medeu", "Turkestan"} <= set(units["name"])
+    prepared, notes = prepare_units(units, settings=WalkSettings())
+    assert len(prepared) == 37
+    # Shymkent's districts share borders digitised with tiny overlaps: noted, not refused
+    assert all("overlap by" in n and "% of the smaller one" in n for n in notes)
+    assert any(n.startswith("Abay (row 33) and Karatau (row 36)") for n in notes)
+
+
+@pytest.mark.slow
+@needs_kz
+def test_almaty_districts_as_units_over_the_bundled_2012_map(tmp_path):
+    """The 8 real 2024 districts of Almaty as units over the bundled 2012 OSM data."""
+    real = gpd.read_file(KZ_BOUNDARIES)
+    path = tmp_path / "almaty_districts.geojson"
+    real[real["city"] == "Almaty"].to_file(path)
+    out = tmp_path / "out"
+    code = main(
+        ["national", "-q", "--osm", str(ALMATY), "--units", str(path),
+         "--untyped-buildings-residential", "--new-stations", "6", "--workers", "2",
+         "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    s = _json(out)
+    assert s["units_ok"] == 8
+    assert s["new_stations_used"] == 6
+    # each resident is counted in one district: the districts' residents add up to the city's
+    # residents whose door lies in the union of the districts (one whole-city run)
+    from planner.demand import PopulationSettings
+    from planner.pipeline import load_city
+
+    city = load_city(
+        ALMATY, population_settings=PopulationSettings(yes_outside_residential_landuse=True)
+    )
+    doors = shapely.point_on_surface(city.residents.to_crs(4326).geometry.to_numpy())
+    union = shapely.union_all(real[real["city"] == "Almaty"].geometry.to_numpy())
+    inside = shapely.contains_xy(union, shapely.get_x(doors), shapely.get_y(doors))
+    assert s["residents"] == pytest.approx(city.residents["population"].to_numpy()[inside].sum())
+
+
+def test_manifest_one_osm_file_per_unit(country, tmp_path, capsys):
+    manifest = tmp_path / "cities.csv"
+    manifest.write_text(
+        "name,osm,population\n"
+        f"Bishkek centre,{BISHKEK},\n"
+        f"Synthetic country (synthetic),{country.osm_path},60000\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "first"
+    code, cap = _national(
+        ["--manifest", manifest, "--new-stations", "3", "--workers", "2", "--out", out], capsys
+    )
+    assert code == 0, cap.err
+    s = {u["name"]: u for u in _json(out)["units"]}
+    assert set(s) == {"Bishkek centre", "Synthetic country (synthetic)"}
+    # the population column calibrates that unit: 60,000 instead of the 30,000 estimated
+    assert s["Synthetic country (synthetic)"]["residents"] == pytest.approx(60_000)
+    assert sum(u["new_stations"] for u in s.values()) <= 3
+    # a manifest row naming a missing file: refused, with the row
+    manifest.write_text("name,osm\nNowhere,missing.osm.pbf\n", encoding="utf-8")
+    _bad(
+        tmp_path, capsys, ["--manifest", manifest],
+        "row 1 (Nowhere): OSM file", "missing.osm.pbf does not exist",
+    )  # fmt: skip
