@@ -127,6 +127,26 @@ def _add_city_options(p: argparse.ArgumentParser, *, osm_required: bool = True) 
         default=250.0,
         help="furthest door-to-street distance accepted (default 250 m)",
     )
+    r = p.add_argument_group(
+        "existing stations: repairs, inspectors, planned stations (from the stations file's status and inspectors columns)"
+    )
+    r.add_argument(
+        "--residents-per-inspector",
+        type=float,
+        default=3000.0,
+        help="staffing norm: residents per district inspector (default 3000; no verified official norm exists, see docs/method.md)",
+    )
+    r.add_argument(
+        "--repair-batch",
+        type=int,
+        help="stations that may be closed for repair at once: schedule the repairs in batches of this size",
+    )
+    r.add_argument(
+        "--relocation-radius-m",
+        type=float,
+        default=1000.0,
+        help="how far on foot a station under repair may move in the relocation check (default 1000 m)",
+    )
     o = p.add_argument_group("output")
     o.add_argument("--out", type=Path, help="output folder (default out/<command>)")
     o.add_argument(
@@ -436,6 +456,7 @@ def _print_summary(
     plan: Any = None,
     evaluation: Any = None,
     files: dict[str, Path] | None = None,
+    review: Any = None,
 ) -> None:
     s = coverage.summary
     st = coverage.stations
@@ -484,10 +505,64 @@ def _print_summary(
         flagged = evaluation.proposals[evaluation.proposals["flags"] != ""]
         for row in flagged.itertuples():
             print(f"  ! {getattr(row, 'name', None) or row.candidate_id}: {row.flags}")
+    if review is not None:
+        _print_review(review)
     if files:
         print("files:")
         for path in files.values():
             print(f"  {path}")
+
+
+def _print_review(review: Any) -> None:
+    st = review.stations
+    statuses = st["status"].value_counts()
+    if set(statuses.index) - {"open"}:
+        print("  stations by status: " + ", ".join(f"{k} {v}" for k, v in statuses.items()))
+        for sc in review.scenarios.itertuples():
+            print(
+                f"    {sc.scenario:<44} {_fmt(sc.residents_covered):>10} residents ({100 * sc.share_covered:.1f} %)"
+            )
+    t = review.inspector_totals()
+    line = (
+        f"  inspectors      {t['needed']} needed at {t['stations']} working stations"
+        f" (norm {review.residents_per_inspector:,.0f} residents per inspector; --residents-per-inspector)"
+    )
+    if t["now"] is not None:
+        line += f"; {t['now']} there now at {t['stations_with_count']} stations with a count, {t['missing']} missing"
+    print(line)
+    work = st[st["working"].to_numpy(dtype=bool)]
+    repairs = work[work["status"] == "repair"].sort_values("repair_rank")
+    top = repairs if len(repairs) else work.sort_values("repair_rank")
+    what = (
+        "repair priorities (stations under repair)" if len(repairs) else "stations that matter most"
+    )
+    print(f"  {what}: residents who lose walking access if it closes")
+    for r in top.head(5).itertuples():
+        label = r.name if isinstance(r.name, str) else r.station_id
+        extra = ""
+        if r.status == "repair" and r.relocation_gain == r.relocation_gain:
+            extra = f"; moving it within {review.relocation_radius_m:.0f} m would {'add' if r.relocation_gain > 0 else 'change by'} {_fmt(r.relocation_gain)}"
+        print(
+            f"    {int(r.repair_rank):>3}. {str(label)[:40]:<40} only here {_fmt(r.residents_only_here):>8}, serves {_fmt(r.residents_served):>8}{extra}"
+        )
+    if review.schedule is not None:
+        sc = review.schedule
+        print(
+            f"  repair schedule ({review.repair_batch} at a time): {len(sc.batches)} batches, the worst leaves {_fmt(sc.worst_batch_residents)} without walking access ({sc.status})"
+        )
+    if review.planned is not None and review.planned_evaluation is not None:
+        ev = review.planned_evaluation.evaluation
+        print(
+            f"  planned stations: {len(review.planned)}; all open would add {_fmt(ev.list_population)},"
+            f" the best {len(review.planned)} sites {_fmt(ev.best.newly_covered_population)} (the list is {100 * ev.gap:.1f} % short at most)"
+        )
+        print("    open them in this order:")
+        for r in review.planned.itertuples():
+            label = r.name if isinstance(r.name, str) else r.station_id
+            flags = f"  ! {r.flags}" if r.flags else ""
+            print(
+                f"    {int(r.opening_order):>3}. {label}: {_fmt(r.alone_population)} newly covered{flags}"
+            )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -536,6 +611,9 @@ def _run(args: argparse.Namespace) -> int:
             prefer_shorter_walks=False,
             method="exact",
             time_limit_s=args.time_limit_s,
+            residents_per_inspector=3000.0,
+            repair_batch=None,
+            relocation_radius_m=1000.0,
             command="plan",
         )
         args = ns
@@ -547,8 +625,24 @@ def _run(args: argparse.Namespace) -> int:
         city,
         settings=settings,
     )
+    from planner.station_review import review_stations
+
+    review = progress.run(
+        "stations: repairs, inspectors, planned stations",
+        review_stations,
+        city,
+        coverage,
+        residents_per_inspector=args.residents_per_inspector,
+        repair_batch=args.repair_batch,
+        relocation_radius_m=args.relocation_radius_m,
+        time_limit_s=getattr(args, "time_limit_s", 60.0),
+    )
     plan = evaluation = None
-    parameters: dict[str, Any] = {}
+    parameters: dict[str, Any] = {
+        "residents_per_inspector": args.residents_per_inspector,
+        "repair_batch": args.repair_batch,
+        "relocation_radius_m": args.relocation_radius_m,
+    }
     if args.command == "plan":
         from planner.candidates import read_candidates
 
@@ -569,7 +663,7 @@ def _run(args: argparse.Namespace) -> int:
             time_limit_s=args.time_limit_s,
             prefer_shorter_walks=args.prefer_shorter_walks,
         )
-        parameters = {
+        parameters |= {
             "n_sites": args.n_sites,
             "target_share": args.target_share,
             "spacing_m": args.spacing_m,
@@ -590,7 +684,7 @@ def _run(args: argparse.Namespace) -> int:
             method=args.method,
             time_limit_s=args.time_limit_s,
         )
-        parameters = {
+        parameters |= {
             "proposals": str(args.proposals),
             "spacing_m": args.spacing_m,
             "method": args.method,
@@ -606,8 +700,9 @@ def _run(args: argparse.Namespace) -> int:
         evaluation=evaluation,
         parameters=parameters,
         tiles=args.tiles,
+        review=review,
     )
-    _print_summary(city, coverage, plan, evaluation, files)
+    _print_summary(city, coverage, plan, evaluation, files, review)
     return 0
 
 

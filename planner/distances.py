@@ -654,8 +654,9 @@ def _station_frame(
     length = np.bincount(piece, weights=network.edge_length_m)
     for i in np.flatnonzero(alone):
         problem[i] = (
-            f"its street network piece ({length[s_piece[i]]:.0f} m of street) reaches no "
-            "building; a connecting path is probably missing in OSM"
+            f"its street network piece ({length[s_piece[i]]:.0f} m of street) holds none of "
+            "the area's residential buildings: no walk connects them (water, a railway or "
+            "the area's edge between them, or a path missing in OSM)"
         )
     ok = nearest.source >= 0
     n_nearest = np.bincount(nearest.source[ok], minlength=n)

@@ -690,7 +690,7 @@ def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[A
         n_workers=n,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # a free port: never collides with another cluster
         silence_logs=logging.ERROR,
     )
     client = Client(cluster, set_as_default=False)

@@ -581,6 +581,8 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
             )
         lines.append("")
 
+    lines += _review_lines(_get(summary, "stations_review"))
+
     lines += ["## Parameters", ""]
     if isinstance(params, Mapping) and params:
         lines += ["| parameter | value |", "|---|---|"]
@@ -611,6 +613,94 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     else:
         lines.append("Not recorded.")
     return "\n".join(lines) + "\n"
+
+
+def _review_lines(review: Any) -> list[str]:
+    """The memo's section on repairs, inspectors and planned stations (if reviewed)."""
+    if not isinstance(review, Mapping):
+        return []
+    lines = ["## Existing stations: repairs, inspectors, stations due to open", ""]
+    scenarios = _get(review, "scenarios") or []
+    if scenarios:
+        lines += ["| scenario | working stations | residents within the limit | share |"]
+        lines += ["|---|---:|---:|---:|"]
+        for sc in scenarios:
+            lines.append(
+                f"| {_cell(_get(sc, 'scenario'))} | {_fmt_int(_get(sc, 'stations'))} "
+                f"| {_fmt_int(_get(sc, 'residents_covered'))} "
+                f"| {_fmt_share(_get(sc, 'share_covered'))} |"
+            )
+        lines.append("")
+    insp = _get(review, "inspectors") or {}
+    norm = _get(insp, "residents_per_inspector")
+    if norm is not None:
+        now = _get(insp, "now")
+        lines.append(
+            f"District inspectors at a norm of {_fmt_int(norm)} residents per inspector "
+            "(no verified official norm; set with --residents-per-inspector): "
+            f"{_fmt_int(_get(insp, 'needed'))} needed at the working stations"
+            + (
+                f", {_fmt_int(now)} there now at the {_fmt_int(_get(insp, 'stations_with_count'))} "
+                f"stations with a count, {_fmt_int(_get(insp, 'missing'))} missing."
+                if now is not None
+                else " (the stations file gives no inspector counts)."
+            )
+        )
+        lines.append("")
+    repairs = _get(review, "repair_priorities") or []
+    if repairs:
+        lines += [
+            "Stations under repair, most important first (residents who lose walking access "
+            "while it is closed):",
+            "",
+            "| rank | station | only here | served | move instead: gain | inspectors needed |",
+            "|---:|---|---:|---:|---:|---:|",
+        ]
+        for r in repairs:
+            gain = _get(r, "relocation_gain")
+            label = _get(r, "name") or _get(r, "station_id")
+            lines.append(
+                f"| {_cell(_get(r, 'repair_rank'))} | {_cell(label)} "
+                f"| {_fmt_int(_get(r, 'residents_only_here'))} "
+                f"| {_fmt_int(_get(r, 'residents_served'))} "
+                f"| {'—' if gain is None else _fmt_int(gain)} "
+                f"| {_fmt_int(_get(r, 'inspectors_needed'))} |"
+            )
+        lines.append("")
+    schedule = _get(review, "repair_schedule")
+    if isinstance(schedule, Mapping):
+        lines.append(
+            f"Repair schedule, {_cell(_get(schedule, 'batch_size'))} at a time: the worst batch "
+            f"leaves {_fmt_int(_get(schedule, 'worst_batch_residents'))} residents without "
+            f"walking access ({_cell(_get(schedule, 'status'))}, gap "
+            f"{100 * float(_get(schedule, 'gap') or 0):.2f}%)."
+        )
+        for b in _get(schedule, "batches") or []:
+            names = ", ".join(str(n or s) for n, s in zip(b["names"], b["stations"], strict=True))
+            lines.append(
+                f"- batch {b['batch']}: {_cell(names)} "
+                f"({_fmt_int(b['residents_without_access'])} without access)"
+            )
+        lines.append("")
+    planned = _get(review, "planned")
+    if isinstance(planned, Mapping):
+        lines.append(
+            f"Planned stations ({_fmt_int(_get(planned, 'stations'))}): opening all would bring "
+            f"{_fmt_int(_get(planned, 'newly_covered_if_all_open'))} more residents within the "
+            f"limit; the best {_fmt_int(_get(planned, 'stations'))} sites from all candidates "
+            f"would bring {_fmt_int(_get(planned, 'best_same_size_newly_covered'))} (the list "
+            f"is at most {100 * float(_get(planned, 'gap') or 0):.1f}% short). Open them in "
+            "this order:"
+        )
+        for r in _get(planned, "opening_order") or []:
+            flags = f" — {r['flags']}" if r.get("flags") else ""
+            lines.append(
+                f"{r['opening_order']}. {_cell(r.get('name') or r.get('station_id'))}: "
+                f"{_fmt_int(r.get('alone'))} newly covered on its own, "
+                f"{_fmt_int(r.get('marginal'))} beyond the rest of the list{_cell(flags)}"
+            )
+        lines.append("")
+    return lines
 
 
 _NO_LIMIT = "the walking limit"

@@ -60,7 +60,7 @@ from planner.siting import (
     rollout_order,
 )
 from planner.snapping import Snaps, door_points
-from planner.stations import read_stations, stations_from_osm
+from planner.stations import read_stations, stations_from_osm, working
 
 __all__ = [
     "City",
@@ -449,7 +449,7 @@ def assess_coverage(
     the sensitivity table can use any limit.
     """
     settings = settings or WalkSettings()
-    usable = city.stations["usable"].to_numpy(dtype=bool)
+    usable = working(city.stations)  # open and under repair; planned and closed do not serve
     walk = walk_distances(
         city.network,
         city.residents,
@@ -470,7 +470,7 @@ def assess_coverage(
         )
     workload = cov.coverage_by_station(buildings, stations, max_walk_m=settings.max_walk_m)
     stations = stations.join(workload)
-    now_usable = stations["usable"].to_numpy(dtype=bool)
+    now_usable = working(stations)
     areas = service_areas(
         city.network,
         stations[now_usable],

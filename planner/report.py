@@ -29,6 +29,7 @@ from planner.outputs import (
 )
 from planner.pipeline import City, CoverageResult, EvaluationResult, PlanResult
 from planner.siting import SitingResult
+from planner.station_review import StationReview
 
 __all__ = ["build_layers", "build_map", "summary_dict", "write_outputs"]
 
@@ -59,13 +60,36 @@ STATION_COLUMNS = (
     "name",
     "kind",
     "source",
+    "status",
     "usable",
     "problem",
+    "working",
     "snap_m",
     "residents_nearest",
     "residents_within",
     "buildings_nearest",
     "buildings_within",
+    "residents_served",
+    "residents_only_here",
+    "repair_rank",
+    "inspectors_needed",
+    "inspectors_now",
+    "inspector_gap",
+    "relocation_site_lon",
+    "relocation_site_lat",
+    "relocation_gain",
+)
+#: Columns of the ``planned`` layer (the planned stations scored as proposals).
+PLANNED_COLUMNS = (
+    "opening_order",
+    "station_id",
+    "name",
+    "alone_population",
+    "marginal_population",
+    "flags",
+    "snap_m",
+    "lon",
+    "lat",
 )
 
 
@@ -87,13 +111,15 @@ def build_layers(
     plan: PlanResult | None = None,
     evaluation: EvaluationResult | None = None,
     districts: gpd.GeoDataFrame | None = None,
+    review: StationReview | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """The GeoPackage layers of a run (metric CRS; reprojected when written).
 
     ``districts`` (the city's district polygons) adds a ``districts`` layer carrying the
-    per-district coverage numbers.
+    per-district coverage numbers; ``review`` (:func:`planner.station_review.review_stations`)
+    adds its columns to ``stations`` and the layers ``repair_schedule`` and ``planned``.
     """
-    stations = coverage.stations
+    stations = review.stations if review is not None else coverage.stations
     layers = {
         "stations": stations[
             [c for c in STATION_COLUMNS if c in stations.columns] + ["geometry"]
@@ -118,6 +144,13 @@ def build_layers(
     if evaluation is not None:
         layers["proposals"] = evaluation.proposals.copy()
         layers["best_sites_same_size"] = evaluation.best_sites.copy()
+    if review is not None and review.schedule_table is not None:
+        layers["repair_schedule"] = review.schedule_table.copy()
+    if review is not None and review.planned is not None:
+        planned = review.planned
+        layers["planned"] = planned[
+            [c for c in PLANNED_COLUMNS if c in planned.columns] + ["geometry"]
+        ].copy()
     return layers
 
 
@@ -129,6 +162,7 @@ def build_map(
     evaluation: EvaluationResult | None = None,
     summary: dict[str, Any] | None = None,
     tiles: str | None = None,
+    review: StationReview | None = None,
 ) -> folium.Map:
     """The interactive map of a run (works offline; ``tiles`` adds an online background)."""
     buildings = plan.buildings if plan is not None else coverage.buildings
@@ -136,7 +170,7 @@ def build_map(
         buildings = buildings[~buildings["covered_after"].to_numpy(dtype=bool)]
     return coverage_map(
         streets=city.network.edges_gdf()[["geometry"]],
-        stations=coverage.stations,
+        stations=review.stations if review is not None else coverage.stations,
         service_areas=coverage.service_areas,
         buildings=buildings,
         proposed_sites=plan.sites if plan is not None else None,
@@ -155,6 +189,7 @@ def write_outputs(
     evaluation: EvaluationResult | None = None,
     parameters: dict[str, Any] | None = None,
     tiles: str | None = None,
+    review: StationReview | None = None,
 ) -> dict[str, Path]:
     """Write plan.gpkg, summary.json, summary.md and map.html into ``out_dir``.
 
@@ -164,10 +199,20 @@ def write_outputs(
         The written files by kind (``"gpkg"``, ``"json"``, ``"md"``, ``"map"``).
     """
     out_dir = Path(out_dir)
-    summary = summary_dict(city, coverage, plan=plan, evaluation=evaluation, parameters=parameters)
-    layers = build_layers(coverage, plan=plan, evaluation=evaluation, districts=city.districts)
+    summary = summary_dict(
+        city, coverage, plan=plan, evaluation=evaluation, parameters=parameters, review=review
+    )
+    layers = build_layers(
+        coverage, plan=plan, evaluation=evaluation, districts=city.districts, review=review
+    )
     the_map = build_map(
-        city, coverage, plan=plan, evaluation=evaluation, summary=summary, tiles=tiles
+        city,
+        coverage,
+        plan=plan,
+        evaluation=evaluation,
+        summary=summary,
+        tiles=tiles,
+        review=review,
     )
     memo = summary_markdown(summary)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -186,6 +231,7 @@ def summary_dict(
     plan: PlanResult | None = None,
     evaluation: EvaluationResult | None = None,
     parameters: dict[str, Any] | None = None,
+    review: StationReview | None = None,
 ) -> dict[str, Any]:
     """The machine-readable summary of a run (schema in :mod:`planner.outputs`)."""
     import planner
@@ -292,6 +338,93 @@ def summary_dict(
                 )
                 if f
             ],
+        }
+    if review is not None:
+        out["stations_review"] = review_dict(review)
+    return out
+
+
+def _num(value: Any) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(f) else f
+
+
+def review_dict(review: StationReview) -> dict[str, Any]:
+    """The station review's part of summary.json (see :mod:`planner.station_review`)."""
+    st = review.stations
+    work = st[st["working"].to_numpy(dtype=bool)].sort_values("repair_rank")
+
+    def station(r: Any) -> dict[str, Any]:
+        return {
+            "station_id": r.station_id,
+            "name": r.name if isinstance(r.name, str) else None,
+            "status": r.status,
+            "residents_served": _num(r.residents_served),
+            "residents_only_here": _num(r.residents_only_here),
+            "repair_rank": None if pd.isna(r.repair_rank) else int(r.repair_rank),
+            "inspectors_needed": int(r.inspectors_needed),
+            "inspectors_now": _num(r.inspectors_now),
+            "relocation_site_lon": _num(r.relocation_site_lon),
+            "relocation_site_lat": _num(r.relocation_site_lat),
+            "relocation_gain": _num(r.relocation_gain),
+        }
+
+    repairs = work[work["status"] == "repair"]
+    out: dict[str, Any] = {
+        "statuses": {k: int(v) for k, v in st["status"].value_counts().items()},
+        "scenarios": review.scenarios.to_dict(orient="records"),
+        "inspectors": review.inspector_totals(),
+        "repair_priorities": [station(r) for r in repairs.itertuples()],
+        "most_important_stations": [station(r) for r in work.head(10).itertuples()],
+        "relocation_radius_m": review.relocation_radius_m,
+        "relocations_that_serve_more": [
+            station(r)
+            for r in repairs.sort_values("relocation_gain", ascending=False).itertuples()
+            if _num(r.relocation_gain) is not None and r.relocation_gain > 0
+        ],
+        "planned": None,
+        "repair_schedule": None,
+    }
+    if review.planned is not None and review.planned_evaluation is not None:
+        ev = review.planned_evaluation.evaluation
+        out["planned"] = {
+            "stations": len(review.planned),
+            "newly_covered_if_all_open": float(ev.list_population),
+            "best_same_size_newly_covered": float(ev.best.newly_covered_population),
+            "gap": float(ev.gap),
+            "opening_order": [
+                {
+                    "opening_order": int(r.opening_order),
+                    "station_id": r.station_id,
+                    "name": r.name if isinstance(r.name, str) else None,
+                    "alone": _num(r.alone_population),
+                    "marginal": _num(r.marginal_population),
+                    "flags": r.flags,
+                }
+                for r in review.planned.itertuples()
+            ],
+        }
+    if review.schedule is not None and review.schedule_table is not None:
+        sc = review.schedule
+        table = review.schedule_table
+        out["repair_schedule"] = {
+            "batch_size": review.repair_batch,
+            "batches": [
+                {
+                    "batch": int(b),
+                    "stations": list(group["station_id"]),
+                    "names": [n if isinstance(n, str) else None for n in group["name"]],
+                    "residents_without_access": float(group["residents_without_access"].iloc[0]),
+                }
+                for b, group in table.groupby("batch", sort=True)
+            ],
+            "worst_batch_residents": float(sc.worst_batch_residents),
+            "lower_bound": float(sc.lower_bound),
+            "gap": float(sc.gap),
+            "status": sc.status,
         }
     return out
 

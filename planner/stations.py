@@ -20,6 +20,16 @@ Every station frame has the same columns, whatever its source:
 ``geometry``
     A point in the metric CRS of the walk network (polygons are replaced by a point inside).
 
+``status``
+    ``"open"``, ``"planned"`` (due to open, not working yet), ``"repair"`` (needs repair; still
+    working unless a scenario closes it) or ``"closed"``; from the file's status column
+    (English, Russian or Kazakh spellings, see :data:`STATUS_SPELLINGS`), ``"open"`` when the
+    file has none and for OSM stations. Only ``open`` and ``repair`` stations serve residents
+    today (:func:`working`).
+``inspectors``
+    District inspectors at the station now, from the file's inspectors column (NaN when the
+    file has none or the cell is blank).
+
 OSM stations also keep ``osm_type``, ``osm_id``, ``amenity`` and ``police``; file stations keep
 ``row`` and the other columns of the file.
 
@@ -69,10 +79,14 @@ from planner.errors import InputError
 
 __all__ = [
     "STATION_KINDS",
+    "STATUSES",
+    "STATUS_SPELLINGS",
     "mark_unusable",
+    "parse_status",
     "read_stations",
     "station_kind",
     "stations_from_osm",
+    "working",
 ]
 
 logger = logging.getLogger(__name__)
@@ -117,6 +131,80 @@ _DEPARTMENT_NAME = re.compile(
     re.IGNORECASE,
 )
 _TYPE_ORDER = {"node": 0, "way": 1, "relation": 2}
+
+#: The statuses of a station, in this order.
+STATUSES = ("open", "planned", "repair", "closed")
+#: Accepted spellings of each status (compared lower-case, with ё as е and punctuation and
+#: extra spaces removed): English, Russian and Kazakh as station lists are kept in Kazakhstan.
+STATUS_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "open": (
+        "open", "opened", "working", "active", "operating", "in operation", "ok",
+        "открыт", "открыта", "открыто", "открытый", "работает", "действует", "действующий",
+        "функционирует", "ашық", "ашылған", "жұмыс істейді", "жұмыс істеп тұр", "қызмет етеді",
+    ),
+    "planned": (
+        "planned", "plan", "to open", "due to open", "not yet open", "under construction",
+        "планируется", "планируемый", "запланирован", "запланировано", "к открытию",
+        "будет открыт", "не открыт", "строится", "жоспарланған", "жоспарлануда", "ашылады",
+        "салынуда",
+    ),
+    "repair": (
+        "repair", "needs repair", "under repair", "in repair", "ремонт", "на ремонте",
+        "требует ремонта", "требуется ремонт", "нуждается в ремонте", "капремонт",
+        "капитальный ремонт", "жөндеу", "жөндеуде", "жөндеуді қажет етеді", "жөндеу қажет",
+    ),
+    "closed": (
+        "closed", "shut", "not working", "закрыт", "закрыта", "закрыто", "не работает",
+        "не действует", "жабық", "жабылған", "жұмыс істемейді",
+    ),
+}  # fmt: skip
+_STATUS_LOOKUP = {
+    re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", v)).strip(): k
+    for k, vs in STATUS_SPELLINGS.items()
+    for v in vs
+}
+#: Column names read as the status and as the number of inspectors (case-insensitive).
+STATUS_COLUMNS = ("status", "статус", "состояние", "күйі", "мәртебесі", "мәртебе")
+INSPECTOR_COLUMNS = (
+    "inspectors", "inspectors_now", "инспекторы", "участковые", "число участковых",
+    "количество участковых", "учаскелік инспекторлар", "инспекторлар",
+)  # fmt: skip
+
+
+def _status_key(value: object) -> str:
+    text = str(value).lower().replace("ё", "е")
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", text)).strip()
+
+
+def parse_status(values: Collection[object]) -> tuple[list[str | None], list[int]]:
+    """Canonical statuses (:data:`STATUSES`) of ``values``; blank cells are ``"open"``.
+
+    Returns the statuses (``None`` where unknown) and the positions of the unknown values.
+    """
+    out: list[str | None] = []
+    unknown: list[int] = []
+    for i, value in enumerate(values):
+        if (
+            value is None
+            or (isinstance(value, float) and np.isnan(value))
+            or not str(value).strip()
+        ):
+            out.append("open")
+            continue
+        status = _STATUS_LOOKUP.get(_status_key(value))
+        if status is None:
+            unknown.append(i)
+        out.append(status)
+    return out, unknown
+
+
+def working(stations: pd.DataFrame) -> np.ndarray:
+    """Stations serving residents today: usable and ``open`` or ``repair``."""
+    usable = stations["usable"].to_numpy(dtype=bool)
+    if "status" not in stations.columns:
+        return usable
+    status = stations["status"].to_numpy(dtype=object)
+    return usable & np.isin(status, ["open", "repair"])
 
 
 def station_kind(name: object, police_tag: object = None) -> str:
@@ -227,6 +315,8 @@ def stations_from_osm(
             "osm_id": osm_id,
             "amenity": _text_column(police, "amenity"),
             "police": tags,
+            "status": "open",
+            "inspectors": np.nan,
         },
         geometry=_as_points(police.geometry),
         crs=crs,
@@ -327,6 +417,67 @@ def read_stations(
         mask = (out["kind"] == kind).to_numpy()
         if mask.any():
             out = mark_unusable(out, mask, _EXCLUSION_REASON[kind])
+    return _status_and_inspectors(out, path=path)
+
+
+def _find(columns: Collection[object], names: tuple[str, ...]) -> object | None:
+    lower = {str(c).strip().lower(): c for c in columns}
+    return next((lower[n] for n in names if n in lower), None)
+
+
+def _status_and_inspectors(out: gpd.GeoDataFrame, *, path: Path) -> gpd.GeoDataFrame:
+    """The ``status`` and ``inspectors`` columns from the file's own columns, checked by row."""
+    out = out.copy()
+    column = _find(out.columns, STATUS_COLUMNS)
+    if column is None:
+        out["status"] = "open"
+    else:
+        raw = out[column]
+        statuses, unknown = parse_status(list(raw))
+        out["status"] = statuses
+        if unknown:
+            rows = out["row"].to_numpy()
+            for i in unknown:
+                mask = np.zeros(len(out), dtype=bool)
+                mask[i] = True
+                out = mark_unusable(
+                    out,
+                    mask,
+                    f"column {column!r}: status {raw.iloc[i]!r} is not one of open, planned, "
+                    "repair, closed (or открыт/ашық, планируется/жоспарланған, "
+                    "ремонт/жөндеуде, закрыт/жабық)",
+                )
+            logger.warning(
+                "%s: %d rows with an unknown status left out (rows %s)",
+                path.name,
+                len(unknown),
+                ", ".join(str(rows[i]) for i in unknown[:10])
+                + (" ..." if len(unknown) > 10 else ""),
+            )
+            if not out["usable"].any():
+                raise InputError(
+                    f"{path}: no usable station left",
+                    [f"row {rows[i]}: status {raw.iloc[i]!r} not recognised" for i in unknown],
+                    "Use open, planned, repair or closed (Russian and Kazakh spellings are "
+                    "accepted too) in the status column.",
+                )
+    inspectors = _find(out.columns, INSPECTOR_COLUMNS)
+    if inspectors is None:
+        out["inspectors"] = np.nan
+    else:
+        text = out[inspectors].astype(str).str.strip().str.replace(",", ".")
+        values = pd.to_numeric(text.where(~out[inspectors].isna(), ""), errors="coerce")
+        bad = (text != "") & (text.str.lower() != "nan") & (values.isna() | (values < 0))
+        if bad.any():
+            logger.warning(
+                "%s: column %r holds %d values that are not a number of inspectors (rows %s); "
+                "they count as unknown",
+                path.name,
+                inspectors,
+                int(bad.sum()),
+                ", ".join(str(r) for r in out.loc[bad, "row"].head(10)),
+            )
+        out["inspectors"] = values.where(~bad)
     return out
 
 

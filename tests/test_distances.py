@@ -103,7 +103,7 @@ def test_stations_that_cannot_serve_anyone_are_listed_with_the_reason() -> None:
     assert s["usable"].tolist() == [True, False, False]
     assert s.loc["S0", "problem"] == ""
     assert "no walkable street within 250 m" in s.loc["S1", "problem"]
-    assert "reaches no building" in s.loc["S2", "problem"]
+    assert "holds none of the area's residential buildings" in s.loc["S2", "problem"]
     assert "100 m of street" in s.loc["S2", "problem"]
 
 

@@ -1,0 +1,401 @@
+"""The reform's other decisions, for the stations a city already has: repairs, inspectors and
+stations due to open.
+
+:func:`review_stations` takes a city and its coverage (:func:`planner.pipeline.assess_coverage`)
+and answers, for every station of the stations file (see the ``status`` column in
+:mod:`planner.stations`):
+
+- ``residents_served``: residents for whom it is the nearest working station on foot, within
+  and beyond the walking limit (its workload);
+- ``residents_only_here``: residents within the walking limit of this station and of no other
+  working station: those who lose walking access while it is closed
+  (:func:`planner.repairs.residents_only_here`); it equals the drop in covered residents when
+  coverage is recomputed without the station;
+- ``repair_rank``: 1 = the station whose closure would cost most (by ``residents_only_here``,
+  ties by ``residents_served``), over all working stations;
+- ``inspectors_needed = ceil(residents_served / R)`` for the staffing norm ``R`` residents per
+  district inspector, and, with an inspectors column in the file, ``inspectors_now`` and
+  ``inspector_gap = needed - now``;
+- for stations under repair, a **relocation check**: the best single candidate site within
+  ``relocation_radius_m`` on foot of the station, and ``relocation_gain``: residents within the
+  limit if the station moved there instead of being repaired, minus today's (positive =
+  relocating serves more people);
+- a **repair schedule** (with ``repair_batch``): the stations under repair in batches of at most
+  that many closed at once, so that the residents without walking access during the worst batch
+  are as few as possible (:func:`planner.repairs.schedule_repairs`);
+- **scenarios**: residents covered today (open and repair stations), if the planned stations
+  open, and while the stations under repair are closed;
+- the **planned stations** scored like an akimat's proposals (residents each would newly cover,
+  its marginal gain within the list, flags), in an opening order, and compared with the best
+  plan of the same size from all candidates.
+
+The staffing norm: there is no published official norm we could verify. Press reports cite
+about 3,000 residents per district inspector in Russia and up to 4,000 in Kazakh cities (called
+twice the norm); the default here is :data:`DEFAULT_RESIDENTS_PER_INSPECTOR` = 3,000, always
+printed, and set with ``--residents-per-inspector``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.candidates import DEFAULT_SPACING_M, network_candidates
+from planner.covering import coverage_matrix
+from planner.errors import InputError
+from planner.pipeline import City, CoverageResult, EvaluationResult, evaluate_sites
+from planner.repairs import RepairSchedule, relocation_gains, residents_only_here, schedule_repairs
+from planner.snapping import door_points
+from planner.stations import working
+
+__all__ = [
+    "DEFAULT_RELOCATION_RADIUS_M",
+    "DEFAULT_RESIDENTS_PER_INSPECTOR",
+    "StationReview",
+    "inspectors_needed",
+    "review_stations",
+]
+
+#: Residents per district inspector when the user gives no norm (see the module docstring).
+DEFAULT_RESIDENTS_PER_INSPECTOR = 3000.0
+#: How far (on foot) a station under repair may move in the relocation check.
+DEFAULT_RELOCATION_RADIUS_M = 1000.0
+
+
+def inspectors_needed(residents: Any, residents_per_inspector: float) -> np.ndarray:
+    """``ceil(residents / residents_per_inspector)`` (0 for nobody)."""
+    values = np.asarray(residents, dtype=float)
+    out = np.ceil(np.round(values / residents_per_inspector, 9))
+    return np.where(np.isfinite(out), out, 0.0).astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class StationReview:
+    """What :func:`review_stations` found (see the module docstring).
+
+    Attributes
+    ----------
+    stations
+        Every station with ``status``, ``working``, ``residents_served``,
+        ``residents_only_here``, ``repair_rank``, ``inspectors_needed``, ``inspectors_now``,
+        ``inspector_gap``, ``relocation_site_lon``/``_lat`` and ``relocation_gain``.
+    scenarios
+        ``scenario``, ``stations`` (working in it), ``residents_covered``, ``share_covered``.
+    planned
+        The planned stations scored as proposals, with ``opening_order``; ``None`` without any.
+    planned_evaluation
+        The full evaluation of the planned list (best plan of the same size, gap).
+    schedule
+        The repair schedule, or ``None`` without ``repair_batch`` or stations under repair.
+    schedule_table
+        One row per (batch, station): ``batch``, ``station_id``, ``name``,
+        ``residents_without_access`` (during that batch) and the station's point.
+    residents_per_inspector
+        The staffing norm used.
+    relocation_radius_m
+        The radius of the relocation check.
+    """
+
+    stations: gpd.GeoDataFrame
+    scenarios: pd.DataFrame
+    planned: gpd.GeoDataFrame | None
+    planned_evaluation: EvaluationResult | None
+    schedule: RepairSchedule | None
+    schedule_table: gpd.GeoDataFrame | None
+    residents_per_inspector: float
+    relocation_radius_m: float
+    repair_batch: int | None = None
+
+    def inspector_totals(self) -> dict[str, Any]:
+        """Inspectors needed, at the stations now and missing, over the working stations."""
+        st = self.stations[self.stations["working"].to_numpy(dtype=bool)]
+        now = st["inspectors_now"].to_numpy(dtype=float)
+        known = np.isfinite(now)
+        gap = st["inspector_gap"].to_numpy(dtype=float)
+        return {
+            "residents_per_inspector": self.residents_per_inspector,
+            "needed": int(st["inspectors_needed"].sum()),
+            "now": int(now[known].sum()) if known.any() else None,
+            "missing": int(np.clip(gap[known], 0, None).sum()) if known.any() else None,
+            "surplus": int(np.clip(-gap[known], 0, None).sum()) if known.any() else None,
+            "stations_with_count": int(known.sum()),
+            "stations": len(st),
+        }
+
+
+def review_stations(
+    city: City,
+    coverage: CoverageResult,
+    *,
+    residents_per_inspector: float = DEFAULT_RESIDENTS_PER_INSPECTOR,
+    repair_batch: int | None = None,
+    relocation_radius_m: float = DEFAULT_RELOCATION_RADIUS_M,
+    spacing_m: float = DEFAULT_SPACING_M,
+    method: Literal["exact", "greedy"] = "exact",
+    time_limit_s: float = 60.0,
+) -> StationReview:
+    """Repairs, inspectors, planned stations and scenarios for a city's stations.
+
+    Parameters
+    ----------
+    city, coverage
+        From :func:`planner.pipeline.load_city` and :func:`~planner.pipeline.assess_coverage`.
+    residents_per_inspector
+        The staffing norm ``R``.
+    repair_batch
+        How many stations may be closed for repair at once; ``None``: no schedule.
+    relocation_radius_m
+        How far on foot a station under repair may move in the relocation check.
+    spacing_m
+        Spacing of the candidate sites of the relocation check and of the planned stations'
+        comparison.
+    method, time_limit_s
+        Solver of the repair schedule and of the planned list's comparison.
+    """
+    problems = []
+    if not isinstance(city, City) or not isinstance(coverage, CoverageResult):
+        raise InputError(
+            "review_stations: expected review_stations(city, coverage) with a City from "
+            "load_city and a CoverageResult from assess_coverage",
+            hint=f"got {type(city).__name__} and {type(coverage).__name__}",
+        )
+    if not (isinstance(residents_per_inspector, int | float) and residents_per_inspector > 0):
+        problems.append(
+            f"residents per inspector {residents_per_inspector!r} must be a positive number "
+            "(--residents-per-inspector)"
+        )
+    if repair_batch is not None and (not isinstance(repair_batch, int) or repair_batch < 1):
+        problems.append(
+            f"repair batch {repair_batch!r} must be a whole number >= 1 (--repair-batch)"
+        )
+    if not relocation_radius_m > 0:
+        problems.append(f"relocation radius {relocation_radius_m!r} m must be > 0")
+    if problems:
+        raise InputError("invalid station review options", problems)
+    settings = coverage.settings
+    stations = coverage.stations.copy()
+    if "status" not in stations.columns:
+        stations["status"] = "open"
+    if "inspectors" not in stations.columns:
+        stations["inspectors"] = np.nan
+    work = working(stations)
+    buildings = coverage.buildings
+    population = buildings["population"].to_numpy(dtype=float)
+    rows = np.flatnonzero(work)
+    S = coverage_matrix(
+        city.network,
+        buildings,
+        _as_sites(stations.iloc[rows]),
+        settings=settings,
+        building_snaps=coverage.building_snaps,
+    ).matrix
+    pattern = S.copy()
+    pattern.data = np.ones_like(pattern.data)
+    only = residents_only_here(pattern, population)
+    served = stations["residents_nearest"].to_numpy(dtype=float)
+    n = len(stations)
+    only_all = np.full(n, np.nan)
+    only_all[rows] = only
+    rank = np.full(n, np.nan)
+    order = np.lexsort((-served[rows], -only))  # by only-here, then served, descending
+    rank[rows[order]] = np.arange(1, rows.size + 1)
+    needed = np.where(work, inspectors_needed(np.nan_to_num(served), residents_per_inspector), 0)
+    now = stations["inspectors"].to_numpy(dtype=float)
+    out = stations.copy()
+    out["working"] = work
+    out["residents_served"] = np.where(work, served, np.nan)
+    out["residents_only_here"] = only_all
+    out["repair_rank"] = rank
+    out["inspectors_needed"] = needed
+    out["inspectors_now"] = now
+    out["inspector_gap"] = np.where(work & np.isfinite(now), needed - now, np.nan)
+    status = stations["status"].to_numpy(dtype=object)
+    repair_local = np.flatnonzero(status[rows] == "repair")
+    lon, lat, gain = _relocations(
+        city, coverage, stations, rows, repair_local, pattern, population,
+        radius_m=relocation_radius_m, spacing_m=spacing_m,
+    )  # fmt: skip
+    out["relocation_site_lon"] = lon
+    out["relocation_site_lat"] = lat
+    out["relocation_gain"] = gain
+
+    covered_now = _covered(pattern, np.arange(rows.size))
+    open_local = np.flatnonzero(status[rows] == "open")
+    covered_open = _covered(pattern, open_local)
+    planned_rows = np.flatnonzero(stations["usable"].to_numpy(dtype=bool) & (status == "planned"))
+    planned = evaluation = None
+    if planned_rows.size:
+        evaluation = evaluate_sites(
+            city,
+            coverage,
+            _as_proposals(stations.iloc[planned_rows]),
+            spacing_m=spacing_m,
+            method=method,
+            time_limit_s=time_limit_s,
+        )
+        planned = evaluation.proposals.copy()
+        planned.insert(0, "opening_order", planned["greedy_rank"])
+        planned = planned.sort_values(["opening_order", "station_id"], kind="stable")
+    total = float(population.sum())
+    now_value = float(population[covered_now].sum())
+    scenarios = [
+        ("today (open and under repair)", int(rows.size), now_value),
+        (
+            "if the planned stations open",
+            int(rows.size + planned_rows.size),
+            now_value + (float(evaluation.evaluation.list_population) if evaluation else 0.0),
+        ),
+        (
+            "while the stations under repair are closed",
+            int(open_local.size),
+            float(population[covered_open].sum()),
+        ),
+    ]
+    scenario_frame = pd.DataFrame(
+        [
+            {
+                "scenario": name,
+                "stations": k,
+                "residents_covered": value,
+                "share_covered": value / total if total > 0 else 0.0,
+            }
+            for name, k, value in scenarios
+        ]
+    )
+    schedule = table = None
+    if repair_batch is not None and repair_local.size:
+        schedule = schedule_repairs(
+            pattern,
+            population,
+            repair_local,
+            batch_size=repair_batch,
+            method=method,
+            time_limit_s=time_limit_s,
+        )
+        table = _schedule_table(schedule, stations, rows)
+    return StationReview(
+        stations=out,
+        scenarios=scenario_frame,
+        planned=planned,
+        planned_evaluation=evaluation,
+        schedule=schedule,
+        schedule_table=table,
+        residents_per_inspector=float(residents_per_inspector),
+        relocation_radius_m=float(relocation_radius_m),
+        repair_batch=repair_batch,
+    )
+
+
+def _covered(pattern: Any, rows: np.ndarray) -> np.ndarray:
+    mask = np.zeros(pattern.shape[1], dtype=bool)
+    if rows.size:
+        mask[np.unique(pattern[rows].indices)] = True
+    return mask
+
+
+def _as_sites(stations: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"candidate_id": stations["station_id"].to_numpy(), "source": "station"},
+        geometry=stations.geometry.to_numpy(),
+        crs=stations.crs,
+    )
+
+
+def _as_proposals(stations: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Planned stations in the shape of an akimat's proposals file."""
+    frame = gpd.GeoDataFrame(
+        {
+            "candidate_id": [f"planned:{s}" for s in stations["station_id"]],
+            "source": "proposal",
+            "name": stations["name"].to_numpy(),
+            "station_id": stations["station_id"].to_numpy(),
+            "row": stations["row"].to_numpy()
+            if "row" in stations.columns
+            else stations["station_id"].to_numpy(),
+            "usable": True,
+            "problem": "",
+        },
+        geometry=stations.geometry.to_numpy(),
+        crs=stations.crs,
+    )
+    return frame.reset_index(drop=True)
+
+
+def _relocations(
+    city: City,
+    coverage: CoverageResult,
+    stations: gpd.GeoDataFrame,
+    rows: np.ndarray,
+    repair_local: np.ndarray,
+    pattern: Any,
+    population: np.ndarray,
+    *,
+    radius_m: float,
+    spacing_m: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(stations)
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    gain = np.full(n, np.nan)
+    if not repair_local.size:
+        return lon, lat, gain
+    repair = stations.iloc[rows[repair_local]]
+    cands = network_candidates(
+        city.network, spacing_m=spacing_m, near_xy=door_points(repair), within_m=radius_m
+    )
+    if city.area is not None and len(cands):
+        xy = shapely.get_coordinates(cands.geometry.to_numpy())
+        cands = cands[shapely.contains_xy(city.area, xy[:, 0], xy[:, 1])].reset_index(drop=True)
+    if not len(cands):
+        return lon, lat, gain
+    near = coverage_matrix(
+        city.network,
+        cands,
+        _as_sites(repair),
+        settings=replace(coverage.settings, max_walk_m=radius_m),
+    ).matrix
+    allowed = [near[[i]].indices.astype(np.int64) for i in range(len(repair))]
+    S_cand = coverage_matrix(
+        city.network,
+        coverage.buildings,
+        cands,
+        settings=coverage.settings,
+        building_snaps=coverage.building_snaps,
+    ).matrix
+    S_cand.data = np.ones_like(S_cand.data)
+    best, delta = relocation_gains(S_cand, pattern, population, repair_local, allowed)
+    best = np.asarray(best)
+    points = gpd.GeoSeries(cands.geometry.to_numpy(), crs=cands.crs).to_crs(4326)
+    for i, row in enumerate(rows[repair_local]):
+        if best[i] >= 0:
+            lon[row] = round(float(points.iloc[best[i]].x), 6)
+            lat[row] = round(float(points.iloc[best[i]].y), 6)
+            gain[row] = float(delta[i])
+    return lon, lat, gain
+
+
+def _schedule_table(
+    schedule: RepairSchedule, stations: gpd.GeoDataFrame, rows: np.ndarray
+) -> gpd.GeoDataFrame:
+    records = []
+    geoms = []
+    for b, (batch, loss) in enumerate(
+        zip(schedule.batches, schedule.loss_per_batch, strict=True), start=1
+    ):
+        for local in batch:
+            st = stations.iloc[rows[int(local)]]
+            records.append(
+                {
+                    "batch": b,
+                    "station_id": st["station_id"],
+                    "name": st["name"],
+                    "residents_without_access": float(loss),
+                }
+            )
+            geoms.append(st.geometry)
+    return gpd.GeoDataFrame(records, geometry=geoms, crs=stations.crs)

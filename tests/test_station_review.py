@@ -1,0 +1,299 @@
+"""Repairs, inspectors and planned stations (planner.station_review), by hand and on real data."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from planner.cli import main
+from planner.demand import PopulationSettings
+from planner.distances import walk_distances
+from planner.pipeline import City, assess_coverage, load_city
+from planner.settings import WalkSettings
+from planner.station_review import inspectors_needed, review_stations
+from planner.stations import STATUS_SPELLINGS, parse_status, read_stations, working
+from tests._walk_grid import CRS, plain_grid
+from tests.conftest import ALMATY, DATA
+
+ILLUSTRATIVE = DATA / "almaty_stations_illustrative.csv"
+
+
+# --- statuses ----------------------------------------------------------------------------------
+
+
+def test_every_accepted_status_spelling():
+    for status, spellings in STATUS_SPELLINGS.items():
+        for text in spellings:
+            for variant in (text, text.upper(), f"  {text.capitalize()}. "):
+                parsed, unknown = parse_status([variant])
+                assert (parsed, unknown) == ([status], []), variant
+    assert parse_status(["Открыт", "на ремонте", "ЖАБЫҚ", "жоспарланған", "Закрытo"]) == (
+        ["open", "repair", "closed", "planned", None],  # the last has a Latin "o": unknown
+        [4],
+    )
+    assert parse_status(["", None, float("nan")]) == (["open", "open", "open"], [])
+
+
+def _write_stations(tmp_path, statuses, inspectors=None):
+    # SYNTHETIC rows near Almaty's centre
+    lat = 43.25 + 0.001 * np.arange(len(statuses))
+    frame = pd.DataFrame(
+        {"name": [f"S{i}" for i in range(len(statuses))], "lat": lat, "lon": 76.93}
+    )
+    frame["статус"] = statuses
+    if inspectors is not None:
+        frame["инспекторы"] = inspectors
+    path = tmp_path / "stations.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_unknown_statuses_reported_by_row(tmp_path, caplog):
+    path = _write_stations(tmp_path, ["открыт", "maybe", "ремонт", "??"], ["2", "x", "", "1"])
+    st = read_stations(path, crs="EPSG:32643")
+    assert [None if pd.isna(v) else v for v in st["status"]] == ["open", None, "repair", None]
+    assert st["usable"].tolist() == [True, False, True, False]
+    assert "status 'maybe' is not one of open, planned, repair, closed" in st["problem"].iloc[1]
+    assert st["row"].tolist() == [2, 3, 4, 5]
+    assert "rows 3, 5" in caplog.text
+    # inspectors: numbers kept, the bad cell unknown (and said so), blank unknown
+    assert st["inspectors"].tolist()[0] == 2 and np.isnan(st["inspectors"].iloc[1])
+    assert "not a number of inspectors (rows 3)" in caplog.text
+    assert working(st).tolist() == [True, False, True, False]
+
+
+def test_no_usable_station_left_exits_2(tmp_path, capsys):
+    path = _write_stations(tmp_path, ["maybe", "later"])
+    code = main(
+        ["coverage", "--osm", str(ALMATY), "--stations", str(path), "--out", str(tmp_path / "o")]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no usable station left" in err and "row 2: status 'maybe' not recognised" in err
+    assert "Traceback" not in err
+
+
+# --- by hand on the 3x3 grid (100 m blocks) -----------------------------------------------------
+#
+# Walking limit 120 m. Stations (on the streets): A (100,100) under repair, B (100,150) open,
+# C (0,0) under repair. Homes (points on the streets): b1 (100,50) 10 residents, b2 (100,180) 20,
+# b3 (50,0) 30, b4 (200,200) 40, b5 (0,200) 50.
+#   A reaches b1 (50 m), b2 (80 m); B reaches b1 (100 m), b2 (30 m); C reaches b3 (50 m).
+#   b4 (nearest B, 150 m) and b5 (nearest A/B/C, 200 m) are beyond the limit.
+#   Only here: A 0 (b1 and b2 are B's too), B 0, C 30.
+#   Served (nearest, any distance): A {b1: 50 m} 10; B {b2: 30 m, b4: 150 m, b5: 150 m via
+#   (100,200)} 110; C {b3: 50 m} 30. Rank: C (30 only here), then B and A (0), B first (serves
+#   more). Inspectors at 25 residents each: A 1, B 5, C 2.
+
+
+@pytest.fixture(scope="module")
+def grid_review():
+    network = plain_grid()
+    homes = gpd.GeoDataFrame(
+        {"population": [10.0, 20.0, 30.0, 40.0, 50.0]},
+        geometry=gpd.points_from_xy([100, 100, 50, 200, 0], [50, 180, 0, 200, 200]),
+        crs=CRS,
+    )
+    stations = gpd.GeoDataFrame(
+        {
+            "station_id": ["A", "B", "C"],
+            "name": ["A", "B", "C"],
+            "source": "file",
+            "kind": "district_post",
+            "usable": True,
+            "problem": "",
+            "status": ["repair", "open", "repair"],
+            "inspectors": [1.0, 5.0, np.nan],
+        },
+        geometry=gpd.points_from_xy([100, 100, 0], [100, 150, 0]),
+        crs=CRS,
+    )
+    city = City(
+        name="grid (synthetic)",
+        osm=None,  # type: ignore[arg-type]
+        network=network,
+        residents=homes,
+        stations=stations,
+        districts=None,
+    )
+    settings = WalkSettings(max_walk_m=120.0)
+    coverage = assess_coverage(city, settings=settings, service_limits_min=(1.0,))
+    review = review_stations(
+        city, coverage, residents_per_inspector=25, repair_batch=1, spacing_m=25.0,
+        relocation_radius_m=100.0,
+    )  # fmt: skip
+    return city, coverage, review
+
+
+def test_grid_only_here_served_rank_and_inspectors(grid_review):
+    _, coverage, review = grid_review
+    st = review.stations.set_index("station_id")
+    assert coverage.summary.residents_covered == 60
+    assert st["residents_only_here"].to_dict() == {"A": 0.0, "B": 0.0, "C": 30.0}
+    assert st["residents_served"].to_dict() == {"A": 10.0, "B": 110.0, "C": 30.0}
+    assert st["repair_rank"].to_dict() == {"C": 1.0, "B": 2.0, "A": 3.0}
+    assert st["inspectors_needed"].to_dict() == {"A": 1, "B": 5, "C": 2}
+    assert st.loc["A", "inspector_gap"] == 0  # 1 needed, 1 there
+    assert st.loc["B", "inspector_gap"] == 0  # 5 needed, 5 there
+    assert np.isnan(st.loc["C", "inspector_gap"])  # count unknown
+    totals = review.inspector_totals()
+    assert (totals["needed"], totals["now"], totals["missing"]) == (8, 6, 0)
+
+
+def test_grid_removing_a_fully_overlapped_station_changes_nothing(grid_review):
+    city, coverage, _review = grid_review
+    for sid, drop in (("A", 0.0), ("B", 0.0), ("C", 30.0)):
+        others = city.stations[city.stations["station_id"] != sid]
+        walk = walk_distances(
+            city.network, city.residents, others, settings=coverage.settings, search_limit_m=np.inf
+        )
+        covered = float(city.residents["population"][walk.buildings["covered"]].sum())
+        assert coverage.summary.residents_covered - covered == drop
+
+
+def test_grid_scenarios(grid_review):
+    _, _, review = grid_review
+    sc = review.scenarios.set_index("scenario")["residents_covered"].to_dict()
+    assert sc["today (open and under repair)"] == 60
+    assert sc["while the stations under repair are closed"] == 30  # B alone: b1 and b2
+    assert sc["if the planned stations open"] == 60  # none planned
+    assert review.planned is None
+
+
+def test_grid_relocation(grid_review):
+    _, _, review = grid_review
+    st = review.stations.set_index("station_id")
+    # A may move up to 100 m on foot: to (100,187.5) it reaches b2, b4 (112.5 m) and b5
+    # (112.5 m); b1 stays covered by B: 60 + 40 + 50 = 150 covered instead of 60: +90
+    assert st.loc["A", "relocation_gain"] == pytest.approx(90.0)
+    # C: to (0,87.5) it reaches b5 (112.5 m) but loses b3 (137.5 m): +50 - 30 = +20
+    assert st.loc["C", "relocation_gain"] == pytest.approx(20.0)
+    for sid, xy in (("A", (100.0, 187.5)), ("C", (0.0, 87.5))):
+        site = gpd.GeoSeries(
+            [shapely.Point(st.loc[sid, "relocation_site_lon"], st.loc[sid, "relocation_site_lat"])],
+            crs=4326,
+        ).to_crs(CRS)
+        assert site.x.iloc[0] == pytest.approx(xy[0], abs=0.1)
+        assert site.y.iloc[0] == pytest.approx(xy[1], abs=0.1)
+    assert np.isnan(st.loc["B", "relocation_gain"])  # open: no relocation check
+
+
+def test_grid_repair_schedule(grid_review):
+    _, _, review = grid_review
+    # one at a time: closing A loses nobody (B covers b1, b2), closing C loses b3
+    assert review.schedule is not None
+    assert sorted(review.schedule.loss_per_batch) == [0.0, 30.0]
+    assert review.schedule.worst_batch_residents == 30.0
+    table = review.schedule_table
+    assert table.groupby("batch")["station_id"].apply(list).tolist() == [["A"], ["C"]]
+
+
+def test_inspectors_needed_rounds_up():
+    assert inspectors_needed([0, 1, 3000, 3000.0000001, 6001], 3000).tolist() == [0, 1, 1, 1, 3]
+
+
+# --- real data -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def almaty_review():
+    city = load_city(
+        ALMATY,
+        stations_path=ILLUSTRATIVE,
+        population_settings=PopulationSettings(yes_outside_residential_landuse=True),
+    )
+    coverage = assess_coverage(city)
+    return city, coverage, review_stations(city, coverage, repair_batch=3)
+
+
+@pytest.mark.slow
+def test_only_here_equals_the_coverage_drop_on_real_data(almaty_review):
+    """For every working station of Almaty: recompute coverage without it (multi-source
+    Dijkstra, an independent path from the coverage matrix) and compare the drop."""
+    city, coverage, review = almaty_review
+    st = review.stations
+    work = st["working"].to_numpy(dtype=bool)
+    population = city.residents["population"].to_numpy()
+    now = coverage.summary.residents_covered
+    assert work.sum() == 33
+    for i in np.flatnonzero(work):
+        keep = work.copy()
+        keep[i] = False
+        walk = walk_distances(
+            city.network, city.residents, city.stations[keep], search_limit_m=800.0
+        )
+        drop = now - float(population[walk.buildings["covered"].to_numpy()].sum())
+        assert st["residents_only_here"].iloc[i] == pytest.approx(drop, abs=1e-6), st.iloc[i].name
+
+
+@pytest.mark.slow
+def test_relocation_gain_on_real_data(almaty_review):
+    """Moving the top-ranked station under repair to its relocation site: the recomputed
+    coverage changes by exactly the reported gain."""
+    city, coverage, review = almaty_review
+    st = review.stations
+    repairs = st[(st["status"] == "repair") & st["relocation_gain"].notna()]
+    top = repairs.sort_values("relocation_gain", ascending=False).iloc[0]
+    moved = city.stations.copy()
+    i = moved.index[moved["station_id"] == top["station_id"]][0]
+    site = gpd.GeoSeries(
+        [shapely.Point(top["relocation_site_lon"], top["relocation_site_lat"])], crs=4326
+    ).to_crs(moved.crs)
+    moved.loc[i, "geometry"] = site.iloc[0]
+    walk = walk_distances(city.network, city.residents, moved[working(moved)], search_limit_m=800.0)
+    population = city.residents["population"].to_numpy()
+    after = float(population[walk.buildings["covered"].to_numpy()].sum())
+    # lon/lat are rounded to 6 decimals (~0.1 m): the site may snap a hair differently
+    assert after - coverage.summary.residents_covered == pytest.approx(
+        top["relocation_gain"], rel=1e-3
+    )
+    assert top["relocation_gain"] > 0
+
+
+@pytest.mark.slow
+def test_cli_end_to_end_with_the_illustrative_file(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(
+        ["coverage", "--osm", str(ALMATY), "--stations", str(ILLUSTRATIVE),
+         "--untyped-buildings-residential", "--repair-batch", "2",
+         "--residents-per-inspector", "4000", "--out", str(out), "-q"]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "norm 4,000 residents per inspector" in printed
+    assert "if the planned stations open" in printed and "open them in this order" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    rv = summary["stations_review"]
+    assert rv["statuses"] == {"open": 25, "repair": 8, "planned": 6, "closed": 3}
+    assert rv["inspectors"]["residents_per_inspector"] == 4000
+    assert len(rv["repair_priorities"]) == 8
+    assert rv["repair_schedule"]["batch_size"] == 2
+    assert len(rv["repair_schedule"]["batches"]) == 4
+    worst = max(b["residents_without_access"] for b in rv["repair_schedule"]["batches"])
+    assert rv["repair_schedule"]["worst_batch_residents"] == pytest.approx(worst)
+    assert [p["opening_order"] for p in rv["planned"]["opening_order"]] == [1, 2, 3, 4, 5, 6]
+    assert (
+        rv["planned"]["best_same_size_newly_covered"] >= rv["planned"]["newly_covered_if_all_open"]
+    )
+    sc = {s["scenario"]: s["residents_covered"] for s in rv["scenarios"]}
+    assert sc["today (open and under repair)"] == pytest.approx(
+        summary["coverage"]["residents_covered"]
+    )
+    assert sc["while the stations under repair are closed"] < sc["today (open and under repair)"]
+    layers = set(gpd.list_layers(out / "plan.gpkg")["name"])
+    assert {"stations", "repair_schedule", "planned"} <= layers
+    stations = gpd.read_file(out / "plan.gpkg", layer="stations")
+    for column in (
+        "status", "residents_served", "residents_only_here", "repair_rank", "inspectors_needed",
+        "inspectors_now", "inspector_gap", "relocation_site_lon", "relocation_site_lat",
+        "relocation_gain",
+    ):  # fmt: skip
+        assert column in stations.columns
+    memo = (out / "summary.md").read_text()
+    assert "Existing stations: repairs, inspectors, stations due to open" in memo
+    assert "4 000 residents per inspector" in memo or "4,000 residents per inspector" in memo
