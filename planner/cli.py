@@ -496,6 +496,10 @@ def _print_summary(
             )
         if len(plan.sites) > 10:
             print(f"  ... {len(plan.sites) - 10} more in plan.gpkg")
+        if "inspectors_needed" in plan.sites.columns and len(plan.sites):
+            print(
+                f"  the new sites would serve {_fmt(plan.sites['residents_served'].sum())} residents as their nearest station: {int(plan.sites['inspectors_needed'].sum())} inspectors needed"
+            )
     if evaluation is not None:
         ev = evaluation.evaluation
         print(
@@ -662,6 +666,16 @@ def _run(args: argparse.Namespace) -> int:
             method=args.method,
             time_limit_s=args.time_limit_s,
             prefer_shorter_walks=args.prefer_shorter_walks,
+        )
+        from dataclasses import replace
+
+        from planner.station_review import sites_workload
+
+        plan = replace(
+            plan,
+            sites=sites_workload(
+                city, coverage, plan.sites, residents_per_inspector=args.residents_per_inspector
+            ),
         )
         parameters |= {
             "n_sites": args.n_sites,

@@ -311,6 +311,14 @@ def summary_dict(
                     "cumulative_population": float(r.cumulative_population),
                     "cumulative_share": float(r.cumulative_share),
                     "prefix_gap": None if pd.isna(r.prefix_gap) else float(r.prefix_gap),
+                    **(
+                        {
+                            "residents_served": float(r.residents_served),
+                            "inspectors_needed": int(r.inspectors_needed),
+                        }
+                        if hasattr(r, "inspectors_needed")
+                        else {}
+                    ),
                 }
                 for r in plan.sites.itertuples()
             ],

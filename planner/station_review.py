@@ -59,6 +59,7 @@ __all__ = [
     "StationReview",
     "inspectors_needed",
     "review_stations",
+    "sites_workload",
 ]
 
 #: Residents per district inspector when the user gives no norm (see the module docstring).
@@ -110,6 +111,10 @@ class StationReview:
     residents_per_inspector: float
     relocation_radius_m: float
     repair_batch: int | None = None
+    #: Per resident building (aligned with ``coverage.buildings``): within the limit if the
+    #: planned stations open, and while the stations under repair are closed.
+    covered_if_planned_open: np.ndarray | None = None
+    covered_while_repair_closed: np.ndarray | None = None
 
     def inspector_totals(self) -> dict[str, Any]:
         """Inspectors needed, at the stations now and missing, over the working stations."""
@@ -229,7 +234,16 @@ def review_stations(
     covered_open = _covered(pattern, open_local)
     planned_rows = np.flatnonzero(stations["usable"].to_numpy(dtype=bool) & (status == "planned"))
     planned = evaluation = None
+    covered_planned = covered_now.copy()
     if planned_rows.size:
+        P = coverage_matrix(
+            city.network,
+            buildings,
+            _as_sites(stations.iloc[planned_rows]),
+            settings=settings,
+            building_snaps=coverage.building_snaps,
+        ).matrix
+        covered_planned |= _covered(P, np.arange(planned_rows.size))
         evaluation = evaluate_sites(
             city,
             coverage,
@@ -248,7 +262,7 @@ def review_stations(
         (
             "if the planned stations open",
             int(rows.size + planned_rows.size),
-            now_value + (float(evaluation.evaluation.list_population) if evaluation else 0.0),
+            float(population[covered_planned].sum()),
         ),
         (
             "while the stations under repair are closed",
@@ -288,6 +302,8 @@ def review_stations(
         residents_per_inspector=float(residents_per_inspector),
         relocation_radius_m=float(relocation_radius_m),
         repair_batch=repair_batch,
+        covered_if_planned_open=covered_planned,
+        covered_while_repair_closed=covered_open,
     )
 
 
@@ -399,3 +415,40 @@ def _schedule_table(
             )
             geoms.append(st.geometry)
     return gpd.GeoDataFrame(records, geometry=geoms, crs=stations.crs)
+
+
+def sites_workload(
+    city: City,
+    coverage: CoverageResult,
+    sites: gpd.GeoDataFrame,
+    *,
+    residents_per_inspector: float = DEFAULT_RESIDENTS_PER_INSPECTOR,
+) -> gpd.GeoDataFrame:
+    """``sites`` with ``residents_served`` (residents for whom the new site would be the
+    nearest station, within and beyond the limit, with the working stations still there) and
+    ``inspectors_needed``: the staffing of new sites, as for existing stations."""
+    from planner.distances import walk_distances
+
+    out = sites.copy()
+    if not len(sites):
+        out["residents_served"] = np.zeros(0)
+        out["inspectors_needed"] = np.zeros(0, dtype=np.int64)
+        return out
+    existing = coverage.stations[working(coverage.stations)]
+    both = gpd.GeoDataFrame(
+        {"kind": ["existing"] * len(existing) + ["new"] * len(sites)},
+        geometry=list(existing.geometry) + list(sites.to_crs(existing.crs).geometry),
+        crs=existing.crs,
+    )
+    walk = walk_distances(
+        city.network, coverage.buildings, both, settings=coverage.settings, search_limit_m=np.inf
+    )
+    nearest = walk.buildings["nearest_station"].to_numpy()
+    population = coverage.buildings["population"].to_numpy(dtype=float)
+    known = ~pd.isna(nearest)
+    served = np.bincount(
+        nearest[known].astype(np.int64), weights=population[known], minlength=len(both)
+    )[len(existing) :]
+    out["residents_served"] = served
+    out["inspectors_needed"] = inspectors_needed(served, residents_per_inspector)
+    return out

@@ -285,6 +285,10 @@ def test_cli_end_to_end_with_the_illustrative_file(tmp_path, capsys):
         summary["coverage"]["residents_covered"]
     )
     assert sc["while the stations under repair are closed"] < sc["today (open and under repair)"]
+    # the scenario (coverage of the planned stations) agrees with the proposals' evaluation
+    assert sc["if the planned stations open"] == pytest.approx(
+        sc["today (open and under repair)"] + rv["planned"]["newly_covered_if_all_open"]
+    )
     layers = set(gpd.list_layers(out / "plan.gpkg")["name"])
     assert {"stations", "repair_schedule", "planned"} <= layers
     stations = gpd.read_file(out / "plan.gpkg", layer="stations")
@@ -297,3 +301,14 @@ def test_cli_end_to_end_with_the_illustrative_file(tmp_path, capsys):
     memo = (out / "summary.md").read_text()
     assert "Existing stations: repairs, inspectors, stations due to open" in memo
     assert "4 000 residents per inspector" in memo or "4,000 residents per inspector" in memo
+
+
+def test_grid_new_site_workload(grid_review):
+    city, coverage, _ = grid_review
+    from planner.station_review import sites_workload
+
+    # a new site at (0,200) is the nearest station of b5 only (0 m; b4 stays with B at 150 m)
+    site = gpd.GeoDataFrame({"rank": [1]}, geometry=[shapely.Point(0, 200)], crs=CRS)
+    out = sites_workload(city, coverage, site, residents_per_inspector=25)
+    assert out["residents_served"].tolist() == [50.0]
+    assert out["inspectors_needed"].tolist() == [2]
