@@ -261,6 +261,12 @@ def _add_national_options(p: argparse.ArgumentParser) -> None:
         default=60.0,
         help="solver time for each unit's curve, all k together (default 60 s)",
     )
+    a.add_argument(
+        "--residents-per-inspector",
+        type=float,
+        default=3000.0,
+        help="staffing norm for the inspector totals (default 3000; not an official figure)",
+    )
     w = p.add_argument_group("walking")
     lim = w.add_mutually_exclusive_group()
     lim.add_argument("--walk-min", type=float, help="walking limit in minutes (default 10)")
@@ -786,6 +792,7 @@ def _run_national(args: argparse.Namespace, progress: _Progress) -> int:
         time_limit_s=args.time_limit_s,
         population_settings=PopulationSettings(**pop) if pop else None,
         allow_overlap=args.allow_overlap,
+        residents_per_inspector=args.residents_per_inspector,
     )
     result = plan_nation(
         osm_path=args.osm,
@@ -833,6 +840,12 @@ def _print_national(result: Any, out: Path) -> None:
             f"  optimality gap  {100 * a.gap:.2f} % (proven: no allocation covers more than {_fmt(before + a.upper_bound)})"
         )
         print(f"  greedy allocation would cover {_fmt(before + result.greedy.newly_covered)}")
+        needed = int(table.loc[ok, "inspectors_needed"].sum())
+        counted = table.loc[ok, "inspectors_now"].notna()
+        line = f"  inspectors      {needed} needed at the existing stations (norm {result.options.residents_per_inspector:,.0f} residents per inspector)"
+        if counted.any():
+            line += f"; {int(table.loc[ok, 'inspectors_now'].sum())} there now, {int(table.loc[ok, 'inspectors_missing'].sum())} missing"
+        print(line)
         if result.target is not None:
             t = result.target
             print(

@@ -109,6 +109,7 @@ class NationalOptions:
     time_limit_s: float = 60.0
     population_settings: PopulationSettings | None = None
     allow_overlap: bool = False
+    residents_per_inspector: float = 3000.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -120,6 +121,8 @@ class NationalOptions:
             problems.append(f"candidate spacing {self.spacing_m!r} m must be > 0")
         if not self.time_limit_s > 0:
             problems.append(f"time limit {self.time_limit_s!r} s must be > 0")
+        if not self.residents_per_inspector > 0:
+            problems.append(f"residents per inspector {self.residents_per_inspector!r} must be > 0")
         if problems:
             raise InputError("invalid national options", problems)
 
@@ -157,6 +160,9 @@ class UnitOutcome:
     data_date: str | None = None
     runtime_s: float = 0.0
     notes: tuple[str, ...] = ()
+    inspectors_needed: int = 0  # at the working stations, at options.residents_per_inspector
+    inspectors_now: int | None = None  # from the stations file's inspectors column, if any
+    inspectors_missing: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -243,6 +249,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         hull = city.residents.geometry.union_all().convex_hull
         outline = gpd.GeoSeries([hull], crs=city.network.crs).to_crs(WGS84).iloc[0]
     c = curve.curve
+    needed, now, missing = _inspectors(stations, options.residents_per_inspector)
     outcome = UnitOutcome(
         name=unit.name,
         folder=unit.folder,
@@ -259,8 +266,27 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         data_date=city.osm.data_date,
         runtime_s=time.perf_counter() - t0,
         notes=tuple(dict.fromkeys(notes)),
+        inspectors_needed=needed,
+        inspectors_now=now,
+        inspectors_missing=missing,
     )
     return _UnitState(job=job, city=city, coverage=coverage, curve=curve, outcome=outcome)
+
+
+def _inspectors(stations: pd.DataFrame, norm: float) -> tuple[int, int | None, int | None]:
+    """Inspectors needed at the working stations, there now and missing (see
+    :mod:`planner.station_review`)."""
+    from planner.station_review import inspectors_needed
+    from planner.stations import working
+
+    st = stations[working(stations)]
+    needed = inspectors_needed(st["residents_nearest"].fillna(0.0), norm)
+    if "inspectors" not in st.columns or not st["inspectors"].notna().any():
+        return int(needed.sum()), None, None
+    now = st["inspectors"].to_numpy(dtype=float)
+    known = np.isfinite(now)
+    missing = np.clip(needed[known] - now[known], 0, None)
+    return int(needed.sum()), int(now[known].sum()), int(missing.sum())
 
 
 def _outcome_of(state: _UnitState | UnitOutcome) -> UnitOutcome:
@@ -945,6 +971,13 @@ def allocation_table(result: NationalResult) -> pd.DataFrame:
                 "max_new": spec.max_new,
                 "gap": (w.gap if w is not None and w.new_stations else 0.0) if ok else math.nan,
                 "stations": u.stations_usable,
+                "inspectors_needed": u.inspectors_needed if ok else math.nan,
+                "inspectors_now": u.inspectors_now
+                if ok and u.inspectors_now is not None
+                else math.nan,
+                "inspectors_missing": (
+                    u.inspectors_missing if ok and u.inspectors_missing is not None else math.nan
+                ),
                 "folder": u.folder,
                 "runtime_s": u.runtime_s,
             }

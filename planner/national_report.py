@@ -120,6 +120,9 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             "max_new": spec.max_new,
             "gap": _num(row.gap),
             "stations_usable": u.stations_usable,
+            "inspectors_needed": u.inspectors_needed if u.ok else None,
+            "inspectors_now": u.inspectors_now if u.ok else None,
+            "inspectors_missing": u.inspectors_missing if u.ok else None,
             "stations_total": u.stations_total,
             "buildings": u.buildings,
             "folder": f"units/{u.folder}" if u.ok else None,
@@ -168,6 +171,7 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
         "target": result.target,
         "units_ok": result.n_ok,
         "units_failed": result.n_failed,
+        "inspectors": _inspector_totals(result),
         "units": [units[i] for i in order],
         "failed": [{"name": u.name, "reason": u.status} for u in result.units if not u.ok],
         "stations_not_assigned": _outside(result),
@@ -198,6 +202,20 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
         },
     }
     return out
+
+
+def _inspector_totals(result: NationalResult) -> dict[str, Any]:
+    ok = [u for u in result.units if u.ok]
+    counted = [u for u in ok if u.inspectors_now is not None]
+    return {
+        "residents_per_inspector": result.options.residents_per_inspector,
+        "needed": sum(u.inspectors_needed for u in ok),
+        "now": sum(u.inspectors_now or 0 for u in counted) if counted else None,
+        "missing": sum(u.inspectors_missing or 0 for u in counted) if counted else None,
+        "units_with_counts": len(counted),
+        "note": "needed = ceil(residents served / norm) at each working station; the norm is "
+        "not an official figure (set it with --residents-per-inspector)",
+    }
 
 
 def _buffer_m(result: NationalResult) -> float:
@@ -286,6 +304,15 @@ def national_markdown(summary: dict[str, Any]) -> str:
         f"**{100 * s['gap']:.2f} %** short of the best possible (national optimality gap).",
         f"- Greedy one-at-a-time allocation would cover {_int(alloc['greedy_newly_covered'])} "
         f"newly (the exact allocation: {_int(alloc['newly_covered'])}).",
+        f"- District inspectors at the existing stations, at a norm of "
+        f"{_int(s['inspectors']['residents_per_inspector'])} residents each (not an official "
+        f"figure): {_int(s['inspectors']['needed'])} needed"
+        + (
+            f", {_int(s['inspectors']['now'])} there now, {_int(s['inspectors']['missing'])} "
+            "missing (units whose stations file gives counts)."
+            if s["inspectors"]["now"] is not None
+            else "."
+        ),
     ]
     if s.get("target"):
         t = s["target"]

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -112,6 +113,15 @@ def test_synthetic_outputs_shape_and_allocation(synthetic_run, country):
         n_sites = summary["plan"]["n_sites"] if "plan" in summary else 0
         assert n_sites == u["new_stations"]
         assert summary["coverage"]["residents_total"] == pytest.approx(u["residents"])
+    # inspectors: ceil(residents served / 3000) at each working station, summed
+    for u in s["units"]:
+        st = gpd.read_file(synthetic_run / u["folder"] / "plan.gpkg", layer="stations")
+        st = st[st["usable"]]
+        assert u["inspectors_needed"] == sum(
+            int(np.ceil(r / 3000)) for r in st["residents_nearest"]
+        )
+        assert u["inspectors_now"] is None  # the synthetic stations file has no such column
+    assert s["inspectors"]["needed"] == sum(u["inspectors_needed"] for u in s["units"])
     layers = set(gpd.list_layers(synthetic_run / "national.gpkg")["name"])
     assert layers == {"units", "sites"}
     sites = gpd.read_file(synthetic_run / "national.gpkg", layer="sites")
