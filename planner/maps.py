@@ -1,8 +1,11 @@
 """Interactive coverage map that works without internet: one self-contained HTML file.
 
 :func:`coverage_map` draws the street network (as the base map, instead of online tiles),
-existing stations, service areas, uncovered residential buildings, proposed sites in rollout
-order and scored akimat proposals, with a layer switcher and a legend of the headline numbers.
+existing stations (coloured by status, with the station review's numbers in their popups),
+service areas, uncovered residential buildings, proposed sites in rollout order and scored
+akimat proposals, with a layer switcher and a legend of the headline numbers. Scenario layers
+(residents who gain or lose walking access if stations open or close) and the relocation
+sites of stations under repair are offered switched off.
 :func:`national_map` draws the overview of a national plan (``national.html``): every unit (city,
 local council) shaded by the share of residents covered with the plan, labelled with the new
 stations it gets, with a popup linking to the unit's own map. :func:`save_map` writes either
@@ -43,6 +46,13 @@ modified). Columns other than those below are ignored; optional ones may be abse
   ``problem`` (why unusable), ``residents_within`` (from ``coverage_by_station``: residents
   within the limit for whom it is the nearest station), all optional. Polygons are drawn at an
   inner point. The index identifies the station in ``buildings["nearest_station"]``.
+  With the columns of :func:`planner.station_review.review_stations` (all optional):
+  ``status`` (``open``, ``planned``, ``repair``, ``closed``) colours the markers; ``working``
+  (default: usable and open or under repair), ``residents_served``, ``residents_only_here``,
+  ``repair_rank``, ``inspectors_needed``, ``inspectors_now``, ``inspector_gap`` go in the
+  popup, and for stations under repair ``relocation_site_lon``/``_lat`` (EPSG:4326) and
+  ``relocation_gain`` the relocation check; sites with a positive gain also make the layer
+  "Relocation sites" (off at start), a dashed line from each station to its site.
 - ``service_areas``: ``limit_m`` (required), ``limit_min`` (optional); one layer per limit.
 - ``buildings``: ``population`` (required), ``walk_m`` (optional, NaN/inf = not reachable),
   ``nearest_station`` (optional), ``covered`` (optional bool: rows with True are left out, so
@@ -55,6 +65,10 @@ modified). Columns other than those below are ignored; optional ones may be abse
   ``marginal_population`` (leave-one-out gain), ``greedy_rank``, ``flags`` (text or a
   list of texts) (all optional).
 - ``summary``: the summary dict of :mod:`planner.outputs`.
+- ``scenario_layers``: layer name -> buildings frame with ``population`` (required),
+  ``walk_m`` and ``nearest_station`` (optional, today's), e.g. the residents who gain walking
+  access if the planned stations open. Each is drawn in its own colour (``SCENARIO_COLORS``, in
+  order), off at start, footprints or points as the uncovered buildings.
 
 For :func:`national_map`, ``units`` holds one (multi)polygon per unit with ``name`` and
 ``status`` (``"ok"`` or the failure reason) and optionally ``residents``, ``covered_before``,
@@ -96,6 +110,7 @@ from planner.outputs import _fmt_int, _fmt_m, _fmt_share, _get, _limit_text, ato
 __all__ = [
     "LAYER_BUILDINGS",
     "LAYER_PROPOSALS",
+    "LAYER_RELOCATIONS",
     "LAYER_SITES",
     "LAYER_STATIONS",
     "LAYER_STREETS",
@@ -125,6 +140,7 @@ LAYER_SERVICE = "Service area"
 LAYER_BUILDINGS = "Uncovered residential buildings"
 LAYER_SITES = "Proposed sites, rollout order"
 LAYER_PROPOSALS = "Akimat proposals, scored"
+LAYER_RELOCATIONS = "Relocation sites"
 
 #: Sequential fill for residents per building (ColorBrewer YlOrRd, 5 classes).
 POPULATION_COLORS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -133,6 +149,25 @@ STATION_COLOR = "#1f4e9c"
 UNUSABLE_COLOR = "#9e9e9e"
 SITE_COLOR = "#6a1b9a"
 PROPOSAL_COLOR = "#e65100"
+REPAIR_COLOR = "#fb8c00"
+PLANNED_COLOR = "#8e24aa"
+CLOSED_COLOR = "#424242"
+#: Buildings of the scenario layers, in the order given (ColorBrewer Dark2: teal, pink, ...).
+SCENARIO_COLORS = ("#1b9e77", "#e7298a", "#66a61e", "#e6ab02", "#7570b3")
+
+#: Marker of each station status: fill, outline, dash, wording in the popup and the legend.
+STATUS_STYLES: dict[str, tuple[str, str, str | None, str, str]] = {
+    "open": (STATION_COLOR, "#ffffff", None, "open", "Station open"),
+    "repair": (
+        REPAIR_COLOR,
+        "#ffffff",
+        None,
+        "needs repair (still working)",
+        "Station needs repair (still working)",
+    ),
+    "planned": ("#ffffff", PLANNED_COLOR, "3 2", "planned (not open yet)", "Station planned"),
+    "closed": (CLOSED_COLOR, "#ffffff", None, "closed", "Station closed"),
+}
 
 _CSS = f"""
 .planner-table {{ border-collapse: collapse; font-size: 12px; }}
@@ -550,26 +585,115 @@ def _lookup(labels: Mapping[Any, str], value: Any) -> str | None:
     return str(value)
 
 
-def _stations_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
+def _statuses(gdf: gpd.GeoDataFrame) -> list[str] | None:
+    """Station statuses in lower case (blank = ``"open"``), or None without a status column."""
+    if "status" not in gdf.columns:
+        return None
+    return [
+        "open" if _missing(v) or not str(v).strip() else str(v).strip().lower()
+        for v in gdf["status"].tolist()
+    ]
+
+
+def _working(gdf: gpd.GeoDataFrame, usable: list[bool], statuses: list[str] | None) -> list[bool]:
+    """The ``working`` column, else usable and open or under repair (as planner.stations)."""
+    if "working" in gdf.columns:
+        return [not _missing(v) and bool(v) for v in gdf["working"].tolist()]
+    if statuses is None:
+        return list(usable)
+    return [ok and st in ("open", "repair") for ok, st in zip(usable, statuses, strict=True)]
+
+
+def _fmt_gap_inspectors(value: float) -> str | None:
+    """Inspectors needed minus those there now, as words: ``"3 missing"``."""
+    if not math.isfinite(value):
+        return None
+    count = round(value)
+    if count > 0:
+        return f"{_fmt_int(count)} missing"
+    if count < 0:
+        return f"{_fmt_int(-count)} more than needed"
+    return "none missing"
+
+
+def _fmt_latlon(lat: float, lon: float) -> str:
+    return f"{lat:.6f}, {lon:.6f}"
+
+
+def _relocation_text(gain: float) -> str:
+    count = round(gain)
+    if count > 0:
+        return f"{_fmt_int(count)} residents"
+    if count < 0:
+        return f"none (the best site nearby serves {_fmt_int(-count)} fewer)"
+    return "no residents"
+
+
+def _moving_label(radius_m: float | None) -> str:
+    within = f"within {_fmt_int(radius_m)} m" if radius_m is not None else "nearby"
+    return f"Moving it {within} (instead of repairing it) would add"
+
+
+def _stations_layer(
+    gdf: gpd.GeoDataFrame, *, relocation_radius_m: float | None = None
+) -> _GeoJsonLayer:
     usable = (
         gdf["usable"].fillna(True).astype(bool).tolist()
         if "usable" in gdf.columns
         else [True] * len(gdf)
     )
+    statuses = _statuses(gdf)
+    working = _working(gdf, usable, statuses)
     names = _station_labels(gdf)
     served = _column(gdf, "residents_within", _fmt_int)
     reasons = _column(gdf, "problem", _text)
+    served_all = _float_column(gdf, "residents_served")
+    only_here = _float_column(gdf, "residents_only_here")
+    rank = _float_column(gdf, "repair_rank")
+    n_ranked = int(np.isfinite(rank).sum())
+    needed = _float_column(gdf, "inspectors_needed")
+    now = _float_column(gdf, "inspectors_now")
+    gap = _float_column(gdf, "inspector_gap")
+    site_lon = _float_column(gdf, "relocation_site_lon")
+    site_lat = _float_column(gdf, "relocation_site_lat")
+    gain = _float_column(gdf, "relocation_gain")
+
+    def count(values: np.ndarray, i: int) -> str | None:
+        return _fmt_int(values[i]) if math.isfinite(values[i]) else None
+
     props = []
     for i, ok in enumerate(usable):
+        status = statuses[i] if statuses is not None else None
+        fill, outline, dash, wording, _ = STATUS_STYLES.get(status or "open", STATUS_STYLES["open"])
+        if status is None:
+            status_text = "in use" if ok else "not used in the plan"
+        else:
+            status_text = (wording if status in STATUS_STYLES else status) + (
+                "" if ok else "; not used in the plan"
+            )
+        repair = status == "repair" and math.isfinite(gain[i])
+        moved = repair and gain[i] >= 0.5 and math.isfinite(site_lon[i] + site_lat[i])
         props.append(
             {
                 "name": names[i],
-                "served": served[i] if ok else None,
-                "status": "in use" if ok else "not used in the plan",
+                "served": served[i] if ok and working[i] else None,
+                "status": status_text,
                 "reason": None if ok else (reasons[i] or "reason not recorded"),
-                "_fill": STATION_COLOR if ok else UNUSABLE_COLOR,
-                "_dash": None if ok else "3 3",
-                "_color": "#ffffff" if ok else "#c62828",
+                "served_all": count(served_all, i) if working[i] else None,
+                "only_here": count(only_here, i) if working[i] else None,
+                "rank": (
+                    f"{_fmt_int(rank[i])} of {n_ranked}"
+                    if working[i] and math.isfinite(rank[i])
+                    else None
+                ),
+                "needed": count(needed, i) if working[i] else None,
+                "now": count(now, i),
+                "gap": _fmt_gap_inspectors(gap[i]) if working[i] else None,
+                "moving": _relocation_text(gain[i]) if repair else None,
+                "site": _fmt_latlon(site_lat[i], site_lon[i]) if moved else None,
+                "_fill": fill if ok else UNUSABLE_COLOR,
+                "_dash": dash if ok else "3 3",
+                "_color": outline if ok else "#c62828",
             }
         )
     n_bad = len(usable) - sum(usable)
@@ -585,8 +709,86 @@ def _stations_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
             ("served", "Residents within walking distance"),
             ("status", "Status"),
             ("reason", "Why not used"),
+            ("served_all", "Residents served (it is their nearest station)"),
+            ("only_here", "Residents only here (lose walking access if it closes)"),
+            ("rank", "Repair priority (1 = most residents lose access)"),
+            ("needed", "Inspectors needed"),
+            ("now", "Inspectors now"),
+            ("gap", "Inspector gap"),
+            ("moving", _moving_label(relocation_radius_m)),
+            ("site", "Best site to move it to (lat, lon)"),
         ],
     )
+
+
+def _relocations_layer(
+    gdf: gpd.GeoDataFrame, *, relocation_radius_m: float | None = None
+) -> _GeoJsonLayer | None:
+    """A dashed line from each station under repair to its relocation site and a ring there,
+    for the sites that would serve more residents; None when there are none."""
+    site_lon = _float_column(gdf, "relocation_site_lon")
+    site_lat = _float_column(gdf, "relocation_site_lat")
+    gain = _float_column(gdf, "relocation_gain")
+    statuses = _statuses(gdf)
+    repair = (
+        np.array([s == "repair" for s in statuses], dtype=bool)
+        if statuses is not None
+        else np.ones(len(gdf), dtype=bool)
+    )
+    rows = np.flatnonzero(
+        repair & np.isfinite(site_lon) & np.isfinite(site_lat) & np.isfinite(gain) & (gain >= 0.5)
+    )
+    if not rows.size:
+        return None
+    rows = rows[np.argsort(-gain[rows], kind="stable")]  # largest gain first
+    names = _station_labels(gdf)
+    stations = _points(gdf)
+    sites = _round(shapely.points(site_lon[rows], site_lat[rows]))
+    lines = shapely.linestrings(
+        [
+            [shapely.get_coordinates(stations[i])[0], shapely.get_coordinates(site)[0]]
+            for i, site in zip(rows, sites, strict=True)
+        ]
+    )
+    within = f"within {_fmt_int(relocation_radius_m)} m" if relocation_radius_m else None
+    props = [
+        {
+            "title": f"Relocation site for {names[i]}",
+            "gain": f"{_fmt_int(gain[i])} residents",
+            "site": _fmt_latlon(site_lat[i], site_lon[i]),
+            "within": within,
+        }
+        for i in rows
+    ]
+    return _GeoJsonLayer(
+        np.concatenate([lines, sites]),
+        [{**p, "_dash": "6 5"} for p in props] + props,  # lines below the rings
+        name=f"{LAYER_RELOCATIONS} ({rows.size})",
+        show=False,
+        radius=6,
+        style={
+            "color": REPAIR_COLOR,
+            "weight": 3,
+            "opacity": 1,
+            "fillColor": "#ffffff",
+            "fillOpacity": 1,
+        },
+        title_key="title",
+        popup_fields=[
+            ("gain", "Moving the station here would add (instead of repairing it)"),
+            ("site", "Site (lat, lon)"),
+            ("within", "On foot from the station"),
+        ],
+    )
+
+
+def _status_counts(gdf: gpd.GeoDataFrame) -> dict[str, int] | None:
+    """Stations per status, known statuses first in the order of ``STATUS_STYLES``."""
+    statuses = _statuses(gdf)
+    if statuses is None:
+        return None
+    order = [*STATUS_STYLES, *sorted(set(statuses) - set(STATUS_STYLES))]
+    return {s: statuses.count(s) for s in order if s in statuses}
 
 
 def _service_area_layers(gdf: gpd.GeoDataFrame) -> list[_GeoJsonLayer]:
@@ -635,6 +837,22 @@ def _population_breaks(population: np.ndarray) -> list[float]:
     return sorted({float(math.ceil(q)) for q in qs})
 
 
+def _walk_and_nearest(
+    gdf: gpd.GeoDataFrame, station_labels: Mapping[Any, str]
+) -> tuple[list[str | None], list[str | None]]:
+    """Texts of ``walk_m`` and the name of ``nearest_station`` of each building."""
+    if "walk_m" not in gdf.columns:
+        walk: list[str | None] = [None] * len(gdf)
+    else:  # NaN means "not reachable", which _column would drop as missing
+        walk = [_fmt_m(v) for v in gdf["walk_m"].astype(float).tolist()]
+    nearest: list[str | None] = (
+        [_lookup(station_labels, v) for v in gdf["nearest_station"].tolist()]
+        if "nearest_station" in gdf.columns
+        else [None] * len(gdf)
+    )
+    return walk, nearest
+
+
 def _buildings_layer(
     gdf: gpd.GeoDataFrame, *, max_polygons: int, station_labels: Mapping[Any, str]
 ) -> tuple[_GeoJsonLayer, list[tuple[str, str]]]:
@@ -643,16 +861,7 @@ def _buildings_layer(
     classes = np.searchsorted(np.array(breaks), population, side="left") if breaks else []
     as_points = len(gdf) > max_polygons
     geoms = _points(gdf) if as_points else _round(gdf.geometry.to_numpy())
-    walk = _column(gdf, "walk_m", _fmt_m)
-    if "walk_m" not in gdf.columns:
-        walk = [None] * len(gdf)
-    else:  # NaN means "not reachable", which _column would drop as missing
-        walk = [_fmt_m(v) for v in gdf["walk_m"].astype(float).tolist()]
-    nearest = (
-        [_lookup(station_labels, v) for v in gdf["nearest_station"].tolist()]
-        if "nearest_station" in gdf.columns
-        else [None] * len(gdf)
-    )
+    walk, nearest = _walk_and_nearest(gdf, station_labels)
     props = [
         {
             "population": _fmt_int(pop) if math.isfinite(pop) else None,
@@ -683,6 +892,50 @@ def _buildings_layer(
         ],
     )
     return layer, key
+
+
+def _scenario_layer(
+    gdf: gpd.GeoDataFrame,
+    *,
+    name: str,
+    color: str,
+    max_polygons: int,
+    station_labels: Mapping[Any, str],
+) -> _GeoJsonLayer:
+    """Buildings of one scenario in one colour, off at start; tooltip with residents."""
+    as_points = len(gdf) > max_polygons
+    geoms = _points(gdf) if as_points else _round(gdf.geometry.to_numpy())
+    population = gdf["population"].to_numpy(dtype=float)
+    walk, nearest = _walk_and_nearest(gdf, station_labels)
+    props = [
+        {
+            "population": _fmt_int(pop) if math.isfinite(pop) else None,
+            "walk": walk[i],
+            "nearest": nearest[i],
+        }
+        for i, pop in enumerate(population)
+    ]
+    if as_points:
+        log.info("coverage_map: %s: %d buildings drawn as points", name, len(gdf))
+    return _GeoJsonLayer(
+        geoms,
+        props,
+        name=html.escape(name),  # Leaflet's layer control shows names as HTML
+        show=False,
+        radius=3,
+        style={
+            "color": color,
+            "weight": 1,
+            "opacity": 0.9,
+            "fillColor": color,
+            "fillOpacity": 0.75,
+        },
+        tooltip_fields=[
+            ("population", "Residents"),
+            ("walk", "Walk to nearest station today"),
+            ("nearest", "Nearest station today"),
+        ],
+    )
 
 
 def _sites_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
@@ -759,6 +1012,8 @@ def _legend_html(
     population_key: list[tuple[str, str]],
     service_layers: list[_GeoJsonLayer],
     has: Mapping[str, bool],
+    station_statuses: Mapping[str, int] | None = None,
+    scenario_keys: Sequence[tuple[str, str]] = (),
 ) -> str:
     esc = html.escape
     parts = []
@@ -795,10 +1050,25 @@ def _legend_html(
         )
 
     def key(style: str, label: str) -> str:
-        return f'<div><span class="planner-key" style="{style}"></span>{esc(label)}</div>'
+        # "51 295": keep the digit groups of a number on one line
+        text = re.sub(r"(?<=\d) (?=\d{3}\b)", "&nbsp;", esc(label))
+        return f'<div><span class="planner-key" style="{style}"></span>{text}</div>'
 
     if has.get("stations"):
-        parts.append(key(f"background:{STATION_COLOR};border-radius:50%", "Police station"))
+        if station_statuses and set(station_statuses) != {"open"}:
+            for status, n in station_statuses.items():
+                fill, outline, dash, _, label = STATUS_STYLES.get(status, STATUS_STYLES["open"])
+                border = (
+                    f"border:2px dashed {outline};box-sizing:border-box;"
+                    if dash
+                    else "border:1px solid #555;"
+                )
+                text = label if status in STATUS_STYLES else f"Station {status}"
+                parts.append(
+                    key(f"background:{fill};{border}border-radius:50%", f"{text} ({_fmt_int(n)})")
+                )
+        else:
+            parts.append(key(f"background:{STATION_COLOR};border-radius:50%", "Police station"))
         parts.append(
             key(
                 f"background:{UNUSABLE_COLOR};border:1px dashed #c62828;border-radius:50%",
@@ -808,6 +1078,21 @@ def _legend_html(
     for layer in service_layers:
         color = layer.style["fillColor"]
         parts.append(key(f"background:{color};opacity:.5", layer.layer_name))
+    norm = _get(summary, "stations_review", "inspectors", "residents_per_inspector")
+    if has.get("inspectors") and norm is not None and not _missing(norm):
+        parts.append(f"<div>Inspectors needed: 1 per {esc(_fmt_int(norm))} residents served</div>")
+    if has.get("relocations"):
+        parts.append(
+            key(
+                f"background:#fff;border:2px solid {REPAIR_COLOR};box-sizing:border-box;"
+                "border-radius:50%",
+                "Relocation site of a station under repair that would serve more residents "
+                "(dashed line from the station; off at start)",
+            )
+        )
+    if scenario_keys:
+        parts.append("<div>Scenarios (off at start; switch on in the layer list):</div>")
+        parts += [key(f"background:{color}", name) for color, name in scenario_keys]
     if has.get("sites"):
         parts.append(key(f"background:{SITE_COLOR};border-radius:50%", "Proposed site, by rank"))
     if has.get("proposals"):
@@ -833,6 +1118,8 @@ def coverage_map(
     tiles: str | folium.TileLayer | None = None,
     max_building_polygons: int = 20_000,
     title: str | None = None,
+    scenario_layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    relocation_radius_m: float | None = None,
 ) -> folium.Map:
     """An interactive map of coverage and the plan that works without internet.
 
@@ -845,7 +1132,10 @@ def coverage_map(
         Street network, drawn as thin grey lines as the offline base map.
     stations
         Existing police stations; popup with name and residents served, unusable ones grey
-        with a dashed red outline and the reason.
+        with a dashed red outline and the reason. With a ``status`` column, coloured by
+        status (open blue, needs repair orange, planned a dashed purple ring, closed dark
+        grey) and, with the station review's columns, its numbers in the popup and the
+        layer "Relocation sites" (off at start).
     service_areas
         Walkable areas around stations, one layer per distinct ``limit_m``.
     buildings
@@ -868,6 +1158,13 @@ def coverage_map(
         the file small.
     title
         Page title; default from ``summary["city"]``.
+    scenario_layers
+        Layer name -> buildings (``population`` required; ``walk_m``, ``nearest_station``
+        optional), e.g. ``{"Scenario: planned stations open (+1 234 residents)": gained}``;
+        each drawn in its own colour of ``SCENARIO_COLORS`` (in order), off at start, and
+        named in the legend.
+    relocation_radius_m
+        The radius of the relocation check of stations under repair, for the popups.
 
     Returns
     -------
@@ -882,7 +1179,22 @@ def coverage_map(
     problems: list[str] = []
     streets_w = _prepare(streets, "streets", required=(), numeric=(), problems=problems)
     stations_w = _prepare(
-        stations, "stations", required=(), numeric=("residents_within",), problems=problems
+        stations,
+        "stations",
+        required=(),
+        numeric=(
+            "residents_within",
+            "residents_served",
+            "residents_only_here",
+            "repair_rank",
+            "inspectors_needed",
+            "inspectors_now",
+            "inspector_gap",
+            "relocation_site_lon",
+            "relocation_site_lat",
+            "relocation_gain",
+        ),
+        problems=problems,
     )
     areas_w = _prepare(
         service_areas,
@@ -912,6 +1224,30 @@ def coverage_map(
         numeric=("alone_population", "marginal_population", "greedy_rank"),
         problems=problems,
     )
+    scenarios_w: dict[str, gpd.GeoDataFrame] = {}
+    if scenario_layers is not None and not isinstance(scenario_layers, Mapping):
+        problems.append(
+            f"scenario_layers is a {type(scenario_layers).__name__}, not a dict of "
+            "layer name -> GeoDataFrame"
+        )
+    elif scenario_layers is not None:
+        for name, frame in scenario_layers.items():
+            if not isinstance(name, str) or not name.strip():
+                problems.append(f"scenario_layers: the layer name {name!r} is not a text")
+                continue
+            prepared = _prepare(
+                frame,
+                f"scenario_layers[{name!r}]",
+                required=("population",),
+                numeric=("population", "walk_m"),
+                problems=problems,
+            )
+            if prepared is not None:
+                scenarios_w[name] = prepared
+    if relocation_radius_m is not None and not (
+        isinstance(relocation_radius_m, int | float) and relocation_radius_m > 0
+    ):
+        problems.append(f"relocation_radius_m={relocation_radius_m!r} must be a number > 0")
     if sites_w is not None and sites_w["rank"].isna().any():
         problems.append("proposed_sites['rank'] has missing values; number every site 1, 2, ...")
     if summary is not None and not isinstance(summary, Mapping):
@@ -925,7 +1261,7 @@ def coverage_map(
             "Column names expected for each layer are listed in help(planner.maps).",
         )
     frames = (streets_w, stations_w, areas_w, buildings_w, sites_w, proposals_w)
-    present = [f for f in frames if f is not None and len(f)]
+    present = [f for f in (*frames, *scenarios_w.values()) if f is not None and len(f)]
     if not present:
         raise InputError(
             "coverage_map: nothing to draw",
@@ -970,18 +1306,35 @@ def coverage_map(
     for layer in service_layers:
         m.add_child(layer)
     population_key: list[tuple[str, str]] = []
+    labels = (
+        dict(zip(stations_w.index, _station_labels(stations_w), strict=True))
+        if stations_w is not None
+        else {}
+    )
     if buildings_w is not None:
-        labels = (
-            dict(zip(stations_w.index, _station_labels(stations_w), strict=True))
-            if stations_w is not None
-            else {}
-        )
         layer, population_key = _buildings_layer(
             buildings_w, max_polygons=max_building_polygons, station_labels=labels
         )
         m.add_child(layer)
+    scenario_keys = []
+    for i, (name, frame) in enumerate(scenarios_w.items()):
+        color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
+        m.add_child(
+            _scenario_layer(
+                frame,
+                name=name,
+                color=color,
+                max_polygons=max_building_polygons,
+                station_labels=labels,
+            )
+        )
+        scenario_keys.append((color, name))
+    relocations = None
     if stations_w is not None:
-        m.add_child(_stations_layer(stations_w))
+        relocations = _relocations_layer(stations_w, relocation_radius_m=relocation_radius_m)
+        if relocations is not None:
+            m.add_child(relocations)
+        m.add_child(_stations_layer(stations_w, relocation_radius_m=relocation_radius_m))
     if proposals_w is not None:
         m.add_child(_proposals_layer(proposals_w))
     if sites_w is not None:
@@ -1003,7 +1356,13 @@ def coverage_map(
             "stations": stations_w is not None and len(stations_w) > 0,
             "sites": sites_w is not None and len(sites_w) > 0,
             "proposals": proposals_w is not None and len(proposals_w) > 0,
+            "relocations": relocations is not None,
+            "inspectors": stations_w is not None and "inspectors_needed" in stations_w.columns,
         },
+        station_statuses=(
+            _status_counts(stations_w) if stations_w is not None and len(stations_w) else None
+        ),
+        scenario_keys=scenario_keys,
     )
     m.add_child(_legend_element(legend))
     m.add_child(folium.LayerControl(collapsed=False, position="topright"))

@@ -164,10 +164,42 @@ def build_map(
     tiles: str | None = None,
     review: StationReview | None = None,
 ) -> folium.Map:
-    """The interactive map of a run (works offline; ``tiles`` adds an online background)."""
+    """The interactive map of a run (works offline; ``tiles`` adds an online background).
+
+    With ``review``, stations are coloured by status with the review's numbers in their
+    popups, and two scenario layers (off at start) show the resident buildings that gain
+    walking access if the planned stations open and those that lose it while the stations
+    under repair are closed.
+    """
+    from planner.outputs import _fmt_int
+
     buildings = plan.buildings if plan is not None else coverage.buildings
     if plan is not None:
         buildings = buildings[~buildings["covered_after"].to_numpy(dtype=bool)]
+    scenarios: dict[str, gpd.GeoDataFrame] = {}
+    if review is not None:
+        everyone = coverage.buildings
+        covered = everyone["covered"].to_numpy(dtype=bool)
+        population = everyone["population"].to_numpy(dtype=float)
+        status = review.stations["status"].to_numpy(dtype=object)
+        usable = review.stations["usable"].to_numpy(dtype=bool)
+        if review.covered_if_planned_open is not None and (usable & (status == "planned")).any():
+            gain = review.covered_if_planned_open & ~covered
+            name = (
+                f"Scenario: planned stations open (+{_fmt_int(population[gain].sum())} residents)"
+            )
+            scenarios[name] = everyone[gain]
+        working = review.stations["working"].to_numpy(dtype=bool)
+        if (
+            review.covered_while_repair_closed is not None
+            and (working & (status == "repair")).any()
+        ):
+            loss = covered & ~review.covered_while_repair_closed
+            name = (
+                "Scenario: stations under repair closed "
+                f"(\u2212{_fmt_int(population[loss].sum())} residents)"
+            )
+            scenarios[name] = everyone[loss]
     return coverage_map(
         streets=city.network.edges_gdf()[["geometry"]],
         stations=review.stations if review is not None else coverage.stations,
@@ -177,6 +209,8 @@ def build_map(
         proposals=evaluation.proposals if evaluation is not None else None,
         summary=summary,
         tiles=tiles,
+        scenario_layers=scenarios or None,
+        relocation_radius_m=review.relocation_radius_m if review is not None else None,
     )
 
 
