@@ -190,6 +190,11 @@ def _add_plan_options(p: argparse.ArgumentParser, *, required: bool) -> None:
         help="time limit of each exact solve (default 60 s)",
     )
     g.add_argument(
+        "--capacity-inspectors",
+        type=float,
+        help="also plan with capacities: every station (existing and new) serves at most this many inspectors x --residents-per-inspector residents; maximises residents within walking distance and within capacity (exact with HiGHS; see docs/method.md for its size limit)",
+    )
+    g.add_argument(
         "--prefer-shorter-walks",
         action="store_true",
         help="among equally covering plans, take the one with the shortest total walk (with --n-sites)",
@@ -463,6 +468,7 @@ def _print_summary(
     evaluation: Any = None,
     files: dict[str, Path] | None = None,
     review: Any = None,
+    capacity_plan: Any = None,
 ) -> None:
     s = coverage.summary
     st = coverage.stations
@@ -517,6 +523,20 @@ def _print_summary(
             print(f"  ! {getattr(row, 'name', None) or row.candidate_id}: {row.flags}")
     if review is not None:
         _print_review(review)
+    if capacity_plan is not None:
+        cp = capacity_plan
+        r = cp.result
+        print(
+            f"  with capacities ({cp.capacity_inspectors:g} inspectors x {cp.residents_per_inspector:,.0f} = {_fmt(cp.capacity_residents)} residents per station):"
+        )
+        print(
+            f"    within walking distance and capacity now {_fmt(cp.before.assigned_population)}; with {len(cp.sites)} new sites {_fmt(r.assigned_population)}"
+            f" ({100 * r.assigned_share:.1f} %), {_fmt(r.over_capacity_population)} within reach but beyond capacity; {r.status}, gap {100 * r.gap:.2f} %"
+        )
+        for row in cp.sites.head(10).itertuples():
+            print(
+                f"    {row.rank:>4}. {row.name} ({row.lat:.5f}, {row.lon:.5f}): {_fmt(row.assigned_residents)} residents assigned"
+            )
     if files:
         print("files:")
         for path in files.values():
@@ -647,7 +667,7 @@ def _run(args: argparse.Namespace) -> int:
         relocation_radius_m=args.relocation_radius_m,
         time_limit_s=getattr(args, "time_limit_s", 60.0),
     )
-    plan = evaluation = None
+    plan = evaluation = capacity_plan = None
     parameters: dict[str, Any] = {
         "residents_per_inspector": args.residents_per_inspector,
         "repair_batch": args.repair_batch,
@@ -683,12 +703,32 @@ def _run(args: argparse.Namespace) -> int:
                 city, coverage, plan.sites, residents_per_inspector=args.residents_per_inspector
             ),
         )
+        if args.capacity_inspectors is not None:
+            from planner.station_review import plan_with_capacity
+
+            if args.n_sites is None:
+                raise InputError(
+                    "--capacity-inspectors works with --n-sites (the number of new sites)",
+                    hint="e.g. planner plan --osm city.osm.pbf --n-sites 5 --capacity-inspectors 2",
+                )
+            capacity_plan = progress.run(
+                "capacitated plan (HiGHS)",
+                plan_with_capacity,
+                city,
+                coverage,
+                n_sites=args.n_sites,
+                capacity_inspectors=args.capacity_inspectors,
+                residents_per_inspector=args.residents_per_inspector,
+                spacing_m=args.spacing_m,
+                time_limit_s=args.time_limit_s,
+            )
         parameters |= {
             "n_sites": args.n_sites,
             "target_share": args.target_share,
             "spacing_m": args.spacing_m,
             "method": args.method,
             "time_limit_s": args.time_limit_s,
+            "capacity_inspectors": args.capacity_inspectors,
         }
     elif args.command == "evaluate":
         from planner.candidates import read_candidates
@@ -721,8 +761,9 @@ def _run(args: argparse.Namespace) -> int:
         parameters=parameters,
         tiles=args.tiles,
         review=review,
+        capacity_plan=capacity_plan,
     )
-    _print_summary(city, coverage, plan, evaluation, files, review)
+    _print_summary(city, coverage, plan, evaluation, files, review, capacity_plan)
     return 0
 
 

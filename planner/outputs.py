@@ -582,6 +582,7 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         lines.append("")
 
     lines += _review_lines(_get(summary, "stations_review"))
+    lines += _capacity_lines(_get(summary, "capacitated"))
 
     lines += ["## Parameters", ""]
     if isinstance(params, Mapping) and params:
@@ -613,6 +614,34 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     else:
         lines.append("Not recorded.")
     return "\n".join(lines) + "\n"
+
+
+def _capacity_lines(cap: Any) -> list[str]:
+    """The memo's lines on the capacitated plan (with --capacity-inspectors)."""
+    if not isinstance(cap, Mapping):
+        return []
+    lines = [
+        "## With station capacities",
+        "",
+        "Every station, existing or new, serves at most "
+        f"{_fmt_int(_get(cap, 'capacity_residents'))} residents "
+        f"({_get(cap, 'capacity_inspectors')} inspectors x "
+        f"{_fmt_int(_get(cap, 'residents_per_inspector'))} residents). Residents within walking "
+        f"distance and within capacity: {_fmt_int(_get(cap, 'assigned_before'))} now, "
+        f"{_fmt_int(_get(cap, 'assigned_after'))} with {len(_get(cap, 'sites') or [])} new sites "
+        f"({_fmt_share(_get(cap, 'share_assigned_after'))}); "
+        f"{_fmt_int(_get(cap, 'over_capacity_after'))} within reach but beyond capacity. Solver: "
+        f"{_cell(_get(cap, 'status'))}, gap {100 * float(_get(cap, 'gap') or 0):.2f}%.",
+        "",
+    ]
+    for site in _get(cap, "sites") or []:
+        lines.append(
+            f"- {_cell(site.get('name'))} ({site.get('lat')}, {site.get('lon')}): "
+            f"{_fmt_int(site.get('assigned_residents'))} residents assigned"
+        )
+    if lines[-1]:
+        lines.append("")
+    return lines
 
 
 def _review_lines(review: Any) -> list[str]:

@@ -29,7 +29,7 @@ from planner.outputs import (
 )
 from planner.pipeline import City, CoverageResult, EvaluationResult, PlanResult
 from planner.siting import SitingResult
-from planner.station_review import StationReview
+from planner.station_review import CapacityPlan, StationReview
 
 __all__ = ["build_layers", "build_map", "summary_dict", "write_outputs"]
 
@@ -224,6 +224,7 @@ def write_outputs(
     parameters: dict[str, Any] | None = None,
     tiles: str | None = None,
     review: StationReview | None = None,
+    capacity_plan: CapacityPlan | None = None,
 ) -> dict[str, Path]:
     """Write plan.gpkg, summary.json, summary.md and map.html into ``out_dir``.
 
@@ -239,6 +240,10 @@ def write_outputs(
     layers = build_layers(
         coverage, plan=plan, evaluation=evaluation, districts=city.districts, review=review
     )
+    if capacity_plan is not None:
+        summary["capacitated"] = capacity_dict(capacity_plan)
+        layers["capacitated_sites"] = capacity_plan.sites.copy()
+        layers["capacitated_stations"] = capacity_plan.stations.copy()
     the_map = build_map(
         city,
         coverage,
@@ -392,6 +397,39 @@ def _num(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if np.isnan(f) else f
+
+
+def capacity_dict(cp: CapacityPlan) -> dict[str, Any]:
+    """The capacitated plan's part of summary.json."""
+    r, b = cp.result, cp.before
+    return {
+        "capacity_inspectors": cp.capacity_inspectors,
+        "residents_per_inspector": cp.residents_per_inspector,
+        "capacity_residents": cp.capacity_residents,
+        "candidates": cp.n_candidates,
+        "model_pairs": int(r.n_pairs),
+        "assigned_before": float(b.assigned_population),
+        "within_reach_before": float(b.within_reach_population),
+        "assigned_after": float(r.assigned_population),
+        "within_reach_after": float(r.within_reach_population),
+        "over_capacity_after": float(r.over_capacity_population),
+        "share_assigned_after": float(r.assigned_share),
+        "upper_bound": float(r.upper_bound),
+        "gap": float(r.gap),
+        "status": r.status,
+        "message": r.message,
+        "sites": [
+            {
+                "rank": int(s.rank),
+                "candidate_id": s.candidate_id,
+                "name": s.name,
+                "lon": float(s.lon),
+                "lat": float(s.lat),
+                "assigned_residents": float(s.assigned_residents),
+            }
+            for s in cp.sites.itertuples()
+        ],
+    }
 
 
 def review_dict(review: StationReview) -> dict[str, Any]:

@@ -56,8 +56,10 @@ from planner.stations import working
 __all__ = [
     "DEFAULT_RELOCATION_RADIUS_M",
     "DEFAULT_RESIDENTS_PER_INSPECTOR",
+    "CapacityPlan",
     "StationReview",
     "inspectors_needed",
+    "plan_with_capacity",
     "review_stations",
     "sites_workload",
 ]
@@ -452,3 +454,136 @@ def sites_workload(
     out["residents_served"] = served
     out["inspectors_needed"] = inspectors_needed(served, residents_per_inspector)
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class CapacityPlan:
+    """New sites when every station serves at most ``capacity_residents`` residents.
+
+    Attributes
+    ----------
+    before
+        The existing stations alone, within capacity (no new site).
+    result
+        The best plan of ``n_sites`` new sites within capacity (see
+        :mod:`planner.capacitated`).
+    sites
+        The chosen sites: ``candidate_id``, ``name``, ``assigned_residents``, ``capacity``,
+        ``lon``/``lat`` and the point.
+    stations
+        The working stations with ``assigned_before``, ``assigned_after`` and ``capacity``.
+    capacity_residents
+        ``capacity_inspectors x residents_per_inspector``.
+    capacity_inspectors, residents_per_inspector
+        The inputs of the capacity.
+    n_candidates
+        Candidate sites considered (near residents uncovered or beyond capacity today).
+    """
+
+    before: Any
+    result: Any
+    sites: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    capacity_residents: float
+    capacity_inspectors: float
+    residents_per_inspector: float
+    n_candidates: int
+
+
+def plan_with_capacity(
+    city: City,
+    coverage: CoverageResult,
+    *,
+    n_sites: int,
+    capacity_inspectors: float,
+    residents_per_inspector: float = DEFAULT_RESIDENTS_PER_INSPECTOR,
+    spacing_m: float = DEFAULT_SPACING_M,
+    time_limit_s: float = 60.0,
+) -> CapacityPlan:
+    """Maximal capacitated coverage (Esri's "Maximize Capacitated Coverage" is the anchor):
+    every station, existing or new, serves at most ``capacity_inspectors x
+    residents_per_inspector`` residents; choose ``n_sites`` new sites so that the most residents
+    are both within walking distance and within a station's capacity, each assigned to one
+    station. Exact with HiGHS up to :data:`planner.capacitated.CAPACITATED_MAX_PAIRS` stored
+    pairs; beyond that an :class:`InputError` says so and how to shrink the instance.
+
+    Candidates are generated along the streets (``spacing_m``) near the residents who today are
+    beyond the walking limit or beyond the capacity of the stations they reach.
+    """
+    from planner.capacitated import maximize_capacitated_coverage
+
+    if not (capacity_inspectors > 0 and residents_per_inspector > 0):
+        raise InputError(
+            "invalid capacity",
+            [
+                f"--capacity-inspectors {capacity_inspectors!r} and --residents-per-inspector "
+                f"{residents_per_inspector!r} must both be > 0"
+            ],
+        )
+    capacity = float(capacity_inspectors) * float(residents_per_inspector)
+    settings = coverage.settings
+    buildings = coverage.buildings
+    population = buildings["population"].to_numpy(dtype=float)
+    stations = coverage.stations[working(coverage.stations)]
+    S = coverage_matrix(
+        city.network,
+        buildings,
+        _as_sites(stations),
+        settings=settings,
+        building_snaps=coverage.building_snaps,
+    ).matrix
+    empty = S[:0]
+    before = maximize_capacitated_coverage(
+        S, empty, population, n_sites=0, capacity_existing=capacity, capacity_new=capacity,
+        time_limit_s=time_limit_s,
+    )  # fmt: skip
+    need = ~buildings["covered"].to_numpy(dtype=bool) | (before.unassigned_within_reach > 0)
+    near = door_points(buildings[need])
+    cands = (
+        network_candidates(
+            city.network, spacing_m=spacing_m, near_xy=near, within_m=settings.max_walk_m
+        )
+        if need.any()
+        else network_candidates(city.network, spacing_m=spacing_m).iloc[:0]
+    )
+    if city.area is not None and len(cands):
+        xy = shapely.get_coordinates(cands.geometry.to_numpy())
+        cands = cands[shapely.contains_xy(city.area, xy[:, 0], xy[:, 1])].reset_index(drop=True)
+    S_cand = coverage_matrix(
+        city.network, buildings, cands, settings=settings, building_snaps=coverage.building_snaps
+    ).matrix
+    result = maximize_capacitated_coverage(
+        S, S_cand, population, n_sites=min(int(n_sites), len(cands)),
+        capacity_existing=capacity, capacity_new=capacity, time_limit_s=time_limit_s,
+    )  # fmt: skip
+    chosen = cands.iloc[np.asarray(result.sites, dtype=np.int64)]
+    points = chosen.geometry.to_crs(4326)
+    n_existing = len(stations)
+    sites = gpd.GeoDataFrame(
+        {
+            "candidate_id": chosen["candidate_id"].to_numpy(),
+            "name": chosen["name"].to_numpy(),
+            "assigned_residents": result.assigned_per_station[n_existing:],
+            "capacity": capacity,
+            "lon": np.round(points.x.to_numpy(), 6),
+            "lat": np.round(points.y.to_numpy(), 6),
+        },
+        geometry=chosen.geometry.to_numpy(),
+        crs=cands.crs,
+    )
+    sites = sites.sort_values("assigned_residents", ascending=False, kind="stable")
+    sites.insert(0, "rank", np.arange(1, len(sites) + 1))
+    st = stations[["station_id", "name", "geometry"]].copy()
+    st["assigned_before"] = before.assigned_per_station[:n_existing]
+    st["assigned_after"] = result.assigned_per_station[:n_existing]
+    st["capacity"] = capacity
+    return CapacityPlan(
+        before=before,
+        result=result,
+        sites=sites.reset_index(drop=True),
+        stations=st,
+        capacity_residents=capacity,
+        capacity_inspectors=float(capacity_inspectors),
+        residents_per_inspector=float(residents_per_inspector),
+        n_candidates=len(cands),
+    )

@@ -312,3 +312,41 @@ def test_grid_new_site_workload(grid_review):
     out = sites_workload(city, coverage, site, residents_per_inspector=25)
     assert out["residents_served"].tolist() == [50.0]
     assert out["inspectors_needed"].tolist() == [2]
+
+
+@pytest.mark.slow
+def test_capacitated_plan_on_real_data(tmp_path, capsys):
+    from tests.conftest import BISHKEK
+
+    out = tmp_path / "out"
+    code = main(
+        ["plan", "--osm", str(BISHKEK), "--n-sites", "2", "--capacity-inspectors", "1",
+         "--spacing-m", "200", "--out", str(out), "-q"]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "with capacities (1 inspectors x 3,000 = 3 000 residents per station)" in printed
+    cap = json.loads((out / "summary.json").read_text())["capacitated"]
+    assert cap["capacity_residents"] == 3000
+    assert cap["assigned_after"] >= cap["assigned_before"]
+    assert cap["assigned_after"] <= cap["within_reach_after"] + 1e-6
+    assert all(s["assigned_residents"] <= 3000 + 1e-6 for s in cap["sites"])
+    stations = gpd.read_file(out / "plan.gpkg", layer="capacitated_stations")
+    assert (stations["assigned_after"] <= 3000 + 1e-6).all()
+    assert len(gpd.read_file(out / "plan.gpkg", layer="capacitated_sites")) == len(cap["sites"])
+
+
+@pytest.mark.slow
+def test_capacitated_plan_without_binding_capacity_is_the_plain_plan():
+    """With capacities nobody reaches, the capacitated model is maximal coverage: the same
+    candidates (near the uncovered) and the same optimum as plan_sites."""
+    from planner.pipeline import plan_sites
+    from planner.station_review import plan_with_capacity
+    from tests.conftest import BISHKEK
+
+    city = load_city(BISHKEK)
+    coverage = assess_coverage(city)
+    plain = plan_sites(city, coverage, n_sites=2, spacing_m=200.0, prefix_gaps=False)
+    capped = plan_with_capacity(city, coverage, n_sites=2, capacity_inspectors=1e6, spacing_m=200.0)
+    assert capped.before.assigned_population == pytest.approx(coverage.summary.residents_covered)
+    assert capped.result.assigned_population == pytest.approx(plain.summary_after.residents_covered)
