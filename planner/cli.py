@@ -66,6 +66,20 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
     return (values[0], values[1], values[2], values[3])
 
 
+def _add_walking_options(p: argparse.ArgumentParser) -> None:
+    w = p.add_argument_group("walking")
+    lim = w.add_mutually_exclusive_group()
+    lim.add_argument("--walk-min", type=float, help="walking limit in minutes (default 10)")
+    lim.add_argument("--walk-m", type=float, help="walking limit in metres (default 800)")
+    w.add_argument("--speed-kmh", type=float, default=4.8, help="walking speed (default 4.8 km/h)")
+    w.add_argument(
+        "--max-snap-m",
+        type=float,
+        default=250.0,
+        help="furthest door-to-street distance accepted (default 250 m)",
+    )
+
+
 def _add_city_options(p: argparse.ArgumentParser, *, osm_required: bool = True) -> None:
     g = p.add_argument_group("study area and data")
     g.add_argument(
@@ -116,17 +130,7 @@ def _add_city_options(p: argparse.ArgumentParser, *, osm_required: bool = True) 
         type=Path,
         help="district polygons with a name column, for the per-district table",
     )
-    w = p.add_argument_group("walking")
-    lim = w.add_mutually_exclusive_group()
-    lim.add_argument("--walk-min", type=float, help="walking limit in minutes (default 10)")
-    lim.add_argument("--walk-m", type=float, help="walking limit in metres (default 800)")
-    w.add_argument("--speed-kmh", type=float, default=4.8, help="walking speed (default 4.8 km/h)")
-    w.add_argument(
-        "--max-snap-m",
-        type=float,
-        default=250.0,
-        help="furthest door-to-street distance accepted (default 250 m)",
-    )
+    _add_walking_options(p)
     r = p.add_argument_group(
         "existing stations: repairs, inspectors, planned stations (from the stations file's status and inspectors columns)"
     )
@@ -272,17 +276,7 @@ def _add_national_options(p: argparse.ArgumentParser) -> None:
         default=3000.0,
         help="staffing norm for the inspector totals (default 3000; not an official figure)",
     )
-    w = p.add_argument_group("walking")
-    lim = w.add_mutually_exclusive_group()
-    lim.add_argument("--walk-min", type=float, help="walking limit in minutes (default 10)")
-    lim.add_argument("--walk-m", type=float, help="walking limit in metres (default 800)")
-    w.add_argument("--speed-kmh", type=float, default=4.8, help="walking speed (default 4.8 km/h)")
-    w.add_argument(
-        "--max-snap-m",
-        type=float,
-        default=250.0,
-        help="furthest door-to-street distance accepted (default 250 m)",
-    )
+    _add_walking_options(p)
     d = p.add_argument_group("running")
     d.add_argument(
         "--workers", type=int, help="local Dask worker processes (default: one per core)"

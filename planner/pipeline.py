@@ -171,12 +171,10 @@ def load_city(
             "city_from_osm(read_osm(...)).",
         )
     _check_files_exist(
-        {
-            "stations": stations_path,
-            "population raster": population_raster,
-            "population points": population_points,
-            "districts": districts_path,
-        }
+        stations=stations_path,
+        population_raster=population_raster,
+        population_points=population_points,
+        districts=districts_path,
     )
     osm = read_osm(osm_path, bbox=bbox, boundary=boundary)
     return city_from_osm(
@@ -216,12 +214,10 @@ def city_from_osm(
     :func:`planner.stations.read_stations`, any CRS) instead of ``stations_path``.
     """
     _check_files_exist(
-        {
-            "stations": stations_path,
-            "population raster": population_raster,
-            "population points": population_points,
-            "districts": districts_path,
-        }
+        stations=stations_path,
+        population_raster=population_raster,
+        population_points=population_points,
+        districts=districts_path,
     )
     osm_path = osm.source
     network = build_walk_network(osm)
@@ -300,10 +296,10 @@ def city_from_osm(
     )
 
 
-def _check_files_exist(files: dict[str, str | Path | None]) -> None:
+def _check_files_exist(**files: str | Path | None) -> None:
     """All missing input files at once, before the (slow) OSM file is read."""
     problems = [
-        f"{role} file {path} does not exist"
+        f"{role.replace('_', ' ')} file {path} does not exist"
         for role, path in files.items()
         if path is not None and not Path(path).is_file()
     ]
