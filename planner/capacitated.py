@@ -28,33 +28,58 @@ only the site choice ``x_c`` is binary::
     maximise   sum_ij w_j a_ij
     subject to sum_i a_ij <= 1                       for every building j
                sum_j w_j a_ij <= cap_i               for every existing station i
-               sum_j w_j a_cj <= cap_c x_c           for every candidate c
-               a_cj <= x_c                           for every candidate pair (c, j)
+               sum_j w_j a_cj <= cap'_c x_c          for every candidate c
                sum_c x_c <= n_sites,  x binary,  0 <= a <= 1
 
-The per-pair rows ``a_cj <= x_c`` are implied for binary ``x`` by the capacity row but tighten
-the LP relaxation a lot. Opening a site never hurts, so "at most ``n_sites``" has the same
-optimum as "exactly"; sites the solver leaves unused are not reported. With ``n_sites=0`` (or
-no candidates) this is a pure LP: the capacitated coverage of the existing stations.
+with ``cap'_c = min(cap_c, residents c reaches)``, so that the capacity row also keeps a closed
+site from serving anybody (also for infinite capacity). Per-pair rows ``a_cj <= x_c`` would
+tighten the LP relaxation, but they doubled the model and made HiGHS slower, not faster, on the
+measured instances (53,508 pairs, 25 sites: time limit at 120 s with them, 102 s without).
+HiGHS works in residents ``r_ij = w_j a_ij`` (all assignment coefficients 1). Opening a site
+never hurts, so "at most ``n_sites``" has the same optimum as "exactly"; sites that end up
+serving nobody are not reported. With ``n_sites=0`` (or no candidates) the model is a pure LP:
+the capacitated coverage of the existing stations.
 
 Before solving, buildings without residents or without any station of positive capacity are
-dropped, stations whose capacity exceeds everything they could reach lose their capacity row,
-and buildings reached by exactly the same stations are merged (their residents added; an
-assignment of the merged building splits back in proportion). None of this changes the optimum.
-HiGHS (:func:`scipy.optimize.milp`) reports the best plan and a proven upper bound (its dual
-bound); the assignment is then clipped onto the constraints exactly (HiGHS works to a
-feasibility tolerance of about 1e-6), so no capacity is ever exceeded in the result.
+dropped, capacities larger than everything a station could reach are dropped (they never bind),
+and buildings reached by exactly the same stations are merged (residents added; the merged
+building's assignment splits back in proportion). None of this changes the optimum.
+
+Then a greedy plan comes first: sites one at a time, each the one serving most residents that
+are still unassigned (up to its capacity), re-solving the assignment LP of the open stations
+after each pick. A simple bound (residents reachable at all; capacity of the existing stations
+plus the ``n_sites`` largest candidates, each capped at what it reaches) proves it optimal
+surprisingly often; otherwise HiGHS (:func:`scipy.optimize.milp`) solves the model and the
+better plan is kept, with HiGHS' dual bound as the proven upper bound. The assignment is finally
+clipped onto the constraints exactly (HiGHS works to a feasibility tolerance of about 1e-6), so
+no capacity is exceeded in the result.
 
 Size limit
 ----------
-The model has a variable and up to two rows per stored pair. Measured on random clustered
-city-like instances (8 km square, 800 m walking limit, capacities binding at about half the
-demand, 2 cores, HiGHS 1.x via SciPy 1.17, ``n_sites=10``): see ``CAPACITATED_MAX_PAIRS``.
-Larger instances are refused with an :class:`~planner.errors.InputError` rather than left to
-run for hours; the fixes are fewer candidates (a shortlist from
-:func:`planner.siting.maximize_coverage`, whose greedy scales to whole cities) or checking a
-chosen shortlist with ``n_sites=0`` (then the candidates are passed as existing stations and the
-model is a pure LP, which fits up to ``CAPACITATED_MAX_PAIRS_LP`` pairs).
+Measured on random clustered city-like instances (8 km square, 800 m walking limit, 20-30
+existing stations, capacities binding at about half the demand, 2 cores, HiGHS 1.12 via
+SciPy 1.17, ``time_limit_s=60``), pairs counted after reduction:
+
+==========  =======  =====  ======  =========================================
+pairs       sites    time   gap     how
+==========  =======  =====  ======  =========================================
+6,548       10       0.2 s  0       greedy meets the simple bound
+21,662      10       0.4 s  0       greedy meets the simple bound
+48,617      10       20 s   0       HiGHS optimal
+53,508      25       60 s   0       greedy plan, HiGHS' bound at the limit
+150,887     10       61 s   0       HiGHS' bound at the limit
+401,128     10       62 s   0       HiGHS' bound at the limit
+1,099,769   10       77 s   2.9%    greedy plan, simple bound (no HiGHS bound)
+==========  =======  =====  ======  =========================================
+
+Models above ``CAPACITATED_MAX_PAIRS`` (300,000) are refused with an
+:class:`~planner.errors.InputError`: HiGHS' root LP then no longer finishes within a minute
+and the answer would be the greedy plan with a weak bound. The fixes are fewer candidates (a
+shortlist from :func:`planner.siting.maximize_coverage`, whose greedy scales to whole cities)
+or checking a chosen shortlist with ``n_sites=0`` (the sites appended to ``S_existing``), a
+pure LP that fits up to ``CAPACITATED_MAX_PAIRS_LP`` pairs (730,000 pairs: 15 s; 2.3 million:
+95 s). The run may overshoot ``time_limit_s`` by the time spent building the model and the
+final assignment LP.
 """
 
 from __future__ import annotations
@@ -84,11 +109,12 @@ __all__ = ["CapacitatedResult", "maximize_capacitated_coverage"]
 logger = logging.getLogger(__name__)
 
 #: Largest model with sites to choose (stored pairs after reduction, existing and candidate
-#: together) handed to HiGHS. Measured (see the module docstring): 100,000 pairs solve in
-#: about 10 s and 300,000 in about 60 s; beyond that the root LP alone takes minutes.
+#: together); see "Size limit" in the module docstring for the measurements.
 CAPACITATED_MAX_PAIRS = 300_000
-#: Largest pure LP (``n_sites=0``): about 60 s at this size.
+#: Largest pure LP (``n_sites=0``): about 20 s at this size.
 CAPACITATED_MAX_PAIRS_LP = 1_000_000
+#: Share of ``time_limit_s`` the greedy plan may use before the MILP.
+_HEURISTIC_SHARE = 0.25
 
 _FloatArray = NDArray[np.float64]
 _IntArray = NDArray[np.intp]
@@ -297,7 +323,13 @@ def _build_model(
 def _solve(
     model: _Model, n_sites: int, *, time_limit_s: float, mip_rel_gap: float
 ) -> tuple[_FloatArray | None, _FloatArray | None, float, str]:
-    """Returns ``(x per reduced row, a per pair, dual bound on assigned residents, status)``."""
+    """Returns ``(x per reduced row, a per pair, dual bound on assigned residents, status)``.
+
+    The variables are residents ``r_p = w_g a_p`` rather than fractions, so every coefficient
+    of the assignment rows is 1 (better scaled for the simplex). A candidate's capacity is
+    capped at the residents it reaches, so its capacity row ``sum_j r_cj <= cap_c x_c`` exists
+    for every candidate and closes it when ``x_c = 0``.
+    """
     n_rows = int(model.stations.size)
     n_g = int(model.group_weight.size)
     n_p = model.n_pairs
@@ -309,45 +341,35 @@ def _solve(
     pr, pg = model.pairs_row, model.pairs_group
     w_pair = model.group_weight[pg]
     p_idx = np.arange(n_p)
+    # a candidate's capacity row also closes it: cap it at its reach so the row always exists
+    capacity = model.capacity.copy()
+    reach = np.bincount(pr, weights=w_pair, minlength=n_rows)
+    capacity[cand_rows] = np.minimum(capacity[cand_rows], reach[cand_rows])
     blocks: list[sp.csr_array] = []
     upper: list[_FloatArray] = []
     # each building assigned at most once
     blocks.append(sp.csr_array((np.ones(n_p), (pg, n_x + p_idx)), shape=(n_g, n_var)))
-    upper.append(np.ones(n_g))
+    upper.append(model.group_weight.copy())
     # capacities
-    capped = np.flatnonzero(np.isfinite(model.capacity))
+    capped = np.flatnonzero(np.isfinite(capacity))
     if capped.size:
         crow = np.full(n_rows, -1, dtype=np.intp)
         crow[capped] = np.arange(capped.size)
         in_cap = crow[pr] >= 0
-        rows_ = [crow[pr][in_cap]]
-        cols_ = [n_x + p_idx[in_cap]]
-        vals_ = [w_pair[in_cap]]
         cand_cap = capped[model.is_candidate[capped]]
-        rows_.append(crow[cand_cap])
-        cols_.append(x_of_row[cand_cap])
-        vals_.append(-model.capacity[cand_cap])
-        blocks.append(
-            sp.csr_array(
-                (np.concatenate(vals_), (np.concatenate(rows_), np.concatenate(cols_))),
-                shape=(capped.size, n_var),
-            )
-        )
-        upper.append(np.where(model.is_candidate[capped], 0.0, model.capacity[capped]))
-    # a_cj <= x_c
-    link = np.flatnonzero(model.is_candidate[pr])
-    if link.size:
-        r = np.arange(link.size)
         blocks.append(
             sp.csr_array(
                 (
-                    np.r_[np.ones(link.size), -np.ones(link.size)],
-                    (np.r_[r, r], np.r_[n_x + link, x_of_row[pr[link]]]),
+                    np.r_[np.ones(int(in_cap.sum())), -capacity[cand_cap]],
+                    (
+                        np.r_[crow[pr][in_cap], crow[cand_cap]],
+                        np.r_[n_x + p_idx[in_cap], x_of_row[cand_cap]],
+                    ),
                 ),
-                shape=(link.size, n_var),
+                shape=(capped.size, n_var),
             )
         )
-        upper.append(np.zeros(link.size))
+        upper.append(np.where(model.is_candidate[capped], 0.0, capacity[capped]))
     # at most n_sites
     if n_x:
         blocks.append(
@@ -359,13 +381,13 @@ def _solve(
     A = sp.csr_array(sp.vstack(blocks, format="csr"))
     hi = np.concatenate(upper)
     out = _run_milp(
-        np.r_[np.zeros(n_x), -w_pair],
+        np.r_[np.zeros(n_x), -np.ones(n_p)],
         A,
         np.full(hi.size, -np.inf),
         hi,
         integrality=np.r_[np.ones(n_x), np.zeros(n_p)].astype(np.uint8),
         var_lower=np.zeros(n_var),
-        var_upper=np.ones(n_var),
+        var_upper=np.r_[np.ones(n_x), w_pair],
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
     )
@@ -374,7 +396,11 @@ def _solve(
         return None, None, bound, out.status
     x_rows = np.ones(n_rows)
     x_rows[cand_rows] = np.rint(out.x[:n_x])
-    return x_rows, out.x[n_x:], bound, out.status
+    return x_rows, out.x[n_x:] / w_pair, bound, out.status
+
+
+def _objective(model: _Model, a: _FloatArray) -> float:
+    return float(a @ model.group_weight[model.pairs_group])
 
 
 def _repair(model: _Model, x_rows: _FloatArray, a: _FloatArray) -> _FloatArray:
@@ -398,22 +424,101 @@ def _repair(model: _Model, x_rows: _FloatArray, a: _FloatArray) -> _FloatArray:
     return a * scale[model.pairs_row]
 
 
-def _greedy_sites(
-    P_cand: sp.csr_array, weights: _FloatArray, covered: _BoolArray, cap: _FloatArray, k: int
-) -> _IntArray:
-    """Fallback plan: repeatedly the site reaching the most residents no open station reaches,
-    counted up to its capacity (ties: lowest index)."""
-    covered = covered.copy()
-    chosen: list[int] = []
-    for _ in range(min(k, P_cand.shape[0])):
-        gain = np.minimum(np.asarray(P_cand @ np.where(covered, 0.0, weights)), cap)
-        gain[chosen] = -np.inf
+def _restrict(model: _Model, open_rows: _BoolArray) -> _Model:
+    """The model with the rows in ``open_rows`` fixed open and all others closed (an LP)."""
+    keep = open_rows[model.pairs_row]
+    return _Model(
+        model.pairs_row[keep],
+        model.pairs_group[keep],
+        model.stations,
+        np.zeros(model.stations.size, dtype=bool),
+        model.capacity,
+        model.group_weight,
+        model.group_of,
+    )
+
+
+def _assign(
+    model: _Model, open_rows: _BoolArray, *, time_limit_s: float
+) -> tuple[_FloatArray | None, float, str]:
+    """Best assignment with exactly ``open_rows`` open: ``(fractions per pair, LP value,
+    status)``; the fractions are None if HiGHS did not finish."""
+    keep = open_rows[model.pairs_row]
+    if not keep.any():
+        return np.zeros(model.n_pairs), 0.0, "optimal (nothing open)"
+    _, a_kept, value, status = _solve(
+        _restrict(model, open_rows), 0, time_limit_s=time_limit_s, mip_rel_gap=0.0
+    )
+    if a_kept is None:
+        return None, value, status
+    a = np.zeros(model.n_pairs)
+    a[keep] = a_kept
+    return _repair(model, open_rows.astype(np.float64), a), value, status
+
+
+def _heuristic(
+    model: _Model, n_sites: int, *, soft_deadline: float, deadline: float
+) -> tuple[_FloatArray, _FloatArray | None]:
+    """Greedy sites, each the one serving most of the residents the plan so far leaves out.
+
+    The next site is the candidate with the largest ``min(capacity, residents it reaches that
+    are not assigned yet)``, ties to the lowest row. After each pick the assignment LP (open
+    rows only, small) is re-solved to know who is still unassigned; past ``soft_deadline`` the
+    residents a pick takes are instead removed in proportion from the buildings it reaches,
+    and the LP is solved once at the end (by ``deadline``; if even that fails, the last plan
+    with a solved LP is returned). Returns ``(x per reduced row, a per pair or None)``.
+    """
+    n_g = int(model.group_weight.size)
+    open_rows = ~model.is_candidate
+    by_group = sp.csr_array(
+        (np.ones(model.n_pairs), (model.pairs_row, model.pairs_group)),
+        shape=(model.stations.size, n_g),
+    )
+
+    def solve_open(until: float) -> tuple[_FloatArray | None, _FloatArray]:
+        a, _, _ = _assign(model, open_rows, time_limit_s=max(until - time.perf_counter(), 1.0))
+        if a is None:
+            return None, model.group_weight.copy()
+        served = np.bincount(
+            model.pairs_group, weights=a * model.group_weight[model.pairs_group], minlength=n_g
+        )
+        return a, np.maximum(model.group_weight - served, 0.0)
+
+    a, left = solve_open(deadline)
+    good = (open_rows, a)
+    stale = False
+    for _ in range(n_sites):
+        gain = np.minimum(np.asarray(by_group @ left, dtype=np.float64), model.capacity)
+        gain[open_rows] = -np.inf
         best = int(np.argmax(gain))
-        if gain[best] <= 0:
+        if not gain[best] > 0:
             break
-        chosen.append(best)
-        covered |= _covered_by(P_cand, np.array([best], dtype=np.intp))
-    return np.sort(np.asarray(chosen, dtype=np.intp))
+        open_rows = open_rows.copy()
+        open_rows[best] = True
+        if not stale and time.perf_counter() < soft_deadline:
+            a, left = solve_open(deadline)
+            if a is not None:
+                good = (open_rows, a)
+                continue
+        groups = by_group.indices[by_group.indptr[best] : by_group.indptr[best + 1]]
+        reach = float(left[groups].sum())
+        left[groups] *= 1.0 - min(float(model.capacity[best]), reach) / reach
+        stale = True
+    if stale:
+        a, _ = solve_open(deadline)
+        if a is not None:
+            good = (open_rows, a)
+    return good[0].astype(np.float64), good[1]
+
+
+def _simple_bound(model: _Model, n_sites: int) -> float:
+    """Residents reachable at all, and open capacity (existing plus the largest candidates)."""
+    w_pair = model.group_weight[model.pairs_group]
+    reach = np.bincount(model.pairs_row, weights=w_pair, minlength=model.stations.size)
+    room = np.minimum(model.capacity, reach)
+    cand = np.sort(room[model.is_candidate])[::-1]
+    by_capacity = float(room[~model.is_candidate].sum() + cand[:n_sites].sum())
+    return min(float(model.group_weight.sum()), by_capacity)
 
 
 # --------------------------------------------------------------------------------------------
@@ -470,8 +575,8 @@ def maximize_capacitated_coverage(
         If any input is malformed (every problem is listed), or if the reduced model has more
         pairs than ``CAPACITATED_MAX_PAIRS`` (``CAPACITATED_MAX_PAIRS_LP`` for ``n_sites=0``).
     SolverError
-        If HiGHS finds no assignment at all within the time limit (not even for the fallback
-        plan); raise ``time_limit_s``.
+        If HiGHS solves neither the model nor the greedy plan's assignment LP within the time
+        limit; raise ``time_limit_s``.
     """
     t0 = time.perf_counter()
     problems: list[str] = []
@@ -519,26 +624,57 @@ def maximize_capacitated_coverage(
         )
 
     notes: list[str] = []
+    deadline = t0 + float(time_limit_s)
+    bound = _simple_bound(model, n_sites)
     if model.n_pairs == 0:
-        x_rows = np.ones(0)
-        a = np.zeros(0)
-        bound = 0.0
-        status = "nothing to assign"
+        x_rows, a, status = np.ones(0), np.zeros(0), "nothing to assign"
+    elif not model.is_candidate.any():  # a pure LP
+        x_rows = np.ones(model.stations.size)
+        a_lp, value, status = _assign(model, x_rows > 0, time_limit_s=float(time_limit_s))
+        if a_lp is None:
+            raise SolverError(
+                f"maximize_capacitated_coverage: HiGHS did not solve the assignment LP "
+                f"({status}) within {time_limit_s:g} s; raise time_limit_s"
+            )
+        a = a_lp
+        bound = min(bound, value)
     else:
-        x_sol, a_sol, bound, status = _solve(
-            model, n_sites, time_limit_s=float(time_limit_s), mip_rel_gap=float(mip_rel_gap)
+        # a heuristic plan first: the answer if HiGHS finds nothing better within the limit
+        x_rows, a_h = _heuristic(
+            model,
+            n_sites,
+            soft_deadline=time.perf_counter() + _HEURISTIC_SHARE * float(time_limit_s),
+            deadline=deadline,
         )
-        if x_sol is None or a_sol is None:
-            x_sol, a_sol, status = _fallback(
-                model, P, w, capacity, n_e, n_sites, time_limit_s=float(time_limit_s)
+        a = np.zeros(model.n_pairs) if a_h is None else a_h
+        best = _objective(model, a)
+        status = "greedy"
+        if bound - best <= max(float(mip_rel_gap), OPTIMAL_REL_TOL) * bound:
+            status = "optimal (greedy bound)"
+        else:
+            x_sol, a_sol, milp_bound, status = _solve(
+                model,
+                n_sites,
+                time_limit_s=max(deadline - time.perf_counter(), 1.0),
+                mip_rel_gap=float(mip_rel_gap),
             )
-            notes.append(
-                "HiGHS found no plan within the time limit; the sites are a greedy choice "
-                "(reach up to capacity) with their optimal assignment"
-            )
-        x_rows, a = x_sol, _repair(model, x_sol, a_sol)
-        if status.startswith("solver failed"):
-            logger.warning("maximize_capacitated_coverage: HiGHS %s", status)
+            bound = min(bound, milp_bound)
+            if x_sol is not None and a_sol is not None:
+                a_milp = _repair(model, x_sol, a_sol)
+                if _objective(model, a_milp) >= best:
+                    x_rows, a, best = x_sol, a_milp, _objective(model, a_milp)
+            elif a_h is None:
+                raise SolverError(
+                    f"maximize_capacitated_coverage: HiGHS found no plan ({status}) within "
+                    f"{time_limit_s:g} s, and the greedy plan's assignment LP did not finish "
+                    "either; raise time_limit_s or pass fewer candidates"
+                )
+            else:
+                notes.append(f"HiGHS found no plan ({status}); the sites are the greedy plan")
+            if status.startswith("solver failed"):
+                logger.warning("maximize_capacitated_coverage: HiGHS %s", status)
+            if status == "time limit" and best >= bound * (1 - OPTIMAL_REL_TOL):
+                status = "optimal (HiGHS bound at the time limit)"
     return _result(
         model,
         inst.pattern,
@@ -559,46 +695,6 @@ def maximize_capacitated_coverage(
         notes=notes,
         time_limit_s=float(time_limit_s),
     )
-
-
-def _fallback(
-    model: _Model,
-    P: sp.csr_array,
-    w: _FloatArray,
-    capacity: _FloatArray,
-    n_e: int,
-    n_sites: int,
-    *,
-    time_limit_s: float,
-) -> tuple[_FloatArray, _FloatArray, str]:
-    """Greedy sites, then the LP of their assignment (all sites fixed open).
-
-    The LP gets its own ``time_limit_s``, so the whole call may take up to twice the limit.
-    """
-    covered = _covered_by(P, np.arange(n_e, dtype=np.intp))
-    P_cand = sp.csr_array(P[n_e:])
-    sites = _greedy_sites(P_cand, w, covered, capacity[n_e:], n_sites)
-    x_rows = np.where(model.is_candidate, 0.0, 1.0)
-    x_rows[np.isin(model.stations, n_e + sites)] = 1.0
-    keep = x_rows[model.pairs_row] > 0.5
-    fixed = _Model(
-        model.pairs_row[keep],
-        model.pairs_group[keep],
-        model.stations,
-        np.zeros(model.stations.size, dtype=bool),  # every kept row is open: no x
-        model.capacity,
-        model.group_weight,
-        model.group_of,
-    )
-    _, a_kept, _, status = _solve(fixed, 0, time_limit_s=time_limit_s, mip_rel_gap=0.0)
-    if a_kept is None:
-        raise SolverError(
-            "maximize_capacitated_coverage: HiGHS found no assignment within the time limit; "
-            "raise time_limit_s or pass fewer candidates"
-        )
-    a = np.zeros(model.n_pairs)
-    a[keep] = a_kept
-    return x_rows, a, f"greedy fallback ({status})"
 
 
 def _result(

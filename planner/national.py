@@ -663,7 +663,7 @@ def _jobs(
         osm = None
         if scan is not None:
             try:
-                osm = scan.cut(unit.buffered, label=f"unit {unit.name}", only_nearby_ways=True)
+                osm = scan.cut(unit.buffered, label=f"unit {unit.name}", whole_ways=True)
             except InputError as exc:
                 failures[unit] = _failure(
                     unit,

@@ -147,6 +147,7 @@ class OsmScan:
         crs: pyproj.CRS | str | None = None,
         label: str = "area",
         only_nearby_ways: bool = False,
+        whole_ways: bool = False,
     ) -> OsmData:
         """The layers inside ``area`` (EPSG:4326 polygon; ``None``: everything), projected.
 
@@ -155,12 +156,18 @@ class OsmScan:
         they intersect it. ``crs`` defaults to the UTM zone of the area's streets. With
         ``only_nearby_ways`` the ways whose extent misses the area are left out altogether
         (faster when one file is cut into many areas; the counts then describe those ways).
+        With ``whole_ways``, every way whose line passes through the area is kept **whole**,
+        nodes outside the area included, and the others are left out: every street point inside
+        the area is then on a complete way (what the national run's walking buffer relies on).
         """
         lon, lat = self.lon, self.lat
         offsets, node_id, tags = self.offsets, self.node_id, self.way_tags
         clipped = self.clipped_ways
-        if area is not None and only_nearby_ways:
+        if area is not None and whole_ways:
+            ways = _ways_through(lon, lat, offsets, area)
+        elif area is not None and only_nearby_ways:
             ways = _ways_touching_box(lon, lat, offsets, area.bounds)
+        if area is not None and (only_nearby_ways or whole_ways):
             lengths = np.diff(offsets)[ways]
             starts = offsets[:-1][ways]
             take = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(
@@ -190,7 +197,7 @@ class OsmScan:
         n_ways = offsets.size - 1
         lengths = np.diff(offsets)
         cut_ways = 0
-        if area is not None:
+        if area is not None and not whole_ways:
             shapely.prepare(area)
             known = np.isfinite(lon)
             inside = np.zeros(lon.shape, dtype=bool)
@@ -288,6 +295,54 @@ def _span_text(bounds: BBox) -> str:
     return (
         f"longitude {bounds[0]:.4f}..{bounds[2]:.4f} and latitude {bounds[1]:.4f}..{bounds[3]:.4f}"
     )
+
+
+def _ways_through(
+    lon: np.ndarray, lat: np.ndarray, offsets: np.ndarray, area: BaseGeometry
+) -> np.ndarray:
+    """Indices of the ways whose line (through their present nodes) meets ``area``."""
+    lengths = np.diff(offsets)
+    way_of_node = np.repeat(np.arange(lengths.size), lengths)
+    present = np.isfinite(lon)
+    if not present.any():
+        return np.zeros(0, dtype=np.int64)
+    west, south, east, north = area.bounds
+    # per-way extent of the present nodes, to test only the ways near the area's box
+    lo_x = np.full(lengths.size, np.inf)
+    hi_x = np.full(lengths.size, -np.inf)
+    lo_y = np.full(lengths.size, np.inf)
+    hi_y = np.full(lengths.size, -np.inf)
+    w = way_of_node[present]
+    np.minimum.at(lo_x, w, lon[present])
+    np.maximum.at(hi_x, w, lon[present])
+    np.minimum.at(lo_y, w, lat[present])
+    np.maximum.at(hi_y, w, lat[present])
+    near = np.flatnonzero((lo_x <= east) & (hi_x >= west) & (lo_y <= north) & (hi_y >= south))
+    if not near.size:
+        return near.astype(np.int64)
+    keep = np.isin(way_of_node, near) & present
+    ids = way_of_node[keep]
+    counts = np.bincount(ids, minlength=lengths.size)[near]
+    coords = np.column_stack([lon[keep], lat[keep]])
+    # one present node: a point; more: the line through them (bridging a missing node only
+    # widens the test, never loses a way)
+    group = np.repeat(np.arange(near.size), counts)
+    single = counts == 1
+    geoms = np.empty(near.size, dtype=object)
+    if (~single).any():
+        multi = np.isin(group, np.flatnonzero(~single))
+        geoms[~single] = _lines(coords[multi], group[multi])
+    if single.any():
+        first = np.r_[0, np.cumsum(counts)[:-1]][single]
+        geoms[single] = shapely.points(coords[first])
+    shapely.prepare(area)
+    return near[shapely.intersects(area, geoms)].astype(np.int64)
+
+
+def _lines(coords: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Linestrings of consecutive coordinates sharing a group label (labels ascending)."""
+    _, index = np.unique(group, return_inverse=True)
+    return shapely.linestrings(coords, indices=index)
 
 
 def _ways_touching_box(

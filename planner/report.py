@@ -10,6 +10,7 @@ Everything is computed before anything is written, and each file is written atom
 from __future__ import annotations
 
 import platform
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -255,12 +256,15 @@ def write_outputs(
     )
     memo = summary_markdown(summary)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return {
-        "gpkg": write_geopackage(out_dir / "plan.gpkg", layers),
-        "json": write_json(out_dir / "summary.json", summary),
-        "md": write_text(out_dir / "summary.md", memo),
-        "map": write_map(out_dir / "map.html", the_map),
-    }
+    # the GeoPackage is written by GDAL (the GIL released) while the map renders in Python
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        gpkg = pool.submit(write_geopackage, out_dir / "plan.gpkg", layers)
+        the_map_path = write_map(out_dir / "map.html", the_map)
+        files = {"gpkg": gpkg.result()}
+    files["json"] = write_json(out_dir / "summary.json", summary)
+    files["md"] = write_text(out_dir / "summary.md", memo)
+    files["map"] = the_map_path
+    return files
 
 
 def summary_dict(

@@ -17,13 +17,16 @@ Three sources, each checked as a whole (every problem reported at once):
   those of the units before it. Slivers (under :data:`SLIVER_SHARE` of the smaller unit) are
   noted; larger overlaps are refused unless allowed, since they usually mean a city and its own
   districts in one file.
-- **Walking buffer.** Each unit is handed the streets, buildings and stations within its
-  polygon plus a buffer of ``max_walk_m + max_snap_m + STREET_MARGIN_M``: every walk of at most
-  ``max_walk_m`` from a home inside the unit (door-to-street line, streets, street-to-station
-  line) stays within ``max_walk_m`` of the home, and the station's own street point within
-  ``max_snap_m`` of the station; the margin keeps whole the street segments that cross the edge
-  (a segment is dropped when one of its nodes lies outside). So coverage within the limit is the
-  same as in a run on the whole country; walks longer than the buffer allows may look longer.
+- **Walking buffer.** Each unit is handed the buildings and stations within its polygon plus a
+  buffer of ``max_walk_m + max_snap_m + STREET_MARGIN_M``, and every street that passes through
+  that buffered area, **whole** (:meth:`planner.osm.OsmScan.cut` with ``whole_ways``). Every walk
+  of at most ``max_walk_m`` from a home inside the unit (door-to-street line, streets,
+  street-to-station line) stays within ``max_walk_m`` of the home; the station lies within
+  ``max_walk_m`` and its own street point within ``max_snap_m`` of the station; so every street
+  point such a walk or snap can use lies in the buffered area, on a way kept whole. Coverage
+  within the limit is therefore the same as in a run on the whole country (the margin covers
+  the few metres by which a straight segment in degrees and one in metres differ). Walks
+  longer than the limit (homes beyond it) may look longer than on the whole map.
 
 :func:`assign_stations` hands every row of a national stations file to each unit whose
 buffered area holds it (a station just across a border also serves the neighbour) and lists
@@ -64,8 +67,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Extra buffer beyond the longest walk, so street segments crossing the edge stay whole.
-STREET_MARGIN_M = 1000.0
+#: Extra buffer beyond the longest walk and snap: the polygons are buffered in metres and tested
+#: in degrees, whose straight segments differ by centimetres to metres; 50 m covers that.
+STREET_MARGIN_M = 50.0
 #: Overlaps smaller than this share of the smaller unit's area are digitising slivers.
 SLIVER_SHARE = 0.01
 #: Column names read as the unit name, in this order (case-insensitive).
