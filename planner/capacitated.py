@@ -649,7 +649,7 @@ def maximize_capacitated_coverage(
         a = np.zeros(model.n_pairs) if a_h is None else a_h
         best = _objective(model, a)
         status = "greedy"
-        if bound - best <= max(float(mip_rel_gap), OPTIMAL_REL_TOL) * bound:
+        if best >= bound * (1 - max(float(mip_rel_gap), OPTIMAL_REL_TOL)):
             status = "optimal (greedy bound)"
         else:
             x_sol, a_sol, milp_bound, status = _solve(

@@ -270,8 +270,9 @@ class RepairSchedule:
         ``max(loss_per_batch)`` (0 with no batch): the objective, minimised.
     total_residents_batches
         ``sum(loss_per_batch)``: the second aim, minimised among schedules with the smallest
-        worst batch found (each resident who loses access counts once per batch, i.e. once at
-        most, since a resident's stations are all in one batch for them to lose access).
+        worst batch found. A resident loses access in one batch at most (all their stations
+        must be in it), so this is also how many residents lose access at some time during the
+        repairs.
     lower_bound
         Proven lower bound on the worst batch of any schedule with ``n_batches`` batches.
     gap
@@ -963,10 +964,14 @@ def relocation_gains(
             "entry of station_rows"
         )
     else:
-        if rows is not None and len(candidate_rows_per_station) != rows.size:
+        try:
+            n_given: int | None = int(np.size(station_rows)) if rows is None else int(rows.size)
+        except (TypeError, ValueError):
+            n_given = None
+        if n_given is not None and len(candidate_rows_per_station) != n_given:
             problems.append(
                 f"candidate_rows_per_station has {len(candidate_rows_per_station)} entries but "
-                f"station_rows has {rows.size}; give one list of candidates per station"
+                f"station_rows has {n_given}; give one list of candidates per station"
             )
         for i, c in enumerate(candidate_rows_per_station):
             arr = _read_indices(f"candidate_rows_per_station[{i}]", c, n_c, "candidate", problems)
