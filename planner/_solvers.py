@@ -11,6 +11,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -545,3 +546,45 @@ def _min_sites_milp(
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
     )
+
+
+def _read_pattern(
+    name: str,
+    matrix: Any,
+    n_demand: int | None,
+    problems: list[str],
+    *,
+    demand_source: str = "population",
+) -> sp.csr_array | None:
+    """A coverage matrix over the same buildings as ``demand_source``, as a 0/1 pattern; None
+    (with the problem listed) if unusable."""
+    if not sp.issparse(matrix) or matrix.ndim != 2:
+        problems.append(
+            f"{name} is a {type(matrix).__name__}, not a 2-D scipy.sparse matrix; build it with "
+            "scipy.sparse.csr_array((values, (rows, demand_cols)), shape=(n_rows, n_demand)); "
+            "with no rows use shape (0, n_demand)"
+        )
+        return None
+    if n_demand is not None and matrix.shape[1] != n_demand:
+        problems.append(
+            f"{name} has {matrix.shape[1]} demand columns but {demand_source} has {n_demand}; "
+            "both must describe the same buildings in the same order"
+        )
+        return None
+    csr = sp.csr_array(matrix)
+    data = np.asarray(csr.data)
+    if data.dtype.kind not in "biuf":
+        problems.append(f"{name} values have dtype {data.dtype}; use booleans or metres")
+        return None
+    if data.dtype.kind in "iuf" and (~np.isfinite(data.astype(np.float64)) | (data < 0)).any():
+        problems.append(
+            f"{name} holds stored values that are NaN, infinite or negative; stored values "
+            "must be walking distances >= 0 (a pair that is not covered must not be stored)"
+        )
+        return None
+    pattern = sp.csr_array(
+        (np.ones(csr.nnz), csr.indices.copy(), csr.indptr.copy()), shape=csr.shape
+    )
+    pattern.sum_duplicates()
+    pattern.data[:] = 1.0
+    return pattern

@@ -94,7 +94,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from planner._solvers import _covered_by, _group_identical_rows, _run_milp
+from planner._solvers import _covered_by, _group_identical_rows, _read_pattern, _run_milp
 from planner.errors import InputError, SolverError
 from planner.siting import (
     OPTIMAL_REL_TOL,
@@ -199,39 +199,10 @@ class CapacitatedResult:
 # --------------------------------------------------------------------------------------------
 
 
-def _read_candidates(matrix: Any, n_demand: int | None, problems: list[str]) -> sp.csr_array | None:
-    """``S_candidates`` as a 0/1 pattern over the same buildings; None if unusable."""
-    name = "S_candidates"
-    if not sp.issparse(matrix) or matrix.ndim != 2:
-        problems.append(
-            f"{name} is a {type(matrix).__name__}, not a 2-D scipy.sparse matrix; build it with "
-            "scipy.sparse.csr_array((values, (candidate_rows, demand_cols)), "
-            "shape=(n_candidates, n_demand)); with no candidates use shape (0, n_demand)"
-        )
-        return None
-    if n_demand is not None and matrix.shape[1] != n_demand:
-        problems.append(
-            f"{name} has {matrix.shape[1]} demand columns but S_existing has {n_demand}; both "
-            "must describe the same buildings in the same order"
-        )
-        return None
-    csr = sp.csr_array(matrix)
-    data = np.asarray(csr.data)
-    if data.dtype.kind not in "biuf":
-        problems.append(f"{name} values have dtype {data.dtype}; use booleans or metres")
-        return None
-    if data.dtype.kind in "iuf" and (~np.isfinite(data.astype(np.float64)) | (data < 0)).any():
-        problems.append(
-            f"{name} holds stored values that are NaN, infinite or negative; stored values must "
-            "be walking distances >= 0 (a pair that is not covered must not be stored)"
-        )
-        return None
-    pattern = sp.csr_array(
-        (np.ones(csr.nnz), csr.indices.copy(), csr.indptr.copy()), shape=csr.shape
-    )
-    pattern.sum_duplicates()
-    pattern.data[:] = 1.0
-    return pattern
+def _read_pattern_candidates(
+    matrix: Any, n_demand: int | None, problems: list[str]
+) -> sp.csr_array | None:
+    return _read_pattern("S_candidates", matrix, n_demand, problems, demand_source="S_existing")
 
 
 def _read_capacity(name: str, value: Any, n: int | None, problems: list[str]) -> _FloatArray:
@@ -585,7 +556,7 @@ def maximize_capacitated_coverage(
     problems += [p.replace("coverage", "S_existing").replace("candidate", "station") for p in found]
     n_e = None if inst is None else inst.n_candidates
     n_d = None if inst is None else int(inst.pattern.shape[1])
-    cand = _read_candidates(S_candidates, n_d, problems)
+    cand = _read_pattern_candidates(S_candidates, n_d, problems)
     n_c = None if cand is None else int(cand.shape[0])
     if not _is_int(n_sites) or n_sites < 0:
         problems.append(f"n_sites={n_sites!r} must be a whole number >= 0")

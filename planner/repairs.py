@@ -66,7 +66,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from planner._solvers import _group_identical_rows, _ranges, _row_entries, _run_milp
+from planner._solvers import _group_identical_rows, _ranges, _read_pattern, _row_entries, _run_milp
 from planner.siting import (
     OPTIMAL_REL_TOL,
     _check_method,
@@ -116,41 +116,6 @@ def _read_stations(
     inst = _read_instance(S, population, None, found)
     problems += [p.replace("coverage", name).replace("candidate", "station") for p in found]
     return inst
-
-
-def _read_pattern(
-    name: str, matrix: Any, n_demand: int | None, problems: list[str]
-) -> sp.csr_array | None:
-    """A second coverage matrix over the same buildings, as a 0/1 pattern; None if unusable."""
-    if not sp.issparse(matrix) or matrix.ndim != 2:
-        problems.append(
-            f"{name} is a {type(matrix).__name__}, not a 2-D scipy.sparse matrix; build it with "
-            f"scipy.sparse.csr_array((values, (rows, demand_cols)), shape=(n_rows, n_demand))"
-        )
-        return None
-    if n_demand is not None and matrix.shape[1] != n_demand:
-        problems.append(
-            f"{name} has {matrix.shape[1]} demand columns but population has {n_demand} "
-            "values; both must describe the same buildings in the same order"
-        )
-        return None
-    csr = sp.csr_array(matrix)
-    data = np.asarray(csr.data)
-    if data.dtype.kind not in "biuf":
-        problems.append(f"{name} values have dtype {data.dtype}; use booleans or metres")
-        return None
-    if data.dtype.kind in "iuf" and (~np.isfinite(data.astype(np.float64)) | (data < 0)).any():
-        problems.append(
-            f"{name} holds stored values that are NaN, infinite or negative; stored values "
-            "must be walking distances >= 0 (a pair that is not covered must not be stored)"
-        )
-        return None
-    pattern = sp.csr_array(
-        (np.ones(csr.nnz), csr.indices.copy(), csr.indptr.copy()), shape=csr.shape
-    )
-    pattern.sum_duplicates()
-    pattern.data[:] = 1.0
-    return pattern
 
 
 def _read_working(working: ArrayLike | None, n: int | None, problems: list[str]) -> _BoolArray:
