@@ -717,7 +717,7 @@ def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[A
         threads_per_worker=1,
         processes=True,
         dashboard_address=":0",  # a free port: never collides with another cluster
-        silence_logs=logging.ERROR,
+        silence_logs=logging.CRITICAL,  # a worker losing its heartbeat at shutdown is not news
     )
     client = Client(cluster, set_as_default=False)
     try:

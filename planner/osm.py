@@ -125,6 +125,9 @@ class OsmScan:
     clipped_ways: int
     layers: dict[str, tuple[list[tuple[object, ...]], np.ndarray]]
     _trees: dict[str, shapely.STRtree] = field(default_factory=dict, repr=False)
+    _extents: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def bounds_lonlat(self) -> BBox:
@@ -164,7 +167,10 @@ class OsmScan:
         offsets, node_id, tags = self.offsets, self.node_id, self.way_tags
         clipped = self.clipped_ways
         if area is not None and whole_ways:
-            ways = _ways_through(lon, lat, offsets, area)
+            extents = self._extents.get("ways")
+            if extents is None:  # computed once per scan: a country is cut many times
+                extents = self._extents["ways"] = _way_extents(lon, lat, offsets)
+            ways = _ways_through(lon, lat, offsets, area, extents)
         elif area is not None and only_nearby_ways:
             ways = _ways_touching_box(lon, lat, offsets, area.bounds)
         if area is not None and (only_nearby_ways or whole_ways):
@@ -297,46 +303,58 @@ def _span_text(bounds: BBox) -> str:
     )
 
 
+def _way_extents(
+    lon: np.ndarray, lat: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-way extent of the present nodes (west, east, south, north); NaN for none."""
+    lengths = np.diff(offsets)
+    out = [np.full(lengths.size, np.nan) for _ in range(4)]
+    nonempty = lengths > 0
+    if nonempty.any():
+        starts = offsets[:-1][nonempty]
+        out[0][nonempty] = np.fmin.reduceat(lon, starts)
+        out[1][nonempty] = np.fmax.reduceat(lon, starts)
+        out[2][nonempty] = np.fmin.reduceat(lat, starts)
+        out[3][nonempty] = np.fmax.reduceat(lat, starts)
+    return out[0], out[1], out[2], out[3]
+
+
 def _ways_through(
-    lon: np.ndarray, lat: np.ndarray, offsets: np.ndarray, area: BaseGeometry
+    lon: np.ndarray,
+    lat: np.ndarray,
+    offsets: np.ndarray,
+    area: BaseGeometry,
+    extents: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
 ) -> np.ndarray:
     """Indices of the ways whose line (through their present nodes) meets ``area``."""
-    lengths = np.diff(offsets)
-    way_of_node = np.repeat(np.arange(lengths.size), lengths)
-    present = np.isfinite(lon)
-    if not present.any():
-        return np.zeros(0, dtype=np.int64)
     west, south, east, north = area.bounds
-    # per-way extent of the present nodes, to test only the ways near the area's box
-    lo_x = np.full(lengths.size, np.inf)
-    hi_x = np.full(lengths.size, -np.inf)
-    lo_y = np.full(lengths.size, np.inf)
-    hi_y = np.full(lengths.size, -np.inf)
-    w = way_of_node[present]
-    np.minimum.at(lo_x, w, lon[present])
-    np.maximum.at(hi_x, w, lon[present])
-    np.minimum.at(lo_y, w, lat[present])
-    np.maximum.at(hi_y, w, lat[present])
+    lo_x, hi_x, lo_y, hi_y = extents
     near = np.flatnonzero((lo_x <= east) & (hi_x >= west) & (lo_y <= north) & (hi_y >= south))
     if not near.size:
         return near.astype(np.int64)
-    keep = np.isin(way_of_node, near) & present
-    ids = way_of_node[keep]
-    counts = np.bincount(ids, minlength=lengths.size)[near]
-    coords = np.column_stack([lon[keep], lat[keep]])
+    lengths = np.diff(offsets)[near]
+    starts = offsets[:-1][near]
+    take = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(lengths.sum())
+    group = np.repeat(np.arange(near.size), lengths)
+    x, y = lon[take], lat[take]
+    present = np.isfinite(x)
+    group, coords = group[present], np.column_stack([x[present], y[present]])
+    counts = np.bincount(group, minlength=near.size)
     # one present node: a point; more: the line through them (bridging a missing node only
     # widens the test, never loses a way)
-    group = np.repeat(np.arange(near.size), counts)
     single = counts == 1
     geoms = np.empty(near.size, dtype=object)
-    if (~single).any():
-        multi = np.isin(group, np.flatnonzero(~single))
-        geoms[~single] = _lines(coords[multi], group[multi])
+    multi = ~single[group]
+    if multi.any():
+        geoms[np.flatnonzero(counts > 1)] = _lines(coords[multi], group[multi])
     if single.any():
         first = np.r_[0, np.cumsum(counts)[:-1]][single]
         geoms[single] = shapely.points(coords[first])
     shapely.prepare(area)
-    return near[shapely.intersects(area, geoms)].astype(np.int64)
+    hit = np.zeros(near.size, dtype=bool)
+    has = counts > 0
+    hit[has] = shapely.intersects(area, geoms[has])
+    return near[hit].astype(np.int64)
 
 
 def _lines(coords: np.ndarray, group: np.ndarray) -> np.ndarray:
