@@ -50,6 +50,7 @@ from typing import Any
 from _common import DATA_DIR, INSTANCES, REPO, RESULTS_DIR, SEED, machine, write_json
 
 RESULT_PATH = RESULTS_DIR / "national.json"
+LOG_DIR = RESULTS_DIR / "national_logs"
 SYNTHETIC_DIR = DATA_DIR / "national_synthetic"
 TIME_BIN = "/usr/bin/time"
 MIB = 2**20
@@ -146,6 +147,9 @@ class MemorySampler(threading.Thread):
                                     "vmhwm_kib": 0,
                                     "first_seen_s": round(time.perf_counter() - self.t0, 1),
                                 }
+                            elif entry["kind"] == "other":
+                                # a spawned worker shows its parent's command line until exec
+                                entry["kind"] = _kind(child.cmdline())
                             total += self._sample(child, entry)
                             entry["last_seen_s"] = round(time.perf_counter() - self.t0, 1)
                         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
@@ -333,12 +337,19 @@ def run_cli(
     print("$", " ".join(shlex.quote(c) for c in cmd), file=sys.stderr, flush=True)
     load0 = os.getloadavg()
     stopped = False
+    commit = _git_state()
     busy0 = machine_busy_s()
     with log_file.open("w") as log:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+        reader = LineClock(proc.stdout, log, start)
+        reader.start()
         sampler = MemorySampler(proc.pid, via_time=has_time)
         sampler.start()
         while True:
@@ -357,12 +368,20 @@ def run_cli(
                         proc.wait()
                     break
         wall = time.perf_counter() - start
+        reader.join(timeout=10)
     busy = machine_busy_s() - busy0
     sampler.stop_event.set()
     sampler.join(timeout=5)
     mem = sampler.result()
     log_text = log_file.read_text(errors="replace")
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    kept_log = LOG_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}-{work.name}.log"
+    shutil.copyfile(log_file, kept_log)
     record: dict[str, Any] = {
+        "timestamp": _now(),
+        "commit": commit,
+        "commit_after": _git_state(),
+        "log_file": _rel(kept_log),
         "command": "planner national "
         + " ".join(shlex.quote(_rel(Path(a)) if Path(a).exists() else a) for a in cli_args)
         + " --out OUT",
@@ -378,6 +397,8 @@ def run_cli(
         "time_v": _parse_time(time_file),
         "memory": mem,
         "log": _log_summary(log_text),
+        "clock": _clock_events(reader.lines, wall),
+        "clock_lines": [[b, e, t[:100]] for b, e, t in reader.lines[:400]],
         "log_tail": log_text[-3000:],
     }
     nat = out_dir / "national.json"
@@ -401,6 +422,90 @@ def run_cli(
         shutil.rmtree(work, ignore_errors=True)
     _print_run(record)
     return record
+
+
+class LineClock(threading.Thread):
+    """Copies the command's output to the log, noting when each line began and ended.
+
+    The CLI prints a step's name when it begins and its seconds when it ends (one line), and a
+    progress line now and then; their times locate what the phases of ``run.seconds`` leave
+    out (interpreter start-up and imports, the cluster's start, shutting down).
+    """
+
+    def __init__(self, stream: Any, log: Any, t0: float) -> None:
+        super().__init__(daemon=True)
+        self.stream, self.log, self.t0 = stream, log, t0
+        self.lines: list[tuple[float, float, str]] = []
+
+    def run(self) -> None:
+        fd = self.stream.fileno()
+        buf, began = b"", None
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            now = time.perf_counter() - self.t0
+            self.log.write(chunk.decode(errors="replace"))
+            self.log.flush()
+            for part in chunk.splitlines(keepends=True):
+                if began is None:
+                    began = now
+                buf += part
+                if buf.endswith((b"\n", b"\r")):
+                    text = buf.decode(errors="replace").strip()
+                    self.lines.append((round(began, 2), round(now, 2), text))
+                    buf, began = b"", None
+        if buf:
+            self.lines.append((round(began or 0.0, 2), round(time.perf_counter() - self.t0, 2),
+                               buf.decode(errors="replace").strip()))  # fmt: skip
+
+
+def _clock_events(lines: list[tuple[float, float, str]], wall: float) -> dict[str, Any]:
+    """Seconds from the command's start at which the CLI's steps began and ended."""
+
+    def first(prefix: str, end: bool = False) -> float | None:
+        for began, ended, text in lines:
+            if text.startswith(prefix):
+                return ended if end else began
+        return None
+
+    def last(prefix: str) -> float | None:
+        hits = [ended for _, ended, text in lines if text.startswith(prefix)]
+        return hits[-1] if hits else None
+
+    ev = {
+        "reading_began": first("reading the inputs"),
+        "reading_ended": first("reading the inputs", end=True),
+        "units_bar_first": first("units "),
+        "units_bar_last": last("units "),
+        "allocation_began": first("allocating"),
+        "writing_bar_first": first("writing  ["),
+        "national_outputs_began": first("writing national"),
+        "national_outputs_ended": first("writing national", end=True),
+        "last_output": lines[-1][1] if lines else None,
+        "exit": round(wall, 2),
+    }
+    gaps: dict[str, float] = {}
+    if ev["reading_began"] is not None:
+        gaps["before_reading_s"] = ev["reading_began"]  # interpreter, imports, checks
+    if ev["reading_ended"] is not None and ev["units_bar_first"] is not None:
+        # the local cluster's start and the scatter of every unit's cut
+        gaps["cluster_start_and_submit_s"] = ev["units_bar_first"] - ev["reading_ended"]
+    if ev["national_outputs_ended"] is not None:
+        gaps["after_national_outputs_s"] = wall - ev["national_outputs_ended"]
+    return {"events": ev, "gaps": {k: round(v, 2) for k, v in gaps.items()}}
+
+
+def _git_state() -> str:
+    """HEAD's short hash, with ``+dirty`` when planner/ has uncommitted changes (shared clone)."""
+
+    def git(*a: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(REPO), *a], capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD")
+    return head + ("+dirty" if git("status", "--porcelain", "--", "planner") else "")
 
 
 def _print_run(r: dict[str, Any]) -> None:
@@ -428,7 +533,9 @@ def part_malta(args: argparse.Namespace) -> dict[str, Any]:
     cli = ["--osm", str(pbf), "--admin-level", "8", "--new-stations", "20"]
     if args.malta_workers:
         cli += ["--workers", str(args.malta_workers)]
-    runs = [run_cli(cli, args.max_seconds, args.keep_out, args.idle_wait) for _ in range(args.repeats)]
+    runs = [
+        run_cli(cli, args.max_seconds, args.keep_out, args.idle_wait) for _ in range(args.repeats)
+    ]
     return {"timestamp": _now(), "source": _rel(pbf), "runs": runs}
 
 
@@ -488,6 +595,8 @@ def part_allocation(args: argparse.Namespace) -> dict[str, Any]:
         c = total * (1 - np.exp(-k / scale))
         curves.append(c)
         bounds.append(c * (1 + rng.uniform(0, 0.01, length) * (k > 0)))
+    idle = wait_idle(args.idle_wait) if args.idle_wait > 0 else None
+    busy0, own0 = machine_busy_s(), time.process_time()
     times, greedy_times = [], []
     result = None
     for _ in range(args.allocation_repeats):
@@ -498,7 +607,10 @@ def part_allocation(args: argparse.Namespace) -> dict[str, Any]:
         allocate_greedy(curves, budget)
         greedy_times.append(time.perf_counter() - t)
     assert result is not None
+    others = (machine_busy_s() - busy0) - (time.process_time() - own0)
     out = {
+        "idle_wait": idle,
+        "others_cpu_s": round(max(others, 0.0), 1),
         "timestamp": _now(),
         "units": n_units,
         "budget": budget,
@@ -522,6 +634,109 @@ def part_allocation(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+_CLUSTER_SNIPPET = """
+import logging, time, json, sys
+t0 = time.perf_counter()
+from dask.distributed import Client, LocalCluster
+import planner.national
+t1 = time.perf_counter()
+cluster = LocalCluster(n_workers=int(sys.argv[1]), threads_per_worker=1, processes=True,
+                       dashboard_address=None, silence_logs=logging.ERROR)
+client = Client(cluster, set_as_default=False)
+t2 = time.perf_counter()
+client.run(lambda: __import__("planner.pipeline") and None)  # what the first task imports
+t3 = time.perf_counter()
+client.close(); cluster.close()
+t4 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "cluster_start_s": t2 - t1,
+                  "workers_import_pipeline_s": t3 - t2, "cluster_close_s": t4 - t3}))
+"""
+
+
+def part_startup(args: argparse.Namespace) -> dict[str, Any]:
+    """What the command spends outside its phases: interpreter, imports, the local cluster."""
+    out: dict[str, Any] = {"timestamp": _now(), "repeats": 3}
+    helps, clusters = [], []
+    for _ in range(3):
+        t = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "planner.cli", "national", "--help"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+        )
+        helps.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", _CLUSTER_SNIPPET, "2"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rec = json.loads(proc.stdout.strip().splitlines()[-1])
+        rec["process_s"] = time.perf_counter() - t
+        clusters.append(rec)
+    out["cli_help_s"] = round(statistics.median(helps), 2)
+    out["cluster_2_workers"] = {
+        k: round(statistics.median(c[k] for c in clusters), 2) for k in clusters[0]
+    }
+    print(f"  {out}", file=sys.stderr)
+    return out
+
+
+def part_slowest(args: argparse.Namespace) -> dict[str, Any]:
+    """The synthetic country's largest unit alone, in this process: pipeline, then writing.
+
+    ``national.json`` has each unit's pipeline time but not its writing time; the 100-worker
+    estimate needs the slowest unit's. The unit's job is built as ``plan_nation`` builds it
+    (this uses private helpers of ``planner.national``: if they change, this part says so).
+    """
+    from planner import national as nat
+    from planner.osm import scan_osm
+    from planner.units import prepare_units, read_units
+
+    d = SYNTHETIC_DIR
+    ensure_synthetic(False)
+    options = nat.NationalOptions(new_stations=279)
+    scan = scan_osm(d / "synthetic.osm.pbf")
+    units, _ = prepare_units(
+        read_units(d / "synthetic_units.geojson"), settings=options.settings, allow_overlap=False
+    )
+    try:
+        stations, _ = nat._national_stations(d / "synthetic_stations.csv", units)
+        jobs, _ = nat._jobs(units, scan, stations, options)
+    except AttributeError as exc:
+        return {"timestamp": _now(), "error": f"planner.national changed: {exc}"}
+    job = max(jobs, key=lambda j: j.osm.highways.node_id.size)
+    idle = wait_idle(args.idle_wait) if args.idle_wait > 0 else None
+    busy0, own0 = machine_busy_s(), time.process_time()
+    t = time.perf_counter()
+    state = nat.unit_curve(job)
+    curve_s = time.perf_counter() - t
+    outcome = state if isinstance(state, nat.UnitOutcome) else state.outcome
+    k = len(outcome.newly_covered) - 1  # write with every station its curve offers
+    with tempfile.TemporaryDirectory(prefix="natbench-") as tmp:
+        t = time.perf_counter()
+        written = nat.write_unit(state, k, str(Path(tmp) / job.unit.folder), {})
+        write_s = time.perf_counter() - t
+    others = (machine_busy_s() - busy0) - (time.process_time() - own0)
+    out = {
+        "timestamp": _now(),
+        "unit": job.unit.name,
+        "street_nodes": int(job.osm.highways.node_id.size),
+        "buildings": outcome.buildings,
+        "pipeline_s": round(curve_s, 2),
+        "write_s": round(write_s, 2),
+        "write_new_stations": k,
+        "write_status": written.status,
+        "idle_wait": idle,
+        "others_cpu_s": round(max(others, 0.0), 1),
+    }
+    print(f"  {out}", file=sys.stderr)
+    return out
+
+
 def part_cuts(args: argparse.Namespace) -> dict[str, Any]:
     """Street nodes in each unit's buffered cut, against the whole file (redundant reading)."""
     import numpy as np
@@ -534,13 +749,18 @@ def part_cuts(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"timestamp": _now()}
     sources = {
         "malta": (INSTANCES["malta"].pbf, None),
-        "synthetic": (SYNTHETIC_DIR / "synthetic.osm.pbf", SYNTHETIC_DIR / "synthetic_units.geojson"),
+        "synthetic": (
+            SYNTHETIC_DIR / "synthetic.osm.pbf",
+            SYNTHETIC_DIR / "synthetic_units.geojson",
+        ),
     }
     for name, (pbf, units_path) in sources.items():
         if not pbf.exists():
             continue
         scan = scan_osm(pbf)
-        table = units_from_osm(scan, admin_level=8) if units_path is None else read_units(units_path)
+        table = (
+            units_from_osm(scan, admin_level=8) if units_path is None else read_units(units_path)
+        )
         units, _ = prepare_units(table, settings=WalkSettings(), allow_overlap=False)
         whole = scan.cut(shapely.box(*scan.bounds_lonlat).buffer(0.1), label="whole file")
         sizes = []
@@ -622,7 +842,7 @@ def _verdict(value: float | None, limit: float, unit: str, why: str = "") -> str
 
 
 def _dominant(run: dict[str, Any]) -> str:
-    secs = {k: v for k, v in _secs(run).items()}
+    secs = dict(_secs(run))
     secs["start-up"] = _other_s(run)
     name, value = max(secs.items(), key=lambda kv: kv[1])
     label = {
@@ -632,13 +852,48 @@ def _dominant(run: dict[str, Any]) -> str:
         "unit_outputs_s": "writing the unit outputs",
         "national_outputs_s": "national outputs",
     }.get(name, name)
-    others = sorted(
-        ((k, v) for k, v in secs.items() if k != name), key=lambda kv: -kv[1]
-    )[0]
+    others = sorted(((k, v) for k, v in secs.items() if k != name), key=lambda kv: -kv[1])[0]
     other_label = {"unit_outputs_s": "writing the unit outputs", "units_s": "unit pipelines",
                    "reading_s": "reading"}.get(others[0], others[0])  # fmt: skip
+    return f"{label} {value:.0f} s and {other_label} {others[1]:.0f} s of {run['wall_s']:.0f} s"
+
+
+def _timeline(run: dict[str, Any]) -> dict[str, float]:
+    """Where the wall clock went, from the CLI's timed output lines and ``run.seconds``.
+
+    ``units_s`` starts once the local cluster is up; the progress bar's first line comes after
+    the last unit is submitted (one ``client.scatter`` + two ``submit`` per unit, in a loop on
+    the client), so: cluster start = (units end - units_s) - reading end; submit loop = first
+    bar line - (units end - units_s).
+    """
+    ev = run.get("clock", {}).get("events", {})
+    s = _secs(run)
+    if not ev or ev.get("units_bar_last") is None or "units_s" not in s:
+        return {}
+    units_began = ev["units_bar_last"] - s["units_s"]
+    out = {
+        "before_reading_s": ev["reading_began"],
+        "cluster_start_s": units_began - ev["reading_ended"],
+        "submit_loop_s": ev["units_bar_first"] - units_began,
+        "after_last_submit_s": ev["units_bar_last"] - ev["units_bar_first"],
+    }
+    if ev.get("national_outputs_ended") is not None:
+        out["after_national_outputs_s"] = run["wall_s"] - ev["national_outputs_ended"]
+    return {k: round(v, 2) for k, v in out.items()}
+
+
+def _gaps_text(run: dict[str, Any]) -> str:
+    t = _timeline(run)
+    if not t:
+        return ""
     return (
-        f"{label} {value:.0f} s and {other_label} {others[1]:.0f} s of {run['wall_s']:.0f} s"
+        f"{t['before_reading_s']:.1f} s before reading begins (interpreter, imports); "
+        f"{t['cluster_start_s']:.1f} s from the end of reading to the local cluster being up; "
+        f"the loop submitting the units (one `scatter` of the cut per unit, serial on the "
+        f"client, while the workers already compute) {t['submit_loop_s']:.1f} s of unit "
+        f"pipelines' {_secs(run)['units_s']:.1f} s, then {t['after_last_submit_s']:.1f} s to "
+        f"the last unit; {t.get('after_national_outputs_s', 0):.1f} s after the national "
+        "outputs (summary, exit)"
     )
 
 
@@ -689,24 +944,24 @@ def render(result: dict[str, Any]) -> str:
             "`run.seconds`; start-up = wall minus the phases: Python imports, Dask cluster "
             "start and close):",
             "",
-            "| run | wall s | reading | unit pipelines | allocation | unit outputs | national "
-            "outputs | start-up | CPU s (user+sys) | units ok / failed | client peak MiB | "
-            "largest worker peak MiB (per worker) | `time -v` max RSS MiB |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- "
-            "| ---: |",
+            *_run_header("run"),
         ]
         for i, r in enumerate(mruns, 1):
             out.append(_run_row(str(i), r))
         ms = _unit_stats(med_run) if med_run else {}
         if ms:
+            assert med_run is not None
+            workers = med_run["national"]["run"]["workers"]
+            write_per_unit = _secs(med_run).get("unit_outputs_s", 0) * workers / ms["n"]
             sl = ms["slowest"]
             out += [
                 "",
                 f"Per unit (median run): {ms['n']} units, pipeline seconds sum {ms['sum']:.0f} s, "
                 f"median {ms['median']:.2f} s, max {ms['max']:.2f} s ({sl['name']}, "
                 f"{sl['buildings']:,} buildings); the unit outputs took "
-                f"{_secs(med_run).get('unit_outputs_s', 0) * med_run['national']['run']['workers'] / ms['n']:.2f}"
-                " worker-seconds per unit on average.",
+                f"{write_per_unit:.2f} worker-seconds per unit on average.",
+                "",
+                f"Timeline of the median run: {_gaps_text(med_run)}.",
             ]
         out.append("")
 
@@ -722,17 +977,15 @@ def render(result: dict[str, Any]) -> str:
             )
             + "):",
             "",
-            "| workers | wall s | reading | unit pipelines | allocation | unit outputs | national "
-            "outputs | start-up | CPU s (user+sys) | units ok / failed | client peak MiB | "
-            "largest worker peak MiB (per worker) | `time -v` max RSS MiB |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- "
-            "| ---: |",
+            *_run_header("workers"),
         ]
         for w in sorted(sruns, key=int):
             out.append(_run_row(w, sruns[w]))
         out.append("")
         for w in sorted(sruns, key=int):
             r = sruns[w]
+            if _gaps_text(r):
+                out.append(f"- Timeline, {w} worker(s): {_gaps_text(r)}.")
             if r.get("stopped_after_s"):
                 prog = r["log"]["progress"].get("units", {})
                 out.append(
@@ -816,16 +1069,30 @@ def render(result: dict[str, Any]) -> str:
             f"budget {alloc['budget']}, curves of length {alloc['curve_length']} with bounds, "
             f"{alloc['repeats']} repetitions: median **{alloc['median_s'] * 1000:.0f} ms** "
             f"({', '.join(f'{t * 1000:.0f}' for t in alloc['seconds'])} ms); "
-            f"`allocate_greedy` {alloc['greedy_median_s'] * 1000:.0f} ms. Curves: "
+            f"`allocate_greedy` {alloc['greedy_median_s'] * 1000:.0f} ms (other jobs used "
+            f"{alloc.get('others_cpu_s', '?')} CPU s meanwhile). Curves: "
             f"{alloc['curves']}.",
+            "",
+        ]
+    startup = result.get("startup")
+    if startup:
+        c = startup["cluster_2_workers"]
+        out += [
+            "**Start-up** (`--part startup`, medians of 3): `planner national --help` "
+            f"{startup['cli_help_s']:.1f} s (interpreter + CLI); in a fresh process, importing "
+            f"dask.distributed + planner.national {c['import_s']:.1f} s, starting the local "
+            f"cluster of 2 worker processes {c['cluster_start_s']:.1f} s, the workers' first "
+            f"import of planner.pipeline {c['workers_import_pipeline_s']:.1f} s, closing the "
+            f"cluster {c['cluster_close_s']:.1f} s (whole process {c['process_s']:.1f} s). "
+            "In the command the cluster starts only after the reading phase.",
             "",
         ]
     if cuts:
         parts = [
             f"{name}: {c['units']} units, buffer {c['buffer_m']:.0f} m, the cuts hold "
             f"{c['sum_cut_street_nodes']:,} street nodes against {c['whole_file_street_nodes']:,}"
-            f" in the whole file (x{c['redundancy']:.1f}; largest cut {c['max_cut_street_nodes']:,},"
-            f" median {c['median_cut_street_nodes']:,.0f})"
+            f" in the whole file (x{c['redundancy']:.1f}; largest cut "
+            f"{c['max_cut_street_nodes']:,}, median {c['median_cut_street_nodes']:,.0f})"
             for name, c in cuts.items()
             if isinstance(c, dict)
         ]
@@ -834,14 +1101,46 @@ def render(result: dict[str, Any]) -> str:
             "buffer, `OsmScan.cut(..., only_nearby_ways=True)`): " + "; ".join(parts) + ".",
             "",
         ]
+    commits = sorted(
+        {r.get("commit", "?") for r in [*mruns, *sruns.values()]}
+        | {r.get("commit_after", "?") for r in [*mruns, *sruns.values()]}
+    )
+    if len(commits) > 1:
+        out.append(f"**The runs above measured different code: commits {', '.join(commits)}.**")
+        out.append("")
     stamps = {k: v.get("timestamp") for k, v in result.items() if isinstance(v, dict)}
     out.append(
         "Measured "
         + ", ".join(f"{k} {v}" for k, v in stamps.items() if v)
-        + f"; commit {result.get('machine', {}).get('commit')}; raw results in "
+        + f"; commit {', '.join(commits) or result.get('machine', {}).get('commit')}; raw "
+        "results in "
         "`benchmarks/_results/national.json`."
     )
     return "\n".join(out)
+
+
+RUN_COLUMNS = (
+    ("wall s", "---:"),
+    ("reading", "---:"),
+    ("unit pipelines", "---:"),
+    ("allocation", "---:"),
+    ("unit outputs", "---:"),
+    ("national outputs", "---:"),
+    ("start-up", "---:"),
+    ("CPU s (user+sys)", "---:"),
+    ("other jobs' CPU s", "---:"),
+    ("units ok / failed", "---"),
+    ("client peak MiB", "---:"),
+    ("largest worker peak MiB (per worker)", "---"),
+    ("`time -v` max RSS MiB", "---:"),
+)
+
+
+def _run_header(first: str) -> list[str]:
+    return [
+        "| " + " | ".join([first, *(c for c, _ in RUN_COLUMNS)]) + " |",
+        "| " + " | ".join(["---:", *(a for _, a in RUN_COLUMNS)]) + " |",
+    ]
 
 
 def _run_row(label: str, r: dict[str, Any]) -> str:
@@ -856,6 +1155,7 @@ def _run_row(label: str, r: dict[str, Any]) -> str:
         *(f"{s[k]:.1f}" if k in s else "–" for k, _ in PHASES),
         f"{_other_s(r):.1f}" if s else "–",
         f"{tv.get('user_s', 0) + tv.get('system_s', 0):.0f}" if tv else "–",
+        _f(r.get("others_cpu_s"), 0),
         f"{nat.get('units_ok', '–')} / {nat.get('units_failed', '–')}",
         f"{m['client_vmhwm_mib']:.0f}",
         f"{_f(_worker_peak(r), 0)} ({per_worker})",
@@ -912,7 +1212,7 @@ def main() -> int:
     parser.add_argument(
         "--part",
         action="append",
-        choices=("malta", "synthetic", "allocation", "cuts"),
+        choices=("malta", "synthetic", "allocation", "cuts", "startup", "slowest"),
         help="what to run (repeatable; default: all)",
     )
     parser.add_argument("--repeats", type=int, default=3, help="Malta runs (default 3)")
@@ -938,7 +1238,9 @@ def main() -> int:
         "0: do not wait)",
     )
     parser.add_argument("--allocation-repeats", type=int, default=5)
-    parser.add_argument("--regenerate", action="store_true", help="regenerate the synthetic country")
+    parser.add_argument(
+        "--regenerate", action="store_true", help="regenerate the synthetic country"
+    )
     parser.add_argument(
         "--keep-previous",
         action="store_true",
@@ -955,12 +1257,14 @@ def main() -> int:
     result = _load()
     if not args.render_only:
         command = "python benchmarks/national.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-        parts = args.part or ["malta", "synthetic", "allocation", "cuts"]
+        parts = args.part or ["malta", "synthetic", "slowest", "allocation", "cuts", "startup"]
         runners = {
             "malta": part_malta,
             "synthetic": part_synthetic,
             "allocation": part_allocation,
             "cuts": part_cuts,
+            "startup": part_startup,
+            "slowest": part_slowest,
         }
         for name in parts:
             print(f"== {name}", file=sys.stderr, flush=True)
