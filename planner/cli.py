@@ -638,6 +638,7 @@ def _run(args: argparse.Namespace) -> int:
             residents_per_inspector=3000.0,
             repair_batch=None,
             relocation_radius_m=1000.0,
+            capacity_inspectors=None,
             command="plan",
         )
         args = ns

@@ -284,3 +284,20 @@ def test_districts_without_names(capsys: pytest.CaptureFixture[str], tmp_path: P
     )
     assert code == 2
     assert "no name column" in err and "['code']" in err
+
+
+def test_demo_runs_end_to_end(tmp_path, capsys):
+    """The README's first command: the whole job on the bundled Almaty data."""
+    from planner.cli import main
+
+    out = tmp_path / "demo"
+    code = main(["demo", "--n-sites", "2", "--time-limit-s", "5", "--out", str(out), "-q"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "with 2 new sites" in printed and "inspectors" in printed
+    assert {p.name for p in out.iterdir()} == {
+        "plan.gpkg",
+        "summary.json",
+        "summary.md",
+        "map.html",
+    }
