@@ -1016,32 +1016,46 @@ def render(result: dict[str, Any]) -> str:
                 "run):",
                 "",
                 "| from the run on | reading (serial, client) | max unit pipeline (unit) | sum "
-                "of unit pipelines / 100 | writing per unit: mean (est. for the slowest) | "
-                "allocation + national outputs | critical path | balanced |",
-                "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+                "of unit pipelines / 100 | unit writing: mean; slowest unit | allocation + "
+                "national outputs | critical path | balanced | client submit loop here |",
+                "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
             ]
+            slow = result.get("slowest")
             for w, r in est:
-                e = paper_estimate(r)
+                e = paper_estimate(r, slow)
+                tl = _timeline(r)
                 out.append(
                     f"| {w} worker(s) | {e['reading_s']:.1f} s | {e['max_unit_s']:.1f} s "
                     f"({e['max_unit']}) | {e['sum_units_s'] / 100:.2f} s | "
-                    f"{e['write_mean_s']:.2f} s ({e['write_slowest_s']:.1f} s) | "
+                    f"{e['write_mean_s']:.2f} s; {e['write_slowest_s']:.1f} s "
+                    f"({e['write_slowest_how']}) | "
                     f"{e['alloc_s'] + e['national_s']:.1f} s | **{e['critical_s']:.0f} s** | "
-                    f"{e['balanced_s']:.0f} s |"
+                    f"{e['balanced_s']:.0f} s | {tl.get('submit_loop_s', 0):.1f} s |"
                 )
             out += [
                 "",
                 "critical path = reading + max(unit pipeline) + allocation + writing of the "
                 "slowest unit + national outputs; balanced = reading + sum(unit pipelines)/100 + "
-                "allocation + sum(unit writing)/100 + national outputs. Writing per unit is not in "
-                "`national.json`: its mean is `unit_outputs_s` x workers / units, and the slowest "
-                "unit's is assumed to scale with its pipeline time (mean x max/mean pipeline). Not "
-                "in the model: Python and Dask start-up on the client, sending each unit's cut "
-                "from the client to its worker (serial on the client), the scheduler's per-task "
-                "overhead, and cluster workers' own core counts (here a single-worker run still "
-                "uses both cores in GEOS unions).",
+                "allocation + sum(unit writing)/100 + national outputs (with 100 units on 100 "
+                "workers no unit can be split, so the critical path is the estimate and "
+                "'balanced' only a floor). Writing per unit is not in `national.json`: the mean "
+                "is `unit_outputs_s` x workers / units; the slowest unit's writing is measured "
+                "alone (`--part slowest`). Not in the model, all serial on the client or per "
+                "worker: Python start-up and imports, the loop that submits the units (one "
+                "`scatter` round trip per unit; the last column), each worker's first import "
+                "of `planner.pipeline` (in the slowest unit's time here, as the largest unit "
+                "goes first), the scheduler's per-task overhead, and the workers' core counts "
+                "(a unit's GEOS unions use every core of its machine).",
                 "",
             ]
+            if slow and "pipeline_s" in slow:
+                out += [
+                    f"The slowest unit alone (`--part slowest`, in one process, after the "
+                    f"imports): {slow['unit']} ({slow['street_nodes']:,} street nodes, "
+                    f"{slow['buildings']:,} buildings): pipeline {slow['pipeline_s']:.1f} s, "
+                    f"writing with k = {slow['write_new_stations']} {slow['write_s']:.1f} s.",
+                    "",
+                ]
             u = _unit_stats(est[-1][1] if s1 is None else s1)
             if u:
                 top = sorted(
@@ -1108,6 +1122,27 @@ def render(result: dict[str, Any]) -> str:
     if len(commits) > 1:
         out.append(f"**The runs above measured different code: commits {', '.join(commits)}.**")
         out.append("")
+    cmds = []
+    if mruns:
+        cmds.append(mruns[0]["command"])
+    gen = syn.get("generated", {}).get("command")
+    if gen:
+        cmds.append(gen)
+    for w in sorted(sruns, key=int):
+        cmds.append(sruns[w]["command"])
+    out += [
+        "Reproduce (from the repository root; OUT any new folder):",
+        "",
+        "```sh",
+        "python benchmarks/national.py --update-md           # every part below, ~10-40 min",
+        "python benchmarks/national.py --part malta --repeats 3",
+        "python benchmarks/national.py --part synthetic --workers 2,1",
+        "python benchmarks/national.py --part slowest --part allocation --part startup --part cuts",
+        "# the measured commands themselves:",
+        *((f"/usr/bin/time -v {c}" if c.startswith("planner") else c) for c in cmds),
+        "```",
+        "",
+    ]
     stamps = {k: v.get("timestamp") for k, v in result.items() if isinstance(v, dict)}
     out.append(
         "Measured "
@@ -1164,14 +1199,19 @@ def _run_row(label: str, r: dict[str, Any]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def paper_estimate(run: dict[str, Any], workers: int = 100) -> dict[str, Any]:
+def paper_estimate(
+    run: dict[str, Any], slowest: dict[str, Any] | None = None, workers: int = 100
+) -> dict[str, Any]:
     """The 100-worker model (see the notes under the table in BENCHMARKS.md)."""
     s = _secs(run)
     u = _unit_stats(run)
     w_here = run["national"]["run"]["workers"]
     write_total = s.get("unit_outputs_s", 0) * w_here  # worker-seconds of writing
     write_mean = write_total / u["n"]
-    write_slowest = write_mean * u["max"] / u["mean"]
+    if slowest and slowest.get("unit") == u["slowest"]["name"] and "write_s" in slowest:
+        write_slowest, write_how = slowest["write_s"], "measured alone"
+    else:  # no measurement of that unit: assume writing scales with its pipeline time
+        write_slowest, write_how = write_mean * u["max"] / u["mean"], "mean x max/mean pipeline"
     fixed = s.get("allocation_s", 0) + s.get("national_outputs_s", 0)
     return {
         "reading_s": s.get("reading_s", 0),
@@ -1180,6 +1220,7 @@ def paper_estimate(run: dict[str, Any], workers: int = 100) -> dict[str, Any]:
         "sum_units_s": u["sum"],
         "write_mean_s": write_mean,
         "write_slowest_s": write_slowest,
+        "write_slowest_how": write_how,
         "alloc_s": s.get("allocation_s", 0),
         "national_s": s.get("national_outputs_s", 0),
         "critical_s": s.get("reading_s", 0) + u["max"] + write_slowest + fixed,
