@@ -272,6 +272,10 @@ def update_markdown(names: list[str], path: Path = BENCHMARKS_MD) -> None:
         if name == "synthetic":
             growth_chart(result)
             body = growth_table(result)
+        elif name == "national":  # benchmarks/national.py renders its own section
+            from national import render
+
+            body = render(result)
         else:
             body = instance_table(result) + "\n\n" + instance_details(result)
         text = replace_section(text, name, body)
@@ -290,7 +294,12 @@ def main() -> int:
             print(f"{name}: no results in {RESULTS_DIR}")
             continue
         print(f"## {name}\n")
-        print(growth_table(result) if name == "synthetic" else instance_table(result))
+        if name == "national":
+            from national import render
+
+            print(render(result))
+        else:
+            print(growth_table(result) if name == "synthetic" else instance_table(result))
         print()
     if not args.no_write:
         update_markdown(args.names)
