@@ -486,12 +486,15 @@ def _print_summary(
         f" ({_fmt(s.residents_unreachable)} reach no station at all)"
     )
     if plan is not None:
+        from planner import outputs, report
+
         sa = plan.summary_after
         r = plan.siting
         print(
-            f"  with {len(plan.sites)} new sites: {_fmt(sa.residents_covered)} residents ({100 * sa.share_covered:.1f} %);"
-            f" {r.method} solver, {r.solver_status}, optimality gap {100 * r.gap:.2f} %"
+            f"  with {len(plan.sites)} new sites: {_fmt(sa.residents_covered)} residents ({100 * sa.share_covered:.1f} %)"
         )
+        for line in outputs.optimisation_lines(report.plan_dict(plan)):
+            print(f"  {line}")
         if r.message:
             print(f"  note: {r.message}")
         print("  rank  newly covered  cumulative share  site (latitude, longitude)")

@@ -550,13 +550,7 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         b_total = _get(cov, "buildings_total")
         of_total = f" of {_fmt_int(b_total)}" if b_total is not None else ""
         lines.append(f"Residential buildings beyond the limit: {_fmt_int(beyond)}{of_total}.")
-    gap = _get(plan, "gap")
-    if gap is not None and _get(plan, "solver_status") is not None:
-        lines.append(
-            f"Optimisation: {_get(plan, 'method') or 'exact'} solver, "
-            f"{_get(plan, 'solver_status')}; no plan with as many stations from these "
-            f"candidate sites covers more than {100 * float(gap):.2f}% more residents."
-        )
+    lines += optimisation_lines(plan)
     pct = _get(cov, "walk_m_percentiles")
     if isinstance(pct, Mapping) and pct:
         parts = [f"{k}th percentile {_fmt_m(v)}" for k, v in pct.items()]
@@ -614,6 +608,76 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     else:
         lines.append("Not recorded.")
     return "\n".join(lines) + "\n"
+
+
+def optimisation_lines(plan: Any) -> list[str]:
+    """What the optimisation proved about a plan, in words (for the memo and the CLI).
+
+    With a fixed number of stations: the plan's value and the proven bound on any plan of the
+    same size. With a target share: first how many stations are proven necessary, then the same
+    statement about coverage at the plan's size. A gap ``g`` is turned into "at most
+    ``g / (1 - g)`` more" (:func:`planner.siting.at_most_more`), never "``g`` more".
+    """
+    gap = _get(plan, "gap")
+    status = _get(plan, "solver_status")
+    if gap is None or status is None:
+        return []
+    gap = float(gap)
+    n = _get(plan, "n_sites")
+    stations = f"{_fmt_int(n)} new station{'' if n == 1 else 's'}" if n is not None else "as many stations"
+    lines = [f"Optimisation: {_get(plan, 'method') or 'exact'} solver, {status}."]
+    fewest = _get(plan, "fewest_sites")
+    target = _get(plan, "target_share")
+    if isinstance(fewest, Mapping) and target is not None:
+        lower = _get(fewest, "lower_bound")
+        reach = (
+            f"reach {_fmt_share(_get(plan, 'share_covered_after'))} (target {_fmt_share(target)})"
+            if _get(plan, "target_reachable") is not False
+            else f"reach {_fmt_share(_get(plan, 'best_achievable_share'))}, all that these "
+            f"candidate sites can reach (target {_fmt_share(target)} is out of reach)"
+        )
+        if _get(fewest, "proven_optimal"):
+            proof = "proven: no plan with fewer stations from these candidate sites does."
+        else:
+            proof = (
+                f"proven only that at least {_fmt_int(lower)} are needed, so this plan may use "
+                f"up to {_fmt_int(int(n or 0) - int(lower or 0))} more than necessary."
+            )
+        lines.append(f"Fewest stations: {stations} {reach}; {proof}")
+    walk = _get(plan, "population_walk_m")
+    if walk is not None:
+        lines.append(
+            "Shorter walks preferred: among plans covering as many residents, this one was "
+            f"sought with the least total walk of covered residents ({_fmt_int(float(walk) / 1000)} "
+            f"resident-km to the nearest station; tie-break status in the line above)."
+        )
+    new = _get(plan, "newly_covered")
+    bound = _get(plan, "upper_bound")
+    if gap <= 1e-6:
+        value = f" ({_fmt_int(new)} residents newly within the limit)" if new is not None else ""
+        lines.append(
+            f"Coverage: proven best of all plans with {stations} from these candidate "
+            f"sites{value}."
+        )
+        return lines
+    more = _get(plan, "at_most_more")
+    if more is None:  # the plan brings nobody new while the bound is positive
+        lines.append(
+            f"Coverage: optimality gap {100 * gap:.2f}%; plans with {stations} from these "
+            f"candidate sites may bring up to {_fmt_int(bound)} residents newly within the limit."
+        )
+        return lines
+    claim = (
+        f"more than {_fmt_int(bound)} residents newly within the limit, at most "
+        f"{100 * float(more):.2f}% more than this plan's {_fmt_int(new)}"
+        if bound is not None and new is not None
+        else f"more than {100 * float(more):.2f}% more residents within the limit than this plan"
+    )
+    lines.append(
+        f"Coverage: optimality gap {100 * gap:.2f}%; proven: no plan with {stations} from these "
+        f"candidate sites brings {claim}."
+    )
+    return lines
 
 
 def _capacity_lines(cap: Any) -> list[str]:

@@ -29,7 +29,7 @@ from planner.outputs import (
     write_text,
 )
 from planner.pipeline import City, CoverageResult, EvaluationResult, PlanResult
-from planner.siting import SitingResult
+from planner.siting import SitingResult, at_most_more
 from planner.station_review import CapacityPlan, StationReview
 
 __all__ = ["build_layers", "build_map", "summary_dict", "write_outputs"]
@@ -330,48 +330,7 @@ def summary_dict(
         },
     }
     if plan is not None:
-        siting = plan.siting
-        out["plan"] = {
-            "method": siting.method,
-            "solver_status": siting.solver_status,
-            "n_sites": len(plan.sites),
-            "n_candidates": len(plan.candidates),
-            "coverage_pairs": plan.matrix.n_pairs,
-            "residents_covered_after": plan.summary_after.residents_covered,
-            "share_covered_after": plan.summary_after.share_covered,
-            "newly_covered": float(siting.newly_covered_population),
-            "gap": float(siting.gap),
-            "proven_optimal": bool(siting.proven_optimal),
-            "message": siting.message,
-            "sites": [
-                {
-                    "rank": int(r.rank),
-                    "candidate_id": r.candidate_id,
-                    "name": r.name,
-                    "lon": float(r.lon),
-                    "lat": float(r.lat),
-                    "marginal_population": float(r.marginal_population),
-                    "cumulative_population": float(r.cumulative_population),
-                    "cumulative_share": float(r.cumulative_share),
-                    "prefix_gap": None if pd.isna(r.prefix_gap) else float(r.prefix_gap),
-                    **(
-                        {
-                            "residents_served": float(r.residents_served),
-                            "inspectors_needed": int(r.inspectors_needed),
-                        }
-                        if hasattr(r, "inspectors_needed")
-                        else {}
-                    ),
-                }
-                for r in plan.sites.itertuples()
-            ],
-        }
-        if isinstance(siting, SitingResult):
-            out["plan"]["upper_bound"] = float(siting.upper_bound)
-        else:
-            out["plan"]["target_share"] = siting.target_share
-            out["plan"]["target_reachable"] = siting.target_reachable
-            out["plan"]["best_achievable_share"] = siting.best_achievable_share
+        out["plan"] = plan_dict(plan)
     if evaluation is not None:
         ev = evaluation.evaluation
         out["evaluation"] = {
@@ -393,6 +352,72 @@ def summary_dict(
     if review is not None:
         out["stations_review"] = review_dict(review)
     return out
+
+
+def plan_dict(plan: PlanResult) -> dict[str, Any]:
+    """The ``plan`` section of summary.json: sizes, solver, proven bounds and the sites."""
+    siting = plan.siting
+    plan_out: dict[str, Any] = {
+        "method": siting.method,
+        "solver_status": siting.solver_status,
+        "n_sites": len(plan.sites),
+        "n_candidates": len(plan.candidates),
+        "coverage_pairs": plan.matrix.n_pairs,
+        "residents_covered_after": plan.summary_after.residents_covered,
+        "share_covered_after": plan.summary_after.share_covered,
+        "newly_covered": float(siting.newly_covered_population),
+        "gap": float(siting.gap),
+        "proven_optimal": bool(siting.proven_optimal),
+        "message": siting.message,
+        "sites": [
+            {
+                "rank": int(r.rank),
+                "candidate_id": r.candidate_id,
+                "name": r.name,
+                "lon": float(r.lon),
+                "lat": float(r.lat),
+                "marginal_population": float(r.marginal_population),
+                "cumulative_population": float(r.cumulative_population),
+                "cumulative_share": float(r.cumulative_share),
+                "prefix_gap": None if pd.isna(r.prefix_gap) else float(r.prefix_gap),
+                **(
+                    {
+                        "residents_served": float(r.residents_served),
+                        "inspectors_needed": int(r.inspectors_needed),
+                    }
+                    if hasattr(r, "inspectors_needed")
+                    else {}
+                ),
+            }
+            for r in plan.sites.itertuples()
+        ],
+    }
+    if isinstance(siting, SitingResult):
+        plan_out["upper_bound"] = float(siting.upper_bound)
+        if siting.population_walk_m is not None:  # --prefer-shorter-walks
+            plan_out["population_walk_m"] = float(siting.population_walk_m)
+    else:
+        # "gap" and "upper_bound" always speak of coverage at the plan's size; the
+        # fewest-sites proof (how many sites are needed) is reported on its own
+        plan_out["gap"] = float(siting.coverage_gap)
+        plan_out["proven_optimal"] = bool(siting.coverage_proven_optimal)
+        plan_out["upper_bound"] = float(siting.coverage_upper_bound)
+        plan_out["target_share"] = siting.target_share
+        plan_out["target_reachable"] = siting.target_reachable
+        plan_out["best_achievable_share"] = siting.best_achievable_share
+        plan_out["fewest_sites"] = {
+            "n_sites": int(siting.n_sites),
+            "lower_bound": int(siting.lower_bound),
+            "gap": float(siting.gap),
+            "proven_optimal": bool(siting.proven_optimal),
+        }
+    plan_out["at_most_more"] = _finite(at_most_more(plan_out["gap"]))
+    return plan_out
+
+
+def _finite(value: float) -> float | None:
+    """JSON has no infinity: ``None`` for it (the memo then says "unbounded")."""
+    return None if not np.isfinite(value) else float(value)
 
 
 def _num(value: Any) -> float | None:

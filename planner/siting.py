@@ -83,6 +83,7 @@ __all__ = [
     "ProposalEvaluation",
     "RolloutResult",
     "SitingResult",
+    "at_most_more",
     "coverage_curve",
     "curve_plan",
     "evaluate_proposals",
@@ -102,10 +103,42 @@ OPTIMAL_REL_TOL = 1e-6
 #: root LP of a city-sized instance takes minutes and HiGHS' presolve does not honour the time
 #: limit; such instances get the Lagrangian bound instead (see :func:`_lagrangian`).
 MILP_MAX_PAIRS = 300_000
+#: Time given to the proof at the found size in :func:`minimize_sites` when its own time limit
+#: is already spent (the greedy bound comes first and is immediate).
+_MIN_PROOF_S = 5.0
 
 _FloatArray = NDArray[np.float64]
 _IntArray = NDArray[np.intp]
 _BoolArray = NDArray[np.bool_]
+
+
+def at_most_more(gap: float) -> float:
+    """How much more than a plan the best plan may cover, given the plan's optimality gap.
+
+    The gap is measured against the proven bound, ``gap = (bound - value) / bound``, so the best
+    plan covers at most ``bound = value / (1 - gap)``: up to ``gap / (1 - gap)`` more than the
+    plan, not ``gap`` more. A gap of 1/6 (16.67 %) allows 20 % more.
+
+    Parameters
+    ----------
+    gap
+        Optimality gap in [0, 1].
+
+    Returns
+    -------
+    float
+        The largest possible relative improvement (``inf`` when ``gap`` is 1: the plan covers
+        nobody while the bound is positive).
+
+    Examples
+    --------
+    >>> round(at_most_more(1 / 6), 4)
+    0.2
+    """
+    g = float(gap)
+    if not 0.0 <= g <= 1.0:
+        raise InputError(f"at_most_more: gap={gap!r} must be in [0, 1]")
+    return math.inf if g >= 1.0 else g / (1.0 - g)
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,6 +242,16 @@ class MinSitesResult:
         ``(n_sites - lower_bound) / n_sites``, 0 when ``n_sites`` is 0.
     proven_optimal
         True when ``n_sites == lower_bound``.
+    coverage_upper_bound
+        Proven upper bound on the newly covered population of ANY plan with ``n_sites`` sites:
+        the fewest-sites search proves how many sites are needed; this proves how well a plan of
+        that size can do. The returned plan is the best plan of ``n_sites`` sites found.
+    coverage_gap
+        ``(coverage_upper_bound - newly_covered_population) / coverage_upper_bound`` (0 when
+        the bound is 0): a plan of the same size may cover up to
+        ``coverage_gap / (1 - coverage_gap)`` more than this one (see :func:`at_most_more`).
+    coverage_proven_optimal
+        True when ``coverage_gap`` is within the solver tolerance of 0.
     target_share
         The share of the total population asked for.
     target_reachable
@@ -228,6 +271,9 @@ class MinSitesResult:
     lower_bound: int
     gap: float
     proven_optimal: bool
+    coverage_upper_bound: float
+    coverage_gap: float
+    coverage_proven_optimal: bool
     target_share: float
     target_reachable: bool
     best_achievable_share: float
@@ -1342,10 +1388,29 @@ def minimize_sites(
         notes.append(
             f"time limit of {time_limit_s:g} s reached; at least {lower_bound} sites are needed"
         )
+    # The fewest-sites search proves the NUMBER of sites, not that these sites cover the most
+    # residents a plan of that size can: solve maximal coverage at that size, keep its plan when
+    # it covers more (it still reaches the target) and report its proven bound.
+    n_found = int(sites.size)
+    coverage_bound = float(weights[_covered_by(inst.pattern, sites)].sum()) if n_found else 0.0
+    if n_found:
+        best = _max_coverage_core(
+            inst,
+            n_found,
+            forced=np.zeros(0, dtype=np.intp),
+            method=method,
+            time_limit_s=max(t0 + time_limit_s - time.perf_counter(), _MIN_PROOF_S),
+            mip_rel_gap=mip_rel_gap,
+            reduced=reduced,
+        )
+        if best.objective > coverage_bound + slack:
+            sites = np.asarray(best.sites, dtype=np.intp)
+        coverage_bound = max(float(best.upper_bound), coverage_bound)
     ordered, marginal = _rollout(inst.pattern, weights, sites)
     cumulative = np.cumsum(marginal)
     new_total = float(cumulative[-1]) if cumulative.size else 0.0
     n = int(ordered.size)
+    coverage_gap = _gap_max(coverage_bound, new_total) if n else 0.0
     return MinSitesResult(
         sites=ordered,
         marginal_population=marginal,
@@ -1354,6 +1419,9 @@ def minimize_sites(
         lower_bound=int(lower_bound),
         gap=0.0 if n == 0 else (n - lower_bound) / n,
         proven_optimal=n == lower_bound,
+        coverage_upper_bound=coverage_bound if n else 0.0,
+        coverage_gap=coverage_gap,
+        coverage_proven_optimal=coverage_gap <= OPTIMAL_REL_TOL,
         target_share=float(target_share),
         target_reachable=bool(reachable),
         best_achievable_share=best_share,

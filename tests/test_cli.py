@@ -217,6 +217,13 @@ def test_prefer_shorter_walks_keeps_the_coverage(
     a = json.loads((tmp_path / "a" / "summary.json").read_text())["plan"]
     b = json.loads((tmp_path / "b" / "summary.json").read_text())["plan"]
     assert b["residents_covered_after"] == pytest.approx(a["residents_covered_after"])
+    # the flag reached the solver: a second, distance-minimising stage ran and its total walk
+    # is reported (its value is checked against an independent recomputation in test_pipeline)
+    assert "tie-break: optimal" in b["solver_status"]
+    assert "tie-break" not in a["solver_status"] and "population_walk_m" not in a
+    assert b["population_walk_m"] > 0
+    memo = (tmp_path / "b" / "summary.md").read_text()
+    assert f"({b['population_walk_m'] / 1000:,.0f} resident-km".replace(",", " ") in memo
 
 
 def test_districts_file_gives_a_table_and_a_layer(

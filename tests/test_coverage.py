@@ -124,3 +124,24 @@ def test_bad_inputs_are_collected():
     assert len(info.value.problems) == 2
     with pytest.raises(InputError, match="lacks the columns"):
         summarize_coverage(pd.DataFrame({"population": [1.0]}), max_walk_m=800, speed_kmh=4.8)
+
+
+def test_a_walk_exactly_at_the_limit_is_within_it():
+    # 800 m is "within 800 m" in every count: the summary, per station and per district
+    pop = np.array([10.0, 20.0, 40.0])
+    walk = np.array([800.0, np.nextafter(800.0, np.inf), 799.0])
+    s = summarize_arrays(pop, walk, max_walk_m=800.0, speed_kmh=4.8)
+    assert s.residents_covered == 50.0 and s.buildings_covered == 2
+    b = gpd.GeoDataFrame(
+        {"population": pop, "walk_m": walk, "nearest_station": ["A", "A", "B"]},
+        geometry=shapely.points([(10, 10), (20, 20), (30, 30)]),
+        crs="EPSG:32643",
+    )
+    stations = pd.DataFrame(index=["A", "B"])
+    by_station = coverage_by_station(b, stations, max_walk_m=800.0)
+    assert by_station["residents_within"].tolist() == [10.0, 40.0]
+    district = gpd.GeoDataFrame(
+        {"name": ["all"]}, geometry=[shapely.box(0, 0, 100, 100)], crs="EPSG:32643"
+    )
+    by_district = coverage_by_district(b, district, max_walk_m=800.0).set_index("district")
+    assert by_district.loc["all", "residents_covered"] == 50.0

@@ -282,3 +282,24 @@ def test_access_edges_are_never_shorter_than_the_straight_line(bishkek_osm, bish
     coo = sp.coo_array(access.csr)
     chord = np.hypot(*(access.node_xy[coo.row] - access.node_xy[coo.col]).T)
     assert (coo.data >= chord - 1e-6).all()
+
+
+def test_a_walk_exactly_at_the_limit_counts_as_within() -> None:
+    # "same edge, after" is exactly 10 + 30 + 5 = 45 m from the station (all exact in floats)
+    walk_45 = _points([(80.0, 5.0)], ["b"])
+    station = _points([STATION], ["S0"])
+    at = walk_distances(full_grid(), walk_45, station, settings=WalkSettings(max_walk_m=45))
+    assert at.buildings.loc["b", "walk_m"] == 45.0
+    assert bool(at.buildings.loc["b", "covered"])
+    below = walk_distances(
+        full_grid(), walk_45, station, settings=WalkSettings(max_walk_m=np.nextafter(45, 0))
+    )
+    assert not bool(below.buildings.loc["b", "covered"])
+    net = full_grid()
+    b = snap_points(net, np.array([(80.0, 5.0)]), max_snap_m=250)
+    s = snap_points(net, np.array([STATION]), max_snap_m=250)
+    g = build_access_graph(net, {"buildings": b, "stations": s}, doors=["stations"])
+    assert nearest_source(g, limit_m=45).walk_m.tolist() == [45.0]
+    pairs = source_distances(g, limit_m=45)
+    assert pairs.walk_m.tolist() == [45.0]
+    assert np.isinf(nearest_source(g, limit_m=np.nextafter(45, 0)).walk_m).all()

@@ -308,3 +308,69 @@ def test_summary_markdown_requires_headline_numbers() -> None:
         "summary['coverage']['residents_total'] is missing",
         "summary['coverage']['residents_covered'] = 'many' is not a number",
     )
+
+
+def _memo_with_plan(plan: dict[str, Any]) -> str:
+    summary = full_summary()
+    summary["plan"] |= plan
+    return summary_markdown(summary)
+
+
+def test_memo_turns_a_gap_into_at_most_g_over_1_minus_g_more() -> None:
+    # the classic greedy instance: plan 5, proven bound 6, gap 1/6; the best may cover 20 % more
+    text = _memo_with_plan(
+        {
+            "method": "greedy",
+            "solver_status": "greedy",
+            "newly_covered": 5.0,
+            "upper_bound": 6.0,
+            "gap": 1 / 6,
+            "at_most_more": 0.2,
+        }
+    )
+    assert (
+        "Coverage: optimality gap 16.67%; proven: no plan with 2 new stations from these "
+        "candidate sites brings more than 6 residents newly within the limit, at most 20.00% "
+        "more than this plan's 5." in text.splitlines()
+    )
+    assert "16.67% more" not in text
+
+
+def test_memo_of_a_proven_plan() -> None:
+    text = _memo_with_plan(
+        {"method": "exact", "solver_status": "optimal", "newly_covered": 3345.0,
+         "upper_bound": 3345.0, "gap": 0.0, "at_most_more": 0.0}
+    )
+    assert (
+        "Coverage: proven best of all plans with 2 new stations from these candidate sites "
+        "(3 345 residents newly within the limit)." in text.splitlines()
+    )
+
+
+def test_memo_of_a_target_share_plan_separates_the_two_proofs() -> None:
+    # fewest sites proven (2), and coverage at that size proven only to within 1 %
+    plan = {
+        "method": "exact",
+        "solver_status": "optimal (greedy bound)",
+        "share_covered_after": 0.6541,
+        "target_share": 0.6,
+        "target_reachable": True,
+        "fewest_sites": {"n_sites": 2, "lower_bound": 2, "gap": 0.0, "proven_optimal": True},
+        "newly_covered": 3345.0,
+        "upper_bound": 3345.0 / 0.99,
+        "gap": 0.01,
+        "at_most_more": 0.01 / 0.99,
+    }
+    lines = _memo_with_plan(plan).splitlines()
+    assert (
+        "Fewest stations: 2 new stations reach 65.4% (target 60.0%); proven: no plan with fewer "
+        "stations from these candidate sites does." in lines
+    )
+    assert any(
+        line.startswith("Coverage: optimality gap 1.00%;") and "at most 1.01% more" in line
+        for line in lines
+    )
+    # an unproven minimum says how many more stations than necessary the plan may use
+    plan["fewest_sites"] = {"n_sites": 2, "lower_bound": 1, "gap": 0.5, "proven_optimal": False}
+    text = _memo_with_plan(plan)
+    assert "proven only that at least 1 are needed, so this plan may use up to 1 more" in text

@@ -477,3 +477,73 @@ def test_dropping_dominated_candidates_keeps_the_optimum() -> None:
     a = maximize_coverage(base, np.ones(6), n_sites=2)
     b = maximize_coverage(sp.csr_array(extra), np.ones(6), n_sites=2)
     assert a.newly_covered_population == b.newly_covered_population == 6.0
+
+
+# --------------------------------------------------------------------------------------------
+# What the numbers prove (issue 14): coverage at the fewest-sites size, gaps against the bound
+# --------------------------------------------------------------------------------------------
+
+
+def test_minimize_sites_returns_the_best_plan_of_its_size() -> None:
+    # Target 5/6. One site reaches at most 4 < 5, so 2 are needed (greedy's bound proves it at
+    # once). Greedy's 2 sites {0, 1} cover 5; the best 2 sites {1, 2} cover all 6. The fewest-
+    # sites answer must be the best plan of that size, with its coverage proven.
+    r = minimize_sites(classic(), np.ones(6), target_share=5 / 6)
+    assert r.n_sites == 2 and r.lower_bound == 2 and r.proven_optimal
+    assert sorted(r.sites.tolist()) == [1, 2]
+    assert r.newly_covered_population == 6.0
+    assert r.coverage_upper_bound == pytest.approx(6.0)
+    assert r.coverage_gap == 0.0 and r.coverage_proven_optimal
+    # greedy keeps greedy's plan, and says honestly how far it may be from the best: bound 6
+    g = minimize_sites(classic(), np.ones(6), target_share=5 / 6, method="greedy")
+    assert g.sites.tolist() == [0, 1] and g.newly_covered_population == 5.0
+    assert g.coverage_upper_bound == pytest.approx(6.0)
+    assert g.coverage_gap == pytest.approx(1 / 6)
+    assert not g.coverage_proven_optimal
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_minimize_sites_coverage_equals_brute_force_at_its_size(seed: int) -> None:
+    m, pop, old = random_instance(500 + seed, n_cand=9, n_dem=25, density=0.2)
+    dense = sp.csr_array((np.ones(m.nnz), m.indices, m.indptr), shape=m.shape).toarray() > 0
+    for target in (0.4, 0.6, 0.8):
+        r = minimize_sites(m, pop, target_share=target, already_covered=old)
+        best = max(
+            pop[~old & dense[list(s)].any(axis=0)].sum() if s else 0.0
+            for s in itertools.combinations(range(m.shape[0]), r.n_sites)
+        )
+        assert r.newly_covered_population == pytest.approx(best)
+        assert r.coverage_upper_bound >= best - 1e-9
+
+
+def test_at_most_more_is_relative_to_the_plan() -> None:
+    # classic greedy: gap 1/6 against the bound 6; the optimum 6 is 20 % more than 5, not 16.67 %
+    r = maximize_coverage(classic(), np.ones(6), n_sites=2, method="greedy")
+    more = siting.at_most_more(r.gap)
+    assert more == pytest.approx(0.2)
+    assert r.newly_covered_population * (1 + more) == pytest.approx(r.upper_bound)
+    assert siting.at_most_more(0.0) == 0.0
+    assert siting.at_most_more(1.0) == float("inf")
+    with pytest.raises(InputError, match="gap"):
+        siting.at_most_more(1.5)
+
+
+def test_evaluation_gap_is_measured_against_the_bound_not_the_best_found() -> None:
+    # With greedy, the best 2-site plan found is greedy's {0, 1} (5) and the bound is 6. The list
+    # {0, 1} equals the best found, yet it may be 1/6 short of the optimum: the gap must say so.
+    ev = evaluate_proposals(classic(), np.ones(6), [0, 1], method="greedy")
+    assert ev.list_population == 5.0
+    assert ev.best.newly_covered_population == 5.0
+    assert ev.best.upper_bound == pytest.approx(6.0)
+    assert ev.gap == pytest.approx(1 / 6)
+
+
+def test_prefix_gaps_are_measured_against_the_bound_not_the_best_found() -> None:
+    # A budget too small for exact prefix solves: greedy's bounds stand in. Prefix 1 ({0}: 4) has
+    # greedy bound 4 (gap 0); prefix 2 ({0, 1}: 5) has greedy bound 6, so gap 1/6 although the
+    # best 2-site plan FOUND (greedy's) also covers 5.
+    r = rollout_order(classic(), np.ones(6), [0, 1], prefix_gaps=True, time_limit_s=0.01)
+    assert r.cumulative_population.tolist() == [4.0, 5.0]
+    assert r.best_population.tolist() == [4.0, 5.0]
+    assert r.upper_bound.tolist() == pytest.approx([4.0, 6.0])
+    assert r.prefix_gap.tolist() == pytest.approx([0.0, 1 / 6])
