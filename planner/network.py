@@ -153,6 +153,7 @@ class WalkNetwork:
             edge_geometry = shapely.linestrings(coords)
         edge_geometry = np.asarray(edge_geometry, dtype=object)
         m = len(u)
+        _check_edge_ends(node_xy, u, v, edge_geometry)
         return cls(
             crs=crs,
             node_osm_id=(
@@ -339,7 +340,9 @@ def _network_from_ways(hw: HighwayWays, walkable: np.ndarray, crs: pyproj.CRS) -
     graph_osm = np.unique(node_ids[gpos])
     u = np.searchsorted(graph_osm, node_ids[start])
     v = np.searchsorted(graph_osm, node_ids[end])
-    keep = length > 0  # a repeated node in a way gives a zero-length stub
+    # a node repeated in a way gives a zero-length loop: dropped. Two distinct nodes at one
+    # position are a real (zero-length) link: kept, or the street would be cut in two.
+    keep = (length > 0) | (u != v)
     node_xy = np.full((graph_osm.size, 2), np.nan)
     node_xy[np.searchsorted(graph_osm, node_ids[gpos])] = np.column_stack(
         [hw.x[ref_idx[gpos]], hw.y[ref_idx[gpos]]]
@@ -357,6 +360,53 @@ def _network_from_ways(hw: HighwayWays, walkable: np.ndarray, crs: pyproj.CRS) -
         edge_highway=hw.tags["highway"].to_numpy(dtype=object)[way_idx][keep],
         edge_name=hw.tags["name"].to_numpy(dtype=object)[way_idx][keep],
     )
+
+
+#: How far (metres) an edge geometry's first/last point may lie from its end nodes.
+EDGE_END_TOLERANCE_M = 0.01
+
+
+def _check_edge_ends(
+    node_xy: np.ndarray, u: np.ndarray, v: np.ndarray, geometry: np.ndarray
+) -> None:
+    """Refuse edge geometries that do not start at node ``u`` and end at node ``v``.
+
+    Positions along an edge are measured from its first point, and the local searches bound a
+    walk by straight lines between node coordinates: a geometry drawn elsewhere (reversed, or
+    belonging to another edge) would make both silently wrong.
+    """
+    if len(geometry) != len(u):
+        raise InputError(
+            f"WalkNetwork.from_edges: {len(geometry)} edge geometries for {len(u)} edges",
+            hint="Give one LineString per edge, in the order of edge_u/edge_v.",
+        )
+    if not len(u):
+        return
+    kinds = shapely.get_type_id(geometry)
+    if (kinds != 1).any():  # 1: LineString
+        bad = np.flatnonzero(kinds != 1)[:5].tolist()
+        raise InputError(
+            f"WalkNetwork.from_edges: edge geometries must be LineStrings; edges {bad} are not",
+            hint="Give each edge as a LineString from its node u to its node v.",
+        )
+    first = shapely.get_coordinates(shapely.get_point(geometry, 0))
+    last = shapely.get_coordinates(shapely.get_point(geometry, -1))
+    off_u = np.hypot(*(first - node_xy[u]).T)
+    off_v = np.hypot(*(last - node_xy[v]).T)
+    bad = np.flatnonzero((off_u > EDGE_END_TOLERANCE_M) | (off_v > EDGE_END_TOLERANCE_M))
+    if bad.size:
+        shown = ", ".join(
+            f"edge {e} ({u[e]} -> {v[e]}: starts {off_u[e]:.2f} m from node {u[e]}, "
+            f"ends {off_v[e]:.2f} m from node {v[e]})"
+            for e in bad[:5].tolist()
+        )
+        more = f" and {bad.size - 5} more" if bad.size > 5 else ""
+        raise InputError(
+            f"WalkNetwork.from_edges: {bad.size} edge geometries do not run from their node u "
+            f"to their node v: {shown}{more}",
+            hint="Each geometry must start at node_xy[u] and end at node_xy[v] (within "
+            f"{EDGE_END_TOLERANCE_M} m); reverse the geometries that run v -> u.",
+        )
 
 
 def _empty_network(crs: pyproj.CRS) -> WalkNetwork:

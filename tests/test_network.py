@@ -217,3 +217,53 @@ def test_no_walkable_street_is_clear(tmp_path):
 
     with pytest.raises(InputError, match="no walkable streets"):
         build_walk_network(read_osm(path))
+
+
+def test_two_nodes_at_one_position_keep_the_street_continuous(tmp_path):
+    # way 1 runs 1 -> 2 -> 3 -> 4 along a meridian; nodes 2 and 3 are distinct OSM nodes at the
+    # same position (a mapping artefact), each also the end of a side street (ways 2 and 3), so
+    # both are graph nodes and the edge 2 - 3 has length 0. Dropping it would cut way 1 in two.
+    path = tmp_path / "same_position.osm"
+    path.write_text(
+        '<?xml version="1.0"?><osm version="0.6">'
+        '<node id="1" lat="43.000" lon="76.0"/><node id="2" lat="43.001" lon="76.0"/>'
+        '<node id="3" lat="43.001" lon="76.0"/><node id="4" lat="43.002" lon="76.0"/>'
+        '<node id="5" lat="43.001" lon="76.001"/><node id="6" lat="43.001" lon="75.999"/>'
+        '<way id="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/>'
+        '<tag k="highway" v="residential"/></way>'
+        '<way id="2"><nd ref="2"/><nd ref="5"/><tag k="highway" v="residential"/></way>'
+        '<way id="3"><nd ref="3"/><nd ref="6"/><tag k="highway" v="residential"/></way>'
+        # a node repeated in a way (1 -> 1) gives a true zero-length loop stub: that one goes
+        '<way id="4"><nd ref="4"/><nd ref="4"/><nd ref="1"/><tag k="highway" v="footway"/></way>'
+        "</osm>"
+    )
+    from planner.osm import read_osm
+
+    net = build_walk_network(read_osm(path))
+    edges = _edges(net)
+    assert edges[(2, 3)] == 0.0
+    assert not any(u == v for u, v in edges)
+    assert net.connectivity().n_components == 1
+    i2, i3 = (int(np.flatnonzero(net.node_osm_id == k)[0]) for k in (2, 3))
+    from scipy.sparse.csgraph import dijkstra
+
+    assert dijkstra(net.csr, indices=i2)[i3] == 0.0
+    i5, i6 = (int(np.flatnonzero(net.node_osm_id == k)[0]) for k in (5, 6))
+    # side street to side street through the two coincident nodes: 2 x ~81 m
+    assert dijkstra(net.csr, indices=i5)[i6] == pytest.approx(
+        edges[(2, 5)] + edges[(3, 6)], abs=1e-9
+    )
+
+
+def test_from_edges_refuses_geometries_that_do_not_join_their_nodes():
+    xy = np.array([[0.0, 0.0], [100.0, 0.0], [100.0, 100.0]])
+    ok = [shapely.LineString([(0, 0), (100, 0)]), shapely.LineString([(100, 0), (100, 100)])]
+    WalkNetwork.from_edges(xy, [0, 1], [1, 2], crs=TINY_CRS, edge_geometry=np.array(ok))
+    reversed_ = [ok[0], ok[1].reverse()]
+    with pytest.raises(InputError, match=r"1 edge geometries do not run .*edge 1 \(1 -> 2"):
+        WalkNetwork.from_edges(xy, [0, 1], [1, 2], crs=TINY_CRS, edge_geometry=np.array(reversed_))
+    elsewhere = [ok[0], shapely.LineString([(500, 0), (500, 100)])]
+    with pytest.raises(InputError, match="starts 400.00 m from node 1"):
+        WalkNetwork.from_edges(xy, [0, 1], [1, 2], crs=TINY_CRS, edge_geometry=np.array(elsewhere))
+    with pytest.raises(InputError, match="2 edge geometries for 1 edges"):
+        WalkNetwork.from_edges(xy, [0], [1], crs=TINY_CRS, edge_geometry=np.array(ok))
