@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.access import build_access_graph
-from planner.distances import source_distances
+from planner.distances import sites_inside_buildings, source_distances
 from planner.errors import InputError
 from planner.network import WalkNetwork
 from planner.settings import WalkSettings
@@ -68,6 +68,20 @@ def pairs_to_csr(
     indptr = np.zeros(shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
     return sp.csr_array((values.astype(float), cols.astype(np.int64), indptr), shape=shape)
+
+
+def _merge_pairs(
+    *parts: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Concatenate (row, col, value) pairs, keeping the smallest value of a repeated pair."""
+    rows = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    cols = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    values = np.concatenate([p[2] for p in parts]).astype(float)
+    order = np.lexsort((values, cols, rows))
+    rows, cols, values = rows[order], cols[order], values[order]
+    first = np.ones(rows.size, dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    return rows[first], cols[first], values[first]
 
 
 def coverage_matrix(
@@ -122,9 +136,14 @@ def coverage_matrix(
         limit_m=settings.max_walk_m,
         block_bytes=block_bytes,
     )
-    matrix = pairs_to_csr(
-        pairs.source, pairs.target, pairs.walk_m, (len(candidates), len(buildings))
+    # a candidate inside a building reaches it at 0 m (not out to the street and back in)
+    inside_site, inside_building = sites_inside_buildings(candidates, buildings)
+    keep = c_snaps.reached[inside_site]
+    rows, cols, walk_m = _merge_pairs(
+        (pairs.source, pairs.target, pairs.walk_m),
+        (inside_site[keep], inside_building[keep], np.zeros(int(keep.sum()))),
     )
+    matrix = pairs_to_csr(rows, cols, walk_m, (len(candidates), len(buildings)))
     log.info(
         "coverage matrix: %d candidates x %d buildings, %d pairs within %.0f m",
         len(candidates),

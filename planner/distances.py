@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from planner._crs import require_metric_crs
@@ -46,6 +47,7 @@ __all__ = [
     "local_source_distances",
     "nearest_source",
     "nearest_station",
+    "sites_inside_buildings",
     "source_distances",
     "source_node_distances",
     "walk_distances",
@@ -577,6 +579,9 @@ def walk_distances(
     )
     limit = np.inf if search_limit_m is None else float(search_limit_m)
     nearest = nearest_source(access, sources="stations", targets="buildings", limit_m=limit)
+    # a station inside a building serves it at 0 m (not out to the street and back in)
+    inside_site, inside_building = sites_inside_buildings(stations, buildings)
+    nearest = _with_inside(nearest, inside_site, inside_building, s_snaps.reached)
 
     walk = nearest.walk_m
     label = _labels(stations.index, nearest.source, index=buildings.index)
@@ -612,6 +617,48 @@ def walk_distances(
         building_snaps=b_snaps,
         station_snaps=s_snaps,
     )
+
+
+def sites_inside_buildings(
+    sites: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which sites stand inside which building footprints: ``(site, building)`` positions.
+
+    A station or candidate site inside a building (a police post in a residential block, a
+    site chosen with ``building_sites``) reaches that building's residents without walking:
+    their walk is 0 m, not the way out to the street and back in. The site's door point (its
+    representative point, as for snapping) is tested against the building polygons; point
+    buildings contain nothing.
+    """
+    if not len(sites) or not len(buildings):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    geoms = np.asarray(buildings.geometry.values, dtype=object)
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
+    if not polygonal.any():
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    xy = door_points(sites)
+    ok = np.flatnonzero(np.isfinite(xy).all(axis=1))
+    tree = shapely.STRtree(geoms[polygonal])
+    site_pos, tree_pos = tree.query(shapely.points(xy[ok]), predicate="within")
+    return ok[site_pos].astype(np.int64), np.flatnonzero(polygonal)[tree_pos].astype(np.int64)
+
+
+def _with_inside(
+    nearest: NearestSource, site: np.ndarray, building: np.ndarray, usable: np.ndarray
+) -> NearestSource:
+    """``nearest`` with every building holding a usable site at walk 0 from it (the lowest
+    site position when a building holds several)."""
+    keep = usable[site]
+    site, building = site[keep], building[keep]
+    if not site.size:
+        return nearest
+    order = np.lexsort((site, building))
+    site, building = site[order], building[order]
+    first = np.r_[True, building[1:] != building[:-1]]
+    walk, source = nearest.walk_m.copy(), nearest.source.copy()
+    walk[building[first]] = 0.0
+    source[building[first]] = site[first]
+    return replace(nearest, walk_m=walk, source=source)
 
 
 def _labels(labels: pd.Index, position: np.ndarray, *, index: pd.Index) -> pd.Series:

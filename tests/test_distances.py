@@ -303,3 +303,38 @@ def test_a_walk_exactly_at_the_limit_counts_as_within() -> None:
     pairs = source_distances(g, limit_m=45)
     assert pairs.walk_m.tolist() == [45.0]
     assert np.isinf(nearest_source(g, limit_m=np.nextafter(45, 0)).walk_m).all()
+
+
+def test_a_station_inside_a_building_serves_it_at_0_m() -> None:
+    # Building "home" is the box 110..190 x 10..40: its door (representative point) is
+    # (150, 25), 25 m above e0. The station stands inside it at (180, 35): its nearest street
+    # is e10 (x = 200), 20 m away. Walking out and back in would be 20 + 35 (down e10 to node 2)
+    # + 50 (along e0 to x = 150) + 25 = 130 m; inside, the walk is 0 m. The neighbour "next"
+    # (box 10..90 x 10..40, door (50, 25)) still walks the streets: 20 + 35 + 150 + 25 = 230 m.
+    from planner.covering import coverage_matrix
+
+    buildings = gpd.GeoDataFrame(
+        geometry=[shapely.box(110, 10, 190, 40), shapely.box(10, 10, 90, 40)],
+        index=["home", "next"],
+        crs=CRS,
+    )
+    station = _points([(180.0, 35.0)], ["S0"])
+    r = walk_distances(full_grid(), buildings, station, settings=WalkSettings(max_walk_m=100))
+    b = r.buildings
+    assert b["walk_m"].tolist() == pytest.approx([0.0, 230.0])
+    assert b["covered"].tolist() == [True, False]
+    assert b["nearest_station"].tolist() == ["S0", "S0"]
+    # a station just outside the footprint, at (195, 35), walks the streets to both
+    outside = walk_distances(
+        full_grid(), buildings, _points([(195.0, 35.0)], ["S0"]), settings=WalkSettings()
+    )
+    assert outside.buildings["walk_m"].tolist() == pytest.approx(
+        [5 + 35 + 50 + 25, 5 + 35 + 150 + 25]
+    )
+    # the same for candidate sites: a pair at 0 m even beyond the limit of the street walk
+    m = coverage_matrix(full_grid(), buildings, station, settings=WalkSettings(max_walk_m=100))
+    assert m.matrix.shape == (1, 2)
+    assert m.matrix.indices.tolist() == [0] and m.matrix.data.tolist() == [0.0]
+    m = coverage_matrix(full_grid(), buildings, station, settings=WalkSettings(max_walk_m=300))
+    assert m.matrix.indices.tolist() == [0, 1]
+    assert m.matrix.data.tolist() == pytest.approx([0.0, 230.0])
