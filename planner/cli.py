@@ -66,6 +66,21 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
     return (values[0], values[1], values[2], values[3])
 
 
+def _barriers(text: str) -> tuple[str, ...]:
+    from planner.network import BARRIER_KINDS
+
+    if text.strip().lower() == "none":
+        return ()
+    kinds = tuple(k.strip() for k in text.split(",") if k.strip())
+    unknown = [k for k in kinds if k not in BARRIER_KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: unknown barrier kind {', '.join(map(repr, unknown)) or '(empty)'}; "
+            f"choose from {','.join(BARRIER_KINDS)}, or 'none'"
+        )
+    return kinds
+
+
 def _add_walking_options(p: argparse.ArgumentParser) -> None:
     w = p.add_argument_group("walking")
     lim = w.add_mutually_exclusive_group()
@@ -77,6 +92,15 @@ def _add_walking_options(p: argparse.ArgumentParser) -> None:
         type=float,
         default=250.0,
         help="furthest door-to-street distance accepted (default 250 m)",
+    )
+    w.add_argument(
+        "--barriers",
+        type=_barriers,
+        default=None,
+        metavar="KINDS",
+        help="what a door's straight walk to the street may not cross, comma-separated from "
+        "railway,water,motorway,tram,stream,wall (default railway,water,motorway; 'none' to "
+        "snap across anything)",
     )
 
 
@@ -448,6 +472,7 @@ def _load(args: argparse.Namespace, progress: _Progress) -> Any:
         population_settings=population_settings,
         total_population=args.total_population,
         districts_path=args.districts,
+        **({} if getattr(args, "barriers", None) is None else {"barriers": args.barriers}),
     )
 
 
@@ -485,9 +510,11 @@ def _print_summary(
         f"  beyond          {_fmt(s.residents_beyond)} residents in {s.buildings_beyond} buildings"
         f" ({_fmt(s.residents_unreachable)} reach no station at all)"
     )
-    if plan is not None:
-        from planner import outputs, report
+    from planner import outputs, report
 
+    for line in outputs.barrier_lines_text(report.barrier_dict(city, coverage)):
+        print(f"  {line}")
+    if plan is not None:
         sa = plan.summary_after
         r = plan.siting
         print(
@@ -666,7 +693,13 @@ def _run(args: argparse.Namespace) -> int:
         time_limit_s=getattr(args, "time_limit_s", 60.0),
     )
     plan = evaluation = capacity_plan = None
+    from planner.network import DEFAULT_BARRIERS
+
     parameters: dict[str, Any] = {
+        "barriers": ",".join(
+            DEFAULT_BARRIERS if getattr(args, "barriers", None) is None else args.barriers
+        )
+        or "none",
         "residents_per_inspector": args.residents_per_inspector,
         "repair_batch": args.repair_batch,
         "relocation_radius_m": args.relocation_radius_m,
@@ -832,6 +865,7 @@ def _run_national(args: argparse.Namespace, progress: _Progress) -> int:
         population_settings=PopulationSettings(**pop) if pop else None,
         allow_overlap=args.allow_overlap,
         residents_per_inspector=args.residents_per_inspector,
+        **({} if args.barriers is None else {"barriers": args.barriers}),
     )
     result = plan_nation(
         osm_path=args.osm,

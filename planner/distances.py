@@ -619,6 +619,17 @@ def walk_distances(
     )
 
 
+#: How a barrier kind is named in messages.
+_BARRIER_NAMES = {
+    "railway": "railway",
+    "water": "river, canal or lake shore",
+    "motorway": "motorway or trunk road",
+    "tram": "tram line",
+    "stream": "stream",
+    "wall": "wall or fence",
+}
+
+
 def sites_inside_buildings(
     sites: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -692,6 +703,13 @@ def _station_frame(
         f"no walkable street within {settings.max_snap_m:.0f} m (max_snap_m); check the "
         "station's position or the street data around it"
     )
+    if s_snaps.barrier_crossed is not None:
+        for i in np.flatnonzero(far & (s_snaps.barrier_crossed != "")):
+            problem[i] = (
+                f"no walkable street within {settings.max_snap_m:.0f} m (max_snap_m) on its side "
+                f"of a {_BARRIER_NAMES.get(s_snaps.barrier_crossed[i], 'barrier')}; check the "
+                "station's position or the street data around it"
+            )
     # a station whose network piece holds no building door reaches nobody
     piece = network.component[network.edge_u]
     b_pieces = np.unique(piece[b_snaps.edge[b_snaps.reached]])

@@ -49,6 +49,7 @@ import pandas as pd
 import shapely
 
 from planner._crs import WGS84
+from planner.network import DEFAULT_BARRIERS
 from planner.allocation import Allocation, allocate, allocate_greedy, fewest_for_target
 from planner.candidates import DEFAULT_SPACING_M
 from planner.demand import PopulationSettings
@@ -99,6 +100,9 @@ class NationalOptions:
         Assumptions of the footprint-based resident estimate.
     allow_overlap
         Accept units that overlap by more than slivers (the first listed keeps the overlap).
+    barriers
+        Kinds of barrier a door's walk to the street may not cross (see
+        :data:`planner.network.BARRIER_KINDS`).
     """
 
     settings: WalkSettings = field(default_factory=WalkSettings)
@@ -110,6 +114,7 @@ class NationalOptions:
     population_settings: PopulationSettings | None = None
     allow_overlap: bool = False
     residents_per_inspector: float = 3000.0
+    barriers: tuple[str, ...] = DEFAULT_BARRIERS
 
     def __post_init__(self) -> None:
         problems = []
@@ -215,6 +220,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
                 stations=job.stations,
                 population_settings=options.population_settings,
                 total_population=unit.population,
+                barriers=options.barriers,
             )
         else:
             assert unit.osm_path is not None
@@ -224,6 +230,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
                 stations_path=unit.stations_path,
                 population_settings=options.population_settings,
                 total_population=unit.population,
+                barriers=options.barriers,
             )
         coverage = assess_coverage(city, settings=options.settings)
         curve = plan_curve(

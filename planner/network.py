@@ -20,7 +20,7 @@ metric CRS of the data, so they are metres.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import geopandas as gpd
@@ -37,8 +37,11 @@ from planner.errors import InputError
 from planner.osm import HighwayWays, OsmData
 
 __all__ = [
+    "BARRIER_KINDS",
+    "DEFAULT_BARRIERS",
     "ConnectivityReport",
     "WalkNetwork",
+    "barrier_lines",
     "build_walk_network",
     "from_networkx",
     "is_walkable",
@@ -112,6 +115,17 @@ class WalkNetwork:
     edge_highway: np.ndarray
     #: Street name of each edge (``None`` when the way has no ``name``); optional.
     edge_name: np.ndarray | None = None
+    #: Lines a pedestrian cannot cross between a door and the street (LineStrings in the same
+    #: CRS), and the kind of each (see :data:`BARRIER_KINDS`); none by default.
+    barrier_geometry: np.ndarray | None = None
+    barrier_kind: np.ndarray | None = None
+
+    @cached_property
+    def barrier_tree(self) -> shapely.STRtree | None:
+        """Spatial index of :attr:`barrier_geometry` (``None`` without barriers)."""
+        if self.barrier_geometry is None or not len(self.barrier_geometry):
+            return None
+        return shapely.STRtree(self.barrier_geometry)
 
     @property
     def n_nodes(self) -> int:
@@ -256,14 +270,117 @@ def symmetric_csr(u: np.ndarray, v: np.ndarray, weight: np.ndarray, n: int) -> s
     return sp.csr_array((w, cols.astype(np.int32), indptr.astype(np.int32)), shape=(n, n))
 
 
+# --- barriers --------------------------------------------------------------------------------
+
+#: What a pedestrian cannot walk straight across from a door to the street, by kind:
+#:
+#: - ``railway``: ``railway=rail|light_rail|narrow_gauge|subway|monorail|funicular|preserved``;
+#: - ``water``: ``waterway=river|canal`` and the outlines of water areas (``natural=water``,
+#:   ``waterway=riverbank``, ``landuse=reservoir|basin``);
+#: - ``motorway``: ``highway=motorway|trunk`` (and links) where walking is not allowed;
+#: - ``tram``: ``railway=tram`` (usually street-running and crossable: off by default);
+#: - ``stream``: ``waterway=stream|ditch|drain`` (mostly small or culverted: off by default);
+#: - ``wall``: ``barrier=wall|fence|retaining_wall|city_wall`` (off by default: often mapped
+#:   with gates missing).
+#:
+#: Parts on a bridge, in a tunnel or covered (``bridge``, ``tunnel``, ``covered`` other than
+#: ``no``) are never barriers: people walk under or over them.
+BARRIER_KINDS = ("railway", "water", "motorway", "tram", "stream", "wall")
+#: The kinds used unless the caller chooses.
+DEFAULT_BARRIERS = ("railway", "water", "motorway")
+
+_RAILWAYS = frozenset(
+    {"rail", "light_rail", "narrow_gauge", "subway", "monorail", "funicular", "preserved"}
+)
+_WATERWAYS = frozenset({"river", "canal"})
+_STREAMS = frozenset({"stream", "ditch", "drain"})
+_WALLS = frozenset({"wall", "fence", "retaining_wall", "city_wall"})
+_WATER_AREAS = (("natural", "water"), ("waterway", "riverbank"), ("landuse", "reservoir"),
+                ("landuse", "basin"))  # fmt: skip
+_MOTORWAYS = frozenset({"motorway", "motorway_link", "trunk", "trunk_link"})
+
+
+def _passable(value: object) -> bool:
+    """A bridge, tunnel or cover tag that lets people pass (any value but ``no``)."""
+    return isinstance(value, str) and value != "no"
+
+
+def _barrier_kind(tags: pd.Series) -> str | None:
+    if any(_passable(tags.get(k)) for k in ("bridge", "tunnel", "covered")):
+        return None
+    railway, waterway = tags.get("railway"), tags.get("waterway")
+    if railway in _RAILWAYS:
+        return "railway"
+    if railway == "tram":
+        return "tram"
+    if waterway in _WATERWAYS or any(tags.get(k) == v for k, v in _WATER_AREAS):
+        return "water"
+    if waterway in _STREAMS:
+        return "stream"
+    if tags.get("barrier") in _WALLS:
+        return "wall"
+    return None
+
+
+def barrier_lines(
+    osm: OsmData, *, kinds: tuple[str, ...] | list[str] = DEFAULT_BARRIERS
+) -> tuple[np.ndarray, np.ndarray]:
+    """The barrier lines of the chosen ``kinds`` in ``osm``: ``(geometry, kind)`` arrays.
+
+    Railways, waterways, water outlines and walls come from ``osm.barriers``; motorways and
+    trunks closed to pedestrians from its highway ways (the runs of present nodes).
+    """
+    unknown = sorted(set(kinds) - set(BARRIER_KINDS))
+    if unknown:
+        raise InputError(
+            f"barrier kinds {unknown} are not known",
+            hint=f"Choose from {list(BARRIER_KINDS)} (default {list(DEFAULT_BARRIERS)}).",
+        )
+    wanted = set(kinds)
+    geoms: list[object] = []
+    labels: list[str] = []
+    frame = osm.barriers
+    if len(frame):
+        kind_of = [_barrier_kind(row) for _, row in frame.drop(columns="geometry").iterrows()]
+        for geom, kind in zip(frame.geometry.to_numpy(), kind_of, strict=True):
+            if kind in wanted and geom is not None and not geom.is_empty:
+                geoms.append(geom)
+                labels.append(kind)
+    if "motorway" in wanted:
+        hw = osm.highways
+        tags = hw.tags
+        for i in np.flatnonzero(tags["highway"].isin(_MOTORWAYS).to_numpy()):
+            row = tags.iloc[i]
+            if is_walkable(
+                row["highway"], foot=row["foot"], access=row["access"],
+                construction=row["construction"],
+            ) or any(_passable(row.get(k)) for k in ("bridge", "tunnel")):  # fmt: skip
+                continue
+            xs = hw.x[hw.offsets[i] : hw.offsets[i + 1]]
+            ys = hw.y[hw.offsets[i] : hw.offsets[i + 1]]
+            ok = np.isfinite(xs)
+            # runs of present nodes (a clipped way is never bridged across its gap)
+            breaks = np.flatnonzero(np.diff(ok.astype(np.int8)) != 0) + 1
+            for run in np.split(np.arange(xs.size), breaks):
+                if run.size >= 2 and ok[run[0]]:
+                    geoms.append(shapely.LineString(np.column_stack([xs[run], ys[run]])))
+                    labels.append("motorway")
+    return np.asarray(geoms, dtype=object), np.asarray(labels, dtype=object)
+
+
 # --- building from OSM -----------------------------------------------------------------------
 
 
-def build_walk_network(osm: OsmData) -> WalkNetwork:
+def build_walk_network(
+    osm: OsmData, *, barriers: tuple[str, ...] | list[str] = DEFAULT_BARRIERS
+) -> WalkNetwork:
     """Build the pedestrian network from the highway ways of :func:`planner.osm.read_osm`.
 
     Ways are cut into runs of present nodes (clipped extracts, area boundaries), split at nodes
     shared with other walkable ways, and turned into edges whose geometry follows the way.
+    The ``barriers`` kinds (see :data:`BARRIER_KINDS`; ``()`` for none) are kept with the
+    network: doors, stations and sites are snapped to the nearest street point they can walk
+    to straight without crossing one (:func:`planner.snapping.snap_points`).
 
     Raises
     ------
@@ -283,6 +400,8 @@ def build_walk_network(osm: OsmData) -> WalkNetwork:
         count=len(tags),
     )
     net = _network_from_ways(hw, walkable, osm.crs)
+    barrier_geometry, barrier_kind = barrier_lines(osm, kinds=barriers)
+    net = replace(net, barrier_geometry=barrier_geometry, barrier_kind=barrier_kind)
     if net.n_edges == 0:
         raise InputError(
             f"{osm.source}: no walkable streets in the area",

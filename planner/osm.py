@@ -9,7 +9,10 @@
 - ``buildings``: building footprints (ways and multipolygon relations);
 - ``police``: ``amenity=police`` nodes and areas, as points;
 - ``residential_areas``: ``landuse=residential`` polygons;
-- ``admin_areas``: ``boundary=administrative`` polygons (districts), when the file has them.
+- ``admin_areas``: ``boundary=administrative`` polygons (districts), when the file has them;
+- ``barriers``: lines a pedestrian cannot cross on the way from a door to the street (railways,
+  rivers and canals, the shores of water areas, walls and fences), with their tags; which of
+  them count is decided by :func:`planner.network.build_walk_network`.
 
 Real extracts are clipped at their edge: ways reference nodes that are not in the file. Such
 ways are cut into their runs of present nodes (never bridged across the gap with a straight line)
@@ -44,7 +47,19 @@ __all__ = ["HighwayWays", "OsmData", "OsmScan", "read_osm", "scan_osm"]
 log = logging.getLogger(__name__)
 
 #: Way tags kept for the pedestrian rules and for display.
-HIGHWAY_TAGS = ("highway", "foot", "access", "area", "construction", "name", "service", "sidewalk")
+HIGHWAY_TAGS = (
+    "highway", "foot", "access", "area", "construction", "name", "service", "sidewalk",
+    "bridge", "tunnel", "layer",
+)  # fmt: skip
+#: Tags kept on barrier lines (see :data:`planner.network.BARRIER_KINDS`).
+BARRIER_TAGS = (
+    "railway", "waterway", "natural", "barrier", "landuse", "water",
+    "bridge", "tunnel", "layer", "covered", "service", "usage", "name",
+)  # fmt: skip
+#: Line features that may be barriers (which ones count is decided by the network builder).
+_BARRIER_LINE_KEYS = ("railway", "waterway", "barrier")
+#: Area features whose outline is a barrier: open water.
+_WATER_AREA = {"natural": {"water"}, "waterway": {"riverbank"}, "landuse": {"reservoir", "basin"}}
 #: Building tags kept.
 BUILDING_TAGS = (
     "building",
@@ -102,6 +117,14 @@ class OsmData:
     cut_ways: int
     #: Extent of the file's highway nodes, lon/lat (west, south, east, north).
     file_bounds_lonlat: BBox
+    #: Possible barrier lines (railways, waterways, water outlines, walls): ``osm_type``,
+    #: ``osm_id``, the tags of :data:`BARRIER_TAGS`, and LineString geometry (water areas as
+    #: their outline).
+    barriers: gpd.GeoDataFrame = field(
+        default_factory=lambda: gpd.GeoDataFrame(
+            {"osm_type": [], "osm_id": [], **{k: [] for k in BARRIER_TAGS}}, geometry=[]
+        )
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -263,6 +286,7 @@ class OsmScan:
             admin_areas=self._frame(
                 "admin", ("name", "admin_level", "boundary"), area, "intersects"
             ).to_crs(crs),
+            barriers=self._frame("barriers", BARRIER_TAGS, area, "intersects").to_crs(crs),
             data_date=self.data_date,
             clipped_ways=clipped,
             cut_ways=cut_ways,
@@ -436,8 +460,15 @@ def _scan(path: Path, fmt: str) -> OsmScan:
     try:
         processor = (
             osmium.FileProcessor(osmium.io.File(str(path), _FORMATS[fmt]))
-            .with_areas(KeyFilter("building", "landuse", "amenity", "boundary"))
-            .with_filter(KeyFilter("highway", "building", "landuse", "amenity", "boundary"))
+            .with_areas(
+                KeyFilter("building", "landuse", "amenity", "boundary", "natural", "waterway")
+            )
+            .with_filter(
+                KeyFilter(
+                    "highway", "building", "landuse", "amenity", "boundary",
+                    "railway", "waterway", "barrier", "natural",
+                )
+            )
         )
         for obj in processor:
             reader.add(obj)
@@ -577,6 +608,7 @@ class _Collector:
             "police": [],
             "residential": [],
             "admin": [],
+            "barriers": [],
         }
         self.newest: datetime | None = None
 
@@ -585,8 +617,11 @@ class _Collector:
         if stamp is not None and stamp > _NOT_BEFORE:
             self.newest = stamp if self.newest is None else max(self.newest, stamp)
         if obj.is_way():  # type: ignore[attr-defined]
-            if "highway" in obj.tags:  # type: ignore[attr-defined]
+            tags = obj.tags  # type: ignore[attr-defined]
+            if "highway" in tags:
                 self._add_highway(obj)
+            if any(k in tags for k in _BARRIER_LINE_KEYS):
+                self._add_barrier_line(obj)
         elif obj.is_area():  # type: ignore[attr-defined]
             self._add_area(obj)
         elif obj.is_node():  # type: ignore[attr-defined]
@@ -616,8 +651,30 @@ class _Collector:
         self.way_lengths.append(count)
         self.way_tags.append((way.id, *(tags.get(k) for k in HIGHWAY_TAGS)))  # type: ignore[attr-defined]
 
+    def _add_barrier_line(self, way: object) -> None:
+        if way.tags.get("waterway") == "riverbank":  # type: ignore[attr-defined]
+            return  # an area: its outline is taken by _add_area
+        try:
+            wkb = self.wkb.create_linestring(way)  # type: ignore[arg-type]
+        except (RuntimeError, osmium.InvalidLocationError):  # clipped or degenerate way
+            return
+        tags = {k: v for k, v in way.tags if k in BARRIER_TAGS}  # type: ignore[attr-defined]
+        self.areas["barriers"].append(("way", way.id, tags, bytes.fromhex(wkb)))  # type: ignore[attr-defined]
+
+    def _add_water_outline(self, area: object, tags: object) -> None:
+        try:
+            wkb = self.wkb.create_multipolygon(area)  # type: ignore[arg-type]
+        except RuntimeError:
+            return
+        outline = shapely.boundary(shapely.from_wkb(bytes.fromhex(wkb)))
+        kept = {k: v for k, v in tags if k in BARRIER_TAGS}  # type: ignore[attr-defined]
+        osm_type = "way" if area.from_way() else "relation"  # type: ignore[attr-defined]
+        self.areas["barriers"].append((osm_type, area.orig_id(), kept, outline.wkb))  # type: ignore[attr-defined]
+
     def _add_area(self, area: object) -> None:
         tags = area.tags  # type: ignore[attr-defined]
+        if any(tags.get(k) in v for k, v in _WATER_AREA.items()):
+            self._add_water_outline(area, tags)
         if "building" in tags and tags.get("building") != "no":
             kind = "buildings"
         elif tags.get("amenity") == "police":

@@ -550,6 +550,7 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         b_total = _get(cov, "buildings_total")
         of_total = f" of {_fmt_int(b_total)}" if b_total is not None else ""
         lines.append(f"Residential buildings beyond the limit: {_fmt_int(beyond)}{of_total}.")
+    lines += barrier_lines_text(_get(summary, "barriers"))
     lines += optimisation_lines(plan)
     pct = _get(cov, "walk_m_percentiles")
     if isinstance(pct, Mapping) and pct:
@@ -608,6 +609,44 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     else:
         lines.append("Not recorded.")
     return "\n".join(lines) + "\n"
+
+
+_BARRIER_WORDS = {
+    "railway": "a railway",
+    "water": "a river, canal or lake shore",
+    "motorway": "a motorway or trunk road",
+    "tram": "a tram line",
+    "stream": "a stream",
+    "wall": "a wall or fence",
+}
+
+
+def barrier_lines_text(barriers: Any) -> list[str]:
+    """The memo's sentence on doors kept from being attached to a street across a barrier."""
+    if not isinstance(barriers, Mapping):
+        return []
+    n = _get(barriers, "buildings_across")
+    if not n:
+        return []
+    by_kind = _get(barriers, "across_by_kind") or {}
+    parts = [
+        f"{_fmt_int(_get(v, 'buildings'))} across {_BARRIER_WORDS.get(str(k), str(k))}"
+        for k, v in by_kind.items()
+    ]
+    stranded = _get(barriers, "buildings_not_snapped") or 0
+    tail = (
+        f" {_fmt_int(stranded)} of them ({_fmt_int(_get(barriers, 'residents_not_snapped'))} "
+        "residents) have no street on their own side within the snapping limit and count as "
+        "unreachable."
+        if stranded
+        else ""
+    )
+    return [
+        f"Barriers: the nearest street of {_fmt_int(n)} residential buildings "
+        f"({_fmt_int(_get(barriers, 'residents_across'))} residents) lies across a barrier "
+        f"({', '.join(parts)}); they were attached to the nearest street on their own side "
+        f"instead.{tail}"
+    ]
 
 
 def optimisation_lines(plan: Any) -> list[str]:

@@ -43,7 +43,7 @@ from planner.demand import (
 from planner.distances import walk_distances
 from planner.errors import InputError
 from planner.isochrones import service_areas
-from planner.network import WalkNetwork, build_walk_network
+from planner.network import DEFAULT_BARRIERS, WalkNetwork, build_walk_network
 from planner.osm import BBox, OsmData, file_sha256, read_osm
 from planner.settings import WalkSettings
 from planner.siting import (
@@ -138,6 +138,7 @@ def load_city(
     total_population: float | None = None,
     districts_path: str | Path | None = None,
     exclude_station_kinds: Sequence[str] | None = None,
+    barriers: Sequence[str] = DEFAULT_BARRIERS,
 ) -> City:
     """Read the OSM file, build the walk network, the residents and the stations.
 
@@ -163,6 +164,9 @@ def load_city(
         District polygons with a name column; otherwise named OSM administrative areas.
     exclude_station_kinds
         Station kinds to leave out (see :mod:`planner.stations`); defaults as documented there.
+    barriers
+        Kinds of barrier a door's straight walk to the street may not cross (see
+        :data:`planner.network.BARRIER_KINDS`); ``()`` for none.
     """
     if not isinstance(osm_path, str | Path):
         raise InputError(
@@ -187,6 +191,7 @@ def load_city(
         total_population=total_population,
         districts_path=districts_path,
         exclude_station_kinds=exclude_station_kinds,
+        barriers=barriers,
     )
 
 
@@ -203,6 +208,7 @@ def city_from_osm(
     total_population: float | None = None,
     districts_path: str | Path | None = None,
     exclude_station_kinds: Sequence[str] | None = None,
+    barriers: Sequence[str] = DEFAULT_BARRIERS,
 ) -> City:
     """Build the walk network, the residents and the stations from OSM data already read.
 
@@ -220,7 +226,7 @@ def city_from_osm(
         districts=districts_path,
     )
     osm_path = osm.source
-    network = build_walk_network(osm)
+    network = build_walk_network(osm, barriers=tuple(barriers))
     inputs = [{"role": "osm", "path": str(osm_path), "sha256": osm.sha256}]
     lon0, lat0, lon1, lat1 = osm.file_bounds_lonlat
     margin = 0.05  # degrees: stations just outside the extract are still plausible

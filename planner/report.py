@@ -320,6 +320,7 @@ def summary_dict(
             ],
         },
         "coverage": s.to_dict(),
+        "barriers": barrier_dict(city, coverage),
         "coverage_by_district": (
             None if coverage.by_district is None else coverage.by_district.to_dict(orient="records")
         ),
@@ -351,6 +352,38 @@ def summary_dict(
         }
     if review is not None:
         out["stations_review"] = review_dict(review)
+    return out
+
+
+def barrier_dict(city: City, coverage: CoverageResult) -> dict[str, Any]:
+    """Barriers used when snapping doors to streets, and the residents they kept from being
+    attached across a railway, a river or a motorway (see :mod:`planner.snapping`)."""
+    net = city.network
+    kinds = [] if net.barrier_kind is None else [str(k) for k in net.barrier_kind]
+    out: dict[str, Any] = {
+        "lines_by_kind": dict(sorted(pd.Series(kinds, dtype=object).value_counts().items()))
+        if kinds
+        else {},
+        "buildings_across": 0,
+        "residents_across": 0.0,
+        "across_by_kind": {},
+        "buildings_not_snapped": 0,
+        "residents_not_snapped": 0.0,
+    }
+    crossed = coverage.building_snaps.barrier_crossed if coverage.building_snaps else None
+    if crossed is None:
+        return out
+    population = coverage.buildings["population"].to_numpy(dtype=float)
+    across = crossed != ""
+    stranded = across & ~coverage.building_snaps.reached
+    out["buildings_across"] = int(across.sum())
+    out["residents_across"] = float(population[across].sum())
+    out["across_by_kind"] = {
+        str(k): {"buildings": int((crossed == k).sum()), "residents": float(population[crossed == k].sum())}
+        for k in sorted(set(crossed[across].tolist()))
+    }
+    out["buildings_not_snapped"] = int(stranded.sum())
+    out["residents_not_snapped"] = float(population[stranded].sum())
     return out
 
 

@@ -17,7 +17,17 @@ piece (a village with its own short network still reaches its own streets). Pass
 ``min_component_m=0`` for the plain nearest edge.
 
 Points with no edge within ``max_snap_m`` are not snapped: their ``edge`` is -1 and they are
-reported (logged, and listed by :attr:`Snaps.unreached`), never silently moved across a river.
+reported (logged, and listed by :attr:`Snaps.unreached`).
+
+Barriers
+--------
+A door's straight walk to the street must not cross a railway, a river or canal, the shore of a
+lake or a motorway closed to pedestrians (the network's :attr:`~planner.network.WalkNetwork.
+barrier_geometry`, see :data:`planner.network.BARRIER_KINDS`). When the nearest street point lies
+across one, the point is snapped to the nearest street point it can reach in a straight line
+without crossing any (within ``max_snap_m``), or not at all: it is never silently moved across
+a river. :attr:`Snaps.barrier_crossed` records, for every point whose nearest street point was
+across a barrier, the kind of that barrier.
 """
 
 from __future__ import annotations
@@ -69,6 +79,10 @@ class Snaps:
     snapped_xy: np.ndarray
     point_xy: np.ndarray
     max_snap_m: float
+    #: Kind of barrier (``"railway"``, ``"water"``, ...) between each point and its plain
+    #: nearest street point, when there was one (the point was then snapped to its own side, or
+    #: not at all); ``""`` otherwise. ``None`` when the network has no barriers.
+    barrier_crossed: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.edge.shape[0])
@@ -120,34 +134,32 @@ def snap_points(
     n = xy.shape[0]
     edge = np.full(n, -1, dtype=np.int64)
     dist = np.full(n, np.nan)
+    snapped = np.full((n, 2), np.nan)
+    crossed = np.full(n, "", dtype=object) if network.barrier_tree is not None else None
     todo = np.flatnonzero(np.isfinite(xy).all(axis=1))
     if network.n_edges and todo.size:
-        points = shapely.points(xy[todo])
         big = _big_piece_edges(network, min_component_m)
-        first = big if big is not None else np.arange(network.n_edges)
-        hit, hit_dist = _nearest(network.edge_geometry, first, points, max_snap_m)
-        edge[todo] = hit
-        dist[todo] = hit_dist
-        if big is not None:  # fall back to any piece for points far from every big piece
-            again = todo[hit < 0]
-            if again.size:
-                hit, hit_dist = _nearest(
-                    network.edge_geometry,
-                    np.arange(network.n_edges),
-                    shapely.points(xy[again]),
-                    max_snap_m,
-                )
-                edge[again] = hit
-                dist[again] = hit_dist
+        phases = [big, np.arange(network.n_edges)] if big is not None else [None]
+        for candidates in phases:  # big pieces first, then any piece for points left over
+            if candidates is None:
+                candidates = np.arange(network.n_edges)
+            found = _nearest_reachable(network, candidates, xy[todo], max_snap_m)
+            hit = found[0] >= 0
+            edge[todo[hit]] = found[0][hit]
+            dist[todo[hit]] = found[1][hit]
+            snapped[todo[hit]] = found[2][hit]
+            if crossed is not None:
+                across = found[3] != ""
+                crossed[todo[across]] = found[3][across]
+            todo = todo[~hit]
+            if not todo.size:
+                break
     ok = edge >= 0
     position = np.full(n, np.nan)
-    snapped = np.full((n, 2), np.nan)
     if ok.any():
         geoms = network.edge_geometry[edge[ok]]
-        pos = shapely.line_locate_point(geoms, shapely.points(xy[ok]))
-        pos = np.clip(pos, 0.0, network.edge_length_m[edge[ok]])
-        position[ok] = pos
-        snapped[ok] = shapely.get_coordinates(shapely.line_interpolate_point(geoms, pos))
+        pos = shapely.line_locate_point(geoms, shapely.points(snapped[ok]))
+        position[ok] = np.clip(pos, 0.0, network.edge_length_m[edge[ok]])
     return Snaps(
         edge=edge,
         position_m=position,
@@ -155,7 +167,120 @@ def snap_points(
         snapped_xy=snapped,
         point_xy=xy,
         max_snap_m=float(max_snap_m),
+        barrier_crossed=crossed,
     )
+
+
+def _nearest_reachable(
+    network: WalkNetwork, candidates: np.ndarray, xy: np.ndarray, max_snap_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest street point of ``candidates`` reachable in a straight line crossing no barrier.
+
+    Returns ``(edge, distance, snapped_xy, crossed)``: edge -1 when none lies within
+    ``max_snap_m``; ``crossed`` is the kind of barrier that the plain nearest point lay
+    across (``""`` if none).
+    """
+    points = shapely.points(xy)
+    edge, dist = _nearest(network.edge_geometry, candidates, points, max_snap_m)
+    snapped = np.full((len(xy), 2), np.nan)
+    crossed = np.full(len(xy), "", dtype=object)
+    ok = np.flatnonzero(edge >= 0)
+    if ok.size:
+        geoms = network.edge_geometry[edge[ok]]
+        snapped[ok] = shapely.get_coordinates(
+            shapely.line_interpolate_point(geoms, shapely.line_locate_point(geoms, points[ok]))
+        )
+    tree = network.barrier_tree
+    if tree is None or not ok.size:
+        return edge, dist, snapped, crossed
+    walks = shapely.linestrings(np.stack([xy[ok], snapped[ok]], axis=1))
+    walk_idx, barrier_idx = tree.query(walks, predicate="crosses")
+    if not walk_idx.size:
+        return edge, dist, snapped, crossed
+    kinds = np.asarray(network.barrier_kind, dtype=object)
+    bad = ok[np.unique(walk_idx)]
+    first = np.unique(walk_idx, return_index=True)[1]
+    crossed[bad] = kinds[barrier_idx[first]]
+    edge_tree = shapely.STRtree(network.edge_geometry[candidates])
+    for i in bad.tolist():
+        found = _own_side(network, candidates, edge_tree, points[i], max_snap_m)
+        edge[i], dist[i] = found[0], found[1]
+        snapped[i] = found[2]
+    return edge, dist, snapped, crossed
+
+
+def _own_side(
+    network: WalkNetwork,
+    candidates: np.ndarray,
+    edge_tree: shapely.STRtree,
+    point: shapely.Point,
+    max_snap_m: float,
+) -> tuple[int, float, np.ndarray]:
+    """The nearest street point within ``max_snap_m`` that ``point`` sees, i.e. reaches in a
+    straight line crossing no barrier (lowest edge index on ties).
+
+    Each barrier segment near the point casts a "shadow": the quadrilateral between the
+    segment and its projection away from the point, beyond ``max_snap_m``. What of the nearby
+    edges lies outside every shadow is visible; its nearest point is the answer. Exact up to
+    floating point, and also right where a street passes the end of a barrier (a spur track,
+    a wall's end) or crosses it (a level crossing: the crossing itself is reachable).
+    """
+    tree = network.barrier_tree
+    assert tree is not None and network.barrier_geometry is not None
+    near = network.barrier_geometry[tree.query(point, predicate="dwithin", distance=max_snap_m)]
+    p = shapely.get_coordinates(point)[0]
+    coords, index = shapely.get_coordinates(near, return_index=True)
+    same_line = index[1:] == index[:-1]
+    a, b = coords[:-1][same_line], coords[1:][same_line]
+    segments = shapely.linestrings(np.stack([a, b], axis=1))
+    keep = shapely.dwithin(segments, point, max_snap_m) & (np.hypot(*(a - p).T) > 1e-9) & (
+        np.hypot(*(b - p).T) > 1e-9
+    )
+    a, b = a[keep], b[keep]
+    reach = 2.0 * max_snap_m + 1.0
+
+    def far(x: np.ndarray) -> np.ndarray:
+        v = x - p
+        return p + v * (reach / np.hypot(v[:, 0], v[:, 1]))[:, None]
+
+    quads = shapely.polygons(np.stack([a, b, far(b), far(a), a], axis=1))
+    quads = quads[shapely.area(quads) > 0]  # segments pointing at the door cast no shadow
+    shadow = shapely.union_all(shapely.make_valid(quads)) if len(quads) else None
+    blade = shapely.union_all(near)
+    options: list[tuple[float, int, np.ndarray]] = []
+    for e in np.sort(candidates[edge_tree.query(point, predicate="dwithin", distance=max_snap_m)]):
+        geom = network.edge_geometry[e]
+        # where the street meets a barrier (a level crossing, a street ending at the tracks):
+        # on the shadows' edge, so tried on their own
+        for q in shapely.get_parts(shapely.intersection(geom, blade)):
+            if shapely.get_type_id(q) != 0 or shapely.is_empty(q):
+                continue
+            xy = shapely.get_coordinates(q)[0]
+            if (
+                shapely.distance(point, q) <= max_snap_m
+                and not shapely.crosses(shapely.LineString([p, xy]), near).any()
+            ):
+                options.append((float(shapely.distance(point, q)), int(e), xy))
+        visible = shapely.difference(geom, shadow) if shadow is not None else geom
+        for part in shapely.get_parts(visible):
+            if shapely.is_empty(part) or shapely.get_type_id(part) != 1:
+                continue
+            t = float(shapely.line_locate_point(part, point))
+            # the nearest visible point often lies on a shadow's edge, where the straight walk
+            # grazes a barrier's end: a hair further along the part it clears it for sure
+            for step in (0.0, 0.01, -0.01, 0.1, -0.1):
+                q = shapely.line_interpolate_point(part, min(max(t + step, 0.0), part.length))
+                d = float(shapely.distance(point, q))
+                if d > max_snap_m:
+                    continue
+                xy = shapely.get_coordinates(q)[0]
+                if not shapely.crosses(shapely.LineString([p, xy]), near).any():
+                    options.append((d, int(e), xy))
+                    break
+    if not options:
+        return -1, float("nan"), np.full(2, np.nan)
+    d, e, q = min(options, key=lambda o: (o[0], o[1]))
+    return e, d, q
 
 
 def _big_piece_edges(network: WalkNetwork, min_component_m: float) -> np.ndarray | None:
@@ -267,8 +392,24 @@ def feature_labels(gdf: pd.DataFrame) -> pd.Index:
 
 
 def log_unreached(snaps: Snaps, *, what: str, index: pd.Index) -> None:
-    """Log how many (and which) points have no street within ``max_snap_m``."""
+    """Log how many (and which) points have no street within ``max_snap_m``, and how many were
+    kept from snapping across a barrier."""
     bad = snaps.unreached
+    if snaps.barrier_crossed is not None:
+        crossed = snaps.barrier_crossed != ""
+        if crossed.any():
+            kinds = pd.Series(snaps.barrier_crossed[crossed]).value_counts()
+            stranded = int((crossed & (snaps.edge < 0)).sum())
+            log.warning(
+                "%d %s lie across a barrier from their nearest street (%s): snapped to the "
+                "nearest street on their own side%s",
+                int(crossed.sum()),
+                what,
+                ", ".join(f"{k} {v}" for k, v in kinds.items()),
+                f"; {stranded} have none within {snaps.max_snap_m:.0f} m and were not snapped"
+                if stranded
+                else "",
+            )
     if bad.size:
         shown = ", ".join(str(i) for i in index[bad[:10]])
         more = f" and {bad.size - 10} more" if bad.size > 10 else ""

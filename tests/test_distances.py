@@ -161,19 +161,36 @@ def _networkx_walks(
         if u != v and (not graph.has_edge(u, v) or graph[u][v]["weight"] > w):
             graph.add_edge(int(u), int(v), weight=float(w))
 
+    barriers = net.barrier_geometry if net.barrier_geometry is not None else np.empty(0, object)
+    blade = shapely.union_all(barriers)
+
+    def reach(p: shapely.Point) -> tuple[int, float, shapely.Point] | None:
+        # brute force over every edge, each cut where barriers cross it; the nearest point of
+        # any piece whose straight walk crosses no barrier at all (no spatial index)
+        d = shapely.distance(p, net.edge_geometry)
+        options = []
+        for e in np.flatnonzero(d <= max_snap_m):
+            geom = net.edge_geometry[e]
+            for piece in shapely.get_parts(shapely.difference(geom, blade)) if len(barriers) else [geom]:
+                q = piece.interpolate(piece.project(p))
+                options.append((p.distance(q), int(e), q))
+        for dq, e, q in sorted(options, key=lambda o: (o[0], o[1])):
+            if not len(barriers) or not shapely.crosses(shapely.LineString([p, q]), barriers).any():
+                return e, dq, q
+        return None
+
     def add(xy: np.ndarray, tag: str) -> list[tuple[object, float] | None]:
         out: list[tuple[object, float] | None] = []
         for i, (x, y) in enumerate(xy):
-            p = shapely.Point(x, y)
-            d = shapely.distance(p, net.edge_geometry)
-            e = int(np.argmin(d))
-            if d[e] > max_snap_m:
+            found = reach(shapely.Point(x, y))
+            if found is None:
                 out.append(None)
                 continue
-            pos = float(shapely.line_locate_point(net.edge_geometry[e], p))
+            e, d, q = found
+            pos = float(shapely.line_locate_point(net.edge_geometry[e], q))
             node = (tag, i)
             on_edge.setdefault(e, []).append((node, pos))
-            out.append((node, float(d[e])))
+            out.append((node, d))
         return out
 
     on_edge: dict[int, list[tuple[object, float]]] = {}

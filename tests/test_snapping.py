@@ -135,3 +135,110 @@ def test_snap_matches_brute_force_on_almaty(
     np.testing.assert_allclose(
         shapely.line_locate_point(geoms, snapped), s.position_m[on], atol=1e-6
     )
+
+
+# --- barriers ----------------------------------------------------------------------------------
+
+
+def _with_barriers(net: WalkNetwork, lines: list[list[tuple[float, float]]], kind: str) -> WalkNetwork:
+    from dataclasses import replace
+
+    geoms = np.array([shapely.LineString(c) for c in lines], dtype=object)
+    return replace(net, barrier_geometry=geoms, barrier_kind=np.full(len(lines), kind, dtype=object))
+
+
+def test_a_door_is_not_snapped_across_a_barrier() -> None:
+    # (150, 60): nearest street e2 (y = 100) is 40 m up, across a "river" along y = 80 from
+    # x = 120 to 180. On its own side: e8 (x = 100) at (100, 60), 50 m; e1 (y = 0) is 60 m.
+    # (150, 95) stands between the river and e2: it keeps e2, 5 m away.
+    net = _with_barriers(plain_grid(), [[(120, 80), (180, 80)]], "water")
+    s = snap_points(net, np.array([[150.0, 60.0], [150.0, 95.0]]), max_snap_m=250)
+    np.testing.assert_allclose(s.snapped_xy, [[100.0, 60.0], [150.0, 100.0]], atol=1e-9)
+    np.testing.assert_allclose(s.snap_distance_m, [50.0, 5.0], atol=1e-9)
+    assert s.barrier_crossed.tolist() == ["water", ""]
+    # without barriers, the plain nearest street
+    plain = snap_points(plain_grid(), np.array([[150.0, 60.0]]), max_snap_m=250)
+    assert plain.snapped_xy.tolist() == [[150.0, 100.0]] and plain.barrier_crossed is None
+
+
+def test_a_street_cut_by_a_railway_is_reached_on_the_own_side() -> None:
+    # A railway from (130, 30) to (150, -30) crosses e1 (y = 0) at (140, 0). The door (139, 4)
+    # lies east of it (the rail is at x = 138.67 for y = 4); its foot on e1, (139, 0), is west:
+    # across. The nearest point of e1 on its own side is the level crossing (140, 0), sqrt(17) m.
+    net = _with_barriers(plain_grid(), [[(130, 30), (150, -30)]], "railway")
+    s = snap_points(net, np.array([[139.0, 4.0]]), max_snap_m=250)
+    assert s.edge.tolist() == [1]  # e1: node 1 (100, 0) -> node 2 (200, 0)
+    np.testing.assert_allclose(s.snapped_xy, [[140.0, 0.0]], atol=1e-9)
+    np.testing.assert_allclose(s.snap_distance_m, [np.sqrt(17)], atol=1e-9)
+    np.testing.assert_allclose(s.position_m, [40.0], atol=1e-9)
+    assert s.barrier_crossed.tolist() == ["railway"]
+
+
+def test_a_door_fenced_in_by_barriers_is_not_snapped() -> None:
+    # a closed ring of water around the door: no street can be reached, none is used
+    ring = [(120, 20), (180, 20), (180, 80), (120, 80), (120, 20)]
+    net = _with_barriers(plain_grid(), [ring], "water")
+    s = snap_points(net, np.array([[150.0, 50.0]]), max_snap_m=250)
+    assert s.edge.tolist() == [-1] and s.unreached.tolist() == [0]
+    assert s.barrier_crossed.tolist() == ["water"]
+
+
+def test_bishkek_building_across_the_tracks(bishkek_osm: OsmData, bishkek_network: WalkNetwork) -> None:
+    # way/189418047 (issue 14): its nearest street is 147 m away across the railway; the nearest
+    # on its own side is 152 m away, and its walk to the nearest police station grows
+    from dataclasses import replace
+
+    from planner.distances import walk_distances
+    from planner.stations import stations_from_osm
+
+    b = bishkek_osm.buildings[bishkek_osm.buildings["osm_id"] == 189418047]
+    stations = stations_from_osm(bishkek_osm.police).to_crs(bishkek_network.crs)
+    stations = stations[stations["usable"]]  # the two district stations; not traffic police
+    plain_net = replace(bishkek_network, barrier_geometry=None, barrier_kind=None)
+    plain = walk_distances(plain_net, b, stations)
+    fenced = walk_distances(bishkek_network, b, stations)
+    assert plain.buildings["snap_m"].iloc[0] == pytest.approx(147.0, abs=0.5)
+    assert fenced.buildings["snap_m"].iloc[0] == pytest.approx(151.6, abs=0.1)
+    assert plain.buildings["walk_m"].iloc[0] == pytest.approx(1703.0, abs=1.0)
+    assert fenced.buildings["walk_m"].iloc[0] == pytest.approx(2274.6, abs=0.5)
+    assert fenced.building_snaps.barrier_crossed.tolist() == ["railway"]
+
+
+@pytest.mark.parametrize("city", ["almaty", "bishkek"])
+def test_barrier_snaps_against_dense_sampling(city: str, request: pytest.FixtureRequest) -> None:
+    # Every residential building whose nearest street point lies across a barrier: its new
+    # straight walk crosses no barrier (brute force over all barrier lines), and no street
+    # point sampled every 0.5 m within the limit is both reachable and nearer.
+    from scipy.spatial import cKDTree
+
+    osm: OsmData = request.getfixturevalue(f"{city}_osm")
+    net: WalkNetwork = request.getfixturevalue(f"{city}_network")
+    xy = door_points(osm.buildings)
+    s = snap_points(net, xy, max_snap_m=250)
+    across = np.flatnonzero(s.barrier_crossed != "")
+    assert across.size >= 10
+    barriers = net.barrier_geometry
+    lengths = net.edge_length_m
+    counts = np.maximum(2, np.ceil(lengths / 0.5).astype(int) + 1)
+    edge_of = np.repeat(np.arange(net.n_edges), counts)
+    frac = np.concatenate([np.linspace(0, 1, c) for c in counts])
+    samples = shapely.get_coordinates(
+        shapely.line_interpolate_point(net.edge_geometry[edge_of], frac, normalized=True)
+    )
+    tree = cKDTree(samples)
+    for i in across.tolist():
+        p = xy[i]
+        if s.edge[i] >= 0:
+            walk = shapely.LineString([p, s.snapped_xy[i]])
+            assert not shapely.crosses(walk, barriers).any()
+            radius = s.snap_distance_m[i] - 1e-6
+        else:
+            radius = 250.0
+        near = tree.query_ball_point(p, radius)
+        if near:
+            walks = shapely.linestrings(
+                np.stack([np.broadcast_to(p, (len(near), 2)), samples[near]], axis=1)
+            )
+            hit, _ = shapely.STRtree(barriers).query(walks, predicate="crosses")
+            # every sampled street point nearer than the snap lies across a barrier
+            assert np.unique(hit).size == len(near), (i, s.snap_distance_m[i])
