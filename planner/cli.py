@@ -494,7 +494,7 @@ def _print_summary(
     print()
     print(f"{city.name}: OSM data of {city.osm.data_date or 'unknown date'}")
     print(
-        f"  walk network    {city.network.n_nodes} nodes, {city.network.edge_length_m.sum() / 1000:.0f} km of walkable street"
+        f"  walk network    {city.network.n_nodes} nodes, {city.network.street_length_m / 1000:.0f} km of walkable street"
     )
     print(
         f"  stations        {int(st['usable'].sum())} usable of {len(st)} (unusable ones are listed in plan.gpkg with the reason)"

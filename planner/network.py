@@ -119,6 +119,16 @@ class WalkNetwork:
     #: CRS), and the kind of each (see :data:`BARRIER_KINDS`); none by default.
     barrier_geometry: np.ndarray | None = None
     barrier_kind: np.ndarray | None = None
+    #: Whether each edge is a straight crossing of a pedestrian area (not a mapped street);
+    #: ``None``: none is.
+    edge_area_crossing: np.ndarray | None = None
+
+    @property
+    def street_length_m(self) -> float:
+        """Length of the mapped walkable ways, metres (crossings of squares left out)."""
+        if self.edge_area_crossing is None:
+            return float(self.edge_length_m.sum())
+        return float(self.edge_length_m[~self.edge_area_crossing].sum())
 
     @cached_property
     def barrier_tree(self) -> shapely.STRtree | None:
@@ -270,6 +280,166 @@ def symmetric_csr(u: np.ndarray, v: np.ndarray, weight: np.ndarray, n: int) -> s
     return sp.csr_array((w, cols.astype(np.int32), indptr.astype(np.int32)), shape=(n, n))
 
 
+# --- highways mapped as areas ------------------------------------------------------------------
+
+#: How close (metres) a network node must be to a walkable area's outline to be one of its
+#: entrances.
+AREA_ENTRANCE_TOLERANCE_M = 0.5
+#: Most entrances joined pairwise in one area (n (n - 1) / 2 straight crossings); beyond this
+#: an area keeps the crossings from each entrance to its nearest 40 others.
+AREA_MAX_ENTRANCES = 250
+
+
+def _reflex_corners(poly: shapely.Geometry, *, step_m: float = 0.05) -> np.ndarray:
+    """Corners of a polygon's rings where the walkable area turns around an obstacle: the only
+    corners a shortest walk inside the area can bend at (a convex corner never helps).
+
+    A corner is reflex when the point a short step inside its angle, along the bisector of its
+    two edges, lies outside the area.
+    """
+    rings = [
+        ring
+        for part in shapely.get_parts(poly)
+        for ring in (shapely.get_exterior_ring(part), *shapely.get_parts(shapely.get_interior_ring(part, range(shapely.get_num_interior_rings(part)))))
+    ]
+    out = []
+    for ring in rings:
+        xy = shapely.get_coordinates(ring)[:-1]  # closed ring: last == first
+        if len(xy) < 3:
+            continue
+        prev, nxt = np.roll(xy, 1, axis=0), np.roll(xy, -1, axis=0)
+        to_prev, to_next = prev - xy, nxt - xy
+        n_prev = np.hypot(*to_prev.T)[:, None]
+        n_next = np.hypot(*to_next.T)[:, None]
+        ok = (n_prev[:, 0] > 0) & (n_next[:, 0] > 0)
+        bisector = np.where(ok[:, None], to_prev / np.where(n_prev > 0, n_prev, 1) + to_next / np.where(n_next > 0, n_next, 1), 0.0)
+        length = np.hypot(*bisector.T)
+        probe = xy + step_m * bisector / np.where(length > 1e-12, length, 1.0)[:, None]
+        reflex = ok & (length > 1e-9) & ~shapely.contains_xy(poly, probe[:, 0], probe[:, 1])
+        out.append(xy[reflex])
+    return np.unique(np.vstack(out), axis=0) if out else np.empty((0, 2))
+
+
+def _with_area_crossings(net: WalkNetwork, areas: gpd.GeoDataFrame) -> WalkNetwork:
+    """Add straight walks across highways mapped as areas (squares, plazas, platforms).
+
+    A pedestrian square is walked across, not around its outline. Within each walkable area,
+    the network nodes on its outline (within :data:`AREA_ENTRANCE_TOLERANCE_M`: the ends of the
+    footways and streets that enter it, and the outline's own junctions) and the corners of its
+    outline (outer and inner rings; new nodes where no network node stands) are joined by a
+    straight edge wherever that line stays inside the area: a visibility graph, on which the
+    shortest walk between two entrances is the shortest walk inside the area, around holes (a
+    building in the square) and corners (an L-shaped square). New edges carry the area's way or
+    relation id and highway value; new nodes get negative ids.
+    """
+    if not len(areas) or not net.n_nodes:
+        return net
+    walkable = np.fromiter(
+        (
+            is_walkable(h, foot=f, access=a)
+            for h, f, a in zip(areas["highway"], areas["foot"], areas["access"], strict=True)
+        ),
+        dtype=bool,
+        count=len(areas),
+    )
+    polys = np.asarray(areas.geometry.values, dtype=object)
+    ok = walkable & np.isin(shapely.get_type_id(polys), (3, 6))
+    if not ok.any():
+        return net
+    tree = shapely.STRtree(shapely.points(net.node_xy))
+    n0 = net.n_nodes
+    # node pairs an edge already joins (a straight ring side is not added twice)
+    lo, hi = np.minimum(net.edge_u, net.edge_v), np.maximum(net.edge_u, net.edge_v)
+    order = np.lexsort((net.edge_length_m, lo * np.int64(n0) + hi))
+    keys = (lo * np.int64(n0) + hi)[order]
+    first = np.r_[True, keys[1:] != keys[:-1]]
+    joined, joined_m = keys[first], net.edge_length_m[order][first]  # shortest edge per pair
+    new_xy: list[np.ndarray] = []
+    n_new = 0
+    us, vs, geoms, ways, highways, names = [], [], [], [], [], []
+    for i in np.flatnonzero(ok).tolist():
+        poly = polys[i]
+        outline = shapely.boundary(poly)
+        entrances = np.sort(
+            tree.query(outline, predicate="dwithin", distance=AREA_ENTRANCE_TOLERANCE_M)
+        )
+        if entrances.size < 2:
+            continue  # nothing enters the area (or one way only): no walk crosses it
+        corners = _reflex_corners(poly)
+        # a corner where a network node already stands is that node
+        taken = np.zeros(len(corners), dtype=bool)
+        if len(corners):
+            c_idx, _ = tree.query(
+                shapely.points(corners), predicate="dwithin", distance=AREA_ENTRANCE_TOLERANCE_M
+            )
+            taken[c_idx] = True
+        corners = corners[~taken]
+        ids = np.r_[entrances, n0 + n_new + np.arange(len(corners))]
+        xy = np.vstack([net.node_xy[entrances], corners])
+        a, b = np.triu_indices(len(ids), k=1)
+        if len(ids) > AREA_MAX_ENTRANCES:  # each point to its 40 nearest
+            d = np.hypot(*(xy[a] - xy[b]).T)
+            order = np.argsort(d, kind="stable")[: 40 * len(ids)]
+            a, b = a[order], b[order]
+        lines = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1))
+        inside = shapely.covered_by(lines, shapely.buffer(poly, 0.01)) & (
+            shapely.length(lines) > 0
+        )
+        both_old = (ids[a] < n0) & (ids[b] < n0)
+        key = np.minimum(ids[a], ids[b]) * np.int64(n0) + np.maximum(ids[a], ids[b])
+        at = np.minimum(np.searchsorted(joined, key), max(joined.size - 1, 0))
+        no_shorter = joined.size > 0
+        if no_shorter:
+            same = both_old & (joined[at] == key)
+            inside &= ~(same & (joined_m[at] <= shapely.length(lines) + 1e-9))
+        used = np.zeros(len(ids), dtype=bool)
+        used[a[inside]] = used[b[inside]] = True
+        if not inside.any():
+            continue
+        # keep only the corners some crossing uses; renumber them densely
+        corner_used = used[entrances.size :]
+        remap = np.full(len(ids), -1, dtype=np.int64)
+        remap[: entrances.size] = entrances
+        remap[entrances.size :][corner_used] = n0 + n_new + np.arange(int(corner_used.sum()))
+        new_xy.append(corners[corner_used])
+        n_new += int(corner_used.sum())
+        us.append(remap[a[inside]])
+        vs.append(remap[b[inside]])
+        geoms.append(lines[inside])
+        n = int(inside.sum())
+        ways.append(np.full(n, int(areas["osm_id"].iloc[i]), dtype=np.int64))
+        highways.append(np.full(n, areas["highway"].iloc[i], dtype=object))
+        names.append(np.full(n, areas["name"].iloc[i], dtype=object))
+    if not us:
+        return net
+    log.info(
+        "walk network: %d straight crossings (%d new corner nodes) in %d pedestrian areas",
+        int(sum(len(u) for u in us)),
+        n_new,
+        len(us),
+    )
+    geometry = np.concatenate([net.edge_geometry, *geoms])
+    first_id = min(0, int(net.node_osm_id.min())) - 1
+    return replace(
+        net,
+        node_osm_id=np.r_[net.node_osm_id, first_id - np.arange(n_new)].astype(np.int64),
+        node_xy=np.vstack([net.node_xy, *new_xy]) if new_xy else net.node_xy,
+        edge_u=np.concatenate([net.edge_u, *us]).astype(np.int64),
+        edge_v=np.concatenate([net.edge_v, *vs]).astype(np.int64),
+        edge_length_m=shapely.length(geometry).astype(float),
+        edge_geometry=geometry,
+        edge_way_id=np.concatenate([net.edge_way_id, *ways]),
+        edge_highway=np.concatenate([net.edge_highway, *highways]),
+        edge_name=None if net.edge_name is None else np.concatenate([net.edge_name, *names]),
+        edge_area_crossing=np.r_[
+            np.zeros(net.n_edges, dtype=bool)
+            if net.edge_area_crossing is None
+            else net.edge_area_crossing,
+            np.ones(len(geometry) - net.n_edges, dtype=bool),
+        ],
+    )
+
+
 # --- barriers --------------------------------------------------------------------------------
 
 #: What a pedestrian cannot walk straight across from a door to the street, by kind:
@@ -400,6 +570,7 @@ def build_walk_network(
         count=len(tags),
     )
     net = _network_from_ways(hw, walkable, osm.crs)
+    net = _with_area_crossings(net, osm.walk_areas)
     barrier_geometry, barrier_kind = barrier_lines(osm, kinds=barriers)
     net = replace(net, barrier_geometry=barrier_geometry, barrier_kind=barrier_kind)
     if net.n_edges == 0:

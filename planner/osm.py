@@ -10,6 +10,8 @@
 - ``police``: ``amenity=police`` nodes and areas, as points;
 - ``residential_areas``: ``landuse=residential`` polygons;
 - ``admin_areas``: ``boundary=administrative`` polygons (districts), when the file has them;
+- ``walk_areas``: highways mapped as areas (``area=yes`` ways and highway multipolygons:
+  squares, plazas, platforms), which pedestrians cross in straight lines;
 - ``barriers``: lines a pedestrian cannot cross on the way from a door to the street (railways,
   rivers and canals, the shores of water areas, walls and fences), with their tags; which of
   them count is decided by :func:`planner.network.build_walk_network`.
@@ -56,6 +58,8 @@ BARRIER_TAGS = (
     "railway", "waterway", "natural", "barrier", "landuse", "water",
     "bridge", "tunnel", "layer", "covered", "service", "usage", "name",
 )  # fmt: skip
+#: Tags kept on highway areas.
+WALK_AREA_TAGS = ("highway", "foot", "access", "area", "name")
 #: Line features that may be barriers (which ones count is decided by the network builder).
 _BARRIER_LINE_KEYS = ("railway", "waterway", "barrier")
 #: Area features whose outline is a barrier: open water.
@@ -123,6 +127,13 @@ class OsmData:
     barriers: gpd.GeoDataFrame = field(
         default_factory=lambda: gpd.GeoDataFrame(
             {"osm_type": [], "osm_id": [], **{k: [] for k in BARRIER_TAGS}}, geometry=[]
+        )
+    )
+    #: Highways mapped as areas (squares, plazas): ``osm_type``, ``osm_id``, the tags of
+    #: :data:`WALK_AREA_TAGS` and (Multi)Polygon geometry.
+    walk_areas: gpd.GeoDataFrame = field(
+        default_factory=lambda: gpd.GeoDataFrame(
+            {"osm_type": [], "osm_id": [], **{k: [] for k in WALK_AREA_TAGS}}, geometry=[]
         )
     )
 
@@ -287,6 +298,7 @@ class OsmScan:
                 "admin", ("name", "admin_level", "boundary"), area, "intersects"
             ).to_crs(crs),
             barriers=self._frame("barriers", BARRIER_TAGS, area, "intersects").to_crs(crs),
+            walk_areas=self._frame("walk_areas", WALK_AREA_TAGS, area, "intersects").to_crs(crs),
             data_date=self.data_date,
             clipped_ways=clipped,
             cut_ways=cut_ways,
@@ -461,7 +473,9 @@ def _scan(path: Path, fmt: str) -> OsmScan:
         processor = (
             osmium.FileProcessor(osmium.io.File(str(path), _FORMATS[fmt]))
             .with_areas(
-                KeyFilter("building", "landuse", "amenity", "boundary", "natural", "waterway")
+                KeyFilter(
+                    "building", "landuse", "amenity", "boundary", "natural", "waterway", "highway"
+                )
             )
             .with_filter(
                 KeyFilter(
@@ -609,6 +623,7 @@ class _Collector:
             "residential": [],
             "admin": [],
             "barriers": [],
+            "walk_areas": [],
         }
         self.newest: datetime | None = None
 
@@ -661,6 +676,15 @@ class _Collector:
         tags = {k: v for k, v in way.tags if k in BARRIER_TAGS}  # type: ignore[attr-defined]
         self.areas["barriers"].append(("way", way.id, tags, bytes.fromhex(wkb)))  # type: ignore[attr-defined]
 
+    def _add_walk_area(self, area: object, tags: object) -> None:
+        try:
+            wkb = self.wkb.create_multipolygon(area)  # type: ignore[arg-type]
+        except RuntimeError:
+            return
+        kept = {k: v for k, v in tags if k in WALK_AREA_TAGS}  # type: ignore[attr-defined]
+        osm_type = "way" if area.from_way() else "relation"  # type: ignore[attr-defined]
+        self.areas["walk_areas"].append((osm_type, area.orig_id(), kept, bytes.fromhex(wkb)))  # type: ignore[attr-defined]
+
     def _add_water_outline(self, area: object, tags: object) -> None:
         try:
             wkb = self.wkb.create_multipolygon(area)  # type: ignore[arg-type]
@@ -673,6 +697,12 @@ class _Collector:
 
     def _add_area(self, area: object) -> None:
         tags = area.tags  # type: ignore[attr-defined]
+        if "highway" in tags:
+            # a closed highway way is a line (a roundabout) unless tagged area=yes; a highway
+            # multipolygon is always an area
+            if tags.get("area") == "yes" or not area.from_way():  # type: ignore[attr-defined]
+                self._add_walk_area(area, tags)
+            return
         if any(tags.get(k) in v for k, v in _WATER_AREA.items()):
             self._add_water_outline(area, tags)
         if "building" in tags and tags.get("building") != "no":

@@ -302,7 +302,7 @@ def summary_dict(
         "network": {
             "nodes": city.network.n_nodes,
             "edges": city.network.n_edges,
-            "length_km": float(city.network.edge_length_m.sum() / 1000),
+            "length_km": city.network.street_length_m / 1000,
             "pieces": connectivity.n_components,
             "share_length_outside_largest": connectivity.share_length_outside_largest,
         },

@@ -355,3 +355,25 @@ def test_a_station_inside_a_building_serves_it_at_0_m() -> None:
     m = coverage_matrix(full_grid(), buildings, station, settings=WalkSettings(max_walk_m=300))
     assert m.matrix.indices.tolist() == [0, 1]
     assert m.matrix.data.tolist() == pytest.approx([0.0, 230.0])
+
+
+def test_stations_and_candidates_are_not_snapped_across_a_barrier() -> None:
+    # A "river" along y = 80 (x 120..180) between the station/candidate at (150, 60) and its
+    # nearest street e2 (y = 100). It snaps to e8 (x = 100) at (100, 60) instead: 50 m.
+    # The building door (150, 105) is 5 m above e2. Walk: 50 + 40 (up e8 to node 4 (100, 100))
+    # + 50 (along e2 to x = 150) + 5 = 145 m. Across the river it would be 40 + 5 = 45 m.
+    from dataclasses import replace
+
+    from planner.covering import coverage_matrix
+
+    river = np.array([shapely.LineString([(120, 80), (180, 80)])], dtype=object)
+    net = replace(full_grid(), barrier_geometry=river, barrier_kind=np.array(["water"], dtype=object))
+    building = _points([(150.0, 105.0)], ["b"])
+    site = _points([(150.0, 60.0)], ["S0"])
+    r = walk_distances(net, building, site, settings=WalkSettings(max_walk_m=300))
+    assert r.buildings["walk_m"].tolist() == pytest.approx([145.0])
+    assert r.stations["snap_m"].tolist() == pytest.approx([50.0])
+    m = coverage_matrix(net, building, site, settings=WalkSettings(max_walk_m=300))
+    assert m.matrix.data.tolist() == pytest.approx([145.0])
+    plain = walk_distances(full_grid(), building, site, settings=WalkSettings(max_walk_m=300))
+    assert plain.buildings["walk_m"].tolist() == pytest.approx([45.0])

@@ -267,3 +267,77 @@ def test_from_edges_refuses_geometries_that_do_not_join_their_nodes():
         WalkNetwork.from_edges(xy, [0, 1], [1, 2], crs=TINY_CRS, edge_geometry=np.array(elsewhere))
     with pytest.raises(InputError, match="2 edge geometries for 1 edges"):
         WalkNetwork.from_edges(xy, [0], [1], crs=TINY_CRS, edge_geometry=np.array(ok))
+
+
+def _osm_xml(nodes: dict[int, tuple[float, float]], body: str) -> str:
+    # coordinates in metres on the TINY_CRS sphere, where 1 m is exactly 9e-6 degrees
+    pts = "".join(
+        f'<node id="{i}" lat="{y * 9e-6:.9f}" lon="{x * 9e-6:.9f}"/>' for i, (x, y) in nodes.items()
+    )
+    return f'<?xml version="1.0"?><osm version="0.6">{pts}{body}</osm>'
+
+
+def _walk_m(net: WalkNetwork, a: int, b: int) -> float:
+    from scipy.sparse.csgraph import dijkstra
+
+    ia, ib = (int(np.flatnonzero(net.node_osm_id == k)[0]) for k in (a, b))
+    return float(dijkstra(net.csr, indices=ia)[ib])
+
+
+def test_a_pedestrian_square_is_walked_across(tmp_path):
+    # A 100 m square plaza (way 1, highway=pedestrian, area=yes) with footways entering at the
+    # middle of its west side (7 -> 5) and of its east side (6 -> 8). Across: 50 + 100 + 50 =
+    # 200 m; around the outline (5 -> 1 -> 2 -> 6) it would be 50 + 200 + 50 = 300 m.
+    from planner.osm import read_osm
+
+    nodes = {1: (0, 0), 2: (100, 0), 6: (100, 50), 3: (100, 100), 4: (0, 100), 5: (0, 50),
+             7: (-50, 50), 8: (150, 50)}  # fmt: skip
+    body = (
+        '<way id="1"><nd ref="1"/><nd ref="2"/><nd ref="6"/><nd ref="3"/><nd ref="4"/>'
+        '<nd ref="5"/><nd ref="1"/><tag k="highway" v="pedestrian"/><tag k="area" v="yes"/></way>'
+        '<way id="2"><nd ref="7"/><nd ref="5"/><tag k="highway" v="footway"/></way>'
+        '<way id="3"><nd ref="6"/><nd ref="8"/><tag k="highway" v="footway"/></way>'
+    )
+    path = tmp_path / "square.osm"
+    path.write_text(_osm_xml(nodes, body))
+    net = build_walk_network(read_osm(path, crs=TINY_CRS))
+    assert _walk_m(net, 7, 8) == pytest.approx(200.0, abs=1e-6)
+    # the crossings are not counted as street length: 400 m of outline + 2 x 50 m of footway
+    assert net.street_length_m == pytest.approx(500.0, abs=1e-6)
+    # a closed highway way WITHOUT area=yes is a loop street: walked around, not across
+    path.write_text(_osm_xml(nodes, body.replace('<tag k="area" v="yes"/>', "")))
+    loop = build_walk_network(read_osm(path, crs=TINY_CRS))
+    assert _walk_m(loop, 7, 8) == pytest.approx(300.0, abs=1e-6)
+
+
+def test_a_square_with_a_hole_and_an_untagged_outline(tmp_path):
+    # A highway=pedestrian multipolygon (relation 100): outer ring 0..100 x 0..100 (way 10,
+    # untagged, so not a street itself) with a 20 m building-hole at 40..60 x 40..60 (way 20).
+    # Footways enter at (0, 50) and (100, 50). The straight line between them crosses the hole,
+    # so the walk bends at two of the hole's corners: (0,50) -> (40,40) -> (60,40) -> (100,50)
+    # = sqrt(40^2 + 10^2) + 20 + sqrt(40^2 + 10^2); plus 2 x 50 m of footway.
+    from planner.osm import read_osm
+
+    nodes = {11: (0, 0), 12: (100, 0), 16: (100, 50), 13: (100, 100), 14: (0, 100), 15: (0, 50),
+             21: (40, 40), 22: (60, 40), 23: (60, 60), 24: (40, 60),
+             17: (-50, 50), 18: (150, 50)}  # fmt: skip
+    body = (
+        '<way id="10"><nd ref="11"/><nd ref="12"/><nd ref="16"/><nd ref="13"/><nd ref="14"/>'
+        '<nd ref="15"/><nd ref="11"/></way>'
+        '<way id="20"><nd ref="21"/><nd ref="22"/><nd ref="23"/><nd ref="24"/><nd ref="21"/></way>'
+        '<way id="30"><nd ref="17"/><nd ref="15"/><tag k="highway" v="footway"/></way>'
+        '<way id="31"><nd ref="16"/><nd ref="18"/><tag k="highway" v="footway"/></way>'
+        '<relation id="100"><member type="way" ref="10" role="outer"/>'
+        '<member type="way" ref="20" role="inner"/><tag k="type" v="multipolygon"/>'
+        '<tag k="highway" v="pedestrian"/></relation>'
+    )
+    path = tmp_path / "holed.osm"
+    path.write_text(_osm_xml(nodes, body))
+    net = build_walk_network(read_osm(path, crs=TINY_CRS))
+    expected = 50 + 2 * np.hypot(40, 10) + 20 + 50
+    assert _walk_m(net, 17, 18) == pytest.approx(expected, abs=1e-6)
+    # the new corner nodes are the planner's own (negative ids), the crossings carry the area
+    crossing = net.edge_area_crossing
+    assert crossing is not None and crossing.sum() > 0
+    assert set(net.edge_way_id[crossing].tolist()) == {100}
+    assert (net.node_osm_id[net.node_osm_id < 0].size) == 4  # the hole's four corners
