@@ -49,11 +49,11 @@ import pandas as pd
 import shapely
 
 from planner._crs import WGS84
-from planner.network import DEFAULT_BARRIERS
 from planner.allocation import Allocation, allocate, allocate_greedy, fewest_for_target
 from planner.candidates import DEFAULT_SPACING_M
 from planner.demand import PopulationSettings
 from planner.errors import InputError, PlannerError
+from planner.network import DEFAULT_BARRIERS
 from planner.osm import OsmData, OsmScan, file_sha256, scan_osm
 from planner.settings import WalkSettings
 from planner.stations import read_stations

@@ -300,7 +300,12 @@ def _reflex_corners(poly: shapely.Geometry, *, step_m: float = 0.05) -> np.ndarr
     rings = [
         ring
         for part in shapely.get_parts(poly)
-        for ring in (shapely.get_exterior_ring(part), *shapely.get_parts(shapely.get_interior_ring(part, range(shapely.get_num_interior_rings(part)))))
+        for ring in (
+            shapely.get_exterior_ring(part),
+            *shapely.get_parts(
+                shapely.get_interior_ring(part, range(shapely.get_num_interior_rings(part)))
+            ),
+        )
     ]
     out = []
     for ring in rings:
@@ -312,7 +317,11 @@ def _reflex_corners(poly: shapely.Geometry, *, step_m: float = 0.05) -> np.ndarr
         n_prev = np.hypot(*to_prev.T)[:, None]
         n_next = np.hypot(*to_next.T)[:, None]
         ok = (n_prev[:, 0] > 0) & (n_next[:, 0] > 0)
-        bisector = np.where(ok[:, None], to_prev / np.where(n_prev > 0, n_prev, 1) + to_next / np.where(n_next > 0, n_next, 1), 0.0)
+        bisector = np.where(
+            ok[:, None],
+            to_prev / np.where(n_prev > 0, n_prev, 1) + to_next / np.where(n_next > 0, n_next, 1),
+            0.0,
+        )
         length = np.hypot(*bisector.T)
         probe = xy + step_m * bisector / np.where(length > 1e-12, length, 1.0)[:, None]
         reflex = ok & (length > 1e-9) & ~shapely.contains_xy(poly, probe[:, 0], probe[:, 1])
@@ -382,9 +391,7 @@ def _with_area_crossings(net: WalkNetwork, areas: gpd.GeoDataFrame) -> WalkNetwo
             order = np.argsort(d, kind="stable")[: 40 * len(ids)]
             a, b = a[order], b[order]
         lines = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1))
-        inside = shapely.covered_by(lines, shapely.buffer(poly, 0.01)) & (
-            shapely.length(lines) > 0
-        )
+        inside = shapely.covered_by(lines, shapely.buffer(poly, 0.01)) & (shapely.length(lines) > 0)
         both_old = (ids[a] < n0) & (ids[b] < n0)
         key = np.minimum(ids[a], ids[b]) * np.int64(n0) + np.maximum(ids[a], ids[b])
         at = np.minimum(np.searchsorted(joined, key), max(joined.size - 1, 0))

@@ -479,8 +479,15 @@ def _scan(path: Path, fmt: str) -> OsmScan:
             )
             .with_filter(
                 KeyFilter(
-                    "highway", "building", "landuse", "amenity", "boundary",
-                    "railway", "waterway", "barrier", "natural",
+                    "highway",
+                    "building",
+                    "landuse",
+                    "amenity",
+                    "boundary",
+                    "railway",
+                    "waterway",
+                    "barrier",
+                    "natural",
                 )
             )
         )

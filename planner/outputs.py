@@ -663,7 +663,9 @@ def optimisation_lines(plan: Any) -> list[str]:
         return []
     gap = float(gap)
     n = _get(plan, "n_sites")
-    stations = f"{_fmt_int(n)} new station{'' if n == 1 else 's'}" if n is not None else "as many stations"
+    stations = (
+        f"{_fmt_int(n)} new station{'' if n == 1 else 's'}" if n is not None else "as many stations"
+    )
     lines = [f"Optimisation: {_get(plan, 'method') or 'exact'} solver, {status}."]
     fewest = _get(plan, "fewest_sites")
     target = _get(plan, "target_share")
@@ -687,16 +689,16 @@ def optimisation_lines(plan: Any) -> list[str]:
     if walk is not None:
         lines.append(
             "Shorter walks preferred: among plans covering as many residents, this one was "
-            f"sought with the least total walk of covered residents ({_fmt_int(float(walk) / 1000)} "
-            f"resident-km to the nearest station; tie-break status in the line above)."
+            "sought with the least total walk of covered residents "
+            f"({_fmt_int(float(walk) / 1000)} resident-km to the nearest station; tie-break "
+            "status in the line above)."
         )
     new = _get(plan, "newly_covered")
     bound = _get(plan, "upper_bound")
     if gap <= 1e-6:
         value = f" ({_fmt_int(new)} residents newly within the limit)" if new is not None else ""
         lines.append(
-            f"Coverage: proven best of all plans with {stations} from these candidate "
-            f"sites{value}."
+            f"Coverage: proven best of all plans with {stations} from these candidate sites{value}."
         )
         return lines
     more = _get(plan, "at_most_more")

@@ -370,16 +370,20 @@ def barrier_dict(city: City, coverage: CoverageResult) -> dict[str, Any]:
         "buildings_not_snapped": 0,
         "residents_not_snapped": 0.0,
     }
-    crossed = coverage.building_snaps.barrier_crossed if coverage.building_snaps else None
-    if crossed is None:
+    snaps = coverage.building_snaps
+    if snaps is None or snaps.barrier_crossed is None:
         return out
+    crossed = snaps.barrier_crossed
     population = coverage.buildings["population"].to_numpy(dtype=float)
     across = crossed != ""
-    stranded = across & ~coverage.building_snaps.reached
+    stranded = across & ~snaps.reached
     out["buildings_across"] = int(across.sum())
     out["residents_across"] = float(population[across].sum())
     out["across_by_kind"] = {
-        str(k): {"buildings": int((crossed == k).sum()), "residents": float(population[crossed == k].sum())}
+        str(k): {
+            "buildings": int((crossed == k).sum()),
+            "residents": float(population[crossed == k].sum()),
+        }
         for k in sorted(set(crossed[across].tolist()))
     }
     out["buildings_not_snapped"] = int(stranded.sum())

@@ -233,8 +233,10 @@ def _own_side(
     same_line = index[1:] == index[:-1]
     a, b = coords[:-1][same_line], coords[1:][same_line]
     segments = shapely.linestrings(np.stack([a, b], axis=1))
-    keep = shapely.dwithin(segments, point, max_snap_m) & (np.hypot(*(a - p).T) > 1e-9) & (
-        np.hypot(*(b - p).T) > 1e-9
+    keep = (
+        shapely.dwithin(segments, point, max_snap_m)
+        & (np.hypot(*(a - p).T) > 1e-9)
+        & (np.hypot(*(b - p).T) > 1e-9)
     )
     a, b = a[keep], b[keep]
     reach = 2.0 * max_snap_m + 1.0

@@ -171,7 +171,9 @@ def _networkx_walks(
         options = []
         for e in np.flatnonzero(d <= max_snap_m):
             geom = net.edge_geometry[e]
-            for piece in shapely.get_parts(shapely.difference(geom, blade)) if len(barriers) else [geom]:
+            for piece in (
+                shapely.get_parts(shapely.difference(geom, blade)) if len(barriers) else [geom]
+            ):
                 q = piece.interpolate(piece.project(p))
                 options.append((p.distance(q), int(e), q))
         for dq, e, q in sorted(options, key=lambda o: (o[0], o[1])):
@@ -367,7 +369,9 @@ def test_stations_and_candidates_are_not_snapped_across_a_barrier() -> None:
     from planner.covering import coverage_matrix
 
     river = np.array([shapely.LineString([(120, 80), (180, 80)])], dtype=object)
-    net = replace(full_grid(), barrier_geometry=river, barrier_kind=np.array(["water"], dtype=object))
+    net = replace(
+        full_grid(), barrier_geometry=river, barrier_kind=np.array(["water"], dtype=object)
+    )
     building = _points([(150.0, 105.0)], ["b"])
     site = _points([(150.0, 60.0)], ["S0"])
     r = walk_distances(net, building, site, settings=WalkSettings(max_walk_m=300))

@@ -263,7 +263,7 @@ def test_from_edges_refuses_geometries_that_do_not_join_their_nodes():
     with pytest.raises(InputError, match=r"1 edge geometries do not run .*edge 1 \(1 -> 2"):
         WalkNetwork.from_edges(xy, [0, 1], [1, 2], crs=TINY_CRS, edge_geometry=np.array(reversed_))
     elsewhere = [ok[0], shapely.LineString([(500, 0), (500, 100)])]
-    with pytest.raises(InputError, match="starts 400.00 m from node 1"):
+    with pytest.raises(InputError, match=r"starts 400\.00 m from node 1"):
         WalkNetwork.from_edges(xy, [0, 1], [1, 2], crs=TINY_CRS, edge_geometry=np.array(elsewhere))
     with pytest.raises(InputError, match="2 edge geometries for 1 edges"):
         WalkNetwork.from_edges(xy, [0], [1], crs=TINY_CRS, edge_geometry=np.array(ok))

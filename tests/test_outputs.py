@@ -338,8 +338,14 @@ def test_memo_turns_a_gap_into_at_most_g_over_1_minus_g_more() -> None:
 
 def test_memo_of_a_proven_plan() -> None:
     text = _memo_with_plan(
-        {"method": "exact", "solver_status": "optimal", "newly_covered": 3345.0,
-         "upper_bound": 3345.0, "gap": 0.0, "at_most_more": 0.0}
+        {
+            "method": "exact",
+            "solver_status": "optimal",
+            "newly_covered": 3345.0,
+            "upper_bound": 3345.0,
+            "gap": 0.0,
+            "at_most_more": 0.0,
+        }
     )
     assert (
         "Coverage: proven best of all plans with 2 new stations from these candidate sites "

@@ -239,12 +239,16 @@ def test_prefer_shorter_walks_reports_the_true_total_walk(city, coverage):
     def total_walk(plan):
         st = coverage.stations[coverage.stations["usable"]][["geometry"]]
         every = pd.concat([st, plan.sites[["geometry"]].to_crs(st.crs)], ignore_index=True)
-        walks = walk_distances(
-            city.network,
-            coverage.buildings[["geometry"]],
-            gpd.GeoDataFrame(every, crs=st.crs),
-            settings=coverage.settings,
-        ).buildings["walk_m"].to_numpy()
+        walks = (
+            walk_distances(
+                city.network,
+                coverage.buildings[["geometry"]],
+                gpd.GeoDataFrame(every, crs=st.crs),
+                settings=coverage.settings,
+            )
+            .buildings["walk_m"]
+            .to_numpy()
+        )
         population = coverage.buildings["population"].to_numpy(float)
         near = walks <= coverage.settings.max_walk_m
         return float((population[near] * walks[near]).sum())

@@ -144,11 +144,15 @@ def test_snap_matches_brute_force_on_almaty(
 # --- barriers ----------------------------------------------------------------------------------
 
 
-def _with_barriers(net: WalkNetwork, lines: list[list[tuple[float, float]]], kind: str) -> WalkNetwork:
+def _with_barriers(
+    net: WalkNetwork, lines: list[list[tuple[float, float]]], kind: str
+) -> WalkNetwork:
     from dataclasses import replace
 
     geoms = np.array([shapely.LineString(c) for c in lines], dtype=object)
-    return replace(net, barrier_geometry=geoms, barrier_kind=np.full(len(lines), kind, dtype=object))
+    return replace(
+        net, barrier_geometry=geoms, barrier_kind=np.full(len(lines), kind, dtype=object)
+    )
 
 
 def test_a_door_is_not_snapped_across_a_barrier() -> None:
@@ -187,7 +191,9 @@ def test_a_door_fenced_in_by_barriers_is_not_snapped() -> None:
     assert s.barrier_crossed.tolist() == ["water"]
 
 
-def test_bishkek_building_across_the_tracks(bishkek_osm: OsmData, bishkek_network: WalkNetwork) -> None:
+def test_bishkek_building_across_the_tracks(
+    bishkek_osm: OsmData, bishkek_network: WalkNetwork
+) -> None:
     # way/189418047 (issue 14): its nearest street is 147 m away across the railway; the nearest
     # on its own side is 152 m away, and its walk to the nearest police station grows
     from dataclasses import replace
