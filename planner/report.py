@@ -161,11 +161,10 @@ def build_layers(
 
 def _districts_frame(districts: gpd.GeoDataFrame, by_district: pd.DataFrame) -> gpd.GeoDataFrame:
     """The district polygons with their row of the per-district table."""
-    table = by_district.drop(columns=[c for c in ("population",) if c in by_district.columns])
-    frame = districts.rename(columns={"population": "official_population"})
-    if "official_population" in table.columns:
-        frame = frame.drop(columns="official_population", errors="ignore")
-    return frame.merge(table, left_on="name", right_on="district", how="left").drop(
+    frame = districts
+    if "official_population" in by_district.columns:  # calibrated: the file's figure is there
+        frame = frame.drop(columns="population", errors="ignore")
+    return frame.merge(by_district, left_on="name", right_on="district", how="left").drop(
         columns="district"
     )
 

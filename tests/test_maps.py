@@ -428,3 +428,17 @@ def test_districts_layer_shares_now_and_after_with_its_own_legend(
     ]
     assert [f["properties"]["district"] for f in sites[0]["features"]] == ["West", "East"]
     assert '"District"' in page
+
+
+def test_raster_cells_are_named_as_such_not_as_buildings(layers: dict[str, Any]) -> None:
+    from planner.demand import RASTER_CELL_KIND
+
+    buildings = layers["buildings"]
+    buildings["demand_kind"] = ["building", "building", RASTER_CELL_KIND, "building", "building"]
+    page = coverage_map(**layers).get_root().render()
+    _, overlays = layer_control(page)
+    # 4 uncovered rows, one of them a raster cell without a mapped building
+    assert f"{LAYER_BUILDINGS} and raster cells without buildings (1) (4)" in overlays
+    props = [f["properties"] for f in geojson_layers(page)[3]["features"]]
+    assert [p["what"] for p in props] == ["building", "building", RASTER_CELL_KIND, "building"]
+    assert '"Demand point"' in page
