@@ -265,7 +265,9 @@ def calibrate_by_district(
         else:
             notes.append("")
     after = np.bincount(
-        where[where >= 0], weights=out["population"].to_numpy()[where >= 0], minlength=names.size
+        where[where >= 0],
+        weights=np.nan_to_num(out["population"].to_numpy(dtype=np.float64)[where >= 0]),
+        minlength=names.size,
     )
     table = pd.DataFrame(
         {
@@ -298,10 +300,8 @@ def calibrate_by_district(
             ],
             ignore_index=True,
         )
-    for i in np.flatnonzero(~usable & ~np.isnan(official)):
-        logger.warning("district %s: %s", names[i], notes[i])
-    for i in np.flatnonzero(extreme):
-        logger.warning("district %s: %s", names[i], notes[i])
+    for j in np.flatnonzero((~usable & ~np.isnan(official)) | extreme):
+        logger.warning("district %s: %s", names[j], notes[j])
     logger.info(
         "population calibrated by district: %.0f estimated, %.0f after (%d of %d districts "
         "reliable)",
