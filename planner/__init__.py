@@ -30,6 +30,7 @@ from planner.demand import (
     demand_from_raster,
 )
 from planner.distances import WalkResult, walk_distances
+from planner.districts import DistrictCalibration, calibrate_by_district
 from planner.errors import FetchError, InputError, PlannerError, SolverError
 from planner.fetch import fetch_osm
 from planner.isochrones import service_areas
@@ -47,6 +48,7 @@ from planner.pipeline import (
     PlanResult,
     assess_coverage,
     city_from_osm,
+    district_table,
     evaluate_sites,
     load_city,
     plan_curve,
@@ -82,6 +84,7 @@ __all__ = [
     "CoverageMatrix",
     "CoverageResult",
     "CoverageSummary",
+    "DistrictCalibration",
     "EvaluationResult",
     "FetchError",
     "InputError",
@@ -109,6 +112,7 @@ __all__ = [
     "build_walk_network",
     "building_candidates",
     "calibrate",
+    "calibrate_by_district",
     "city_from_osm",
     "classify_buildings",
     "combine_candidates",
@@ -122,6 +126,7 @@ __all__ = [
     "demand_from_buildings",
     "demand_from_points",
     "demand_from_raster",
+    "district_table",
     "evaluate_proposals",
     "evaluate_sites",
     "fetch_osm",

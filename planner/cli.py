@@ -22,15 +22,19 @@ __all__ = ["main"]
 T = TypeVar("T")
 
 BUNDLED_OSM = Path(__file__).resolve().parents[1] / "data" / "almaty_2012.osm.pbf"
+BUNDLED_DISTRICTS = Path(__file__).resolve().parents[1] / "data" / "almaty_districts_2024.geojson"
 
 EXAMPLES = {
     "demo": """examples:
   planner demo                        # Almaty 2012, 10 new sites, files in out/demo
-  planner demo --n-sites 20 --out out/almaty20""",
+  planner demo --n-sites 20 --out out/almaty20
+  planner demo --district-population-column population   # scale each district to its official figure
+(the bundled districts are of 2024, the bundled streets and buildings of 2012)""",
     "coverage": """examples:
   planner coverage --osm data/almaty_2012.osm.pbf --out out/almaty
   planner coverage --osm city.osm.pbf --stations stations.csv --walk-min 15 --speed-kmh 4.2
-  planner coverage --osm kz.osm.pbf --bbox 76.85,43.20,76.98,43.30 --total-population 2200000""",
+  planner coverage --osm kz.osm.pbf --bbox 76.85,43.20,76.98,43.30 --total-population 2200000
+  planner coverage --osm data/almaty_2012.osm.pbf --districts data/almaty_districts_2024.geojson --district-population-column population""",
     "plan": """examples:
   planner plan --osm data/almaty_2012.osm.pbf --n-sites 10 --out out/plan10
   planner plan --osm data/bishkek_2025_center.osm.gz --target-share 0.95
@@ -152,7 +156,12 @@ def _add_city_options(p: argparse.ArgumentParser, *, osm_required: bool = True) 
     g.add_argument(
         "--districts",
         type=Path,
-        help="district polygons with a name column, for the per-district table",
+        help="district polygons with a name column, for the per-district table and map layer",
+    )
+    g.add_argument(
+        "--district-population-column",
+        metavar="COLUMN",
+        help="the districts file's column of official populations: scale each district's residents to it (factors above 3 or below 1/3 are flagged unreliable)",
     )
     _add_walking_options(p)
     r = p.add_argument_group(
@@ -341,6 +350,17 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--time-limit-s", type=float, default=60.0, help="time limit of each exact solve"
     )
+    demo.add_argument(
+        "--districts",
+        type=Path,
+        default=BUNDLED_DISTRICTS,
+        help="district polygons (default: the bundled Almaty districts of 2024, data/almaty_districts_2024.geojson)",
+    )
+    demo.add_argument(
+        "--district-population-column",
+        metavar="COLUMN",
+        help="scale each district's residents to this column of official populations (the bundled file's is 'population'; off by default)",
+    )
     demo.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
 
     coverage = sub.add_parser(
@@ -473,6 +493,7 @@ def _load(args: argparse.Namespace, progress: _Progress) -> Any:
         total_population=args.total_population,
         districts_path=args.districts,
         **({} if getattr(args, "barriers", None) is None else {"barriers": args.barriers}),
+        district_population_column=args.district_population_column,
     )
 
 
@@ -499,9 +520,14 @@ def _print_summary(
     print(
         f"  stations        {int(st['usable'].sum())} usable of {len(st)} (unusable ones are listed in plan.gpkg with the reason)"
     )
-    print(
-        f"  residents       {_fmt(s.residents_total)} (estimated) in {s.buildings_total} residential buildings"
+    b = coverage.buildings
+    n_cells = int((b["demand_kind"] != "building").sum()) if "demand_kind" in b.columns else 0
+    where = (
+        f"{s.buildings_total - n_cells} residential buildings and {n_cells} raster cells without mapped buildings"
+        if n_cells
+        else f"{s.buildings_total} residential buildings"
     )
+    print(f"  residents       {_fmt(s.residents_total)} (estimated) in {where}")
     print(
         f"  within {s.max_walk_m:.0f} m ({s.max_walk_min:.0f} min at {s.speed_kmh} km/h): "
         f"{_fmt(s.residents_covered)} residents ({100 * s.share_covered:.1f} %)"
@@ -524,11 +550,16 @@ def _print_summary(
             print(f"  {line}")
         if r.message:
             print(f"  note: {r.message}")
+        cal = city.district_calibration
+        unreliable = set(cal.unreliable) if cal is not None else set()
         print("  rank  newly covered  cumulative share  site (latitude, longitude)")
         for row in plan.sites.head(10).itertuples():
             label = row.name if isinstance(row.name, str) else row.candidate_id
+            district = f", {row.district}" if hasattr(row, "district") else ""
+            if hasattr(row, "district") and row.district in unreliable:
+                district += " (district numbers not reliable)"
             print(
-                f"  {row.rank:>4}  {_fmt(row.marginal_population):>13}  {100 * row.cumulative_share:>15.1f} %  {label} ({row.lat:.5f}, {row.lon:.5f})"
+                f"  {row.rank:>4}  {_fmt(row.marginal_population):>13}  {100 * row.cumulative_share:>15.1f} %  {label} ({row.lat:.5f}, {row.lon:.5f}){district}"
             )
         if len(plan.sites) > 10:
             print(f"  ... {len(plan.sites) - 10} more in plan.gpkg")
@@ -536,6 +567,7 @@ def _print_summary(
             print(
                 f"  the new sites would serve {_fmt(plan.sites['residents_served'].sum())} residents as their nearest station: {int(plan.sites['inspectors_needed'].sum())} inspectors needed"
             )
+    _print_districts(city, coverage, plan)
     if evaluation is not None:
         ev = evaluation.evaluation
         print(
@@ -565,6 +597,52 @@ def _print_summary(
         print("files:")
         for path in files.values():
             print(f"  {path}")
+
+
+def _print_districts(city: Any, coverage: Any, plan: Any) -> None:
+    """The per-district table: coverage now (and after the plan), calibration factors."""
+    from planner.pipeline import district_table
+
+    table = district_table(city, coverage, plan)
+    if table is None:
+        return
+    after = "residents_covered_after" in table.columns
+    calibrated = "calibration_factor" in table.columns
+    print("  by district")
+    if city.districts_note:
+        print(f"    {city.districts_note}")
+    print(
+        "    district              residents   covered now"
+        + ("   after plan" if after else "")
+        + ("  official  factor" if calibrated else "")
+    )
+    for r in table.itertuples():
+        line = f"    {str(r.district)[:20]:<20} {_fmt(r.residents_total):>10} {100 * r.share_covered:>11.1f} %"
+        if after:
+            line += f" {100 * r.share_covered_after:>10.1f} %"
+        if calibrated:
+            official = (
+                "—"
+                if r.official_population != r.official_population
+                else _fmt(r.official_population)
+            )
+            factor = (
+                "—"
+                if r.calibration_factor != r.calibration_factor
+                else f"{r.calibration_factor:.2f}"
+            )
+            line += f" {official:>9} {factor:>7}" + (
+                "" if r.reliable or r.district == "(outside)" else "  NOT RELIABLE"
+            )
+        print(line)
+    cal = city.district_calibration
+    if cal is not None and cal.unreliable:
+        print(
+            f"  ! numbers not reliable for {', '.join(cal.unreliable)}: calibration factor outside "
+            f"{1 / cal.max_factor:.2f}..{cal.max_factor:g}, no estimated resident or no official figure "
+            "(summary.md gives the reason of each); where the factor is extreme the mapped buildings "
+            "look incomplete or wrong: use a population raster (--population-raster)"
+        )
 
 
 def _print_review(review: Any) -> None:
@@ -649,7 +727,8 @@ def _run(args: argparse.Namespace) -> int:
             total_population=None,
             floor_area_per_resident_m2=None,
             untyped_buildings_residential=True,
-            districts=None,
+            districts=args.districts,
+            district_population_column=args.district_population_column,
             walk_m=None,
             walk_min=10.0,
             speed_kmh=4.8,

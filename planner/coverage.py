@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
+from planner.districts import OUTSIDE, district_index
 from planner.errors import InputError
 from planner.settings import m_to_minutes, minutes_to_m
 
@@ -241,16 +241,23 @@ def coverage_by_district(
     *,
     max_walk_m: float,
     name_column: str = "name",
+    covered_after_column: str | None = None,
 ) -> pd.DataFrame:
     """Residents within and beyond the limit in each district (a building counts where its
-    representative point lies; buildings in no district are reported as ``"(outside)"``).
+    representative point lies, see :func:`planner.districts.district_index`; buildings in no
+    district are reported as ``"(outside)"``).
+
+    Every district has a row, also one without any resident (a district the map's buildings
+    do not reach). ``covered_after_column`` names a boolean column of ``buildings`` (such as
+    the plan's ``covered_after``) counted in ``residents_covered_after`` and
+    ``share_covered_after``.
 
     Returns
     -------
     pandas.DataFrame
         One row per district: ``district``, ``residents_total``, ``residents_covered``,
-        ``residents_beyond``, ``share_covered``, ``buildings_beyond``; sorted by residents
-        beyond, largest first.
+        ``residents_beyond``, ``share_covered``, ``buildings_beyond`` (and the two ``_after``
+        columns); sorted by residents beyond, largest first.
     """
     population, walk_m = _columns(buildings, function="coverage_by_district")
     if name_column not in districts.columns:
@@ -258,48 +265,58 @@ def coverage_by_district(
             f"coverage_by_district: the districts have no column {name_column!r}",
             hint=f"Columns are {list(districts.columns)}; pass name_column=...",
         )
+    if covered_after_column is not None and covered_after_column not in buildings.columns:
+        raise InputError(
+            f"coverage_by_district: the buildings have no column {covered_after_column!r}",
+            hint="Pass the plan's buildings (PlanResult.buildings) for covered_after.",
+        )
     if districts.crs != buildings.crs:
         districts = districts.to_crs(buildings.crs)
-    polygons = districts.geometry.to_numpy()
-    names = districts[name_column].astype(str).to_numpy()
-    points = shapely.point_on_surface(buildings.geometry.to_numpy())
-    tree = shapely.STRtree(polygons)
-    pt_idx, poly_idx = tree.query(points, predicate="within")
-    # a building inside nested districts counts in the smallest one
-    area = shapely.area(polygons)
-    order = np.lexsort((area[poly_idx], pt_idx))
-    pt_idx, poly_idx = pt_idx[order], poly_idx[order]
-    first = np.ones(pt_idx.size, dtype=bool)
-    first[1:] = pt_idx[1:] != pt_idx[:-1]
-    district = np.full(points.size, "(outside)", dtype=object)
-    district[pt_idx[first]] = names[poly_idx[first]]
+    names = districts[name_column].astype(str).to_numpy(dtype=object)
+    index = district_index(buildings.geometry, districts.geometry)
+    district = np.full(index.size, OUTSIDE, dtype=object)
+    district[index >= 0] = names[index[index >= 0]]
     covered = walk_m <= max_walk_m
-    frame = pd.DataFrame(
-        {
-            "district": district,
-            "population": population,
-            "covered_population": population * covered,
-            "beyond": ~covered,
-        }
-    )
-    out = frame.groupby("district", sort=False).agg(
-        residents_total=("population", "sum"),
-        residents_covered=("covered_population", "sum"),
-        buildings_beyond=("beyond", "sum"),
-    )
+    columns = {
+        "district": district,
+        "population": population,
+        "covered_population": population * covered,
+        "beyond": ~covered,
+    }
+    if covered_after_column is not None:
+        after = buildings[covered_after_column].to_numpy(dtype=bool)
+        columns["covered_after_population"] = population * after
+    frame = pd.DataFrame(columns)
+    aggregations = {
+        "residents_total": ("population", "sum"),
+        "residents_covered": ("covered_population", "sum"),
+        "buildings_beyond": ("beyond", "sum"),
+    }
+    if covered_after_column is not None:
+        aggregations["residents_covered_after"] = ("covered_after_population", "sum")
+    out = frame.groupby("district", sort=False).agg(**aggregations)
+    every = list(dict.fromkeys(names)) + ([OUTSIDE] if (index < 0).any() else [])
+    out = out.reindex(every, fill_value=0)
+    out["buildings_beyond"] = out["buildings_beyond"].astype(int)
     out["residents_beyond"] = out["residents_total"] - out["residents_covered"]
-    total = out["residents_total"].to_numpy()
-    out["share_covered"] = np.divide(
-        out["residents_covered"].to_numpy(), total, out=np.zeros(total.size), where=total > 0
-    )
-    out = out.reset_index().sort_values(["residents_beyond", "district"], ascending=[False, True])
-    return out[
-        [
-            "district",
-            "residents_total",
-            "residents_covered",
-            "residents_beyond",
-            "share_covered",
-            "buildings_beyond",
-        ]
-    ].reset_index(drop=True)
+    total = out["residents_total"].to_numpy(dtype=float)
+
+    def share(column: str) -> np.ndarray:
+        values = out[column].to_numpy(dtype=float)
+        return np.divide(values, total, out=np.zeros(total.size), where=total > 0)
+
+    out["share_covered"] = share("residents_covered")
+    order = [
+        "district",
+        "residents_total",
+        "residents_covered",
+        "residents_beyond",
+        "share_covered",
+        "buildings_beyond",
+    ]
+    if covered_after_column is not None:
+        out["share_covered_after"] = share("residents_covered_after")
+        order += ["residents_covered_after", "share_covered_after"]
+    out = out.rename_axis("district").reset_index()
+    out = out.sort_values(["residents_beyond", "district"], ascending=[False, True])
+    return out[order].reset_index(drop=True)

@@ -46,6 +46,11 @@ The demand frame
     (footprint x levels); ``None``/``NaN`` for raster cell points and table points.
 ``source``
     ``"osm_footprint"``, ``"raster"`` or ``"points"``.
+``demand_kind``
+    Only in raster output: ``"building"`` for a building that received part of its cell's
+    residents, :data:`RASTER_CELL_KIND` for a cell with residents but no mapped residential
+    building (a demand point of its own at the cell centre, so nobody in the raster is
+    dropped; the reports count these apart from buildings).
 ``usable``, ``problem``
     As for stations: later steps mark rows unusable (e.g. too far from a walkable street) with
     :func:`planner.stations.mark_unusable`; ``problem`` says why (``""`` when usable).
@@ -81,6 +86,7 @@ from planner.errors import InputError
 
 __all__ = [
     "DEFAULT_LEVELS",
+    "RASTER_CELL_KIND",
     "RESIDENTIAL_TYPES",
     "PopulationSettings",
     "calibrate",
@@ -137,6 +143,9 @@ DEFAULT_LEVELS: Mapping[str, float] = MappingProxyType(
         "terrace": 2.0,
     }
 )
+
+#: ``demand_kind`` of a raster cell with residents but no mapped residential building.
+RASTER_CELL_KIND = "raster cell without mapped buildings"
 
 DemandSource = Literal["osm_footprint", "raster", "points"]
 DEMAND_COLUMNS = (
@@ -742,7 +751,8 @@ def demand_from_raster(
     geopandas.GeoDataFrame
         The demand frame (module docstring) with ``source="raster"``: building rows (with their
         ``demand_id``; buildings in empty cells or outside the raster are left out) followed by
-        cell-centre points, plus a ``raster_cell`` column ``"<row>/<col>"``.
+        cell-centre points, plus a ``raster_cell`` column ``"<row>/<col>"`` and
+        ``demand_kind`` (``"building"`` or :data:`RASTER_CELL_KIND`).
     """
     import rasterio
     import rasterio.windows
@@ -880,6 +890,7 @@ def demand_from_raster(
         buildings_part["problem"].astype(str).tolist() + [""] * n_c, dtype=object
     ).astype(str)
     columns["raster_cell"] = np.array(list(buildings_part["raster_cell"]) + cell_ids, dtype=object)
+    columns["demand_kind"] = np.array(["building"] * n_b + [RASTER_CELL_KIND] * n_c, dtype=object)
     geometry = np.concatenate(
         [
             np.asarray(buildings_part.geometry.values, dtype=object),

@@ -109,6 +109,7 @@ from planner.outputs import _fmt_int, _fmt_m, _fmt_share, _get, _limit_text, ato
 
 __all__ = [
     "LAYER_BUILDINGS",
+    "LAYER_DISTRICTS",
     "LAYER_PROPOSALS",
     "LAYER_RELOCATIONS",
     "LAYER_SITES",
@@ -860,11 +861,17 @@ def _buildings_layer(
     breaks = _population_breaks(population)
     classes = np.searchsorted(np.array(breaks), population, side="left") if breaks else []
     as_points = len(gdf) > max_polygons
+    points_text = ", as points" if as_points else ""
     geoms = _points(gdf) if as_points else _round(gdf.geometry.to_numpy())
     walk, nearest = _walk_and_nearest(gdf, station_labels)
+    # raster cells with residents but no mapped building are demand points, not buildings
+    kinds = _column(gdf, "demand_kind", str)
+    n_cells = sum(1 for k in kinds if k is not None and k != "building")
+    cells_text = f" and raster cells without buildings ({_fmt_int(n_cells)})" if n_cells else ""
     props = [
         {
             "population": _fmt_int(pop) if math.isfinite(pop) else None,
+            **({"what": kinds[i]} if "demand_kind" in gdf.columns else {}),
             "walk": walk[i],
             "nearest": nearest[i],
             "_fill": POPULATION_COLORS[min(int(classes[i]), 4)] if breaks else None,
@@ -882,10 +889,11 @@ def _buildings_layer(
     layer = _GeoJsonLayer(
         geoms,
         props,
-        name=f"{LAYER_BUILDINGS} ({_fmt_int(len(gdf))}{', as points' if as_points else ''})",
+        name=f"{LAYER_BUILDINGS}{cells_text} ({_fmt_int(len(gdf))}{points_text})",
         radius=3,
         style={"color": "#7a1c1c", "weight": 0.5, "opacity": 0.8, "fillOpacity": 0.85},
         tooltip_fields=[
+            ("what", "Demand point"),
             ("population", "Residents"),
             ("walk", "Walk to nearest station"),
             ("nearest", "Nearest station"),
@@ -946,10 +954,12 @@ def _sites_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
     new = _column(gdf, "marginal_population", _fmt_int)
     cum = _column(gdf, "cumulative_population", _fmt_int)
     share = _column(gdf, "cumulative_share", _fmt_share)
+    district = _column(gdf, "district", str)
     props = [
         {
             "title": f"Proposed site {r}" + (f": {names[i]}" if names[i] else ""),
             "rank": r,
+            **({"district": district[i]} if "district" in gdf.columns else {}),
             "new": new[i],
             "cum": cum[i],
             "share": share[i],
@@ -966,6 +976,7 @@ def _sites_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
         title_key="title",
         popup_fields=[
             ("rank", "Rollout order"),
+            ("district", "District"),
             ("new", "Residents newly covered"),
             ("cum", "Newly covered by sites 1 to this"),
             ("share", "Share of residents covered then"),
@@ -1004,6 +1015,93 @@ def _proposals_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
             ("flags", "Flags"),
         ],
     )
+
+
+#: Fill of a district by its share of residents covered now: 0-20, 20-40, ..., 80-100 %.
+DISTRICT_COLORS = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
+LAYER_DISTRICTS = "Districts: share of residents covered"
+
+
+def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptElement]:
+    """District polygons filled by the share covered now, with a popup of their numbers (now,
+    after the plan, calibration) and a small legend of their own; districts whose numbers are
+    not reliable (``reliable`` False) have a dashed outline and say so."""
+    share = _float_column(gdf, "share_covered")
+    share_after = _float_column(gdf, "share_covered_after")
+    reliable = (
+        gdf["reliable"].fillna(True).astype(bool).to_numpy()
+        if "reliable" in gdf.columns
+        else np.ones(len(gdf), dtype=bool)
+    )
+    total = _column(gdf, "residents_total", _fmt_int)
+    now = _column(gdf, "residents_covered", _fmt_int)
+    after = _column(gdf, "residents_covered_after", _fmt_int)
+    official = _column(gdf, "official_population", _fmt_int)
+    factor = _column(gdf, "calibration_factor", lambda v: f"{float(v):.2f}")
+    notes = _column(gdf, "calibration_note", lambda v: _text(v) or None)
+    names = _column(gdf, "name", str)
+    props = []
+    for i in range(len(gdf)):
+        cls = min(int(share[i] * 5), 4) if math.isfinite(share[i]) else None
+        props.append(
+            {
+                "name": (names[i] or f"District {i + 1}")
+                + ("" if reliable[i] else " (numbers not reliable)"),
+                "residents": total[i],
+                "now": f"{now[i]} ({_fmt_share(share[i])})" if now[i] is not None else None,
+                "after": (
+                    f"{after[i]} ({_fmt_share(share_after[i])})" if after[i] is not None else None
+                ),
+                "official": official[i],
+                "factor": factor[i],
+                "note": notes[i],
+                "_fill": DISTRICT_COLORS[cls] if cls is not None else "#ffffff",
+                "_dash": None if reliable[i] else "6 4",
+                "_color": "#333333" if reliable[i] else "#b71c1c",
+            }
+        )
+    layer = _GeoJsonLayer(
+        _round(gdf.geometry.to_numpy()),
+        props,
+        name=LAYER_DISTRICTS,
+        style={"color": "#333333", "weight": 2, "opacity": 0.8, "fillOpacity": 0.25},
+        title_key="name",
+        popup_fields=[
+            ("residents", "Residents"),
+            ("now", "Covered now"),
+            ("after", "Covered after the plan"),
+            ("official", "Official population"),
+            ("factor", "Calibration factor (official / estimated)"),
+            ("note", "Note"),
+        ],
+        tooltip_fields=[("now", "Covered now")],
+    )
+    esc = html.escape
+    parts = ["<div><b>Districts</b>: share of residents within the limit now (click one)</div>"]
+    for i, color in enumerate(DISTRICT_COLORS):
+        parts.append(
+            f'<div><span class="planner-key" style="background:{color};opacity:.6"></span>'
+            f"{20 * i}–{20 * (i + 1)}&nbsp;%</div>"
+        )
+    if not reliable.all():
+        parts.append(
+            '<div><span class="planner-key" style="border:2px dashed #b71c1c;'
+            'box-sizing:border-box"></span>numbers not reliable (buildings incomplete)</div>'
+        )
+    note = gdf.attrs.get("note")
+    if note:
+        parts.append(f'<div style="max-width:260px">{esc(str(note))}</div>')
+    legend = _ScriptElement(
+        "var {self} = L.control({position: 'bottomright'});\n"
+        "{self}.onAdd = function () {\n"
+        "  var div = L.DomUtil.create('div', 'planner-legend');\n"
+        f"  div.innerHTML = {_js_string(''.join(parts))};\n"
+        "  L.DomEvent.disableClickPropagation(div);\n"
+        "  return div;\n"
+        "};\n"
+        "{self}.addTo({map});"
+    )
+    return layer, legend
 
 
 def _legend_html(
@@ -1120,6 +1218,7 @@ def coverage_map(
     title: str | None = None,
     scenario_layers: Mapping[str, gpd.GeoDataFrame] | None = None,
     relocation_radius_m: float | None = None,
+    districts: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """An interactive map of coverage and the plan that works without internet.
 
@@ -1165,6 +1264,13 @@ def coverage_map(
         named in the legend.
     relocation_radius_m
         The radius of the relocation check of stations under repair, for the popups.
+    districts
+        District polygons with ``name``, ``residents_total``, ``residents_covered``,
+        ``share_covered`` and optionally ``residents_covered_after``, ``share_covered_after``,
+        ``official_population``, ``calibration_factor``, ``reliable``, ``calibration_note``
+        (the per-district table of :func:`planner.pipeline.district_table` on the polygons);
+        filled by the share covered now, with its own legend; ``attrs["note"]`` (the date of
+        the districts beside the OSM data) is shown in that legend.
 
     Returns
     -------
@@ -1224,6 +1330,15 @@ def coverage_map(
         numeric=("alone_population", "marginal_population", "greedy_rank"),
         problems=problems,
     )
+    districts_w = _prepare(
+        districts,
+        "districts",
+        required=("share_covered",),
+        numeric=("residents_total", "residents_covered", "share_covered"),
+        problems=problems,
+    )
+    if districts_w is not None and districts is not None:
+        districts_w.attrs["note"] = districts.attrs.get("note")
     scenarios_w: dict[str, gpd.GeoDataFrame] = {}
     if scenario_layers is not None and not isinstance(scenario_layers, Mapping):
         problems.append(
@@ -1305,6 +1420,9 @@ def coverage_map(
     service_layers = _service_area_layers(areas_w) if areas_w is not None else []
     for layer in service_layers:
         m.add_child(layer)
+    if districts_w is not None and len(districts_w):
+        for element in _districts_layer(districts_w):
+            m.add_child(element)
     population_key: list[tuple[str, str]] = []
     labels = (
         dict(zip(stations_w.index, _station_labels(stations_w), strict=True))

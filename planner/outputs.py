@@ -559,22 +559,40 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     if lines[-1]:
         lines.append("")
 
+    demand = _get(summary, "demand") or {}
+    cells = _get(demand, "raster_cells_without_buildings")
+    in_cells = _get(demand, "residents_in_raster_cells_without_buildings")
+    if cells:
+        lines += [
+            f"Demand points: {_fmt_int(_get(demand, 'buildings'))} residential buildings and "
+            f"{_fmt_int(cells)} population-raster cells with residents but no mapped "
+            f"residential building ({_fmt_int(in_cells)} residents, each cell a point at its "
+            "centre).",
+            "",
+        ]
+
     sites = _get(plan, "sites")
     if isinstance(sites, list | tuple) and sites:
+        with_district = any(isinstance(x, Mapping) and "district" in x for x in sites)
         lines += [
             "## Proposed stations in rollout order",
             "",
-            "| rank | site | newly covered | newly covered, cumulative | share covered after |",
-            "|---:|---|---:|---:|---:|",
+            "| rank | site |"
+            + (" district |" if with_district else "")
+            + " newly covered | newly covered, cumulative | share covered after |",
+            "|---:|---|" + ("---|" if with_district else "") + "---:|---:|---:|",
         ]
         for site in sites:
             lines.append(
                 f"| {_cell(_get(site, 'rank'))} | {_cell(_get(site, 'name') or '')} "
-                f"| {_fmt_int(_get(site, 'marginal_population'))} "
+                + (f"| {_cell(_get(site, 'district') or '')} " if with_district else "")
+                + f"| {_fmt_int(_get(site, 'marginal_population'))} "
                 f"| {_fmt_int(_get(site, 'cumulative_population'))} "
                 f"| {_fmt_share(_get(site, 'cumulative_share'))} |"
             )
         lines.append("")
+
+    lines += _district_lines(summary)
 
     lines += _review_lines(_get(summary, "stations_review"))
     lines += _capacity_lines(_get(summary, "capacitated"))
@@ -719,6 +737,83 @@ def optimisation_lines(plan: Any) -> list[str]:
         f"candidate sites brings {claim}."
     )
     return lines
+
+
+
+
+def _district_lines(summary: Mapping[str, Any]) -> list[str]:
+    """The memo's per-district table, with the calibration factors and their warnings."""
+    rows = _get(summary, "coverage_by_district")
+    if not isinstance(rows, list | tuple) or not rows:
+        return []
+    info = _get(summary, "districts") or {}
+    lines = ["## Coverage by district", ""]
+    note = _get(info, "note")
+    if note:
+        lines += [str(note), ""]
+    calibrated = bool(_get(info, "calibrated"))
+    unreliable = list(_get(info, "unreliable") or [])
+    if calibrated:
+        limit = float(_get(info, "max_factor") or 3.0)
+        lines.append(
+            "Residents were scaled district by district to the official populations of the "
+            "districts file (the factor is official / estimated from the buildings)."
+            + (
+                f" **Not reliable: {', '.join(map(str, unreliable))}**: a factor outside "
+                f"{1 / limit:.2f}..{limit:g} says the mapped buildings there are incomplete or "
+                "wrong (their residents are spread over too few buildings), a district without "
+                "an estimated resident cannot be scaled, one without an official figure is left "
+                "as estimated (see the notes below); use a population raster "
+                "(--population-raster)."
+                if unreliable
+                else ""
+            )
+        )
+        lines.append("")
+    after = any(isinstance(r, Mapping) and "residents_covered_after" in r for r in rows)
+    header = "| district | residents | covered now | share |"
+    rule = "|---|---:|---:|---:|"
+    if after:
+        header += " covered after the plan | share |"
+        rule += "---:|---:|"
+    if calibrated:
+        header += " official population | factor | reliable |"
+        rule += "---:|---:|---|"
+    lines += [header, rule]
+    for r in rows:
+        cells = [
+            _cell(_get(r, "district")),
+            _fmt_int(_get(r, "residents_total")),
+            _fmt_int(_get(r, "residents_covered")),
+            _fmt_share(_get(r, "share_covered")),
+        ]
+        if after:
+            cells += [
+                _fmt_int(_get(r, "residents_covered_after")),
+                _fmt_share(_get(r, "share_covered_after")),
+            ]
+        if calibrated:
+            factor = _get(r, "calibration_factor")
+            official = _get(r, "official_population")
+            cells += [
+                "—" if _absent(official) else _fmt_int(official),
+                "—" if _absent(factor) else f"{float(factor):.2f}",
+                "yes" if _get(r, "reliable") else "**no**",
+            ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    notes = [
+        f"- {_cell(_get(r, 'district'))}: {_cell(_get(r, 'calibration_note'))}"
+        for r in rows
+        if _get(r, "calibration_note")
+    ]
+    if notes:
+        lines += [*notes, ""]
+    return lines
+
+
+def _absent(value: Any) -> bool:
+    return value is None or (isinstance(value, float | np.floating) and not math.isfinite(value))
 
 
 def _capacity_lines(cap: Any) -> list[str]:

@@ -41,6 +41,12 @@ from planner.demand import (
     demand_from_raster,
 )
 from planner.distances import walk_distances
+from planner.districts import (
+    DistrictCalibration,
+    calibrate_by_district,
+    district_names,
+    districts_note,
+)
 from planner.errors import InputError
 from planner.isochrones import service_areas
 from planner.network import DEFAULT_BARRIERS, WalkNetwork, build_walk_network
@@ -71,6 +77,7 @@ __all__ = [
     "PlanResult",
     "assess_coverage",
     "city_from_osm",
+    "district_table",
     "evaluate_sites",
     "load_city",
     "plan_curve",
@@ -113,6 +120,11 @@ class City:
     area
         The city's own territory (metric CRS) when the streets reach beyond it: residents are
         counted and new sites placed only inside it; ``None``: everywhere.
+    district_calibration
+        The per-district calibration (:func:`planner.districts.calibrate_by_district`) when
+        the districts carry official populations, else ``None``.
+    districts_note
+        What to know about the districts beside the OSM data (their date), for the reports.
     """
 
     name: str
@@ -123,6 +135,8 @@ class City:
     districts: gpd.GeoDataFrame | None
     inputs: tuple[dict[str, str], ...] = field(default_factory=tuple)
     area: shapely.Geometry | None = None
+    district_calibration: DistrictCalibration | None = None
+    districts_note: str | None = None
 
 
 def load_city(
@@ -137,6 +151,7 @@ def load_city(
     population_settings: PopulationSettings | None = None,
     total_population: float | None = None,
     districts_path: str | Path | None = None,
+    district_population_column: str | None = None,
     exclude_station_kinds: Sequence[str] | None = None,
     barriers: Sequence[str] = DEFAULT_BARRIERS,
 ) -> City:
@@ -162,6 +177,10 @@ def load_city(
         Scale the estimates so they sum to this known total (e.g. the official figure).
     districts_path
         District polygons with a name column; otherwise named OSM administrative areas.
+    district_population_column
+        The districts file's column of official populations: each district's residents are
+        scaled to it (:func:`planner.districts.calibrate_by_district`); not with
+        ``total_population``.
     exclude_station_kinds
         Station kinds to leave out (see :mod:`planner.stations`); defaults as documented there.
     barriers
@@ -180,6 +199,7 @@ def load_city(
         population_points=population_points,
         districts=districts_path,
     )
+    _check_district_options(districts_path, district_population_column, total_population)
     osm = read_osm(osm_path, bbox=bbox, boundary=boundary)
     return city_from_osm(
         osm,
@@ -190,6 +210,7 @@ def load_city(
         population_settings=population_settings,
         total_population=total_population,
         districts_path=districts_path,
+        district_population_column=district_population_column,
         exclude_station_kinds=exclude_station_kinds,
         barriers=barriers,
     )
@@ -207,6 +228,7 @@ def city_from_osm(
     population_settings: PopulationSettings | None = None,
     total_population: float | None = None,
     districts_path: str | Path | None = None,
+    district_population_column: str | None = None,
     exclude_station_kinds: Sequence[str] | None = None,
     barriers: Sequence[str] = DEFAULT_BARRIERS,
 ) -> City:
@@ -225,6 +247,7 @@ def city_from_osm(
         population_points=population_points,
         districts=districts_path,
     )
+    _check_district_options(districts_path, district_population_column, total_population)
     osm_path = osm.source
     network = build_walk_network(osm, barriers=tuple(barriers))
     inputs = [{"role": "osm", "path": str(osm_path), "sha256": osm.sha256}]
@@ -261,6 +284,16 @@ def city_from_osm(
         )
     if total_population is not None:
         residents = calibrate(residents, total_population=total_population)
+    districts: gpd.GeoDataFrame | None = None
+    calibration = None
+    if districts_path is not None:
+        districts = read_districts(
+            districts_path, crs=network.crs, population_column=district_population_column
+        )
+        inputs.append(_input("districts", districts_path))
+        if district_population_column is not None:
+            calibration = calibrate_by_district(residents, districts)
+            residents = calibration.residents
 
     if stations is not None:
         stations = stations.to_crs(network.crs)
@@ -285,10 +318,7 @@ def city_from_osm(
         stations = stations_from_osm(osm.police)
     else:
         stations = stations_from_osm(osm.police, exclude_kinds=tuple(exclude_station_kinds))
-    if districts_path is not None:
-        districts = read_districts(districts_path, crs=network.crs)
-        inputs.append(_input("districts", districts_path))
-    else:
+    if districts_path is None:
         districts = _osm_districts(osm.admin_areas, residents)
     return City(
         name=name,
@@ -299,7 +329,30 @@ def city_from_osm(
         districts=districts,
         inputs=tuple(inputs),
         area=own_area,
+        district_calibration=calibration,
+        districts_note=districts_note(districts_path),
     )
+
+
+def _check_district_options(
+    districts_path: str | Path | None,
+    population_column: str | None,
+    total_population: float | None,
+) -> None:
+    """The district calibration options that cannot go together, all at once."""
+    problems = []
+    if population_column is not None and districts_path is None:
+        problems.append(
+            f"--district-population-column {population_column} needs --districts FILE (the "
+            "polygons holding that column)"
+        )
+    if population_column is not None and total_population is not None:
+        problems.append(
+            "--total-population and --district-population-column both set the population: "
+            "give one (the districts' figures already add up to a total)"
+        )
+    if problems:
+        raise InputError("conflicting population options", problems)
 
 
 def _check_files_exist(**files: str | Path | None) -> None:
@@ -321,11 +374,16 @@ def _check_files_exist(**files: str | Path | None) -> None:
 DISTRICT_NAME_COLUMNS = ("name", "district", "название", "район", "аудан", "name_ru", "name_kk")
 
 
-def read_districts(path: str | Path, *, crs: Any) -> gpd.GeoDataFrame:
+def read_districts(
+    path: str | Path, *, crs: Any, population_column: str | None = None
+) -> gpd.GeoDataFrame:
     """District polygons from a GeoPackage, GeoJSON or shapefile, with a ``name`` column.
 
     The name comes from the first of :data:`DISTRICT_NAME_COLUMNS` present (case-insensitive);
-    rows without a polygon are left out and counted in the log.
+    rows without a polygon are left out and counted in the log. With ``population_column``
+    (``--district-population-column``), that column is kept as ``population``: each
+    district's official population (an empty cell means unknown); every value that is not a
+    non-negative number is reported, with its row and district.
     """
     try:
         frame = gpd.read_file(path)
@@ -347,17 +405,42 @@ def read_districts(path: str | Path, *, crs: Any) -> gpd.GeoDataFrame:
         problems.append("no polygons (districts must be areas, not points or lines)")
     if frame.crs is None:
         problems.append("no coordinate reference system (save it with one, e.g. EPSG:4326)")
+    official = None
+    if population_column is not None:
+        if population_column not in frame.columns:
+            problems.append(
+                f"--district-population-column {population_column}: no such column; the file "
+                f"has {[c for c in frame.columns if c != 'geometry']}"
+            )
+        else:
+            raw = frame[population_column]
+            official = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+            blank = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
+            for i in np.flatnonzero((np.isnan(official) & ~blank) | (official < 0)):
+                label = frame[name_column].iloc[i] if name_column is not None else "?"
+                problems.append(
+                    f"row {i + 1} ({label}), column {population_column!r}: {raw.iloc[i]!r} "
+                    "is not a number of residents (0 or more)"
+                )
     if problems:
         raise InputError(
             f"{path}: the districts file cannot be used",
             problems,
-            "Give district polygons with a 'name' column, e.g. exported from QGIS as GeoPackage.",
+            "Give district polygons with a 'name' column, e.g. exported from QGIS as GeoPackage"
+            + (
+                ", and official populations as plain numbers (empty where unknown)."
+                if population_column is not None
+                else "."
+            ),
         )
     if (~polygonal).any():
         log.info("%s: %d rows without a polygon left out", path, int((~polygonal).sum()))
-    out = frame[polygonal].to_crs(crs)
+    out = frame.to_crs(crs)
     out = out.rename(columns={name_column: "name"}) if name_column != "name" else out
-    return out[["name", "geometry"]].reset_index(drop=True)
+    out = out[["name", "geometry"]].copy()
+    if official is not None:
+        out.insert(1, "population", official)
+    return out[polygonal].reset_index(drop=True)
 
 
 #: Named OSM administrative areas serve as districts only if they hold at least this share of
@@ -494,7 +577,10 @@ def assess_coverage(
         buildings, max_walk_m=settings.max_walk_m, speed_kmh=settings.speed_kmh
     )
     by_district = (
-        cov.coverage_by_district(buildings, city.districts, max_walk_m=settings.max_walk_m)
+        _with_calibration(
+            cov.coverage_by_district(buildings, city.districts, max_walk_m=settings.max_walk_m),
+            city.district_calibration,
+        )
         if city.districts is not None
         else None
     )
@@ -512,6 +598,38 @@ def assess_coverage(
         sensitivity=sensitivity,
         building_snaps=walk.building_snaps,
     )
+
+
+def district_table(
+    city: City, coverage: CoverageResult, plan: PlanResult | None = None
+) -> pd.DataFrame | None:
+    """Coverage by district now and, with ``plan``, after it (``residents_covered_after``,
+    ``share_covered_after``), with the calibration columns when the districts were calibrated
+    (``official_population``, ``calibration_factor``, ``reliable``, ``calibration_note``);
+    ``None`` without districts."""
+    if city.districts is None:
+        return None
+    if plan is None:
+        return coverage.by_district
+    table = cov.coverage_by_district(
+        plan.buildings,
+        city.districts,
+        max_walk_m=coverage.settings.max_walk_m,
+        covered_after_column="covered_after",
+    )
+    return _with_calibration(table, city.district_calibration)
+
+
+def _with_calibration(table: pd.DataFrame, calibration: DistrictCalibration | None) -> pd.DataFrame:
+    if calibration is None:
+        return table
+    extra = calibration.table.rename(columns={"note": "calibration_note"})[
+        ["district", "official_population", "calibration_factor", "reliable", "calibration_note"]
+    ]
+    out = table.merge(extra, on="district", how="left")
+    out["reliable"] = out["reliable"].fillna(False).astype(bool)
+    out["calibration_note"] = out["calibration_note"].fillna("")
+    return out
 
 
 # --- siting -----------------------------------------------------------------------------------
@@ -684,7 +802,7 @@ def plan_sites(
         prefix_gaps=prefix_gaps,
         time_limit_s=prefix_budget_s,
     )
-    return _plan_result(coverage, cands, matrix, siting, rollout)
+    return _plan_result(coverage, cands, matrix, siting, rollout, districts=city.districts)
 
 
 def _plan_result(
@@ -693,8 +811,11 @@ def _plan_result(
     matrix: CoverageMatrix,
     siting: SitingResult | MinSitesResult,
     rollout: RolloutResult,
+    *,
+    districts: gpd.GeoDataFrame | None = None,
 ) -> PlanResult:
-    """Assemble a :class:`PlanResult`: the sites table and the coverage after building them."""
+    """Assemble a :class:`PlanResult`: the sites table and the coverage after building them
+    (with ``districts``, each site's ``district``)."""
     settings = coverage.settings
     buildings = coverage.buildings
     population = buildings["population"].to_numpy(dtype=float)
@@ -715,6 +836,8 @@ def _plan_result(
     sites["best_population_same_size"] = rollout.best_population
     sites["prefix_gap"] = rollout.prefix_gap
     sites = _with_lonlat(sites.reset_index(drop=True))
+    if districts is not None:
+        sites["district"] = district_names(sites, districts)
     covered_after = covered.copy()
     if chosen.size:
         covered_after[np.unique(matrix.matrix[chosen, :].indices)] = True
@@ -840,7 +963,9 @@ def plan_from_curve(
         prefix_gap=np.maximum(gap, 0.0),
         prefix_proven_optimal=curve.curve.proven_optimal[at],
     )
-    return _plan_result(coverage, curve.candidates, curve.matrix, siting, rollout)
+    return _plan_result(
+        coverage, curve.candidates, curve.matrix, siting, rollout, districts=city.districts
+    )
 
 
 def _with_lonlat(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

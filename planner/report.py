@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner.demand import RASTER_CELL_KIND
 from planner.maps import coverage_map
 from planner.outputs import (
     summary_markdown,
@@ -28,7 +29,7 @@ from planner.outputs import (
     write_map,
     write_text,
 )
-from planner.pipeline import City, CoverageResult, EvaluationResult, PlanResult
+from planner.pipeline import City, CoverageResult, EvaluationResult, PlanResult, district_table
 from planner.siting import SitingResult, at_most_more
 from planner.station_review import CapacityPlan, StationReview
 
@@ -48,6 +49,7 @@ BUILDING_COLUMNS = (
     "floor_area_m2",
     "population",
     "source",
+    "demand_kind",
     "walk_m",
     "walk_min",
     "nearest_station",
@@ -113,12 +115,15 @@ def build_layers(
     evaluation: EvaluationResult | None = None,
     districts: gpd.GeoDataFrame | None = None,
     review: StationReview | None = None,
+    by_district: pd.DataFrame | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """The GeoPackage layers of a run (metric CRS; reprojected when written).
 
     ``districts`` (the city's district polygons) adds a ``districts`` layer carrying the
-    per-district coverage numbers; ``review`` (:func:`planner.station_review.review_stations`)
-    adds its columns to ``stations`` and the layers ``repair_schedule`` and ``planned``.
+    per-district coverage numbers (``by_district``, default ``coverage.by_district``; pass
+    :func:`planner.pipeline.district_table` for the numbers after the plan); ``review``
+    (:func:`planner.station_review.review_stations`) adds its columns to ``stations`` and the
+    layers ``repair_schedule`` and ``planned``.
     """
     stations = review.stations if review is not None else coverage.stations
     layers = {
@@ -129,10 +134,9 @@ def build_layers(
         "station_areas": coverage.station_areas.copy(),
         "buildings": _residents_layer(coverage, plan),
     }
-    if coverage.by_district is not None and districts is not None:
-        layers["districts"] = districts.merge(
-            coverage.by_district, left_on="name", right_on="district", how="left"
-        ).drop(columns="district")
+    by_district = coverage.by_district if by_district is None else by_district
+    if by_district is not None and districts is not None:
+        layers["districts"] = _districts_frame(districts, by_district)
     if plan is not None:
         layers["proposed_sites"] = plan.sites.copy()
         layers["candidates"] = plan.candidates[
@@ -155,6 +159,16 @@ def build_layers(
     return layers
 
 
+def _districts_frame(districts: gpd.GeoDataFrame, by_district: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The district polygons with their row of the per-district table."""
+    frame = districts
+    if "official_population" in by_district.columns:  # calibrated: the file's figure is there
+        frame = frame.drop(columns="population", errors="ignore")
+    return frame.merge(by_district, left_on="name", right_on="district", how="left").drop(
+        columns="district"
+    )
+
+
 def build_map(
     city: City,
     coverage: CoverageResult,
@@ -166,6 +180,9 @@ def build_map(
     review: StationReview | None = None,
 ) -> folium.Map:
     """The interactive map of a run (works offline; ``tiles`` adds an online background).
+
+    With districts, a districts layer shows each district's share covered now (and after the
+    plan), its calibration factor and whether its numbers are reliable.
 
     With ``review``, stations are coloured by status with the review's numbers in their
     popups, and two scenario layers (off at start) show the resident buildings that gain
@@ -212,7 +229,19 @@ def build_map(
         tiles=tiles,
         scenario_layers=scenarios or None,
         relocation_radius_m=review.relocation_radius_m if review is not None else None,
+        districts=_map_districts(city, coverage, plan),
     )
+
+
+def _map_districts(
+    city: City, coverage: CoverageResult, plan: PlanResult | None
+) -> gpd.GeoDataFrame | None:
+    table = district_table(city, coverage, plan)
+    if table is None or city.districts is None:
+        return None
+    frame = _districts_frame(city.districts, table)
+    frame.attrs["note"] = city.districts_note
+    return frame
 
 
 def write_outputs(
@@ -239,7 +268,12 @@ def write_outputs(
         city, coverage, plan=plan, evaluation=evaluation, parameters=parameters, review=review
     )
     layers = build_layers(
-        coverage, plan=plan, evaluation=evaluation, districts=city.districts, review=review
+        coverage,
+        plan=plan,
+        evaluation=evaluation,
+        districts=city.districts,
+        review=review,
+        by_district=district_table(city, coverage, plan),
     )
     if capacity_plan is not None:
         summary["capacitated"] = capacity_dict(capacity_plan)
@@ -321,9 +355,9 @@ def summary_dict(
         },
         "coverage": s.to_dict(),
         "barriers": barrier_dict(city, coverage),
-        "coverage_by_district": (
-            None if coverage.by_district is None else coverage.by_district.to_dict(orient="records")
-        ),
+        "coverage_by_district": _records(district_table(city, coverage, plan)),
+        "districts": _districts_dict(city),
+        "demand": _demand_dict(coverage),
         "software": {
             "planner_version": planner.__version__,
             "python": platform.python_version(),
@@ -417,6 +451,7 @@ def plan_dict(plan: PlanResult) -> dict[str, Any]:
                 "cumulative_population": float(r.cumulative_population),
                 "cumulative_share": float(r.cumulative_share),
                 "prefix_gap": None if pd.isna(r.prefix_gap) else float(r.prefix_gap),
+                **({"district": r.district} if hasattr(r, "district") else {}),
                 **(
                     {
                         "residents_served": float(r.residents_served),
@@ -455,6 +490,42 @@ def plan_dict(plan: PlanResult) -> dict[str, Any]:
 def _finite(value: float) -> float | None:
     """JSON has no infinity: ``None`` for it (the memo then says "unbounded")."""
     return None if not np.isfinite(value) else float(value)
+
+
+def _records(table: pd.DataFrame | None) -> list[dict[str, Any]] | None:
+    return None if table is None else table.to_dict(orient="records")
+
+
+def _districts_dict(city: City) -> dict[str, Any] | None:
+    """The districts' part of summary.json: the note on their date and the calibration."""
+    if city.districts is None:
+        return None
+    cal = city.district_calibration
+    return {
+        "count": len(city.districts),
+        "note": city.districts_note,
+        "calibrated": cal is not None,
+        "max_factor": None if cal is None else cal.max_factor,
+        "calibration": None if cal is None else _records(cal.table),
+        "unreliable": [] if cal is None else cal.unreliable,
+    }
+
+
+def _demand_dict(coverage: CoverageResult) -> dict[str, Any]:
+    """What the demand points are: buildings, and raster cells without mapped buildings."""
+    b = coverage.buildings
+    population = b["population"].to_numpy(dtype=float)
+    cells = (
+        (b["demand_kind"] == RASTER_CELL_KIND).to_numpy()
+        if "demand_kind" in b.columns
+        else np.zeros(len(b), dtype=bool)
+    )
+    return {
+        "points": len(b),
+        "buildings": int((~cells).sum()),
+        "raster_cells_without_buildings": int(cells.sum()),
+        "residents_in_raster_cells_without_buildings": float(population[cells].sum()),
+    }
 
 
 def _num(value: Any) -> float | None:

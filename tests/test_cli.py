@@ -308,3 +308,195 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
         "summary.md",
         "map.html",
     }
+    # the bundled districts of 2024 by default, said to be of 2024 over a map of 2012
+    summary = json.loads((out / "summary.json").read_text())
+    rows = {r["district"]: r for r in summary["coverage_by_district"]}
+    assert set(rows) - {"(outside)"} == {
+        "Alatau",
+        "Almaly",
+        "Auezov",
+        "Bostandyk",
+        "Medeu",
+        "Nauryzbay",
+        "Turksib",
+        "Zhetysu",
+    }
+    assert sum(r["residents_total"] for r in rows.values()) == pytest.approx(
+        summary["coverage"]["residents_total"]
+    )
+    assert sum(r["residents_covered_after"] for r in rows.values()) == pytest.approx(
+        summary["plan"]["residents_covered_after"]
+    )
+    assert "2024" in summary["districts"]["note"] and "2012" in summary["districts"]["note"]
+    assert summary["districts"]["calibrated"] is False  # only with --district-population-column
+    site_districts = [s["district"] for s in summary["plan"]["sites"]]
+    assert len(site_districts) == 2 and set(site_districts) <= set(rows)
+    assert "by district" in printed and "Nauryzbay" in printed
+    assert "2012" in printed
+    layer = pyogrio.read_dataframe(out / "plan.gpkg", layer="districts")
+    assert len(layer) == 8 and "share_covered_after" in layer.columns
+    sites = pyogrio.read_dataframe(out / "plan.gpkg", layer="proposed_sites")
+    assert sites["district"].tolist() == site_districts
+    memo = (out / "summary.md").read_text()
+    assert "## Coverage by district" in memo and "| Nauryzbay |" in memo
+
+
+def test_district_calibration_by_hand_on_bishkek(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    import geopandas as gpd
+    import shapely
+
+    # SYNTHETIC districts over central Bishkek, with made-up official populations: the west
+    # half 2 times what the buildings give (a plausible factor), the east 50 times (implausible)
+    west = shapely.box(74.60, 42.83, 74.636, 42.89)
+    east = shapely.box(74.636, 42.83, 74.67, 42.89)
+    base = ["coverage", "--osm", str(BISHKEK), "-q"]
+    plain = tmp_path / "plain"
+    districts = gpd.GeoDataFrame({"name": ["West", "East"]}, geometry=[west, east], crs=4326)
+    districts.to_file(tmp_path / "d.geojson")
+    code, _, err = run(
+        [*base, "--districts", str(tmp_path / "d.geojson"), "--out", str(plain)], capsys
+    )
+    assert code == 0, err
+    before = {
+        r["district"]: r["residents_total"]
+        for r in json.loads((plain / "summary.json").read_text())["coverage_by_district"]
+    }
+    districts["official"] = [round(2 * before["West"]), round(50 * before["East"])]
+    districts.to_file(tmp_path / "d.geojson")
+    out = tmp_path / "cal"
+    code, printed, err = run(
+        [
+            *base,
+            "--districts",
+            str(tmp_path / "d.geojson"),
+            "--district-population-column",
+            "official",
+            "--out",
+            str(out),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    summary = json.loads((out / "summary.json").read_text())
+    rows = {r["district"]: r for r in summary["coverage_by_district"]}
+    assert rows["West"]["residents_total"] == pytest.approx(round(2 * before["West"]))
+    assert rows["West"]["calibration_factor"] == pytest.approx(
+        round(2 * before["West"]) / before["West"]
+    )
+    assert rows["East"]["residents_total"] == pytest.approx(round(50 * before["East"]))
+    assert rows["East"]["calibration_factor"] == pytest.approx(
+        round(50 * before["East"]) / before["East"]
+    )
+    # the share covered within a district does not change: every building scaled alike
+    shares = json.loads((plain / "summary.json").read_text())["coverage_by_district"]
+    for r in shares:
+        if r["district"] in rows:
+            assert rows[r["district"]]["share_covered"] == pytest.approx(r["share_covered"])
+    # a factor of 2 is plausible, 50 is not: East's numbers are flagged everywhere
+    assert rows["West"]["reliable"] is True and rows["East"]["reliable"] is False
+    assert summary["districts"]["calibrated"] is True
+    assert summary["districts"]["unreliable"] == ["East"]
+    assert "numbers not reliable for East" in printed
+    assert "NOT RELIABLE" in printed
+    assert "**Not reliable: East**" in (out / "summary.md").read_text()
+
+
+def test_district_population_problems_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "d.geojson"
+    gpd.GeoDataFrame(
+        {"name": ["A", "B"], "pop": ["12 000", "-3"]},
+        geometry=[
+            shapely.box(74.60, 42.83, 74.636, 42.89),
+            shapely.box(74.636, 42.83, 74.67, 42.89),
+        ],
+        crs=4326,
+    ).to_file(path)
+    base = ["coverage", "--osm", str(BISHKEK), "--out", str(tmp_path / "o"), "-q"]
+    code, _, err = run([*base, "--district-population-column", "pop"], capsys)
+    assert code == 2 and "needs --districts FILE" in err and "Traceback" not in err
+    code, _, err = run(
+        [*base, "--districts", str(path), "--district-population-column", "pop"], capsys
+    )
+    assert code == 2 and "Traceback" not in err
+    assert "row 1 (A), column 'pop': '12 000'" in err and "row 2 (B)" in err
+    code, _, err = run(
+        [
+            *base,
+            "--districts",
+            str(path),
+            "--district-population-column",
+            "pop",
+            "--total-population",
+            "5000",
+        ],
+        capsys,
+    )
+    assert code == 2 and "give one" in err
+
+
+def test_population_raster_keeps_everybody(capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    """A SYNTHETIC raster over central Bishkek: 7 x 5 cells of 0.006 degrees, 100 residents
+    each (3 500 in all); the 3 western columns lie west of the extract (74.624 E), so their
+    15 cells have no building and become demand points of their own."""
+    import geopandas as gpd
+    import numpy as np
+    import rasterio
+    import shapely
+    from affine import Affine
+
+    west, north, size = 74.606, 42.875, 0.006
+    path = tmp_path / "pop.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=7,
+        height=5,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=Affine(size, 0, west, 0, -size, north),
+    ) as dst:
+        dst.write(np.full((1, 5, 7), 100.0, dtype="float32"))
+    out = tmp_path / "o"
+    code, printed, err = run(
+        ["coverage", "--osm", str(BISHKEK), "--population-raster", str(path), "--out", str(out)],
+        capsys,
+    )
+    assert code == 0, err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["coverage"]["residents_total"] == pytest.approx(3500.0)  # nobody dropped
+    demand = summary["demand"]
+    # independent count of the cells holding no residential building's representative point
+    layer = pyogrio.read_dataframe(out / "plan.gpkg", layer="buildings")
+    cells = layer[layer["demand_kind"] != "building"]
+    buildings = layer[layer["demand_kind"] == "building"]
+    grid = gpd.GeoDataFrame(
+        geometry=[
+            shapely.box(
+                west + c * size, north - (r + 1) * size, west + (c + 1) * size, north - r * size
+            )
+            for r in range(5)
+            for c in range(7)
+        ],
+        crs=4326,
+    )
+    hit = gpd.sjoin(
+        grid, buildings.set_geometry(buildings.representative_point()), predicate="contains"
+    )
+    empty = len(grid) - hit.index.nunique()
+    assert empty >= 15
+    assert demand["raster_cells_without_buildings"] == len(cells) == empty
+    assert demand["residents_in_raster_cells_without_buildings"] == pytest.approx(100.0 * empty)
+    assert demand["buildings"] == len(buildings)
+    assert buildings["building"].notna().all() and cells["building"].isna().all()
+    assert f"{len(cells)} raster cells without mapped buildings" in printed
+    assert (
+        "population-raster cells with residents but no mapped residential building"
+        in (out / "summary.md").read_text()
+    )

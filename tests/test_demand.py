@@ -19,6 +19,7 @@ import shapely
 from affine import Affine
 
 from planner.demand import (
+    RASTER_CELL_KIND,
     PopulationSettings,
     calibrate,
     classify_buildings,
@@ -292,6 +293,8 @@ def test_raster_spread_by_floor_area_with_an_empty_cell(tmp_path):
     assert demand["population"].tolist() == pytest.approx([60.0, 30.0, 40.0])
     assert demand["raster_cell"].tolist() == ["0/0", "0/0", "0/1"]
     assert (demand["source"] == "raster").all()
+    # the cell point is a demand point of its own, not called a building
+    assert demand["demand_kind"].tolist() == ["building", "building", RASTER_CELL_KIND]
     assert demand.geometry.iloc[2].equals(shapely.Point(X0 + 150, Y0 + 150))
     assert demand.geometry.iloc[0].equals(box(10, 110, 20, 30))
     assert demand["building"].tolist()[:2] == ["apartments", "apartments"]

@@ -209,3 +209,51 @@ def test_map_of_a_real_plan_run(offline: OfflinePage, tmp_path: Path) -> None:
         shutil.copy(tmp_path / "real.png", Path(os.environ["PLANNER_SCREENSHOT_DIR"]) / "real.png")
     assert offline.blocked == []
     assert offline.errors == []
+
+
+def test_demo_map_shows_the_districts(offline: OfflinePage, tmp_path: Path) -> None:
+    # `planner demo` with per-district calibration: the real 2024 districts over the 2012 map
+    import json
+
+    from planner import cli
+    from planner.maps import LAYER_DISTRICTS
+
+    out = tmp_path / "demo"
+    args = ["demo", "--n-sites", "2", "--time-limit-s", "5", "--out", str(out), "-q"]
+    assert cli.main([*args, "--district-population-column", "population"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    page = offline.page
+    page.goto((out / "map.html").resolve().as_uri())
+    page.wait_for_selector(".planner-rank")
+    overlays = [
+        t.strip() for t in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    ]
+    assert LAYER_DISTRICTS in overlays
+    legends = page.locator(".planner-legend").all_inner_texts()
+    districts_legend = next(t for t in legends if t.startswith("Districts"))
+    assert "2024" in districts_legend and "2012" in districts_legend
+    assert "numbers not reliable" in districts_legend
+    # open Nauryzbay's popup through Leaflet (its polygon lies under buildings and streets)
+    text = page.evaluate(
+        """() => {
+            let found = null;
+            for (const key of Object.keys(window)) {
+                const m = window[key];
+                if (!(m instanceof L.Map)) continue;
+                m.eachLayer(l => {
+                    const p = l.feature && l.feature.properties;
+                    if (p && p.name && p.name.startsWith('Nauryzbay') && p.factor) {
+                        l.openPopup(); found = true;
+                    }
+                });
+            }
+            return found ? document.querySelector('.leaflet-popup-content').innerText : null;
+        }"""
+    )
+    row = next(r for r in summary["coverage_by_district"] if r["district"] == "Nauryzbay")
+    assert text is not None
+    assert "Nauryzbay (numbers not reliable)" in text
+    assert f"{row['calibration_factor']:.2f}" in text
+    assert "Covered after the plan" in text
+    assert offline.blocked == []
+    assert offline.errors == []

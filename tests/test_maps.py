@@ -372,3 +372,73 @@ def test_save_map_refuses_cdn_plugins(layers: dict[str, Any], tmp_path: Path) ->
     with pytest.raises(PlannerError, match="would not work on a closed network"):
         save_map(m, tmp_path / "map.html")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_districts_layer_shares_now_and_after_with_its_own_legend(
+    layers: dict[str, Any],
+) -> None:
+    from planner.maps import DISTRICT_COLORS, LAYER_DISTRICTS
+
+    # two SYNTHETIC districts, west and east halves of the grid
+    districts = gpd.GeoDataFrame(
+        {
+            "name": ["West", "East"],
+            "residents_total": [1000.0, 400.0],
+            "residents_covered": [500.0, 0.0],
+            "share_covered": [0.5, 0.0],  # 500 / 1000; 0 / 400
+            "residents_covered_after": [900.0, 100.0],
+            "share_covered_after": [0.9, 0.25],
+            "official_population": [1000.0, 400.0],
+            "calibration_factor": [1.25, 80.0],
+            "reliable": [True, False],
+            "calibration_note": ["", "factor 80.00 is outside 0.33..3"],
+        },
+        geometry=[box(X0, Y0, X0 + 200, Y0 + 400), box(X0 + 200, Y0, X0 + 400, Y0 + 400)],
+        crs=UTM,
+    )
+    districts.attrs["note"] = "Districts of 2024 over buildings of 2012 <old>"
+    layers["proposed_sites"]["district"] = ["East", "West"]
+    page = coverage_map(**layers, districts=districts).get_root().render()
+    _, overlays = layer_control(page)
+    assert LAYER_DISTRICTS in overlays
+    found = [
+        fc
+        for fc in geojson_layers(page)
+        if fc["features"] and "factor" in fc["features"][0]["properties"]
+    ]
+    assert len(found) == 1
+    west, east = (f["properties"] for f in found[0]["features"])
+    assert west["name"] == "West"
+    assert west["now"] == "500 (50.0%)" and west["after"] == "900 (90.0%)"
+    assert west["_fill"] == DISTRICT_COLORS[2]  # 50 % is in the class 40-60 %
+    assert west["factor"] == "1.25" and west["note"] is None and west["_dash"] is None
+    assert east["name"] == "East (numbers not reliable)"
+    assert east["now"] == "0 (0.0%)" and east["after"] == "100 (25.0%)"
+    assert east["_fill"] == DISTRICT_COLORS[0] and east["_dash"] == "6 4"
+    assert east["official"] == "400" and east["note"] == "factor 80.00 is outside 0.33..3"
+    assert '"Covered after the plan"' in page
+    # the districts' own legend, with the note escaped
+    assert "Districts of 2024 over buildings of 2012 \\u0026lt;old\\u0026gt;" in page
+    assert "numbers not reliable (buildings incomplete)" in page
+    # the district of every proposed site is in its popup
+    sites = [
+        fc
+        for fc in geojson_layers(page)
+        if fc["features"] and "cum" in fc["features"][0]["properties"]
+    ]
+    assert [f["properties"]["district"] for f in sites[0]["features"]] == ["West", "East"]
+    assert '"District"' in page
+
+
+def test_raster_cells_are_named_as_such_not_as_buildings(layers: dict[str, Any]) -> None:
+    from planner.demand import RASTER_CELL_KIND
+
+    buildings = layers["buildings"]
+    buildings["demand_kind"] = ["building", "building", RASTER_CELL_KIND, "building", "building"]
+    page = coverage_map(**layers).get_root().render()
+    _, overlays = layer_control(page)
+    # 4 uncovered rows, one of them a raster cell without a mapped building
+    assert f"{LAYER_BUILDINGS} and raster cells without buildings (1) (4)" in overlays
+    props = [f["properties"] for f in geojson_layers(page)[3]["features"]]
+    assert [p["what"] for p in props] == ["building", "building", RASTER_CELL_KIND, "building"]
+    assert '"Demand point"' in page

@@ -290,6 +290,76 @@ def test_summary_markdown_has_the_key_numbers() -> None:
     assert text.endswith("\n")
 
 
+def test_summary_markdown_districts_with_calibration_and_raster_cells() -> None:
+    summary = full_summary()
+    summary["plan"]["sites"][0]["district"] = "Almaly"
+    summary["plan"]["sites"][1]["district"] = "(outside)"
+    summary["demand"] = {
+        "buildings": 480,
+        "raster_cells_without_buildings": 20,
+        "residents_in_raster_cells_without_buildings": 350.4,
+    }
+    summary["districts"] = {
+        "note": "District boundaries of 2024 over OSM buildings of 2012.",
+        "calibrated": True,
+        "max_factor": 3.0,
+        "unreliable": ["Nauryzbay"],
+    }
+    summary["coverage_by_district"] = [
+        {
+            "district": "Almaly",
+            "residents_total": 5000.0,
+            "residents_covered": 1000.0,
+            "share_covered": 0.2,
+            "residents_covered_after": 3000.0,
+            "share_covered_after": 0.6,
+            "official_population": 5000.0,
+            "calibration_factor": 0.66,
+            "reliable": True,
+            "calibration_note": "",
+        },
+        {
+            "district": "Nauryzbay",
+            "residents_total": 2000.0,
+            "residents_covered": 234.0,
+            "share_covered": 0.117,
+            "residents_covered_after": 1579.0,
+            "share_covered_after": 0.7895,
+            "official_population": 2000.0,
+            "calibration_factor": 541.6,
+            "reliable": False,
+            "calibration_note": "factor 541.60 is outside 0.33..3",
+        },
+        {
+            "district": "(outside)",
+            "residents_total": 0.0,
+            "residents_covered": 0.0,
+            "share_covered": 0.0,
+            "residents_covered_after": 0.0,
+            "share_covered_after": 0.0,
+            "official_population": float("nan"),
+            "calibration_factor": None,
+            "reliable": False,
+            "calibration_note": "outside every district: left as estimated",
+        },
+    ]
+    lines = summary_markdown(summary).splitlines()
+    assert "| 1 | Site A | Almaly | 2 345 | 2 345 | 51.1% |" in lines
+    assert "| 2 |  | (outside) | 1 000 | 3 345 | 65.4% |" in lines
+    assert "## Coverage by district" in lines
+    assert "District boundaries of 2024 over OSM buildings of 2012." in lines
+    assert any("**Not reliable: Nauryzbay**" in line for line in lines)
+    assert "| Almaly | 5 000 | 1 000 | 20.0% | 3 000 | 60.0% | 5 000 | 0.66 | yes |" in lines
+    assert "| Nauryzbay | 2 000 | 234 | 11.7% | 1 579 | 79.0% | 2 000 | 541.60 | **no** |" in lines
+    assert "| (outside) | 0 | 0 | 0.0% | 0 | 0.0% | — | — | **no** |" in lines
+    assert "- Nauryzbay: factor 541.60 is outside 0.33..3" in lines
+    assert any(
+        "480 residential buildings and 20 population-raster cells" in line
+        and "(350 residents" in line
+        for line in lines
+    )
+
+
 def test_summary_markdown_minimal_and_escaping() -> None:
     text = summary_markdown(
         {"coverage": {"residents_total": 10, "residents_covered": 5}, "parameters": {"note": "a|b"}}

@@ -1,0 +1,313 @@
+"""Districts: which district each resident lives in, and per-district population calibration.
+
+A resident (a building, a raster cell point or a population point) belongs to the district
+that contains its representative point; inside nested districts, to the smallest one; outside
+every district it is ``"(outside)"`` (:func:`district_index`, :func:`district_names`).
+
+Per-district calibration
+------------------------
+Footprint estimates miss homes wherever buildings are poorly mapped. When the districts file
+carries each district's official population, :func:`calibrate_by_district` scales the
+residents of each district by ``factor = official / estimate``, keeping the distribution
+within the district. A factor above ``max_factor`` (default 3) or below ``1 / max_factor``
+says the mapped buildings there are incomplete or wrong (the bundled Almaty map of 2012 under
+the districts of 2024: Nauryzbay and Alatau, enlarged since, hold a few hundred estimated
+residents against official figures above 200,000). Such a district is calibrated anyway (so
+the city total is right) but flagged ``reliable = False``, logged as a warning, and every
+report marks its numbers as unreliable: a population raster (``--population-raster``) is the
+fix. A district without any estimated resident cannot be scaled; its official residents are
+missing from the run, which the warning says. Residents outside every district are left as
+estimated.
+
+The bundled districts
+---------------------
+``data/almaty_districts_2024.geojson``: the 8 districts of Almaty in their 2024 boundaries
+(geokz, A. Rodionov, CC BY 4.0) with the official population stated on each district's
+gov.kz page (read 2025-2026; two of them are lower bounds, "more than ..."), see
+``data/README.md``. The bundled streets and buildings are of 2012.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.errors import InputError
+
+__all__ = [
+    "BUNDLED_ALMATY_DISTRICTS",
+    "DEFAULT_MAX_FACTOR",
+    "DistrictCalibration",
+    "calibrate_by_district",
+    "calibration_factors",
+    "district_index",
+    "district_names",
+    "districts_note",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The bundled Almaty districts of 2024 with their official populations.
+BUNDLED_ALMATY_DISTRICTS = (
+    Path(__file__).resolve().parents[1] / "data" / "almaty_districts_2024.geojson"
+)
+#: A district whose calibration factor is above this, or below its inverse, is unreliable.
+DEFAULT_MAX_FACTOR = 3.0
+#: The name of residents outside every district in the tables.
+OUTSIDE = "(outside)"
+
+_BUNDLED_NOTE = (
+    "District boundaries of 2024 (geokz, A. Rodionov, CC BY 4.0) over the bundled OSM streets "
+    "and buildings of 2012: districts added or enlarged since, such as Nauryzbay and Alatau, "
+    "look nearly empty on the 2012 map."
+)
+
+
+def districts_note(path: str | Path | None) -> str | None:
+    """What a reader must know about the districts file beside the OSM data, or ``None``."""
+    if path is None:
+        return None
+    if Path(path).resolve() == BUNDLED_ALMATY_DISTRICTS:
+        return _BUNDLED_NOTE
+    return (
+        f"Districts from {Path(path).name}: check that their date matches the OSM data's "
+        "(buildings missing from an older map make a district look emptier than it is)."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# which district
+
+
+def district_index(geometries: Any, districts: Any) -> np.ndarray:
+    """Position (in ``districts``) of the district holding each geometry, ``-1`` for none.
+
+    A geometry counts where its representative point lies (a point inside a polygon), and
+    inside nested districts in the smallest one. Both arguments are arrays (or GeoSeries) of
+    shapely geometries in the same CRS.
+    """
+    polygons = np.asarray(getattr(districts, "values", districts), dtype=object)
+    geoms = np.asarray(getattr(geometries, "values", geometries), dtype=object)
+    out = np.full(geoms.size, -1, dtype=np.int64)
+    if not geoms.size or not polygons.size:
+        return out
+    points = shapely.point_on_surface(geoms)
+    pt_idx, poly_idx = shapely.STRtree(polygons).query(points, predicate="within")
+    area = shapely.area(polygons)
+    order = np.lexsort((area[poly_idx], pt_idx))
+    pt_idx, poly_idx = pt_idx[order], poly_idx[order]
+    first = np.ones(pt_idx.size, dtype=bool)
+    first[1:] = pt_idx[1:] != pt_idx[:-1]
+    out[pt_idx[first]] = poly_idx[first]
+    return out
+
+
+def district_names(
+    frame: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, *, name_column: str = "name"
+) -> np.ndarray:
+    """The district name of each row of ``frame`` (``"(outside)"`` for none), any CRS."""
+    if districts.crs != frame.crs:
+        districts = districts.to_crs(frame.crs)
+    index = district_index(frame.geometry, districts.geometry)
+    names = districts[name_column].astype(str).to_numpy(dtype=object)
+    out = np.full(index.size, OUTSIDE, dtype=object)
+    out[index >= 0] = names[index[index >= 0]]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# numeric core
+
+
+def calibration_factors(
+    district: np.ndarray, population: np.ndarray, official: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Estimated residents and ``official / estimate`` of every district.
+
+    Parameters
+    ----------
+    district
+        District position of each resident (``-1``: outside every district).
+    population
+        Estimated residents of each resident row (``NaN`` counts as 0).
+    official
+        Official population of each district (``NaN`` where unknown).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The estimate of each district and its factor: ``NaN`` where the official figure is
+        unknown, ``inf`` where the estimate is 0 but the official figure is not, and 1 where
+        both are 0.
+    """
+    district = np.asarray(district, dtype=np.int64)
+    official = np.asarray(official, dtype=np.float64)
+    weights = np.nan_to_num(np.asarray(population, dtype=np.float64), nan=0.0)
+    inside = district >= 0
+    estimate = np.bincount(district[inside], weights=weights[inside], minlength=official.size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = official / estimate
+    factor = np.where((estimate == 0) & (official == 0), 1.0, factor)
+    factor = np.where(np.isnan(official), np.nan, factor)
+    return estimate, factor
+
+
+# ---------------------------------------------------------------------------------------------
+# frame adapter
+
+
+@dataclass(frozen=True, eq=False)
+class DistrictCalibration:
+    """Residents scaled district by district to official figures (:func:`calibrate_by_district`).
+
+    Attributes
+    ----------
+    residents
+        The input residents with ``population`` scaled.
+    table
+        One row per district, in the districts' order, then ``"(outside)"`` if anyone is
+        outside: ``district``, ``estimated_residents`` (before), ``official_population``,
+        ``calibration_factor`` (``NaN`` where it could not be applied), ``residents`` (after),
+        ``reliable`` (False where the factor is extreme, the district has no estimated
+        resident, or no official figure) and ``note``.
+    max_factor
+        The limit of a plausible factor used.
+    """
+
+    residents: gpd.GeoDataFrame
+    table: pd.DataFrame
+    max_factor: float
+
+    @property
+    def unreliable(self) -> list[str]:
+        """Names of the districts whose numbers are not reliable."""
+        rows = self.table[(self.table["district"] != OUTSIDE) & ~self.table["reliable"]]
+        return rows["district"].tolist()
+
+
+def calibrate_by_district(
+    residents: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    *,
+    population_column: str = "population",
+    name_column: str = "name",
+    max_factor: float = DEFAULT_MAX_FACTOR,
+) -> DistrictCalibration:
+    """Scale each district's residents to its official population (module docstring).
+
+    Parameters
+    ----------
+    residents
+        The demand frame (``population`` and geometry).
+    districts
+        District polygons with ``name_column`` and ``population_column`` (the official
+        figures; empty cells mean unknown).
+    population_column
+        The districts' official population column.
+    name_column
+        The districts' name column.
+    max_factor
+        Factors above this or below ``1 / max_factor`` flag the district as unreliable.
+    """
+    problems = []
+    for column in (name_column, population_column):
+        if column not in districts.columns:
+            problems.append(f"the districts have no column {column!r}")
+    if "population" not in residents.columns:
+        problems.append("the residents have no 'population' column")
+    if not (isinstance(max_factor, int | float) and math.isfinite(max_factor) and max_factor > 1):
+        problems.append(f"max_factor={max_factor!r} must be a number above 1, e.g. 3")
+    if problems:
+        raise InputError(
+            "calibrate_by_district: cannot calibrate",
+            problems,
+            f"Give district polygons with a name and an official population column "
+            f"(columns now: {[c for c in districts.columns if c != districts.geometry.name]}).",
+        )
+    if districts.crs != residents.crs:
+        districts = districts.to_crs(residents.crs)
+    names = districts[name_column].astype(str).to_numpy(dtype=object)
+    official = pd.to_numeric(districts[population_column], errors="coerce").to_numpy(dtype=float)
+    where = district_index(residents.geometry, districts.geometry)
+    population = residents["population"].to_numpy(dtype=np.float64)
+    estimate, factor = calibration_factors(where, population, official)
+    usable = np.isfinite(factor)
+    applied = np.where(usable, factor, 1.0)
+    per_row = np.where(where >= 0, applied[np.maximum(where, 0)], 1.0)
+    out = residents.copy()
+    out["population"] = population * per_row
+
+    low = 1.0 / max_factor
+    extreme = usable & ((factor > max_factor) | (factor < low))
+    reliable = usable & ~extreme
+    notes: list[str] = []
+    for i in range(names.size):
+        if np.isnan(official[i]):
+            notes.append("no official figure: left as estimated")
+        elif not usable[i]:
+            notes.append(
+                f"no resident estimated in the mapped buildings: its official "
+                f"{official[i]:,.0f} residents are missing from this run; use a population raster"
+            )
+        elif extreme[i]:
+            notes.append(
+                f"factor {factor[i]:.2f} is outside {low:.2f}..{max_factor:g}: the buildings "
+                "here look incomplete or wrong; numbers not reliable; use a population raster"
+            )
+        else:
+            notes.append("")
+    after = np.bincount(
+        where[where >= 0],
+        weights=np.nan_to_num(out["population"].to_numpy(dtype=np.float64)[where >= 0]),
+        minlength=names.size,
+    )
+    table = pd.DataFrame(
+        {
+            "district": names,
+            "estimated_residents": estimate,
+            "official_population": official,
+            "calibration_factor": np.where(usable, factor, np.nan),
+            "residents": after,
+            "reliable": reliable,
+            "note": notes,
+        }
+    )
+    outside = where < 0
+    if outside.any():
+        outside_population = float(np.nansum(population[outside]))
+        table = pd.concat(
+            [
+                table,
+                pd.DataFrame(
+                    {
+                        "district": [OUTSIDE],
+                        "estimated_residents": [outside_population],
+                        "official_population": [np.nan],
+                        "calibration_factor": [np.nan],
+                        "residents": [outside_population],
+                        "reliable": [False],
+                        "note": ["outside every district: left as estimated"],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    for j in np.flatnonzero((~usable & ~np.isnan(official)) | extreme):
+        logger.warning("district %s: %s", names[j], notes[j])
+    logger.info(
+        "population calibrated by district: %.0f estimated, %.0f after (%d of %d districts "
+        "reliable)",
+        float(np.nansum(population)),
+        float(out["population"].sum()),
+        int(reliable.sum()),
+        names.size,
+    )
+    return DistrictCalibration(residents=out, table=table, max_factor=float(max_factor))

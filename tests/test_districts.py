@@ -1,0 +1,274 @@
+"""Districts: which district a resident lives in, per-district calibration, district tables.
+
+The small cases are SYNTHETIC (boxes in UTM 43N with hand-made populations; every expected
+number is computed by hand in a comment). The Almaty cases use the bundled real data: the 2012
+OSM extract under the real 2024 districts with their official populations.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import box
+
+from planner.coverage import coverage_by_district
+from planner.districts import (
+    BUNDLED_ALMATY_DISTRICTS,
+    calibrate_by_district,
+    calibration_factors,
+    district_index,
+    district_names,
+    districts_note,
+)
+from planner.errors import InputError
+from planner.pipeline import read_districts
+from tests.conftest import ALMATY
+
+UTM = "EPSG:32643"
+
+
+def five_districts() -> gpd.GeoDataFrame:
+    # five 100 m squares in a row: A, B, C, D, E; official populations (E unknown)
+    return gpd.GeoDataFrame(
+        {"name": list("ABCDE"), "population": [200.0, 50.0, 1000.0, 500.0, np.nan]},
+        geometry=[box(100 * i, 0, 100 * (i + 1), 100) for i in range(5)],
+        crs=UTM,
+    )
+
+
+def residents() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"population": [60.0, 40.0, 100.0, 10.0, 7.0, 5.0]},
+        geometry=[
+            box(10, 10, 20, 20),  # A
+            box(50, 50, 60, 60),  # A
+            box(150, 50, 160, 60),  # B
+            box(250, 50, 260, 60),  # C
+            box(450, 50, 460, 60),  # E
+            box(1000, 1000, 1010, 1010),  # outside every district
+        ],  # D has no building at all
+        crs=UTM,
+    )
+
+
+def test_district_index_takes_the_smallest_containing_district():
+    polygons = np.array([box(0, 0, 100, 100), box(0, 0, 20, 20), box(100, 0, 200, 100)])
+    geoms = np.array(
+        [
+            box(5, 5, 10, 10),  # in the first and the second: the smaller (1)
+            box(50, 50, 60, 60),  # only the first (0)
+            shapely.Point(150, 50),  # the third (2)
+            box(500, 500, 510, 510),  # none (-1)
+        ]
+    )
+    assert district_index(geoms, polygons).tolist() == [1, 0, 2, -1]
+    assert district_index(np.array([], dtype=object), polygons).tolist() == []
+
+
+def test_calibration_factors_by_hand():
+    estimate, factor = calibration_factors(
+        np.array([0, 0, 1, 2, -1]),
+        np.array([60.0, 40.0, 100.0, np.nan, 5.0]),
+        np.array([200.0, 50.0, 30.0, np.nan, 0.0]),
+    )
+    # district 0: 60 + 40 = 100, 200 / 100 = 2; district 1: 50 / 100 = 0.5; district 2: its only
+    # resident has no number, so nobody is estimated: 30 / 0 = inf; district 3: unknown official;
+    # district 4: 0 official and 0 estimated: 1 (nothing to scale); -1 is outside: not counted
+    assert estimate.tolist() == [100.0, 100.0, 0.0, 0.0, 0.0]
+    assert factor[:3].tolist() == [2.0, 0.5, np.inf]
+    assert np.isnan(factor[3])
+    assert factor[4] == 1.0
+
+
+def test_calibrate_by_district_by_hand(caplog: pytest.LogCaptureFixture):
+    with caplog.at_level(logging.WARNING, logger="planner.districts"):
+        result = calibrate_by_district(residents(), five_districts())
+    # A: 100 estimated, 200 official, factor 2: 60 -> 120, 40 -> 80 (the 3:2 split is kept)
+    # B: 100 -> 50 (factor 0.5); C: 10 -> 1000 (factor 100: extreme); D: no building, cannot be
+    # scaled; E: no official figure, 7 stays 7; outside: 5 stays 5
+    assert result.residents["population"].tolist() == [120.0, 80.0, 50.0, 1000.0, 7.0, 5.0]
+    table = result.table.set_index("district")
+    assert table.index.tolist() == ["A", "B", "C", "D", "E", "(outside)"]
+    assert table["estimated_residents"].tolist() == [100.0, 100.0, 10.0, 0.0, 7.0, 5.0]
+    assert table["residents"].tolist() == [200.0, 50.0, 1000.0, 0.0, 7.0, 5.0]
+    assert table.loc[["A", "B", "C"], "calibration_factor"].tolist() == [2.0, 0.5, 100.0]
+    assert table.loc[["D", "E", "(outside)"], "calibration_factor"].isna().all()
+    assert table["reliable"].tolist() == [True, True, False, False, False, False]
+    assert result.unreliable == ["C", "D", "E"]
+    assert "100.00" in table.loc["C", "note"] and "population raster" in table.loc["C", "note"]
+    assert "500 residents are missing" in table.loc["D", "note"]
+    assert "no official figure" in table.loc["E", "note"]
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "district C" in warned and "district D" in warned
+    assert "district A" not in warned and "district E" not in warned
+    # the input is not modified
+    assert residents()["population"].tolist() == [60.0, 40.0, 100.0, 10.0, 7.0, 5.0]
+
+
+def test_factors_on_the_limits_are_plausible_and_the_limit_can_change():
+    districts = five_districts().iloc[:2].copy()
+    districts["population"] = [300.0, 100.0 / 3.0]  # A: 300 / 100 = 3; B: 33.3 / 100 = 1/3
+    result = calibrate_by_district(residents(), districts)
+    assert result.table["reliable"].tolist()[:2] == [True, True]
+    stricter = calibrate_by_district(residents(), districts, max_factor=2.0)
+    assert stricter.unreliable == ["A", "B"]
+    with pytest.raises(InputError, match="max_factor=1"):
+        calibrate_by_district(residents(), districts, max_factor=1)
+    with pytest.raises(InputError, match="no column 'official'"):
+        calibrate_by_district(residents(), districts, population_column="official")
+
+
+def test_coverage_by_district_lists_empty_districts_and_the_plan():
+    frame = residents()
+    frame["walk_m"] = [100.0, 900.0, 100.0, np.inf, 900.0, 100.0]
+    frame["covered_after"] = [True, True, True, False, True, True]
+    out = coverage_by_district(
+        frame, five_districts(), max_walk_m=800, covered_after_column="covered_after"
+    ).set_index("district")
+    # A: 60 of 100 covered now (0.6), all 100 after; D has no resident but still a row
+    assert out.loc["A", ["residents_total", "residents_covered", "residents_beyond"]].tolist() == [
+        100.0,
+        60.0,
+        40.0,
+    ]
+    assert out.loc["A", "share_covered"] == pytest.approx(0.6)
+    assert out.loc["A", "share_covered_after"] == 1.0
+    assert out.loc["C", "residents_covered_after"] == 0.0
+    assert out.loc["D"].residents_total == 0 and out.loc["D"].share_covered == 0
+    assert out.loc["E", "share_covered_after"] == 1.0
+    assert out.index[0] == "A"  # most residents beyond (40), then C (10) and E (7)
+    assert list(out.index[:3]) == ["A", "C", "E"]
+
+
+def test_district_names_in_any_crs():
+    sites = gpd.GeoDataFrame(geometry=[shapely.Point(150, 50), shapely.Point(-50, 50)], crs=UTM)
+    names = district_names(sites.to_crs(4326), five_districts())
+    assert names.tolist() == ["B", "(outside)"]
+
+
+def test_read_districts_reports_every_bad_population(tmp_path: Path):
+    path = tmp_path / "districts.geojson"
+    frame = five_districts().to_crs(4326)
+    frame["population"] = ["200", "about 50", "1000", "-5", None]
+    frame.to_file(path)
+    with pytest.raises(InputError) as info:
+        read_districts(path, crs=UTM, population_column="population")
+    problems = info.value.problems
+    assert len(problems) == 2
+    assert "row 2 (B)" in problems[0] and "'about 50'" in problems[0]
+    assert "row 4 (D)" in problems[1] and "'-5'" in problems[1]
+    with pytest.raises(InputError, match="--district-population-column pop: no such column"):
+        read_districts(path, crs=UTM, population_column="pop")
+    frame["population"] = [200, 50, 1000, 500, None]
+    frame.to_file(path)
+    out = read_districts(path, crs=UTM, population_column="population")
+    assert out.columns.tolist() == ["name", "population", "geometry"]
+    assert out["population"].tolist()[:4] == [200.0, 50.0, 1000.0, 500.0]
+    assert np.isnan(out["population"].iloc[4])
+
+
+def test_conflicting_population_options_are_refused_before_reading(tmp_path: Path):
+    from planner.pipeline import load_city
+
+    with pytest.raises(InputError) as info:
+        load_city(
+            tmp_path / "never_read.osm.pbf",
+            total_population=1000,
+            district_population_column="population",
+        )
+    assert len(info.value.problems) == 2  # no --districts, and two totals
+
+
+# --- the bundled real data -------------------------------------------------------------------
+
+
+def test_bundled_districts_are_almatys_eight_with_official_populations():
+    frame = gpd.read_file(BUNDLED_ALMATY_DISTRICTS)
+    assert len(frame) == 8 and frame.crs.to_epsg() == 4326
+    assert sorted(frame["name"]) == [
+        "Alatau",
+        "Almaly",
+        "Auezov",
+        "Bostandyk",
+        "Medeu",
+        "Nauryzbay",
+        "Turksib",
+        "Zhetysu",
+    ]
+    # the figures of /work/shared/data/boundaries/kz_district_population.csv (gov.kz pages)
+    official = dict(zip(frame["name"], frame["population"], strict=True))
+    assert official["Nauryzbay"] == 220187 and official["Zhetysu"] == 173972
+    assert sum(official.values()) == 2_165_759
+    assert frame["population_source_url"].str.startswith("https://www.gov.kz/").all()
+    assert frame["boundary_source"].str.contains("CC BY 4.0").all()
+    assert frame.geometry.is_valid.all()
+    assert "2012" in districts_note(BUNDLED_ALMATY_DISTRICTS)
+    assert "2024" in districts_note(BUNDLED_ALMATY_DISTRICTS)
+
+
+@pytest.fixture(scope="module")
+def almaty_calibrated():
+    from planner.demand import PopulationSettings, demand_from_buildings
+    from planner.osm import read_osm
+
+    osm = read_osm(ALMATY)
+    # the demo's estimate: building=yes counted as homes (residential land use is barely mapped)
+    estimate = demand_from_buildings(
+        osm.buildings,
+        osm.residential_areas,
+        settings=PopulationSettings(yes_outside_residential_landuse=True),
+    )
+    districts = read_districts(
+        BUNDLED_ALMATY_DISTRICTS, crs=estimate.crs, population_column="population"
+    )
+    return estimate, districts, calibrate_by_district(estimate, districts)
+
+
+def test_almaty_2012_under_the_2024_districts_flags_the_suburbs(almaty_calibrated):
+    _estimate, districts, result = almaty_calibrated
+    table = result.table.set_index("district")
+    # the suburban and outer districts, enlarged since 2012 or thinly mapped then, are flagged
+    assert set(result.unreliable) == {"Alatau", "Nauryzbay", "Turksib", "Zhetysu"}
+    assert table.loc["Nauryzbay", "calibration_factor"] > 100  # a few hundred estimated
+    assert table.loc["Alatau", "calibration_factor"] > 10
+    # the central districts are within 1/3..3
+    for name in ("Almaly", "Auezov", "Bostandyk", "Medeu"):
+        assert 1 / 3 <= table.loc[name, "calibration_factor"] <= 3, name
+    # every district now adds up to its official figure; residents outside stay as estimated
+    official = districts.set_index("name")["population"]
+    for name, value in official.items():
+        assert table.loc[name, "residents"] == pytest.approx(value)
+    outside = table.loc["(outside)", "residents"]
+    total = result.residents["population"].sum()
+    assert total == pytest.approx(official.sum() + outside)
+
+
+def test_almaty_estimates_per_district_match_a_spatial_join(almaty_calibrated):
+    """Cross-check with geopandas' own spatial join (the Almaty districts do not nest)."""
+    estimate, districts, result = almaty_calibrated
+    points = gpd.GeoDataFrame(
+        {"population": estimate["population"].to_numpy()},
+        geometry=estimate.geometry.representative_point().to_numpy(),
+        crs=estimate.crs,
+    )
+    joined = gpd.sjoin(points, districts[["name", "geometry"]], predicate="within", how="left")
+    expected = joined.groupby("name")["population"].sum()
+    table = result.table.set_index("district")
+    for name, value in expected.items():
+        assert table.loc[name, "estimated_residents"] == pytest.approx(value)
+    assert table.loc["(outside)", "estimated_residents"] == pytest.approx(
+        joined.loc[joined["name"].isna(), "population"].sum()
+    )
+    # within a district the distribution is kept: every building scaled by the same factor
+    scaled = result.residents["population"].to_numpy() / estimate["population"].to_numpy()
+    names = district_names(estimate, districts)
+    for name in ("Almaly", "Nauryzbay"):
+        inside = scaled[names == name]
+        assert np.allclose(inside, table.loc[name, "calibration_factor"])
+    assert pd.Series(scaled[names == "(outside)"]).eq(1.0).all()
