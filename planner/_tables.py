@@ -2,7 +2,8 @@
 
 One reader serves every table of points a user brings: CSV (spreadsheet exports: UTF-8,
 Windows-1251 or UTF-16 "Unicode text"), Excel workbooks (``.xlsx``), GeoJSON, GeoPackage (any
-vector format GDAL reads, e.g. shapefiles) and GeoParquet/Parquet (needs ``pyarrow``). It never drops a row silently: the result holds **every** row of the file with
+vector format GDAL reads, e.g. shapefiles) and GeoParquet/Parquet (needs ``pyarrow``). It
+never drops a row silently: the result holds **every** row of the file with
 
 ``row``
     The row number as the user sees it. CSV: the header is row 1, so the first data row is
@@ -409,7 +410,7 @@ def read_point_table(
             n,
             label,
             numbering,
-            "\n  ".join(listing[:20]),
+            "\n  ".join(listing[:20]) + (f"\n  ... and {n_bad - 20} more" if n_bad > 20 else ""),
         )
     return result
 
