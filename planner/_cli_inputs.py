@@ -98,9 +98,9 @@ def for_cli(text: str, *, command: str = "") -> str:
             flag = layer_flag(text, command)
             line = re.sub(r"layer='<[^>]*>'", f"{flag} NAME", line)
             line = re.sub(r"\(?(?:as )?layer=\.\.\.\)?", f"({flag})", line)
-        line = _TYPED.sub(lambda m: f"{FLAGS[m.group(1)]} {m.group(2)}", line)
         if _CALL.search(line) or "call again" in line:
             continue  # a hint in Python; the problem lines above already name the flags
+        line = _TYPED.sub(lambda m: f"{FLAGS[m.group(1)]} {m.group(2)}", line)
         line = re.sub(
             r"(?<![\w-])(" + "|".join(map(re.escape, FLAGS)) + r")(?![\w=(-])",
             lambda m: FLAGS[m.group(1)],
