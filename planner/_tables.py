@@ -65,7 +65,7 @@ import shapely
 from planner._crs import WGS84, require_metric_crs
 from planner.errors import InputError
 
-__all__ = ["mark_unusable", "read_point_table", "row_problems"]
+__all__ = ["mark_unusable", "read_point_table", "read_polygons", "row_problems"]
 
 logger = logging.getLogger(__name__)
 
@@ -743,8 +743,45 @@ def _read_excel(path: Path, *, what: str, sheet: str | None) -> tuple[pd.DataFra
     return table, numbers
 
 
-def _vector_layer(path: Path, *, what: str, layer: str | None) -> str | None:
-    """The layer to read: the one asked for, the only one, or the only one of points."""
+def read_polygons(path: str | Path, *, what: str) -> gpd.GeoDataFrame:
+    """Read a file of polygons (a boundary, districts, units) for one of the file options.
+
+    A table (CSV, Excel) holds no polygon and is refused by name; an unreadable file, a file
+    without geometry and a multi-layer file with no single polygon layer are
+    :class:`InputError` s listing what the file holds. The frame is returned as read (its own
+    CRS); checking the polygons themselves is the caller's.
+    """
+    path = Path(path)
+    hint = (
+        f"Give the {what} as polygons in a GeoJSON or GeoPackage file (e.g. exported from "
+        "QGIS or drawn on geojson.io)."
+    )
+    if not path.is_file():
+        raise InputError(f"{what} file {path} does not exist", hint=hint)
+    head = _head(path, what=what)
+    if path.suffix.lower() in CSV_SUFFIXES + EXCEL_SUFFIXES + (".xls",) or head.startswith(
+        (_ZIP_MAGIC, _OLE_MAGIC)
+    ):
+        raise InputError(
+            f"{what} file {path.name}: {what} must be polygons; a {path.suffix or 'table'} "
+            "table holds none",
+            hint=hint,
+        )
+    layer = _vector_layer(path, what=what, layer=None, prefer=("polygon",))
+    try:
+        frame = gpd.read_file(path, layer=layer)
+    except Exception as exc:  # pyogrio's own error types
+        raise InputError(f"{what} file {path.name} cannot be read: {exc}", hint=hint) from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
+        raise InputError(f"{what} file {path.name} has no geometry", hint=hint)
+    return frame
+
+
+def _vector_layer(
+    path: Path, *, what: str, layer: str | None, prefer: Sequence[str] = ("point", "polygon")
+) -> str | None:
+    """The layer to read: the one asked for, the only one, or the only one of the geometry
+    kind ``prefer`` lists first (then the next kind, when no layer has the first)."""
     if path.suffix.lower() in PARQUET_SUFFIXES:
         return layer
     try:
@@ -767,17 +804,16 @@ def _vector_layer(path: Path, *, what: str, layer: str | None) -> str | None:
         return layer
     if len(layers) <= 1:
         return None
-    points = [name for name, geom in layers if "point" in geom.lower()]
-    areas = [name for name, geom in layers if "polygon" in geom.lower()]
-    if len(points) == 1:
-        logger.info("%s: layer %r read, the only layer of points", path.name, points[0])
-        return points[0]
-    if not points and len(areas) == 1:
-        logger.info("%s: layer %r read, the only layer of polygons", path.name, areas[0])
-        return areas[0]
+    for kind in prefer:
+        fitting = [name for name, geom in layers if kind in geom.lower()]
+        if len(fitting) == 1:
+            logger.info("%s: layer %r read, the only layer of %ss", path.name, fitting[0], kind)
+            return fitting[0]
+        if fitting:
+            break
     raise InputError(
         f"{what} file {path.name} has {len(layers)} layers and "
-        + (f"{len(points)} of them hold points" if points else "none holds points")
+        + (f"{len(fitting)} of them hold {kind}s" if fitting else f"none holds {prefer[0]}s")
         + f": which one holds the {what}?",
         listing,
         "Name the layer with layer='<layer name>'.",

@@ -23,7 +23,6 @@ import gzip
 import hashlib
 import logging
 import re
-import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -558,28 +557,10 @@ def _area_polygon(
             boundary,
             "e.g. boundary='almaty.geojson' or boundary=shapely.box(76.85, 43.2, 76.98, 43.3).",
         )
-    boundary_path = Path(boundary)
-    hint = (
-        "Give a GeoJSON or GeoPackage file with the area's polygon (e.g. from QGIS or geojson.io)."
-    )
-    if not boundary_path.is_file():
-        raise InputError(f"{boundary}: boundary file not found", hint=hint)
-    if boundary_path.suffix.lower() in (".csv", ".tsv", ".txt", ".xlsx", ".xls"):
-        raise InputError(
-            f"{boundary}: a boundary must be a polygon; a {boundary_path.suffix} table holds none",
-            hint=hint + " To restrict to a box, give its corners as a bbox instead.",
-        )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pyogrio's notes (several layers, no CRS) are ours
-            frame = gpd.read_file(boundary_path)
-    except Exception as exc:
-        raise InputError(
-            f"{boundary}: could not read the boundary file ({exc})",
-            hint=hint,
-        ) from None
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
-        raise InputError(f"{boundary}: the boundary file has no geometry", hint=hint)
+    from planner._tables import read_polygons
+
+    hint = "Give a GeoJSON or GeoPackage file with the area's polygon."
+    frame = read_polygons(boundary, what="boundary")
     polygons = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polygons.empty:
         kinds = sorted({str(k) for k in frame.geometry.geom_type.dropna()})

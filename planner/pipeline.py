@@ -422,13 +422,9 @@ def read_districts(path: str | Path, *, crs: Any) -> gpd.GeoDataFrame:
     The name comes from the first of :data:`DISTRICT_NAME_COLUMNS` present (case-insensitive);
     rows without a polygon are left out and counted in the log.
     """
-    try:
-        frame = gpd.read_file(path)
-    except Exception as exc:
-        raise InputError(
-            f"{path}: could not read the districts file ({exc})",
-            hint="Give a GeoPackage, GeoJSON or shapefile of district polygons with a name column.",
-        ) from None
+    from planner._tables import read_polygons
+
+    frame = read_polygons(path, what="districts")
     problems = []
     lower = {str(c).lower(): c for c in frame.columns}
     name_column = next((lower[c] for c in DISTRICT_NAME_COLUMNS if c in lower), None)

@@ -78,7 +78,7 @@ REJECTED = [
     (
         "boundary.csv",
         ["coverage", "--boundary", "{f}"],
-        ["a boundary must be a polygon; a .csv table holds none"],
+        ["boundary file boundary.csv: boundary must be polygons; a .csv table holds none"],
     ),
     (
         "candidates_swapped.csv",

@@ -447,3 +447,26 @@ def test_geopackage_layer_chosen_by_geometry_or_required(tmp_path):
     assert chosen["name"].tolist() == ["old"]
     with pytest.raises(InputError, match="has no layer 'x'"):
         read_point_table(path, what="stations", crs=UTM43, layer="x")
+
+
+def test_polygon_files_refuse_tables_and_choose_the_polygon_layer(tmp_path):
+    from planner._tables import read_polygons
+
+    table = write(tmp_path / "districts.csv", "name,lat,lon\nD,43.25,76.95\n")
+    with pytest.raises(InputError, match=r"districts must be polygons; a \.csv table holds none"):
+        read_polygons(table, what="districts")
+    path = tmp_path / "area.gpkg"
+    area = gpd.GeoDataFrame(
+        {"name": ["A"]}, geometry=[shapely.box(76.9, 43.2, 77.0, 43.3)], crs=4326
+    )
+    gpd.GeoDataFrame({"name": ["S"]}, geometry=[shapely.Point(76.95, 43.25)], crs=4326).to_file(
+        path, layer="stations"
+    )
+    area.to_file(path, layer="city")
+    frame = read_polygons(path, what="boundary")  # not the first layer: the polygon one
+    assert frame["name"].tolist() == ["A"]
+    area.to_file(path, layer="city_2010")
+    with pytest.raises(InputError) as info:
+        read_polygons(path, what="boundary")
+    assert "3 layers and 2 of them hold polygons" in str(info.value)
+    assert "layer 'city_2010': Polygon" in str(info.value)
