@@ -175,9 +175,9 @@ def size_warnings(args: argparse.Namespace, city: Any) -> list[str]:
             out.append(
                 f"--spacing-m {spacing:g}: up to about {estimate:,.0f} candidate sites along "
                 f"{street_km:,.0f} km of walkable street (about {default:,.0f} at the default "
-                "100 m); the coverage matrix and the solver will take many minutes. Sites "
-                "closer than 25-50 m change a 800 m catchment by less than the population "
-                "estimate's own uncertainty."
+                "100 m): expect the coverage matrix and the solver to take minutes rather "
+                "than seconds. Sites closer than 25-50 m change a 800 m catchment by less than "
+                "the population estimate's own uncertainty."
             )
     return out
 

@@ -63,7 +63,7 @@ import pandas as pd
 import shapely
 
 from planner._crs import WGS84, require_metric_crs
-from planner.errors import InputError
+from planner.errors import ArgumentTypeError, InputError
 
 __all__ = ["mark_unusable", "read_point_table", "read_polygons", "row_problems"]
 
@@ -91,6 +91,13 @@ CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
+
+#: The public reader of each kind of table, for messages about the call.
+_READERS = {
+    "stations": "read_stations",
+    "candidate sites": "read_candidates",
+    "population points": "demand_from_points",
+}
 
 #: Output columns made by the reader; file columns with these names are renamed input_<name>.
 _RESERVED = ("row", "name", "lon", "lat", "usable", "problem", "geometry")
@@ -236,6 +243,15 @@ def read_point_table(
         When the file is missing, empty, unreadable, lacks coordinate (or value) columns, or
         has no usable row; the message lists every problem found.
     """
+    if not isinstance(path, str | Path):
+        function = _READERS.get(what, "read_point_table")
+        raise ArgumentTypeError(
+            function,
+            "path",
+            f"the path of a {what} file (CSV, Excel, GeoJSON, GeoPackage)",
+            path,
+            f"e.g. {function}('{what.replace(' ', '_')}.csv', crs=city.network.crs).",
+        )
     path = Path(path)
     target = require_metric_crs(
         crs, what=f"the CRS requested for {what}", function="read_point_table"

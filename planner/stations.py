@@ -385,7 +385,6 @@ def read_stations(
         The station schema of the module docstring, plus ``row`` and the file's other columns.
     """
     excluded = _check_kinds(exclude_kinds, function="read_stations")
-    path = Path(path)
     table = read_point_table(
         path,
         what="stations",
@@ -395,6 +394,7 @@ def read_stations(
         duplicate_tolerance_m=duplicate_tolerance_m,
         layer=layer,
     )
+    path = Path(path)
     if id_column is None:
         ids = [f"{path.name}:{r}" for r in table["row"]]
     else:

@@ -470,3 +470,18 @@ def test_polygon_files_refuse_tables_and_choose_the_polygon_layer(tmp_path):
         read_polygons(path, what="boundary")
     assert "3 layers and 2 of them hold polygons" in str(info.value)
     assert "layer 'city_2010': Polygon" in str(info.value)
+
+
+def test_a_non_path_is_a_type_error_naming_the_public_reader():
+    from planner.candidates import read_candidates
+    from planner.errors import ArgumentTypeError
+    from planner.stations import read_stations
+
+    with pytest.raises(ArgumentTypeError) as info:
+        read_stations(None, crs=UTM43)
+    assert str(info.value).splitlines()[0] == (
+        "read_stations: path must be the path of a stations file (CSV, Excel, GeoJSON, "
+        "GeoPackage), not None"
+    )
+    with pytest.raises(TypeError, match="read_candidates: path must be"):
+        read_candidates(pd.DataFrame({"lat": [43.25], "lon": [76.95]}), crs=UTM43)
