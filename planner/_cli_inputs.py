@@ -118,7 +118,10 @@ def _positive(value: float | None, flag: str, problems: list[str], *, unit: str 
 def check_options(args: argparse.Namespace) -> list[str]:
     """Every impossible option of a city command, before any file is read."""
     problems: list[str] = []
-    get = lambda name: getattr(args, name, None)  # noqa: E731
+
+    def get(name: str) -> Any:
+        return getattr(args, name, None)
+
     _positive(get("walk_m"), "--walk-m", problems, unit=" (metres, e.g. 800)")
     _positive(get("walk_min"), "--walk-min", problems, unit=" (minutes, e.g. 10)")
     _positive(get("speed_kmh"), "--speed-kmh", problems, unit=" (km/h, e.g. 4.8)")
@@ -130,10 +133,11 @@ def check_options(args: argparse.Namespace) -> list[str]:
     _positive(get("spacing_m"), "--spacing-m", problems, unit=" (metres, e.g. 100)")
     _positive(get("time_limit_s"), "--time-limit-s", problems, unit=" (seconds)")
     _positive(get("capacity_inspectors"), "--capacity-inspectors", problems)
-    if get("repair_batch") is not None and get("repair_batch") < 1:
-        problems.append(f"--repair-batch {get('repair_batch')}: must be 1 or more")
-    if get("n_sites") is not None and get("n_sites") < 0:
-        problems.append(f"--n-sites {get('n_sites')}: must be 0 or more")
+    batch, n_sites = get("repair_batch"), get("n_sites")
+    if batch is not None and batch < 1:
+        problems.append(f"--repair-batch {batch}: must be 1 or more")
+    if n_sites is not None and n_sites < 0:
+        problems.append(f"--n-sites {n_sites}: must be 0 or more")
     share = get("target_share")
     if share is not None and not (math.isfinite(share) and 0 < share <= 1):
         example = f"{share / 100:g} for {share:g} %" if 1 < share <= 100 else "0.9 for 90 %"
