@@ -24,6 +24,7 @@ from typing import Any
 __all__ = [
     "FLAGS",
     "check_options",
+    "error_text",
     "for_cli",
     "heartbeat",
     "library_noise_off",
@@ -242,3 +243,33 @@ def silence_library_loggers() -> None:
     """Loggers of the libraries (pyogrio writes INFO lines per layer) stay below the notes."""
     for name in ("pyogrio", "fiona", "distributed", "numexpr", "py.warnings"):
         logging.getLogger(name).setLevel(logging.ERROR)
+
+
+#: Problems printed in an error message; the rest go to a file.
+SHOWN_PROBLEMS = 50
+
+
+def error_text(exc: Any, *, command: str = "") -> str:
+    """The message of an :class:`~planner.errors.InputError` for the terminal.
+
+    Past :data:`SHOWN_PROBLEMS` problems (a national list with thousands of bad rows) the
+    message shows the first ones and writes all of them to a text file in the temporary
+    folder, named in the message, rather than filling the screen. ``--out`` is not touched: a
+    failed run leaves it as it was.
+    """
+    text = str(exc)
+    problems = getattr(exc, "problems", ())
+    if len(problems) > SHOWN_PROBLEMS:
+        import tempfile
+
+        fd, name = tempfile.mkstemp(prefix="planner-problems-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(for_cli(str(exc.what), command=command) + "\n")
+            fh.writelines(for_cli(str(p), command=command) + "\n" for p in problems)
+        lines = text.splitlines()
+        marker = f"  ... and {len(problems) - SHOWN_PROBLEMS} more"
+        text = "\n".join(
+            f"{line} (all {len(problems)} listed in {name})" if line == marker else line
+            for line in lines
+        )
+    return for_cli(text, command=command)

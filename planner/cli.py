@@ -961,7 +961,7 @@ def _print_national(result: Any, out: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    from planner._cli_inputs import for_cli, silence_library_loggers
+    from planner._cli_inputs import error_text, silence_library_loggers
 
     args = _parser().parse_args(argv)
     # warnings raised inside a step are printed after it by _Progress, as notes; nothing else
@@ -971,7 +971,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except InputError as exc:
-        print(f"\nplanner: {for_cli(str(exc), command=args.command)}", file=sys.stderr)
+        print(f"\nplanner: {error_text(exc, command=args.command)}", file=sys.stderr)
         return 2
     except FetchError as exc:
         print(f"\nplanner: {exc}", file=sys.stderr)

@@ -349,3 +349,31 @@ def test_heartbeat_shows_a_long_step_is_alive(capsys: pytest.CaptureFixture[str]
     with heartbeat(every_s=0.05, quiet=True):
         time.sleep(0.12)
     assert capsys.readouterr().err == ""
+
+
+def test_thousands_of_bad_rows_are_summarised_and_written_to_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    # 3000 rows, each with its latitude written as text (synthetic)
+    stations = tmp_path / "stations.csv"
+    stations.write_text(
+        "name,lat,lon\n" + "".join(f"synthetic post {i},n/a,74.63\n" for i in range(3000))
+    )
+    out, before = _out_with_previous_run(tmp_path)
+    code, _, err = _run(
+        ["coverage", "--osm", str(BISHKEK), "--stations", str(stations), "--out", str(out)],
+        capsys,
+    )
+    assert code == 2
+    message = err[err.index("planner: ") :]
+    assert len(message) < 8000  # not one enormous message
+    (line,) = [x for x in message.splitlines() if x.startswith("  ... and 2950 more")]
+    listed = Path(line.split(" listed in ")[1].rstrip(")"))
+    try:
+        rows = listed.read_text(encoding="utf-8").splitlines()
+        assert rows[0] == "stations file stations.csv: none of the 3000 rows is usable"
+        assert len(rows) == 3001
+        assert rows[-1] == "row 3001: column 'lat': latitude 'n/a' is not a number"
+    finally:
+        listed.unlink()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
