@@ -117,7 +117,9 @@ def _find_column(columns: Sequence[str], candidates: Sequence[str]) -> str | Non
     return None
 
 
-def _to_float(text: pd.Series, *, decimal_comma: bool, dms: bool = False) -> pd.Series:
+def _to_float(
+    text: pd.Series, *, decimal_comma: bool, dms: bool = False, kind: str | None = None
+) -> pd.Series:
     """Parse text to float (NaN where empty or not a number); numbers pass through.
 
     With ``dms``, degrees-minutes-seconds (``42°52'14.2"N``) are converted to degrees too.
@@ -132,24 +134,32 @@ def _to_float(text: pd.Series, *, decimal_comma: bool, dms: bool = False) -> pd.
     if dms:
         failed = values.isna() & (raw != "")
         if failed.any():
-            values[failed] = [_parse_dms(t) for t in raw[failed]]
+            values[failed] = [_parse_dms(t, kind) for t in raw[failed]]
     return values
 
 
 #: Degrees, minutes, seconds: 42°52'14.2"N, 42° 52.237' N, N 42 52 14, 76°57′E, 42:52:14.
 _DMS = re.compile(
     r"""^\s*(?P<h1>[NSEWСЮВЗ])?\s*
-    (?P<deg>[-+\u2212]?\d+(?:[.,]\d+)?)\s*(?:°|º|˚|deg|град\.?|[:\s])\s*
+    (?P<deg>[-+\u2212]?\d+(?:[.,]\d+)?)\s*(?:°|º|˚|deg|град\.?|[:\s])?\s*
     (?:(?P<min>\d+(?:[.,]\d+)?)\s*(?:'|′|’|`|min|мин\.?|[:\s])?\s*)?
     (?:(?P<sec>\d+(?:[.,]\d+)?)\s*(?:"|″|''|”|′′|sec|сек\.?)?\s*)?
     (?P<h2>[NSEWСЮВЗ]|с\.?\s*ш\.?|ю\.?\s*ш\.?|в\.?\s*д\.?|з\.?\s*д\.?)?\s*$""",
     re.VERBOSE | re.IGNORECASE,
 )
 _SOUTH_WEST = ("S", "W", "Ю", "З")
+#: Hemisphere letters of each kind of coordinate (Cyrillic: север, юг, восток, запад).
+_HEMISPHERES = {"latitude": ("N", "S", "С", "Ю"), "longitude": ("E", "W", "В", "З")}
 
 
-def _parse_dms(text: str) -> float:
-    """``42°52'14.2"N`` -> 42.870611; NaN when the text is not degrees-minutes-seconds."""
+def _hemisphere(text: str) -> str:
+    match = _DMS.match(text)
+    return (match["h1"] or match["h2"] or "").strip().upper()[:1] if match else ""
+
+
+def _parse_dms(text: str, kind: str | None = None) -> float:
+    """``42°52'14.2"N`` -> 42.870611; NaN when the text is not degrees-minutes-seconds, or
+    when its hemisphere letter belongs to the other ``kind`` (an N in a longitude column)."""
     match = _DMS.match(text)
     if not match or (match["min"] is None and match["h1"] is None and match["h2"] is None):
         return float("nan")
@@ -164,6 +174,8 @@ def _parse_dms(text: str) -> float:
         return float("nan")
     value = abs(number(degrees)) + minutes / 60 + seconds / 3600
     hemisphere = (match["h1"] or match["h2"] or "").strip().upper()[:1]
+    if kind in _HEMISPHERES and hemisphere and hemisphere not in _HEMISPHERES[kind]:
+        return float("nan")
     if hemisphere in _SOUTH_WEST:
         sign = -1.0
     return sign * value
@@ -919,8 +931,8 @@ def _parse_coordinates(
     *,
     decimal_comma: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    lat = _to_float(lat_text, decimal_comma=decimal_comma, dms=True).to_numpy()
-    lon = _to_float(lon_text, decimal_comma=decimal_comma, dms=True).to_numpy()
+    lat = _to_float(lat_text, decimal_comma=decimal_comma, dms=True, kind="latitude").to_numpy()
+    lon = _to_float(lon_text, decimal_comma=decimal_comma, dms=True, kind="longitude").to_numpy()
     converted = sum(
         int((~_is_blank(t) & ~_plain_number(t) & np.isfinite(v)).sum())
         for t, v in ((lat_text, lat), (lon_text, lon))
@@ -1147,7 +1159,7 @@ def _check_number_text(
     problems.add(
         ~blank & ~np.isfinite(values),
         lambda i: (
-            f"column {column!r}: {kind} {_fmt(raw[i])} is not a number" + _number_hint(raw[i])
+            f"column {column!r}: {kind} {_fmt(raw[i])} is not a number" + _number_hint(raw[i], kind)
         ),
     )
 
@@ -1160,9 +1172,16 @@ def _plain_number(text: pd.Series) -> np.ndarray:
     return np.asarray(pd.to_numeric(cleaned, errors="coerce").notna())
 
 
-def _number_hint(value: object) -> str:
+def _number_hint(value: object, kind: str | None = None) -> str:
     """Why a text that looks nearly like a number is not one, and how to fix it."""
     text = str(value).strip()
+    letter = _hemisphere(text)
+    if kind in _HEMISPHERES and letter and letter not in _HEMISPHERES[kind]:
+        other = "latitude" if kind == "longitude" else "longitude"
+        return (
+            f" ({letter} marks a {other}, not a {kind}: are the latitude and longitude columns "
+            "swapped?)"
+        )
     if re.fullmatch(r"[-+\u2212]?\d+,\d+", text):
         return (
             f" (a decimal comma? in a comma-separated file write {text.replace(',', '.')}, "

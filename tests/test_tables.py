@@ -485,3 +485,19 @@ def test_a_non_path_is_a_type_error_naming_the_public_reader():
     )
     with pytest.raises(TypeError, match="read_candidates: path must be"):
         read_candidates(pd.DataFrame({"lat": [43.25], "lon": [76.95]}), crs=UTM43)
+
+
+def test_hemisphere_letters_must_fit_their_column(tmp_path):
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"lat": ["76°57'03.6\"E", "43.252N"], "lon": ["43°15'07.2\"N", "76.951E"]}).to_csv(
+        path, index=False
+    )
+    table = read_point_table(path, what="stations", crs=UTM43)
+    assert table["problem"].iloc[0] == (
+        "column 'lat': latitude '76°57\\'03.6\"E' is not a number (E marks a longitude, not a "
+        "latitude: are the latitude and longitude columns swapped?); column 'lon': longitude "
+        "'43°15\\'07.2\"N' is not a number (N marks a latitude, not a longitude: are the "
+        "latitude and longitude columns swapped?)"
+    )
+    # decimal degrees with a hemisphere letter and no degree sign
+    assert (table["lat"].iloc[1], table["lon"].iloc[1]) == (43.252, 76.951)
