@@ -90,8 +90,9 @@ def for_cli(text: str, *, command: str = "") -> str:
     hints made of API calls are left out.
     """
     out = []
-    for line in text.splitlines():
-        if any(re.search(rf"\b{name}\b", line) for name in _INTERNAL):
+    for number, line in enumerate(text.splitlines()):
+        headline = number == 0  # what went wrong: always kept
+        if not headline and any(re.search(rf"\b{name}\b", line) for name in _INTERNAL):
             continue
         for pattern, replacement in _API_HINTS:
             line = pattern.sub(replacement, line)
@@ -99,7 +100,7 @@ def for_cli(text: str, *, command: str = "") -> str:
             flag = layer_flag(text, command)
             line = re.sub(r"layer='<[^>]*>'", f"{flag} NAME", line)
             line = re.sub(r"\(?(?:as )?layer=\.\.\.\)?", f"({flag})", line)
-        if _CALL.search(line) or "call again" in line:
+        if not headline and (_CALL.search(line) or "call again" in line):
             continue  # a hint in Python; the problem lines above already name the flags
         line = _TYPED.sub(lambda m: f"{FLAGS[m.group(1)]} {m.group(2)}", line)
         line = re.sub(

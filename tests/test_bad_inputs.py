@@ -377,3 +377,11 @@ def test_thousands_of_bad_rows_are_summarised_and_written_to_a_file(
     finally:
         listed.unlink()
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_the_headline_of_a_message_is_never_dropped():
+    text = "load_city(bbox=...) failed: forced has 0 sites\n  - n_sites=-1 must be >= 0"
+    assert for_cli(text).splitlines() == [
+        "load_city(bbox=...) failed: forced has 0 sites",
+        "  - --n-sites -1 must be >= 0",
+    ]
