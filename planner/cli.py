@@ -244,7 +244,11 @@ def _add_national_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--stations",
         type=Path,
-        help="national stations file (CSV/GeoJSON/GeoPackage), each row assigned to its unit; default: amenity=police from OSM",
+        help="national stations file (CSV/Excel/GeoJSON/GeoPackage), each row assigned to its unit; default: amenity=police from OSM",
+    )
+    g.add_argument(
+        "--stations-layer",
+        help="layer (GeoPackage) or sheet (Excel) of the stations file, when it has several",
     )
     g.add_argument(
         "--allow-overlap",
@@ -860,6 +864,10 @@ def _run_national(args: argparse.Namespace, progress: _Progress) -> int:
         problems.append(f"--spacing-m {args.spacing_m}: must be > 0")
     if args.time_limit_s <= 0:
         problems.append(f"--time-limit-s {args.time_limit_s}: must be > 0")
+    if args.stations_layer is not None and args.stations is None:
+        problems.append(
+            "--stations-layer names a layer of the --stations file, but no --stations is given"
+        )
     if problems:
         raise InputError("planner national: invalid options", problems)
     pop: dict[str, Any] = {}
@@ -884,6 +892,7 @@ def _run_national(args: argparse.Namespace, progress: _Progress) -> int:
         admin_level=args.admin_level,
         manifest_path=args.manifest,
         stations_path=args.stations,
+        stations_layer=args.stations_layer,
         name_column=args.name_column,
         options=options,
         out_dir=args.out,
