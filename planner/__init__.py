@@ -31,7 +31,7 @@ from planner.demand import (
 )
 from planner.distances import WalkResult, walk_distances
 from planner.districts import DistrictCalibration, calibrate_by_district
-from planner.errors import FetchError, InputError, PlannerError, SolverError
+from planner.errors import ArgumentTypeError, FetchError, InputError, PlannerError, SolverError
 from planner.fetch import fetch_osm
 from planner.isochrones import service_areas
 from planner.maps import coverage_map, national_map, save_map
@@ -55,6 +55,7 @@ from planner.pipeline import (
     plan_from_curve,
     plan_sites,
     run_city,
+    study_area_lonlat_bounds,
 )
 from planner.report import build_map, write_outputs
 from planner.settings import WalkSettings
@@ -78,6 +79,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Allocation",
+    "ArgumentTypeError",
     "City",
     "CityRun",
     "CoverageCurve",
@@ -152,6 +154,7 @@ __all__ = [
     "service_areas",
     "snap",
     "stations_from_osm",
+    "study_area_lonlat_bounds",
     "summarize_coverage",
     "to_networkx",
     "walk_distances",

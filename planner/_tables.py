@@ -1,8 +1,9 @@
 """Read user point tables (stations, candidate sites, population points) and check every row.
 
-One reader serves every table of points a user brings: CSV (spreadsheet exports), GeoJSON,
-GeoPackage (any vector format GDAL reads, e.g. shapefiles) and GeoParquet/Parquet (needs
-``pyarrow``). It never drops a row silently: the result holds **every** row of the file with
+One reader serves every table of points a user brings: CSV (spreadsheet exports: UTF-8,
+Windows-1251 or UTF-16 "Unicode text"), Excel workbooks (``.xlsx``), GeoJSON, GeoPackage (any
+vector format GDAL reads, e.g. shapefiles) and GeoParquet/Parquet (needs ``pyarrow``). It
+never drops a row silently: the result holds **every** row of the file with
 
 ``row``
     The row number as the user sees it. CSV: the header is row 1, so the first data row is
@@ -30,7 +31,15 @@ ignoring a unit in brackets): ``lat``, ``latitude``, ``y``, ``широта`` and
 ``long``, ``longitude``, ``x``, ``долгота``; or from a single column ``coordinates`` (also
 ``coords``, ``lat,lon``, ``latlon``, ``координаты``) holding ``"43.25, 76.95"`` in latitude,
 longitude order, the order map services copy (a column named ``lon,lat`` or ``lonlat`` is read
-the other way round). A decimal comma (``43,25``) is accepted in ``;``- or tab-separated files.
+the other way round). Kazakh headers (``ендік``, ``бойлық``, ``атауы``) are read like the
+Russian ones. A decimal comma (``43,25``) is accepted in ``;``- or tab-separated files; in a
+comma-separated file a quoted ``"43,25"`` is reported with a hint, and unquoted decimal commas,
+which split every number in two and shift the columns, stop the read with an explanation.
+Degrees-minutes-seconds (``43°15'07.2"N``, ``43° 15.12' N``) are converted to degrees.
+
+A workbook or GeoPackage with several sheets or layers is read from the one that fits (the only
+sheet with coordinate columns, the only layer of points); when none or several fit, ``layer``
+must name it and the error lists them.
 
 Polygons in vector files are replaced by their representative point (a point guaranteed to lie
 inside the polygon, unlike the centroid of an L-shaped building): a police station mapped as a
@@ -40,6 +49,7 @@ are marked unusable, since it is unclear which point is meant.
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 import re
@@ -53,15 +63,15 @@ import pandas as pd
 import shapely
 
 from planner._crs import WGS84, require_metric_crs
-from planner.errors import InputError
+from planner.errors import ArgumentTypeError, InputError
 
-__all__ = ["mark_unusable", "read_point_table", "row_problems"]
+__all__ = ["mark_unusable", "read_point_table", "read_polygons", "row_problems"]
 
 logger = logging.getLogger(__name__)
 
 #: Column names (normalised: lower case, unit in brackets removed) read as latitude/longitude.
-LAT_NAMES = ("lat", "latitude", "широта", "lat_deg", "y")
-LON_NAMES = ("lon", "lng", "long", "longitude", "долгота", "lon_deg", "x")
+LAT_NAMES = ("lat", "latitude", "широта", "ендік", "lat_deg", "y")
+LON_NAMES = ("lon", "lng", "long", "longitude", "долгота", "бойлық", "lon_deg", "x")
 #: A single column holding both, in latitude, longitude order ...
 PAIR_LATLON_NAMES = (
     "coordinates",
@@ -71,14 +81,23 @@ PAIR_LATLON_NAMES = (
     "latlon",
     "lat_lon",
     "координаты",
+    "координаттар",
 )
 #: ... or in longitude, latitude order.
 PAIR_LONLAT_NAMES = ("lon,lat", "lon, lat", "lonlat", "lon_lat")
 NAME_NAMES = ("name", "название", "наименование", "имя", "title", "атауы")
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
+
+#: The public reader of each kind of table, for messages about the call.
+_READERS = {
+    "stations": "read_stations",
+    "candidate sites": "read_candidates",
+    "population points": "demand_from_points",
+}
 
 #: Output columns made by the reader; file columns with these names are renamed input_<name>.
 _RESERVED = ("row", "name", "lon", "lat", "usable", "problem", "geometry")
@@ -98,15 +117,68 @@ def _find_column(columns: Sequence[str], candidates: Sequence[str]) -> str | Non
     return None
 
 
-def _to_float(text: pd.Series, *, decimal_comma: bool) -> pd.Series:
-    """Parse text to float (NaN where empty or not a number); numbers pass through."""
+def _to_float(
+    text: pd.Series, *, decimal_comma: bool, dms: bool = False, kind: str | None = None
+) -> pd.Series:
+    """Parse text to float (NaN where empty or not a number); numbers pass through.
+
+    With ``dms``, degrees-minutes-seconds (``42°52'14.2"N``) are converted to degrees too.
+    """
     if pd.api.types.is_numeric_dtype(text):
         return text.astype("float64")
-    cleaned = text.astype(object).where(text.notna(), "").astype(str).str.strip()
-    cleaned = cleaned.str.replace("\u00b0", "", regex=False).str.replace("\u2212", "-")
+    raw = text.astype(object).where(text.notna(), "").astype(str).str.strip()
+    cleaned = raw.str.replace("\u00b0", "", regex=False).str.replace("\u2212", "-")
     if decimal_comma:
         cleaned = cleaned.str.replace(",", ".", regex=False)
-    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    if dms:
+        failed = values.isna() & (raw != "")
+        if failed.any():
+            values[failed] = [_parse_dms(t, kind) for t in raw[failed]]
+    return values
+
+
+#: Degrees, minutes, seconds: 42°52'14.2"N, 42° 52.237' N, N 42 52 14, 76°57′E, 42:52:14.
+_DMS = re.compile(
+    r"""^\s*(?P<h1>[NSEWСЮВЗ])?\s*
+    (?P<deg>[-+\u2212]?\d+(?:[.,]\d+)?)\s*(?:°|º|˚|deg|град\.?|[:\s])?\s*
+    (?:(?P<min>\d+(?:[.,]\d+)?)\s*(?:'|′|’|`|min|мин\.?|[:\s])?\s*)?
+    (?:(?P<sec>\d+(?:[.,]\d+)?)\s*(?:"|″|''|”|′′|sec|сек\.?)?\s*)?
+    (?P<h2>[NSEWСЮВЗ]|с\.?\s*ш\.?|ю\.?\s*ш\.?|в\.?\s*д\.?|з\.?\s*д\.?)?\s*$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_SOUTH_WEST = ("S", "W", "Ю", "З")
+#: Hemisphere letters of each kind of coordinate (Cyrillic: север, юг, восток, запад).
+_HEMISPHERES = {"latitude": ("N", "S", "С", "Ю"), "longitude": ("E", "W", "В", "З")}
+
+
+def _hemisphere(text: str) -> str:
+    match = _DMS.match(text)
+    return (match["h1"] or match["h2"] or "").strip().upper()[:1] if match else ""
+
+
+def _parse_dms(text: str, kind: str | None = None) -> float:
+    """``42°52'14.2"N`` -> 42.870611; NaN when the text is not degrees-minutes-seconds, or
+    when its hemisphere letter belongs to the other ``kind`` (an N in a longitude column)."""
+    match = _DMS.match(text)
+    if not match or (match["min"] is None and match["h1"] is None and match["h2"] is None):
+        return float("nan")
+
+    def number(part: str | None) -> float:
+        return float(part.replace(",", ".")) if part else 0.0
+
+    degrees = match["deg"].replace("\u2212", "-")
+    sign = -1.0 if degrees.startswith("-") else 1.0
+    minutes, seconds = number(match["min"]), number(match["sec"])
+    if minutes >= 60 or seconds >= 60:
+        return float("nan")
+    value = abs(number(degrees)) + minutes / 60 + seconds / 3600
+    hemisphere = (match["h1"] or match["h2"] or "").strip().upper()[:1]
+    if kind in _HEMISPHERES and hemisphere and hemisphere not in _HEMISPHERES[kind]:
+        return float("nan")
+    if hemisphere in _SOUTH_WEST:
+        sign = -1.0
+    return sign * value
 
 
 def _is_blank(values: pd.Series) -> np.ndarray:
@@ -168,7 +240,9 @@ def read_point_table(
         A row within this distance of an earlier usable row is unusable (a duplicate). ``None``
         keeps duplicates (population points: two records at one address are both real).
     layer
-        Layer of a multi-layer file (GeoPackage); the first layer when ``None``.
+        Layer of a multi-layer file (GeoPackage) or sheet of an Excel workbook. When ``None``
+        and the file has several, the one that fits is taken (the only point layer; the only
+        sheet with coordinate columns); if none or several fit, an error lists them.
 
     Returns
     -------
@@ -181,6 +255,15 @@ def read_point_table(
         When the file is missing, empty, unreadable, lacks coordinate (or value) columns, or
         has no usable row; the message lists every problem found.
     """
+    if not isinstance(path, str | Path):
+        function = _READERS.get(what, "read_point_table")
+        raise ArgumentTypeError(
+            function,
+            "path",
+            f"the path of a {what} file (CSV, Excel, GeoJSON, GeoPackage)",
+            path,
+            f"e.g. {function}('{what.replace(' ', '_')}.csv', crs=city.network.crs).",
+        )
     path = Path(path)
     target = require_metric_crs(
         crs, what=f"the CRS requested for {what}", function="read_point_table"
@@ -198,9 +281,22 @@ def read_point_table(
             hint="Give the path of the CSV, GeoJSON or GeoPackage file itself.",
         )
     suffix = path.suffix.lower()
+    head = _head(path, what=what)
+    if head.startswith(_ZIP_MAGIC) and suffix in CSV_SUFFIXES:
+        logger.info("%s: an Excel workbook named %s, read as .xlsx", path.name, path.suffix)
+        suffix = ".xlsx"
+    if head.startswith(_OLE_MAGIC) and suffix in CSV_SUFFIXES + EXCEL_SUFFIXES + (".xls",):
+        raise InputError(
+            f"{what} file {path.name} is an old Excel workbook (.xls), which cannot be read",
+            hint="Open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook) or CSV.",
+        )
     geometry: gpd.GeoSeries | None = None
-    if suffix in CSV_SUFFIXES:
-        table, rows, decimal_comma = _read_csv(path, what=what)
+    if suffix in CSV_SUFFIXES or suffix in EXCEL_SUFFIXES:
+        if suffix in EXCEL_SUFFIXES:
+            table, rows = _read_excel(path, what=what, sheet=layer)
+            decimal_comma = False
+        else:
+            table, rows, decimal_comma = _read_csv(path, what=what)
         label, numbering = (
             "row",
             "Row numbers count the header line as row 1, as a spreadsheet shows them.",
@@ -218,8 +314,8 @@ def read_point_table(
     else:
         raise InputError(
             f"{what} file {path.name}: unsupported file type {path.suffix!r}",
-            hint="Use CSV (.csv), GeoJSON (.geojson), GeoPackage (.gpkg) or Parquet (.parquet); "
-            "save a spreadsheet as CSV.",
+            hint="Use CSV (.csv), Excel (.xlsx), GeoJSON (.geojson), GeoPackage (.gpkg) or "
+            "Parquet (.parquet).",
         )
     n = len(table)
     columns = [str(c) for c in table.columns]
@@ -342,7 +438,7 @@ def read_point_table(
             n,
             label,
             numbering,
-            "\n  ".join(listing[:20]),
+            "\n  ".join(listing[:20]) + (f"\n  ... and {n_bad - 20} more" if n_bad > 20 else ""),
         )
     return result
 
@@ -420,21 +516,132 @@ def mark_unusable(
 # readers
 
 
+_ZIP_MAGIC = b"PK\x03\x04"  # .xlsx (a zip archive)
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls
+
+
+def _head(path: Path, *, what: str) -> bytes:
+    """The first bytes of the file; an unreadable file is an :class:`InputError`."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(8)
+    except OSError as exc:
+        raise InputError(
+            f"{what} file {path} cannot be read ({exc.strerror or exc})",
+            hint="Check the file's permissions (ls -l) or copy it somewhere readable.",
+        ) from None
+
+
+def _decode(raw: bytes, *, path: Path, what: str) -> str:
+    """Text of a CSV export: UTF-8, UTF-16 (Excel's "Unicode text") or Windows-1251."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        logger.info("%s: UTF-16 text (Excel 'Unicode text'), read as such", path.name)
+        return raw.decode("utf-16")
+    sample = raw[:4096]
+    if b"\x00" in sample:
+        # UTF-16 without a byte-order mark: the high byte of ASCII (and of the digits and
+        # separators of any table) is zero, always at the same parity
+        even = sample[0::2].count(b"\x00") / max(1, len(sample[0::2]))
+        odd = sample[1::2].count(b"\x00") / max(1, len(sample[1::2]))
+        if max(even, odd) > 0.2 and min(even, odd) < 0.02:
+            encoding = "utf-16-le" if odd > even else "utf-16-be"
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                text = ""
+            if text and "\n" in text and "\x00" not in text:
+                logger.info(
+                    "%s: UTF-16 text without a byte-order mark, read as %s", path.name, encoding
+                )
+                return text
+        raise _not_text(path, what)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1251")  # Windows Cyrillic, the default of Russian-language Excel
+    except UnicodeDecodeError:
+        raise _not_text(path, what) from None
+    logger.info("%s: not UTF-8, read as Windows-1251 (Cyrillic)", path.name)
+    return text
+
+
+def _not_text(path: Path, what: str) -> InputError:
+    return InputError(
+        f"{what} file {path.name} is not a text table: it holds binary data, not "
+        "comma-separated text",
+        hint="Export the table from the spreadsheet again as CSV (or give the .xlsx workbook "
+        "itself); check that the right file was given.",
+    )
+
+
+def _field_counts(text: str, sep: str) -> list[tuple[int, int]]:
+    """``(row, number of fields)`` of every non-blank record, the header being row 1."""
+    out = []
+    for number, record in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=1):
+        if record and any(field.strip() for field in record):
+            out.append((number, len(record)))
+    return out
+
+
+_DECIMAL_COMMA_TEXT = re.compile(r"(?<![\d.])-?\d{1,3},\d+(?![\d.])")
+
+
+def _check_field_counts(text: str, sep: str, *, path: Path, what: str) -> None:
+    """Rows with more values than the header has columns shift every column after them."""
+    counts = _field_counts(text, sep)
+    if not counts:
+        return
+    _, width = counts[0]
+    longer = [(row, n) for row, n in counts[1:] if n > width]
+    if not longer:
+        return
+    lines = text.splitlines()
+    problems = [
+        f"row {row}: {n} values for {width} columns"
+        + (f": {lines[row - 1].strip()[:80]!r}" if row - 1 < len(lines) else "")
+        for row, n in longer
+    ]
+    decimal_commas = sep == "," and any(
+        _DECIMAL_COMMA_TEXT.search(lines[row - 1]) for row, _ in longer if row - 1 < len(lines)
+    )
+    if decimal_commas:
+        raise InputError(
+            f"{what} file {path.name}: the columns are shifted: numbers written with a decimal "
+            "comma (42,87) in a comma-separated file split into two values each",
+            problems,
+            "Save the table with ';' as the separator (Excel: 'CSV (semicolon delimited)' or "
+            "the list separator of a Russian/Kazakh Windows), or write decimal points (42.87), "
+            'or put each number in quotes ("42,87").',
+        )
+    raise InputError(
+        f"{what} file {path.name}: rows have more values than the header line has columns, "
+        "so their columns would be shifted",
+        problems,
+        "Check for a separator inside a value (quote such values) or a missing column name "
+        "in the header line.",
+    )
+
+
 def _read_csv(path: Path, *, what: str) -> tuple[pd.DataFrame, np.ndarray, bool]:
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"{what} file {path} cannot be read ({exc.strerror or exc})",
+            hint="Check the file's permissions (ls -l) or copy it somewhere readable.",
+        ) from None
     if not raw.strip():
         raise InputError(
             f"{what} file {path.name} is empty",
             hint="Export the table again with a header line and one row per point.",
         )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1251")  # Windows Cyrillic, the default of Russian-language Excel
-        logger.info("%s: not UTF-8, read as Windows-1251 (Cyrillic)", path.name)
+    text = _decode(raw, path=path, what=what)
     header = text.lstrip("\r\n").splitlines()[0]
     counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
     sep = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
+    _check_field_counts(text.lstrip("\r\n"), sep, path=path, what=what)
     try:
         table = pd.read_csv(
             io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False
@@ -459,12 +666,202 @@ def _read_csv(path: Path, *, what: str) -> tuple[pd.DataFrame, np.ndarray, bool]
     return table, rows, sep != ","
 
 
+def _has_coordinate_columns(columns: Sequence[object]) -> bool:
+    names = [str(c) for c in columns]
+    both = _find_column(names, LAT_NAMES) is not None and _find_column(names, LON_NAMES) is not None
+    return both or _find_column(names, PAIR_LATLON_NAMES + PAIR_LONLAT_NAMES) is not None
+
+
+def _excel_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_excel(path: Path, *, what: str, sheet: str | None) -> tuple[pd.DataFrame, np.ndarray]:
+    """One sheet of an .xlsx workbook as text, with the row numbers Excel shows."""
+    try:
+        import openpyxl
+    except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
+        raise InputError(
+            f"{what} file {path.name}: reading Excel needs openpyxl ({exc})",
+            hint="pip install openpyxl, or save the sheet as CSV.",
+        ) from None
+    try:
+        with path.open("rb") as fh:  # a file object: any file name (an .xlsx named .csv)
+            book = openpyxl.load_workbook(io.BytesIO(fh.read()), read_only=True, data_only=True)
+    except OSError as exc:
+        raise InputError(
+            f"{what} file {path} cannot be read ({exc.strerror or exc})",
+            hint="Check the file's permissions (ls -l) or copy it somewhere readable.",
+        ) from None
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, ...: not a workbook
+        raise InputError(
+            f"{what} file {path.name} cannot be read as an Excel workbook ({exc})",
+            hint="Check that it opens in Excel; save it again as .xlsx or as CSV.",
+        ) from None
+    try:
+        sheets: dict[str, list[tuple[int, list[str]]]] = {}
+        for ws in book.worksheets:
+            rows = []
+            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                cells = [_excel_cell(v).strip() for v in values]
+                if any(cells):
+                    rows.append((number, cells))
+            # the header is the first row naming coordinate columns (title lines above it are
+            # common), else the first row with anything in it
+            start = next(
+                (k for k, (_, cells) in enumerate(rows[:20]) if _has_coordinate_columns(cells)), 0
+            )
+            sheets[ws.title] = rows[start:]
+    finally:
+        book.close()
+    listing = [f"sheet {name!r}: {max(len(r) - 1, 0)} rows" for name, r in sheets.items()]
+    if sheet is not None:
+        if sheet not in sheets:
+            raise InputError(
+                f"{what} file {path.name} has no sheet {sheet!r}",
+                listing,
+                "Give one of the sheet names listed (as layer=...).",
+            )
+        chosen = sheet
+    else:
+        filled = [name for name, r in sheets.items() if r]
+        fitting = [name for name in filled if _has_coordinate_columns(sheets[name][0][1])]
+        if len(filled) == 1:
+            chosen = filled[0]
+        elif len(fitting) == 1:
+            chosen = fitting[0]
+            logger.info(
+                "%s: sheet %r read, the only one with coordinate columns", path.name, chosen
+            )
+        else:
+            raise InputError(
+                f"{what} file {path.name} has {len(filled)} sheets with data and "
+                + ("none" if not fitting else f"{len(fitting)}")
+                + " of them with latitude/longitude columns: which one holds the "
+                f"{what}?",
+                listing,
+                "Name the sheet with layer='<sheet name>'.",
+            )
+    rows = sheets[chosen]
+    if not rows:
+        raise InputError(
+            f"{what} file {path.name}: sheet {chosen!r} is empty",
+            listing,
+            "Give the sheet that holds the table (layer=...).",
+        )
+    (_, header), body = rows[0], rows[1:]
+    if not body:
+        raise InputError(
+            f"{what} file {path.name} has a header line but no data rows (sheet {chosen!r})",
+            [f"header: {header}"],
+            "Add one row per point below the header.",
+        )
+    width = max(len(header), *(len(cells) for _, cells in body))
+    columns = [
+        c if c else f"column {i + 1}" for i, c in enumerate(header + [""] * (width - len(header)))
+    ]
+    table = pd.DataFrame(
+        [cells + [""] * (width - len(cells)) for _, cells in body], columns=columns, dtype=str
+    )
+    numbers = np.array([number for number, _ in body], dtype=np.int64)  # as Excel shows them
+    return table, numbers
+
+
+def read_polygons(path: str | Path, *, what: str) -> gpd.GeoDataFrame:
+    """Read a file of polygons (a boundary, districts, units) for one of the file options.
+
+    A table (CSV, Excel) holds no polygon and is refused by name; an unreadable file, a file
+    without geometry and a multi-layer file with no single polygon layer are
+    :class:`InputError` s listing what the file holds. The frame is returned as read (its own
+    CRS); checking the polygons themselves is the caller's.
+    """
+    path = Path(path)
+    hint = (
+        f"Give the {what} as polygons in a GeoJSON or GeoPackage file (e.g. exported from "
+        "QGIS or drawn on geojson.io)."
+    )
+    if not path.is_file():
+        raise InputError(f"{what} file {path} does not exist", hint=hint)
+    head = _head(path, what=what)
+    if path.suffix.lower() in CSV_SUFFIXES + EXCEL_SUFFIXES + (".xls",) or head.startswith(
+        (_ZIP_MAGIC, _OLE_MAGIC)
+    ):
+        raise InputError(
+            f"{what} file {path.name}: {what} must be polygons; a {path.suffix or 'table'} "
+            "table holds none",
+            hint=hint,
+        )
+    layer = _vector_layer(path, what=what, layer=None, prefer=("polygon",))
+    try:
+        frame = gpd.read_file(path, layer=layer)
+    except Exception as exc:  # pyogrio's own error types
+        raise InputError(f"{what} file {path.name} cannot be read: {exc}", hint=hint) from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
+        raise InputError(f"{what} file {path.name} has no geometry", hint=hint)
+    return frame
+
+
+def _vector_layer(
+    path: Path, *, what: str, layer: str | None, prefer: Sequence[str] = ("point", "polygon")
+) -> str | None:
+    """The layer to read: the one asked for, the only one, or the only one of the geometry
+    kind ``prefer`` lists first (then the next kind, when no layer has the first)."""
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        return layer
+    try:
+        import pyogrio
+
+        layers = [
+            (str(n), str(g) if g is not None else "no geometry")
+            for n, g in pyogrio.list_layers(path)
+        ]
+    except Exception:  # unreadable: gpd.read_file reports it below
+        return layer
+    listing = [f"layer {name!r}: {geom}" for name, geom in layers]
+    if layer is not None:
+        if layer not in {name for name, _ in layers}:
+            raise InputError(
+                f"{what} file {path.name} has no layer {layer!r}",
+                listing,
+                "Give one of the layer names listed (layer=...).",
+            )
+        return layer
+    if len(layers) <= 1:
+        return None
+    for kind in prefer:
+        fitting = [name for name, geom in layers if kind in geom.lower()]
+        if len(fitting) == 1:
+            logger.info("%s: layer %r read, the only layer of %ss", path.name, fitting[0], kind)
+            return fitting[0]
+        if fitting:
+            break
+    raise InputError(
+        f"{what} file {path.name} has {len(layers)} layers and "
+        + (f"{len(fitting)} of them hold {kind}s" if fitting else f"none holds {prefer[0]}s")
+        + f": which one holds the {what}?",
+        listing,
+        "Name the layer with layer='<layer name>'.",
+    )
+
+
 def _read_vector(path: Path, *, what: str, layer: str | None) -> gpd.GeoDataFrame:
-    if path.stat().st_size == 0:
+    try:
+        empty = path.stat().st_size == 0
+    except OSError as exc:
+        raise InputError(
+            f"{what} file {path} cannot be read ({exc.strerror or exc})",
+            hint="Check the file's permissions (ls -l) or copy it somewhere readable.",
+        ) from None
+    if empty:
         raise InputError(
             f"{what} file {path.name} is empty",
             hint="Export the layer again; the file has no content.",
         )
+    layer = _vector_layer(path, what=what, layer=layer)
     try:
         if path.suffix.lower() in PARQUET_SUFFIXES:
             frame = _read_parquet(path)
@@ -534,8 +931,14 @@ def _parse_coordinates(
     *,
     decimal_comma: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    lat = _to_float(lat_text, decimal_comma=decimal_comma).to_numpy()
-    lon = _to_float(lon_text, decimal_comma=decimal_comma).to_numpy()
+    lat = _to_float(lat_text, decimal_comma=decimal_comma, dms=True, kind="latitude").to_numpy()
+    lon = _to_float(lon_text, decimal_comma=decimal_comma, dms=True, kind="longitude").to_numpy()
+    converted = sum(
+        int((~_is_blank(t) & ~_plain_number(t) & np.isfinite(v)).sum())
+        for t, v in ((lat_text, lat), (lon_text, lon))
+    )
+    if converted:
+        logger.info("%d coordinates given in degrees, minutes, seconds, converted", converted)
     for values, text, column, kind in (
         (lat, lat_text, lat_name, "latitude"),
         (lon, lon_text, lon_name, "longitude"),
@@ -740,7 +1143,7 @@ def _check_values(text: pd.Series, values: pd.Series, column: str, problems: _Ro
     problems.add(blank, lambda i: f"column {column!r}: value is missing")
     problems.add(
         ~blank & ~np.isfinite(number),
-        lambda i: f"column {column!r}: {_fmt(raw[i])} is not a number",
+        lambda i: f"column {column!r}: {_fmt(raw[i])} is not a number" + _number_hint(raw[i]),
     )
     with np.errstate(invalid="ignore"):
         negative = np.isfinite(number) & (number < 0)
@@ -755,8 +1158,41 @@ def _check_number_text(
     problems.add(blank, lambda i: f"column {column!r}: {kind} is missing")
     problems.add(
         ~blank & ~np.isfinite(values),
-        lambda i: f"column {column!r}: {kind} {_fmt(raw[i])} is not a number",
+        lambda i: (
+            f"column {column!r}: {kind} {_fmt(raw[i])} is not a number" + _number_hint(raw[i], kind)
+        ),
     )
+
+
+def _plain_number(text: pd.Series) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(text):
+        return np.ones(len(text), dtype=bool)
+    cleaned = text.astype(object).where(text.notna(), "").astype(str).str.strip()
+    cleaned = cleaned.str.replace("\u2212", "-").str.replace(",", ".", regex=False)
+    return np.asarray(pd.to_numeric(cleaned, errors="coerce").notna())
+
+
+def _number_hint(value: object, kind: str | None = None) -> str:
+    """Why a text that looks nearly like a number is not one, and how to fix it."""
+    text = str(value).strip()
+    letter = _hemisphere(text)
+    if kind in _HEMISPHERES and letter and letter not in _HEMISPHERES[kind]:
+        other = "latitude" if kind == "longitude" else "longitude"
+        return (
+            f" ({letter} marks a {other}, not a {kind}: are the latitude and longitude columns "
+            "swapped?)"
+        )
+    if re.fullmatch(r"[-+\u2212]?\d+,\d+", text):
+        return (
+            f" (a decimal comma? in a comma-separated file write {text.replace(',', '.')}, "
+            "or save the file with ';' as the separator)"
+        )
+    if re.search(r"\d\s*[°º]", text):
+        return (
+            " (degrees-minutes-seconds could not be read: write it as 42°52'14.2\"N or in "
+            "decimal degrees, 42.870611)"
+        )
+    return ""
 
 
 def _names(values: pd.Series) -> list[str | None]:

@@ -207,11 +207,16 @@ def read_candidates(
     crs: Any,
     area_lonlat_bounds: tuple[float, float, float, float] | None = None,
     name_column: str | None = None,
+    layer: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """An akimat's proposed sites from a CSV, GeoJSON or GeoPackage file.
+    """An akimat's proposed sites from a CSV, Excel, GeoJSON or GeoPackage file.
 
     Rows are checked like stations (missing, non-numeric, out-of-range or swapped coordinates,
     outside the study area, duplicates); bad rows stay in the frame, unusable, with the reason.
+    Give ``area_lonlat_bounds`` (e.g. :func:`planner.pipeline.study_area_lonlat_bounds`):
+    without it a site in another city, or one with latitude and longitude exchanged, is only
+    found when it stands apart from the other rows. ``layer`` is the layer of a GeoPackage or
+    the sheet of a workbook.
 
     Returns
     -------
@@ -225,6 +230,7 @@ def read_candidates(
         crs=crs,
         name_column=name_column,
         area_lonlat_bounds=area_lonlat_bounds,
+        layer=layer,
     )
     out = table.copy()
     out.insert(0, "candidate_id", [f"proposal:{r}" for r in table["row"]])

@@ -67,7 +67,16 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
         raise argparse.ArgumentTypeError(
             f"{text!r}: give four numbers west,south,east,north, e.g. 76.85,43.20,76.98,43.30"
         )
-    return (values[0], values[1], values[2], values[3])
+    from planner.fetch import _check_bbox
+
+    box = (values[0], values[1], values[2], values[3])
+    try:
+        _check_bbox(box)  # before any file is read or anything goes online
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: " + "; ".join(exc.problems) + " (the order is west,south,east,north)"
+        ) from None
+    return box
 
 
 def _barriers(text: str) -> tuple[str, ...]:
@@ -124,7 +133,11 @@ def _add_city_options(p: argparse.ArgumentParser, *, osm_required: bool = True) 
     g.add_argument(
         "--stations",
         type=Path,
-        help="existing stations file (CSV with lat/lon, GeoJSON, GeoPackage); default: amenity=police from OSM",
+        help="existing stations file (CSV or Excel with lat/lon, GeoJSON, GeoPackage); default: amenity=police from OSM",
+    )
+    g.add_argument(
+        "--stations-layer",
+        help="layer (GeoPackage) or sheet (Excel) of the stations file, when it has several",
     )
     g.add_argument("--name", help="name of the city or area for the reports")
     pop = g.add_mutually_exclusive_group()
@@ -212,7 +225,10 @@ def _add_plan_options(p: argparse.ArgumentParser, *, required: bool) -> None:
         "--building-sites", action="store_true", help="also consider residential buildings as sites"
     )
     g.add_argument(
-        "--candidates", type=Path, help="extra candidate sites file (CSV/GeoJSON/GeoPackage)"
+        "--candidates", type=Path, help="extra candidate sites file (CSV/Excel/GeoJSON/GeoPackage)"
+    )
+    g.add_argument(
+        "--candidates-layer", help="layer or sheet of the candidates file, when it has several"
     )
     g.add_argument(
         "--method",
@@ -261,7 +277,11 @@ def _add_national_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--stations",
         type=Path,
-        help="national stations file (CSV/GeoJSON/GeoPackage), each row assigned to its unit; default: amenity=police from OSM",
+        help="national stations file (CSV/Excel/GeoJSON/GeoPackage), each row assigned to its unit; default: amenity=police from OSM",
+    )
+    g.add_argument(
+        "--stations-layer",
+        help="layer (GeoPackage) or sheet (Excel) of the stations file, when it has several",
     )
     g.add_argument(
         "--allow-overlap",
@@ -386,7 +406,10 @@ def _parser() -> argparse.ArgumentParser:
         "--proposals",
         type=Path,
         required=True,
-        help="proposed sites file (CSV with name, lat, lon; GeoJSON; GeoPackage)",
+        help="proposed sites file (CSV or Excel with name, lat, lon; GeoJSON; GeoPackage)",
+    )
+    evaluate.add_argument(
+        "--proposals-layer", help="layer or sheet of the proposals file, when it has several"
     )
     evaluate.add_argument(
         "--spacing-m",
@@ -432,12 +455,15 @@ class _Notes(logging.Handler):
 class _Progress:
     """Prints each step with the time it took (to stderr), then the warnings it raised."""
 
-    def __init__(self, *, quiet: bool) -> None:
+    def __init__(self, *, quiet: bool, command: str = "") -> None:
         self.quiet = quiet
+        self.command = command
         self.start = time.perf_counter()
 
     @contextmanager
     def step(self, what: str) -> Iterator[None]:
+        from planner._cli_inputs import for_cli, heartbeat, library_noise_off
+
         t0 = time.perf_counter()
         notes = _Notes()
         root = logging.getLogger()
@@ -445,13 +471,15 @@ class _Progress:
         if not self.quiet:
             print(f"  {what} ...", end="", file=sys.stderr, flush=True)
         try:
-            yield
+            with library_noise_off(), heartbeat(quiet=self.quiet):
+                yield
         finally:
             root.removeHandler(notes)
         if not self.quiet:
             print(f" {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
             for message in notes.messages:
-                print(f"    note: {message}", file=sys.stderr, flush=True)
+                text = for_cli(message, command=self.command).replace("\n", "\n    ")
+                print(f"    note: {text}", file=sys.stderr, flush=True)
 
     def run(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with self.step(what):
@@ -494,6 +522,7 @@ def _load(args: argparse.Namespace, progress: _Progress) -> Any:
         districts_path=args.districts,
         **({} if getattr(args, "barriers", None) is None else {"barriers": args.barriers}),
         district_population_column=args.district_population_column,
+        stations_layer=getattr(args, "stations_layer", None),
     )
 
 
@@ -706,7 +735,7 @@ def _run(args: argparse.Namespace) -> int:
         path = fetch_osm(args.out, place=args.place, bbox=args.bbox)
         print(f"saved {path}; use it offline with --osm {path}")
         return 0
-    progress = _Progress(quiet=args.quiet)
+    progress = _Progress(quiet=args.quiet, command=args.command)
     if args.command == "national":
         return _run_national(args, progress)
     if args.command == "demo":
@@ -748,11 +777,20 @@ def _run(args: argparse.Namespace) -> int:
             repair_batch=None,
             relocation_radius_m=1000.0,
             capacity_inspectors=None,
+            stations_layer=None,
+            candidates_layer=None,
             command="plan",
         )
         args = ns
+    from planner._cli_inputs import check_options, size_warnings
+
+    problems = check_options(args)
+    if problems:
+        raise InputError(f"invalid options for 'planner {args.command}'", problems)
     settings = _settings(args)
     city = _load(args, progress)
+    for warning in size_warnings(args, city):
+        print(f"  warning: {warning}", file=sys.stderr, flush=True)
     coverage = progress.run(
         "walking distances, service areas, coverage",
         pipeline.assess_coverage,
@@ -788,7 +826,14 @@ def _run(args: argparse.Namespace) -> int:
 
         extra = None
         if args.candidates is not None:
-            extra = read_candidates(args.candidates, crs=city.network.crs)
+            extra = progress.run(
+                f"reading the candidate sites {args.candidates.name}",
+                read_candidates,
+                args.candidates,
+                crs=city.network.crs,
+                area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),
+                layer=args.candidates_layer,
+            )
         plan = progress.run(
             "candidate sites, coverage matrix, optimisation",
             pipeline.plan_sites,
@@ -843,7 +888,14 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "evaluate":
         from planner.candidates import read_candidates
 
-        proposals = read_candidates(args.proposals, crs=city.network.crs)
+        proposals = progress.run(
+            f"reading the proposals {args.proposals.name}",
+            read_candidates,
+            args.proposals,
+            crs=city.network.crs,
+            area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),
+            layer=args.proposals_layer,
+        )
         evaluation = progress.run(
             "scoring the proposals against the best plan",
             pipeline.evaluate_sites,
@@ -927,6 +979,10 @@ def _run_national(args: argparse.Namespace, progress: _Progress) -> int:
         problems.append(f"--spacing-m {args.spacing_m}: must be > 0")
     if args.time_limit_s <= 0:
         problems.append(f"--time-limit-s {args.time_limit_s}: must be > 0")
+    if args.stations_layer is not None and args.stations is None:
+        problems.append(
+            "--stations-layer names a layer of the --stations file, but no --stations is given"
+        )
     if problems:
         raise InputError("planner national: invalid options", problems)
     pop: dict[str, Any] = {}
@@ -952,6 +1008,7 @@ def _run_national(args: argparse.Namespace, progress: _Progress) -> int:
         admin_level=args.admin_level,
         manifest_path=args.manifest,
         stations_path=args.stations,
+        stations_layer=args.stations_layer,
         name_column=args.name_column,
         options=options,
         out_dir=args.out,
@@ -1029,18 +1086,31 @@ def _print_national(result: Any, out: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    from planner._cli_inputs import error_text, silence_library_loggers
+
     args = _parser().parse_args(argv)
     # warnings raised inside a step are printed after it by _Progress, as notes; nothing else
     # of the library's logging reaches the screen
     logging.getLogger().setLevel(logging.WARNING)
+    silence_library_loggers()
     try:
         return _run(args)
     except InputError as exc:
-        print(f"\nplanner: {exc}", file=sys.stderr)
+        print(f"\nplanner: {error_text(exc, command=args.command)}", file=sys.stderr)
         return 2
     except FetchError as exc:
         print(f"\nplanner: {exc}", file=sys.stderr)
         return 3
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        # a file the checks did not foresee (removed or locked while the run read it)
+        print(
+            f"\nplanner: {exc.filename}: {exc.strerror or exc}\n"
+            "Check the path and the file's permissions (ls -l).",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         print("\nplanner: interrupted; files written before stay as they were", file=sys.stderr)
         return 130

@@ -973,7 +973,6 @@ def demand_from_points(
         The demand frame (module docstring) with ``source="points"``, plus ``row``, ``name``,
         ``lon``, ``lat`` and the file's other columns.
     """
-    path = Path(path)
     table = read_point_table(
         path,
         what="population points",
@@ -983,6 +982,7 @@ def demand_from_points(
         area_lonlat_bounds=area_lonlat_bounds,
         duplicate_tolerance_m=None,
     )
+    path = Path(path)
     usable = table["usable"].to_numpy(dtype=bool)
     population = table[population_column].to_numpy(dtype=np.float64).copy()
     population[~usable] = np.nan

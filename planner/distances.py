@@ -600,13 +600,22 @@ def walk_distances(
         crs=buildings.crs,
     )
     s_frame = _station_frame(network, stations, s_snaps, b_snaps, nearest, covered, settings)
-    n_bad = int((~s_frame["usable"]).sum())
-    if n_bad:
+    bad = np.flatnonzero(~s_frame["usable"].to_numpy(dtype=bool))
+    if bad.size:
+        shown = [
+            f"{_station_label(stations, int(i))}: {s_frame['problem'].iloc[i]}" for i in bad[:10]
+        ]
+        more = (
+            f"\n  ... and {bad.size - 10} more, all listed with the reason in the stations output"
+            if bad.size > 10
+            else ""
+        )
         log.warning(
-            "%d of %d stations are not usable: %s",
-            n_bad,
+            "%d of %d stations are not usable:\n  %s%s",
+            bad.size,
             len(stations),
-            "; ".join(f"{i}: {p}" for i, p in s_frame.loc[~s_frame["usable"], "problem"].items()),
+            "\n  ".join(shown),
+            more,
         )
     return WalkResult(
         buildings=b_frame,
@@ -685,6 +694,23 @@ def _labels(labels: pd.Index, position: np.ndarray, *, index: pd.Index) -> pd.Se
     if pd.api.types.is_integer_dtype(labels.dtype):
         return series.astype("Int64")
     return series
+
+
+def _station_label(stations: pd.DataFrame, i: int) -> str:
+    """How a user finds station ``i`` (position) in their file or in OSM: the file's row
+    number (or the OSM id) and the name, never the frame's internal index."""
+    row = stations["row"].iloc[i] if "row" in stations.columns else None
+    sid = stations["station_id"].iloc[i] if "station_id" in stations.columns else None
+    name = stations["name"].iloc[i] if "name" in stations.columns else None
+    if row is not None and not pd.isna(row):
+        label = f"row {int(row)}"
+        if isinstance(sid, str) and ":" in sid and not sid.startswith("osm:"):
+            label = f"{sid.rsplit(':', 1)[0]} row {int(row)}"
+    elif isinstance(sid, str) and sid:
+        label = sid
+    else:
+        label = f"station {stations.index[i]!r}"
+    return f"{label} ({name})" if isinstance(name, str) and name else label
 
 
 def _station_frame(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["FetchError", "InputError", "PlannerError", "SolverError"]
+__all__ = ["ArgumentTypeError", "FetchError", "InputError", "PlannerError", "SolverError"]
 
 
 class PlannerError(Exception):
@@ -42,6 +42,20 @@ class InputError(PlannerError, ValueError):
         if hint:
             lines.append(hint)
         super().__init__("\n".join(lines))
+
+
+class ArgumentTypeError(PlannerError, TypeError):
+    """A function was given the wrong kind of object (a path where a result was expected, ``None``,
+    two arguments swapped); the message names the parameter, what it got and what it expects."""
+
+    def __init__(
+        self, function: str, parameter: str, expected: str, got: object, hint: str = ""
+    ) -> None:
+        self.function = function
+        self.parameter = parameter
+        got_text = repr(got) if isinstance(got, str | type(None)) else type(got).__name__
+        text = f"{function}: {parameter} must be {expected}, not {got_text}"
+        super().__init__(f"{text}\n{hint}" if hint else text)
 
 
 class SolverError(PlannerError, RuntimeError):

@@ -91,6 +91,8 @@ def fetch_osm(
             "fetch_osm: give either a place name or a bounding box",
             hint='e.g. place="Almaty, Kazakhstan" or bbox=(76.85, 43.20, 76.98, 43.30).',
         )
+    if bbox is not None:
+        _check_bbox(bbox)
     out_path = Path(out_path)
     boundary = None
     if place is not None:
@@ -101,6 +103,13 @@ def fetch_osm(
         try:
             boundary = geocoder(place)
         except Exception as exc:
+            if _is_network_failure(exc):
+                raise FetchError(
+                    f"could not reach the geocoder (Nominatim) to look up {place!r}: {exc}",
+                    "This needs the internet: check the connection (or a proxy), then try "
+                    "again. Offline, use an extract you already have (e.g. a Geofabrik "
+                    ".osm.pbf) with --osm.",
+                ) from None
             raise FetchError(
                 f"could not find {place!r} with the geocoder ({exc})",
                 "Check the spelling, add the country, or give a bounding box instead.",
@@ -142,6 +151,53 @@ def fetch_osm(
         _write_atomically(boundary_path, boundary_text.encode())
     log.info("saved %s (%.1f MB)", out_path, len(content) / 1e6)
     return out_path
+
+
+def _check_bbox(bbox: tuple[float, float, float, float]) -> None:
+    """A box that cannot be right is refused before anything goes online."""
+    try:
+        west, south, east, north = (float(v) for v in bbox)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"bbox {bbox!r}: expected four numbers (west, south, east, north)",
+            hint="e.g. bbox=(76.85, 43.20, 76.98, 43.30) for central Almaty.",
+        ) from None
+    problems = []
+    if not (-180 <= west <= 180 and -180 <= east <= 180):
+        problems.append(f"west={west:g}, east={east:g}: longitudes must be within -180..180")
+    elif west >= east:
+        problems.append(
+            f"west={west:g} is not west of east={east:g}"
+            + ("; are west and east exchanged?" if west > east else "")
+        )
+    if not (-90 <= south <= 90 and -90 <= north <= 90):
+        problems.append(f"south={south:g}, north={north:g}: latitudes must be within -90..90")
+    elif south >= north:
+        problems.append(
+            f"south={south:g} is not south of north={north:g}"
+            + ("; are south and north exchanged?" if south > north else "")
+        )
+    if problems:
+        raise InputError(
+            f"bbox {bbox!r} is not a (west, south, east, north) box in degrees",
+            problems,
+            "e.g. bbox=(76.85, 43.20, 76.98, 43.30) for central Almaty.",
+        )
+
+
+def _is_network_failure(exc: BaseException) -> bool:
+    """Whether a geocoder error means no connection (not an unknown place)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionError | TimeoutError | OSError):
+            return True
+        names = {cls.__name__ for cls in type(current).__mro__}
+        if names & {"ConnectionError", "Timeout", "NewConnectionError", "MaxRetryError"}:
+            return True  # requests / urllib3, without importing them here
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _write_atomically(path: Path, content: bytes) -> None:

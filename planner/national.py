@@ -442,6 +442,7 @@ def plan_nation(
     stations_path: str | Path | None = None,
     name_column: str | None = None,
     options: NationalOptions | None = None,
+    stations_layer: str | None = None,
     out_dir: str | Path,
     scheduler: str | None = None,
     workers: int | None = None,
@@ -455,6 +456,7 @@ def plan_nation(
     an existing Dask scheduler; by default a local cluster of ``workers`` processes (one per
     core) runs the units. ``progress(phase, done, total)`` is called as units finish;
     ``step(text)`` is a context-manager factory announcing each phase (the CLI prints them).
+    ``stations_layer`` is the layer (GeoPackage) or sheet (Excel) of the stations file.
     """
     options = options or NationalOptions()
     announce = step or _null_step
@@ -494,7 +496,9 @@ def plan_nation(
                     "--stations with --manifest: give each unit's stations in the manifest's "
                     "'stations' column instead",
                 )
-            stations_by_unit, outside = _national_stations(stations_path, units)
+            stations_by_unit, outside = _national_stations(
+                stations_path, units, layer=stations_layer
+            )
             inputs.append(_input("stations", stations_path))
         jobs, cut_failures = _jobs(units, scan, stations_by_unit, options)
     timings["reading_s"] = time.perf_counter() - t0
@@ -623,7 +627,7 @@ def _bounds_text(b: tuple[float, float, float, float]) -> str:
 
 
 def _national_stations(
-    path: str | Path, units: Sequence[Unit]
+    path: str | Path, units: Sequence[Unit], *, layer: str | None = None
 ) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame]:
     """Read the national stations file once and hand each row to the units it serves."""
     areas = [u.buffered for u in units if u.buffered is not None]
@@ -632,7 +636,7 @@ def _national_stations(
     centre = merged.centroid
     # an equidistant projection around the units: only the 1 m duplicate check measures here
     crs = f"+proj=aeqd +lat_0={centre.y:.6f} +lon_0={centre.x:.6f} +datum=WGS84 +units=m"
-    table = read_stations(path, crs=crs, area_lonlat_bounds=(west, south, east, north))
+    table = read_stations(path, crs=crs, area_lonlat_bounds=(west, south, east, north), layer=layer)
     table.attrs["source"] = str(path)
     table.attrs["sha256"] = file_sha256(path)
     per_unit, outside = assign_stations(table, units)

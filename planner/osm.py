@@ -42,7 +42,7 @@ from osmium.filter import KeyFilter
 from shapely.geometry.base import BaseGeometry
 
 from planner._crs import WGS84, utm_crs_for
-from planner.errors import InputError
+from planner.errors import ArgumentTypeError, InputError
 
 __all__ = ["HighwayWays", "OsmData", "OsmScan", "read_osm", "scan_osm"]
 
@@ -529,8 +529,14 @@ def _detect_format(path: Path) -> str:
         )
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not an OSM file", hint="Name the file itself.")
-    with path.open("rb") as fh:
-        head = fh.read(64)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        raise InputError(
+            f"{path}: cannot be read ({exc.strerror or exc})",
+            hint="Check the file's permissions (ls -l) or copy it somewhere readable.",
+        ) from None
     if not head:
         raise InputError(f"{path}: the file is empty", hint="Download or export the area again.")
     if head[:2] == b"\x1f\x8b":
@@ -595,16 +601,24 @@ def _area_polygon(
         return None
     if isinstance(boundary, BaseGeometry):
         return boundary
-    try:
-        frame = gpd.read_file(boundary)
-    except Exception as exc:
-        raise InputError(
-            f"{boundary}: could not read the boundary file ({exc})",
-            hint="Give a GeoJSON or GeoPackage file with the area's polygon.",
-        ) from None
+    if not isinstance(boundary, str | Path):
+        raise ArgumentTypeError(
+            "read_osm",
+            "boundary",
+            "a shapely polygon or the path of a polygon file",
+            boundary,
+            "e.g. boundary='almaty.geojson' or boundary=shapely.box(76.85, 43.2, 76.98, 43.3).",
+        )
+    from planner._tables import read_polygons
+
+    hint = "Give a GeoJSON or GeoPackage file with the area's polygon."
+    frame = read_polygons(boundary, what="boundary")
     polygons = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polygons.empty:
-        raise InputError(f"{boundary}: no polygon in the boundary file")
+        kinds = sorted({str(k) for k in frame.geometry.geom_type.dropna()})
+        raise InputError(
+            f"{boundary}: no polygon in the boundary file (it holds {', '.join(kinds)})", hint=hint
+        )
     if frame.crs is not None:
         polygons = polygons.to_crs(WGS84)
     return shapely.union_all(polygons.geometry.values)

@@ -47,7 +47,7 @@ from planner.districts import (
     district_names,
     districts_note,
 )
-from planner.errors import InputError
+from planner.errors import ArgumentTypeError, InputError
 from planner.isochrones import service_areas
 from planner.network import DEFAULT_BARRIERS, WalkNetwork, build_walk_network
 from planner.osm import BBox, OsmData, file_sha256, read_osm
@@ -85,6 +85,7 @@ __all__ = [
     "plan_sites",
     "read_districts",
     "run_city",
+    "study_area_lonlat_bounds",
 ]
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,7 @@ def load_city(
     district_population_column: str | None = None,
     exclude_station_kinds: Sequence[str] | None = None,
     barriers: Sequence[str] = DEFAULT_BARRIERS,
+    stations_layer: str | None = None,
 ) -> City:
     """Read the OSM file, build the walk network, the residents and the stations.
 
@@ -186,11 +188,16 @@ def load_city(
     barriers
         Kinds of barrier a door's straight walk to the street may not cross (see
         :data:`planner.network.BARRIER_KINDS`); ``()`` for none.
+    stations_layer
+        Layer (GeoPackage) or sheet (Excel) of the stations file, when it has several.
     """
     if not isinstance(osm_path, str | Path):
-        raise InputError(
-            f"load_city: osm_path must be the path of an OSM file, not {type(osm_path).__name__}",
-            hint="e.g. load_city('data/almaty_2012.osm.pbf'); for data already read use "
+        raise ArgumentTypeError(
+            "load_city",
+            "osm_path",
+            "the path of an OSM file",
+            osm_path,
+            "e.g. load_city('data/almaty_2012.osm.pbf'); for data already read use "
             "city_from_osm(read_osm(...)).",
         )
     _check_files_exist(
@@ -213,6 +220,7 @@ def load_city(
         district_population_column=district_population_column,
         exclude_station_kinds=exclude_station_kinds,
         barriers=barriers,
+        stations_layer=stations_layer,
     )
 
 
@@ -231,6 +239,7 @@ def city_from_osm(
     district_population_column: str | None = None,
     exclude_station_kinds: Sequence[str] | None = None,
     barriers: Sequence[str] = DEFAULT_BARRIERS,
+    stations_layer: str | None = None,
 ) -> City:
     """Build the walk network, the residents and the stations from OSM data already read.
 
@@ -251,9 +260,7 @@ def city_from_osm(
     osm_path = osm.source
     network = build_walk_network(osm, barriers=tuple(barriers))
     inputs = [{"role": "osm", "path": str(osm_path), "sha256": osm.sha256}]
-    lon0, lat0, lon1, lat1 = osm.file_bounds_lonlat
-    margin = 0.05  # degrees: stations just outside the extract are still plausible
-    plausible = (lon0 - margin, lat0 - margin, lon1 + margin, lat1 + margin)
+    plausible = _plausible_bounds(osm)  # stations just outside the extract are still plausible
 
     if population_points is not None:
         residents = demand_from_points(
@@ -312,6 +319,7 @@ def city_from_osm(
             crs=network.crs,
             area_lonlat_bounds=plausible,
             exclude_kinds=tuple(exclude_station_kinds or ()),
+            layer=stations_layer,
         )
         inputs.append(_input("stations", stations_path))
     elif exclude_station_kinds is None:
@@ -356,18 +364,111 @@ def _check_district_options(
 
 
 def _check_files_exist(**files: str | Path | None) -> None:
-    """All missing input files at once, before the (slow) OSM file is read."""
-    problems = [
-        f"{role.replace('_', ' ')} file {path} does not exist"
-        for role, path in files.items()
-        if path is not None and not Path(path).is_file()
-    ]
-    if problems:
+    """All missing and unreadable input files at once, before the (slow) OSM file is read."""
+    missing, unreadable = [], []
+    for role, path in files.items():
+        if path is None:
+            continue
+        label = role.replace("_", " ")
+        if not isinstance(path, str | Path):
+            raise ArgumentTypeError(
+                "load_city",
+                {"stations": "stations_path", "districts": "districts_path"}.get(role, role),
+                "a file path",
+                path,
+            )
+        if not Path(path).is_file():
+            missing.append(f"{label} file {path} does not exist")
+            continue
+        try:
+            with Path(path).open("rb") as fh:
+                fh.read(1)
+        except OSError as exc:
+            unreadable.append(f"{label} file {path} cannot be read ({exc.strerror or exc})")
+    if missing or unreadable:
         raise InputError(
-            "input files are missing",
-            problems,
-            f"Check the paths (relative paths start in {Path.cwd()}).",
+            "input files are missing" if not unreadable else "input files cannot be read",
+            missing + unreadable,
+            f"Check the paths (relative paths start in {Path.cwd()})"
+            + (" and the files' permissions (ls -l)." if unreadable else "."),
         )
+
+
+def _expect_city(function: str, city: object, *, parameter: str = "city") -> None:
+    if isinstance(city, City):
+        return
+    if isinstance(city, str | Path):
+        hint = f"Read the city first: city = load_city({str(city)!r}); then {function}(city, ...)."
+    elif isinstance(city, CoverageResult | PlanResult | EvaluationResult):
+        hint = (
+            f"The arguments are in the wrong order: {function}(city, coverage, ...), with the "
+            "city from load_city() first."
+        )
+    else:
+        hint = "Pass the City returned by load_city('city.osm.pbf')."
+    raise ArgumentTypeError(function, parameter, "a City (from load_city)", city, hint)
+
+
+def _expect_coverage(function: str, coverage: object) -> None:
+    if isinstance(coverage, CoverageResult):
+        return
+    if isinstance(coverage, City):
+        hint = (
+            f"The arguments are in the wrong order: {function}(city, coverage, ...), with the "
+            "coverage from assess_coverage(city) second."
+        )
+    else:
+        hint = (
+            "Assess the coverage first: coverage = assess_coverage(city); then "
+            f"{function}(city, coverage, ...)."
+        )
+    raise ArgumentTypeError(
+        function, "coverage", "a CoverageResult (from assess_coverage)", coverage, hint
+    )
+
+
+def _expect_sites(function: str, parameter: str, sites: object, *, optional: bool) -> None:
+    if isinstance(sites, gpd.GeoDataFrame) or (optional and sites is None):
+        return
+    if isinstance(sites, str | Path):
+        hint = (
+            f"Read the file first: {parameter} = read_candidates({str(sites)!r}, "
+            "crs=city.network.crs, area_lonlat_bounds=study_area_lonlat_bounds(city))."
+        )
+    else:
+        hint = "Pass a GeoDataFrame of points, e.g. from planner.candidates.read_candidates."
+    raise ArgumentTypeError(
+        function,
+        parameter,
+        "a GeoDataFrame of sites" + (" or None" if optional else ""),
+        sites,
+        hint,
+    )
+
+
+def study_area_lonlat_bounds(
+    city: City, *, margin_deg: float = 0.05
+) -> tuple[float, float, float, float]:
+    """``(min_lon, min_lat, max_lon, max_lat)`` where the city's stations and sites can be.
+
+    The extent of the OSM data read, widened by ``margin_deg`` (about 5 km): points just
+    outside the extract are still plausible, points in another city are not. Pass it as
+    ``area_lonlat_bounds`` to the readers of stations, candidate sites and proposals.
+    """
+    _expect_city("study_area_lonlat_bounds", city)
+    return _plausible_bounds(city.osm, margin_deg=margin_deg)
+
+
+def _plausible_bounds(
+    osm: OsmData, *, margin_deg: float = 0.05
+) -> tuple[float, float, float, float]:
+    lon0, lat0, lon1, lat1 = osm.file_bounds_lonlat
+    return (
+        max(-180.0, lon0 - margin_deg),
+        max(-90.0, lat0 - margin_deg),
+        min(180.0, lon1 + margin_deg),
+        min(90.0, lat1 + margin_deg),
+    )
 
 
 #: Column names read as the district name, in this order.
@@ -385,13 +486,9 @@ def read_districts(
     district's official population (an empty cell means unknown); every value that is not a
     non-negative number is reported, with its row and district.
     """
-    try:
-        frame = gpd.read_file(path)
-    except Exception as exc:
-        raise InputError(
-            f"{path}: could not read the districts file ({exc})",
-            hint="Give a GeoPackage, GeoJSON or shapefile of district polygons with a name column.",
-        ) from None
+    from planner._tables import read_polygons
+
+    frame = read_polygons(path, what="districts")
     problems = []
     lower = {str(c).lower(): c for c in frame.columns}
     name_column = next((lower[c] for c in DISTRICT_NAME_COLUMNS if c in lower), None)
@@ -533,6 +630,15 @@ def assess_coverage(
     network), so ``walk_m`` is finite for every resident who can reach a station at all, and
     the sensitivity table can use any limit.
     """
+    _expect_city("assess_coverage", city)
+    if settings is not None and not isinstance(settings, WalkSettings):
+        raise ArgumentTypeError(
+            "assess_coverage",
+            "settings",
+            "a WalkSettings or None",
+            settings,
+            "e.g. settings=WalkSettings(max_walk_m=800) or WalkSettings.from_minutes(10).",
+        )
     settings = settings or WalkSettings()
     usable = working(city.stations)  # open and under repair; planned and closed do not serve
     walk = walk_distances(
@@ -748,6 +854,9 @@ def plan_sites(
         walk (a second exact stage; with ``n_sites`` only). Slower on big cities: when its
         time runs out the first-stage plan stands.
     """
+    _expect_city("plan_sites", city)
+    _expect_coverage("plan_sites", coverage)
+    _expect_sites("plan_sites", "candidates", candidates, optional=True)
     if (n_sites is None) == (target_share is None):
         raise InputError(
             "plan_sites: give n_sites or target_share (one of them)",
@@ -1023,6 +1132,9 @@ def evaluate_sites(
     snap limit), reaches no resident within the walking limit, covers nobody new (all its
     residents already have a station), duplicates another proposal's coverage.
     """
+    _expect_city("evaluate_sites", city)
+    _expect_coverage("evaluate_sites", coverage)
+    _expect_sites("evaluate_sites", "proposals", proposals, optional=False)
     usable = proposals["usable"].to_numpy(dtype=bool) if "usable" in proposals.columns else None
     usable_props = proposals[usable] if usable is not None else proposals
     settings = coverage.settings

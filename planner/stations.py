@@ -349,8 +349,9 @@ def read_stations(
     id_column: str | None = None,
     exclude_kinds: Collection[str] = (),
     duplicate_tolerance_m: float | None = 1.0,
+    layer: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read police stations from a user's CSV, GeoJSON or GeoPackage file.
+    """Read police stations from a user's CSV, Excel, GeoJSON or GeoPackage file.
 
     Row checks (missing or non-numeric coordinates, out of range, swapped latitude and
     longitude, outside ``area_lonlat_bounds``, duplicates) are those of
@@ -374,6 +375,9 @@ def read_stations(
         Kinds marked unusable; none by default, since a list the user made is deliberate.
     duplicate_tolerance_m
         Stations closer than this to an earlier row are duplicates; ``None`` keeps them.
+    layer
+        Layer of a GeoPackage or sheet of an Excel workbook; by default the only one that
+        fits (see :func:`planner._tables.read_point_table`).
 
     Returns
     -------
@@ -381,7 +385,6 @@ def read_stations(
         The station schema of the module docstring, plus ``row`` and the file's other columns.
     """
     excluded = _check_kinds(exclude_kinds, function="read_stations")
-    path = Path(path)
     table = read_point_table(
         path,
         what="stations",
@@ -389,7 +392,9 @@ def read_stations(
         name_column=name_column,
         area_lonlat_bounds=area_lonlat_bounds,
         duplicate_tolerance_m=duplicate_tolerance_m,
+        layer=layer,
     )
+    path = Path(path)
     if id_column is None:
         ids = [f"{path.name}:{r}" for r in table["row"]]
     else:

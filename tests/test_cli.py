@@ -200,7 +200,11 @@ def test_evaluate_command(capsys: pytest.CaptureFixture[str], tmp_path: Path):
         capsys,
     )
     assert code == 0, err
-    assert "! Mountains: off the network" in out
+    # 27 km south of the extract: outside the study area (it used to be only "off the network")
+    assert (
+        "! Mountains: unusable: columns 'lat'/'lon': latitude 42.6, longitude 74.6 is outside "
+        "the study area" in out
+    )
     layers = {name for name, _ in pyogrio.list_layers(tmp_path / "o" / "plan.gpkg")}
     assert {"proposals", "best_sites_same_size"} <= layers
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())

@@ -381,3 +381,37 @@ def test_stations_and_candidates_are_not_snapped_across_a_barrier() -> None:
     assert m.matrix.data.tolist() == pytest.approx([145.0])
     plain = walk_distances(full_grid(), building, site, settings=WalkSettings(max_walk_m=300))
     assert plain.buildings["walk_m"].tolist() == pytest.approx([45.0])
+
+
+def test_unusable_stations_are_named_by_file_row_and_name_in_the_log(caplog) -> None:
+    # the frame's index (0, 1, 2) is internal; the user knows the file row and the name
+    buildings = _points([(80.0, 5.0)], ["b"])
+    stations = _points([STATION, (100.0, -400.0), (1050.0, -5.0)], ["S0", "S1", "S2"]).reset_index(
+        drop=True
+    )
+    stations["station_id"] = ["stations.csv:2", "stations.csv:4", "stations.csv:5"]
+    stations["row"] = [2, 4, 5]
+    stations["name"] = ["УПП 1", "УПП 2", None]
+    with caplog.at_level("WARNING", logger="planner.distances"):
+        walk_distances(full_grid(), buildings, stations)
+    (message,) = [r.getMessage() for r in caplog.records if "not usable" in r.getMessage()]
+    lines = message.splitlines()
+    assert lines[0] == "2 of 3 stations are not usable:"
+    assert lines[1].startswith("  stations.csv row 4 (УПП 2): no walkable street within 250 m")
+    assert lines[2].startswith("  stations.csv row 5: its street network piece")
+    assert "1:" not in message and "2:" not in message
+
+
+def test_many_unusable_stations_are_summarised(caplog) -> None:
+    buildings = _points([(80.0, 5.0)], ["b"])
+    far = [(100.0 + i, -400.0) for i in range(25)]
+    stations = _points([STATION, *far], [f"S{i}" for i in range(26)])
+    stations["station_id"] = [f"osm:node/{i}" for i in range(26)]
+    with caplog.at_level("WARNING", logger="planner.distances"):
+        walk_distances(full_grid(), buildings, stations)
+    (message,) = [r.getMessage() for r in caplog.records if "not usable" in r.getMessage()]
+    lines = message.splitlines()
+    assert lines[0] == "25 of 26 stations are not usable:"
+    assert lines[1].startswith("  osm:node/1: no walkable street")
+    assert len(lines) == 1 + 10 + 1
+    assert lines[-1] == "  ... and 15 more, all listed with the reason in the stations output"

@@ -93,3 +93,43 @@ def test_busy_server_is_clear(tmp_path):
 def test_place_or_bbox_required(tmp_path):
     with pytest.raises(InputError, match="either a place name or a bounding box"):
         fetch_osm(tmp_path / "a.osm")
+
+
+def test_geocoder_offline_is_not_blamed_on_the_spelling(tmp_path):
+    class NameResolutionError(Exception):
+        pass
+
+    def offline(place: str) -> gpd.GeoDataFrame:
+        # what requests raises without a network, wrapping urllib3's error
+        try:
+            raise NameResolutionError("Failed to resolve 'nominatim.openstreetmap.org'")
+        except NameResolutionError as inner:
+            raise type("ConnectionError", (Exception,), {})("Max retries exceeded") from inner
+
+    with pytest.raises(FetchError) as info:
+        fetch_osm(tmp_path / "a.osm", place="Almaty", geocoder=offline, session=_NoInternet())
+    message = str(info.value)
+    assert "could not reach the geocoder (Nominatim)" in message
+    assert "needs the internet" in message and "spelling" not in message
+
+    def unknown(place: str) -> gpd.GeoDataFrame:
+        raise ValueError("Nominatim could not geocode query 'Almatyy'")
+
+    with pytest.raises(FetchError, match="Check the spelling"):
+        fetch_osm(tmp_path / "a.osm", place="Almatyy", geocoder=unknown, session=_NoInternet())
+
+
+@pytest.mark.parametrize(
+    ("bbox", "problem"),
+    [
+        ((76.98, 43.20, 76.85, 43.30), "west=76.98 is not west of east=76.85; are west and east"),
+        ((76.85, 43.30, 76.98, 43.20), "south=43.3 is not south of north=43.2; are south and"),
+        ((76.85, 43.20, 196.98, 43.30), "longitudes must be within -180..180"),
+    ],
+)
+def test_impossible_bbox_is_refused_before_going_online(tmp_path, bbox, problem):
+    session = _StoredSession(_Response(TINY.read_bytes()))
+    with pytest.raises(InputError) as info:
+        fetch_osm(tmp_path / "a.osm", bbox=bbox, session=session)
+    assert problem in str(info.value)
+    assert session.calls == []

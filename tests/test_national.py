@@ -650,3 +650,31 @@ def test_manifest_one_osm_file_per_unit(country, tmp_path, capsys):
         tmp_path, capsys, ["--manifest", manifest],
         "row 1 (Nowhere): OSM file", "missing.osm.pbf does not exist",
     )  # fmt: skip
+
+
+def test_national_stations_workbook_sheet_is_named_by_the_flag(country, tmp_path, capsys):
+    import openpyxl
+
+    table = pd.read_csv(country.stations_path)
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title in ("2023", "2024"):  # two sheets with coordinates: which one is meant?
+        sheet = book.create_sheet(title)
+        sheet.append(list(table.columns))
+        for row in table.itertuples(index=False):
+            sheet.append(list(row))
+    path = tmp_path / "stations.xlsx"
+    book.save(path)
+    err = _bad(
+        tmp_path, capsys,
+        ["--osm", country.osm_path, "--units", country.units_path, "--stations", path],
+        "2 sheets with data and 2 of them with latitude/longitude columns",
+        "Name the sheet with --stations-layer NAME",
+    )  # fmt: skip
+    assert "layer=" not in err
+    _bad(
+        tmp_path, capsys,
+        ["--osm", country.osm_path, "--units", country.units_path, "--stations", path,
+         "--stations-layer", "2025"],
+        "has no sheet '2025'", "sheet '2024'",
+    )  # fmt: skip

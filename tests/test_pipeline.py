@@ -260,3 +260,94 @@ def test_prefer_shorter_walks_reports_the_true_total_walk(city, coverage):
     )
     assert short.siting.population_walk_m == pytest.approx(total_walk(short), rel=1e-9)
     assert short.siting.population_walk_m <= total_walk(plain) + 1e-6
+
+
+# --- common mistakes in the Python API get the package's own errors (issue 13) ------------
+
+
+def test_api_type_mistakes_say_what_was_expected(city, coverage, tmp_path):
+    from planner.errors import ArgumentTypeError, PlannerError
+
+    cases = [
+        (
+            lambda: assess_coverage("file.osm"),
+            "assess_coverage: city must be a City (from load_city), not 'file.osm'",
+            "city = load_city('file.osm')",
+        ),
+        (
+            lambda: plan_sites(city, None, n_sites=1),
+            "plan_sites: coverage must be a CoverageResult (from assess_coverage), not None",
+            "coverage = assess_coverage(city)",
+        ),
+        (
+            lambda: plan_sites(coverage, city, n_sites=1),
+            "plan_sites: city must be a City (from load_city), not CoverageResult",
+            "the wrong order",
+        ),
+        (
+            lambda: evaluate_sites(city, coverage, "props.csv"),
+            "evaluate_sites: proposals must be a GeoDataFrame of sites, not 'props.csv'",
+            "read_candidates('props.csv'",
+        ),
+        (
+            lambda: plan_sites(city, coverage, n_sites=1, candidates="c.csv"),
+            "plan_sites: candidates must be a GeoDataFrame of sites or None, not 'c.csv'",
+            "read_candidates('c.csv'",
+        ),
+        (
+            lambda: load_city(None),
+            "load_city: osm_path must be the path of an OSM file, not None",
+            "load_city('data/almaty_2012.osm.pbf')",
+        ),
+        (
+            lambda: assess_coverage(city, settings=800),
+            "assess_coverage: settings must be a WalkSettings or None, not int",
+            "WalkSettings(max_walk_m=800)",
+        ),
+    ]
+    for call, first_line, hint in cases:
+        with pytest.raises(ArgumentTypeError) as info:
+            call()
+        assert isinstance(info.value, TypeError) and isinstance(info.value, PlannerError)
+        assert str(info.value).splitlines()[0] == first_line
+        assert hint in str(info.value)
+
+
+def test_unreadable_input_files_are_listed_before_reading(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    stations = tmp_path / "s.csv"
+    stations.write_text("lat,lon\n42.87,74.6\n")
+    real_open = Path.open
+
+    def open_(self, *args, **kwargs):
+        if self == stations:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_)
+    with pytest.raises(InputError) as info:
+        load_city(BISHKEK, stations_path=stations, districts_path=tmp_path / "d.gpkg")
+    message = str(info.value)
+    assert message.splitlines()[0] == "input files cannot be read"
+    assert f"districts file {tmp_path / 'd.gpkg'} does not exist" in message
+    assert f"stations file {stations} cannot be read (Permission denied)" in message
+
+
+def test_study_area_bounds_and_far_or_swapped_proposals(city, tmp_path):
+    from planner.pipeline import study_area_lonlat_bounds
+
+    west, south, east, north = study_area_lonlat_bounds(city)
+    lon0, lat0, lon1, lat1 = city.osm.file_bounds_lonlat
+    assert (west, south, east, north) == pytest.approx(
+        (lon0 - 0.05, lat0 - 0.05, lon1 + 0.05, lat1 + 0.05)
+    )
+    path = tmp_path / "p.csv"
+    # row 2 fine; row 3 swapped; row 4 in Almaty, about 190 km away
+    path.write_text("name,lat,lon\nA,42.86,74.63\nB,74.63,42.86\nC,43.25,76.95\n")
+    props = read_candidates(
+        path, crs=city.network.crs, area_lonlat_bounds=(west, south, east, north)
+    )
+    assert props["usable"].tolist() == [True, False, False]
+    assert "swapped" in props["problem"].iloc[1]
+    assert "outside the study area" in props["problem"].iloc[2]

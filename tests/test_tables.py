@@ -124,7 +124,9 @@ def test_missing_empty_and_header_only_files(tmp_path):
         read_point_table(write(tmp_path / "empty.csv", ""), what="stations", crs=UTM43)
     with pytest.raises(InputError, match="header line but no data rows"):
         read_point_table(write(tmp_path / "h.csv", "lat,lon\n\n"), what="stations", crs=UTM43)
-    with pytest.raises(InputError, match=r"unsupported file type '\.xlsx'"):
+    with pytest.raises(InputError, match=r"unsupported file type '\.ods'"):
+        read_point_table(write(tmp_path / "s.ods", "x"), what="stations", crs=UTM43)
+    with pytest.raises(InputError, match=r"s\.xlsx cannot be read as an Excel workbook"):
         read_point_table(write(tmp_path / "s.xlsx", "x"), what="stations", crs=UTM43)
 
 
@@ -259,3 +261,243 @@ def test_mark_unusable_appends_reason_and_never_mutates(tmp_path):
         mark_unusable(table, [True], "x")
     with pytest.raises(InputError, match="non-empty"):
         mark_unusable(table, [True, False, False], " ")
+
+
+# --- tables as they are exported in Kazakhstan (issue 13) -----------------------------------
+
+
+def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_xlsx_read_directly_with_excel_row_numbers(tmp_path):
+    # a title line and a blank line above the header, a blank row inside: rows as Excel shows
+    path = _workbook(
+        tmp_path / "участки.xlsx",
+        {
+            "Лист1": [
+                ["Участковые пункты полиции (synthetic)"],
+                [],
+                ["Название", "Широта", "Долгота"],
+                ["УПП №1", 43.25, 76.95],
+                [],
+                ["УПП №2", "43,26", "bad"],
+            ]
+        },
+    )
+    table = read_point_table(path, what="stations", crs=UTM43)
+    assert list(table["row"]) == [4, 6]
+    assert table["name"].tolist() == ["УПП №1", "УПП №2"]
+    assert (table["lat"].iloc[0], table["lon"].iloc[0]) == (43.25, 76.95)
+    assert table["geometry"].iloc[0].x == pytest.approx(utm(76.95, 43.25)[0], abs=1e-6)
+    assert "column 'Долгота': longitude 'bad' is not a number" in table["problem"].iloc[1]
+
+
+def test_xlsx_sheet_chosen_by_its_columns_or_by_name(tmp_path):
+    path = _workbook(
+        tmp_path / "book.xlsx",
+        {
+            "Notes": [["prepared by the akimat (synthetic)"]],
+            "Stations": [["name", "lat", "lon"], ["A", 43.25, 76.95]],
+        },
+    )
+    assert read_point_table(path, what="stations", crs=UTM43)["name"].tolist() == ["A"]
+    _workbook(
+        path,
+        {
+            "2023": [["name", "lat", "lon"], ["A", 43.25, 76.95]],
+            "2024": [["name", "lat", "lon"], ["B", 43.26, 76.96], ["C", 43.27, 76.97]],
+        },
+    )
+    with pytest.raises(InputError) as info:
+        read_point_table(path, what="stations", crs=UTM43)
+    message = str(info.value)
+    assert "2 sheets with data and 2 of them with latitude/longitude columns" in message
+    assert "sheet '2023': 1 rows" in message and "sheet '2024': 2 rows" in message
+    assert "layer='<sheet name>'" in message
+    chosen = read_point_table(path, what="stations", crs=UTM43, layer="2024")
+    assert chosen["name"].tolist() == ["B", "C"]
+    with pytest.raises(InputError, match="has no sheet '2025'"):
+        read_point_table(path, what="stations", crs=UTM43, layer="2025")
+
+
+def test_workbook_saved_under_a_csv_name_is_read_as_a_workbook(tmp_path):
+    path = _workbook(tmp_path / "s.xlsx", {"S": [["lat", "lon"], [43.25, 76.95]]})
+    renamed = path.rename(tmp_path / "s.csv")
+    assert read_point_table(renamed, what="stations", crs=UTM43)["lat"].tolist() == [43.25]
+
+
+def test_binary_file_named_csv_is_not_text(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(InputError, match=r"s\.csv is not a text table"):
+        read_point_table(path, what="stations", crs=UTM43)
+
+
+def test_unreadable_file_is_an_input_error(tmp_path, monkeypatch):
+    path = write(tmp_path / "s.csv", "lat,lon\n43.25,76.95\n")
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "open", denied)
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(InputError, match=r"s\.csv cannot be read \(Permission denied\)"):
+        read_point_table(path, what="stations", crs=UTM43)
+
+
+def test_utf16_unicode_text_export_is_read(tmp_path):
+    # Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated
+    text = "Название\tШирота\tДолгота\r\nУПП №1\t43,25\t76,95\r\n"
+    path = write(tmp_path / "s.txt", text, encoding="utf-16")
+    table = read_point_table(path, what="stations", crs=UTM43)
+    assert table["name"].tolist() == ["УПП №1"]
+    assert (table["lat"].iloc[0], table["lon"].iloc[0]) == (43.25, 76.95)
+    no_bom = write(tmp_path / "n.txt", text, encoding="utf-16-le")
+    assert read_point_table(no_bom, what="stations", crs=UTM43)["lat"].tolist() == [43.25]
+
+
+def test_quoted_decimal_comma_in_a_comma_separated_file_gets_a_hint(tmp_path):
+    path = write(tmp_path / "s.csv", 'name,lat,lon\nA,"43,25",76.95\nB,43.26,76.96\n')
+    table = read_point_table(path, what="stations", crs=UTM43)
+    assert table["problem"].iloc[0] == (
+        "column 'lat': latitude '43,25' is not a number (a decimal comma? in a comma-separated "
+        "file write 43.25, or save the file with ';' as the separator)"
+    )
+    assert table["usable"].tolist() == [False, True]
+
+
+def test_unquoted_decimal_commas_shift_the_columns_and_say_so(tmp_path):
+    # before: "43,25" split into 43 | 25, read as latitude 25... and blamed on metres
+    path = write(tmp_path / "s.csv", "name,lat,lon\nA,43,25,76,95\nB,43,26,76,96\n")
+    with pytest.raises(InputError) as info:
+        read_point_table(path, what="stations", crs=UTM43)
+    message = str(info.value)
+    assert "the columns are shifted" in message and "decimal comma" in message
+    assert "row 2: 5 values for 3 columns: 'A,43,25,76,95'" in message
+    assert "row 3: 5 values for 3 columns" in message
+    assert "';' as the separator" in message
+    assert "metres" not in message
+    other = write(tmp_path / "o.csv", "name,lat,lon\nA, Almaty,43.25,76.95\n")
+    with pytest.raises(InputError, match="more values than the header line has columns"):
+        read_point_table(other, what="stations", crs=UTM43)
+
+
+@pytest.mark.parametrize(
+    ("lat_text", "lon_text", "lat", "lon"),
+    [
+        # 43 + 15/60 + 7.2/3600 = 43.252; 76 + 57/60 + 3.6/3600 = 76.951
+        ("43°15'07.2\"N", "76°57'03.6\"E", 43.252, 76.951),
+        ("43° 15.12' N", "76° 57.06' E", 43.252, 76.951),  # degrees and decimal minutes
+        ("N 43 15 7.2", "E 76 57 3.6", 43.252, 76.951),
+        ("43°15′07.2″ с.ш.", "76°57′03.6″ в.д.", 43.252, 76.951),
+        ("-43°15'07.2\"", "76°57'03.6\"W", -43.252, -76.951),
+    ],
+)
+def test_degrees_minutes_seconds_are_converted(tmp_path, lat_text, lon_text, lat, lon):
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"name": ["A"], "lat": [lat_text], "lon": [lon_text]}).to_csv(path, index=False)
+    table = read_point_table(path, what="stations", crs=UTM43)
+    assert table["lat"].iloc[0] == pytest.approx(lat, abs=1e-9)
+    assert table["lon"].iloc[0] == pytest.approx(lon, abs=1e-9)
+
+
+def test_unreadable_degrees_say_how_to_write_them(tmp_path):
+    path = write(tmp_path / "s.csv", "lat,lon\n43°75'N,76.95\n43.25,76.95\n")  # 75 minutes
+    table = read_point_table(path, what="stations", crs=UTM43)
+    assert "is not a number (degrees-minutes-seconds could not be read" in table["problem"].iloc[0]
+
+
+def test_kazakh_headers(tmp_path):
+    path = write(tmp_path / "s.csv", "Атауы;Ендік;Бойлық\nУПП №1;43,25;76,95\n")
+    table = read_point_table(path, what="stations", crs=UTM43)
+    assert table["name"].tolist() == ["УПП №1"]
+    assert (table["lat"].iloc[0], table["lon"].iloc[0]) == (43.25, 76.95)
+    pair = write(tmp_path / "p.csv", 'атауы,координаттар\nА,"43.25, 76.95"\n')
+    assert read_point_table(pair, what="stations", crs=UTM43)["lon"].tolist() == [76.95]
+
+
+def test_geopackage_layer_chosen_by_geometry_or_required(tmp_path):
+    path = tmp_path / "m.gpkg"
+    districts = gpd.GeoDataFrame(
+        {"name": ["D"]}, geometry=[shapely.box(76.9, 43.2, 77.0, 43.3)], crs=4326
+    )
+    stations = gpd.GeoDataFrame({"name": ["S"]}, geometry=[shapely.Point(76.95, 43.25)], crs=4326)
+    districts.to_file(path, layer="districts")  # the first layer: the one used before
+    stations.to_file(path, layer="stations")
+    table = read_point_table(path, what="stations", crs=UTM43)
+    assert table["name"].tolist() == ["S"]
+    stations.assign(name=["old"]).to_file(path, layer="stations_2020")
+    with pytest.raises(InputError) as info:
+        read_point_table(path, what="stations", crs=UTM43)
+    message = str(info.value)
+    assert "3 layers and 2 of them hold points" in message
+    assert "layer 'districts': Polygon" in message and "layer 'stations_2020': Point" in message
+    assert "layer='<layer name>'" in message
+    chosen = read_point_table(path, what="stations", crs=UTM43, layer="stations_2020")
+    assert chosen["name"].tolist() == ["old"]
+    with pytest.raises(InputError, match="has no layer 'x'"):
+        read_point_table(path, what="stations", crs=UTM43, layer="x")
+
+
+def test_polygon_files_refuse_tables_and_choose_the_polygon_layer(tmp_path):
+    from planner._tables import read_polygons
+
+    table = write(tmp_path / "districts.csv", "name,lat,lon\nD,43.25,76.95\n")
+    with pytest.raises(InputError, match=r"districts must be polygons; a \.csv table holds none"):
+        read_polygons(table, what="districts")
+    path = tmp_path / "area.gpkg"
+    area = gpd.GeoDataFrame(
+        {"name": ["A"]}, geometry=[shapely.box(76.9, 43.2, 77.0, 43.3)], crs=4326
+    )
+    gpd.GeoDataFrame({"name": ["S"]}, geometry=[shapely.Point(76.95, 43.25)], crs=4326).to_file(
+        path, layer="stations"
+    )
+    area.to_file(path, layer="city")
+    frame = read_polygons(path, what="boundary")  # not the first layer: the polygon one
+    assert frame["name"].tolist() == ["A"]
+    area.to_file(path, layer="city_2010")
+    with pytest.raises(InputError) as info:
+        read_polygons(path, what="boundary")
+    assert "3 layers and 2 of them hold polygons" in str(info.value)
+    assert "layer 'city_2010': Polygon" in str(info.value)
+
+
+def test_a_non_path_is_a_type_error_naming_the_public_reader():
+    from planner.candidates import read_candidates
+    from planner.errors import ArgumentTypeError
+    from planner.stations import read_stations
+
+    with pytest.raises(ArgumentTypeError) as info:
+        read_stations(None, crs=UTM43)
+    assert str(info.value).splitlines()[0] == (
+        "read_stations: path must be the path of a stations file (CSV, Excel, GeoJSON, "
+        "GeoPackage), not None"
+    )
+    with pytest.raises(TypeError, match="read_candidates: path must be"):
+        read_candidates(pd.DataFrame({"lat": [43.25], "lon": [76.95]}), crs=UTM43)
+
+
+def test_hemisphere_letters_must_fit_their_column(tmp_path):
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"lat": ["76°57'03.6\"E", "43.252N"], "lon": ["43°15'07.2\"N", "76.951E"]}).to_csv(
+        path, index=False
+    )
+    table = read_point_table(path, what="stations", crs=UTM43)
+    assert table["problem"].iloc[0] == (
+        "column 'lat': latitude '76°57\\'03.6\"E' is not a number (E marks a longitude, not a "
+        "latitude: are the latitude and longitude columns swapped?); column 'lon': longitude "
+        "'43°15\\'07.2\"N' is not a number (N marks a latitude, not a longitude: are the "
+        "latitude and longitude columns swapped?)"
+    )
+    # decimal degrees with a hemisphere letter and no degree sign
+    assert (table["lat"].iloc[1], table["lon"].iloc[1]) == (43.252, 76.951)

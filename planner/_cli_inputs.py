@@ -1,0 +1,276 @@
+"""What the command line adds to the library for its user: options checked before any file is
+read, messages in the flags the user typed, the libraries' noise kept off the terminal, and a
+warning before inputs that will take long.
+
+The library speaks its API (``max_walk_m=-5.0 must be greater than 0``, ``layer='x'``); the
+command line translates, with :data:`FLAGS`, rather than making the library speak CLI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import re
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+__all__ = [
+    "FLAGS",
+    "check_options",
+    "error_text",
+    "for_cli",
+    "heartbeat",
+    "library_noise_off",
+    "size_warnings",
+]
+
+#: API parameter -> the command-line flag that sets it.
+FLAGS = {
+    "max_walk_m": "--walk-m",
+    "max_walk_min": "--walk-min",
+    "speed_kmh": "--speed-kmh",
+    "max_snap_m": "--max-snap-m",
+    "n_sites": "--n-sites",
+    "target_share": "--target-share",
+    "spacing_m": "--spacing-m",
+    "time_limit_s": "--time-limit-s",
+    "floor_area_per_resident_m2": "--floor-area-per-resident-m2",
+    "yes_outside_residential_landuse": "--untyped-buildings-residential",
+    "total_population": "--total-population",
+    "stations_path": "--stations",
+    "population_points": "--population-points",
+    "population_raster": "--population-raster",
+    "districts_path": "--districts",
+    "osm_path": "--osm",
+    "capacity_inspectors": "--capacity-inspectors",
+    "residents_per_inspector": "--residents-per-inspector",
+    "repair_batch": "--repair-batch",
+    "relocation_radius_m": "--relocation-radius-m",
+    "prefer_shorter_walks": "--prefer-shorter-walks",
+    "building_sites": "--building-sites",
+}
+#: API parameters a command-line user never sets: problem lines about them are left out (the
+#: line about the parameter they did set says the same thing).
+_INTERNAL = ("forced",)
+#: API calls in hints (``WalkSettings.from_minutes(10, ...)``) and what to say instead.
+_API_HINTS = (
+    (
+        re.compile(
+            r"PopulationSettings\(yes_outside_residential_landuse=True, total_population=\.\.\.\)"
+        ),
+        "--untyped-buildings-residential with --total-population",
+    ),
+    (re.compile(r"\(demand_from_raster\)"), "(--population-raster)"),
+)
+_CALL = re.compile(r"\b[A-Za-z_][\w.]*\([^)]*=")  # an API call with keyword arguments
+_TYPED = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, FLAGS)) + r")=(\S+?)(?=[;,)\s]|$)")
+
+
+def layer_flag(text: str, command: str) -> str:
+    """The layer/sheet flag of the file a message is about."""
+    if text.startswith("stations file") or "\nstations file" in text:
+        return "--stations-layer"
+    if "candidate sites file" in text:
+        return "--proposals-layer" if command == "evaluate" else "--candidates-layer"
+    return "--stations-layer"
+
+
+def for_cli(text: str, *, command: str = "") -> str:
+    """A library message in the words of the command line.
+
+    ``max_walk_m=-5.0 must be ...`` becomes ``--walk-m -5.0 must be ...``; ``layer='x'`` the
+    layer flag of the file concerned; problem lines about parameters the user cannot set and
+    hints made of API calls are left out.
+    """
+    out = []
+    for number, line in enumerate(text.splitlines()):
+        headline = number == 0  # what went wrong: always kept
+        if not headline and any(re.search(rf"\b{name}\b", line) for name in _INTERNAL):
+            continue
+        for pattern, replacement in _API_HINTS:
+            line = pattern.sub(replacement, line)
+        if "layer=" in line:
+            flag = layer_flag(text, command)
+            line = re.sub(r"layer='<[^>]*>'", f"{flag} NAME", line)
+            line = re.sub(r"\(?(?:as )?layer=\.\.\.\)?", f"({flag})", line)
+        if not headline and (_CALL.search(line) or "call again" in line):
+            continue  # a hint in Python; the problem lines above already name the flags
+        line = _TYPED.sub(lambda m: f"{FLAGS[m.group(1)]} {m.group(2)}", line)
+        line = re.sub(
+            r"(?<![\w-])(" + "|".join(map(re.escape, FLAGS)) + r")(?![\w=(-])",
+            lambda m: FLAGS[m.group(1)],
+            line,
+        )
+        out.append(line)
+    return "\n".join(out)
+
+
+def _positive(value: float | None, flag: str, problems: list[str], *, unit: str = "") -> None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        problems.append(f"{flag} {value:g}: must be a number > 0{unit}")
+
+
+def check_options(args: argparse.Namespace) -> list[str]:
+    """Every impossible option of a city command, before any file is read."""
+    problems: list[str] = []
+
+    def get(name: str) -> Any:
+        return getattr(args, name, None)
+
+    _positive(get("walk_m"), "--walk-m", problems, unit=" (metres, e.g. 800)")
+    _positive(get("walk_min"), "--walk-min", problems, unit=" (minutes, e.g. 10)")
+    _positive(get("speed_kmh"), "--speed-kmh", problems, unit=" (km/h, e.g. 4.8)")
+    _positive(get("max_snap_m"), "--max-snap-m", problems, unit=" (metres, e.g. 250)")
+    _positive(get("total_population"), "--total-population", problems)
+    _positive(get("floor_area_per_resident_m2"), "--floor-area-per-resident-m2", problems)
+    _positive(get("residents_per_inspector"), "--residents-per-inspector", problems)
+    _positive(get("relocation_radius_m"), "--relocation-radius-m", problems)
+    _positive(get("spacing_m"), "--spacing-m", problems, unit=" (metres, e.g. 100)")
+    _positive(get("time_limit_s"), "--time-limit-s", problems, unit=" (seconds)")
+    _positive(get("capacity_inspectors"), "--capacity-inspectors", problems)
+    batch, n_sites = get("repair_batch"), get("n_sites")
+    if batch is not None and batch < 1:
+        problems.append(f"--repair-batch {batch}: must be 1 or more")
+    if n_sites is not None and n_sites < 0:
+        problems.append(f"--n-sites {n_sites}: must be 0 or more")
+    share = get("target_share")
+    if share is not None and not (math.isfinite(share) and 0 < share <= 1):
+        example = f"{share / 100:g} for {share:g} %" if 1 < share <= 100 else "0.9 for 90 %"
+        problems.append(f"--target-share {share:g}: must be a share in (0, 1], e.g. {example}")
+    if get("capacity_inspectors") is not None and get("n_sites") is None:
+        problems.append("--capacity-inspectors works with --n-sites (the number of new sites)")
+    for flag, name in (
+        ("--stations-layer", "stations"),
+        ("--candidates-layer", "candidates"),
+        ("--proposals-layer", "proposals"),
+    ):
+        if get(flag[2:].replace("-", "_")) is not None and get(name) is None:
+            problems.append(f"{flag} names a layer of the --{name} file, but no --{name} is given")
+    return problems
+
+
+#: Above these sizes a run takes minutes: the user is told up front.
+LARGE_CANDIDATES = 20_000
+LARGE_STATIONS = 2_000
+
+
+def size_warnings(args: argparse.Namespace, city: Any) -> list[str]:
+    """Warnings, before the slow steps, about inputs that will make them long."""
+    out = []
+    stations = city.stations
+    n_stations = int(stations["usable"].sum()) if "usable" in stations.columns else len(stations)
+    if n_stations > LARGE_STATIONS:
+        out.append(
+            f"{n_stations:,} usable stations: each gets its own walking area and workload, so "
+            "the coverage step will take minutes (a city has tens to a few hundred; is this "
+            "a national list? use 'planner national' to split it by city)"
+        )
+    spacing = getattr(args, "spacing_m", None)
+    if getattr(args, "command", "") in ("plan", "evaluate") and spacing:
+        street_km = float(city.network.edge_length_m.sum()) / 1000
+        estimate = street_km * 1000 / spacing
+        if estimate > LARGE_CANDIDATES:
+            default = street_km * 1000 / 100
+            out.append(
+                f"--spacing-m {spacing:g}: up to about {estimate:,.0f} candidate sites along "
+                f"{street_km:,.0f} km of walkable street (about {default:,.0f} at the default "
+                "100 m): expect the coverage matrix and the solver to take minutes rather "
+                "than seconds. Sites closer than 25-50 m change a 800 m catchment by less than "
+                "the population estimate's own uncertainty."
+            )
+    return out
+
+
+@contextmanager
+def library_noise_off() -> Iterator[None]:
+    """Keep the libraries' own output off the terminal during a step.
+
+    Python warnings (geopandas, pyogrio, shapely) are dropped, and anything written straight to
+    the standard output by C code (HiGHS) is discarded: during a step the planner itself writes
+    only to the standard error.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            sys.stdout.flush()
+            fd = sys.__stdout__.fileno() if sys.__stdout__ is not None else 1
+            saved = os.dup(fd)
+        except (OSError, ValueError, AttributeError):
+            yield
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, fd)
+            yield
+        finally:
+            with suppress(OSError, ValueError):
+                sys.stdout.flush()
+            os.dup2(saved, fd)
+            os.close(saved)
+            os.close(devnull)
+
+
+@contextmanager
+def heartbeat(*, every_s: float = 10.0, quiet: bool = False) -> Iterator[None]:
+    """While a step runs, print the time spent every ``every_s`` seconds (to stderr), so a
+    long step is visibly alive."""
+    if quiet:
+        yield
+        return
+    stop = threading.Event()
+    t0 = time.perf_counter()
+
+    def tick() -> None:
+        while not stop.wait(every_s):
+            print(f" {time.perf_counter() - t0:.0f} s ...", end="", file=sys.stderr, flush=True)
+
+    thread = threading.Thread(target=tick, name="planner-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def silence_library_loggers() -> None:
+    """Loggers of the libraries (pyogrio writes INFO lines per layer) stay below the notes."""
+    for name in ("pyogrio", "fiona", "distributed", "numexpr", "py.warnings"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+#: Problems printed in an error message; the rest go to a file.
+SHOWN_PROBLEMS = 50
+
+
+def error_text(exc: Any, *, command: str = "") -> str:
+    """The message of an :class:`~planner.errors.InputError` for the terminal.
+
+    Past :data:`SHOWN_PROBLEMS` problems (a national list with thousands of bad rows) the
+    message shows the first ones and writes all of them to a text file in the temporary
+    folder, named in the message, rather than filling the screen. ``--out`` is not touched: a
+    failed run leaves it as it was.
+    """
+    text = str(exc)
+    problems = getattr(exc, "problems", ())
+    if len(problems) > SHOWN_PROBLEMS:
+        import tempfile
+
+        fd, name = tempfile.mkstemp(prefix="planner-problems-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(for_cli(str(exc.what), command=command) + "\n")
+            fh.writelines(for_cli(str(p), command=command) + "\n" for p in problems)
+        lines = text.splitlines()
+        marker = f"  ... and {len(problems) - SHOWN_PROBLEMS} more"
+        text = "\n".join(
+            f"{line} (all {len(problems)} listed in {name})" if line == marker else line
+            for line in lines
+        )
+    return for_cli(text, command=command)

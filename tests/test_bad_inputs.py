@@ -1,0 +1,387 @@
+"""The corpus of awkward and bad inputs (tests/data/bad_inputs, synthetic, see its README):
+each through the command line, with its exit code, its message and the --out folder untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner import cli
+from planner._cli_inputs import (
+    check_options,
+    for_cli,
+    heartbeat,
+    library_noise_off,
+    size_warnings,
+)
+from tests.conftest import BISHKEK
+
+CORPUS = Path(__file__).resolve().parent / "data" / "bad_inputs"
+
+
+def _out_with_previous_run(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text('{"previous": "run"}')
+    return out, {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = cli.main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+REJECTED = [
+    (
+        "stations_binary.csv",
+        ["coverage", "--stations", "{f}"],
+        ["stations file stations_binary.csv is not a text table"],
+    ),
+    (
+        "stations_decimal_comma_unquoted.csv",
+        ["coverage", "--stations", "{f}"],
+        [
+            "the columns are shifted: numbers written with a decimal comma",
+            "row 2: 5 values for 3 columns",
+            "';' as the separator",
+        ],
+    ),
+    (
+        "stations_decimal_comma_quoted.csv",
+        ["coverage", "--stations", "{f}"],
+        [
+            "none of the 2 rows is usable",
+            "latitude '42,8700' is not a number (a decimal comma? in a comma-separated file "
+            "write 42.8700",
+        ],
+    ),
+    (
+        "stations_two_point_layers.gpkg",
+        ["coverage", "--stations", "{f}"],
+        [
+            "3 layers and 2 of them hold points",
+            "layer 'stations_2024': Point",
+            "layer 'stations_2019': Point",
+            "Name the layer with --stations-layer NAME",
+        ],
+    ),
+    (
+        "boundary.csv",
+        ["coverage", "--boundary", "{f}"],
+        ["boundary file boundary.csv: boundary must be polygons; a .csv table holds none"],
+    ),
+    (
+        "candidates_swapped.csv",
+        ["plan", "--n-sites", "1", "--candidates", "{f}"],
+        [
+            "candidate sites file candidates_swapped.csv: none of the 2 rows is usable",
+            "row 2: columns 'lat'/'lon': latitude 74.63, longitude 42.87 is outside the study area",
+            "are the latitude and longitude columns swapped?",
+        ],
+    ),
+    (
+        "proposals_far_away.csv",
+        ["evaluate", "--proposals", "{f}"],
+        [
+            "candidate sites file proposals_far_away.csv: none of the 2 rows is usable",
+            "row 2: columns 'lat'/'lon': latitude 43.25, longitude 76.95 is outside the study area",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "expected"), REJECTED, ids=[c[0] for c in REJECTED])
+def test_rejected_inputs_exit_2_with_one_message_and_out_untouched(
+    name: str,
+    args: list[str],
+    expected: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+):
+    out, before = _out_with_previous_run(tmp_path)
+    argv = [a.format(f=CORPUS / name) for a in args]
+    code, printed, err = _run([*argv, "--osm", str(BISHKEK), "--out", str(out), "-q"], capsys)
+    assert code == 2
+    assert "Traceback" not in err
+    message = err[err.index("planner: ") :]
+    for text in expected:
+        assert text in message
+    assert printed == ""
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+ACCEPTED = [
+    ("stations_unicode_text.txt", []),
+    ("stations_dms.csv", []),
+    ("stations_kazakh_headers.csv", []),
+    ("stations_two_sheets.xlsx", []),
+    ("stations_two_point_layers.gpkg", ["--stations-layer", "stations_2024"]),
+]
+
+
+@pytest.mark.parametrize(("name", "extra"), ACCEPTED, ids=[c[0] for c in ACCEPTED])
+def test_awkward_but_readable_station_files(
+    name: str, extra: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    import pyogrio
+
+    code, printed, err = _run(
+        [
+            "coverage",
+            "--osm",
+            str(BISHKEK),
+            "--stations",
+            str(CORPUS / name),
+            *extra,
+            "--out",
+            str(tmp_path / "o"),
+            "-q",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert "stations        2 usable of 2" in printed
+    stations = pyogrio.read_dataframe(tmp_path / "o" / "plan.gpkg", layer="stations")
+    assert sorted(stations["name"]) == ["synthetic post 1", "synthetic post 2"] or sorted(
+        stations["name"]
+    ) == ["синтетикалық бекет 1", "синтетикалық бекет 2"]
+    # both positions as written in the file: 42.87 N 74.63 E and 42.86 N 74.64 E
+    lonlat = stations.to_crs(4326).sort_values("name")
+    assert np.allclose(lonlat.geometry.y, [42.87, 42.86], atol=1e-9)
+    assert np.allclose(lonlat.geometry.x, [74.63, 74.64], atol=1e-9)
+
+
+def test_unreadable_osm_and_stations_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    # chmod 000 does not stop root (the test machine), so the denial is simulated
+    osm = tmp_path / "city.osm.gz"
+    osm.write_bytes(BISHKEK.read_bytes())
+    stations = tmp_path / "stations.csv"
+    stations.write_text("name,lat,lon\nsynthetic post,42.87,74.63\n")
+    denied = {osm, stations}
+    real_open = Path.open
+
+    def open_(self, *args, **kwargs):
+        if self in denied:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_)
+    out, before = _out_with_previous_run(tmp_path)
+    code, _, err = _run(
+        ["coverage", "--osm", str(osm), "--stations", str(stations), "--out", str(out)], capsys
+    )
+    assert code == 2 and "Traceback" not in err
+    assert f"stations file {stations} cannot be read (Permission denied)" in err
+    denied.discard(stations)
+    code, _, err = _run(["coverage", "--osm", str(osm), "--out", str(out)], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert f"{osm}: cannot be read (Permission denied)" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["coverage", "--walk-m", "-5"], "--walk-m -5: must be a number > 0 (metres, e.g. 800)"),
+        (["coverage", "--walk-min", "0"], "--walk-min 0: must be a number > 0"),
+        (["plan", "--n-sites", "-1"], "--n-sites -1: must be 0 or more"),
+        (
+            ["plan", "--target-share", "90"],
+            "--target-share 90: must be a share in (0, 1], e.g. 0.9",
+        ),
+        (["plan", "--n-sites", "2", "--spacing-m", "0"], "--spacing-m 0: must be a number > 0"),
+        (
+            ["coverage", "--floor-area-per-resident-m2", "-1"],
+            "--floor-area-per-resident-m2 -1: must be a number > 0",
+        ),
+        (["coverage", "--total-population", "-1"], "--total-population -1: must be a number > 0"),
+    ],
+)
+def test_bad_options_are_named_by_their_flag_before_reading(
+    args: list[str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    out, before = _out_with_previous_run(tmp_path)
+    code, _, err = _run([*args, "--osm", str(BISHKEK), "--out", str(out)], capsys)
+    assert code == 2
+    assert expected in err
+    assert "reading" not in err  # refused before the OSM file is read
+    for api in (
+        "max_walk_m",
+        "WalkSettings",
+        "PopulationSettings",
+        "forced",
+        "n_sites",
+        "calibrate",
+    ):
+        assert api not in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_west_east_exchanged_bbox_is_refused_before_going_online(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["fetch", "--bbox", "76.98,43.20,76.85,43.30", "--out", str(tmp_path / "a.osm")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "west=76.98 is not west of east=76.85; are west and east exchanged?" in err
+    assert not (tmp_path / "a.osm").exists()
+
+
+# --- the pieces -------------------------------------------------------------------------------
+
+
+def test_library_messages_are_translated_to_flags():
+    message = (
+        "invalid walking settings\n"
+        "  - max_walk_m=-5.0 must be greater than 0\n"
+        "Use a walking limit in metres (e.g. 800) or build the settings with "
+        "WalkSettings.from_minutes(10, speed_kmh=4.8)."
+    )
+    assert for_cli(message) == "invalid walking settings\n  - --walk-m -5.0 must be greater than 0"
+    solver = (
+        "maximize_coverage: 2 problem(s) with the input\n"
+        "  - n_sites=-1 must be a whole number >= 0\n"
+        "  - forced has 0 sites but n_sites=-1; raise n_sites\n"
+        "Each line names the argument and what it must be; fix them all and call again."
+    )
+    assert for_cli(solver) == (
+        "maximize_coverage: 2 problem(s) with the input\n"
+        "  - --n-sites -1 must be a whole number >= 0"
+    )
+    note = (
+        "residential land use looks sparsely mapped. Consider PopulationSettings("
+        "yes_outside_residential_landuse=True, total_population=...) or a population raster "
+        "(demand_from_raster)."
+    )
+    assert for_cli(note) == (
+        "residential land use looks sparsely mapped. Consider --untyped-buildings-residential "
+        "with --total-population or a population raster (--population-raster)."
+    )
+    layers = "candidate sites file p.gpkg has 2 layers\nName the layer with layer='<layer name>'."
+    assert for_cli(layers, command="evaluate").endswith("with --proposals-layer NAME.")
+    assert for_cli(layers, command="plan").endswith("with --candidates-layer NAME.")
+    # prose and OSM tags stay as they are
+    assert for_cli("no streets inside the requested bbox") == "no streets inside the requested bbox"
+    assert for_cli("tagged boundary=administrative") == "tagged boundary=administrative"
+
+
+def test_check_options_collects_every_problem():
+    args = argparse.Namespace(
+        walk_m=-1.0,
+        walk_min=None,
+        speed_kmh=0.0,
+        max_snap_m=250.0,
+        total_population=None,
+        floor_area_per_resident_m2=None,
+        residents_per_inspector=3000.0,
+        relocation_radius_m=1000.0,
+        spacing_m=100.0,
+        time_limit_s=60.0,
+        capacity_inspectors=2.0,
+        repair_batch=0,
+        n_sites=None,
+        target_share=1.5,
+        stations=None,
+        stations_layer="a",
+    )
+    assert check_options(args) == [
+        "--walk-m -1: must be a number > 0 (metres, e.g. 800)",
+        "--speed-kmh 0: must be a number > 0 (km/h, e.g. 4.8)",
+        "--repair-batch 0: must be 1 or more",
+        "--target-share 1.5: must be a share in (0, 1], e.g. 0.015 for 1.5 %",
+        "--capacity-inspectors works with --n-sites (the number of new sites)",
+        "--stations-layer names a layer of the --stations file, but no --stations is given",
+    ]
+
+
+def test_size_warnings_give_the_expected_size_up_front():
+    # 150 km of street: 150,000 sites at 1 m, 1,500 at the default 100 m
+    city = SimpleNamespace(
+        network=SimpleNamespace(edge_length_m=np.full(150, 1000.0)),
+        stations=pd.DataFrame({"usable": np.ones(10_000, dtype=bool)}),
+    )
+    args = argparse.Namespace(command="plan", spacing_m=1.0)
+    stations, spacing = size_warnings(args, city)
+    assert stations.startswith("10,000 usable stations")
+    assert spacing.startswith(
+        "--spacing-m 1: up to about 150,000 candidate sites along 150 km of walkable street "
+        "(about 1,500 at the default 100 m)"
+    )
+    quiet_city = SimpleNamespace(
+        network=city.network, stations=pd.DataFrame({"usable": np.ones(50, dtype=bool)})
+    )
+    assert size_warnings(argparse.Namespace(command="plan", spacing_m=100.0), quiet_city) == []
+    assert size_warnings(argparse.Namespace(command="coverage"), quiet_city) == []
+
+
+def test_library_noise_stays_off_the_terminal(capfd: pytest.CaptureFixture[str]):
+    print("before", flush=True)
+    with library_noise_off():
+        os.write(1, b"HighsMipSolverData debug line\n")  # C code writing to the stdout
+        warnings.warn("geopandas: Geometry is in a geographic CRS", UserWarning, stacklevel=1)
+        print("progress line", file=sys.stderr, flush=True)
+    print("after", flush=True)
+    out, err = capfd.readouterr()
+    assert out == "before\nafter\n"
+    assert err == "progress line\n"
+
+
+def test_heartbeat_shows_a_long_step_is_alive(capsys: pytest.CaptureFixture[str]):
+    import time
+
+    with heartbeat(every_s=0.05):
+        time.sleep(0.18)
+    err = capsys.readouterr().err
+    assert err.count(" s ...") >= 2
+    with heartbeat(every_s=0.05, quiet=True):
+        time.sleep(0.12)
+    assert capsys.readouterr().err == ""
+
+
+def test_thousands_of_bad_rows_are_summarised_and_written_to_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    # 3000 rows, each with its latitude written as text (synthetic)
+    stations = tmp_path / "stations.csv"
+    stations.write_text(
+        "name,lat,lon\n" + "".join(f"synthetic post {i},n/a,74.63\n" for i in range(3000))
+    )
+    out, before = _out_with_previous_run(tmp_path)
+    code, _, err = _run(
+        ["coverage", "--osm", str(BISHKEK), "--stations", str(stations), "--out", str(out)],
+        capsys,
+    )
+    assert code == 2
+    message = err[err.index("planner: ") :]
+    assert len(message) < 8000  # not one enormous message
+    (line,) = [x for x in message.splitlines() if x.startswith("  ... and 2950 more")]
+    listed = Path(line.split(" listed in ")[1].rstrip(")"))
+    try:
+        rows = listed.read_text(encoding="utf-8").splitlines()
+        assert rows[0] == "stations file stations.csv: none of the 3000 rows is usable"
+        assert len(rows) == 3001
+        assert rows[-1] == "row 3001: column 'lat': latitude 'n/a' is not a number"
+    finally:
+        listed.unlink()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_the_headline_of_a_message_is_never_dropped():
+    text = "load_city(bbox=...) failed: forced has 0 sites\n  - n_sites=-1 must be >= 0"
+    assert for_cli(text).splitlines() == [
+        "load_city(bbox=...) failed: forced has 0 sites",
+        "  - --n-sites -1 must be >= 0",
+    ]
