@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from planner.demand import PopulationSettings
@@ -47,3 +48,62 @@ def test_method_md_fewest_stations_numbers_match_a_run() -> None:
         assert plan.summary_after.share_covered == pytest.approx(
             plan.siting.covered_share, rel=1e-9
         )
+
+
+def _method_text() -> str:
+    return " ".join((ROOT / "docs" / "method.md").read_text(encoding="utf-8").split())
+
+
+def test_method_md_barrier_numbers_match_a_run() -> None:
+    text = _method_text()
+    bishkek = re.search(
+        r"central Bishkek \(with `--untyped-buildings-residential`\) has (\d+) buildings, "
+        r"([\d,]+) residents, whose nearest street lies across the railway; (\d+) of them have a "
+        r"street on their own side within 250 m \(one of them, `way/189418047`, now walks "
+        r"([\d,]+) m to its station instead of ([\d,]+) m\), (\d+) have none",
+        text,
+    )
+    almaty = re.search(
+        r"In Almaty 2012, (\d+) buildings \(([\d,]+) residents: (\d+) across water, (\d+) across "
+        r"a railway, (\d+) across a trunk road\), (\d+) of them left unconnected",
+        text,
+    )
+    assert bishkek and almaty, "docs/method.md no longer states the barrier numbers"
+    settings = PopulationSettings(yes_outside_residential_landuse=True)
+    for city_file, found in (
+        ("bishkek_2025_center.osm.gz", bishkek),
+        ("almaty_2012.osm.pbf", almaty),
+    ):
+        city = load_city(ROOT / "data" / city_file, population_settings=settings)
+        coverage = assess_coverage(city)
+        crossed = coverage.building_snaps.barrier_crossed
+        population = coverage.buildings["population"].to_numpy(float)
+        across = crossed != ""
+        stranded = across & ~coverage.building_snaps.reached
+        n = [int(g.replace(",", "")) for g in found.groups()]
+        assert n[0] == across.sum()
+        assert n[1] == round(population[across].sum())
+        if city_file.startswith("bishkek"):
+            assert n[2] == across.sum() - stranded.sum() and n[5] == stranded.sum()
+            b = coverage.buildings
+            walk = b.loc[b["osm_id"].eq(189418047).to_numpy(), "walk_m"].iloc[0]
+            assert n[3] == round(walk)
+        else:
+            assert n[2:5] == [(crossed == k).sum() for k in ("water", "railway", "motorway")]
+            assert n[5] == stranded.sum()
+
+
+def test_method_md_pedestrian_area_numbers_match_a_run() -> None:
+    from planner.network import build_walk_network
+    from planner.osm import read_osm
+
+    found = re.search(
+        r"The bundled Malta file has (\d+) such areas with something entering them "
+        r"\(([\d,]+) crossings\)",
+        _method_text(),
+    )
+    assert found
+    net = build_walk_network(read_osm(ROOT / "data" / "malta_2018.osm.pbf"))
+    crossing = net.edge_area_crossing
+    assert int(found.group(2).replace(",", "")) == crossing.sum()
+    assert int(found.group(1)) == np.unique(net.edge_way_id[crossing]).size
