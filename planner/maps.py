@@ -1201,8 +1201,7 @@ def coverage_map(
         residents it would newly cover, computed in the page from the embedded coverage sets.
     fit_to
         The map opens fitted to these features (e.g. all residents; the middle 99 % of them
-        in each direction when there are more than 200); default: ``buildings`` if given,
-        else every layer.
+        in each direction when there are more than 200); default: every layer.
 
     Returns
     -------
@@ -1311,7 +1310,7 @@ def coverage_map(
     bounds = np.array([f.total_bounds for f in present])
     west, south = np.nanmin(bounds[:, :2], axis=0)
     east, north = np.nanmax(bounds[:, 2:], axis=0)
-    view = _view_bounds(fit_to if fit_to is not None else buildings_w)
+    view = _view_bounds(fit_to)
     fit = (west, south, east, north) if view is None else view
     m = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],

@@ -355,9 +355,7 @@ def try_sites_for_plan(
         For all those best plans together (:func:`planner.siting.coverage_curve`).
     """
     own = np.asarray(plan.rollout.sites, dtype=np.int64)
-    own_bound = (
-        float(plan.siting.upper_bound) if isinstance(plan.siting, SitingResult) else np.inf
-    )
+    own_bound = float(plan.siting.upper_bound) if isinstance(plan.siting, SitingResult) else np.inf
     kinds = np.full(len(plan.candidates), "candidate", dtype=object)
     kinds[own] = "site"
     return _build(

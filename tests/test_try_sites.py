@@ -39,9 +39,7 @@ from planner.try_sites import (
 )
 
 #: candidates x buildings: c0 {0, 1}, c1 {1, 2, 3}, c2 {4}, c3 {3}
-COVERAGE = sp.csr_array(
-    (np.ones(7), ([0, 0, 1, 1, 1, 2, 3], [0, 1, 1, 2, 3, 4, 3])), shape=(4, 5)
-)
+COVERAGE = sp.csr_array((np.ones(7), ([0, 0, 1, 1, 1, 2, 3], [0, 1, 1, 2, 3, 4, 3])), shape=(4, 5))
 POPULATION = np.array([10.0, 20.0, 30.0, 40.0, 50.0])
 COVERED = np.array([False, False, False, True, False])
 WEIGHTS = np.where(COVERED, 0.0, POPULATION)  # 10 20 30 0 50
@@ -199,9 +197,7 @@ def test_numbers_equal_evaluate_proposals_on_random_instances() -> None:
         theirs = evaluate_proposals(coverage, population, pick, already_covered=covered)
         assert ours["newly_covered"] == pytest.approx(theirs.list_population, abs=1e-9)
         assert [s["alone"] for s in ours["sites"]] == pytest.approx(theirs.alone_population)
-        assert [s["marginal"] for s in ours["sites"]] == pytest.approx(
-            theirs.marginal_population
-        )
+        assert [s["marginal"] for s in ours["sites"]] == pytest.approx(theirs.marginal_population)
 
 
 # --------------------------------------------------------------------------- real data
