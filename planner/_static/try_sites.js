@@ -131,6 +131,8 @@ function plannerTrySites(map, data) {
     div.querySelector('[data-try="best"]').addEventListener("click", function () { loadBest(); });
     div.querySelector('[data-try="save"]').addEventListener("click", function () { save(); });
     div.querySelector('[data-try="sites"]').addEventListener("click", function (e) {
+      // the list is redrawn, so the map could no longer tell this click came from the panel
+      L.DomEvent.stopPropagation(e);
       var r = e.target.getAttribute("data-row");
       if (r !== null) { timedToggle(Number(r)); }
     });
@@ -254,7 +256,7 @@ function plannerTrySites(map, data) {
   }
 
   function csv() {
-    var lines = ["name,lat,lon,candidate_id,alone_residents,marginal_residents"];
+    var lines = ["name,lat,lon,site_id,alone_residents,marginal_residents"];
     function cell(s) { return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; }
     numbers().sites.forEach(function (s, i) {
       var r = selected[i];
@@ -322,6 +324,7 @@ function plannerTrySites(map, data) {
     numbers: numbers,
     loadBest: loadBest,
     csv: csv,
+    highlighted: function () { return homes.getLayers().length; },
     timing: timing,
     map: map
   };
