@@ -398,6 +398,23 @@ def test_try_sites_on_a_real_plan_equal_planner_evaluate(
     assert checked["proposals"] == 3 and checked["flagged"] == []
     assert round(checked["list_residents"]) == round(shown["newly_covered"])
     assert checked["list_residents"] == pytest.approx(shown["newly_covered"], abs=1e-6)
+    # the evaluate map: its proposals are clickable, its best plan is evaluate's
+    other = offline.context.new_page()
+    other.goto((evaluated / "map.html").resolve().as_uri())
+    other.wait_for_function("window.plannerTrySites !== undefined")
+    proposals = [
+        c["id"] for c in other.evaluate("plannerTrySites.candidates()") if c["kind"] == "proposal"
+    ]
+    assert len(proposals) == 3 and all(p.startswith("proposal:") for p in proposals)
+    again = other.evaluate("ids => plannerTrySites.select(ids)", proposals)
+    assert again["newly_covered"] == pytest.approx(checked["list_residents"], abs=1e-6)
+    assert panel(other, "best") == "Best plan of 3 sites"
+    other.evaluate("plannerTrySites.select([])")
+    best_three = other.evaluate("plannerTrySites.loadBest()")
+    assert best_three["newly_covered"] == pytest.approx(
+        checked["best_residents_same_size"], abs=1e-6
+    )
+    other.close()
 
     # clear, then the best plan of the run's size: the plan's own numbers
     page.locator('.planner-try [data-try="clear"]').click()
