@@ -283,6 +283,22 @@ def test_try_sites_panel_by_hand(offline: OfflinePage, tmp_path: Path) -> None:
     assert page.evaluate("plannerTrySites.selection()") == ["c1"]
     assert panel(page, "newly") == "50"
 
+    # the plan's site 1 marker hides c1: its popup has the button instead
+    page.evaluate("plannerTrySites.map.closePopup()")
+    page.locator(".planner-rank", has_text=re.compile(r"^1$")).click()
+    page.locator('.leaflet-popup [data-try="popup"]').click()
+    assert page.evaluate("plannerTrySites.selection()") == []
+    page.locator(".planner-rank", has_text=re.compile(r"^1$")).click()
+    assert page.locator('.leaflet-popup [data-try="popup"]').inner_text() == (
+        "Add to my plan (Try sites)"
+    )
+    page.locator('.leaflet-popup [data-try="popup"]').click()
+    assert page.evaluate("plannerTrySites.selection()") == ["c1"]
+    centre_on(page, ts.lat[0], ts.lon[0], zoom=16)  # the whole grid in view
+    page.locator(".planner-proposal").click()  # the proposal is no clickable site: no button
+    assert page.locator(".leaflet-popup").count() == 1
+    assert page.locator('.leaflet-popup [data-try="popup"]').count() == 0
+
     page.locator('.planner-try [data-try="clear"]').click()
     assert panel(page, "count") == "0" and panel(page, "newly") == "0"
     assert page.evaluate("plannerTrySites.highlighted()") == 0

@@ -3,6 +3,7 @@
    Works offline: everything it needs is in `data`, embedded in the page. */
 function plannerTrySites(map, data) {
   "use strict";
+  var started = performance.now();
   function bytes(b64) {
     var s = atob(b64), out = new Uint8Array(s.length);
     for (var i = 0; i < s.length; i++) { out[i] = s.charCodeAt(i); }
@@ -163,7 +164,7 @@ function plannerTrySites(map, data) {
     });
     redraw();
   }
-  var timing = {lastClickMs: null, lastPaintMs: null};
+  var timing = {lastClickMs: null, lastPaintMs: null, initMs: null};
   function timedToggle(r) {
     var t0 = performance.now();
     toggle(r);
@@ -277,19 +278,48 @@ function plannerTrySites(map, data) {
   }
 
   var popupJustOpened = false;
-  map.on("popupopen", function () {  // a click that opened a popup does not also pick a site
+  map.on("popupopen", function (e) {  // a click that opened a popup does not also pick a site
     popupJustOpened = true;
     setTimeout(function () { popupJustOpened = false; }, 0);
+    // a proposed site's or proposal's marker hides the clickable site below it: its popup
+    // gets a button instead
+    var source = e.popup._source;
+    if (!source || !source.getLatLng) { return; }
+    var at = source.getLatLng(), r = nearest(at);
+    if (r < 0 || map.distance(at, L.latLng(data.lat[r], data.lon[r])) > 2) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "planner-try-popup";
+    button.setAttribute("data-try", "popup");
+    button.textContent = chosen[r] ? "Remove from my plan (Try sites)"
+      : "Add to my plan (Try sites)";
+    button.addEventListener("click", function (ev) {
+      L.DomEvent.stopPropagation(ev);
+      timedToggle(r);
+      map.closePopup();
+    });
+    // next to the content, which Leaflet rebuilds on every update
+    var box = document.createElement("div");
+    box.className = "planner-try-popup-box";
+    box.appendChild(button);
+    var wrapper = e.popup.getElement().querySelector(".leaflet-popup-content-wrapper");
+    var before = wrapper.querySelector(".planner-try-popup-box");  // the popup is reused
+    if (before) { wrapper.removeChild(before); }
+    wrapper.appendChild(box);
   });
-  map.on("click", function (e) {
-    if (popupJustOpened || !map.hasLayer(sitesLayer) || !n) { return; }
-    var t0 = performance.now();
-    var cos = Math.cos(e.latlng.lat * Math.PI / 180), best = -1, bestD = Infinity;
+  function nearest(latlng) {
+    var cos = Math.cos(latlng.lat * Math.PI / 180), best = -1, bestD = Infinity;
     for (var r = 0; r < n; r++) {
-      var dx = (data.lon[r] - e.latlng.lng) * cos, dy = data.lat[r] - e.latlng.lat;
+      var dx = (data.lon[r] - latlng.lng) * cos, dy = data.lat[r] - latlng.lat;
       var d = dx * dx + dy * dy;
       if (d < bestD) { bestD = d; best = r; }
     }
+    return best;
+  }
+  map.on("click", function (e) {
+    if (popupJustOpened || !map.hasLayer(sitesLayer) || !n) { return; }
+    var t0 = performance.now();
+    var best = nearest(e.latlng);
     var metres = map.distance(e.latlng, L.latLng(data.lat[best], data.lon[best]));
     if (metres <= spacing) {
       timedToggle(best);
@@ -328,4 +358,5 @@ function plannerTrySites(map, data) {
     timing: timing,
     map: map
   };
+  timing.initMs = performance.now() - started;
 }
