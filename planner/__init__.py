@@ -71,6 +71,7 @@ from planner.siting import (
 )
 from planner.snapping import snap
 from planner.stations import mark_unusable, read_stations, stations_from_osm
+from planner.try_sites import TrySites, try_sites_for_evaluation, try_sites_for_plan
 
 __version__ = "0.1.0"
 
@@ -98,6 +99,7 @@ __all__ = [
     "RolloutResult",
     "SitingResult",
     "SolverError",
+    "TrySites",
     "WalkNetwork",
     "WalkResult",
     "WalkSettings",
@@ -149,6 +151,8 @@ __all__ = [
     "stations_from_osm",
     "summarize_coverage",
     "to_networkx",
+    "try_sites_for_evaluation",
+    "try_sites_for_plan",
     "walk_distances",
     "write_geopackage",
     "write_json",
