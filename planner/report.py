@@ -29,7 +29,7 @@ from planner.outputs import (
     write_text,
 )
 from planner.pipeline import City, CoverageResult, EvaluationResult, PlanResult
-from planner.siting import SitingResult
+from planner.siting import CoverageCurve, SitingResult
 from planner.station_review import CapacityPlan, StationReview
 from planner.try_sites import (
     DEFAULT_MAX_CANDIDATES,
@@ -171,6 +171,7 @@ def build_map(
     review: StationReview | None = None,
     try_sites_max: int = DEFAULT_MAX_CANDIDATES,
     spacing_m: float | None = None,
+    curve: CoverageCurve | None = None,
 ) -> folium.Map:
     """The interactive map of a run (works offline; ``tiles`` adds an online background).
 
@@ -181,7 +182,8 @@ def build_map(
     panel (:mod:`planner.try_sites`) with the best ``try_sites_max`` candidates clickable
     besides the plan's sites and the proposals (``try_sites_max < 0``: no panel);
     ``spacing_m`` is the run's candidate spacing (a click on a street picks a site within
-    it). The map opens fitted to where the residents live.
+    it); ``curve``, the best plans already computed on ``plan.matrix`` (a national unit's),
+    saves solving them again. The map opens fitted to where the residents live.
     """
     from planner.outputs import _fmt_int
 
@@ -215,7 +217,7 @@ def build_map(
     trial = None
     if try_sites_max >= 0 and plan is not None:
         trial = try_sites_for_plan(
-            coverage, plan, spacing_m=spacing_m, max_candidates=try_sites_max
+            coverage, plan, spacing_m=spacing_m, max_candidates=try_sites_max, curve=curve
         )
     elif try_sites_max >= 0 and evaluation is not None and evaluation.matrix is not None:
         trial = try_sites_for_evaluation(
@@ -249,11 +251,13 @@ def write_outputs(
     review: StationReview | None = None,
     capacity_plan: CapacityPlan | None = None,
     try_sites_max: int = DEFAULT_MAX_CANDIDATES,
+    curve: CoverageCurve | None = None,
 ) -> dict[str, Path]:
     """Write plan.gpkg, summary.json, summary.md and map.html into ``out_dir``.
 
     ``try_sites_max`` sets the clickable candidates of the map's "Try sites" panel (see
-    :func:`build_map`); the candidate spacing is read from ``parameters["spacing_m"]``.
+    :func:`build_map`, as is ``curve``); the candidate spacing is read from
+    ``parameters["spacing_m"]``.
 
     Returns
     -------
@@ -281,6 +285,7 @@ def write_outputs(
         review=review,
         try_sites_max=try_sites_max,
         spacing_m=(parameters or {}).get("spacing_m"),
+        curve=curve,
     )
     memo = summary_markdown(summary)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -44,7 +44,7 @@ import shapely
 
 from planner.errors import InputError
 from planner.pipeline import CoverageResult, EvaluationResult, PlanResult
-from planner.siting import SitingResult, coverage_curve
+from planner.siting import CoverageCurve, SitingResult, coverage_curve
 
 __all__ = [
     "DEFAULT_BEST_SIZES",
@@ -337,6 +337,7 @@ def try_sites_for_plan(
     max_candidates: int = DEFAULT_MAX_CANDIDATES,
     max_sites: int | None = None,
     time_limit_s: float = 10.0,
+    curve: CoverageCurve | None = None,
 ) -> TrySites:
     """The panel's data for a ``plan`` run: its candidates, with its sites always clickable.
 
@@ -353,6 +354,10 @@ def try_sites_for_plan(
         ``max(DEFAULT_BEST_SIZES, plan size)``.
     time_limit_s
         For all those best plans together (:func:`planner.siting.coverage_curve`).
+    curve
+        The best plans already computed on ``plan.matrix`` (e.g. a national unit's
+        :class:`planner.pipeline.PlanCurve` ``.curve``): used instead of solving again, for
+        ``k`` up to its ``max_sites``.
     """
     own = np.asarray(plan.rollout.sites, dtype=np.int64)
     own_bound = float(plan.siting.upper_bound) if isinstance(plan.siting, SitingResult) else np.inf
@@ -372,6 +377,7 @@ def try_sites_for_plan(
         max_sites=max_sites,
         time_limit_s=time_limit_s,
         context="plan",
+        curve=curve,
     )
 
 
@@ -431,16 +437,20 @@ def _build(
     time_limit_s: float,
     context: str,
     own_size: int | None = None,
+    curve: CoverageCurve | None = None,
 ) -> TrySites:
     buildings = coverage.buildings
     population = buildings["population"].to_numpy(dtype=float)
     covered = buildings["covered"].to_numpy(dtype=bool)
     weights = np.where(covered, 0.0, population)
     size = int(own_plan.size if own_size is None else own_size)
-    k_max = max(size, DEFAULT_BEST_SIZES if max_sites is None else int(max_sites))
-    curve = coverage_curve(
-        matrix, population, max_sites=k_max, already_covered=covered, time_limit_s=time_limit_s
-    )
+    if curve is None:
+        k_max = max(size, DEFAULT_BEST_SIZES if max_sites is None else int(max_sites))
+        curve = coverage_curve(
+            matrix, population, max_sites=k_max, already_covered=covered, time_limit_s=time_limit_s
+        )
+    else:
+        k_max = max(size, int(curve.max_sites))
     best = [curve.sites[curve.at(k)] for k in range(k_max + 1)]
     bound = np.array([curve.upper_bound[curve.at(k)] for k in range(k_max + 1)], dtype=float)
     # the run's own plan stands for its size, so the button loads exactly the run's numbers

@@ -282,3 +282,27 @@ def test_evaluation_without_matrix_is_explained(bishkek: tuple) -> None:
     bare = EvaluationResult(proposals=plan.sites, evaluation=None, best_sites=plan.sites)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="no candidates and matrix"):
         try_sites_for_evaluation(coverage, bare)
+
+
+def test_a_curve_already_computed_is_used(bishkek: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a national unit's map: its best plans come from the unit's own curve, not a new solve
+    from planner import try_sites
+    from planner.pipeline import plan_curve, plan_from_curve
+
+    city, coverage, _ = bishkek
+    pc = plan_curve(city, coverage, max_sites=4, spacing_m=200.0)
+    plan = plan_from_curve(city, coverage, pc, n_sites=3)
+
+    def no_solve(*args: object, **kwargs: object) -> None:
+        raise AssertionError("coverage_curve must not run again")
+
+    monkeypatch.setattr(try_sites, "coverage_curve", no_solve)
+    ts = try_sites_for_plan(coverage, plan, spacing_m=200.0, max_candidates=5, curve=pc.curve)
+    ids = pc.candidates["candidate_id"].to_numpy()
+    assert len(ts.best_sites) == 5  # k = 0 .. 4
+    for k in (1, 2, 4):
+        assert sorted(ts.best_ids(k)) == sorted(ids[pc.curve.sites[k]])
+        value = ts.evaluate(ts.best_ids(k))["newly_covered"]
+        assert value == pytest.approx(pc.curve.newly_covered[k], abs=1e-6)
+    # the plan's own size: the plan itself
+    assert sorted(ts.best_ids(3)) == sorted(plan.sites["candidate_id"])
