@@ -301,6 +301,10 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
         "summary.md",
         "map.html",
     }
+    # the map with its Try sites panel stays small enough to mail and open (issue 12: < 8 MB)
+    assert (out / "map.html").stat().st_size < 8_000_000
+    payload = try_sites_payload(out / "map.html")
+    assert payload is not None and len(payload["ids"]) > 3000
 
 
 def try_sites_payload(map_html: Path) -> dict | None:

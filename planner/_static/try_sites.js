@@ -327,9 +327,11 @@ function plannerTrySites(map, data) {
       say((chosen[best] ? "Added " : "Removed ") + label(best) + " (" + fmtInt(metres)
         + " m from the click).");
     } else {
-      say("No candidate site within " + fmtInt(spacing) + " m of this point (the nearest is "
-        + fmtInt(metres) + " m away); candidates lie along streets near residents without a "
-        + "station.");
+      say("No clickable site within " + fmtInt(spacing) + " m of this point (the nearest is "
+        + fmtInt(metres) + " m away). The sites lie along streets near residents without a "
+        + "station" + (data.nCandidates > n ? "; the map offers the " + fmtInt(n)
+        + " that cover the most residents alone (planner plan --try-sites N for more)" : "")
+        + ".");
     }
   });
   redraw();
