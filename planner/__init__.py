@@ -74,6 +74,7 @@ from planner.siting import (
 )
 from planner.snapping import snap
 from planner.stations import mark_unusable, read_stations, stations_from_osm
+from planner.try_sites import TrySites, try_sites_for_evaluation, try_sites_for_plan
 
 __version__ = "0.1.0"
 
@@ -103,6 +104,7 @@ __all__ = [
     "RolloutResult",
     "SitingResult",
     "SolverError",
+    "TrySites",
     "WalkNetwork",
     "WalkResult",
     "WalkSettings",
@@ -157,6 +159,8 @@ __all__ = [
     "study_area_lonlat_bounds",
     "summarize_coverage",
     "to_networkx",
+    "try_sites_for_evaluation",
+    "try_sites_for_plan",
     "walk_distances",
     "write_geopackage",
     "write_json",

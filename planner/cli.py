@@ -23,6 +23,8 @@ T = TypeVar("T")
 
 BUNDLED_OSM = Path(__file__).resolve().parents[1] / "data" / "almaty_2012.osm.pbf"
 BUNDLED_DISTRICTS = Path(__file__).resolve().parents[1] / "data" / "almaty_districts_2024.geojson"
+#: Clickable candidates of map.html's "Try sites" panel (planner.try_sites.DEFAULT_MAX_CANDIDATES).
+DEFAULT_TRY_SITES = 3000
 
 EXAMPLES = {
     "demo": """examples:
@@ -254,6 +256,20 @@ def _add_plan_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     )
 
 
+def _add_try_sites_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("map.html: the Try sites panel")
+    g.add_argument(
+        "--try-sites",
+        type=int,
+        default=DEFAULT_TRY_SITES,
+        metavar="N",
+        help=f"clickable candidate sites in the map's what-if panel besides the plan's sites and the proposals: the best N by residents covered alone (default {DEFAULT_TRY_SITES}; each adds ~0.3 kB to map.html)",
+    )
+    g.add_argument(
+        "--no-try-sites", action="store_true", help="leave the Try sites panel out of map.html"
+    )
+
+
 def _add_national_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("country and units")
     g.add_argument("--osm", type=Path, help="the country's OSM file (read once)")
@@ -382,6 +398,7 @@ def _parser() -> argparse.ArgumentParser:
         help="scale each district's residents to this column of official populations (the bundled file's is 'population'; off by default)",
     )
     demo.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    _add_try_sites_options(demo)
 
     coverage = sub.add_parser(
         "coverage",
@@ -395,6 +412,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_city_options(plan)
     _add_plan_options(plan, required=True)
+    _add_try_sites_options(plan)
     evaluate = sub.add_parser(
         "evaluate",
         help="score a list of proposed sites",
@@ -419,6 +437,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--method", choices=("exact", "greedy"), default="exact")
     evaluate.add_argument("--time-limit-s", type=float, default=60.0)
+    _add_try_sites_options(evaluate)
 
     national = sub.add_parser(
         "national",
@@ -779,6 +798,8 @@ def _run(args: argparse.Namespace) -> int:
             capacity_inspectors=None,
             stations_layer=None,
             candidates_layer=None,
+            try_sites=args.try_sites,
+            no_try_sites=args.no_try_sites,
             command="plan",
         )
         args = ns
@@ -787,6 +808,11 @@ def _run(args: argparse.Namespace) -> int:
     problems = check_options(args)
     if problems:
         raise InputError(f"invalid options for 'planner {args.command}'", problems)
+    if getattr(args, "try_sites", 0) < 0:
+        raise InputError(
+            f"--try-sites {args.try_sites}: give 0 or more clickable candidate sites",
+            hint="e.g. --try-sites 3000 (the default); --no-try-sites leaves the panel out.",
+        )
     settings = _settings(args)
     city = _load(args, progress)
     for warning in size_warnings(args, city):
@@ -924,6 +950,11 @@ def _run(args: argparse.Namespace) -> int:
         tiles=args.tiles,
         review=review,
         capacity_plan=capacity_plan,
+        try_sites_max=(
+            -1
+            if getattr(args, "no_try_sites", False)
+            else getattr(args, "try_sites", DEFAULT_TRY_SITES)
+        ),
     )
     _print_summary(city, coverage, plan, evaluation, files, review, capacity_plan)
     return 0

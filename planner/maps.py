@@ -90,7 +90,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import folium
@@ -106,6 +106,9 @@ from shapely.ops import polylabel
 from planner._crs import utm_crs_for
 from planner.errors import InputError, PlannerError
 from planner.outputs import _fmt_int, _fmt_m, _fmt_share, _get, _limit_text, atomic_path
+
+if TYPE_CHECKING:
+    from planner.try_sites import TrySites
 
 __all__ = [
     "LAYER_BUILDINGS",
@@ -469,6 +472,31 @@ def _legend_element(html_text: str) -> _ScriptElement:
         "};\n"
         "{self}.addTo({map});"
     )
+
+
+class _TrySitesPanel(_FastRender):
+    """The "Try sites" panel (``_static/try_sites.js``) with its data inlined as JSON."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        plannerTrySites({{ this._parent.get_name() }}, {{ this.payload_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: Mapping[str, Any]) -> None:
+        super().__init__()
+        self._name = "TrySitesPanel"
+        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        self.payload_js = _script_json(text)
+
+
+def _script_json(text: str) -> str:
+    """JSON text safe inside ``<script>`` (no ``<``, ``>``, ``&``, line separators)."""
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escape)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _js_string(text: str) -> str:
@@ -1219,6 +1247,8 @@ def coverage_map(
     scenario_layers: Mapping[str, gpd.GeoDataFrame] | None = None,
     relocation_radius_m: float | None = None,
     districts: gpd.GeoDataFrame | None = None,
+    try_sites: TrySites | None = None,
+    fit_to: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """An interactive map of coverage and the plan that works without internet.
 
@@ -1271,6 +1301,13 @@ def coverage_map(
         (the per-district table of :func:`planner.pipeline.district_table` on the polygons);
         filled by the share covered now, with its own legend; ``attrs["note"]`` (the date of
         the districts beside the OSM data) is shown in that legend.
+    try_sites
+        Adds the "Try sites" what-if panel (:mod:`planner.try_sites`): its candidate sites
+        are drawn as small markers; clicking them builds "my plan" and the panel shows the
+        residents it would newly cover, computed in the page from the embedded coverage sets.
+    fit_to
+        The map opens fitted to these features (e.g. all residents; the middle 99 % of them
+        in each direction when there are more than 200); default: every layer.
 
     Returns
     -------
@@ -1388,6 +1425,8 @@ def coverage_map(
     bounds = np.array([f.total_bounds for f in present])
     west, south = np.nanmin(bounds[:, :2], axis=0)
     east, north = np.nanmax(bounds[:, 2:], axis=0)
+    view = _view_bounds(fit_to)
+    fit = (west, south, east, north) if view is None else view
     m = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=13,
@@ -1483,9 +1522,42 @@ def coverage_map(
         scenario_keys=scenario_keys,
     )
     m.add_child(_legend_element(legend))
+    if try_sites is not None:
+        root = m.get_root()
+        root.header.add_child(  # type: ignore[attr-defined]
+            _Raw(f"<style>{_script_safe(_static_text('try_sites.css'))}</style>"),
+            name="planner_try_sites_css",
+        )
+        root.header.add_child(  # type: ignore[attr-defined]
+            _Raw(f"<script>{_script_safe(_static_text('try_sites.js'))}</script>"),
+            name="planner_try_sites_js",
+        )
+        m.add_child(_TrySitesPanel(try_sites.payload()))
     m.add_child(folium.LayerControl(collapsed=False, position="topright"))
-    m.fit_bounds([[south, west], [north, east]], padding=(10, 10))
+    fit_west, fit_south, fit_east, fit_north = fit
+    m.fit_bounds([[fit_south, fit_west], [fit_north, fit_east]], padding=(10, 10))
     return m
+
+
+#: With more residential buildings than this, the map opens on the middle 99 % of them in
+#: each direction (a far-off farm does not widen the view).
+FIT_TRIM_ABOVE = 200
+
+
+def _view_bounds(frame: Any) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) in degrees of where ``frame``'s features are, or None."""
+    if frame is None or not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
+        return None
+    geoms = frame.geometry.to_numpy()
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if not geoms.size:
+        return None
+    points = gpd.GeoSeries(shapely.point_on_surface(geoms), crs=frame.crs).to_crs(4326)
+    x, y = points.x.to_numpy(), points.y.to_numpy()
+    if x.size <= FIT_TRIM_ABOVE:
+        return float(x.min()), float(y.min()), float(x.max()), float(y.max())
+    (west, east), (south, north) = np.quantile(x, [0.005, 0.995]), np.quantile(y, [0.005, 0.995])
+    return float(west), float(south), float(east), float(north)
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:

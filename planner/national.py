@@ -322,6 +322,7 @@ def write_unit(
             coverage=state.coverage,
             plan=plan,
             parameters={**parameters, "new_stations_allocated": new_stations},
+            curve=state.curve.curve,  # the map's best plans: the unit's own curve
         )
     except PlannerError as exc:
         return UnitWritten(name=state.outcome.name, status=f"writing failed: {exc}")

@@ -739,8 +739,6 @@ def optimisation_lines(plan: Any) -> list[str]:
     return lines
 
 
-
-
 def _district_lines(summary: Mapping[str, Any]) -> list[str]:
     """The memo's per-district table, with the calibration factors and their warnings."""
     rows = _get(summary, "coverage_by_district")

@@ -1110,11 +1110,18 @@ class EvaluationResult:
         The numeric evaluation (list vs best plan of the same size, gap).
     best_sites
         The best plan of the same size from all candidates (proposals and generated).
+    candidates
+        Every candidate the proposals were compared with (the usable proposals, with
+        ``source == "proposal"``, and the generated sites), the rows of ``matrix``.
+    matrix
+        The sparse coverage matrix (candidates x residents) the numbers come from.
     """
 
     proposals: gpd.GeoDataFrame
     evaluation: ProposalEvaluation
     best_sites: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame | None = None
+    matrix: CoverageMatrix | None = None
 
 
 def evaluate_sites(
@@ -1208,6 +1215,8 @@ def evaluate_sites(
         proposals=_with_lonlat_where_known(out),
         evaluation=evaluation,
         best_sites=_with_lonlat(best_sites.reset_index(drop=True)),
+        candidates=cands,
+        matrix=matrix,
     )
 
 

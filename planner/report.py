@@ -30,8 +30,13 @@ from planner.outputs import (
     write_text,
 )
 from planner.pipeline import City, CoverageResult, EvaluationResult, PlanResult, district_table
-from planner.siting import SitingResult, at_most_more
+from planner.siting import CoverageCurve, SitingResult, at_most_more
 from planner.station_review import CapacityPlan, StationReview
+from planner.try_sites import (
+    DEFAULT_MAX_CANDIDATES,
+    try_sites_for_evaluation,
+    try_sites_for_plan,
+)
 
 __all__ = ["build_layers", "build_map", "summary_dict", "write_outputs"]
 
@@ -178,6 +183,9 @@ def build_map(
     summary: dict[str, Any] | None = None,
     tiles: str | None = None,
     review: StationReview | None = None,
+    try_sites_max: int = DEFAULT_MAX_CANDIDATES,
+    spacing_m: float | None = None,
+    curve: CoverageCurve | None = None,
 ) -> folium.Map:
     """The interactive map of a run (works offline; ``tiles`` adds an online background).
 
@@ -187,7 +195,12 @@ def build_map(
     With ``review``, stations are coloured by status with the review's numbers in their
     popups, and two scenario layers (off at start) show the resident buildings that gain
     walking access if the planned stations open and those that lose it while the stations
-    under repair are closed.
+    under repair are closed. With ``plan`` or ``evaluation``, the map gets the "Try sites"
+    panel (:mod:`planner.try_sites`) with the best ``try_sites_max`` candidates clickable
+    besides the plan's sites and the proposals (``try_sites_max < 0``: no panel);
+    ``spacing_m`` is the run's candidate spacing (a click on a street picks a site within
+    it); ``curve``, the best plans already computed on ``plan.matrix`` (a national unit's),
+    saves solving them again. The map opens fitted to where the residents live.
     """
     from planner.outputs import _fmt_int
 
@@ -218,7 +231,18 @@ def build_map(
                 f"(\u2212{_fmt_int(population[loss].sum())} residents)"
             )
             scenarios[name] = everyone[loss]
+    trial = None
+    if try_sites_max >= 0 and plan is not None:
+        trial = try_sites_for_plan(
+            coverage, plan, spacing_m=spacing_m, max_candidates=try_sites_max, curve=curve
+        )
+    elif try_sites_max >= 0 and evaluation is not None and evaluation.matrix is not None:
+        trial = try_sites_for_evaluation(
+            coverage, evaluation, spacing_m=spacing_m, max_candidates=try_sites_max
+        )
     return coverage_map(
+        try_sites=trial,
+        fit_to=coverage.buildings[["geometry"]],
         streets=city.network.edges_gdf()[["geometry"]],
         stations=review.stations if review is not None else coverage.stations,
         service_areas=coverage.service_areas,
@@ -255,8 +279,14 @@ def write_outputs(
     tiles: str | None = None,
     review: StationReview | None = None,
     capacity_plan: CapacityPlan | None = None,
+    try_sites_max: int = DEFAULT_MAX_CANDIDATES,
+    curve: CoverageCurve | None = None,
 ) -> dict[str, Path]:
     """Write plan.gpkg, summary.json, summary.md and map.html into ``out_dir``.
+
+    ``try_sites_max`` sets the clickable candidates of the map's "Try sites" panel (see
+    :func:`build_map`, as is ``curve``); the candidate spacing is read from
+    ``parameters["spacing_m"]``.
 
     Returns
     -------
@@ -287,6 +317,9 @@ def write_outputs(
         summary=summary,
         tiles=tiles,
         review=review,
+        try_sites_max=try_sites_max,
+        spacing_m=(parameters or {}).get("spacing_m"),
+        curve=curve,
     )
     memo = summary_markdown(summary)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -504,3 +504,50 @@ def test_population_raster_keeps_everybody(capsys: pytest.CaptureFixture[str], t
         "population-raster cells with residents but no mapped residential building"
         in (out / "summary.md").read_text()
     )
+
+    # the map with its Try sites panel stays small enough to mail and open (issue 12: < 8 MB)
+    assert (out / "map.html").stat().st_size < 8_000_000
+    payload = try_sites_payload(out / "map.html")
+    assert payload is not None and len(payload["ids"]) > 3000
+
+
+def try_sites_payload(map_html: Path) -> dict | None:
+    """The data of map.html's "Try sites" panel, or None without the panel."""
+    import re
+
+    found = re.search(r"plannerTrySites\(map_\w+, (\{.*?\})\);\n", map_html.read_text())
+    return json.loads(found.group(1)) if found else None
+
+
+def test_map_has_the_try_sites_panel(plan_dir: Path, tmp_path: Path):
+    from itertools import chain
+
+    from planner.try_sites import DEFAULT_MAX_CANDIDATES
+
+    assert cli.DEFAULT_TRY_SITES == DEFAULT_MAX_CANDIDATES
+    summary = json.loads((plan_dir / "summary.json").read_text())
+    payload = try_sites_payload(plan_dir / "map.html")
+    assert payload is not None and payload["context"] == "plan"
+    sites = [s["candidate_id"] for s in summary["plan"]["sites"]]
+    assert [payload["kinds"][payload["ids"].index(s)] for s in sites] == ["site", "site"]
+    assert payload["defaultSize"] == 2
+    assert sorted(payload["ids"][r] for r in payload["best"][2]) == sorted(sites)
+    # --try-sites 5: five candidates besides those of the plan and of the best plans
+    out = tmp_path / "five"
+    args = ["plan", "--osm", str(BISHKEK), "--n-sites", "2", "--spacing-m", "200", "-q"]
+    assert cli.main([*args, "--try-sites", "5", "--out", str(out)]) == 0
+    five = try_sites_payload(out / "map.html")
+    assert five is not None
+    assert len(five["ids"]) == 5 + len(set(chain(*five["best"])))
+    assert cli.main([*args, "--no-try-sites", "--out", str(tmp_path / "none")]) == 0
+    assert try_sites_payload(tmp_path / "none" / "map.html") is None
+
+
+def test_negative_try_sites_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    out = tmp_path / "o"
+    args = ["plan", "--osm", str(BISHKEK), "--n-sites", "2", "--try-sites", "-1"]
+    code, _, err = run([*args, "--out", str(out)], capsys)
+    assert code == 2
+    assert "--try-sites -1: give 0 or more clickable candidate sites" in err
+    assert "--no-try-sites" in err and "Traceback" not in err
+    assert not out.exists()

@@ -442,3 +442,93 @@ def test_raster_cells_are_named_as_such_not_as_buildings(layers: dict[str, Any])
     props = [f["properties"] for f in geojson_layers(page)[3]["features"]]
     assert [p["what"] for p in props] == ["building", "building", RASTER_CELL_KIND, "building"]
     assert '"Demand point"' in page
+
+
+# --------------------------------------------------------------------------- "Try sites" panel
+
+
+def synthetic_try_sites() -> Any:
+    """A "Try sites" panel for the synthetic map (SYNTHETIC numbers, worked out by hand).
+
+    Candidates c0 at (200, 200), c1 at (400, 200), c2 at (0, 400) m from the grid's corner;
+    four uncovered buildings of 10, 20, 30 and 50 residents at the centres of the first four
+    synthetic buildings; c0 reaches buildings 0 and 1, c1 buildings 1 and 2, c2 building 3.
+    40 residents are covered today, of 150. Best plans: 1 site c1 (50), 2 sites c1 + c2 (100).
+    """
+    import scipy.sparse as sp
+
+    from planner.try_sites import TrySites
+
+    to_lonlat = pyproj.Transformer.from_crs(UTM, 4326, always_xy=True)
+    sites = [(200, 200), (400, 200), (0, 400)]
+    lon, lat = to_lonlat.transform([X0 + x for x, _ in sites], [Y0 + y for _, y in sites])
+    homes = [(305 + 15 * i, 305) for i in range(4)]
+    hlon, hlat = to_lonlat.transform([X0 + x for x, _ in homes], [Y0 + y for _, y in homes])
+    sets = sp.csr_array(
+        np.array([[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 0, 1]], dtype=bool), dtype=bool
+    )
+    return TrySites(
+        candidate_id=("c0", "c1", "c2"),
+        name=("Abay <avenue>", None, "Dostyk"),
+        kind=("site", "candidate", "proposal"),
+        lon=np.array(lon),
+        lat=np.array(lat),
+        sets=sets,
+        population=np.array([10.0, 20.0, 30.0, 50.0]),
+        building_lon=np.array(hlon),
+        building_lat=np.array(hlat),
+        existing_population=40.0,
+        total_population=150.0,
+        max_walk_m=800.0,
+        spacing_m=100.0,
+        best_sites=(np.array([], int), np.array([1]), np.array([1, 2])),
+        best_upper_bound=np.array([0.0, 50.0, 100.0]),
+        default_size=2,
+        n_candidates=3,
+        context="plan",
+    )
+
+
+def test_try_sites_panel_is_inlined_with_its_data(layers: dict[str, Any]) -> None:
+    ts = synthetic_try_sites()
+    page = coverage_map(**layers, try_sites=ts).get_root().render()
+    assert "function plannerTrySites(map, data)" in page  # the script, inlined
+    assert ".planner-try {" in page  # its style
+    found = re.search(r"plannerTrySites\((map_\w+), (\{.*?\})\);\n", page)
+    assert found and found.group(1).startswith("map_")
+    assert json.loads(found.group(2)) == json.loads(json.dumps(ts.payload()))
+    assert "Abay \\u003cavenue\\u003e" in found.group(2)  # no markup inside the script
+    assert not EXTERNAL.search(page)
+    without = coverage_map(**layers).get_root().render()
+    assert "plannerTrySites(map_" not in without
+
+
+def fitted_bounds(page: str) -> list[list[float]]:
+    found = re.search(r"map_\w+\.fitBounds\(\s*(\[\[.*?\]\])", page, re.S)
+    assert found
+    return json.loads(found.group(1))
+
+
+def test_map_opens_fitted_to_the_residents(layers: dict[str, Any]) -> None:
+    # the streets span 0..400 m; the residents' buildings 300..370 m east, 300..310 m north
+    everything = fitted_bounds(coverage_map(**layers).get_root().render())
+    residents = fitted_bounds(
+        coverage_map(**layers, fit_to=layers["buildings"]).get_root().render()
+    )
+    to_lonlat = pyproj.Transformer.from_crs(UTM, 4326, always_xy=True)
+    # points inside the footprints: their centres, 305 + 15 i m east, 305 m north
+    lon, lat = to_lonlat.transform([X0 + 305 + 15 * i for i in range(5)], [Y0 + 305] * 5)
+    west, south, east, north = min(lon), min(lat), max(lon), max(lat)
+    assert residents[0] == pytest.approx([south, west], abs=2e-6)
+    assert residents[1] == pytest.approx([north, east], abs=2e-6)
+    assert everything[0][1] < west - 0.003  # the whole grid starts ~300 m further west
+
+
+def test_fit_ignores_the_outermost_residents_of_a_big_city() -> None:
+    # 1 000 buildings on a 100 m line and one 50 km away: the view keeps to the line
+    points = [Point(X0 + 0.1 * i, Y0) for i in range(1000)] + [Point(X0 + 50_000, Y0)]
+    homes = gpd.GeoDataFrame({"population": [1.0] * len(points)}, geometry=points, crs=UTM)
+    bounds = fitted_bounds(coverage_map(buildings=homes, fit_to=homes).get_root().render())
+    to_lonlat = pyproj.Transformer.from_crs(UTM, 4326, always_xy=True)
+    east_of_line, _ = to_lonlat.transform(X0 + 101, Y0)
+    assert bounds[1][1] < east_of_line
