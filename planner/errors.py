@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["FetchError", "InputError", "PlannerError", "SolverError"]
+__all__ = ["FetchError", "InputError", "OutputError", "PlannerError", "SolverError"]
 
 
 class PlannerError(Exception):
@@ -39,6 +39,27 @@ class InputError(PlannerError, ValueError):
         lines += [f"  - {p}" for p in shown]
         if len(self.problems) > len(shown):
             lines.append(f"  ... and {len(self.problems) - len(shown)} more")
+        if hint:
+            lines.append(hint)
+        super().__init__("\n".join(lines))
+
+
+class OutputError(PlannerError, OSError):
+    """The outputs could not be written for a reason of the environment, not of the input.
+
+    A full disk, a file-size limit, a folder that turned read-only, another run holding the
+    output folder's lock, or new files that failed the read-back check. The output folder is
+    left as it was (see :mod:`planner.output_set`); the command line exits with code 5.
+    Parameters as for :class:`InputError`.
+    """
+
+    def __init__(self, what: str, problems: Sequence[str] = (), hint: str = "") -> None:
+        self.what = what
+        self.problems = tuple(problems)
+        self.hint = hint
+        lines = [what, *(f"  - {p}" for p in self.problems[:50])]
+        if len(self.problems) > 50:
+            lines.append(f"  ... and {len(self.problems) - 50} more")
         if hint:
             lines.append(hint)
         super().__init__("\n".join(lines))

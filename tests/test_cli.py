@@ -12,6 +12,7 @@ import pytest
 
 from planner import cli
 from planner.errors import FetchError
+from planner.output_set import read_run_ids
 from tests.conftest import BISHKEK
 
 
@@ -57,6 +58,7 @@ def test_plan_writes_every_file(plan_dir: Path):
         "buildings",
         "proposed_sites",
         "candidates",
+        "run",  # the run id, as in summary.json: a mixed set of files is detectable
     }
     sites = pyogrio.read_dataframe(plan_dir / "plan.gpkg", layer="proposed_sites")
     assert sites["rank"].tolist() == [1, 2]
@@ -64,6 +66,9 @@ def test_plan_writes_every_file(plan_dir: Path):
     assert (~stations["usable"]).sum() == 2  # the traffic police, listed with the reason
     assert stations.loc[~stations["usable"], "problem"].str.contains("traffic").all()
     summary = json.loads((plan_dir / "summary.json").read_text())
+    run_ids = read_run_ids(plan_dir)
+    assert set(run_ids) == {"plan.gpkg", "summary.json", "summary.md", "map.html"}
+    assert set(run_ids.values()) == {summary["run_id"]}
     assert summary["data"]["data_date"] == "2025-04-10T04:51:30Z"
     assert (
         summary["data"]["sha256"]
