@@ -430,7 +430,7 @@ def output_set(
         if problems:
             raise OutputError(
                 f"{flag} {shown}: the new files failed the check before replacing the old ones; "
-                f"{shown} is unchanged",
+                f"{_left(shown)}",
                 problems,
                 _space_hint(out),
             )
@@ -469,9 +469,13 @@ def _environment_error(exc: BaseException, out: Path, doing: str) -> OutputError
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
     return OutputError(
-        f"--out {out}: {doing} the output files failed: {reason}{where}; {out} is unchanged",
+        f"--out {out}: {doing} the output files failed: {reason}{where}; {_left(out)}",
         hint=_space_hint(out.absolute()),
     )
+
+
+def _left(out: Path) -> str:
+    return f"{out} is unchanged" if out.exists() else f"nothing was written to {out}"
 
 
 def _space_hint(out: Path) -> str:
