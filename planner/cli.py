@@ -633,7 +633,7 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
         return 0
     progress = _Progress(quiet=args.quiet)
     if args.command == "national":
-        return _run_national(args, progress)
+        return _run_national(args, progress, run_id)
     if args.command == "demo":
         if not BUNDLED_OSM.exists():
             raise InputError(
@@ -860,7 +860,7 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def _run_national(args: argparse.Namespace, progress: _Progress) -> int:
+def _run_national(args: argparse.Namespace, progress: _Progress, run_id: str) -> int:
     from planner.demand import PopulationSettings
     from planner.national import NationalOptions, plan_nation
 
@@ -908,6 +908,7 @@ def _run_national(args: argparse.Namespace, progress: _Progress) -> int:
         workers=args.workers,
         progress=_Bar(quiet=args.quiet),
         step=progress.step,
+        run_id=run_id,
     )
     _print_national(result, args.out)
     return 0 if result.n_ok else 4

@@ -30,8 +30,16 @@ from planner.outputs import write_geopackage, write_json, write_map, write_text
 __all__ = ["national_dict", "national_markdown", "write_national"]
 
 
-def write_national(folder: str | Path, result: NationalResult) -> dict[str, Path]:
-    """Write the four national files into ``folder``; returns them by kind."""
+def write_national(
+    folder: str | Path, result: NationalResult, *, run_id: str | None = None
+) -> dict[str, Path]:
+    """Write the four national files into ``folder``; returns them by kind.
+
+    ``run_id`` goes into national.json (``run_id``), the memo's last line, a meta tag of the
+    map and the GeoPackage's one-row ``run`` table.
+    """
+    import folium
+
     from planner.maps import national_map
 
     folder = Path(folder)
@@ -44,10 +52,19 @@ def write_national(folder: str | Path, result: NationalResult) -> dict[str, Path
         for f, s in zip(units["folder"], units["status"], strict=True)
     ]
     the_map = national_map(units, summary=summary, title="National plan")
+    memo = national_markdown(summary)
+    run = None
+    if run_id is not None:
+        summary["run_id"] = run_id
+        memo += f"\nRun id: `{run_id}` (the same in every file this run wrote).\n"
+        the_map.get_root().header.add_child(
+            folium.Element(f'<meta name="planner-run-id" content="{run_id}">')
+        )
+        run = {"run_id": run_id, "created": summary.get("created")}
     return {
-        "gpkg": write_geopackage(folder / "national.gpkg", layers),
+        "gpkg": write_geopackage(folder / "national.gpkg", layers, run=run),
         "json": write_json(folder / "national.json", summary),
-        "md": write_text(folder / "national.md", national_markdown(summary)),
+        "md": write_text(folder / "national.md", memo),
         "map": write_map(folder / "national.html", the_map),
     }
 

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -405,7 +406,7 @@ def test_two_runs_at_once_leave_one_complete_set(
     assert beside(out) == ["out"]
 
 
-def limit_file_size(kib: int):  # noqa: ANN201 - a preexec_fn
+def limit_file_size(kib: int) -> Callable[[], None]:
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (kib * 1024, kib * 1024))
 
