@@ -68,8 +68,7 @@ and checked: after any failure or interrupt it holds what it held before."""
 def _out_dir(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError(
-            "an empty folder name; give the output folder, e.g. --out out/almaty "
-            "(--out . for the current folder)"
+            "an empty folder name; give the output folder, e.g. --out out/almaty"
         )
     return Path(text)
 

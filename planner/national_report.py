@@ -25,7 +25,7 @@ import shapely
 
 from planner._crs import WGS84
 from planner.national import NationalResult, allocation_table
-from planner.outputs import write_geopackage, write_json, write_map, write_text
+from planner.outputs import tag_map_run, write_geopackage, write_json, write_map, write_text
 
 __all__ = ["national_dict", "national_markdown", "write_national"]
 
@@ -38,8 +38,6 @@ def write_national(
     ``run_id`` goes into national.json (``run_id``), the memo's last line, a meta tag of the
     map and the GeoPackage's one-row ``run`` table.
     """
-    import folium
-
     from planner.maps import national_map
 
     folder = Path(folder)
@@ -57,9 +55,7 @@ def write_national(
     if run_id is not None:
         summary["run_id"] = run_id
         memo += f"\nRun id: `{run_id}` (the same in every file this run wrote).\n"
-        the_map.get_root().header.add_child(
-            folium.Element(f'<meta name="planner-run-id" content="{run_id}">')
-        )
+        tag_map_run(the_map, run_id)
         run = {"run_id": run_id, "created": summary.get("created")}
     return {
         "gpkg": write_geopackage(folder / "national.gpkg", layers, run=run),

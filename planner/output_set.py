@@ -35,7 +35,7 @@ of summary.md, a ``<meta name="planner-run-id">`` tag of map.html and the GeoPac
 
 For tests only, the environment variable ``_PLANNER_PAUSE_AT=<checkpoint>`` makes the process
 create the file named by ``_PLANNER_PAUSE_FILE`` and sleep 60 s at that checkpoint (see
-:func:`checkpoint`), so signals can be sent at a chosen moment of writing.
+:func:`_checkpoint`), so signals can be sent at a chosen moment of writing.
 """
 
 from __future__ import annotations
@@ -64,7 +64,6 @@ from planner.errors import InputError, OutputError
 __all__ = [
     "OutputSet",
     "check_out_dir",
-    "checkpoint",
     "new_run_id",
     "output_set",
     "read_run_ids",
@@ -100,10 +99,11 @@ def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def checkpoint(name: str) -> None:
+def _checkpoint(name: str) -> None:
     """Test hook: pause here if ``_PLANNER_PAUSE_AT`` names this checkpoint (private).
 
-    Checkpoints: ``locked`` (lock taken, staging made), ``written:<file>`` (after each file of
+    Checkpoints: ``locked`` (lock taken, staging made), ``gpkg-layer:<layer>`` (after each layer
+    of :func:`planner.outputs.write_geopackage`), ``written:<file>`` (after each file of
     :func:`planner.report.write_outputs`), ``verified`` (before the swap), ``swap`` (between
     the two renames of the portable swap; only with ``_PLANNER_PORTABLE_SWAP=1``).
     """
@@ -143,10 +143,16 @@ def check_out_dir(out_dir: str | os.PathLike[str], *, flag: str = "--out") -> Pa
     if not text.strip():
         raise InputError(
             f'{flag} "": an empty folder name',
-            hint=f"Give the output folder, e.g. {flag} out/almaty (use {flag} . for the "
-            "current folder, which must then hold nothing but planner's files).",
+            hint=f"Give the output folder, e.g. {flag} out/almaty.",
         )
     out = Path(text)
+    cwd = Path.cwd().resolve()
+    if out.resolve() == cwd or out.resolve() in cwd.parents:
+        raise InputError(
+            f"{flag} {out}: is the current folder or holds it; planner replaces the output "
+            "folder whole, which would pull the folder you are working in away",
+            hint=f"Give a folder below it, e.g. {flag} out/plan.",
+        )
     if out.exists() and not out.is_dir():
         raise InputError(
             f"{flag} {out}: is a file, not a folder",
@@ -396,7 +402,7 @@ def output_set(
     ...     write_json(s.path / "summary.json", {"run_id": s.run_id, ...})
     """
     shown = check_out_dir(out_dir, flag=flag)
-    out = shown.absolute()
+    out = shown.resolve()  # a symbolic link: its target is replaced, the link stays
     run_id = run_id or new_run_id()
     created = _missing_parents(out)
     notes: list[str] = []
@@ -413,7 +419,7 @@ def output_set(
         for note in notes:
             log.warning(note)
         target = OutputSet(out_dir=shown, path=staging, run_id=run_id, notes=notes)
-        checkpoint("locked")
+        _checkpoint("locked")
         try:
             yield target
         except OSError as exc:
@@ -434,7 +440,7 @@ def output_set(
                 problems,
                 _space_hint(out),
             )
-        checkpoint("verified")
+        _checkpoint("verified")
         with _signals_held():
             try:
                 _swap(staging, out)
@@ -521,7 +527,7 @@ def _swap(staging: Path, out: Path) -> None:
         return
     old = out.parent / f".{out.name}.old-{staging.name.rsplit('staging-', 1)[1]}"
     out.rename(old)
-    checkpoint("swap")
+    _checkpoint("swap")
     staging.rename(out)
     old.rename(staging)
 

@@ -72,7 +72,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
-from planner.output_set import output_set
+from planner.output_set import _checkpoint, output_set
 
 if TYPE_CHECKING:
     import folium
@@ -82,6 +82,7 @@ __all__ = [
     "file_sha256",
     "output_set",
     "summary_markdown",
+    "tag_map_run",
     "write_geopackage",
     "write_json",
     "write_map",
@@ -202,6 +203,17 @@ def write_map(path: PathLike, m: folium.Map) -> Path:
     from planner.maps import save_map
 
     return save_map(m, path)
+
+
+def tag_map_run(m: folium.Map, run_id: str) -> None:
+    """Put ``<meta name="planner-run-id" content="...">`` into the map page's head."""
+    import folium
+    from branca.element import Figure
+
+    root = m.get_root()
+    if not isinstance(root, Figure):  # pragma: no cover - folium maps always have one
+        raise TypeError(f"tag_map_run: the map's root is a {type(root).__name__}, not a Figure")
+    root.header.add_child(folium.Element(f'<meta name="planner-run-id" content="{run_id}">'))
 
 
 def file_sha256(path: PathLike, *, chunk_size: int = 1 << 20) -> str:
@@ -327,6 +339,7 @@ def write_geopackage(
     with atomic_path(path) as tmp:
         for name, gdf in prepared.items():
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            _checkpoint(f"gpkg-layer:{name}")
         if run:
             import pyogrio
 

@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 
 from planner.maps import coverage_map
-from planner.output_set import OutputSet, checkpoint, output_set
+from planner.output_set import OutputSet, _checkpoint, output_set
 from planner.outputs import (
     summary_markdown,
+    tag_map_run,
     write_geopackage,
     write_json,
     write_map,
@@ -261,7 +262,9 @@ def write_outputs(
     Raises
     ------
     InputError
-        If ``out_dir`` cannot be used (checked before anything is computed here).
+        If ``out_dir`` cannot be used: a file, below a file, not writable, or a folder holding
+        files planner did not write (it is replaced whole, so such files are refused, not
+        deleted).
     OutputError
         If writing fails for a reason of the environment (disk full, another run holding the
         folder) or a file fails the read-back check; ``out_dir`` is then unchanged.
@@ -317,9 +320,7 @@ def _write_set(
         tiles=tiles,
         review=review,
     )
-    the_map.get_root().header.add_child(
-        folium.Element(f'<meta name="planner-run-id" content="{target.run_id}">')
-    )
+    tag_map_run(the_map, target.run_id)
     memo = summary_markdown(summary)
     staging = target.path
     target.expected_layers["plan.gpkg"] = {name: len(gdf) for name, gdf in layers.items()}
@@ -337,12 +338,12 @@ def _write_set(
         )
         write_map(staging / "map.html", the_map)
         gpkg.result()
-    checkpoint("written:plan.gpkg")
-    checkpoint("written:map.html")
+    _checkpoint("written:plan.gpkg")
+    _checkpoint("written:map.html")
     write_json(staging / "summary.json", summary)
-    checkpoint("written:summary.json")
+    _checkpoint("written:summary.json")
     write_text(staging / "summary.md", memo)
-    checkpoint("written:summary.md")
+    _checkpoint("written:summary.md")
     return {
         "gpkg": target.final("plan.gpkg"),
         "json": target.final("summary.json"),

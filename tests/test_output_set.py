@@ -79,6 +79,27 @@ def test_unrelated_files_are_listed_together_and_refused(tmp_path: Path) -> None
     assert check_out_dir(out) == out
 
 
+def test_the_current_folder_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replacing it would pull the folder the user works in away (their shell included)."""
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    for out in (".", "..", str(tmp_path)):
+        with pytest.raises(InputError, match="is the current folder or holds it"):
+            check_out_dir(out)
+    assert check_out_dir("out") == Path("out")
+
+
+def test_a_symbolic_link_stays_and_its_target_is_replaced(tmp_path: Path) -> None:
+    real = tmp_path / "disk" / "real"
+    old_set(real)
+    link = tmp_path / "out"
+    link.symlink_to(real, target_is_directory=True)
+    with output_set(link) as s:
+        (s.path / "map.html").write_text("<html>new</html>")
+    assert link.is_symlink() and snapshot(link) == {"map.html": b"<html>new</html>"}
+    assert beside(real) == ["real"] and beside(link) == ["disk", "out"]
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write into read-only folders")
 def test_read_only_out_is_refused(tmp_path: Path) -> None:  # pragma: no cover - not as root
     tmp_path.chmod(0o500)
@@ -337,7 +358,7 @@ def test_interrupt_while_writing_keeps_the_previous_set(
     assert beside(out) == ["out"]
 
 
-@pytest.mark.parametrize("at", ["locked", "written:map.html", "written:summary.md"])
+@pytest.mark.parametrize("at", ["locked", "gpkg-layer:buildings", "written:summary.md"])
 def test_kill_while_writing_then_the_next_run_cleans_up(
     tmp_path: Path, previous: dict[str, bytes], caplog: pytest.LogCaptureFixture, at: str
 ) -> None:
@@ -348,6 +369,9 @@ def test_kill_while_writing_then_the_next_run_cleans_up(
     assert snapshot(out) == previous  # --out itself never holds a temporary file
     staging = [n for n in beside(out) if n.startswith(".out.staging-")]
     assert len(staging) == 1 and ".out.lock" in beside(out)
+    if at.startswith("gpkg-layer"):  # killed inside GDAL's write: its temporary file is there
+        left = sorted(p.name for p in (out.parent / staging[0]).iterdir())
+        assert left and left[0].startswith(".plan.tmp-"), left
     with caplog.at_level(logging.WARNING, logger="planner.output_set"), output_set(out) as s:
         s.discard()
     assert beside(out) == ["out"]
