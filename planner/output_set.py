@@ -414,6 +414,8 @@ def output_set(
             lock = _acquire_lock(out, run_id, notes)
             _recover(out, notes)
             staging.mkdir()
+        except OutputError:
+            raise
         except OSError as exc:
             raise _environment_error(exc, shown, "preparing") from None
         for note in notes:

@@ -235,6 +235,7 @@ def test_a_second_run_into_the_same_folder_is_refused(tmp_path: Path) -> None:
         with pytest.raises(OutputError) as info, output_set(out):
             pass  # pragma: no cover - not entered
         message = str(info.value)
+        assert message.startswith(f"--out {out}: another planner run is writing there (pid ")
         assert f"another planner run is writing there (pid {os.getpid()} on " in message
         assert f"run {first.run_id})" in message and ".out.lock" in message
     assert snapshot(out) == {"map.html": b"<html>1</html>"}
