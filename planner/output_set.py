@@ -34,7 +34,8 @@ of summary.md, a ``<meta name="planner-run-id">`` tag of map.html and the GeoPac
 ``run`` table, so a mixed set is detectable (:func:`read_run_ids`).
 
 For tests only, the environment variable ``_PLANNER_PAUSE_AT=<checkpoint>`` makes the process
-create the file named by ``_PLANNER_PAUSE_FILE`` and sleep 60 s at that checkpoint (see
+create the file named by ``_PLANNER_PAUSE_FILE`` and sleep 60 s (or ``_PLANNER_PAUSE_S``) at
+that checkpoint (see
 :func:`_checkpoint`), so signals can be sent at a chosen moment of writing.
 """
 
@@ -112,7 +113,7 @@ def _checkpoint(name: str) -> None:
     marker = os.environ.get("_PLANNER_PAUSE_FILE")
     if marker:
         Path(marker).write_text(str(os.getpid()))
-    time.sleep(60)
+    time.sleep(float(os.environ.get("_PLANNER_PAUSE_S", "60")))
 
 
 # --------------------------------------------------------------------------- checking --out
@@ -502,18 +503,33 @@ def _space_hint(out: Path) -> str:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back (main thread only) so the swap is not cut in two."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "pthread_sigmask"
-    ):
+    """Hold SIGINT and SIGTERM back (main thread only) so the swap is not cut in two.
+
+    A thread mask is not enough: the process's other threads (BLAS, GDAL) may take the signal
+    and Python then acts on it in the main thread at once. So the handlers are replaced by one
+    that notes the signal, which is raised again, to the original handler, once the swap is
+    done.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    caught: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(sig)
+        if handler is not None:  # None: installed outside Python, left alone
+            previous[sig] = signal.signal(sig, hold)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 _RENAME_EXCHANGE = 2

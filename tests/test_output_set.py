@@ -394,6 +394,27 @@ def test_kill_between_the_two_renames(tmp_path: Path, previous: dict[str, bytes]
     assert beside(out) == ["out"]
 
 
+@pytest.mark.parametrize(
+    ("sig", "code", "said"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+)
+def test_interrupt_during_the_swap_waits_for_it(
+    tmp_path: Path, previous: dict[str, bytes], sig: int, code: int, said: str
+) -> None:
+    """The signal is held back between the two renames: the swap completes, and the message
+    says the new set is in place."""
+    out = with_previous(tmp_path / "w", previous)
+    proc = paused(out, "swap", tmp_path, _PLANNER_PORTABLE_SWAP="1", _PLANNER_PAUSE_S="2")
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code
+    assert f"{said}; the outputs were already complete: {out} holds this run's files" in err
+    assert_consistent(out)
+    assert snapshot(out) != previous
+    assert json.loads((out / "summary.json").read_text())["parameters"]["max_walk_m"] == 30.0
+    assert beside(out) == ["out"]
+
+
 def test_a_second_run_is_refused_while_the_first_writes(
     tmp_path: Path, previous: dict[str, bytes]
 ) -> None:
