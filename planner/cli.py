@@ -632,7 +632,7 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
         return 0
     progress = _Progress(quiet=args.quiet)
     if args.command == "national":
-        return _run_national(args, progress, run_id)
+        return _run_national(args, progress, run_id, argv)
     if args.command == "demo":
         if not BUNDLED_OSM.exists():
             raise InputError(
@@ -859,7 +859,9 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def _run_national(args: argparse.Namespace, progress: _Progress, run_id: str) -> int:
+def _run_national(
+    args: argparse.Namespace, progress: _Progress, run_id: str, argv: Sequence[str]
+) -> int:
     from planner.demand import PopulationSettings
     from planner.national import NationalOptions, plan_nation
 
@@ -908,6 +910,7 @@ def _run_national(args: argparse.Namespace, progress: _Progress, run_id: str) ->
         progress=_Bar(quiet=args.quiet),
         step=progress.step,
         run_id=run_id,
+        command=_command(args, argv),
     )
     _print_national(result, args.out)
     return 0 if result.n_ok else 4

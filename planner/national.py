@@ -453,6 +453,7 @@ def plan_nation(
     progress: ProgressFn | None = None,
     step: Callable[[str], Any] | None = None,
     run_id: str | None = None,
+    command: dict[str, Any] | None = None,
 ) -> NationalResult:
     """Run the national plan and write its outputs into ``out_dir`` (replaced when complete).
 
@@ -462,9 +463,10 @@ def plan_nation(
     core) runs the units. ``progress(phase, done, total)`` is called as units finish;
     ``step(text)`` is a context-manager factory announcing each phase (the CLI prints them).
     ``run_id`` is the id every file of the run carries (:func:`planner.output_set.new_run_id`
-    by default). ``out_dir`` is checked and locked before anything is read; an
-    :class:`~planner.errors.OutputError` says when it could not be written (it is then
-    unchanged), and when no unit succeeds nothing is written.
+    by default); ``command`` (how the run was started, e.g. the command line's arguments and
+    options) is recorded as is in national.json. ``out_dir`` is checked and locked before
+    anything is read; an :class:`~planner.errors.OutputError` says when it could not be
+    written (it is then unchanged), and when no unit succeeds nothing is written.
     """
     options = options or NationalOptions()
     announce = step or _null_step
@@ -472,7 +474,7 @@ def plan_nation(
     with output_set(out_dir, run_id=run_id) as target:
         result = _plan_into(
             target, osm_path, units_path, admin_level, manifest_path, stations_path,
-            name_column, options, scheduler, workers, progress, announce,
+            name_column, options, scheduler, workers, progress, announce, command,
         )  # fmt: skip
         if result.n_ok == 0:
             target.discard()
@@ -492,6 +494,7 @@ def _plan_into(
     workers: int | None,
     progress: ProgressFn | None,
     announce: Callable[[str], Any],
+    command: dict[str, Any] | None,
 ) -> NationalResult:
     timings: dict[str, float] = {}
     inputs: list[dict[str, str]] = []
@@ -540,7 +543,7 @@ def _plan_into(
     del scan
     return _run_and_write(
         jobs, units, cut_failures, options, target, scheduler, workers,
-        progress, announce, timings, inputs, notes, outside,
+        progress, announce, timings, inputs, notes, outside, command,
     )  # fmt: skip
 
 
@@ -558,6 +561,7 @@ def _run_and_write(
     inputs: list[dict[str, str]],
     notes: list[str],
     outside: gpd.GeoDataFrame | None,
+    command: dict[str, Any] | None = None,
 ) -> NationalResult:
     from planner.national_report import write_national
 
@@ -597,7 +601,7 @@ def _run_and_write(
         return result
     t4 = time.perf_counter()
     with announce(f"writing national.gpkg, .json, .md and .html to {out_set.out_dir}"):
-        write_national(out_set.path, result, run_id=out_set.run_id)
+        write_national(out_set.path, result, run_id=out_set.run_id, command=command)
         timings["national_outputs_s"] = time.perf_counter() - t4
     return result
 

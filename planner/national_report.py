@@ -31,18 +31,25 @@ __all__ = ["national_dict", "national_markdown", "write_national"]
 
 
 def write_national(
-    folder: str | Path, result: NationalResult, *, run_id: str | None = None
+    folder: str | Path,
+    result: NationalResult,
+    *,
+    run_id: str | None = None,
+    command: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write the four national files into ``folder``; returns them by kind.
 
     ``run_id`` goes into national.json (``run_id``), the memo's last line, a meta tag of the
-    map and the GeoPackage's one-row ``run`` table.
+    map and the GeoPackage's one-row ``run`` table; ``command`` (how the run was started) goes
+    into national.json as is.
     """
     from planner.maps import national_map
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     summary = national_dict(result)
+    if command is not None:
+        summary["command"] = dict(command)
     layers = national_layers(result)
     units = layers["units"].copy()
     units["map_link"] = [

@@ -132,6 +132,10 @@ def test_synthetic_outputs_shape_and_allocation(synthetic_run, country):
     for u in s["units"]:
         assert set(read_run_ids(synthetic_run / u["folder"]).values()) == {s["run_id"]}
     assert sorted(p.name for p in synthetic_run.parent.iterdir()) == ["out"]  # nothing beside
+    # provenance: how the run was started, every option
+    assert s["command"]["argv"][:2] == ["national", "-q"]
+    assert s["command"]["options"]["new_stations"] == 8
+    assert s["command"]["options"]["units"] == str(country.units_path)
     sites = gpd.read_file(synthetic_run / "national.gpkg", layer="sites")
     assert len(sites) == s["new_stations_used"]
     html = (synthetic_run / "national.html").read_text()
