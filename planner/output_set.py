@@ -53,6 +53,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -415,6 +416,8 @@ def output_set(
             lock = _acquire_lock(out, run_id, notes)
             _recover(out, notes)
             staging.mkdir()
+            if out.is_dir():  # the new folder keeps the old one's permissions
+                staging.chmod(stat.S_IMODE(out.stat().st_mode))
         except OutputError:
             raise
         except OSError as exc:

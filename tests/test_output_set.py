@@ -14,6 +14,7 @@ import logging
 import os
 import resource
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -116,6 +117,7 @@ def test_read_only_out_is_refused(tmp_path: Path) -> None:  # pragma: no cover -
 def test_new_set_replaces_the_old_one_whole(tmp_path: Path) -> None:
     out = tmp_path / "out"
     old_set(out)
+    out.chmod(0o750)
     with output_set(out) as s:
         assert s.path.parent == tmp_path and s.path.name.startswith(".out.staging-")
         assert beside(out) == [".out.lock", s.path.name, "out"]
@@ -123,6 +125,7 @@ def test_new_set_replaces_the_old_one_whole(tmp_path: Path) -> None:
     assert snapshot(out) == {"summary.json": json.dumps({"run_id": s.run_id}).encode()}
     assert beside(out) == ["out"]  # no staging folder, no old set, no lock
     assert s.committed
+    assert stat.S_IMODE(out.stat().st_mode) == 0o750  # the folder's permissions are kept
 
 
 @pytest.mark.parametrize("portable", [False, True], ids=["exchange", "two renames"])
@@ -267,6 +270,23 @@ def test_leftovers_of_a_killed_run_are_cleaned_and_reported(
         f"took over the lock {tmp_path / '.out.lock'} of run dead",
         f"deleted {tmp_path / '.out.staging-dead'}",
     ]
+
+
+def test_an_old_set_left_after_the_swap_is_deleted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Killed after the second rename, before the old set was deleted."""
+    out = tmp_path / "out"
+    before = old_set(out)
+    old_set(tmp_path / ".out.old-dead")
+    with caplog.at_level(logging.WARNING, logger="planner.output_set"), output_set(out) as s:
+        s.discard()
+    assert snapshot(out) == before
+    assert beside(out) == ["out"]
+    assert caplog.records[0].getMessage() == (
+        f"deleted {tmp_path / '.out.old-dead'} (previous outputs of a killed run, already "
+        "replaced)"
+    )
 
 
 def test_a_swap_cut_in_two_is_repaired(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
