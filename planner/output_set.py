@@ -148,6 +148,27 @@ def check_out_dir(out_dir: str | os.PathLike[str], *, flag: str = "--out") -> Pa
             hint=f"Give the output folder, e.g. {flag} out/almaty.",
         )
     out = Path(text)
+    try:
+        return _check_out(out, flag)
+    except OSError as exc:
+        raise InputError(
+            f"{flag} {out}: cannot be used as a folder ({exc.strerror or exc})",
+            hint=f"Choose another folder, e.g. {flag} out/plan.",
+        ) from None
+
+
+#: Longest folder name accepted: the staging folder beside it adds ``.`` and ``.staging-<run id>``.
+_MAX_NAME_BYTES = 255 - len(".staging-20251121T224000Z-1a2b3c") - 1
+
+
+def _check_out(out: Path, flag: str) -> Path:
+    if len(os.fsencode(out.name)) > _MAX_NAME_BYTES:
+        raise InputError(
+            f"{flag} {out.name[:40]}...: the folder name is {len(os.fsencode(out.name))} bytes "
+            f"long; at most {_MAX_NAME_BYTES} are possible (the file system's limit is 255, and "
+            "planner's staging folder beside it adds 32)",
+            hint=f"Choose a shorter name, e.g. {flag} out/plan.",
+        )
     cwd = Path.cwd().resolve()
     if out.resolve() == cwd or out.resolve() in cwd.parents:
         raise InputError(

@@ -59,6 +59,10 @@ def test_out_that_cannot_be_used_is_refused_before_anything(tmp_path: Path) -> N
         check_out_dir(a_file / "sub" / "out")
     with pytest.raises(InputError, match="an empty folder name"):
         check_out_dir("")
+    with pytest.raises(InputError, match="the folder name is 300 bytes long; at most 222"):
+        check_out_dir(tmp_path / ("x" * 300))
+    with pytest.raises(InputError, match=r"cannot be used as a folder \(File name too long\)"):
+        check_out_dir(tmp_path / ("y" * 300) / "out")
     assert beside(a_file) == ["a_file"]
 
 
