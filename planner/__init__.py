@@ -31,13 +31,21 @@ from planner.demand import (
 )
 from planner.distances import WalkResult, walk_distances
 from planner.districts import DistrictCalibration, calibrate_by_district
-from planner.errors import ArgumentTypeError, FetchError, InputError, PlannerError, SolverError
+from planner.errors import (
+    ArgumentTypeError,
+    FetchError,
+    InputError,
+    OutputError,
+    PlannerError,
+    SolverError,
+)
 from planner.fetch import fetch_osm
 from planner.isochrones import service_areas
 from planner.maps import coverage_map, national_map, save_map
 from planner.national import NationalOptions, NationalResult, plan_nation
 from planner.network import WalkNetwork, build_walk_network, from_networkx, to_networkx
 from planner.osm import OsmData, OsmScan, read_osm, scan_osm
+from planner.output_set import output_set, read_run_ids
 from planner.outputs import write_geopackage, write_json
 from planner.pipeline import (
     City,
@@ -96,6 +104,7 @@ __all__ = [
     "NationalResult",
     "OsmData",
     "OsmScan",
+    "OutputError",
     "PlanCurve",
     "PlanResult",
     "PlannerError",
@@ -142,12 +151,14 @@ __all__ = [
     "minimize_sites",
     "national_map",
     "network_candidates",
+    "output_set",
     "plan_curve",
     "plan_from_curve",
     "plan_nation",
     "plan_sites",
     "read_candidates",
     "read_osm",
+    "read_run_ids",
     "read_stations",
     "rollout_order",
     "run_city",

@@ -1,21 +1,26 @@
 """The ``planner`` command line, a thin layer over :mod:`planner.pipeline` and :mod:`planner.report`.
 
 Exit codes: 0 success, 2 bad input (a clear message, no traceback), 3 a download failed,
-4 a national run in which every unit failed (the reasons are printed).
+4 a national run in which every unit failed (the reasons are printed), 5 the outputs could not
+be written for a reason of the environment (disk full, file-size limit, permissions, another run
+writing into the same --out; the --out folder is then unchanged), 130 interrupted (Ctrl+C),
+143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from planner.errors import FetchError, InputError
+from planner.errors import FetchError, InputError, OutputError
 
 __all__ = ["main"]
 
@@ -50,12 +55,28 @@ EXAMPLES = {
   planner national --manifest cities.csv --new-stations 279 --scheduler tcp://10.0.0.5:8786
 units file: polygons with a name column and optional population, min_new, max_new, quota columns
 manifest: CSV with name,osm[,stations,population,min_new,max_new,quota] (one OSM file per unit)
-exit codes: 0 at least one unit succeeded, 2 bad input, 4 every unit failed""",
+exit codes: 0 at least one unit succeeded, 2 bad input, 4 every unit failed, 5 the outputs
+could not be written (disk full, permissions, another run writing into the same --out)""",
     "fetch": """examples:
   planner fetch --place "Almaty, Kazakhstan" --out data/almaty_now.osm
   planner fetch --bbox 76.85,43.20,76.98,43.30 --out data/almaty_centre.osm
   (needs the internet; then use the file offline with --osm)""",
 }
+
+
+EXIT_CODES = """exit codes: 0 done, 2 bad input or options (nothing computed or written), 3 a download
+failed, 4 every unit of a national run failed, 5 the outputs could not be written (disk full,
+file-size limit, permissions, another run writing into the same --out), 130 interrupted,
+143 terminated. --out is replaced as a whole only when the complete new set of files is written
+and checked: after any failure or interrupt it holds what it held before."""
+
+
+def _out_dir(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "an empty folder name; give the output folder, e.g. --out out/almaty"
+        )
+    return Path(text)
 
 
 def _bbox(text: str) -> tuple[float, float, float, float]:
@@ -200,7 +221,12 @@ def _add_city_options(p: argparse.ArgumentParser, *, osm_required: bool = True) 
         help="how far on foot a station under repair may move in the relocation check (default 1000 m)",
     )
     o = p.add_argument_group("output")
-    o.add_argument("--out", type=Path, help="output folder (default out/<command>)")
+    o.add_argument(
+        "--out",
+        type=_out_dir,
+        help="output folder (default out/<command>); replaced as a whole by the new set of "
+        "files; must be new, empty or hold only planner's files",
+    )
     o.add_argument(
         "--tiles",
         help="also offer an online background map, e.g. OpenStreetMap (off by default: the map works offline)",
@@ -355,7 +381,7 @@ def _add_national_options(p: argparse.ArgumentParser) -> None:
     )
     d.add_argument(
         "--out",
-        type=Path,
+        type=_out_dir,
         default=Path("out/national"),
         help="output folder (default out/national)",
     )
@@ -369,6 +395,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="planner",
         description="Walking-distance coverage planner for district police stations, from "
         "OpenStreetMap street networks. Everything runs offline except 'fetch'.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     fmt = argparse.RawDescriptionHelpFormatter
@@ -376,12 +404,12 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo",
         help="the whole job on the bundled Almaty data",
-        epilog=EXAMPLES["demo"],
+        epilog=EXAMPLES["demo"] + "\n\n" + EXIT_CODES,
         formatter_class=fmt,
     )
     demo.add_argument("--n-sites", type=int, default=10, help="new stations to place (default 10)")
     demo.add_argument(
-        "--out", type=Path, default=Path("out/demo"), help="output folder (default out/demo)"
+        "--out", type=_out_dir, default=Path("out/demo"), help="output folder (default out/demo)"
     )
     demo.add_argument(
         "--time-limit-s", type=float, default=60.0, help="time limit of each exact solve"
@@ -403,12 +431,15 @@ def _parser() -> argparse.ArgumentParser:
     coverage = sub.add_parser(
         "coverage",
         help="who lives within a walk of a station",
-        epilog=EXAMPLES["coverage"],
+        epilog=EXAMPLES["coverage"] + "\n\n" + EXIT_CODES,
         formatter_class=fmt,
     )
     _add_city_options(coverage)
     plan = sub.add_parser(
-        "plan", help="choose sites for new stations", epilog=EXAMPLES["plan"], formatter_class=fmt
+        "plan",
+        help="choose sites for new stations",
+        epilog=EXAMPLES["plan"] + "\n\n" + EXIT_CODES,
+        formatter_class=fmt,
     )
     _add_city_options(plan)
     _add_plan_options(plan, required=True)
@@ -416,7 +447,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser(
         "evaluate",
         help="score a list of proposed sites",
-        epilog=EXAMPLES["evaluate"],
+        epilog=EXAMPLES["evaluate"] + "\n\n" + EXIT_CODES,
         formatter_class=fmt,
     )
     _add_city_options(evaluate)
@@ -745,8 +776,9 @@ def _print_review(review: Any) -> None:
             )
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
     from planner import pipeline, report
+    from planner.output_set import output_set
 
     if args.command == "fetch":
         from planner.fetch import fetch_osm
@@ -756,7 +788,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     progress = _Progress(quiet=args.quiet, command=args.command)
     if args.command == "national":
-        return _run_national(args, progress)
+        return _run_national(args, progress, run_id, argv)
     if args.command == "demo":
         if not BUNDLED_OSM.exists():
             raise InputError(
@@ -813,151 +845,183 @@ def _run(args: argparse.Namespace) -> int:
             f"--try-sites {args.try_sites}: give 0 or more clickable candidate sites",
             hint="e.g. --try-sites 3000 (the default); --no-try-sites leaves the panel out.",
         )
+    out = args.out or Path("out") / args.command
     settings = _settings(args)
-    city = _load(args, progress)
-    for warning in size_warnings(args, city):
-        print(f"  warning: {warning}", file=sys.stderr, flush=True)
-    coverage = progress.run(
-        "walking distances, service areas, coverage",
-        pipeline.assess_coverage,
-        city,
-        settings=settings,
-    )
-    from planner.station_review import review_stations
-
-    review = progress.run(
-        "stations: repairs, inspectors, planned stations",
-        review_stations,
-        city,
-        coverage,
-        residents_per_inspector=args.residents_per_inspector,
-        repair_batch=args.repair_batch,
-        relocation_radius_m=args.relocation_radius_m,
-        time_limit_s=getattr(args, "time_limit_s", 60.0),
-    )
-    plan = evaluation = capacity_plan = None
-    from planner.network import DEFAULT_BARRIERS
-
-    parameters: dict[str, Any] = {
-        "barriers": ",".join(
-            DEFAULT_BARRIERS if getattr(args, "barriers", None) is None else args.barriers
+    extra_inputs: list[dict[str, Any]] = []
+    with ExitStack() as stack:
+        with progress.step(f"checking the output folder {out}"):
+            target = stack.enter_context(output_set(out, run_id=run_id))
+        city = _load(args, progress)
+        for warning in size_warnings(args, city):
+            print(f"  warning: {warning}", file=sys.stderr, flush=True)
+        coverage = progress.run(
+            "walking distances, service areas, coverage",
+            pipeline.assess_coverage,
+            city,
+            settings=settings,
         )
-        or "none",
-        "residents_per_inspector": args.residents_per_inspector,
-        "repair_batch": args.repair_batch,
-        "relocation_radius_m": args.relocation_radius_m,
-    }
-    if args.command == "plan":
-        from planner.candidates import read_candidates
+        from planner.station_review import review_stations
 
-        extra = None
-        if args.candidates is not None:
-            extra = progress.run(
-                f"reading the candidate sites {args.candidates.name}",
-                read_candidates,
-                args.candidates,
-                crs=city.network.crs,
-                area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),
-                layer=args.candidates_layer,
-            )
-        plan = progress.run(
-            "candidate sites, coverage matrix, optimisation",
-            pipeline.plan_sites,
+        review = progress.run(
+            "stations: repairs, inspectors, planned stations",
+            review_stations,
             city,
             coverage,
-            n_sites=args.n_sites,
-            target_share=args.target_share,
-            spacing_m=args.spacing_m,
-            building_sites=args.building_sites,
-            candidates=extra,
-            method=args.method,
-            time_limit_s=args.time_limit_s,
-            prefer_shorter_walks=args.prefer_shorter_walks,
+            residents_per_inspector=args.residents_per_inspector,
+            repair_batch=args.repair_batch,
+            relocation_radius_m=args.relocation_radius_m,
+            time_limit_s=getattr(args, "time_limit_s", 60.0),
         )
-        from dataclasses import replace
+        plan = evaluation = capacity_plan = None
+        from planner.network import DEFAULT_BARRIERS
 
-        from planner.station_review import sites_workload
+        parameters: dict[str, Any] = {
+            "barriers": ",".join(
+                DEFAULT_BARRIERS if getattr(args, "barriers", None) is None else args.barriers
+            )
+            or "none",
+            "residents_per_inspector": args.residents_per_inspector,
+            "repair_batch": args.repair_batch,
+            "relocation_radius_m": args.relocation_radius_m,
+        }
+        if args.command == "plan":
+            from planner.candidates import read_candidates
 
-        plan = replace(
-            plan,
-            sites=sites_workload(
-                city, coverage, plan.sites, residents_per_inspector=args.residents_per_inspector
-            ),
-        )
-        if args.capacity_inspectors is not None:
-            from planner.station_review import plan_with_capacity
-
-            if args.n_sites is None:
-                raise InputError(
-                    "--capacity-inspectors works with --n-sites (the number of new sites)",
-                    hint="e.g. planner plan --osm city.osm.pbf --n-sites 5 --capacity-inspectors 2",
+            extra = None
+            if args.candidates is not None:
+                extra = progress.run(
+                    f"reading the candidate sites {args.candidates.name}",
+                    read_candidates,
+                    args.candidates,
+                    crs=city.network.crs,
+                    area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),
+                    layer=args.candidates_layer,
                 )
-            capacity_plan = progress.run(
-                "capacitated plan (HiGHS)",
-                plan_with_capacity,
+                extra_inputs.append(_input_file("candidates", args.candidates))
+            plan = progress.run(
+                "candidate sites, coverage matrix, optimisation",
+                pipeline.plan_sites,
                 city,
                 coverage,
                 n_sites=args.n_sites,
-                capacity_inspectors=args.capacity_inspectors,
-                residents_per_inspector=args.residents_per_inspector,
+                target_share=args.target_share,
                 spacing_m=args.spacing_m,
+                building_sites=args.building_sites,
+                candidates=extra,
+                method=args.method,
+                time_limit_s=args.time_limit_s,
+                prefer_shorter_walks=args.prefer_shorter_walks,
+            )
+            from dataclasses import replace
+
+            from planner.station_review import sites_workload
+
+            plan = replace(
+                plan,
+                sites=sites_workload(
+                    city, coverage, plan.sites, residents_per_inspector=args.residents_per_inspector
+                ),
+            )
+            if args.capacity_inspectors is not None:
+                from planner.station_review import plan_with_capacity
+
+                if args.n_sites is None:
+                    raise InputError(
+                        "--capacity-inspectors works with --n-sites (the number of new sites)",
+                        hint="e.g. planner plan --osm city.osm.pbf --n-sites 5 --capacity-inspectors 2",
+                    )
+                capacity_plan = progress.run(
+                    "capacitated plan (HiGHS)",
+                    plan_with_capacity,
+                    city,
+                    coverage,
+                    n_sites=args.n_sites,
+                    capacity_inspectors=args.capacity_inspectors,
+                    residents_per_inspector=args.residents_per_inspector,
+                    spacing_m=args.spacing_m,
+                    time_limit_s=args.time_limit_s,
+                )
+            parameters |= {
+                "n_sites": args.n_sites,
+                "target_share": args.target_share,
+                "spacing_m": args.spacing_m,
+                "method": args.method,
+                "time_limit_s": args.time_limit_s,
+                "capacity_inspectors": args.capacity_inspectors,
+                "building_sites": args.building_sites,
+                "prefer_shorter_walks": args.prefer_shorter_walks,
+            }
+        elif args.command == "evaluate":
+            from planner.candidates import read_candidates
+
+            proposals = progress.run(
+                f"reading the proposals {args.proposals.name}",
+                read_candidates,
+                args.proposals,
+                crs=city.network.crs,
+                area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),
+                layer=args.proposals_layer,
+            )
+            extra_inputs.append(_input_file("proposals", args.proposals))
+            evaluation = progress.run(
+                "scoring the proposals against the best plan",
+                pipeline.evaluate_sites,
+                city,
+                coverage,
+                proposals,
+                spacing_m=args.spacing_m,
+                method=args.method,
                 time_limit_s=args.time_limit_s,
             )
-        parameters |= {
-            "n_sites": args.n_sites,
-            "target_share": args.target_share,
-            "spacing_m": args.spacing_m,
-            "method": args.method,
-            "time_limit_s": args.time_limit_s,
-            "capacity_inspectors": args.capacity_inspectors,
-        }
-    elif args.command == "evaluate":
-        from planner.candidates import read_candidates
-
-        proposals = progress.run(
-            f"reading the proposals {args.proposals.name}",
-            read_candidates,
-            args.proposals,
-            crs=city.network.crs,
-            area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),
-            layer=args.proposals_layer,
-        )
-        evaluation = progress.run(
-            "scoring the proposals against the best plan",
-            pipeline.evaluate_sites,
-            city,
-            coverage,
-            proposals,
-            spacing_m=args.spacing_m,
-            method=args.method,
-            time_limit_s=args.time_limit_s,
-        )
-        parameters |= {
-            "proposals": str(args.proposals),
-            "spacing_m": args.spacing_m,
-            "method": args.method,
-        }
-    out = args.out or Path("out") / args.command
-    files = progress.run(
-        f"writing plan.gpkg, summary and map.html to {out}",
-        report.write_outputs,
-        out,
-        city=city,
-        coverage=coverage,
-        plan=plan,
-        evaluation=evaluation,
-        parameters=parameters,
-        tiles=args.tiles,
-        review=review,
-        capacity_plan=capacity_plan,
-        try_sites_max=(
-            -1
-            if getattr(args, "no_try_sites", False)
-            else getattr(args, "try_sites", DEFAULT_TRY_SITES)
-        ),
-    )
+            parameters |= {
+                "proposals": str(args.proposals),
+                "spacing_m": args.spacing_m,
+                "method": args.method,
+            }
+        with progress.step(f"writing plan.gpkg, summary and map.html to {out}"):
+            files = report.write_outputs(
+                target,
+                city=city,
+                coverage=coverage,
+                plan=plan,
+                evaluation=evaluation,
+                parameters=parameters,
+                tiles=args.tiles,
+                review=review,
+                capacity_plan=capacity_plan,
+                try_sites_max=(
+                    -1
+                    if getattr(args, "no_try_sites", False)
+                    else getattr(args, "try_sites", DEFAULT_TRY_SITES)
+                ),
+                inputs=extra_inputs,
+                command=_command(args, argv),
+            )
+            stack.close()  # check the files and swap them in
     _print_summary(city, coverage, plan, evaluation, files, review, capacity_plan)
     return 0
+
+
+def _input_file(role: str, path: Path) -> dict[str, str]:
+    from planner.outputs import file_sha256
+
+    return {"role": role, "path": str(path), "sha256": file_sha256(path)}
+
+
+def _command(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
+    """How the run was started, for summary.json: the arguments and every option's value."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, tuple | list):
+            return [plain(v) for v in value]
+        return value
+
+    return {
+        "argv": [str(a) for a in argv],
+        "options": {k: plain(v) for k, v in sorted(vars(args).items())},
+    }
 
 
 class _Bar:
@@ -993,7 +1057,9 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def _run_national(args: argparse.Namespace, progress: _Progress) -> int:
+def _run_national(
+    args: argparse.Namespace, progress: _Progress, run_id: str, argv: Sequence[str]
+) -> int:
     from planner.demand import PopulationSettings
     from planner.national import NationalOptions, plan_nation
 
@@ -1047,6 +1113,8 @@ def _run_national(args: argparse.Namespace, progress: _Progress) -> int:
         workers=args.workers,
         progress=_Bar(quiet=args.quiet),
         step=progress.step,
+        run_id=run_id,
+        command=_command(args, argv),
     )
     _print_national(result, args.out)
     return 0 if result.n_ok else 4
@@ -1115,23 +1183,40 @@ def _print_national(result: Any, out: Path) -> None:
         print("no unit succeeded: nothing written")
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised like Ctrl+C so that unfinished outputs are cleaned up."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     from planner._cli_inputs import error_text, silence_library_loggers
+    from planner.output_set import new_run_id
 
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     # warnings raised inside a step are printed after it by _Progress, as notes; nothing else
     # of the library's logging reaches the screen
     logging.getLogger().setLevel(logging.WARNING)
     silence_library_loggers()
+    run_id = new_run_id()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return _run(args)
+        return _run(args, run_id, argv)
     except InputError as exc:
         print(f"\nplanner: {error_text(exc, command=args.command)}", file=sys.stderr)
         return 2
     except FetchError as exc:
         print(f"\nplanner: {exc}", file=sys.stderr)
         return 3
+    except OutputError as exc:
+        print(f"\nplanner: {exc}", file=sys.stderr)
+        return 5
     except OSError as exc:
         if exc.filename is None:
             raise
@@ -1143,8 +1228,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     except KeyboardInterrupt:
-        print("\nplanner: interrupted; files written before stay as they were", file=sys.stderr)
+        print(f"\nplanner: interrupted; {_out_state(args, run_id)}", file=sys.stderr)
         return 130
+    except _Terminated:
+        print(f"\nplanner: terminated; {_out_state(args, run_id)}", file=sys.stderr)
+        return 143
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _out_state(args: argparse.Namespace, run_id: str) -> str:
+    """What an interrupt left in --out, read from the folder itself."""
+    from planner.output_set import read_run_ids
+
+    if args.command == "fetch":
+        return f"{args.out} was not changed unless it was complete"
+    out = args.out or Path("out") / args.command
+    try:
+        ids = read_run_ids(out) if out.is_dir() else {}
+    except (OSError, ValueError):
+        ids = {}
+    if ids and set(ids.values()) == {run_id}:
+        return f"the outputs were already complete: {out} holds this run's files"
+    if not ids:
+        return f"nothing was written to {out}"
+    return f"{out} is unchanged (the files of the previous run stay as they were)"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["ArgumentTypeError", "FetchError", "InputError", "PlannerError", "SolverError"]
+__all__ = [
+    "ArgumentTypeError",
+    "FetchError",
+    "InputError",
+    "OutputError",
+    "PlannerError",
+    "SolverError",
+]
 
 
 class PlannerError(Exception):
@@ -56,6 +63,27 @@ class ArgumentTypeError(PlannerError, TypeError):
         got_text = repr(got) if isinstance(got, str | type(None)) else type(got).__name__
         text = f"{function}: {parameter} must be {expected}, not {got_text}"
         super().__init__(f"{text}\n{hint}" if hint else text)
+
+
+class OutputError(PlannerError, OSError):
+    """The outputs could not be written for a reason of the environment, not of the input.
+
+    A full disk, a file-size limit, a folder that turned read-only, another run holding the
+    output folder's lock, or new files that failed the read-back check. The output folder is
+    left as it was (see :mod:`planner.output_set`); the command line exits with code 5.
+    Parameters as for :class:`InputError`.
+    """
+
+    def __init__(self, what: str, problems: Sequence[str] = (), hint: str = "") -> None:
+        self.what = what
+        self.problems = tuple(problems)
+        self.hint = hint
+        lines = [what, *(f"  - {p}" for p in self.problems[:50])]
+        if len(self.problems) > 50:
+            lines.append(f"  ... and {len(self.problems) - 50} more")
+        if hint:
+            lines.append(hint)
+        super().__init__("\n".join(lines))
 
 
 class SolverError(PlannerError, RuntimeError):

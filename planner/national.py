@@ -20,7 +20,9 @@ The layer sits on top of the city pipeline and uses only its public functions:
 4. **Writing.** Each unit's outputs (plan.gpkg, summary, map.html with its allocated ``k``)
    are written by the worker holding it, into ``units/<folder>/``; the client writes
    ``national.gpkg``, ``national.json``, ``national.md`` and ``national.html``. Everything goes
-   to a temporary folder beside ``--out`` that replaces it only when complete.
+   to a staging folder beside ``--out`` that replaces it only when complete and checked
+   (:func:`planner.output_set.output_set`, the same transaction as a city run's; each unit's
+   folder is itself written as one set). All files carry the run's id.
 
 The result does not depend on the number of workers or the order in which tasks finish: each
 unit's result is a function of its inputs alone (while its solver time limit is not reached:
@@ -55,6 +57,7 @@ from planner.demand import PopulationSettings
 from planner.errors import InputError, PlannerError
 from planner.network import DEFAULT_BARRIERS
 from planner.osm import OsmData, OsmScan, file_sha256, scan_osm
+from planner.output_set import OutputSet, output_set
 from planner.settings import WalkSettings
 from planner.stations import read_stations
 from planner.units import (
@@ -301,9 +304,17 @@ def _outcome_of(state: _UnitState | UnitOutcome) -> UnitOutcome:
 
 
 def write_unit(
-    state: _UnitState | UnitOutcome, new_stations: int, folder: str, parameters: dict[str, Any]
+    state: _UnitState | UnitOutcome,
+    new_stations: int,
+    folder: str,
+    parameters: dict[str, Any],
+    run_id: str | None = None,
 ) -> UnitWritten:
-    """Write a unit's city outputs with its allocated number of new stations."""
+    """Write a unit's city outputs with its allocated number of new stations.
+
+    The unit's files are one set (:func:`planner.report.write_outputs`) carrying ``run_id``,
+    the national run's id.
+    """
     from planner.pipeline import plan_from_curve
     from planner.report import write_outputs
 
@@ -323,6 +334,7 @@ def write_unit(
             plan=plan,
             parameters={**parameters, "new_stations_allocated": new_stations},
             curve=state.curve.curve,  # the map's best plans: the unit's own curve
+            run_id=run_id,
         )
     except PlannerError as exc:
         return UnitWritten(name=state.outcome.name, status=f"writing failed: {exc}")
@@ -449,6 +461,8 @@ def plan_nation(
     workers: int | None = None,
     progress: ProgressFn | None = None,
     step: Callable[[str], Any] | None = None,
+    run_id: str | None = None,
+    command: dict[str, Any] | None = None,
 ) -> NationalResult:
     """Run the national plan and write its outputs into ``out_dir`` (replaced when complete).
 
@@ -458,15 +472,45 @@ def plan_nation(
     core) runs the units. ``progress(phase, done, total)`` is called as units finish;
     ``step(text)`` is a context-manager factory announcing each phase (the CLI prints them).
     ``stations_layer`` is the layer (GeoPackage) or sheet (Excel) of the stations file.
+    ``run_id`` is the id every file of the run carries (:func:`planner.output_set.new_run_id`
+    by default); ``command`` (how the run was started, e.g. the command line's arguments and
+    options) is recorded as is in national.json. ``out_dir`` is checked and locked before
+    anything is read; an :class:`~planner.errors.OutputError` says when it could not be
+    written (it is then unchanged), and when no unit succeeds nothing is written.
     """
     options = options or NationalOptions()
     announce = step or _null_step
-    out_dir = Path(out_dir)
+    _check_sources(osm_path, units_path, admin_level, manifest_path)
+    with output_set(out_dir, run_id=run_id) as target:
+        result = _plan_into(
+            target, osm_path, units_path, admin_level, manifest_path, stations_path,
+            name_column, options, scheduler, workers, progress, announce, command,
+            stations_layer,
+        )  # fmt: skip
+        if result.n_ok == 0:
+            target.discard()
+        return result
+
+
+def _plan_into(
+    target: OutputSet,
+    osm_path: str | Path | None,
+    units_path: str | Path | None,
+    admin_level: int | None,
+    manifest_path: str | Path | None,
+    stations_path: str | Path | None,
+    name_column: str | None,
+    options: NationalOptions,
+    scheduler: str | None,
+    workers: int | None,
+    progress: ProgressFn | None,
+    announce: Callable[[str], Any],
+    command: dict[str, Any] | None,
+    stations_layer: str | None = None,
+) -> NationalResult:
     timings: dict[str, float] = {}
     inputs: list[dict[str, str]] = []
-    notes: list[str] = []
-    _check_sources(osm_path, units_path, admin_level, manifest_path)
-    _check_out(out_dir)
+    notes: list[str] = list(target.notes)
     t0 = time.perf_counter()
     scan: OsmScan | None = None
     with announce("reading the inputs (one pass over the OSM file)"):
@@ -511,15 +555,10 @@ def plan_nation(
             "file and the OSM file are of the same country (and the units' CRS).",
         )
     del scan
-    staging = _staging_folder(out_dir)
-    try:
-        return _run_and_write(
-            jobs, units, cut_failures, options, staging, out_dir, scheduler, workers,
-            progress, announce, timings, inputs, notes, outside,
-        )  # fmt: skip
-    except BaseException:
-        _remove(staging)
-        raise
+    return _run_and_write(
+        jobs, units, cut_failures, options, target, scheduler, workers,
+        progress, announce, timings, inputs, notes, outside, command,
+    )  # fmt: skip
 
 
 def _run_and_write(
@@ -527,8 +566,7 @@ def _run_and_write(
     units: list[Unit],
     cut_failures: dict[Unit, UnitOutcome],
     options: NationalOptions,
-    staging: Path,
-    out_dir: Path,
+    out_set: OutputSet,
     scheduler: str | None,
     workers: int | None,
     progress: ProgressFn | None,
@@ -537,6 +575,7 @@ def _run_and_write(
     inputs: list[dict[str, str]],
     notes: list[str],
     outside: gpd.GeoDataFrame | None,
+    command: dict[str, Any] | None = None,
 ) -> NationalResult:
     from planner.national_report import write_national
 
@@ -553,8 +592,9 @@ def _run_and_write(
         t3 = time.perf_counter()
         parameters = _unit_parameters(options)
         written = _write_units(
-            client, states, units, allocation, staging / "units", parameters, progress
-        )
+            client, states, units, allocation, out_set.path / "units", parameters, progress,
+            out_set.run_id,
+        )  # fmt: skip
         timings["unit_outputs_s"] = time.perf_counter() - t3
     result = NationalResult(
         options=options,
@@ -572,13 +612,11 @@ def _run_and_write(
         scheduler=address,
     )
     if result.n_ok == 0:
-        _remove(staging)
         return result
     t4 = time.perf_counter()
-    with announce(f"writing national.gpkg, .json, .md and .html to {out_dir}"):
-        write_national(staging, result)
+    with announce(f"writing national.gpkg, .json, .md and .html to {out_set.out_dir}"):
+        write_national(out_set.path, result, run_id=out_set.run_id, command=command)
         timings["national_outputs_s"] = time.perf_counter() - t4
-        _swap_in(staging, out_dir)
     return result
 
 
@@ -853,6 +891,7 @@ def _write_units(
     folder: Path,
     parameters: dict[str, Any],
     progress: ProgressFn | None,
+    run_id: str | None = None,
 ) -> dict[str, UnitWritten]:
     from dask.distributed import as_completed
 
@@ -866,6 +905,7 @@ def _write_units(
                 int(k),
                 str(folder / unit.folder),
                 parameters,
+                run_id,
                 key=f"write-{unit.folder}",
                 pure=False,
             )
@@ -885,78 +925,6 @@ def _write_units(
             progress("writing", i, len(futures))
     states.clear()
     return written
-
-
-# --- the output folder as one transaction ------------------------------------------------------
-
-
-def _check_out(out_dir: Path) -> None:
-    """Refuse an unusable ``--out`` before any computing."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out {out_dir}: is a file, not a folder", hint="Choose a folder name.")
-    parent = out_dir.resolve().parent
-    probe = parent
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise InputError(f"--out {out_dir}: {probe} is a file, so no folder can be made below it")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError(
-            f"--out {out_dir}: cannot write in {probe} (permission denied)",
-            hint="Choose a folder you can write to.",
-        )
-
-
-def _staging_folder(out_dir: Path) -> Path:
-    """A fresh temporary folder beside ``out_dir`` (same file system, so the swap is a rename)."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out {out_dir}: is a file, not a folder", hint="Choose a folder name.")
-    parent = out_dir.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = parent / f".{out_dir.name}.tmp-{os.getpid()}-{time.time_ns()}"
-        staging.mkdir()
-    except OSError as exc:
-        raise InputError(
-            f"--out {out_dir}: cannot write there ({exc.strerror or exc})",
-            hint="Choose a folder you can write to.",
-        ) from None
-    for old in parent.glob(f".{out_dir.name}.tmp-*"):
-        if old != staging and _pid_gone(old.name):
-            _remove(old)  # left by a run that was killed
-    return staging
-
-
-def _pid_gone(name: str) -> bool:
-    try:
-        pid = int(name.rsplit(".tmp-", 1)[1].split("-")[0])
-    except (IndexError, ValueError):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def _swap_in(staging: Path, out_dir: Path) -> None:
-    """Replace ``out_dir`` with the complete ``staging`` folder (two renames)."""
-    out_dir = out_dir.resolve()
-    old = None
-    if out_dir.exists():
-        old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}-{time.time_ns()}"
-        out_dir.rename(old)
-    staging.rename(out_dir)
-    if old is not None:
-        _remove(old)
-
-
-def _remove(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def allocation_table(result: NationalResult) -> pd.DataFrame:

@@ -25,18 +25,31 @@ import shapely
 
 from planner._crs import WGS84
 from planner.national import NationalResult, allocation_table
-from planner.outputs import write_geopackage, write_json, write_map, write_text
+from planner.outputs import tag_map_run, write_geopackage, write_json, write_map, write_text
 
 __all__ = ["national_dict", "national_markdown", "write_national"]
 
 
-def write_national(folder: str | Path, result: NationalResult) -> dict[str, Path]:
-    """Write the four national files into ``folder``; returns them by kind."""
+def write_national(
+    folder: str | Path,
+    result: NationalResult,
+    *,
+    run_id: str | None = None,
+    command: dict[str, Any] | None = None,
+) -> dict[str, Path]:
+    """Write the four national files into ``folder``; returns them by kind.
+
+    ``run_id`` goes into national.json (``run_id``), the memo's last line, a meta tag of the
+    map and the GeoPackage's one-row ``run`` table; ``command`` (how the run was started) goes
+    into national.json as is.
+    """
     from planner.maps import national_map
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     summary = national_dict(result)
+    if command is not None:
+        summary["command"] = dict(command)
     layers = national_layers(result)
     units = layers["units"].copy()
     units["map_link"] = [
@@ -44,10 +57,17 @@ def write_national(folder: str | Path, result: NationalResult) -> dict[str, Path
         for f, s in zip(units["folder"], units["status"], strict=True)
     ]
     the_map = national_map(units, summary=summary, title="National plan")
+    memo = national_markdown(summary)
+    run = None
+    if run_id is not None:
+        summary["run_id"] = run_id
+        memo += f"\nRun id: `{run_id}` (the same in every file this run wrote).\n"
+        tag_map_run(the_map, run_id)
+        run = {"run_id": run_id, "created": summary.get("created")}
     return {
-        "gpkg": write_geopackage(folder / "national.gpkg", layers),
+        "gpkg": write_geopackage(folder / "national.gpkg", layers, run=run),
         "json": write_json(folder / "national.json", summary),
-        "md": write_text(folder / "national.md", national_markdown(summary)),
+        "md": write_text(folder / "national.md", memo),
         "map": write_map(folder / "national.html", the_map),
     }
 

@@ -20,6 +20,7 @@ are required; every other key is optional and shown as "not recorded" when missi
             "data_date": "2012-06-01",                 # OSM replication timestamp of the extract
             "inputs": [                                # other input files, optional
                 {"role": "stations", "path": "stations.csv", "sha256": "..."},
+                {"role": "bbox", "value": [76.85, 43.2, 76.98, 43.3]},  # not a file
             ],
         },
         "parameters": {                                # the settings the run used, flat
@@ -45,6 +46,8 @@ are required; every other key is optional and shown as "not recorded" when missi
             ],
         },
         "software": {"planner_version": "0.1.0", "python": "3.11.7", "osmnx": "2.0.1", ...},
+        "run_id": "20251121T224000Z-1a2b3c",          # the same in every file of the run
+        "command": {"argv": [...], "options": {...}},  # how the run was started (CLI)
     }
 """
 
@@ -69,6 +72,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.output_set import _checkpoint, output_set
 
 if TYPE_CHECKING:
     import folium
@@ -76,7 +80,9 @@ if TYPE_CHECKING:
 __all__ = [
     "atomic_path",
     "file_sha256",
+    "output_set",
     "summary_markdown",
+    "tag_map_run",
     "write_geopackage",
     "write_json",
     "write_map",
@@ -199,6 +205,17 @@ def write_map(path: PathLike, m: folium.Map) -> Path:
     return save_map(m, path)
 
 
+def tag_map_run(m: folium.Map, run_id: str) -> None:
+    """Put ``<meta name="planner-run-id" content="...">`` into the map page's head."""
+    import folium
+    from branca.element import Figure
+
+    root = m.get_root()
+    if not isinstance(root, Figure):  # pragma: no cover - folium maps always have one
+        raise TypeError(f"tag_map_run: the map's root is a {type(root).__name__}, not a Figure")
+    root.header.add_child(folium.Element(f'<meta name="planner-run-id" content="{run_id}">'))
+
+
 def file_sha256(path: PathLike, *, chunk_size: int = 1 << 20) -> str:
     """Hex SHA-256 of a file, read in chunks (for input checksums in the summary).
 
@@ -278,6 +295,7 @@ def write_geopackage(
     layers: Mapping[str, gpd.GeoDataFrame],
     *,
     crs: str | int | None = "EPSG:4326",
+    run: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write several GeoDataFrames as layers of one GeoPackage, atomically.
 
@@ -303,6 +321,9 @@ def write_geopackage(
         ``fid`` (the GeoPackage feature id).
     crs
         Target CRS of every layer, or ``None`` to keep each layer's CRS.
+    run
+        Facts about the run (e.g. ``{"run_id": ..., "created": ...}``), written as a one-row
+        table ``run`` without geometry (a GeoPackage "attributes" table, shown by QGIS).
 
     Returns
     -------
@@ -314,16 +335,25 @@ def write_geopackage(
     InputError
         Listing every problem with the layers (all of them, not just the first).
     """
-    prepared = _prepare_layers(layers, crs=crs)
+    prepared = _prepare_layers(layers, crs=crs, run=run)
     with atomic_path(path) as tmp:
         for name, gdf in prepared.items():
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            _checkpoint(f"gpkg-layer:{name}")
+        if run:
+            import pyogrio
+
+            row = pd.DataFrame({k: [v] for k, v in run.items()})
+            pyogrio.write_dataframe(row, tmp, layer="run", driver="GPKG")
     log.info("wrote %d layers to %s", len(prepared), path)
     return Path(path)
 
 
 def _prepare_layers(
-    layers: Mapping[str, gpd.GeoDataFrame], *, crs: str | int | None
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    crs: str | int | None,
+    run: Mapping[str, Any] | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     problems: list[str] = []
     if not isinstance(layers, Mapping) or not layers:
@@ -344,6 +374,8 @@ def _prepare_layers(
                 "(GeoPackage layer names ignore case)"
             )
         seen_layers[name.lower()] = name
+        if name.lower() == "run" and run:
+            problems.append("layer 'run': the name is taken by the table of the run's facts")
         if not isinstance(gdf, gpd.GeoDataFrame):
             problems.append(f"layer {name!r}: is a {type(gdf).__name__}, not a GeoDataFrame")
             continue
@@ -614,6 +646,9 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         f"- SHA-256: `{_cell(_get(data, 'sha256'))}`",
     ]
     for item in _get(data, "inputs") or []:
+        if _get(item, "path") is None and _get(item, "value") is not None:
+            lines.append(f"- {_cell(_get(item, 'role') or 'input')}: {_cell(_get(item, 'value'))}")
+            continue
         lines.append(
             f"- {_cell(_get(item, 'role') or 'input')}: `{_cell(_get(item, 'path'))}`, "
             f"SHA-256 `{_cell(_get(item, 'sha256'))}`"
@@ -626,6 +661,9 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         lines += [f"- {_cell(k)}: {_cell(v)}" for k, v in software.items()]
     else:
         lines.append("Not recorded.")
+    run_id = _get(summary, "run_id")
+    if run_id:
+        lines += ["", f"Run id: `{_cell(run_id)}` (the same in every file this run wrote)."]
     return "\n".join(lines) + "\n"
 
 

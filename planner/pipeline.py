@@ -117,7 +117,8 @@ class City:
     districts
         District polygons with a ``name`` column, or ``None``.
     inputs
-        The input files with their role and SHA-256 checksum, for the report.
+        The input files with their role and SHA-256 checksum, for the report; also the study
+        area (``role`` ``"bbox"`` with its ``value``, ``"boundary"`` with the file's checksum).
     area
         The city's own territory (metric CRS) when the streets reach beyond it: residents are
         counted and new sites placed only inside it; ``None``: everywhere.
@@ -134,7 +135,7 @@ class City:
     residents: gpd.GeoDataFrame
     stations: gpd.GeoDataFrame
     districts: gpd.GeoDataFrame | None
-    inputs: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    inputs: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     area: shapely.Geometry | None = None
     district_calibration: DistrictCalibration | None = None
     districts_note: str | None = None
@@ -208,7 +209,7 @@ def load_city(
     )
     _check_district_options(districts_path, district_population_column, total_population)
     osm = read_osm(osm_path, bbox=bbox, boundary=boundary)
-    return city_from_osm(
+    city = city_from_osm(
         osm,
         name=name or Path(osm_path).name.split(".")[0],
         stations_path=stations_path,
@@ -222,6 +223,31 @@ def load_city(
         barriers=barriers,
         stations_layer=stations_layer,
     )
+    return replace(city, inputs=city.inputs + _area_inputs(bbox, boundary))
+
+
+def _area_inputs(
+    bbox: BBox | None, boundary: str | Path | shapely.Geometry | None
+) -> tuple[dict[str, Any], ...]:
+    """The study area for the summary's provenance: the bbox, the boundary file or polygon."""
+    out: list[dict[str, Any]] = []
+    if bbox is not None:
+        out.append({"role": "bbox", "path": None, "value": [float(v) for v in bbox]})
+    if isinstance(boundary, str | Path):
+        out.append(_input("boundary", boundary))
+    elif boundary is not None:
+        import hashlib
+
+        wkb = shapely.to_wkb(boundary, hex=False)
+        out.append(
+            {
+                "role": "boundary",
+                "path": None,
+                "value": f"a {boundary.geom_type} given in Python ({len(wkb)} bytes of WKB)",
+                "sha256": hashlib.sha256(wkb).hexdigest(),
+            }
+        )
+    return tuple(out)
 
 
 def city_from_osm(

@@ -3,13 +3,14 @@
 :func:`summary_dict` gathers the key numbers, parameters, data date, checksums and versions;
 :func:`build_layers` and :func:`build_map` shape the GeoPackage layers and the map.
 
-Everything is computed before anything is written, and each file is written atomically
-(:mod:`planner.outputs`), so an interrupted run leaves the previous outputs intact.
+Everything is computed before anything is written, and the four files are written as one set
+(:mod:`planner.output_set`): an interrupted or failed run leaves the previous outputs intact.
 """
 
 from __future__ import annotations
 
 import platform
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +23,10 @@ import pandas as pd
 
 from planner.demand import RASTER_CELL_KIND
 from planner.maps import coverage_map
+from planner.output_set import OutputSet, _checkpoint, output_set
 from planner.outputs import (
     summary_markdown,
+    tag_map_run,
     write_geopackage,
     write_json,
     write_map,
@@ -269,7 +272,7 @@ def _map_districts(
 
 
 def write_outputs(
-    out_dir: str | Path,
+    out_dir: str | Path | OutputSet,
     *,
     city: City,
     coverage: CoverageResult,
@@ -281,8 +284,30 @@ def write_outputs(
     capacity_plan: CapacityPlan | None = None,
     try_sites_max: int = DEFAULT_MAX_CANDIDATES,
     curve: CoverageCurve | None = None,
+    inputs: Sequence[Mapping[str, Any]] = (),
+    command: Mapping[str, Any] | None = None,
+    run_id: str | None = None,
 ) -> dict[str, Path]:
-    """Write plan.gpkg, summary.json, summary.md and map.html into ``out_dir``.
+    """Write plan.gpkg, summary.json, summary.md and map.html into ``out_dir``, as one set.
+
+    The four files are written into a staging folder beside ``out_dir``, read back and checked,
+    and then replace ``out_dir`` whole (:func:`planner.output_set.output_set`): afterwards
+    ``out_dir`` holds the complete new set or, after any failure, what it held before. All
+    four carry the same run id (summary.json ``run_id``, the memo's last line, a meta tag of
+    the map, the GeoPackage's one-row ``run`` table).
+
+    Parameters
+    ----------
+    out_dir
+        The output folder, or an open :class:`~planner.output_set.OutputSet` to write into
+        (the caller's ``with output_set(...)`` block then swaps it in).
+    inputs
+        More input files for the summary's provenance (``role``, ``path``, ``sha256``), e.g.
+        the candidates or proposals file; the city's own inputs are always recorded.
+    command
+        How the run was started (e.g. ``{"argv": [...], "options": {...}}``), recorded as is.
+    run_id
+        The run id (with a folder ``out_dir``); a new one by default.
 
     ``try_sites_max`` sets the clickable candidates of the map's "Try sites" panel (see
     :func:`build_map`, as is ``curve``); the candidate spacing is read from
@@ -291,12 +316,55 @@ def write_outputs(
     Returns
     -------
     dict
-        The written files by kind (``"gpkg"``, ``"json"``, ``"md"``, ``"map"``).
+        The final paths of the files by kind (``"gpkg"``, ``"json"``, ``"md"``, ``"map"``).
+
+    Raises
+    ------
+    InputError
+        If ``out_dir`` cannot be used: a file, below a file, not writable, or a folder holding
+        files planner did not write (it is replaced whole, so such files are refused, not
+        deleted).
+    OutputError
+        If writing fails for a reason of the environment (disk full, another run holding the
+        folder) or a file fails the read-back check; ``out_dir`` is then unchanged.
     """
-    out_dir = Path(out_dir)
+    if isinstance(out_dir, OutputSet):
+        return _write_set(
+            out_dir, city=city, coverage=coverage, plan=plan, evaluation=evaluation,
+            parameters=parameters, tiles=tiles, review=review, capacity_plan=capacity_plan,
+            inputs=inputs, command=command, try_sites_max=try_sites_max, curve=curve,
+        )  # fmt: skip
+    with output_set(out_dir, run_id=run_id) as target:
+        return _write_set(
+            target, city=city, coverage=coverage, plan=plan, evaluation=evaluation,
+            parameters=parameters, tiles=tiles, review=review, capacity_plan=capacity_plan,
+            inputs=inputs, command=command, try_sites_max=try_sites_max, curve=curve,
+        )  # fmt: skip
+
+
+def _write_set(
+    target: OutputSet,
+    *,
+    city: City,
+    coverage: CoverageResult,
+    plan: PlanResult | None,
+    evaluation: EvaluationResult | None,
+    parameters: dict[str, Any] | None,
+    tiles: str | None,
+    review: StationReview | None,
+    capacity_plan: CapacityPlan | None,
+    inputs: Sequence[Mapping[str, Any]],
+    command: Mapping[str, Any] | None,
+    try_sites_max: int = DEFAULT_MAX_CANDIDATES,
+    curve: CoverageCurve | None = None,
+) -> dict[str, Path]:
     summary = summary_dict(
         city, coverage, plan=plan, evaluation=evaluation, parameters=parameters, review=review
     )
+    summary["run_id"] = target.run_id
+    summary["data"]["inputs"] += [dict(i) for i in inputs]
+    if command is not None:
+        summary["command"] = dict(command)
     layers = build_layers(
         coverage,
         plan=plan,
@@ -321,17 +389,36 @@ def write_outputs(
         spacing_m=(parameters or {}).get("spacing_m"),
         curve=curve,
     )
+    tag_map_run(the_map, target.run_id)
     memo = summary_markdown(summary)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = target.path
+    target.expected_layers["plan.gpkg"] = {name: len(gdf) for name, gdf in layers.items()}
     # the GeoPackage is written by GDAL (the GIL released) while the map renders in Python
     with ThreadPoolExecutor(max_workers=1) as pool:
-        gpkg = pool.submit(write_geopackage, out_dir / "plan.gpkg", layers)
-        the_map_path = write_map(out_dir / "map.html", the_map)
-        files = {"gpkg": gpkg.result()}
-    files["json"] = write_json(out_dir / "summary.json", summary)
-    files["md"] = write_text(out_dir / "summary.md", memo)
-    files["map"] = the_map_path
-    return files
+        gpkg = pool.submit(
+            write_geopackage,
+            staging / "plan.gpkg",
+            layers,
+            run={
+                "run_id": target.run_id,
+                "created": summary["created"],
+                "planner_version": summary["software"]["planner_version"],
+            },
+        )
+        write_map(staging / "map.html", the_map)
+        gpkg.result()
+    _checkpoint("written:plan.gpkg")
+    _checkpoint("written:map.html")
+    write_json(staging / "summary.json", summary)
+    _checkpoint("written:summary.json")
+    write_text(staging / "summary.md", memo)
+    _checkpoint("written:summary.md")
+    return {
+        "gpkg": target.final("plan.gpkg"),
+        "json": target.final("summary.json"),
+        "md": target.final("summary.md"),
+        "map": target.final("map.html"),
+    }
 
 
 def summary_dict(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -12,7 +13,8 @@ import pytest
 
 from planner import cli
 from planner.errors import FetchError
-from tests.conftest import BISHKEK
+from planner.output_set import read_run_ids
+from tests.conftest import BISHKEK, TINY
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -57,6 +59,7 @@ def test_plan_writes_every_file(plan_dir: Path):
         "buildings",
         "proposed_sites",
         "candidates",
+        "run",  # the run id, as in summary.json: a mixed set of files is detectable
     }
     sites = pyogrio.read_dataframe(plan_dir / "plan.gpkg", layer="proposed_sites")
     assert sites["rank"].tolist() == [1, 2]
@@ -64,6 +67,9 @@ def test_plan_writes_every_file(plan_dir: Path):
     assert (~stations["usable"]).sum() == 2  # the traffic police, listed with the reason
     assert stations.loc[~stations["usable"], "problem"].str.contains("traffic").all()
     summary = json.loads((plan_dir / "summary.json").read_text())
+    run_ids = read_run_ids(plan_dir)
+    assert set(run_ids) == {"plan.gpkg", "summary.json", "summary.md", "map.html"}
+    assert set(run_ids.values()) == {summary["run_id"]}
     assert summary["data"]["data_date"] == "2025-04-10T04:51:30Z"
     assert (
         summary["data"]["sha256"]
@@ -209,6 +215,14 @@ def test_evaluate_command(capsys: pytest.CaptureFixture[str], tmp_path: Path):
     assert {"proposals", "best_sites_same_size"} <= layers
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert summary["evaluation"]["proposals"] == 2
+    # provenance: the proposals file with its checksum, and every option as given
+    assert {
+        "role": "proposals",
+        "path": str(proposals),
+        "sha256": hashlib.sha256(proposals.read_bytes()).hexdigest(),
+    } in summary["data"]["inputs"]
+    assert summary["command"]["options"]["spacing_m"] == 300.0
+    assert summary["command"]["argv"][:2] == ["evaluate", "--osm"]
 
 
 def test_prefer_shorter_walks_keeps_the_coverage(
@@ -551,3 +565,80 @@ def test_negative_try_sites_exit_2(capsys: pytest.CaptureFixture[str], tmp_path:
     assert "--try-sites -1: give 0 or more clickable candidate sites" in err
     assert "--no-try-sites" in err and "Traceback" not in err
     assert not out.exists()
+
+
+# --- the output folder: checked first, replaced whole; provenance ------------------------------
+
+TINY_PLAN = ["plan", "--osm", str(TINY), "--n-sites", "1", "--walk-m", "30", "--spacing-m", "10"]
+
+
+@pytest.mark.parametrize("case", ["a file", "below a file", "foreign files"])
+def test_unusable_out_is_refused_before_reading(
+    case: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    a_file = tmp_path / "report.docx"
+    a_file.write_text("mine")
+    out, expected = {
+        "a file": (a_file, f"--out {a_file}: is a file, not a folder"),
+        "below a file": (a_file / "out", f"{a_file} is a file, so no folder can be made below"),
+        "foreign files": (tmp_path, f"{tmp_path} holds report.docx, which planner did not write"),
+    }[case]
+    code, _, err = run([*TINY_PLAN, "--out", str(out)], capsys)
+    assert code == 2
+    assert expected in err
+    assert "Traceback" not in err and "reading tiny_walk.osm" not in err  # nothing computed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.docx"]
+
+
+def test_empty_out_is_refused(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as info:
+        cli.main([*TINY_PLAN, "--out", ""])
+    assert info.value.code == 2
+    assert "argument --out: an empty folder name" in capsys.readouterr().err
+
+
+def test_help_documents_the_exit_codes():
+    text = cli._parser().format_help()
+    assert "5 the outputs could not be written (disk full" in " ".join(text.split())
+    plan_help = subprocess.run(
+        [sys.executable, "-m", "planner.cli", "plan", "--help"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "5 the outputs could not be written" in " ".join(plan_help.split())
+
+
+def test_summary_records_the_study_area_and_every_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    candidates = tmp_path / "sites.csv"
+    candidates.write_text("name,lat,lon\nCorner (illustrative),0.0009,0.0018\n")
+    boundary = tmp_path / "area.geojson"
+    boundary.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        '"geometry": {"type": "Polygon", "coordinates": [[[-0.001, -0.002], [0.004, -0.002], '
+        "[0.004, 0.004], [-0.001, 0.004], [-0.001, -0.002]]]}}]}"
+    )
+    code, _, err = run(
+        [*TINY_PLAN, "--candidates", str(candidates), "--boundary", str(boundary),
+         "--out", str(tmp_path / "a"), "-q"], capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    inputs = json.loads((tmp_path / "a" / "summary.json").read_text())["data"]["inputs"]
+    sha = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (candidates, boundary)}
+    assert {"role": "boundary", "path": str(boundary), "sha256": sha[boundary]} in inputs
+    assert {"role": "candidates", "path": str(candidates), "sha256": sha[candidates]} in inputs
+    code, _, err = run(
+        [*TINY_PLAN, "--bbox=-0.001,-0.002,0.004,0.004", "--out", str(tmp_path / "b"), "-q"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    summary = json.loads((tmp_path / "b" / "summary.json").read_text())
+    assert {"role": "bbox", "path": None, "value": [-0.001, -0.002, 0.004, 0.004]} in summary[
+        "data"
+    ]["inputs"]
+    assert summary["command"]["options"]["bbox"] == [-0.001, -0.002, 0.004, 0.004]
+    memo = (tmp_path / "b" / "summary.md").read_text()
+    assert "- bbox: [-0.001, -0.002, 0.004, 0.004]" in memo
+    assert memo.rstrip().endswith(
+        f"Run id: `{summary['run_id']}` (the same in every file this run wrote)."
+    )

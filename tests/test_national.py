@@ -26,6 +26,7 @@ import shapely
 from planner.cli import main
 from planner.national import NationalOptions, plan_nation
 from planner.osm import read_osm, scan_osm
+from planner.output_set import read_run_ids
 from planner.pipeline import assess_coverage, city_from_osm, plan_sites
 from planner.settings import WalkSettings
 from planner.synthetic import synthetic_country
@@ -123,7 +124,18 @@ def test_synthetic_outputs_shape_and_allocation(synthetic_run, country):
         assert u["inspectors_now"] is None  # the synthetic stations file has no such column
     assert s["inspectors"]["needed"] == sum(u["inspectors_needed"] for u in s["units"])
     layers = set(gpd.list_layers(synthetic_run / "national.gpkg")["name"])
-    assert layers == {"units", "sites"}
+    assert layers == {"units", "sites", "run"}
+    # one run id in every file, the unit folders' included: a mixed set would show
+    run_ids = read_run_ids(synthetic_run)
+    assert set(run_ids) == {"national.gpkg", "national.json", "national.md", "national.html"}
+    assert set(run_ids.values()) == {s["run_id"]}
+    for u in s["units"]:
+        assert set(read_run_ids(synthetic_run / u["folder"]).values()) == {s["run_id"]}
+    assert sorted(p.name for p in synthetic_run.parent.iterdir()) == ["out"]  # nothing beside
+    # provenance: how the run was started, every option
+    assert s["command"]["argv"][:2] == ["national", "-q"]
+    assert s["command"]["options"]["new_stations"] == 8
+    assert s["command"]["options"]["units"] == str(country.units_path)
     sites = gpd.read_file(synthetic_run / "national.gpkg", layer="sites")
     assert len(sites) == s["new_stations_used"]
     html = (synthetic_run / "national.html").read_text()
@@ -267,7 +279,7 @@ def test_every_unit_failing_exits_4_and_writes_nothing(country, tmp_path, capsys
     assert code == 4, cap.err + cap.out
     assert "no unit succeeded" in cap.out
     assert not out.exists()
-    assert not list(tmp_path.glob(".out.tmp-*"))
+    assert not list(tmp_path.glob(".out.*"))  # no staging folder, no lock
 
 
 # --- bad input: one clear message, exit 2, nothing written ---------------------------------------
@@ -276,14 +288,14 @@ def test_every_unit_failing_exits_4_and_writes_nothing(country, tmp_path, capsys
 def _bad(tmp_path, capsys, args, *expected):
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
-    (out / "keep.txt").write_text("an earlier run")
+    (out / "national.md").write_text("an earlier run")
     code, cap = _national([*args, "--out", out, "--workers", "1"], capsys)
     assert code == 2, cap.err
     assert "Traceback" not in cap.err
     for text in expected:
         assert text in cap.err, cap.err
-    assert [p.name for p in out.iterdir()] == ["keep.txt"]
-    assert not list(tmp_path.glob(".out.tmp-*"))
+    assert [p.name for p in out.iterdir()] == ["national.md"]
+    assert not list(tmp_path.glob(".out.*"))  # no staging folder, no lock
     return cap.err
 
 
