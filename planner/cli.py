@@ -885,19 +885,12 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
             "relocation_radius_m": args.relocation_radius_m,
         }
         if args.command == "plan":
-            from planner.candidates import read_candidates
-
             extra = None
             if args.candidates is not None:
-                extra = progress.run(
-                    f"reading the candidate sites {args.candidates.name}",
-                    read_candidates,
-                    args.candidates,
-                    crs=city.network.crs,
-                    area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),
-                    layer=args.candidates_layer,
-                )
-                extra_inputs.append(_input_file("candidates", args.candidates))
+                extra = _read_sites(
+                    progress, city, args.candidates, args.candidates_layer, "candidates",
+                    extra_inputs,
+                )  # fmt: skip
             plan = progress.run(
                 "candidate sites, coverage matrix, optimisation",
                 pipeline.plan_sites,
@@ -952,17 +945,9 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
                 "prefer_shorter_walks": args.prefer_shorter_walks,
             }
         elif args.command == "evaluate":
-            from planner.candidates import read_candidates
-
-            proposals = progress.run(
-                f"reading the proposals {args.proposals.name}",
-                read_candidates,
-                args.proposals,
-                crs=city.network.crs,
-                area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),
-                layer=args.proposals_layer,
+            proposals = _read_sites(
+                progress, city, args.proposals, args.proposals_layer, "proposals", extra_inputs
             )
-            extra_inputs.append(_input_file("proposals", args.proposals))
             evaluation = progress.run(
                 "scoring the proposals against the best plan",
                 pipeline.evaluate_sites,
@@ -1000,6 +985,31 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
             stack.close()  # check the files and swap them in
     _print_summary(city, coverage, plan, evaluation, files, review, capacity_plan)
     return 0
+
+
+def _read_sites(
+    progress: _Progress,
+    city: Any,
+    path: Path,
+    layer: str | None,
+    role: str,
+    inputs: list[dict[str, Any]],
+) -> Any:
+    """Read a candidates or proposals file (checked against the study area), recording it in
+    ``inputs`` with its checksum."""
+    from planner import pipeline
+    from planner.candidates import read_candidates
+
+    sites = progress.run(
+        f"reading the {'candidate sites' if role == 'candidates' else role} {path.name}",
+        read_candidates,
+        path,
+        crs=city.network.crs,
+        area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),
+        layer=layer,
+    )
+    inputs.append(_input_file(role, path))
+    return sites
 
 
 def _input_file(role: str, path: Path) -> dict[str, str]:
