@@ -366,14 +366,17 @@ def _with_area_crossings(net: WalkNetwork, areas: gpd.GeoDataFrame) -> WalkNetwo
     new_xy: list[np.ndarray] = []
     n_new = 0
     us, vs, geoms, ways, highways, names = [], [], [], [], [], []
-    for i in np.flatnonzero(ok).tolist():
+    # the entrances of every area at once; an area entered once or not at all has no crossing
+    candidates = np.flatnonzero(ok)
+    outlines = shapely.boundary(polys[candidates])
+    which, node = tree.query(outlines, predicate="dwithin", distance=AREA_ENTRANCE_TOLERANCE_M)
+    order = np.lexsort((node, which))
+    which, node = which[order], node[order]
+    starts = np.searchsorted(which, np.arange(len(candidates) + 1))
+    for j in np.flatnonzero(np.diff(starts) >= 2).tolist():
+        i = int(candidates[j])
         poly = polys[i]
-        outline = shapely.boundary(poly)
-        entrances = np.sort(
-            tree.query(outline, predicate="dwithin", distance=AREA_ENTRANCE_TOLERANCE_M)
-        )
-        if entrances.size < 2:
-            continue  # nothing enters the area (or one way only): no walk crosses it
+        entrances = node[starts[j] : starts[j + 1]]
         corners = _reflex_corners(poly)
         # a corner where a network node already stands is that node
         taken = np.zeros(len(corners), dtype=bool)
@@ -482,21 +485,30 @@ def _passable(value: object) -> bool:
     return isinstance(value, str) and value != "no"
 
 
-def _barrier_kind(tags: pd.Series) -> str | None:
-    if any(_passable(tags.get(k)) for k in ("bridge", "tunnel", "covered")):
-        return None
-    railway, waterway = tags.get("railway"), tags.get("waterway")
-    if railway in _RAILWAYS:
-        return "railway"
-    if railway == "tram":
-        return "tram"
-    if waterway in _WATERWAYS or any(tags.get(k) == v for k, v in _WATER_AREAS):
-        return "water"
-    if waterway in _STREAMS:
-        return "stream"
-    if tags.get("barrier") in _WALLS:
-        return "wall"
-    return None
+def _barrier_kinds(frame: pd.DataFrame) -> np.ndarray:
+    """The kind of each row of ``osm.barriers`` (``""`` when it is no barrier), by its tags."""
+    n = len(frame)
+
+    def col(key: str) -> pd.Series:
+        return frame[key] if key in frame.columns else pd.Series([None] * n, index=frame.index)
+
+    passable = np.zeros(n, dtype=bool)
+    for key in ("bridge", "tunnel", "covered"):
+        values = col(key)
+        passable |= (values.notna() & (values != "no")).to_numpy()
+    railway, waterway = col("railway"), col("waterway")
+    water_area = np.zeros(n, dtype=bool)
+    for key, value in _WATER_AREAS:
+        water_area |= (col(key) == value).to_numpy()
+    conditions = [
+        railway.isin(list(_RAILWAYS)).to_numpy(),
+        (railway == "tram").to_numpy(),
+        waterway.isin(list(_WATERWAYS)).to_numpy() | water_area,
+        waterway.isin(list(_STREAMS)).to_numpy(),
+        col("barrier").isin(list(_WALLS)).to_numpy(),
+    ]
+    kinds = np.select(conditions, ["railway", "tram", "water", "stream", "wall"], default="")
+    return np.where(passable, "", kinds).astype(object)
 
 
 def barrier_lines(
@@ -518,11 +530,12 @@ def barrier_lines(
     labels: list[str] = []
     frame = osm.barriers
     if len(frame):
-        kind_of = [_barrier_kind(row) for _, row in frame.drop(columns="geometry").iterrows()]
-        for geom, kind in zip(frame.geometry.to_numpy(), kind_of, strict=True):
-            if kind in wanted and geom is not None and not geom.is_empty:
-                geoms.append(geom)
-                labels.append(kind)
+        kind_of = _barrier_kinds(frame)
+        shape = frame.geometry.to_numpy()
+        present = ~(shapely.is_missing(shape) | shapely.is_empty(shape))
+        keep = np.isin(kind_of, list(wanted)) & present
+        geoms += list(shape[keep])
+        labels += list(kind_of[keep])
     if "motorway" in wanted:
         hw = osm.highways
         tags = hw.tags
