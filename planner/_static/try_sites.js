@@ -278,13 +278,21 @@ function plannerTrySites(map, data) {
   }
 
   var popupJustOpened = false;
-  map.on("popupopen", function (e) {  // a click that opened a popup does not also pick a site
+  map.on("popupopen", function (e) {
+    var source = e.popup._source;
+    if (!source || !source.getLatLng) {
+      // an area's popup (a district): the click that opened it may pick a site instead
+      var popup = e.popup;
+      if (pickAt(popup.getLatLng(), true)) {
+        setTimeout(function () { map.closePopup(popup); }, 0);
+      }
+      return;
+    }
+    // a click that opened a marker's popup does not also pick a site
     popupJustOpened = true;
     setTimeout(function () { popupJustOpened = false; }, 0);
     // a proposed site's or proposal's marker hides the clickable site below it: its popup
     // gets a button instead
-    var source = e.popup._source;
-    if (!source || !source.getLatLng) { return; }
     var at = source.getLatLng(), r = nearest(at);
     if (r < 0 || map.distance(at, L.latLng(data.lat[r], data.lon[r])) > 2) { return; }
     var button = document.createElement("button");
@@ -316,23 +324,32 @@ function plannerTrySites(map, data) {
     }
     return best;
   }
-  map.on("click", function (e) {
-    if (popupJustOpened || !map.hasLayer(sitesLayer) || !n) { return; }
+  // A click picks the nearest clickable site within the candidate spacing. It reaches the map
+  // as a map click, or, where an area with a popup (a district) lies under it, as that popup
+  // opening (Leaflet stops the map click there); the area's popup then gives way to the pick.
+  function pickAt(latlng, quietIfFar) {
+    if (!map.hasLayer(sitesLayer) || !n) { return false; }
     var t0 = performance.now();
-    var best = nearest(e.latlng);
-    var metres = map.distance(e.latlng, L.latLng(data.lat[best], data.lon[best]));
+    var best = nearest(latlng);
+    var metres = map.distance(latlng, L.latLng(data.lat[best], data.lon[best]));
     if (metres <= spacing) {
       timedToggle(best);
       timing.lastClickMs = performance.now() - t0;
       say((chosen[best] ? "Added " : "Removed ") + label(best) + " (" + fmtInt(metres)
         + " m from the click).");
-    } else {
+      return true;
+    }
+    if (!quietIfFar) {
       say("No clickable site within " + fmtInt(spacing) + " m of this point (the nearest is "
         + fmtInt(metres) + " m away). The sites lie along streets near residents without a "
         + "station" + (data.nCandidates > n ? "; the map offers the " + fmtInt(n)
         + " that cover the most residents alone (planner plan --try-sites N for more)" : "")
         + ".");
     }
+    return false;
+  }
+  map.on("click", function (e) {
+    if (!popupJustOpened) { pickAt(e.latlng, false); }
   });
   redraw();
 
