@@ -880,6 +880,7 @@ def _unit_parameters(options: NationalOptions) -> dict[str, Any]:
         "spacing_m": options.spacing_m,
         "method": options.method,
         "time_limit_s": options.time_limit_s,
+        "barriers": ",".join(options.barriers) or "none",
     }
 
 

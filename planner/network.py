@@ -285,8 +285,8 @@ def symmetric_csr(u: np.ndarray, v: np.ndarray, weight: np.ndarray, n: int) -> s
 #: How close (metres) a network node must be to a walkable area's outline to be one of its
 #: entrances.
 AREA_ENTRANCE_TOLERANCE_M = 0.5
-#: Most entrances joined pairwise in one area (n (n - 1) / 2 straight crossings); beyond this
-#: an area keeps the crossings from each entrance to its nearest 40 others.
+#: Most entrances and corners joined pairwise in one area (n (n - 1) / 2 straight crossings);
+#: beyond this, each point is joined to its 40 nearest.
 AREA_MAX_ENTRANCES = 250
 
 
@@ -388,11 +388,16 @@ def _with_area_crossings(net: WalkNetwork, areas: gpd.GeoDataFrame) -> WalkNetwo
         corners = corners[~taken]
         ids = np.r_[entrances, n0 + n_new + np.arange(len(corners))]
         xy = np.vstack([net.node_xy[entrances], corners])
-        a, b = np.triu_indices(len(ids), k=1)
         if len(ids) > AREA_MAX_ENTRANCES:  # each point to its 40 nearest
-            d = np.hypot(*(xy[a] - xy[b]).T)
-            order = np.argsort(d, kind="stable")[: 40 * len(ids)]
-            a, b = a[order], b[order]
+            from scipy.spatial import cKDTree
+
+            _, nearest = cKDTree(xy).query(xy, k=41)
+            first = np.repeat(np.arange(len(ids)), 40)
+            second = nearest[:, 1:].ravel()
+            pairs = np.unique(np.sort(np.stack([first, second], axis=1), axis=1), axis=0)
+            a, b = pairs[:, 0], pairs[:, 1]
+        else:
+            a, b = np.triu_indices(len(ids), k=1)
         lines = shapely.linestrings(np.stack([xy[a], xy[b]], axis=1))
         inside = shapely.covered_by(lines, shapely.buffer(poly, 0.01)) & (shapely.length(lines) > 0)
         both_old = (ids[a] < n0) & (ids[b] < n0)

@@ -389,6 +389,15 @@ class OutputSet:
         self.discarded = True
 
 
+def _below(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies in ``folder`` (the staging folder)."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 @contextlib.contextmanager
 def output_set(
     out_dir: str | os.PathLike[str], *, run_id: str | None = None, flag: str = "--out"
@@ -452,6 +461,8 @@ def output_set(
         except OSError as exc:
             if isinstance(exc, OutputError) or exc.errno not in _ENV_ERRNOS:
                 raise
+            if exc.filename is not None and not _below(Path(str(exc.filename)), staging):
+                raise  # an input file, read inside the block (the caller reports it as such)
             raise _environment_error(exc, shown, "writing") from exc
         except RuntimeError as exc:
             if type(exc).__module__.startswith("pyogrio"):  # GDAL: "Failed to commit ..."

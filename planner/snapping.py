@@ -229,7 +229,10 @@ def _own_side(
     assert tree is not None and network.barrier_geometry is not None
     near = network.barrier_geometry[tree.query(point, predicate="dwithin", distance=max_snap_m)]
     p = shapely.get_coordinates(point)[0]
-    coords, index = shapely.get_coordinates(near, return_index=True)
+    # one line per part: a lake outline with an island is a MultiLineString whose rings must
+    # not be joined end to start
+    parts = shapely.get_parts(near)
+    coords, index = shapely.get_coordinates(parts, return_index=True)
     same_line = index[1:] == index[:-1]
     a, b = coords[:-1][same_line], coords[1:][same_line]
     segments = shapely.linestrings(np.stack([a, b], axis=1))
@@ -242,8 +245,11 @@ def _own_side(
     reach = 2.0 * max_snap_m + 1.0
 
     def far(x: np.ndarray) -> np.ndarray:
+        # beyond every street within max_snap_m, and always behind the barrier's end (an end
+        # already further away than ``reach``, on a long straight track, is pushed out too)
         v = x - p
-        return p + v * (reach / np.hypot(v[:, 0], v[:, 1]))[:, None]
+        length = np.hypot(v[:, 0], v[:, 1])
+        return p + v * np.maximum(reach / length, 2.0)[:, None]
 
     quads = shapely.polygons(np.stack([a, b, far(b), far(a), a], axis=1))
     quads = quads[shapely.area(quads) > 0]  # segments pointing at the door cast no shadow

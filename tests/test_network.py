@@ -341,3 +341,36 @@ def test_a_square_with_a_hole_and_an_untagged_outline(tmp_path):
     assert crossing is not None and crossing.sum() > 0
     assert set(net.edge_way_id[crossing].tolist()) == {100}
     assert (net.node_osm_id[net.node_osm_id < 0].size) == 4  # the hole's four corners
+
+
+def test_a_big_square_joins_every_entrance_to_its_nearest_others():
+    # 300 entrances crowd the square's south-west corner (a chain of footway nodes every 0.1 m)
+    # and two stand alone in the far north-east corner. Past AREA_MAX_ENTRANCES points each is
+    # joined to its 40 nearest: the lone ones must get their crossings too (the 40 n shortest
+    # pairs of the whole square would all lie in the crowd).
+    import geopandas as gpd
+
+    from planner.network import AREA_MAX_ENTRANCES, _with_area_crossings
+
+    crowd = np.column_stack([np.arange(300) * 0.1, np.zeros(300)])
+    lone = np.array([[1000.0, 1000.0], [1000.0, 990.0]])
+    xy = np.vstack([crowd, lone])
+    u = np.r_[np.arange(299), 300]
+    v = np.r_[np.arange(1, 300), 301]
+    net = WalkNetwork.from_edges(xy, u, v, crs=TINY_CRS)
+    square = shapely.box(0, 0, 1000, 1000)
+    areas = gpd.GeoDataFrame(
+        {"osm_id": [7], "highway": ["pedestrian"], "foot": [None], "access": [None],
+         "name": [None]},
+        geometry=[square],
+    )  # fmt: skip
+    assert len(xy) > AREA_MAX_ENTRANCES
+    out = _with_area_crossings(net, areas)
+    crossing = out.edge_area_crossing
+    ends = np.r_[out.edge_u[crossing], out.edge_v[crossing]]
+    assert 300 in ends and 301 in ends
+    # and a crossing joins the lone corner to the crowd, across the square
+    lone_to_crowd = crossing & (
+        ((out.edge_u == 300) & (out.edge_v < 300)) | ((out.edge_v == 300) & (out.edge_u < 300))
+    )
+    assert lone_to_crowd.any()

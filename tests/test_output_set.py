@@ -549,3 +549,17 @@ def test_full_disk_geopackage_without_spatial_index_is_caught(
     assert "plan.gpkg: layer 'grid' has no spatial index" in proc.stderr
     assert snapshot(out) == previous
     assert beside(out) == ["out"]
+
+
+def test_an_unreadable_input_inside_the_block_is_not_an_output_error(tmp_path: Path) -> None:
+    # the CLI reads its inputs inside the output set: a permission error on an input file is the
+    # input's problem (exit 2, named by the CLI), not "writing the output files failed" (exit 5)
+    out = tmp_path / "out"
+    with pytest.raises(PermissionError) as info, output_set(out):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "stations.csv"))
+    assert not isinstance(info.value, OutputError)
+    assert not out.exists()
+    # the same error on a file being written in the staging folder is the environment's
+    with pytest.raises(OutputError), output_set(out) as target:
+        raise PermissionError(errno.EACCES, "Permission denied", str(target.path / "plan.gpkg"))
+    assert not out.exists()

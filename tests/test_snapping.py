@@ -252,3 +252,44 @@ def test_barrier_snaps_against_dense_sampling(city: str, request: pytest.Fixture
             hit, _ = shapely.STRtree(barriers).query(walks, predicate="crosses")
             # every sampled street point nearer than the snap lies across a barrier
             assert np.unique(hit).size == len(near), (i, s.snap_distance_m[i])
+
+
+def _two_streets() -> WalkNetwork:
+    # e0 runs along y = 40 (x -100..100), across the barrier from the door at (0, 0); e1 runs
+    # up x = 200 (y -100..25), on the door's side: its nearest point is (200, 0), 200 m away
+    xy = np.array([[-100.0, 40.0], [100.0, 40.0], [200.0, -100.0], [200.0, 25.0]])
+    return WalkNetwork.from_edges(xy, [0, 2], [1, 3], crs=CRS)
+
+
+def test_a_long_straight_barrier_still_casts_its_shadow_behind_it() -> None:
+    # one 10 km straight segment of railway at y = 30: both its ends are far beyond the snap
+    # limit, yet its shadow must fall behind it (hiding e0 at y = 40), not between it and the
+    # door. The own-side street runs along y = 20 from x = 150 to 250: nearest (150, 20).
+    xy = np.array([[-100.0, 40.0], [100.0, 40.0], [150.0, 20.0], [250.0, 20.0]])
+    streets = WalkNetwork.from_edges(xy, [0, 2], [1, 3], crs=CRS)
+    net = _with_barriers(streets, [[(-5000, 30), (5000, 30)]], "railway")
+    s = snap_points(net, np.array([[0.0, 0.0]]), max_snap_m=250)
+    assert s.edge.tolist() == [1]
+    np.testing.assert_allclose(s.snapped_xy, [[150.0, 20.0]], atol=1e-9)
+    np.testing.assert_allclose(s.snap_distance_m, [np.hypot(150, 20)], atol=1e-9)
+    assert s.barrier_crossed.tolist() == ["railway"]
+
+
+def test_the_parts_of_a_water_outline_are_not_joined() -> None:
+    # a river bank at y = 30 (x -150..150, hiding all of e0) and, in the same
+    # MultiLineString, the shore of an island ring at (250..260, -50..-40): joining the first
+    # part's end to the second's start would make a "barrier" from (150, 30) to (250, -50),
+    # which crosses y = 0 at x = 187.5 and so would hide e1's nearest point (200, 0) too
+    from dataclasses import replace
+
+    water = shapely.MultiLineString(
+        [[(-150, 30), (150, 30)], [(250, -50), (260, -50), (260, -40), (250, -40), (250, -50)]]
+    )
+    net = replace(
+        _two_streets(),
+        barrier_geometry=np.array([water], dtype=object),
+        barrier_kind=np.array(["water"], dtype=object),
+    )
+    s = snap_points(net, np.array([[0.0, 0.0]]), max_snap_m=250)
+    assert s.edge.tolist() == [1]
+    np.testing.assert_allclose(s.snapped_xy, [[200.0, 0.0]], atol=1e-9)
