@@ -222,6 +222,21 @@ function plannerTable(p, titleKey, fields) {
 """
 
 
+#: The stations review's numeric columns (:func:`planner.station_review.review_stations`), shown
+#: in the stations' popups and kept in the GeoPackage's stations layer.
+STATION_REVIEW_COLUMNS = (
+    "residents_served",
+    "residents_only_here",
+    "repair_rank",
+    "inspectors_needed",
+    "inspectors_now",
+    "inspector_gap",
+    "relocation_site_lon",
+    "relocation_site_lat",
+    "relocation_gain",
+)
+
+
 # --------------------------------------------------------------------------- offline assets
 
 
@@ -1325,18 +1340,7 @@ def coverage_map(
         stations,
         "stations",
         required=(),
-        numeric=(
-            "residents_within",
-            "residents_served",
-            "residents_only_here",
-            "repair_rank",
-            "inspectors_needed",
-            "inspectors_now",
-            "inspector_gap",
-            "relocation_site_lon",
-            "relocation_site_lat",
-            "relocation_gain",
-        ),
+        numeric=("residents_within", *STATION_REVIEW_COLUMNS),
         problems=problems,
     )
     areas_w = _prepare(

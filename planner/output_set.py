@@ -290,6 +290,11 @@ def _is_stale(record: Mapping[str, object]) -> bool:
     pid = record.get("pid")
     if record.get("host") != socket.gethostname() or not isinstance(pid, int):
         return False
+    return _pid_gone(pid)
+
+
+def _pid_gone(pid: int) -> bool:
+    """Whether no process of this host has ``pid`` (one we may not signal still runs)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -342,13 +347,7 @@ def _national_tmp_gone(name: str) -> bool:
         pid = int(name.rsplit(".tmp-", 1)[1].split("-")[0])
     except (IndexError, ValueError):
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return _pid_gone(pid)
 
 
 # --------------------------------------------------------------------------- the set

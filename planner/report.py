@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from planner.demand import RASTER_CELL_KIND
-from planner.maps import coverage_map
+from planner.maps import STATION_REVIEW_COLUMNS, coverage_map
 from planner.output_set import OutputSet, _checkpoint, output_set
 from planner.outputs import (
     summary_markdown,
@@ -80,15 +80,7 @@ STATION_COLUMNS = (
     "residents_within",
     "buildings_nearest",
     "buildings_within",
-    "residents_served",
-    "residents_only_here",
-    "repair_rank",
-    "inspectors_needed",
-    "inspectors_now",
-    "inspector_gap",
-    "relocation_site_lon",
-    "relocation_site_lat",
-    "relocation_gain",
+    *STATION_REVIEW_COLUMNS,
 )
 #: Columns of the ``planned`` layer (the planned stations scored as proposals).
 PLANNED_COLUMNS = (
