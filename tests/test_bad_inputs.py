@@ -80,6 +80,23 @@ REJECTED = [
         ["coverage", "--boundary", "{f}"],
         ["boundary file boundary.csv: boundary must be polygons; a .csv table holds none"],
     ),
+    *(
+        (
+            "districts_metres_no_crs.geojson",
+            [*command, flag, "{f}"],
+            [
+                f"{what} file districts_metres_no_crs.geojson: coordinates x 8306000..8311000, "
+                "y 5287000..5294000 are read as degrees",
+                "lie outside longitude -180..180, latitude -90..90: these look like metres, "
+                "not degrees",
+            ],
+        )
+        for command, flag, what in (
+            (["coverage"], "--districts", "districts"),
+            (["coverage"], "--boundary", "boundary"),
+            (["national"], "--units", "units"),
+        )
+    ),
     (
         "candidates_swapped.csv",
         ["plan", "--n-sites", "1", "--candidates", "{f}"],
@@ -100,7 +117,9 @@ REJECTED = [
 ]
 
 
-@pytest.mark.parametrize(("name", "args", "expected"), REJECTED, ids=[c[0] for c in REJECTED])
+@pytest.mark.parametrize(
+    ("name", "args", "expected"), REJECTED, ids=[f"{c[0]}-{c[1][-2]}" for c in REJECTED]
+)
 def test_rejected_inputs_exit_2_with_one_message_and_out_untouched(
     name: str,
     args: list[str],
