@@ -46,6 +46,7 @@ from planner.districts import (
     calibrate_by_district,
     district_names,
     districts_note,
+    no_resident_warning,
 )
 from planner.errors import ArgumentTypeError, InputError
 from planner.isochrones import service_areas
@@ -319,11 +320,16 @@ def city_from_osm(
         residents = calibrate(residents, total_population=total_population)
     districts: gpd.GeoDataFrame | None = None
     calibration = None
+    note = districts_note(districts_path, osm_sha256=osm.sha256)
     if districts_path is not None:
         districts = read_districts(
             districts_path, crs=network.crs, population_column=district_population_column
         )
         inputs.append(_input("districts", districts_path))
+        warning = no_resident_warning(residents, districts, name=Path(districts_path).name)
+        if warning is not None:
+            log.warning("%s", warning)
+            note = f"Warning: {warning}" + ("" if note is None else f" {note}")
         if district_population_column is not None:
             calibration = calibrate_by_district(residents, districts)
             residents = calibration.residents
@@ -364,7 +370,7 @@ def city_from_osm(
         inputs=tuple(inputs),
         area=own_area,
         district_calibration=calibration,
-        districts_note=districts_note(districts_path),
+        districts_note=note,
     )
 
 

@@ -404,3 +404,32 @@ def test_the_headline_of_a_message_is_never_dropped():
         "load_city(bbox=...) failed: forced has 0 sites",
         "  - --n-sites -1 must be >= 0",
     ]
+
+
+def test_districts_of_another_city_are_a_warning_not_a_silent_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    # Almaty's districts (data/, 76.74..77.17 E) over central Bishkek (74.62..74.65 E)
+    from planner.districts import BUNDLED_ALMATY_DISTRICTS
+
+    out = tmp_path / "o"
+    code, printed, err = _run(
+        [
+            "coverage",
+            "--osm",
+            str(BISHKEK),
+            "--districts",
+            str(BUNDLED_ALMATY_DISTRICTS),
+            "--out",
+            str(out),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    warning = "no resident lies in any of the 8 districts of almaty_districts_2024.geojson"
+    assert warning in err  # said when the districts are read
+    assert f"Warning: {warning}" in printed  # and above the district table
+    memo = (out / "summary.md").read_text(encoding="utf-8")
+    assert f"Warning: {warning}" in memo
+    for text in (printed, memo):
+        assert "2012" not in text  # the bundled 2012 map is not the data here
