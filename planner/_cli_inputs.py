@@ -92,6 +92,8 @@ def for_cli(text: str, *, command: str = "") -> str:
     out = []
     for number, line in enumerate(text.splitlines()):
         headline = number == 0  # what went wrong: always kept
+        if headline and line.startswith("bbox "):
+            line = f"--{line}"  # the library's bbox is the --bbox typed
         if not headline and any(re.search(rf"\b{name}\b", line) for name in _INTERNAL):
             continue
         for pattern, replacement in _API_HINTS:

@@ -433,3 +433,32 @@ def test_districts_of_another_city_are_a_warning_not_a_silent_table(
     assert f"Warning: {warning}" in memo
     for text in (printed, memo):
         assert "2012" not in text  # the bundled 2012 map is not the data here
+
+
+def test_bbox_written_latitude_first_is_named_with_the_right_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    out, before = _out_with_previous_run(tmp_path)
+    code, _, err = _run(
+        [
+            "coverage",
+            "--osm",
+            str(BISHKEK),
+            "--bbox",
+            "42.84,74.62,42.88,74.66",
+            "--out",
+            str(out),
+            "-q",
+        ],
+        capsys,
+    )
+    assert code == 2 and "Traceback" not in err
+    message = err[err.index("planner: ") :]
+    # the file's streets: 74.6240..74.6494 E, 42.8423..42.8748 N (data/README.md)
+    assert message == (
+        "planner: --bbox 42.84,74.62,42.88,74.66 holds none of the file's streets (they span "
+        "longitude 74.6240..74.6494 and latitude 42.8423..42.8748), but 74.62,42.84,74.66,42.88 "
+        "would: latitude and longitude look exchanged\n"
+        "The order is west,south,east,north (longitude first): give 74.62,42.84,74.66,42.88.\n"
+    )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
