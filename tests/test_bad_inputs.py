@@ -462,3 +462,39 @@ def test_bbox_written_latitude_first_is_named_with_the_right_order(
         "The order is west,south,east,north (longitude first): give 74.62,42.84,74.66,42.88.\n"
     )
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_option_values_starting_with_minus_are_read_as_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    # argparse alone says "expected one argument" for each of these
+    code, _, err = _run(
+        [
+            "coverage",
+            "--osm",
+            str(BISHKEK),
+            "--bbox",
+            "-180,-90,180,90",
+            "--out",
+            str(tmp_path / "o"),
+            "-q",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert "expected one argument" not in err
+    import json
+
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    bbox = [i for i in summary["data"]["inputs"] if i["role"] == "bbox"]
+    assert [b["value"] for b in bbox] == [[-180.0, -90.0, 180.0, 90.0]]
+    # a box west of Greenwich (Lisbon), away from the Bishkek file: the box is read and checked
+    code, _, err = _run(
+        ["coverage", "--osm", str(BISHKEK), "--bbox", "-9.5,38.6,-9.0,39.0", "-q"], capsys
+    )
+    assert code == 2
+    assert "no streets inside the requested bbox (-9.5, 38.6, -9.0, 39.0)" in err
+    # a negative number in exponent form reaches the option check
+    code, _, err = _run(["coverage", "--walk-m", "-5e3", "--osm", str(BISHKEK)], capsys)
+    assert code == 2
+    assert "--walk-m -5000: must be a number > 0" in err
