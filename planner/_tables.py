@@ -96,6 +96,7 @@ PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 _READERS = {
     "stations": "read_stations",
     "candidate sites": "read_candidates",
+    "proposals": "read_candidates",
     "population points": "demand_from_points",
 }
 
@@ -224,7 +225,8 @@ def read_point_table(
     path
         CSV, GeoJSON, GeoPackage (or another GDAL vector format) or (Geo)Parquet file.
     what
-        What the points are, for messages: ``"stations"``, ``"candidate sites"``.
+        What the points are, for messages: ``"stations"``, ``"candidate sites"``,
+        ``"proposals"``.
     crs
         The metric CRS to project to (the CRS of the walk network).
     name_column

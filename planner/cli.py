@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -1043,7 +1044,7 @@ def _read_sites(
 
     sites = progress.run(
         f"reading the {'candidate sites' if role == 'candidates' else role} {path.name}",
-        read_candidates,
+        partial(read_candidates, what="candidate sites" if role == "candidates" else "proposals"),
         path,
         crs=city.network.crs,
         area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),

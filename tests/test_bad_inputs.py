@@ -101,7 +101,8 @@ REJECTED = [
         "candidates_swapped.csv",
         ["plan", "--n-sites", "1", "--candidates", "{f}"],
         [
-            "candidate sites file candidates_swapped.csv: none of the 2 rows is usable",
+            "candidate sites file candidates_swapped.csv (--candidates): none of the 2 rows is "
+            "usable",
             "row 2: columns 'lat'/'lon': latitude 74.63, longitude 42.87 is outside the study area",
             "are the latitude and longitude columns swapped?",
         ],
@@ -110,7 +111,7 @@ REJECTED = [
         "proposals_far_away.csv",
         ["evaluate", "--proposals", "{f}"],
         [
-            "candidate sites file proposals_far_away.csv: none of the 2 rows is usable",
+            "proposals file proposals_far_away.csv (--proposals): none of the 2 rows is usable",
             "row 2: columns 'lat'/'lon': latitude 43.25, longitude 76.95 is outside the study area",
         ],
     ),
@@ -498,3 +499,69 @@ def test_option_values_starting_with_minus_are_read_as_values(
     code, _, err = _run(["coverage", "--walk-m", "-5e3", "--osm", str(BISHKEK)], capsys)
     assert code == 2
     assert "--walk-m -5000: must be a number > 0" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("p.csv", None, "proposals file {f} (--proposals) does not exist"),
+        ("p.csv", b"", "proposals file p.csv (--proposals) is empty"),
+        ("p.csv", b"name,lat,lon\n", "proposals file p.csv (--proposals) has a header line but no"),
+        (
+            "p.csv",
+            b"\x00\x01\x02\xff" * 64,
+            "proposals file p.csv (--proposals) is not a text table",
+        ),
+        (
+            "p.csv",
+            b"name,x\na,1\n",
+            "proposals file p.csv (--proposals): required columns are missing",
+        ),
+        (
+            "p.xls",
+            b"\xd0\xcf\x11\xe0" + b"\x00" * 60,
+            "proposals file p.xls (--proposals) is an old Excel",
+        ),
+        (
+            "p.csv",
+            b"name,lat,lon\nsynthetic,n/a,74.63\n",
+            "proposals file p.csv (--proposals): none of the 1 rows is usable",
+        ),
+        (
+            "stations_two_point_layers.gpkg",
+            "corpus",
+            "proposals file stations_two_point_layers.gpkg (--proposals) has 3 layers and 2 of "
+            "them hold points: which one holds the proposals?",
+        ),
+    ],
+    ids=[
+        "missing",
+        "empty",
+        "header-only",
+        "binary",
+        "no-columns",
+        "xls",
+        "no-usable-row",
+        "layers",
+    ],
+)
+def test_every_problem_of_the_proposals_file_names_it_and_its_flag(
+    name: str,
+    content: bytes | str | None,
+    expected: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+):
+    path = CORPUS / name if content == "corpus" else tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    code, _, err = _run(
+        ["evaluate", "--osm", str(BISHKEK), "--proposals", str(path), "--out", str(tmp_path / "o")],
+        capsys,
+    )
+    assert code == 2 and "Traceback" not in err
+    message = err[err.index("planner: ") :]
+    assert expected.format(f=path) in message
+    assert "candidate sites" not in message
+    if name.endswith(".gpkg"):
+        assert "Name the layer with --proposals-layer NAME." in message
