@@ -110,6 +110,12 @@ def _barriers(text: str) -> tuple[str, ...]:
     if text.strip().lower() == "none":
         return ()
     kinds = tuple(k.strip() for k in text.split(",") if k.strip())
+    if any(k.lower() == "none" for k in kinds):
+        others = ",".join(k for k in kinds if k.lower() != "none")
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: 'none' (no barriers at all) cannot be combined with other kinds; give "
+            f"either --barriers none or the kinds alone, --barriers {others}"
+        )
     unknown = [k for k in kinds if k not in BARRIER_KINDS]
     if unknown or not kinds:
         raise argparse.ArgumentTypeError(

@@ -565,3 +565,15 @@ def test_every_problem_of_the_proposals_file_names_it_and_its_flag(
     assert "candidate sites" not in message
     if name.endswith(".gpkg"):
         assert "Name the layer with --proposals-layer NAME." in message
+
+
+def test_barriers_none_cannot_be_combined(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["coverage", "--osm", str(BISHKEK), "--barriers", "none,railway"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert (
+        "argument --barriers: 'none,railway': 'none' (no barriers at all) cannot be combined "
+        "with other kinds; give either --barriers none or the kinds alone, --barriers railway"
+    ) in err
+    assert "unknown barrier kind" not in err
