@@ -573,8 +573,13 @@ def _detect_format(path: Path) -> str:
     else:
         fmt, inner = "xml", head
     if b"<osm" not in inner and b"<?xml" not in inner:
+        start = (
+            f"it starts with {head[:16]!r}"
+            if fmt == "xml"
+            else f"a {fmt} file whose content starts with {inner[:16]!r}"
+        )
         raise InputError(
-            f"{path}: not an OpenStreetMap file (it starts with {head[:16]!r})",
+            f"{path}: not an OpenStreetMap file ({start})",
             hint="Give an .osm.pbf, .osm, .osm.gz or .osm.bz2 file.",
         )
     return fmt

@@ -577,3 +577,16 @@ def test_barriers_none_cannot_be_combined(capsys: pytest.CaptureFixture[str]):
         "with other kinds; give either --barriers none or the kinds alone, --barriers railway"
     ) in err
     assert "unknown barrier kind" not in err
+
+
+def test_a_compressed_file_that_is_not_osm_is_quoted_decompressed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    path = CORPUS / "stations_as_osm.osm.gz"
+    code, _, err = _run(["coverage", "--osm", str(path), "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert (
+        f"{path}: not an OpenStreetMap file (a gzip file whose content starts with "
+        "b'name,lat,lon\\nsynt')"
+    ) in err
+    assert "\\x1f\\x8b" not in err  # not the gzip header
