@@ -587,6 +587,6 @@ def test_a_compressed_file_that_is_not_osm_is_quoted_decompressed(
     assert code == 2 and "Traceback" not in err
     assert (
         f"{path}: not an OpenStreetMap file (a gzip file whose content starts with "
-        "b'name,lat,lon\\nsynt')"
+        "b'name,lat,lon\\nsyn')"
     ) in err
     assert "\\x1f\\x8b" not in err  # not the gzip header
