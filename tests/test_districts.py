@@ -315,3 +315,20 @@ def test_almaty_estimates_per_district_match_a_spatial_join(almaty_calibrated):
         inside = scaled[names == name]
         assert np.allclose(inside, table.loc[name, "calibration_factor"])
     assert pd.Series(scaled[names == "(outside)"]).eq(1.0).all()
+
+
+def test_the_bundled_pair_keeps_the_2012_note_in_a_run():
+    from planner.demand import PopulationSettings
+    from planner.pipeline import load_city
+
+    city = load_city(
+        ALMATY,
+        bbox=(76.88, 43.22, 76.97, 43.28),  # central Almaty: Almaly, Bostandyk, Medeu
+        districts_path=BUNDLED_ALMATY_DISTRICTS,
+        population_settings=PopulationSettings(yes_outside_residential_landuse=True),
+    )
+    assert city.districts_note is not None
+    assert city.districts_note.startswith(
+        "District boundaries of 2024 (geokz, A. Rodionov, CC BY 4.0) over the bundled OSM "
+        "streets and buildings of 2012"
+    )
