@@ -228,6 +228,7 @@ def _add_city_options(p: argparse.ArgumentParser, *, osm_required: bool = True) 
         default=1000.0,
         help="how far on foot a station under repair may move in the relocation check (default 1000 m)",
     )
+    _add_redistribution_options(r)
     o = p.add_argument_group("output")
     o.add_argument(
         "--out",
@@ -240,6 +241,19 @@ def _add_city_options(p: argparse.ArgumentParser, *, osm_required: bool = True) 
         help="also offer an online background map, e.g. OpenStreetMap (off by default: the map works offline)",
     )
     o.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+
+
+def _add_redistribution_options(group: Any) -> None:
+    group.add_argument(
+        "--redistribute-inspectors",
+        action="store_true",
+        help="find the moves of inspectors from stations above the norm to stations below it that cover the most shortfall, with the fewest moves (exact; needs an inspectors column; see docs/method.md section 12)",
+    )
+    group.add_argument(
+        "--max-move-km",
+        type=float,
+        help="with --redistribute-inspectors: move inspectors only between stations at most this far apart in a straight line (default: anywhere within the city, or within each unit nationally)",
+    )
 
 
 def _add_plan_options(p: argparse.ArgumentParser, *, required: bool) -> None:
@@ -706,6 +720,10 @@ def _print_summary(
             print(f"  ! {getattr(row, 'name', None) or row.candidate_id}: {row.flags}")
     if review is not None:
         _print_review(review)
+        if getattr(review, "redistribution", None) is not None:
+            from planner.inspector_moves import cli_lines, redistribution_dict
+
+            print("\n".join(cli_lines(redistribution_dict(review.redistribution))))
     if capacity_plan is not None:
         cp = capacity_plan
         r = cp.result
@@ -920,6 +938,16 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
             relocation_radius_m=args.relocation_radius_m,
             time_limit_s=getattr(args, "time_limit_s", 60.0),
         )
+        if getattr(args, "redistribute_inspectors", False):
+            from planner.inspector_moves import with_redistribution
+
+            review = progress.run(
+                "inspector moves (HiGHS)",
+                with_redistribution,
+                review,
+                max_move_km=args.max_move_km,
+                time_limit_s=getattr(args, "time_limit_s", 60.0),
+            )
         plan = evaluation = capacity_plan = None
         from planner.network import DEFAULT_BARRIERS
 
@@ -932,6 +960,8 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
             "repair_batch": args.repair_batch,
             "relocation_radius_m": args.relocation_radius_m,
         }
+        if getattr(args, "redistribute_inspectors", False):
+            parameters |= {"redistribute_inspectors": True, "max_move_km": args.max_move_km}
         if args.command == "plan":
             extra = None
             if args.candidates is not None:

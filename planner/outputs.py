@@ -627,6 +627,9 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     lines += _district_lines(summary)
 
     lines += _review_lines(_get(summary, "stations_review"))
+    from planner.inspector_moves import memo_lines as _redistribution_lines
+
+    lines += _redistribution_lines(_get(summary, "inspector_redistribution"))
     lines += _capacity_lines(_get(summary, "capacitated"))
 
     lines += ["## Parameters", ""]

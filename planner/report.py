@@ -369,6 +369,13 @@ def _write_set(
         summary["capacitated"] = capacity_dict(capacity_plan)
         layers["capacitated_sites"] = capacity_plan.sites.copy()
         layers["capacitated_stations"] = capacity_plan.stations.copy()
+    if review is not None and getattr(review, "redistribution", None) is not None:
+        from planner import inspector_moves
+
+        summary["inspector_redistribution"] = inspector_moves.redistribution_dict(
+            review.redistribution
+        )
+        layers["inspector_moves"] = review.redistribution.moves.copy()
     the_map = build_map(
         city,
         coverage,
@@ -381,6 +388,12 @@ def _write_set(
         spacing_m=(parameters or {}).get("spacing_m"),
         curve=curve,
     )
+    if review is not None and getattr(review, "redistribution", None) is not None:
+        from planner.inspector_moves import map_layer
+
+        arrows = map_layer(review.redistribution.moves)
+        if arrows is not None:
+            the_map.add_child(arrows)
     tag_map_run(the_map, target.run_id)
     memo = summary_markdown(summary)
     staging = target.path

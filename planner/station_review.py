@@ -117,6 +117,8 @@ class StationReview:
     #: planned stations open, and while the stations under repair are closed.
     covered_if_planned_open: np.ndarray | None = None
     covered_while_repair_closed: np.ndarray | None = None
+    #: The inspector moves (:func:`planner.inspector_moves.with_redistribution`), if asked for.
+    redistribution: Any = None
 
     def inspector_totals(self) -> dict[str, Any]:
         """Inspectors needed, at the stations now and missing, over the working stations."""
