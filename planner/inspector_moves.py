@@ -74,8 +74,7 @@ class InspectorMoves:
         if self.max_move_m is None:
             return "between working stations of the same unit (the whole city in a city run)"
         return (
-            f"between working stations at most {self.max_move_m / 1000:g} km apart "
-            "(straight line)"
+            f"between working stations at most {self.max_move_m / 1000:g} km apart (straight line)"
         )
 
 
@@ -233,7 +232,7 @@ def _int(value: Any) -> str:
 
 
 def headline(block: Mapping[str, Any]) -> str:
-    """"redistribution closes X of the Y shortfall; Z must be hired" with the moves."""
+    """The line "redistribution closes X of the Y shortfall; Z must be hired", with the moves."""
     k = block["moves"]
     text = (
         f"redistribution closes {_int(block['covered'])} of the {_int(block['shortfall'])} "
@@ -310,7 +309,9 @@ def cli_lines(block: Mapping[str, Any], *, show: int = 5) -> list[str]:
             f" to {_label(mv['to_name'], mv['to_station_id'])} ({mv['distance_m'] / 1000:,.1f} km)"
         )
     if block["moves"] > show:
-        lines.append(f"                  ... {block['moves'] - show} more in plan.gpkg (inspector_moves)")
+        lines.append(
+            f"                  ... {block['moves'] - show} more in plan.gpkg (inspector_moves)"
+        )
     return lines
 
 
@@ -362,7 +363,9 @@ def _arrows(moves: gpd.GeoDataFrame) -> list[list[list[list[float]]]]:
     for parts in out:
         move = []
         for part in parts:
-            move.append([[round(float(ys[k + t]), 7), round(float(xs[k + t]), 7)] for t in range(len(part))])
+            move.append(
+                [[round(float(ys[k + t]), 7), round(float(xs[k + t]), 7)] for t in range(len(part))]
+            )
             k += len(part)
         result.append(move)
     return result

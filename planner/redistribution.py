@@ -220,9 +220,7 @@ def solve_moves(
         )  # fmt: skip
     # connected components of the allowed-move graph (sources 0..m-1, sinks m..m+n-1)
     m, n = s.size, d.size
-    graph = sp.coo_array(
-        (np.ones(ai.size), (ai, m + aj)), shape=(m + n, m + n)
-    ).tocsr()
+    graph = sp.coo_array((np.ones(ai.size), (ai, m + aj)), shape=(m + n, m + n)).tocsr()
     _, labels = connected_components(graph, directed=False)
     arc_label = labels[ai]
     counts = np.zeros(ai.size, dtype=np.int64)
@@ -269,20 +267,14 @@ def _solve_component(
     rows_dst, dst_index = np.unique(aj, return_inverse=True)
     arange = np.arange(k)
     # x-variables 0..k-1, y-variables k..2k-1
-    a_src = sp.csr_array(
-        (np.ones(k), (src_index, arange)), shape=(rows_src.size, 2 * k)
-    )
-    a_dst = sp.csr_array(
-        (np.ones(k), (dst_index, arange)), shape=(rows_dst.size, 2 * k)
-    )
+    a_src = sp.csr_array((np.ones(k), (src_index, arange)), shape=(rows_src.size, 2 * k))
+    a_dst = sp.csr_array((np.ones(k), (dst_index, arange)), shape=(rows_dst.size, 2 * k))
     link = sp.csr_array(
         (np.concatenate([np.ones(k), -cap]), (np.tile(arange, 2), np.r_[arange, k + arange])),
         shape=(k, 2 * k),
     )
     flow_row = sp.csr_array((np.ones(k), (np.zeros(k, dtype=int), arange)), shape=(1, 2 * k))
-    moves_row = sp.csr_array(
-        (np.ones(k), (np.zeros(k, dtype=int), k + arange)), shape=(1, 2 * k)
-    )
+    moves_row = sp.csr_array((np.ones(k), (np.zeros(k, dtype=int), k + arange)), shape=(1, 2 * k))
     base = [
         LinearConstraint(a_src, -np.inf, s[rows_src].astype(float)),
         LinearConstraint(a_dst, -np.inf, d[rows_dst].astype(float)),
@@ -295,7 +287,7 @@ def _solve_component(
     res1 = _milp(c1, base, bounds, integral, time_limit_s)
     if res1.x is None:
         raise RuntimeError(f"HiGHS found no redistribution: {res1.message}")
-    flow = int(round(-res1.fun))
+    flow = round(-res1.fun)
     # every optimum of step 1 has an optimum among the vertices of the transportation polytope,
     # whose moves form a forest: at most (stations in the component - 1) moves; the warm
     # answer of step 1 is one of them (see docs/method.md section 12)
@@ -307,7 +299,7 @@ def _solve_component(
     if res2.x is None:
         x1 = np.round(res1.x[:k]).astype(np.int64)
         return x1, 0, f"fewest moves: {res2.message}"
-    moves = int(round(res2.fun))
+    moves = round(res2.fun)
     lower = moves
     if res2.status != 0:
         dual = getattr(res2, "mip_dual_bound", None)

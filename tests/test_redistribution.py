@@ -16,8 +16,10 @@ from planner.redistribution import (
 )
 
 
-def _moves(result):  # noqa: ANN001, ANN202
-    return sorted(zip(result.source.tolist(), result.target.tolist(), result.count.tolist()))
+def _moves(result):
+    return sorted(
+        zip(result.source.tolist(), result.target.tolist(), result.count.tolist(), strict=True)
+    )
 
 
 def test_one_station_gives_to_three():
@@ -97,22 +99,24 @@ def test_redistribute_within_units_and_within_distance():
     assert r.covered == 2
 
 
-def _brute_force(s, d, dist, allowed):  # noqa: ANN001, ANN202
+def _brute_force(s, d, dist, allowed):
     """(covered, moves, distance) of the lexicographic optimum over every integer move set."""
     arcs = [(i, j) for i in range(len(s)) for j in range(len(d)) if allowed[i][j]]
     best = None
     for x in itertools.product(*(range(min(s[i], d[j]) + 1) for i, j in arcs)):
         sent = [0] * len(s)
         got = [0] * len(d)
-        for (i, j), c in zip(arcs, x):
+        for (i, j), c in zip(arcs, x, strict=True):
             sent[i] += c
             got[j] += c
-        if any(a > b for a, b in zip(sent, s)) or any(a > b for a, b in zip(got, d)):
+        if any(a > b for a, b in zip(sent, s, strict=True)) or any(
+            a > b for a, b in zip(got, d, strict=True)
+        ):
             continue
         key = (
             -sum(x),
             sum(1 for c in x if c),
-            round(sum(c * dist[i][j] for (i, j), c in zip(arcs, x)), 6),
+            round(sum(c * dist[i][j] for (i, j), c in zip(arcs, x, strict=True)), 6),
         )
         if best is None or key < best:
             best = key
@@ -141,3 +145,20 @@ def test_against_brute_force(seed: int):
     assert np.all(allowed[r.source, r.target])
     assert np.all(np.bincount(r.source, weights=r.count, minlength=m) <= s)
     assert np.all(np.bincount(r.target, weights=r.count, minlength=n) <= d)
+
+
+def test_numeric_core_imports_no_geometry():
+    import ast
+    from pathlib import Path
+
+    import planner.redistribution as core
+
+    tree = ast.parse(Path(core.__file__).read_text())
+    imported = {
+        (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    roots = {name.split(".")[0] for name in imported}
+    assert roots <= {"__future__", "logging", "time", "dataclasses", "typing", "numpy", "scipy"}
