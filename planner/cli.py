@@ -393,6 +393,7 @@ def _add_national_options(p: argparse.ArgumentParser) -> None:
         default=3000.0,
         help="staffing norm for the inspector totals (default 3000; not an official figure)",
     )
+    _add_redistribution_options(a)
     _add_walking_options(p)
     d = p.add_argument_group("running")
     d.add_argument(
@@ -1186,6 +1187,8 @@ def _run_national(
         allow_overlap=args.allow_overlap,
         residents_per_inspector=args.residents_per_inspector,
         **({} if args.barriers is None else {"barriers": args.barriers}),
+        redistribute_inspectors=args.redistribute_inspectors,
+        max_move_m=None if args.max_move_km is None else 1000.0 * args.max_move_km,
     )
     result = plan_nation(
         osm_path=args.osm,
@@ -1242,6 +1245,10 @@ def _print_national(result: Any, out: Path) -> None:
         if counted.any():
             line += f"; {int(table.loc[ok, 'inspectors_now'].sum())} there now, {int(table.loc[ok, 'inspectors_missing'].sum())} missing"
         print(line)
+        if getattr(result, "redistribution", None) is not None:
+            from planner.inspector_moves import cli_lines, national_dict
+
+            print("\n".join(cli_lines(national_dict(result.redistribution))))
         if result.target is not None:
             t = result.target
             print(

@@ -389,3 +389,203 @@ def with_redistribution(
         time_limit_s=time_limit_s,
     )
     return replace(review, redistribution=moves)
+
+
+# --- national ------------------------------------------------------------------------------------
+
+#: Fields of a unit's station rows (:func:`unit_station_rows`), sent back from its worker.
+STATION_ROW_FIELDS = ("station_id", "name", "lon", "lat", "inspectors_now", "inspectors_needed")
+
+
+def unit_station_rows(
+    stations: pd.DataFrame, residents_per_inspector: float, *, outline: Any = None
+) -> tuple[tuple[Any, ...], ...]:
+    """A unit's working stations with a known inspector count, as small tuples
+    (:data:`STATION_ROW_FIELDS`) for the national redistribution.
+
+    ``stations`` are a unit's coverage stations (``residents_nearest``, ``inspectors``; metric
+    CRS); with ``outline`` (EPSG:4326), only stations inside it: a station belongs to the one unit
+    containing it, though it may serve residents of the walking buffer around.
+    """
+    from planner.station_review import inspectors_needed
+    from planner.stations import working
+
+    if "inspectors" not in stations.columns:
+        return ()
+    st = stations[working(stations)]
+    now = st["inspectors"].to_numpy(dtype=float)
+    known = np.isfinite(now)
+    if not known.any():
+        return ()
+    st = st[known]
+    needed = inspectors_needed(st["residents_nearest"].fillna(0.0), residents_per_inspector)
+    points = st.geometry.to_crs(4326)
+    inside = (
+        np.ones(len(st), dtype=bool)
+        if outline is None
+        else shapely.covers(outline, points.to_numpy())
+    )
+    names = st["name"] if "name" in st.columns else pd.Series([None] * len(st), index=st.index)
+    return tuple(
+        (str(sid), _text(name), float(p.x), float(p.y), float(n), int(k))
+        for sid, name, p, n, k, keep in zip(
+            st["station_id"], names, points, now[known], needed, inside, strict=True
+        )
+        if keep
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class NationalMoves:
+    """The national redistribution (:func:`national_redistribution`).
+
+    Attributes
+    ----------
+    moves
+        The moves with ``from_unit``/``to_unit`` (EPSG:4326 lines).
+    units
+        Per unit: ``unit``, ``stations`` (with a count, each in one unit), ``inspectors_now``,
+        ``inspectors_needed``, ``shortfall``, ``surplus``, ``received``, ``sent``, ``to_hire``.
+    """
+
+    result: Redistribution
+    moves: gpd.GeoDataFrame
+    units: pd.DataFrame
+    max_move_m: float | None
+    stations_taking_part: int
+    duplicates_dropped: int
+
+    def rule(self) -> str:
+        if self.max_move_m is None:
+            return "between working stations of the same unit"
+        return (
+            f"between working stations at most {self.max_move_m / 1000:g} km apart "
+            "(straight line), across unit borders too"
+        )
+
+
+def national_redistribution(
+    unit_rows: Mapping[str, tuple[tuple[Any, ...], ...]],
+    *,
+    max_move_m: float | None = None,
+    time_limit_s: float = 60.0,
+) -> NationalMoves:
+    """The best moves over the country, from each unit's :func:`unit_station_rows`.
+
+    ``unit_rows`` maps unit names (in input order) to their rows. A station listed by two units
+    (on a shared border) counts in the first only, like residents in overlapping units.
+    """
+    records = []
+    seen: set[str] = set()
+    duplicates = 0
+    for unit, rows in unit_rows.items():
+        for row in rows:
+            if row[0] in seen:
+                duplicates += 1
+                continue
+            seen.add(row[0])
+            records.append((unit, *row))
+    table = pd.DataFrame(records, columns=["unit", *STATION_ROW_FIELDS])
+    frame = gpd.GeoDataFrame(
+        table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs=4326
+    )
+    result = redistribute(
+        table["inspectors_now"].to_numpy(dtype=float),
+        table["inspectors_needed"].to_numpy(dtype=float),
+        lon=table["lon"].to_numpy(dtype=float),
+        lat=table["lat"].to_numpy(dtype=float),
+        unit=None if max_move_m is not None else table["unit"].to_numpy(dtype=object),
+        max_move_m=max_move_m,
+        time_limit_s=time_limit_s,
+    )
+    moves = moves_frame(frame, result)
+    unit_of = dict(zip(table["station_id"], table["unit"], strict=True))
+    moves.insert(0, "from_unit", moves["from_station_id"].map(unit_of))
+    moves.insert(3, "to_unit", moves["to_station_id"].map(unit_of))
+    gap = (table["inspectors_needed"] - table["inspectors_now"]).round()
+    table["shortfall"] = gap.clip(lower=0).astype(int)
+    table["surplus"] = (-gap).clip(lower=0).astype(int)
+    received = moves.groupby("to_unit")["count"].sum()
+    sent = moves.groupby("from_unit")["count"].sum()
+    per_unit = table.groupby("unit", sort=False).agg(
+        stations=("station_id", "size"),
+        inspectors_now=("inspectors_now", "sum"),
+        inspectors_needed=("inspectors_needed", "sum"),
+        shortfall=("shortfall", "sum"),
+        surplus=("surplus", "sum"),
+    )
+    per_unit = per_unit.reindex([u for u in unit_rows if u in per_unit.index])
+    per_unit["received"] = received.reindex(per_unit.index).fillna(0).astype(int)
+    per_unit["sent"] = sent.reindex(per_unit.index).fillna(0).astype(int)
+    per_unit["to_hire"] = per_unit["shortfall"] - per_unit["received"]
+    return NationalMoves(
+        result=result,
+        moves=moves,
+        units=per_unit.reset_index(),
+        max_move_m=max_move_m,
+        stations_taking_part=len(table),
+        duplicates_dropped=duplicates,
+    )
+
+
+def national_dict(moves: NationalMoves) -> dict[str, Any]:
+    """The ``inspector_redistribution`` block of national.json."""
+    r = moves.result
+    return {
+        "rule": moves.rule(),
+        "max_move_m": moves.max_move_m,
+        "distance": "straight line between the stations' points (great circle)",
+        "station_rule": "a station belongs to the one unit containing it (the first listed "
+        "when on a shared border)",
+        "shortfall": r.shortfall,
+        "surplus": r.surplus,
+        "covered": r.covered,
+        "to_hire": r.to_hire,
+        "moves": r.moves,
+        "moves_lower_bound": r.moves_lower_bound,
+        "total_distance_m": round(r.total_distance_m, 1),
+        "status": r.status,
+        "stations_taking_part": moves.stations_taking_part,
+        "stations_without_count": 0,
+        "units": [
+            {k: (v if isinstance(v, str) else int(v)) for k, v in row.items()}
+            for row in moves.units.to_dict(orient="records")
+        ],
+        "move_list": [
+            {
+                "from_unit": row.from_unit,
+                "from_station_id": row.from_station_id,
+                "from_name": row.from_name,
+                "to_unit": row.to_unit,
+                "to_station_id": row.to_station_id,
+                "to_name": row.to_name,
+                "count": int(row.count),
+                "distance_m": float(row.distance_m),
+            }
+            for row in moves.moves.head(MEMO_MOVES * 10).itertuples()
+        ],
+    }
+
+
+def national_memo_lines(block: Mapping[str, Any] | None) -> list[str]:
+    """The national memo's section: the country's headline and a row per unit."""
+    if not block:
+        return []
+    lines = memo_lines(block)
+    units = block.get("units") or []
+    if units:
+        lines += [
+            "Per unit (a station counts in the one unit containing it):",
+            "",
+            "| unit | stations with a count | inspectors now | needed | shortfall | surplus "
+            "| received | sent | to hire |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {_cell(str(u['unit']))} | {u['stations']} | {u['inspectors_now']} "
+            f"| {u['inspectors_needed']} | {u['shortfall']} | {u['surplus']} "
+            f"| {u['received']} | {u['sent']} | {u['to_hire']} |"
+            for u in units
+        ]
+        lines.append("")
+    return lines

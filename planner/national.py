@@ -118,6 +118,10 @@ class NationalOptions:
     allow_overlap: bool = False
     residents_per_inspector: float = 3000.0
     barriers: tuple[str, ...] = DEFAULT_BARRIERS
+    #: Move inspectors between stations (:mod:`planner.inspector_moves`): within each unit, or
+    #: with ``max_move_m`` between stations at most that far apart.
+    redistribute_inspectors: bool = False
+    max_move_m: float | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -131,6 +135,8 @@ class NationalOptions:
             problems.append(f"time limit {self.time_limit_s!r} s must be > 0")
         if not self.residents_per_inspector > 0:
             problems.append(f"residents per inspector {self.residents_per_inspector!r} must be > 0")
+        if self.max_move_m is not None and not (0 < self.max_move_m < math.inf):
+            problems.append(f"--max-move-km {self.max_move_m / 1000:g} must be a positive number")
         if problems:
             raise InputError("invalid national options", problems)
 
@@ -171,6 +177,9 @@ class UnitOutcome:
     inspectors_needed: int = 0  # at the working stations, at options.residents_per_inspector
     inspectors_now: int | None = None  # from the stations file's inspectors column, if any
     inspectors_missing: int | None = None
+    #: With ``options.redistribute_inspectors``: its stations for the national moves
+    #: (:func:`planner.inspector_moves.unit_station_rows`).
+    inspector_stations: tuple[tuple[Any, ...], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -280,6 +289,15 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         inspectors_now=now,
         inspectors_missing=missing,
     )
+    if options.redistribute_inspectors:
+        from planner.inspector_moves import unit_station_rows
+
+        outcome = replace(
+            outcome,
+            inspector_stations=unit_station_rows(
+                stations, options.residents_per_inspector, outline=outline
+            ),
+        )
     return _UnitState(job=job, city=city, coverage=coverage, curve=curve, outcome=outcome)
 
 
@@ -433,6 +451,8 @@ class NationalResult:
     inputs: tuple[dict[str, str], ...]
     workers: int
     scheduler: str
+    #: The inspector moves (:class:`planner.inspector_moves.NationalMoves`), if asked for.
+    redistribution: Any = None
 
     @property
     def n_ok(self) -> int:
@@ -614,6 +634,16 @@ def _run_and_write(
     )
     if result.n_ok == 0:
         return result
+    if options.redistribute_inspectors:
+        from planner.inspector_moves import national_redistribution
+
+        with announce("inspector moves (HiGHS)"):
+            moves = national_redistribution(
+                {u.name: u.inspector_stations for u in ordered if u.ok},
+                max_move_m=options.max_move_m,
+                time_limit_s=options.time_limit_s,
+            )
+        result = replace(result, redistribution=moves)
     t4 = time.perf_counter()
     with announce(f"writing national.gpkg, .json, .md and .html to {out_set.out_dir}"):
         write_national(out_set.path, result, run_id=out_set.run_id, command=command)

@@ -57,6 +57,12 @@ def write_national(
         for f, s in zip(units["folder"], units["status"], strict=True)
     ]
     the_map = national_map(units, summary=summary, title="National plan")
+    if getattr(result, "redistribution", None) is not None:
+        from planner.inspector_moves import map_layer
+
+        arrows = map_layer(result.redistribution.moves)
+        if arrows is not None:
+            the_map.add_child(arrows)
     memo = national_markdown(summary)
     run = None
     if run_id is not None:
@@ -107,6 +113,8 @@ def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
     if outside is not None and len(outside):
         keep = [c for c in ("row", "station_id", "name", "problem") if c in outside.columns]
         layers["stations_not_assigned"] = outside[[*keep, "geometry"]].to_crs(WGS84)
+    if getattr(result, "redistribution", None) is not None:
+        layers["inspector_moves"] = result.redistribution.moves.to_crs(WGS84)
     return layers
 
 
@@ -192,6 +200,7 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
         "units_ok": result.n_ok,
         "units_failed": result.n_failed,
         "inspectors": _inspector_totals(result),
+        "inspector_redistribution": _redistribution(result),
         "units": [units[i] for i in order],
         "failed": [{"name": u.name, "reason": u.status} for u in result.units if not u.ok],
         "stations_not_assigned": _outside(result),
@@ -222,6 +231,14 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
         },
     }
     return out
+
+
+def _redistribution(result: NationalResult) -> dict[str, Any] | None:
+    if getattr(result, "redistribution", None) is None:
+        return None
+    from planner.inspector_moves import national_dict as moves_dict
+
+    return moves_dict(result.redistribution)
 
 
 def _inspector_totals(result: NationalResult) -> dict[str, Any]:
@@ -362,6 +379,10 @@ def national_markdown(summary: dict[str, Any]) -> str:
             f"{_pct(u['share_before'])} | {_pct(u['share_after'])} | "
             f"{_gap(u['gap'])} | {_cell(u['status'])} |"
         )
+    if s.get("inspector_redistribution"):
+        from planner.inspector_moves import national_memo_lines
+
+        lines += ["", *national_memo_lines(s["inspector_redistribution"])]
     if s["failed"]:
         lines += ["", "## Units that failed", ""]
         lines += [f"- {_cell(f['name'])}: {_cell(f['reason'])}" for f in s["failed"]]
