@@ -296,14 +296,23 @@ def _solve_component(
     c2 = np.r_[np.zeros(k), np.ones(k)]
     res2 = _milp(c2, [*base, keep_flow], bounds, integral, time_limit_s)
     status = "optimal"
+    # each station giving or receiving is in a move of its own: at least as many moves as the
+    # fewest receivers (givers) that can take (give) the whole cover
+    trivial = max(_fewest_to_reach(d[rows_dst], flow), _fewest_to_reach(s[rows_src], flow))
+    dual = getattr(res2, "mip_dual_bound", None)
+    lower = max(trivial, int(np.ceil(dual - 1e-6)) if dual is not None and np.isfinite(dual) else 0)
     if res2.x is None:
         x1 = np.round(res1.x[:k]).astype(np.int64)
-        return x1, 0, f"fewest moves: {res2.message}"
+        found = int((x1 > 0).sum())
+        return (
+            x1,
+            lower,
+            f"fewest moves not proven ({found} found, at least {lower}): {res2.message}",
+        )
     moves = round(res2.fun)
-    lower = moves
-    if res2.status != 0:
-        dual = getattr(res2, "mip_dual_bound", None)
-        lower = int(np.ceil(dual - 1e-6)) if dual is not None and np.isfinite(dual) else 0
+    if res2.status == 0:
+        lower = moves
+    else:
         status = f"fewest moves not proven ({moves} found, at least {lower}): {res2.message}"
     # 3. shortest total distance with that cover and that many moves
     keep_moves = LinearConstraint(moves_row, -np.inf, moves)
@@ -318,6 +327,14 @@ def _solve_component(
     if x.sum() != flow:  # pragma: no cover - HiGHS keeps the equality row
         raise RuntimeError("redistribution: the later stages lost covered shortfall")
     return x, lower, status
+
+
+def _fewest_to_reach(values: _IntArray, total: int) -> int:
+    """The fewest of ``values`` (largest first) whose sum reaches ``total``."""
+    if total <= 0:
+        return 0
+    reached = np.cumsum(np.sort(values)[::-1])
+    return int(np.searchsorted(reached, total) + 1)
 
 
 def _milp(

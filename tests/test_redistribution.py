@@ -162,3 +162,19 @@ def test_numeric_core_imports_no_geometry():
     }
     roots = {name.split(".")[0] for name in imported}
     assert roots <= {"__future__", "logging", "time", "dataclasses", "typing", "numpy", "scipy"}
+
+
+def test_time_limit_is_reported_not_hidden():
+    # 150 SYNTHETIC stations, every pair allowed: fewest moves is not proven in 0.5 s (it takes
+    # minutes); the cover is still the most possible (all of the smaller side moves) and the
+    # answer says what was proven
+    rng = np.random.default_rng(1)
+    needed = rng.integers(1, 12, 150)
+    now = np.clip(needed + rng.integers(-4, 5, 150), 0, None).astype(float)
+    r = redistribute(
+        now, needed, lon=76.9 + 0.2 * rng.random(150), lat=43.2 + 0.15 * rng.random(150),
+        time_limit_s=0.5,
+    )  # fmt: skip
+    assert not r.optimal and "not proven" in r.status
+    assert r.covered == min(r.surplus, r.shortfall) == 158
+    assert 0 < r.moves_lower_bound <= r.moves
