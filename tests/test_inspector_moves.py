@@ -153,16 +153,23 @@ def test_cli_max_move_km(tmp_path, capsys):
     out = tmp_path / "out"
     code = main(
         ["coverage", "--osm", str(ALMATY), "--stations", str(ILLUSTRATIVE),
-         "--untyped-buildings-residential", "--redistribute-inspectors", "--max-move-km", "2",
+         "--untyped-buildings-residential", "--redistribute-inspectors", "--max-move-km", "5",
          "--out", str(out), "-q"]
     )  # fmt: skip
     capsys.readouterr()
     assert code == 0
     moves = gpd.read_file(out / "plan.gpkg", layer="inspector_moves")
-    assert len(moves) and (moves["distance_m"] <= 2000).all()
+    assert len(moves) and (moves["distance_m"] <= 5000).all()
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["inspector_redistribution"]["max_move_m"] == 2000
-    assert summary["parameters"]["max_move_km"] == 2
+    block = summary["inspector_redistribution"]
+    assert block["max_move_m"] == 5000
+    assert summary["parameters"]["max_move_km"] == 5
+    # the README quotes this run
+    readme = " ".join((DATA.parent / "README.md").read_text().split())
+    assert (
+        f"closes {block['covered']} of the {block['shortfall']} shortfall; "
+        f"{block['to_hire']} must be hired ({block['moves']} moves" in readme
+    )
 
 
 def test_cli_without_inspector_counts_exits_2(tmp_path, capsys):
