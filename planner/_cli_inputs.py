@@ -154,6 +154,9 @@ def check_options(args: argparse.Namespace) -> list[str]:
     _positive(get("spacing_m"), "--spacing-m", problems, unit=" (metres, e.g. 100)")
     _positive(get("time_limit_s"), "--time-limit-s", problems, unit=" (seconds)")
     _positive(get("capacity_inspectors"), "--capacity-inspectors", problems)
+    _positive(get("max_move_km"), "--max-move-km", problems, unit=" (kilometres, e.g. 5)")
+    if get("max_move_km") is not None and not get("redistribute_inspectors"):
+        problems.append("--max-move-km works with --redistribute-inspectors")
     batch, n_sites = get("repair_batch"), get("n_sites")
     if batch is not None and batch < 1:
         problems.append(f"--repair-batch {batch}: must be 1 or more")

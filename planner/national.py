@@ -137,6 +137,8 @@ class NationalOptions:
             problems.append(f"residents per inspector {self.residents_per_inspector!r} must be > 0")
         if self.max_move_m is not None and not (0 < self.max_move_m < math.inf):
             problems.append(f"--max-move-km {self.max_move_m / 1000:g} must be a positive number")
+        if self.max_move_m is not None and not self.redistribute_inspectors:
+            problems.append("--max-move-km works with --redistribute-inspectors")
         if problems:
             raise InputError("invalid national options", problems)
 

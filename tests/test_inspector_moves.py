@@ -186,3 +186,21 @@ def test_cli_without_inspector_counts_exits_2(tmp_path, capsys):
     assert code == 2
     assert "--redistribute-inspectors needs the number of inspectors" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--redistribute-inspectors", "--max-move-km", "-1"],
+            "--max-move-km -1: must be a number > 0",
+        ),
+        (["--max-move-km", "3"], "--max-move-km works with --redistribute-inspectors"),
+    ],
+)
+def test_cli_refuses_bad_move_options_before_reading(tmp_path, capsys, options, message):
+    missing = tmp_path / "nowhere.osm.pbf"  # never read: the options are checked first
+    code = main(["coverage", "--osm", str(missing), *options, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and "Traceback" not in err
