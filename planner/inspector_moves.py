@@ -251,6 +251,13 @@ def memo_lines(block: Mapping[str, Any] | None) -> list[str]:
     if not block:
         return []
     lines = ["## Redistributing inspectors", ""]
+    if not block.get("stations_taking_part"):
+        return [
+            *lines,
+            "No working station has a known number of inspectors: nothing to redistribute (add "
+            "an `inspectors` column to the stations file).",
+            "",
+        ]
     head = headline(block)
     lines.append(head[0].upper() + head[1:] + ".")
     lines.append("")
@@ -547,6 +554,7 @@ def national_dict(moves: NationalMoves) -> dict[str, Any]:
         "status": r.status,
         "stations_taking_part": moves.stations_taking_part,
         "stations_without_count": 0,
+        "stations_in_two_units": moves.duplicates_dropped,
         "units": [
             {k: (v if isinstance(v, str) else int(v)) for k, v in row.items()}
             for row in moves.units.to_dict(orient="records")

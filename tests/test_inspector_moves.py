@@ -17,6 +17,9 @@ from planner.inspector_moves import (
     headline,
     map_layer,
     memo_lines,
+    national_dict,
+    national_memo_lines,
+    national_redistribution,
     redistribute_inspectors,
     redistribution_dict,
 )
@@ -204,3 +207,29 @@ def test_cli_refuses_bad_move_options_before_reading(tmp_path, capsys, options, 
     err = capsys.readouterr().err
     assert code == 2
     assert message in err and "Traceback" not in err
+
+
+def test_national_station_counted_in_one_unit():
+    # s1 (+3) is listed by units a and b (on their border): it counts in a, the first listed
+    rows = {
+        "a": (("s1", "A", 0.0, 0.0, 5.0, 2), ("s2", None, 0.01, 0.0, 0.0, 2)),
+        "b": (("s1", "A", 0.0, 0.0, 5.0, 2), ("s3", "C", 0.02, 0.0, 1.0, 3)),
+    }
+    block = national_dict(national_redistribution(rows))
+    assert block["stations_in_two_units"] == 1 and block["stations_taking_part"] == 3
+    a, b = block["units"]
+    assert (a["unit"], a["inspectors_now"], a["shortfall"], a["surplus"]) == ("a", 5, 2, 3)
+    assert (a["received"], a["sent"], a["to_hire"]) == (2, 2, 0)
+    assert (b["unit"], b["inspectors_now"], b["shortfall"], b["received"], b["to_hire"]) == (
+        "b", 1, 2, 0, 2,
+    )  # fmt: skip
+    assert [(m["from_station_id"], m["to_station_id"], m["count"]) for m in block["move_list"]] == [
+        ("s1", "s2", 2)
+    ]
+    # across units within 2.5 km: s1 gives its third inspector to s3 too
+    block = national_dict(national_redistribution(rows, max_move_m=2500))
+    assert (block["covered"], block["to_hire"], block["moves"]) == (3, 1, 2)
+    text = "\n".join(national_memo_lines(block))
+    assert "| b | 1 | 1 | 3 | 2 | 0 | 1 | 0 | 1 |" in text
+    empty = national_dict(national_redistribution({"a": ()}))
+    assert "nothing to redistribute" in "\n".join(national_memo_lines(empty))
