@@ -148,6 +148,8 @@ def test_cli_with_the_illustrative_file(tmp_path, capsys):
     )
     memo = (out / "summary.md").read_text()
     assert "## Redistributing inspectors" in memo
+    readme = " ".join((DATA.parent / "README.md").read_text().split())
+    assert f"without `--max-move-km` it closes {block['covered']} (all the surplus" in readme
     page = (out / "map.html").read_text()
     assert f"Inspector moves ({block['moves']})" in page
 
