@@ -282,6 +282,11 @@ def _solve_component(
     ]
     bounds = Bounds(np.zeros(2 * k), np.r_[cap, np.ones(k)])
     integral = np.ones(2 * k)
+    # steps 2 and 3 keep x continuous (only "pair used" is whole): for any set of used pairs the
+    # inspectors moved form a transportation polytope whose optimal faces are integral, so the
+    # fewest pairs and the shortest distance are the same as with whole x, and a final solve on
+    # the chosen pairs with whole x returns a whole answer of that distance (docs/method.md)
+    integral_y = np.r_[np.zeros(k), np.ones(k)]
     # 1. most shortfall covered: a transportation problem (totally unimodular, integral)
     c1 = np.r_[-np.ones(k), np.zeros(k)]
     res1 = _milp(c1, base, bounds, integral, time_limit_s)
@@ -294,7 +299,7 @@ def _solve_component(
     keep_flow = LinearConstraint(flow_row, flow, np.inf)
     # 2. fewest moves with that cover
     c2 = np.r_[np.zeros(k), np.ones(k)]
-    res2 = _milp(c2, [*base, keep_flow], bounds, integral, time_limit_s)
+    res2 = _milp(c2, [*base, keep_flow], bounds, integral_y, time_limit_s)
     status = "optimal"
     # each station giving or receiving is in a move of its own: at least as many moves as the
     # fewest receivers (givers) that can take (give) the whole cover
@@ -318,15 +323,60 @@ def _solve_component(
     keep_moves = LinearConstraint(moves_row, -np.inf, moves)
     scale = float(dist.max()) if dist.size and dist.max() > 0 else 1.0
     c3 = np.r_[dist / scale, np.zeros(k)]
-    res3 = _milp(c3, [*base, keep_flow, keep_moves], bounds, integral, time_limit_s)
+    res3 = _milp(c3, [*base, keep_flow, keep_moves], bounds, integral_y, time_limit_s)
     best = res3 if res3.x is not None else res2
     if res3.status != 0 and status == "optimal":
         status = f"shortest distance not proven: {res3.message}"
-    x = np.round(best.x[:k]).astype(np.int64)
+    # whole inspectors on the chosen pairs, with the same cover and no longer distance
+    used = (best.x[k:] > 0.5) | (best.x[:k] > 1e-9)
+    x = _whole_on(used, s, d, ai, aj, cap, dist / scale, flow, time_limit_s)
     _check(x, s, d, ai, aj, cap)
     if x.sum() != flow:  # pragma: no cover - HiGHS keeps the equality row
         raise RuntimeError("redistribution: the later stages lost covered shortfall")
     return x, lower, status
+
+
+def _whole_on(
+    used: NDArray[np.bool_],
+    s: _IntArray,
+    d: _IntArray,
+    ai: NDArray[np.intp],
+    aj: NDArray[np.intp],
+    cap: _FloatArray,
+    cost: _FloatArray,
+    flow: int,
+    time_limit_s: float,
+) -> _IntArray:
+    """Whole inspectors moved on the ``used`` pairs only: cover ``flow`` at the least cost."""
+    arcs = np.flatnonzero(used)
+    m = arcs.size
+    rows_src, src_index = np.unique(ai[arcs], return_inverse=True)
+    rows_dst, dst_index = np.unique(aj[arcs], return_inverse=True)
+    cols = np.arange(m)
+    res = milp(
+        cost[arcs],
+        constraints=[
+            LinearConstraint(
+                sp.csr_array((np.ones(m), (src_index, cols)), shape=(rows_src.size, m)),
+                -np.inf,
+                s[rows_src].astype(float),
+            ),
+            LinearConstraint(
+                sp.csr_array((np.ones(m), (dst_index, cols)), shape=(rows_dst.size, m)),
+                -np.inf,
+                d[rows_dst].astype(float),
+            ),
+            LinearConstraint(np.ones((1, m)), flow, np.inf),
+        ],
+        bounds=Bounds(np.zeros(m), cap[arcs]),
+        integrality=np.ones(m),
+        options={"time_limit": float(time_limit_s), "mip_rel_gap": 0.0, "disp": False},
+    )
+    if res.x is None:  # pragma: no cover - the chosen pairs carry the cover by construction
+        raise RuntimeError(f"redistribution: no whole answer on the chosen pairs: {res.message}")
+    x = np.zeros(ai.size, dtype=np.int64)
+    x[arcs] = np.round(res.x).astype(np.int64)
+    return x
 
 
 def _fewest_to_reach(values: _IntArray, total: int) -> int:
