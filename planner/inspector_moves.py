@@ -224,6 +224,7 @@ def redistribution_dict(moves: InspectorMoves) -> dict[str, Any]:
             }
             for row in table.head(MEMO_MOVES * 10).itertuples()
         ],
+        "move_list_complete": len(table) <= MEMO_MOVES * 10,
     }
 
 
@@ -572,6 +573,7 @@ def national_dict(moves: NationalMoves) -> dict[str, Any]:
             }
             for row in moves.moves.head(MEMO_MOVES * 10).itertuples()
         ],
+        "move_list_complete": len(moves.moves) <= MEMO_MOVES * 10,
     }
 
 
