@@ -23,6 +23,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 
 from planner.errors import InputError
 from planner.redistribution import Redistribution, redistribute
@@ -335,15 +337,36 @@ def map_layer(moves: gpd.GeoDataFrame) -> folium.FeatureGroup | None:
             f"to {html.escape(_label(row.to_name, row.to_station_id))}<br>"
             f"{row.distance_m / 1000:,.2f} km (straight line)"
         )
-        folium.PolyLine(
-            line,
-            color=MOVE_COLOR,
-            weight=2 + min(int(row.count), 6),
-            opacity=0.9,
-            popup=folium.Popup(text, max_width=300),
-            tooltip=f"{int(row.count)} → {html.escape(_label(row.to_name, row.to_station_id))}",
-        ).add_to(group)
+        arrow = folium.PolyLine(
+            line, color=MOVE_COLOR, weight=2 + min(int(row.count), 6), opacity=0.9
+        )
+        arrow.add_child(
+            _Popup(
+                text,
+                tooltip=f"{int(row.count)} \u2192 "
+                f"{html.escape(_label(row.to_name, row.to_station_id))}",
+            )
+        )
+        arrow.add_to(group)
     return group
+
+
+class _Popup(MacroElement):
+    """A popup and tooltip bound in plain Leaflet (folium's Popup needs jQuery, which the
+    offline map does not load); the texts are JSON strings in the script, HTML-escaped."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\n"
+        "{{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {maxWidth: 300});\n"
+        "{{ this._parent.get_name() }}.bindTooltip({{ this.tooltip|tojson }}, {sticky: true});\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, html_text: str, *, tooltip: str) -> None:
+        super().__init__()
+        self._name = "PlannerMovePopup"
+        self.html = html_text
+        self.tooltip = tooltip
 
 
 def _arrows(moves: gpd.GeoDataFrame) -> list[list[list[list[float]]]]:
@@ -599,3 +622,22 @@ def national_memo_lines(block: Mapping[str, Any] | None) -> list[str]:
         ]
         lines.append("")
     return lines
+
+
+def add_map_layer(the_map: folium.Map, moves: gpd.GeoDataFrame) -> None:
+    """Add the arrows (:func:`map_layer`) to a finished map, ahead of its layer control.
+
+    The layer control's script names every layer, so a layer added after the control would be
+    used before it exists (a script error that leaves the map without its control): the
+    control is moved to the end again.
+    """
+    layer = map_layer(moves)
+    if layer is None:
+        return
+    children = the_map._children  # branca keeps the render order here
+    controls = [(k, c) for k, c in children.items() if isinstance(c, folium.LayerControl)]
+    for key, _ in controls:
+        del children[key]
+    the_map.add_child(layer)
+    for key, control in controls:
+        children[key] = control

@@ -58,11 +58,9 @@ def write_national(
     ]
     the_map = national_map(units, summary=summary, title="National plan")
     if getattr(result, "redistribution", None) is not None:
-        from planner.inspector_moves import map_layer
+        from planner.inspector_moves import add_map_layer
 
-        arrows = map_layer(result.redistribution.moves)
-        if arrows is not None:
-            the_map.add_child(arrows)
+        add_map_layer(the_map, result.redistribution.moves)
     memo = national_markdown(summary)
     run = None
     if run_id is not None:

@@ -389,11 +389,9 @@ def _write_set(
         curve=curve,
     )
     if review is not None and getattr(review, "redistribution", None) is not None:
-        from planner.inspector_moves import map_layer
+        from planner.inspector_moves import add_map_layer
 
-        arrows = map_layer(review.redistribution.moves)
-        if arrows is not None:
-            the_map.add_child(arrows)
+        add_map_layer(the_map, review.redistribution.moves)
     tag_map_run(the_map, target.run_id)
     memo = summary_markdown(summary)
     staging = target.path

@@ -14,6 +14,7 @@ import pytest
 from planner.cli import main
 from planner.errors import InputError
 from planner.inspector_moves import (
+    add_map_layer,
     headline,
     map_layer,
     memo_lines,
@@ -100,13 +101,15 @@ def test_memo_and_map():
     assert "| Station 0 (s0) | Station 2 (s2) | 2 | 2.22 km |" in text
     assert memo_lines(None) == []
     m = folium.Map(location=[0, 0.01], zoom_start=12)
-    layer = map_layer(mv.moves)
-    assert layer is not None
-    m.add_child(layer)
-    m.add_child(folium.LayerControl())
+    control = folium.LayerControl()
+    m.add_child(control)  # a finished map: the arrows must still come before its control
+    add_map_layer(m, mv.moves)
     page = m.get_root().render()
+    layer = next(c for c in m._children.values() if isinstance(c, folium.FeatureGroup))
+    assert page.index(f"var {layer.get_name()} =") < page.index(f"var {control.get_name()}_layers")
     assert '"Inspector moves (1)"' in page
-    assert "<b>2 inspectors</b><br>from Station 0 (s0)<br>to Station 2 (s2)" in page
+    popup = "\\u003cb\\u003e2 inspectors\\u003c/b\\u003e\\u003cbr\\u003efrom Station 0 (s0)"
+    assert popup in page  # JSON in the script, no HTML parsed from the names
     assert map_layer(mv.moves.iloc[:0]) is None
 
 
