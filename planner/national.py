@@ -53,6 +53,7 @@ import shapely
 from planner._crs import WGS84
 from planner.allocation import Allocation, allocate, allocate_greedy, fewest_for_target
 from planner.candidates import DEFAULT_SPACING_M
+from planner.defaults import DEFAULT_RESIDENTS_PER_INSPECTOR
 from planner.demand import PopulationSettings
 from planner.errors import InputError, PlannerError
 from planner.network import DEFAULT_BARRIERS
@@ -116,7 +117,7 @@ class NationalOptions:
     time_limit_s: float = 60.0
     population_settings: PopulationSettings | None = None
     allow_overlap: bool = False
-    residents_per_inspector: float = 3000.0
+    residents_per_inspector: float = DEFAULT_RESIDENTS_PER_INSPECTOR
     barriers: tuple[str, ...] = DEFAULT_BARRIERS
 
     def __post_init__(self) -> None:

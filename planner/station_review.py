@@ -47,6 +47,7 @@ import shapely
 
 from planner.candidates import DEFAULT_SPACING_M, network_candidates
 from planner.covering import coverage_matrix
+from planner.defaults import DEFAULT_RESIDENTS_PER_INSPECTOR
 from planner.errors import InputError
 from planner.pipeline import City, CoverageResult, EvaluationResult, evaluate_sites
 from planner.repairs import RepairSchedule, relocation_gains, residents_only_here, schedule_repairs
@@ -64,8 +65,6 @@ __all__ = [
     "sites_workload",
 ]
 
-#: Residents per district inspector when the user gives no norm (see the module docstring).
-DEFAULT_RESIDENTS_PER_INSPECTOR = 3000.0
 #: How far (on foot) a station under repair may move in the relocation check.
 DEFAULT_RELOCATION_RADIUS_M = 1000.0
 

@@ -42,6 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 
+from planner.defaults import DEFAULT_TRY_SITES
 from planner.errors import InputError
 from planner.pipeline import CoverageResult, EvaluationResult, PlanResult
 from planner.siting import CoverageCurve, SitingResult, coverage_curve
@@ -58,7 +59,7 @@ log = logging.getLogger(__name__)
 
 #: Clickable candidates besides the plan's sites and the proposals: the best this many by the
 #: residents each would newly cover alone (Almaty 2012 has 8 607 candidates at 100 m).
-DEFAULT_MAX_CANDIDATES = 3000
+DEFAULT_MAX_CANDIDATES = DEFAULT_TRY_SITES
 #: Best plans embedded for every size up to at least this many sites.
 DEFAULT_BEST_SIZES = 10
 #: Degrees are written with this many decimals (~1 mm): a saved site snaps where it was.
