@@ -104,8 +104,9 @@ from folium.template import Template
 from shapely.ops import polylabel
 
 from planner._crs import utm_crs_for
+from planner._files import atomic_path
+from planner._format import count_text, limit_text, lookup, metres_text, share_text
 from planner.errors import InputError, PlannerError
-from planner.outputs import _fmt_int, _fmt_m, _fmt_share, _get, _limit_text, atomic_path
 
 if TYPE_CHECKING:
     from planner.try_sites import TrySites
@@ -654,9 +655,9 @@ def _fmt_gap_inspectors(value: float) -> str | None:
         return None
     count = round(value)
     if count > 0:
-        return f"{_fmt_int(count)} missing"
+        return f"{count_text(count)} missing"
     if count < 0:
-        return f"{_fmt_int(-count)} more than needed"
+        return f"{count_text(-count)} more than needed"
     return "none missing"
 
 
@@ -667,14 +668,14 @@ def _fmt_latlon(lat: float, lon: float) -> str:
 def _relocation_text(gain: float) -> str:
     count = round(gain)
     if count > 0:
-        return f"{_fmt_int(count)} residents"
+        return f"{count_text(count)} residents"
     if count < 0:
-        return f"none (the best site nearby serves {_fmt_int(-count)} fewer)"
+        return f"none (the best site nearby serves {count_text(-count)} fewer)"
     return "no residents"
 
 
 def _moving_label(radius_m: float | None) -> str:
-    within = f"within {_fmt_int(radius_m)} m" if radius_m is not None else "nearby"
+    within = f"within {count_text(radius_m)} m" if radius_m is not None else "nearby"
     return f"Moving it {within} (instead of repairing it) would add"
 
 
@@ -689,7 +690,7 @@ def _stations_layer(
     statuses = _statuses(gdf)
     working = _working(gdf, usable, statuses)
     names = _station_labels(gdf)
-    served = _column(gdf, "residents_within", _fmt_int)
+    served = _column(gdf, "residents_within", count_text)
     reasons = _column(gdf, "problem", _text)
     served_all = _float_column(gdf, "residents_served")
     only_here = _float_column(gdf, "residents_only_here")
@@ -703,7 +704,7 @@ def _stations_layer(
     gain = _float_column(gdf, "relocation_gain")
 
     def count(values: np.ndarray, i: int) -> str | None:
-        return _fmt_int(values[i]) if math.isfinite(values[i]) else None
+        return count_text(values[i]) if math.isfinite(values[i]) else None
 
     props = []
     for i, ok in enumerate(usable):
@@ -726,7 +727,7 @@ def _stations_layer(
                 "served_all": count(served_all, i) if working[i] else None,
                 "only_here": count(only_here, i) if working[i] else None,
                 "rank": (
-                    f"{_fmt_int(rank[i])} of {n_ranked}"
+                    f"{count_text(rank[i])} of {n_ranked}"
                     if working[i] and math.isfinite(rank[i])
                     else None
                 ),
@@ -794,11 +795,11 @@ def _relocations_layer(
             for i, site in zip(rows, sites, strict=True)
         ]
     )
-    within = f"within {_fmt_int(relocation_radius_m)} m" if relocation_radius_m else None
+    within = f"within {count_text(relocation_radius_m)} m" if relocation_radius_m else None
     props = [
         {
             "title": f"Relocation site for {names[i]}",
-            "gain": f"{_fmt_int(gain[i])} residents",
+            "gain": f"{count_text(gain[i])} residents",
             "site": _fmt_latlon(site_lat[i], site_lon[i]),
             "within": within,
         }
@@ -850,7 +851,7 @@ def _service_area_layers(gdf: gpd.GeoDataFrame) -> list[_GeoJsonLayer]:
             else limits["limit_min"] == limit_min
         )
         area = shapely.union_all(gdf.geometry.to_numpy()[rows.to_numpy()])
-        label = f"{_fmt_int(limit_m)} m"
+        label = f"{count_text(limit_m)} m"
         if not math.isnan(limit_min):
             label = f"{limit_min:g}-min walk ({label})"
         color = SERVICE_COLORS[i % len(SERVICE_COLORS)]
@@ -888,7 +889,7 @@ def _walk_and_nearest(
     if "walk_m" not in gdf.columns:
         walk: list[str | None] = [None] * len(gdf)
     else:  # NaN means "not reachable", which _column would drop as missing
-        walk = [_fmt_m(v) for v in gdf["walk_m"].astype(float).tolist()]
+        walk = [metres_text(v) for v in gdf["walk_m"].astype(float).tolist()]
     nearest: list[str | None] = (
         [_lookup(station_labels, v) for v in gdf["nearest_station"].tolist()]
         if "nearest_station" in gdf.columns
@@ -910,10 +911,10 @@ def _buildings_layer(
     # raster cells with residents but no mapped building are demand points, not buildings
     kinds = _column(gdf, "demand_kind", str)
     n_cells = sum(1 for k in kinds if k is not None and k != "building")
-    cells_text = f" and raster cells without buildings ({_fmt_int(n_cells)})" if n_cells else ""
+    cells_text = f" and raster cells without buildings ({count_text(n_cells)})" if n_cells else ""
     props = [
         {
-            "population": _fmt_int(pop) if math.isfinite(pop) else None,
+            "population": count_text(pop) if math.isfinite(pop) else None,
             **({"what": kinds[i]} if "demand_kind" in gdf.columns else {}),
             "walk": walk[i],
             "nearest": nearest[i],
@@ -926,13 +927,13 @@ def _buildings_layer(
     key = []
     lower = float(math.floor(np.nanmin(population))) if breaks else 0.0
     for i, upper in enumerate(breaks):
-        text = f"{_fmt_int(lower)}–{_fmt_int(upper)}" if upper > lower else _fmt_int(upper)
+        text = f"{count_text(lower)}–{count_text(upper)}" if upper > lower else count_text(upper)
         key.append((POPULATION_COLORS[i], text))
         lower = upper + 1
     layer = _GeoJsonLayer(
         geoms,
         props,
-        name=f"{LAYER_BUILDINGS}{cells_text} ({_fmt_int(len(gdf))}{points_text})",
+        name=f"{LAYER_BUILDINGS}{cells_text} ({count_text(len(gdf))}{points_text})",
         radius=3,
         style={"color": "#7a1c1c", "weight": 0.5, "opacity": 0.8, "fillOpacity": 0.85},
         tooltip_fields=[
@@ -960,7 +961,7 @@ def _scenario_layer(
     walk, nearest = _walk_and_nearest(gdf, station_labels)
     props = [
         {
-            "population": _fmt_int(pop) if math.isfinite(pop) else None,
+            "population": count_text(pop) if math.isfinite(pop) else None,
             "walk": walk[i],
             "nearest": nearest[i],
         }
@@ -992,11 +993,11 @@ def _scenario_layer(
 def _sites_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
     order = np.argsort(gdf["rank"].to_numpy(dtype=float), kind="stable")
     gdf = gdf.iloc[order]
-    ranks = [_fmt_int(r) for r in gdf["rank"].tolist()]
+    ranks = [count_text(r) for r in gdf["rank"].tolist()]
     names = _column(gdf, "name", str)
-    new = _column(gdf, "marginal_population", _fmt_int)
-    cum = _column(gdf, "cumulative_population", _fmt_int)
-    share = _column(gdf, "cumulative_share", _fmt_share)
+    new = _column(gdf, "marginal_population", count_text)
+    cum = _column(gdf, "cumulative_population", count_text)
+    share = _column(gdf, "cumulative_share", share_text)
     district = _column(gdf, "district", str)
     props = [
         {
@@ -1029,9 +1030,9 @@ def _sites_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
 
 def _proposals_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
     names = _column(gdf, "name", str)
-    alone = _column(gdf, "alone_population", _fmt_int)
-    marginal = _column(gdf, "marginal_population", _fmt_int)
-    greedy = _column(gdf, "greedy_rank", _fmt_int)
+    alone = _column(gdf, "alone_population", count_text)
+    marginal = _column(gdf, "marginal_population", count_text)
+    greedy = _column(gdf, "greedy_rank", count_text)
     flags = _column(gdf, "flags", _text)
     props = [
         {
@@ -1076,10 +1077,10 @@ def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptEleme
         if "reliable" in gdf.columns
         else np.ones(len(gdf), dtype=bool)
     )
-    total = _column(gdf, "residents_total", _fmt_int)
-    now = _column(gdf, "residents_covered", _fmt_int)
-    after = _column(gdf, "residents_covered_after", _fmt_int)
-    official = _column(gdf, "official_population", _fmt_int)
+    total = _column(gdf, "residents_total", count_text)
+    now = _column(gdf, "residents_covered", count_text)
+    after = _column(gdf, "residents_covered_after", count_text)
+    official = _column(gdf, "official_population", count_text)
     factor = _column(gdf, "calibration_factor", lambda v: f"{float(v):.2f}")
     notes = _column(gdf, "calibration_note", lambda v: _text(v) or None)
     names = _column(gdf, "name", str)
@@ -1091,9 +1092,9 @@ def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptEleme
                 "name": (names[i] or f"District {i + 1}")
                 + ("" if reliable[i] else " (numbers not reliable)"),
                 "residents": total[i],
-                "now": f"{now[i]} ({_fmt_share(share[i])})" if now[i] is not None else None,
+                "now": f"{now[i]} ({share_text(share[i])})" if now[i] is not None else None,
                 "after": (
-                    f"{after[i]} ({_fmt_share(share_after[i])})" if after[i] is not None else None
+                    f"{after[i]} ({share_text(share_after[i])})" if after[i] is not None else None
                 ),
                 "official": official[i],
                 "factor": factor[i],
@@ -1158,30 +1159,30 @@ def _legend_html(
 ) -> str:
     esc = html.escape
     parts = []
-    city = _get(summary, "city")
+    city = lookup(summary, "city")
     parts.append(f"<h4>Police coverage{f' — {esc(str(city))}' if city else ''}</h4>")
     if summary:
-        cov = _get(summary, "coverage") or {}
-        total = _get(cov, "residents_total")
+        cov = lookup(summary, "coverage") or {}
+        total = lookup(cov, "residents_total")
         rows: list[tuple[str, str]] = []
         if total is not None:
-            rows.append(("Residents", _fmt_int(total)))
-        before = _get(cov, "residents_covered")
+            rows.append(("Residents", count_text(total)))
+        before = lookup(cov, "residents_covered")
         if before is not None:
-            share = _get(cov, "share_covered")
+            share = lookup(cov, "share_covered")
             if share is None and total:
                 share = float(before) / float(total)
-            rows.append(("Covered now", f"{_fmt_int(before)} ({_fmt_share(share)})"))
-        after = _get(summary, "plan", "residents_covered_after")
+            rows.append(("Covered now", f"{count_text(before)} ({share_text(share)})"))
+        after = lookup(summary, "plan", "residents_covered_after")
         if after is not None:
-            share_after = _get(summary, "plan", "share_covered_after")
+            share_after = lookup(summary, "plan", "share_covered_after")
             if share_after is None and total:
                 share_after = float(after) / float(total)
-            rows.append(("With the plan", f"{_fmt_int(after)} ({_fmt_share(share_after)})"))
-        params = _get(summary, "parameters")
-        if _get(params, "max_walk_m") is not None or _get(params, "max_walk_min") is not None:
-            rows.append(("Walking limit", _limit_text(params)))
-        date = _get(summary, "data", "data_date")
+            rows.append(("With the plan", f"{count_text(after)} ({share_text(share_after)})"))
+        params = lookup(summary, "parameters")
+        if lookup(params, "max_walk_m") is not None or lookup(params, "max_walk_min") is not None:
+            rows.append(("Walking limit", limit_text(params)))
+        date = lookup(summary, "data", "data_date")
         if date is not None:
             rows.append(("OSM data date", str(date)))
         parts.append(
@@ -1206,7 +1207,7 @@ def _legend_html(
                 )
                 text = label if status in STATUS_STYLES else f"Station {status}"
                 parts.append(
-                    key(f"background:{fill};{border}border-radius:50%", f"{text} ({_fmt_int(n)})")
+                    key(f"background:{fill};{border}border-radius:50%", f"{text} ({count_text(n)})")
                 )
         else:
             parts.append(key(f"background:{STATION_COLOR};border-radius:50%", "Police station"))
@@ -1219,9 +1220,10 @@ def _legend_html(
     for layer in service_layers:
         color = layer.style["fillColor"]
         parts.append(key(f"background:{color};opacity:.5", layer.layer_name))
-    norm = _get(summary, "stations_review", "inspectors", "residents_per_inspector")
+    norm = lookup(summary, "stations_review", "inspectors", "residents_per_inspector")
     if has.get("inspectors") and norm is not None and not _missing(norm):
-        parts.append(f"<div>Inspectors needed: 1 per {esc(_fmt_int(norm))} residents served</div>")
+        per = esc(count_text(norm))
+        parts.append(f"<div>Inspectors needed: 1 per {per} residents served</div>")
     if has.get("relocations"):
         parts.append(
             key(
@@ -1440,7 +1442,7 @@ def coverage_map(
         font_size="13px",
     )
     _make_offline(m)
-    city = _get(summary, "city")
+    city = lookup(summary, "city")
     m.get_root().title = title or (  # type: ignore[attr-defined]
         f"Police station coverage — {city}" if city else "Police station coverage"
     )
@@ -1753,7 +1755,7 @@ def _fmt_gap(value: Any) -> str | None:
         return "0% (optimal)"
     if gap < 0.0005:
         return "< 0.1%"
-    return _fmt_share(gap)
+    return share_text(gap)
 
 
 def _count_share(count: Any, share: Any, total: Any) -> str | None:
@@ -1763,8 +1765,8 @@ def _count_share(count: Any, share: Any, total: Any) -> str | None:
     if (_missing(share) or not math.isfinite(float(share))) and not _missing(total):
         share = float(count) / float(total) if float(total) > 0 else None
     if _missing(share) or not math.isfinite(float(share)):
-        return _fmt_int(count)
-    return f"{_fmt_int(count)} ({_fmt_share(share)})"
+        return count_text(count)
+    return f"{count_text(count)} ({share_text(share)})"
 
 
 def _float_column(gdf: gpd.GeoDataFrame, col: str) -> np.ndarray:
@@ -1833,7 +1835,7 @@ def _unit_properties(gdf: gpd.GeoDataFrame, breaks: Sequence[int]) -> list[dict[
         props.append(
             {
                 "name": name,
-                "residents": _fmt_int(residents[i]) if math.isfinite(residents[i]) else None,
+                "residents": count_text(residents[i]) if math.isfinite(residents[i]) else None,
                 "before": _count_share(covered_before[i], share_before[i], residents[i]),
                 "after": _count_share(covered_after[i], share, residents[i]),
                 "new": str(count) if count is not None else None,
@@ -1897,21 +1899,21 @@ def _national_legend_html(
             "units_ok": int(ok.sum()),
             "units_failed": int((~ok).sum()),
         }
-    residents = _get(summary, "residents")
-    budget = _get(summary, "new_stations")
-    rows = [("New stations (budget)", _fmt_int(budget))]
+    residents = lookup(summary, "residents")
+    budget = lookup(summary, "new_stations")
+    rows = [("New stations (budget)", count_text(budget))]
     if budget is None or _missing(budget) or round(float(budget)) != round(allocated):
-        rows.append(("Allocated to units", _fmt_int(allocated)))
-    rows.append(("Residents", _fmt_int(residents)))
+        rows.append(("Allocated to units", count_text(allocated)))
+    rows.append(("Residents", count_text(residents)))
     for column, label in (("covered_before", "Covered now"), ("covered_after", "With the plan")):
-        share = _get(summary, column.replace("covered", "share"))
-        value = _count_share(_get(summary, column), share, residents)
+        share = lookup(summary, column.replace("covered", "share"))
+        value = _count_share(lookup(summary, column), share, residents)
         rows.append((label, value or "not recorded"))
-    gap = _get(summary, "gap")
+    gap = lookup(summary, "gap")
     gap_text = _fmt_gap(gap)
     rows.append(("Optimality gap", gap_text or "not recorded"))
-    rows.append(("Units planned", _fmt_int(_get(summary, "units_ok"))))
-    rows.append(("Units failed", _fmt_int(_get(summary, "units_failed"))))
+    rows.append(("Units planned", count_text(lookup(summary, "units_ok"))))
+    rows.append(("Units failed", count_text(lookup(summary, "units_failed"))))
 
     parts = [f"<h4>{esc(heading)}</h4>"]
     parts.append(

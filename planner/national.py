@@ -51,13 +51,15 @@ import pandas as pd
 import shapely
 
 from planner._crs import WGS84
+from planner._files import file_sha256
+from planner._files import input_record as _input
 from planner.allocation import Allocation, allocate, allocate_greedy, fewest_for_target
 from planner.candidates import DEFAULT_SPACING_M
 from planner.defaults import DEFAULT_RESIDENTS_PER_INSPECTOR
 from planner.demand import PopulationSettings
 from planner.errors import InputError, PlannerError
 from planner.network import DEFAULT_BARRIERS
-from planner.osm import OsmData, OsmScan, file_sha256, scan_osm
+from planner.osm import OsmData, OsmScan, scan_osm
 from planner.output_set import OutputSet, output_set
 from planner.settings import WalkSettings
 from planner.stations import read_stations
@@ -656,10 +658,6 @@ def _check_sources(osm_path: Any, units_path: Any, admin_level: Any, manifest_pa
             )
     if problems:
         raise InputError("planner national: the inputs do not fit together", problems)
-
-
-def _input(role: str, path: str | Path) -> dict[str, str]:
-    return {"role": role, "path": str(path), "sha256": file_sha256(path)}
 
 
 def _bounds_text(b: tuple[float, float, float, float]) -> str:

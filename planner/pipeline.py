@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 
 from planner import coverage as cov
+from planner._files import input_record as _input
 from planner._tables import mark_unusable
 from planner.candidates import (
     DEFAULT_SPACING_M,
@@ -50,7 +51,7 @@ from planner.districts import (
 from planner.errors import ArgumentTypeError, InputError
 from planner.isochrones import service_areas
 from planner.network import DEFAULT_BARRIERS, WalkNetwork, build_walk_network
-from planner.osm import BBox, OsmData, file_sha256, read_osm
+from planner.osm import BBox, OsmData, read_osm
 from planner.settings import WalkSettings
 from planner.siting import (
     CoverageCurve,
@@ -592,10 +593,6 @@ def _osm_districts(
         )
         return None
     return named
-
-
-def _input(role: str, path: str | Path) -> dict[str, str]:
-    return {"role": role, "path": str(path), "sha256": file_sha256(path)}
 
 
 # --- coverage ---------------------------------------------------------------------------------

@@ -21,9 +21,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner._files import RECORDED_LIBRARIES, checkpoint, library_versions
+from planner._format import count_text, number_or_none
+from planner._version import __version__
 from planner.demand import RASTER_CELL_KIND
 from planner.maps import STATION_REVIEW_COLUMNS, coverage_map
-from planner.output_set import OutputSet, _checkpoint, output_set
+from planner.output_set import OutputSet, output_set
 from planner.outputs import (
     summary_markdown,
     tag_map_run,
@@ -197,7 +200,6 @@ def build_map(
     it); ``curve``, the best plans already computed on ``plan.matrix`` (a national unit's),
     saves solving them again. The map opens fitted to where the residents live.
     """
-    from planner.outputs import _fmt_int
 
     buildings = plan.buildings if plan is not None else coverage.buildings
     if plan is not None:
@@ -212,7 +214,7 @@ def build_map(
         if review.covered_if_planned_open is not None and (usable & (status == "planned")).any():
             gain = review.covered_if_planned_open & ~covered
             name = (
-                f"Scenario: planned stations open (+{_fmt_int(population[gain].sum())} residents)"
+                f"Scenario: planned stations open (+{count_text(population[gain].sum())} residents)"
             )
             scenarios[name] = everyone[gain]
         working = review.stations["working"].to_numpy(dtype=bool)
@@ -223,7 +225,7 @@ def build_map(
             loss = covered & ~review.covered_while_repair_closed
             name = (
                 "Scenario: stations under repair closed "
-                f"(\u2212{_fmt_int(population[loss].sum())} residents)"
+                f"(\u2212{count_text(population[loss].sum())} residents)"
             )
             scenarios[name] = everyone[loss]
     trial = None
@@ -399,12 +401,12 @@ def _write_set(
         )
         write_map(staging / "map.html", the_map)
         gpkg.result()
-    _checkpoint("written:plan.gpkg")
-    _checkpoint("written:map.html")
+    checkpoint("written:plan.gpkg")
+    checkpoint("written:map.html")
     write_json(staging / "summary.json", summary)
-    _checkpoint("written:summary.json")
+    checkpoint("written:summary.json")
     write_text(staging / "summary.md", memo)
-    _checkpoint("written:summary.md")
+    checkpoint("written:summary.md")
     return {
         "gpkg": target.final("plan.gpkg"),
         "json": target.final("summary.json"),
@@ -423,8 +425,6 @@ def summary_dict(
     review: StationReview | None = None,
 ) -> dict[str, Any]:
     """The machine-readable summary of a run (schema in :mod:`planner.outputs`)."""
-    import planner
-
     s = coverage.summary
     stations = coverage.stations
     connectivity = city.network.connectivity()
@@ -471,9 +471,9 @@ def summary_dict(
         "districts": _districts_dict(city),
         "demand": _demand_dict(coverage),
         "software": {
-            "planner_version": planner.__version__,
+            "planner_version": __version__,
             "python": platform.python_version(),
-            **_versions(),
+            **library_versions(RECORDED_LIBRARIES),
         },
     }
     if plan is not None:
@@ -640,14 +640,6 @@ def _demand_dict(coverage: CoverageResult) -> dict[str, Any]:
     }
 
 
-def _num(value: Any) -> float | None:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if np.isnan(f) else f
-
-
 def capacity_dict(cp: CapacityPlan) -> dict[str, Any]:
     """The capacitated plan's part of summary.json."""
     r, b = cp.result, cp.before
@@ -691,14 +683,14 @@ def review_dict(review: StationReview) -> dict[str, Any]:
             "station_id": r.station_id,
             "name": r.name if isinstance(r.name, str) else None,
             "status": r.status,
-            "residents_served": _num(r.residents_served),
-            "residents_only_here": _num(r.residents_only_here),
+            "residents_served": number_or_none(r.residents_served),
+            "residents_only_here": number_or_none(r.residents_only_here),
             "repair_rank": None if pd.isna(r.repair_rank) else int(r.repair_rank),
             "inspectors_needed": int(r.inspectors_needed),
-            "inspectors_now": _num(r.inspectors_now),
-            "relocation_site_lon": _num(r.relocation_site_lon),
-            "relocation_site_lat": _num(r.relocation_site_lat),
-            "relocation_gain": _num(r.relocation_gain),
+            "inspectors_now": number_or_none(r.inspectors_now),
+            "relocation_site_lon": number_or_none(r.relocation_site_lon),
+            "relocation_site_lat": number_or_none(r.relocation_site_lat),
+            "relocation_gain": number_or_none(r.relocation_gain),
         }
 
     repairs = work[work["status"] == "repair"]
@@ -712,7 +704,7 @@ def review_dict(review: StationReview) -> dict[str, Any]:
         "relocations_that_serve_more": [
             station(r)
             for r in repairs.sort_values("relocation_gain", ascending=False).itertuples()
-            if _num(r.relocation_gain) is not None and r.relocation_gain > 0
+            if number_or_none(r.relocation_gain) is not None and r.relocation_gain > 0
         ],
         "planned": None,
         "repair_schedule": None,
@@ -729,8 +721,8 @@ def review_dict(review: StationReview) -> dict[str, Any]:
                     "opening_order": int(r.opening_order),
                     "station_id": r.station_id,
                     "name": r.name if isinstance(r.name, str) else None,
-                    "alone": _num(r.alone_population),
-                    "marginal": _num(r.marginal_population),
+                    "alone": number_or_none(r.alone_population),
+                    "marginal": number_or_none(r.marginal_population),
                     "flags": r.flags,
                 }
                 for r in review.planned.itertuples()
@@ -755,16 +747,4 @@ def review_dict(review: StationReview) -> dict[str, Any]:
             "gap": float(sc.gap),
             "status": sc.status,
         }
-    return out
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for package in ("numpy", "scipy", "shapely", "geopandas", "osmium", "folium"):
-        try:
-            out[package] = version(package)
-        except PackageNotFoundError:  # pragma: no cover - all are dependencies
-            out[package] = "not installed"
     return out
