@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,13 +50,12 @@ from planner.districts import (
 )
 from planner.errors import ArgumentTypeError, InputError
 from planner.isochrones import service_areas
-from planner.network import DEFAULT_BARRIERS, WalkNetwork, build_walk_network
+from planner.network import DEFAULT_BARRIERS, build_walk_network
 from planner.osm import BBox, OsmData, read_osm
+from planner.results import City, CityRun, CoverageResult, EvaluationResult, PlanCurve, PlanResult
 from planner.settings import WalkSettings
 from planner.siting import (
-    CoverageCurve,
     MinSitesResult,
-    ProposalEvaluation,
     RolloutResult,
     SitingResult,
     coverage_curve,
@@ -66,7 +65,7 @@ from planner.siting import (
     minimize_sites,
     rollout_order,
 )
-from planner.snapping import Snaps, door_points
+from planner.snapping import door_points
 from planner.stations import read_stations, stations_from_osm, working
 
 __all__ = [
@@ -97,49 +96,6 @@ DEFAULT_SERVICE_LIMITS_MIN = (5.0, 10.0, 15.0)
 DEFAULT_SENSITIVITY_SPEEDS_KMH = (3.6, 4.2, 4.8, 5.0)
 #: Walking limits of the default sensitivity table, minutes.
 DEFAULT_SENSITIVITY_LIMITS_MIN = (5.0, 10.0, 12.5, 15.0)
-
-
-@dataclass(frozen=True, eq=False)
-class City:
-    """Everything read for one study area, in the network's metric CRS.
-
-    Attributes
-    ----------
-    name
-        Label for reports (default: the OSM file's name).
-    osm
-        The raw layers read from the OSM file.
-    network
-        The walk network.
-    residents
-        Residential buildings (or population points) with ``population``.
-    stations
-        Existing stations, including unusable ones with the reason.
-    districts
-        District polygons with a ``name`` column, or ``None``.
-    inputs
-        The input files with their role and SHA-256 checksum, for the report; also the study
-        area (``role`` ``"bbox"`` with its ``value``, ``"boundary"`` with the file's checksum).
-    area
-        The city's own territory (metric CRS) when the streets reach beyond it: residents are
-        counted and new sites placed only inside it; ``None``: everywhere.
-    district_calibration
-        The per-district calibration (:func:`planner.districts.calibrate_by_district`) when
-        the districts carry official populations, else ``None``.
-    districts_note
-        What to know about the districts beside the OSM data (their date), for the reports.
-    """
-
-    name: str
-    osm: OsmData
-    network: WalkNetwork
-    residents: gpd.GeoDataFrame
-    stations: gpd.GeoDataFrame
-    districts: gpd.GeoDataFrame | None
-    inputs: tuple[dict[str, Any], ...] = field(default_factory=tuple)
-    area: shapely.Geometry | None = None
-    district_calibration: DistrictCalibration | None = None
-    districts_note: str | None = None
 
 
 def load_city(
@@ -598,47 +554,6 @@ def _osm_districts(
 # --- coverage ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class CoverageResult:
-    """Coverage of residents by the existing stations.
-
-    Attributes
-    ----------
-    settings
-        Walking settings used.
-    buildings
-        The residents with ``walk_m``, ``walk_min``, ``nearest_station``, ``snap_m``,
-        ``reachable`` and ``covered``.
-    stations
-        All stations with ``usable``/``problem``, ``snap_m`` and their workload:
-        ``residents_nearest``, ``residents_within``, ``buildings_nearest``,
-        ``buildings_within``.
-    service_areas
-        Dissolved walkable areas for each limit (``limit_m``, ``limit_min``, ``area_km2``).
-    station_areas
-        Each usable station's own walkable area at the walking limit (overlapping where
-        stations share streets): ``station_id``, ``limit_m``, ``area_km2``, ``street_m``.
-    summary
-        Residents within and beyond the limit.
-    by_district
-        Per-district table, or ``None`` without districts.
-    sensitivity
-        Coverage for several speeds and limits.
-    building_snaps
-        Where each resident's door reached the street, reused by the coverage matrix.
-    """
-
-    settings: WalkSettings
-    buildings: gpd.GeoDataFrame
-    stations: gpd.GeoDataFrame
-    service_areas: gpd.GeoDataFrame
-    station_areas: gpd.GeoDataFrame
-    summary: cov.CoverageSummary
-    by_district: pd.DataFrame | None
-    sensitivity: pd.DataFrame
-    building_snaps: Snaps | None = None
-
-
 def assess_coverage(
     city: City,
     *,
@@ -762,45 +677,6 @@ def _with_calibration(table: pd.DataFrame, calibration: DistrictCalibration | No
 
 
 # --- siting -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class PlanResult:
-    """New station sites chosen to bring the most residents within walking distance.
-
-    Attributes
-    ----------
-    candidates
-        Every candidate considered (``candidate_id``, ``source``, ``name``,
-        ``alone_population``: residents it would newly cover on its own).
-    matrix
-        The sparse coverage matrix (candidates x residents).
-    siting
-        The solver's result, with objective, bound and gap.
-    rollout
-        The chosen sites in rollout order with the gap of each prefix to the best plan of its
-        size.
-    sites
-        The chosen sites in rollout order: ``rank``, ``candidate_id``, ``source``, ``name``,
-        ``marginal_population`` (residents this site newly covers after the sites before it),
-        ``cumulative_population`` (newly covered by the first ``rank`` sites),
-        ``cumulative_share`` (share of all residents covered, existing stations included),
-        ``best_population_same_size`` (the best plan with ``rank`` sites found within the
-        prefix budget), ``prefix_gap`` (at most this share short of the best possible plan
-        of that size) and ``lon``/``lat``.
-    buildings
-        The residents with ``covered_after``: within the limit of an existing or new station.
-    summary_after
-        Coverage after building the chosen sites.
-    """
-
-    candidates: gpd.GeoDataFrame
-    matrix: CoverageMatrix
-    siting: SitingResult | MinSitesResult
-    rollout: RolloutResult
-    sites: gpd.GeoDataFrame
-    buildings: gpd.GeoDataFrame
-    summary_after: cov.CoverageSummary
 
 
 def _candidates_for(
@@ -995,25 +871,6 @@ def _plan_result(
     )
 
 
-@dataclass(frozen=True, eq=False)
-class PlanCurve:
-    """The best plan for every number of new sites in one city (see :func:`plan_curve`).
-
-    Attributes
-    ----------
-    candidates
-        Every candidate considered, as in :class:`PlanResult`.
-    matrix
-        The sparse coverage matrix (candidates x residents).
-    curve
-        Newly covered residents and the proven bound for every ``k = 0 .. K``, and the sites.
-    """
-
-    candidates: gpd.GeoDataFrame
-    matrix: CoverageMatrix
-    curve: CoverageCurve
-
-
 def plan_curve(
     city: City,
     coverage: CoverageResult,
@@ -1118,33 +975,6 @@ def _alone_gain(matrix: CoverageMatrix, population: np.ndarray, covered: np.ndar
 
 
 # --- evaluating proposals ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class EvaluationResult:
-    """An akimat's proposed sites, scored one by one and as a list.
-
-    Attributes
-    ----------
-    proposals
-        Every proposal as read (unusable ones included) with ``alone_population``,
-        ``marginal_population``, ``greedy_rank``, ``flags`` (text) and ``snap_m``.
-    evaluation
-        The numeric evaluation (list vs best plan of the same size, gap).
-    best_sites
-        The best plan of the same size from all candidates (proposals and generated).
-    candidates
-        Every candidate the proposals were compared with (the usable proposals, with
-        ``source == "proposal"``, and the generated sites), the rows of ``matrix``.
-    matrix
-        The sparse coverage matrix (candidates x residents) the numbers come from.
-    """
-
-    proposals: gpd.GeoDataFrame
-    evaluation: ProposalEvaluation
-    best_sites: gpd.GeoDataFrame
-    candidates: gpd.GeoDataFrame | None = None
-    matrix: CoverageMatrix | None = None
 
 
 def evaluate_sites(
@@ -1253,15 +1083,6 @@ def _with_lonlat_where_known(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             out[column] = out[column] if column in out.columns else np.nan
             out.loc[has_point, column] = done[column]
     return out
-
-
-@dataclass(frozen=True, eq=False)
-class CityRun:
-    """Everything one city's run produced (see :func:`run_city`)."""
-
-    city: City
-    coverage: CoverageResult
-    plan: PlanResult | None
 
 
 def run_city(

@@ -35,7 +35,8 @@ from planner.outputs import (
     write_map,
     write_text,
 )
-from planner.pipeline import City, CoverageResult, EvaluationResult, PlanResult, district_table
+from planner.pipeline import district_table
+from planner.results import City, CoverageResult, EvaluationResult, PlanResult
 from planner.siting import CoverageCurve, SitingResult, at_most_more
 from planner.station_review import CapacityPlan, StationReview
 from planner.try_sites import (

@@ -49,8 +49,9 @@ from planner.candidates import DEFAULT_SPACING_M, network_candidates
 from planner.covering import coverage_matrix
 from planner.defaults import DEFAULT_RESIDENTS_PER_INSPECTOR
 from planner.errors import InputError
-from planner.pipeline import City, CoverageResult, EvaluationResult, evaluate_sites
+from planner.pipeline import evaluate_sites
 from planner.repairs import RepairSchedule, relocation_gains, residents_only_here, schedule_repairs
+from planner.results import City, CoverageResult, EvaluationResult
 from planner.snapping import door_points
 from planner.stations import working
 

@@ -44,7 +44,7 @@ import shapely
 
 from planner.defaults import DEFAULT_TRY_SITES
 from planner.errors import InputError
-from planner.pipeline import CoverageResult, EvaluationResult, PlanResult
+from planner.results import CoverageResult, EvaluationResult, PlanResult
 from planner.siting import CoverageCurve, SitingResult, coverage_curve
 
 __all__ = [
@@ -357,7 +357,7 @@ def try_sites_for_plan(
         For all those best plans together (:func:`planner.siting.coverage_curve`).
     curve
         The best plans already computed on ``plan.matrix`` (e.g. a national unit's
-        :class:`planner.pipeline.PlanCurve` ``.curve``): used instead of solving again, for
+        :class:`planner.results.PlanCurve` ``.curve``): used instead of solving again, for
         ``k`` up to its ``max_sites``.
     """
     own = np.asarray(plan.rollout.sites, dtype=np.int64)
