@@ -18,16 +18,18 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from planner._types import BoolArray, FloatArray, IntArray
+
 logger = logging.getLogger("planner.siting")
 
 #: Population below this fraction of the total is treated as zero when comparing gains.
+#: A plan counts as proven optimal when its relative gap is at most this (HiGHS works to
+#: feasibility tolerances of about 1e-6 too; populations are estimates far coarser than that).
+OPTIMAL_REL_TOL = 1e-6
 _REL_EPS = 1e-12
 #: Subgradient iterations of the Lagrangian bound (each is one sparse matrix-vector product).
 _LAGRANGE_ITERATIONS = 400
 
-_FloatArray = NDArray[np.float64]
-_IntArray = NDArray[np.intp]
-_BoolArray = NDArray[np.bool_]
 
 
 # --------------------------------------------------------------------------------------------
@@ -45,7 +47,7 @@ def _ranges(starts: NDArray[np.integer], lengths: NDArray[np.integer]) -> NDArra
     return np.repeat(np.asarray(starts, dtype=np.int64), lengths) + np.arange(total) - offsets
 
 
-def _group_identical_rows(M: sp.csr_array) -> tuple[_IntArray, _IntArray]:
+def _group_identical_rows(M: sp.csr_array) -> tuple[IntArray, IntArray]:
     """Group rows of a canonical CSR matrix that have exactly the same column set.
 
     Returns ``(labels, first)``: ``labels[r]`` is the group of row ``r``; ``first[g]`` the lowest
@@ -81,7 +83,7 @@ def _group_identical_rows(M: sp.csr_array) -> tuple[_IntArray, _IntArray]:
     return labels, first
 
 
-def _group_identical_rows_slow(M: sp.csr_array) -> tuple[_IntArray, _IntArray]:
+def _group_identical_rows_slow(M: sp.csr_array) -> tuple[IntArray, IntArray]:
     """Exact reference for :func:`_group_identical_rows` (a dict of index bytes)."""
     seen: dict[bytes, int] = {}
     labels = np.empty(M.shape[0], dtype=np.intp)
@@ -95,7 +97,7 @@ def _group_identical_rows_slow(M: sp.csr_array) -> tuple[_IntArray, _IntArray]:
     return labels, np.asarray(first, dtype=np.intp)
 
 
-def _covered_by(pattern: sp.csr_array, rows: _IntArray) -> _BoolArray:
+def _covered_by(pattern: sp.csr_array, rows: IntArray) -> BoolArray:
     """Mask of demand points covered by any of ``rows``."""
     mask = np.zeros(pattern.shape[1], dtype=bool)
     if rows.size:
@@ -109,12 +111,12 @@ class _Reduced:
     """A shrunk max-coverage instance: kept candidates x merged demand groups."""
 
     matrix: sp.csr_array
-    weights: _FloatArray
-    rows: _IntArray  # original candidate index of each kept row (ascending)
+    weights: FloatArray
+    rows: IntArray  # original candidate index of each kept row (ascending)
 
 
 def _reduce(
-    pattern: sp.csr_array, weights: _FloatArray, *, exclude: _IntArray, dedupe_rows: bool
+    pattern: sp.csr_array, weights: FloatArray, *, exclude: IntArray, dedupe_rows: bool
 ) -> _Reduced:
     """Drop useless demand and candidates and merge identical demand columns (and candidates)."""
     col_count = np.bincount(pattern.indices, minlength=pattern.shape[1])
@@ -153,7 +155,7 @@ def _reduce(
 DOMINANCE_MAX_WORK = 50_000_000
 
 
-def _dominated_rows(M: sp.csr_array) -> _BoolArray:
+def _dominated_rows(M: sp.csr_array) -> BoolArray:
     """Rows whose column set lies inside another row's (rows must be distinct sets).
 
     A candidate covering a subset of what another covers is never needed: swapping it for the
@@ -182,18 +184,18 @@ def _dominated_rows(M: sp.csr_array) -> _BoolArray:
 
 @dataclass(frozen=True, eq=False)
 class _GreedyRun:
-    order: _IntArray  # picked rows, in order
-    marginal: _FloatArray
+    order: IntArray  # picked rows, in order
+    marginal: FloatArray
     upper_bound: float  # online bound on the best `bound_k`-row coverage (inf if not asked)
     rows_lower_bound: int  # lower bound on rows needed for `target` (0 if not asked)
 
 
 def _greedy(
     M: sp.csr_array,
-    weights: _FloatArray,
+    weights: FloatArray,
     *,
     max_rows: int,
-    allowed: _BoolArray | None = None,
+    allowed: BoolArray | None = None,
     bound_k: int | None = None,
     target: float | None = None,
     keep_zero: bool = False,
@@ -271,8 +273,8 @@ def _greedy(
 
 
 def _rollout(
-    pattern: sp.csr_array, weights: _FloatArray, sites: _IntArray
-) -> tuple[_IntArray, _FloatArray]:
+    pattern: sp.csr_array, weights: FloatArray, sites: IntArray
+) -> tuple[IntArray, FloatArray]:
     """Rank ``sites`` greedily (ties: lowest index); returns (ordered sites, marginal gains)."""
     sites = np.unique(sites)
     run = _greedy(sp.csr_array(pattern[sites]), weights, max_rows=sites.size, keep_zero=True)
@@ -280,8 +282,8 @@ def _rollout(
 
 
 def _column_hits(
-    by_col: sp.csc_array, cols: NDArray[np.integer], values: _FloatArray
-) -> _FloatArray:
+    by_col: sp.csc_array, cols: NDArray[np.integer], values: FloatArray
+) -> FloatArray:
     """``M[:, cols] @ values`` for a CSC matrix, touching only those columns' entries."""
     starts = by_col.indptr[cols]
     lengths = by_col.indptr[cols + 1] - starts
@@ -290,15 +292,15 @@ def _column_hits(
     return out.astype(np.float64, copy=False)
 
 
-def _row_entries(M: sp.csr_array, rows: _IntArray) -> NDArray[np.int32]:
+def _row_entries(M: sp.csr_array, rows: IntArray) -> NDArray[np.int32]:
     """Column indices of all entries of ``rows`` (with repeats across rows)."""
     starts = M.indptr[rows]
     return M.indices[_ranges(starts, M.indptr[rows + 1] - starts)]
 
 
 def _local_search(
-    M: sp.csr_array, weights: _FloatArray, sites: _IntArray, *, max_passes: int = 100
-) -> tuple[_IntArray, float]:
+    M: sp.csr_array, weights: FloatArray, sites: IntArray, *, max_passes: int = 100
+) -> tuple[IntArray, float]:
     """Improve a plan by single swaps (Teitz-Bart interchange), first improvement.
 
     For each chosen row ``s`` the best replacement ``c`` gains ``gain(c | S) + w(U_s & C(c))``
@@ -345,12 +347,12 @@ def _local_search(
 @dataclass(frozen=True, eq=False)
 class _Lagrange:
     bound: float  # valid upper bound on the best k-row coverage
-    row_bounds: _FloatArray  # upper bound on any plan containing each row
-    sites: _IntArray  # the k rows with the best scores under the best multipliers
+    row_bounds: FloatArray  # upper bound on any plan containing each row
+    sites: IntArray  # the k rows with the best scores under the best multipliers
 
 
 def _lagrangian(
-    M: sp.csr_array, weights: _FloatArray, k: int, *, lower: float, deadline: float, rel_gap: float
+    M: sp.csr_array, weights: FloatArray, k: int, *, lower: float, deadline: float, rel_gap: float
 ) -> _Lagrange:
     """Lagrangian bound of maximal coverage by subgradient optimisation.
 
@@ -405,20 +407,20 @@ def _lagrangian(
 
 @dataclass(frozen=True, eq=False)
 class _MilpOutcome:
-    x: _FloatArray | None
+    x: FloatArray | None
     dual_bound: float  # HiGHS' bound on the minimised objective (nan if none)
     status: str
 
 
 def _run_milp(
-    c: _FloatArray,
+    c: FloatArray,
     A: sp.csr_array,
-    lower: _FloatArray,
-    upper: _FloatArray,
+    lower: FloatArray,
+    upper: FloatArray,
     *,
     integrality: NDArray[np.uint8],
-    var_lower: _FloatArray,
-    var_upper: _FloatArray,
+    var_lower: FloatArray,
+    var_upper: FloatArray,
     time_limit_s: float,
     mip_rel_gap: float,
 ) -> _MilpOutcome:
@@ -488,6 +490,94 @@ def _max_cover_lp(red: _Reduced, k: int, *, time_limit_s: float) -> _MilpOutcome
     return _MilpOutcome(
         x if integral else None, float(res.fun), "optimal (LP)" if integral else "LP fractional"
     )
+
+
+def _tiebreak_milp(
+    dist: sp.csr_array,
+    population: FloatArray,
+    already_covered: BoolArray,
+    existing_m: FloatArray,
+    *,
+    n_sites: int,
+    forced: IntArray,
+    min_new: float,
+    time_limit_s: float,
+    mip_rel_gap: float,
+) -> tuple[IntArray | None, str]:
+    """Second lexicographic stage: least population-weighted walk with coverage >= ``min_new``.
+
+    Variables: ``x_i`` (site built), ``z_ij`` (demand ``j`` walks to site ``i``) for stored pairs
+    only, ``s_j`` (demand ``j`` walks to its existing station, or is uncovered if it has none).
+    Pairs that cannot shorten an existing walk are left out. The model has one variable and one
+    linking row per remaining pair, so it grows with the number of stored pairs.
+    """
+    w = population
+    old = already_covered
+    col_count = np.bincount(dist.indices, minlength=dist.shape[1])
+    demand = np.flatnonzero((w > 0) & (col_count > 0))
+    coo = sp.coo_array(dist[:, demand])
+    pr, pj = coo.coords
+    pd = np.asarray(coo.data, dtype=np.float64)
+    j_global = demand[pj]
+    keep = ~old[j_global] | (pd < existing_m[j_global])
+    pr, pj, pd, j_global = pr[keep], pj[keep], pd[keep], j_global[keep]
+    # demand without any useful pair contributes a constant: drop it
+    used_j, pj = np.unique(pj, return_inverse=True)
+    j_global = demand[used_j]
+    cand, pi = np.unique(np.r_[pr, forced], return_inverse=True)
+    pi = pi[: pr.size]
+    n_x, n_p, n_j = cand.size, pr.size, used_j.size
+    if n_p == 0:
+        return None, "nothing to break ties on"
+    n_var = n_x + n_p + n_j
+    old_j = old[j_global]
+    cost = np.r_[
+        np.zeros(n_x),
+        w[j_global][pj] * pd,
+        np.where(old_j, w[j_global] * existing_m[j_global], 0.0),
+    ]
+    p_idx = np.arange(n_p)
+    assign = sp.csr_array(
+        (
+            np.ones(n_p + n_j),
+            (np.r_[pj, np.arange(n_j)], np.r_[n_x + p_idx, n_x + n_p + np.arange(n_j)]),
+        ),
+        shape=(n_j, n_var),
+    )
+    link = sp.csr_array(
+        (np.r_[np.ones(n_p), -np.ones(n_p)], (np.r_[p_idx, p_idx], np.r_[n_x + p_idx, pi])),
+        shape=(n_p, n_var),
+    )
+    new_pair = ~old_j[pj]
+    cover_row = sp.csr_array(
+        (
+            w[j_global][pj][new_pair],
+            (np.zeros(int(new_pair.sum()), dtype=np.int64), n_x + p_idx[new_pair]),
+        ),
+        shape=(1, n_var),
+    )
+    budget = sp.csr_array(
+        (np.ones(n_x), (np.zeros(n_x, dtype=np.int64), np.arange(n_x))), shape=(1, n_var)
+    )
+    A = sp.csr_array(sp.vstack([assign, link, cover_row, budget], format="csr"))
+    lower = np.r_[np.ones(n_j), np.full(n_p, -np.inf), min_new, -np.inf]
+    upper = np.r_[np.ones(n_j), np.zeros(n_p), np.inf, float(n_sites)]
+    var_lower = np.zeros(n_var)
+    var_lower[np.searchsorted(cand, forced)] = 1.0
+    out = _run_milp(
+        cost,
+        A,
+        lower,
+        upper,
+        integrality=np.r_[np.ones(n_x), np.zeros(n_p + n_j)].astype(np.uint8),
+        var_lower=var_lower,
+        var_upper=np.ones(n_var),
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+    )
+    if out.x is None:
+        return None, out.status
+    return cand[out.x[:n_x] > 0.5].astype(np.intp), out.status
 
 
 def _max_cover_milp(

@@ -92,17 +92,18 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-from planner._solvers import _covered_by, _group_identical_rows, _read_pattern, _run_milp
-from planner.errors import InputError, SolverError
-from planner.siting import (
+from planner import _instance
+from planner._solvers import (
     OPTIMAL_REL_TOL,
-    _check_solver_options,
-    _is_int,
-    _raise_if,
-    _read_instance,
+    _covered_by,
+    _group_identical_rows,
+    _read_pattern,
+    _run_milp,
 )
+from planner._types import BoolArray, FloatArray, IntArray, SparseCoverage
+from planner.errors import InputError, SolverError
 
 __all__ = ["CapacitatedResult", "maximize_capacitated_coverage"]
 
@@ -116,9 +117,6 @@ CAPACITATED_MAX_PAIRS_LP = 1_000_000
 #: Share of ``time_limit_s`` the greedy plan may use before the MILP.
 _HEURISTIC_SHARE = 0.25
 
-_FloatArray = NDArray[np.float64]
-_IntArray = NDArray[np.intp]
-_BoolArray = NDArray[np.bool_]
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -173,15 +171,15 @@ class CapacitatedResult:
         nothing to say.
     """
 
-    sites: _IntArray
-    assigned_per_station: _FloatArray
-    capacity_per_station: _FloatArray
+    sites: IntArray
+    assigned_per_station: FloatArray
+    capacity_per_station: FloatArray
     assignment_existing: sp.csr_array
     assignment_new: sp.csr_array
     assigned_population: float
     within_reach_population: float
     over_capacity_population: float
-    unassigned_within_reach: _FloatArray
+    unassigned_within_reach: FloatArray
     total_population: float
     assigned_share: float
     upper_bound: float
@@ -200,12 +198,12 @@ class CapacitatedResult:
 
 
 def _read_pattern_candidates(
-    matrix: Any, n_demand: int | None, problems: list[str]
+    matrix: SparseCoverage, n_demand: int | None, problems: list[str]
 ) -> sp.csr_array | None:
     return _read_pattern("S_candidates", matrix, n_demand, problems, demand_source="S_existing")
 
 
-def _read_capacity(name: str, value: Any, n: int | None, problems: list[str]) -> _FloatArray:
+def _read_capacity(name: str, value: Any, n: int | None, problems: list[str]) -> FloatArray:
     """One capacity per row (a scalar is broadcast); ``inf`` allowed, NaN and < 0 are not."""
     try:
         arr = np.asarray(value, dtype=np.float64)
@@ -242,13 +240,13 @@ def _read_capacity(name: str, value: Any, n: int | None, problems: list[str]) ->
 class _Model:
     """The reduced model: stations (existing then candidates) x merged building groups."""
 
-    pairs_row: _IntArray  # reduced station row of each pair (sorted by row)
-    pairs_group: _IntArray  # group of each pair
-    stations: _IntArray  # row of the stacked matrix [existing; candidates] per reduced row
-    is_candidate: _BoolArray  # per reduced row
-    capacity: _FloatArray  # per reduced row (inf = non-binding)
-    group_weight: _FloatArray
-    group_of: _IntArray  # per original building: its group, -1 if dropped
+    pairs_row: IntArray  # reduced station row of each pair (sorted by row)
+    pairs_group: IntArray  # group of each pair
+    stations: IntArray  # row of the stacked matrix [existing; candidates] per reduced row
+    is_candidate: BoolArray  # per reduced row
+    capacity: FloatArray  # per reduced row (inf = non-binding)
+    group_weight: FloatArray
+    group_of: IntArray  # per original building: its group, -1 if dropped
 
     @property
     def n_pairs(self) -> int:
@@ -256,7 +254,7 @@ class _Model:
 
 
 def _build_model(
-    P: sp.csr_array, weights: _FloatArray, capacity: _FloatArray, is_candidate: _BoolArray
+    P: sp.csr_array, weights: FloatArray, capacity: FloatArray, is_candidate: BoolArray
 ) -> _Model:
     """Reduce the stacked pattern ``P`` (existing rows, then candidate rows)."""
     live_rows = capacity > 0
@@ -293,7 +291,7 @@ def _build_model(
 
 def _solve(
     model: _Model, n_sites: int, *, time_limit_s: float, mip_rel_gap: float
-) -> tuple[_FloatArray | None, _FloatArray | None, float, str]:
+) -> tuple[FloatArray | None, FloatArray | None, float, str]:
     """Returns ``(x per reduced row, a per pair, dual bound on assigned residents, status)``.
 
     The variables are residents ``r_p = w_g a_p`` rather than fractions, so every coefficient
@@ -317,7 +315,7 @@ def _solve(
     reach = np.bincount(pr, weights=w_pair, minlength=n_rows)
     capacity[cand_rows] = np.minimum(capacity[cand_rows], reach[cand_rows])
     blocks: list[sp.csr_array] = []
-    upper: list[_FloatArray] = []
+    upper: list[FloatArray] = []
     # each building assigned at most once
     blocks.append(sp.csr_array((np.ones(n_p), (pg, n_x + p_idx)), shape=(n_g, n_var)))
     upper.append(model.group_weight.copy())
@@ -370,11 +368,11 @@ def _solve(
     return x_rows, out.x[n_x:] / w_pair, bound, out.status
 
 
-def _objective(model: _Model, a: _FloatArray) -> float:
+def _objective(model: _Model, a: FloatArray) -> float:
     return float(a @ model.group_weight[model.pairs_group])
 
 
-def _repair(model: _Model, x_rows: _FloatArray, a: _FloatArray) -> _FloatArray:
+def _repair(model: _Model, x_rows: FloatArray, a: FloatArray) -> FloatArray:
     """Clip an assignment onto the constraints exactly: closed sites, buildings, capacities."""
     a = np.clip(a, 0.0, 1.0)
     a[x_rows[model.pairs_row] < 0.5] = 0.0
@@ -395,7 +393,7 @@ def _repair(model: _Model, x_rows: _FloatArray, a: _FloatArray) -> _FloatArray:
     return a * scale[model.pairs_row]
 
 
-def _restrict(model: _Model, open_rows: _BoolArray) -> _Model:
+def _restrict(model: _Model, open_rows: BoolArray) -> _Model:
     """The model with the rows in ``open_rows`` fixed open and all others closed (an LP)."""
     keep = open_rows[model.pairs_row]
     return _Model(
@@ -410,8 +408,8 @@ def _restrict(model: _Model, open_rows: _BoolArray) -> _Model:
 
 
 def _assign(
-    model: _Model, open_rows: _BoolArray, *, time_limit_s: float
-) -> tuple[_FloatArray | None, float, str]:
+    model: _Model, open_rows: BoolArray, *, time_limit_s: float
+) -> tuple[FloatArray | None, float, str]:
     """Best assignment with exactly ``open_rows`` open: ``(fractions per pair, LP value,
     status)``; the fractions are None if HiGHS did not finish."""
     keep = open_rows[model.pairs_row]
@@ -429,7 +427,7 @@ def _assign(
 
 def _heuristic(
     model: _Model, n_sites: int, *, soft_deadline: float, deadline: float
-) -> tuple[_FloatArray, _FloatArray | None]:
+) -> tuple[FloatArray, FloatArray | None]:
     """Greedy sites, each the one serving most of the residents the plan so far leaves out.
 
     The next site is the candidate with the largest ``min(capacity, residents it reaches that
@@ -446,7 +444,7 @@ def _heuristic(
         shape=(model.stations.size, n_g),
     )
 
-    def solve_open(until: float) -> tuple[_FloatArray | None, _FloatArray]:
+    def solve_open(until: float) -> tuple[FloatArray | None, FloatArray]:
         a, _, _ = _assign(model, open_rows, time_limit_s=max(until - time.perf_counter(), 1.0))
         if a is None:
             return None, model.group_weight.copy()
@@ -498,8 +496,8 @@ def _simple_bound(model: _Model, n_sites: int) -> float:
 
 
 def maximize_capacitated_coverage(
-    S_existing: Any,
-    S_candidates: Any,
+    S_existing: SparseCoverage,
+    S_candidates: SparseCoverage,
     population: ArrayLike,
     *,
     n_sites: int,
@@ -552,13 +550,13 @@ def maximize_capacitated_coverage(
     t0 = time.perf_counter()
     problems: list[str] = []
     found: list[str] = []
-    inst = _read_instance(S_existing, population, None, found)
+    inst = _instance.read_instance(S_existing, population, None, found)
     problems += [p.replace("coverage", "S_existing").replace("candidate", "station") for p in found]
     n_e = None if inst is None else inst.n_candidates
     n_d = None if inst is None else int(inst.pattern.shape[1])
     cand = _read_pattern_candidates(S_candidates, n_d, problems)
     n_c = None if cand is None else int(cand.shape[0])
-    if not _is_int(n_sites) or n_sites < 0:
+    if not _instance.is_int(n_sites) or n_sites < 0:
         problems.append(f"n_sites={n_sites!r} must be a whole number >= 0")
     elif n_c is not None and n_sites > n_c:
         problems.append(
@@ -566,8 +564,8 @@ def maximize_capacitated_coverage(
         )
     cap_e = _read_capacity("capacity_existing", capacity_existing, n_e, problems)
     cap_n = _read_capacity("capacity_new", capacity_new, n_c, problems)
-    _check_solver_options(time_limit_s, mip_rel_gap, problems)
-    _raise_if("maximize_capacitated_coverage", problems)
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems)
+    _instance.raise_if("maximize_capacitated_coverage", problems)
     assert inst is not None and cand is not None and n_e is not None and n_c is not None
     n_sites = int(n_sites)
     w = inst.population
@@ -672,14 +670,14 @@ def _result(
     model: _Model,
     E: sp.csr_array,
     C: sp.csr_array,
-    w: _FloatArray,
+    w: FloatArray,
     total: float,
     n_e: int,
     n_c: int,
-    cap_e: _FloatArray,
-    cap_n: _FloatArray,
-    x_rows: _FloatArray,
-    a: _FloatArray,
+    cap_e: FloatArray,
+    cap_n: FloatArray,
+    x_rows: FloatArray,
+    a: FloatArray,
     *,
     bound: float,
     n_sites: int,

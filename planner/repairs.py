@@ -66,16 +66,16 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from planner._solvers import _group_identical_rows, _ranges, _read_pattern, _row_entries, _run_milp
-from planner.siting import (
+from planner import _instance
+from planner._solvers import (
     OPTIMAL_REL_TOL,
-    _check_method,
-    _Instance,
-    _is_int,
-    _positions,
-    _raise_if,
-    _read_instance,
+    _group_identical_rows,
+    _ranges,
+    _read_pattern,
+    _row_entries,
+    _run_milp,
 )
+from planner._types import BoolArray, FloatArray, IntArray, SparseCoverage
 
 __all__ = ["RepairSchedule", "relocation_gains", "residents_only_here", "schedule_repairs"]
 
@@ -98,9 +98,6 @@ _RESTARTS = 30
 #: Share of ``time_limit_s`` the heuristic may use before the MILP (at most 10 s).
 _HEURISTIC_SHARE = 0.2
 
-_FloatArray = NDArray[np.float64]
-_IntArray = NDArray[np.intp]
-_BoolArray = NDArray[np.bool_]
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,16 +106,16 @@ _BoolArray = NDArray[np.bool_]
 
 
 def _read_stations(
-    S: Any, population: ArrayLike, problems: list[str], *, name: str = "S"
-) -> _Instance | None:
+    S: SparseCoverage, population: ArrayLike, problems: list[str], *, name: str = "S"
+) -> _instance.Instance | None:
     """The station matrix and population, checked by :func:`planner.siting._read_instance`."""
     found: list[str] = []
-    inst = _read_instance(S, population, None, found)
+    inst = _instance.read_instance(S, population, None, found)
     problems += [p.replace("coverage", name).replace("candidate", "station") for p in found]
     return inst
 
 
-def _read_working(working: ArrayLike | None, n: int | None, problems: list[str]) -> _BoolArray:
+def _read_working(working: ArrayLike | None, n: int | None, problems: list[str]) -> BoolArray:
     if n is None:
         return np.zeros(0, dtype=bool)
     if working is None:
@@ -154,7 +151,7 @@ def _read_indices(name: str, rows: object, n: int | None, what: str, problems: l
         bad = (arr < 0) | (arr >= n)
         if bad.any():
             problems.append(
-                f"{name} holds indices outside 0..{n - 1} at positions {_positions(bad)} "
+                f"{name} holds indices outside 0..{n - 1} at positions {_instance.positions(bad)} "
                 f"(values {arr[bad][:5].tolist()}); they must be rows of the {what} matrix"
             )
             return None
@@ -166,12 +163,12 @@ def _read_indices(name: str, rows: object, n: int | None, what: str, problems: l
 # --------------------------------------------------------------------------------------------
 
 
-def _cover_count(P: sp.csr_array, rows: _IntArray) -> NDArray[np.int64]:
+def _cover_count(P: sp.csr_array, rows: IntArray) -> NDArray[np.int64]:
     """For each demand point, how many of ``rows`` cover it."""
     return np.bincount(_row_entries(P, rows), minlength=P.shape[1]).astype(np.int64)
 
 
-def _only_here(P: sp.csr_array, weights: _FloatArray, working: _BoolArray) -> _FloatArray:
+def _only_here(P: sp.csr_array, weights: FloatArray, working: BoolArray) -> FloatArray:
     count = _cover_count(P, np.flatnonzero(working))
     out = np.asarray(P @ np.where(count == 1, weights, 0.0), dtype=np.float64)
     out[~working] = 0.0
@@ -179,7 +176,7 @@ def _only_here(P: sp.csr_array, weights: _FloatArray, working: _BoolArray) -> _F
 
 
 def residents_only_here(
-    S: Any, population: ArrayLike, *, working: ArrayLike | None = None
+    S: SparseCoverage, population: ArrayLike, *, working: ArrayLike | None = None
 ) -> NDArray[np.float64]:
     """Residents who reach station ``i`` and no other working station.
 
@@ -209,7 +206,7 @@ def residents_only_here(
     problems: list[str] = []
     inst = _read_stations(S, population, problems)
     work = _read_working(working, None if inst is None else inst.n_candidates, problems)
-    _raise_if("residents_only_here", problems)
+    _instance.raise_if("residents_only_here", problems)
     assert inst is not None
     return _only_here(inst.pattern, inst.population, work)
 
@@ -264,8 +261,8 @@ class RepairSchedule:
         Plain-language notes (time limit hit, MILP skipped); empty when there is nothing to say.
     """
 
-    batches: tuple[_IntArray, ...]
-    loss_per_batch: _FloatArray
+    batches: tuple[IntArray, ...]
+    loss_per_batch: FloatArray
     worst_batch_residents: float
     total_residents_batches: float
     lower_bound: float
@@ -286,10 +283,10 @@ class RepairSchedule:
 class _Batching:
     """A reduced scheduling instance over positions ``0..n-1`` (stations in search order)."""
 
-    stations: _IntArray  # original station index of each position
-    single: _FloatArray  # u_p: residents only position p reaches
+    stations: IntArray  # original station index of each position
+    single: FloatArray  # u_p: residents only position p reaches
     groups: sp.csr_array  # groups x positions (sets of 2..batch_size positions, sorted)
-    weights: _FloatArray  # w_g
+    weights: FloatArray  # w_g
     at_risk: float
     n_batches: int
     batch_size: int
@@ -298,7 +295,7 @@ class _Batching:
     def n(self) -> int:
         return int(self.stations.size)
 
-    def losses(self, label: _IntArray) -> _FloatArray:
+    def losses(self, label: IntArray) -> FloatArray:
         """Residents without access in each batch, for batch ``label[p]`` of every position."""
         loss = np.bincount(label, weights=self.single, minlength=self.n_batches)
         G = self.groups
@@ -314,9 +311,9 @@ class _Batching:
 
 def _batching(
     P: sp.csr_array,
-    weights: _FloatArray,
-    working: _BoolArray,
-    under_repair: _IntArray,
+    weights: FloatArray,
+    working: BoolArray,
+    under_repair: IntArray,
     batch_size: int,
 ) -> _Batching:
     """Reduce to demand that can lose access, merge identical station sets, order stations."""
@@ -351,7 +348,7 @@ def _batching(
     return _Batching(under_repair[order], single[order], G, multi_w, at_risk, n_batches, batch_size)
 
 
-def _key(loss: _FloatArray) -> tuple[float, ...]:
+def _key(loss: FloatArray) -> tuple[float, ...]:
     """Lexicographic aim: worst batch, total, then the other batches from the worst down."""
     ordered = np.sort(loss)[::-1]
     return (float(ordered[0]), float(loss.sum()), *map(float, ordered[1:]))
@@ -366,7 +363,7 @@ def _better(a: tuple[float, ...], b: tuple[float, ...], tol: float) -> bool:
     return False
 
 
-def _heuristic(inst: _Batching, *, lower: float, deadline: float) -> _IntArray:
+def _heuristic(inst: _Batching, *, lower: float, deadline: float) -> IntArray:
     """Best of local searches from greedy starts: positions in order, then shuffled orders.
 
     Runs until ``_RESTARTS`` starts are done, the deadline passes or a schedule meets
@@ -387,7 +384,7 @@ def _heuristic(inst: _Batching, *, lower: float, deadline: float) -> _IntArray:
     return best
 
 
-def _local_search(inst: _Batching, order: _IntArray, *, deadline: float) -> _IntArray:
+def _local_search(inst: _Batching, order: IntArray, *, deadline: float) -> IntArray:
     """Greedy assignment of positions in ``order``, then moves and swaps while the aim improves.
 
     Greedy puts each station in the batch (with room) where the worst batch grows least, then
@@ -501,8 +498,8 @@ def _local_search(inst: _Batching, order: _IntArray, *, deadline: float) -> _Int
 
 
 def _max_excluding(
-    loss: _FloatArray, top: _IntArray, a: NDArray[np.integer], b: NDArray[np.integer]
-) -> _FloatArray:
+    loss: FloatArray, top: IntArray, a: NDArray[np.integer], b: NDArray[np.integer]
+) -> FloatArray:
     """Largest loss over batches other than ``a[i]`` and ``b[i]`` (``top``: 3 largest, desc)."""
     out = np.zeros(a.size)
     done = np.zeros(a.size, dtype=bool)
@@ -519,7 +516,7 @@ def _schedule_milp(
     worst_cap: float,
     stage: int,
     time_limit_s: float,
-) -> tuple[_IntArray | None, float, str]:
+) -> tuple[IntArray | None, float, str]:
     """Stage 1 (minimise the worst batch) or 2 (minimise the total, worst <= ``worst_cap``).
 
     Returns ``(labels or None, HiGHS' dual bound on the stage objective, status)``; the stage-2
@@ -545,8 +542,8 @@ def _schedule_milp(
     size = np.diff(G.indptr)
 
     blocks: list[sp.csr_array] = []
-    lower: list[_FloatArray] = []
-    upper: list[_FloatArray] = []
+    lower: list[FloatArray] = []
+    upper: list[FloatArray] = []
     # every station in exactly one batch
     blocks.append(sp.csr_array((np.ones(n_x), (x_p, np.arange(n_x))), shape=(n, n_var)))
     lower.append(np.ones(n))
@@ -619,7 +616,7 @@ def _milp_vars(inst: _Batching) -> int:
 
 
 def schedule_repairs(
-    S: Any,
+    S: SparseCoverage,
     population: ArrayLike,
     under_repair: ArrayLike | Sequence[int],
     *,
@@ -684,16 +681,16 @@ def schedule_repairs(
                 "working; a closed station cannot be closed for repair (drop them, or mark them "
                 "as working)"
             )
-    if not _is_int(batch_size) or batch_size < 1:
+    if not _instance.is_int(batch_size) or batch_size < 1:
         problems.append(f"batch_size={batch_size!r} must be a whole number >= 1")
-    _check_method(method, problems)
+    _instance.check_method(method, problems)
     if (
         not isinstance(time_limit_s, int | float)
         or isinstance(time_limit_s, bool)
         or not time_limit_s > 0
     ):
         problems.append(f"time_limit_s={time_limit_s!r} must be a number of seconds > 0")
-    _raise_if("schedule_repairs", problems)
+    _instance.raise_if("schedule_repairs", problems)
     assert inst is not None and rows is not None
     deadline = t0 + float(time_limit_s)
     B = int(batch_size)
@@ -818,7 +815,7 @@ def schedule_repairs(
 
 def _schedule_result(
     red: _Batching,
-    label: _IntArray,
+    label: IntArray,
     *,
     lower: float,
     total_minimal: bool,
@@ -860,8 +857,8 @@ def _schedule_result(
 
 
 def relocation_gains(
-    S_candidates: Any,
-    S_stations: Any,
+    S_candidates: SparseCoverage,
+    S_stations: SparseCoverage,
     population: ArrayLike,
     station_rows: ArrayLike | Sequence[int],
     candidate_rows_per_station: Sequence[ArrayLike],
@@ -920,7 +917,7 @@ def relocation_gains(
     n_c = None if cand is None else int(cand.shape[0])
     work = _read_working(working, n_st, problems)
     rows = _read_indices("station_rows", station_rows, n_st, "station", problems)
-    lists: list[_IntArray] = []
+    lists: list[IntArray] = []
     if isinstance(candidate_rows_per_station, str | bytes) or not isinstance(
         candidate_rows_per_station, Sequence
     ):
@@ -942,7 +939,7 @@ def relocation_gains(
             arr = _read_indices(f"candidate_rows_per_station[{i}]", c, n_c, "candidate", problems)
             if arr is not None:
                 lists.append(arr)
-    _raise_if("relocation_gains", problems)
+    _instance.raise_if("relocation_gains", problems)
     assert inst is not None and cand is not None and rows is not None
 
     P, w = inst.pattern, inst.population
