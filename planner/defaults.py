@@ -11,6 +11,7 @@ __all__ = [
     "DEFAULT_MAX_SNAP_M",
     "DEFAULT_MAX_WALK_M",
     "DEFAULT_MAX_WALK_MIN",
+    "DEFAULT_NEW_STATIONS",
     "DEFAULT_RESIDENTS_PER_INSPECTOR",
     "DEFAULT_SPEED_KMH",
     "DEFAULT_TRY_SITES",
@@ -30,3 +31,5 @@ DEFAULT_MAX_SNAP_M = 250.0
 DEFAULT_RESIDENTS_PER_INSPECTOR = 3000.0
 #: Clickable candidate sites of map.html's "Try sites" panel (besides the plan's own sites).
 DEFAULT_TRY_SITES = 3000
+#: The programme's number of new precinct points nationwide (``planner national``'s budget).
+DEFAULT_NEW_STATIONS = 279

@@ -1,49 +1,19 @@
-"""The national plan: every unit (city, council) through the city pipeline on Dask, then the
-best allocation of the new stations across them.
+"""The national run on Dask: one task per unit, then the allocation and the files.
 
-The layer sits on top of the city pipeline and uses only its public functions:
-
-1. **One read.** The country file is read once (:func:`planner.osm.scan_osm`), in one
-   streaming pass; each unit gets its own cut (:meth:`planner.osm.OsmScan.cut`): the streets,
-   buildings and police inside its polygon plus a walking buffer (see :mod:`planner.units`),
-   projected to the unit's own UTM zone. A national stations file is read once and each row
-   handed to every unit whose buffer holds it. With a manifest, each unit has its own file.
-2. **One task per unit** (:func:`unit_curve`): :func:`planner.pipeline.city_from_osm`,
-   :func:`~planner.pipeline.assess_coverage` and :func:`~planner.pipeline.plan_curve` (the best
-   plan for every ``k = 0 .. K`` with its proven bound). It is a pure function of its inputs;
-   the heavy result stays on the worker and only the curve (a few numbers per ``k``) travels
-   back. A unit that fails (no streets, no residents, bad data) returns its reason and never
-   stops the others.
-3. **The allocation** (:mod:`planner.allocation`, numeric, knows nothing of Dask): dynamic
-   programming over the curves, exact for any curve shape; the same DP over the bound curves
-   gives the national upper bound and so the national optimality gap.
-4. **Writing.** Each unit's outputs (plan.gpkg, summary, map.html with its allocated ``k``)
-   are written by the worker holding it, into ``units/<folder>/``; the client writes
-   ``national.gpkg``, ``national.json``, ``national.md`` and ``national.html``. Everything goes
-   to a staging folder beside ``--out`` that replaces it only when complete and checked
-   (:func:`planner.output_set.output_set`, the same transaction as a city run's; each unit's
-   folder is itself written as one set). All files carry the run's id.
-
-The result does not depend on the number of workers or the order in which tasks finish: each
-unit's result is a function of its inputs alone (while its solver time limit is not reached:
-then the curve's gap says so), and the allocation sees the units in input order.
-
-With ``scheduler=`` (an existing cluster), the workers must be able to import ``planner`` and
-write to ``out_dir``: use a path on a file system shared with the workers.
+The steps, the guarantees and the run's options are described in :mod:`planner.national`.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -54,16 +24,15 @@ from planner._crs import WGS84
 from planner._files import file_sha256
 from planner._files import input_record as _input
 from planner.allocation import Allocation, allocate, allocate_greedy, fewest_for_target
-from planner.candidates import DEFAULT_SPACING_M
-from planner.defaults import DEFAULT_RESIDENTS_PER_INSPECTOR
-from planner.demand import PopulationSettings
 from planner.errors import InputError, PlannerError
-from planner.network import DEFAULT_BARRIERS
-from planner.osm import OsmData, OsmScan, scan_osm
-from planner.output_set import OutputSet, output_set
-from planner.settings import WalkSettings
-from planner.stations import read_stations
-from planner.units import (
+from planner.national.report import write_national
+from planner.national.results import (
+    NationalOptions,
+    NationalResult,
+    UnitOutcome,
+    UnitWritten,
+)
+from planner.national.units import (
     Unit,
     assign_stations,
     prepare_units,
@@ -71,72 +40,16 @@ from planner.units import (
     read_units,
     units_from_osm,
 )
+from planner.osm import OsmData, OsmScan, scan_osm
+from planner.output_set import OutputSet, output_set
+from planner.pipeline import assess_coverage, city_from_osm, load_city, plan_curve, plan_from_curve
+from planner.report import write_outputs
+from planner.station_review import inspectors_needed
+from planner.stations import read_stations, working
 
-__all__ = [
-    "DEFAULT_NEW_STATIONS",
-    "NationalOptions",
-    "NationalResult",
-    "UnitOutcome",
-    "plan_nation",
-    "unit_curve",
-]
+__all__ = ["plan_nation", "unit_curve"]
 
 log = logging.getLogger(__name__)
-
-#: The programme's number of new precinct points nationwide.
-DEFAULT_NEW_STATIONS = 279
-
-
-@dataclass(frozen=True, kw_only=True)
-class NationalOptions:
-    """Settings every unit runs with (a frozen, picklable value).
-
-    Attributes
-    ----------
-    settings
-        Walking limit, speed and snap distance.
-    new_stations
-        The national budget ``N`` (with ``target_share``: the most that may be used).
-    target_share
-        Instead of placing ``N``: the fewest new stations bringing the nation to this share.
-    spacing_m, method, time_limit_s
-        Candidates and solver of each unit's curve; ``time_limit_s`` is each unit's budget
-        for all its ``k``.
-    population_settings
-        Assumptions of the footprint-based resident estimate.
-    allow_overlap
-        Accept units that overlap by more than slivers (the first listed keeps the overlap).
-    barriers
-        Kinds of barrier a door's walk to the street may not cross (see
-        :data:`planner.network.BARRIER_KINDS`).
-    """
-
-    settings: WalkSettings = field(default_factory=WalkSettings)
-    new_stations: int = DEFAULT_NEW_STATIONS
-    target_share: float | None = None
-    spacing_m: float = DEFAULT_SPACING_M
-    method: Literal["exact", "greedy"] = "exact"
-    time_limit_s: float = 60.0
-    population_settings: PopulationSettings | None = None
-    allow_overlap: bool = False
-    residents_per_inspector: float = DEFAULT_RESIDENTS_PER_INSPECTOR
-    barriers: tuple[str, ...] = DEFAULT_BARRIERS
-
-    def __post_init__(self) -> None:
-        problems = []
-        if not isinstance(self.new_stations, int | np.integer) or self.new_stations < 0:
-            problems.append(f"new stations {self.new_stations!r} must be a whole number >= 0")
-        if self.target_share is not None and not 0 < self.target_share <= 1:
-            problems.append(f"target share {self.target_share!r} must be in (0, 1], e.g. 0.9")
-        if not self.spacing_m > 0:
-            problems.append(f"candidate spacing {self.spacing_m!r} m must be > 0")
-        if not self.time_limit_s > 0:
-            problems.append(f"time limit {self.time_limit_s!r} s must be > 0")
-        if not self.residents_per_inspector > 0:
-            problems.append(f"residents per inspector {self.residents_per_inspector!r} must be > 0")
-        if problems:
-            raise InputError("invalid national options", problems)
-
 
 # --- the unit task -----------------------------------------------------------------------------
 
@@ -152,34 +65,6 @@ class UnitJob:
     max_sites: int  # K: the curve's cap
 
 
-@dataclass(frozen=True)
-class UnitOutcome:
-    """The small result of a unit that travels back to the client (and into national.json)."""
-
-    name: str
-    folder: str
-    status: str  # "ok" or the failure reason
-    residents: float = 0.0
-    covered_before: float = 0.0
-    newly_covered: tuple[float, ...] = (0.0,)  # curve: k = 0..K
-    upper_bound: tuple[float, ...] = (0.0,)
-    proven_optimal: tuple[bool, ...] = (True,)
-    stations_usable: int = 0
-    stations_total: int = 0
-    buildings: int = 0
-    outline_wkb: bytes | None = None  # EPSG:4326
-    data_date: str | None = None
-    runtime_s: float = 0.0
-    notes: tuple[str, ...] = ()
-    inspectors_needed: int = 0  # at the working stations, at options.residents_per_inspector
-    inspectors_now: int | None = None  # from the stations file's inspectors column, if any
-    inspectors_missing: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-
 @dataclass(frozen=True, eq=False)
 class _UnitState:
     """The heavy result of a unit (city, coverage, curve); stays on its worker."""
@@ -191,26 +76,11 @@ class _UnitState:
     outcome: UnitOutcome
 
 
-@dataclass(frozen=True)
-class UnitWritten:
-    """What writing a unit's outputs with its allocated ``k`` reports back."""
-
-    name: str
-    status: str
-    new_stations: int = 0
-    covered_after: float = 0.0
-    gap: float = 0.0
-    sites: tuple[dict[str, Any], ...] = ()
-    seconds: float = 0.0
-
-
 def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
     """One unit through the city pipeline up to its curve; a failure comes back as its reason.
 
     A pure function of ``job`` (no module state): safe to run on any worker, in any order.
     """
-    from planner.pipeline import assess_coverage, city_from_osm, load_city, plan_curve
-
     t0 = time.perf_counter()
     unit, options = job.unit, job.options
     notes: list[str] = []
@@ -289,9 +159,6 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
 def _inspectors(stations: pd.DataFrame, norm: float) -> tuple[int, int | None, int | None]:
     """Inspectors needed at the working stations, there now and missing (see
     :mod:`planner.station_review`)."""
-    from planner.station_review import inspectors_needed
-    from planner.stations import working
-
     st = stations[working(stations)]
     needed = inspectors_needed(st["residents_nearest"].fillna(0.0), norm)
     if "inspectors" not in st.columns or not st["inspectors"].notna().any():
@@ -318,9 +185,6 @@ def write_unit(
     The unit's files are one set (:func:`planner.report.write_outputs`) carrying ``run_id``,
     the national run's id.
     """
-    from planner.pipeline import plan_from_curve
-    from planner.report import write_outputs
-
     t0 = time.perf_counter()
     if isinstance(state, UnitOutcome):
         return UnitWritten(name=state.name, status=state.status)
@@ -395,55 +259,6 @@ class _ListHandler(logging.Handler):
 
 
 # --- the national run --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class NationalResult:
-    """What a national run found and decided (see :func:`plan_nation`).
-
-    Attributes
-    ----------
-    units
-        Every unit's outcome, in input order.
-    allocation
-        The DP allocation (aligned with ``units``; failed units get 0).
-    greedy
-        The greedy marginal allocation, for comparison.
-    written
-        What writing each unit reported, by unit name.
-    outlines
-        Units as polygons (EPSG:4326) with their numbers: the ``units`` layer.
-    stations_outside
-        Rows of the national stations file that fall in no unit (with the reason).
-    notes
-        Things the user should know (overlaps, units without data, ...).
-    timings_s
-        Seconds per phase: reading, units, allocation, writing.
-    inputs
-        Input files with role and SHA-256.
-    """
-
-    options: NationalOptions
-    units: tuple[UnitOutcome, ...]
-    unit_specs: tuple[Unit, ...]
-    allocation: Allocation
-    greedy: Allocation
-    target: dict[str, Any] | None
-    written: dict[str, UnitWritten]
-    stations_outside: gpd.GeoDataFrame | None
-    notes: tuple[str, ...]
-    timings_s: dict[str, float]
-    inputs: tuple[dict[str, str], ...]
-    workers: int
-    scheduler: str
-
-    @property
-    def n_ok(self) -> int:
-        return sum(u.ok for u in self.units)
-
-    @property
-    def n_failed(self) -> int:
-        return len(self.units) - self.n_ok
 
 
 ProgressFn = Callable[[str, int, int], None]
@@ -580,7 +395,6 @@ def _run_and_write(
     outside: gpd.GeoDataFrame | None,
     command: dict[str, Any] | None = None,
 ) -> NationalResult:
-    from planner.national_report import write_national
 
     with _dask_client(scheduler, workers) as (client, n_workers, address):
         t1 = time.perf_counter()
@@ -925,41 +739,3 @@ def _write_units(
             progress("writing", i, len(futures))
     states.clear()
     return written
-
-
-def allocation_table(result: NationalResult) -> pd.DataFrame:
-    """One row per unit: numbers before and after, stations allocated, gap, status."""
-    rows = []
-    for u, spec, k in zip(
-        result.units, result.unit_specs, result.allocation.new_stations, strict=True
-    ):
-        w = result.written.get(u.name)
-        status = u.status if (w is None or w.status == "ok" or not u.ok) else w.status
-        after = w.covered_after if (w is not None and u.ok) else math.nan
-        ok = u.ok
-        rows.append(
-            {
-                "name": u.name,
-                "status": status,
-                "residents": u.residents if ok else math.nan,
-                "covered_before": u.covered_before if ok else math.nan,
-                "covered_after": after,
-                "share_before": u.covered_before / u.residents if ok and u.residents else math.nan,
-                "share_after": after / u.residents if ok and u.residents else math.nan,
-                "new_stations": int(k) if ok else 0,
-                "min_new": spec.min_new,
-                "max_new": spec.max_new,
-                "gap": (w.gap if w is not None and w.new_stations else 0.0) if ok else math.nan,
-                "stations": u.stations_usable,
-                "inspectors_needed": u.inspectors_needed if ok else math.nan,
-                "inspectors_now": u.inspectors_now
-                if ok and u.inspectors_now is not None
-                else math.nan,
-                "inspectors_missing": (
-                    u.inspectors_missing if ok and u.inspectors_missing is not None else math.nan
-                ),
-                "folder": u.folder,
-                "runtime_s": u.runtime_s,
-            }
-        )
-    return pd.DataFrame(rows)

@@ -26,7 +26,8 @@ from planner._crs import WGS84
 from planner._files import RECORDED_LIBRARIES, library_versions
 from planner._format import number_or_none, thousands
 from planner._version import __version__
-from planner.national import NationalResult, allocation_table
+from planner.national.results import NationalResult, allocation_table
+from planner.national.units import buffer_m_for
 from planner.outputs import tag_map_run, write_geopackage, write_json, write_map, write_text
 
 __all__ = ["national_dict", "national_markdown", "write_national"]
@@ -114,7 +115,6 @@ def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
 
 def national_dict(result: NationalResult) -> dict[str, Any]:
     """The machine-readable national summary (shape in the module docstring)."""
-
     alloc = result.allocation
     table = allocation_table(result)
     ok = table["status"] == "ok"
@@ -238,8 +238,6 @@ def _inspector_totals(result: NationalResult) -> dict[str, Any]:
 
 
 def _buffer_m(result: NationalResult) -> float:
-    from planner.units import buffer_m_for
-
     return buffer_m_for(result.options.settings)
 
 
