@@ -77,9 +77,24 @@ def layer_flag(text: str, command: str) -> str:
     """The layer/sheet flag of the file a message is about."""
     if text.startswith("stations file") or "\nstations file" in text:
         return "--stations-layer"
+    if "proposals file" in text:
+        return "--proposals-layer"
     if "candidate sites file" in text:
         return "--proposals-layer" if command == "evaluate" else "--candidates-layer"
     return "--stations-layer"
+
+
+#: The files of sites, as the library names them, and the flag that gives each.
+_SITE_FILES = {"proposals": "--proposals", "candidate sites": "--candidates"}
+#: ``proposals file NAME`` up to what is said of it (": ...", " has ...", " is ...").
+_SITE_FILE = re.compile(
+    r"^(" + "|".join(_SITE_FILES) + r") file (.+?)(?=:| has | is | cannot | does not |$)"
+)
+
+
+def _name_the_flag(headline: str) -> str:
+    """``proposals file p.csv: ...`` -> ``proposals file p.csv (--proposals): ...``."""
+    return _SITE_FILE.sub(lambda m: f"{m[0]} ({_SITE_FILES[m[1]]})", headline, count=1)
 
 
 def for_cli(text: str, *, command: str = "") -> str:
@@ -92,6 +107,10 @@ def for_cli(text: str, *, command: str = "") -> str:
     out = []
     for number, line in enumerate(text.splitlines()):
         headline = number == 0  # what went wrong: always kept
+        if headline:
+            line = _name_the_flag(line)
+        if headline and line.startswith("bbox "):
+            line = f"--{line}"  # the library's bbox is the --bbox typed
         if not headline and any(re.search(rf"\b{name}\b", line) for name in _INTERNAL):
             continue
         for pattern, replacement in _API_HINTS:

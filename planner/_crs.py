@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import pyproj
@@ -14,6 +15,50 @@ if TYPE_CHECKING:
     from planner.network import WalkNetwork
 
 WGS84 = pyproj.CRS.from_epsg(4326)
+
+#: A "degree" beyond this (in absolute value) is surely a metre of a projected CRS.
+METRES_NOT_DEGREES = 1000.0
+#: What the readers say about such numbers (stations, sites, polygons).
+METRES_TEXT = "these look like metres, not degrees"
+
+
+def looks_like_metres(value: float) -> bool:
+    """Whether a coordinate read as degrees is rather a projected coordinate in metres."""
+    return math.isfinite(value) and abs(value) > METRES_NOT_DEGREES
+
+
+def require_degrees(
+    crs: object, bounds: tuple[float, float, float, float], *, what: str, name: str
+) -> None:
+    """Refuse polygons whose coordinates cannot be the longitudes/latitudes their CRS says.
+
+    ``bounds`` are ``(minx, miny, maxx, maxy)`` of the polygons as read, in ``crs``. A file
+    without a CRS, and a GeoJSON without a ``crs`` member (read as EPSG:4326), is taken to be
+    in degrees; numbers in metres (EPSG:3857, UTM) there would put every polygon outside the
+    Earth and every resident "(outside)". Only a geographic (or missing) CRS is checked.
+    """
+    if crs is not None and not pyproj.CRS.from_user_input(crs).is_geographic:
+        return
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    if not all(math.isfinite(v) for v in bounds):
+        return
+    if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
+        return
+    metres = any(looks_like_metres(v) for v in (minx, miny, maxx, maxy))
+    why = (
+        "the file records no CRS"
+        if crs is None
+        else f"the file's CRS is {pyproj.CRS.from_user_input(crs).name}, which is also what "
+        "a GeoJSON without 'crs' is read as"
+    )
+    raise InputError(
+        f"{what} file {name}: coordinates x {minx:.10g}..{maxx:.10g}, "
+        f"y {miny:.10g}..{maxy:.10g} "
+        f"are read as degrees ({why}) but lie outside longitude -180..180, latitude -90..90"
+        + (f": {METRES_TEXT} (a projected CRS such as EPSG:3857 or UTM)" if metres else ""),
+        hint="Save the file with its CRS recorded, or reprojected to EPSG:4326 (QGIS: Export > "
+        "Save Features As..., CRS EPSG:4326 - WGS 84), and give that file.",
+    )
 
 
 def utm_crs_for(lon: float, lat: float) -> pyproj.CRS:

@@ -24,6 +24,7 @@ from planner.errors import InputError
 
 __all__ = [
     "RECORDED_LIBRARIES",
+    "SQLITE_SIDECARS",
     "atomic_path",
     "checkpoint",
     "file_sha256",
@@ -38,7 +39,7 @@ PathLike = str | os.PathLike[str]
 #: Libraries whose versions every summary records (the national one adds Dask's).
 RECORDED_LIBRARIES = ("numpy", "scipy", "shapely", "geopandas", "osmium", "folium")
 #: Side files SQLite may create next to a GeoPackage while it is being written.
-_SQLITE_SIDECARS = ("-journal", "-wal", "-shm")
+SQLITE_SIDECARS = ("-journal", "-wal", "-shm")
 
 
 @contextlib.contextmanager
@@ -80,7 +81,7 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
         tmp.replace(final)  # os.replace: atomic on the same file system
         _fsync(final.parent)
     except BaseException:
-        for leftover in (tmp, *(Path(f"{tmp}{s}") for s in _SQLITE_SIDECARS)):
+        for leftover in (tmp, *(Path(f"{tmp}{s}") for s in SQLITE_SIDECARS)):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
         raise

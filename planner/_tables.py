@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner._crs import WGS84, require_metric_crs
+from planner._crs import WGS84, looks_like_metres, require_degrees, require_metric_crs
 from planner.errors import ArgumentTypeError, InputError
 
 __all__ = ["mark_unusable", "read_point_table", "read_polygons", "row_problems"]
@@ -96,6 +96,7 @@ PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 _READERS = {
     "stations": "read_stations",
     "candidate sites": "read_candidates",
+    "proposals": "read_candidates",
     "population points": "demand_from_points",
 }
 
@@ -224,7 +225,8 @@ def read_point_table(
     path
         CSV, GeoJSON, GeoPackage (or another GDAL vector format) or (Geo)Parquet file.
     what
-        What the points are, for messages: ``"stations"``, ``"candidate sites"``.
+        What the points are, for messages: ``"stations"``, ``"candidate sites"``,
+        ``"proposals"``.
     crs
         The metric CRS to project to (the CRS of the walk network).
     name_column
@@ -776,8 +778,9 @@ def read_polygons(path: str | Path, *, what: str) -> gpd.GeoDataFrame:
 
     A table (CSV, Excel) holds no polygon and is refused by name; an unreadable file, a file
     without geometry and a multi-layer file with no single polygon layer are
-    :class:`InputError` s listing what the file holds. The frame is returned as read (its own
-    CRS); checking the polygons themselves is the caller's.
+    :class:`InputError` s listing what the file holds, and so are coordinates in metres in a
+    file read as degrees (:func:`planner._crs.require_degrees`). The frame is returned as read
+    (its own CRS); checking the polygons themselves is the caller's.
     """
     path = Path(path)
     hint = (
@@ -802,6 +805,7 @@ def read_polygons(path: str | Path, *, what: str) -> gpd.GeoDataFrame:
         raise InputError(f"{what} file {path.name} cannot be read: {exc}", hint=hint) from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
         raise InputError(f"{what} file {path.name} has no geometry", hint=hint)
+    require_degrees(frame.crs, tuple(frame.total_bounds), what=what, name=path.name)
     return frame
 
 
@@ -1013,7 +1017,7 @@ def _check_ranges(
             f"column {lat_name!r}: latitude {lat[i]:g} is outside -90..90"
             + (
                 "; are these projected coordinates in metres? give degrees (EPSG:4326)"
-                if abs(lat[i]) > 1000
+                if looks_like_metres(lat[i])
                 else ""
             )
         ),
@@ -1024,7 +1028,7 @@ def _check_ranges(
             f"column {lon_name!r}: longitude {lon[i]:g} is outside -180..180"
             + (
                 "; are these projected coordinates in metres? give degrees (EPSG:4326)"
-                if abs(lon[i]) > 1000
+                if looks_like_metres(lon[i])
                 else ""
             )
         ),

@@ -15,7 +15,7 @@ metric CRS; proposals read from a file also carry ``row``, ``usable`` and ``prob
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -208,6 +208,7 @@ def read_candidates(
     area_lonlat_bounds: tuple[float, float, float, float] | None = None,
     name_column: str | None = None,
     layer: str | None = None,
+    what: Literal["candidate sites", "proposals"] = "candidate sites",
 ) -> gpd.GeoDataFrame:
     """An akimat's proposed sites from a CSV, Excel, GeoJSON or GeoPackage file.
 
@@ -216,7 +217,9 @@ def read_candidates(
     Give ``area_lonlat_bounds`` (e.g. :func:`planner.pipeline.study_area_lonlat_bounds`):
     without it a site in another city, or one with latitude and longitude exchanged, is only
     found when it stands apart from the other rows. ``layer`` is the layer of a GeoPackage or
-    the sheet of a workbook.
+    the sheet of a workbook. ``what`` names the file in messages: ``"proposals"`` for the
+    sites to evaluate (:func:`planner.pipeline.evaluate_sites`), ``"candidate sites"`` for
+    extra sites to choose from.
 
     Returns
     -------
@@ -226,7 +229,7 @@ def read_candidates(
     """
     table = read_point_table(
         path,
-        what="candidate sites",
+        what=what,
         crs=crs,
         name_column=name_column,
         area_lonlat_bounds=area_lonlat_bounds,

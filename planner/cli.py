@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -108,6 +110,12 @@ def _barriers(text: str) -> tuple[str, ...]:
     if text.strip().lower() == "none":
         return ()
     kinds = tuple(k.strip() for k in text.split(",") if k.strip())
+    if any(k.lower() == "none" for k in kinds):
+        others = ",".join(k for k in kinds if k.lower() != "none")
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: 'none' (no barriers at all) cannot be combined with other kinds; give "
+            f"either --barriers none or the kinds alone, --barriers {others}"
+        )
     unknown = [k for k in kinds if k not in BARRIER_KINDS]
     if unknown or not kinds:
         raise argparse.ArgumentTypeError(
@@ -489,6 +497,46 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--bbox", type=_bbox, help="west,south,east,north in degrees")
     fetch.add_argument("--out", type=Path, required=True, help="the .osm file to write")
     return parser
+
+
+#: A value that starts like a negative number: -180,-90,180,90 or -5e3 or -.5
+_NEGATIVE_VALUE = re.compile(r"-\.?\d")
+
+
+def _negative_values_attached(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
+    """``--bbox -180,-90,180,90`` as ``--bbox=-180,-90,180,90``.
+
+    argparse takes a token starting with ``-`` for an option unless it is a plain negative
+    number (``-5``), so a box west of Greenwich (``-9.5,38.6,-9.0,39.0``) or ``-5e3`` after
+    an option that takes a value failed with "expected one argument". Such a value is attached
+    to its option with ``=``, which argparse reads as the option's value.
+    """
+    takes_value: set[str] = set()
+    parsers = [parser]
+    while parsers:
+        current = parsers.pop()
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+            elif action.option_strings and action.nargs is None:
+                takes_value.update(action.option_strings)
+    out: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            out += [token, *tokens]
+            break
+        if token in takes_value:
+            value = next(tokens, None)
+            if value is None:
+                out.append(token)
+            elif _NEGATIVE_VALUE.match(value):
+                out.append(f"{token}={value}")
+            else:
+                out += [token, value]
+            continue
+        out.append(token)
+    return out
 
 
 class _Notes(logging.Handler):
@@ -1002,7 +1050,7 @@ def _read_sites(
 
     sites = progress.run(
         f"reading the {'candidate sites' if role == 'candidates' else role} {path.name}",
-        read_candidates,
+        partial(read_candidates, what="candidate sites" if role == "candidates" else "proposals"),
         path,
         crs=city.network.crs,
         area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),
@@ -1207,7 +1255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from planner.output_set import new_run_id
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(_negative_values_attached(argv, parser))
     # warnings raised inside a step are printed after it by _Progress, as notes; nothing else
     # of the library's logging reaches the screen
     logging.getLogger().setLevel(logging.WARNING)

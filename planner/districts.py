@@ -44,6 +44,7 @@ from planner.errors import InputError
 
 __all__ = [
     "BUNDLED_ALMATY_DISTRICTS",
+    "BUNDLED_ALMATY_OSM_SHA256",
     "DEFAULT_MAX_FACTOR",
     "DistrictCalibration",
     "calibrate_by_district",
@@ -51,6 +52,7 @@ __all__ = [
     "district_index",
     "district_names",
     "districts_note",
+    "no_resident_warning",
 ]
 
 logger = logging.getLogger(__name__)
@@ -64,22 +66,62 @@ DEFAULT_MAX_FACTOR = 3.0
 #: The name of residents outside every district in the tables.
 OUTSIDE = "(outside)"
 
+#: SHA-256 of the bundled Almaty OSM data of 2012 (``data/almaty_2012.osm.pbf``, see
+#: ``data/README.md``): the bundled districts' note on the map's date is about that file only.
+BUNDLED_ALMATY_OSM_SHA256 = "9582e95712cf1ab35f4458679a249472822e0a642804afa0ef5893994b8752a1"
+
+_BUNDLED_SOURCE = "District boundaries of 2024 (geokz, A. Rodionov, CC BY 4.0)"
 _BUNDLED_NOTE = (
-    "District boundaries of 2024 (geokz, A. Rodionov, CC BY 4.0) over the bundled OSM streets "
-    "and buildings of 2012: districts added or enlarged since, such as Nauryzbay and Alatau, "
-    "look nearly empty on the 2012 map."
+    f"{_BUNDLED_SOURCE} over the bundled OSM streets and buildings of 2012: districts added "
+    "or enlarged since, such as Nauryzbay and Alatau, look nearly empty on the 2012 map."
+)
+_DATE_CHECK = (
+    "check that their date matches the OSM data's (buildings missing from an older map make "
+    "a district look emptier than it is)."
 )
 
 
-def districts_note(path: str | Path | None) -> str | None:
-    """What a reader must know about the districts file beside the OSM data, or ``None``."""
+def districts_note(path: str | Path | None, *, osm_sha256: str | None = None) -> str | None:
+    """What a reader must know about the districts file beside the OSM data, or ``None``.
+
+    ``osm_sha256`` is the checksum of the OSM file read: the bundled districts of 2024 over
+    the bundled Almaty map of 2012 get the note on that gap in time; over any other OSM data
+    (or unknown data) they get the same reminder as any districts file.
+    """
     if path is None:
         return None
     if Path(path).resolve() == BUNDLED_ALMATY_DISTRICTS:
-        return _BUNDLED_NOTE
+        if osm_sha256 == BUNDLED_ALMATY_OSM_SHA256:
+            return _BUNDLED_NOTE
+        return f"{_BUNDLED_SOURCE}: {_DATE_CHECK}"
+    return f"Districts from {Path(path).name}: {_DATE_CHECK}"
+
+
+def no_resident_warning(
+    residents: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, *, name: str
+) -> str | None:
+    """A warning when not one resident lies in any of the districts, else ``None``.
+
+    Districts of another city (or in the wrong place) would otherwise give a table where
+    every resident is ``"(outside)"`` and every district empty, without a word; the warning
+    gives both extents in degrees so that the mismatch is plain.
+    """
+    if residents.empty or districts.empty:
+        return None
+    if districts.crs != residents.crs:
+        districts = districts.to_crs(residents.crs)
+    if (district_index(residents.geometry, districts.geometry) >= 0).any():
+        return None
+    where = [
+        "longitude {:.2f}..{:.2f}, latitude {:.2f}..{:.2f}".format(
+            *(frame.to_crs(4326).total_bounds[[0, 2, 1, 3]])
+        )
+        for frame in (districts, residents)
+    ]
     return (
-        f"Districts from {Path(path).name}: check that their date matches the OSM data's "
-        "(buildings missing from an older map make a district look emptier than it is)."
+        f"no resident lies in any of the {len(districts)} districts of {name}: the "
+        f"districts ({where[0]}) do not cover the residents of the OSM data ({where[1]}); "
+        f"is it the districts file of another area? Every resident is counted as {OUTSIDE}."
     )
 
 

@@ -448,7 +448,30 @@ def read_osm(
     fmt = _detect_format(path)
     area = _area_polygon(bbox, boundary)
     scan = _scan(path, fmt)
+    if bbox is not None:
+        _check_bbox_order(bbox, scan.bounds_lonlat)
     return scan.cut(area, crs=crs, label=f"bbox {bbox}" if bbox is not None else "boundary")
+
+
+def _overlaps(a: BBox, b: BBox) -> bool:
+    return a[0] <= b[2] and a[2] >= b[0] and a[1] <= b[3] and a[3] >= b[1]
+
+
+def _check_bbox_order(bbox: BBox, streets: BBox) -> None:
+    """A box that misses the file's streets but would hold them with latitude and longitude
+    exchanged was written latitude first (``42.84,74.62,42.88,74.66``): say so, with the box
+    in the right order, rather than "no streets inside"."""
+    west, south, east, north = (float(v) for v in bbox)
+    exchanged = (south, west, north, east)
+    if _overlaps((west, south, east, north), streets) or not _overlaps(exchanged, streets):
+        return
+    given = ",".join(f"{v:g}" for v in (west, south, east, north))
+    fixed = ",".join(f"{v:g}" for v in exchanged)
+    raise InputError(
+        f"bbox {given} holds none of the file's streets (they span {_span_text(streets)}), "
+        f"but {fixed} would: latitude and longitude look exchanged",
+        hint=f"The order is west,south,east,north (longitude first): give {fixed}.",
+    )
 
 
 def scan_osm(path: str | Path) -> OsmScan:
@@ -541,8 +564,13 @@ def _detect_format(path: Path) -> str:
     else:
         fmt, inner = "xml", head
     if b"<osm" not in inner and b"<?xml" not in inner:
+        start = (
+            f"it starts with {head[:16]!r}"
+            if fmt == "xml"
+            else f"a {fmt} file whose content starts with {inner[:16]!r}"
+        )
         raise InputError(
-            f"{path}: not an OpenStreetMap file (it starts with {head[:16]!r})",
+            f"{path}: not an OpenStreetMap file ({start})",
             hint="Give an .osm.pbf, .osm, .osm.gz or .osm.bz2 file.",
         )
     return fmt

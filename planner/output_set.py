@@ -7,9 +7,14 @@ into one folder, an interrupt or a full disk could leave files of different runs
 
 1. **Check first** (:func:`check_out_dir`, before any computing): ``--out`` must not be a file,
    lie below a file, be empty text or be unwritable, and an existing folder may hold only what
-   planner writes. *Unrelated files are refused, not kept*: the whole folder is replaced, so a
-   folder holding e.g. ``notes.docx`` is refused with the list of such files (move them or
-   choose another ``--out``).
+   planner wrote, at every depth. *Unrelated files are refused, not kept*: the whole folder is
+   replaced, so a folder holding e.g. ``notes.docx`` or ``units/West/notes.docx`` is refused
+   with the list of such files (move them or choose another ``--out``). What planner wrote is
+   read from the previous set's ``manifest.json`` (every file with its size and SHA-256): a
+   file not listed there, or changed since (a memo edited by hand, a GeoPackage edited in a
+   GIS), is the user's. A folder written before manifests existed is checked against the
+   names planner writes (``map.html`` must be a file, ``units/<unit>/`` may hold only a unit's
+   four files).
 2. **Lock** ``P/.N.lock`` (created exclusively; JSON with pid, host, start time and run id). A
    second run into the same folder refuses at once with a message naming the first run. A lock
    left by a killed run (same host, process gone) is taken over, with a note.
@@ -17,13 +22,18 @@ into one folder, an interrupt or a full disk could leave files of different runs
    staging folders are deleted; a previous set moved aside but not yet replaced is moved back.
    Every action is logged as a warning (the CLI prints it as a note).
 4. **Stage**: the caller writes the whole set into ``P/.N.staging-<run_id>`` (same file system).
-5. **Verify** every file read back (:func:`verify_file`): GeoPackage layers, row counts and
+5. **Record** ``manifest.json``: the run id and every file of the set with its size and
+   SHA-256 (what the next run's check, and the deletion of this set, go by).
+6. **Verify** every file read back (:func:`verify_file`): GeoPackage layers, row counts and
    spatial indexes, JSON parses, HTML ends with ``</html>``, Markdown not empty, and each file
    carries the run id.
-6. **Swap**: on Linux one atomic ``renameat2(RENAME_EXCHANGE)`` exchanges the staging folder and
+7. **Swap**: on Linux one atomic ``renameat2(RENAME_EXCHANGE)`` exchanges the staging folder and
    ``--out``; elsewhere ``--out`` is renamed to ``P/.N.old-<run_id>`` and the staging folder to
    ``--out`` (a kill between the two renames is repaired by the next run, step 3). SIGINT and
-   SIGTERM are held back during the swap. The old set is then deleted and the lock released.
+   SIGTERM are held back during the swap. The old set is then deleted file by file, only
+   what its manifest lists (a file that appeared there during the run, or one the system
+   refuses to delete, is kept in a visible folder ``P/N.kept-<run_id>`` named in a note), and
+   the lock released.
 
 Any failure before the swap deletes the staging folder (and parent folders this run created)
 and leaves ``--out`` as it was. Write failures of the environment (disk full, file-size limit,
@@ -44,6 +54,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import hashlib
 import json
 import logging
 import os
@@ -61,16 +72,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from planner._files import checkpoint
+from planner._files import SQLITE_SIDECARS, checkpoint
 from planner.errors import InputError, OutputError
 
 __all__ = [
     "OutputSet",
     "check_out_dir",
+    "foreign_files",
     "new_run_id",
     "output_set",
     "read_run_ids",
     "verify_file",
+    "write_manifest",
 ]
 
 log = logging.getLogger(__name__)
@@ -87,10 +100,16 @@ PLANNER_FILES = frozenset(
         "national.md",
         "national.html",
         "units",
+        "manifest.json",
     }
 )
-#: Hidden temporary files of :func:`planner._files.atomic_path`, the one atomic writer (every
-#: file of a run is written through it; a process killed mid-write leaves one behind).
+#: The set's list of its own files (relative path -> bytes and SHA-256), written by
+#: :func:`output_set` into every set; the next run's check and the deletion of the set go by it.
+MANIFEST = "manifest.json"
+#: The files of one unit's folder ``units/<unit>/`` of a national set.
+_UNIT_FILES = frozenset({"plan.gpkg", "summary.json", "summary.md", "map.html"})
+#: Hidden temporary files of :func:`planner._files.atomic_path`, the one atomic writer (a killed
+#: writer leaves one).
 _ATOMIC_TMP = re.compile(r"^\..+\.tmp-[0-9a-f]{8}.*$")
 _RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 #: errno values that mean the environment, not the input, is at fault.
@@ -178,20 +197,232 @@ def _check_out(out: Path, flag: str) -> Path:
     problems = []
     if not os.access(probe, os.W_OK | os.X_OK):
         problems.append(f"cannot create files in {probe} (permission denied or read-only)")
+    else:
+        refused = _cannot_create_in(probe)
+        if refused:
+            problems.append(f"cannot create a folder in {probe} (the system refuses: {refused})")
     if out.is_dir():
         if not os.access(out, os.W_OK | os.X_OK):
             problems.append(f"{out} is not writable, so its files cannot be replaced")
-        foreign = sorted(
-            p.name + ("/" if p.is_dir() else "")
-            for p in out.iterdir()
-            if p.name not in PLANNER_FILES and not _ATOMIC_TMP.match(p.name)
-        )
+        foreign = foreign_files(out)
         if foreign:
-            problems += [f"{out} holds {name}, which planner did not write" for name in foreign]
+            problems += [f"{out} holds {item}" for item in foreign]
             return _refuse(flag, out, problems, foreign=True)
     if problems:
         _refuse(flag, out, problems, foreign=False)
     return out
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _walk(folder: Path) -> Iterator[tuple[str, Path]]:
+    """Every entry below ``folder`` as (relative path with ``/``, path), parents first."""
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        base = Path(root)
+        for name in sorted(dirs + files):
+            p = base / name
+            yield p.relative_to(folder).as_posix(), p
+
+
+def _read_manifest(folder: Path) -> dict[str, dict[str, object]] | None:
+    """The files a set's manifest lists (``None``: no usable manifest, e.g. an older set)."""
+    path = folder / MANIFEST
+    if not path.is_file() or path.is_symlink():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict) or not all(isinstance(v, dict) for v in files.values()):
+        return None
+    return files
+
+
+def _legacy_planner_file(rel: str, p: Path) -> bool:
+    """Whether ``rel`` is where a set written before manifests existed had its files."""
+    parts = rel.split("/")
+    if p.is_symlink():
+        return False
+    if len(parts) == 1:
+        if parts[0] == "units":
+            return p.is_dir()
+        return parts[0] in PLANNER_FILES and p.is_file()
+    if parts[0] != "units":
+        return False
+    if len(parts) == 2:
+        return p.is_dir()
+    return len(parts) == 3 and parts[2] in _UNIT_FILES and p.is_file()
+
+
+def _what_is_foreign(rel: str, p: Path, listed: dict[str, dict[str, object]] | None) -> str | None:
+    """Why the entry ``rel`` of an old set is not planner's own (``None``: it is)."""
+    name = rel.rsplit("/", 1)[-1]
+    if _ATOMIC_TMP.match(name) and p.is_file() and not p.is_symlink():
+        return None  # a killed writer's temporary file
+    for side in SQLITE_SIDECARS:
+        base = rel[: -len(side)]
+        if name.endswith(side) and (
+            (listed is not None and base in listed)
+            or (listed is None and _legacy_planner_file(base, p.with_name(name[: -len(side)])))
+        ):
+            return (
+                f"{rel}, which SQLite keeps beside {base} while a program has it open or was "
+                "stopped while writing it (close it in QGIS or wherever it is open)"
+            )
+    if p.is_symlink():
+        return f"{rel}, a symbolic link, which planner did not make"
+    if listed is None:
+        if _legacy_planner_file(rel, p):
+            return None
+        return f"{rel}{'/' if p.is_dir() else ''}, which planner did not write"
+    if p.is_dir():
+        prefix = rel + "/"
+        if any(f.startswith(prefix) for f in listed):
+            return None
+        return f"{rel}/, which planner did not write"
+    if rel == MANIFEST:
+        return None
+    entry = listed.get(rel)
+    if entry is None or not p.is_file():
+        return f"{rel}, which planner did not write (the previous run's {MANIFEST} lacks it)"
+    try:
+        same = p.stat().st_size == entry.get("bytes") and _sha256(p) == entry.get("sha256")
+    except OSError as exc:
+        return f"{rel}, which cannot be read ({exc.strerror or exc})"
+    if not same:
+        return f"{rel}, which was changed after planner wrote it (it differs from {MANIFEST})"
+    return None
+
+
+def foreign_files(folder: str | os.PathLike[str]) -> list[str]:
+    """What in an existing output folder is not planner's own, at every depth (sorted).
+
+    A set written by planner carries ``manifest.json``: a file is planner's if the manifest
+    lists it with the same size and SHA-256. Without a manifest (a set of an older version),
+    only the names planner writes count: the files of :data:`PLANNER_FILES` at the top (as
+    files) and a unit's four files in ``units/<unit>/``. Each item says why it is refused.
+    """
+    out = Path(folder)
+    listed = _read_manifest(out)
+    found = []
+    skip: list[str] = []
+    for rel, p in _walk(out):
+        if any(rel.startswith(s) for s in skip):
+            continue
+        why = _what_is_foreign(rel, p, listed)
+        if why is not None:
+            found.append((rel, why))
+            if p.is_dir() and not p.is_symlink():
+                skip.append(rel + "/")  # the folder is named; its content with it
+    return [why for _rel, why in sorted(found)]
+
+
+def write_manifest(folder: Path, run_id: str) -> Path:
+    """Write ``manifest.json`` into a complete set: the run id and every file's size and SHA-256."""
+    files = {
+        rel: {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+        for rel, p in _walk(folder)
+        if p.is_file() and not p.is_symlink() and rel != MANIFEST
+    }
+    manifest = {
+        "run_id": run_id,
+        "about": "Every file planner wrote into this folder, with its size and SHA-256. The next "
+        "run into this folder replaces it only if it holds these files, unchanged, and nothing "
+        "else.",
+        "files": files,
+    }
+    path = folder / MANIFEST
+    with path.open("w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return path
+
+
+def _remove_set(folder: Path, *, keep_as: Path, notes: list[str]) -> None:
+    """Delete a replaced (or abandoned) set: only what planner wrote; keep everything else.
+
+    Files its manifest lists unchanged (or, without a manifest, the names planner writes) are
+    deleted; what is left (files that appeared during the run, files the system refuses to
+    delete) is moved to ``keep_as`` and named in a note, never deleted.
+    """
+    if not folder.exists():
+        return
+    listed = _read_manifest(folder)
+    errors: list[str] = []
+    entries = list(_walk(folder))
+    for rel, p in reversed(entries):  # children before their folders
+        if p.is_dir() and not p.is_symlink():
+            with contextlib.suppress(OSError):
+                p.rmdir()  # only if empty
+            continue
+        if rel == MANIFEST:
+            continue
+        name = rel.rsplit("/", 1)[-1]
+        side = next((x for x in SQLITE_SIDECARS if name.endswith(x)), None)
+        ours = side is not None or _what_is_foreign(rel, p, listed) is None
+        if not ours:
+            continue
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            errors.append(f"{rel} ({exc.strerror or exc})")
+    left = [rel for rel, p in _walk(folder) if not p.is_dir() and rel != MANIFEST]
+    with contextlib.suppress(OSError):
+        (folder / MANIFEST).unlink()
+    if not left:
+        for _rel, p in reversed(list(_walk(folder))):
+            with contextlib.suppress(OSError):
+                p.rmdir()
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+        if not folder.exists():
+            return
+    try:
+        folder.rename(keep_as)
+        where = keep_as
+    except OSError:
+        where = folder
+    unplanned = [rel for rel in left if not any(e.startswith(rel + " (") for e in errors)]
+    if unplanned:
+        notes.append(
+            f"{len(unplanned)} file(s) that planner did not write appeared in the output folder "
+            f"while this run was computing ({', '.join(unplanned[:5])}"
+            f"{', ...' if len(unplanned) > 5 else ''}); they were not deleted: they are in {where}"
+        )
+    if errors:
+        notes.append(
+            f"{len(errors)} file(s) of the previous outputs could not be deleted "
+            f"({', '.join(errors[:5])}{', ...' if len(errors) > 5 else ''}); they are left in "
+            f"{where}: delete them yourself (e.g. after chattr -i)"
+        )
+
+
+def _cannot_create_in(folder: Path) -> str | None:
+    """Why no folder can be made in ``folder`` (``None``: one could; it is made and removed).
+
+    ``os.access`` says yes to root everywhere, also in ``/proc`` or on a read-only mount, so
+    the lock, staging folder and swap are tried for real on a hidden probe folder.
+    """
+    probe = folder / f".planner-probe-{os.getpid()}-{secrets.token_hex(3)}"
+    try:
+        probe.mkdir()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    with contextlib.suppress(OSError):
+        probe.rmdir()
+    return None
 
 
 def _refuse(flag: str, out: Path, problems: list[str], *, foreign: bool) -> Path:
@@ -312,15 +543,20 @@ def _recover(out: Path, notes: list[str]) -> None:
                 f"a killed run had moved the previous outputs aside; moved {old.name} back to {out}"
             )
         else:
-            shutil.rmtree(old, ignore_errors=True)
+            _remove_set(old, keep_as=_kept(out, old.name.rsplit("old-", 1)[1]), notes=notes)
             notes.append(f"deleted {old} (previous outputs of a killed run, already replaced)")
     for staging in sorted(parent.glob(f"{glob_escape(prefix)}staging-*")):
-        shutil.rmtree(staging, ignore_errors=True)
-        notes.append(f"deleted {staging} (unfinished outputs of a killed run)")
+        _remove_set(staging, keep_as=_kept(out, staging.name.rsplit("staging-", 1)[1]), notes=notes)
+        notes.append(f"deleted {staging} (outputs of a killed run)")
     for tmp in sorted(parent.glob(f"{glob_escape(prefix)}tmp-*")):  # national runs before 0.2
         if _national_tmp_gone(tmp.name):
             shutil.rmtree(tmp, ignore_errors=True)
             notes.append(f"deleted {tmp} (unfinished outputs of a killed run)")
+
+
+def _kept(out: Path, run_id: str) -> Path:
+    """Where files that must not be deleted go when the set holding them is removed."""
+    return out.parent / f"{out.name}.kept-{run_id}"
 
 
 def glob_escape(text: str) -> str:
@@ -455,7 +691,12 @@ def output_set(
             raise
         if target.discarded:
             return
+        try:
+            write_manifest(staging, run_id)
+        except OSError as exc:
+            raise _environment_error(exc, shown, "writing") from None
         problems = [p for f in sorted(staging.iterdir()) for p in _verify(f, target)]
+        problems += foreign_files(staging)  # the manifest lists exactly the files, unchanged
         if problems:
             raise OutputError(
                 f"{flag} {shown}: the new files failed the check before replacing the old ones; "
@@ -470,10 +711,14 @@ def output_set(
             except OSError as exc:
                 raise _environment_error(exc, shown, "replacing") from None
             target.committed = True
-            shutil.rmtree(staging, ignore_errors=True)  # now the old set, if any
+            removal_notes: list[str] = []
+            _remove_set(staging, keep_as=_kept(out, run_id), notes=removal_notes)  # the old set
             _fsync_dir(out.parent)
             _release_lock(lock)
             lock = None
+        for note in removal_notes:
+            log.warning(note)
+        target.notes.extend(removal_notes)
         log.info("run %s: wrote %s", run_id, shown)
     finally:
         if lock is not None:

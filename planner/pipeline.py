@@ -47,6 +47,7 @@ from planner.districts import (
     calibrate_by_district,
     district_names,
     districts_note,
+    no_resident_warning,
 )
 from planner.errors import ArgumentTypeError, InputError
 from planner.isochrones import service_areas
@@ -276,11 +277,16 @@ def city_from_osm(
         residents = calibrate(residents, total_population=total_population)
     districts: gpd.GeoDataFrame | None = None
     calibration = None
+    note = districts_note(districts_path, osm_sha256=osm.sha256)
     if districts_path is not None:
         districts = read_districts(
             districts_path, crs=network.crs, population_column=district_population_column
         )
         inputs.append(_input("districts", districts_path))
+        warning = no_resident_warning(residents, districts, name=Path(districts_path).name)
+        if warning is not None:
+            log.warning("%s", warning)
+            note = f"Warning: {warning}" + ("" if note is None else f" {note}")
         if district_population_column is not None:
             calibration = calibrate_by_district(residents, districts)
             residents = calibration.residents
@@ -321,7 +327,7 @@ def city_from_osm(
         inputs=tuple(inputs),
         area=own_area,
         district_calibration=calibration,
-        districts_note=districts_note(districts_path),
+        districts_note=note,
     )
 
 
@@ -410,13 +416,25 @@ def _expect_coverage(function: str, coverage: object) -> None:
     )
 
 
+#: What a frame of sites must have, as :func:`planner.candidates.read_candidates` makes it.
+_SITE_COLUMNS = {
+    "candidate_id": "a unique id per site, e.g. 'proposal:2'",
+    "source": "'proposal' for the sites of a proposals list",
+}
+
+
 def _expect_sites(function: str, parameter: str, sites: object, *, optional: bool) -> None:
-    if isinstance(sites, gpd.GeoDataFrame) or (optional and sites is None):
+    if optional and sites is None:
+        return
+    if isinstance(sites, gpd.GeoDataFrame):
+        _check_site_frame(function, parameter, sites, proposals=parameter == "proposals")
         return
     if isinstance(sites, str | Path):
         hint = (
             f"Read the file first: {parameter} = read_candidates({str(sites)!r}, "
-            "crs=city.network.crs, area_lonlat_bounds=study_area_lonlat_bounds(city))."
+            "crs=city.network.crs, area_lonlat_bounds=study_area_lonlat_bounds(city)"
+            + (", what='proposals'" if parameter == "proposals" else "")
+            + ")."
         )
     else:
         hint = "Pass a GeoDataFrame of points, e.g. from planner.candidates.read_candidates."
@@ -427,6 +445,42 @@ def _expect_sites(function: str, parameter: str, sites: object, *, optional: boo
         sites,
         hint,
     )
+
+
+def _check_site_frame(
+    function: str, parameter: str, sites: gpd.GeoDataFrame, *, proposals: bool
+) -> None:
+    """A frame of sites with what the siting needs, or an :class:`InputError` listing all
+    that it lacks (rather than pandas' ``KeyError: 'candidate_id'`` deep inside)."""
+    needed = ("candidate_id", "source") if proposals else ("candidate_id",)
+    problems = [
+        f"{parameter} has no column {column!r} ({_SITE_COLUMNS[column]})"
+        for column in needed
+        if column not in sites.columns
+    ]
+    if sites._geometry_column_name not in sites.columns:
+        problems.append(f"{parameter} has no geometry column (the sites' points)")
+    if sites.empty:
+        problems.append(
+            f"{parameter} has no rows: there is no site to "
+            + ("evaluate" if proposals else "add to the candidates")
+        )
+    elif proposals and "source" in sites.columns:
+        other = sorted({str(v) for v in sites["source"] if v != "proposal"})
+        if other:
+            problems.append(
+                f"{parameter} has rows whose 'source' is not 'proposal' ({', '.join(other)}): "
+                "every site of a proposals list is a proposal"
+            )
+    if problems:
+        raise InputError(
+            f"{function}: {parameter} cannot be used",
+            problems,
+            f"Read the file with {parameter} = read_candidates(path, crs=city.network.crs"
+            + (", what='proposals'" if proposals else "")
+            + "), which gives candidate_id ('proposal:<row>'), source ('proposal'), name, row, "
+            "usable, problem and the points.",
+        )
 
 
 def study_area_lonlat_bounds(

@@ -80,11 +80,29 @@ REJECTED = [
         ["coverage", "--boundary", "{f}"],
         ["boundary file boundary.csv: boundary must be polygons; a .csv table holds none"],
     ),
+    *(
+        (
+            "districts_metres_no_crs.geojson",
+            [*command, flag, "{f}"],
+            [
+                f"{what} file districts_metres_no_crs.geojson: coordinates x 8306000..8311000, "
+                "y 5287000..5294000 are read as degrees",
+                "lie outside longitude -180..180, latitude -90..90: these look like metres, "
+                "not degrees",
+            ],
+        )
+        for command, flag, what in (
+            (["coverage"], "--districts", "districts"),
+            (["coverage"], "--boundary", "boundary"),
+            (["national"], "--units", "units"),
+        )
+    ),
     (
         "candidates_swapped.csv",
         ["plan", "--n-sites", "1", "--candidates", "{f}"],
         [
-            "candidate sites file candidates_swapped.csv: none of the 2 rows is usable",
+            "candidate sites file candidates_swapped.csv (--candidates): none of the 2 rows is "
+            "usable",
             "row 2: columns 'lat'/'lon': latitude 74.63, longitude 42.87 is outside the study area",
             "are the latitude and longitude columns swapped?",
         ],
@@ -93,14 +111,16 @@ REJECTED = [
         "proposals_far_away.csv",
         ["evaluate", "--proposals", "{f}"],
         [
-            "candidate sites file proposals_far_away.csv: none of the 2 rows is usable",
+            "proposals file proposals_far_away.csv (--proposals): none of the 2 rows is usable",
             "row 2: columns 'lat'/'lon': latitude 43.25, longitude 76.95 is outside the study area",
         ],
     ),
 ]
 
 
-@pytest.mark.parametrize(("name", "args", "expected"), REJECTED, ids=[c[0] for c in REJECTED])
+@pytest.mark.parametrize(
+    ("name", "args", "expected"), REJECTED, ids=[f"{c[0]}-{c[1][-2]}" for c in REJECTED]
+)
 def test_rejected_inputs_exit_2_with_one_message_and_out_untouched(
     name: str,
     args: list[str],
@@ -385,3 +405,188 @@ def test_the_headline_of_a_message_is_never_dropped():
         "load_city(bbox=...) failed: forced has 0 sites",
         "  - --n-sites -1 must be >= 0",
     ]
+
+
+def test_districts_of_another_city_are_a_warning_not_a_silent_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    # Almaty's districts (data/, 76.74..77.17 E) over central Bishkek (74.62..74.65 E)
+    from planner.districts import BUNDLED_ALMATY_DISTRICTS
+
+    out = tmp_path / "o"
+    code, printed, err = _run(
+        [
+            "coverage",
+            "--osm",
+            str(BISHKEK),
+            "--districts",
+            str(BUNDLED_ALMATY_DISTRICTS),
+            "--out",
+            str(out),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    warning = "no resident lies in any of the 8 districts of almaty_districts_2024.geojson"
+    assert warning in err  # said when the districts are read
+    assert f"Warning: {warning}" in printed  # and above the district table
+    memo = (out / "summary.md").read_text(encoding="utf-8")
+    assert f"Warning: {warning}" in memo
+    for text in (printed, memo):
+        assert "2012" not in text  # the bundled 2012 map is not the data here
+
+
+def test_bbox_written_latitude_first_is_named_with_the_right_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    out, before = _out_with_previous_run(tmp_path)
+    code, _, err = _run(
+        [
+            "coverage",
+            "--osm",
+            str(BISHKEK),
+            "--bbox",
+            "42.84,74.62,42.88,74.66",
+            "--out",
+            str(out),
+            "-q",
+        ],
+        capsys,
+    )
+    assert code == 2 and "Traceback" not in err
+    message = err[err.index("planner: ") :]
+    # the file's streets: 74.6240..74.6494 E, 42.8423..42.8748 N (data/README.md)
+    assert message == (
+        "planner: --bbox 42.84,74.62,42.88,74.66 holds none of the file's streets (they span "
+        "longitude 74.6240..74.6494 and latitude 42.8423..42.8748), but 74.62,42.84,74.66,42.88 "
+        "would: latitude and longitude look exchanged\n"
+        "The order is west,south,east,north (longitude first): give 74.62,42.84,74.66,42.88.\n"
+    )
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_option_values_starting_with_minus_are_read_as_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    # argparse alone says "expected one argument" for each of these
+    code, _, err = _run(
+        [
+            "coverage",
+            "--osm",
+            str(BISHKEK),
+            "--bbox",
+            "-180,-90,180,90",
+            "--out",
+            str(tmp_path / "o"),
+            "-q",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert "expected one argument" not in err
+    import json
+
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    bbox = [i for i in summary["data"]["inputs"] if i["role"] == "bbox"]
+    assert [b["value"] for b in bbox] == [[-180.0, -90.0, 180.0, 90.0]]
+    # a box west of Greenwich (Lisbon), away from the Bishkek file: the box is read and checked
+    code, _, err = _run(
+        ["coverage", "--osm", str(BISHKEK), "--bbox", "-9.5,38.6,-9.0,39.0", "-q"], capsys
+    )
+    assert code == 2
+    assert "no streets inside the requested bbox (-9.5, 38.6, -9.0, 39.0)" in err
+    # a negative number in exponent form reaches the option check
+    code, _, err = _run(["coverage", "--walk-m", "-5e3", "--osm", str(BISHKEK)], capsys)
+    assert code == 2
+    assert "--walk-m -5000: must be a number > 0" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("p.csv", None, "proposals file {f} (--proposals) does not exist"),
+        ("p.csv", b"", "proposals file p.csv (--proposals) is empty"),
+        ("p.csv", b"name,lat,lon\n", "proposals file p.csv (--proposals) has a header line but no"),
+        (
+            "p.csv",
+            b"\x00\x01\x02\xff" * 64,
+            "proposals file p.csv (--proposals) is not a text table",
+        ),
+        (
+            "p.csv",
+            b"name,x\na,1\n",
+            "proposals file p.csv (--proposals): required columns are missing",
+        ),
+        (
+            "p.xls",
+            b"\xd0\xcf\x11\xe0" + b"\x00" * 60,
+            "proposals file p.xls (--proposals) is an old Excel",
+        ),
+        (
+            "p.csv",
+            b"name,lat,lon\nsynthetic,n/a,74.63\n",
+            "proposals file p.csv (--proposals): none of the 1 rows is usable",
+        ),
+        (
+            "stations_two_point_layers.gpkg",
+            "corpus",
+            "proposals file stations_two_point_layers.gpkg (--proposals) has 3 layers and 2 of "
+            "them hold points: which one holds the proposals?",
+        ),
+    ],
+    ids=[
+        "missing",
+        "empty",
+        "header-only",
+        "binary",
+        "no-columns",
+        "xls",
+        "no-usable-row",
+        "layers",
+    ],
+)
+def test_every_problem_of_the_proposals_file_names_it_and_its_flag(
+    name: str,
+    content: bytes | str | None,
+    expected: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+):
+    path = CORPUS / name if content == "corpus" else tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    code, _, err = _run(
+        ["evaluate", "--osm", str(BISHKEK), "--proposals", str(path), "--out", str(tmp_path / "o")],
+        capsys,
+    )
+    assert code == 2 and "Traceback" not in err
+    message = err[err.index("planner: ") :]
+    assert expected.format(f=path) in message
+    assert "candidate sites" not in message
+    if name.endswith(".gpkg"):
+        assert "Name the layer with --proposals-layer NAME." in message
+
+
+def test_barriers_none_cannot_be_combined(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["coverage", "--osm", str(BISHKEK), "--barriers", "none,railway"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert (
+        "argument --barriers: 'none,railway': 'none' (no barriers at all) cannot be combined "
+        "with other kinds; give either --barriers none or the kinds alone, --barriers railway"
+    ) in err
+    assert "unknown barrier kind" not in err
+
+
+def test_a_compressed_file_that_is_not_osm_is_quoted_decompressed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    path = CORPUS / "stations_as_osm.osm.gz"
+    code, _, err = _run(["coverage", "--osm", str(path), "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert (
+        f"{path}: not an OpenStreetMap file (a gzip file whose content starts with "
+        "b'name,lat,lon\\nsyn')"
+    ) in err
+    assert "\\x1f\\x8b" not in err  # not the gzip header

@@ -46,6 +46,7 @@ def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_plan_writes_every_file(plan_dir: Path):
     assert sorted(p.name for p in plan_dir.iterdir()) == [
+        "manifest.json",
         "map.html",
         "plan.gpkg",
         "summary.json",
@@ -68,7 +69,7 @@ def test_plan_writes_every_file(plan_dir: Path):
     assert stations.loc[~stations["usable"], "problem"].str.contains("traffic").all()
     summary = json.loads((plan_dir / "summary.json").read_text())
     run_ids = read_run_ids(plan_dir)
-    assert set(run_ids) == {"plan.gpkg", "summary.json", "summary.md", "map.html"}
+    assert set(run_ids) == {"manifest.json", "plan.gpkg", "summary.json", "summary.md", "map.html"}
     assert set(run_ids.values()) == {summary["run_id"]}
     assert summary["data"]["data_date"] == "2025-04-10T04:51:30Z"
     assert (
@@ -321,6 +322,7 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert code == 0
     assert "with 2 new sites" in printed and "inspectors" in printed
     assert {p.name for p in out.iterdir()} == {
+        "manifest.json",
         "plan.gpkg",
         "summary.json",
         "summary.md",

@@ -20,11 +20,13 @@ from shapely.geometry import box
 from planner.coverage import coverage_by_district
 from planner.districts import (
     BUNDLED_ALMATY_DISTRICTS,
+    BUNDLED_ALMATY_OSM_SHA256,
     calibrate_by_district,
     calibration_factors,
     district_index,
     district_names,
     districts_note,
+    no_resident_warning,
 )
 from planner.errors import InputError
 from planner.pipeline import read_districts
@@ -208,8 +210,49 @@ def test_bundled_districts_are_almatys_eight_with_official_populations():
     assert frame["population_source_url"].str.startswith("https://www.gov.kz/").all()
     assert frame["boundary_source"].str.contains("CC BY 4.0").all()
     assert frame.geometry.is_valid.all()
-    assert "2012" in districts_note(BUNDLED_ALMATY_DISTRICTS)
-    assert "2024" in districts_note(BUNDLED_ALMATY_DISTRICTS)
+    note = districts_note(BUNDLED_ALMATY_DISTRICTS, osm_sha256=BUNDLED_ALMATY_OSM_SHA256)
+    assert "over the bundled OSM streets and buildings of 2012" in note
+    assert "2024" in note
+
+
+def test_the_2012_note_only_over_the_bundled_2012_data():
+    import hashlib
+
+    assert hashlib.sha256(ALMATY.read_bytes()).hexdigest() == BUNDLED_ALMATY_OSM_SHA256
+    bishkek_sha = "2726cc78f7abe701db4e555c50543d4534fe46a4f6e5e421b87cf01c5c521059"
+    for sha in (bishkek_sha, None):
+        note = districts_note(BUNDLED_ALMATY_DISTRICTS, osm_sha256=sha)
+        assert note == (
+            "District boundaries of 2024 (geokz, A. Rodionov, CC BY 4.0): check that their "
+            "date matches the OSM data's (buildings missing from an older map make a district "
+            "look emptier than it is)."
+        )
+    assert districts_note(None, osm_sha256=BUNDLED_ALMATY_OSM_SHA256) is None
+
+
+def test_no_resident_in_any_district_is_a_warning_with_both_extents():
+    # districts around Almaty, residents in central Bishkek: no overlap at all
+    districts = gpd.GeoDataFrame(
+        {"name": ["west", "east"]},
+        geometry=[box(76.8, 43.2, 76.9, 43.3), box(76.9, 43.2, 77.0, 43.3)],
+        crs="EPSG:4326",
+    )
+    people = gpd.GeoDataFrame(
+        {"population": [10.0, 20.0]},
+        geometry=[shapely.Point(74.62, 42.84), shapely.Point(74.65, 42.87)],
+        crs="EPSG:4326",
+    )
+    assert no_resident_warning(people, districts, name="d.geojson") == (
+        "no resident lies in any of the 2 districts of d.geojson: the districts (longitude "
+        "76.80..77.00, latitude 43.20..43.30) do not cover the residents of the OSM data "
+        "(longitude 74.62..74.65, latitude 42.84..42.87); is it the districts file of another "
+        "area? Every resident is counted as (outside)."
+    )
+    # one resident inside a district (in another CRS): no warning
+    inside = gpd.GeoDataFrame(
+        {"population": [1.0]}, geometry=[shapely.Point(76.85, 43.25)], crs="EPSG:4326"
+    )
+    assert no_resident_warning(inside.to_crs(UTM), districts, name="d.geojson") is None
 
 
 @pytest.fixture(scope="module")
@@ -272,3 +315,20 @@ def test_almaty_estimates_per_district_match_a_spatial_join(almaty_calibrated):
         inside = scaled[names == name]
         assert np.allclose(inside, table.loc[name, "calibration_factor"])
     assert pd.Series(scaled[names == "(outside)"]).eq(1.0).all()
+
+
+def test_the_bundled_pair_keeps_the_2012_note_in_a_run():
+    from planner.demand import PopulationSettings
+    from planner.pipeline import load_city
+
+    city = load_city(
+        ALMATY,
+        bbox=(76.88, 43.22, 76.97, 43.28),  # central Almaty: Almaly, Bostandyk, Medeu
+        districts_path=BUNDLED_ALMATY_DISTRICTS,
+        population_settings=PopulationSettings(yes_outside_residential_landuse=True),
+    )
+    assert city.districts_note is not None
+    assert city.districts_note.startswith(
+        "District boundaries of 2024 (geokz, A. Rodionov, CC BY 4.0) over the bundled OSM "
+        "streets and buildings of 2012"
+    )

@@ -125,7 +125,8 @@ def test_map_opens_offline_and_works(offline: OfflinePage, tmp_path: Path) -> No
 
     page.locator(".planner-rank", has_text=re.compile(r"^1$")).click()
     page.wait_for_function(
-        "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
+        "(() => { const p = document.querySelector('.leaflet-popup');"
+        " return p !== null && getComputedStyle(p).opacity === '1'; })()"
     )
     popup = page.locator(".leaflet-popup-content").inner_text()
     assert "Proposed site 1" in popup
@@ -198,7 +199,8 @@ def test_map_of_a_real_plan_run(offline: OfflinePage, tmp_path: Path) -> None:
     assert any(t.startswith("Existing police stations (4, 2 unusable)") for t in overlays)
     page.locator(".planner-rank", has_text=re.compile(r"^1$")).click()
     page.wait_for_function(
-        "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
+        "(() => { const p = document.querySelector('.leaflet-popup');"
+        " return p !== null && getComputedStyle(p).opacity === '1'; })()"
     )
     popup = page.locator(".leaflet-popup-content").inner_text()
     first = summary["plan"]["sites"][0]

@@ -127,7 +127,9 @@ def test_synthetic_outputs_shape_and_allocation(synthetic_run, country):
     assert layers == {"units", "sites", "run"}
     # one run id in every file, the unit folders' included: a mixed set would show
     run_ids = read_run_ids(synthetic_run)
-    assert set(run_ids) == {"national.gpkg", "national.json", "national.md", "national.html"}
+    assert set(run_ids) == {
+        "manifest.json", "national.gpkg", "national.json", "national.md", "national.html"
+    }  # fmt: skip
     assert set(run_ids.values()) == {s["run_id"]}
     for u in s["units"]:
         assert set(read_run_ids(synthetic_run / u["folder"]).values()) == {s["run_id"]}

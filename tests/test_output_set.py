@@ -26,13 +26,25 @@ import pytest
 import shapely
 
 from planner.errors import InputError, OutputError
-from planner.output_set import check_out_dir, output_set, read_run_ids, verify_file
+from planner.output_set import (
+    check_out_dir,
+    foreign_files,
+    output_set,
+    read_run_ids,
+    verify_file,
+)
 from planner.outputs import write_geopackage
 from tests.conftest import ROOT, TINY
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    """The files of a set and their bytes, checking its manifest (which lists exactly them)."""
+    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "manifest.json"}
+    if (folder / "manifest.json").exists():
+        listed = json.loads((folder / "manifest.json").read_text())["files"]
+        assert sorted(listed) == sorted(files)
+        assert foreign_files(folder) == []
+    return files
 
 
 def beside(out: Path) -> list[str]:
@@ -82,6 +94,21 @@ def test_unrelated_files_are_listed_together_and_refused(tmp_path: Path) -> None
     (out / "photos").rmdir()
     (out / ".plan.tmp-0a1b2c3d.gpkg-journal").write_text("")
     assert check_out_dir(out) == out
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_folder_where_none_can_be_made_is_bad_input_not_a_full_disk(tmp_path: Path) -> None:
+    """/proc passes os.access for root; the old message blamed free space (exit 5)."""
+    with pytest.raises(InputError) as info:
+        check_out_dir("/proc/planner_out")
+    assert info.value.problems == (
+        "cannot create a folder in /proc (the system refuses: No such file or directory)",
+    )
+    assert "MB are free" not in str(info.value)
+    proc = subprocess.run(plan_cmd(Path("/proc/planner_out"), 30), env=env(), capture_output=True,
+                          text=True, cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert "cannot create a folder in /proc" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_the_current_folder_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -354,8 +381,9 @@ def paused(out: Path, at: str, tmp_path: Path, **extra: str) -> subprocess.Popen
 def assert_consistent(out: Path) -> None:
     """One complete set: the four files, all of one run."""
     assert sorted(p.name for p in out.iterdir()) == [
-        "map.html", "plan.gpkg", "summary.json", "summary.md"
+        "manifest.json", "map.html", "plan.gpkg", "summary.json", "summary.md"
     ]  # fmt: skip
+    assert foreign_files(out) == []
     assert len(set(read_run_ids(out).values())) == 1
     for p in out.iterdir():
         assert verify_file(p) == []
@@ -563,3 +591,155 @@ def test_an_unreadable_input_inside_the_block_is_not_an_output_error(tmp_path: P
     with pytest.raises(OutputError), output_set(out) as target:
         raise PermissionError(errno.EACCES, "Permission denied", str(target.path / "plan.gpkg"))
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- the user's files
+
+
+def national_like_set(out: Path) -> None:
+    """A set of national shape (a units/ folder of unit sets), written through output_set."""
+    with output_set(out) as s:
+        (s.path / "national.json").write_text(json.dumps({"run_id": s.run_id}))
+        for unit in ("West", "East"):
+            (s.path / "units" / unit).mkdir(parents=True)
+            (s.path / "units" / unit / "summary.json").write_text(json.dumps({"run_id": s.run_id}))
+            (s.path / "units" / unit / "map.html").write_text("<html>unit</html>")
+
+
+@pytest.mark.parametrize(
+    ("mine", "why"),
+    [
+        ("units/notes.docx", "units/notes.docx, which planner did not write"),
+        ("units/West/notes.docx", "units/West/notes.docx, which planner did not write"),
+        ("units/North/x.txt", "units/North/, which planner did not write"),
+        ("national.html/x.txt", "national.html/, which planner did not write"),
+    ],
+)
+def test_a_users_file_at_any_depth_is_refused_and_kept(tmp_path: Path, mine: str, why: str) -> None:
+    out = tmp_path / "out"
+    national_like_set(out)
+    (out / mine).parent.mkdir(parents=True, exist_ok=True)
+    (out / mine).write_text("the user's")
+    with pytest.raises(InputError) as info:
+        check_out_dir(out)
+    assert len(info.value.problems) == 1
+    assert info.value.problems[0].startswith(f"{out} holds {why}")
+    with pytest.raises(InputError), output_set(out) as s:
+        (s.path / "national.json").write_text("{}")  # pragma: no cover - not entered
+    assert (out / mine).read_text() == "the user's"
+    assert beside(out) == ["out"]
+
+
+def test_a_set_of_an_older_version_is_checked_by_name_at_every_depth(tmp_path: Path) -> None:
+    """Without manifest.json only the names planner writes count: a unit's four files."""
+    out = tmp_path / "out"
+    (out / "units" / "West").mkdir(parents=True)
+    (out / "national.json").write_text("{}")
+    (out / "units" / "West" / "plan.gpkg").write_bytes(b"x")
+    (out / "units" / "West" / "summary.md").write_text("memo")
+    assert check_out_dir(out) == out
+    (out / "units" / "West" / "notes.docx").write_text("mine")
+    (out / "units" / "readme.txt").write_text("mine")
+    (out / "map.html").mkdir()
+    (out / "map.html" / "x.txt").write_text("mine")
+    with pytest.raises(InputError) as info:
+        check_out_dir(out)
+    assert info.value.problems == (
+        f"{out} holds map.html/, which planner did not write",
+        f"{out} holds units/West/notes.docx, which planner did not write",
+        f"{out} holds units/readme.txt, which planner did not write",
+    )
+
+
+def test_a_file_changed_after_planner_wrote_it_is_refused(tmp_path: Path) -> None:
+    """An edited memo (or a GeoPackage edited in a GIS) is the user's work now."""
+    out = tmp_path / "out"
+    national_like_set(out)
+    (out / "units" / "East" / "map.html").write_text("<html>edited by hand</html>")
+    (out / "units" / "West" / "summary.json").unlink()  # missing files are fine
+    (out / "national.gpkg-wal").write_bytes(b"")
+    with pytest.raises(InputError) as info:
+        check_out_dir(out)
+    assert info.value.problems == (
+        f"{out} holds national.gpkg-wal, which planner did not write (the previous run's "
+        "manifest.json lacks it)",
+        f"{out} holds units/East/map.html, which was changed after planner wrote it (it differs "
+        "from manifest.json)",
+    )
+    (out / "national.gpkg-wal").unlink()
+    (out / "units" / "East" / "map.html").unlink()
+    with output_set(out) as s:
+        write_geopackage(s.path / "national.gpkg", {"a": points(2)}, run={"run_id": s.run_id})
+    assert check_out_dir(out) == out
+    (out / "national.gpkg-wal").write_bytes(b"")  # the GeoPackage is open in QGIS
+    with pytest.raises(InputError) as info:
+        check_out_dir(out)
+    assert info.value.problems == (
+        f"{out} holds national.gpkg-wal, which SQLite keeps beside national.gpkg while a program "
+        "has it open or was stopped while writing it (close it in QGIS or wherever it is open)",
+    )
+
+
+def test_files_that_appear_during_the_run_are_kept_not_deleted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "out"
+    national_like_set(out)
+    with caplog.at_level(logging.WARNING), output_set(out) as s:
+        (s.path / "national.json").write_text(json.dumps({"run_id": s.run_id}))
+        (out / "units" / "West" / "notes.docx").write_text("saved while planner ran")
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "national.json"]
+    kept = tmp_path / f"out.kept-{s.run_id}"
+    assert beside(out) == ["out", kept.name]
+    assert [p.relative_to(kept).as_posix() for p in sorted(kept.rglob("*")) if p.is_file()] == [
+        "units/West/notes.docx"
+    ]  # the previous set's own files are deleted, the user's file is kept
+    assert (kept / "units" / "West" / "notes.docx").read_text() == "saved while planner ran"
+    note = (
+        "1 file(s) that planner did not write appeared in the output folder while this run was "
+        f"computing (units/West/notes.docx); they were not deleted: they are in {kept}"
+    )
+    assert note in caplog.messages and note in s.notes
+
+
+def test_a_file_that_cannot_be_deleted_is_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """chattr +i on a file of the previous set: the new set goes in, the old file is named."""
+    out = tmp_path / "out"
+    national_like_set(out)
+    stuck = out / "units" / "East" / "map.html"
+    if subprocess.run(["chattr", "+i", str(stuck)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not possible here (needs root on a file system that has it)")
+    try:
+        with caplog.at_level(logging.WARNING), output_set(out) as s:
+            (s.path / "national.json").write_text(json.dumps({"run_id": s.run_id}))
+        kept = tmp_path / f"out.kept-{s.run_id}"
+        assert beside(out) == ["out", kept.name]
+        assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "national.json"]
+        assert (kept / "units" / "East" / "map.html").exists()
+        assert not (kept / "units" / "West").exists()
+        assert any(
+            m.startswith("1 file(s) of the previous outputs could not be deleted "
+                         "(units/East/map.html (Operation not permitted)); they are left in "
+                         f"{kept}")
+            for m in caplog.messages
+        ), caplog.messages  # fmt: skip
+    finally:
+        for p in tmp_path.rglob("map.html"):
+            subprocess.run(["chattr", "-i", str(p)], capture_output=True)
+
+
+def test_the_command_line_keeps_a_users_file_in_a_subfolder(
+    tmp_path: Path, previous: dict[str, bytes]
+) -> None:
+    """The held-out case: a folder named like an output, holding a user's file."""
+    out = with_previous(tmp_path, previous)
+    (out / "summary.md").unlink()
+    (out / "summary.md").mkdir()
+    (out / "summary.md" / "x.txt").write_text("mine")
+    proc = subprocess.run(plan_cmd(out, 30), env=env(), capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert "holds summary.md/, which planner did not write" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (out / "summary.md" / "x.txt").read_text() == "mine"

@@ -265,6 +265,38 @@ def test_prefer_shorter_walks_reports_the_true_total_walk(city, coverage):
 # --- common mistakes in the Python API get the package's own errors (issue 13) ------------
 
 
+def test_proposals_without_the_sites_columns_are_an_input_error(city, coverage):
+    crs = city.network.crs
+    hint = (
+        "Read the file with proposals = read_candidates(path, crs=city.network.crs, "
+        "what='proposals'), which gives candidate_id ('proposal:<row>'), source ('proposal'), "
+        "name, row, usable, problem and the points."
+    )
+    empty = gpd.GeoDataFrame(geometry=[], crs=crs)
+    with pytest.raises(InputError) as info:
+        evaluate_sites(city, coverage, empty)
+    assert str(info.value) == "\n".join(
+        [
+            "evaluate_sites: proposals cannot be used",
+            "  - proposals has no column 'candidate_id' (a unique id per site, e.g. 'proposal:2')",
+            "  - proposals has no column 'source' ('proposal' for the sites of a proposals list)",
+            "  - proposals has no rows: there is no site to evaluate",
+            hint,
+        ]
+    )
+    # the right columns but no rows; and sites of another kind
+    site = shapely.Point(*coverage.buildings.geometry.iloc[0].centroid.coords[0])
+    columns = {"candidate_id": ["proposal:2"], "source": ["proposal"], "name": ["a"]}
+    with pytest.raises(InputError, match="proposals has no rows: there is no site to evaluate"):
+        evaluate_sites(city, coverage, gpd.GeoDataFrame(columns, geometry=[site], crs=crs).iloc[:0])
+    other = gpd.GeoDataFrame({**columns, "source": ["network"]}, geometry=[site], crs=crs)
+    with pytest.raises(InputError, match="whose 'source' is not 'proposal' \\(network\\)"):
+        evaluate_sites(city, coverage, other)
+    no_id = gpd.GeoDataFrame({"name": ["a"]}, geometry=[site], crs=crs)
+    with pytest.raises(InputError, match="candidates has no column 'candidate_id'"):
+        plan_sites(city, coverage, n_sites=1, candidates=no_id)
+
+
 def test_api_type_mistakes_say_what_was_expected(city, coverage, tmp_path):
     from planner.errors import ArgumentTypeError, PlannerError
 

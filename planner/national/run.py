@@ -11,7 +11,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -307,7 +307,8 @@ def plan_nation(
         )  # fmt: skip
         if result.n_ok == 0:
             target.discard()
-        return result
+    late = tuple(n for n in target.notes if n not in result.notes)  # e.g. files kept at the swap
+    return replace(result, notes=result.notes + late) if late else result
 
 
 def _plan_into(

@@ -49,7 +49,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from planner._crs import WGS84, utm_crs_for
+from planner._crs import WGS84, require_degrees, utm_crs_for
 from planner.errors import InputError
 from planner.osm import OsmScan
 from planner.settings import WalkSettings
@@ -160,6 +160,7 @@ def read_units(
         problems.append("no rows")
     if problems:
         raise InputError(f"{path}: the units file cannot be used", problems, _UNITS_HINT)
+    require_degrees(frame.crs, tuple(frame.total_bounds), what="units", name=path.name)
     frame = frame.to_crs(WGS84)
     out = gpd.GeoDataFrame(
         {
