@@ -61,12 +61,6 @@ if TYPE_CHECKING:
     from planner.output_set import output_set, read_run_ids
     from planner.outputs import write_geopackage, write_json
     from planner.pipeline import (
-        City,
-        CityRun,
-        CoverageResult,
-        EvaluationResult,
-        PlanCurve,
-        PlanResult,
         assess_coverage,
         city_from_osm,
         district_table,
@@ -79,6 +73,14 @@ if TYPE_CHECKING:
         study_area_lonlat_bounds,
     )
     from planner.report import build_map, write_outputs
+    from planner.results import (
+        City,
+        CityRun,
+        CoverageResult,
+        EvaluationResult,
+        PlanCurve,
+        PlanResult,
+    )
     from planner.settings import WalkSettings
     from planner.siting import (
         CoverageCurve,
@@ -97,6 +99,7 @@ if TYPE_CHECKING:
     from planner.station_review import StationReview, review_stations
     from planner.stations import mark_unusable, read_stations, stations_from_osm
     from planner.try_sites import TrySites, try_sites_for_evaluation, try_sites_for_plan
+
 
 #: Where each public name lives: ``{name: module}``.
 _EXPORTS = {
@@ -151,12 +154,6 @@ _EXPORTS = {
     "read_run_ids": "planner.output_set",
     "write_geopackage": "planner.outputs",
     "write_json": "planner.outputs",
-    "City": "planner.pipeline",
-    "CityRun": "planner.pipeline",
-    "CoverageResult": "planner.pipeline",
-    "EvaluationResult": "planner.pipeline",
-    "PlanCurve": "planner.pipeline",
-    "PlanResult": "planner.pipeline",
     "assess_coverage": "planner.pipeline",
     "city_from_osm": "planner.pipeline",
     "district_table": "planner.pipeline",
@@ -169,6 +166,12 @@ _EXPORTS = {
     "study_area_lonlat_bounds": "planner.pipeline",
     "build_map": "planner.report",
     "write_outputs": "planner.report",
+    "City": "planner.results",
+    "CityRun": "planner.results",
+    "CoverageResult": "planner.results",
+    "EvaluationResult": "planner.results",
+    "PlanCurve": "planner.results",
+    "PlanResult": "planner.results",
     "WalkSettings": "planner.settings",
     "CoverageCurve": "planner.siting",
     "MinSitesResult": "planner.siting",

@@ -1,6 +1,7 @@
 """What the command line adds to the library for its user: options checked before any file is
-read, messages in the flags the user typed, the libraries' noise kept off the terminal, and a
-warning before inputs that will take long.
+read and turned into the library's settings, inputs read with their checksums, messages in the
+flags the user typed, the libraries' noise kept off the terminal, and a warning before inputs
+that will take long.
 
 The library speaks its API (``max_walk_m=-5.0 must be greater than 0``, ``layer='x'``); the
 command line translates, with :data:`FLAGS`, rather than making the library speak CLI.
@@ -17,17 +18,29 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from planner.defaults import DEFAULT_MAX_WALK_MIN
+
+if TYPE_CHECKING:
+    from planner._cli_print import Progress
 
 __all__ = [
     "FLAGS",
     "check_options",
+    "command_record",
     "error_text",
     "for_cli",
     "heartbeat",
     "library_noise_off",
+    "load",
+    "population_settings",
+    "read_sites",
+    "settings",
     "size_warnings",
 ]
 
@@ -293,3 +306,92 @@ def error_text(exc: Any, *, command: str = "") -> str:
             for line in lines
         )
     return for_cli(text, command=command)
+
+
+def settings(args: argparse.Namespace) -> Any:
+    """The walking settings of the options (the default limit in minutes at the given speed)."""
+    from planner.settings import WalkSettings
+
+    if getattr(args, "walk_m", None) is not None:
+        return WalkSettings(
+            max_walk_m=args.walk_m, speed_kmh=args.speed_kmh, max_snap_m=args.max_snap_m
+        )
+    minutes = args.walk_min if getattr(args, "walk_min", None) is not None else DEFAULT_MAX_WALK_MIN
+    return WalkSettings.from_minutes(minutes, speed_kmh=args.speed_kmh, max_snap_m=args.max_snap_m)
+
+
+def population_settings(args: argparse.Namespace) -> Any:
+    """The footprint estimate's settings of the options, or None for the library's defaults."""
+    from planner.demand import PopulationSettings
+
+    options: dict[str, Any] = {}
+    if args.floor_area_per_resident_m2 is not None:
+        options["floor_area_per_resident_m2"] = args.floor_area_per_resident_m2
+    if args.untyped_buildings_residential:
+        options["yes_outside_residential_landuse"] = True
+    return PopulationSettings(**options) if options else None
+
+
+def load(args: argparse.Namespace, progress: Progress) -> Any:
+    """The city of a city command's options, read as one step of ``progress``."""
+    from planner.pipeline import load_city
+
+    return progress.run(
+        f"reading {args.osm.name}: streets, buildings, stations",
+        load_city,
+        args.osm,
+        name=args.name,
+        bbox=args.bbox,
+        boundary=args.boundary,
+        stations_path=args.stations,
+        population_raster=args.population_raster,
+        population_points=args.population_points,
+        population_settings=population_settings(args),
+        total_population=args.total_population,
+        districts_path=args.districts,
+        **({} if getattr(args, "barriers", None) is None else {"barriers": args.barriers}),
+        district_population_column=args.district_population_column,
+        stations_layer=getattr(args, "stations_layer", None),
+    )
+
+
+def read_sites(
+    progress: Progress,
+    city: Any,
+    path: Path,
+    layer: str | None,
+    role: str,
+    inputs: list[dict[str, Any]],
+) -> Any:
+    """Read a candidates or proposals file (checked against the study area), recording it in
+    ``inputs`` with its checksum."""
+    from planner import pipeline
+    from planner._files import input_record
+    from planner.candidates import read_candidates
+
+    sites = progress.run(
+        f"reading the {'candidate sites' if role == 'candidates' else role} {path.name}",
+        partial(read_candidates, what="candidate sites" if role == "candidates" else "proposals"),
+        path,
+        crs=city.network.crs,
+        area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),
+        layer=layer,
+    )
+    inputs.append(input_record(role, path))
+    return sites
+
+
+def command_record(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
+    """How the run was started, for summary.json: the arguments and every option's value."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, tuple | list):
+            return [plain(v) for v in value]
+        return value
+
+    return {
+        "argv": [str(a) for a in argv],
+        "options": {k: plain(v) for k, v in sorted(vars(args).items())},
+    }

@@ -91,7 +91,7 @@ def fetch_osm(
             hint='e.g. place="Almaty, Kazakhstan" or bbox=(76.85, 43.20, 76.98, 43.30).',
         )
     if bbox is not None:
-        _check_bbox(bbox)
+        check_bbox(bbox)
     out_path = Path(out_path)
     boundary = None
     if place is not None:
@@ -152,7 +152,7 @@ def fetch_osm(
     return out_path
 
 
-def _check_bbox(bbox: tuple[float, float, float, float]) -> None:
+def check_bbox(bbox: tuple[float, float, float, float]) -> None:
     """A box that cannot be right is refused before anything goes online."""
     try:
         west, south, east, north = (float(v) for v in bbox)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from planner import cli
+from planner import _cli_parser, cli
 from planner.errors import FetchError
 from planner.output_set import read_run_ids
 from tests.conftest import BISHKEK, TINY
@@ -600,7 +600,7 @@ def test_empty_out_is_refused(capsys: pytest.CaptureFixture[str]):
 
 
 def test_help_documents_the_exit_codes():
-    text = cli._parser().format_help()
+    text = _cli_parser.build_parser().format_help()
     assert "5 the outputs could not be written (disk full" in " ".join(text.split())
     plan_help = subprocess.run(
         [sys.executable, "-m", "planner.cli", "plan", "--help"],
