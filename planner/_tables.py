@@ -65,7 +65,14 @@ import shapely
 from planner._crs import WGS84, looks_like_metres, require_degrees, require_metric_crs
 from planner.errors import ArgumentTypeError, InputError
 
-__all__ = ["mark_unusable", "read_point_table", "read_polygons", "row_problems"]
+__all__ = [
+    "NAME_COLUMNS",
+    "mark_unusable",
+    "name_columns",
+    "read_point_table",
+    "read_polygons",
+    "row_problems",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +92,29 @@ PAIR_LATLON_NAMES = (
 )
 #: ... or in longitude, latitude order.
 PAIR_LONLAT_NAMES = ("lon,lat", "lon, lat", "lonlat", "lon_lat")
-NAME_NAMES = ("name", "название", "наименование", "имя", "title", "атауы")
+#: Columns read as a feature's name, in this order (case-insensitive): one list for every file
+#: with names (stations, candidate sites, population points, districts, national units).
+NAME_COLUMNS = (
+    "name",
+    "название",
+    "наименование",
+    "имя",
+    "title",
+    "атауы",
+    "name_ru",
+    "name_kk",
+    "name_en",
+)
+#: After those, polygons are also named by the word for what they are.
+_KIND_NAME_COLUMNS = {
+    "districts": ("district", "район", "аудан"),
+    "units": ("unit", "city", "город"),
+}
+
+
+def name_columns(kind: str | None = None) -> tuple[str, ...]:
+    """The name columns looked for in a file of ``kind`` (``"districts"``, ``"units"``)."""
+    return NAME_COLUMNS + _KIND_NAME_COLUMNS.get(kind or "", ())
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -348,7 +377,7 @@ def read_point_table(
                 f"name column {name_column!r} not found; the file has columns {columns}"
             )
     else:
-        found_name = _find_column(columns, NAME_NAMES)
+        found_name = _find_column(columns, NAME_COLUMNS)
     if found_name is not None:
         used.append(found_name)
     found_values: dict[str, str] = {}

@@ -50,6 +50,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from planner._crs import WGS84, require_degrees, utm_crs_for
+from planner._tables import name_columns
 from planner.errors import InputError
 from planner.osm import OsmScan
 from planner.settings import WalkSettings
@@ -72,8 +73,9 @@ log = logging.getLogger(__name__)
 STREET_MARGIN_M = 50.0
 #: Overlaps smaller than this share of the smaller unit's area are digitising slivers.
 SLIVER_SHARE = 0.01
-#: Column names read as the unit name, in this order (case-insensitive).
-NAME_COLUMNS = ("name", "unit", "city", "название", "город", "атауы", "name_en", "name_ru")
+#: Column names read as the unit name, in this order (case-insensitive): the shared list of
+#: name columns, then the words for a unit (:func:`planner._tables.name_columns`).
+NAME_COLUMNS = name_columns("units")
 _COUNT_COLUMNS = ("min_new", "max_new", "quota")
 
 
