@@ -465,6 +465,18 @@ def _missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def _tile_layer(tiles: str | folium.TileLayer) -> folium.TileLayer:
+    """An online background layer: a tile provider's name, a URL template or a TileLayer."""
+    if isinstance(tiles, folium.TileLayer):
+        return tiles
+    url = str(tiles).startswith("http")
+    return folium.TileLayer(
+        tiles,
+        name=None if url else f"Online tiles: {tiles}",
+        attr=OSM_ATTRIBUTION if url else None,
+    )
+
+
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     """Write ``m`` as one self-contained HTML file, atomically.
 

@@ -15,6 +15,7 @@ import logging
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import folium
@@ -47,6 +48,7 @@ from planner.maps._leaflet import (
     _ScriptElement,
     _static_text,
     _text,
+    _tile_layer,
 )
 
 if TYPE_CHECKING:
@@ -879,6 +881,153 @@ def coverage_map(
     InputError
         Listing every problem with the inputs, or if there is nothing to draw.
     """
+    layers = _check_layers(
+        streets=streets,
+        stations=stations,
+        service_areas=service_areas,
+        buildings=buildings,
+        proposed_sites=proposed_sites,
+        proposals=proposals,
+        districts=districts,
+        scenario_layers=scenario_layers,
+        relocation_radius_m=relocation_radius_m,
+        summary=summary,
+        max_building_polygons=max_building_polygons,
+    )
+    streets_w, stations_w, areas_w = layers.streets, layers.stations, layers.service_areas
+    buildings_w, sites_w, proposals_w = layers.buildings, layers.sites, layers.proposals
+    districts_w, scenarios_w, present = layers.districts, layers.scenarios, layers.present
+
+    bounds = np.array([f.total_bounds for f in present])
+    west, south = np.nanmin(bounds[:, :2], axis=0)
+    east, north = np.nanmax(bounds[:, 2:], axis=0)
+    view = _view_bounds(fit_to)
+    fit = (west, south, east, north) if view is None else view
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=13,
+        tiles=None,
+        control_scale=False,
+        zoom_snap=0.5,
+        font_size="13px",
+    )
+    _make_offline(m)
+    city = lookup(summary, "city")
+    m.get_root().title = title or (  # type: ignore[attr-defined]
+        f"Police station coverage — {city}" if city else "Police station coverage"
+    )
+
+    if streets_w is not None:
+        m.add_child(_streets_layer(streets_w))
+    if tiles is not None:
+        tile_layer = _tile_layer(tiles)
+        tile_layer.overlay = False
+        tile_layer.show = streets_w is None
+        m.add_child(tile_layer)
+    service_layers = _service_area_layers(areas_w) if areas_w is not None else []
+    for layer in service_layers:
+        m.add_child(layer)
+    if districts_w is not None and len(districts_w):
+        for element in _districts_layer(districts_w):
+            m.add_child(element)
+    population_key: list[tuple[str, str]] = []
+    labels = (
+        dict(zip(stations_w.index, _station_labels(stations_w), strict=True))
+        if stations_w is not None
+        else {}
+    )
+    if buildings_w is not None:
+        layer, population_key = _buildings_layer(
+            buildings_w, max_polygons=max_building_polygons, station_labels=labels
+        )
+        m.add_child(layer)
+    scenario_keys = []
+    for i, (name, frame) in enumerate(scenarios_w.items()):
+        color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
+        m.add_child(
+            _scenario_layer(
+                frame,
+                name=name,
+                color=color,
+                max_polygons=max_building_polygons,
+                station_labels=labels,
+            )
+        )
+        scenario_keys.append((color, name))
+    relocations = None
+    if stations_w is not None:
+        relocations = _relocations_layer(stations_w, relocation_radius_m=relocation_radius_m)
+        if relocations is not None:
+            m.add_child(relocations)
+        m.add_child(_stations_layer(stations_w, relocation_radius_m=relocation_radius_m))
+    if proposals_w is not None:
+        m.add_child(_proposals_layer(proposals_w))
+    if sites_w is not None:
+        m.add_child(_sites_layer(sites_w))
+
+    m.add_child(
+        _ScriptElement(
+            # metric scale only; a neutral Leaflet credit instead of 1.9's flag prefix
+            "L.control.scale({imperial: false}).addTo({map});\n"
+            f"{{map}}.attributionControl.setPrefix({_js_string(LEAFLET_PREFIX)});\n"
+            f"{{map}}.attributionControl.addAttribution({_js_string(OSM_ATTRIBUTION)});"
+        )
+    )
+    legend = _legend_html(
+        summary,
+        population_key=population_key,
+        service_layers=service_layers,
+        has={
+            "stations": stations_w is not None and len(stations_w) > 0,
+            "sites": sites_w is not None and len(sites_w) > 0,
+            "proposals": proposals_w is not None and len(proposals_w) > 0,
+            "relocations": relocations is not None,
+            "inspectors": stations_w is not None and "inspectors_needed" in stations_w.columns,
+        },
+        station_statuses=(
+            _status_counts(stations_w) if stations_w is not None and len(stations_w) else None
+        ),
+        scenario_keys=scenario_keys,
+    )
+    m.add_child(_legend_element(legend))
+    if try_sites is not None:
+        _add_try_sites(m, try_sites)
+    m.add_child(folium.LayerControl(collapsed=False, position="topright"))
+    fit_west, fit_south, fit_east, fit_north = fit
+    m.fit_bounds([[fit_south, fit_west], [fit_north, fit_east]], padding=(10, 10))
+    return m
+
+
+@dataclass(frozen=True)
+class _CityLayers:
+    """The layers of :func:`coverage_map` checked and in EPSG:4326 (``None``: not given)."""
+
+    streets: gpd.GeoDataFrame | None
+    stations: gpd.GeoDataFrame | None
+    service_areas: gpd.GeoDataFrame | None
+    buildings: gpd.GeoDataFrame | None  # only the uncovered ones
+    sites: gpd.GeoDataFrame | None
+    proposals: gpd.GeoDataFrame | None
+    districts: gpd.GeoDataFrame | None
+    scenarios: dict[str, gpd.GeoDataFrame]
+    present: list[gpd.GeoDataFrame]  # the non-empty layers, for the map's extent
+
+
+def _check_layers(
+    *,
+    streets: Any,
+    stations: Any,
+    service_areas: Any,
+    buildings: Any,
+    proposed_sites: Any,
+    proposals: Any,
+    districts: Any,
+    scenario_layers: Any,
+    relocation_radius_m: Any,
+    summary: Any,
+    max_building_polygons: int,
+) -> _CityLayers:
+    """Every layer of :func:`coverage_map` checked; all problems raised together."""
     problems: list[str] = []
     streets_w = _prepare(streets, "streets", required=(), numeric=(), problems=problems)
     stations_w = _prepare(
@@ -971,121 +1120,31 @@ def coverage_map(
     if buildings_w is not None and "covered" in buildings_w.columns:
         buildings_w = buildings_w.loc[~buildings_w["covered"].fillna(False).astype(bool)]
 
-    bounds = np.array([f.total_bounds for f in present])
-    west, south = np.nanmin(bounds[:, :2], axis=0)
-    east, north = np.nanmax(bounds[:, 2:], axis=0)
-    view = _view_bounds(fit_to)
-    fit = (west, south, east, north) if view is None else view
-    m = folium.Map(
-        location=[(south + north) / 2, (west + east) / 2],
-        zoom_start=13,
-        tiles=None,
-        control_scale=False,
-        zoom_snap=0.5,
-        font_size="13px",
-    )
-    _make_offline(m)
-    city = lookup(summary, "city")
-    m.get_root().title = title or (  # type: ignore[attr-defined]
-        f"Police station coverage — {city}" if city else "Police station coverage"
+    return _CityLayers(
+        streets=streets_w,
+        stations=stations_w,
+        service_areas=areas_w,
+        buildings=buildings_w,
+        sites=sites_w,
+        proposals=proposals_w,
+        districts=districts_w,
+        scenarios=scenarios_w,
+        present=present,
     )
 
-    if streets_w is not None:
-        m.add_child(_streets_layer(streets_w))
-    if tiles is not None:
-        tile_layer = (
-            tiles
-            if isinstance(tiles, folium.TileLayer)
-            else folium.TileLayer(
-                tiles,
-                name=f"Online tiles: {tiles}" if not str(tiles).startswith("http") else None,
-                attr=None if not str(tiles).startswith("http") else OSM_ATTRIBUTION,
-            )
-        )
-        tile_layer.overlay = False
-        tile_layer.show = streets_w is None
-        m.add_child(tile_layer)
-    service_layers = _service_area_layers(areas_w) if areas_w is not None else []
-    for layer in service_layers:
-        m.add_child(layer)
-    if districts_w is not None and len(districts_w):
-        for element in _districts_layer(districts_w):
-            m.add_child(element)
-    population_key: list[tuple[str, str]] = []
-    labels = (
-        dict(zip(stations_w.index, _station_labels(stations_w), strict=True))
-        if stations_w is not None
-        else {}
-    )
-    if buildings_w is not None:
-        layer, population_key = _buildings_layer(
-            buildings_w, max_polygons=max_building_polygons, station_labels=labels
-        )
-        m.add_child(layer)
-    scenario_keys = []
-    for i, (name, frame) in enumerate(scenarios_w.items()):
-        color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
-        m.add_child(
-            _scenario_layer(
-                frame,
-                name=name,
-                color=color,
-                max_polygons=max_building_polygons,
-                station_labels=labels,
-            )
-        )
-        scenario_keys.append((color, name))
-    relocations = None
-    if stations_w is not None:
-        relocations = _relocations_layer(stations_w, relocation_radius_m=relocation_radius_m)
-        if relocations is not None:
-            m.add_child(relocations)
-        m.add_child(_stations_layer(stations_w, relocation_radius_m=relocation_radius_m))
-    if proposals_w is not None:
-        m.add_child(_proposals_layer(proposals_w))
-    if sites_w is not None:
-        m.add_child(_sites_layer(sites_w))
 
-    m.add_child(
-        _ScriptElement(
-            # metric scale only; a neutral Leaflet credit instead of 1.9's flag prefix
-            "L.control.scale({imperial: false}).addTo({map});\n"
-            f"{{map}}.attributionControl.setPrefix({_js_string(LEAFLET_PREFIX)});\n"
-            f"{{map}}.attributionControl.addAttribution({_js_string(OSM_ATTRIBUTION)});"
-        )
+def _add_try_sites(m: folium.Map, try_sites: TrySites) -> None:
+    """The "Try sites" panel: its script and style in the page header, its data inlined."""
+    root = m.get_root()
+    root.header.add_child(  # type: ignore[attr-defined]
+        _Raw(f"<style>{_script_safe(_static_text('try_sites.css'))}</style>"),
+        name="planner_try_sites_css",
     )
-    legend = _legend_html(
-        summary,
-        population_key=population_key,
-        service_layers=service_layers,
-        has={
-            "stations": stations_w is not None and len(stations_w) > 0,
-            "sites": sites_w is not None and len(sites_w) > 0,
-            "proposals": proposals_w is not None and len(proposals_w) > 0,
-            "relocations": relocations is not None,
-            "inspectors": stations_w is not None and "inspectors_needed" in stations_w.columns,
-        },
-        station_statuses=(
-            _status_counts(stations_w) if stations_w is not None and len(stations_w) else None
-        ),
-        scenario_keys=scenario_keys,
+    root.header.add_child(  # type: ignore[attr-defined]
+        _Raw(f"<script>{_script_safe(_static_text('try_sites.js'))}</script>"),
+        name="planner_try_sites_js",
     )
-    m.add_child(_legend_element(legend))
-    if try_sites is not None:
-        root = m.get_root()
-        root.header.add_child(  # type: ignore[attr-defined]
-            _Raw(f"<style>{_script_safe(_static_text('try_sites.css'))}</style>"),
-            name="planner_try_sites_css",
-        )
-        root.header.add_child(  # type: ignore[attr-defined]
-            _Raw(f"<script>{_script_safe(_static_text('try_sites.js'))}</script>"),
-            name="planner_try_sites_js",
-        )
-        m.add_child(_TrySitesPanel(try_sites.payload()))
-    m.add_child(folium.LayerControl(collapsed=False, position="topright"))
-    fit_west, fit_south, fit_east, fit_north = fit
-    m.fit_bounds([[fit_south, fit_west], [fit_north, fit_east]], padding=(10, 10))
-    return m
+    m.add_child(_TrySitesPanel(try_sites.payload()))
 
 
 #: With more residential buildings than this, the map opens on the middle 99 % of them in

@@ -38,6 +38,7 @@ from planner.maps._leaflet import (
     _round,
     _ScriptElement,
     _text,
+    _tile_layer,
 )
 
 if TYPE_CHECKING:
@@ -348,14 +349,77 @@ def _national_legend_html(
     return "".join(parts)
 
 
-def _tile_layer(tiles: str | folium.TileLayer) -> folium.TileLayer:
-    if isinstance(tiles, folium.TileLayer):
-        return tiles
-    url = str(tiles).startswith("http")
-    return folium.TileLayer(
-        tiles,
-        name=None if url else f"Online tiles: {tiles}",
-        attr=OSM_ATTRIBUTION if url else None,
+def _check_units(units: Any, summary: Any) -> gpd.GeoDataFrame:
+    """The units of :func:`national_map` checked, in EPSG:4326; all problems raised together."""
+    problems: list[str] = []
+    units_w = _prepare(
+        units,
+        "units",
+        required=("name", "status"),
+        numeric=(
+            "residents",
+            "covered_before",
+            "covered_after",
+            "share_before",
+            "share_after",
+            "new_stations",
+            "gap",
+        ),
+        problems=problems,
+        function="national_map",
+    )
+    if units_w is not None:
+        kinds = shapely.get_type_id(units_w.geometry.to_numpy())
+        bad = np.flatnonzero(~np.isin(kinds, (3, 6)))
+        names = _column(units_w, "name", _text)
+        for i in bad[:20]:
+            problems.append(
+                f"units row {i + 1} ({names[i] or 'no name'}): "
+                f"{units_w.geometry.iloc[i].geom_type}, not a polygon"
+            )
+        if len(bad) > 20:
+            problems.append(f"... and {len(bad) - 20} more units without polygon geometry")
+    if summary is not None and not isinstance(summary, Mapping):
+        problems.append(f"summary is a {type(summary).__name__}, not a dict")
+    if problems:
+        raise InputError(
+            f"national_map: {len(problems)} problem(s) with the units",
+            problems,
+            "Pass one (multi)polygon per unit with at least the columns 'name' and 'status'; "
+            "the other columns are listed in help(planner.maps.national_map).",
+        )
+    assert units_w is not None  # for mypy: problems were raised above
+    if not len(units_w):
+        raise InputError(
+            "national_map: nothing to draw",
+            hint="Pass at least one unit with a boundary polygon.",
+        )
+    return units_w
+
+
+def _national_page(m: folium.Map) -> Any:
+    """The national map's own CSS, script and hatch pattern in the page; returns its root."""
+    root = m.get_root()
+    root.header.add_child(  # type: ignore[attr-defined]
+        _Raw(f"<style>{_NATIONAL_CSS}</style>"), name="planner_national_css"
+    )
+    root.header.add_child(  # type: ignore[attr-defined]
+        _Raw(f"<script>{_NATIONAL_JS}</script>"), name="planner_national_js"
+    )
+    root.html.add_child(_Raw(_HATCH_SVG), name="planner_hatch")  # type: ignore[attr-defined]
+    return root
+
+
+def _fit_beside_legend(west: float, south: float, east: float, north: float) -> _ScriptElement:
+    """Fit to the units beside the legend, when the window is wide enough for both."""
+    return _ScriptElement(
+        f"var {{self}} = L.latLngBounds([[{south}, {west}], [{north}, {east}]]);\n"
+        "(function (map, bounds) {\n"
+        "  var legend = map.getContainer().querySelector('.planner-legend');\n"
+        "  var width = legend ? legend.offsetWidth + 20 : 10;\n"
+        "  var left = map.getSize().x - width >= 400 ? width : 10;\n"
+        "  map.fitBounds(bounds, {paddingTopLeft: [left, 10], paddingBottomRight: [10, 10]});\n"
+        "})({map}, {self});"
     )
 
 
@@ -408,49 +472,7 @@ def national_map(
     InputError
         Listing every problem with ``units`` and ``summary``, or if there is nothing to draw.
     """
-    problems: list[str] = []
-    units_w = _prepare(
-        units,
-        "units",
-        required=("name", "status"),
-        numeric=(
-            "residents",
-            "covered_before",
-            "covered_after",
-            "share_before",
-            "share_after",
-            "new_stations",
-            "gap",
-        ),
-        problems=problems,
-        function="national_map",
-    )
-    if units_w is not None:
-        kinds = shapely.get_type_id(units_w.geometry.to_numpy())
-        bad = np.flatnonzero(~np.isin(kinds, (3, 6)))
-        names = _column(units_w, "name", _text)
-        for i in bad[:20]:
-            problems.append(
-                f"units row {i + 1} ({names[i] or 'no name'}): "
-                f"{units_w.geometry.iloc[i].geom_type}, not a polygon"
-            )
-        if len(bad) > 20:
-            problems.append(f"... and {len(bad) - 20} more units without polygon geometry")
-    if summary is not None and not isinstance(summary, Mapping):
-        problems.append(f"summary is a {type(summary).__name__}, not a dict")
-    if problems:
-        raise InputError(
-            f"national_map: {len(problems)} problem(s) with the units",
-            problems,
-            "Pass one (multi)polygon per unit with at least the columns 'name' and 'status'; "
-            "the other columns are listed in help(planner.maps.national_map).",
-        )
-    assert units_w is not None  # for mypy: problems were raised above
-    if not len(units_w):
-        raise InputError(
-            "national_map: nothing to draw",
-            hint="Pass at least one unit with a boundary polygon.",
-        )
+    units_w = _check_units(units, summary)
 
     metric = _metric_crs(units_w)
     geoms_m = units_w.geometry.to_crs(metric).to_numpy()
@@ -480,16 +502,9 @@ def national_map(
         font_size="13px",
     )
     _make_offline(m)
-    root = m.get_root()
-    root.header.add_child(  # type: ignore[attr-defined]
-        _Raw(f"<style>{_NATIONAL_CSS}</style>"), name="planner_national_css"
-    )
-    root.header.add_child(  # type: ignore[attr-defined]
-        _Raw(f"<script>{_NATIONAL_JS}</script>"), name="planner_national_js"
-    )
-    root.html.add_child(_Raw(_HATCH_SVG), name="planner_hatch")  # type: ignore[attr-defined]
+    root = _national_page(m)
     heading = title or "National plan: new police stations"
-    root.title = title or "Police station coverage — national plan"  # type: ignore[attr-defined]
+    root.title = title or "Police station coverage — national plan"
 
     if tiles is not None:
         m.add_child(
@@ -538,16 +553,5 @@ def national_map(
         )
     )
     m.add_child(folium.LayerControl(collapsed=False, position="topright"))
-    # Fit to the units beside the legend, when the window is wide enough for both.
-    m.add_child(
-        _ScriptElement(
-            f"var {{self}} = L.latLngBounds([[{south}, {west}], [{north}, {east}]]);\n"
-            "(function (map, bounds) {\n"
-            "  var legend = map.getContainer().querySelector('.planner-legend');\n"
-            "  var width = legend ? legend.offsetWidth + 20 : 10;\n"
-            "  var left = map.getSize().x - width >= 400 ? width : 10;\n"
-            "  map.fitBounds(bounds, {paddingTopLeft: [left, 10], paddingBottomRight: [10, 10]});\n"
-            "})({map}, {self});"
-        )
-    )
+    m.add_child(_fit_beside_legend(west, south, east, north))
     return m
