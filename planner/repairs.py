@@ -663,35 +663,9 @@ def schedule_repairs(
         If any input is malformed; every problem is listed.
     """
     t0 = time.perf_counter()
-    problems: list[str] = []
-    inst = _read_stations(S, population, problems)
-    n_st = None if inst is None else inst.n_candidates
-    work = _read_working(working, n_st, problems)
-    rows = _read_indices("under_repair", under_repair, n_st, "station", problems)
-    if rows is not None and rows.size:
-        values, counts = np.unique(rows, return_counts=True)
-        if (counts > 1).any():
-            problems.append(
-                f"under_repair lists stations {values[counts > 1][:5].tolist()} more than once; "
-                "list each station once (it closes once)"
-            )
-        if n_st is not None and not work[rows].all():
-            problems.append(
-                f"under_repair lists stations {rows[~work[rows]][:5].tolist()} that are not "
-                "working; a closed station cannot be closed for repair (drop them, or mark them "
-                "as working)"
-            )
-    if not _instance.is_int(batch_size) or batch_size < 1:
-        problems.append(f"batch_size={batch_size!r} must be a whole number >= 1")
-    _instance.check_method(method, problems)
-    if (
-        not isinstance(time_limit_s, int | float)
-        or isinstance(time_limit_s, bool)
-        or not time_limit_s > 0
-    ):
-        problems.append(f"time_limit_s={time_limit_s!r} must be a number of seconds > 0")
-    _instance.raise_if("schedule_repairs", problems)
-    assert inst is not None and rows is not None
+    inst, work, rows = _read_schedule_inputs(
+        S, population, working, under_repair, batch_size, method, time_limit_s
+    )
     deadline = t0 + float(time_limit_s)
     B = int(batch_size)
 
@@ -768,29 +742,10 @@ def schedule_repairs(
                 logger.warning(
                     "schedule_repairs: HiGHS %s; keeping the local-search schedule", status
                 )
-        worst = float(loss.max())
-        lower = min(lower, worst)
-        if float(loss.sum()) - total_floor <= tol:
-            total_status = "optimal (bound)"
-        elif n_vars > SCHEDULE_MILP_MAX_VARS:
-            total_status = "local search"
-        elif deadline - time.perf_counter() <= 0:
-            total_status = "time limit"
-        else:
-            found, bound, total_status = _schedule_milp(
-                red,
-                worst_cap=worst * (1 + 1e-9) + tol,
-                stage=2,
-                time_limit_s=deadline - time.perf_counter(),
-            )
-            if found is not None:
-                new = red.losses(found)
-                if float(new.max()) <= worst + tol and _better(_key(new), _key(loss), tol):
-                    label, loss = found, new
-            if not math.isnan(bound) and float(loss.sum()) - (total_floor + bound) <= max(
-                tol, OPTIMAL_REL_TOL * float(loss.sum())
-            ):
-                total_status = "optimal"
+        lower = min(lower, float(loss.max()))
+        label, loss, total_status = _least_total(
+            red, label, loss, n_vars=n_vars, tol=tol, deadline=deadline
+        )
     elif greedy_worst - lower <= tol:
         status = "local search (optimal by bound)"
     if total_status == "local search" and float(loss.sum()) - total_floor <= tol:
@@ -811,6 +766,83 @@ def schedule_repairs(
         t0=t0,
         notes=notes,
     )
+
+
+def _read_schedule_inputs(
+    S: SparseCoverage,
+    population: ArrayLike,
+    working: ArrayLike | None,
+    under_repair: ArrayLike | Sequence[int],
+    batch_size: int,
+    method: str,
+    time_limit_s: float,
+) -> tuple[_instance.Instance, BoolArray, IntArray]:
+    """The inputs of :func:`schedule_repairs` checked; every problem raised together."""
+    problems: list[str] = []
+    inst = _read_stations(S, population, problems)
+    n_st = None if inst is None else inst.n_candidates
+    work = _read_working(working, n_st, problems)
+    rows = _read_indices("under_repair", under_repair, n_st, "station", problems)
+    if rows is not None and rows.size:
+        values, counts = np.unique(rows, return_counts=True)
+        if (counts > 1).any():
+            problems.append(
+                f"under_repair lists stations {values[counts > 1][:5].tolist()} more than once; "
+                "list each station once (it closes once)"
+            )
+        if n_st is not None and not work[rows].all():
+            problems.append(
+                f"under_repair lists stations {rows[~work[rows]][:5].tolist()} that are not "
+                "working; a closed station cannot be closed for repair (drop them, or mark them "
+                "as working)"
+            )
+    if not _instance.is_int(batch_size) or batch_size < 1:
+        problems.append(f"batch_size={batch_size!r} must be a whole number >= 1")
+    _instance.check_method(method, problems)
+    if (
+        not isinstance(time_limit_s, int | float)
+        or isinstance(time_limit_s, bool)
+        or not time_limit_s > 0
+    ):
+        problems.append(f"time_limit_s={time_limit_s!r} must be a number of seconds > 0")
+    _instance.raise_if("schedule_repairs", problems)
+    assert inst is not None and rows is not None
+    return inst, work, rows
+
+
+def _least_total(
+    red: _Batching,
+    label: IntArray,
+    loss: FloatArray,
+    *,
+    n_vars: int,
+    tol: float,
+    deadline: float,
+) -> tuple[IntArray, FloatArray, str]:
+    """Second stage: the least total loss among schedules no worse in their worst batch."""
+    worst = float(loss.max())
+    total_floor = float(red.single.sum())  # the total can never be lower
+    if float(loss.sum()) - total_floor <= tol:
+        return label, loss, "optimal (bound)"
+    if n_vars > SCHEDULE_MILP_MAX_VARS:
+        return label, loss, "local search"
+    if deadline - time.perf_counter() <= 0:
+        return label, loss, "time limit"
+    found, bound, total_status = _schedule_milp(
+        red,
+        worst_cap=worst * (1 + 1e-9) + tol,
+        stage=2,
+        time_limit_s=deadline - time.perf_counter(),
+    )
+    if found is not None:
+        new = red.losses(found)
+        if float(new.max()) <= worst + tol and _better(_key(new), _key(loss), tol):
+            label, loss = found, new
+    if not math.isnan(bound) and float(loss.sum()) - (total_floor + bound) <= max(
+        tol, OPTIMAL_REL_TOL * float(loss.sum())
+    ):
+        total_status = "optimal"
+    return label, loss, total_status
 
 
 def _schedule_result(
