@@ -164,26 +164,13 @@ def review_stations(
     method, time_limit_s
         Solver of the repair schedule and of the planned list's comparison.
     """
-    problems = []
-    if not isinstance(city, City) or not isinstance(coverage, CoverageResult):
-        raise InputError(
-            "review_stations: expected review_stations(city, coverage) with a City from "
-            "load_city and a CoverageResult from assess_coverage",
-            hint=f"got {type(city).__name__} and {type(coverage).__name__}",
-        )
-    if not (isinstance(residents_per_inspector, int | float) and residents_per_inspector > 0):
-        problems.append(
-            f"residents per inspector {residents_per_inspector!r} must be a positive number "
-            "(--residents-per-inspector)"
-        )
-    if repair_batch is not None and (not isinstance(repair_batch, int) or repair_batch < 1):
-        problems.append(
-            f"repair batch {repair_batch!r} must be a whole number >= 1 (--repair-batch)"
-        )
-    if not relocation_radius_m > 0:
-        problems.append(f"relocation radius {relocation_radius_m!r} m must be > 0")
-    if problems:
-        raise InputError("invalid station review options", problems)
+    _check_review_options(
+        city,
+        coverage,
+        residents_per_inspector=residents_per_inspector,
+        repair_batch=repair_batch,
+        relocation_radius_m=relocation_radius_m,
+    )
     settings = coverage.settings
     stations = coverage.stations.copy()
     if "status" not in stations.columns:
@@ -234,29 +221,16 @@ def review_stations(
     covered_now = _covered(pattern, np.arange(rows.size))
     open_local = np.flatnonzero(status[rows] == "open")
     covered_open = _covered(pattern, open_local)
-    planned_rows = np.flatnonzero(stations["usable"].to_numpy(dtype=bool) & (status == "planned"))
-    planned = evaluation = None
-    covered_planned = covered_now.copy()
-    if planned_rows.size:
-        P = coverage_matrix(
-            city.network,
-            buildings,
-            _as_sites(stations.iloc[planned_rows]),
-            settings=settings,
-            building_snaps=coverage.building_snaps,
-        ).matrix
-        covered_planned |= _covered(P, np.arange(planned_rows.size))
-        evaluation = evaluate_sites(
-            city,
-            coverage,
-            _as_proposals(stations.iloc[planned_rows]),
-            spacing_m=spacing_m,
-            method=method,
-            time_limit_s=time_limit_s,
-        )
-        planned = evaluation.proposals.copy()
-        planned.insert(0, "opening_order", planned["greedy_rank"])
-        planned = planned.sort_values(["opening_order", "station_id"], kind="stable")
+    planned_rows, covered_planned, planned, evaluation = _planned_stations(
+        city,
+        coverage,
+        stations,
+        status,
+        covered_now,
+        spacing_m=spacing_m,
+        method=method,
+        time_limit_s=time_limit_s,
+    )
     total = float(population.sum())
     now_value = float(population[covered_now].sum())
     scenarios = [
@@ -272,17 +246,7 @@ def review_stations(
             float(population[covered_open].sum()),
         ),
     ]
-    scenario_frame = pd.DataFrame(
-        [
-            {
-                "scenario": name,
-                "stations": k,
-                "residents_covered": value,
-                "share_covered": value / total if total > 0 else 0.0,
-            }
-            for name, k, value in scenarios
-        ]
-    )
+    scenario_frame = _scenario_frame(scenarios, total)
     schedule = table = None
     if repair_batch is not None and repair_local.size:
         schedule = schedule_repairs(
@@ -306,6 +270,92 @@ def review_stations(
         repair_batch=repair_batch,
         covered_if_planned_open=covered_planned,
         covered_while_repair_closed=covered_open,
+    )
+
+
+def _check_review_options(
+    city: Any,
+    coverage: Any,
+    *,
+    residents_per_inspector: Any,
+    repair_batch: Any,
+    relocation_radius_m: Any,
+) -> None:
+    """The arguments of :func:`review_stations` checked; every problem raised together."""
+    problems = []
+    if not isinstance(city, City) or not isinstance(coverage, CoverageResult):
+        raise InputError(
+            "review_stations: expected review_stations(city, coverage) with a City from "
+            "load_city and a CoverageResult from assess_coverage",
+            hint=f"got {type(city).__name__} and {type(coverage).__name__}",
+        )
+    if not (isinstance(residents_per_inspector, int | float) and residents_per_inspector > 0):
+        problems.append(
+            f"residents per inspector {residents_per_inspector!r} must be a positive number "
+            "(--residents-per-inspector)"
+        )
+    if repair_batch is not None and (not isinstance(repair_batch, int) or repair_batch < 1):
+        problems.append(
+            f"repair batch {repair_batch!r} must be a whole number >= 1 (--repair-batch)"
+        )
+    if not relocation_radius_m > 0:
+        problems.append(f"relocation radius {relocation_radius_m!r} m must be > 0")
+    if problems:
+        raise InputError("invalid station review options", problems)
+
+
+def _planned_stations(
+    city: City,
+    coverage: CoverageResult,
+    stations: gpd.GeoDataFrame,
+    status: np.ndarray,
+    covered_now: np.ndarray,
+    *,
+    spacing_m: float,
+    method: Literal["exact", "greedy"],
+    time_limit_s: float,
+) -> tuple[np.ndarray, np.ndarray, gpd.GeoDataFrame | None, EvaluationResult | None]:
+    """The planned stations: their rows, who is covered if they open, and their evaluation
+    as proposals (in opening order)."""
+    planned_rows = np.flatnonzero(stations["usable"].to_numpy(dtype=bool) & (status == "planned"))
+    planned: gpd.GeoDataFrame | None = None
+    evaluation: EvaluationResult | None = None
+    covered_planned = covered_now.copy()
+    if planned_rows.size:
+        P = coverage_matrix(
+            city.network,
+            coverage.buildings,
+            _as_sites(stations.iloc[planned_rows]),
+            settings=coverage.settings,
+            building_snaps=coverage.building_snaps,
+        ).matrix
+        covered_planned |= _covered(P, np.arange(planned_rows.size))
+        evaluation = evaluate_sites(
+            city,
+            coverage,
+            _as_proposals(stations.iloc[planned_rows]),
+            spacing_m=spacing_m,
+            method=method,
+            time_limit_s=time_limit_s,
+        )
+        planned = evaluation.proposals.copy()
+        planned.insert(0, "opening_order", planned["greedy_rank"])
+        planned = planned.sort_values(["opening_order", "station_id"], kind="stable")
+    return planned_rows, covered_planned, planned, evaluation
+
+
+def _scenario_frame(scenarios: list[tuple[str, int, float]], total: float) -> pd.DataFrame:
+    """Residents covered in each scenario: stations open, residents, share of all residents."""
+    return pd.DataFrame(
+        [
+            {
+                "scenario": name,
+                "stations": k,
+                "residents_covered": value,
+                "share_covered": value / total if total > 0 else 0.0,
+            }
+            for name, k, value in scenarios
+        ]
     )
 
 
