@@ -54,6 +54,7 @@ import io
 import logging
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -301,102 +302,23 @@ def read_point_table(
     )
     if area_lonlat_bounds is not None:
         _check_bounds(area_lonlat_bounds)
-    if not path.exists():
-        raise InputError(
-            f"{what} file {path} does not exist",
-            hint=f"Check the path (relative paths start in {Path.cwd()}).",
-        )
-    if path.is_dir():
-        raise InputError(
-            f"{what} file {path} is a folder, not a file",
-            hint="Give the path of the CSV, GeoJSON or GeoPackage file itself.",
-        )
-    suffix = path.suffix.lower()
-    head = _head(path, what=what)
-    if head.startswith(_ZIP_MAGIC) and suffix in CSV_SUFFIXES:
-        logger.info("%s: an Excel workbook named %s, read as .xlsx", path.name, path.suffix)
-        suffix = ".xlsx"
-    if head.startswith(_OLE_MAGIC) and suffix in CSV_SUFFIXES + EXCEL_SUFFIXES + (".xls",):
-        raise InputError(
-            f"{what} file {path.name} is an old Excel workbook (.xls), which cannot be read",
-            hint="Open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook) or CSV.",
-        )
-    geometry: gpd.GeoSeries | None = None
-    if suffix in CSV_SUFFIXES or suffix in EXCEL_SUFFIXES:
-        if suffix in EXCEL_SUFFIXES:
-            table, rows = _read_excel(path, what=what, sheet=layer)
-            decimal_comma = False
-        else:
-            table, rows, decimal_comma = _read_csv(path, what=what)
-        label, numbering = (
-            "row",
-            "Row numbers count the header line as row 1, as a spreadsheet shows them.",
-        )
-    elif suffix in VECTOR_SUFFIXES or suffix in PARQUET_SUFFIXES:
-        frame = _read_vector(path, what=what, layer=layer)
-        label, numbering = "feature", "Features are numbered from 1 in file order."
-        decimal_comma = False
-        table = pd.DataFrame(frame.drop(columns=frame.geometry.name)).reset_index(drop=True)
-        rows = np.arange(1, len(table) + 1)
-        if not (frame.geometry.isna() | frame.geometry.is_empty).all():
-            geometry = frame.geometry.reset_index(drop=True)
-        # else: a table without geometries (plain Parquet, GeoJSON with null geometries) is
-        # read through its coordinate columns like a CSV.
-    else:
-        raise InputError(
-            f"{what} file {path.name}: unsupported file type {path.suffix!r}",
-            hint="Use CSV (.csv), Excel (.xlsx), GeoJSON (.geojson), GeoPackage (.gpkg) or "
-            "Parquet (.parquet).",
-        )
+    read = _read_table(path, what=what, layer=layer)
+    table, rows, geometry = read.table, read.rows, read.geometry
+    decimal_comma, label, numbering = read.decimal_comma, read.label, read.numbering
     n = len(table)
     columns = [str(c) for c in table.columns]
     table.columns = columns
 
-    # Which columns carry what: every missing one is reported together.
-    file_problems: list[str] = []
-    used: list[str] = []
-    lat_col = lon_col = pair_col = None
-    if geometry is None:
-        lat_col, lon_col = _find_column(columns, LAT_NAMES), _find_column(columns, LON_NAMES)
-        if lat_col is None or lon_col is None:
-            pair_col = _find_column(columns, PAIR_LATLON_NAMES + PAIR_LONLAT_NAMES)
-            if pair_col is None:
-                file_problems.append(
-                    f"no coordinate columns: the file has columns {columns}; looked for a "
-                    f"latitude column ({', '.join(LAT_NAMES)}) and a longitude column "
-                    f"({', '.join(LON_NAMES)}), or one column "
-                    f"({', '.join(PAIR_LATLON_NAMES + PAIR_LONLAT_NAMES)}) with 'lat, lon'"
-                )
-            used.append(str(pair_col))
-        else:
-            used += [lat_col, lon_col]
-    if name_column is not None:
-        found_name = _find_column(columns, (_normalise(name_column),))
-        if found_name is None:
-            file_problems.append(
-                f"name column {name_column!r} not found; the file has columns {columns}"
-            )
-    else:
-        found_name = _find_column(columns, NAME_COLUMNS)
-    if found_name is not None:
-        used.append(found_name)
-    found_values: dict[str, str] = {}
-    for value_column in value_columns:
-        found = _find_column(columns, (_normalise(value_column),))
-        if found is None:
-            file_problems.append(
-                f"column {value_column!r} not found; the file has columns {columns}"
-            )
-        else:
-            found_values[value_column] = found
-            used.append(found)
-    if file_problems:
-        raise InputError(
-            f"{what} file {path.name}: required columns are missing",
-            file_problems,
-            "Rename the columns in the header line (e.g. 'lat' and 'lon'), or name them "
-            "explicitly in the call.",
-        )
+    located = _find_columns(
+        columns,
+        by_geometry=geometry is not None,
+        name_column=name_column,
+        value_columns=value_columns,
+        what=what,
+        path=path,
+    )
+    lat_col, lon_col, pair_col = located.lat, located.lon, located.pair
+    found_name, found_values, used = located.name, located.value_columns, located.used
 
     problems = _Rows(n)
     if geometry is None:
@@ -472,6 +394,139 @@ def read_point_table(
             "\n  ".join(listing[:20]) + (f"\n  ... and {n_bad - 20} more" if n_bad > 20 else ""),
         )
     return result
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A user table as read: its cells as text, row numbers and, for vector files, points."""
+
+    table: pd.DataFrame
+    rows: np.ndarray  # the number a user sees for each row (spreadsheet row, feature number)
+    geometry: gpd.GeoSeries | None
+    decimal_comma: bool
+    label: str  # "row" or "feature"
+    numbering: str  # how the numbers count, for messages
+
+
+def _read_table(path: Path, *, what: str, layer: str | None) -> _Table:
+    """Any supported file (CSV, Excel, GeoJSON/GeoPackage/Shapefile, Parquet) as a table."""
+    if not path.exists():
+        raise InputError(
+            f"{what} file {path} does not exist",
+            hint=f"Check the path (relative paths start in {Path.cwd()}).",
+        )
+    if path.is_dir():
+        raise InputError(
+            f"{what} file {path} is a folder, not a file",
+            hint="Give the path of the CSV, GeoJSON or GeoPackage file itself.",
+        )
+    suffix = path.suffix.lower()
+    head = _head(path, what=what)
+    if head.startswith(_ZIP_MAGIC) and suffix in CSV_SUFFIXES:
+        logger.info("%s: an Excel workbook named %s, read as .xlsx", path.name, path.suffix)
+        suffix = ".xlsx"
+    if head.startswith(_OLE_MAGIC) and suffix in CSV_SUFFIXES + EXCEL_SUFFIXES + (".xls",):
+        raise InputError(
+            f"{what} file {path.name} is an old Excel workbook (.xls), which cannot be read",
+            hint="Open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook) or CSV.",
+        )
+    geometry: gpd.GeoSeries | None = None
+    if suffix in CSV_SUFFIXES or suffix in EXCEL_SUFFIXES:
+        if suffix in EXCEL_SUFFIXES:
+            table, rows = _read_excel(path, what=what, sheet=layer)
+            decimal_comma = False
+        else:
+            table, rows, decimal_comma = _read_csv(path, what=what)
+        label, numbering = (
+            "row",
+            "Row numbers count the header line as row 1, as a spreadsheet shows them.",
+        )
+    elif suffix in VECTOR_SUFFIXES or suffix in PARQUET_SUFFIXES:
+        frame = _read_vector(path, what=what, layer=layer)
+        label, numbering = "feature", "Features are numbered from 1 in file order."
+        decimal_comma = False
+        table = pd.DataFrame(frame.drop(columns=frame.geometry.name)).reset_index(drop=True)
+        rows = np.arange(1, len(table) + 1)
+        if not (frame.geometry.isna() | frame.geometry.is_empty).all():
+            geometry = frame.geometry.reset_index(drop=True)
+        # else: a table without geometries (plain Parquet, GeoJSON with null geometries) is
+        # read through its coordinate columns like a CSV.
+    else:
+        raise InputError(
+            f"{what} file {path.name}: unsupported file type {path.suffix!r}",
+            hint="Use CSV (.csv), Excel (.xlsx), GeoJSON (.geojson), GeoPackage (.gpkg) or "
+            "Parquet (.parquet).",
+        )
+    return _Table(table, rows, geometry, decimal_comma, label, numbering)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Which column of a user table holds what (``None``: not in the file)."""
+
+    lat: str | None
+    lon: str | None
+    pair: str | None
+    name: str | None
+    value_columns: dict[str, str]
+    used: list[str]
+
+
+def _find_columns(
+    columns: list[str],
+    *,
+    by_geometry: bool,
+    name_column: str | None,
+    value_columns: Sequence[str],
+    what: str,
+    path: Path,
+) -> _Columns:
+    """The coordinate, name and value columns; every missing one is reported together."""
+    file_problems: list[str] = []
+    used: list[str] = []
+    lat_col = lon_col = pair_col = None
+    if not by_geometry:
+        lat_col, lon_col = _find_column(columns, LAT_NAMES), _find_column(columns, LON_NAMES)
+        if lat_col is None or lon_col is None:
+            pair_col = _find_column(columns, PAIR_LATLON_NAMES + PAIR_LONLAT_NAMES)
+            if pair_col is None:
+                file_problems.append(
+                    f"no coordinate columns: the file has columns {columns}; looked for a "
+                    f"latitude column ({', '.join(LAT_NAMES)}) and a longitude column "
+                    f"({', '.join(LON_NAMES)}), or one column "
+                    f"({', '.join(PAIR_LATLON_NAMES + PAIR_LONLAT_NAMES)}) with 'lat, lon'"
+                )
+            used.append(str(pair_col))
+        else:
+            used += [lat_col, lon_col]
+    if name_column is not None:
+        found_name = _find_column(columns, (_normalise(name_column),))
+        if found_name is None:
+            file_problems.append(
+                f"name column {name_column!r} not found; the file has columns {columns}"
+            )
+    else:
+        found_name = _find_column(columns, NAME_COLUMNS)
+    if found_name is not None:
+        used.append(found_name)
+    found_values: dict[str, str] = {}
+    for value_column in value_columns:
+        found = _find_column(columns, (_normalise(value_column),))
+        if found is None:
+            file_problems.append(
+                f"column {value_column!r} not found; the file has columns {columns}"
+            )
+        else:
+            found_values[value_column] = found
+            used.append(found)
+    if file_problems:
+        raise InputError(
+            f"{what} file {path.name}: required columns are missing",
+            file_problems,
+            "Rename the columns in the header line (e.g. 'lat' and 'lon'), or name them "
+            "explicitly in the call.",
+        )
+    return _Columns(lat_col, lon_col, pair_col, found_name, found_values, used)
 
 
 def row_problems(table: pd.DataFrame, *, label: str = "row") -> list[str]:
