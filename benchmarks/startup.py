@@ -22,14 +22,11 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from _common import REPO, RESULTS_DIR, machine, write_json
+from _common import BENCHMARKS_MD, REPO, RESULTS_DIR, machine, replace_section, write_json
 
 HEAVY = ("numpy", "pandas", "scipy", "geopandas", "shapely", "pyproj", "folium", "dask")
-MARK_START = "<!-- bench:startup:start -->"
-MARK_END = "<!-- bench:startup:end -->"
 
 
 def _env() -> dict[str, str]:
@@ -46,7 +43,10 @@ def _wall(argv: list[str]) -> float:
 
 def _importtime() -> tuple[float, list[str]]:
     """Cumulative microseconds of ``planner.cli`` as ``-X importtime`` reports it, heavy modules."""
-    code = "import sys, planner.cli; print(','.join(sorted(set(m.split('.')[0] for m in sys.modules))))"
+    code = (
+        "import sys, planner.cli; "
+        "print(','.join(sorted(set(m.split('.')[0] for m in sys.modules))))"
+    )
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
         check=True, cwd=REPO, env=_env(), capture_output=True, text=True,
@@ -104,12 +104,8 @@ def main() -> int:
     write_json(path, result)
     print(render(result))
     if args.update_md:
-        md = REPO / "BENCHMARKS.md"
-        text = md.read_text()
-        pattern = re.compile(re.escape(MARK_START) + r".*?" + re.escape(MARK_END), re.DOTALL)
-        body = f"{MARK_START}\n{render(result)}\n{MARK_END}"
-        text = pattern.sub(lambda _: body, text) if pattern.search(text) else text
-        md.write_text(text)
+        text = BENCHMARKS_MD.read_text()
+        BENCHMARKS_MD.write_text(replace_section(text, "startup", render(result)))
     return 0
 
 
