@@ -580,6 +580,189 @@ def _tiebreak_milp(
     return cand[out.x[:n_x] > 0.5].astype(np.intp), out.status
 
 
+@dataclass(frozen=True, eq=False)
+class _MilpModel:
+    """A MILP as :func:`_run_milp` takes it: ``min c x``, ``lower <= A x <= upper``."""
+
+    c: FloatArray
+    A: sp.csr_array
+    lower: FloatArray
+    upper: FloatArray
+    integrality: NDArray[np.uint8]
+    var_lower: FloatArray
+    var_upper: FloatArray
+
+
+def _schedule_model(
+    n: int,
+    K: int,
+    B: int,
+    groups: sp.csr_array,
+    single: FloatArray,
+    weights: FloatArray,
+    *,
+    worst_cap: float,
+    stage: int,
+) -> tuple[_MilpModel, NDArray[np.int64], NDArray[np.int64]]:
+    """The repair schedule's MILP (:func:`planner.repairs.schedule_repairs`).
+
+    ``n`` stations in search order go into ``K`` batches of at most ``B``; ``groups`` (rows:
+    demand groups, columns: positions) are the stations each group of residents depends on,
+    ``single`` the load of each station alone, ``weights`` the residents of each group. Stage 1
+    minimises the worst batch (variable ``z``), stage 2 the total with every batch at most
+    ``worst_cap``. Returns the model and, for each ``x`` variable, its position and batch.
+    """
+    G = groups
+    n_groups = int(G.shape[0])
+    # x[p, b] for b <= min(p, K - 1)
+    x_len = np.minimum(np.arange(n), K - 1) + 1
+    x_off = np.r_[0, np.cumsum(x_len)[:-1]].astype(np.int64)
+    x_p = np.repeat(np.arange(n), x_len)
+    x_b = _ranges(np.zeros(n, dtype=np.int64), x_len)
+    n_x = int(x_p.size)
+    # y[g, b] for b <= min(first position of g, K - 1)
+    first = G.indices[G.indptr[:-1]] if n_groups else np.zeros(0, dtype=np.int64)
+    y_len = np.minimum(first, K - 1) + 1
+    y_g = np.repeat(np.arange(n_groups), y_len)
+    y_b = _ranges(np.zeros(n_groups, dtype=np.int64), y_len)
+    n_y = int(y_g.size)
+    n_z = 1 if stage == 1 else 0
+    n_var = n_x + n_y + n_z
+    size = np.diff(G.indptr)
+
+    blocks: list[sp.csr_array] = []
+    lower: list[FloatArray] = []
+    upper: list[FloatArray] = []
+    # every station in exactly one batch
+    blocks.append(sp.csr_array((np.ones(n_x), (x_p, np.arange(n_x))), shape=(n, n_var)))
+    lower.append(np.ones(n))
+    upper.append(np.ones(n))
+    # batch size
+    if n > B:
+        blocks.append(sp.csr_array((np.ones(n_x), (x_b, np.arange(n_x))), shape=(K, n_var)))
+        lower.append(np.full(K, -np.inf))
+        upper.append(np.full(K, float(B)))
+    # sum_{p in g} x[p, b] - y[g, b] <= |g| - 1
+    if n_y:
+        members = np.diff(G.indptr)[y_g]
+        row = np.repeat(np.arange(n_y), members)
+        p_of = G.indices[_ranges(G.indptr[y_g], members)]
+        cols = np.r_[x_off[p_of] + np.repeat(y_b, members), n_x + np.arange(n_y)]
+        vals = np.r_[np.ones(row.size), -np.ones(n_y)]
+        blocks.append(sp.csr_array((vals, (np.r_[row, np.arange(n_y)], cols)), shape=(n_y, n_var)))
+        lower.append(np.full(n_y, -np.inf))
+        upper.append((size[y_g] - 1).astype(np.float64))
+    # batch loss (- z) <= 0 (stage 1) or <= worst_cap (stage 2)
+    rows = np.r_[x_b, y_b]
+    cols = np.r_[np.arange(n_x), n_x + np.arange(n_y)]
+    vals = np.r_[single[x_p], weights[y_g]]
+    if stage == 1:
+        rows, cols, vals = (
+            np.r_[rows, np.arange(K)],
+            np.r_[cols, np.full(K, n_var - 1)],
+            np.r_[vals, -np.ones(K)],
+        )
+    blocks.append(sp.csr_array((vals, (rows, cols)), shape=(K, n_var)))
+    lower.append(np.full(K, -np.inf))
+    upper.append(np.zeros(K) if stage == 1 else np.full(K, worst_cap))
+
+    cost = np.zeros(n_var)
+    var_upper = np.ones(n_var)
+    if stage == 1:
+        cost[-1] = 1.0
+        var_upper[-1] = worst_cap
+    else:
+        cost[n_x : n_x + n_y] = weights[y_g]
+    model = _MilpModel(
+        cost,
+        sp.csr_array(sp.vstack(blocks, format="csr")),
+        np.concatenate(lower),
+        np.concatenate(upper),
+        np.r_[np.ones(n_x), np.zeros(n_y + n_z)].astype(np.uint8),
+        np.zeros(n_var),
+        var_upper,
+    )
+    return model, x_p, x_b
+
+
+def _capacitated_model(
+    capacity: FloatArray,
+    is_candidate: BoolArray,
+    pairs_row: IntArray,
+    pairs_group: IntArray,
+    group_weight: FloatArray,
+    n_sites: int,
+) -> tuple[_MilpModel, IntArray, FloatArray]:
+    """The MILP of :func:`planner.capacitated.maximize_capacitated_coverage`.
+
+    Rows are stations (existing and candidate, ``is_candidate``), ``capacity`` their residents
+    (inf: none), and each pair ``(pairs_row, pairs_group)`` a station within reach of a group of
+    residents of weight ``group_weight``. Variables: ``x`` for each candidate, then the residents
+    ``r_p`` assigned along each pair. Returns the model, the candidates' rows and each pair's
+    weight.
+    """
+    n_rows = int(is_candidate.size)
+    n_g = int(group_weight.size)
+    n_p = int(pairs_row.size)
+    cand_rows = np.flatnonzero(is_candidate)
+    n_x = int(cand_rows.size)
+    x_of_row = np.full(n_rows, -1, dtype=np.intp)
+    x_of_row[cand_rows] = np.arange(n_x)
+    n_var = n_x + n_p
+    pr, pg = pairs_row, pairs_group
+    w_pair = group_weight[pg]
+    p_idx = np.arange(n_p)
+    # a candidate's capacity row also closes it: cap it at its reach so the row always exists
+    capacity = capacity.copy()
+    reach = np.bincount(pr, weights=w_pair, minlength=n_rows)
+    capacity[cand_rows] = np.minimum(capacity[cand_rows], reach[cand_rows])
+    blocks: list[sp.csr_array] = []
+    upper: list[FloatArray] = []
+    # each building assigned at most once
+    blocks.append(sp.csr_array((np.ones(n_p), (pg, n_x + p_idx)), shape=(n_g, n_var)))
+    upper.append(group_weight.copy())
+    # capacities
+    capped = np.flatnonzero(np.isfinite(capacity))
+    if capped.size:
+        crow = np.full(n_rows, -1, dtype=np.intp)
+        crow[capped] = np.arange(capped.size)
+        in_cap = crow[pr] >= 0
+        cand_cap = capped[is_candidate[capped]]
+        blocks.append(
+            sp.csr_array(
+                (
+                    np.r_[np.ones(int(in_cap.sum())), -capacity[cand_cap]],
+                    (
+                        np.r_[crow[pr][in_cap], crow[cand_cap]],
+                        np.r_[n_x + p_idx[in_cap], x_of_row[cand_cap]],
+                    ),
+                ),
+                shape=(capped.size, n_var),
+            )
+        )
+        upper.append(np.where(is_candidate[capped], 0.0, capacity[capped]))
+    # at most n_sites
+    if n_x:
+        blocks.append(
+            sp.csr_array(
+                (np.ones(n_x), (np.zeros(n_x, dtype=np.intp), np.arange(n_x))), shape=(1, n_var)
+            )
+        )
+        upper.append(np.array([float(n_sites)]))
+    A = sp.csr_array(sp.vstack(blocks, format="csr"))
+    hi = np.concatenate(upper)
+    model = _MilpModel(
+        np.r_[np.zeros(n_x), -np.ones(n_p)],
+        A,
+        np.full(hi.size, -np.inf),
+        hi,
+        np.r_[np.ones(n_x), np.zeros(n_p)].astype(np.uint8),
+        np.zeros(n_var),
+        np.r_[np.ones(n_x), w_pair],
+    )
+    return model, cand_rows.astype(np.intp), w_pair
+
+
 def _max_cover_milp(
     red: _Reduced, k: int, *, time_limit_s: float, mip_rel_gap: float
 ) -> _MilpOutcome:

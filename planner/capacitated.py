@@ -97,6 +97,7 @@ from numpy.typing import ArrayLike
 from planner import _instance
 from planner._solvers import (
     OPTIMAL_REL_TOL,
+    _capacitated_model,
     _covered_by,
     _group_identical_rows,
     _read_pattern,
@@ -300,63 +301,23 @@ def _solve(
     for every candidate and closes it when ``x_c = 0``.
     """
     n_rows = int(model.stations.size)
-    n_g = int(model.group_weight.size)
-    n_p = model.n_pairs
-    cand_rows = np.flatnonzero(model.is_candidate)
+    milp_model, cand_rows, w_pair = _capacitated_model(
+        model.capacity,
+        model.is_candidate,
+        model.pairs_row,
+        model.pairs_group,
+        model.group_weight,
+        n_sites,
+    )
     n_x = int(cand_rows.size)
-    x_of_row = np.full(n_rows, -1, dtype=np.intp)
-    x_of_row[cand_rows] = np.arange(n_x)
-    n_var = n_x + n_p
-    pr, pg = model.pairs_row, model.pairs_group
-    w_pair = model.group_weight[pg]
-    p_idx = np.arange(n_p)
-    # a candidate's capacity row also closes it: cap it at its reach so the row always exists
-    capacity = model.capacity.copy()
-    reach = np.bincount(pr, weights=w_pair, minlength=n_rows)
-    capacity[cand_rows] = np.minimum(capacity[cand_rows], reach[cand_rows])
-    blocks: list[sp.csr_array] = []
-    upper: list[FloatArray] = []
-    # each building assigned at most once
-    blocks.append(sp.csr_array((np.ones(n_p), (pg, n_x + p_idx)), shape=(n_g, n_var)))
-    upper.append(model.group_weight.copy())
-    # capacities
-    capped = np.flatnonzero(np.isfinite(capacity))
-    if capped.size:
-        crow = np.full(n_rows, -1, dtype=np.intp)
-        crow[capped] = np.arange(capped.size)
-        in_cap = crow[pr] >= 0
-        cand_cap = capped[model.is_candidate[capped]]
-        blocks.append(
-            sp.csr_array(
-                (
-                    np.r_[np.ones(int(in_cap.sum())), -capacity[cand_cap]],
-                    (
-                        np.r_[crow[pr][in_cap], crow[cand_cap]],
-                        np.r_[n_x + p_idx[in_cap], x_of_row[cand_cap]],
-                    ),
-                ),
-                shape=(capped.size, n_var),
-            )
-        )
-        upper.append(np.where(model.is_candidate[capped], 0.0, capacity[capped]))
-    # at most n_sites
-    if n_x:
-        blocks.append(
-            sp.csr_array(
-                (np.ones(n_x), (np.zeros(n_x, dtype=np.intp), np.arange(n_x))), shape=(1, n_var)
-            )
-        )
-        upper.append(np.array([float(n_sites)]))
-    A = sp.csr_array(sp.vstack(blocks, format="csr"))
-    hi = np.concatenate(upper)
     out = _run_milp(
-        np.r_[np.zeros(n_x), -np.ones(n_p)],
-        A,
-        np.full(hi.size, -np.inf),
-        hi,
-        integrality=np.r_[np.ones(n_x), np.zeros(n_p)].astype(np.uint8),
-        var_lower=np.zeros(n_var),
-        var_upper=np.r_[np.ones(n_x), w_pair],
+        milp_model.c,
+        milp_model.A,
+        milp_model.lower,
+        milp_model.upper,
+        integrality=milp_model.integrality,
+        var_lower=milp_model.var_lower,
+        var_upper=milp_model.var_upper,
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
     )

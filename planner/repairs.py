@@ -70,10 +70,10 @@ from planner import _instance
 from planner._solvers import (
     OPTIMAL_REL_TOL,
     _group_identical_rows,
-    _ranges,
     _read_pattern,
     _row_entries,
     _run_milp,
+    _schedule_model,
 )
 from planner._types import BoolArray, FloatArray, IntArray, SparseCoverage
 
@@ -523,75 +523,18 @@ def _schedule_milp(
     bound leaves out the fixed single-station load ``sum(u)``.
     """
     n, K, B = inst.n, inst.n_batches, inst.batch_size
-    G = inst.groups
-    n_groups = int(G.shape[0])
-    # x[p, b] for b <= min(p, K - 1)
-    x_len = np.minimum(np.arange(n), K - 1) + 1
-    x_off = np.r_[0, np.cumsum(x_len)[:-1]].astype(np.int64)
-    x_p = np.repeat(np.arange(n), x_len)
-    x_b = _ranges(np.zeros(n, dtype=np.int64), x_len)
+    model, x_p, x_b = _schedule_model(
+        n, K, B, inst.groups, inst.single, inst.weights, worst_cap=worst_cap, stage=stage
+    )
     n_x = int(x_p.size)
-    # y[g, b] for b <= min(first position of g, K - 1)
-    first = G.indices[G.indptr[:-1]] if n_groups else np.zeros(0, dtype=np.int64)
-    y_len = np.minimum(first, K - 1) + 1
-    y_g = np.repeat(np.arange(n_groups), y_len)
-    y_b = _ranges(np.zeros(n_groups, dtype=np.int64), y_len)
-    n_y = int(y_g.size)
-    n_z = 1 if stage == 1 else 0
-    n_var = n_x + n_y + n_z
-    size = np.diff(G.indptr)
-
-    blocks: list[sp.csr_array] = []
-    lower: list[FloatArray] = []
-    upper: list[FloatArray] = []
-    # every station in exactly one batch
-    blocks.append(sp.csr_array((np.ones(n_x), (x_p, np.arange(n_x))), shape=(n, n_var)))
-    lower.append(np.ones(n))
-    upper.append(np.ones(n))
-    # batch size
-    if n > B:
-        blocks.append(sp.csr_array((np.ones(n_x), (x_b, np.arange(n_x))), shape=(K, n_var)))
-        lower.append(np.full(K, -np.inf))
-        upper.append(np.full(K, float(B)))
-    # sum_{p in g} x[p, b] - y[g, b] <= |g| - 1
-    if n_y:
-        members = np.diff(G.indptr)[y_g]
-        row = np.repeat(np.arange(n_y), members)
-        p_of = G.indices[_ranges(G.indptr[y_g], members)]
-        cols = np.r_[x_off[p_of] + np.repeat(y_b, members), n_x + np.arange(n_y)]
-        vals = np.r_[np.ones(row.size), -np.ones(n_y)]
-        blocks.append(sp.csr_array((vals, (np.r_[row, np.arange(n_y)], cols)), shape=(n_y, n_var)))
-        lower.append(np.full(n_y, -np.inf))
-        upper.append((size[y_g] - 1).astype(np.float64))
-    # batch loss (- z) <= 0 (stage 1) or <= worst_cap (stage 2)
-    rows = np.r_[x_b, y_b]
-    cols = np.r_[np.arange(n_x), n_x + np.arange(n_y)]
-    vals = np.r_[inst.single[x_p], inst.weights[y_g]]
-    if stage == 1:
-        rows, cols, vals = (
-            np.r_[rows, np.arange(K)],
-            np.r_[cols, np.full(K, n_var - 1)],
-            np.r_[vals, -np.ones(K)],
-        )
-    blocks.append(sp.csr_array((vals, (rows, cols)), shape=(K, n_var)))
-    lower.append(np.full(K, -np.inf))
-    upper.append(np.zeros(K) if stage == 1 else np.full(K, worst_cap))
-
-    cost = np.zeros(n_var)
-    var_upper = np.ones(n_var)
-    if stage == 1:
-        cost[-1] = 1.0
-        var_upper[-1] = worst_cap
-    else:
-        cost[n_x : n_x + n_y] = inst.weights[y_g]
     out = _run_milp(
-        cost,
-        sp.csr_array(sp.vstack(blocks, format="csr")),
-        np.concatenate(lower),
-        np.concatenate(upper),
-        integrality=np.r_[np.ones(n_x), np.zeros(n_y + n_z)].astype(np.uint8),
-        var_lower=np.zeros(n_var),
-        var_upper=var_upper,
+        model.c,
+        model.A,
+        model.lower,
+        model.upper,
+        integrality=model.integrality,
+        var_lower=model.var_lower,
+        var_upper=model.var_upper,
         time_limit_s=time_limit_s,
         mip_rel_gap=OPTIMAL_REL_TOL,
     )
