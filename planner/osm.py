@@ -42,6 +42,7 @@ from shapely.geometry.base import BaseGeometry
 
 from planner._crs import WGS84, utm_crs_for
 from planner._files import file_sha256
+from planner._tables import read_polygons
 from planner.errors import ArgumentTypeError, InputError
 
 __all__ = ["HighwayWays", "OsmData", "OsmScan", "read_osm", "scan_osm"]
@@ -628,8 +629,6 @@ def _area_polygon(
             boundary,
             "e.g. boundary='almaty.geojson' or boundary=shapely.box(76.85, 43.2, 76.98, 43.3).",
         )
-    from planner._tables import read_polygons
-
     hint = "Give a GeoJSON or GeoPackage file with the area's polygon."
     frame = read_polygons(boundary, what="boundary")
     polygons = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]

@@ -72,6 +72,7 @@ import pandas as pd
 from planner._files import atomic_path, checkpoint, file_sha256, write_text
 from planner._format import NO_LIMIT, count_text, limit_text, lookup, metres_text, share_text
 from planner.errors import InputError
+from planner.maps import save_map
 from planner.output_set import output_set
 
 if TYPE_CHECKING:
@@ -121,8 +122,6 @@ def write_map(path: PathLike, m: folium.Map) -> Path:
 
     Same as :func:`planner.maps.save_map` (argument order as in the other ``write_*``).
     """
-    from planner.maps import save_map
-
     return save_map(m, path)
 
 

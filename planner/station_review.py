@@ -46,8 +46,10 @@ import pandas as pd
 import shapely
 
 from planner.candidates import DEFAULT_SPACING_M, network_candidates
+from planner.capacitated import maximize_capacitated_coverage
 from planner.covering import coverage_matrix
 from planner.defaults import DEFAULT_RESIDENTS_PER_INSPECTOR
+from planner.distances import walk_distances
 from planner.errors import InputError
 from planner.pipeline import evaluate_sites
 from planner.repairs import RepairSchedule, relocation_gains, residents_only_here, schedule_repairs
@@ -479,8 +481,6 @@ def sites_workload(
     """``sites`` with ``residents_served`` (residents for whom the new site would be the
     nearest station, within and beyond the limit, with the working stations still there) and
     ``inspectors_needed``: the staffing of new sites, as for existing stations."""
-    from planner.distances import walk_distances
-
     out = sites.copy()
     if not len(sites):
         out["residents_served"] = np.zeros(0)
@@ -560,8 +560,6 @@ def plan_with_capacity(
     Candidates are generated along the streets (``spacing_m``) near the residents who today are
     beyond the walking limit or beyond the capacity of the stations they reach.
     """
-    from planner.capacitated import maximize_capacitated_coverage
-
     if not (capacity_inspectors > 0 and residents_per_inspector > 0):
         raise InputError(
             "invalid capacity",

@@ -26,6 +26,7 @@ from planner._crs import WGS84
 from planner._files import RECORDED_LIBRARIES, library_versions
 from planner._format import number_or_none, thousands
 from planner._version import __version__
+from planner.maps import national_map
 from planner.national.results import NationalResult, allocation_table
 from planner.national.units import buffer_m_for
 from planner.outputs import tag_map_run, write_geopackage, write_json, write_map, write_text
@@ -46,8 +47,6 @@ def write_national(
     map and the GeoPackage's one-row ``run`` table; ``command`` (how the run was started) goes
     into national.json as is.
     """
-    from planner.maps import national_map
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     summary = national_dict(result)
