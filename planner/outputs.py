@@ -473,7 +473,19 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
             "",
         ]
 
-    sites = lookup(plan, "sites")
+    lines += _site_lines(lookup(plan, "sites"))
+    lines += _district_lines(summary)
+
+    lines += _review_lines(lookup(summary, "stations_review"))
+    lines += _capacity_lines(lookup(summary, "capacitated"))
+
+    lines += _record_lines(summary, params)
+    return "\n".join(lines) + "\n"
+
+
+def _site_lines(sites: Any) -> list[str]:
+    """The memo's table of the proposed stations in rollout order."""
+    lines: list[str] = []
     if isinstance(sites, list | tuple) and sites:
         with_district = any(isinstance(x, Mapping) and "district" in x for x in sites)
         lines += [
@@ -493,12 +505,12 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
                 f"| {share_text(lookup(site, 'cumulative_share'))} |"
             )
         lines.append("")
+    return lines
 
-    lines += _district_lines(summary)
 
-    lines += _review_lines(lookup(summary, "stations_review"))
-    lines += _capacity_lines(lookup(summary, "capacitated"))
-
+def _record_lines(summary: Mapping[str, Any], params: Any) -> list[str]:
+    """The memo's record of the run: parameters, data and inputs with checksums, software."""
+    lines: list[str] = []
     lines += ["## Parameters", ""]
     if isinstance(params, Mapping) and params:
         lines += ["| parameter | value |", "|---|---|"]
@@ -535,7 +547,7 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     run_id = lookup(summary, "run_id")
     if run_id:
         lines += ["", f"Run id: `{_cell(run_id)}` (the same in every file this run wrote)."]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 _BARRIER_WORDS = {
