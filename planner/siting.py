@@ -1085,22 +1085,17 @@ def minimize_sites(
                 f"limit {MILP_MAX_PAIRS:,})"
             )
         elif method == "exact":
-            out = _min_sites_milp(
+            sites, lower_bound, status = _fewest_by_milp(
+                inst,
                 reduced,
-                goal if reachable else None,
+                goal,
+                sites,
+                lower_bound,
+                reachable=reachable,
+                slack=slack,
                 time_limit_s=time_limit_s,
                 mip_rel_gap=mip_rel_gap,
             )
-            status = out.status
-            if not math.isnan(out.dual_bound):
-                lower_bound = max(lower_bound, math.ceil(out.dual_bound - 1e-6))
-            if out.x is not None:
-                milp_sites = reduced.rows[out.x[: reduced.rows.size] > 0.5]
-                new = float(weights[_covered_by(inst.pattern, milp_sites)].sum())
-                if new >= goal - slack and milp_sites.size < sites.size:
-                    sites = milp_sites
-            if status.startswith("solver failed"):
-                logger.warning("minimize_sites: HiGHS %s; keeping the greedy plan", status)
         lower_bound = min(lower_bound, sites.size)
     if status == "time limit":
         notes.append(
@@ -1109,21 +1104,15 @@ def minimize_sites(
     # The fewest-sites search proves the NUMBER of sites, not that these sites cover the most
     # residents a plan of that size can: solve maximal coverage at that size, keep its plan when
     # it covers more (it still reaches the target) and report its proven bound.
-    n_found = int(sites.size)
-    coverage_bound = float(weights[_covered_by(inst.pattern, sites)].sum()) if n_found else 0.0
-    if n_found:
-        best = _max_coverage_core(
-            inst,
-            n_found,
-            forced=np.zeros(0, dtype=np.intp),
-            method=method,
-            time_limit_s=max(t0 + time_limit_s - time.perf_counter(), _MIN_PROOF_S),
-            mip_rel_gap=mip_rel_gap,
-            reduced=reduced,
-        )
-        if best.objective > coverage_bound + slack:
-            sites = np.asarray(best.sites, dtype=np.intp)
-        coverage_bound = max(float(best.upper_bound), coverage_bound)
+    sites, coverage_bound = _best_of_size(
+        inst,
+        reduced,
+        sites,
+        slack=slack,
+        method=method,
+        time_limit_s=max(t0 + time_limit_s - time.perf_counter(), _MIN_PROOF_S),
+        mip_rel_gap=mip_rel_gap,
+    )
     ordered, marginal = _rollout(inst.pattern, weights, sites)
     cumulative = np.cumsum(marginal)
     new_total = float(cumulative[-1]) if cumulative.size else 0.0
@@ -1153,6 +1142,71 @@ def minimize_sites(
         runtime_s=time.perf_counter() - t0,
         message="; ".join(notes),
     )
+
+
+def _fewest_by_milp(
+    inst: _instance.Instance,
+    reduced: _Reduced,
+    goal: float,
+    sites: IntArray,
+    lower_bound: int,
+    *,
+    reachable: bool,
+    slack: float,
+    time_limit_s: float,
+    mip_rel_gap: float,
+) -> tuple[IntArray, int, str]:
+    """HiGHS on the fewest sites newly covering ``goal`` residents (when the target is not
+    ``reachable``: every coverable group); the greedy ``sites`` stay unless it finds fewer."""
+    weights = inst.new_weights()
+    out = _min_sites_milp(
+        reduced,
+        goal if reachable else None,
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+    )
+    status = out.status
+    if not math.isnan(out.dual_bound):
+        lower_bound = max(lower_bound, math.ceil(out.dual_bound - 1e-6))
+    if out.x is not None:
+        milp_sites = reduced.rows[out.x[: reduced.rows.size] > 0.5]
+        new = float(weights[_covered_by(inst.pattern, milp_sites)].sum())
+        if new >= goal - slack and milp_sites.size < sites.size:
+            sites = milp_sites
+    if status.startswith("solver failed"):
+        logger.warning("minimize_sites: HiGHS %s; keeping the greedy plan", status)
+    return sites, lower_bound, status
+
+
+def _best_of_size(
+    inst: _instance.Instance,
+    reduced: _Reduced,
+    sites: IntArray,
+    *,
+    slack: float,
+    method: Method,
+    time_limit_s: float,
+    mip_rel_gap: float,
+) -> tuple[IntArray, float]:
+    """The most residents a plan of ``sites.size`` sites covers: its sites if better, and the
+    proven bound (the fewest-sites search proves the number of sites, not the coverage)."""
+    weights = inst.new_weights()
+    n_found = int(sites.size)
+    coverage_bound = float(weights[_covered_by(inst.pattern, sites)].sum()) if n_found else 0.0
+    if n_found:
+        best = _max_coverage_core(
+            inst,
+            n_found,
+            forced=np.zeros(0, dtype=np.intp),
+            method=method,
+            time_limit_s=time_limit_s,
+            mip_rel_gap=mip_rel_gap,
+            reduced=reduced,
+        )
+        if best.objective > coverage_bound + slack:
+            sites = np.asarray(best.sites, dtype=np.intp)
+        coverage_bound = max(float(best.upper_bound), coverage_bound)
+    return sites, coverage_bound
 
 
 def _fewest_by_max_coverage(
