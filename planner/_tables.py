@@ -498,7 +498,8 @@ def read_point_table(
     listing = [f"{label} {r}: {p}" for r, p in zip(rows[bad], result["problem"][bad], strict=True)]
     if n_bad == n:
         raise InputError(
-            f"{what} file {path.name}: none of the {n} {label}s is usable",
+            f"{what} file {path.name}: none of the {n} {label}s is usable"
+            + (f" (and {n_beyond} more lie beyond walking reach of this area)" if n_beyond else ""),
             listing,
             f"{numbering} Fix the {label}s above and run again.",
         )

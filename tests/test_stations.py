@@ -302,3 +302,17 @@ def test_mark_unusable_with_one_reason_per_row():
     assert out["problem"].tolist() == ["", "300 m off", "duplicate; closed"]
     with pytest.raises(InputError, match="reason for row 1 is empty"):
         mark_unusable(frame, [False, True, False], ["x", " ", "y"])
+
+
+def test_no_usable_station_within_reach_counts_the_far_ones(tmp_path: Path):
+    from tests.conftest import TINY_CRS
+
+    path = _reach_csv(
+        tmp_path / "kz.csv",
+        [("Almaty", "43.25", "76.95"), ("no position", "", "0.001"), ("Astana", "51.17", "71.45")],
+    )
+    with pytest.raises(InputError) as err:
+        read_stations(path, crs=TINY_CRS, reach_lonlat_bounds=(-0.009, -0.009, 0.0117, 0.0099))
+    message = str(err.value)
+    assert "none of the 1 rows is usable (and 2 more lie beyond walking reach" in message
+    assert "row 3:" in message
