@@ -595,7 +595,7 @@ def _settings(args: argparse.Namespace) -> Any:
     return WalkSettings.from_minutes(minutes, speed_kmh=args.speed_kmh, max_snap_m=args.max_snap_m)
 
 
-def _load(args: argparse.Namespace, progress: _Progress) -> Any:
+def _load(args: argparse.Namespace, progress: _Progress, *, settings: Any = None) -> Any:
     from planner.demand import PopulationSettings
     from planner.pipeline import load_city
 
@@ -621,6 +621,11 @@ def _load(args: argparse.Namespace, progress: _Progress) -> Any:
         **({} if getattr(args, "barriers", None) is None else {"barriers": args.barriers}),
         district_population_column=args.district_population_column,
         stations_layer=getattr(args, "stations_layer", None),
+        **(
+            {}
+            if settings is None
+            else {"station_reach_m": settings.max_walk_m + settings.max_snap_m}
+        ),
     )
 
 
@@ -647,6 +652,10 @@ def _print_summary(
     print(
         f"  stations        {int(st['usable'].sum())} usable of {len(st)} (unusable ones are listed in plan.gpkg with the reason)"
     )
+    if getattr(city, "stations_beyond_reach", 0):
+        from planner.stations import beyond_reach_text
+
+        print(f"                  {beyond_reach_text(city.stations_beyond_reach)}")
     b = coverage.buildings
     n_cells = int((b["demand_kind"] != "building").sum()) if "demand_kind" in b.columns else 0
     where = (
@@ -899,7 +908,7 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
     with ExitStack() as stack:
         with progress.step(f"checking the output folder {out}"):
             target = stack.enter_context(output_set(out, run_id=run_id))
-        city = _load(args, progress)
+        city = _load(args, progress, settings=settings)
         for warning in size_warnings(args, city):
             print(f"  warning: {warning}", file=sys.stderr, flush=True)
         coverage = progress.run(

@@ -27,6 +27,11 @@ are required; every other key is optional and shown as "not recorded" when missi
             "max_walk_m": 800.0, "max_walk_min": 10.0, "speed_kmh": 4.8, "max_snap_m": 250.0,
             "n_sites": 5, ...
         },
+        "stations": {                                  # the existing stations read
+            "total": 36, "usable": 35,
+            "beyond_reach": 9964,                      # rows of the file left out: too far
+            "unusable": [{"station_id": "...", "name": "...", "problem": "..."}],
+        },
         "coverage": {                                  # before the plan: existing stations
             "residents_total": 123456,
             "residents_covered": 98765,
@@ -73,6 +78,7 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.output_set import _checkpoint, output_set
+from planner.stations import beyond_reach_text
 
 if TYPE_CHECKING:
     import folium
@@ -582,6 +588,9 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         b_total = _get(cov, "buildings_total")
         of_total = f" of {_fmt_int(b_total)}" if b_total is not None else ""
         lines.append(f"Residential buildings beyond the limit: {_fmt_int(beyond)}{of_total}.")
+    far = _get(summary, "stations", "beyond_reach")
+    if far:
+        lines.append(f"{beyond_reach_text(int(far))}.")
     lines += barrier_lines_text(_get(summary, "barriers"))
     lines += optimisation_lines(plan)
     pct = _get(cov, "walk_m_percentiles")
