@@ -332,7 +332,7 @@ def population_settings(args: argparse.Namespace) -> Any:
     return PopulationSettings(**options) if options else None
 
 
-def load(args: argparse.Namespace, progress: Progress) -> Any:
+def load(args: argparse.Namespace, progress: Progress, *, settings: Any = None) -> Any:
     """The city of a city command's options, read as one step of ``progress``."""
     from planner.pipeline import load_city
 
@@ -352,6 +352,11 @@ def load(args: argparse.Namespace, progress: Progress) -> Any:
         **({} if getattr(args, "barriers", None) is None else {"barriers": args.barriers}),
         district_population_column=args.district_population_column,
         stations_layer=getattr(args, "stations_layer", None),
+        **(
+            {}
+            if settings is None
+            else {"station_reach_m": settings.max_walk_m + settings.max_snap_m}
+        ),
     )
 
 

@@ -124,6 +124,10 @@ def print_summary(
     print(
         f"  stations        {int(st['usable'].sum())} usable of {len(st)} (unusable ones are listed in plan.gpkg with the reason)"
     )
+    if getattr(city, "stations_beyond_reach", 0):
+        from planner.stations import beyond_reach_text
+
+        print(f"                  {beyond_reach_text(city.stations_beyond_reach)}")
     b = coverage.buildings
     n_cells = int((b["demand_kind"] != "building").sum()) if "demand_kind" in b.columns else 0
     where = (

@@ -236,6 +236,39 @@ class _Rows:
     def bad(self) -> np.ndarray:
         return np.array([bool(p) for p in self.problems], dtype=bool)
 
+    def subset(self, keep: np.ndarray) -> _Rows:
+        """The problems of the rows in ``keep`` (boolean), renumbered in order."""
+        out = _Rows(0)
+        out.problems = [p for p, k in zip(self.problems, keep, strict=True) if k]
+        return out
+
+
+def beyond_reach(
+    lat: np.ndarray, lon: np.ndarray, bounds: tuple[float, float, float, float]
+) -> np.ndarray:
+    """Rows whose position lies outside ``bounds`` (degrees) read either way round.
+
+    ``bounds`` is ``(min_lon, min_lat, max_lon, max_lat)`` of where a point can still reach the
+    study area on foot (:func:`planner.stations.walking_reach_lonlat_bounds`). A row that would
+    fall inside with latitude and longitude exchanged is not beyond reach: it is kept, to be
+    reported as swapped. Rows with a missing, impossible (``|lat| > 90``, ``|lon| > 180``) or
+    placeholder (0, 0) position are kept too, to be reported with their problem.
+    """
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    min_lon, min_lat, max_lon, max_lat = bounds
+    with np.errstate(invalid="ignore"):
+        valid = (
+            np.isfinite(lat)
+            & np.isfinite(lon)
+            & (np.abs(lat) <= 90)
+            & (np.abs(lon) <= 180)
+            & ~((lat == 0) & (lon == 0))
+        )
+        inside = (lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat)
+        swapped = (lat >= min_lon) & (lat <= max_lon) & (lon >= min_lat) & (lon <= max_lat)
+    return np.asarray(valid & ~inside & ~swapped, dtype=bool)
+
 
 def read_point_table(
     path: str | Path,
@@ -247,6 +280,7 @@ def read_point_table(
     area_lonlat_bounds: tuple[float, float, float, float] | None = None,
     duplicate_tolerance_m: float | None = 1.0,
     layer: str | None = None,
+    reach_lonlat_bounds: tuple[float, float, float, float] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a table of points, check every row and project it to a metric CRS.
 
@@ -275,11 +309,18 @@ def read_point_table(
         Layer of a multi-layer file (GeoPackage) or sheet of an Excel workbook. When ``None``
         and the file has several, the one that fits is taken (the only point layer; the only
         sheet with coordinate columns); if none or several fit, an error lists them.
+    reach_lonlat_bounds
+        ``(min_lon, min_lat, max_lon, max_lat)`` in degrees beyond which a point cannot serve
+        the study area (see :func:`beyond_reach`): rows whose position lies outside it, read
+        either way round, are set aside before any other step: left out of the result and
+        only counted, in ``result.attrs["beyond_reach"]`` (a national list read for one
+        city). Rows with a missing or impossible position are never set aside.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Every row of the file, in file order; schema in the module docstring.
+        Every row of the file (but those set aside), in file order; schema in the module
+        docstring.
 
     Raises
     ------
@@ -302,6 +343,8 @@ def read_point_table(
     )
     if area_lonlat_bounds is not None:
         _check_bounds(area_lonlat_bounds)
+    if reach_lonlat_bounds is not None:
+        _check_bounds(reach_lonlat_bounds)
     read = _read_table(path, what=what, layer=layer)
     table, rows, geometry = read.table, read.rows, read.geometry
     decimal_comma, label, numbering = read.decimal_comma, read.label, read.numbering
@@ -343,6 +386,35 @@ def read_point_table(
         lat, lon = _points_from_geometry(geometry, problems)
         lat_name, lon_name = "geometry (y)", "geometry (x)"
 
+    n_beyond = 0
+    if reach_lonlat_bounds is not None:
+        aside = beyond_reach(lat, lon, reach_lonlat_bounds)
+        n_beyond = int(aside.sum())
+        if n_beyond == n:
+            lon0, lat0, lon1, lat1 = reach_lonlat_bounds
+            raise InputError(
+                f"{what} file {path.name}: all {n} {label}s lie beyond walking reach of this "
+                f"area (lon {lon0:.4f}..{lon1:.4f}, lat {lat0:.4f}..{lat1:.4f}); they lie "
+                f"around latitude {np.nanmedian(lat):.2f}, longitude {np.nanmedian(lon):.2f}",
+                hint=f"Check that the {what} file and the OSM data are of the same place, and "
+                "that latitude and longitude are in degrees (EPSG:4326).",
+            )
+        if n_beyond:
+            keep = ~aside
+            table = table[keep].reset_index(drop=True)
+            rows, lat, lon = rows[keep], lat[keep], lon[keep]
+            if geometry is not None:
+                geometry = geometry[keep].reset_index(drop=True)
+            problems = problems.subset(keep)
+            n = len(table)
+            logger.info(
+                "%s file %s: %d %ss lie beyond walking reach of this area and were left out",
+                what,
+                path.name,
+                n_beyond,
+                label,
+            )
+
     _check_ranges(lat, lon, lat_name, lon_name, area_lonlat_bounds, problems)
 
     # Projection of the rows whose position is fine.
@@ -373,12 +445,14 @@ def read_point_table(
         out[target_name] = table[column].to_numpy()
     points[bad] = None
     result = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(points, crs=target), crs=target)
+    result.attrs["beyond_reach"] = n_beyond
 
     n_bad = int(bad.sum())
     listing = [f"{label} {r}: {p}" for r, p in zip(rows[bad], result["problem"][bad], strict=True)]
     if n_bad == n:
         raise InputError(
-            f"{what} file {path.name}: none of the {n} {label}s is usable",
+            f"{what} file {path.name}: none of the {n} {label}s is usable"
+            + (f" (and {n_beyond} more lie beyond walking reach of this area)" if n_beyond else ""),
             listing,
             f"{numbering} Fix the {label}s above and run again.",
         )
@@ -540,7 +614,9 @@ def row_problems(table: pd.DataFrame, *, label: str = "row") -> list[str]:
 
 
 def mark_unusable(
-    frame: gpd.GeoDataFrame, mask: Sequence[bool] | np.ndarray | pd.Series, reason: str
+    frame: gpd.GeoDataFrame,
+    mask: Sequence[bool] | np.ndarray | pd.Series,
+    reason: str | Sequence[str] | np.ndarray,
 ) -> gpd.GeoDataFrame:
     """Return a copy of ``frame`` with the rows in ``mask`` marked unusable because of ``reason``.
 
@@ -554,11 +630,19 @@ def mark_unusable(
     mask
         Boolean, one value per row; a :class:`pandas.Series` is aligned on the index.
     reason
-        Why, in the user's terms, e.g. ``"412 m from the nearest walkable street (limit 250 m)"``.
+        Why, in the user's terms, e.g. ``"412 m from the nearest walkable street (limit 250 m)"``;
+        or one reason per row of ``frame`` (those of the rows in ``mask`` are used), to mark
+        many rows for different reasons in one pass.
     """
-    if not isinstance(reason, str) or not reason.strip():
+    if isinstance(reason, str):
+        reasons = None
+        bad_reason = not reason.strip()
+    else:
+        reasons = np.asarray(reason, dtype=object)
+        bad_reason = reasons.shape != (len(frame),)
+    if bad_reason:
         raise InputError(
-            "mark_unusable: reason must be a non-empty text",
+            "mark_unusable: reason must be a non-empty text, or one text per row",
             hint="Say why, e.g. 'outside the study area'.",
         )
     if isinstance(mask, pd.Series):
@@ -592,7 +676,13 @@ def mark_unusable(
         else np.full(len(out), "", dtype=object)
     )
     for i in np.flatnonzero(values):
-        problem[i] = f"{problem[i]}; {reason}" if problem[i] else reason
+        why = str(reason) if reasons is None else str(reasons[i])
+        if not why.strip():
+            raise InputError(
+                f"mark_unusable: the reason for row {i} is empty",
+                hint="Say why, e.g. 'outside the study area'.",
+            )
+        problem[i] = f"{problem[i]}; {why}" if problem[i] else why
     out["usable"] = usable & ~values
     out["problem"] = problem.astype(str)
     return out

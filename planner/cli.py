@@ -86,7 +86,7 @@ def _run_city(
     with ExitStack() as stack:
         with progress.step(f"checking the output folder {out}"):
             target = stack.enter_context(output_set(out, run_id=run_id))
-        city = load(args, progress)
+        city = load(args, progress, settings=walk)
         for warning in size_warnings(args, city):
             print(f"  warning: {warning}", file=sys.stderr, flush=True)
         coverage = progress.run(

@@ -27,6 +27,11 @@ are required; every other key is optional and shown as "not recorded" when missi
             "max_walk_m": 800.0, "max_walk_min": 10.0, "speed_kmh": 4.8, "max_snap_m": 250.0,
             "n_sites": 5, ...
         },
+        "stations": {                                  # the existing stations read
+            "total": 36, "usable": 35,
+            "beyond_reach": 9964,                      # rows of the file left out: too far
+            "unusable": [{"station_id": "...", "name": "...", "problem": "..."}],
+        },
         "coverage": {                                  # before the plan: existing stations
             "residents_total": 123456,
             "residents_covered": 98765,
@@ -74,6 +79,7 @@ from planner._format import NO_LIMIT, count_text, limit_text, lookup, metres_tex
 from planner.errors import InputError
 from planner.maps import save_map
 from planner.output_set import output_set
+from planner.stations import beyond_reach_text
 
 if TYPE_CHECKING:
     import folium
@@ -452,6 +458,9 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         b_total = lookup(cov, "buildings_total")
         of_total = f" of {count_text(b_total)}" if b_total is not None else ""
         lines.append(f"Residential buildings beyond the limit: {count_text(beyond)}{of_total}.")
+    far = lookup(summary, "stations", "beyond_reach")
+    if far:
+        lines.append(f"{beyond_reach_text(int(far))}.")
     lines += barrier_lines_text(lookup(summary, "barriers"))
     lines += optimisation_lines(plan)
     pct = lookup(cov, "walk_m_percentiles")

@@ -34,6 +34,7 @@ from planner.candidates import (
     network_candidates,
 )
 from planner.covering import CoverageMatrix, coverage_matrix
+from planner.defaults import DEFAULT_MAX_SNAP_M, DEFAULT_MAX_WALK_M
 from planner.demand import (
     PopulationSettings,
     calibrate,
@@ -53,7 +54,7 @@ from planner.districts import (
 )
 from planner.errors import ArgumentTypeError, InputError
 from planner.isochrones import service_areas
-from planner.network import DEFAULT_BARRIERS, build_walk_network
+from planner.network import DEFAULT_BARRIERS, WalkNetwork, build_walk_network
 from planner.osm import BBox, OsmData, read_osm
 from planner.results import City, CityRun, CoverageResult, EvaluationResult, PlanCurve, PlanResult
 from planner.settings import WalkSettings
@@ -69,7 +70,13 @@ from planner.siting import (
     rollout_order,
 )
 from planner.snapping import door_points
-from planner.stations import read_stations, stations_from_osm, working
+from planner.stations import (
+    beyond_reach_text,
+    read_stations,
+    stations_from_osm,
+    walking_reach_lonlat_bounds,
+    working,
+)
 
 __all__ = [
     "City",
@@ -95,6 +102,10 @@ log = logging.getLogger(__name__)
 
 #: Service-area limits drawn by default, in minutes: 5, 10 (the default limit) and 15.
 DEFAULT_SERVICE_LIMITS_MIN = (5.0, 10.0, 15.0)
+#: How far beyond the streets a station of a file still counts when none is given: the default
+#: walking limit plus the default snapping limit
+#: (:func:`planner.stations.walking_reach_lonlat_bounds`).
+DEFAULT_STATION_REACH_M = DEFAULT_MAX_WALK_M + DEFAULT_MAX_SNAP_M
 #: Walking speeds of the default sensitivity table: slow (elderly) to brisk adult.
 DEFAULT_SENSITIVITY_SPEEDS_KMH = (3.6, 4.2, 4.8, 5.0)
 #: Walking limits of the default sensitivity table, minutes.
@@ -117,6 +128,7 @@ def load_city(
     exclude_station_kinds: Sequence[str] | None = None,
     barriers: Sequence[str] = DEFAULT_BARRIERS,
     stations_layer: str | None = None,
+    station_reach_m: float = DEFAULT_STATION_REACH_M,
 ) -> City:
     """Read the OSM file, build the walk network, the residents and the stations.
 
@@ -151,6 +163,11 @@ def load_city(
         :data:`planner.network.BARRIER_KINDS`); ``()`` for none.
     stations_layer
         Layer (GeoPackage) or sheet (Excel) of the stations file, when it has several.
+    station_reach_m
+        Rows of the stations file farther than this from every street (a national list read
+        for one city) are left out and counted in ``City.stations_beyond_reach``
+        (:func:`planner.stations.walking_reach_lonlat_bounds`); give the walking limit plus
+        the snapping limit of the run, the defaults' by default.
     """
     if not isinstance(osm_path, str | Path):
         raise ArgumentTypeError(
@@ -182,6 +199,7 @@ def load_city(
         exclude_station_kinds=exclude_station_kinds,
         barriers=barriers,
         stations_layer=stations_layer,
+        station_reach_m=station_reach_m,
     )
     return replace(city, inputs=city.inputs + _area_inputs(bbox, boundary))
 
@@ -226,6 +244,7 @@ def city_from_osm(
     exclude_station_kinds: Sequence[str] | None = None,
     barriers: Sequence[str] = DEFAULT_BARRIERS,
     stations_layer: str | None = None,
+    station_reach_m: float = DEFAULT_STATION_REACH_M,
 ) -> City:
     """Build the walk network, the residents and the stations from OSM data already read.
 
@@ -293,6 +312,7 @@ def city_from_osm(
             calibration = calibrate_by_district(residents, districts)
             residents = calibration.residents
 
+    beyond_reach = 0
     if stations is not None:
         stations = stations.to_crs(network.crs)
         source = stations.attrs.get("source")
@@ -305,13 +325,20 @@ def city_from_osm(
                 }
             )
     elif stations_path is not None:
+        reach = walking_reach_lonlat_bounds(
+            _street_extent_m(network), crs=network.crs, reach_m=station_reach_m
+        )
         stations = read_stations(
             stations_path,
             crs=network.crs,
-            area_lonlat_bounds=plausible,
+            area_lonlat_bounds=_union_bounds(plausible, reach),
             exclude_kinds=tuple(exclude_station_kinds or ()),
             layer=stations_layer,
+            reach_lonlat_bounds=reach,
         )
+        beyond_reach = int(stations.attrs.get("beyond_reach", 0))
+        if beyond_reach:
+            log.warning("%s", beyond_reach_text(beyond_reach))
         inputs.append(_input("stations", stations_path))
     elif exclude_station_kinds is None:
         stations = stations_from_osm(osm.police)
@@ -330,7 +357,25 @@ def city_from_osm(
         area=own_area,
         district_calibration=calibration,
         districts_note=note,
+        stations_beyond_reach=beyond_reach,
+        station_reach_m=float(station_reach_m),
     )
+
+
+def _street_extent_m(network: WalkNetwork) -> tuple[float, float, float, float]:
+    """``(min_x, min_y, max_x, max_y)`` of every street and node of the walk network."""
+    x0, y0, x1, y1 = shapely.total_bounds(network.edge_geometry)
+    if len(network.node_xy):
+        nx0, ny0 = network.node_xy.min(axis=0)
+        nx1, ny1 = network.node_xy.max(axis=0)
+        x0, y0, x1, y1 = np.fmin(x0, nx0), np.fmin(y0, ny0), np.fmax(x1, nx1), np.fmax(y1, ny1)
+    return (float(x0), float(y0), float(x1), float(y1))
+
+
+def _union_bounds(
+    a: tuple[float, float, float, float], b: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def _check_district_options(
@@ -538,6 +583,16 @@ def assess_coverage(
             "e.g. settings=WalkSettings(max_walk_m=800) or WalkSettings.from_minutes(10).",
         )
     settings = settings or WalkSettings()
+    if city.stations_beyond_reach and settings.max_snap_m > city.station_reach_m:
+        log.warning(
+            "%d stations of the file were left out as beyond a reach of %.0f m, but the "
+            "snapping limit is %.0f m: some of them might have served; load the city with "
+            "station_reach_m=%.0f",
+            city.stations_beyond_reach,
+            city.station_reach_m,
+            settings.max_snap_m,
+            settings.max_walk_m + settings.max_snap_m,
+        )
     usable = working(city.stations)  # open and under repair; planned and closed do not serve
     walk = walk_distances(
         city.network,
@@ -552,10 +607,13 @@ def assess_coverage(
     stations = city.stations.copy()
     reached = walk.stations
     stations["snap_m"] = reached["snap_m"].reindex(stations.index)
-    bad = reached.index[~reached["usable"].to_numpy(dtype=bool)]
-    for index in bad:
+    failed = ~reached["usable"].to_numpy(dtype=bool)
+    if failed.any():  # one pass: thousands of stations off the streets once took minutes
+        problems = reached["problem"].astype(str)[failed]
         stations = mark_unusable(
-            stations, stations.index == index, str(reached.loc[index, "problem"])
+            stations,
+            stations.index.isin(problems.index),
+            problems.reindex(stations.index).fillna("").to_numpy(dtype=object),
         )
     workload = cov.coverage_by_station(buildings, stations, max_walk_m=settings.max_walk_m)
     stations = stations.join(workload)

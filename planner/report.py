@@ -456,6 +456,7 @@ def summary_dict(
         "stations": {
             "total": len(stations),
             "usable": int(stations["usable"].sum()),
+            "beyond_reach": int(getattr(city, "stations_beyond_reach", 0)),
             "unusable": [
                 {"station_id": i, "name": n, "problem": p}
                 for i, n, p in zip(

@@ -62,6 +62,11 @@ class City:
         the districts carry official populations, else ``None``.
     districts_note
         What to know about the districts beside the OSM data (their date), for the reports.
+    stations_beyond_reach
+        Rows of the stations file that lie beyond walking reach of this area (farther than
+        ``station_reach_m`` from every street) and were left out: counted, not listed.
+    station_reach_m
+        The reach used for that rule (walking limit plus snapping limit).
     """
 
     name: str
@@ -74,6 +79,8 @@ class City:
     area: shapely.Geometry | None = None
     district_calibration: DistrictCalibration | None = None
     districts_note: str | None = None
+    stations_beyond_reach: int = 0
+    station_reach_m: float = float("inf")
 
 
 @dataclass(frozen=True, eq=False)

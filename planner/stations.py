@@ -81,11 +81,13 @@ __all__ = [
     "STATION_KINDS",
     "STATUSES",
     "STATUS_SPELLINGS",
+    "beyond_reach_text",
     "mark_unusable",
     "parse_status",
     "read_stations",
     "station_kind",
     "stations_from_osm",
+    "walking_reach_lonlat_bounds",
     "working",
 ]
 
@@ -350,6 +352,7 @@ def read_stations(
     exclude_kinds: Collection[str] = (),
     duplicate_tolerance_m: float | None = 1.0,
     layer: str | None = None,
+    reach_lonlat_bounds: tuple[float, float, float, float] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read police stations from a user's CSV, Excel, GeoJSON or GeoPackage file.
 
@@ -378,6 +381,12 @@ def read_stations(
     layer
         Layer of a GeoPackage or sheet of an Excel workbook; by default the only one that
         fits (see :func:`planner._tables.read_point_table`).
+    reach_lonlat_bounds
+        Where a station can still serve the study area on foot
+        (:func:`walking_reach_lonlat_bounds`): rows beyond it (a national list read for one
+        city) are left out before any other step and counted in
+        ``result.attrs["beyond_reach"]``; when every row is beyond it, an
+        :class:`~planner.errors.InputError` says so.
 
     Returns
     -------
@@ -393,7 +402,9 @@ def read_stations(
         area_lonlat_bounds=area_lonlat_bounds,
         duplicate_tolerance_m=duplicate_tolerance_m,
         layer=layer,
+        reach_lonlat_bounds=reach_lonlat_bounds,
     )
+    beyond = int(table.attrs.get("beyond_reach", 0))
     path = Path(path)
     if id_column is None:
         ids = [f"{path.name}:{r}" for r in table["row"]]
@@ -422,7 +433,62 @@ def read_stations(
         mask = (out["kind"] == kind).to_numpy()
         if mask.any():
             out = mark_unusable(out, mask, _EXCLUSION_REASON[kind])
-    return _status_and_inspectors(out, path=path)
+    out = _status_and_inspectors(out, path=path)
+    out.attrs["beyond_reach"] = beyond
+    return out
+
+
+def beyond_reach_text(n: int) -> str:
+    """The one sentence for the stations of a file left out as beyond walking reach."""
+    return (
+        f"{n} station{'' if n == 1 else 's'} of the file "
+        f"{'lies' if n == 1 else 'lie'} beyond walking reach of this area and "
+        f"{'was' if n == 1 else 'were'} left out"
+    )
+
+
+def walking_reach_lonlat_bounds(
+    extent_m: tuple[float, float, float, float], *, crs: Any, reach_m: float
+) -> tuple[float, float, float, float]:
+    """``(min_lon, min_lat, max_lon, max_lat)`` beyond which a station cannot serve the area.
+
+    The one rule for setting aside the stations of a national list in a city run: a station
+    serves residents only through a walkable street within the snapping limit, and every
+    street lies inside the walk network's extent, so a station farther than ``reach_m`` (the
+    walking limit plus the snapping limit) from that extent can serve nobody here. Stations
+    just outside the study area but within reach are kept: they serve residents inside.
+
+    Parameters
+    ----------
+    extent_m
+        ``(min_x, min_y, max_x, max_y)`` of the walk network's streets, in ``crs``.
+    crs
+        The metric CRS of the walk network.
+    reach_m
+        How far beyond the streets a station still counts (``max_walk_m + max_snap_m``).
+
+    Returns
+    -------
+    tuple of float
+        The extent widened by ``reach_m`` and expressed in degrees (EPSG:4326), taken wide
+        enough to hold the whole widened extent.
+    """
+    from pyproj import Transformer
+
+    metric = require_metric_crs(
+        crs, what="the walk network's CRS", function="walking_reach_lonlat_bounds"
+    )
+    if not np.isfinite(reach_m) or reach_m < 0:
+        raise InputError(
+            f"walking_reach_lonlat_bounds: reach_m={reach_m!r} is not a distance in metres",
+            hint="Pass max_walk_m + max_snap_m of the walking settings, e.g. 1050.",
+        )
+    x0, y0, x1, y1 = (float(v) for v in extent_m)
+    to_degrees = Transformer.from_crs(metric, 4326, always_xy=True)
+    lon0, lat0, lon1, lat1 = to_degrees.transform_bounds(
+        x0 - reach_m, y0 - reach_m, x1 + reach_m, y1 + reach_m, densify_pts=21
+    )
+    return (max(-180.0, lon0), max(-90.0, lat0), min(180.0, lon1), min(90.0, lat1))
 
 
 def _find(columns: Collection[object], names: tuple[str, ...]) -> object | None:

@@ -644,3 +644,31 @@ def test_summary_records_the_study_area_and_every_input(
     assert memo.rstrip().endswith(
         f"Run id: `{summary['run_id']}` (the same in every file this run wrote)."
     )
+
+
+def test_a_national_stations_list_is_counted_not_listed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """Stations beyond walking reach of the area: a note, a count in summary.json, a memo
+    line; a file with nothing within reach: exit 2 with the reason, no traceback."""
+    near = "B,0.0009,0.0036\n"  # 100 m beyond the tiny network's streets: kept
+    far = "".join(f"far {i},{40 + i * 0.01:.2f},{60 + i * 0.01:.2f}\n" for i in range(3))
+    stations = tmp_path / "national.csv"
+    stations.write_text("name,lat,lon\n" + far + near, encoding="utf-8")
+    base = ["coverage", "--osm", str(TINY), "--walk-m", "300"]
+    code, out, err = run([*base, "--stations", str(stations), "--out", str(tmp_path / "o")], capsys)
+    assert code == 0, err
+    line = "3 stations of the file lie beyond walking reach of this area and were left out"
+    assert f"note: {line}" in err
+    assert line in out and "1 usable of 1" in out
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["stations"]["beyond_reach"] == 3
+    assert summary["stations"]["total"] == 1 and summary["stations"]["unusable"] == []
+    assert f"{line}." in (tmp_path / "o" / "summary.md").read_text(encoding="utf-8")
+
+    stations.write_text("name,lat,lon\n" + far, encoding="utf-8")
+    code, out, err = run([*base, "--stations", str(stations), "--out", str(tmp_path / "p")], capsys)
+    assert code == 2
+    assert "all 3 rows lie beyond walking reach of this area" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "p").exists()
