@@ -173,13 +173,21 @@ def check_method(method: object, problems: list[str]) -> None:
         problems.append(f"method={method!r} is not one of 'exact', 'greedy'")
 
 
-def check_solver_options(time_limit_s: object, mip_rel_gap: object, problems: list[str]) -> None:
+def check_solver_options(
+    time_limit_s: object, mip_rel_gap: object, problems: list[str], *, node_limit: object = 1
+) -> None:
     if (
         not isinstance(time_limit_s, int | float)
         or isinstance(time_limit_s, bool)
         or not time_limit_s > 0
     ):
-        problems.append(f"time_limit_s={time_limit_s!r} must be a number of seconds > 0")
+        problems.append(
+            f"time_limit_s={time_limit_s!r} must be a number of seconds > 0 (inf: no limit)"
+        )
+    if not is_int(node_limit) or int(node_limit) < 1:  # type: ignore[call-overload]
+        problems.append(
+            f"node_limit={node_limit!r} must be a whole number of branch-and-bound nodes >= 1"
+        )
     if (
         not isinstance(mip_rel_gap, int | float)
         or isinstance(mip_rel_gap, bool)

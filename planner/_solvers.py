@@ -349,6 +349,7 @@ class _Lagrange:
     bound: float  # valid upper bound on the best k-row coverage
     row_bounds: FloatArray  # upper bound on any plan containing each row
     sites: IntArray  # the k rows with the best scores under the best multipliers
+    timed_out: bool  # stopped by the wall-clock safety net, not by its iteration count
 
 
 def _lagrangian(
@@ -371,6 +372,7 @@ def _lagrangian(
     best_lam = lam
     step = 2.0
     stall = 0
+    timed_out = False
     for _ in range(_LAGRANGE_ITERATIONS):
         scores = np.asarray(M @ lam, dtype=np.float64)
         top = np.argpartition(scores, n_rows - k)[n_rows - k :]
@@ -381,7 +383,10 @@ def _lagrangian(
             stall += 1
             if stall >= 10:
                 step, stall = step / 2, 0
-        if step < 1e-4 or best - lower <= rel_gap * best or time.perf_counter() > deadline:
+        if step < 1e-4 or best - lower <= rel_gap * best:
+            break
+        if time.perf_counter() > deadline:
+            timed_out = True
             break
         subgradient = np.bincount(_row_entries(M, top), minlength=M.shape[1]).astype(np.float64)
         subgradient -= lam < weights  # y_j = 1 where its reduced weight is positive
@@ -397,7 +402,7 @@ def _lagrangian(
     row_bounds = np.full(n_rows, bound)
     outside = order[k:]
     row_bounds[outside] = bound - scores[order[k - 1]] + scores[outside]
-    return _Lagrange(bound, row_bounds, np.sort(order[:k]).astype(np.intp))
+    return _Lagrange(bound, row_bounds, np.sort(order[:k]).astype(np.intp), timed_out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -423,29 +428,69 @@ def _run_milp(
     var_upper: FloatArray,
     time_limit_s: float,
     mip_rel_gap: float,
+    node_limit: int,
 ) -> _MilpOutcome:
+    """One HiGHS MILP, stopped by its own node count (``node_limit``: the same answer on any
+    machine) or, as a safety net, by the wall clock (``time_limit_s``; ``inf`` is off).
+
+    HiGHS' branch and bound is deterministic for a given model and options (its MIP search is
+    serial), so the status and the plan depend on the machine only when the time limit stops
+    it: the status is then ``"time limit"`` and callers must say so (``time_limit_hit``).
+    """
+    options: dict[str, Any] = {
+        "mip_rel_gap": float(mip_rel_gap),
+        # HiGHS' presolve finds almost nothing to remove in coverage models and took as long
+        # as the solve itself on city instances (Almaty, 20 sites: 5 s of 13 s), so it is off
+        "presolve": False,
+        "node_limit": int(node_limit),
+    }
+    if math.isfinite(time_limit_s):
+        options["time_limit"] = max(float(time_limit_s), 0.0)
     res = milp(
         c,
         integrality=integrality,
         bounds=Bounds(var_lower, var_upper),
         constraints=LinearConstraint(A, lower, upper),
-        # HiGHS' presolve finds almost nothing to remove in coverage models and took as long
-        # as the solve itself on city instances (Almaty, 20 sites: 5 s of 13 s), so it is off
-        options={
-            "time_limit": float(time_limit_s),
-            "mip_rel_gap": float(mip_rel_gap),
-            "presolve": False,
-        },
+        options=options,
     )
-    status = {0: "optimal", 1: "time limit", 2: "infeasible", 3: "unbounded"}.get(
-        res.status, f"solver failed: {res.message}"
-    )
+    status = _milp_status(int(res.status), str(res.message))
     x = None if res.x is None else np.asarray(res.x, dtype=np.float64)
     bound = res.get("mip_dual_bound")
     dual = float(bound) if bound is not None and np.isfinite(bound) else math.nan
     if res.status == 0 and math.isnan(dual) and res.fun is not None:
         dual = float(res.fun)
+    logger.debug("HiGHS MILP: %s after %s nodes", status, res.get("mip_node_count"))
     return _MilpOutcome(x, dual, status)
+
+
+def _milp_status(code: int, message: str) -> str:
+    """Our words for scipy's ``milp`` status: HiGHS reports its node limit as a "solution
+    limit" that scipy does not recognise (status 4)."""
+    if code == 4 and "Solution limit" in message:
+        return "node limit"
+    return {0: "optimal", 1: "time limit", 2: "infeasible", 3: "unbounded"}.get(
+        code, f"solver failed: {message}"
+    )
+
+
+def time_limit_hit(status: str) -> bool:
+    """Whether a solver status says the wall-clock safety net stopped a solve."""
+    return "time limit" in status
+
+
+class _Clock:
+    """The wall-clock safety net of a heuristic: ``past()`` says whether ``deadline`` (a
+    ``time.perf_counter()`` value; ``inf`` is off) has passed, and ``hit`` remembers that it
+    stopped something, so the result can say it depended on the machine's speed."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.hit = False
+
+    def past(self) -> bool:
+        if time.perf_counter() > self.deadline:
+            self.hit = True
+        return self.hit
 
 
 def _cover_links(M: sp.csr_array, n_extra: int = 0) -> sp.csr_array:
@@ -480,8 +525,10 @@ def _max_cover_lp(red: _Reduced, k: int, *, time_limit_s: float) -> _MilpOutcome
         b_ub=np.r_[np.zeros(n_g), float(k)],
         bounds=np.c_[np.zeros(n_c + n_g), np.ones(n_c + n_g)],
         method="highs-ipm",
-        options={"time_limit": float(time_limit_s)},
+        options={"time_limit": float(time_limit_s)} if math.isfinite(time_limit_s) else {},
     )
+    if res.status == 1 and "time limit" in str(res.message).lower():
+        return _MilpOutcome(None, math.nan, "time limit (LP)")
     if res.status != 0 or res.x is None:
         return _MilpOutcome(None, math.nan, "LP not solved")
     x = np.asarray(res.x, dtype=np.float64)
@@ -503,6 +550,7 @@ def _tiebreak_milp(
     min_new: float,
     time_limit_s: float,
     mip_rel_gap: float,
+    node_limit: int,
 ) -> tuple[IntArray | None, str]:
     """Second lexicographic stage: least population-weighted walk with coverage >= ``min_new``.
 
@@ -574,6 +622,7 @@ def _tiebreak_milp(
         var_upper=np.ones(n_var),
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
     )
     if out.x is None:
         return None, out.status
@@ -764,7 +813,7 @@ def _capacitated_model(
 
 
 def _max_cover_milp(
-    red: _Reduced, k: int, *, time_limit_s: float, mip_rel_gap: float
+    red: _Reduced, k: int, *, time_limit_s: float, mip_rel_gap: float, node_limit: int
 ) -> _MilpOutcome:
     """max sum w_j y_j  s.t.  y_j <= sum_{i covers j} x_i,  sum x <= k,  x binary, 0 <= y <= 1.
 
@@ -789,11 +838,17 @@ def _max_cover_milp(
         var_upper=np.ones(n_c + n_g),
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
     )
 
 
 def _min_sites_milp(
-    red: _Reduced, required: float | None, *, time_limit_s: float, mip_rel_gap: float
+    red: _Reduced,
+    required: float | None,
+    *,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    node_limit: int,
 ) -> _MilpOutcome:
     """min sum x  s.t.  sum w_j y_j >= required,  y_j <= sum_{i covers j} x_i.
 
@@ -818,6 +873,7 @@ def _min_sites_milp(
         var_upper=np.ones(n_c + n_g),
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
     )
 
 

@@ -102,8 +102,10 @@ from planner._solvers import (
     _group_identical_rows,
     _read_pattern,
     _run_milp,
+    time_limit_hit,
 )
 from planner._types import BoolArray, FloatArray, IntArray, SparseCoverage
+from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S
 from planner.errors import InputError, SolverError
 
 __all__ = ["CapacitatedResult", "maximize_capacitated_coverage"]
@@ -115,8 +117,11 @@ logger = logging.getLogger(__name__)
 CAPACITATED_MAX_PAIRS = 300_000
 #: Largest pure LP (``n_sites=0``): about 20 s at this size.
 CAPACITATED_MAX_PAIRS_LP = 1_000_000
-#: Share of ``time_limit_s`` the greedy plan may use before the MILP.
+#: Share of ``time_limit_s`` (the wall-clock safety net) the greedy plan may use before the MILP.
 _HEURISTIC_SHARE = 0.25
+#: Picks of the greedy plan after which the assignment LP is no longer re-solved at every pick
+#: (a count, so the greedy plan is the same on any machine).
+_HEURISTIC_LP_PICKS = 100
 
 
 
@@ -170,6 +175,9 @@ class CapacitatedResult:
     message
         Plain-language notes (fewer sites than asked, time limit hit); empty when there is
         nothing to say.
+    time_limit_hit
+        True when the wall-clock safety net (``time_limit_s``) stopped a step: the plan then
+        depended on the machine's speed and load.
     """
 
     sites: IntArray
@@ -191,6 +199,7 @@ class CapacitatedResult:
     status: str
     runtime_s: float
     message: str
+    time_limit_hit: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,7 +300,7 @@ def _build_model(
 
 
 def _solve(
-    model: _Model, n_sites: int, *, time_limit_s: float, mip_rel_gap: float
+    model: _Model, n_sites: int, *, time_limit_s: float, mip_rel_gap: float, node_limit: int
 ) -> tuple[FloatArray | None, FloatArray | None, float, str]:
     """Returns ``(x per reduced row, a per pair, dual bound on assigned residents, status)``.
 
@@ -320,6 +329,7 @@ def _solve(
         var_upper=milp_model.var_upper,
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
     )
     bound = -out.dual_bound if not math.isnan(out.dual_bound) else math.inf
     if out.x is None:
@@ -377,7 +387,7 @@ def _assign(
     if not keep.any():
         return np.zeros(model.n_pairs), 0.0, "optimal (nothing open)"
     _, a_kept, value, status = _solve(
-        _restrict(model, open_rows), 0, time_limit_s=time_limit_s, mip_rel_gap=0.0
+        _restrict(model, open_rows), 0, time_limit_s=time_limit_s, mip_rel_gap=0.0, node_limit=1
     )
     if a_kept is None:
         return None, value, status
@@ -388,15 +398,17 @@ def _assign(
 
 def _heuristic(
     model: _Model, n_sites: int, *, soft_deadline: float, deadline: float
-) -> tuple[FloatArray, FloatArray | None]:
+) -> tuple[FloatArray, FloatArray | None, bool]:
     """Greedy sites, each the one serving most of the residents the plan so far leaves out.
 
     The next site is the candidate with the largest ``min(capacity, residents it reaches that
     are not assigned yet)``, ties to the lowest row. After each pick the assignment LP (open
-    rows only, small) is re-solved to know who is still unassigned; past ``soft_deadline`` the
-    residents a pick takes are instead removed in proportion from the buildings it reaches,
-    and the LP is solved once at the end (by ``deadline``; if even that fails, the last plan
-    with a solved LP is returned). Returns ``(x per reduced row, a per pair or None)``.
+    rows only, small) is re-solved to know who is still unassigned; after
+    ``_HEURISTIC_LP_PICKS`` picks (or, as a safety net, past ``soft_deadline``) the residents a
+    pick takes are instead removed in proportion from the buildings it reaches, and the LP is
+    solved once at the end (by ``deadline``; if even that fails, the last plan with a solved LP
+    is returned). Returns ``(x per reduced row, a per pair or None, whether the wall clock
+    cut anything short)``.
     """
     n_g = int(model.group_weight.size)
     open_rows = ~model.is_candidate
@@ -405,8 +417,14 @@ def _heuristic(
         shape=(model.stations.size, n_g),
     )
 
+    timed_out = False
+
     def solve_open(until: float) -> tuple[FloatArray | None, FloatArray]:
-        a, _, _ = _assign(model, open_rows, time_limit_s=max(until - time.perf_counter(), 1.0))
+        nonlocal timed_out
+        a, _, status = _assign(
+            model, open_rows, time_limit_s=max(until - time.perf_counter(), 1.0)
+        )
+        timed_out = timed_out or time_limit_hit(status)
         if a is None:
             return None, model.group_weight.copy()
         served = np.bincount(
@@ -417,7 +435,7 @@ def _heuristic(
     a, left = solve_open(deadline)
     good = (open_rows, a)
     stale = False
-    for _ in range(n_sites):
+    for pick in range(n_sites):
         gain = np.minimum(np.asarray(by_group @ left, dtype=np.float64), model.capacity)
         gain[open_rows] = -np.inf
         best = int(np.argmax(gain))
@@ -425,7 +443,9 @@ def _heuristic(
             break
         open_rows = open_rows.copy()
         open_rows[best] = True
-        if not stale and time.perf_counter() < soft_deadline:
+        if not stale and pick < _HEURISTIC_LP_PICKS and time.perf_counter() >= soft_deadline:
+            timed_out = True
+        elif not stale and pick < _HEURISTIC_LP_PICKS:
             a, left = solve_open(deadline)
             if a is not None:
                 good = (open_rows, a)
@@ -438,7 +458,7 @@ def _heuristic(
         a, _ = solve_open(deadline)
         if a is not None:
             good = (open_rows, a)
-    return good[0].astype(np.float64), good[1]
+    return good[0].astype(np.float64), good[1], timed_out
 
 
 def _simple_bound(model: _Model, n_sites: int) -> float:
@@ -464,8 +484,9 @@ def maximize_capacitated_coverage(
     n_sites: int,
     capacity_existing: ArrayLike,
     capacity_new: ArrayLike,
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     mip_rel_gap: float = 1e-6,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> CapacitatedResult:
     """Choose ``n_sites`` new stations so the most residents are served within capacity.
 
@@ -525,7 +546,7 @@ def maximize_capacitated_coverage(
         )
     cap_e = _read_capacity("capacity_existing", capacity_existing, n_e, problems)
     cap_n = _read_capacity("capacity_new", capacity_new, n_c, problems)
-    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems)
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
     _instance.raise_if("maximize_capacitated_coverage", problems)
     assert inst is not None and cand is not None and n_e is not None and n_c is not None
     n_sites = int(n_sites)
@@ -556,6 +577,7 @@ def maximize_capacitated_coverage(
     notes: list[str] = []
     deadline = t0 + float(time_limit_s)
     bound = _simple_bound(model, n_sites)
+    timed_out = False
     if model.n_pairs == 0:
         x_rows, a, status = np.ones(0), np.zeros(0), "nothing to assign"
     elif not model.is_candidate.any():  # a pure LP
@@ -570,7 +592,7 @@ def maximize_capacitated_coverage(
         bound = min(bound, value)
     else:
         # a heuristic plan first: the answer if HiGHS finds nothing better within the limit
-        x_rows, a_h = _heuristic(
+        x_rows, a_h, timed_out = _heuristic(
             model,
             n_sites,
             soft_deadline=time.perf_counter() + _HEURISTIC_SHARE * float(time_limit_s),
@@ -587,6 +609,7 @@ def maximize_capacitated_coverage(
                 n_sites,
                 time_limit_s=max(deadline - time.perf_counter(), 1.0),
                 mip_rel_gap=float(mip_rel_gap),
+                node_limit=int(node_limit),
             )
             bound = min(bound, milp_bound)
             if x_sol is not None and a_sol is not None:
@@ -603,8 +626,8 @@ def maximize_capacitated_coverage(
                 notes.append(f"HiGHS found no plan ({status}); the sites are the greedy plan")
             if status.startswith("solver failed"):
                 logger.warning("maximize_capacitated_coverage: HiGHS %s", status)
-            if status == "time limit" and best >= bound * (1 - OPTIMAL_REL_TOL):
-                status = "optimal (HiGHS bound at the time limit)"
+            if status in ("time limit", "node limit") and best >= bound * (1 - OPTIMAL_REL_TOL):
+                status = f"optimal (HiGHS bound at the {status})"
     return _result(
         model,
         inst.pattern,
@@ -624,6 +647,8 @@ def maximize_capacitated_coverage(
         t0=t0,
         notes=notes,
         time_limit_s=float(time_limit_s),
+        node_limit=int(node_limit),
+        timed_out=timed_out or time_limit_hit(status),
     )
 
 
@@ -647,6 +672,8 @@ def _result(
     t0: float,
     notes: list[str],
     time_limit_s: float,
+    node_limit: int,
+    timed_out: bool,
 ) -> CapacitatedResult:
     n_d = int(E.shape[1])
     n_g = int(model.group_weight.size)
@@ -675,9 +702,14 @@ def _result(
         notes.append(
             f"{sites.size} of {n_sites} sites used: no other candidate would serve anybody"
         )
-    if status.startswith("time limit"):
+    if timed_out:
         notes.append(
             f"time limit of {time_limit_s:g} s reached; the plan is within {100 * gap:.2f}% "
+            "of the optimum"
+        )
+    elif status == "node limit":
+        notes.append(
+            f"node limit of {node_limit:,} reached; the plan is within {100 * gap:.2f}% "
             "of the optimum"
         )
     return CapacitatedResult(
@@ -700,4 +732,5 @@ def _result(
         status=status,
         runtime_s=time.perf_counter() - t0,
         message="; ".join(notes),
+        time_limit_hit=timed_out,
     )

@@ -12,8 +12,10 @@ __all__ = [
     "DEFAULT_MAX_WALK_M",
     "DEFAULT_MAX_WALK_MIN",
     "DEFAULT_NEW_STATIONS",
+    "DEFAULT_NODE_LIMIT",
     "DEFAULT_RESIDENTS_PER_INSPECTOR",
     "DEFAULT_SPEED_KMH",
+    "DEFAULT_TIME_LIMIT_S",
     "DEFAULT_TRY_SITES",
 ]
 
@@ -33,3 +35,13 @@ DEFAULT_RESIDENTS_PER_INSPECTOR = 3000.0
 DEFAULT_TRY_SITES = 3000
 #: The programme's number of new precinct points nationwide (``planner national``'s budget).
 DEFAULT_NEW_STATIONS = 279
+#: Work limit of every exact solve: branch-and-bound nodes HiGHS may explore in one MILP
+#: (scipy's ``node_limit``, HiGHS' ``mip_max_nodes``). The solver counts them itself, so the
+#: answer is the same on a busy or a fast machine. The bundled instances prove optimality with
+#: at most a few hundred nodes per solve (measured in BENCHMARKS.md); a solve that stops here
+#: keeps its best plan and its proven gap ("node limit").
+DEFAULT_NODE_LIMIT = 20_000
+#: Wall-clock safety net per command's exact solves, in seconds; ``inf`` (the default) is off.
+#: When a finite limit actually stops a solve, the result depended on the machine's speed and
+#: load, and every output says so (``time_limit_hit``).
+DEFAULT_TIME_LIMIT_S = float("inf")

@@ -34,7 +34,12 @@ from planner.candidates import (
     network_candidates,
 )
 from planner.covering import CoverageMatrix, coverage_matrix
-from planner.defaults import DEFAULT_MAX_SNAP_M, DEFAULT_MAX_WALK_M
+from planner.defaults import (
+    DEFAULT_MAX_SNAP_M,
+    DEFAULT_MAX_WALK_M,
+    DEFAULT_NODE_LIMIT,
+    DEFAULT_TIME_LIMIT_S,
+)
 from planner.demand import (
     PopulationSettings,
     calibrate,
@@ -735,9 +740,10 @@ def plan_sites(
     building_sites: bool = False,
     candidates: gpd.GeoDataFrame | None = None,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
     prefix_gaps: bool = True,
-    prefix_budget_s: float = 10.0,
+    prefix_budget_s: float = DEFAULT_TIME_LIMIT_S,
     prefer_shorter_walks: bool = False,
 ) -> PlanResult:
     """Choose new sites: ``n_sites`` covering the most residents, or the fewest reaching
@@ -761,11 +767,16 @@ def plan_sites(
     method
         ``"exact"`` (HiGHS, with bound and gap) or ``"greedy"``.
     time_limit_s
-        Time limit of each exact solve.
+        Wall-clock safety net of each exact solve (``inf``, the default: off). When it stops
+        a solve the result says so (``time_limit_hit``): it then depended on the machine.
+    node_limit
+        Work limit of each exact solve: branch-and-bound nodes of one HiGHS MILP. Counted by
+        the solver, so the same inputs give the same plan on any machine.
     prefix_gaps
         Also compute, for each prefix of the rollout, the best plan of that size.
     prefix_budget_s
-        Time for all those prefix solves together; prefixes past it get a greedy bound.
+        Wall-clock safety net for all those prefix solves together (``inf``: off); prefixes
+        past it get a greedy bound and the rollout says so.
     prefer_shorter_walks
         Among plans covering equally many residents, take the one with the shortest total
         walk (a second exact stage; with ``n_sites`` only). Slower on big cities: when its
@@ -805,6 +816,7 @@ def plan_sites(
             already_covered=covered,
             method=method,
             time_limit_s=time_limit_s,
+            node_limit=node_limit,
             distance_tiebreak=prefer_shorter_walks,
             existing_distance_m=(
                 buildings["walk_m"].to_numpy(dtype=float) if prefer_shorter_walks else None
@@ -819,6 +831,7 @@ def plan_sites(
             already_covered=covered,
             method=method,
             time_limit_s=time_limit_s,
+            node_limit=node_limit,
         )
     rollout = rollout_order(
         matrix.matrix,
@@ -827,6 +840,7 @@ def plan_sites(
         already_covered=covered,
         prefix_gaps=prefix_gaps,
         time_limit_s=prefix_budget_s,
+        node_limit=node_limit,
     )
     return _plan_result(coverage, cands, matrix, siting, rollout, districts=city.districts)
 
@@ -898,7 +912,8 @@ def plan_curve(
     building_sites: bool = False,
     candidates: gpd.GeoDataFrame | None = None,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> PlanCurve:
     """The best plan of every size ``k = 0 .. max_sites`` in one city, each with its proven
     bound: the city's answer to "what would ``k`` more stations give?" for every ``k``.
@@ -941,6 +956,7 @@ def plan_curve(
         already_covered=buildings["covered"].to_numpy(dtype=bool),
         method=method,
         time_limit_s=time_limit_s,
+        node_limit=node_limit,
     )
     return PlanCurve(candidates=cands, matrix=matrix, curve=curve)
 
@@ -1002,7 +1018,8 @@ def evaluate_sites(
     *,
     spacing_m: float | None = DEFAULT_SPACING_M,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> EvaluationResult:
     """Score each proposed site and compare the list with the best plan of the same size.
 
@@ -1038,6 +1055,7 @@ def evaluate_sites(
         unreachable=off_network | reaches_nobody,
         method=method,
         time_limit_s=time_limit_s,
+        node_limit=node_limit,
     )
     out = proposals.copy()
     n = len(out)
@@ -1111,7 +1129,8 @@ def run_city(
     target_share: float | None = None,
     spacing_m: float | None = DEFAULT_SPACING_M,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
     **load_options: Any,
 ) -> CityRun:
     """One city from file to results: :func:`load_city`, :func:`assess_coverage` and, when
@@ -1134,5 +1153,6 @@ def run_city(
             spacing_m=spacing_m,
             method=method,
             time_limit_s=time_limit_s,
+            node_limit=node_limit,
         )
     return CityRun(city=city, coverage=coverage, plan=plan)

@@ -69,13 +69,16 @@ from numpy.typing import ArrayLike, NDArray
 from planner import _instance
 from planner._solvers import (
     OPTIMAL_REL_TOL,
+    _Clock,
     _group_identical_rows,
     _read_pattern,
     _row_entries,
     _run_milp,
     _schedule_model,
+    time_limit_hit,
 )
 from planner._types import BoolArray, FloatArray, IntArray, SparseCoverage
+from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S
 
 __all__ = ["RepairSchedule", "relocation_gains", "residents_only_here", "schedule_repairs"]
 
@@ -95,8 +98,6 @@ SCHEDULE_MILP_MAX_VARS = 20_000
 _MAX_PASSES = 200
 #: Restarts of the local search from shuffled greedy orders.
 _RESTARTS = 30
-#: Share of ``time_limit_s`` the heuristic may use before the MILP (at most 10 s).
-_HEURISTIC_SHARE = 0.2
 
 
 
@@ -259,6 +260,8 @@ class RepairSchedule:
         Wall-clock seconds, validation included.
     message
         Plain-language notes (time limit hit, MILP skipped); empty when there is nothing to say.
+    time_limit_hit
+        True when the wall-clock safety net (``time_limit_s``) stopped a step.
     """
 
     batches: tuple[IntArray, ...]
@@ -277,6 +280,7 @@ class RepairSchedule:
     status: str
     runtime_s: float
     message: str
+    time_limit_hit: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -363,28 +367,29 @@ def _better(a: tuple[float, ...], b: tuple[float, ...], tol: float) -> bool:
     return False
 
 
-def _heuristic(inst: _Batching, *, lower: float, deadline: float) -> IntArray:
+def _heuristic(inst: _Batching, *, lower: float, clock: _Clock) -> IntArray:
     """Best of local searches from greedy starts: positions in order, then shuffled orders.
 
-    Runs until ``_RESTARTS`` starts are done, the deadline passes or a schedule meets
-    ``lower``. Deterministic (a fixed seed), so the same input gives the same schedule.
+    Runs until ``_RESTARTS`` starts are done or a schedule meets ``lower`` (or, as a safety
+    net, the clock runs out; ``clock.hit`` then says so). Deterministic (a fixed seed and
+    counted work), so the same input gives the same schedule on any machine.
     """
     tol = 1e-9 * max(inst.at_risk, 1.0)
     rng = np.random.default_rng(0x5EED)
     order = np.arange(inst.n)
-    best = _local_search(inst, order, deadline=deadline)
+    best = _local_search(inst, order, clock=clock)
     best_key = _key(inst.losses(best))
     for _ in range(_RESTARTS):
-        if best_key[0] - lower <= tol or time.perf_counter() > deadline:
+        if best_key[0] - lower <= tol or clock.past():
             break
-        label = _local_search(inst, rng.permutation(inst.n), deadline=deadline)
+        label = _local_search(inst, rng.permutation(inst.n), clock=clock)
         key = _key(inst.losses(label))
         if _better(key, best_key, tol):
             best, best_key = label, key
     return best
 
 
-def _local_search(inst: _Batching, order: IntArray, *, deadline: float) -> IntArray:
+def _local_search(inst: _Batching, order: IntArray, *, clock: _Clock) -> IntArray:
     """Greedy assignment of positions in ``order``, then moves and swaps while the aim improves.
 
     Greedy puts each station in the batch (with room) where the worst batch grows least, then
@@ -424,7 +429,7 @@ def _local_search(inst: _Batching, order: IntArray, *, deadline: float) -> IntAr
     for _ in range(_MAX_PASSES):
         improved = False
         for p in range(n):
-            if time.perf_counter() > deadline:
+            if clock.past():
                 return label
             b1 = int(label[p])
             gp = groups_of(p)
@@ -516,6 +521,7 @@ def _schedule_milp(
     worst_cap: float,
     stage: int,
     time_limit_s: float,
+    node_limit: int,
 ) -> tuple[IntArray | None, float, str]:
     """Stage 1 (minimise the worst batch) or 2 (minimise the total, worst <= ``worst_cap``).
 
@@ -537,6 +543,7 @@ def _schedule_milp(
         var_upper=model.var_upper,
         time_limit_s=time_limit_s,
         mip_rel_gap=OPTIMAL_REL_TOL,
+        node_limit=node_limit,
     )
     if out.x is None:
         return None, out.dual_bound, out.status
@@ -566,7 +573,8 @@ def schedule_repairs(
     batch_size: int,
     working: ArrayLike | None = None,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> RepairSchedule:
     """Split stations under repair into batches so the worst batch cuts off the fewest residents.
 
@@ -593,8 +601,13 @@ def schedule_repairs(
         ``SCHEDULE_MILP_MAX_VARS`` variables). ``"greedy"``: the local-search schedule with the
         simple bounds only.
     time_limit_s
-        Time for everything (local search and both MILP stages). On hitting it the best schedule
-        found is returned with its proven gap.
+        Wall-clock safety net for everything (local search and both MILP stages); ``inf`` (the
+        default) is off. On hitting it the best schedule found is returned with its proven gap
+        and ``time_limit_hit`` is True: the schedule then depended on the machine's speed.
+    node_limit
+        Branch-and-bound nodes of each MILP stage (a work limit HiGHS counts itself, so the
+        schedule is the same on any machine). On reaching it the best schedule found is
+        returned with its proven gap.
 
     Returns
     -------
@@ -607,7 +620,7 @@ def schedule_repairs(
     """
     t0 = time.perf_counter()
     inst, work, rows = _read_schedule_inputs(
-        S, population, working, under_repair, batch_size, method, time_limit_s
+        S, population, working, under_repair, batch_size, method, time_limit_s, node_limit
     )
     deadline = t0 + float(time_limit_s)
     B = int(batch_size)
@@ -645,11 +658,8 @@ def schedule_repairs(
             t0=t0,
             notes=notes,
         )
-    label = _heuristic(
-        red,
-        lower=lower,
-        deadline=time.perf_counter() + min(10.0, _HEURISTIC_SHARE * float(time_limit_s)),
-    )
+    clock = _Clock(deadline)
+    label = _heuristic(red, lower=lower, clock=clock)
     loss = red.losses(label)
     greedy_worst = float(loss.max())
     total_floor = float(red.single.sum())  # the total can never be lower
@@ -673,7 +683,11 @@ def schedule_repairs(
         else:
             cap = greedy_worst * (1 + 1e-9) + tol
             found, bound, status = _schedule_milp(
-                red, worst_cap=cap, stage=1, time_limit_s=deadline - time.perf_counter()
+                red,
+                worst_cap=cap,
+                stage=1,
+                time_limit_s=deadline - time.perf_counter(),
+                node_limit=int(node_limit),
             )
             if not math.isnan(bound):
                 lower = max(lower, bound)
@@ -687,7 +701,7 @@ def schedule_repairs(
                 )
         lower = min(lower, float(loss.max()))
         label, loss, total_status = _least_total(
-            red, label, loss, n_vars=n_vars, tol=tol, deadline=deadline
+            red, label, loss, n_vars=n_vars, tol=tol, deadline=deadline, node_limit=int(node_limit)
         )
     elif greedy_worst - lower <= tol:
         status = "local search (optimal by bound)"
@@ -696,8 +710,14 @@ def schedule_repairs(
     worst = float(loss.max())
     proven = worst <= 0 or (worst - lower) / worst <= OPTIMAL_REL_TOL
     total_minimal = proven and total_status.startswith("optimal")
-    if status.startswith("time limit"):
-        notes.append(f"time limit of {time_limit_s:g} s reached")
+    timed_out = clock.hit or time_limit_hit(status) or time_limit_hit(total_status)
+    if timed_out:
+        notes.append(
+            f"time limit of {time_limit_s:g} s reached: this schedule depended on the time "
+            "limit; a faster or less busy machine may find a better one"
+        )
+    elif "node limit" in status or "node limit" in total_status:
+        notes.append(f"node limit of {int(node_limit):,} reached; the schedule is not proven")
     return _schedule_result(
         red,
         label,
@@ -708,6 +728,7 @@ def schedule_repairs(
         status=f"{status}; total: {total_status}",
         t0=t0,
         notes=notes,
+        time_limit_hit=timed_out,
     )
 
 
@@ -719,6 +740,7 @@ def _read_schedule_inputs(
     batch_size: int,
     method: str,
     time_limit_s: float,
+    node_limit: int,
 ) -> tuple[_instance.Instance, BoolArray, IntArray]:
     """The inputs of :func:`schedule_repairs` checked; every problem raised together."""
     problems: list[str] = []
@@ -742,12 +764,7 @@ def _read_schedule_inputs(
     if not _instance.is_int(batch_size) or batch_size < 1:
         problems.append(f"batch_size={batch_size!r} must be a whole number >= 1")
     _instance.check_method(method, problems)
-    if (
-        not isinstance(time_limit_s, int | float)
-        or isinstance(time_limit_s, bool)
-        or not time_limit_s > 0
-    ):
-        problems.append(f"time_limit_s={time_limit_s!r} must be a number of seconds > 0")
+    _instance.check_solver_options(time_limit_s, 0.0, problems, node_limit=node_limit)
     _instance.raise_if("schedule_repairs", problems)
     assert inst is not None and rows is not None
     return inst, work, rows
@@ -761,6 +778,7 @@ def _least_total(
     n_vars: int,
     tol: float,
     deadline: float,
+    node_limit: int,
 ) -> tuple[IntArray, FloatArray, str]:
     """Second stage: the least total loss among schedules no worse in their worst batch."""
     worst = float(loss.max())
@@ -776,6 +794,7 @@ def _least_total(
         worst_cap=worst * (1 + 1e-9) + tol,
         stage=2,
         time_limit_s=deadline - time.perf_counter(),
+        node_limit=node_limit,
     )
     if found is not None:
         new = red.losses(found)
@@ -799,6 +818,7 @@ def _schedule_result(
     status: str,
     t0: float,
     notes: list[str],
+    time_limit_hit: bool = False,
 ) -> RepairSchedule:
     K = red.n_batches
     loss = red.losses(label) if red.n else np.zeros(0)
@@ -823,6 +843,7 @@ def _schedule_result(
         status=status,
         runtime_s=time.perf_counter() - t0,
         message="; ".join(notes),
+        time_limit_hit=time_limit_hit,
     )
 
 

@@ -78,8 +78,10 @@ from planner._solvers import (
     _Reduced,
     _rollout,
     _tiebreak_milp,
+    time_limit_hit,
 )
 from planner._types import BoolArray, FloatArray, IntArray, SparseCoverage
+from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S
 from planner.errors import InputError
 
 __all__ = [
@@ -199,6 +201,9 @@ class SitingResult:
     message
         Plain-language notes for the report (fewer sites than asked, time limit hit, ...);
         empty when there is nothing to say.
+    time_limit_hit
+        True when the wall-clock safety net (``time_limit_s``) stopped a solve: the plan then
+        depended on the machine's speed and load, and every output says so.
     """
 
     sites: IntArray
@@ -219,6 +224,7 @@ class SitingResult:
     runtime_s: float
     population_walk_m: float | None
     message: str
+    time_limit_hit: bool = False
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -259,7 +265,7 @@ class MinSitesResult:
     best_achievable_share
         Covered share with every candidate built (existing coverage included).
     newly_covered_population, existing_population, covered_population, total_population,
-    covered_share, method, solver_status, runtime_s, message
+    covered_share, method, solver_status, runtime_s, message, time_limit_hit
         As in :class:`SitingResult`.
     """
 
@@ -285,6 +291,7 @@ class MinSitesResult:
     solver_status: str
     runtime_s: float
     message: str
+    time_limit_hit: bool = False
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -313,6 +320,8 @@ class RolloutResult:
         plan. NaN without ``prefix_gaps``.
     prefix_proven_optimal
         Whether the bound for ``m`` sites was proven tight (``best_population`` optimal).
+    time_limit_hit
+        True when the wall-clock safety net cut a prefix solve short.
     """
 
     sites: IntArray
@@ -323,6 +332,7 @@ class RolloutResult:
     upper_bound: FloatArray
     prefix_gap: FloatArray
     prefix_proven_optimal: BoolArray
+    time_limit_hit: bool = False
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -428,6 +438,7 @@ class _MaxCover:
     upper_bound: float
     greedy_objective: float
     status: str
+    time_limit_hit: bool  # the wall-clock safety net stopped a step
 
 
 def _max_coverage_core(
@@ -438,6 +449,7 @@ def _max_coverage_core(
     method: str,
     time_limit_s: float,
     mip_rel_gap: float,
+    node_limit: int,
     dedupe_rows: bool = True,
     reduced: _Reduced | None = None,
 ) -> _MaxCover:
@@ -455,11 +467,12 @@ def _max_coverage_core(
     picked = reduced.rows[run.order]
     objective = greedy_obj
     status = "greedy"
+    timed_out = False
     deadline = time.perf_counter() + time_limit_s
     if _gap_max(upper, objective) <= OPTIMAL_REL_TOL:
         status = "optimal (greedy bound)" if method == "exact" else "greedy"
     elif method == "exact":
-        picked, objective, upper, status = _exact_max_cover(
+        picked, objective, upper, status, timed_out = _exact_max_cover(
             reduced,
             k_free,
             picked,
@@ -467,12 +480,13 @@ def _max_coverage_core(
             upper - forced_gain,
             deadline=deadline,
             mip_rel_gap=mip_rel_gap,
+            node_limit=node_limit,
         )
         objective += forced_gain
         upper += forced_gain
     sites = np.r_[forced, picked].astype(np.intp)
     upper = max(upper, objective)
-    return _MaxCover(sites, objective, upper, greedy_obj, status)
+    return _MaxCover(sites, objective, upper, greedy_obj, status, timed_out)
 
 
 def _exact_max_cover(
@@ -484,12 +498,15 @@ def _exact_max_cover(
     *,
     deadline: float,
     mip_rel_gap: float,
-) -> tuple[IntArray, float, float, str]:
+    node_limit: int,
+) -> tuple[IntArray, float, float, str, bool]:
     """Greedy plan in, best plan and bound out (all in original row numbers, reduced objective).
 
     Steps, each only while the gap is open: swap local search; Lagrangian bound, whose
     multipliers also exclude rows that cannot be in any plan better than the incumbent; HiGHS on
-    what remains if it is small enough (``MILP_MAX_PAIRS``).
+    what remains if it is small enough (``MILP_MAX_PAIRS``), within ``node_limit`` nodes. Every
+    step is counted, not timed; ``deadline`` is only the wall-clock safety net, and the last
+    value returned says whether it stopped anything.
     """
     M, weights = red.matrix, red.weights
     local = np.searchsorted(red.rows, picked)
@@ -499,8 +516,10 @@ def _exact_max_cover(
 
     local, objective = _local_search(M, weights, local)
     status = "local search"
+    timed_out = False
     if not closed():
         lag = _lagrangian(M, weights, k, lower=objective, deadline=deadline, rel_gap=mip_rel_gap)
+        timed_out = lag.timed_out
         upper = min(upper, lag.bound)
         tried, tried_obj = _local_search(M, weights, lag.sites)
         if tried_obj > objective:
@@ -536,9 +555,21 @@ def _exact_max_cover(
                     if not math.isnan(out.dual_bound):
                         upper = min(upper, max(-out.dual_bound, fixed_bound))
                     remaining = deadline - time.perf_counter()
-                    if remaining > 0 and not closed():
+                    if closed():
+                        out = _MilpOutcome(
+                            None,
+                            math.nan,
+                            "optimal (LP bound)"
+                            if _gap_max(upper, objective) <= OPTIMAL_REL_TOL
+                            else "stopped at mip_rel_gap (LP bound)",
+                        )
+                    elif remaining > 0:
                         out = _max_cover_milp(
-                            sub, k, time_limit_s=remaining, mip_rel_gap=mip_rel_gap
+                            sub,
+                            k,
+                            time_limit_s=remaining,
+                            mip_rel_gap=mip_rel_gap,
+                            node_limit=node_limit,
                         )
                     else:
                         out = _MilpOutcome(None, math.nan, "time limit")
@@ -556,7 +587,8 @@ def _exact_max_cover(
                     )
     elif objective > 0:
         status = "optimal (local search)"
-    return red.rows[np.sort(local)], objective, max(upper, objective), status
+    timed_out = timed_out or time_limit_hit(status)
+    return red.rows[np.sort(local)], objective, max(upper, objective), status, timed_out
 
 
 def maximize_coverage(
@@ -566,8 +598,9 @@ def maximize_coverage(
     n_sites: int,
     already_covered: ArrayLike | None = None,
     method: Method = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     mip_rel_gap: float = 1e-6,
+    node_limit: int = DEFAULT_NODE_LIMIT,
     distance_tiebreak: bool = False,
     existing_distance_m: ArrayLike | None = None,
     forced: ArrayLike | None = None,
@@ -623,7 +656,7 @@ def maximize_coverage(
     if not _instance.is_int(n_sites) or n_sites < 0:
         problems.append(f"n_sites={n_sites!r} must be a whole number >= 0")
     _instance.check_method(method, problems)
-    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems)
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
     forced_rows = _instance.read_rows("forced", forced, n_cand, problems)
     if forced_rows.size != np.unique(forced_rows).size:
         problems.append("forced lists a candidate more than once")
@@ -651,6 +684,7 @@ def maximize_coverage(
         method=method,
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
         dedupe_rows=not distance_tiebreak,
     )
     sites, objective, status = best.sites, best.objective, best.status
@@ -670,6 +704,7 @@ def maximize_coverage(
             min_new=objective - slack,
             time_limit_s=time_limit_s,
             mip_rel_gap=mip_rel_gap,
+            node_limit=node_limit,
         )
         if candidate is not None:
             new_obj = float(weights[_covered_by(inst.pattern, candidate)].sum())
@@ -688,9 +723,15 @@ def maximize_coverage(
         notes.append(
             f"{ordered.size} of {n_sites} sites used: no other candidate covers anybody new"
         )
-    if status.startswith("time limit"):
+    timed_out = best.time_limit_hit or (distance_tiebreak and time_limit_hit(status))
+    if timed_out:
         notes.append(
             f"time limit of {time_limit_s:g} s reached; the plan is within "
+            f"{100 * _gap_max(best.upper_bound, objective):.2f}% of the optimum"
+        )
+    elif "node limit" in status:
+        notes.append(
+            f"node limit of {node_limit:,} reached; the plan is within "
             f"{100 * _gap_max(best.upper_bound, objective):.2f}% of the optimum"
         )
     return _siting_result(
@@ -705,6 +746,7 @@ def maximize_coverage(
         t0=t0,
         walk_m=walk_m,
         message="; ".join(notes),
+        time_limit_hit=timed_out,
     )
 
 
@@ -750,6 +792,7 @@ def _siting_result(
     t0: float,
     walk_m: float | None,
     message: str,
+    time_limit_hit: bool = False,
 ) -> SitingResult:
     cumulative = np.cumsum(marginal)
     new = float(cumulative[-1]) if cumulative.size else 0.0
@@ -775,6 +818,7 @@ def _siting_result(
         runtime_s=time.perf_counter() - t0,
         population_walk_m=walk_m,
         message=message,
+        time_limit_hit=time_limit_hit,
     )
 
 
@@ -816,6 +860,9 @@ class CoverageCurve:
         The cap asked for.
     runtime_s
         Wall-clock seconds.
+    time_limit_hit
+        True when the wall-clock safety net (``time_limit_s``) cut any ``k`` short (its status
+        then says ``"time limit"``): the curve depended on the machine's speed and load.
     """
 
     newly_covered: FloatArray
@@ -829,6 +876,7 @@ class CoverageCurve:
     total_population: float
     max_sites: int
     runtime_s: float
+    time_limit_hit: bool = False
 
     @property
     def k_max(self) -> int:
@@ -847,8 +895,9 @@ def coverage_curve(
     max_sites: int,
     already_covered: ArrayLike | None = None,
     method: Method = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     mip_rel_gap: float = 1e-6,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> CoverageCurve:
     """The best plan of every size ``k = 0 .. max_sites`` (see :class:`CoverageCurve`).
 
@@ -872,7 +921,7 @@ def coverage_curve(
     if not _instance.is_int(max_sites) or max_sites < 0:
         problems.append(f"max_sites={max_sites!r} must be a whole number >= 0")
     _instance.check_method(method, problems)
-    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems)
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
     _instance.raise_if("coverage_curve", problems)
     assert inst is not None
     weights = inst.new_weights()
@@ -886,20 +935,26 @@ def coverage_curve(
     upper = np.zeros(k_max + 1)
     sites: list[IntArray] = [none]
     status = ["no sites"]
+    timed_out = False
     deadline = t0 + float(time_limit_s)
     for k in range(1, k_max + 1):
         budget_s = (deadline - time.perf_counter()) / (k_max - k + 1)
+        out_of_time = method == "exact" and budget_s <= 0.05
         plan = _max_coverage_core(
             inst,
             k,
             forced=none,
-            method=method if budget_s > 0.05 else "greedy",
+            method="greedy" if out_of_time else method,
             time_limit_s=max(budget_s, 0.05),
             mip_rel_gap=mip_rel_gap,
+            node_limit=node_limit,
             reduced=reduced,
         )
         ordered, marginal = _rollout(inst.pattern, weights, plan.sites)
         chosen, value, how = np.sort(ordered[marginal > 0]), float(marginal.sum()), plan.status
+        if out_of_time:
+            how = f"time limit ({how})"
+        timed_out = timed_out or out_of_time or plan.time_limit_hit
         if value < best[k - 1]:  # a time-limited solve: extend the previous plan instead
             chosen, value = _extend(inst.pattern, weights, sites[k - 1])
             how = f"{plan.status}; previous plan extended"
@@ -926,6 +981,7 @@ def coverage_curve(
         total_population=inst.total_population,
         max_sites=int(max_sites),
         runtime_s=time.perf_counter() - t0,
+        time_limit_hit=timed_out,
     )
 
 
@@ -979,6 +1035,7 @@ def curve_plan(
         t0=t0,
         walk_m=None,
         message="; ".join(notes),
+        time_limit_hit=time_limit_hit(curve.status[k]),
     )
 
 
@@ -994,8 +1051,9 @@ def minimize_sites(
     target_share: float,
     already_covered: ArrayLike | None = None,
     method: Method = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     mip_rel_gap: float = 1e-6,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> MinSitesResult:
     """Fewest new stations so that ``target_share`` of ALL residents is within walking distance.
 
@@ -1034,7 +1092,7 @@ def minimize_sites(
             "(a share, not a percentage)"
         )
     _instance.check_method(method, problems)
-    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems)
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
     _instance.raise_if("minimize_sites", problems)
     assert inst is not None
 
@@ -1078,6 +1136,7 @@ def minimize_sites(
                 lower_bound,
                 deadline=t0 + time_limit_s,
                 mip_rel_gap=mip_rel_gap,
+                node_limit=node_limit,
             )
         elif method == "exact" and reduced.matrix.nnz > MILP_MAX_PAIRS:
             status = (
@@ -1095,16 +1154,21 @@ def minimize_sites(
                 slack=slack,
                 time_limit_s=time_limit_s,
                 mip_rel_gap=mip_rel_gap,
+                node_limit=node_limit,
             )
         lower_bound = min(lower_bound, sites.size)
-    if status == "time limit":
+    if time_limit_hit(status):
         notes.append(
             f"time limit of {time_limit_s:g} s reached; at least {lower_bound} sites are needed"
+        )
+    elif status == "node limit":
+        notes.append(
+            f"node limit of {node_limit:,} reached; at least {lower_bound} sites are needed"
         )
     # The fewest-sites search proves the NUMBER of sites, not that these sites cover the most
     # residents a plan of that size can: solve maximal coverage at that size, keep its plan when
     # it covers more (it still reaches the target) and report its proven bound.
-    sites, coverage_bound = _best_of_size(
+    sites, coverage_bound, size_timed_out = _best_of_size(
         inst,
         reduced,
         sites,
@@ -1112,6 +1176,7 @@ def minimize_sites(
         method=method,
         time_limit_s=max(t0 + time_limit_s - time.perf_counter(), _MIN_PROOF_S),
         mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
     )
     ordered, marginal = _rollout(inst.pattern, weights, sites)
     cumulative = np.cumsum(marginal)
@@ -1141,6 +1206,7 @@ def minimize_sites(
         solver_status=status,
         runtime_s=time.perf_counter() - t0,
         message="; ".join(notes),
+        time_limit_hit=time_limit_hit(status) or size_timed_out,
     )
 
 
@@ -1155,6 +1221,7 @@ def _fewest_by_milp(
     slack: float,
     time_limit_s: float,
     mip_rel_gap: float,
+    node_limit: int,
 ) -> tuple[IntArray, int, str]:
     """HiGHS on the fewest sites newly covering ``goal`` residents (when the target is not
     ``reachable``: every coverable group); the greedy ``sites`` stay unless it finds fewer."""
@@ -1164,6 +1231,7 @@ def _fewest_by_milp(
         goal if reachable else None,
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
     )
     status = out.status
     if not math.isnan(out.dual_bound):
@@ -1187,12 +1255,15 @@ def _best_of_size(
     method: Method,
     time_limit_s: float,
     mip_rel_gap: float,
-) -> tuple[IntArray, float]:
+    node_limit: int,
+) -> tuple[IntArray, float, bool]:
     """The most residents a plan of ``sites.size`` sites covers: its sites if better, and the
-    proven bound (the fewest-sites search proves the number of sites, not the coverage)."""
+    proven bound (the fewest-sites search proves the number of sites, not the coverage), and
+    whether the wall-clock safety net stopped that solve."""
     weights = inst.new_weights()
     n_found = int(sites.size)
     coverage_bound = float(weights[_covered_by(inst.pattern, sites)].sum()) if n_found else 0.0
+    timed_out = False
     if n_found:
         best = _max_coverage_core(
             inst,
@@ -1201,12 +1272,14 @@ def _best_of_size(
             method=method,
             time_limit_s=time_limit_s,
             mip_rel_gap=mip_rel_gap,
+            node_limit=node_limit,
             reduced=reduced,
         )
         if best.objective > coverage_bound + slack:
             sites = np.asarray(best.sites, dtype=np.intp)
         coverage_bound = max(float(best.upper_bound), coverage_bound)
-    return sites, coverage_bound
+        timed_out = best.time_limit_hit
+    return sites, coverage_bound, timed_out
 
 
 def _fewest_by_max_coverage(
@@ -1218,6 +1291,7 @@ def _fewest_by_max_coverage(
     *,
     deadline: float,
     mip_rel_gap: float,
+    node_limit: int,
 ) -> tuple[IntArray, int, str]:
     """Fewest sites covering ``goal``, by exact maximal coverage for ``k = n - 1, n - 2, ...``.
 
@@ -1241,8 +1315,11 @@ def _fewest_by_max_coverage(
             method="exact",
             time_limit_s=remaining,
             mip_rel_gap=mip_rel_gap,
+            node_limit=node_limit,
             reduced=reduced,
         )
+        if plan.time_limit_hit:
+            return sites, lower_bound, f"time limit at {k} sites"
         if plan.objective >= goal:
             sites = np.asarray(plan.sites, dtype=np.intp)
             k = int(sites.size) - 1
@@ -1266,8 +1343,9 @@ def rollout_order(
     *,
     already_covered: ArrayLike | None = None,
     prefix_gaps: bool = False,
-    time_limit_s: float = 10.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     mip_rel_gap: float = 1e-6,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> RolloutResult:
     """Order a chosen set of sites for construction, largest marginal gain first.
 
@@ -1301,7 +1379,7 @@ def rollout_order(
     rows = _instance.read_rows("chosen", chosen, n_candidates, problems)
     if rows.size != np.unique(rows).size:
         problems.append("chosen lists a candidate more than once")
-    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems)
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
     _instance.raise_if("rollout_order", problems)
     assert inst is not None
 
@@ -1315,6 +1393,7 @@ def rollout_order(
     upper = np.full(m, np.nan)
     gap = np.full(m, np.nan)
     optimal = np.zeros(m, dtype=bool)
+    timed_out = False
     if prefix_gaps and m:
         none = np.zeros(0, dtype=np.intp)
         reduced = _reduce(inst.pattern, weights, exclude=none, dedupe_rows=True)
@@ -1323,6 +1402,7 @@ def rollout_order(
             # the budget is shared: each prefix gets an equal part of what is left; once it is
             # spent, the greedy online bound (valid, but weaker) stands in for the exact one
             budget_s = (deadline - time.perf_counter()) / (m - size + 1)
+            timed_out = timed_out or budget_s <= 0.05
             plan = _max_coverage_core(
                 inst,
                 size,
@@ -1330,6 +1410,7 @@ def rollout_order(
                 method="exact" if budget_s > 0.05 else "greedy",
                 time_limit_s=max(budget_s, 0.05),
                 mip_rel_gap=mip_rel_gap,
+                node_limit=node_limit,
                 reduced=reduced,
             )
             bound = max(plan.upper_bound, float(cumulative[size - 1]))
@@ -1338,6 +1419,7 @@ def rollout_order(
             upper[size - 1] = bound
             gap[size - 1] = _gap_max(bound, float(cumulative[size - 1]))
             optimal[size - 1] = _gap_max(bound, float(best[size - 1])) <= OPTIMAL_REL_TOL
+            timed_out = timed_out or plan.time_limit_hit
     return RolloutResult(
         sites=ordered,
         marginal_population=marginal,
@@ -1347,6 +1429,7 @@ def rollout_order(
         upper_bound=upper,
         prefix_gap=gap,
         prefix_proven_optimal=optimal,
+        time_limit_hit=timed_out,
     )
 
 
@@ -1363,8 +1446,9 @@ def evaluate_proposals(
     already_covered: ArrayLike | None = None,
     unreachable: ArrayLike | None = None,
     method: Method = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     mip_rel_gap: float = 1e-6,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> ProposalEvaluation:
     """Check a proposed list of sites one by one and against the best plan of the same size.
 
@@ -1407,7 +1491,7 @@ def evaluate_proposals(
         else:
             flags = mask.copy()
     _instance.check_method(method, problems)
-    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems)
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
     _instance.raise_if("evaluate_proposals", problems)
     assert inst is not None
 
@@ -1451,6 +1535,7 @@ def evaluate_proposals(
         method=method,
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
     )
     ordered, plan_marginal = _rollout(inst.pattern, weights, plan.sites)
     useful = plan_marginal > 0
@@ -1466,6 +1551,7 @@ def evaluate_proposals(
         t0=t0,
         walk_m=None,
         message="",
+        time_limit_hit=plan.time_limit_hit,
     )
     return ProposalEvaluation(
         proposal_rows=rows,
