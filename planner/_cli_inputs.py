@@ -54,6 +54,7 @@ FLAGS = {
     "target_share": "--target-share",
     "spacing_m": "--spacing-m",
     "time_limit_s": "--time-limit-s",
+    "node_limit": "--node-limit",
     "floor_area_per_resident_m2": "--floor-area-per-resident-m2",
     "yes_outside_residential_landuse": "--untyped-buildings-residential",
     "total_population": "--total-population",
@@ -149,6 +150,21 @@ def _positive(value: float | None, flag: str, problems: list[str], *, unit: str 
         problems.append(f"{flag} {value:g}: must be a number > 0{unit}")
 
 
+def solver_limit_problems(args: argparse.Namespace) -> list[str]:
+    """``--time-limit-s`` (> 0; ``inf`` is off) and ``--node-limit`` (>= 1) checked."""
+    problems = []
+    limit_s = getattr(args, "time_limit_s", None)
+    if limit_s is not None and not limit_s > 0:
+        problems.append(
+            f"--time-limit-s {limit_s:g}: must be a number of seconds > 0 (leave it out for no "
+            "time limit)"
+        )
+    nodes = getattr(args, "node_limit", None)
+    if nodes is not None and nodes < 1:
+        problems.append(f"--node-limit {nodes}: must be 1 or more (branch-and-bound nodes)")
+    return problems
+
+
 def check_options(args: argparse.Namespace) -> list[str]:
     """Every impossible option of a city command, before any file is read."""
     problems: list[str] = []
@@ -165,7 +181,7 @@ def check_options(args: argparse.Namespace) -> list[str]:
     _positive(get("residents_per_inspector"), "--residents-per-inspector", problems)
     _positive(get("relocation_radius_m"), "--relocation-radius-m", problems)
     _positive(get("spacing_m"), "--spacing-m", problems, unit=" (metres, e.g. 100)")
-    _positive(get("time_limit_s"), "--time-limit-s", problems, unit=" (seconds)")
+    problems += solver_limit_problems(args)
     _positive(get("capacity_inspectors"), "--capacity-inspectors", problems)
     batch, n_sites = get("repair_batch"), get("n_sites")
     if batch is not None and batch < 1:

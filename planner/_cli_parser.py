@@ -17,8 +17,10 @@ from planner.defaults import (
     DEFAULT_MAX_WALK_M,
     DEFAULT_MAX_WALK_MIN,
     DEFAULT_NEW_STATIONS,
+    DEFAULT_NODE_LIMIT,
     DEFAULT_RESIDENTS_PER_INSPECTOR,
     DEFAULT_SPEED_KMH,
+    DEFAULT_TIME_LIMIT_S,
     DEFAULT_TRY_SITES,
 )
 from planner.errors import InputError
@@ -67,6 +69,26 @@ failed, 4 every unit of a national run failed, 5 the outputs could not be writte
 file-size limit, permissions, another run writing into the same --out), 130 interrupted,
 143 terminated. --out is replaced as a whole only when the complete new set of files is written
 and checked: after any failure or interrupt it holds what it held before."""
+
+
+def add_solver_limits(group: argparse._ActionsContainer, *, what: str) -> None:
+    """``--node-limit`` (the work limit: same inputs, same answer on any machine) and
+    ``--time-limit-s`` (a wall-clock safety net, off by default)."""
+    group.add_argument(
+        "--node-limit",
+        type=int,
+        default=DEFAULT_NODE_LIMIT,
+        help=f"work limit of each exact MILP: branch-and-bound nodes, counted by the solver, so "
+        f"the answer does not depend on the machine (default {DEFAULT_NODE_LIMIT:,}); a solve "
+        "stopped here keeps its best plan and says it is not proven",
+    )
+    group.add_argument(
+        "--time-limit-s",
+        type=float,
+        default=DEFAULT_TIME_LIMIT_S,
+        help=f"wall-clock safety net for {what}, in seconds (default: off); when it stops a "
+        "solve, every output says the result depended on it",
+    )
 
 
 def _out_dir(text: str) -> Path:
@@ -279,12 +301,7 @@ def _add_plan_options(p: argparse.ArgumentParser, *, required: bool) -> None:
         default="exact",
         help="exact (HiGHS, with optimality gap) or greedy",
     )
-    g.add_argument(
-        "--time-limit-s",
-        type=float,
-        default=60.0,
-        help="time limit of each exact solve (default 60 s)",
-    )
+    add_solver_limits(g, what="each exact solve")
     g.add_argument(
         "--capacity-inspectors",
         type=float,
@@ -374,12 +391,7 @@ def _add_national_options(p: argparse.ArgumentParser) -> None:
         help="candidate spacing along streets (default 100 m)",
     )
     a.add_argument("--method", choices=("exact", "greedy"), default="exact")
-    a.add_argument(
-        "--time-limit-s",
-        type=float,
-        default=60.0,
-        help="solver time for each unit's curve, all k together (default 60 s)",
-    )
+    add_solver_limits(a, what="each unit's curve (all k together)")
     a.add_argument(
         "--residents-per-inspector",
         type=float,
@@ -426,9 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--out", type=_out_dir, default=Path("out/demo"), help="output folder (default out/demo)"
     )
-    demo.add_argument(
-        "--time-limit-s", type=float, default=60.0, help="time limit of each exact solve"
-    )
+    add_solver_limits(demo, what="each exact solve")
     demo.add_argument(
         "--districts",
         type=Path,
@@ -482,7 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="spacing of the generated sites the list is compared with",
     )
     evaluate.add_argument("--method", choices=("exact", "greedy"), default="exact")
-    evaluate.add_argument("--time-limit-s", type=float, default=60.0)
+    add_solver_limits(evaluate, what="each exact solve")
     _add_try_sites_options(evaluate)
 
     national = sub.add_parser(
@@ -568,6 +578,7 @@ def demo_argv(args: argparse.Namespace) -> list[str]:
         "--n-sites", str(args.n_sites),
         "--out", str(args.out),
         "--time-limit-s", repr(args.time_limit_s),
+        "--node-limit", str(args.node_limit),
         "--try-sites", str(args.try_sites),
     ]  # fmt: skip
     if args.district_population_column is not None:

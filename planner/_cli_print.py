@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from planner._cli_inputs import for_cli, heartbeat, library_noise_off
-from planner._format import thousands
+from planner._format import TIME_LIMIT_LINE, thousands
 
 __all__ = [
     "Bar",
@@ -333,6 +333,8 @@ def print_national(result: Any, out: Path) -> None:
             f"  optimality gap  {100 * a.gap:.2f} % (proven: no allocation covers more than {thousands(before + a.upper_bound)})"
         )
         print(f"  greedy allocation would cover {thousands(before + result.greedy.newly_covered)}")
+        if result.time_limit_hit:
+            print(f"  TIME LIMIT HIT  {TIME_LIMIT_LINE}")
         needed = int(table.loc[ok, "inspectors_needed"].sum())
         counted = table.loc[ok, "inspectors_now"].notna()
         line = f"  inspectors      {needed} needed at the existing stations (norm {result.options.residents_per_inspector:,.0f} residents per inspector)"

@@ -91,3 +91,11 @@ def number_or_none(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(f) else f
+
+
+#: Said by every output (memo, CLI, national report) of a result that the wall-clock safety
+#: net (``--time-limit-s``) cut short: the same inputs may give another answer elsewhere.
+TIME_LIMIT_LINE = (
+    "This result depended on the time limit: a faster or less busy machine may find a better "
+    "one (raise or drop --time-limit-s; --node-limit is the machine-independent work limit)."
+)

@@ -34,10 +34,11 @@ from planner._cli_inputs import (
     settings,
     silence_library_loggers,
     size_warnings,
+    solver_limit_problems,
 )
 from planner._cli_parser import BUNDLED_OSM, demo_argv, parse_args
 from planner._cli_print import Bar, Progress, print_national, print_summary
-from planner.defaults import DEFAULT_TRY_SITES
+from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S, DEFAULT_TRY_SITES
 from planner.errors import FetchError, InputError, OutputError
 
 __all__ = ["main"]
@@ -103,7 +104,8 @@ def _run_city(
             residents_per_inspector=args.residents_per_inspector,
             repair_batch=args.repair_batch,
             relocation_radius_m=args.relocation_radius_m,
-            time_limit_s=getattr(args, "time_limit_s", 60.0),
+            time_limit_s=getattr(args, "time_limit_s", DEFAULT_TIME_LIMIT_S),
+            node_limit=getattr(args, "node_limit", DEFAULT_NODE_LIMIT),
         )
         plan = evaluation = capacity_plan = None
         parameters: dict[str, Any] = {
@@ -122,7 +124,7 @@ def _run_city(
                 "target_share": args.target_share,
                 "spacing_m": args.spacing_m,
                 "method": args.method,
-                "time_limit_s": args.time_limit_s,
+                **solver_limits(args),
                 "capacity_inspectors": args.capacity_inspectors,
                 "building_sites": args.building_sites,
                 "prefer_shorter_walks": args.prefer_shorter_walks,
@@ -140,11 +142,13 @@ def _run_city(
                 spacing_m=args.spacing_m,
                 method=args.method,
                 time_limit_s=args.time_limit_s,
+                node_limit=args.node_limit,
             )
             parameters |= {
                 "proposals": str(args.proposals),
                 "spacing_m": args.spacing_m,
                 "method": args.method,
+                **solver_limits(args),
             }
         with progress.step(f"writing plan.gpkg, summary and map.html to {out}"):
             files = report.write_outputs(
@@ -168,6 +172,15 @@ def _run_city(
             stack.close()  # check the files and swap them in
     print_summary(city, coverage, plan, evaluation, files, review, capacity_plan)
     return 0
+
+
+def solver_limits(args: argparse.Namespace) -> dict[str, Any]:
+    """The solver's limits as the run's parameters record them (no time limit: ``None``)."""
+    limit_s = float(args.time_limit_s)
+    return {
+        "time_limit_s": limit_s if limit_s < float("inf") else None,
+        "node_limit": int(args.node_limit),
+    }
 
 
 def _plan(
@@ -200,6 +213,7 @@ def _plan(
         candidates=extra,
         method=args.method,
         time_limit_s=args.time_limit_s,
+        node_limit=args.node_limit,
         prefer_shorter_walks=args.prefer_shorter_walks,
     )
     plan = replace(
@@ -225,6 +239,7 @@ def _plan(
             residents_per_inspector=args.residents_per_inspector,
             spacing_m=args.spacing_m,
             time_limit_s=args.time_limit_s,
+            node_limit=args.node_limit,
         )
     return plan, capacity_plan
 
@@ -245,8 +260,7 @@ def _run_national(
         problems.append(f"--workers {args.workers}: need at least 1")
     if args.spacing_m <= 0:
         problems.append(f"--spacing-m {args.spacing_m}: must be > 0")
-    if args.time_limit_s <= 0:
-        problems.append(f"--time-limit-s {args.time_limit_s}: must be > 0")
+    problems += solver_limit_problems(args)
     if args.stations_layer is not None and args.stations is None:
         problems.append(
             "--stations-layer names a layer of the --stations file, but no --stations is given"
@@ -260,6 +274,7 @@ def _run_national(
         spacing_m=args.spacing_m,
         method=args.method,
         time_limit_s=args.time_limit_s,
+        node_limit=args.node_limit,
         population_settings=population_settings(args),
         allow_overlap=args.allow_overlap,
         residents_per_inspector=args.residents_per_inspector,

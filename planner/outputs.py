@@ -75,7 +75,15 @@ import numpy as np
 import pandas as pd
 
 from planner._files import atomic_path, checkpoint, file_sha256, write_text
-from planner._format import NO_LIMIT, count_text, limit_text, lookup, metres_text, share_text
+from planner._format import (
+    NO_LIMIT,
+    TIME_LIMIT_LINE,
+    count_text,
+    limit_text,
+    lookup,
+    metres_text,
+    share_text,
+)
 from planner.errors import InputError
 from planner.maps import save_map
 from planner.output_set import output_set
@@ -616,7 +624,16 @@ def optimisation_lines(plan: Any) -> list[str]:
         if n is not None
         else "as many stations"
     )
-    lines = [f"Optimisation: {lookup(plan, 'method') or 'exact'} solver, {status}."]
+    method = lookup(plan, "method") or "exact"
+    if method == "exact" and gap > 1e-6 and "limit" in str(status):
+        lines = [
+            f"Optimisation: not proven optimal; the exact solver stopped at its limit "
+            f"({status})."
+        ]
+    else:
+        lines = [f"Optimisation: {method} solver, {status}."]
+    if lookup(plan, "time_limit_hit"):
+        lines.append(TIME_LIMIT_LINE)
     fewest = lookup(plan, "fewest_sites")
     target = lookup(plan, "target_share")
     if isinstance(fewest, Mapping) and target is not None:

@@ -553,6 +553,8 @@ def plan_dict(plan: PlanResult) -> dict[str, Any]:
         "newly_covered": float(siting.newly_covered_population),
         "gap": float(siting.gap),
         "proven_optimal": bool(siting.proven_optimal),
+        # the wall-clock safety net stopped a solve: the plan depended on the machine's load
+        "time_limit_hit": bool(siting.time_limit_hit or plan.rollout.time_limit_hit),
         "message": siting.message,
         "sites": [
             {

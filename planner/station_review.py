@@ -48,7 +48,11 @@ import shapely
 from planner.candidates import DEFAULT_SPACING_M, network_candidates
 from planner.capacitated import maximize_capacitated_coverage
 from planner.covering import coverage_matrix
-from planner.defaults import DEFAULT_RESIDENTS_PER_INSPECTOR
+from planner.defaults import (
+    DEFAULT_NODE_LIMIT,
+    DEFAULT_RESIDENTS_PER_INSPECTOR,
+    DEFAULT_TIME_LIMIT_S,
+)
 from planner.distances import walk_distances
 from planner.errors import InputError
 from planner.pipeline import evaluate_sites
@@ -146,7 +150,8 @@ def review_stations(
     relocation_radius_m: float = DEFAULT_RELOCATION_RADIUS_M,
     spacing_m: float = DEFAULT_SPACING_M,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> StationReview:
     """Repairs, inspectors, planned stations and scenarios for a city's stations.
 
@@ -163,8 +168,9 @@ def review_stations(
     spacing_m
         Spacing of the candidate sites of the relocation check and of the planned stations'
         comparison.
-    method, time_limit_s
-        Solver of the repair schedule and of the planned list's comparison.
+    method, time_limit_s, node_limit
+        Solver of the repair schedule and of the planned list's comparison (see
+        :func:`planner.pipeline.plan_sites`).
     """
     _check_review_options(
         city,
@@ -232,6 +238,7 @@ def review_stations(
         spacing_m=spacing_m,
         method=method,
         time_limit_s=time_limit_s,
+        node_limit=node_limit,
     )
     total = float(population.sum())
     now_value = float(population[covered_now].sum())
@@ -258,6 +265,7 @@ def review_stations(
             batch_size=repair_batch,
             method=method,
             time_limit_s=time_limit_s,
+            node_limit=node_limit,
         )
         table = _schedule_table(schedule, stations, rows)
     return StationReview(
@@ -316,6 +324,7 @@ def _planned_stations(
     spacing_m: float,
     method: Literal["exact", "greedy"],
     time_limit_s: float,
+    node_limit: int,
 ) -> tuple[np.ndarray, np.ndarray, gpd.GeoDataFrame | None, EvaluationResult | None]:
     """The planned stations: their rows, who is covered if they open, and their evaluation
     as proposals (in opening order)."""
@@ -339,6 +348,7 @@ def _planned_stations(
             spacing_m=spacing_m,
             method=method,
             time_limit_s=time_limit_s,
+            node_limit=node_limit,
         )
         planned = evaluation.proposals.copy()
         planned.insert(0, "opening_order", planned["greedy_rank"])
@@ -548,7 +558,8 @@ def plan_with_capacity(
     capacity_inspectors: float,
     residents_per_inspector: float = DEFAULT_RESIDENTS_PER_INSPECTOR,
     spacing_m: float = DEFAULT_SPACING_M,
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> CapacityPlan:
     """Maximal capacitated coverage (Esri's "Maximize Capacitated Coverage" is the anchor):
     every station, existing or new, serves at most ``capacity_inspectors x
@@ -584,6 +595,7 @@ def plan_with_capacity(
     before = maximize_capacitated_coverage(
         S, empty, population, n_sites=0, capacity_existing=capacity, capacity_new=capacity,
         time_limit_s=time_limit_s,
+        node_limit=node_limit,
     )  # fmt: skip
     need = ~buildings["covered"].to_numpy(dtype=bool) | (before.unassigned_within_reach > 0)
     near = door_points(buildings[need])
@@ -603,6 +615,7 @@ def plan_with_capacity(
     result = maximize_capacitated_coverage(
         S, S_cand, population, n_sites=min(int(n_sites), len(cands)),
         capacity_existing=capacity, capacity_new=capacity, time_limit_s=time_limit_s,
+        node_limit=node_limit,
     )  # fmt: skip
     chosen = cands.iloc[np.asarray(result.sites, dtype=np.int64)]
     points = chosen.geometry.to_crs(4326)

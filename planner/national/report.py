@@ -24,7 +24,7 @@ import shapely
 
 from planner._crs import WGS84
 from planner._files import RECORDED_LIBRARIES, library_versions
-from planner._format import number_or_none, thousands
+from planner._format import TIME_LIMIT_LINE, number_or_none, thousands
 from planner._version import __version__
 from planner.maps import national_map
 from planner.national.results import NationalResult, allocation_table
@@ -147,6 +147,7 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             "folder": f"units/{u.folder}" if u.ok else None,
             "source": spec.row,
             "seconds": round(u.runtime_s, 2),
+            "time_limit_hit": bool(u.time_limit_hit),
             "notes": list(u.notes),
             "curve": [
                 {
@@ -179,6 +180,8 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
         "newly_covered": float(alloc.newly_covered),
         "upper_bound_covered": upper,
         "gap": float(alloc.gap),
+        # the wall-clock safety net cut a unit's curve short: the plan depended on the machine
+        "time_limit_hit": bool(result.time_limit_hit),
         "allocation": {
             "method": "dynamic programming over the units' exact per-k curves",
             "newly_covered": float(alloc.newly_covered),
@@ -202,7 +205,10 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             "max_snap_m": settings.max_snap_m,
             "spacing_m": result.options.spacing_m,
             "method": result.options.method,
-            "time_limit_s_per_unit": result.options.time_limit_s,
+            "time_limit_s_per_unit": (
+                result.options.time_limit_s if result.options.time_limit_s < float("inf") else None
+            ),
+            "node_limit": result.options.node_limit,
             "target_share": result.options.target_share,
             "walking_buffer_m": _buffer_m(result),
             "overlap_rule": "a resident in overlapping units counts in the unit listed first",
@@ -261,6 +267,11 @@ def _outside(result: NationalResult) -> list[dict[str, Any]]:
     return rows
 
 
+def _time_limited(s: dict[str, Any]) -> str:
+    """The units whose curve the wall-clock safety net cut short, by name."""
+    return ", ".join(str(u["name"]) for u in s["units"] if u.get("time_limit_hit")) or "none"
+
+
 def _count(n: Any) -> str:
     return "—" if n is None else thousands(n)
 
@@ -297,6 +308,11 @@ def national_markdown(summary: dict[str, Any]) -> str:
         f"- Proven: no allocation of the same stations can cover more than "
         f"{_count(s['upper_bound_covered'])} residents, so this plan is at most "
         f"**{100 * s['gap']:.2f} %** short of the best possible (national optimality gap).",
+        *(
+            [f"- **{TIME_LIMIT_LINE}** Units cut short: {_time_limited(s)}."]
+            if s.get("time_limit_hit")
+            else []
+        ),
         f"- Greedy one-at-a-time allocation would cover {_count(alloc['greedy_newly_covered'])} "
         f"newly (the exact allocation: {_count(alloc['newly_covered'])}).",
         f"- District inspectors at the existing stations, at a norm of "

@@ -14,7 +14,12 @@ import numpy as np
 import pandas as pd
 
 from planner.candidates import DEFAULT_SPACING_M
-from planner.defaults import DEFAULT_NEW_STATIONS, DEFAULT_RESIDENTS_PER_INSPECTOR
+from planner.defaults import (
+    DEFAULT_NEW_STATIONS,
+    DEFAULT_NODE_LIMIT,
+    DEFAULT_RESIDENTS_PER_INSPECTOR,
+    DEFAULT_TIME_LIMIT_S,
+)
 from planner.errors import InputError
 from planner.network import DEFAULT_BARRIERS
 from planner.settings import WalkSettings
@@ -48,9 +53,11 @@ class NationalOptions:
         The national budget ``N`` (with ``target_share``: the most that may be used).
     target_share
         Instead of placing ``N``: the fewest new stations bringing the nation to this share.
-    spacing_m, method, time_limit_s
-        Candidates and solver of each unit's curve; ``time_limit_s`` is each unit's budget
-        for all its ``k``.
+    spacing_m, method, time_limit_s, node_limit
+        Candidates and solver of each unit's curve. ``node_limit`` is the work limit of each
+        MILP (counted by HiGHS: the same curves on any machine, with any number of workers);
+        ``time_limit_s`` is a wall-clock safety net for all ``k`` of a unit together (``inf``,
+        the default: off) whose every hit the outputs report (``time_limit_hit``).
     population_settings
         Assumptions of the footprint-based resident estimate.
     allow_overlap
@@ -65,7 +72,8 @@ class NationalOptions:
     target_share: float | None = None
     spacing_m: float = DEFAULT_SPACING_M
     method: Literal["exact", "greedy"] = "exact"
-    time_limit_s: float = 60.0
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S
+    node_limit: int = DEFAULT_NODE_LIMIT
     population_settings: PopulationSettings | None = None
     allow_overlap: bool = False
     residents_per_inspector: float = DEFAULT_RESIDENTS_PER_INSPECTOR
@@ -80,7 +88,9 @@ class NationalOptions:
         if not self.spacing_m > 0:
             problems.append(f"candidate spacing {self.spacing_m!r} m must be > 0")
         if not self.time_limit_s > 0:
-            problems.append(f"time limit {self.time_limit_s!r} s must be > 0")
+            problems.append(f"time limit {self.time_limit_s!r} s must be > 0 (inf: no limit)")
+        if not isinstance(self.node_limit, int | np.integer) or self.node_limit < 1:
+            problems.append(f"node limit {self.node_limit!r} must be a whole number >= 1")
         if not self.residents_per_inspector > 0:
             problems.append(f"residents per inspector {self.residents_per_inspector!r} must be > 0")
         if problems:
@@ -108,6 +118,7 @@ class UnitOutcome:
     notes: tuple[str, ...] = ()
     inspectors_needed: int = 0  # at the working stations, at options.residents_per_inspector
     inspectors_now: int | None = None  # from the stations file's inspectors column, if any
+    time_limit_hit: bool = False  # the wall-clock safety net cut the unit's curve short
     inspectors_missing: int | None = None
 
     @property
@@ -175,6 +186,12 @@ class NationalResult:
     @property
     def n_failed(self) -> int:
         return len(self.units) - self.n_ok
+
+    @property
+    def time_limit_hit(self) -> bool:
+        """Whether the wall-clock safety net cut any unit's curve short (the allocation then
+        depended on the machine's speed and load)."""
+        return any(u.time_limit_hit for u in self.units)
 
 
 def allocation_table(result: NationalResult) -> pd.DataFrame:

@@ -116,6 +116,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
             spacing_m=options.spacing_m,
             method=options.method,
             time_limit_s=options.time_limit_s,
+            node_limit=options.node_limit,
         )
     except PlannerError as exc:
         return _failure(unit, str(exc).splitlines()[0], t0, notes)
@@ -142,6 +143,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         newly_covered=tuple(float(v) for v in c.newly_covered),
         upper_bound=tuple(float(v) for v in c.upper_bound),
         proven_optimal=tuple(bool(v) for v in c.proven_optimal),
+        time_limit_hit=bool(c.time_limit_hit),
         stations_usable=int(stations["usable"].sum()),
         stations_total=len(stations),
         buildings=int(s.buildings_total),
@@ -693,7 +695,8 @@ def _unit_parameters(options: NationalOptions) -> dict[str, Any]:
         "national_new_stations": options.new_stations,
         "spacing_m": options.spacing_m,
         "method": options.method,
-        "time_limit_s": options.time_limit_s,
+        "time_limit_s": options.time_limit_s if options.time_limit_s < float("inf") else None,
+        "node_limit": options.node_limit,
         "barriers": ",".join(options.barriers) or "none",
     }
 
