@@ -257,12 +257,13 @@ def _national(country: Any, out: Path, *extra: str) -> dict[str, Any]:
 
 def _without_timings(record: Any) -> Any:
     """national.json without what may differ between two runs of the same inputs: the run's
-    id, clock and machine (``run``, ``created``, ``seconds``), the input paths' folders."""
+    id, clock and machine (``run``, ``created``, ``seconds``), its command line (output
+    folder, ``--workers``) and the software record."""
     if isinstance(record, dict):
         return {
             k: _without_timings(v)
             for k, v in record.items()
-            if k not in ("run", "run_id", "created", "seconds", "inputs", "software")
+            if k not in ("run", "run_id", "created", "seconds", "command", "software")
         }
     if isinstance(record, list):
         return [_without_timings(v) for v in record]
