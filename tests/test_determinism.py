@@ -98,11 +98,13 @@ def test_other_solves_do_not_depend_on_the_clock(slow_machine: None) -> None:
     )  # fmt: skip
     assert cap.sites.tolist() == [1, 2] and cap.assigned_population == pytest.approx(6.0)
     assert not cap.time_limit_hit
-    # two stations each alone covering 1 resident, batch of 1: each batch loses 1
-    repair = schedule_repairs(
-        sp.csr_array(np.eye(2)), np.ones(2), [0, 1], batch_size=1
-    )
-    assert repair.worst_batch_residents == 1.0 and not repair.time_limit_hit
+    # stations 0 and 1 both reach resident 0, stations 2 and 3 resident 1: closing them in
+    # the batches {0, 2} and {1, 3} leaves everybody a station, nobody loses access
+    both = sp.csr_array(np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=np.float64))
+    repair = schedule_repairs(both, np.ones(2), [0, 1, 2, 3], batch_size=2)
+    assert repair.worst_batch_residents == 0.0 and repair.proven_optimal
+    assert sorted(b.tolist() for b in repair.batches) == [[0, 2], [1, 3]]
+    assert not repair.time_limit_hit
 
 
 # --- (b) the proof claim on a long curve ---------------------------------------------------------
@@ -145,12 +147,13 @@ def test_long_curve_is_proven_point_by_point() -> None:
         assert population[dense[chosen].any(axis=0) & reached].sum() == pytest.approx(best)
     for k in (1, 2):  # brute force where it is cheap
         brute = max(
-            population[dense[list(s)].any(axis=0)].sum() for s in itertools.combinations(range(40), k)
+            population[dense[list(s)].any(axis=0)].sum()
+            for s in itertools.combinations(range(40), k)
         )
         assert curve.newly_covered[k] == pytest.approx(brute)
 
 
-# --- (c) a work limit reached: "not proven", never "exact" -----------------------------------------
+# --- (c) a work limit reached: "not proven", never "exact" ----------------------------------------
 
 
 def _hard_instance() -> tuple[sp.csr_array, np.ndarray]:
@@ -195,7 +198,7 @@ def test_node_limit_reached_is_said_not_proven(monkeypatch: pytest.MonkeyPatch) 
     assert lines[-1].startswith("Coverage: optimality gap")
 
 
-# --- (d) the wall-clock safety net hit: every output says so ---------------------------------------
+# --- (d) the wall-clock safety net hit: every output says so --------------------------------------
 
 
 def test_time_limit_hit_is_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -234,7 +237,7 @@ def test_time_limit_hit_in_every_city_output(
     assert TIME_LIMIT_LINE in printed
 
 
-# --- (a) the national run: 1 and 2 workers, a busy CPU, byte-identical results ---------------------
+# --- (a) the national run: 1 and 2 workers, a busy CPU, byte-identical results --------------------
 
 
 @pytest.fixture(scope="module")
