@@ -201,6 +201,14 @@ def print_summary(
             print(
                 f"    {row.rank:>4}. {row.name} ({row.lat:.5f}, {row.lon:.5f}): {thousands(row.assigned_residents)} residents assigned"
             )
+    others = (
+        getattr(getattr(evaluation, "evaluation", None), "best", None),
+        getattr(capacity_plan, "result", None),
+        getattr(capacity_plan, "before", None),
+        getattr(review, "schedule", None),
+    )
+    if any(getattr(r, "time_limit_hit", False) for r in others):
+        print(f"  TIME LIMIT HIT  {TIME_LIMIT_LINE}")  # the plan's own line is printed above
     if files:
         print("files:")
         for path in files.values():

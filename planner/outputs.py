@@ -471,6 +471,8 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         lines.append(f"{beyond_reach_text(int(far))}.")
     lines += barrier_lines_text(lookup(summary, "barriers"))
     lines += optimisation_lines(plan)
+    if lookup(summary, "time_limit_hit") and not lookup(plan, "time_limit_hit"):
+        lines.append(TIME_LIMIT_LINE)  # the capacitated plan, a repair schedule, a comparison
     pct = lookup(cov, "walk_m_percentiles")
     if isinstance(pct, Mapping) and pct:
         parts = [f"{k}th percentile {metres_text(v)}" for k, v in pct.items()]

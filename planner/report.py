@@ -372,6 +372,17 @@ def _write_set(
         summary["capacitated"] = capacity_dict(capacity_plan)
         layers["capacitated_sites"] = capacity_plan.sites.copy()
         layers["capacitated_stations"] = capacity_plan.stations.copy()
+    # any solve of the run stopped by the wall-clock safety net: the run depended on the machine
+    summary["time_limit_hit"] = any(
+        bool(part.get("time_limit_hit"))
+        for part in (
+            summary.get("plan") or {},
+            summary.get("evaluation") or {},
+            summary.get("capacitated") or {},
+            (summary.get("stations_review") or {}).get("repair_schedule") or {},
+        )
+        if isinstance(part, dict)
+    )
     the_map = build_map(
         city,
         coverage,
@@ -488,6 +499,7 @@ def summary_dict(
             "best_residents_same_size": float(ev.best.newly_covered_population),
             "gap": float(ev.gap),
             "shortfall_residents": float(ev.shortfall_population),
+            "time_limit_hit": bool(ev.best.time_limit_hit),
             "flagged": [
                 {"name": n, "flags": f}
                 for n, f in zip(
@@ -662,6 +674,7 @@ def capacity_dict(cp: CapacityPlan) -> dict[str, Any]:
         "upper_bound": float(r.upper_bound),
         "gap": float(r.gap),
         "status": r.status,
+        "time_limit_hit": bool(r.time_limit_hit or b.time_limit_hit),
         "message": r.message,
         "sites": [
             {
@@ -750,5 +763,6 @@ def review_dict(review: StationReview) -> dict[str, Any]:
             "lower_bound": float(sc.lower_bound),
             "gap": float(sc.gap),
             "status": sc.status,
+            "time_limit_hit": bool(sc.time_limit_hit),
         }
     return out

@@ -231,6 +231,7 @@ def test_time_limit_hit_in_every_city_output(
     printed = capsys.readouterr().out
     summary = json.loads((out / "summary.json").read_text())
     assert summary["plan"]["time_limit_hit"] is True
+    assert summary["time_limit_hit"] is True
     assert summary["parameters"]["time_limit_s"] == 1e-9
     assert summary["parameters"]["node_limit"] == 500
     assert TIME_LIMIT_LINE in (out / "summary.md").read_text()
