@@ -360,60 +360,24 @@ def read_point_table(
         what=what,
         path=path,
     )
-    lat_col, lon_col, pair_col = located.lat, located.lon, located.pair
     found_name, found_values, used = located.name, located.value_columns, located.used
 
     problems = _Rows(n)
-    if geometry is None:
-        assert lat_col is not None or pair_col is not None
-        if pair_col is not None:
-            lat_text, lon_text = _split_pair(
-                table[pair_col], lon_first=_normalise(pair_col) in PAIR_LONLAT_NAMES
-            )
-            lat_name = lon_name = pair_col
-        else:
-            assert lat_col is not None and lon_col is not None
-            lat_text, lon_text, lat_name, lon_name = (
-                table[lat_col],
-                table[lon_col],
-                lat_col,
-                lon_col,
-            )
-        lat, lon = _parse_coordinates(
-            lat_text, lon_text, lat_name, lon_name, problems, decimal_comma=decimal_comma
-        )
-    else:
-        lat, lon = _points_from_geometry(geometry, problems)
-        lat_name, lon_name = "geometry (y)", "geometry (x)"
+    lat, lon, lat_name, lon_name = _coordinates(
+        table, located, geometry, problems, decimal_comma=decimal_comma
+    )
 
     n_beyond = 0
     if reach_lonlat_bounds is not None:
-        aside = beyond_reach(lat, lon, reach_lonlat_bounds)
-        n_beyond = int(aside.sum())
-        if n_beyond == n:
-            lon0, lat0, lon1, lat1 = reach_lonlat_bounds
-            raise InputError(
-                f"{what} file {path.name}: all {n} {label}s lie beyond walking reach of this "
-                f"area (lon {lon0:.4f}..{lon1:.4f}, lat {lat0:.4f}..{lat1:.4f}); they lie "
-                f"around latitude {np.nanmedian(lat):.2f}, longitude {np.nanmedian(lon):.2f}",
-                hint=f"Check that the {what} file and the OSM data are of the same place, and "
-                "that latitude and longitude are in degrees (EPSG:4326).",
-            )
+        keep = _within_reach(lat, lon, reach_lonlat_bounds, what=what, name=path.name, label=label)
+        n_beyond = int((~keep).sum())
         if n_beyond:
-            keep = ~aside
             table = table[keep].reset_index(drop=True)
             rows, lat, lon = rows[keep], lat[keep], lon[keep]
             if geometry is not None:
                 geometry = geometry[keep].reset_index(drop=True)
             problems = problems.subset(keep)
             n = len(table)
-            logger.info(
-                "%s file %s: %d %ss lie beyond walking reach of this area and were left out",
-                what,
-                path.name,
-                n_beyond,
-                label,
-            )
 
     _check_ranges(lat, lon, lat_name, lon_name, area_lonlat_bounds, problems)
 
@@ -601,6 +565,74 @@ def _find_columns(
             "explicitly in the call.",
         )
     return _Columns(lat_col, lon_col, pair_col, found_name, found_values, used)
+
+
+def _coordinates(
+    table: pd.DataFrame,
+    located: _Columns,
+    geometry: gpd.GeoSeries | None,
+    problems: _Rows,
+    *,
+    decimal_comma: bool,
+) -> tuple[np.ndarray, np.ndarray, str, str]:
+    """Latitude and longitude of every row (NaN where unusable, with the problem recorded),
+    from the coordinate columns or the geometry, and the names to quote them by."""
+    lat_col, lon_col, pair_col = located.lat, located.lon, located.pair
+    if geometry is None:
+        assert lat_col is not None or pair_col is not None
+        if pair_col is not None:
+            lat_text, lon_text = _split_pair(
+                table[pair_col], lon_first=_normalise(pair_col) in PAIR_LONLAT_NAMES
+            )
+            lat_name = lon_name = pair_col
+        else:
+            assert lat_col is not None and lon_col is not None
+            lat_text, lon_text, lat_name, lon_name = (
+                table[lat_col],
+                table[lon_col],
+                lat_col,
+                lon_col,
+            )
+        lat, lon = _parse_coordinates(
+            lat_text, lon_text, lat_name, lon_name, problems, decimal_comma=decimal_comma
+        )
+    else:
+        lat, lon = _points_from_geometry(geometry, problems)
+        lat_name, lon_name = "geometry (y)", "geometry (x)"
+    return lat, lon, lat_name, lon_name
+
+
+def _within_reach(
+    lat: np.ndarray,
+    lon: np.ndarray,
+    bounds: tuple[float, float, float, float],
+    *,
+    what: str,
+    name: str,
+    label: str,
+) -> np.ndarray:
+    """Which rows to keep: all but those beyond walking reach (:func:`beyond_reach`), which
+    are counted in the log; an error if that would leave none."""
+    aside = beyond_reach(lat, lon, bounds)
+    n, n_beyond = len(aside), int(aside.sum())
+    if n_beyond == n:
+        lon0, lat0, lon1, lat1 = bounds
+        raise InputError(
+            f"{what} file {name}: all {n} {label}s lie beyond walking reach of this "
+            f"area (lon {lon0:.4f}..{lon1:.4f}, lat {lat0:.4f}..{lat1:.4f}); they lie "
+            f"around latitude {np.nanmedian(lat):.2f}, longitude {np.nanmedian(lon):.2f}",
+            hint=f"Check that the {what} file and the OSM data are of the same place, and "
+            "that latitude and longitude are in degrees (EPSG:4326).",
+        )
+    if n_beyond:
+        logger.info(
+            "%s file %s: %d %ss lie beyond walking reach of this area and were left out",
+            what,
+            name,
+            n_beyond,
+            label,
+        )
+    return ~aside
 
 
 def row_problems(table: pd.DataFrame, *, label: str = "row") -> list[str]:
