@@ -152,6 +152,22 @@ def _make_offline(m: folium.Map) -> None:
     header.add_child(_Raw(f"<script>{_JS}</script>"), name="planner_js")
 
 
+def _offline_map(
+    west: float, south: float, east: float, north: float, *, zoom_start: int
+) -> folium.Map:
+    """An empty map centred on the box, with Leaflet inlined and no online tiles."""
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=zoom_start,
+        tiles=None,
+        control_scale=False,
+        zoom_snap=0.5,
+        font_size="13px",
+    )
+    _make_offline(m)
+    return m
+
+
 class _Raw(Element):
     """Finished text (Leaflet's source, a layer's script) added to the page as it is.
 
