@@ -979,14 +979,17 @@ def _read_excel(path: Path, *, what: str, sheet: str | None) -> tuple[pd.DataFra
     return table, numbers
 
 
-def read_polygons(path: str | Path, *, what: str) -> gpd.GeoDataFrame:
+def read_polygons(
+    path: str | Path, *, what: str, layer: str | None = None
+) -> gpd.GeoDataFrame:
     """Read a file of polygons (a boundary, districts, units) for one of the file options.
 
     A table (CSV, Excel) holds no polygon and is refused by name; an unreadable file, a file
     without geometry and a multi-layer file with no single polygon layer are
     :class:`InputError` s listing what the file holds, and so are coordinates in metres in a
-    file read as degrees (:func:`planner._crs.require_degrees`). The frame is returned as read
-    (its own CRS); checking the polygons themselves is the caller's.
+    file read as degrees (:func:`planner._crs.require_degrees`). ``layer`` names the layer of a
+    multi-layer file (default: the only polygon layer). The frame is returned as read (its own
+    CRS); checking the polygons themselves is the caller's.
     """
     path = Path(path)
     hint = (
@@ -1004,7 +1007,7 @@ def read_polygons(path: str | Path, *, what: str) -> gpd.GeoDataFrame:
             "table holds none",
             hint=hint,
         )
-    layer = _vector_layer(path, what=what, layer=None, prefer=("polygon",))
+    layer = _vector_layer(path, what=what, layer=layer, prefer=("polygon",))
     try:
         frame = gpd.read_file(path, layer=layer)
     except Exception as exc:  # pyogrio's own error types

@@ -49,8 +49,8 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from planner._crs import WGS84, require_degrees, utm_crs_for
-from planner._tables import name_columns
+from planner._crs import WGS84, utm_crs_for
+from planner._tables import name_columns, read_polygons
 from planner.errors import InputError
 from planner.osm import OsmScan
 from planner.settings import WalkSettings
@@ -145,15 +145,7 @@ def read_units(
             hint="--units needs polygons (GeoJSON, GeoPackage, Shapefile) with a name column; "
             "for a list of OSM files per city use --manifest.",
         )
-    try:
-        frame = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
-    except PermissionError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
-    except Exception as exc:
-        raise InputError(
-            f"{path}: could not read the units file ({exc})",
-            hint="Give a GeoJSON, GeoPackage or Shapefile of unit polygons with a name column.",
-        ) from None
+    frame = read_polygons(path, what="units", layer=layer)  # also refuses metres as degrees
     problems: list[str] = []
     column = _name_column(frame, name_column, problems)
     if frame.crs is None:
@@ -162,7 +154,6 @@ def read_units(
         problems.append("no rows")
     if problems:
         raise InputError(f"{path}: the units file cannot be used", problems, _UNITS_HINT)
-    require_degrees(frame.crs, tuple(frame.total_bounds), what="units", name=path.name)
     frame = frame.to_crs(WGS84)
     out = gpd.GeoDataFrame(
         {
