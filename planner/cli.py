@@ -659,6 +659,8 @@ def _print_summary(
     if review is not None:
         _print_review(review)
     if capacity_plan is not None:
+        from planner.capacitated import quality_text
+
         cp = capacity_plan
         r = cp.result
         print(
@@ -666,7 +668,7 @@ def _print_summary(
         )
         print(
             f"    within walking distance and capacity now {_fmt(cp.before.assigned_population)}; with {len(cp.sites)} new sites {_fmt(r.assigned_population)}"
-            f" ({100 * r.assigned_share:.1f} %), {_fmt(r.over_capacity_population)} within reach but beyond capacity; {r.status}, gap {100 * r.gap:.2f} %"
+            f" ({100 * r.assigned_share:.1f} %), {_fmt(r.over_capacity_population)} within reach but beyond capacity; {quality_text(r)}"
         )
         for row in cp.sites.head(10).itertuples():
             print(
