@@ -597,7 +597,7 @@ def _print_summary(
         f"  walk network    {city.network.n_nodes} nodes, {city.network.street_length_m / 1000:.0f} km of walkable street"
     )
     print(
-        f"  stations        {int(st['usable'].sum())} usable of {len(st)} (unusable ones are listed in plan.gpkg with the reason)"
+        f"  stations        {int(st['usable'].sum())} usable of {len(st)} (unusable ones are listed with the reason in summary.md and plan.gpkg)"
     )
     b = coverage.buildings
     n_cells = int((b["demand_kind"] != "building").sum()) if "demand_kind" in b.columns else 0
