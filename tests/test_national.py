@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import math
 import os
 import signal
 import socket
@@ -690,3 +691,45 @@ def test_national_stations_workbook_sheet_is_named_by_the_flag(country, tmp_path
          "--stations-layer", "2025"],
         "has no sheet '2025'", "sheet '2024'",
     )  # fmt: skip
+
+
+# --- Malta: 50 SYNTHETIC stations x 10 inspectors, each station counted in one unit ------------
+
+MALTA_STATIONS = Path(__file__).resolve().parent / "data" / "malta_50_stations.csv"
+
+
+@pytest.mark.slow
+@needs_malta
+def test_malta_inspectors_count_each_station_once(tmp_path):
+    """tests/data/malta_50_stations.csv: 50 SYNTHETIC stations, each at a point inside one
+    council (the first 51 councils by name but Il-Gżira, whose point has no residents on its
+    street piece), 10 inspectors each: 500 in the file. Before issue 20's fix the national
+    totals counted a station in every council whose walking buffer holds it (1,890 now, needs
+    rounded up once per council: 155)."""
+    out = tmp_path / "out"
+    code = main(
+        ["national", "-q", "--osm", str(MALTA), "--admin-level", "8", "--stations",
+         str(MALTA_STATIONS), "--new-stations", "0", "--workers", "2", "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    s = _json(out)
+    assert s["inspectors"]["now"] == 500
+    # by hand: each council holds exactly one station (10 inspectors) or none
+    table = pd.read_csv(MALTA_STATIONS)
+    units = {u.name: u for u in prepare_units(units_from_osm(scan_osm(MALTA), admin_level=8),
+                                              settings=WalkSettings())[0]}  # fmt: skip
+    for u in s["units"]:
+        inside = shapely.contains_xy(units[u["name"]].area, table["lon"], table["lat"]).sum()
+        assert u["inspectors_now"] == 10 * inside, u["name"]
+    # needed: each station rounded up once, on the residents it serves in all councils
+    # (summed from the councils' own outputs)
+    served: dict[str, float] = {}
+    for u in s["units"]:
+        st = gpd.read_file(out / u["folder"] / "plan.gpkg", layer="stations")
+        st = st[st["usable"]]
+        for i, r in zip(st["station_id"], st["residents_nearest"], strict=True):
+            served[i] = served.get(i, 0.0) + r
+    assert len(served) == 50
+    assert s["inspectors"]["needed"] == sum(math.ceil(round(v / 3000, 9)) for v in served.values())
+    md = (out / "national.md").read_text()
+    assert "500 there now" in md and "Each station is counted once" in md
