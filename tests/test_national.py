@@ -704,8 +704,8 @@ def test_malta_inspectors_count_each_station_once(tmp_path):
     """tests/data/malta_50_stations.csv: 50 SYNTHETIC stations, each at a point inside one
     council (the first 51 councils by name but Il-Gżira, whose point has no residents on its
     street piece), 10 inspectors each: 500 in the file. Before issue 20's fix the national
-    totals counted a station in every council whose walking buffer holds it (1,890 now, needs
-    rounded up once per council: 155)."""
+    totals counted a station in every council whose walking buffer holds it: 1,910 now, and
+    needs rounded up once per council, 154 needed (102 now)."""
     out = tmp_path / "out"
     code = main(
         ["national", "-q", "--osm", str(MALTA), "--admin-level", "8", "--stations",
@@ -733,3 +733,32 @@ def test_malta_inspectors_count_each_station_once(tmp_path):
     assert s["inspectors"]["needed"] == sum(math.ceil(round(v / 3000, 9)) for v in served.values())
     md = (out / "national.md").read_text()
     assert "500 there now" in md and "Each station is counted once" in md
+
+
+def test_a_station_counts_in_one_unit_by_hand():
+    """Two square units 1 degree apart on the equator. s1 lies inside A and serves 2,000
+    residents of A and 1,500 of B: A counts it, ceil(3,500 / 3,000) = 2 needed (not 1 + 1),
+    its 2 inspectors once (not 2 + 2). s2 lies in no unit, 0.2 degrees from A and 0.8 from B:
+    A counts it. s3 lies inside B (listed by A first): B counts it."""
+    from planner.national import UnitOutcome, _count_stations_once
+    from planner.units import Unit
+
+    a, b = shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)
+    units = [Unit("A", "a", "row 2", a, a.buffer(1.5)), Unit("B", "b", "row 3", b, b.buffer(1.5))]
+    outcomes = (
+        UnitOutcome(
+            "A", "a", "ok",
+            station_records=(("s1", 0.5, 0.5, 2000.0, 2.0), ("s2", 1.2, 0.5, 100.0, 1.0),
+                             ("s3", 2.5, 0.5, 0.0, 4.0)),
+        ),
+        UnitOutcome(
+            "B", "b", "ok",
+            station_records=(("s1", 0.5, 0.5, 1500.0, 2.0), ("s2", 1.2, 0.5, 50.0, 1.0),
+                             ("s3", 2.5, 0.5, 3001.0, 4.0)),
+        ),
+    )  # fmt: skip
+    ua, ub = _count_stations_once(outcomes, units, 3000.0)
+    # A: s1 needs 2, s2 needs ceil(150 / 3000) = 1; now 2 + 1; missing 0
+    assert (ua.inspectors_needed, ua.inspectors_now, ua.inspectors_missing) == (3, 3, 0)
+    # B: s3 needs ceil(3001 / 3000) = 2, has 4
+    assert (ub.inspectors_needed, ub.inspectors_now, ub.inspectors_missing) == (2, 4, 0)
