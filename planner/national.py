@@ -334,24 +334,33 @@ def _home_units(
 ) -> dict[str, int]:
     """The one unit (index into ``units``) that counts each station.
 
-    ``records`` maps a station to the units listing it, with its lon/lat. The home is the
-    first of them whose area contains the station; if none does (the station lies in a
-    walking buffer only), the one whose area is nearest (distances in a local equirectangular
-    projection, ties to the first); a unit without an area (manifest) counts its own.
+    ``records`` maps a station to the units listing it, with its lon/lat. The home is the first
+    unit of ``units`` whose area contains the station (whether or not it lists it, so that a
+    station of a failed unit is not counted by a neighbour); if none does (the station lies in
+    a walking buffer only), the listing unit whose area is nearest (distances in a local
+    equirectangular projection, ties to the first); a listing unit without an area (manifest)
+    counts its own.
     """
-    home: dict[str, int] = {}
-    for station, seen in records.items():
-        idx = [k for k, _, _ in seen]
-        lon, lat = seen[0][1], seen[0][2]
-        inside = [
-            k for k in idx if units[k].area is None or shapely.contains_xy(units[k].area, lon, lat)
-        ]
-        if inside:
-            home[station] = inside[0]
+    ids = list(records)
+    lon = np.array([records[i][0][1] for i in ids], dtype=float)
+    lat = np.array([records[i][0][2] for i in ids], dtype=float)
+    home = np.full(len(ids), -1, dtype=np.intp)
+    for k, unit in enumerate(units):
+        todo = np.flatnonzero(home < 0)
+        if unit.area is None or not todo.size:
             continue
-        distances = [_distance_deg_m(units[k].area, lon, lat) for k in idx]
-        home[station] = idx[int(np.argmin(distances))]  # ties: the first
-    return home
+        home[todo[shapely.contains_xy(unit.area, lon[todo], lat[todo])]] = k
+    out = {i: int(h) for i, h in zip(ids, home, strict=True) if h >= 0}
+    for n in np.flatnonzero(home < 0):
+        station = ids[n]
+        idx = [k for k, _, _ in records[station]]
+        own = [k for k in idx if units[k].area is None]
+        if own:
+            out[station] = own[0]
+            continue
+        distances = [_distance_deg_m(units[k].area, lon[n], lat[n]) for k in idx]
+        out[station] = idx[int(np.argmin(distances))]  # ties: the first
+    return out
 
 
 def _distance_deg_m(area: Any, lon: float, lat: float) -> float:
@@ -370,7 +379,8 @@ def _count_stations_once(
     A station near a border is in the walking buffer of several units and serves residents
     of each; before, every unit counted its inspectors and rounded its need up again. Now a
     station's need is ``ceil(residents it serves in all units / norm)``, once, and it and its
-    inspectors count in its home unit only (:func:`_home_units`).
+    inspectors count in its home unit only (:func:`_home_units`); a station whose home unit
+    failed is counted nowhere, like the rest of that unit.
     """
     from planner.station_review import inspectors_needed
 

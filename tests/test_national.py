@@ -739,25 +739,30 @@ def test_a_station_counts_in_one_unit_by_hand():
     """Two square units 1 degree apart on the equator. s1 lies inside A and serves 2,000
     residents of A and 1,500 of B: A counts it, ceil(3,500 / 3,000) = 2 needed (not 1 + 1),
     its 2 inspectors once (not 2 + 2). s2 lies in no unit, 0.2 degrees from A and 0.8 from B:
-    A counts it. s3 lies inside B (listed by A first): B counts it."""
+    A counts it. s3 lies inside B (listed by A first): B counts it. s4 lies inside C, which
+    failed; A lists it but does not count it."""
     from planner.national import UnitOutcome, _count_stations_once
     from planner.units import Unit
 
-    a, b = shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)
-    units = [Unit("A", "a", "row 2", a, a.buffer(1.5)), Unit("B", "b", "row 3", b, b.buffer(1.5))]
+    a, b, c = shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1), shapely.box(0, 1, 1, 2)
+    units = [
+        Unit(n, n.lower(), "row", g, g.buffer(1.5)) for n, g in zip("ABC", (a, b, c), strict=True)
+    ]
     outcomes = (
         UnitOutcome(
             "A", "a", "ok",
             station_records=(("s1", 0.5, 0.5, 2000.0, 2.0), ("s2", 1.2, 0.5, 100.0, 1.0),
-                             ("s3", 2.5, 0.5, 0.0, 4.0)),
+                             ("s3", 2.5, 0.5, 0.0, 4.0), ("s4", 0.5, 1.5, 900.0, 7.0)),
         ),
         UnitOutcome(
             "B", "b", "ok",
             station_records=(("s1", 0.5, 0.5, 1500.0, 2.0), ("s2", 1.2, 0.5, 50.0, 1.0),
                              ("s3", 2.5, 0.5, 3001.0, 4.0)),
         ),
+        UnitOutcome("C", "c", "no streets"),
     )  # fmt: skip
-    ua, ub = _count_stations_once(outcomes, units, 3000.0)
+    ua, ub, uc = _count_stations_once(outcomes, units, 3000.0)
+    assert uc is outcomes[2]
     # A: s1 needs 2, s2 needs ceil(150 / 3000) = 1; now 2 + 1; missing 0
     assert (ua.inspectors_needed, ua.inspectors_now, ua.inspectors_missing) == (3, 3, 0)
     # B: s3 needs ceil(3001 / 3000) = 2, has 4
