@@ -870,8 +870,9 @@ def _unusable_station_lines(stations: Any) -> list[str]:
     lines = [
         f"## Stations left out ({len(bad)})",
         "",
-        "These rows are not used anywhere in this memo (coverage, inspectors, plans); fix them "
-        "in the stations file and run again.",
+        "These stations are not used anywhere in this memo (coverage, inspectors, plans). "
+        "Rows of a stations file (the row is the file's line, the header being row 1) can be "
+        "fixed there and the run repeated.",
         "",
         "| station | row | name | reason |",
         "|---|---:|---|---|",

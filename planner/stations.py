@@ -553,7 +553,7 @@ def _inspector_count(value: object) -> float | None:
     spreadsheets write them) or a whole finite number; ``"2.5"``, ``"1e3"``, ``"inf"``, ``"-1"``
     and words are not counts.
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
         return math.nan
     if isinstance(value, bool | np.bool_):
         return None
