@@ -273,7 +273,7 @@ def _add_plan_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     g.add_argument(
         "--capacity-inspectors",
         type=float,
-        help="also plan with capacities: every station (existing and new) serves at most this many inspectors x --residents-per-inspector residents; maximises residents within walking distance and within capacity (exact with HiGHS; see docs/method.md for its size limit)",
+        help='also plan with capacities: every station (existing and new) serves at most this many inspectors x --residents-per-inspector residents; maximises residents within walking distance and within capacity, with a proven bound (called optimal only when proved, else "best found, at most X %% short"; see docs/method.md section 12)',
     )
     g.add_argument(
         "--prefer-shorter-walks",
