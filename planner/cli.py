@@ -281,7 +281,7 @@ def _add_plan_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     g.add_argument(
         "--capacity-inspectors",
         type=float,
-        help="also plan with capacities: every station (existing and new) serves at most this many inspectors x --residents-per-inspector residents; maximises residents within walking distance and within capacity (exact with HiGHS; see docs/method.md for its size limit)",
+        help='also plan with capacities: every station (existing and new) serves at most this many inspectors x --residents-per-inspector residents; maximises residents within walking distance and within capacity, with a proven bound (called optimal only when proved, else "best found, at most X %% short"; see docs/method.md section 12)',
     )
     g.add_argument(
         "--prefer-shorter-walks",
@@ -650,7 +650,7 @@ def _print_summary(
         f"  walk network    {city.network.n_nodes} nodes, {city.network.street_length_m / 1000:.0f} km of walkable street"
     )
     print(
-        f"  stations        {int(st['usable'].sum())} usable of {len(st)} (unusable ones are listed in plan.gpkg with the reason)"
+        f"  stations        {int(st['usable'].sum())} usable of {len(st)} (unusable ones are listed with the reason in summary.md and plan.gpkg)"
     )
     if getattr(city, "stations_beyond_reach", 0):
         from planner.stations import beyond_reach_text
@@ -716,6 +716,8 @@ def _print_summary(
     if review is not None:
         _print_review(review)
     if capacity_plan is not None:
+        from planner.capacitated import quality_text
+
         cp = capacity_plan
         r = cp.result
         print(
@@ -723,7 +725,7 @@ def _print_summary(
         )
         print(
             f"    within walking distance and capacity now {_fmt(cp.before.assigned_population)}; with {len(cp.sites)} new sites {_fmt(r.assigned_population)}"
-            f" ({100 * r.assigned_share:.1f} %), {_fmt(r.over_capacity_population)} within reach but beyond capacity; {r.status}, gap {100 * r.gap:.2f} %"
+            f" ({100 * r.assigned_share:.1f} %), {_fmt(r.over_capacity_population)} within reach but beyond capacity; {quality_text(r)}"
         )
         for row in cp.sites.head(10).itertuples():
             print(

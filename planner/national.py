@@ -7,7 +7,10 @@ The layer sits on top of the city pipeline and uses only its public functions:
    streaming pass; each unit gets its own cut (:meth:`planner.osm.OsmScan.cut`): the streets,
    buildings and police inside its polygon plus a walking buffer (see :mod:`planner.units`),
    projected to the unit's own UTM zone. A national stations file is read once and each row
-   handed to every unit whose buffer holds it. With a manifest, each unit has its own file.
+   handed to every unit whose buffer holds it (it may serve residents of all of them). With a
+   manifest, each unit has its own file. For counting inspectors a station belongs to exactly
+   one unit (:func:`_count_stations_once`): the one whose area contains it, the first in the
+   units' order if several do, the nearest if none does (a station in a buffer only).
 2. **One task per unit** (:func:`unit_curve`): :func:`planner.pipeline.city_from_osm`,
    :func:`~planner.pipeline.assess_coverage` and :func:`~planner.pipeline.plan_curve` (the best
    plan for every ``k = 0 .. K`` with its proven bound). It is a pure function of its inputs;
@@ -34,6 +37,7 @@ write to ``out_dir``: use a path on a file system shared with the workers.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -171,6 +175,9 @@ class UnitOutcome:
     inspectors_needed: int = 0  # at the working stations, at options.residents_per_inspector
     inspectors_now: int | None = None  # from the stations file's inspectors column, if any
     inspectors_missing: int | None = None
+    # the unit's working stations: (station_id, lon, lat, residents for whom it is the nearest
+    # in this unit, inspectors there now or NaN); the national totals count each station once
+    station_records: tuple[tuple[str, float, float, float, float], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -279,6 +286,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         inspectors_needed=needed,
         inspectors_now=now,
         inspectors_missing=missing,
+        station_records=_station_records(stations),
     )
     return _UnitState(job=job, city=city, coverage=coverage, curve=curve, outcome=outcome)
 
@@ -297,6 +305,119 @@ def _inspectors(stations: pd.DataFrame, norm: float) -> tuple[int, int | None, i
     known = np.isfinite(now)
     missing = np.clip(needed[known] - now[known], 0, None)
     return int(needed.sum()), int(now[known].sum()), int(missing.sum())
+
+
+def _station_records(stations: pd.DataFrame) -> tuple[tuple[str, float, float, float, float], ...]:
+    """The working stations of a unit as :attr:`UnitOutcome.station_records`."""
+    from planner.stations import working
+
+    st = stations[working(stations)]
+    if st.empty:
+        return ()
+    points = st.geometry.to_crs(WGS84)
+    now = st["inspectors"] if "inspectors" in st.columns else pd.Series(np.nan, index=st.index)
+    return tuple(
+        (str(i), float(x), float(y), float(r), float(n))
+        for i, x, y, r, n in zip(
+            st["station_id"],
+            shapely.get_x(points.to_numpy()),
+            shapely.get_y(points.to_numpy()),
+            st["residents_nearest"].fillna(0.0).to_numpy(dtype=float),
+            now.to_numpy(dtype=float),
+            strict=True,
+        )
+    )
+
+
+def _home_units(
+    records: dict[str, list[tuple[int, float, float]]], units: Sequence[Unit]
+) -> dict[str, int]:
+    """The one unit (index into ``units``) that counts each station.
+
+    ``records`` maps a station to the units listing it, with its lon/lat. The home is the first
+    unit of ``units`` whose area contains the station (whether or not it lists it, so that a
+    station of a failed unit is not counted by a neighbour); if none does (the station lies in
+    a walking buffer only), the listing unit whose area is nearest (distances in a local
+    equirectangular projection, ties to the first); a listing unit without an area (manifest)
+    counts its own.
+    """
+    ids = list(records)
+    lon = np.array([records[i][0][1] for i in ids], dtype=float)
+    lat = np.array([records[i][0][2] for i in ids], dtype=float)
+    home = np.full(len(ids), -1, dtype=np.intp)
+    for k, unit in enumerate(units):
+        todo = np.flatnonzero(home < 0)
+        if unit.area is None or not todo.size:
+            continue
+        home[todo[shapely.contains_xy(unit.area, lon[todo], lat[todo])]] = k
+    out = {i: int(h) for i, h in zip(ids, home, strict=True) if h >= 0}
+    for n in np.flatnonzero(home < 0):
+        station = ids[n]
+        idx = [k for k, _, _ in records[station]]
+        own = [k for k in idx if units[k].area is None]
+        if own:
+            out[station] = own[0]
+            continue
+        distances = [_distance_deg_m(units[k].area, lon[n], lat[n]) for k in idx]
+        out[station] = idx[int(np.argmin(distances))]  # ties: the first
+    return out
+
+
+def _distance_deg_m(area: Any, lon: float, lat: float) -> float:
+    """Distance from a point to an area in lon/lat, in metres to about 1 % within a few km
+    (longitudes scaled by the cosine of the latitude)."""
+    scale = math.cos(math.radians(lat))
+    scaled = shapely.transform(area, lambda xy: xy * np.array([scale, 1.0]))
+    return float(shapely.distance(scaled, shapely.Point(lon * scale, lat))) * 111_320.0
+
+
+def _count_stations_once(
+    outcomes: tuple[UnitOutcome, ...], units: Sequence[Unit], norm: float
+) -> tuple[UnitOutcome, ...]:
+    """Inspectors per unit with every station counted in exactly one unit.
+
+    A station near a border is in the walking buffer of several units and serves residents
+    of each; before, every unit counted its inspectors and rounded its need up again. Now a
+    station's need is ``ceil(residents it serves in all units / norm)``, once, and it and its
+    inspectors count in its home unit only (:func:`_home_units`); a station whose home unit
+    failed is counted nowhere, like the rest of that unit.
+    """
+    from planner.station_review import inspectors_needed
+
+    seen: dict[str, list[tuple[int, float, float]]] = {}
+    served: dict[str, float] = {}
+    now: dict[str, float] = {}
+    for k, u in enumerate(outcomes):
+        if not u.ok:
+            continue
+        for station, lon, lat, residents, count in u.station_records:
+            seen.setdefault(station, []).append((k, lon, lat))
+            served[station] = served.get(station, 0.0) + residents
+            if math.isfinite(count):
+                now[station] = count
+    if not seen:
+        return outcomes
+    home = _home_units(seen, units)
+    counts_known = bool(now)
+    out = []
+    for k, u in enumerate(outcomes):
+        if not u.ok:
+            out.append(u)
+            continue
+        mine = [s for s, h in home.items() if h == k]
+        needed = inspectors_needed([served[s] for s in mine], norm)
+        there = np.array([now.get(s, math.nan) for s in mine], dtype=float)
+        known = np.isfinite(there)
+        missing = np.clip(needed[known] - there[known], 0, None)
+        out.append(
+            dataclasses.replace(
+                u,
+                inspectors_needed=int(needed.sum()),
+                inspectors_now=int(there[known].sum()) if counts_known else None,
+                inspectors_missing=int(missing.sum()) if counts_known else None,
+            )
+        )
+    return tuple(out)
 
 
 def _outcome_of(state: _UnitState | UnitOutcome) -> UnitOutcome:
@@ -584,7 +705,9 @@ def _run_and_write(
         t1 = time.perf_counter()
         outcomes, states = _run_units(client, jobs, progress)
         outcomes.update({u.name: f for u, f in cut_failures.items()})
-        ordered = tuple(outcomes[u.name] for u in units)
+        ordered = _count_stations_once(
+            tuple(outcomes[u.name] for u in units), units, options.residents_per_inspector
+        )
         timings["units_s"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         with announce("allocating the new stations (dynamic programming)"):

@@ -635,6 +635,7 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
 
     lines += _district_lines(summary)
 
+    lines += _unusable_station_lines(_get(summary, "stations"))
     lines += _review_lines(_get(summary, "stations_review"))
     lines += _capacity_lines(_get(summary, "capacitated"))
 
@@ -861,6 +862,41 @@ def _absent(value: Any) -> bool:
     return value is None or (isinstance(value, float | np.floating) and not math.isfinite(value))
 
 
+def _capacity_quality(cap: Mapping[str, Any]) -> str:
+    """Proven optimal only when the summary says so; never "exact" for a stopped solve."""
+    quality = _get(cap, "quality")
+    if isinstance(quality, str) and quality:
+        return _cell(quality)
+    gap = 100 * float(_get(cap, "gap") or 0)  # a summary written before "quality" existed
+    return f"{_cell(_get(cap, 'status'))}, gap {gap:.2f} %"
+
+
+def _unusable_station_lines(stations: Any) -> list[str]:
+    """Every station row left out of the analysis, with its file row and the reason."""
+    bad = _get(stations, "unusable") if isinstance(stations, Mapping) else None
+    if not isinstance(bad, list | tuple) or not bad:
+        return []
+    lines = [
+        f"## Stations left out ({len(bad)})",
+        "",
+        "These stations are not used anywhere in this memo (coverage, inspectors, plans). "
+        "Rows of a stations file (the row is the file's line, the header being row 1) can be "
+        "fixed there and the run repeated.",
+        "",
+        "| station | row | name | reason |",
+        "|---|---:|---|---|",
+    ]
+    for st in bad:
+        if not isinstance(st, Mapping):
+            continue
+        row = _get(st, "row")
+        lines.append(
+            f"| {_cell(_get(st, 'station_id'))} | {'' if row is None else _cell(row)} "
+            f"| {_cell(_get(st, 'name') or '')} | {_cell(_get(st, 'problem'))} |"
+        )
+    return [*lines, ""]
+
+
 def _capacity_lines(cap: Any) -> list[str]:
     """The memo's lines on the capacitated plan (with --capacity-inspectors)."""
     if not isinstance(cap, Mapping):
@@ -875,8 +911,8 @@ def _capacity_lines(cap: Any) -> list[str]:
         f"distance and within capacity: {_fmt_int(_get(cap, 'assigned_before'))} now, "
         f"{_fmt_int(_get(cap, 'assigned_after'))} with {len(_get(cap, 'sites') or [])} new sites "
         f"({_fmt_share(_get(cap, 'share_assigned_after'))}); "
-        f"{_fmt_int(_get(cap, 'over_capacity_after'))} within reach but beyond capacity. Solver: "
-        f"{_cell(_get(cap, 'status'))}, gap {100 * float(_get(cap, 'gap') or 0):.2f}%.",
+        f"{_fmt_int(_get(cap, 'over_capacity_after'))} within reach but beyond capacity. The "
+        f"plan is {_capacity_quality(cap)}.",
         "",
     ]
     for site in _get(cap, "sites") or []:

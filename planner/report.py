@@ -456,15 +456,7 @@ def summary_dict(
             "total": len(stations),
             "usable": int(stations["usable"].sum()),
             "beyond_reach": int(getattr(city, "stations_beyond_reach", 0)),
-            "unusable": [
-                {"station_id": i, "name": n, "problem": p}
-                for i, n, p in zip(
-                    stations.loc[~stations["usable"], "station_id"],
-                    stations.loc[~stations["usable"], "name"],
-                    stations.loc[~stations["usable"], "problem"],
-                    strict=True,
-                )
-            ],
+            "unusable": _unusable_stations(stations),
         },
         "coverage": s.to_dict(),
         "barriers": barrier_dict(city, coverage),
@@ -649,8 +641,25 @@ def _num(value: Any) -> float | None:
     return None if np.isnan(f) else f
 
 
+def _unusable_stations(stations: pd.DataFrame) -> list[dict[str, Any]]:
+    """Every station left out, with its file row (file stations) and the reason."""
+    bad = stations[~stations["usable"].to_numpy(dtype=bool)]
+    rows = bad["row"] if "row" in bad.columns else pd.Series(None, index=bad.index, dtype=object)
+    return [
+        {
+            "station_id": i,
+            "name": None if n is None or (isinstance(n, float) and np.isnan(n)) else n,
+            "row": None if r is None or pd.isna(r) else int(r),
+            "problem": p,
+        }
+        for i, n, r, p in zip(bad["station_id"], bad["name"], rows, bad["problem"], strict=True)
+    ]
+
+
 def capacity_dict(cp: CapacityPlan) -> dict[str, Any]:
     """The capacitated plan's part of summary.json."""
+    from planner.capacitated import quality_text
+
     r, b = cp.result, cp.before
     return {
         "capacity_inspectors": cp.capacity_inspectors,
@@ -666,6 +675,8 @@ def capacity_dict(cp: CapacityPlan) -> dict[str, Any]:
         "share_assigned_after": float(r.assigned_share),
         "upper_bound": float(r.upper_bound),
         "gap": float(r.gap),
+        "proven_optimal": bool(r.proven_optimal),
+        "quality": quality_text(r),
         "status": r.status,
         "message": r.message,
         "sites": [

@@ -76,6 +76,17 @@ REJECTED = [
         ],
     ),
     (
+        "stations_inspectors_not_counts.csv",
+        ["coverage", "--stations", "{f}"],
+        [
+            "stations_inspectors_not_counts.csv: no usable station left",
+            "row 2: column 'inspectors': 'inf' is not a number of inspectors",
+            "row 3: column 'inspectors': '1e3' is not a number of inspectors",
+            "row 4: column 'inspectors': '2.5' is not a number of inspectors",
+            "whole number >= 0",
+        ],
+    ),
+    (
         "boundary.csv",
         ["coverage", "--boundary", "{f}"],
         ["boundary file boundary.csv: boundary must be polygons; a .csv table holds none"],

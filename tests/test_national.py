@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import math
 import os
 import signal
 import socket
@@ -692,3 +693,79 @@ def test_national_stations_workbook_sheet_is_named_by_the_flag(country, tmp_path
          "--stations-layer", "2025"],
         "has no sheet '2025'", "sheet '2024'",
     )  # fmt: skip
+
+
+# --- Malta: 50 SYNTHETIC stations x 10 inspectors, each station counted in one unit ------------
+
+MALTA_STATIONS = Path(__file__).resolve().parent / "data" / "malta_50_stations.csv"
+
+
+@pytest.mark.slow
+@needs_malta
+def test_malta_inspectors_count_each_station_once(tmp_path):
+    """tests/data/malta_50_stations.csv: 50 SYNTHETIC stations, each at a point inside one
+    council (the first 51 councils by name but Il-Gżira, whose point has no residents on its
+    street piece), 10 inspectors each: 500 in the file. Before issue 20's fix the national
+    totals counted a station in every council whose walking buffer holds it: 1,910 now, and
+    needs rounded up once per council, 154 needed (102 now)."""
+    out = tmp_path / "out"
+    code = main(
+        ["national", "-q", "--osm", str(MALTA), "--admin-level", "8", "--stations",
+         str(MALTA_STATIONS), "--new-stations", "0", "--workers", "2", "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    s = _json(out)
+    assert s["inspectors"]["now"] == 500
+    # by hand: each council holds exactly one station (10 inspectors) or none
+    table = pd.read_csv(MALTA_STATIONS)
+    units = {u.name: u for u in prepare_units(units_from_osm(scan_osm(MALTA), admin_level=8),
+                                              settings=WalkSettings())[0]}  # fmt: skip
+    for u in s["units"]:
+        inside = shapely.contains_xy(units[u["name"]].area, table["lon"], table["lat"]).sum()
+        assert u["inspectors_now"] == 10 * inside, u["name"]
+    # needed: each station rounded up once, on the residents it serves in all councils
+    # (summed from the councils' own outputs)
+    served: dict[str, float] = {}
+    for u in s["units"]:
+        st = gpd.read_file(out / u["folder"] / "plan.gpkg", layer="stations")
+        st = st[st["usable"]]
+        for i, r in zip(st["station_id"], st["residents_nearest"], strict=True):
+            served[i] = served.get(i, 0.0) + r
+    assert len(served) == 50
+    assert s["inspectors"]["needed"] == sum(math.ceil(round(v / 3000, 9)) for v in served.values())
+    md = (out / "national.md").read_text()
+    assert "500 there now" in md and "Each station is counted once" in md
+
+
+def test_a_station_counts_in_one_unit_by_hand():
+    """Two square units 1 degree apart on the equator. s1 lies inside A and serves 2,000
+    residents of A and 1,500 of B: A counts it, ceil(3,500 / 3,000) = 2 needed (not 1 + 1),
+    its 2 inspectors once (not 2 + 2). s2 lies in no unit, 0.2 degrees from A and 0.8 from B:
+    A counts it. s3 lies inside B (listed by A first): B counts it. s4 lies inside C, which
+    failed; A lists it but does not count it."""
+    from planner.national import UnitOutcome, _count_stations_once
+    from planner.units import Unit
+
+    a, b, c = shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1), shapely.box(0, 1, 1, 2)
+    units = [
+        Unit(n, n.lower(), "row", g, g.buffer(1.5)) for n, g in zip("ABC", (a, b, c), strict=True)
+    ]
+    outcomes = (
+        UnitOutcome(
+            "A", "a", "ok",
+            station_records=(("s1", 0.5, 0.5, 2000.0, 2.0), ("s2", 1.2, 0.5, 100.0, 1.0),
+                             ("s3", 2.5, 0.5, 0.0, 4.0), ("s4", 0.5, 1.5, 900.0, 7.0)),
+        ),
+        UnitOutcome(
+            "B", "b", "ok",
+            station_records=(("s1", 0.5, 0.5, 1500.0, 2.0), ("s2", 1.2, 0.5, 50.0, 1.0),
+                             ("s3", 2.5, 0.5, 3001.0, 4.0)),
+        ),
+        UnitOutcome("C", "c", "no streets"),
+    )  # fmt: skip
+    ua, ub, uc = _count_stations_once(outcomes, units, 3000.0)
+    assert uc is outcomes[2]
+    # A: s1 needs 2, s2 needs ceil(150 / 3000) = 1; now 2 + 1; missing 0
+    assert (ua.inspectors_needed, ua.inspectors_now, ua.inspectors_missing) == (3, 3, 0)
+    # B: s3 needs ceil(3001 / 3000) = 2, has 4
+    assert (ub.inspectors_needed, ub.inspectors_now, ub.inspectors_missing) == (2, 4, 0)
