@@ -660,7 +660,7 @@ def test_manifest_one_osm_file_per_unit(country, tmp_path, capsys):
     manifest.write_text("name,osm\nNowhere,missing.osm.pbf\n", encoding="utf-8")
     _bad(
         tmp_path, capsys, ["--manifest", manifest],
-        "row 1 (Nowhere): OSM file", "missing.osm.pbf does not exist",
+        "row 2 (Nowhere): OSM file", "missing.osm.pbf does not exist",
     )  # fmt: skip
 
 
