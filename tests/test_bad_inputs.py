@@ -394,7 +394,7 @@ def test_manifest_with_a_header_and_no_rows_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
     out, before = _out_with_previous_run(tmp_path)
-    code, printed, err = _run(
+    code, _, err = _run(
         ["national", "-q", "--manifest", str(CORPUS / "manifest_no_rows.csv"), "--out", str(out)],
         capsys,
     )
