@@ -51,6 +51,7 @@ import pandas as pd
 import shapely
 
 from planner._crs import WGS84
+from planner._format import plain
 from planner.allocation import Allocation, allocate, allocate_greedy, fewest_for_target
 from planner.candidates import DEFAULT_SPACING_M
 from planner.demand import PopulationSettings
@@ -122,15 +123,17 @@ class NationalOptions:
     def __post_init__(self) -> None:
         problems = []
         if not isinstance(self.new_stations, int | np.integer) or self.new_stations < 0:
-            problems.append(f"new stations {self.new_stations!r} must be a whole number >= 0")
+            problems.append(f"new stations {plain(self.new_stations)} must be a whole number >= 0")
         if self.target_share is not None and not 0 < self.target_share <= 1:
-            problems.append(f"target share {self.target_share!r} must be in (0, 1], e.g. 0.9")
+            problems.append(f"target share {plain(self.target_share)} must be in (0, 1], e.g. 0.9")
         if not self.spacing_m > 0:
-            problems.append(f"candidate spacing {self.spacing_m!r} m must be > 0")
+            problems.append(f"candidate spacing {plain(self.spacing_m)} m must be > 0")
         if not self.time_limit_s > 0:
-            problems.append(f"time limit {self.time_limit_s!r} s must be > 0")
+            problems.append(f"time limit {plain(self.time_limit_s)} s must be > 0")
         if not self.residents_per_inspector > 0:
-            problems.append(f"residents per inspector {self.residents_per_inspector!r} must be > 0")
+            problems.append(
+                f"residents per inspector {plain(self.residents_per_inspector)} must be > 0"
+            )
         if problems:
             raise InputError("invalid national options", problems)
 
@@ -645,7 +648,7 @@ def _check_sources(osm_path: Any, units_path: Any, admin_level: Any, manifest_pa
         )
     if admin_level is not None and (not isinstance(admin_level, int) or not 1 <= admin_level <= 11):
         problems.append(
-            f"--admin-level {admin_level!r}: OSM levels are whole numbers 1..11 "
+            f"--admin-level {plain(admin_level)}: OSM levels are whole numbers 1..11 "
             "(cities are often 6 or 8)"
         )
     for flag, path in (("--osm", osm_path), ("--units", units_path), ("--manifest", manifest_path)):

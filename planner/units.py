@@ -51,6 +51,7 @@ from shapely.geometry.base import BaseGeometry
 
 from planner import _tables
 from planner._crs import WGS84, utm_crs_for
+from planner._format import plain
 from planner.errors import InputError
 from planner.osm import OsmScan
 from planner.settings import WalkSettings
@@ -444,12 +445,12 @@ def _numbers(
     blank = raw.isna().to_numpy() | text.isin(["", "nan", "None"]).to_numpy()
     values = pd.to_numeric(text.str.replace(",", "."), errors="coerce")
     for i in np.flatnonzero(~blank & values.isna().to_numpy()):
-        problems.append(f"{rows.iloc[i]}: {column} {raw.iloc[i]!r} is not a number")
+        problems.append(f"{rows.iloc[i]}: {column} {plain(raw.iloc[i])} is not a number")
     for i in np.flatnonzero(~blank & values.notna().to_numpy()):
         v = float(values.iloc[i])
         if v < 0 or (kind == "count" and v != int(v)):
             what = "a whole number >= 0" if kind == "count" else "a number >= 0"
-            problems.append(f"{rows.iloc[i]}: {column} {raw.iloc[i]!r} must be {what}")
+            problems.append(f"{rows.iloc[i]}: {column} {plain(raw.iloc[i])} must be {what}")
     values[blank] = np.nan
     return values.astype(float)
 
@@ -465,8 +466,8 @@ def _apply_quota(out: pd.DataFrame, problems: list[str]) -> None:
     bad = out["max_new"].notna() & (out["max_new"] < out["min_new"])
     for i in np.flatnonzero(bad):
         problems.append(
-            f"{out['row'].iloc[i]}: max_new {out['max_new'].iloc[i]:g} is below "
-            f"min_new {out['min_new'].iloc[i]:g}"
+            f"{out['row'].iloc[i]}: max_new {plain(out['max_new'].iloc[i])} is below "
+            f"min_new {plain(out['min_new'].iloc[i])}"
         )
 
 
@@ -517,7 +518,8 @@ def _own_areas(
         earlier.setdefault(later, []).append(first)
         text = (
             f"{names[first]} ({rows[first]}) and {names[later]} ({rows[later]}) overlap by "
-            f"{100 * share:.2g} % of the smaller one; residents there count in {names[first]}"
+            f"{plain(100 * share, digits=2)} % of the smaller one; residents there count in "
+            f"{names[first]}"
         )
         (notes if share < SLIVER_SHARE else refused).append(text)
     own = []

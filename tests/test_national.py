@@ -372,6 +372,38 @@ def test_overlapping_units_refused_then_allowed_with_the_rule(country, tmp_path,
     assert any("count in Synthetic City 001" in n for n in s["notes"])
 
 
+def test_unit_checks_write_numbers_plainly(country, tmp_path, capsys):
+    # a unit inside another overlaps by 100 % of the smaller one (was "1e+02 %")
+    def inner(u):
+        extra = u.iloc[[0]].copy()
+        extra["name"] = "Old town of City 001 (synthetic)"
+        extra["geometry"] = [g.buffer(-0.005) for g in extra.geometry]
+        return pd.concat([u, extra], ignore_index=True)
+
+    path = _units_variant(country, tmp_path, inner)
+    _bad(
+        tmp_path, capsys, ["--osm", country.osm_path, "--units", path],
+        "Synthetic City 001 (row 1) and Old town of City 001 (synthetic) (row 6) overlap by "
+        "100 % of the smaller one",
+    )  # fmt: skip
+    # numbers from a GeoPackage's float and int32 columns (were np.float64(-2.0), np.int32(-100))
+    units = gpd.read_file(country.units_path).iloc[:2].copy()
+    units["min_new"] = np.array([-2.0, 1.5])
+    units["max_new"] = np.array([-100, 3], dtype=np.int32)
+    gpkg = tmp_path / "units.gpkg"
+    units.to_file(gpkg)
+    assert gpd.read_file(gpkg)["max_new"].dtype == np.int32
+    err = _bad(tmp_path, capsys, ["--osm", country.osm_path, "--units", gpkg])
+    assert "row 1: min_new -2 must be a whole number >= 0" in err
+    assert "row 2: min_new 1.5 must be a whole number >= 0" in err
+    assert "row 1: max_new -100 must be a whole number >= 0" in err
+    assert "np." not in err
+    with pytest.raises(ValueError) as options:
+        NationalOptions(new_stations=np.int64(-3), spacing_m=np.float64(-2.0))
+    assert "new stations -3 must be a whole number >= 0" in str(options.value)
+    assert "candidate spacing -2 m must be > 0" in str(options.value)
+
+
 def test_stations_outside_every_unit(country, tmp_path, capsys):
     table = pd.read_csv(country.stations_path)
     moved = table.copy()
