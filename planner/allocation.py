@@ -654,8 +654,10 @@ def _check_count(func: str, name: str, value: object) -> int:
         or isinstance(value, bool | np.bool_)
         or int(value) < 0
     ):
+        # 2.0 stays 2.0 (a float, refused for its type), np.float64(2.5) reads 2.5
+        as_typed = value.item() if isinstance(value, np.generic) else value
         raise InputError(
-            f"{func}: {name}={plain(value)} must be a whole number of stations >= 0",
+            f"{func}: {name}={as_typed!r} must be a whole number of stations >= 0",
             hint=f"Pass e.g. {name}=279.",
         )
     return int(value)
