@@ -484,6 +484,8 @@ def plan_nation(
     options = options or NationalOptions()
     announce = step or _null_step
     _check_sources(osm_path, units_path, admin_level, manifest_path)
+    if scheduler is not None:
+        _check_scheduler_address(scheduler)
     with output_set(out_dir, run_id=run_id) as target:
         result = _plan_into(
             target, osm_path, units_path, admin_level, manifest_path, stations_path,
@@ -730,6 +732,25 @@ def _jobs(
             UnitJob(unit=unit, osm=osm, stations=unit_stations, options=options, max_sites=cap)
         )
     return jobs, failures
+
+
+def _check_scheduler_address(scheduler: str) -> None:
+    """Refuse an address Dask cannot parse before anything is read or started.
+
+    Dask's ``Client`` refuses it too, but only after inputs are read, and the half-made client
+    then hangs for 20 s on its way out ("Exception ignored in: Client.__del__").
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        _, location = parse_address(scheduler)
+        parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise InputError(
+            f"--scheduler {scheduler}: not the address of a Dask scheduler ({exc})",
+            hint="Give it as tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786, as 'dask scheduler' "
+            "prints it); or leave --scheduler out to run on this machine.",
+        ) from None
 
 
 @contextmanager

@@ -440,6 +440,20 @@ def test_unreachable_scheduler(country, tmp_path, capsys):
     )  # fmt: skip
 
 
+@pytest.mark.parametrize("address", ["foo", "tcp://10.0.0.5", "10.0.0.5:port"])
+def test_scheduler_address_that_is_no_address_exits_2_at_once(address, tmp_path, capsys):
+    manifest = tmp_path / "units.csv"
+    manifest.write_text(f"name,osm\nTiny (synthetic),{ROOT / 'tests' / 'data' / 'tiny_walk.osm'}\n")
+    start = time.monotonic()
+    err = _bad(
+        tmp_path, capsys, ["--manifest", manifest, "--scheduler", address],
+        f"--scheduler {address}: not the address of a Dask scheduler", "tcp://HOST:PORT",
+    )  # fmt: skip
+    assert time.monotonic() - start < 5  # was 20 s: a half-made Client timing out as it went
+    assert "Exception ignored" not in err and "reading the inputs" not in err
+    assert err.strip().startswith("planner: --scheduler")  # nothing else printed
+
+
 def test_inputs_that_do_not_fit_together(country, tmp_path, capsys):
     _bad(tmp_path, capsys, ["--osm", country.osm_path], "either --units FILE")
     _bad(
