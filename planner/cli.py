@@ -833,6 +833,7 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
             try_sites=args.try_sites,
             no_try_sites=args.no_try_sites,
             command="plan",
+            demo=True,  # options chosen by the demo, not the user: no warnings about them
         )
         args = ns
     from planner._cli_inputs import check_options, size_warnings

@@ -327,6 +327,26 @@ def test_size_warnings_give_the_expected_size_up_front():
     assert size_warnings(argparse.Namespace(command="coverage"), quiet_city) == []
 
 
+def test_no_size_warning_for_the_default_spacing_or_the_demo():
+    # 3,000 km of street (a city the size of Almaty): 30,000 sites at 100 m if every street got
+    # them, but sites are only placed near residents not yet covered: the demo's 7 s run was
+    # told "--spacing-m 100 ... minutes rather than seconds", an option the user never typed
+    city = SimpleNamespace(
+        network=SimpleNamespace(edge_length_m=np.full(3000, 1000.0)),
+        stations=pd.DataFrame({"usable": np.ones(10, dtype=bool)}),
+    )
+    assert size_warnings(argparse.Namespace(command="plan", spacing_m=100.0), city) == []
+    assert size_warnings(argparse.Namespace(command="evaluate", spacing_m=250.0), city) == []
+    demo = argparse.Namespace(command="plan", spacing_m=50.0, demo=True)
+    assert size_warnings(demo, city) == []
+    (tight,) = size_warnings(argparse.Namespace(command="plan", spacing_m=50.0), city)
+    assert tight.startswith(
+        "--spacing-m 50: up to about 60,000 candidate sites along 3,000 km of walkable street "
+        "(about 30,000 at the default 100 m), 2 times as many"
+    )
+    assert "minutes" not in tight
+
+
 def test_library_noise_stays_off_the_terminal(capfd: pytest.CaptureFixture[str]):
     print("before", flush=True)
     with library_noise_off():

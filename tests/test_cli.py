@@ -317,8 +317,9 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
 
     out = tmp_path / "demo"
     code = main(["demo", "--n-sites", "2", "--time-limit-s", "5", "--out", str(out), "-q"])
-    printed = capsys.readouterr().out
+    printed, err = capsys.readouterr()
     assert code == 0
+    assert "warning" not in err  # none about options the demo chose itself (--spacing-m 100)
     assert "with 2 new sites" in printed and "inspectors" in printed
     assert {p.name for p in out.iterdir()} == {
         "plan.gpkg",
