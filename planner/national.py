@@ -37,6 +37,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -754,6 +756,40 @@ def _check_scheduler_address(scheduler: str) -> None:
 
 
 @contextmanager
+def _spawned_ignoring_ctrl_c(n: int, *, timeout_s: float = 30.0) -> Iterator[None]:
+    """Processes started inside are born ignoring SIGINT (Ctrl+C): wait for ``n`` of them.
+
+    Ctrl+C in a terminal signals the whole process group, the local cluster's worker processes
+    included; each printed "Process Dask Worker process (from Nanny): Traceback ...
+    KeyboardInterrupt" beside the planner's own line. A process started while SIGINT is ignored
+    keeps ignoring it (the disposition survives exec, and Python leaves an ignored SIGINT
+    ignored), so only the planner sees Ctrl+C, and its ``finally`` closes the client and the
+    cluster, which stops the workers. SIGINT is ignored here only until the ``n`` worker
+    processes exist (well under a second); a worker the nanny restarts later ignores it from its
+    preload (:mod:`planner._dask_worker`).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set in the main thread
+        return
+    import multiprocessing
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            started = {p.pid for p in multiprocessing.active_children()} - before
+            if len(started) >= n:
+                break
+            time.sleep(0.01)
+        log.debug("%d worker processes started ignoring Ctrl+C in %.2f s", len(started),
+                  timeout_s - (deadline - time.monotonic()))  # fmt: skip
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, int, str]]:
     """A Dask client: on an existing scheduler, or on a local cluster sized to the machine."""
     from dask.distributed import Client, LocalCluster
@@ -786,18 +822,27 @@ def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[A
     n = workers or os.cpu_count() or 1
     if n < 1:
         raise InputError(f"--workers {workers}: need at least 1")
+    # The scheduler first, the workers after: a Ctrl+C while they start then finds the cluster
+    # in hand to close (inside LocalCluster(n_workers=n) it left a half-made cluster to an
+    # atexit hook that printed a traceback).
     cluster = LocalCluster(
-        n_workers=n,
+        n_workers=0,
         threads_per_worker=1,
         processes=True,
         dashboard_address=":0",  # a free port: never collides with another cluster
         silence_logs=logging.CRITICAL,  # a worker losing its heartbeat at shutdown is not news
+        preload=["planner._dask_worker"],  # workers leave Ctrl+C to the planner
     )
-    client = Client(cluster, set_as_default=False)
+    local: Any = None
     try:
-        yield client, n, "local"
+        local = Client(cluster, set_as_default=False)
+        with _spawned_ignoring_ctrl_c(n):
+            cluster.scale(n)
+        local.wait_for_workers(n, timeout=300)
+        yield local, n, "local"
     finally:
-        client.close()
+        if local is not None:
+            local.close()
         cluster.close()
 
 

@@ -454,6 +454,52 @@ def test_scheduler_address_that_is_no_address_exits_2_at_once(address, tmp_path,
     assert err.strip().startswith("planner: --scheduler")  # nothing else printed
 
 
+def _group_members(pgid: int) -> set[int]:
+    """Live (not zombie) processes of process group ``pgid``, from /proc."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_ctrl_c_prints_only_the_planners_line(country, tmp_path):
+    """Ctrl+C in a terminal signals the whole process group, the local cluster's workers too:
+    each printed "Process Dask Worker process (from Nanny): Traceback ... KeyboardInterrupt"."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "national.md").write_text("an earlier run")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from planner.cli import main; sys.exit(main())",
+         "national", "--osm", str(country.osm_path), "--units", str(country.units_path),
+         "--new-stations", "4", "--workers", "2", "--out", str(out)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while len(_group_members(proc.pid)) < 4:  # the planner and its two workers (and a helper)
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the workers never started"
+        time.sleep(0.1)
+    time.sleep(1.0)  # the workers at work (or still starting: either way)
+    members = _group_members(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl+C
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "Dask Worker" not in err and "Exception ignored" not in err, err
+    assert f"planner: interrupted; {out} is unchanged" in err
+    assert [p.name for p in out.iterdir()] == ["national.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder, no lock
+    time.sleep(1.0)
+    assert not (members & _group_members(proc.pid)), "worker processes outlived the planner"
+
+
 def test_inputs_that_do_not_fit_together(country, tmp_path, capsys):
     _bad(tmp_path, capsys, ["--osm", country.osm_path], "either --units FILE")
     _bad(
