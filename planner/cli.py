@@ -892,6 +892,7 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
             try_sites=args.try_sites,
             no_try_sites=args.no_try_sites,
             command="plan",
+            demo=True,  # options chosen by the demo, not the user: no warnings about them
         )
         args = ns
     from planner._cli_inputs import check_options, size_warnings
@@ -1042,6 +1043,7 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
                 command=_command(args, argv),
             )
             stack.close()  # check the files and swap them in
+    args.outcome = 0  # the set is in place: an interrupt from here on changes nothing
     _print_summary(city, coverage, plan, evaluation, files, review, capacity_plan)
     return 0
 
@@ -1185,8 +1187,9 @@ def _run_national(
         run_id=run_id,
         command=_command(args, argv),
     )
+    args.outcome = 0 if result.n_ok else 4  # decided: an interrupt from here on changes nothing
     _print_national(result, args.out)
-    return 0 if result.n_ok else 4
+    return args.outcome
 
 
 def _print_national(result: Any, out: Path) -> None:
@@ -1262,7 +1265,7 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    from planner._cli_inputs import error_text, silence_library_loggers
+    from planner._cli_inputs import silence_library_loggers
     from planner.output_set import new_run_id
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -1276,6 +1279,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        try:
+            return _outcome(args, run_id, argv)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+    except (KeyboardInterrupt, _Terminated) as exc:
+        # a signal while the outcome was being reported or the handler put back: the outcome
+        # stands (a second signal here would end the process, as Python does by default)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        return _interrupted(args, run_id, terminated=isinstance(exc, _Terminated))
+
+
+def _interrupted(args: argparse.Namespace, run_id: str, *, terminated: bool) -> int:
+    """Exit code and message for Ctrl+C (130) or SIGTERM (143), or the run's own code when
+    the signal came after its outcome was settled (the output set swapped in)."""
+    said = "terminated" if terminated else "interrupted"
+    decided = getattr(args, "outcome", None)
+    if decided is not None:
+        state = _out_state(args, run_id)
+        print(f"\nplanner: {said} after the run was complete; {state}", file=sys.stderr)
+        return int(decided)
+    print(f"\nplanner: {said}; {_out_state(args, run_id)}", file=sys.stderr)
+    return 143 if terminated else 130
+
+
+def _outcome(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
+    """Run the command; errors become their message and exit code."""
+    from planner._cli_inputs import error_text
+
     try:
         return _run(args, run_id, argv)
     except InputError as exc:
@@ -1298,14 +1332,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     except KeyboardInterrupt:
-        print(f"\nplanner: interrupted; {_out_state(args, run_id)}", file=sys.stderr)
-        return 130
+        return _interrupted(args, run_id, terminated=False)
     except _Terminated:
-        print(f"\nplanner: terminated; {_out_state(args, run_id)}", file=sys.stderr)
-        return 143
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        return _interrupted(args, run_id, terminated=True)
 
 
 def _out_state(args: argparse.Namespace, run_id: str) -> str:

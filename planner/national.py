@@ -41,6 +41,8 @@ import dataclasses
 import logging
 import math
 import os
+import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -55,6 +57,7 @@ import pandas as pd
 import shapely
 
 from planner._crs import WGS84
+from planner._format import plain
 from planner.allocation import Allocation, allocate, allocate_greedy, fewest_for_target
 from planner.candidates import DEFAULT_SPACING_M
 from planner.demand import PopulationSettings
@@ -126,15 +129,17 @@ class NationalOptions:
     def __post_init__(self) -> None:
         problems = []
         if not isinstance(self.new_stations, int | np.integer) or self.new_stations < 0:
-            problems.append(f"new stations {self.new_stations!r} must be a whole number >= 0")
+            problems.append(f"new stations {plain(self.new_stations)} must be a whole number >= 0")
         if self.target_share is not None and not 0 < self.target_share <= 1:
-            problems.append(f"target share {self.target_share!r} must be in (0, 1], e.g. 0.9")
+            problems.append(f"target share {plain(self.target_share)} must be in (0, 1], e.g. 0.9")
         if not self.spacing_m > 0:
-            problems.append(f"candidate spacing {self.spacing_m!r} m must be > 0")
+            problems.append(f"candidate spacing {plain(self.spacing_m)} m must be > 0")
         if not self.time_limit_s > 0:
-            problems.append(f"time limit {self.time_limit_s!r} s must be > 0")
+            problems.append(f"time limit {plain(self.time_limit_s)} s must be > 0")
         if not self.residents_per_inspector > 0:
-            problems.append(f"residents per inspector {self.residents_per_inspector!r} must be > 0")
+            problems.append(
+                f"residents per inspector {plain(self.residents_per_inspector)} must be > 0"
+            )
         if problems:
             raise InputError("invalid national options", problems)
 
@@ -602,6 +607,8 @@ def plan_nation(
     options = options or NationalOptions()
     announce = step or _null_step
     _check_sources(osm_path, units_path, admin_level, manifest_path)
+    if scheduler is not None:
+        _check_scheduler_address(scheduler)
     with output_set(out_dir, run_id=run_id) as target:
         result = _plan_into(
             target, osm_path, units_path, admin_level, manifest_path, stations_path,
@@ -769,7 +776,7 @@ def _check_sources(osm_path: Any, units_path: Any, admin_level: Any, manifest_pa
         )
     if admin_level is not None and (not isinstance(admin_level, int) or not 1 <= admin_level <= 11):
         problems.append(
-            f"--admin-level {admin_level!r}: OSM levels are whole numbers 1..11 "
+            f"--admin-level {plain(admin_level)}: OSM levels are whole numbers 1..11 "
             "(cities are often 6 or 8)"
         )
     for flag, path in (("--osm", osm_path), ("--units", units_path), ("--manifest", manifest_path)):
@@ -853,6 +860,59 @@ def _jobs(
     return jobs, failures
 
 
+def _check_scheduler_address(scheduler: str) -> None:
+    """Refuse an address Dask cannot parse before anything is read or started.
+
+    Dask's ``Client`` refuses it too, but only after inputs are read, and the half-made client
+    then hangs for 20 s on its way out ("Exception ignored in: Client.__del__").
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        _, location = parse_address(scheduler)
+        parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise InputError(
+            f"--scheduler {scheduler}: not the address of a Dask scheduler ({exc})",
+            hint="Give it as tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786, as 'dask scheduler' "
+            "prints it); or leave --scheduler out to run on this machine.",
+        ) from None
+
+
+@contextmanager
+def _spawned_ignoring_ctrl_c(n: int, *, timeout_s: float = 30.0) -> Iterator[None]:
+    """Processes started inside are born ignoring SIGINT (Ctrl+C): wait for ``n`` of them.
+
+    Ctrl+C in a terminal signals the whole process group, the local cluster's worker processes
+    included; each printed "Process Dask Worker process (from Nanny): Traceback ...
+    KeyboardInterrupt" beside the planner's own line. A process started while SIGINT is ignored
+    keeps ignoring it (the disposition survives exec, and Python leaves an ignored SIGINT
+    ignored), so only the planner sees Ctrl+C, and its ``finally`` closes the client and the
+    cluster, which stops the workers. SIGINT is ignored here only until the ``n`` worker
+    processes exist (well under a second); a worker the nanny restarts later ignores it from its
+    preload (:mod:`planner._dask_worker`).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set in the main thread
+        return
+    import multiprocessing
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            started = {p.pid for p in multiprocessing.active_children()} - before
+            if len(started) >= n:
+                break
+            time.sleep(0.01)
+        log.debug("%d worker processes started ignoring Ctrl+C in %.2f s", len(started),
+                  timeout_s - (deadline - time.monotonic()))  # fmt: skip
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @contextmanager
 def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, int, str]]:
     """A Dask client: on an existing scheduler, or on a local cluster sized to the machine."""
@@ -886,18 +946,27 @@ def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[A
     n = workers or os.cpu_count() or 1
     if n < 1:
         raise InputError(f"--workers {workers}: need at least 1")
+    # The scheduler first, the workers after: a Ctrl+C while they start then finds the cluster
+    # in hand to close (inside LocalCluster(n_workers=n) it left a half-made cluster to an
+    # atexit hook that printed a traceback).
     cluster = LocalCluster(
-        n_workers=n,
+        n_workers=0,
         threads_per_worker=1,
         processes=True,
         dashboard_address=":0",  # a free port: never collides with another cluster
         silence_logs=logging.CRITICAL,  # a worker losing its heartbeat at shutdown is not news
+        preload=["planner._dask_worker"],  # workers leave Ctrl+C to the planner
     )
-    client = Client(cluster, set_as_default=False)
+    local: Any = None
     try:
-        yield client, n, "local"
+        local = Client(cluster, set_as_default=False)
+        with _spawned_ignoring_ctrl_c(n):
+            cluster.scale(n)
+        local.wait_for_workers(n, timeout=300)
+        yield local, n, "local"
     finally:
-        client.close()
+        if local is not None:
+            local.close()
         cluster.close()
 
 
