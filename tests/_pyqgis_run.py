@@ -1,0 +1,116 @@
+"""Run a Precinct planner algorithm in PyQGIS, as the QGIS desktop does (run by QGIS's Python).
+
+    QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/_pyqgis_run.py MODE PLUGINS_DIR OSM OUT
+
+Used by ``tests/test_qgis_plugin.py``; prints one JSON object on its last line.
+
+- ``load``: run "Walking coverage", then load the results the way the Processing dialog does
+  (``handleAlgorithmResults``: the layers with their post-processors, i.e. the shipped
+  styles) and describe the project's layers.
+- ``cancel``: run it with a feedback that cancels as soon as the planner starts its second
+  step (reading the OSM file), and report the error and how long the stop took.
+"""
+
+import json
+import os
+import sys
+import time
+
+from qgis.core import (
+    QgsApplication,
+    QgsGraduatedSymbolRenderer,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProject,
+)
+
+
+def main():
+    mode, plugins, osm, out = sys.argv[1:5]
+    app = QgsApplication([], False)
+    app.initQgis()
+    sys.path.insert(0, "/usr/share/qgis/python/plugins")
+    sys.path.insert(0, plugins)
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+    import precinct_planner
+
+    plugin = precinct_planner.classFactory(None)
+    plugin.initProcessing()
+    registry = QgsApplication.processingRegistry()
+    alg = registry.createAlgorithmById("precinct_planner:coverage")
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    result = {"mode": mode}
+
+    class Feedback(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.texts = []
+            self.canceled_at = None
+
+        def reportError(self, error, fatalError=False):  # noqa: N802, N803
+            result.setdefault("errors", []).append(error)
+
+        def setProgressText(self, text):  # noqa: N802
+            self.texts.append(text)
+            if mode == "cancel" and text.startswith("reading") and self.canceled_at is None:
+                self.canceled_at = time.monotonic()
+                self.cancel()
+
+    feedback = Feedback()
+    parameters = {"OSM": osm, "OUTPUT": out}
+    ok = False
+    try:
+        outputs, ok = alg.run(parameters, context, feedback)
+    except QgsProcessingException as exc:
+        result["error"] = str(exc)
+        outputs = {}
+    if feedback.canceled_at is not None:
+        result["stop_s"] = time.monotonic() - feedback.canceled_at
+    result["ok"] = ok
+    result["steps"] = feedback.texts
+    result["outputs"] = {k: v for k, v in outputs.items() if isinstance(v, (str, int, float))}
+    if mode == "load" and ok:
+        from processing.gui.Postprocessing import handleAlgorithmResults
+
+        handleAlgorithmResults(alg, context, feedback)
+        layers = {}
+        for layer in QgsProject.instance().mapLayers().values():
+            renderer = layer.renderer()
+            info = {
+                "renderer": renderer.type(),
+                "features": layer.featureCount(),
+                "source": layer.source(),
+                "labels": bool(layer.labelsEnabled()),
+            }
+            if isinstance(renderer, QgsGraduatedSymbolRenderer):
+                info["attribute"] = renderer.classAttribute()
+                info["ranges"] = [
+                    [r.lowerValue(), r.upperValue(), r.symbol().color().name()]
+                    for r in renderer.ranges()
+                ]
+            layers[layer.name()] = info
+        result["layers"] = layers
+    result["planner_left"] = [
+        pid for pid in os.listdir("/proc") if pid.isdigit() and _runs_into(pid, out)
+    ]
+    print(json.dumps(result))
+    QgsProject.instance().clear()
+    plugin.unload()
+    return 0
+
+
+def _runs_into(pid, out):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            args = fh.read().split(b"\0")
+    except OSError:
+        return False
+    return out.encode() in args and any(b"planner" in a for a in args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
