@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 from qgis.core import (
     QgsApplication,
@@ -51,7 +52,7 @@ def main():
             self.texts = []
             self.canceled_at = None
 
-        def reportError(self, error, fatalError=False):  # noqa: N802, N803
+        def reportError(self, error, fatalError=False):  # noqa: N802
             result.setdefault("errors", []).append(error)
 
         def setProgressText(self, text):  # noqa: N802
@@ -95,7 +96,7 @@ def main():
             layers[layer.name()] = info
         result["layers"] = layers
     result["planner_left"] = [
-        pid for pid in os.listdir("/proc") if pid.isdigit() and _runs_into(pid, out)
+        p.name for p in Path("/proc").iterdir() if p.name.isdigit() and _runs_into(p.name, out)
     ]
     print(json.dumps(result))
     QgsProject.instance().clear()
@@ -105,11 +106,14 @@ def main():
 
 def _runs_into(pid, out):
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            args = fh.read().split(b"\0")
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return out.encode() in args and any(b"planner" in a for a in args)
+    if int(pid) == os.getpid():
+        return False
+    return out.encode() in args and (
+        b"planner.cli" in args or any(a.endswith(b"/planner") for a in args)
+    )
 
 
 if __name__ == "__main__":
