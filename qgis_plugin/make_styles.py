@@ -36,8 +36,8 @@ def map_constants() -> dict[str, object]:
             except ValueError:
                 # names of other constants inside (STATUS_STYLES uses STATION_COLOR, ...)
                 try:
-                    out[name] = eval(compile(ast.Expression(value), "maps", "eval"), {}, out)  # noqa: S307
-                except Exception:  # noqa: BLE001, S112 - not a plain constant
+                    out[name] = eval(compile(ast.Expression(value), "maps", "eval"), {}, out)
+                except Exception:
                     continue
     return out
 
@@ -121,7 +121,7 @@ def main() -> int:
     statuses = c["STATUS_STYLES"]
     assert isinstance(statuses, dict)
     for status, (fill_color, outline, dash, _wording, legend) in statuses.items():
-        cond = f"\"status\" = '{status}'" + (" OR \"status\" IS NULL" if status == "open" else "")
+        cond = f"\"status\" = '{status}'" + (' OR "status" IS NULL' if status == "open" else "")
         rule = QgsRuleBasedRenderer.Rule(
             marker("circle", fill_color, outline, 14 * px, 2 * px, dash is not None),
             filterExp=f'coalesce("usable", 1) <> 0 AND ({cond})',
@@ -143,11 +143,15 @@ def main() -> int:
     layer = QgsVectorLayer("MultiPolygon?field=limit_min:double", "a", "memory")
     colors = c["SERVICE_COLORS"]
     categories = [
-        QgsRendererCategory(minutes, fill(colors[i], 0.2, colors[i], 0.8, px), f"{minutes}-min walk")
+        QgsRendererCategory(
+            minutes, fill(colors[i], 0.2, colors[i], 0.8, px), f"{minutes}-min walk"
+        )
         for i, minutes in enumerate((15, 10, 5))
     ]
     renderer = QgsCategorizedSymbolRenderer("limit_min", categories)
-    renderer.setOrderBy(QgsFeatureRequest.OrderBy([QgsFeatureRequest.OrderByClause("limit_min", False)]))
+    renderer.setOrderBy(
+        QgsFeatureRequest.OrderBy([QgsFeatureRequest.OrderByClause("limit_min", False)])
+    )
     renderer.setOrderByEnabled(True)
     layer.setRenderer(renderer)
     save(layer, "service_areas.qml")
@@ -167,10 +171,18 @@ def main() -> int:
     for i, color in enumerate(c["DISTRICT_COLORS"]):
         symbol = fill(color, 0.25, "#333333", 0.8, 2 * px)
         sl = symbol.symbolLayer(0)
-        sl.setDataDefinedProperty(QgsSymbolLayer.PropertyStrokeColor, QgsProperty.fromExpression(
-            "CASE WHEN attribute(@feature, 'reliable') = 0 THEN '#b71c1c' ELSE '#333333' END"))
-        sl.setDataDefinedProperty(QgsSymbolLayer.PropertyStrokeStyle, QgsProperty.fromExpression(
-            "CASE WHEN attribute(@feature, 'reliable') = 0 THEN 'dash' ELSE 'solid' END"))
+        sl.setDataDefinedProperty(
+            QgsSymbolLayer.PropertyStrokeColor,
+            QgsProperty.fromExpression(
+                "CASE WHEN attribute(@feature, 'reliable') = 0 THEN '#b71c1c' ELSE '#333333' END"
+            ),
+        )
+        sl.setDataDefinedProperty(
+            QgsSymbolLayer.PropertyStrokeStyle,
+            QgsProperty.fromExpression(
+                "CASE WHEN attribute(@feature, 'reliable') = 0 THEN 'dash' ELSE 'solid' END"
+            ),
+        )
         upper = (i + 1) / 5 - (1e-9 if i < 4 else 0.0)
         ranges.append(QgsRendererRange(i / 5, upper, symbol, f"{20 * i}–{20 * (i + 1)} %"))
     layer.setRenderer(QgsGraduatedSymbolRenderer("share_covered", ranges))
@@ -178,13 +190,17 @@ def main() -> int:
 
     # proposed sites: SITE_COLOR circles labelled by rank
     layer = QgsVectorLayer("Point?field=rank:integer", "p", "memory")
-    layer.setRenderer(QgsSingleSymbolRenderer(marker("circle", c["SITE_COLOR"], "#ffffff", 24 * px, px)))
+    layer.setRenderer(
+        QgsSingleSymbolRenderer(marker("circle", c["SITE_COLOR"], "#ffffff", 24 * px, px))
+    )
     labels(layer, '"rank"', "#ffffff")
     save(layer, "proposed_sites.qml")
 
     # proposals: PROPOSAL_COLOR squares labelled P1, P2, ... in the list's order
     layer = QgsVectorLayer("Point?field=name:string", "q", "memory")
-    layer.setRenderer(QgsSingleSymbolRenderer(marker("square", c["PROPOSAL_COLOR"], "#ffffff", 24 * px, px)))
+    layer.setRenderer(
+        QgsSingleSymbolRenderer(marker("square", c["PROPOSAL_COLOR"], "#ffffff", 24 * px, px))
+    )
     labels(layer, "'P' || to_string($id)", "#ffffff")
     save(layer, "proposals.qml")
 
@@ -197,7 +213,9 @@ def main() -> int:
     renderer = QgsGraduatedSymbolRenderer("share_after", ranges)
     renderer.setSourceSymbol(fill(c["NO_SHARE_COLOR"], 0.85, "#444444", 1.0, px))
     layer.setRenderer(renderer)
-    labels(layer, "CASE WHEN \"new_stations\" > 0 THEN '+' || to_string(\"new_stations\") END", "#222222")
+    labels(
+        layer, 'CASE WHEN "new_stations" > 0 THEN \'+\' || to_string("new_stations") END', "#222222"
+    )
     save(layer, "national_units.qml")
     app.exitQgis()
     return 0

@@ -1,6 +1,6 @@
 """Run a Precinct planner algorithm in PyQGIS, as the QGIS desktop does (run by QGIS's Python).
 
-    QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/_pyqgis_run.py MODE PLUGINS_DIR OSM OUT
+    QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/_pyqgis_run.py MODE PLUGINS OSM OUT [STATIONS]
 
 Used by ``tests/test_qgis_plugin.py``; prints one JSON object on its last line.
 
@@ -9,6 +9,8 @@ Used by ``tests/test_qgis_plugin.py``; prints one JSON object on its last line.
   styles) and describe the project's layers.
 - ``cancel``: run it with a feedback that cancels as soon as the planner starts its second
   step (reading the OSM file), and report the error and how long the stop took.
+- ``selected``: run it on the stations file given as a fifth argument, loaded as a layer with
+  only its first feature selected and "selected features only" ticked.
 """
 
 import json
@@ -22,8 +24,10 @@ from qgis.core import (
     QgsGraduatedSymbolRenderer,
     QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeatureSourceDefinition,
     QgsProcessingFeedback,
     QgsProject,
+    QgsVectorLayer,
 )
 
 
@@ -63,6 +67,12 @@ def main():
 
     feedback = Feedback()
     parameters = {"OSM": osm, "OUTPUT": out}
+    if mode == "selected":  # a stations layer of which only the first feature is selected
+        layer = QgsVectorLayer(sys.argv[5], "my stations", "ogr")
+        QgsProject.instance().addMapLayer(layer)
+        first = min(f.id() for f in layer.getFeatures())
+        layer.selectByIds([first])
+        parameters["STATIONS"] = QgsProcessingFeatureSourceDefinition(layer.id(), True)
     ok = False
     try:
         outputs, ok = alg.run(parameters, context, feedback)

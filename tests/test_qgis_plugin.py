@@ -157,7 +157,7 @@ def _script(path: Path, body: str) -> Path:
 
 
 def test_missing_or_old_planner_gets_the_install_command(tmp_path: Path) -> None:
-    with pytest.raises(runner.PlannerNotFound) as missing:
+    with pytest.raises(runner.PlannerNotFoundError) as missing:
         runner.find_planner(str(tmp_path / "nowhere" / "planner"))
     assert "is not a file" in str(missing.value)
     assert runner.INSTALL_COMMAND in str(missing.value)
@@ -166,12 +166,12 @@ def test_missing_or_old_planner_gets_the_install_command(tmp_path: Path) -> None
         tmp_path / "old",
         'echo "planner: error: the following arguments are required: COMMAND" >&2; exit 2',
     )
-    with pytest.raises(runner.PlannerNotFound) as too_old:
+    with pytest.raises(runner.PlannerNotFoundError) as too_old:
         runner.find_planner(str(old))
     assert "too old or not the precinct planner" in str(too_old.value)
     assert runner.INSTALL_COMMAND in str(too_old.value)
     older = _script(tmp_path / "older", 'echo "planner 0.0.9"')
-    with pytest.raises(runner.PlannerNotFound, match=r"version 0\.0\.9, too old"):
+    with pytest.raises(runner.PlannerNotFoundError, match=r"version 0\.0\.9, too old"):
         runner.find_planner(str(older))
     good = _script(tmp_path / "good", 'echo "planner 0.1.0"')
     assert runner.find_planner(str(good)) == (str(good), "planner 0.1.0")
@@ -187,7 +187,7 @@ def test_cancel_sends_sigterm_and_waits(tmp_path: Path) -> None:
         "echo '  step one ...' >&2\nwhile true; do sleep 0.05; done",
     )
     started = []
-    with pytest.raises(runner.PlannerFailed) as failed:
+    with pytest.raises(runner.PlannerFailedError) as failed:
         runner.run_planner([str(child)], on_event=started.append, is_canceled=lambda: bool(started))
     assert failed.value.canceled
     assert failed.value.returncode == 143
@@ -448,38 +448,64 @@ def test_stations_as_a_web_mercator_layer_and_as_a_shapefile_give_the_cli_result
     assert stations["status"].tolist() == ["open", "repair"]
 
 
+#: Two hand-made districts splitting the data's buildings at latitude 42.858.
+DISTRICTS = gpd.GeoDataFrame(
+    {"name": ["North", "South"], "population": [9000, 8000]},
+    geometry=[
+        shapely.box(74.620, 42.858, 74.655, 42.880),
+        shapely.box(74.620, 42.835, 74.655, 42.858),
+    ],
+    crs="EPSG:4326",
+)
+
+
 def test_station_review_maps_the_chosen_fields(qgis_env: dict[str, str], tmp_path: Path) -> None:
     """Fields called otherwise (a shapefile's 10-character names) are chosen in the dialog and
-    handed over as name/status/inspectors; a field already called status is kept aside."""
+    handed over as name/status/inspectors; a field already called status is kept aside. The
+    districts' name and population fields likewise."""
     (tmp_path / "cli").mkdir()
     STATIONS.to_file(tmp_path / "cli" / "stations.gpkg", layer="stations", driver="GPKG")
+    DISTRICTS.to_file(tmp_path / "cli" / "districts.gpkg", layer="districts", driver="GPKG")
     cli_run(qgis_env, "coverage", "--osm", str(BISHKEK), "--stations",
             str(tmp_path / "cli" / "stations.gpkg"), "--repair-batch", "1",
+            "--districts", str(tmp_path / "cli" / "districts.gpkg"),
+            "--district-population-column", "population",
             "--out", str(tmp_path / "cli_out"))  # fmt: skip
     other = STATIONS.rename(
         columns={"name": "post_nm", "status": "sostoyanie", "inspectors": "staff"}
     )
     other["status"] = "closed"  # a stale column the user did not choose: not read as the status
     other.to_file(tmp_path / "posts.shp")
+    rayons = DISTRICTS.rename(columns={"name": "rayon", "population": "pop_2024"})
+    rayons["name"] = ["N", "S"]  # not the chosen name field
+    rayons.to_file(tmp_path / "rayons.shp")
     result = qgis_run(
         qgis_env, "station_review", OSM=BISHKEK, STATIONS=tmp_path / "posts.shp",
         NAME_FIELD="post_nm", STATUS_FIELD="sostoyanie", INSPECTORS_FIELD="staff",
-        REPAIR_BATCH=1, OUTPUT=tmp_path / "q",
+        REPAIR_BATCH=1, DISTRICTS=tmp_path / "rayons.shp", DISTRICT_NAME_FIELD="rayon",
+        DISTRICT_POPULATION_FIELD="pop_2024", OUTPUT=tmp_path / "q",
     )  # fmt: skip
     assert "failed" not in result, result
+    assert result["results"]["DISTRICTS"] == f"{tmp_path / 'q' / 'plan.gpkg'}|layername=districts"
     q, cli = layers(tmp_path / "q" / "plan.gpkg"), layers(tmp_path / "cli_out" / "plan.gpkg")
     assert sorted(q) == sorted(cli)
     st = q["stations"]
     assert st["name"].tolist() == ["North post", "South post"]
     assert st["status"].tolist() == ["open", "repair"]
     assert st["inspectors_now"].tolist() == [2, 1]
+    assert st["usable"].tolist() == [True, True]
+    assert sorted(st["repair_rank"].tolist()) == [1, 2]
     shared = [c for c in cli["stations"].columns if c != "geometry"]
     pd.testing.assert_frame_equal(pd.DataFrame(st[shared]), pd.DataFrame(cli["stations"][shared]))
-    for name in sorted(set(q) - {"stations"}):
+    assert q["districts"]["name"].tolist() == ["North", "South"]
+    assert q["districts"]["official_population"].tolist() == [9000, 8000]
+    for name in sorted(set(q) - {"stations", "districts"}):
         pd.testing.assert_frame_equal(q[name], cli[name], obj=name)
-    assert st["usable"].tolist() == [True, True]
-    assert st["repair_rank"].tolist() == cli["stations"]["repair_rank"].tolist()
-    assert sorted(st["repair_rank"].tolist()) == [1, 2]
+    shared = [c for c in cli["districts"].columns if c in q["districts"].columns]
+    shared.remove("geometry")
+    pd.testing.assert_frame_equal(q["districts"][shared], cli["districts"][shared])
+    # the shapefile turned the boxes into clockwise multipolygons: the same areas
+    assert shapely.equals(q["districts"].geometry.values, cli["districts"].geometry.values).all()
 
 
 def test_bad_stations_layer_gives_the_planners_message(
@@ -520,10 +546,10 @@ def test_missing_planner_is_one_clear_message(qgis_env: dict[str, str], tmp_path
     assert "failed" not in qgis_run(env, "coverage", OSM=BISHKEK, OUTPUT=tmp_path / "q2")
 
 
-def pyqgis(env: dict[str, str], mode: str, out: Path) -> dict:
+def pyqgis(env: dict[str, str], mode: str, out: Path, *extra: str) -> dict:
     done = subprocess.run(
         [QGIS_PYTHON, str(ROOT / "tests" / "_pyqgis_run.py"), mode, str(PLUGIN.parent),
-         str(BISHKEK), str(out)],
+         str(BISHKEK), str(out), *extra],
         env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
@@ -573,3 +599,13 @@ def test_cancel_stops_the_planner_and_leaves_the_folder_as_it_was(
     assert "unchanged (the files of the previous run stay as they were)" in result["errors"][0]
     assert {p.name: p.read_bytes() for p in previous.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["previous"]
+
+
+def test_selected_features_only(qgis_env: dict[str, str], tmp_path: Path) -> None:
+    """With "selected features only" ticked, only the selection reaches the planner."""
+    STATIONS.to_file(tmp_path / "two.gpkg", layer="two", driver="GPKG")
+    result = pyqgis(qgis_env, "selected", tmp_path / "q", str(tmp_path / "two.gpkg"))
+    assert result["ok"], result
+    stations = gpd.read_file(tmp_path / "q" / "plan.gpkg", layer="stations")
+    assert stations["name"].tolist() == ["North post"]
+    assert stations["station_id"].tolist() == ["stations.gpkg:1"]

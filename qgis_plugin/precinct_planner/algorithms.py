@@ -41,12 +41,13 @@ from qgis.core import (
     QgsRendererRange,
     QgsVectorFileWriter,
 )
-from qgis.PyQt.QtGui import QColor
 
 from . import runner, styling
 
 STYLES = Path(__file__).with_name("styles")
-OSM_FILTER = "OpenStreetMap files (*.osm.pbf *.pbf *.osm *.osm.gz *.gz *.osm.bz2 *.bz2);;All files (*.*)"
+OSM_FILTER = (
+    "OpenStreetMap files (*.osm.pbf *.pbf *.osm *.osm.gz *.gz *.osm.bz2 *.bz2);;All files (*.*)"
+)
 
 #: Processing outputs made from GeoPackage layers: output name, layer, subset, style, title.
 CITY_LAYERS = (
@@ -298,8 +299,10 @@ class PlannerAlgorithm(QgsProcessingAlgorithm):
 
     def city_arguments(self, parameters, context, feedback, folder):
         args = ["--osm", self.parameterAsFile(parameters, "OSM", context)]
-        self.export_point_layer(parameters, "STATIONS", "--stations", args, context, feedback,
-                                folder, names=self.station_field_names(parameters, context))  # fmt: skip
+        names = self.station_field_names(parameters, context)
+        self.export_point_layer(
+            parameters, "STATIONS", "--stations", args, context, feedback, folder, names=names
+        )
         boundary = self.export(parameters, "BOUNDARY", "boundary", context, feedback, folder)
         if boundary:
             args += ["--boundary", boundary]
@@ -397,8 +400,9 @@ class PlannerAlgorithm(QgsProcessingAlgorithm):
             n += 1
         del writer
         crs = source.sourceCrs().authid() or "its own CRS"
-        feedback.pushInfo(f"{name.lower()}: {n} features of {source.sourceName()} handed over as {path} "
-                          f"({crs})")  # fmt: skip
+        feedback.pushInfo(
+            f"{name.lower()}: {n} features of {source.sourceName()} handed over as {path} ({crs})"
+        )
         self._handed.append((f"{stem}.gpkg", f"'{source.sourceName()}' ({crs})"))
         return path
 
@@ -407,7 +411,7 @@ class PlannerAlgorithm(QgsProcessingAlgorithm):
 
         try:
             exe, version = runner.find_planner(planner_command_setting())
-        except runner.PlannerNotFound as exc:
+        except runner.PlannerNotFoundError as exc:
             raise QgsProcessingException(str(exc)) from None
         feedback.pushInfo(f"using {exe} ({version})")
         out = self.parameterAsFileOutput(parameters, "OUTPUT", context)
@@ -439,8 +443,10 @@ class PlannerAlgorithm(QgsProcessingAlgorithm):
                 feedback.setProgress(min(99.0, 100.0 * (state["done"] + state["bar"]) / steps))
 
             try:
-                finished = runner.run_planner(args, on_event=on_event, is_canceled=feedback.isCanceled)
-            except runner.PlannerFailed as exc:
+                finished = runner.run_planner(
+                    args, on_event=on_event, is_canceled=feedback.isCanceled
+                )
+            except runner.PlannerFailedError as exc:
                 if exc.canceled:
                     raise QgsProcessingException(f"Canceled; the planner stopped: {exc}") from None
                 text = str(exc)
@@ -650,7 +656,10 @@ class PlanAlgorithm(PlannerAlgorithm):
             args.append("--building-sites")
         method = ("exact", "greedy")[self.parameterAsEnum(parameters, "METHOD", context)]
         args += ["--method", method]
-        args += ["--time-limit-s", _num(self.parameterAsDouble(parameters, "TIME_LIMIT_S", context))]
+        args += [
+            "--time-limit-s",
+            _num(self.parameterAsDouble(parameters, "TIME_LIMIT_S", context)),
+        ]
         return args
 
 
@@ -748,12 +757,15 @@ class StationReviewAlgorithm(PlannerAlgorithm):
 
     def arguments(self, parameters, context, feedback, folder):
         args = self.city_arguments(parameters, context, feedback, folder)
-        args += ["--residents-per-inspector",
-                 _num(self.parameterAsDouble(parameters, "RESIDENTS_PER_INSPECTOR", context))]  # fmt: skip
+        norm = self.parameterAsDouble(parameters, "RESIDENTS_PER_INSPECTOR", context)
+        args += ["--residents-per-inspector", _num(norm)]
         if parameters.get("REPAIR_BATCH") not in (None, ""):
-            args += ["--repair-batch", str(self.parameterAsInt(parameters, "REPAIR_BATCH", context))]
-        args += ["--relocation-radius-m",
-                 _num(self.parameterAsDouble(parameters, "RELOCATION_RADIUS_M", context))]  # fmt: skip
+            args += [
+                "--repair-batch",
+                str(self.parameterAsInt(parameters, "REPAIR_BATCH", context)),
+            ]
+        radius = self.parameterAsDouble(parameters, "RELOCATION_RADIUS_M", context)
+        args += ["--relocation-radius-m", _num(radius)]
         return args
 
 
@@ -828,15 +840,18 @@ class NationalAlgorithm(PlannerAlgorithm):
     def numbers(self):
         return (
             ("NEW_STATIONS_USED", "New stations allocated"),
+            ("SHARE_BEFORE", "Share of the nation's residents within the walking limit now"),
+            ("SHARE_AFTER", "Share within the walking limit with the new stations (0..1)"),
             ("GAP", "Optimality gap of the allocation (0..1)"),
         )
 
     def summary_numbers(self, path):
         summary = json.loads(Path(path).read_text(encoding="utf-8"))
-        allocation = summary.get("allocation", summary)
         return {
-            "NEW_STATIONS_USED": allocation.get("used"),
-            "GAP": allocation.get("gap"),
+            "NEW_STATIONS_USED": summary.get("new_stations_used"),
+            "SHARE_BEFORE": summary.get("share_before"),
+            "SHARE_AFTER": summary.get("share_after"),
+            "GAP": summary.get("gap"),
         }
 
     def arguments(self, parameters, context, feedback, folder):

@@ -22,7 +22,7 @@ def planner_command_setting():
         from processing.core.ProcessingConfig import ProcessingConfig
 
         value = ProcessingConfig.getSetting(SETTING_COMMAND)
-    except Exception:  # noqa: BLE001 - Processing's Python side absent: no setting
+    except Exception:
         value = None
     if value:
         return str(value)
@@ -57,7 +57,7 @@ class PrecinctPlannerProvider(QgsProcessingProvider):
                 )
             )
             ProcessingConfig.readSettings()
-        except Exception:  # noqa: BLE001 - without Processing's Python side: PATH only
+        except Exception:
             pass
         self.refreshAlgorithms()
         return True
@@ -67,7 +67,7 @@ class PrecinctPlannerProvider(QgsProcessingProvider):
             from processing.core.ProcessingConfig import ProcessingConfig
 
             ProcessingConfig.removeSetting(SETTING_COMMAND)
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
 
     def loadAlgorithms(self):  # noqa: N802

@@ -6,7 +6,7 @@ command in the user's environment. This module is plain Python so that it can be
 QGIS.
 
 - :func:`find_planner` finds the command (a provider setting, else ``PATH``) and checks
-  ``planner --version``; a missing or too old planner raises :class:`PlannerNotFound` with the
+  ``planner --version``; a missing or too old planner raises :class:`PlannerNotFoundError` with the
   install command.
 - :func:`run_planner` runs one command, hands every progress line to callbacks while it runs,
   and stops it on cancel with SIGTERM (never SIGKILL first), which the planner handles like
@@ -48,11 +48,11 @@ EXIT_CODES = {
 }
 
 
-class PlannerNotFound(RuntimeError):
+class PlannerNotFoundError(RuntimeError):
     """No usable ``planner`` command: missing, not runnable or too old."""
 
 
-class PlannerFailed(RuntimeError):
+class PlannerFailedError(RuntimeError):
     """The planner ran and exited with an error; the message is the planner's own."""
 
     def __init__(self, message: str, *, returncode: int, canceled: bool = False) -> None:
@@ -61,8 +61,8 @@ class PlannerFailed(RuntimeError):
         self.canceled = canceled
 
 
-def _not_found(what: str) -> PlannerNotFound:
-    return PlannerNotFound(
+def _not_found(what: str) -> PlannerNotFoundError:
+    return PlannerNotFoundError(
         f"{what}\nThe Precinct planner tools run the 'planner' command (version "
         f"{'.'.join(map(str, MIN_VERSION))} or newer) of the precinct-planner project. Install it "
         f"with Python 3.11 or newer: {INSTALL_COMMAND} (or 'pip install -e .' in the project "
@@ -82,7 +82,7 @@ def find_planner(setting: str | None = None, *, timeout_s: float = 120.0) -> tup
     """The planner executable and its version text.
 
     ``setting`` is the provider's "planner command" setting: when given, that file is used;
-    otherwise ``planner`` is looked up on ``PATH``. Raises :class:`PlannerNotFound` with the
+    otherwise ``planner`` is looked up on ``PATH``. Raises :class:`PlannerNotFoundError` with the
     install command when there is none, it does not run, or it is older than
     :data:`MIN_VERSION` (planners before 0.1.0's ``--version`` cannot say their version).
     """
@@ -91,8 +91,9 @@ def find_planner(setting: str | None = None, *, timeout_s: float = 120.0) -> tup
         if not Path(exe).is_file():
             found = shutil.which(exe)
             if found is None:
-                raise _not_found(f"The planner command set in the provider settings, {exe!r}, "
-                                 "is not a file.")
+                raise _not_found(
+                    f"The planner command set in the provider settings, {exe!r}, is not a file."
+                )
             exe = found
     else:
         found = shutil.which("planner")
@@ -256,7 +257,7 @@ def run_planner(
     ``on_event``; standard output (the summary) is collected. When ``is_canceled()`` turns
     true, the planner gets SIGTERM (on Windows CTRL_BREAK) and is waited for: it cleans up its
     staging folder and lock and leaves ``--out`` as it was. Only if it is still running
-    ``stop_timeout_s`` later is it killed. Raises :class:`PlannerFailed` with the planner's own
+    ``stop_timeout_s`` later is it killed. Raises :class:`PlannerFailedError` with the planner's own
     message for a non-zero exit code (``canceled`` set when the stop was asked for).
     """
     environ = dict(os.environ if env is None else env)
@@ -268,7 +269,7 @@ def run_planner(
     else:
         kwargs["start_new_session"] = True  # QGIS's own signals stay away from the planner
     t0 = time.monotonic()
-    proc = subprocess.Popen(  # noqa: S603 - the user's planner command, no shell
+    proc = subprocess.Popen(
         list(command),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -309,7 +310,9 @@ def run_planner(
         if stop_sent_at is None and is_canceled() and proc.poll() is None:
             _stop(proc)
             stop_sent_at = time.monotonic()
-            on_event(("line", "cancel asked: planner stopped with SIGTERM, waiting for it to clean up"))
+            on_event(
+                ("line", "cancel asked: planner stopped with SIGTERM, waiting for it to clean up")
+            )
         elif (
             stop_sent_at is not None
             and not killed
@@ -326,7 +329,7 @@ def run_planner(
             stream.close()
     stdout, stderr = "".join(out), "".join(err)
     if returncode != 0:
-        raise PlannerFailed(
+        raise PlannerFailedError(
             error_message(stderr, returncode),
             returncode=returncode,
             canceled=stop_sent_at is not None,
