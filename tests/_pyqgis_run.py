@@ -7,8 +7,11 @@ Used by ``tests/test_qgis_plugin.py``; prints one JSON object on its last line.
 - ``load``: run "Walking coverage", then load the results the way the Processing dialog does
   (``handleAlgorithmResults``: the layers with their post-processors, i.e. the shipped
   styles) and describe the project's layers.
-- ``cancel``: run it with a feedback that cancels as soon as the planner starts its second
-  step (reading the OSM file), and report the error and how long the stop took.
+- ``cancel``: run it with a feedback that cancels as soon as the planner starts its first step
+  (checking the output folder, where it takes the lock and makes its staging folder; the
+  stop lands there or in the next step, reading the OSM file), and report the error and how
+  long the stop took. Cancelling at the first step leaves the whole run as margin on a busy
+  machine.
 - ``selected``: run it on the stations file given as a fifth argument, loaded as a layer with
   only its first feature selected and "selected features only" ticked.
 """
@@ -61,7 +64,7 @@ def main():
 
         def setProgressText(self, text):  # noqa: N802
             self.texts.append(text)
-            if mode == "cancel" and text.startswith("reading") and self.canceled_at is None:
+            if mode == "cancel" and text.startswith("checking") and self.canceled_at is None:
                 self.canceled_at = time.monotonic()
                 self.cancel()
 
