@@ -275,13 +275,16 @@ def _require_qgis() -> None:
 
 @pytest.fixture(scope="module")
 def qgis_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Environment for qgis_process and PyQGIS: a profile with the plugin enabled, and this
-    checkout's planner first on PATH."""
+    """Environment for qgis_process and PyQGIS: a profile with the plugin installed from the
+    zip that ``python -m planner.qgis_plugin --zip`` builds (unpacked as QGIS's Install from
+    ZIP does) and enabled, and this checkout's planner first on PATH."""
     _require_qgis()
     base = tmp_path_factory.mktemp("qgis")
     profile = base / "config" / "profiles" / "default"
-    (profile / "python" / "plugins").mkdir(parents=True)
-    (profile / "python" / "plugins" / "precinct_planner").symlink_to(PLUGIN)
+    plugins = profile / "python" / "plugins"
+    plugins.mkdir(parents=True)
+    with zipfile.ZipFile(build_zip(base / "dist")) as zf:
+        zf.extractall(plugins)
     (profile / "QGIS").mkdir()
     (profile / "QGIS" / "QGIS3.ini").write_text("[PythonPlugins]\nprecinct_planner=true\n")
     bin_dir = base / "bin"
@@ -297,6 +300,7 @@ def qgis_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         PATH=os.pathsep.join([str(bin_dir), "/usr/bin", env.get("PATH", "")]),
     )
     env.pop("PRECINCT_PLANNER_COMMAND", None)
+    env["PRECINCT_TEST_PLUGINS"] = str(plugins)  # for the PyQGIS script
     return env
 
 
@@ -541,14 +545,20 @@ def test_missing_planner_is_one_clear_message(qgis_env: dict[str, str], tmp_path
     assert "The 'planner' command is not installed (not found on the PATH)." in text
     assert runner.INSTALL_COMMAND in text
     assert "Traceback" not in text
-    # the provider setting's fallback for scripts: $PRECINCT_PLANNER_COMMAND
-    env["PRECINCT_PLANNER_COMMAND"] = str(Path(qgis_env["PATH"].split(os.pathsep)[0]) / "planner")
-    assert "failed" not in qgis_run(env, "coverage", OSM=BISHKEK, OUTPUT=tmp_path / "q2")
+    # the provider setting's fallback for scripts: $PRECINCT_PLANNER_COMMAND (off the PATH)
+    fake = _script(
+        tmp_path / "my planner",
+        'if [ "$1" = --version ]; then echo "planner 0.1.0"; exit 0; fi\n'
+        'echo "\nplanner: the fake planner was called with $1" >&2; exit 2',
+    )
+    env["PRECINCT_PLANNER_COMMAND"] = str(fake)
+    result = qgis_run(env, "coverage", OSM=BISHKEK, OUTPUT=tmp_path / "q2")
+    assert "the fake planner was called with coverage\n(planner exit code 2" in result["stderr"]
 
 
 def pyqgis(env: dict[str, str], mode: str, out: Path, *extra: str) -> dict:
     done = subprocess.run(
-        [QGIS_PYTHON, str(ROOT / "tests" / "_pyqgis_run.py"), mode, str(PLUGIN.parent),
+        [QGIS_PYTHON, str(ROOT / "tests" / "_pyqgis_run.py"), mode, env["PRECINCT_TEST_PLUGINS"],
          str(BISHKEK), str(out), *extra],
         env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
