@@ -13,7 +13,8 @@ Used by ``tests/test_qgis_plugin.py``; prints one JSON object on its last line.
   long the stop took. Cancelling at the first step leaves the whole run as margin on a busy
   machine.
 - ``selected``: run it on the stations file given as a fifth argument, loaded as a layer with
-  only its first feature selected and "selected features only" ticked.
+  only its first feature selected and "selected features only" ticked, and "open the result
+  layers" unticked.
 """
 
 import json
@@ -76,6 +77,7 @@ def main():
         first = min(f.id() for f in layer.getFeatures())
         layer.selectByIds([first])
         parameters["STATIONS"] = QgsProcessingFeatureSourceDefinition(layer.id(), True)
+        parameters["LOAD_LAYERS"] = False
     ok = False
     try:
         outputs, ok = alg.run(parameters, context, feedback)
@@ -87,7 +89,7 @@ def main():
     result["ok"] = ok
     result["steps"] = feedback.texts
     result["outputs"] = {k: v for k, v in outputs.items() if isinstance(v, (str, int, float))}
-    if mode == "load" and ok:
+    if ok:
         from processing.gui.Postprocessing import handleAlgorithmResults
 
         handleAlgorithmResults(alg, context, feedback)

@@ -625,3 +625,4 @@ def test_selected_features_only(qgis_env: dict[str, str], tmp_path: Path) -> Non
     stations = gpd.read_file(tmp_path / "q" / "plan.gpkg", layer="stations")
     assert stations["name"].tolist() == ["North post"]
     assert stations["station_id"].tolist() == ["stations.gpkg:1"]
+    assert sorted(result["layers"]) == ["my stations"]  # "open the result layers" unticked

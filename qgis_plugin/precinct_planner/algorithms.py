@@ -275,6 +275,14 @@ class PlannerAlgorithm(QgsProcessingAlgorithm):
                 "OUTPUT", "Output folder (replaced whole by the planner's files)"
             )
         )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                "LOAD_LAYERS",
+                "Open the result layers in the project, styled like map.html (untick inside "
+                "a model for intermediate steps)",
+                defaultValue=True,
+            )
+        )
         self.addOutput(QgsProcessingOutputFolder("OUTPUT", "Output folder"))
         for name, _file, title in self.FILES:
             self.addOutput(QgsProcessingOutputFile(name, title))
@@ -459,7 +467,10 @@ class PlannerAlgorithm(QgsProcessingAlgorithm):
             shutil.rmtree(folder, ignore_errors=True)
         feedback.setProgress(100)
         feedback.pushInfo(finished.stdout.strip())
-        return self.results(out, context)
+        results = self.results(out, context)
+        if not self.parameterAsBool(parameters, "LOAD_LAYERS", context):
+            self._to_load = []
+        return results
 
     def expected_steps(self, parameters):
         return self.STEPS
