@@ -399,6 +399,11 @@ def test_coverage_in_qgis_equals_the_cli(
 
 
 def test_plan_in_qgis_equals_the_cli(qgis_env: dict[str, str], tmp_path: Path) -> None:
+    neither = qgis_run(qgis_env, "plan", OSM=BISHKEK, OUTPUT=tmp_path / "q")
+    assert neither["failed"] == 1
+    assert "Give the number of new sites, or the share of residents to reach" in (
+        neither["stdout"] + neither["stderr"]
+    )
     cli_run(qgis_env, "plan", "--osm", str(BISHKEK), "--n-sites", "3", "--walk-m", "700",
             "--out", str(tmp_path / "cli"))  # fmt: skip
     result = qgis_run(qgis_env, "plan", OSM=BISHKEK, N_SITES=3, WALK_LIMIT=700, WALK_UNIT=1,
@@ -626,3 +631,33 @@ def test_selected_features_only(qgis_env: dict[str, str], tmp_path: Path) -> Non
     assert stations["name"].tolist() == ["North post"]
     assert stations["station_id"].tolist() == ["stations.gpkg:1"]
     assert sorted(result["layers"]) == ["my stations"]  # "open the result layers" unticked
+
+
+def test_national_in_qgis_equals_the_cli(qgis_env: dict[str, str], tmp_path: Path) -> None:
+    """A SYNTHETIC country of 3 grid cities (planner.synthetic), 4 new stations."""
+    from planner.synthetic import synthetic_country
+
+    synthetic_country(tmp_path / "country", n_cities=3, residents=30_000, stations=20)
+    osm = tmp_path / "country" / "synthetic.osm.pbf"
+    units = tmp_path / "country" / "synthetic_units.geojson"
+    cli_run(qgis_env, "national", "--osm", str(osm), "--units", str(units), "--new-stations", "4",
+            "--workers", "1", "--out", str(tmp_path / "cli"))  # fmt: skip
+    result = qgis_run(qgis_env, "national", OSM=osm, UNITS=units, BUDGET=4, WORKERS=1,
+                      OUTPUT=tmp_path / "q")  # fmt: skip
+    assert "failed" not in result, result
+    out = result["results"]
+    gpkg = tmp_path / "q" / "national.gpkg"
+    assert out["UNITS"] == f"{gpkg}|layername=units"
+    assert out["SITES"] == f"{gpkg}|layername=sites"
+    assert out["MAP"] == str(tmp_path / "q" / "national.html")
+    q, cli = layers(gpkg), layers(tmp_path / "cli" / "national.gpkg")
+    assert sorted(q) == sorted(cli) == ["sites", "units"]
+    assert len(q["sites"]) == 4
+    pd.testing.assert_frame_equal(q["sites"], cli["sites"])
+    columns = [c for c in cli["units"].columns if c not in ("geometry", "runtime_s")]
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(q["units"][columns]), pd.DataFrame(cli["units"][columns])
+    )
+    summary = json.loads((tmp_path / "cli" / "national.json").read_text())
+    assert out["NEW_STATIONS_USED"] == summary["new_stations_used"] == 4
+    assert out["SHARE_AFTER"] == summary["share_after"]

@@ -443,9 +443,12 @@ class PlannerAlgorithm(QgsProcessingAlgorithm):
                     feedback.pushConsoleInfo(str(event[2]))
                     state["done"] += 1
                     state["bar"] = 0.0
-                elif kind == "bar":
+                elif kind == "bar":  # national: units done of all; a full bar is a step
                     _phase, done, total = event[1:]
                     state["bar"] = done / total if total else 0.0
+                    if total and done == total:
+                        state["done"] += 1
+                        state["bar"] = 0.0
                 elif kind == "line":
                     feedback.pushConsoleInfo(str(event[1]))
                 feedback.setProgress(min(99.0, 100.0 * (state["done"] + state["bar"]) / steps))
@@ -644,6 +647,20 @@ class PlanAlgorithm(PlannerAlgorithm):
         out["SHARE_COVERED_AFTER"] = plan.get("share_covered_after")
         return out
 
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        given = [p for p in ("N_SITES", "TARGET_SHARE") if parameters.get(p) not in (None, "")]
+        if len(given) != 1:
+            if given:
+                return False, "Give the number of new sites or the share to reach, not both."
+            return False, (
+                "Give the number of new sites, or the share of residents to reach with the "
+                "fewest sites (e.g. 0.9)."
+            )
+        return True, ""
+
     def expected_steps(self, parameters):
         extra = parameters.get("CANDIDATES") not in (None, "")
         capacity = parameters.get("CAPACITY_INSPECTORS") not in (None, "")
@@ -790,7 +807,7 @@ class NationalAlgorithm(PlannerAlgorithm):
              ("SUMMARY_JSON", "national.json", "Summary (national.json)"))  # fmt: skip
     MAP_FILE = "national.html"
     SUMMARY_FILE = "national.json"
-    STEPS = 6
+    STEPS = 5  # reading, units (bar), allocating, writing the units (bar), writing
     HELP = (
         "How many new stations each city or council gets, and where (planner national): the "
         "country's OSM file is read once, every unit's best plan of every size is computed "
