@@ -15,6 +15,7 @@ Used by ``tests/test_qgis_plugin.py``; prints one JSON object on its last line.
 - ``selected``: run it on the stations file given as a fifth argument, loaded as a layer with
   only its first feature selected and "selected features only" ticked, and "open the result
   layers" unticked.
+- ``setting``: run it with the provider setting "planner command" set to the fifth argument.
 """
 
 import json
@@ -71,6 +72,10 @@ def main():
 
     feedback = Feedback()
     parameters = {"OSM": osm, "OUTPUT": out}
+    if mode == "setting":  # the planner command set in Processing > Options > Providers
+        from processing.core.ProcessingConfig import ProcessingConfig
+
+        ProcessingConfig.setSettingValue("PRECINCT_PLANNER_COMMAND", sys.argv[5])
     if mode == "selected":  # a stations layer of which only the first feature is selected
         layer = QgsVectorLayer(sys.argv[5], "my stations", "ogr")
         QgsProject.instance().addMapLayer(layer)
@@ -110,6 +115,8 @@ def main():
                 ]
             layers[layer.name()] = info
         result["layers"] = layers
+    if mode == "setting":
+        ProcessingConfig.setSettingValue("PRECINCT_PLANNER_COMMAND", "")
     result["planner_left"] = [
         p.name for p in Path("/proc").iterdir() if p.name.isdigit() and _runs_into(p.name, out)
     ]

@@ -661,3 +661,15 @@ def test_national_in_qgis_equals_the_cli(qgis_env: dict[str, str], tmp_path: Pat
     summary = json.loads((tmp_path / "cli" / "national.json").read_text())
     assert out["NEW_STATIONS_USED"] == summary["new_stations_used"] == 4
     assert out["SHARE_AFTER"] == summary["share_after"]
+
+
+def test_planner_command_from_the_provider_setting(
+    qgis_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Processing > Options > Providers > Precinct planner > planner command: used when the
+    planner is not on the PATH (a QGIS started from the desktop menu)."""
+    planner = str(Path(qgis_env["PATH"].split(os.pathsep)[0]) / "planner")
+    env = dict(qgis_env, PATH="/usr/bin:/bin")
+    result = pyqgis(env, "setting", tmp_path / "q", planner)
+    assert result["ok"], result
+    assert (tmp_path / "q" / "plan.gpkg").is_file()
