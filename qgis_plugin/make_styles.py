@@ -120,21 +120,26 @@ def main() -> int:
     root = QgsRuleBasedRenderer.Rule(None)
     statuses = c["STATUS_STYLES"]
     assert isinstance(statuses, dict)
+    # "usable" is a GeoPackage boolean: tested as one (in QGIS, `false = 0` is false)
+    usable = 'coalesce("usable", true)'
     for status, (fill_color, outline, dash, _wording, legend) in statuses.items():
         cond = f"\"status\" = '{status}'" + (' OR "status" IS NULL' if status == "open" else "")
         rule = QgsRuleBasedRenderer.Rule(
             marker("circle", fill_color, outline, 14 * px, 2 * px, dash is not None),
-            filterExp=f'coalesce("usable", 1) <> 0 AND ({cond})',
+            filterExp=f"{usable} AND ({cond})",
             label=legend,
         )
         root.appendChild(rule)
     root.appendChild(QgsRuleBasedRenderer.Rule(
         marker("circle", c["UNUSABLE_COLOR"], "#c62828", 14 * px, 2 * px, True),
-        filterExp='"usable" = 0', label="Station not used (the reason is in its attributes)",
+        filterExp='"usable" IS NOT NULL AND NOT "usable"',
+        label="Station not used (the reason is in its attributes)",
     ))  # fmt: skip
+    known = ", ".join(f"'{s}'" for s in statuses)
     root.appendChild(QgsRuleBasedRenderer.Rule(
         marker("circle", c["STATION_COLOR"], "#ffffff", 14 * px, 2 * px),
-        elseRule=True, label="Station (other status)",
+        filterExp=f'{usable} AND "status" IS NOT NULL AND "status" NOT IN ({known})',
+        label="Station (other status)",
     ))  # fmt: skip
     layer.setRenderer(QgsRuleBasedRenderer(root))
     save(layer, "stations.qml")
@@ -171,17 +176,14 @@ def main() -> int:
     for i, color in enumerate(c["DISTRICT_COLORS"]):
         symbol = fill(color, 0.25, "#333333", 0.8, 2 * px)
         sl = symbol.symbolLayer(0)
+        unreliable = '"reliable" IS NOT NULL AND NOT "reliable"'  # a boolean, when there
         sl.setDataDefinedProperty(
             QgsSymbolLayer.PropertyStrokeColor,
-            QgsProperty.fromExpression(
-                "CASE WHEN attribute(@feature, 'reliable') = 0 THEN '#b71c1c' ELSE '#333333' END"
-            ),
+            QgsProperty.fromExpression(f"CASE WHEN {unreliable} THEN '#b71c1c' ELSE '#333333' END"),
         )
         sl.setDataDefinedProperty(
             QgsSymbolLayer.PropertyStrokeStyle,
-            QgsProperty.fromExpression(
-                "CASE WHEN attribute(@feature, 'reliable') = 0 THEN 'dash' ELSE 'solid' END"
-            ),
+            QgsProperty.fromExpression(f"CASE WHEN {unreliable} THEN 'dash' ELSE 'solid' END"),
         )
         upper = (i + 1) / 5 - (1e-9 if i < 4 else 0.0)
         ranges.append(QgsRendererRange(i / 5, upper, symbol, f"{20 * i}–{20 * (i + 1)} %"))

@@ -6,7 +6,8 @@ Used by ``tests/test_qgis_plugin.py``; prints one JSON object on its last line.
 
 - ``load``: run "Walking coverage", then load the results the way the Processing dialog does
   (``handleAlgorithmResults``: the layers with their post-processors, i.e. the shipped
-  styles) and describe the project's layers.
+  styles) and describe the project's layers, with the colours each feature is drawn in; a
+  fifth argument gives a districts file.
 - ``cancel``: run it with a feedback that cancels as soon as the planner starts its first step
   (checking the output folder, where it takes the lock and makes its staging folder; the
   stop lands there or in the next step, reading the OSM file), and report the error and how
@@ -26,12 +27,14 @@ from pathlib import Path
 
 from qgis.core import (
     QgsApplication,
+    QgsExpressionContextUtils,
     QgsGraduatedSymbolRenderer,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingFeedback,
     QgsProject,
+    QgsRenderContext,
     QgsVectorLayer,
 )
 
@@ -72,6 +75,8 @@ def main():
 
     feedback = Feedback()
     parameters = {"OSM": osm, "OUTPUT": out}
+    if mode == "load" and len(sys.argv) > 5:  # districts, to see their layer styled too
+        parameters["DISTRICTS"] = sys.argv[5]
     if mode == "setting":  # the planner command set in Processing > Options > Providers
         from processing.core.ProcessingConfig import ProcessingConfig
 
@@ -113,6 +118,7 @@ def main():
                     [r.lowerValue(), r.upperValue(), r.symbol().color().name()]
                     for r in renderer.ranges()
                 ]
+            info["symbols"] = _symbols(layer)
             layers[layer.name()] = info
         result["layers"] = layers
     if mode == "setting":
@@ -124,6 +130,29 @@ def main():
     QgsProject.instance().clear()
     plugin.unload()
     return 0
+
+
+#: The attribute shown beside each feature's colours, by layer.
+_KEYS = ("population", "limit_min", "share_covered", "name")
+
+
+def _symbols(layer):
+    """Per feature: its key attribute and the colours of the symbols its renderer draws."""
+    renderer = layer.renderer().clone()
+    context = QgsRenderContext()
+    context.expressionContext().appendScopes(
+        QgsExpressionContextUtils.globalProjectLayerScopes(layer)
+    )
+    renderer.startRender(context, layer.fields())
+    key = next((k for k in _KEYS if layer.fields().indexOf(k) >= 0), None)
+    out = []
+    for feature in layer.getFeatures():
+        context.expressionContext().setFeature(feature)
+        colors = [s.color().name() for s in renderer.symbolsForFeature(feature, context)]
+        value = feature[key] if key else None
+        out.append([value if isinstance(value, (str, int, float)) else None, colors])
+    renderer.stopRender(context)
+    return out
 
 
 def _runs_into(pid, out):

@@ -574,14 +574,31 @@ def pyqgis(env: dict[str, str], mode: str, out: Path, *extra: str) -> dict:
 def test_layers_load_styled_like_map_html(
     qgis_env: dict[str, str], cli_coverage: Path, tmp_path: Path
 ) -> None:
-    result = pyqgis(qgis_env, "load", tmp_path / "q")
+    """Each feature is drawn in map.html's colour: stations by status (the two traffic police
+    posts of the Bishkek file are unusable: grey), service areas by limit, uncovered buildings
+    by the map's residents classes, districts by the share covered."""
+    DISTRICTS.to_file(tmp_path / "districts.gpkg", layer="districts", driver="GPKG")
+    result = pyqgis(qgis_env, "load", tmp_path / "q", str(tmp_path / "districts.gpkg"))
     assert result["ok"], result
     loaded = result["layers"]
     assert sorted(loaded) == [
-        "Police stations", "Service areas (5/10/15 min)", "Uncovered residential buildings"
+        "Districts: share covered", "Police stations", "Service areas (5/10/15 min)",
+        "Uncovered residential buildings",
     ]  # fmt: skip
-    assert loaded["Police stations"]["renderer"] == "RuleRenderer"
-    assert loaded["Service areas (5/10/15 min)"]["renderer"] == "categorizedSymbol"
+    stations = loaded["Police stations"]
+    assert stations["renderer"] == "RuleRenderer"
+    assert stations["symbols"] == [
+        ["ГАИ города Бишкек", [maps.UNUSABLE_COLOR]],
+        ["ГОМ №19", [maps.STATION_COLOR]],
+        ["ГОМ №6", [maps.STATION_COLOR]],
+        ["РЭО ГАИ", [maps.UNUSABLE_COLOR]],
+    ]
+    areas = loaded["Service areas (5/10/15 min)"]
+    assert areas["renderer"] == "categorizedSymbol"
+    assert sorted(areas["symbols"]) == [
+        [5.0, [maps.SERVICE_COLORS[2]]], [10.0, [maps.SERVICE_COLORS[1]]],
+        [15.0, [maps.SERVICE_COLORS[0]]],
+    ]  # fmt: skip
     buildings = loaded["Uncovered residential buildings"]
     cli = gpd.read_file(cli_coverage / "plan.gpkg", layer="buildings")
     uncovered = cli.loc[~cli["covered"].astype(bool), "population"].to_numpy(dtype=float)
@@ -591,6 +608,13 @@ def test_layers_load_styled_like_map_html(
     assert [r[1] for r in buildings["ranges"]] == breaks
     assert [r[2] for r in buildings["ranges"]] == list(maps.POPULATION_COLORS[: len(breaks)])
     assert buildings["ranges"][0][0] == math.floor(uncovered.min())
+    for population, colors in buildings["symbols"]:  # the class map.html gives it
+        klass = int(np.searchsorted(np.array(breaks), population, side="left"))
+        assert colors == [maps.POPULATION_COLORS[klass]], population
+    districts = loaded["Districts: share covered"]
+    assert len(districts["symbols"]) == 2
+    for share, colors in districts["symbols"]:
+        assert colors == [maps.DISTRICT_COLORS[min(int(share * 5), 4)]], share
 
 
 def test_cancel_stops_the_planner_and_leaves_the_folder_as_it_was(

@@ -1,27 +1,27 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis readOnly="0" hasScaleBasedVisibilityFlag="0" simplifyDrawingTol="1" simplifyDrawingHints="1" symbologyReferenceScale="-1" maxScale="0" labelsEnabled="0" simplifyMaxScale="1" simplifyLocal="1" minScale="100000000" simplifyAlgorithm="0" styleCategories="AllStyleCategories" version="3.22.16-Białowieża">
+<qgis version="3.22.16-Białowieża" simplifyMaxScale="1" simplifyAlgorithm="0" simplifyLocal="1" hasScaleBasedVisibilityFlag="0" styleCategories="AllStyleCategories" labelsEnabled="0" simplifyDrawingTol="1" minScale="100000000" simplifyDrawingHints="1" symbologyReferenceScale="-1" readOnly="0" maxScale="0">
   <flags>
     <Identifiable>1</Identifiable>
     <Removable>1</Removable>
     <Searchable>1</Searchable>
     <Private>0</Private>
   </flags>
-  <temporal durationField="" endField="" enabled="0" limitMode="0" durationUnit="min" mode="0" startExpression="" accumulate="0" fixedDuration="0" startField="" endExpression="">
+  <temporal endExpression="" accumulate="0" endField="" durationUnit="min" fixedDuration="0" enabled="0" limitMode="0" startExpression="" durationField="" mode="0" startField="">
     <fixedRange>
       <start></start>
       <end></end>
     </fixedRange>
   </temporal>
-  <renderer-v2 symbollevels="0" attr="share_covered" graduatedMethod="GraduatedColor" forceraster="0" type="graduatedSymbol" referencescale="-1" enableorderby="0">
+  <renderer-v2 forceraster="0" symbollevels="0" type="graduatedSymbol" attr="share_covered" enableorderby="0" graduatedMethod="GraduatedColor" referencescale="-1">
     <ranges>
-      <range symbol="0" upper="0.199999999000000" lower="0.000000000000000" render="true" label="0–20 %"/>
-      <range symbol="1" upper="0.399999999000000" lower="0.200000000000000" render="true" label="20–40 %"/>
-      <range symbol="2" upper="0.599999999000000" lower="0.400000000000000" render="true" label="40–60 %"/>
-      <range symbol="3" upper="0.799999999000000" lower="0.600000000000000" render="true" label="60–80 %"/>
-      <range symbol="4" upper="1.000000000000000" lower="0.800000000000000" render="true" label="80–100 %"/>
+      <range upper="0.199999999000000" render="true" label="0–20 %" lower="0.000000000000000" symbol="0"/>
+      <range upper="0.399999999000000" render="true" label="20–40 %" lower="0.200000000000000" symbol="1"/>
+      <range upper="0.599999999000000" render="true" label="40–60 %" lower="0.400000000000000" symbol="2"/>
+      <range upper="0.799999999000000" render="true" label="60–80 %" lower="0.600000000000000" symbol="3"/>
+      <range upper="1.000000000000000" render="true" label="80–100 %" lower="0.800000000000000" symbol="4"/>
     </ranges>
     <symbols>
-      <symbol type="fill" force_rhr="0" clip_to_extent="1" name="0" alpha="1">
+      <symbol alpha="1" force_rhr="0" type="fill" clip_to_extent="1" name="0">
         <data_defined_properties>
           <Option type="Map">
             <Option type="QString" value="" name="name"/>
@@ -43,29 +43,29 @@
             <Option type="QString" value="MM" name="outline_width_unit"/>
             <Option type="QString" value="solid" name="style"/>
           </Option>
-          <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="color" v="215,25,28,64"/>
-          <prop k="joinstyle" v="bevel"/>
-          <prop k="offset" v="0,0"/>
-          <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="51,51,51,204"/>
-          <prop k="outline_style" v="solid"/>
-          <prop k="outline_width" v="0.52"/>
-          <prop k="outline_width_unit" v="MM"/>
-          <prop k="style" v="solid"/>
+          <prop v="3x:0,0,0,0,0,0" k="border_width_map_unit_scale"/>
+          <prop v="215,25,28,64" k="color"/>
+          <prop v="bevel" k="joinstyle"/>
+          <prop v="0,0" k="offset"/>
+          <prop v="3x:0,0,0,0,0,0" k="offset_map_unit_scale"/>
+          <prop v="MM" k="offset_unit"/>
+          <prop v="51,51,51,204" k="outline_color"/>
+          <prop v="solid" k="outline_style"/>
+          <prop v="0.52" k="outline_width"/>
+          <prop v="MM" k="outline_width_unit"/>
+          <prop v="solid" k="style"/>
           <data_defined_properties>
             <Option type="Map">
               <Option type="QString" value="" name="name"/>
               <Option type="Map" name="properties">
                 <Option type="Map" name="outlineColor">
                   <Option type="bool" value="true" name="active"/>
-                  <Option type="QString" value="CASE WHEN attribute(@feature, 'reliable') = 0 THEN '#b71c1c' ELSE '#333333' END" name="expression"/>
+                  <Option type="QString" value="CASE WHEN &quot;reliable&quot; IS NOT NULL AND NOT &quot;reliable&quot; THEN '#b71c1c' ELSE '#333333' END" name="expression"/>
                   <Option type="int" value="3" name="type"/>
                 </Option>
                 <Option type="Map" name="outlineStyle">
                   <Option type="bool" value="true" name="active"/>
-                  <Option type="QString" value="CASE WHEN attribute(@feature, 'reliable') = 0 THEN 'dash' ELSE 'solid' END" name="expression"/>
+                  <Option type="QString" value="CASE WHEN &quot;reliable&quot; IS NOT NULL AND NOT &quot;reliable&quot; THEN 'dash' ELSE 'solid' END" name="expression"/>
                   <Option type="int" value="3" name="type"/>
                 </Option>
               </Option>
@@ -74,7 +74,7 @@
           </data_defined_properties>
         </layer>
       </symbol>
-      <symbol type="fill" force_rhr="0" clip_to_extent="1" name="1" alpha="1">
+      <symbol alpha="1" force_rhr="0" type="fill" clip_to_extent="1" name="1">
         <data_defined_properties>
           <Option type="Map">
             <Option type="QString" value="" name="name"/>
@@ -96,29 +96,29 @@
             <Option type="QString" value="MM" name="outline_width_unit"/>
             <Option type="QString" value="solid" name="style"/>
           </Option>
-          <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="color" v="253,174,97,64"/>
-          <prop k="joinstyle" v="bevel"/>
-          <prop k="offset" v="0,0"/>
-          <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="51,51,51,204"/>
-          <prop k="outline_style" v="solid"/>
-          <prop k="outline_width" v="0.52"/>
-          <prop k="outline_width_unit" v="MM"/>
-          <prop k="style" v="solid"/>
+          <prop v="3x:0,0,0,0,0,0" k="border_width_map_unit_scale"/>
+          <prop v="253,174,97,64" k="color"/>
+          <prop v="bevel" k="joinstyle"/>
+          <prop v="0,0" k="offset"/>
+          <prop v="3x:0,0,0,0,0,0" k="offset_map_unit_scale"/>
+          <prop v="MM" k="offset_unit"/>
+          <prop v="51,51,51,204" k="outline_color"/>
+          <prop v="solid" k="outline_style"/>
+          <prop v="0.52" k="outline_width"/>
+          <prop v="MM" k="outline_width_unit"/>
+          <prop v="solid" k="style"/>
           <data_defined_properties>
             <Option type="Map">
               <Option type="QString" value="" name="name"/>
               <Option type="Map" name="properties">
                 <Option type="Map" name="outlineColor">
                   <Option type="bool" value="true" name="active"/>
-                  <Option type="QString" value="CASE WHEN attribute(@feature, 'reliable') = 0 THEN '#b71c1c' ELSE '#333333' END" name="expression"/>
+                  <Option type="QString" value="CASE WHEN &quot;reliable&quot; IS NOT NULL AND NOT &quot;reliable&quot; THEN '#b71c1c' ELSE '#333333' END" name="expression"/>
                   <Option type="int" value="3" name="type"/>
                 </Option>
                 <Option type="Map" name="outlineStyle">
                   <Option type="bool" value="true" name="active"/>
-                  <Option type="QString" value="CASE WHEN attribute(@feature, 'reliable') = 0 THEN 'dash' ELSE 'solid' END" name="expression"/>
+                  <Option type="QString" value="CASE WHEN &quot;reliable&quot; IS NOT NULL AND NOT &quot;reliable&quot; THEN 'dash' ELSE 'solid' END" name="expression"/>
                   <Option type="int" value="3" name="type"/>
                 </Option>
               </Option>
@@ -127,7 +127,7 @@
           </data_defined_properties>
         </layer>
       </symbol>
-      <symbol type="fill" force_rhr="0" clip_to_extent="1" name="2" alpha="1">
+      <symbol alpha="1" force_rhr="0" type="fill" clip_to_extent="1" name="2">
         <data_defined_properties>
           <Option type="Map">
             <Option type="QString" value="" name="name"/>
@@ -149,29 +149,29 @@
             <Option type="QString" value="MM" name="outline_width_unit"/>
             <Option type="QString" value="solid" name="style"/>
           </Option>
-          <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="color" v="255,255,191,64"/>
-          <prop k="joinstyle" v="bevel"/>
-          <prop k="offset" v="0,0"/>
-          <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="51,51,51,204"/>
-          <prop k="outline_style" v="solid"/>
-          <prop k="outline_width" v="0.52"/>
-          <prop k="outline_width_unit" v="MM"/>
-          <prop k="style" v="solid"/>
+          <prop v="3x:0,0,0,0,0,0" k="border_width_map_unit_scale"/>
+          <prop v="255,255,191,64" k="color"/>
+          <prop v="bevel" k="joinstyle"/>
+          <prop v="0,0" k="offset"/>
+          <prop v="3x:0,0,0,0,0,0" k="offset_map_unit_scale"/>
+          <prop v="MM" k="offset_unit"/>
+          <prop v="51,51,51,204" k="outline_color"/>
+          <prop v="solid" k="outline_style"/>
+          <prop v="0.52" k="outline_width"/>
+          <prop v="MM" k="outline_width_unit"/>
+          <prop v="solid" k="style"/>
           <data_defined_properties>
             <Option type="Map">
               <Option type="QString" value="" name="name"/>
               <Option type="Map" name="properties">
                 <Option type="Map" name="outlineColor">
                   <Option type="bool" value="true" name="active"/>
-                  <Option type="QString" value="CASE WHEN attribute(@feature, 'reliable') = 0 THEN '#b71c1c' ELSE '#333333' END" name="expression"/>
+                  <Option type="QString" value="CASE WHEN &quot;reliable&quot; IS NOT NULL AND NOT &quot;reliable&quot; THEN '#b71c1c' ELSE '#333333' END" name="expression"/>
                   <Option type="int" value="3" name="type"/>
                 </Option>
                 <Option type="Map" name="outlineStyle">
                   <Option type="bool" value="true" name="active"/>
-                  <Option type="QString" value="CASE WHEN attribute(@feature, 'reliable') = 0 THEN 'dash' ELSE 'solid' END" name="expression"/>
+                  <Option type="QString" value="CASE WHEN &quot;reliable&quot; IS NOT NULL AND NOT &quot;reliable&quot; THEN 'dash' ELSE 'solid' END" name="expression"/>
                   <Option type="int" value="3" name="type"/>
                 </Option>
               </Option>
@@ -180,7 +180,7 @@
           </data_defined_properties>
         </layer>
       </symbol>
-      <symbol type="fill" force_rhr="0" clip_to_extent="1" name="3" alpha="1">
+      <symbol alpha="1" force_rhr="0" type="fill" clip_to_extent="1" name="3">
         <data_defined_properties>
           <Option type="Map">
             <Option type="QString" value="" name="name"/>
@@ -202,29 +202,29 @@
             <Option type="QString" value="MM" name="outline_width_unit"/>
             <Option type="QString" value="solid" name="style"/>
           </Option>
-          <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="color" v="166,217,106,64"/>
-          <prop k="joinstyle" v="bevel"/>
-          <prop k="offset" v="0,0"/>
-          <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="51,51,51,204"/>
-          <prop k="outline_style" v="solid"/>
-          <prop k="outline_width" v="0.52"/>
-          <prop k="outline_width_unit" v="MM"/>
-          <prop k="style" v="solid"/>
+          <prop v="3x:0,0,0,0,0,0" k="border_width_map_unit_scale"/>
+          <prop v="166,217,106,64" k="color"/>
+          <prop v="bevel" k="joinstyle"/>
+          <prop v="0,0" k="offset"/>
+          <prop v="3x:0,0,0,0,0,0" k="offset_map_unit_scale"/>
+          <prop v="MM" k="offset_unit"/>
+          <prop v="51,51,51,204" k="outline_color"/>
+          <prop v="solid" k="outline_style"/>
+          <prop v="0.52" k="outline_width"/>
+          <prop v="MM" k="outline_width_unit"/>
+          <prop v="solid" k="style"/>
           <data_defined_properties>
             <Option type="Map">
               <Option type="QString" value="" name="name"/>
               <Option type="Map" name="properties">
                 <Option type="Map" name="outlineColor">
                   <Option type="bool" value="true" name="active"/>
-                  <Option type="QString" value="CASE WHEN attribute(@feature, 'reliable') = 0 THEN '#b71c1c' ELSE '#333333' END" name="expression"/>
+                  <Option type="QString" value="CASE WHEN &quot;reliable&quot; IS NOT NULL AND NOT &quot;reliable&quot; THEN '#b71c1c' ELSE '#333333' END" name="expression"/>
                   <Option type="int" value="3" name="type"/>
                 </Option>
                 <Option type="Map" name="outlineStyle">
                   <Option type="bool" value="true" name="active"/>
-                  <Option type="QString" value="CASE WHEN attribute(@feature, 'reliable') = 0 THEN 'dash' ELSE 'solid' END" name="expression"/>
+                  <Option type="QString" value="CASE WHEN &quot;reliable&quot; IS NOT NULL AND NOT &quot;reliable&quot; THEN 'dash' ELSE 'solid' END" name="expression"/>
                   <Option type="int" value="3" name="type"/>
                 </Option>
               </Option>
@@ -233,7 +233,7 @@
           </data_defined_properties>
         </layer>
       </symbol>
-      <symbol type="fill" force_rhr="0" clip_to_extent="1" name="4" alpha="1">
+      <symbol alpha="1" force_rhr="0" type="fill" clip_to_extent="1" name="4">
         <data_defined_properties>
           <Option type="Map">
             <Option type="QString" value="" name="name"/>
@@ -255,29 +255,29 @@
             <Option type="QString" value="MM" name="outline_width_unit"/>
             <Option type="QString" value="solid" name="style"/>
           </Option>
-          <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="color" v="26,150,65,64"/>
-          <prop k="joinstyle" v="bevel"/>
-          <prop k="offset" v="0,0"/>
-          <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="51,51,51,204"/>
-          <prop k="outline_style" v="solid"/>
-          <prop k="outline_width" v="0.52"/>
-          <prop k="outline_width_unit" v="MM"/>
-          <prop k="style" v="solid"/>
+          <prop v="3x:0,0,0,0,0,0" k="border_width_map_unit_scale"/>
+          <prop v="26,150,65,64" k="color"/>
+          <prop v="bevel" k="joinstyle"/>
+          <prop v="0,0" k="offset"/>
+          <prop v="3x:0,0,0,0,0,0" k="offset_map_unit_scale"/>
+          <prop v="MM" k="offset_unit"/>
+          <prop v="51,51,51,204" k="outline_color"/>
+          <prop v="solid" k="outline_style"/>
+          <prop v="0.52" k="outline_width"/>
+          <prop v="MM" k="outline_width_unit"/>
+          <prop v="solid" k="style"/>
           <data_defined_properties>
             <Option type="Map">
               <Option type="QString" value="" name="name"/>
               <Option type="Map" name="properties">
                 <Option type="Map" name="outlineColor">
                   <Option type="bool" value="true" name="active"/>
-                  <Option type="QString" value="CASE WHEN attribute(@feature, 'reliable') = 0 THEN '#b71c1c' ELSE '#333333' END" name="expression"/>
+                  <Option type="QString" value="CASE WHEN &quot;reliable&quot; IS NOT NULL AND NOT &quot;reliable&quot; THEN '#b71c1c' ELSE '#333333' END" name="expression"/>
                   <Option type="int" value="3" name="type"/>
                 </Option>
                 <Option type="Map" name="outlineStyle">
                   <Option type="bool" value="true" name="active"/>
-                  <Option type="QString" value="CASE WHEN attribute(@feature, 'reliable') = 0 THEN 'dash' ELSE 'solid' END" name="expression"/>
+                  <Option type="QString" value="CASE WHEN &quot;reliable&quot; IS NOT NULL AND NOT &quot;reliable&quot; THEN 'dash' ELSE 'solid' END" name="expression"/>
                   <Option type="int" value="3" name="type"/>
                 </Option>
               </Option>
@@ -310,7 +310,7 @@
     </activeChecks>
     <checkConfiguration/>
   </geometryOptions>
-  <legend showLabelLegend="0" type="default-vector"/>
+  <legend type="default-vector" showLabelLegend="0"/>
   <referencedLayers/>
   <fieldConfiguration>
     <field configurationFlags="None" name="share_covered">
@@ -322,20 +322,20 @@
     </field>
   </fieldConfiguration>
   <aliases>
-    <alias field="share_covered" name="" index="0"/>
+    <alias index="0" name="" field="share_covered"/>
   </aliases>
   <defaults>
-    <default field="share_covered" expression="" applyOnUpdate="0"/>
+    <default applyOnUpdate="0" expression="" field="share_covered"/>
   </defaults>
   <constraints>
-    <constraint constraints="0" notnull_strength="0" exp_strength="0" field="share_covered" unique_strength="0"/>
+    <constraint exp_strength="0" unique_strength="0" constraints="0" notnull_strength="0" field="share_covered"/>
   </constraints>
   <constraintExpressions>
-    <constraint field="share_covered" exp="" desc=""/>
+    <constraint exp="" desc="" field="share_covered"/>
   </constraintExpressions>
   <expressionfields/>
   <attributeactions/>
-  <attributetableconfig actionWidgetStyle="dropDown" sortExpression="" sortOrder="0">
+  <attributetableconfig sortExpression="" sortOrder="0" actionWidgetStyle="dropDown">
     <columns/>
   </attributetableconfig>
   <conditionalstyles>

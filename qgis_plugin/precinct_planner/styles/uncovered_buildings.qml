@@ -1,27 +1,27 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis readOnly="0" hasScaleBasedVisibilityFlag="0" simplifyDrawingTol="1" simplifyDrawingHints="1" symbologyReferenceScale="-1" maxScale="0" labelsEnabled="0" simplifyMaxScale="1" simplifyLocal="1" minScale="100000000" simplifyAlgorithm="0" styleCategories="AllStyleCategories" version="3.22.16-Białowieża">
+<qgis version="3.22.16-Białowieża" simplifyMaxScale="1" simplifyAlgorithm="0" simplifyLocal="1" hasScaleBasedVisibilityFlag="0" styleCategories="AllStyleCategories" labelsEnabled="0" simplifyDrawingTol="1" minScale="100000000" simplifyDrawingHints="1" symbologyReferenceScale="-1" readOnly="0" maxScale="0">
   <flags>
     <Identifiable>1</Identifiable>
     <Removable>1</Removable>
     <Searchable>1</Searchable>
     <Private>0</Private>
   </flags>
-  <temporal durationField="" endField="" enabled="0" limitMode="0" durationUnit="min" mode="0" startExpression="" accumulate="0" fixedDuration="0" startField="" endExpression="">
+  <temporal endExpression="" accumulate="0" endField="" durationUnit="min" fixedDuration="0" enabled="0" limitMode="0" startExpression="" durationField="" mode="0" startField="">
     <fixedRange>
       <start></start>
       <end></end>
     </fixedRange>
   </temporal>
-  <renderer-v2 symbollevels="0" attr="population" graduatedMethod="GraduatedColor" forceraster="0" type="graduatedSymbol" referencescale="-1" enableorderby="0">
+  <renderer-v2 forceraster="0" symbollevels="0" type="graduatedSymbol" attr="population" enableorderby="0" graduatedMethod="GraduatedColor" referencescale="-1">
     <ranges>
-      <range symbol="0" upper="10.000000000000000" lower="0.000000000000000" render="true" label=""/>
-      <range symbol="1" upper="20.000000000000000" lower="10.000000000000000" render="true" label=""/>
-      <range symbol="2" upper="30.000000000000000" lower="20.000000000000000" render="true" label=""/>
-      <range symbol="3" upper="40.000000000000000" lower="30.000000000000000" render="true" label=""/>
-      <range symbol="4" upper="50.000000000000000" lower="40.000000000000000" render="true" label=""/>
+      <range upper="10.000000000000000" render="true" label="" lower="0.000000000000000" symbol="0"/>
+      <range upper="20.000000000000000" render="true" label="" lower="10.000000000000000" symbol="1"/>
+      <range upper="30.000000000000000" render="true" label="" lower="20.000000000000000" symbol="2"/>
+      <range upper="40.000000000000000" render="true" label="" lower="30.000000000000000" symbol="3"/>
+      <range upper="50.000000000000000" render="true" label="" lower="40.000000000000000" symbol="4"/>
     </ranges>
     <symbols>
-      <symbol type="fill" force_rhr="0" clip_to_extent="1" name="0" alpha="1">
+      <symbol alpha="1" force_rhr="0" type="fill" clip_to_extent="1" name="0">
         <data_defined_properties>
           <Option type="Map">
             <Option type="QString" value="" name="name"/>
@@ -43,17 +43,17 @@
             <Option type="QString" value="MM" name="outline_width_unit"/>
             <Option type="QString" value="solid" name="style"/>
           </Option>
-          <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="color" v="255,255,178,217"/>
-          <prop k="joinstyle" v="bevel"/>
-          <prop k="offset" v="0,0"/>
-          <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="122,28,28,204"/>
-          <prop k="outline_style" v="solid"/>
-          <prop k="outline_width" v="0.13"/>
-          <prop k="outline_width_unit" v="MM"/>
-          <prop k="style" v="solid"/>
+          <prop v="3x:0,0,0,0,0,0" k="border_width_map_unit_scale"/>
+          <prop v="255,255,178,217" k="color"/>
+          <prop v="bevel" k="joinstyle"/>
+          <prop v="0,0" k="offset"/>
+          <prop v="3x:0,0,0,0,0,0" k="offset_map_unit_scale"/>
+          <prop v="MM" k="offset_unit"/>
+          <prop v="122,28,28,204" k="outline_color"/>
+          <prop v="solid" k="outline_style"/>
+          <prop v="0.13" k="outline_width"/>
+          <prop v="MM" k="outline_width_unit"/>
+          <prop v="solid" k="style"/>
           <data_defined_properties>
             <Option type="Map">
               <Option type="QString" value="" name="name"/>
@@ -63,7 +63,7 @@
           </data_defined_properties>
         </layer>
       </symbol>
-      <symbol type="fill" force_rhr="0" clip_to_extent="1" name="1" alpha="1">
+      <symbol alpha="1" force_rhr="0" type="fill" clip_to_extent="1" name="1">
         <data_defined_properties>
           <Option type="Map">
             <Option type="QString" value="" name="name"/>
@@ -85,17 +85,17 @@
             <Option type="QString" value="MM" name="outline_width_unit"/>
             <Option type="QString" value="solid" name="style"/>
           </Option>
-          <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="color" v="254,204,92,217"/>
-          <prop k="joinstyle" v="bevel"/>
-          <prop k="offset" v="0,0"/>
-          <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="122,28,28,204"/>
-          <prop k="outline_style" v="solid"/>
-          <prop k="outline_width" v="0.13"/>
-          <prop k="outline_width_unit" v="MM"/>
-          <prop k="style" v="solid"/>
+          <prop v="3x:0,0,0,0,0,0" k="border_width_map_unit_scale"/>
+          <prop v="254,204,92,217" k="color"/>
+          <prop v="bevel" k="joinstyle"/>
+          <prop v="0,0" k="offset"/>
+          <prop v="3x:0,0,0,0,0,0" k="offset_map_unit_scale"/>
+          <prop v="MM" k="offset_unit"/>
+          <prop v="122,28,28,204" k="outline_color"/>
+          <prop v="solid" k="outline_style"/>
+          <prop v="0.13" k="outline_width"/>
+          <prop v="MM" k="outline_width_unit"/>
+          <prop v="solid" k="style"/>
           <data_defined_properties>
             <Option type="Map">
               <Option type="QString" value="" name="name"/>
@@ -105,7 +105,7 @@
           </data_defined_properties>
         </layer>
       </symbol>
-      <symbol type="fill" force_rhr="0" clip_to_extent="1" name="2" alpha="1">
+      <symbol alpha="1" force_rhr="0" type="fill" clip_to_extent="1" name="2">
         <data_defined_properties>
           <Option type="Map">
             <Option type="QString" value="" name="name"/>
@@ -127,17 +127,17 @@
             <Option type="QString" value="MM" name="outline_width_unit"/>
             <Option type="QString" value="solid" name="style"/>
           </Option>
-          <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="color" v="253,141,60,217"/>
-          <prop k="joinstyle" v="bevel"/>
-          <prop k="offset" v="0,0"/>
-          <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="122,28,28,204"/>
-          <prop k="outline_style" v="solid"/>
-          <prop k="outline_width" v="0.13"/>
-          <prop k="outline_width_unit" v="MM"/>
-          <prop k="style" v="solid"/>
+          <prop v="3x:0,0,0,0,0,0" k="border_width_map_unit_scale"/>
+          <prop v="253,141,60,217" k="color"/>
+          <prop v="bevel" k="joinstyle"/>
+          <prop v="0,0" k="offset"/>
+          <prop v="3x:0,0,0,0,0,0" k="offset_map_unit_scale"/>
+          <prop v="MM" k="offset_unit"/>
+          <prop v="122,28,28,204" k="outline_color"/>
+          <prop v="solid" k="outline_style"/>
+          <prop v="0.13" k="outline_width"/>
+          <prop v="MM" k="outline_width_unit"/>
+          <prop v="solid" k="style"/>
           <data_defined_properties>
             <Option type="Map">
               <Option type="QString" value="" name="name"/>
@@ -147,7 +147,7 @@
           </data_defined_properties>
         </layer>
       </symbol>
-      <symbol type="fill" force_rhr="0" clip_to_extent="1" name="3" alpha="1">
+      <symbol alpha="1" force_rhr="0" type="fill" clip_to_extent="1" name="3">
         <data_defined_properties>
           <Option type="Map">
             <Option type="QString" value="" name="name"/>
@@ -169,17 +169,17 @@
             <Option type="QString" value="MM" name="outline_width_unit"/>
             <Option type="QString" value="solid" name="style"/>
           </Option>
-          <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="color" v="240,59,32,217"/>
-          <prop k="joinstyle" v="bevel"/>
-          <prop k="offset" v="0,0"/>
-          <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="122,28,28,204"/>
-          <prop k="outline_style" v="solid"/>
-          <prop k="outline_width" v="0.13"/>
-          <prop k="outline_width_unit" v="MM"/>
-          <prop k="style" v="solid"/>
+          <prop v="3x:0,0,0,0,0,0" k="border_width_map_unit_scale"/>
+          <prop v="240,59,32,217" k="color"/>
+          <prop v="bevel" k="joinstyle"/>
+          <prop v="0,0" k="offset"/>
+          <prop v="3x:0,0,0,0,0,0" k="offset_map_unit_scale"/>
+          <prop v="MM" k="offset_unit"/>
+          <prop v="122,28,28,204" k="outline_color"/>
+          <prop v="solid" k="outline_style"/>
+          <prop v="0.13" k="outline_width"/>
+          <prop v="MM" k="outline_width_unit"/>
+          <prop v="solid" k="style"/>
           <data_defined_properties>
             <Option type="Map">
               <Option type="QString" value="" name="name"/>
@@ -189,7 +189,7 @@
           </data_defined_properties>
         </layer>
       </symbol>
-      <symbol type="fill" force_rhr="0" clip_to_extent="1" name="4" alpha="1">
+      <symbol alpha="1" force_rhr="0" type="fill" clip_to_extent="1" name="4">
         <data_defined_properties>
           <Option type="Map">
             <Option type="QString" value="" name="name"/>
@@ -211,17 +211,17 @@
             <Option type="QString" value="MM" name="outline_width_unit"/>
             <Option type="QString" value="solid" name="style"/>
           </Option>
-          <prop k="border_width_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="color" v="189,0,38,217"/>
-          <prop k="joinstyle" v="bevel"/>
-          <prop k="offset" v="0,0"/>
-          <prop k="offset_map_unit_scale" v="3x:0,0,0,0,0,0"/>
-          <prop k="offset_unit" v="MM"/>
-          <prop k="outline_color" v="122,28,28,204"/>
-          <prop k="outline_style" v="solid"/>
-          <prop k="outline_width" v="0.13"/>
-          <prop k="outline_width_unit" v="MM"/>
-          <prop k="style" v="solid"/>
+          <prop v="3x:0,0,0,0,0,0" k="border_width_map_unit_scale"/>
+          <prop v="189,0,38,217" k="color"/>
+          <prop v="bevel" k="joinstyle"/>
+          <prop v="0,0" k="offset"/>
+          <prop v="3x:0,0,0,0,0,0" k="offset_map_unit_scale"/>
+          <prop v="MM" k="offset_unit"/>
+          <prop v="122,28,28,204" k="outline_color"/>
+          <prop v="solid" k="outline_style"/>
+          <prop v="0.13" k="outline_width"/>
+          <prop v="MM" k="outline_width_unit"/>
+          <prop v="solid" k="style"/>
           <data_defined_properties>
             <Option type="Map">
               <Option type="QString" value="" name="name"/>
@@ -255,7 +255,7 @@
     </activeChecks>
     <checkConfiguration/>
   </geometryOptions>
-  <legend showLabelLegend="0" type="default-vector"/>
+  <legend type="default-vector" showLabelLegend="0"/>
   <referencedLayers/>
   <fieldConfiguration>
     <field configurationFlags="None" name="population">
@@ -267,20 +267,20 @@
     </field>
   </fieldConfiguration>
   <aliases>
-    <alias field="population" name="" index="0"/>
+    <alias index="0" name="" field="population"/>
   </aliases>
   <defaults>
-    <default field="population" expression="" applyOnUpdate="0"/>
+    <default applyOnUpdate="0" expression="" field="population"/>
   </defaults>
   <constraints>
-    <constraint constraints="0" notnull_strength="0" exp_strength="0" field="population" unique_strength="0"/>
+    <constraint exp_strength="0" unique_strength="0" constraints="0" notnull_strength="0" field="population"/>
   </constraints>
   <constraintExpressions>
-    <constraint field="population" exp="" desc=""/>
+    <constraint exp="" desc="" field="population"/>
   </constraintExpressions>
   <expressionfields/>
   <attributeactions/>
-  <attributetableconfig actionWidgetStyle="dropDown" sortExpression="" sortOrder="0">
+  <attributetableconfig sortExpression="" sortOrder="0" actionWidgetStyle="dropDown">
     <columns/>
   </attributetableconfig>
   <conditionalstyles>
