@@ -531,10 +531,10 @@ def test_bad_stations_layer_gives_the_planners_message(
                       OUTPUT=out)  # fmt: skip
     assert result["failed"] == 1
     text = result["stdout"] + result["stderr"]
-    assert "stations file stations.gpkg: none of the 2 features is usable" in text
     assert (
-        "feature 1: columns 'geometry (y)'/'geometry (x)': latitude 43.25, longitude 76.95 "
-        "is outside the study area" in text
+        "stations file stations.gpkg: all 2 features lie beyond walking reach of this area "
+        "(lon 74.6110..74.6624, lat 42.8328..42.8843); they lie around latitude 43.23, "
+        "longitude 76.93" in text
     )
     assert "(planner exit code 2: bad input or options)" in text
     assert "stations.gpkg is the layer 'far' (EPSG:3857)" in text
