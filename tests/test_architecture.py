@@ -59,9 +59,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     ),
     "national": (
         "national", "national.run", "national.report", "national.results", "national.units",
-        "units",
+        "units", "_dask_worker",
     ),
-    "command line": ("cli", "_cli_parser", "_cli_inputs", "_cli_print"),
+    "command line": ("cli", "_cli_parser", "_cli_inputs", "_cli_print", "qgis_plugin"),
     "public API": ("",),
 }  # fmt: skip
 HEAVY_FOR_HELP = ("numpy", "pandas", "scipy", "geopandas", "shapely", "pyproj", "folium", "dask")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from planner._format import plain
 from planner.candidates import DEFAULT_SPACING_M
 from planner.defaults import DEFAULT_NEW_STATIONS, DEFAULT_RESIDENTS_PER_INSPECTOR
 from planner.errors import InputError
@@ -74,15 +75,17 @@ class NationalOptions:
     def __post_init__(self) -> None:
         problems = []
         if not isinstance(self.new_stations, int | np.integer) or self.new_stations < 0:
-            problems.append(f"new stations {self.new_stations!r} must be a whole number >= 0")
+            problems.append(f"new stations {plain(self.new_stations)} must be a whole number >= 0")
         if self.target_share is not None and not 0 < self.target_share <= 1:
-            problems.append(f"target share {self.target_share!r} must be in (0, 1], e.g. 0.9")
+            problems.append(f"target share {plain(self.target_share)} must be in (0, 1], e.g. 0.9")
         if not self.spacing_m > 0:
-            problems.append(f"candidate spacing {self.spacing_m!r} m must be > 0")
+            problems.append(f"candidate spacing {plain(self.spacing_m)} m must be > 0")
         if not self.time_limit_s > 0:
-            problems.append(f"time limit {self.time_limit_s!r} s must be > 0")
+            problems.append(f"time limit {plain(self.time_limit_s)} s must be > 0")
         if not self.residents_per_inspector > 0:
-            problems.append(f"residents per inspector {self.residents_per_inspector!r} must be > 0")
+            problems.append(
+                f"residents per inspector {plain(self.residents_per_inspector)} must be > 0"
+            )
         if problems:
             raise InputError("invalid national options", problems)
 
@@ -109,6 +112,9 @@ class UnitOutcome:
     inspectors_needed: int = 0  # at the working stations, at options.residents_per_inspector
     inspectors_now: int | None = None  # from the stations file's inspectors column, if any
     inspectors_missing: int | None = None
+    # the unit's working stations: (station_id, lon, lat, residents for whom it is the nearest
+    # in this unit, inspectors there now or NaN); the national totals count each station once
+    station_records: tuple[tuple[str, float, float, float, float], ...] = ()
 
     @property
     def ok(self) -> bool:
