@@ -683,13 +683,13 @@ def test_ctrl_c_after_the_files_are_listed_exits_0(
 ):
     """Ctrl+C while the summary is printed (just after "files:"): the set was swapped in, so
     the run succeeded: exit 0, a note, no traceback."""
-    real = cli._print_summary
+    real = cli.print_summary
 
     def then_ctrl_c(*a, **k):
         real(*a, **k)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_print_summary", then_ctrl_c)
+    monkeypatch.setattr(cli, "print_summary", then_ctrl_c)
     out = tmp_path / "out"
     code, printed, err = run([*TINY_PLAN, "--out", str(out), "-q"], capsys)
     assert code == 0, err

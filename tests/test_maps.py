@@ -542,7 +542,7 @@ def test_an_empty_band_of_service_area_is_not_news(caplog: pytest.LogCaptureFixt
     import geopandas as gpd
     import shapely
 
-    from planner.maps import _prepare
+    from planner.maps._leaflet import _prepare
 
     areas = gpd.GeoDataFrame(
         {"limit_m": [400.0, 800.0], "limit_min": [5.0, 10.0]},
