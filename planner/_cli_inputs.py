@@ -211,6 +211,8 @@ LARGE_STATIONS = 2_000
 
 def size_warnings(args: argparse.Namespace, city: Any) -> list[str]:
     """Warnings, before the slow steps, about inputs that will make them long."""
+    from planner.candidates import DEFAULT_SPACING_M
+
     out = []
     stations = city.stations
     n_stations = int(stations["usable"].sum()) if "usable" in stations.columns else len(stations)
@@ -221,17 +223,25 @@ def size_warnings(args: argparse.Namespace, city: Any) -> list[str]:
             "a national list? use 'planner national' to split it by city)"
         )
     spacing = getattr(args, "spacing_m", None)
-    if getattr(args, "command", "") in ("plan", "evaluate") and spacing:
+    # The estimate counts sites along every street, an upper bound: sites are only placed near
+    # residents not yet covered, often a small part of the city. So only a spacing the user made
+    # tighter than the default is worth a word, said as how many times the default's work it is
+    # (the demo, which picks its options itself, never warns about them).
+    chosen = getattr(args, "command", "") in ("plan", "evaluate") and not getattr(
+        args, "demo", False
+    )
+    if chosen and spacing and spacing < DEFAULT_SPACING_M:
         street_km = float(city.network.edge_length_m.sum()) / 1000
         estimate = street_km * 1000 / spacing
         if estimate > LARGE_CANDIDATES:
-            default = street_km * 1000 / 100
+            default = street_km * 1000 / DEFAULT_SPACING_M
             out.append(
                 f"--spacing-m {spacing:g}: up to about {estimate:,.0f} candidate sites along "
                 f"{street_km:,.0f} km of walkable street (about {default:,.0f} at the default "
-                "100 m): expect the coverage matrix and the solver to take minutes rather "
-                "than seconds. Sites closer than 25-50 m change a 800 m catchment by less than "
-                "the population estimate's own uncertainty."
+                f"{DEFAULT_SPACING_M:g} m), {DEFAULT_SPACING_M / spacing:,.3g} times as many: the "
+                "coverage matrix and the solver's work grow about as much. Sites closer than "
+                "25-50 m change a 800 m catchment by less than the population estimate's own "
+                "uncertainty."
             )
     return out
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from planner._version import __version__
 from planner.defaults import (
     DEFAULT_MAX_SNAP_M,
     DEFAULT_MAX_WALK_M,
@@ -305,7 +306,7 @@ def _add_plan_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     g.add_argument(
         "--capacity-inspectors",
         type=float,
-        help="also plan with capacities: every station (existing and new) serves at most this many inspectors x --residents-per-inspector residents; maximises residents within walking distance and within capacity (exact with HiGHS; see docs/method.md for its size limit)",
+        help='also plan with capacities: every station (existing and new) serves at most this many inspectors x --residents-per-inspector residents; maximises residents within walking distance and within capacity, with a proven bound (called optimal only when proved, else "best found, at most X %% short"; see docs/method.md section 12)',
     )
     g.add_argument(
         "--prefer-shorter-walks",
@@ -425,6 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"planner {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     fmt = argparse.RawDescriptionHelpFormatter
 

@@ -122,7 +122,7 @@ def print_summary(
         f"  walk network    {city.network.n_nodes} nodes, {city.network.street_length_m / 1000:.0f} km of walkable street"
     )
     print(
-        f"  stations        {int(st['usable'].sum())} usable of {len(st)} (unusable ones are listed in plan.gpkg with the reason)"
+        f"  stations        {int(st['usable'].sum())} usable of {len(st)} (unusable ones are listed with the reason in summary.md and plan.gpkg)"
     )
     if getattr(city, "stations_beyond_reach", 0):
         from planner.stations import beyond_reach_text
@@ -188,6 +188,8 @@ def print_summary(
     if review is not None:
         print_review(review)
     if capacity_plan is not None:
+        from planner.capacitated import quality_text
+
         cp = capacity_plan
         r = cp.result
         print(
@@ -195,7 +197,7 @@ def print_summary(
         )
         print(
             f"    within walking distance and capacity now {thousands(cp.before.assigned_population)}; with {len(cp.sites)} new sites {thousands(r.assigned_population)}"
-            f" ({100 * r.assigned_share:.1f} %), {thousands(r.over_capacity_population)} within reach but beyond capacity; {r.status}, gap {100 * r.gap:.2f} %"
+            f" ({100 * r.assigned_share:.1f} %), {thousands(r.over_capacity_population)} within reach but beyond capacity; {quality_text(r)}"
         )
         for row in cp.sites.head(10).itertuples():
             print(

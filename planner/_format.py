@@ -4,7 +4,9 @@
   :func:`count_text` which says "not recorded" for a missing value;
 - shares (``87.3%``) and walking distances (``430 m``, "not reachable");
 - the walking limit of a run's parameters (``800 m (10 min)``);
-- :func:`number_or_none`: a JSON-safe float, ``None`` for a missing or NaN value.
+- :func:`number_or_none`: a JSON-safe float, ``None`` for a missing or NaN value;
+- :func:`plain`: a value in a message as a person writes it (``-2``, ``100``, not
+  ``np.float64(-2.0)`` or ``1e+02``). Every message that shows a value formats it here.
 
 Plain Python (no numpy import): the command line prints with it too.
 """
@@ -12,6 +14,7 @@ Plain Python (no numpy import): the command line prints with it too.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +26,7 @@ __all__ = [
     "lookup",
     "metres_text",
     "number_or_none",
+    "plain",
     "share_text",
     "thousands",
 ]
@@ -91,6 +95,36 @@ def number_or_none(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(f) else f
+
+
+def plain(value: object, *, digits: int | None = None) -> str:
+    """``value`` as a person writes it: ``-2``, ``2.5``, ``100``, ``1234567``; text quoted.
+
+    Numbers (Python or numpy) are written in positional notation without a trailing ``.0``;
+    ``digits`` rounds to that many significant digits (``plain(99.96, digits=2)`` is ``"100"``).
+    Text is quoted like ``repr`` (``'abc'``), so a stray space or an empty cell shows; anything
+    else is its ``str``.
+    """
+    np = sys.modules.get("numpy")  # a numpy scalar means numpy is loaded; never load it here
+    if np is not None and isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)  # nan, inf, -inf
+        if digits is None and value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        import numpy
+
+        return numpy.format_float_positional(
+            value, precision=digits, unique=True, fractional=False, trim="-"
+        )
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
 
 
 #: Said by every output (memo, CLI, national report) of a result that the wall-clock safety

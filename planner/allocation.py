@@ -88,6 +88,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from planner._format import plain
 from planner._types import FloatArray, Int64Array
 from planner.errors import InputError
 
@@ -322,8 +323,8 @@ def fewest_for_target(
         or not math.isfinite(target_newly_covered)
     ):
         raise InputError(
-            f"fewest_for_target: target_newly_covered={target_newly_covered!r} is not a finite "
-            "number",
+            f"fewest_for_target: target_newly_covered={plain(target_newly_covered)} is not a "
+            "finite number",
             hint="Pass the number of residents to cover newly, e.g. 25000.",
         )
     target = float(target_newly_covered)
@@ -506,7 +507,7 @@ def _validate(
             count = "a string" if isinstance(names, str) else f"{len(names)} names"
             problems.append(f"names has {count} but there are {n_units} units (curves)")
         else:
-            labels = [f"unit {name!r}" for name in names]
+            labels = [f"unit {plain(name)}" for name in names]
 
     parsed = [_read_curve(labels[i], "curve", curves[i], problems) for i in range(n_units)]
 
@@ -585,16 +586,17 @@ def _check_curve(label: str, c: FloatArray, problems: list[str]) -> None:
     tol = REL_TOL * float(c.max())
     if c[0] > tol:
         problems.append(
-            f"{label}: curve starts at {c[0]:g} with k = 0 new stations; it must start at 0 "
+            f"{label}: curve starts at {plain(c[0])} with k = 0 new stations; it must start at 0 "
             "(it counts residents *newly* covered, beyond the existing stations)"
         )
     down = np.diff(c) < -tol
     if down.any():
         k = int(np.flatnonzero(down)[0]) + 1
         problems.append(
-            f"{label}: curve decreases at k = {_where(down, offset=1)} (e.g. {c[k - 1]:g} -> "
-            f"{c[k]:g} at k = {k}); more stations never cover fewer residents, so use the best "
-            "plan with at most k stations (np.maximum.accumulate) or check that unit's solver"
+            f"{label}: curve decreases at k = {_where(down, offset=1)} "
+            f"(e.g. {plain(c[k - 1])} -> {plain(c[k])} at k = {k}); more stations never cover "
+            "fewer residents, so use the best plan with at most k stations "
+            "(np.maximum.accumulate) or check that unit's solver"
         )
 
 
@@ -609,8 +611,8 @@ def _check_bound(label: str, c: FloatArray, b: FloatArray, problems: list[str]) 
     if below.any():
         k = int(np.flatnonzero(below)[0])
         problems.append(
-            f"{label}: bound is below the curve at k = {_where(below)} (e.g. {b[k]:g} < "
-            f"{c[k]:g} at k = {k}); an upper bound can never be below a value actually reached"
+            f"{label}: bound is below the curve at k = {_where(below)} (e.g. {plain(b[k])} < "
+            f"{plain(c[k])} at k = {k}); an upper bound can never be below a value actually reached"
         )
 
 
@@ -640,7 +642,7 @@ def _read_limits(
     if not ok.all():
         what = "whole numbers >= 0 (np.inf for no cap)" if allow_inf else "whole numbers >= 0"
         for i in np.flatnonzero(~ok):
-            problems.append(f"{labels[i]}: {name} is {arr[i]:g}; it must be one of {what}")
+            problems.append(f"{labels[i]}: {name} is {plain(arr[i])}; it must be one of {what}")
         return None
     return arr
 
@@ -651,8 +653,10 @@ def _check_count(func: str, name: str, value: object) -> int:
         or isinstance(value, bool | np.bool_)
         or int(value) < 0
     ):
+        # 2.0 stays 2.0 (a float, refused for its type), np.float64(2.5) reads 2.5
+        as_typed = value.item() if isinstance(value, np.generic) else value
         raise InputError(
-            f"{func}: {name}={value!r} must be a whole number of stations >= 0",
+            f"{func}: {name}={as_typed!r} must be a whole number of stations >= 0",
             hint=f"Pass e.g. {name}=279.",
         )
     return int(value)

@@ -61,6 +61,7 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
                 "'planner plan --osm FILE --n-sites 10'.",
             )
         args = parse_args(demo_argv(args))
+        args.demo = True  # options chosen by the demo, not the user: no warnings about them
     return _run_city(args, progress, run_id, argv)
 
 
@@ -170,6 +171,7 @@ def _run_city(
                 command=command_record(args, argv),
             )
             stack.close()  # check the files and swap them in
+    args.outcome = 0  # the set is in place: an interrupt from here on changes nothing
     print_summary(city, coverage, plan, evaluation, files, review, capacity_plan)
     return 0
 
@@ -297,8 +299,9 @@ def _run_national(
         run_id=run_id,
         command=command_record(args, argv),
     )
+    args.outcome = 0 if result.n_ok else 4  # decided: an interrupt from here on changes nothing
     print_national(result, args.out)
-    return 0 if result.n_ok else 4
+    return int(args.outcome)
 
 
 class _Terminated(BaseException):
@@ -324,6 +327,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
+        try:
+            return _outcome(args, run_id, argv)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+    except (KeyboardInterrupt, _Terminated) as exc:
+        # a signal while the outcome was being reported or the handler put back: the outcome
+        # stands (a second signal here would end the process, as Python does by default)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        return _interrupted(args, run_id, terminated=isinstance(exc, _Terminated))
+
+
+def _interrupted(args: argparse.Namespace, run_id: str, *, terminated: bool) -> int:
+    """Exit code and message for Ctrl+C (130) or SIGTERM (143), or the run's own code when
+    the signal came after its outcome was settled (the output set swapped in)."""
+    said = "terminated" if terminated else "interrupted"
+    decided = getattr(args, "outcome", None)
+    if decided is not None:
+        state = _out_state(args, run_id)
+        print(f"\nplanner: {said} after the run was complete; {state}", file=sys.stderr)
+        return int(decided)
+    print(f"\nplanner: {said}; {_out_state(args, run_id)}", file=sys.stderr)
+    return 143 if terminated else 130
+
+
+def _outcome(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
+    """Run the command; errors become their message and exit code."""
+    try:
         return _run(args, run_id, argv)
     except InputError as exc:
         print(f"\nplanner: {error_text(exc, command=args.command)}", file=sys.stderr)
@@ -345,14 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     except KeyboardInterrupt:
-        print(f"\nplanner: interrupted; {_out_state(args, run_id)}", file=sys.stderr)
-        return 130
+        return _interrupted(args, run_id, terminated=False)
     except _Terminated:
-        print(f"\nplanner: terminated; {_out_state(args, run_id)}", file=sys.stderr)
-        return 143
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        return _interrupted(args, run_id, terminated=True)
 
 
 def _out_state(args: argparse.Namespace, run_id: str) -> str:

@@ -495,6 +495,7 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     lines += _site_lines(lookup(plan, "sites"))
     lines += _district_lines(summary)
 
+    lines += _unusable_station_lines(lookup(summary, "stations"))
     lines += _review_lines(lookup(summary, "stations_review"))
     lines += _capacity_lines(lookup(summary, "capacitated"))
 
@@ -765,6 +766,41 @@ def _absent(value: Any) -> bool:
     return value is None or (isinstance(value, float | np.floating) and not math.isfinite(value))
 
 
+def _capacity_quality(cap: Mapping[str, Any]) -> str:
+    """Proven optimal only when the summary says so; never "exact" for a stopped solve."""
+    quality = lookup(cap, "quality")
+    if isinstance(quality, str) and quality:
+        return _cell(quality)
+    gap = 100 * float(lookup(cap, "gap") or 0)  # a summary written before "quality" existed
+    return f"{_cell(lookup(cap, 'status'))}, gap {gap:.2f} %"
+
+
+def _unusable_station_lines(stations: Any) -> list[str]:
+    """Every station row left out of the analysis, with its file row and the reason."""
+    bad = lookup(stations, "unusable") if isinstance(stations, Mapping) else None
+    if not isinstance(bad, list | tuple) or not bad:
+        return []
+    lines = [
+        f"## Stations left out ({len(bad)})",
+        "",
+        "These stations are not used anywhere in this memo (coverage, inspectors, plans). "
+        "Rows of a stations file (the row is the file's line, the header being row 1) can be "
+        "fixed there and the run repeated.",
+        "",
+        "| station | row | name | reason |",
+        "|---|---:|---|---|",
+    ]
+    for st in bad:
+        if not isinstance(st, Mapping):
+            continue
+        row = lookup(st, "row")
+        lines.append(
+            f"| {_cell(lookup(st, 'station_id'))} | {'' if row is None else _cell(row)} "
+            f"| {_cell(lookup(st, 'name') or '')} | {_cell(lookup(st, 'problem'))} |"
+        )
+    return [*lines, ""]
+
+
 def _capacity_lines(cap: Any) -> list[str]:
     """The memo's lines on the capacitated plan (with --capacity-inspectors)."""
     if not isinstance(cap, Mapping):
@@ -781,9 +817,8 @@ def _capacity_lines(cap: Any) -> list[str]:
         f"{count_text(lookup(cap, 'assigned_after'))} with "
         f"{len(lookup(cap, 'sites') or [])} new sites "
         f"({share_text(lookup(cap, 'share_assigned_after'))}); "
-        f"{count_text(lookup(cap, 'over_capacity_after'))} within reach but beyond capacity. "
-        "Solver: "
-        f"{_cell(lookup(cap, 'status'))}, gap {100 * float(lookup(cap, 'gap') or 0):.2f}%.",
+        f"{count_text(lookup(cap, 'over_capacity_after'))} within reach but beyond capacity. The "
+        f"plan is {_capacity_quality(cap)}.",
         "",
     ]
     for site in lookup(cap, "sites") or []:

@@ -1111,7 +1111,7 @@ def evaluate_sites(
 
 def _with_lonlat_where_known(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``lon``/``lat`` for usable rows; rows without a point keep what the file said."""
-    has_point = frame.geometry.notna() & ~frame.geometry.is_empty
+    has_point = ~(frame.geometry.isna() | frame.geometry.is_empty)  # notna() warns on empties
     out = frame.copy()
     if has_point.any():
         done = _with_lonlat(frame[has_point])

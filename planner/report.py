@@ -24,6 +24,7 @@ import pandas as pd
 from planner._files import RECORDED_LIBRARIES, checkpoint, library_versions
 from planner._format import count_text, number_or_none
 from planner._version import __version__
+from planner.capacitated import quality_text
 from planner.demand import RASTER_CELL_KIND
 from planner.maps import STATION_REVIEW_COLUMNS, coverage_map
 from planner.output_set import OutputSet, output_set
@@ -468,15 +469,7 @@ def summary_dict(
             "total": len(stations),
             "usable": int(stations["usable"].sum()),
             "beyond_reach": int(getattr(city, "stations_beyond_reach", 0)),
-            "unusable": [
-                {"station_id": i, "name": n, "problem": p}
-                for i, n, p in zip(
-                    stations.loc[~stations["usable"], "station_id"],
-                    stations.loc[~stations["usable"], "name"],
-                    stations.loc[~stations["usable"], "problem"],
-                    strict=True,
-                )
-            ],
+            "unusable": _unusable_stations(stations),
         },
         "coverage": s.to_dict(),
         "barriers": barrier_dict(city, coverage),
@@ -656,6 +649,21 @@ def _demand_dict(coverage: CoverageResult) -> dict[str, Any]:
     }
 
 
+def _unusable_stations(stations: pd.DataFrame) -> list[dict[str, Any]]:
+    """Every station left out, with its file row (file stations) and the reason."""
+    bad = stations[~stations["usable"].to_numpy(dtype=bool)]
+    rows = bad["row"] if "row" in bad.columns else pd.Series(None, index=bad.index, dtype=object)
+    return [
+        {
+            "station_id": i,
+            "name": None if n is None or (isinstance(n, float) and np.isnan(n)) else n,
+            "row": None if r is None or pd.isna(r) else int(r),
+            "problem": p,
+        }
+        for i, n, r, p in zip(bad["station_id"], bad["name"], rows, bad["problem"], strict=True)
+    ]
+
+
 def capacity_dict(cp: CapacityPlan) -> dict[str, Any]:
     """The capacitated plan's part of summary.json."""
     r, b = cp.result, cp.before
@@ -673,6 +681,8 @@ def capacity_dict(cp: CapacityPlan) -> dict[str, Any]:
         "share_assigned_after": float(r.assigned_share),
         "upper_bound": float(r.upper_bound),
         "gap": float(r.gap),
+        "proven_optimal": bool(r.proven_optimal),
+        "quality": quality_text(r),
         "status": r.status,
         "time_limit_hit": bool(r.time_limit_hit or b.time_limit_hit),
         "message": r.message,

@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner import capacitated
 from planner.candidates import DEFAULT_SPACING_M, network_candidates
-from planner.capacitated import maximize_capacitated_coverage
 from planner.covering import coverage_matrix
 from planner.defaults import (
     DEFAULT_NODE_LIMIT,
@@ -592,7 +592,7 @@ def plan_with_capacity(
         building_snaps=coverage.building_snaps,
     ).matrix
     empty = S[:0]
-    before = maximize_capacitated_coverage(
+    before = capacitated.maximize_capacitated_coverage(
         S, empty, population, n_sites=0, capacity_existing=capacity, capacity_new=capacity,
         time_limit_s=time_limit_s,
         node_limit=node_limit,
@@ -612,7 +612,7 @@ def plan_with_capacity(
     S_cand = coverage_matrix(
         city.network, buildings, cands, settings=settings, building_snaps=coverage.building_snaps
     ).matrix
-    result = maximize_capacitated_coverage(
+    result = capacitated.maximize_capacitated_coverage(
         S, S_cand, population, n_sites=min(int(n_sites), len(cands)),
         capacity_existing=capacity, capacity_new=capacity, time_limit_s=time_limit_s,
         node_limit=node_limit,

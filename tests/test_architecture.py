@@ -2,6 +2,8 @@
 
 - the import graph of ``planner`` has no cycle: every ``import`` counts, at module level or
   inside a function (only imports under ``if TYPE_CHECKING:`` are left out, as they never run);
+- imports point down the layers of docs/architecture.md (a numeric core never imports the
+  pipeline, the pipeline never the report, ...);
 - the numeric cores import no geometry, map or Dask library, not even through a sibling;
 - no module imports a ``_private`` name from a public sibling (shared private helpers live in
   ``_private`` modules and are called by module);
@@ -37,6 +39,31 @@ NUMERIC_CORES = (
 )
 #: Libraries a numeric core must not import, directly or through a sibling.
 GEOMETRY_LIBRARIES = ("geopandas", "shapely", "folium", "branca", "dask", "distributed", "pyproj")
+#: The layers of docs/architecture.md, bottom up: a module may import its own layer and those
+#: below, never one above. A new module gets a layer here and in the picture there.
+LAYERS: dict[str, tuple[str, ...]] = {
+    "shared facts": (
+        "defaults", "settings", "errors", "_types", "_format", "_files", "_crs", "_tables",
+        "_version", "i18n", "_terms",
+    ),
+    "numeric cores": ("siting", "repairs", "capacitated", "allocation", "_instance", "_solvers"),
+    "the flow": (
+        "osm", "network", "demand", "stations", "districts", "snapping", "access", "distances",
+        "isochrones", "coverage", "candidates", "covering", "fetch", "synthetic",
+    ),
+    "results": ("results",),
+    "orchestration": ("pipeline", "station_review"),
+    "outputs": (
+        "report", "output_set", "outputs", "try_sites",
+        "maps", "maps.city", "maps.national", "maps._leaflet",
+    ),
+    "national": (
+        "national", "national.run", "national.report", "national.results", "national.units",
+        "units", "_dask_worker",
+    ),
+    "command line": ("cli", "_cli_parser", "_cli_inputs", "_cli_print", "qgis_plugin"),
+    "public API": ("",),
+}  # fmt: skip
 HEAVY_FOR_HELP = ("numpy", "pandas", "scipy", "geopandas", "shapely", "pyproj", "folium", "dask")
 
 
@@ -152,6 +179,34 @@ def cycles(graph: Mapping[str, Mapping[str, int]]) -> list[list[str]]:
     return found
 
 
+def layer_of(module: str) -> int | None:
+    """The index of ``module``'s layer in :data:`LAYERS` (0 = bottom), or None."""
+    short = module.removeprefix("planner").removeprefix(".")
+    for i, members in enumerate(LAYERS.values()):
+        if short in members:
+            return i
+    return None
+
+
+def upward_imports(graph: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """Imports of a module from a higher layer, and modules without a layer."""
+    bad: list[str] = []
+    names = list(LAYERS)
+    for module, edges in sorted(graph.items()):
+        mine = layer_of(module)
+        if mine is None:
+            bad.append(f"{module} has no layer: add it to LAYERS and docs/architecture.md")
+            continue
+        for target, line in edges.items():
+            theirs = layer_of(target)
+            if theirs is not None and theirs > mine:
+                bad.append(
+                    f"{module}:{line} ({names[mine]}) imports {target} ({names[theirs]}), "
+                    "a layer above it"
+                )
+    return bad
+
+
 def _closure(graph: Mapping[str, Mapping[str, int]], start: str) -> Iterator[str]:
     seen = {start}
     todo = [start]
@@ -198,6 +253,10 @@ def private_imports(sources: Mapping[str, tuple[str, bool]]) -> list[str]:
 
 def test_no_import_cycle() -> None:
     assert cycles(import_graph(package_sources())) == []
+
+
+def test_imports_point_down_the_layers() -> None:
+    assert upward_imports(import_graph(package_sources())) == []
 
 
 @pytest.mark.parametrize("core", NUMERIC_CORES)
@@ -274,6 +333,16 @@ def test_a_function_level_import_back_makes_a_cycle() -> None:
         sources, "planner.errors", "def f():\n    from planner.settings import WalkSettings"
     )
     assert ["planner.errors", "planner.settings"] in cycles(import_graph(bad))
+
+
+def test_an_import_of_the_orchestration_from_a_core_is_an_upward_import() -> None:
+    sources = package_sources()
+    bad = _with(sources, "planner.siting", "def f():\n    from planner.pipeline import plan_sites")
+    line = sources["planner.siting"][0].count("\n") + 3
+    assert upward_imports(import_graph(bad)) == [
+        f"planner.siting:{line} (numeric cores) imports planner.pipeline (orchestration), "
+        "a layer above it"
+    ]
 
 
 def test_a_geometry_import_in_a_sibling_of_a_core_is_found() -> None:

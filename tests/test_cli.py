@@ -318,8 +318,9 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
 
     out = tmp_path / "demo"
     code = main(["demo", "--n-sites", "2", "--time-limit-s", "5", "--out", str(out), "-q"])
-    printed = capsys.readouterr().out
+    printed, err = capsys.readouterr()
     assert code == 0
+    assert "warning" not in err  # none about options the demo chose itself (--spacing-m 100)
     assert "with 2 new sites" in printed and "inspectors" in printed
     assert {p.name for p in out.iterdir()} == {
         "manifest.json",
@@ -672,3 +673,54 @@ def test_a_national_stations_list_is_counted_not_listed(
     assert "all 3 rows lie beyond walking reach of this area" in err
     assert "Traceback" not in err
     assert not (tmp_path / "p").exists()
+
+
+# --- a signal after the outputs are in place ----------------------------------------------------
+
+
+def test_ctrl_c_after_the_files_are_listed_exits_0(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Ctrl+C while the summary is printed (just after "files:"): the set was swapped in, so
+    the run succeeded: exit 0, a note, no traceback."""
+    real = cli.print_summary
+
+    def then_ctrl_c(*a, **k):
+        real(*a, **k)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "print_summary", then_ctrl_c)
+    out = tmp_path / "out"
+    code, printed, err = run([*TINY_PLAN, "--out", str(out), "-q"], capsys)
+    assert code == 0, err
+    assert "files:" in printed
+    said = "interrupted after the run was complete; the outputs were already complete"
+    assert f"{said}: {out} holds this run's files" in err
+    assert len(set(read_run_ids(out).values())) == 1
+
+
+def test_ctrl_c_while_the_sigterm_handler_is_put_back_exits_0(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The reported traceback: KeyboardInterrupt raised at cli.py's
+    ``signal.signal(signal.SIGTERM, previous)`` after a complete run."""
+    import signal
+
+    real = signal.signal
+    original = signal.getsignal(signal.SIGTERM)
+    put_back = []
+
+    def signal_(signum, handler):
+        previous = real(signum, handler)
+        if signum == signal.SIGTERM and handler is original and not put_back:
+            put_back.append(handler)  # main() putting back the handler it found: Ctrl+C now
+            raise KeyboardInterrupt
+        return previous
+
+    monkeypatch.setattr(signal, "signal", signal_)
+    out = tmp_path / "out"
+    code, printed, err = run([*TINY_PLAN, "--out", str(out), "-q"], capsys)
+    assert code == 0, err
+    assert "files:" in printed and "Traceback" not in err
+    assert "interrupted after the run was complete" in err
+    assert put_back and signal.getsignal(signal.SIGTERM) is original  # put back all the same

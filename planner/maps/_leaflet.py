@@ -152,6 +152,22 @@ def _make_offline(m: folium.Map) -> None:
     header.add_child(_Raw(f"<script>{_JS}</script>"), name="planner_js")
 
 
+def _offline_map(
+    west: float, south: float, east: float, north: float, *, zoom_start: int
+) -> folium.Map:
+    """An empty map centred on the box, with Leaflet inlined and no online tiles."""
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=zoom_start,
+        tiles=None,
+        control_scale=False,
+        zoom_snap=0.5,
+        font_size="13px",
+    )
+    _make_offline(m)
+    return m
+
+
 class _Raw(Element):
     """Finished text (Leaflet's source, a layer's script) added to the page as it is.
 
@@ -421,8 +437,12 @@ def _prepare(
             )
     if len(problems) > start:
         return None
-    usable = gdf.geometry.notna() & ~gdf.geometry.is_empty
-    if not usable.all():
+    geoms = gdf.geometry.to_numpy()
+    # missing (None) or empty (a unit whose own area is all overlap) draw nothing; shapely's
+    # tests, as GeoSeries.notna() warns on empty geometries
+    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not usable.all() and not (what == "service_areas" and not shapely.is_missing(geoms).any()):
+        # a band of service area that no station reaches is empty: no news, not drawn
         log.warning("%s: %s: %d rows without geometry not drawn", function, what, (~usable).sum())
     out = gdf.loc[usable].to_crs(4326)  # to_crs returns a new frame; the input is untouched
     return out

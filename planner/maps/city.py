@@ -37,8 +37,8 @@ from planner.maps._leaflet import (
     _GeoJsonLayer,
     _js_string,
     _legend_element,
-    _make_offline,
     _missing,
+    _offline_map,
     _points,
     _prepare,
     _Raw,
@@ -903,15 +903,7 @@ def coverage_map(
     east, north = np.nanmax(bounds[:, 2:], axis=0)
     view = _view_bounds(fit_to)
     fit = (west, south, east, north) if view is None else view
-    m = folium.Map(
-        location=[(south + north) / 2, (west + east) / 2],
-        zoom_start=13,
-        tiles=None,
-        control_scale=False,
-        zoom_snap=0.5,
-        font_size="13px",
-    )
-    _make_offline(m)
+    m = _offline_map(west, south, east, north, zoom_start=13)
     city = lookup(summary, "city")
     m.get_root().title = title or (  # type: ignore[attr-defined]
         f"Police station coverage — {city}" if city else "Police station coverage"

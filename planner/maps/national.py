@@ -31,8 +31,8 @@ from planner.maps._leaflet import (
     _GeoJsonLayer,
     _js_string,
     _legend_element,
-    _make_offline,
     _missing,
+    _offline_map,
     _prepare,
     _Raw,
     _round,
@@ -493,15 +493,7 @@ def national_map(
     props = _unit_properties(units_w, breaks)
 
     west, south, east, north = shapely.total_bounds(outlines)
-    m = folium.Map(
-        location=[(south + north) / 2, (west + east) / 2],
-        zoom_start=6,
-        tiles=None,
-        control_scale=False,
-        zoom_snap=0.5,
-        font_size="13px",
-    )
-    _make_offline(m)
+    m = _offline_map(west, south, east, north, zoom_start=6)
     root = _national_page(m)
     heading = title or "National plan: new police stations"
     root.title = title or "Police station coverage — national plan"

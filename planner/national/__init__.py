@@ -7,8 +7,12 @@ The layer sits on top of the city pipeline and uses only its public functions:
    streaming pass; each unit gets its own cut (:meth:`planner.osm.OsmScan.cut`): the streets,
    buildings and police inside its polygon plus a walking buffer (see
    :mod:`planner.national.units`), projected to the unit's own UTM zone. A national stations
-   file is read once and each row handed to every unit whose buffer holds it. With a manifest,
-   each unit has its own file.
+   file is read once and each row handed to every unit whose buffer holds it (it may serve
+   residents of all of them). With a manifest, each unit has its own file. For counting
+   inspectors a station belongs to exactly one unit
+   (:func:`planner.national.run._count_stations_once`): the one whose area contains it, the
+   first in the units' order if several do, the nearest if none does (a station in a buffer
+   only).
 2. **One task per unit** (:func:`unit_curve`): :func:`planner.pipeline.city_from_osm`,
    :func:`~planner.pipeline.assess_coverage` and :func:`~planner.pipeline.plan_curve` (the best
    plan for every ``k = 0 .. K`` with its proven bound). It is a pure function of its inputs;

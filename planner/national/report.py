@@ -323,7 +323,10 @@ def national_markdown(summary: dict[str, Any]) -> str:
             "missing (units whose stations file gives counts)."
             if s["inspectors"]["now"] is not None
             else "."
-        ),
+        )
+        + " Each station is counted once, in the unit containing it (the nearest unit if it "
+        "lies in a walking buffer only), with the residents it serves in every unit; a station "
+        "near a border still serves the residents of its neighbours.",
     ]
     if s.get("target"):
         t = s["target"]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from planner._format import plain
 from planner.candidates import DEFAULT_SPACING_M
 from planner.defaults import (
     DEFAULT_NEW_STATIONS,
@@ -82,17 +83,19 @@ class NationalOptions:
     def __post_init__(self) -> None:
         problems = []
         if not isinstance(self.new_stations, int | np.integer) or self.new_stations < 0:
-            problems.append(f"new stations {self.new_stations!r} must be a whole number >= 0")
+            problems.append(f"new stations {plain(self.new_stations)} must be a whole number >= 0")
         if self.target_share is not None and not 0 < self.target_share <= 1:
-            problems.append(f"target share {self.target_share!r} must be in (0, 1], e.g. 0.9")
+            problems.append(f"target share {plain(self.target_share)} must be in (0, 1], e.g. 0.9")
         if not self.spacing_m > 0:
-            problems.append(f"candidate spacing {self.spacing_m!r} m must be > 0")
+            problems.append(f"candidate spacing {plain(self.spacing_m)} m must be > 0")
         if not self.time_limit_s > 0:
-            problems.append(f"time limit {self.time_limit_s!r} s must be > 0 (inf: no limit)")
+            problems.append(f"time limit {plain(self.time_limit_s)} s must be > 0 (inf: no limit)")
         if not isinstance(self.node_limit, int | np.integer) or self.node_limit < 1:
-            problems.append(f"node limit {self.node_limit!r} must be a whole number >= 1")
+            problems.append(f"node limit {plain(self.node_limit)} must be a whole number >= 1")
         if not self.residents_per_inspector > 0:
-            problems.append(f"residents per inspector {self.residents_per_inspector!r} must be > 0")
+            problems.append(
+                f"residents per inspector {plain(self.residents_per_inspector)} must be > 0"
+            )
         if problems:
             raise InputError("invalid national options", problems)
 
@@ -120,6 +123,9 @@ class UnitOutcome:
     inspectors_now: int | None = None  # from the stations file's inspectors column, if any
     time_limit_hit: bool = False  # the wall-clock safety net cut the unit's curve short
     inspectors_missing: int | None = None
+    # the unit's working stations: (station_id, lon, lat, residents for whom it is the nearest
+    # in this unit, inspectors there now or NaN); the national totals count each station once
+    station_records: tuple[tuple[str, float, float, float, float], ...] = ()
 
     @property
     def ok(self) -> bool:

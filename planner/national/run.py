@@ -5,8 +5,12 @@ The steps, the guarantees and the run's options are described in :mod:`planner.n
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import os
+import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +27,7 @@ import shapely
 from planner._crs import WGS84
 from planner._files import file_sha256
 from planner._files import input_record as _input
+from planner._format import plain
 from planner.allocation import Allocation, allocate, allocate_greedy, fewest_for_target
 from planner.errors import InputError, PlannerError
 from planner.national.report import write_national
@@ -154,6 +159,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         inspectors_needed=needed,
         inspectors_now=now,
         inspectors_missing=missing,
+        station_records=_station_records(stations),
     )
     return _UnitState(job=job, city=city, coverage=coverage, curve=curve, outcome=outcome)
 
@@ -169,6 +175,115 @@ def _inspectors(stations: pd.DataFrame, norm: float) -> tuple[int, int | None, i
     known = np.isfinite(now)
     missing = np.clip(needed[known] - now[known], 0, None)
     return int(needed.sum()), int(now[known].sum()), int(missing.sum())
+
+
+def _station_records(stations: pd.DataFrame) -> tuple[tuple[str, float, float, float, float], ...]:
+    """The working stations of a unit as :attr:`UnitOutcome.station_records`."""
+    st = stations[working(stations)]
+    if st.empty:
+        return ()
+    points = st.geometry.to_crs(WGS84)
+    now = st["inspectors"] if "inspectors" in st.columns else pd.Series(np.nan, index=st.index)
+    return tuple(
+        (str(i), float(x), float(y), float(r), float(n))
+        for i, x, y, r, n in zip(
+            st["station_id"],
+            shapely.get_x(points.to_numpy()),
+            shapely.get_y(points.to_numpy()),
+            st["residents_nearest"].fillna(0.0).to_numpy(dtype=float),
+            now.to_numpy(dtype=float),
+            strict=True,
+        )
+    )
+
+
+def _home_units(
+    records: dict[str, list[tuple[int, float, float]]], units: Sequence[Unit]
+) -> dict[str, int]:
+    """The one unit (index into ``units``) that counts each station.
+
+    ``records`` maps a station to the units listing it, with its lon/lat. The home is the first
+    unit of ``units`` whose area contains the station (whether or not it lists it, so that a
+    station of a failed unit is not counted by a neighbour); if none does (the station lies in
+    a walking buffer only), the listing unit whose area is nearest (distances in a local
+    equirectangular projection, ties to the first); a listing unit without an area (manifest)
+    counts its own.
+    """
+    ids = list(records)
+    lon = np.array([records[i][0][1] for i in ids], dtype=float)
+    lat = np.array([records[i][0][2] for i in ids], dtype=float)
+    home = np.full(len(ids), -1, dtype=np.intp)
+    for k, unit in enumerate(units):
+        todo = np.flatnonzero(home < 0)
+        if unit.area is None or not todo.size:
+            continue
+        home[todo[shapely.contains_xy(unit.area, lon[todo], lat[todo])]] = k
+    out = {i: int(h) for i, h in zip(ids, home, strict=True) if h >= 0}
+    for n in np.flatnonzero(home < 0):
+        station = ids[n]
+        idx = [k for k, _, _ in records[station]]
+        own = [k for k in idx if units[k].area is None]
+        if own:
+            out[station] = own[0]
+            continue
+        distances = [_distance_deg_m(units[k].area, lon[n], lat[n]) for k in idx]
+        out[station] = idx[int(np.argmin(distances))]  # ties: the first
+    return out
+
+
+def _distance_deg_m(area: Any, lon: float, lat: float) -> float:
+    """Distance from a point to an area in lon/lat, in metres to about 1 % within a few km
+    (longitudes scaled by the cosine of the latitude)."""
+    scale = math.cos(math.radians(lat))
+    scaled = shapely.transform(area, lambda xy: xy * np.array([scale, 1.0]))
+    return float(shapely.distance(scaled, shapely.Point(lon * scale, lat))) * 111_320.0
+
+
+def _count_stations_once(
+    outcomes: tuple[UnitOutcome, ...], units: Sequence[Unit], norm: float
+) -> tuple[UnitOutcome, ...]:
+    """Inspectors per unit with every station counted in exactly one unit.
+
+    A station near a border is in the walking buffer of several units and serves residents
+    of each; before, every unit counted its inspectors and rounded its need up again. Now a
+    station's need is ``ceil(residents it serves in all units / norm)``, once, and it and its
+    inspectors count in its home unit only (:func:`_home_units`); a station whose home unit
+    failed is counted nowhere, like the rest of that unit.
+    """
+    seen: dict[str, list[tuple[int, float, float]]] = {}
+    served: dict[str, float] = {}
+    now: dict[str, float] = {}
+    for k, u in enumerate(outcomes):
+        if not u.ok:
+            continue
+        for station, lon, lat, residents, count in u.station_records:
+            seen.setdefault(station, []).append((k, lon, lat))
+            served[station] = served.get(station, 0.0) + residents
+            if math.isfinite(count):
+                now[station] = count
+    if not seen:
+        return outcomes
+    home = _home_units(seen, units)
+    counts_known = bool(now)
+    out = []
+    for k, u in enumerate(outcomes):
+        if not u.ok:
+            out.append(u)
+            continue
+        mine = [s for s, h in home.items() if h == k]
+        needed = inspectors_needed([served[s] for s in mine], norm)
+        there = np.array([now.get(s, math.nan) for s in mine], dtype=float)
+        known = np.isfinite(there)
+        missing = np.clip(needed[known] - there[known], 0, None)
+        out.append(
+            dataclasses.replace(
+                u,
+                inspectors_needed=int(needed.sum()),
+                inspectors_now=int(there[known].sum()) if counts_known else None,
+                inspectors_missing=int(missing.sum()) if counts_known else None,
+            )
+        )
+    return tuple(out)
 
 
 def _outcome_of(state: _UnitState | UnitOutcome) -> UnitOutcome:
@@ -301,6 +416,8 @@ def plan_nation(
     options = options or NationalOptions()
     announce = step or _null_step
     _check_sources(osm_path, units_path, admin_level, manifest_path)
+    if scheduler is not None:
+        _check_scheduler_address(scheduler)
     with output_set(out_dir, run_id=run_id) as target:
         result = _plan_into(
             target, osm_path, units_path, admin_level, manifest_path, stations_path,
@@ -403,7 +520,9 @@ def _run_and_write(
         t1 = time.perf_counter()
         outcomes, states = _run_units(client, jobs, progress)
         outcomes.update({u.name: f for u, f in cut_failures.items()})
-        ordered = tuple(outcomes[u.name] for u in units)
+        ordered = _count_stations_once(
+            tuple(outcomes[u.name] for u in units), units, options.residents_per_inspector
+        )
         timings["units_s"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         with announce("allocating the new stations (dynamic programming)"):
@@ -465,7 +584,7 @@ def _check_sources(osm_path: Any, units_path: Any, admin_level: Any, manifest_pa
         )
     if admin_level is not None and (not isinstance(admin_level, int) or not 1 <= admin_level <= 11):
         problems.append(
-            f"--admin-level {admin_level!r}: OSM levels are whole numbers 1..11 "
+            f"--admin-level {plain(admin_level)}: OSM levels are whole numbers 1..11 "
             "(cities are often 6 or 8)"
         )
     for flag, path in (("--osm", osm_path), ("--units", units_path), ("--manifest", manifest_path)):
@@ -545,6 +664,59 @@ def _jobs(
     return jobs, failures
 
 
+def _check_scheduler_address(scheduler: str) -> None:
+    """Refuse an address Dask cannot parse before anything is read or started.
+
+    Dask's ``Client`` refuses it too, but only after inputs are read, and the half-made client
+    then hangs for 20 s on its way out ("Exception ignored in: Client.__del__").
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        _, location = parse_address(scheduler)
+        parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise InputError(
+            f"--scheduler {scheduler}: not the address of a Dask scheduler ({exc})",
+            hint="Give it as tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786, as 'dask scheduler' "
+            "prints it); or leave --scheduler out to run on this machine.",
+        ) from None
+
+
+@contextmanager
+def _spawned_ignoring_ctrl_c(n: int, *, timeout_s: float = 30.0) -> Iterator[None]:
+    """Processes started inside are born ignoring SIGINT (Ctrl+C): wait for ``n`` of them.
+
+    Ctrl+C in a terminal signals the whole process group, the local cluster's worker processes
+    included; each printed "Process Dask Worker process (from Nanny): Traceback ...
+    KeyboardInterrupt" beside the planner's own line. A process started while SIGINT is ignored
+    keeps ignoring it (the disposition survives exec, and Python leaves an ignored SIGINT
+    ignored), so only the planner sees Ctrl+C, and its ``finally`` closes the client and the
+    cluster, which stops the workers. SIGINT is ignored here only until the ``n`` worker
+    processes exist (well under a second); a worker the nanny restarts later ignores it from its
+    preload (:mod:`planner._dask_worker`).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set in the main thread
+        return
+    import multiprocessing
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            started = {p.pid for p in multiprocessing.active_children()} - before
+            if len(started) >= n:
+                break
+            time.sleep(0.01)
+        log.debug("%d worker processes started ignoring Ctrl+C in %.2f s", len(started),
+                  timeout_s - (deadline - time.monotonic()))  # fmt: skip
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @contextmanager
 def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, int, str]]:
     """A Dask client: on an existing scheduler, or on a local cluster sized to the machine."""
@@ -578,18 +750,27 @@ def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[A
     n = workers or os.cpu_count() or 1
     if n < 1:
         raise InputError(f"--workers {workers}: need at least 1")
+    # The scheduler first, the workers after: a Ctrl+C while they start then finds the cluster
+    # in hand to close (inside LocalCluster(n_workers=n) it left a half-made cluster to an
+    # atexit hook that printed a traceback).
     cluster = LocalCluster(
-        n_workers=n,
+        n_workers=0,
         threads_per_worker=1,
         processes=True,
         dashboard_address=":0",  # a free port: never collides with another cluster
         silence_logs=logging.CRITICAL,  # a worker losing its heartbeat at shutdown is not news
+        preload=["planner._dask_worker"],  # workers leave Ctrl+C to the planner
     )
-    client = Client(cluster, set_as_default=False)
+    local: Any = None
     try:
-        yield client, n, "local"
+        local = Client(cluster, set_as_default=False)
+        with _spawned_ignoring_ctrl_c(n):
+            cluster.scale(n)
+        local.wait_for_workers(n, timeout=300)
+        yield local, n, "local"
     finally:
-        client.close()
+        if local is not None:
+            local.close()
         cluster.close()
 
 

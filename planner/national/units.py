@@ -49,8 +49,10 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from planner._crs import WGS84, require_degrees, utm_crs_for
-from planner._tables import name_columns
+from planner import _tables
+from planner._crs import WGS84, utm_crs_for
+from planner._format import plain
+from planner._tables import name_columns, read_polygons
 from planner.errors import InputError
 from planner.osm import OsmScan
 from planner.settings import WalkSettings
@@ -145,15 +147,7 @@ def read_units(
             hint="--units needs polygons (GeoJSON, GeoPackage, Shapefile) with a name column; "
             "for a list of OSM files per city use --manifest.",
         )
-    try:
-        frame = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
-    except PermissionError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
-    except Exception as exc:
-        raise InputError(
-            f"{path}: could not read the units file ({exc})",
-            hint="Give a GeoJSON, GeoPackage or Shapefile of unit polygons with a name column.",
-        ) from None
+    frame = read_polygons(path, what="units", layer=layer)  # also refuses metres as degrees
     problems: list[str] = []
     column = _name_column(frame, name_column, problems)
     if frame.crs is None:
@@ -162,7 +156,6 @@ def read_units(
         problems.append("no rows")
     if problems:
         raise InputError(f"{path}: the units file cannot be used", problems, _UNITS_HINT)
-    require_degrees(frame.crs, tuple(frame.total_bounds), what="units", name=path.name)
     frame = frame.to_crs(WGS84)
     out = gpd.GeoDataFrame(
         {
@@ -235,24 +228,29 @@ def units_from_osm(scan: OsmScan, *, admin_level: int) -> gpd.GeoDataFrame:
 
 
 def read_manifest(path: str | Path) -> pd.DataFrame:
-    """A CSV listing one OSM file per unit: ``name``, ``osm`` and optional ``stations``,
-    ``population``, ``min_new``, ``max_new``, ``quota``. Paths are relative to the CSV's folder.
+    """A table listing one OSM file per unit: ``name``, ``osm`` and optional ``stations``,
+    ``population``, ``min_new``, ``max_new``, ``quota``. Paths are relative to its folder.
+
+    Read like every table of the user (:func:`planner._tables.read_table`): CSV in UTF-8,
+    UTF-16 or Windows-1251 separated by ``,``, ``;`` or tabs (decimal commas then allowed), or an
+    .xlsx workbook. Rows are numbered as a spreadsheet shows them (the header is row 1).
     """
     path = Path(path)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
+    if not path.is_file():
         raise InputError(
-            f"{path}: manifest not found", hint=f"Relative paths start in {Path.cwd()}."
-        ) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(
-            f"{path}: not a readable CSV manifest ({type(exc).__name__}: {exc})",
-            hint="Save it as CSV (UTF-8) with the columns name,osm[,stations,population,...].",
-        ) from None
-    except PermissionError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
-    lower = {c.strip().lower(): c for c in table.columns}
+            f"manifest {path} " + ("is a folder, not a file" if path.is_dir() else "not found"),
+            hint=f"Check the path (relative paths start in {Path.cwd()}).",
+        )
+    table, numbers, _ = _tables.read_table(
+        path,
+        what="manifest",
+        fits=_manifest_columns,
+        fits_label="'name' and 'osm' columns",
+        row_noun="unit (name,osm)",
+    )
+    lower: dict[str, str] = {}
+    for c in table.columns:
+        lower.setdefault(_tables._normalise(c), c)
     problems: list[str] = []
     for need in ("name", "osm"):
         if need not in lower:
@@ -260,13 +258,13 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
     if problems:
         raise InputError(f"{path}: the manifest cannot be used", problems, _MANIFEST_HINT)
     base = path.parent
-    rows = [f"row {i + 1}" for i in range(len(table))]
+    rows = [f"row {n}" for n in numbers]
     out = pd.DataFrame(
         {"name": [_clean_name(v) for v in table[lower["name"]]], "row": rows},
     )
     out["osm"] = [_resolve(base, v) for v in table[lower["osm"]]]
     out["stations"] = (
-        [_resolve(base, v) if v.strip() else None for v in table[lower["stations"]]]
+        [_resolve(base, v) or None for v in table[lower["stations"]]]
         if "stations" in lower
         else None
     )
@@ -286,11 +284,14 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
         if stations and not Path(stations).is_file():
             problems.append(f"{row} ({name}): stations file {stations} does not exist")
     _duplicates(out, problems)
-    if out.empty:
-        problems.append("no rows")
     if problems:
         raise InputError(f"{path}: the manifest cannot be used", problems, _MANIFEST_HINT)
     return out.drop(columns="quota")
+
+
+def _manifest_columns(cells: Sequence[object]) -> bool:
+    names = {_tables._normalise(c) for c in cells}
+    return {"name", "osm"} <= names
 
 
 _MANIFEST_HINT = (
@@ -438,12 +439,12 @@ def _numbers(
     blank = raw.isna().to_numpy() | text.isin(["", "nan", "None"]).to_numpy()
     values = pd.to_numeric(text.str.replace(",", "."), errors="coerce")
     for i in np.flatnonzero(~blank & values.isna().to_numpy()):
-        problems.append(f"{rows.iloc[i]}: {column} {raw.iloc[i]!r} is not a number")
+        problems.append(f"{rows.iloc[i]}: {column} {plain(raw.iloc[i])} is not a number")
     for i in np.flatnonzero(~blank & values.notna().to_numpy()):
         v = float(values.iloc[i])
         if v < 0 or (kind == "count" and v != int(v)):
             what = "a whole number >= 0" if kind == "count" else "a number >= 0"
-            problems.append(f"{rows.iloc[i]}: {column} {raw.iloc[i]!r} must be {what}")
+            problems.append(f"{rows.iloc[i]}: {column} {plain(raw.iloc[i])} must be {what}")
     values[blank] = np.nan
     return values.astype(float)
 
@@ -459,8 +460,8 @@ def _apply_quota(out: pd.DataFrame, problems: list[str]) -> None:
     bad = out["max_new"].notna() & (out["max_new"] < out["min_new"])
     for i in np.flatnonzero(bad):
         problems.append(
-            f"{out['row'].iloc[i]}: max_new {out['max_new'].iloc[i]:g} is below "
-            f"min_new {out['min_new'].iloc[i]:g}"
+            f"{out['row'].iloc[i]}: max_new {plain(out['max_new'].iloc[i])} is below "
+            f"min_new {plain(out['min_new'].iloc[i])}"
         )
 
 
@@ -511,7 +512,8 @@ def _own_areas(
         earlier.setdefault(later, []).append(first)
         text = (
             f"{names[first]} ({rows[first]}) and {names[later]} ({rows[later]}) overlap by "
-            f"{100 * share:.2g} % of the smaller one; residents there count in {names[first]}"
+            f"{plain(100 * share, digits=2)} % of the smaller one; residents there count in "
+            f"{names[first]}"
         )
         (notes if share < SLIVER_SHARE else refused).append(text)
     own = []
