@@ -290,7 +290,9 @@ def test_greedy_alone_is_kept_when_highs_finds_nothing(monkeypatch: pytest.Monke
     monkeypatch.setattr(capacitated, "_simple_bound", lambda model, n_sites: math.inf)
     # nor the plain plan's bound (and its sites: none)
     monkeypatch.setattr(
-        capacitated, "_uncapacitated", lambda model, n_sites, **_: (math.inf, ~model.is_candidate)
+        capacitated,
+        "_uncapacitated",
+        lambda model, n_sites, **_: (math.inf, ~model.is_candidate, False),
     )
     r = maximize_capacitated_coverage(
         as_sparse(SITE_E),
