@@ -626,10 +626,13 @@ def maximize_capacitated_coverage(
         Residents each existing station / each candidate site can serve: a number for all or
         one per row; ``numpy.inf`` for no limit.
     time_limit_s
-        Time limit of the HiGHS solve. On hitting it the best plan found is returned with its
-        proven gap.
+        Wall-clock safety net for the whole call (``inf``, the default: off). On hitting it
+        the best plan found is returned with its proven gap and ``time_limit_hit`` is True.
     mip_rel_gap
         HiGHS stops once its relative gap is at most this.
+    node_limit
+        Branch-and-bound nodes of the MILP (a work limit HiGHS counts itself, so the plan is
+        the same on any machine); on reaching it the best plan found is returned with its gap.
 
     Returns
     -------
@@ -645,25 +648,18 @@ def maximize_capacitated_coverage(
         limit; raise ``time_limit_s``.
     """
     t0 = time.perf_counter()
-    problems: list[str] = []
-    found: list[str] = []
-    inst = _instance.read_instance(S_existing, population, None, found)
-    problems += [p.replace("coverage", "S_existing").replace("candidate", "station") for p in found]
-    n_e = None if inst is None else inst.n_candidates
-    n_d = None if inst is None else int(inst.pattern.shape[1])
-    cand = _read_pattern_candidates(S_candidates, n_d, problems)
-    n_c = None if cand is None else int(cand.shape[0])
-    if not _instance.is_int(n_sites) or n_sites < 0:
-        problems.append(f"n_sites={n_sites!r} must be a whole number >= 0")
-    elif n_c is not None and n_sites > n_c:
-        problems.append(
-            f"n_sites={n_sites} but there are only {n_c} candidate sites; ask for at most {n_c}"
-        )
-    cap_e = _read_capacity("capacity_existing", capacity_existing, n_e, problems)
-    cap_n = _read_capacity("capacity_new", capacity_new, n_c, problems)
-    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
-    _instance.raise_if("maximize_capacitated_coverage", problems)
-    assert inst is not None and cand is not None and n_e is not None and n_c is not None
+    inst, cand, cap_e, cap_n = _read_inputs(
+        S_existing,
+        S_candidates,
+        population,
+        n_sites=n_sites,
+        capacity_existing=capacity_existing,
+        capacity_new=capacity_new,
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
+    )
+    n_e, n_c = inst.n_candidates, int(cand.shape[0])
     n_sites = int(n_sites)
     w = inst.population
     total = inst.total_population
@@ -673,21 +669,7 @@ def maximize_capacitated_coverage(
     capacity = np.r_[cap_e, cap_n if n_sites > 0 else np.zeros(0)]
     is_cand = np.r_[np.zeros(n_e, dtype=bool), np.ones(use_cand.shape[0], dtype=bool)]
     model = _drop_dominated(_build_model(P, w, capacity, is_cand))
-    limit = CAPACITATED_MAX_PAIRS if n_sites > 0 else CAPACITATED_MAX_PAIRS_LP
-    if model.n_pairs > limit:
-        raise InputError(
-            f"maximize_capacitated_coverage: the model has {model.n_pairs:,} station-building "
-            f"pairs after reduction, more than the {limit:,} HiGHS handles in about a minute",
-            [
-                f"{n_e} existing stations and {model.is_candidate.sum()} useful candidate sites "
-                f"over {int((model.group_of >= 0).sum()):,} buildings with residents"
-            ],
-            "Pass fewer candidates (e.g. the best 3-5 x n_sites from "
-            "planner.siting.maximize_coverage(..., method='greedy'), which scales to whole "
-            "cities), or a shorter walking limit; to check a chosen set of sites, append its "
-            "rows to S_existing and call with n_sites=0 (a pure LP, limit "
-            f"{CAPACITATED_MAX_PAIRS_LP:,} pairs).",
-        )
+    _check_size(model, n_e=n_e, n_sites=n_sites)
 
     notes: list[str] = []
     deadline = t0 + float(time_limit_s)
@@ -790,6 +772,60 @@ def maximize_capacitated_coverage(
         node_limit=int(node_limit),
         timed_out=timed_out or time_limit_hit(status),
     )
+
+
+def _read_inputs(
+    S_existing: SparseCoverage,
+    S_candidates: SparseCoverage,
+    population: ArrayLike,
+    *,
+    n_sites: int,
+    capacity_existing: ArrayLike | float,
+    capacity_new: ArrayLike | float,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    node_limit: int,
+) -> tuple[_instance.Instance, sp.csr_array, FloatArray, FloatArray]:
+    """The inputs of :func:`maximize_capacitated_coverage` checked; all problems together."""
+    problems: list[str] = []
+    found: list[str] = []
+    inst = _instance.read_instance(S_existing, population, None, found)
+    problems += [p.replace("coverage", "S_existing").replace("candidate", "station") for p in found]
+    n_e = None if inst is None else inst.n_candidates
+    n_d = None if inst is None else int(inst.pattern.shape[1])
+    cand = _read_pattern_candidates(S_candidates, n_d, problems)
+    n_c = None if cand is None else int(cand.shape[0])
+    if not _instance.is_int(n_sites) or n_sites < 0:
+        problems.append(f"n_sites={n_sites!r} must be a whole number >= 0")
+    elif n_c is not None and n_sites > n_c:
+        problems.append(
+            f"n_sites={n_sites} but there are only {n_c} candidate sites; ask for at most {n_c}"
+        )
+    cap_e = _read_capacity("capacity_existing", capacity_existing, n_e, problems)
+    cap_n = _read_capacity("capacity_new", capacity_new, n_c, problems)
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
+    _instance.raise_if("maximize_capacitated_coverage", problems)
+    assert inst is not None and cand is not None and n_e is not None and n_c is not None
+    return inst, cand, cap_e, cap_n
+
+
+def _check_size(model: _Model, *, n_e: int, n_sites: int) -> None:
+    """Refuse a model larger than HiGHS solves in about a minute, saying what to pass instead."""
+    limit = CAPACITATED_MAX_PAIRS if n_sites > 0 else CAPACITATED_MAX_PAIRS_LP
+    if model.n_pairs > limit:
+        raise InputError(
+            f"maximize_capacitated_coverage: the model has {model.n_pairs:,} station-building "
+            f"pairs after reduction, more than the {limit:,} HiGHS handles in about a minute",
+            [
+                f"{n_e} existing stations and {model.is_candidate.sum()} useful candidate sites "
+                f"over {int((model.group_of >= 0).sum()):,} buildings with residents"
+            ],
+            "Pass fewer candidates (e.g. the best 3-5 x n_sites from "
+            "planner.siting.maximize_coverage(..., method='greedy'), which scales to whole "
+            "cities), or a shorter walking limit; to check a chosen set of sites, append its "
+            "rows to S_existing and call with n_sites=0 (a pure LP, limit "
+            f"{CAPACITATED_MAX_PAIRS_LP:,} pairs).",
+        )
 
 
 def _result(

@@ -837,7 +837,8 @@ def test_a_station_counts_in_one_unit_by_hand():
     its 2 inspectors once (not 2 + 2). s2 lies in no unit, 0.2 degrees from A and 0.8 from B:
     A counts it. s3 lies inside B (listed by A first): B counts it. s4 lies inside C, which
     failed; A lists it but does not count it."""
-    from planner.national import UnitOutcome, _count_stations_once
+    from planner.national import UnitOutcome
+    from planner.national.run import _count_stations_once
     from planner.units import Unit
 
     a, b, c = shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1), shapely.box(0, 1, 1, 2)

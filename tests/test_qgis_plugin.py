@@ -34,6 +34,8 @@ import pytest
 import shapely
 
 from planner import maps
+from planner.maps import city as city_map
+from planner.maps import national as national_map
 from planner.qgis_plugin import build_zip
 from planner.qgis_plugin import main as zip_main
 
@@ -207,7 +209,7 @@ def test_population_classes_are_those_of_the_map() -> None:
         rng.gamma(2.0, 15.0, size=451),
     ):
         uppers = [upper for _lower, upper, _label in styling.population_classes(values)]
-        assert uppers == maps._population_breaks(values)
+        assert uppers == city_map._population_breaks(values)
     # by hand: quantiles of 1, 2, 2, 3, 4, 7.5, 9, 120 -> ceil 2, 3, 5, 9, 120
     classes = styling.population_classes([1, 2, 2, 3, 4, 7.5, 9, 120])
     assert classes == [(1.0, 2.0, "1–2"), (2.0, 3.0, "3"), (3.0, 5.0, "4–5"),
@@ -217,7 +219,7 @@ def test_population_classes_are_those_of_the_map() -> None:
 def test_share_classes_are_those_of_the_national_map() -> None:
     for shares in ([0.62, 0.7, 0.91], [0.0, 1.0], [0.5], [0.99, 1.0], [0.031, 0.2]):
         lowers = [round(lower * 100) for lower, _upper, _label in styling.share_classes(shares)]
-        breaks = maps._share_breaks(np.array(shares))
+        breaks = national_map._share_breaks(np.array(shares))
         assert lowers == breaks[:5]
         assert round(styling.share_classes(shares)[-1][1] * 100) == breaks[5]
     assert [label for *_, label in styling.share_classes([0.62, 0.91])] == [
@@ -604,7 +606,7 @@ def test_layers_load_styled_like_map_html(
     uncovered = cli.loc[~cli["covered"].astype(bool), "population"].to_numpy(dtype=float)
     assert buildings["features"] == len(uncovered)
     assert buildings["attribute"] == "population"
-    breaks = maps._population_breaks(uncovered)
+    breaks = city_map._population_breaks(uncovered)
     assert [r[1] for r in buildings["ranges"]] == breaks
     assert [r[2] for r in buildings["ranges"]] == list(maps.POPULATION_COLORS[: len(breaks)])
     assert buildings["ranges"][0][0] == math.floor(uncovered.min())

@@ -2,8 +2,9 @@
 
 Plain Python (no QGIS, no numpy): the shipped ``.qml`` styles hold the colours and the fixed
 classes; the two data-fitted classifications of map.html are recomputed here when a layer is
-loaded. They follow ``planner.maps._population_breaks`` (quantiles of the uncovered buildings'
-residents) and ``planner.maps._share_breaks`` (national units' share covered after the plan);
+loaded. They follow ``planner.maps.city._population_breaks`` (quantiles of the uncovered
+buildings' residents) and ``planner.maps.national._share_breaks`` (national units' share covered
+after the plan);
 ``tests/test_qgis_plugin.py`` checks both against those functions.
 """
 
