@@ -621,10 +621,15 @@ def maximize_coverage(
     method
         ``"exact"`` (HiGHS MILP after greedy) or ``"greedy"`` (greedy with an online bound).
     time_limit_s
-        Time limit of each HiGHS solve. On hitting it the best plan found is returned with its
-        proven gap.
+        Wall-clock safety net of the solve (``inf``, the default: off). On hitting it the best
+        plan found is returned with its proven gap and ``time_limit_hit`` is True: the plan
+        then depended on the machine's speed and load.
     mip_rel_gap
         HiGHS stops once its relative gap is at most this.
+    node_limit
+        Work limit of each HiGHS MILP, in branch-and-bound nodes. HiGHS counts them itself, so
+        the same inputs give the same plan on any machine; on reaching it the best plan found
+        is returned with its proven gap (status ``"node limit"``).
     distance_tiebreak
         Among plans covering the same population, prefer the one with the least total
         population-weighted walk to the nearest new or existing station (a second MILP that
@@ -904,11 +909,12 @@ def coverage_curve(
     Each ``k`` is solved exactly as :func:`maximize_coverage` with ``n_sites=k`` solves it
     (same reduction, greedy start, local search, Lagrangian bound and HiGHS), so the plan for
     ``k`` equals what a single-city run with ``k`` sites chooses. ``time_limit_s`` is shared
-    by all ``k`` (each gets an equal part of what is left, as in :func:`rollout_order`); where it
-    runs out, the greedy plan and its online bound stand in and the gap stays honest. Two
-    repairs keep the curve consistent: a plan for ``k`` is never worse than the plan for
-    ``k - 1`` plus its best extra site, and a bound for ``k`` is never above a bound for a larger
-    ``k`` (``OPT(k) <= OPT(j) <= bound(j)`` for ``j > k``).
+    by all ``k`` (each gets an equal part of what is left, as in :func:`rollout_order`); it is
+    a safety net, off by default (``node_limit`` bounds each solve's work instead); where it
+    runs out, the greedy plan and its online bound stand in, the gap stays honest and
+    ``time_limit_hit`` says so. Two repairs keep the curve consistent: a plan for ``k`` is
+    never worse than the plan for ``k - 1`` plus its best extra site, and a bound for ``k`` is
+    never above a bound for a larger ``k`` (``OPT(k) <= OPT(j) <= bound(j)`` for ``j > k``).
 
     Raises
     ------
