@@ -18,10 +18,14 @@ The answer is lexicographically optimal:
 Step 1 is a transportation problem (integral: its constraint matrix is totally unimodular);
 steps 2 and 3 need a binary "move used" variable per pair (fewest moves is a fixed-charge
 problem, which no flow formulation captures), so each is a small mixed-integer programme solved
-by HiGHS (``scipy.optimize.milp``) to proven optimality, one connected component of the
-"allowed move" graph at a time (the objectives add up over components, so the component optima
-together are the optimum). The proof is in docs/method.md section 12; the tests compare the
-answer with brute force over every move set on small random instances.
+by HiGHS to proven optimality, one connected component of the "allowed move" graph at a time
+(the objectives add up over components, so the component optima together are the optimum). The
+models are built in :mod:`planner._solvers` (``_moves_model``) and run there (``_run_milp``):
+each MILP stops at its node limit (``node_limit``, counted by HiGHS: the same answer on any
+machine) and, as a safety net, when ``time_limit_s`` (for the whole call; ``inf``, the default,
+is off) has passed; the answer then says what was proven. The proof is in docs/method.md
+section 12; the tests compare the answer with brute force over every move set on small random
+instances.
 """
 
 from __future__ import annotations
@@ -34,8 +38,20 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
+
+from planner import _instance
+from planner._solvers import _MilpOutcome, _moves_model, _run_milp, time_limit_hit
+from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S
+
+__all__ = [
+    "EARTH_RADIUS_M",
+    "Redistribution",
+    "great_circle_m",
+    "redistribute",
+    "solve_moves",
+    "surplus_and_shortfall",
+]
 
 logger = logging.getLogger("planner.redistribution")
 
@@ -67,7 +83,8 @@ class Redistribution:
     moves_lower_bound
         A proven lower bound on the number of moves (equal to ``len(count)`` when optimal).
     status
-        ``"optimal"`` (all three objectives proven) or what stopped the solver.
+        ``"optimal"`` (all three objectives proven) or what stopped the solver (its words end
+        in ``"node limit"`` or ``"time limit"``).
     """
 
     source: _IntArray
@@ -100,6 +117,12 @@ class Redistribution:
     def optimal(self) -> bool:
         return self.status == "optimal"
 
+    @property
+    def time_limit_hit(self) -> bool:
+        """Whether the wall-clock safety net stopped a solve (the answer then depended on the
+        machine's speed and load)."""
+        return time_limit_hit(self.status)
+
 
 def surplus_and_shortfall(now: Any, needed: Any) -> tuple[_IntArray, _IntArray]:
     """Per station ``(surplus, shortfall)``; 0 for both where ``now`` is unknown (NaN)."""
@@ -128,7 +151,8 @@ def redistribute(
     lat: Any,
     unit: Any = None,
     max_move_m: float | None = None,
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> Redistribution:
     """The best moves of inspectors between stations (see the module docstring).
 
@@ -143,9 +167,32 @@ def redistribute(
     max_move_m
         ``None``: moves within a unit; a number: moves between any stations at most this far
         apart (straight line), across units too.
-    time_limit_s
-        HiGHS time per mixed-integer programme.
+    time_limit_s, node_limit
+        The work limit of each mixed-integer programme (branch-and-bound nodes) and the
+        wall-clock safety net of the whole call (seconds; ``inf``: off).
+
+    Raises
+    ------
+    InputError
+        Listing every bad argument.
     """
+    problems: list[str] = []
+    _instance.check_solver_options(time_limit_s, 0.0, problems, node_limit=node_limit)
+    if max_move_m is not None and not (
+        isinstance(max_move_m, int | float)
+        and not isinstance(max_move_m, bool)
+        and 0 < max_move_m < np.inf
+    ):
+        problems.append(f"max_move_m={max_move_m!r} must be a number of metres > 0")
+    sizes = {np.size(now), np.size(needed), np.size(lon), np.size(lat)}
+    if unit is not None:
+        sizes.add(np.size(unit))
+    if len(sizes) > 1:
+        problems.append(
+            "now, needed, lon, lat (and unit) must have one value per station; their lengths "
+            f"are {sorted(sizes)}"
+        )
+    _instance.raise_if("redistribute", problems)
     surplus, shortfall = surplus_and_shortfall(now, needed)
     src = np.flatnonzero(surplus > 0)
     dst = np.flatnonzero(shortfall > 0)
@@ -161,7 +208,12 @@ def redistribute(
         allowed = codes[src][:, None] == codes[dst][None, :]
     allowed &= np.isfinite(distance)
     result = solve_moves(
-        surplus[src], shortfall[dst], distance, allowed=allowed, time_limit_s=time_limit_s
+        surplus[src],
+        shortfall[dst],
+        distance,
+        allowed=allowed,
+        time_limit_s=time_limit_s,
+        node_limit=node_limit,
     )
     return Redistribution(
         source=src[result.source].astype(np.int64),
@@ -183,7 +235,8 @@ def solve_moves(
     distance_m: Any,
     *,
     allowed: Any = None,
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> Redistribution:
     """The lexicographic optimum on a bipartite instance.
 
@@ -197,8 +250,9 @@ def solve_moves(
         ``m x n`` distances between them.
     allowed
         ``m x n`` booleans: may inspectors move from ``i`` to ``j``; ``None``: every pair.
-    time_limit_s
-        HiGHS time per mixed-integer programme.
+    time_limit_s, node_limit
+        The work limit of each mixed-integer programme (branch-and-bound nodes) and the
+        wall-clock safety net of the whole call (seconds; ``inf``: off).
 
     Returns
     -------
@@ -206,6 +260,10 @@ def solve_moves(
         ``source``/``target`` index ``surplus``/``shortfall``.
     """
     started = time.perf_counter()
+    problems: list[str] = []
+    _instance.check_solver_options(time_limit_s, 0.0, problems, node_limit=node_limit)
+    _instance.raise_if("solve_moves", problems)
+    deadline = started + float(time_limit_s)
     s = np.asarray(surplus, dtype=np.int64).reshape(-1)
     d = np.asarray(shortfall, dtype=np.int64).reshape(-1)
     dist = np.asarray(distance_m, dtype=float).reshape(s.size, d.size)
@@ -229,7 +287,13 @@ def solve_moves(
     for comp in np.unique(arc_label):
         arcs = np.flatnonzero(arc_label == comp)
         x, lower, status = _solve_component(
-            s, d, ai[arcs], aj[arcs], dist[ai[arcs], aj[arcs]], time_limit_s=time_limit_s
+            s,
+            d,
+            ai[arcs],
+            aj[arcs],
+            dist[ai[arcs], aj[arcs]],
+            deadline=deadline,
+            node_limit=int(node_limit),
         )
         counts[arcs] = x
         bound += lower
@@ -258,125 +322,114 @@ def _solve_component(
     aj: NDArray[np.intp],
     dist: _FloatArray,
     *,
-    time_limit_s: float,
+    deadline: float,
+    node_limit: int,
 ) -> tuple[_IntArray, int, str]:
     """``(count per arc, lower bound on moves, status)`` for one connected component."""
     k = ai.size
-    cap = np.minimum(s[ai], d[aj]).astype(float)
-    rows_src, src_index = np.unique(ai, return_inverse=True)
-    rows_dst, dst_index = np.unique(aj, return_inverse=True)
-    arange = np.arange(k)
-    # x-variables 0..k-1, y-variables k..2k-1
-    a_src = sp.csr_array((np.ones(k), (src_index, arange)), shape=(rows_src.size, 2 * k))
-    a_dst = sp.csr_array((np.ones(k), (dst_index, arange)), shape=(rows_dst.size, 2 * k))
-    link = sp.csr_array(
-        (np.concatenate([np.ones(k), -cap]), (np.tile(arange, 2), np.r_[arange, k + arange])),
-        shape=(k, 2 * k),
-    )
-    flow_row = sp.csr_array((np.ones(k), (np.zeros(k, dtype=int), arange)), shape=(1, 2 * k))
-    moves_row = sp.csr_array((np.ones(k), (np.zeros(k, dtype=int), k + arange)), shape=(1, 2 * k))
-    base = [
-        LinearConstraint(a_src, -np.inf, s[rows_src].astype(float)),
-        LinearConstraint(a_dst, -np.inf, d[rows_dst].astype(float)),
-        LinearConstraint(link, -np.inf, 0.0),
-    ]
-    bounds = Bounds(np.zeros(2 * k), np.r_[cap, np.ones(k)])
-    integral = np.ones(2 * k)
-    # steps 2 and 3 keep x continuous (only "pair used" is whole): for any set of used pairs the
-    # inspectors moved form a transportation polytope whose optimal faces are integral, so the
-    # fewest pairs and the shortest distance are the same as with whole x, and a final solve on
-    # the chosen pairs with whole x returns a whole answer of that distance (docs/method.md)
-    integral_y = np.r_[np.zeros(k), np.ones(k)]
+    scale = float(dist.max()) if dist.size and dist.max() > 0 else 1.0
+    cost = dist / scale
+
+    def run(stage: int, **limits: float) -> _MilpOutcome:
+        model = _moves_model(s, d, ai, aj, cost, stage=stage, **limits)
+        # HiGHS' presolve halves these small models (the bounds x <= cap y tighten)
+        return _run_milp(
+            model.c,
+            model.A,
+            model.lower,
+            model.upper,
+            integrality=model.integrality,
+            var_lower=model.var_lower,
+            var_upper=model.var_upper,
+            time_limit_s=deadline - time.perf_counter(),
+            mip_rel_gap=0.0,
+            node_limit=node_limit,
+            presolve=True,
+        )
+
     # 1. most shortfall covered: a transportation problem (totally unimodular, integral)
-    c1 = np.r_[-np.ones(k), np.zeros(k)]
-    res1 = _milp(c1, base, bounds, integral, time_limit_s)
+    res1 = run(1)
     if res1.x is None:
-        raise RuntimeError(f"HiGHS found no redistribution: {res1.message}")
-    flow = round(-res1.fun)
-    # every optimum of step 1 has an optimum among the vertices of the transportation polytope,
-    # whose moves form a forest: at most (stations in the component - 1) moves; the warm
-    # answer of step 1 is one of them (see docs/method.md section 12)
-    keep_flow = LinearConstraint(flow_row, flow, np.inf)
-    # 2. fewest moves with that cover
-    c2 = np.r_[np.zeros(k), np.ones(k)]
-    res2 = _milp(c2, [*base, keep_flow], bounds, integral_y, time_limit_s)
-    status = "optimal"
+        # only the safety net stops a problem whose LP is integral: nothing proven, no moves
+        return np.zeros(k, dtype=np.int64), 0, f"most shortfall covered not found: {res1.status}"
+    x1 = np.round(res1.x[:k]).astype(np.int64)
+    flow = int(x1.sum())
     # each station giving or receiving is in a move of its own: at least as many moves as the
     # fewest receivers (givers) that can take (give) the whole cover
+    rows_src, rows_dst = np.unique(ai), np.unique(aj)
     trivial = max(_fewest_to_reach(d[rows_dst], flow), _fewest_to_reach(s[rows_src], flow))
-    dual = getattr(res2, "mip_dual_bound", None)
-    lower = max(trivial, int(np.ceil(dual - 1e-6)) if dual is not None and np.isfinite(dual) else 0)
+    # 2. fewest moves with that cover: x continuous, y ("pair used") whole; for any set of used
+    # pairs the inspectors moved form a transportation polytope whose optimal faces are
+    # integral, so the fewest pairs and (3.) the shortest distance are the same as with whole
+    # x, and a last solve on the chosen pairs with whole x returns a whole answer of that
+    # distance (docs/method.md section 12)
+    res2 = run(2, flow=flow)
+    dual = res2.dual_bound
+    lower = max(trivial, int(np.ceil(dual - 1e-6)) if np.isfinite(dual) else 0)
     if res2.x is None:
-        x1 = np.round(res1.x[:k]).astype(np.int64)
+        found = int((x1 > 0).sum())
+        return (
+            x1,
+            max(lower, 0),
+            f"fewest moves not proven ({found} found, at least {lower}): {res2.status}",
+        )
+    moves = round(float(res2.x[k:].sum()))
+    status = "optimal"
+    if res2.status == "optimal":
+        lower = moves
+    else:
+        status = f"fewest moves not proven ({moves} found, at least {lower}): {res2.status}"
+    # 3. shortest total distance with that cover and that many moves
+    res3 = run(3, flow=flow, moves=moves)
+    best = res3 if res3.x is not None else res2
+    if res3.status != "optimal" and status == "optimal":
+        status = f"shortest distance not proven: {res3.status}"
+    assert best.x is not None
+    # whole inspectors on the chosen pairs, with the same cover and no longer distance
+    used = np.flatnonzero((best.x[k:] > 0.5) | (best.x[:k] > 1e-9))
+    res4 = _run_milp_on(used, s, d, ai, aj, cost, flow, deadline=deadline, node_limit=node_limit)
+    if res4.x is None:  # only the safety net stops it: step 1's whole answer stands
         found = int((x1 > 0).sum())
         return (
             x1,
             lower,
-            f"fewest moves not proven ({found} found, at least {lower}): {res2.message}",
+            f"fewest moves not proven ({found} found, at least {lower}): {res4.status}",
         )
-    moves = round(res2.fun)
-    if res2.status == 0:
-        lower = moves
-    else:
-        status = f"fewest moves not proven ({moves} found, at least {lower}): {res2.message}"
-    # 3. shortest total distance with that cover and that many moves
-    keep_moves = LinearConstraint(moves_row, -np.inf, moves)
-    scale = float(dist.max()) if dist.size and dist.max() > 0 else 1.0
-    c3 = np.r_[dist / scale, np.zeros(k)]
-    res3 = _milp(c3, [*base, keep_flow, keep_moves], bounds, integral_y, time_limit_s)
-    best = res3 if res3.x is not None else res2
-    if res3.status != 0 and status == "optimal":
-        status = f"shortest distance not proven: {res3.message}"
-    # whole inspectors on the chosen pairs, with the same cover and no longer distance
-    used = (best.x[k:] > 0.5) | (best.x[:k] > 1e-9)
-    x = _whole_on(used, s, d, ai, aj, cap, dist / scale, flow, time_limit_s)
-    _check(x, s, d, ai, aj, cap)
+    x = np.zeros(k, dtype=np.int64)
+    x[used] = np.round(res4.x[: used.size]).astype(np.int64)
+    _check(x, s, d, ai, aj)
     if x.sum() != flow:  # pragma: no cover - HiGHS keeps the equality row
         raise RuntimeError("redistribution: the later stages lost covered shortfall")
     return x, lower, status
 
 
-def _whole_on(
-    used: NDArray[np.bool_],
+def _run_milp_on(
+    used: NDArray[np.intp],
     s: _IntArray,
     d: _IntArray,
     ai: NDArray[np.intp],
     aj: NDArray[np.intp],
-    cap: _FloatArray,
     cost: _FloatArray,
     flow: int,
-    time_limit_s: float,
-) -> _IntArray:
+    *,
+    deadline: float,
+    node_limit: int,
+) -> _MilpOutcome:
     """Whole inspectors moved on the ``used`` pairs only: cover ``flow`` at the least cost."""
-    arcs = np.flatnonzero(used)
-    m = arcs.size
-    rows_src, src_index = np.unique(ai[arcs], return_inverse=True)
-    rows_dst, dst_index = np.unique(aj[arcs], return_inverse=True)
-    cols = np.arange(m)
-    res = milp(
-        cost[arcs],
-        constraints=[
-            LinearConstraint(
-                sp.csr_array((np.ones(m), (src_index, cols)), shape=(rows_src.size, m)),
-                -np.inf,
-                s[rows_src].astype(float),
-            ),
-            LinearConstraint(
-                sp.csr_array((np.ones(m), (dst_index, cols)), shape=(rows_dst.size, m)),
-                -np.inf,
-                d[rows_dst].astype(float),
-            ),
-            LinearConstraint(np.ones((1, m)), flow, np.inf),
-        ],
-        bounds=Bounds(np.zeros(m), cap[arcs]),
-        integrality=np.ones(m),
-        options={"time_limit": float(time_limit_s), "mip_rel_gap": 0.0, "disp": False},
+    model = _moves_model(s, d, ai[used], aj[used], cost[used], stage=4, flow=flow)
+    return _run_milp(
+        model.c,
+        model.A,
+        model.lower,
+        model.upper,
+        integrality=model.integrality,
+        var_lower=model.var_lower,
+        var_upper=model.var_upper,
+        time_limit_s=deadline - time.perf_counter(),
+        mip_rel_gap=0.0,
+        node_limit=node_limit,
+        presolve=True,
     )
-    if res.x is None:  # pragma: no cover - the chosen pairs carry the cover by construction
-        raise RuntimeError(f"redistribution: no whole answer on the chosen pairs: {res.message}")
-    x = np.zeros(ai.size, dtype=np.int64)
-    x[arcs] = np.round(res.x).astype(np.int64)
-    return x
 
 
 def _fewest_to_reach(values: _IntArray, total: int) -> int:
@@ -387,31 +440,15 @@ def _fewest_to_reach(values: _IntArray, total: int) -> int:
     return int(np.searchsorted(reached, total) + 1)
 
 
-def _milp(
-    c: _FloatArray,
-    constraints: list[LinearConstraint],
-    bounds: Bounds,
-    integrality: _FloatArray,
-    time_limit_s: float,
-) -> Any:
-    return milp(
-        c,
-        constraints=constraints,
-        bounds=bounds,
-        integrality=integrality,
-        options={"time_limit": float(time_limit_s), "mip_rel_gap": 0.0, "disp": False},
-    )
-
-
 def _check(
     x: _IntArray,
     s: _IntArray,
     d: _IntArray,
     ai: NDArray[np.intp],
     aj: NDArray[np.intp],
-    cap: _FloatArray,
 ) -> None:
     """Rounded HiGHS answers must still respect every bound."""
+    cap = np.minimum(s[ai], d[aj])
     sent = np.bincount(ai, weights=x, minlength=s.size)
     got = np.bincount(aj, weights=x, minlength=d.size)
     if (x < 0).any() or (x > cap).any() or (sent > s).any() or (got > d).any():

@@ -1,4 +1,6 @@
-"""Inspector moves on stations (planner.inspector_moves): the layer, memo, map and the CLI."""
+"""Inspector moves on stations (planner.inspector_moves): the layer, memo, map and the CLI
+(the summary block is planner.report's, the memo section planner.outputs', the arrows
+planner.maps.city's)."""
 
 from __future__ import annotations
 
@@ -13,17 +15,12 @@ import pytest
 
 from planner.cli import main
 from planner.errors import InputError
-from planner.inspector_moves import (
-    add_map_layer,
-    headline,
-    map_layer,
-    memo_lines,
-    national_dict,
-    national_memo_lines,
-    national_redistribution,
-    redistribute_inspectors,
-    redistribution_dict,
-)
+from planner.inspector_moves import redistribute_inspectors
+from planner.maps import coverage_map
+from planner.maps.city import inspector_moves_layer
+from planner.outputs import redistribution_headline as headline
+from planner.outputs import redistribution_lines as memo_lines
+from planner.report import redistribution_dict
 from tests.conftest import ALMATY, DATA
 
 ILLUSTRATIVE = DATA / "almaty_stations_illustrative.csv"
@@ -87,7 +84,7 @@ def test_units_and_distance_limit():
 def test_refusals():
     with pytest.raises(InputError, match="needs the number of inspectors"):
         redistribute_inspectors(_stations([np.nan, np.nan], [1, 1]))
-    with pytest.raises(InputError, match="--max-move-km"):
+    with pytest.raises(InputError, match=r"max_move_m=-5.0 must be a number of metres > 0"):
         redistribute_inspectors(_stations([1, 0], [0, 1]), max_move_m=-5.0)
 
 
@@ -100,17 +97,20 @@ def test_memo_and_map():
     assert "Redistribution closes 2 of the 3 shortfall; 1 must be hired" in text
     assert "| Station 0 (s0) | Station 2 (s2) | 2 | 2.22 km |" in text
     assert memo_lines(None) == []
-    m = folium.Map(location=[0, 0.01], zoom_start=12)
-    control = folium.LayerControl()
-    m.add_child(control)  # a finished map: the arrows must still come before its control
-    add_map_layer(m, mv.moves)
+    st = _stations([3, 0, 0], [1, 1, 2])
+    m = coverage_map(stations=st, inspector_moves=mv.moves)
     page = m.get_root().render()
-    layer = next(c for c in m._children.values() if isinstance(c, folium.FeatureGroup))
+    layer = next(
+        c for c in m._children.values() if getattr(c, "layer_name", "").startswith("Inspector")
+    )
+    control = next(c for c in m._children.values() if isinstance(c, folium.LayerControl))
     assert page.index(f"var {layer.get_name()} =") < page.index(f"var {control.get_name()}_layers")
     assert '"Inspector moves (1)"' in page
-    popup = "\\u003cb\\u003e2 inspectors\\u003c/b\\u003e\\u003cbr\\u003efrom Station 0 (s0)"
-    assert popup in page  # JSON in the script, no HTML parsed from the names
-    assert map_layer(mv.moves.iloc[:0]) is None
+    # the popup's texts are data (escaped in the page), built into HTML by plannerTable
+    assert '"title":"2 inspectors","from":"Station 0 (s0)","to":"Station 2 (s2)"' in page
+    assert '"distance":"2.22 km (straight line)","_weight":4' in page
+    assert "Inspector move: from a station above the norm" in page  # the legend
+    assert inspector_moves_layer(mv.moves.iloc[:0]) is None
 
 
 def test_cli_with_the_illustrative_file(tmp_path, capsys):
@@ -212,29 +212,3 @@ def test_cli_refuses_bad_move_options_before_reading(tmp_path, capsys, options, 
     err = capsys.readouterr().err
     assert code == 2
     assert message in err and "Traceback" not in err
-
-
-def test_national_station_counted_in_one_unit():
-    # s1 (+3) is listed by units a and b (on their border): it counts in a, the first listed
-    rows = {
-        "a": (("s1", "A", 0.0, 0.0, 5.0, 2), ("s2", None, 0.01, 0.0, 0.0, 2)),
-        "b": (("s1", "A", 0.0, 0.0, 5.0, 2), ("s3", "C", 0.02, 0.0, 1.0, 3)),
-    }
-    block = national_dict(national_redistribution(rows))
-    assert block["stations_in_two_units"] == 1 and block["stations_taking_part"] == 3
-    a, b = block["units"]
-    assert (a["unit"], a["inspectors_now"], a["shortfall"], a["surplus"]) == ("a", 5, 2, 3)
-    assert (a["received"], a["sent"], a["to_hire"]) == (2, 2, 0)
-    assert (b["unit"], b["inspectors_now"], b["shortfall"], b["received"], b["to_hire"]) == (
-        "b", 1, 2, 0, 2,
-    )  # fmt: skip
-    assert [(m["from_station_id"], m["to_station_id"], m["count"]) for m in block["move_list"]] == [
-        ("s1", "s2", 2)
-    ]
-    # across units within 2.5 km: s1 gives its third inspector to s3 too
-    block = national_dict(national_redistribution(rows, max_move_m=2500))
-    assert (block["covered"], block["to_hire"], block["moves"]) == (3, 1, 2)
-    text = "\n".join(national_memo_lines(block))
-    assert "| b | 1 | 1 | 3 | 2 | 0 | 1 | 0 | 1 |" in text
-    empty = national_dict(national_redistribution({"a": ()}))
-    assert "nothing to redistribute" in "\n".join(national_memo_lines(empty))

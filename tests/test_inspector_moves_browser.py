@@ -11,7 +11,7 @@ import pytest
 from test_map_browser import OfflinePage, browser, offline  # noqa: F401  (the fixtures)
 from test_maps import UTM, X0, Y0, synthetic_layers
 
-from planner.inspector_moves import add_map_layer, redistribute_inspectors
+from planner.inspector_moves import redistribute_inspectors
 from planner.maps import coverage_map, save_map
 
 pytestmark = pytest.mark.browser
@@ -31,8 +31,7 @@ def test_arrows_and_their_popup(offline: OfflinePage, tmp_path: Path) -> None:  
         crs=UTM,
     )
     moves = redistribute_inspectors(stations)
-    m = coverage_map(**synthetic_layers())  # a finished map, with its layer control
-    add_map_layer(m, moves.moves)
+    m = coverage_map(**synthetic_layers(), inspector_moves=moves.moves)
     path = save_map(m, tmp_path / "map.html")
     page = offline.page
     page.goto(path.resolve().as_uri())
@@ -48,8 +47,10 @@ def test_arrows_and_their_popup(offline: OfflinePage, tmp_path: Path) -> None:  
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     text = popup.inner_text()
-    assert "2 inspectors" in text and "from Station <A> (a)" in text and "to Station B (b)" in text
-    assert "0.40 km (straight line)" in text
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    assert lines[0] == "2 inspectors"
+    assert "From Station <A> (a)" in lines and "To Station B (b)" in lines
+    assert "Distance 0.40 km (straight line)" in lines
     # switched off, the arrow goes
     page.locator(".leaflet-control-layers-overlays label", has_text="Inspector moves").click()
     assert page.locator('path[stroke="#6a3d9a"]').count() == 0

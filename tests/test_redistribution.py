@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from planner.errors import InputError
 from planner.redistribution import (
     great_circle_m,
     redistribute,
@@ -148,33 +149,53 @@ def test_against_brute_force(seed: int):
 
 
 def test_numeric_core_imports_no_geometry():
-    import ast
-    from pathlib import Path
+    # the check of tests/test_architecture.py, through every planner module it imports
+    from tests.test_architecture import NUMERIC_CORES, geometry_imports, package_sources
 
-    import planner.redistribution as core
+    assert "planner.redistribution" in NUMERIC_CORES
+    assert geometry_imports(package_sources(), "planner.redistribution") == []
 
-    tree = ast.parse(Path(core.__file__).read_text())
-    imported = {
-        (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in node.names
-    }
-    roots = {name.split(".")[0] for name in imported}
-    assert roots <= {"__future__", "logging", "time", "dataclasses", "typing", "numpy", "scipy"}
+
+def _stations(n: int, seed: int = 1):
+    # n SYNTHETIC stations around Almaty's centre, every pair allowed
+    rng = np.random.default_rng(seed)
+    needed = rng.integers(1, 12, n)
+    now = np.clip(needed + rng.integers(-4, 5, n), 0, None).astype(float)
+    return now, needed, 76.9 + 0.2 * rng.random(n), 43.2 + 0.15 * rng.random(n)
+
+
+def test_node_limit_is_reported_not_hidden():
+    # 40 SYNTHETIC stations: one branch-and-bound node proves the fewest moves (18) but not the
+    # shortest distance (1,000 nodes do); the answer says so, and HiGHS counts the nodes itself,
+    # so the same answer comes on any machine
+    now, needed, lon, lat = _stations(40)
+    runs = [redistribute(now, needed, lon=lon, lat=lat, node_limit=1) for _ in range(2)]
+    r = runs[0]
+    assert not r.optimal and "node limit" in r.status and not r.time_limit_hit
+    assert r.covered == min(r.surplus, r.shortfall) == 39
+    assert r.moves == r.moves_lower_bound == 18
+    assert _moves(runs[1]) == _moves(r) and runs[1].status == r.status
+    proven = redistribute(now, needed, lon=lon, lat=lat, node_limit=1000)
+    assert proven.optimal and (proven.covered, proven.moves) == (39, 18)
+    assert proven.total_distance_m <= r.total_distance_m
 
 
 def test_time_limit_is_reported_not_hidden():
     # 150 SYNTHETIC stations, every pair allowed: fewest moves is not proven in 0.5 s (it takes
     # minutes); the cover is still the most possible (all of the smaller side moves) and the
-    # answer says what was proven
-    rng = np.random.default_rng(1)
-    needed = rng.integers(1, 12, 150)
-    now = np.clip(needed + rng.integers(-4, 5, 150), 0, None).astype(float)
-    r = redistribute(
-        now, needed, lon=76.9 + 0.2 * rng.random(150), lat=43.2 + 0.15 * rng.random(150),
-        time_limit_s=0.5,
-    )  # fmt: skip
-    assert not r.optimal and "not proven" in r.status
+    # answer says what was proven, and that the clock decided
+    now, needed, lon, lat = _stations(150)
+    r = redistribute(now, needed, lon=lon, lat=lat, time_limit_s=0.5)
+    assert not r.optimal and "not proven" in r.status and r.time_limit_hit
     assert r.covered == min(r.surplus, r.shortfall) == 158
     assert 0 < r.moves_lower_bound <= r.moves
+
+
+def test_bad_arguments_are_listed():
+    with pytest.raises(InputError) as err:
+        redistribute(
+            [1, 0], [0, 1, 2], lon=[0, 0], lat=[0, 0], max_move_m=-5, node_limit=0,
+        )  # fmt: skip
+    text = "\n".join(err.value.problems)
+    assert "max_move_m=-5 must be a number of metres > 0" in text
+    assert "node_limit=0" in text and "one value per station" in text

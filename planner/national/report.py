@@ -14,7 +14,6 @@ sum of ``covered`` at the allocated ``k`` (the curve is flat beyond its last ``k
 
 from __future__ import annotations
 
-import math
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +23,21 @@ import geopandas as gpd
 import shapely
 
 from planner._crs import WGS84
-from planner.national import NationalResult, allocation_table
-from planner.outputs import tag_map_run, write_geopackage, write_json, write_map, write_text
+from planner._files import RECORDED_LIBRARIES, library_versions
+from planner._format import TIME_LIMIT_LINE, number_or_none, thousands
+from planner._version import __version__
+from planner.maps import national_map
+from planner.national.results import NationalResult, allocation_table
+from planner.national.units import buffer_m_for
+from planner.outputs import (
+    redistribution_lines,
+    tag_map_run,
+    write_geopackage,
+    write_json,
+    write_map,
+    write_text,
+)
+from planner.report import redistribution_dict
 
 __all__ = ["national_dict", "national_markdown", "write_national"]
 
@@ -43,8 +55,6 @@ def write_national(
     map and the GeoPackage's one-row ``run`` table; ``command`` (how the run was started) goes
     into national.json as is.
     """
-    from planner.maps import national_map
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     summary = national_dict(result)
@@ -56,11 +66,13 @@ def write_national(
         f"units/{f}/map.html" if s == "ok" else None
         for f, s in zip(units["folder"], units["status"], strict=True)
     ]
-    the_map = national_map(units, summary=summary, title="National plan")
-    if getattr(result, "redistribution", None) is not None:
-        from planner.inspector_moves import add_map_layer
-
-        add_map_layer(the_map, result.redistribution.moves)
+    moves = result.redistribution
+    the_map = national_map(
+        units,
+        summary=summary,
+        title="National plan",
+        inspector_moves=None if moves is None else moves.moves,
+    )
     memo = national_markdown(summary)
     run = None
     if run_id is not None:
@@ -111,16 +123,13 @@ def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
     if outside is not None and len(outside):
         keep = [c for c in ("row", "station_id", "name", "problem") if c in outside.columns]
         layers["stations_not_assigned"] = outside[[*keep, "geometry"]].to_crs(WGS84)
-    if getattr(result, "redistribution", None) is not None:
+    if result.redistribution is not None:
         layers["inspector_moves"] = result.redistribution.moves.to_crs(WGS84)
     return layers
 
 
 def national_dict(result: NationalResult) -> dict[str, Any]:
     """The machine-readable national summary (shape in the module docstring)."""
-    import planner
-    from planner.report import _versions
-
     alloc = result.allocation
     table = allocation_table(result)
     ok = table["status"] == "ok"
@@ -135,16 +144,16 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "name": u.name,
             "status": row.status,
-            "residents": _num(row.residents),
-            "covered_before": _num(row.covered_before),
-            "covered_after": _num(row.covered_after),
-            "share_before": _num(row.share_before),
-            "share_after": _num(row.share_after),
+            "residents": number_or_none(row.residents),
+            "covered_before": number_or_none(row.covered_before),
+            "covered_after": number_or_none(row.covered_after),
+            "share_before": number_or_none(row.share_before),
+            "share_after": number_or_none(row.share_after),
             "new_stations": int(row.new_stations),
             "greedy_new_stations": int(g),
             "min_new": spec.min_new,
             "max_new": spec.max_new,
-            "gap": _num(row.gap),
+            "gap": number_or_none(row.gap),
             "stations_usable": u.stations_usable,
             "inspectors_needed": u.inspectors_needed if u.ok else None,
             "inspectors_now": u.inspectors_now if u.ok else None,
@@ -154,6 +163,7 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             "folder": f"units/{u.folder}" if u.ok else None,
             "source": spec.row,
             "seconds": round(u.runtime_s, 2),
+            "time_limit_hit": bool(u.time_limit_hit),
             "notes": list(u.notes),
             "curve": [
                 {
@@ -186,6 +196,8 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
         "newly_covered": float(alloc.newly_covered),
         "upper_bound_covered": upper,
         "gap": float(alloc.gap),
+        # the wall-clock safety net cut a unit's curve short: the plan depended on the machine
+        "time_limit_hit": bool(result.time_limit_hit),
         "allocation": {
             "method": "dynamic programming over the units' exact per-k curves",
             "newly_covered": float(alloc.newly_covered),
@@ -198,7 +210,9 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
         "units_ok": result.n_ok,
         "units_failed": result.n_failed,
         "inspectors": _inspector_totals(result),
-        "inspector_redistribution": _redistribution(result),
+        "inspector_redistribution": (
+            None if result.redistribution is None else redistribution_dict(result.redistribution)
+        ),
         "units": [units[i] for i in order],
         "failed": [{"name": u.name, "reason": u.status} for u in result.units if not u.ok],
         "stations_not_assigned": _outside(result),
@@ -210,7 +224,10 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             "max_snap_m": settings.max_snap_m,
             "spacing_m": result.options.spacing_m,
             "method": result.options.method,
-            "time_limit_s_per_unit": result.options.time_limit_s,
+            "time_limit_s_per_unit": (
+                result.options.time_limit_s if result.options.time_limit_s < float("inf") else None
+            ),
+            "node_limit": result.options.node_limit,
             "target_share": result.options.target_share,
             "walking_buffer_m": _buffer_m(result),
             "overlap_rule": "a resident in overlapping units counts in the unit listed first",
@@ -222,21 +239,12 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             "seconds": {k: round(v, 2) for k, v in result.timings_s.items()},
         },
         "software": {
-            "planner_version": planner.__version__,
+            "planner_version": __version__,
             "python": platform.python_version(),
-            **_versions(),
-            **_dask_versions(),
+            **library_versions((*RECORDED_LIBRARIES, "dask", "distributed")),
         },
     }
     return out
-
-
-def _redistribution(result: NationalResult) -> dict[str, Any] | None:
-    if getattr(result, "redistribution", None) is None:
-        return None
-    from planner.inspector_moves import national_dict as moves_dict
-
-    return moves_dict(result.redistribution)
 
 
 def _inspector_totals(result: NationalResult) -> dict[str, Any]:
@@ -254,8 +262,6 @@ def _inspector_totals(result: NationalResult) -> dict[str, Any]:
 
 
 def _buffer_m(result: NationalResult) -> float:
-    from planner.units import buffer_m_for
-
     return buffer_m_for(result.options.settings)
 
 
@@ -270,7 +276,7 @@ def _outside(result: NationalResult) -> list[dict[str, Any]]:
         has = geom is not None and not geom.is_empty
         rows.append(
             {
-                "row": _num(outside["row"].iloc[i]) if "row" in outside.columns else None,
+                "row": number_or_none(outside["row"].iloc[i]) if "row" in outside.columns else None,
                 "name": outside["name"].iloc[i] if "name" in outside.columns else None,
                 "reason": str(outside["problem"].iloc[i]),
                 "lon": round(geom.x, 6) if has else None,
@@ -280,30 +286,17 @@ def _outside(result: NationalResult) -> list[dict[str, Any]]:
     return rows
 
 
-def _dask_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("dask", "distributed"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:  # pragma: no cover
-            out[name] = "not installed"
-    return out
+def _time_limited(s: dict[str, Any]) -> str:
+    """The units whose curve the wall-clock safety net cut short, by name (and the inspector
+    moves, when it stopped them)."""
+    cut = [str(u["name"]) for u in s["units"] if u.get("time_limit_hit")]
+    if (s.get("inspector_redistribution") or {}).get("time_limit_hit"):
+        cut.append("the inspector moves")
+    return ", ".join(cut) or "none"
 
 
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
-
-
-def _int(n: Any) -> str:
-    return "—" if n is None else f"{n:,.0f}".replace(",", " ")
+def _count(n: Any) -> str:
+    return "—" if n is None else thousands(n)
 
 
 def _pct(x: Any) -> str:
@@ -330,24 +323,33 @@ def national_markdown(summary: dict[str, Any]) -> str:
             else ""
         )
         + ".",
-        f"- Residents in the {s['units_ok']} units computed: **{_int(s['residents'])}** "
+        f"- Residents in the {s['units_ok']} units computed: **{_count(s['residents'])}** "
         "(estimated from building footprints unless an official population was given).",
-        f"- Within walking distance now: {_int(s['covered_before'])} ({_pct(s['share_before'])}); "
-        f"after the plan: **{_int(s['covered_after'])} ({_pct(s['share_after'])})**.",
+        f"- Within walking distance now: {_count(s['covered_before'])} "
+        f"({_pct(s['share_before'])}); "
+        f"after the plan: **{_count(s['covered_after'])} ({_pct(s['share_after'])})**.",
         f"- Proven: no allocation of the same stations can cover more than "
-        f"{_int(s['upper_bound_covered'])} residents, so this plan is at most "
+        f"{_count(s['upper_bound_covered'])} residents, so this plan is at most "
         f"**{100 * s['gap']:.2f} %** short of the best possible (national optimality gap).",
-        f"- Greedy one-at-a-time allocation would cover {_int(alloc['greedy_newly_covered'])} "
-        f"newly (the exact allocation: {_int(alloc['newly_covered'])}).",
+        *(
+            [f"- **{TIME_LIMIT_LINE}** Cut short: {_time_limited(s)}."]
+            if s.get("time_limit_hit")
+            else []
+        ),
+        f"- Greedy one-at-a-time allocation would cover {_count(alloc['greedy_newly_covered'])} "
+        f"newly (the exact allocation: {_count(alloc['newly_covered'])}).",
         f"- District inspectors at the existing stations, at a norm of "
-        f"{_int(s['inspectors']['residents_per_inspector'])} residents each (not an official "
-        f"figure): {_int(s['inspectors']['needed'])} needed"
+        f"{_count(s['inspectors']['residents_per_inspector'])} residents each (not an official "
+        f"figure): {_count(s['inspectors']['needed'])} needed"
         + (
-            f", {_int(s['inspectors']['now'])} there now, {_int(s['inspectors']['missing'])} "
+            f", {_count(s['inspectors']['now'])} there now, {_count(s['inspectors']['missing'])} "
             "missing (units whose stations file gives counts)."
             if s["inspectors"]["now"] is not None
             else "."
-        ),
+        )
+        + " Each station is counted once, in the unit containing it (the nearest unit if it "
+        "lies in a walking buffer only), with the residents it serves in every unit; a station "
+        "near a border still serves the residents of its neighbours.",
     ]
     if s.get("target"):
         t = s["target"]
@@ -373,14 +375,12 @@ def national_markdown(summary: dict[str, Any]) -> str:
     ]
     for u in s["units"]:
         lines.append(
-            f"| {_cell(u['name'])} | {u['new_stations']} | {_int(u['residents'])} | "
+            f"| {_cell(u['name'])} | {u['new_stations']} | {_count(u['residents'])} | "
             f"{_pct(u['share_before'])} | {_pct(u['share_after'])} | "
             f"{_gap(u['gap'])} | {_cell(u['status'])} |"
         )
     if s.get("inspector_redistribution"):
-        from planner.inspector_moves import national_memo_lines
-
-        lines += ["", *national_memo_lines(s["inspector_redistribution"])]
+        lines += ["", *redistribution_lines(s["inspector_redistribution"], gpkg="national.gpkg")]
     if s["failed"]:
         lines += ["", "## Units that failed", ""]
         lines += [f"- {_cell(f['name'])}: {_cell(f['reason'])}" for f in s["failed"]]
