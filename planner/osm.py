@@ -188,9 +188,10 @@ class OsmScan:
     ) -> OsmData:
         """The layers inside ``area`` (EPSG:4326 polygon; ``None``: everything), projected.
 
-        Streets are cut to their nodes inside the area (never bridged across the cut), areal
-        features are kept when a point inside them lies in the area, administrative areas when
-        they intersect it. ``crs`` defaults to the UTM zone of the area's streets. With
+        Streets are cut to their nodes inside the area (never bridged across the cut), buildings
+        and police areas are kept when a point inside them lies in the area,
+        ``landuse=residential``, administrative and walkable areas and barriers when they
+        intersect it. ``crs`` defaults to the UTM zone of the area's streets. With
         ``only_nearby_ways`` the ways whose extent misses the area are left out altogether
         (faster when one file is cut into many areas; the counts then describe those ways).
         With ``whole_ways``, every way whose line passes through the area is kept **whole**,
@@ -291,8 +292,10 @@ class OsmScan:
                 crs
             ),
             police=police.to_crs(crs),
+            # every landuse polygon reaching into the area, not only those whose interior point
+            # lies in it: whether a building is a home must not depend on where the area is cut
             residential_areas=self._frame(
-                "residential", ("landuse", "name"), area, "inside"
+                "residential", ("landuse", "name"), area, "intersects"
             ).to_crs(crs),
             admin_areas=self._frame(
                 "admin", ("name", "admin_level", "boundary"), area, "intersects"
