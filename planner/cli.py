@@ -595,7 +595,7 @@ def _settings(args: argparse.Namespace) -> Any:
     return WalkSettings.from_minutes(minutes, speed_kmh=args.speed_kmh, max_snap_m=args.max_snap_m)
 
 
-def _load(args: argparse.Namespace, progress: _Progress) -> Any:
+def _load(args: argparse.Namespace, progress: _Progress, settings: Any = None) -> Any:
     from planner.demand import PopulationSettings
     from planner.pipeline import load_city
 
@@ -621,6 +621,7 @@ def _load(args: argparse.Namespace, progress: _Progress) -> Any:
         **({} if getattr(args, "barriers", None) is None else {"barriers": args.barriers}),
         district_population_column=args.district_population_column,
         stations_layer=getattr(args, "stations_layer", None),
+        settings=settings,
     )
 
 
@@ -899,7 +900,7 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
     with ExitStack() as stack:
         with progress.step(f"checking the output folder {out}"):
             target = stack.enter_context(output_set(out, run_id=run_id))
-        city = _load(args, progress)
+        city = _load(args, progress, settings)
         for warning in size_warnings(args, city):
             print(f"  warning: {warning}", file=sys.stderr, flush=True)
         coverage = progress.run(

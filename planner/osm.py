@@ -423,6 +423,7 @@ def read_osm(
     bbox: BBox | None = None,
     boundary: BaseGeometry | str | Path | None = None,
     crs: pyproj.CRS | str | None = None,
+    whole_ways: bool = False,
 ) -> OsmData:
     """Read the layers of an OSM file needed for walking-distance planning.
 
@@ -437,6 +438,9 @@ def read_osm(
         Restrict to a polygon in EPSG:4326, or a file holding one (GeoJSON, GeoPackage, ...).
     crs
         Metric CRS to project to; by default the UTM zone of the area's centre.
+    whole_ways
+        Keep every street passing through the area whole (see :meth:`OsmScan.cut`), as for an
+        area with a walking buffer around it.
 
     Returns
     -------
@@ -453,7 +457,20 @@ def read_osm(
     scan = _scan(path, fmt)
     if bbox is not None:
         _check_bbox_order(bbox, scan.bounds_lonlat)
-    return scan.cut(area, crs=crs, label=f"bbox {bbox}" if bbox is not None else "boundary")
+    return scan.cut(
+        area,
+        crs=crs,
+        label=f"bbox {bbox}" if bbox is not None else "boundary",
+        whole_ways=whole_ways,
+    )
+
+
+def boundary_polygon(boundary: BaseGeometry | str | Path) -> BaseGeometry:
+    """The study area (EPSG:4326) of ``boundary``: a shapely polygon as is, or the union of the
+    polygons of a file (GeoJSON, GeoPackage, ...), refused with a clear error when it has none."""
+    area = _area_polygon(None, boundary)
+    assert area is not None
+    return area
 
 
 def _overlaps(a: BBox, b: BBox) -> bool:

@@ -51,7 +51,7 @@ from planner.districts import (
 from planner.errors import ArgumentTypeError, InputError
 from planner.isochrones import service_areas
 from planner.network import DEFAULT_BARRIERS, WalkNetwork, build_walk_network
-from planner.osm import BBox, OsmData, file_sha256, read_osm
+from planner.osm import BBox, OsmData, boundary_polygon, file_sha256, read_osm
 from planner.settings import WalkSettings
 from planner.siting import (
     CoverageCurve,
@@ -68,6 +68,7 @@ from planner.siting import (
 )
 from planner.snapping import Snaps, door_points
 from planner.stations import read_stations, stations_from_osm, working
+from planner.units import buffered_area
 
 __all__ = [
     "City",
@@ -158,6 +159,7 @@ def load_city(
     exclude_station_kinds: Sequence[str] | None = None,
     barriers: Sequence[str] = DEFAULT_BARRIERS,
     stations_layer: str | None = None,
+    settings: WalkSettings | None = None,
 ) -> City:
     """Read the OSM file, build the walk network, the residents and the stations.
 
@@ -168,7 +170,10 @@ def load_city(
     name
         Label for reports.
     bbox, boundary
-        Restrict to a box ``(west, south, east, north)`` or a boundary polygon/file.
+        Restrict to a box ``(west, south, east, north)`` or a boundary polygon/file. A boundary
+        is the city's own territory, as a national unit's: residents are counted and new sites
+        placed only inside it, while the streets and stations within the walking buffer around
+        it (:func:`planner.units.buffered_area`) still serve it.
     stations_path
         Existing stations file (CSV/GeoJSON/GeoPackage); OSM ``amenity=police`` by default.
     population_raster
@@ -192,6 +197,9 @@ def load_city(
         :data:`planner.network.BARRIER_KINDS`); ``()`` for none.
     stations_layer
         Layer (GeoPackage) or sheet (Excel) of the stations file, when it has several.
+    settings
+        The walk settings the city will be assessed with (:class:`WalkSettings` defaults when
+        ``None``): they size the walking buffer around a ``boundary``.
     """
     if not isinstance(osm_path, str | Path):
         raise ArgumentTypeError(
@@ -209,10 +217,18 @@ def load_city(
         districts=districts_path,
     )
     _check_district_options(districts_path, district_population_column, total_population)
-    osm = read_osm(osm_path, bbox=bbox, boundary=boundary)
+    area = None
+    if boundary is not None and bbox is None:
+        # cut as a national unit is: the boundary plus its walking buffer, streets kept whole
+        area = boundary_polygon(boundary)
+        around = buffered_area(area, settings=settings or WalkSettings())
+        osm = read_osm(osm_path, boundary=around, whole_ways=True)
+    else:
+        osm = read_osm(osm_path, bbox=bbox, boundary=boundary)
     city = city_from_osm(
         osm,
         name=name or Path(osm_path).name.split(".")[0],
+        area=area,
         stations_path=stations_path,
         population_raster=population_raster,
         population_points=population_points,
@@ -1340,7 +1356,7 @@ def run_city(
     cities of a country, e.g. ``dask.bag.from_sequence(paths).map(run_city, n_sites=10)``.
     ``load_options`` go to :func:`load_city` (``stations_path``, ``population_settings``, ...).
     """
-    city = load_city(osm_path, **load_options)
+    city = load_city(osm_path, settings=settings, **load_options)
     coverage = assess_coverage(city, settings=settings)
     plan = None
     if n_sites is not None or target_share is not None:

@@ -59,6 +59,7 @@ __all__ = [
     "Unit",
     "assign_stations",
     "buffer_m_for",
+    "buffered_area",
     "prepare_units",
     "read_manifest",
     "read_units",
@@ -118,6 +119,12 @@ class Unit:
 def buffer_m_for(settings: WalkSettings) -> float:
     """The walking buffer around each unit (see the module docstring)."""
     return float(settings.max_walk_m + settings.max_snap_m + STREET_MARGIN_M)
+
+
+def buffered_area(area: BaseGeometry, *, settings: WalkSettings) -> BaseGeometry:
+    """``area`` (EPSG:4326) plus the walking buffer of :func:`buffer_m_for`: what a unit's (or a
+    city run with ``--boundary``) streets and stations are cut to (see the module docstring)."""
+    return _buffer(area, buffer_m_for(settings))
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -342,7 +349,6 @@ def prepare_units(
         )
     if refused:
         notes += [f"{r} (allowed: the unit listed first keeps it)" for r in refused]
-    buffer_m = buffer_m_for(settings)
     out = []
     for r, folder, area, geom in zip(units.itertuples(), folders, own, geoms, strict=True):
         out.append(
@@ -351,7 +357,7 @@ def prepare_units(
                 folder=folder,
                 row=r.row,
                 area=area,
-                buffered=_buffer(geom, buffer_m),
+                buffered=buffered_area(geom, settings=settings),
                 population=_opt_float(r.population),
                 min_new=int(r.min_new) if pd.notna(r.min_new) else 0,
                 max_new=int(r.max_new) if pd.notna(r.max_new) else None,
