@@ -66,6 +66,7 @@ from planner.units import (
     prepare_units,
     read_manifest,
     read_units,
+    residents_outside_units,
     units_from_osm,
 )
 
@@ -414,6 +415,10 @@ class NationalResult:
         Rows of the national stations file that fall in no unit (with the reason).
     notes
         Things the user should know (overlaps, units without data, ...).
+    residents_outside
+        Residential buildings whose door lies in no unit (EPSG:4326, with ``population`` and
+        ``other_level_area``; :func:`planner.units.residents_outside_units`): counted in no unit and
+        reported; ``None`` for a manifest (each file is its unit).
     timings_s
         Seconds per phase: reading, units, allocation, writing.
     inputs
@@ -433,6 +438,7 @@ class NationalResult:
     inputs: tuple[dict[str, str], ...]
     workers: int
     scheduler: str
+    residents_outside: gpd.GeoDataFrame | None = None
 
     @property
     def n_ok(self) -> int:
@@ -546,6 +552,16 @@ def _plan_into(
                 stations_path, units, layer=stations_layer
             )
             inputs.append(_input("stations", stations_path))
+        residents_outside = None
+        if scan is not None:
+            residents_outside = residents_outside_units(
+                scan,
+                units,
+                population_settings=options.population_settings,
+                admin_level=admin_level,
+            )
+            if len(residents_outside):
+                notes.append(_outside_note(residents_outside, admin_level, units_path))
         jobs, cut_failures = _jobs(units, scan, stations_by_unit, options)
     timings["reading_s"] = time.perf_counter() - t0
     if scan is not None and len(cut_failures) == len(units):
@@ -558,8 +574,37 @@ def _plan_into(
     del scan
     return _run_and_write(
         jobs, units, cut_failures, options, target, scheduler, workers,
-        progress, announce, timings, inputs, notes, outside, command,
+        progress, announce, timings, inputs, notes, outside, command, residents_outside,
     )  # fmt: skip
+
+
+def _outside_note(
+    outside: gpd.GeoDataFrame, admin_level: int | None, units_path: str | Path | None
+) -> str:
+    """What the residents in no unit are, and (``--admin-level``) which other boundaries hold
+    them: '40 buildings, 1,946 residents lie in no level-8 unit; boundaries of level 7 (Ħal
+    Tarxien) cover them; ...'."""
+    where = f"level-{admin_level} unit" if admin_level is not None else f"unit of {units_path}"
+    text = (
+        f"{len(outside):,} buildings, {outside['population'].sum():,.0f} residents lie in no "
+        f"{where}"
+    )
+    after = (
+        ". They count in no unit's numbers (national.json 'outside_units', layer "
+        "'residents_outside_units'); to plan for them, give units that cover them (--units)."
+    )
+    named = outside["other_level_area"].dropna()
+    if admin_level is None:
+        return text + after
+    if not len(named):
+        return f"{text}; no named boundary of another level covers them{after}"
+    by_level: dict[str, list[str]] = {}
+    for label in dict.fromkeys(named):
+        name, level = label.rsplit(" (level ", 1)
+        by_level.setdefault(level.rstrip(")"), []).append(name)
+    parts = [f"level {lv} ({', '.join(names)})" for lv, names in by_level.items()]
+    share = "them" if len(named) == len(outside) else f"{len(named):,} of them"
+    return f"{text}; boundaries of {' and '.join(parts)} cover {share}{after}"
 
 
 def _run_and_write(
@@ -577,6 +622,7 @@ def _run_and_write(
     notes: list[str],
     outside: gpd.GeoDataFrame | None,
     command: dict[str, Any] | None = None,
+    residents_outside: gpd.GeoDataFrame | None = None,
 ) -> NationalResult:
     from planner.national_report import write_national
 
@@ -611,6 +657,7 @@ def _run_and_write(
         inputs=tuple(inputs),
         workers=n_workers,
         scheduler=address,
+        residents_outside=residents_outside,
     )
     if result.n_ok == 0:
         return result

@@ -73,8 +73,9 @@ def write_national(
 
 
 def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
-    """Layers ``units``, ``sites`` and (when some stations fall in no unit)
-    ``stations_not_assigned``, in EPSG:4326."""
+    """Layers ``units``, ``sites``, (when some stations fall in no unit)
+    ``stations_not_assigned`` and (when some homes do) ``residents_outside_units``, in
+    EPSG:4326."""
     table = allocation_table(result)
     outlines = [
         shapely.from_wkb(u.outline_wkb) if u.outline_wkb is not None else None for u in result.units
@@ -107,6 +108,9 @@ def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
     if outside is not None and len(outside):
         keep = [c for c in ("row", "station_id", "name", "problem") if c in outside.columns]
         layers["stations_not_assigned"] = outside[[*keep, "geometry"]].to_crs(WGS84)
+    homes = result.residents_outside
+    if homes is not None and len(homes):
+        layers["residents_outside_units"] = homes.to_crs(WGS84)
     return layers
 
 
@@ -195,6 +199,7 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
         "units": [units[i] for i in order],
         "failed": [{"name": u.name, "reason": u.status} for u in result.units if not u.ok],
         "stations_not_assigned": _outside(result),
+        "outside_units": _homes_outside(result, residents),
         "notes": list(result.notes),
         "parameters": {
             "max_walk_m": settings.max_walk_m,
@@ -242,6 +247,23 @@ def _buffer_m(result: NationalResult) -> float:
     from planner.units import buffer_m_for
 
     return buffer_m_for(result.options.settings)
+
+
+def _homes_outside(result: NationalResult, in_units: float) -> dict[str, Any] | None:
+    """The residents whose door lies in no unit: counted, never dropped silently."""
+    homes = result.residents_outside
+    if homes is None:
+        return None  # a manifest: each file is its unit
+    residents = float(homes["population"].sum())
+    areas = homes["other_level_area"].dropna().value_counts(sort=False)
+    return {
+        "buildings": len(homes),
+        "residents": residents,
+        "share_of_all_residents": residents / (in_units + residents)
+        if in_units + residents
+        else None,
+        "other_level_areas": [{"name": str(k), "buildings": int(v)} for k, v in areas.items()],
+    }
 
 
 def _outside(result: NationalResult) -> list[dict[str, Any]]:
@@ -344,6 +366,13 @@ def national_markdown(summary: dict[str, Any]) -> str:
                 else f"not reachable within {s['new_stations']} new stations; the plan uses the "
                 "whole budget."
             )
+        )
+    homes = s.get("outside_units")
+    if homes and homes["buildings"]:
+        lines.append(
+            f"- **{_int(homes['residents'])} residents ({_pct(homes['share_of_all_residents'])}) "
+            f"in {_int(homes['buildings'])} buildings lie in no unit** and count in none "
+            "(layer `residents_outside_units`; see the notes)."
         )
     if s["units_failed"]:
         lines.append(

@@ -177,6 +177,18 @@ class OsmScan:
         """``boundary=administrative`` polygons of the whole file, EPSG:4326."""
         return self._frame("admin", ("name", "admin_level", "boundary"), None, mode="intersects")
 
+    def homes_layers(
+        self, area: BaseGeometry | None = None
+    ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+        """The buildings (a point inside them in ``area``) and the ``landuse=residential``
+        polygons (reaching into it) of :meth:`cut`, in EPSG:4326: what residents are read from."""
+        return (
+            self._frame("buildings", (*BUILDING_TAGS, "amenity"), area, "inside"),
+            # every landuse polygon reaching into the area, not only those whose interior point
+            # lies in it: whether a building is a home must not depend on where the area is cut
+            self._frame("residential", ("landuse", "name"), area, "intersects"),
+        )
+
     def cut(
         self,
         area: BaseGeometry | None,
@@ -281,6 +293,7 @@ class OsmScan:
                 clipped,
             )
         police = self._frame("police", ("name", "amenity", "police", "operator"), area, "inside")
+        buildings, residential = self.homes_layers(area)
         # areas become a point inside the area (a station is reached at one door)
         police["geometry"] = police.geometry.representative_point()
         return OsmData(
@@ -288,15 +301,9 @@ class OsmScan:
             sha256=self.sha256,
             crs=crs,
             highways=highways,
-            buildings=self._frame("buildings", (*BUILDING_TAGS, "amenity"), area, "inside").to_crs(
-                crs
-            ),
+            buildings=buildings.to_crs(crs),
             police=police.to_crs(crs),
-            # every landuse polygon reaching into the area, not only those whose interior point
-            # lies in it: whether a building is a home must not depend on where the area is cut
-            residential_areas=self._frame(
-                "residential", ("landuse", "name"), area, "intersects"
-            ).to_crs(crs),
+            residential_areas=residential.to_crs(crs),
             admin_areas=self._frame(
                 "admin", ("name", "admin_level", "boundary"), area, "intersects"
             ).to_crs(crs),

@@ -50,9 +50,11 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from planner._crs import WGS84, require_degrees, utm_crs_for
+from planner.demand import PopulationSettings, demand_from_buildings
 from planner.errors import InputError
 from planner.osm import OsmScan
 from planner.settings import WalkSettings
+from planner.snapping import door_points
 
 __all__ = [
     "STREET_MARGIN_M",
@@ -63,6 +65,7 @@ __all__ = [
     "prepare_units",
     "read_manifest",
     "read_units",
+    "residents_outside_units",
     "units_from_osm",
 ]
 
@@ -398,6 +401,78 @@ def assign_stations(
     )
     rest["problem"] = reason
     return per_unit, rest
+
+
+def residents_outside_units(
+    scan: OsmScan,
+    units: Sequence[Unit],
+    *,
+    population_settings: PopulationSettings | None = None,
+    admin_level: int | None = None,
+) -> gpd.GeoDataFrame:
+    """The residential buildings of ``scan`` whose door lies in no unit's own area (EPSG:4326).
+
+    They count in no unit, so a national run reports them rather than dropping them. Residents
+    are estimated as a unit estimates its own (footprint and storeys, uncalibrated) and the door
+    is tested in degrees, as :func:`planner.pipeline.city_from_osm` tests it. Column
+    ``other_level_area``: with ``admin_level``, the named ``boundary=administrative`` area of
+    another level holding the door that lies mostly outside the units (``"Ħal Tarxien (level
+    7)"``), so the user can see which boundaries would close the gap; ``None`` otherwise.
+    """
+    columns = ["demand_id", "population", "building", "other_level_area"]
+    empty = gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=WGS84)
+    areas = [u.area for u in units if u.area is not None]
+    if not areas:
+        return empty
+    union = shapely.union_all(areas)
+    shapely.prepare(union)
+    buildings, landuse = scan.homes_layers()
+    # only buildings not strictly inside the units can have their door outside them
+    maybe = ~shapely.contains_properly(union, buildings.geometry.to_numpy())
+    if not maybe.any():
+        return empty
+    west, south, east, north = scan.bounds_lonlat
+    crs = utm_crs_for((west + east) / 2, (south + north) / 2)
+    residents = demand_from_buildings(
+        buildings[maybe].to_crs(crs), landuse.to_crs(crs), settings=population_settings
+    )
+    residents = residents[residents["usable"].to_numpy(dtype=bool)].to_crs(WGS84)
+    doors = door_points(residents)
+    present = np.isfinite(doors).all(axis=1)
+    inside = np.zeros(len(residents), dtype=bool)
+    inside[present] = shapely.contains_xy(union, doors[present, 0], doors[present, 1])
+    out = residents.loc[present & ~inside, ["demand_id", "population", "building", "geometry"]]
+    out = out.reset_index(drop=True)
+    out["other_level_area"] = _covering_boundaries(scan, out, union, admin_level)
+    return out[[*columns, "geometry"]]
+
+
+def _covering_boundaries(
+    scan: OsmScan, outside: gpd.GeoDataFrame, union: BaseGeometry, admin_level: int | None
+) -> list[str | None]:
+    """For each building, the named boundary of another level around its door that lies mostly
+    outside the units (the deepest level first), or ``None``."""
+    found: list[str | None] = [None] * len(outside)
+    if admin_level is None or not len(outside):
+        return found
+    admin = scan.admin_areas()
+    levels = [str(v).strip() for v in admin["admin_level"]]
+    names = list(admin["name"])
+    geoms = admin.geometry.to_numpy()
+    other = [i for i in range(len(admin)) if levels[i] != str(admin_level) and pd.notna(names[i])]
+    other.sort(key=lambda i: -_level_key(levels[i])[0] % 10**6)  # the deepest level first
+    doors = door_points(outside)
+    for i in other:
+        geom = geoms[i]
+        if geom is None or shapely.area(geom) <= 0:
+            continue
+        if shapely.area(shapely.intersection(geom, union)) >= 0.5 * shapely.area(geom):
+            continue  # mostly inside the units: a region or the country, not a gap's boundary
+        hit = shapely.contains_xy(geom, doors[:, 0], doors[:, 1])
+        for j in np.flatnonzero(hit):
+            if found[j] is None:
+                found[j] = f"{names[i]} (level {levels[i]})"
+    return found
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -6,18 +6,26 @@ cut it to a few councils so they stay cheap.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 import shapely
 
 from planner.demand import demand_from_buildings
+from planner.national import NationalOptions, _outside_note, plan_nation
 from planner.osm import scan_osm
 from planner.pipeline import assess_coverage, city_from_osm, load_city
 from planner.settings import WalkSettings
 from planner.snapping import door_points
 from planner.stations import working
-from planner.units import buffered_area, prepare_units, units_from_osm
+from planner.units import (
+    buffered_area,
+    prepare_units,
+    residents_outside_units,
+    units_from_osm,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 MALTA = ROOT / "data" / "malta_2018.osm.pbf"
@@ -86,3 +94,50 @@ def test_a_council_alone_with_boundary_equals_its_national_unit(scan, councils, 
     polygon = councils.geometry[councils["name"] == "Tal-Pietà"].iloc[0]
     expected = scan.cut(buffered_area(polygon, settings=short), whole_ways=True)
     assert len(cut.buildings) == len(expected.buildings) < len(alone.osm.buildings)
+
+
+def test_residents_in_no_level_8_unit_are_counted_and_named(scan, councils):
+    """Ħal Tarxien is tagged admin_level=7 in this extract: --admin-level 8 has 67 councils and
+    its 40 buildings (1,945.69 residents) lie in none of them."""
+    units, _ = prepare_units(councils, settings=WalkSettings())
+    assert len(units) == 67
+    outside = residents_outside_units(scan, units, admin_level=8)
+    assert len(outside) == 40
+    assert outside["population"].sum() == pytest.approx(1945.69, abs=0.005)
+    assert set(outside["other_level_area"]) == {"Ħal Tarxien (level 7)"}
+    assert _outside_note(outside, 8, None).startswith(
+        "40 buildings, 1,946 residents lie in no level-8 unit; boundaries of level 7 "
+        "(Ħal Tarxien) cover them. They count in no unit's numbers"
+    )
+
+
+def test_a_national_run_reports_the_residents_in_no_unit(scan, councils, tmp_path):
+    """Three councils as units: every other home of the island lies in no unit, and the run
+    says so (national.json, national.md, a layer) instead of dropping them silently."""
+    names = ["Tal-Pietà", "Il-Gżira", "Ta' Xbiex"]
+    three = councils[councils["name"].isin(names)][["name", "geometry"]]
+    assert len(three) == 3
+    path = tmp_path / "three.geojson"
+    three.to_file(path)
+    whole = scan.cut(None)
+    island = _residents_in(whole, shapely.box(-180, -90, 180, 90))
+    inside = sum(_residents_in(whole, g) for g in three.geometry)
+    out = tmp_path / "out"
+    plan_nation(
+        osm_path=MALTA,
+        units_path=path,
+        options=NationalOptions(new_stations=1, time_limit_s=20),
+        out_dir=out,
+        workers=1,
+    )
+    s = json.loads((out / "national.json").read_text())
+    assert s["residents"] == pytest.approx(inside)
+    homes = s["outside_units"]
+    assert homes["residents"] == pytest.approx(island - inside)
+    assert homes["share_of_all_residents"] == pytest.approx((island - inside) / island)
+    assert homes["other_level_areas"] == []  # --units: no other levels to name
+    assert any(n.startswith(f"{homes['buildings']:,} buildings, ") for n in s["notes"])
+    assert "lie in no unit**" in (out / "national.md").read_text()
+    layer = gpd.read_file(out / "national.gpkg", layer="residents_outside_units")
+    assert len(layer) == homes["buildings"]
+    assert layer["population"].sum() == pytest.approx(island - inside)
