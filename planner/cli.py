@@ -1199,6 +1199,12 @@ def _print_national(result: Any, out: Path) -> None:
             f"  walking limit   {s.max_walk_m:.0f} m ({s.max_walk_min:.0f} min at {s.speed_kmh} km/h)"
         )
         print(f"  residents       {_fmt(residents)} (estimated)")
+        homes = result.residents_outside
+        if homes is not None and len(homes):
+            print(
+                f"  in no unit      {_fmt(homes['population'].sum())} residents in "
+                f"{len(homes)} buildings (counted in no unit; see the note)"
+            )
         print(f"  covered now     {_fmt(before)} ({100 * before / residents:.1f} %)")
         print(
             f"  after the plan  {_fmt(after)} ({100 * after / residents:.1f} %) with {a.used} of {a.budget} new stations"

@@ -416,9 +416,10 @@ def national_markdown(summary: dict[str, Any]) -> str:
         "",
         "Each unit ran the city pipeline on its own area plus a walking buffer of "
         f"{s['parameters']['walking_buffer_m']:.0f} m (streets and stations across a border "
-        "still serve; each resident counts in one unit). For every k the unit's best plan of k "
-        "new sites and a proven upper bound were computed; the stations were then allocated by "
-        "dynamic programming over these curves (exact for any curve shape), and the same "
+        "still serve; each resident counts in at most one unit, those in none are reported). "
+        "For every k the unit's best plan of k new sites and a proven upper bound were "
+        "computed; the stations were then allocated by dynamic programming over these curves "
+        "(exact for any curve shape), and the same "
         "programme over the bound curves gives the national upper bound. See docs/method.md.",
         "",
         "## Inputs",

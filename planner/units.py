@@ -12,11 +12,11 @@ Three sources, each checked as a whole (every problem reported at once):
 
 :func:`prepare_units` turns the table into :class:`Unit` specs for the unit tasks:
 
-- **Own area.** Residents are counted in exactly one unit. Where units overlap, the overlap
-  belongs to the unit listed first (file order): each unit's own area is its polygon minus
-  those of the units before it. Slivers (under :data:`SLIVER_SHARE` of the smaller unit) are
-  noted; larger overlaps are refused unless allowed, since they usually mean a city and its own
-  districts in one file.
+- **Own area.** Residents are counted in at most one unit (those in none are reported:
+  :func:`residents_outside_units`). Where units overlap, the overlap belongs to the unit listed
+  first (file order): each unit's own area is its polygon minus those of the units before it.
+  Slivers (under :data:`SLIVER_SHARE` of the smaller unit) are noted; larger overlaps are
+  refused unless allowed, since they usually mean a city and its own districts in one file.
 - **Walking buffer.** Each unit is handed the buildings and stations within its polygon plus a
   buffer of ``max_walk_m + max_snap_m + STREET_MARGIN_M``, and every street that passes through
   that buffered area, **whole** (:meth:`planner.osm.OsmScan.cut` with ``whole_ways``). Every walk
