@@ -344,7 +344,8 @@ def _external_resources(page: str) -> list[str]:
 class _GeoJsonLayer(Layer, _FastRender):
     """A GeoJSON layer drawn with core Leaflet only (no jQuery, no marker plugins).
 
-    Per-feature properties ``_fill``, ``_color``, ``_dash`` override the layer style and
+    Per-feature properties ``_fill`` (``"none"``: not filled), ``_color``, ``_dash`` override
+    the layer style and
     ``_label`` is the text of a DivIcon marker. Popups and tooltips are tables built in the
     browser from ``(property, label)`` pairs, with every value HTML-escaped.
     """
@@ -360,7 +361,8 @@ class _GeoJsonLayer(Layer, _FastRender):
             style: function (feature) {
                 var s = Object.assign({}, {{ this.style|tojson }});
                 var p = feature.properties || {};
-                if (p._fill) { s.fillColor = p._fill; }
+                if (p._fill === "none") { s.fillOpacity = 0; }
+                else if (p._fill) { s.fillColor = p._fill; }
                 if (p._color) { s.color = p._color; }
                 if (p._dash) { s.dashArray = p._dash; }
                 return s;
@@ -1068,8 +1070,13 @@ LAYER_DISTRICTS = "Districts: share of residents covered"
 def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptElement]:
     """District polygons filled by the share covered now, with a popup of their numbers (now,
     after the plan, calibration) and a small legend of their own; districts whose numbers are
-    not reliable (``reliable`` False) have a dashed outline and say so."""
+    not reliable (``reliable`` False) have a dashed outline and say so. Districts without
+    residents in the study area (neighbours of a unit, the country around it) are not filled:
+    a share of nobody is no share."""
     share = _float_column(gdf, "share_covered")
+    if "residents_total" in gdf.columns:
+        empty = ~(_float_column(gdf, "residents_total") > 0)
+        share = np.where(empty, np.nan, share)
     share_after = _float_column(gdf, "share_covered_after")
     reliable = (
         gdf["reliable"].fillna(True).astype(bool).to_numpy()
@@ -1098,7 +1105,7 @@ def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptEleme
                 "official": official[i],
                 "factor": factor[i],
                 "note": notes[i],
-                "_fill": DISTRICT_COLORS[cls] if cls is not None else "#ffffff",
+                "_fill": DISTRICT_COLORS[cls] if cls is not None else "none",
                 "_dash": None if reliable[i] else "6 4",
                 "_color": "#333333" if reliable[i] else "#b71c1c",
             }
@@ -1125,6 +1132,11 @@ def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptEleme
         parts.append(
             f'<div><span class="planner-key" style="background:{color};opacity:.6"></span>'
             f"{20 * i}–{20 * (i + 1)}&nbsp;%</div>"
+        )
+    if not np.isfinite(share).all():
+        parts.append(
+            '<div><span class="planner-key" style="border:2px solid #333333;'
+            'box-sizing:border-box"></span>no residents in the study area</div>'
         )
     if not reliable.all():
         parts.append(
@@ -1673,7 +1685,8 @@ class _UnitsLayer(Layer):
             style: function (feature) {
                 var p = feature.properties || {};
                 var s = Object.assign({}, {{ this.style|tojson }});
-                if (p._fill) { s.fillColor = p._fill; }
+                if (p._fill === "none") { s.fillOpacity = 0; }
+                else if (p._fill) { s.fillColor = p._fill; }
                 if (p._color) { s.color = p._color; }
                 if (p._dash) { s.dashArray = p._dash; }
                 return s;
