@@ -160,13 +160,19 @@ def build_layers(
 
 
 def _districts_frame(districts: gpd.GeoDataFrame, by_district: pd.DataFrame) -> gpd.GeoDataFrame:
-    """The district polygons with their row of the per-district table."""
+    """The district polygons with their row of the per-district table; the shares of districts
+    without residents in the study area (a unit's neighbours) are empty, not 0 % covered."""
     frame = districts
     if "official_population" in by_district.columns:  # calibrated: the file's figure is there
         frame = frame.drop(columns="population", errors="ignore")
-    return frame.merge(by_district, left_on="name", right_on="district", how="left").drop(
+    out = frame.merge(by_district, left_on="name", right_on="district", how="left").drop(
         columns="district"
     )
+    nobody = ~(pd.to_numeric(out["residents_total"], errors="coerce").fillna(0) > 0)
+    for column in ("share_covered", "share_covered_after"):
+        if column in out.columns:
+            out[column] = out[column].astype(float).mask(nobody.to_numpy())
+    return out
 
 
 def build_map(
