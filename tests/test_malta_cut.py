@@ -13,6 +13,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from planner.cli import main
 from planner.demand import demand_from_buildings
 from planner.national import NationalOptions, _outside_note, plan_nation
 from planner.osm import scan_osm
@@ -141,3 +142,27 @@ def test_a_national_run_reports_the_residents_in_no_unit(scan, councils, tmp_pat
     layer = gpd.read_file(out / "national.gpkg", layer="residents_outside_units")
     assert len(layer) == homes["buildings"]
     assert layer["population"].sum() == pytest.approx(island - inside)
+
+
+def test_coverage_boundary_on_the_command_line_equals_the_national_unit(scan, councils, tmp_path):
+    """The issue's case end to end: `planner coverage --boundary` with L-Imsida's polygon and
+    `--walk-m 600` gives its national unit's numbers (3,666.8 residents; it gave 3,425.0 in a
+    national run and a different cut alone)."""
+    settings = WalkSettings(max_walk_m=600)
+    unit = {u.name: u for u in prepare_units(councils, settings=settings)[0]}["L-Imsida"]
+    national = assess_coverage(
+        city_from_osm(scan.cut(unit.buffered, whole_ways=True), name="unit", area=unit.area),
+        settings=settings,
+    ).summary
+    path = tmp_path / "imsida.geojson"
+    councils[councils["name"] == "L-Imsida"][["name", "geometry"]].to_file(path)
+    out = tmp_path / "out"
+    code = main(
+        ["coverage", "-q", "--osm", str(MALTA), "--boundary", str(path), "--walk-m", "600",
+         "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    s = json.loads((out / "summary.json").read_text())["coverage"]
+    assert s["residents_total"] == pytest.approx(3666.8, abs=0.05)
+    assert s["residents_total"] == pytest.approx(national.residents_total)
+    assert s["residents_covered"] == pytest.approx(national.residents_covered)
