@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -42,9 +41,22 @@ from osmium.filter import KeyFilter
 from shapely.geometry.base import BaseGeometry
 
 from planner._crs import WGS84, utm_crs_for
+from planner._files import file_sha256
+from planner._tables import read_polygons
 from planner.errors import ArgumentTypeError, InputError
+from planner.settings import WalkSettings
 
-__all__ = ["HighwayWays", "OsmData", "OsmScan", "read_osm", "scan_osm"]
+__all__ = [
+    "STREET_MARGIN_M",
+    "HighwayWays",
+    "OsmData",
+    "OsmScan",
+    "boundary_polygon",
+    "buffer_m_for",
+    "buffered_area",
+    "read_osm",
+    "scan_osm",
+]
 
 log = logging.getLogger(__name__)
 
@@ -480,6 +492,29 @@ def boundary_polygon(boundary: BaseGeometry | str | Path) -> BaseGeometry:
     return area
 
 
+# --- the walking buffer around a study area ------------------------------------------------------
+
+#: Extra buffer beyond the longest walk and snap: the polygons are buffered in metres and tested
+#: in degrees, whose straight segments differ by centimetres to metres; 50 m covers that.
+STREET_MARGIN_M = 50.0
+
+
+def buffer_m_for(settings: WalkSettings) -> float:
+    """The walking buffer around a national unit or a ``--boundary`` study area:
+    ``max_walk_m + max_snap_m + STREET_MARGIN_M`` (see :mod:`planner.national.units`)."""
+    return float(settings.max_walk_m + settings.max_snap_m + STREET_MARGIN_M)
+
+
+def buffered_area(area: BaseGeometry, *, settings: WalkSettings) -> BaseGeometry:
+    """``area`` (EPSG:4326) plus the walking buffer of :func:`buffer_m_for`, buffered in its own
+    UTM zone: what a unit's (or a city run with ``--boundary``) streets and stations are cut to
+    (the one home of the rule; see :mod:`planner.national.units`)."""
+    centre = area.centroid
+    crs = utm_crs_for(centre.x, centre.y)
+    metric = gpd.GeoSeries([area], crs=WGS84).to_crs(crs)
+    return metric.buffer(buffer_m_for(settings), quad_segs=8).to_crs(WGS84).iloc[0]
+
+
 def _overlaps(a: BBox, b: BBox) -> bool:
     return a[0] <= b[2] and a[2] >= b[0] and a[1] <= b[3] and a[3] >= b[1]
 
@@ -556,15 +591,6 @@ def _scan(path: Path, fmt: str) -> OsmScan:
         ) from None
     data_date = reader.newest.isoformat() if reader.newest else _overpass_base_date(path, fmt)
     return reader.scan(source=str(path), sha256=file_sha256(path), data_date=data_date)
-
-
-def file_sha256(path: str | Path) -> str:
-    """The SHA-256 checksum of a file, hex encoded."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # --- input checks ---------------------------------------------------------------------------
@@ -664,8 +690,6 @@ def _area_polygon(
             boundary,
             "e.g. boundary='almaty.geojson' or boundary=shapely.box(76.85, 43.2, 76.98, 43.3).",
         )
-    from planner._tables import read_polygons
-
     hint = "Give a GeoJSON or GeoPackage file with the area's polygon."
     frame = read_polygons(boundary, what="boundary")
     polygons = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]

@@ -15,18 +15,14 @@ import shapely
 
 from planner.cli import main
 from planner.demand import demand_from_buildings
-from planner.national import NationalOptions, _outside_note, plan_nation
-from planner.osm import scan_osm
+from planner.national.results import NationalOptions
+from planner.national.run import _outside_note, plan_nation
+from planner.national.units import prepare_units, residents_outside_units, units_from_osm
+from planner.osm import buffered_area, scan_osm
 from planner.pipeline import assess_coverage, city_from_osm, load_city
 from planner.settings import WalkSettings
 from planner.snapping import door_points
 from planner.stations import working
-from planner.units import (
-    buffered_area,
-    prepare_units,
-    residents_outside_units,
-    units_from_osm,
-)
 
 ROOT = Path(__file__).resolve().parents[1]
 MALTA = ROOT / "data" / "malta_2018.osm.pbf"
