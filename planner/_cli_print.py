@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from planner._cli_inputs import for_cli, heartbeat, library_noise_off
 from planner._format import TIME_LIMIT_LINE, thousands
+from planner.i18n import gettext
 
 __all__ = [
     "Bar",
@@ -210,7 +211,7 @@ def print_summary(
         getattr(review, "schedule", None),
     )
     if any(getattr(r, "time_limit_hit", False) for r in others):
-        print(f"  TIME LIMIT HIT  {TIME_LIMIT_LINE}")  # the plan's own line is printed above
+        print(f"  TIME LIMIT HIT  {gettext(TIME_LIMIT_LINE)}")  # the plan's own line is printed above
     if files:
         print("files:")
         for path in files.values():
@@ -350,7 +351,7 @@ def print_national(result: Any, out: Path) -> None:
         )
         print(f"  greedy allocation would cover {thousands(before + result.greedy.newly_covered)}")
         if result.time_limit_hit:
-            print(f"  TIME LIMIT HIT  {TIME_LIMIT_LINE}")
+            print(f"  TIME LIMIT HIT  {gettext(TIME_LIMIT_LINE)}")
         needed = int(table.loc[ok, "inspectors_needed"].sum())
         counted = table.loc[ok, "inspectors_now"].notna()
         line = f"  inspectors      {needed} needed at the existing stations (norm {result.options.residents_per_inspector:,.0f} residents per inspector)"

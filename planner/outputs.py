@@ -85,6 +85,7 @@ from planner._format import (
     share_text,
 )
 from planner.errors import InputError
+from planner.i18n import gettext
 from planner.maps import save_map
 from planner.output_set import output_set
 from planner.stations import beyond_reach_text
@@ -438,7 +439,7 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         f"{f' by precinct-planner {version}' if version else ''}. "
         + (
             f"Walking limit: {limit}, measured along the street network."
-            if limit != NO_LIMIT
+            if limit != gettext(NO_LIMIT)
             else "Walking limit not recorded."
         ),
         "",
@@ -472,7 +473,8 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     lines += barrier_lines_text(lookup(summary, "barriers"))
     lines += optimisation_lines(plan)
     if lookup(summary, "time_limit_hit") and not lookup(plan, "time_limit_hit"):
-        lines.append(TIME_LIMIT_LINE)  # the capacitated plan, a repair schedule, a comparison
+        # the capacitated plan, a repair schedule, a comparison
+        lines.append(gettext(TIME_LIMIT_LINE))
     pct = lookup(cov, "walk_m_percentiles")
     if isinstance(pct, Mapping) and pct:
         parts = [f"{k}th percentile {metres_text(v)}" for k, v in pct.items()]
@@ -636,7 +638,7 @@ def optimisation_lines(plan: Any) -> list[str]:
     else:
         lines = [f"Optimisation: {method} solver, {status}."]
     if lookup(plan, "time_limit_hit"):
-        lines.append(TIME_LIMIT_LINE)
+        lines.append(gettext(TIME_LIMIT_LINE))
     fewest = lookup(plan, "fewest_sites")
     target = lookup(plan, "target_share")
     if isinstance(fewest, Mapping) and target is not None:

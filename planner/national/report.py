@@ -26,6 +26,7 @@ from planner._crs import WGS84
 from planner._files import RECORDED_LIBRARIES, library_versions
 from planner._format import TIME_LIMIT_LINE, number_or_none, thousands
 from planner._version import __version__
+from planner.i18n import gettext
 from planner.maps import national_map
 from planner.national.results import NationalResult, allocation_table
 from planner.national.units import buffer_m_for
@@ -331,7 +332,7 @@ def national_markdown(summary: dict[str, Any]) -> str:
         f"{_count(s['upper_bound_covered'])} residents, so this plan is at most "
         f"**{100 * s['gap']:.2f} %** short of the best possible (national optimality gap).",
         *(
-            [f"- **{TIME_LIMIT_LINE}** Units cut short: {_time_limited(s)}."]
+            [f"- **{gettext(TIME_LIMIT_LINE)}** Units cut short: {_time_limited(s)}."]
             if s.get("time_limit_hit")
             else []
         ),
