@@ -16,8 +16,9 @@ and answers, for every station of the stations file (see the ``status`` column i
 - ``inspectors_needed = ceil(residents_served / R)`` for the staffing norm ``R`` residents per
   district inspector, and, with an inspectors column in the file, ``inspectors_now`` and
   ``inspector_gap = needed - now``;
-- for stations under repair, a **relocation check**: the best single candidate site within
-  ``relocation_radius_m`` on foot of the station, and ``relocation_gain``: residents within the
+- for stations under repair, a **relocation check**: the best single site within
+  ``relocation_radius_m`` on foot of the station, searched exactly over every street point of a
+  ``relocation_spacing_m`` (20 m) grid there, and ``relocation_gain``: residents within the
   limit if the station moved there instead of being repaired, minus today's (positive =
   relocating serves more people);
 - a **repair schedule** (with ``repair_batch``): the stations under repair in batches of at most
@@ -55,6 +56,7 @@ from planner.stations import working
 
 __all__ = [
     "DEFAULT_RELOCATION_RADIUS_M",
+    "DEFAULT_RELOCATION_SPACING_M",
     "DEFAULT_RESIDENTS_PER_INSPECTOR",
     "CapacityPlan",
     "StationReview",
@@ -68,6 +70,11 @@ __all__ = [
 DEFAULT_RESIDENTS_PER_INSPECTOR = 3000.0
 #: How far (on foot) a station under repair may move in the relocation check.
 DEFAULT_RELOCATION_RADIUS_M = 1000.0
+#: Spacing of the street points searched in the relocation check. Finer than the candidates of a
+#: plan (100 m): the search covers one station's surroundings only, and a 100 m grid missed a
+#: third of the gain of some Almaty stations (docs/method.md section 12). The gain is exact over
+#: this grid: the best among all street points kept one per 20 m x 20 m square.
+DEFAULT_RELOCATION_SPACING_M = 20.0
 
 
 def inspectors_needed(residents: Any, residents_per_inspector: float) -> np.ndarray:
@@ -113,6 +120,8 @@ class StationReview:
     residents_per_inspector: float
     relocation_radius_m: float
     repair_batch: int | None = None
+    #: Spacing of the street points searched in the relocation check.
+    relocation_spacing_m: float = DEFAULT_RELOCATION_SPACING_M
     #: Per resident building (aligned with ``coverage.buildings``): within the limit if the
     #: planned stations open, and while the stations under repair are closed.
     covered_if_planned_open: np.ndarray | None = None
@@ -143,6 +152,7 @@ def review_stations(
     repair_batch: int | None = None,
     relocation_radius_m: float = DEFAULT_RELOCATION_RADIUS_M,
     spacing_m: float = DEFAULT_SPACING_M,
+    relocation_spacing_m: float = DEFAULT_RELOCATION_SPACING_M,
     method: Literal["exact", "greedy"] = "exact",
     time_limit_s: float = 60.0,
 ) -> StationReview:
@@ -159,8 +169,10 @@ def review_stations(
     relocation_radius_m
         How far on foot a station under repair may move in the relocation check.
     spacing_m
-        Spacing of the candidate sites of the relocation check and of the planned stations'
-        comparison.
+        Spacing of the candidate sites of the planned stations' comparison.
+    relocation_spacing_m
+        Spacing of the street points searched in the relocation check (every point of that
+        grid within ``relocation_radius_m`` on foot is tried).
     method, time_limit_s
         Solver of the repair schedule and of the planned list's comparison.
     """
@@ -182,6 +194,8 @@ def review_stations(
         )
     if not relocation_radius_m > 0:
         problems.append(f"relocation radius {relocation_radius_m!r} m must be > 0")
+    if not (isinstance(relocation_spacing_m, int | float) and relocation_spacing_m > 0):
+        problems.append(f"relocation spacing {relocation_spacing_m!r} m must be > 0")
     if problems:
         raise InputError("invalid station review options", problems)
     settings = coverage.settings
@@ -225,7 +239,7 @@ def review_stations(
     repair_local = np.flatnonzero(status[rows] == "repair")
     lon, lat, gain = _relocations(
         city, coverage, stations, rows, repair_local, pattern, population,
-        radius_m=relocation_radius_m, spacing_m=spacing_m,
+        radius_m=relocation_radius_m, spacing_m=relocation_spacing_m,
     )  # fmt: skip
     out["relocation_site_lon"] = lon
     out["relocation_site_lat"] = lat
@@ -304,6 +318,7 @@ def review_stations(
         residents_per_inspector=float(residents_per_inspector),
         relocation_radius_m=float(relocation_radius_m),
         repair_batch=repair_batch,
+        relocation_spacing_m=float(relocation_spacing_m),
         covered_if_planned_open=covered_planned,
         covered_while_repair_closed=covered_open,
     )

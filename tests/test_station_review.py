@@ -210,7 +210,7 @@ def grid_review():
     coverage = assess_coverage(city, settings=settings, service_limits_min=(1.0,))
     review = review_stations(
         city, coverage, residents_per_inspector=25, repair_batch=1, spacing_m=25.0,
-        relocation_radius_m=100.0,
+        relocation_radius_m=100.0, relocation_spacing_m=25.0,
     )  # fmt: skip
     return city, coverage, review
 
@@ -435,3 +435,93 @@ def test_capacitated_plan_without_binding_capacity_is_the_plain_plan():
     capped = plan_with_capacity(city, coverage, n_sites=2, capacity_inspectors=1e6, spacing_m=200.0)
     assert capped.before.assigned_population == pytest.approx(coverage.summary.residents_covered)
     assert capped.result.assigned_population == pytest.approx(plain.summary_after.residents_covered)
+
+
+# --- relocation search on a fine grid ---------------------------------------------------------
+# The 3x3 grid of 100 m blocks, a walking limit of 100 m. A (under repair) at (0,0) covers only
+# h1 (0,0) 10; B (open) at (0,200) covers nobody. h2 (130,200) 20, h3 (200,40) 30,
+# h4 (200,200) 40. On 100 m candidates (edge midpoints) the best site is (150,200): h2 at 20 m,
+# h4 at 50 m = 60, minus h1's 10: +50. Searched every 20 m, (200,130) reaches h3 (90 m) and h4
+# (70 m) = 70: +60, which the 100 m search misses.
+
+
+@pytest.fixture(scope="module")
+def fine_grid():
+    network = plain_grid()
+    homes = gpd.GeoDataFrame(
+        {"population": [10.0, 20.0, 30.0, 40.0]},
+        geometry=gpd.points_from_xy([0, 130, 200, 200], [0, 200, 40, 200]),
+        crs=CRS,
+    )
+    stations = gpd.GeoDataFrame(
+        {
+            "station_id": ["A", "B"],
+            "name": ["Участок 1", "Участок 1"],
+            "source": "file",
+            "kind": "district_post",
+            "usable": True,
+            "problem": "",
+            "status": ["repair", "open"],
+            "inspectors": [1.0, 1.0],
+        },
+        geometry=gpd.points_from_xy([0, 0], [0, 200]),
+        crs=CRS,
+    )
+    city = City(
+        name="grid (synthetic)",
+        osm=None,  # type: ignore[arg-type]
+        network=network,
+        residents=homes,
+        stations=stations,
+        districts=None,
+    )
+    coverage = assess_coverage(
+        city, settings=WalkSettings(max_walk_m=100.0), service_limits_min=(1.0,)
+    )
+    return city, coverage
+
+
+def test_relocation_searches_every_20_m(fine_grid):
+    city, coverage = fine_grid
+    review = review_stations(city, coverage, residents_per_inspector=25)  # default search
+    st = review.stations.set_index("station_id")
+    assert coverage.summary.residents_covered == 10
+    assert st.loc["A", "relocation_gain"] == pytest.approx(60.0)  # not the 100 m grid's 50
+    assert review.relocation_spacing_m == 20.0
+    coarse = review_stations(
+        city, coverage, residents_per_inspector=25, relocation_spacing_m=100.0
+    ).stations.set_index("station_id")
+    assert coarse.loc["A", "relocation_gain"] == pytest.approx(50.0)
+
+
+def test_relocation_gain_equals_brute_force(fine_grid):
+    """Every street point of the 20 m grid within the radius, coverage recomputed from scratch
+    (multi-source Dijkstra) with A moved there: the best gain is the reported one."""
+    from planner.candidates import network_candidates
+
+    city, coverage = fine_grid
+    radius_m = 150.0
+    review = review_stations(
+        city, coverage, residents_per_inspector=25, relocation_radius_m=radius_m
+    )
+    st = review.stations.set_index("station_id")
+    population = city.residents["population"].to_numpy()
+    a = city.stations[city.stations["station_id"] == "A"]
+    sites = network_candidates(city.network, spacing_m=20.0)
+    # the walk from A (at node 0) to each point: A is at a grid node, so along the streets
+    # it is |x| + |y| on this grid (every point lies on a grid edge)
+    xy = shapely.get_coordinates(sites.geometry.to_numpy())
+    allowed = np.abs(xy[:, 0]) + np.abs(xy[:, 1]) <= radius_m + 1e-9
+    assert allowed.sum() > 5
+    best = -np.inf
+    for point in sites.geometry[allowed]:
+        moved = city.stations.copy()
+        moved.loc[a.index[0], "geometry"] = point
+        walk = walk_distances(
+            city.network, city.residents, moved, settings=coverage.settings, search_limit_m=np.inf
+        )
+        after = float(population[walk.buildings["covered"].to_numpy()].sum())
+        best = max(best, after - coverage.summary.residents_covered)
+    # within 150 m on foot of (0,0): at best (150,0) reaches h3 (90 m) and loses h1: +30 - 10
+    assert best == 20.0
+    assert st.loc["A", "relocation_gain"] == pytest.approx(best)
