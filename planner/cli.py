@@ -641,11 +641,13 @@ def _print_summary(
     files: dict[str, Path] | None = None,
     review: Any = None,
     capacity_plan: Any = None,
+    extra_inputs: Sequence[Any] = (),
 ) -> None:
     s = coverage.summary
     st = coverage.stations
     print()
     print(f"{city.name}: OSM data of {city.osm.data_date or 'unknown date'}")
+    _print_illustrative([*city.inputs, *extra_inputs])
     print(
         f"  walk network    {city.network.n_nodes} nodes, {city.network.street_length_m / 1000:.0f} km of walkable street"
     )
@@ -1042,8 +1044,18 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
                 command=_command(args, argv),
             )
             stack.close()  # check the files and swap them in
-    _print_summary(city, coverage, plan, evaluation, files, review, capacity_plan)
+    _print_summary(
+        city, coverage, plan, evaluation, files, review, capacity_plan, extra_inputs=extra_inputs
+    )
     return 0
+
+
+def _print_illustrative(inputs: Sequence[Any]) -> None:
+    """A line per input that declares itself illustrative or synthetic, before any number."""
+    from planner.outputs import illustrative_labels
+
+    for label in illustrative_labels({"inputs": list(inputs)}):
+        print(f"  ! {label}")
 
 
 def _read_sites(
@@ -1067,7 +1079,11 @@ def _read_sites(
         area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),
         layer=layer,
     )
-    inputs.append(_input_file(role, path))
+    from planner import _tables
+
+    inputs.append(
+        _input_file(role, path) | _tables.illustrative_fields(sites.attrs.get("illustrative"))
+    )
     return sites
 
 
@@ -1204,6 +1220,7 @@ def _print_national(result: Any, out: Path) -> None:
         f"national plan: {result.n_ok} of {len(result.units)} units computed"
         + (f", {result.n_failed} FAILED (listed below)" if result.n_failed else "")
     )
+    _print_illustrative(result.inputs)
     if result.n_ok:
         print(
             f"  walking limit   {s.max_walk_m:.0f} m ({s.max_walk_min:.0f} min at {s.speed_kmh} km/h)"

@@ -105,7 +105,15 @@ from shapely.ops import polylabel
 
 from planner._crs import utm_crs_for
 from planner.errors import InputError, PlannerError
-from planner.outputs import _fmt_int, _fmt_m, _fmt_share, _get, _limit_text, atomic_path
+from planner.outputs import (
+    _fmt_int,
+    _fmt_m,
+    _fmt_share,
+    _get,
+    _limit_text,
+    atomic_path,
+    illustrative_labels,
+)
 
 if TYPE_CHECKING:
     from planner.try_sites import TrySites
@@ -1147,6 +1155,14 @@ def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptEleme
     return layer, legend
 
 
+def _illustrative_html(label: str) -> str:
+    """A label of made-up input data, at the top of the legend, impossible to miss."""
+    return (
+        '<p class="planner-illustrative" style="border:2px solid #c62828;color:#c62828;'
+        f'font-weight:bold;padding:4px;margin:4px 0">{html.escape(label)}</p>'
+    )
+
+
 def _legend_html(
     summary: Mapping[str, Any] | None,
     *,
@@ -1160,6 +1176,7 @@ def _legend_html(
     parts = []
     city = _get(summary, "city")
     parts.append(f"<h4>Police coverage{f' — {esc(str(city))}' if city else ''}</h4>")
+    parts += [_illustrative_html(label) for label in illustrative_labels(summary)]
     if summary:
         cov = _get(summary, "coverage") or {}
         total = _get(cov, "residents_total")
@@ -1914,6 +1931,7 @@ def _national_legend_html(
     rows.append(("Units failed", _fmt_int(_get(summary, "units_failed"))))
 
     parts = [f"<h4>{esc(heading)}</h4>"]
+    parts += [_illustrative_html(label) for label in illustrative_labels(summary)]
     parts.append(
         "<table>"
         + "".join(f'<tr><td>{esc(k)}</td><td class="n">{esc(v)}</td></tr>' for k, v in rows)

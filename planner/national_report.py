@@ -25,7 +25,14 @@ import shapely
 
 from planner._crs import WGS84
 from planner.national import NationalResult, allocation_table
-from planner.outputs import tag_map_run, write_geopackage, write_json, write_map, write_text
+from planner.outputs import (
+    illustrative_labels,
+    tag_map_run,
+    write_geopackage,
+    write_json,
+    write_map,
+    write_text,
+)
 
 __all__ = ["national_dict", "national_markdown", "write_national"]
 
@@ -302,6 +309,7 @@ def national_markdown(summary: dict[str, Any]) -> str:
     lines = [
         "# National plan: new district police stations within walking distance",
         "",
+        *[f"> **{label}**\n" for label in illustrative_labels(s)],
         f"Created {s['created']} by planner {s['software']['planner_version']}. "
         f"Walking limit {s['parameters']['max_walk_m']:.0f} m "
         f"({s['parameters']['max_walk_min']:.0f} min at {s['parameters']['speed_kmh']} km/h).",

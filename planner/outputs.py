@@ -504,6 +504,28 @@ def _cell(value: Any) -> str:
     return re.sub(r"\s*\n\s*", " ", str(value)).replace("|", "\\|")
 
 
+def illustrative_labels(summary: Any) -> list[str]:
+    """One label per input that declares itself illustrative or synthetic (flagged
+    ``illustrative`` in ``data.inputs``, or ``inputs`` of a national summary, by the table
+    reader: :func:`planner._tables.declared_illustrative`), for the top of every output."""
+    inputs = _get(summary, "data", "inputs")
+    if inputs is None:
+        inputs = _get(summary, "inputs")
+    out = []
+    for record in inputs or ():
+        if not (isinstance(record, Mapping) and record.get("illustrative")):
+            continue
+        name = Path(str(record.get("path") or "")).name or "(unnamed)"
+        note = record.get("illustrative_note")
+        out.append(
+            f"ILLUSTRATIVE DATA, NOT REAL: the {record.get('role', 'input')} file {name} says it "
+            "is illustrative or synthetic"
+            + (f" ({note})" if note else "")
+            + "; every number built from it is illustrative too."
+        )
+    return out
+
+
 def summary_markdown(summary: Mapping[str, Any]) -> str:
     """A one-page Markdown memo of a run: key numbers, plan, parameters, data, software.
 
@@ -553,6 +575,7 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     limit = _limit_text(params)
 
     lines = [f"# Police station coverage plan{f' — {city}' if city else ''}", ""]
+    lines += [f"> **{_cell(label)}**\n" for label in illustrative_labels(summary)]
     created = _get(summary, "created")
     version = _get(summary, "software", "planner_version")
     lines += [
