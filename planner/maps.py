@@ -621,9 +621,14 @@ def _streets_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
 
 
 def _station_labels(gdf: gpd.GeoDataFrame) -> list[str]:
-    """Station names, ``"Station 3"`` (3rd row) where the name is missing."""
+    """Station names with their id (``"Участок 1 [st-7]"``: two stations may share a name),
+    ``"Station 3"`` (3rd row) where neither is known."""
     names = _column(gdf, "name", str)
-    return [name or f"Station {i + 1}" for i, name in enumerate(names)]
+    ids = _column(gdf, "station_id", str) if "station_id" in gdf.columns else [None] * len(gdf)
+    return [
+        (f"{name} [{sid}]" if name and sid else name or sid) or f"Station {i + 1}"
+        for i, (name, sid) in enumerate(zip(names, ids, strict=True))
+    ]
 
 
 def _lookup(labels: Mapping[Any, str], value: Any) -> str | None:
@@ -738,7 +743,13 @@ def _stations_layer(
                     if working[i] and math.isfinite(rank[i])
                     else None
                 ),
-                "needed": count(needed, i) if working[i] else None,
+                "needed": (
+                    count(needed, i)
+                    if working[i]
+                    else "none yet: not working, it serves nobody today"
+                    if ok and status in ("planned", "closed")
+                    else None
+                ),
                 "now": count(now, i),
                 "gap": _fmt_gap_inspectors(gap[i]) if working[i] else None,
                 "moving": _relocation_text(gain[i]) if repair else None,
@@ -761,10 +772,14 @@ def _stations_layer(
             ("served", "Residents within walking distance"),
             ("status", "Status"),
             ("reason", "Why not used"),
-            ("served_all", "Residents served (it is their nearest station)"),
+            (
+                "served_all",
+                "Residents served: it is their nearest station, at any distance "
+                "(the workload of its inspectors)",
+            ),
             ("only_here", "Residents only here (lose walking access if it closes)"),
             ("rank", "Repair priority (1 = most residents lose access)"),
-            ("needed", "Inspectors needed"),
+            ("needed", "Inspectors needed (1 per norm of residents served)"),
             ("now", "Inspectors now"),
             ("gap", "Inspector gap"),
             ("moving", _moving_label(relocation_radius_m)),

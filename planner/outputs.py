@@ -948,6 +948,27 @@ def _capacity_lines(cap: Any) -> list[str]:
     return lines
 
 
+def station_label(name: Any, station_id: Any) -> str:
+    """A station as the memo, the CLI and the map name it: its name and its id, so that two
+    stations with one name ("Участок 1") can be told apart."""
+    if name is None or (isinstance(name, float) and math.isnan(name)) or name == "":
+        return str(station_id)
+    return f"{name} [{station_id}]"
+
+
+#: What a station's "served" residents are, in every text that shows them.
+SERVED_DEFINITION = (
+    "Served: the residents for whom it is the nearest working station on foot, at any "
+    "distance (its inspectors' workload; inspectors needed are counted from these); "
+    "of them, 'within the walk' live within the walking limit."
+)
+#: The repair schedule's batches are a partition, not a sequence.
+BATCH_ORDER_NOTE = (
+    "The batches are numbered for reference only: their order is not a recommended sequence "
+    "(any order leaves the same residents without access in each batch)."
+)
+
+
 def _review_lines(review: Any) -> list[str]:
     """The memo's section on repairs, inspectors and planned stations (if reviewed)."""
     if not isinstance(review, Mapping):
@@ -966,40 +987,45 @@ def _review_lines(review: Any) -> list[str]:
         lines.append("")
     insp = _get(review, "inspectors") or {}
     norm = _get(insp, "residents_per_inspector")
+    if _get(insp, "stations") == 0:
+        lines += [
+            "**Warning: no station is working** (every usable station is closed or planned): "
+            "nobody is within walking distance of a working station, and 0 inspectors needed "
+            "means no station to staff, not that none are needed.",
+            "",
+        ]
     if norm is not None:
-        now = _get(insp, "now")
-        lines.append(
-            f"District inspectors at a norm of {_fmt_int(norm)} residents per inspector "
-            "(no verified official norm; set with --residents-per-inspector): "
-            f"{_fmt_int(_get(insp, 'needed'))} needed at the working stations"
-            + (
-                f", {_fmt_int(now)} there now at the {_fmt_int(_get(insp, 'stations_with_count'))} "
-                f"stations with a count, {_fmt_int(_get(insp, 'missing'))} missing."
-                if now is not None
-                else " (the stations file gives no inspector counts)."
-            )
-        )
-        lines.append("")
+        lines += [*inspector_lines(insp), ""]
     repairs = _get(review, "repair_priorities") or []
     if repairs:
         lines += [
             "Stations under repair, most important first (residents who lose walking access "
             "while it is closed):",
             "",
-            "| rank | station | only here | served | move instead: gain | inspectors needed |",
-            "|---:|---|---:|---:|---:|---:|",
+            "| rank | station | only here | served | of them within the walk | move instead: "
+            "gain | inspectors needed |",
+            "|---:|---|---:|---:|---:|---:|---:|",
         ]
         for r in repairs:
             gain = _get(r, "relocation_gain")
-            label = _get(r, "name") or _get(r, "station_id")
+            label = station_label(_get(r, "name"), _get(r, "station_id"))
             lines.append(
                 f"| {_cell(_get(r, 'repair_rank'))} | {_cell(label)} "
                 f"| {_fmt_int(_get(r, 'residents_only_here'))} "
                 f"| {_fmt_int(_get(r, 'residents_served'))} "
+                f"| {_fmt_int(_get(r, 'residents_served_within_limit'))} "
                 f"| {'—' if gain is None else _fmt_int(gain)} "
                 f"| {_fmt_int(_get(r, 'inspectors_needed'))} |"
             )
-        lines.append("")
+        spacing = _get(review, "relocation_spacing_m")
+        lines += [
+            "",
+            "Move instead: the most residents within the walking limit if the station moved "
+            f"within {_fmt_int(_get(review, 'relocation_radius_m'))} m on foot instead of "
+            "being repaired, minus today's; the best among all street points "
+            + (f"{_fmt_int(spacing)} m apart there." if spacing is not None else "there."),
+            "",
+        ]
     schedule = _get(review, "repair_schedule")
     if isinstance(schedule, Mapping):
         lines.append(
@@ -1008,8 +1034,11 @@ def _review_lines(review: Any) -> list[str]:
             f"walking access ({_cell(_get(schedule, 'status'))}, gap "
             f"{100 * float(_get(schedule, 'gap') or 0):.2f}%)."
         )
+        lines.append(BATCH_ORDER_NOTE)
         for b in _get(schedule, "batches") or []:
-            names = ", ".join(str(n or s) for n, s in zip(b["names"], b["stations"], strict=True))
+            names = ", ".join(
+                station_label(n, s) for n, s in zip(b["names"], b["stations"], strict=True)
+            )
             lines.append(
                 f"- batch {b['batch']}: {_cell(names)} "
                 f"({_fmt_int(b['residents_without_access'])} without access)"
@@ -1023,17 +1052,51 @@ def _review_lines(review: Any) -> list[str]:
             f"limit; the best {_fmt_int(_get(planned, 'stations'))} sites from all candidates "
             f"would bring {_fmt_int(_get(planned, 'best_same_size_newly_covered'))} (the list "
             f"is at most {100 * float(_get(planned, 'gap') or 0):.1f}% short). Open them in "
-            "this order:"
+            "this order (each adds the most after those before it):"
         )
         for r in _get(planned, "opening_order") or []:
             flags = f" — {r['flags']}" if r.get("flags") else ""
+            label = station_label(r.get("name"), r.get("station_id"))
             lines.append(
-                f"{r['opening_order']}. {_cell(r.get('name') or r.get('station_id'))}: "
+                f"{r['opening_order']}. {_cell(label)}: "
+                f"adds {_fmt_int(r.get('added_in_order'))} in this position; "
                 f"{_fmt_int(r.get('alone'))} newly covered on its own, "
                 f"{_fmt_int(r.get('marginal'))} beyond the rest of the list{_cell(flags)}"
             )
         lines.append("")
     return lines
+
+
+def inspector_lines(insp: Any) -> list[str]:
+    """The inspector totals in words whose arithmetic closes (memo and CLI)."""
+    norm = _get(insp, "residents_per_inspector")
+    now = _get(insp, "now")
+    text = (
+        f"District inspectors at a norm of {_fmt_int(norm)} residents served per inspector "
+        "(no verified official norm; set with --residents-per-inspector): "
+        f"{_fmt_int(_get(insp, 'needed'))} needed at the {_fmt_int(_get(insp, 'stations'))} "
+        "working stations"
+    )
+    if now is None:
+        text += " (the stations file gives no inspector counts)."
+    else:
+        text += (
+            f"; at the {_fmt_int(_get(insp, 'stations_with_count'))} of them with a count, "
+            f"{_fmt_int(_get(insp, 'needed_at_counted'))} needed and {_fmt_int(now)} there now: "
+            f"{_fmt_int(_get(insp, 'missing'))} missing at stations short of the norm and "
+            f"{_fmt_int(_get(insp, 'surplus'))} surplus at stations above it "
+            f"({_fmt_int(_get(insp, 'needed_at_counted'))} − {_fmt_int(now)} = "
+            f"{_fmt_int(_get(insp, 'missing'))} − {_fmt_int(_get(insp, 'surplus'))})."
+        )
+    idle = _get(insp, "listed_not_working")
+    if idle:
+        text += (
+            f" {_fmt_int(idle)} more inspectors are listed at "
+            f"{_fmt_int(_get(insp, 'stations_not_working_with_count'))} stations that are not "
+            "working (planned or closed); they are not counted above, since nobody is served "
+            "there yet."
+        )
+    return [text, "", SERVED_DEFINITION]
 
 
 _NO_LIMIT = "the walking limit"

@@ -704,9 +704,12 @@ def review_dict(review: StationReview) -> dict[str, Any]:
             "name": r.name if isinstance(r.name, str) else None,
             "status": r.status,
             "residents_served": _num(r.residents_served),
+            "residents_served_within_limit": _num(
+                getattr(r, "residents_served_within_limit", None)
+            ),
             "residents_only_here": _num(r.residents_only_here),
             "repair_rank": None if pd.isna(r.repair_rank) else int(r.repair_rank),
-            "inspectors_needed": int(r.inspectors_needed),
+            "inspectors_needed": _num(r.inspectors_needed),
             "inspectors_now": _num(r.inspectors_now),
             "relocation_site_lon": _num(r.relocation_site_lon),
             "relocation_site_lat": _num(r.relocation_site_lat),
@@ -721,6 +724,7 @@ def review_dict(review: StationReview) -> dict[str, Any]:
         "repair_priorities": [station(r) for r in repairs.itertuples()],
         "most_important_stations": [station(r) for r in work.head(10).itertuples()],
         "relocation_radius_m": review.relocation_radius_m,
+        "relocation_spacing_m": review.relocation_spacing_m,
         "relocations_that_serve_more": [
             station(r)
             for r in repairs.sort_values("relocation_gain", ascending=False).itertuples()
@@ -742,6 +746,7 @@ def review_dict(review: StationReview) -> dict[str, Any]:
                     "station_id": r.station_id,
                     "name": r.name if isinstance(r.name, str) else None,
                     "alone": _num(r.alone_population),
+                    "added_in_order": _num(getattr(r, "added_in_order", None)),
                     "marginal": _num(r.marginal_population),
                     "flags": r.flags,
                 }

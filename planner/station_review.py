@@ -128,19 +128,31 @@ class StationReview:
     covered_while_repair_closed: np.ndarray | None = None
 
     def inspector_totals(self) -> dict[str, Any]:
-        """Inspectors needed, at the stations now and missing, over the working stations."""
-        st = self.stations[self.stations["working"].to_numpy(dtype=bool)]
+        """Inspectors needed, at the stations now, missing and surplus, over the working
+        stations: ``needed_at_counted - now == missing - surplus`` (``needed_at_counted``:
+        needed at the stations with a count). Inspectors listed at stations that are not
+        working (planned, closed) are counted apart, in ``listed_not_working``."""
+        all_work = self.stations["working"].to_numpy(dtype=bool)
+        st = self.stations[all_work]
         now = st["inspectors_now"].to_numpy(dtype=float)
         known = np.isfinite(now)
         gap = st["inspector_gap"].to_numpy(dtype=float)
+        needed = st["inspectors_needed"].to_numpy(dtype=float)
+        usable = self.stations["usable"].to_numpy(dtype=bool)
+        idle = self.stations[usable & ~all_work]
+        idle_now = idle["inspectors_now"].to_numpy(dtype=float)
+        idle_known = np.isfinite(idle_now)
         return {
             "residents_per_inspector": self.residents_per_inspector,
-            "needed": int(st["inspectors_needed"].sum()),
+            "needed": int(needed.sum()),
+            "needed_at_counted": int(needed[known].sum()) if known.any() else None,
             "now": int(now[known].sum()) if known.any() else None,
             "missing": int(np.clip(gap[known], 0, None).sum()) if known.any() else None,
             "surplus": int(np.clip(-gap[known], 0, None).sum()) if known.any() else None,
             "stations_with_count": int(known.sum()),
             "stations": len(st),
+            "listed_not_working": int(idle_now[idle_known].sum()),
+            "stations_not_working_with_count": int(idle_known.sum()),
         }
 
 
@@ -225,14 +237,27 @@ def review_stations(
     rank = np.full(n, np.nan)
     order = np.lexsort((-served[rows], -only))  # by only-here, then served, descending
     rank[rows[order]] = np.arange(1, rows.size + 1)
-    needed = np.where(work, inspectors_needed(np.nan_to_num(served), residents_per_inspector), 0)
+    # not working (planned, closed): nobody has it as their station, so nothing is needed
+    # there today; blank with the reason rather than a 0 that reads as "fully staffed"
+    needed = np.where(
+        work, inspectors_needed(np.nan_to_num(served), residents_per_inspector), np.nan
+    )
     now = stations["inspectors"].to_numpy(dtype=float)
     out = stations.copy()
     out["working"] = work
     out["residents_served"] = np.where(work, served, np.nan)
+    if "residents_within" in stations.columns:
+        within = stations["residents_within"].to_numpy(dtype=float)
+        out["residents_served_within_limit"] = np.where(work, within, np.nan)
     out["residents_only_here"] = only_all
     out["repair_rank"] = rank
     out["inspectors_needed"] = needed
+    out["inspectors_note"] = [
+        ""
+        if w
+        else f"not working ({st}): serves nobody yet, so no inspectors are needed here today"
+        for w, st in zip(work, stations["status"].astype(str), strict=True)
+    ]
     out["inspectors_now"] = now
     out["inspector_gap"] = np.where(work & np.isfinite(now), needed - now, np.nan)
     status = stations["status"].to_numpy(dtype=object)
@@ -271,6 +296,9 @@ def review_stations(
         planned = evaluation.proposals.copy()
         planned.insert(0, "opening_order", planned["greedy_rank"])
         planned = planned.sort_values(["opening_order", "station_id"], kind="stable")
+        planned["added_in_order"] = _added_in_order(
+            P, population, covered_now, planned_rows, stations, planned
+        )
     total = float(population.sum())
     now_value = float(population[covered_now].sum())
     scenarios = [
@@ -322,6 +350,30 @@ def review_stations(
         covered_if_planned_open=covered_planned,
         covered_while_repair_closed=covered_open,
     )
+
+
+def _added_in_order(
+    P: Any,
+    population: np.ndarray,
+    covered_now: np.ndarray,
+    planned_rows: np.ndarray,
+    stations: gpd.GeoDataFrame,
+    planned: gpd.GeoDataFrame,
+) -> np.ndarray:
+    """Residents each planned station brings within the limit when opened in the opening
+    order, after the stations before it (0 for one opened after others covering its homes)."""
+    row_of = {sid: k for k, sid in enumerate(stations.iloc[planned_rows]["station_id"])}
+    covered = covered_now.copy()
+    added = np.full(len(planned), np.nan)
+    for i, (sid, order) in enumerate(
+        zip(planned["station_id"], planned["opening_order"], strict=True)
+    ):
+        if sid not in row_of or not order >= 1:
+            continue
+        mask = _covered(P, np.array([row_of[sid]]))
+        added[i] = float(population[mask & ~covered].sum())
+        covered |= mask
+    return added
 
 
 def _covered(pattern: Any, rows: np.ndarray) -> np.ndarray:
