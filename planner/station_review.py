@@ -5,8 +5,9 @@ stations due to open.
 and answers, for every station of the stations file (see the ``status`` column in
 :mod:`planner.stations`):
 
-- ``residents_served``: residents for whom it is the nearest working station on foot, within
-  and beyond the walking limit (its workload);
+- ``residents_served``: residents for whom it is the nearest working station on foot, at any
+  distance, within and beyond the walking limit (its workload, and what its inspectors are
+  counted from); ``residents_served_within_limit``: those of them within the limit;
 - ``residents_only_here``: residents within the walking limit of this station and of no other
   working station: those who lose walking access while it is closed
   (:func:`planner.repairs.residents_only_here`); it equals the drop in covered residents when
@@ -14,7 +15,8 @@ and answers, for every station of the stations file (see the ``status`` column i
 - ``repair_rank``: 1 = the station whose closure would cost most (by ``residents_only_here``,
   ties by ``residents_served``), over all working stations;
 - ``inspectors_needed = ceil(residents_served / R)`` for the staffing norm ``R`` residents per
-  district inspector, and, with an inspectors column in the file, ``inspectors_now`` and
+  district inspector (blank for stations not working, with the reason in ``inspectors_note``),
+  and, with an inspectors column in the file, ``inspectors_now`` and
   ``inspector_gap = needed - now``;
 - for stations under repair, a **relocation check**: the best single site within
   ``relocation_radius_m`` on foot of the station, searched exactly over every street point of a
