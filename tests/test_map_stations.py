@@ -182,7 +182,8 @@ def test_popups_carry_the_review_numbers(page: str) -> None:
         "reason": "building demolished",
     }
     for label in (
-        "Residents served: it is their nearest station, at any distance (the workload of its inspectors)",
+        "Residents served: it is their nearest station, at any distance "
+        "(the workload of its inspectors)",
         "Residents only here (lose walking access if it closes)",
         "Repair priority (1 = most residents lose access)",
         "Inspectors needed (1 per norm of residents served)",

@@ -350,7 +350,7 @@ def test_cli_end_to_end_with_the_illustrative_file(tmp_path, capsys):
     )  # fmt: skip
     printed = capsys.readouterr().out
     assert code == 0
-    assert "norm 4,000 residents per inspector" in printed
+    assert "at a norm of 4 000 residents served per inspector" in printed
     assert "if the planned stations open" in printed and "open them in this order" in printed
     summary = json.loads((out / "summary.json").read_text())
     rv = summary["stations_review"]
@@ -385,7 +385,8 @@ def test_cli_end_to_end_with_the_illustrative_file(tmp_path, capsys):
         assert column in stations.columns
     memo = (out / "summary.md").read_text()
     assert "Existing stations: repairs, inspectors, stations due to open" in memo
-    assert "4 000 residents per inspector" in memo or "4,000 residents per inspector" in memo
+    assert "at a norm of 4 000 residents served per inspector" in memo
+    assert memo.splitlines()[2].startswith("> **ILLUSTRATIVE DATA, NOT REAL: the stations file")
 
 
 def test_grid_new_site_workload(grid_review):
