@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,6 +26,7 @@ import shapely
 
 from planner import _tables
 from planner import coverage as cov
+from planner._files import input_record
 from planner._tables import mark_unusable
 from planner.candidates import (
     DEFAULT_SPACING_M,
@@ -34,6 +35,12 @@ from planner.candidates import (
     network_candidates,
 )
 from planner.covering import CoverageMatrix, coverage_matrix
+from planner.defaults import (
+    DEFAULT_MAX_SNAP_M,
+    DEFAULT_MAX_WALK_M,
+    DEFAULT_NODE_LIMIT,
+    DEFAULT_TIME_LIMIT_S,
+)
 from planner.demand import (
     PopulationSettings,
     calibrate,
@@ -48,16 +55,17 @@ from planner.districts import (
     district_names,
     districts_note,
     no_resident_warning,
+    osm_districts,
+    read_districts,
 )
 from planner.errors import ArgumentTypeError, InputError
 from planner.isochrones import service_areas
 from planner.network import DEFAULT_BARRIERS, WalkNetwork, build_walk_network
-from planner.osm import BBox, OsmData, file_sha256, read_osm
+from planner.osm import BBox, OsmData, read_osm
+from planner.results import City, CityRun, CoverageResult, EvaluationResult, PlanCurve, PlanResult
 from planner.settings import WalkSettings
 from planner.siting import (
-    CoverageCurve,
     MinSitesResult,
-    ProposalEvaluation,
     RolloutResult,
     SitingResult,
     coverage_curve,
@@ -67,7 +75,7 @@ from planner.siting import (
     minimize_sites,
     rollout_order,
 )
-from planner.snapping import Snaps, door_points
+from planner.snapping import door_points
 from planner.stations import (
     beyond_reach_text,
     read_stations,
@@ -103,61 +111,11 @@ DEFAULT_SERVICE_LIMITS_MIN = (5.0, 10.0, 15.0)
 #: How far beyond the streets a station of a file still counts when none is given: the default
 #: walking limit plus the default snapping limit
 #: (:func:`planner.stations.walking_reach_lonlat_bounds`).
-DEFAULT_STATION_REACH_M = WalkSettings().max_walk_m + WalkSettings().max_snap_m
+DEFAULT_STATION_REACH_M = DEFAULT_MAX_WALK_M + DEFAULT_MAX_SNAP_M
 #: Walking speeds of the default sensitivity table: slow (elderly) to brisk adult.
 DEFAULT_SENSITIVITY_SPEEDS_KMH = (3.6, 4.2, 4.8, 5.0)
 #: Walking limits of the default sensitivity table, minutes.
 DEFAULT_SENSITIVITY_LIMITS_MIN = (5.0, 10.0, 12.5, 15.0)
-
-
-@dataclass(frozen=True, eq=False)
-class City:
-    """Everything read for one study area, in the network's metric CRS.
-
-    Attributes
-    ----------
-    name
-        Label for reports (default: the OSM file's name).
-    osm
-        The raw layers read from the OSM file.
-    network
-        The walk network.
-    residents
-        Residential buildings (or population points) with ``population``.
-    stations
-        Existing stations, including unusable ones with the reason.
-    districts
-        District polygons with a ``name`` column, or ``None``.
-    inputs
-        The input files with their role and SHA-256 checksum, for the report; also the study
-        area (``role`` ``"bbox"`` with its ``value``, ``"boundary"`` with the file's checksum).
-    area
-        The city's own territory (metric CRS) when the streets reach beyond it: residents are
-        counted and new sites placed only inside it; ``None``: everywhere.
-    district_calibration
-        The per-district calibration (:func:`planner.districts.calibrate_by_district`) when
-        the districts carry official populations, else ``None``.
-    districts_note
-        What to know about the districts beside the OSM data (their date), for the reports.
-    stations_beyond_reach
-        Rows of the stations file that lie beyond walking reach of this area (farther than
-        ``station_reach_m`` from every street) and were left out: counted, not listed.
-    station_reach_m
-        The reach used for that rule (walking limit plus snapping limit).
-    """
-
-    name: str
-    osm: OsmData
-    network: WalkNetwork
-    residents: gpd.GeoDataFrame
-    stations: gpd.GeoDataFrame
-    districts: gpd.GeoDataFrame | None
-    inputs: tuple[dict[str, Any], ...] = field(default_factory=tuple)
-    area: shapely.Geometry | None = None
-    district_calibration: DistrictCalibration | None = None
-    districts_note: str | None = None
-    stations_beyond_reach: int = 0
-    station_reach_m: float = float("inf")
 
 
 def load_city(
@@ -396,7 +354,7 @@ def city_from_osm(
     else:
         stations = stations_from_osm(osm.police, exclude_kinds=tuple(exclude_station_kinds))
     if districts_path is None:
-        districts = _osm_districts(osm.admin_areas, residents)
+        districts = osm_districts(osm.admin_areas, residents)
     return City(
         name=name,
         osm=osm,
@@ -606,154 +564,14 @@ def _plausible_bounds(
     )
 
 
-#: Column names read as the district name, in this order.
-DISTRICT_NAME_COLUMNS = ("name", "district", "название", "район", "аудан", "name_ru", "name_kk")
-
-
-def read_districts(
-    path: str | Path, *, crs: Any, population_column: str | None = None
-) -> gpd.GeoDataFrame:
-    """District polygons from a GeoPackage, GeoJSON or shapefile, with a ``name`` column.
-
-    The name comes from the first of :data:`DISTRICT_NAME_COLUMNS` present (case-insensitive);
-    rows without a polygon are left out and counted in the log. With ``population_column``
-    (``--district-population-column``), that column is kept as ``population``: each
-    district's official population (an empty cell means unknown); every value that is not a
-    non-negative number is reported, with its row and district.
-    """
-    from planner._tables import read_polygons
-
-    frame = read_polygons(path, what="districts")
-    problems = []
-    lower = {str(c).lower(): c for c in frame.columns}
-    name_column = next((lower[c] for c in DISTRICT_NAME_COLUMNS if c in lower), None)
-    if name_column is None:
-        problems.append(
-            f"no name column: the file has {[c for c in frame.columns if c != 'geometry']}, "
-            f"looked for {list(DISTRICT_NAME_COLUMNS)}"
-        )
-    polygonal = frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
-    if not polygonal.any():
-        problems.append("no polygons (districts must be areas, not points or lines)")
-    if frame.crs is None:
-        problems.append("no coordinate reference system (save it with one, e.g. EPSG:4326)")
-    official = None
-    if population_column is not None:
-        if population_column not in frame.columns:
-            problems.append(
-                f"--district-population-column {population_column}: no such column; the file "
-                f"has {[c for c in frame.columns if c != 'geometry']}"
-            )
-        else:
-            raw = frame[population_column]
-            official = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-            blank = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
-            for i in np.flatnonzero((np.isnan(official) & ~blank) | (official < 0)):
-                label = frame[name_column].iloc[i] if name_column is not None else "?"
-                problems.append(
-                    f"row {i + 1} ({label}), column {population_column!r}: {raw.iloc[i]!r} "
-                    "is not a number of residents (0 or more)"
-                )
-    if problems:
-        raise InputError(
-            f"{path}: the districts file cannot be used",
-            problems,
-            "Give district polygons with a 'name' column, e.g. exported from QGIS as GeoPackage"
-            + (
-                ", and official populations as plain numbers (empty where unknown)."
-                if population_column is not None
-                else "."
-            ),
-        )
-    if (~polygonal).any():
-        log.info("%s: %d rows without a polygon left out", path, int((~polygonal).sum()))
-    out = frame.to_crs(crs)
-    out = out.rename(columns={name_column: "name"}) if name_column != "name" else out
-    out = out[["name", "geometry"]].copy()
-    if official is not None:
-        out.insert(1, "population", official)
-    return out[polygonal].reset_index(drop=True)
-
-
-#: Named OSM administrative areas serve as districts only if they hold at least this share of
-#: the residents; otherwise the table would be mostly "(outside)" (the bundled Almaty 2012 data
-#: has 3 small named suburbs holding 0.3 % of the residents).
-MIN_DISTRICT_SHARE = 0.5
-
-
-def _osm_districts(
-    admin_areas: gpd.GeoDataFrame, residents: gpd.GeoDataFrame
-) -> gpd.GeoDataFrame | None:
-    named = admin_areas[admin_areas["name"].notna()]
-    if named.empty or residents.empty:
-        return None
-    points = shapely.point_on_surface(residents.geometry.to_numpy())
-    inside = np.zeros(points.size, dtype=bool)
-    hit, _ = shapely.STRtree(named.geometry.to_numpy()).query(points, predicate="within")
-    inside[hit] = True
-    population = residents["population"].to_numpy(dtype=float)
-    share = float(population[inside].sum() / population.sum()) if population.sum() > 0 else 0.0
-    if share < MIN_DISTRICT_SHARE:
-        log.info(
-            "named OSM administrative areas hold %.1f%% of the residents: not used as districts "
-            "(give a districts file for a per-district table)",
-            100 * share,
-        )
-        return None
-    return named
-
-
 def _input(role: str, path: str | Path, illustrative: str | None = None) -> dict[str, Any]:
-    return {
-        "role": role,
-        "path": str(path),
-        "sha256": file_sha256(path),
-        **_tables.illustrative_fields(illustrative),
-    }
+    """An input's provenance record, flagged ``illustrative`` (with the file's own words in
+    ``illustrative_note``) when the table reader found it declares itself made up."""
+    return input_record(role, path) | _tables.illustrative_fields(illustrative)
 
 
+#: Column names read as the district name, in this order.
 # --- coverage ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class CoverageResult:
-    """Coverage of residents by the existing stations.
-
-    Attributes
-    ----------
-    settings
-        Walking settings used.
-    buildings
-        The residents with ``walk_m``, ``walk_min``, ``nearest_station``, ``snap_m``,
-        ``reachable`` and ``covered``.
-    stations
-        All stations with ``usable``/``problem``, ``snap_m`` and their workload:
-        ``residents_nearest``, ``residents_within``, ``buildings_nearest``,
-        ``buildings_within``.
-    service_areas
-        Dissolved walkable areas for each limit (``limit_m``, ``limit_min``, ``area_km2``).
-    station_areas
-        Each usable station's own walkable area at the walking limit (overlapping where
-        stations share streets): ``station_id``, ``limit_m``, ``area_km2``, ``street_m``.
-    summary
-        Residents within and beyond the limit.
-    by_district
-        Per-district table, or ``None`` without districts.
-    sensitivity
-        Coverage for several speeds and limits.
-    building_snaps
-        Where each resident's door reached the street, reused by the coverage matrix.
-    """
-
-    settings: WalkSettings
-    buildings: gpd.GeoDataFrame
-    stations: gpd.GeoDataFrame
-    service_areas: gpd.GeoDataFrame
-    station_areas: gpd.GeoDataFrame
-    summary: cov.CoverageSummary
-    by_district: pd.DataFrame | None
-    sensitivity: pd.DataFrame
-    building_snaps: Snaps | None = None
 
 
 def assess_coverage(
@@ -894,45 +712,6 @@ def _with_calibration(table: pd.DataFrame, calibration: DistrictCalibration | No
 # --- siting -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class PlanResult:
-    """New station sites chosen to bring the most residents within walking distance.
-
-    Attributes
-    ----------
-    candidates
-        Every candidate considered (``candidate_id``, ``source``, ``name``,
-        ``alone_population``: residents it would newly cover on its own).
-    matrix
-        The sparse coverage matrix (candidates x residents).
-    siting
-        The solver's result, with objective, bound and gap.
-    rollout
-        The chosen sites in rollout order with the gap of each prefix to the best plan of its
-        size.
-    sites
-        The chosen sites in rollout order: ``rank``, ``candidate_id``, ``source``, ``name``,
-        ``marginal_population`` (residents this site newly covers after the sites before it),
-        ``cumulative_population`` (newly covered by the first ``rank`` sites),
-        ``cumulative_share`` (share of all residents covered, existing stations included),
-        ``best_population_same_size`` (the best plan with ``rank`` sites found within the
-        prefix budget), ``prefix_gap`` (at most this share short of the best possible plan
-        of that size) and ``lon``/``lat``.
-    buildings
-        The residents with ``covered_after``: within the limit of an existing or new station.
-    summary_after
-        Coverage after building the chosen sites.
-    """
-
-    candidates: gpd.GeoDataFrame
-    matrix: CoverageMatrix
-    siting: SitingResult | MinSitesResult
-    rollout: RolloutResult
-    sites: gpd.GeoDataFrame
-    buildings: gpd.GeoDataFrame
-    summary_after: cov.CoverageSummary
-
-
 def _candidates_for(
     city: City,
     coverage: CoverageResult,
@@ -971,9 +750,10 @@ def plan_sites(
     building_sites: bool = False,
     candidates: gpd.GeoDataFrame | None = None,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
     prefix_gaps: bool = True,
-    prefix_budget_s: float = 10.0,
+    prefix_budget_s: float = DEFAULT_TIME_LIMIT_S,
     prefer_shorter_walks: bool = False,
 ) -> PlanResult:
     """Choose new sites: ``n_sites`` covering the most residents, or the fewest reaching
@@ -997,11 +777,16 @@ def plan_sites(
     method
         ``"exact"`` (HiGHS, with bound and gap) or ``"greedy"``.
     time_limit_s
-        Time limit of each exact solve.
+        Wall-clock safety net of each exact solve (``inf``, the default: off). When it stops
+        a solve the result says so (``time_limit_hit``): it then depended on the machine.
+    node_limit
+        Work limit of each exact solve: branch-and-bound nodes of one HiGHS MILP. Counted by
+        the solver, so the same inputs give the same plan on any machine.
     prefix_gaps
         Also compute, for each prefix of the rollout, the best plan of that size.
     prefix_budget_s
-        Time for all those prefix solves together; prefixes past it get a greedy bound.
+        Wall-clock safety net for all those prefix solves together (``inf``: off); prefixes
+        past it get a greedy bound and the rollout says so.
     prefer_shorter_walks
         Among plans covering equally many residents, take the one with the shortest total
         walk (a second exact stage; with ``n_sites`` only). Slower on big cities: when its
@@ -1041,6 +826,7 @@ def plan_sites(
             already_covered=covered,
             method=method,
             time_limit_s=time_limit_s,
+            node_limit=node_limit,
             distance_tiebreak=prefer_shorter_walks,
             existing_distance_m=(
                 buildings["walk_m"].to_numpy(dtype=float) if prefer_shorter_walks else None
@@ -1055,6 +841,7 @@ def plan_sites(
             already_covered=covered,
             method=method,
             time_limit_s=time_limit_s,
+            node_limit=node_limit,
         )
     rollout = rollout_order(
         matrix.matrix,
@@ -1063,6 +850,7 @@ def plan_sites(
         already_covered=covered,
         prefix_gaps=prefix_gaps,
         time_limit_s=prefix_budget_s,
+        node_limit=node_limit,
     )
     return _plan_result(coverage, cands, matrix, siting, rollout, districts=city.districts)
 
@@ -1125,25 +913,6 @@ def _plan_result(
     )
 
 
-@dataclass(frozen=True, eq=False)
-class PlanCurve:
-    """The best plan for every number of new sites in one city (see :func:`plan_curve`).
-
-    Attributes
-    ----------
-    candidates
-        Every candidate considered, as in :class:`PlanResult`.
-    matrix
-        The sparse coverage matrix (candidates x residents).
-    curve
-        Newly covered residents and the proven bound for every ``k = 0 .. K``, and the sites.
-    """
-
-    candidates: gpd.GeoDataFrame
-    matrix: CoverageMatrix
-    curve: CoverageCurve
-
-
 def plan_curve(
     city: City,
     coverage: CoverageResult,
@@ -1153,7 +922,8 @@ def plan_curve(
     building_sites: bool = False,
     candidates: gpd.GeoDataFrame | None = None,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> PlanCurve:
     """The best plan of every size ``k = 0 .. max_sites`` in one city, each with its proven
     bound: the city's answer to "what would ``k`` more stations give?" for every ``k``.
@@ -1196,6 +966,7 @@ def plan_curve(
         already_covered=buildings["covered"].to_numpy(dtype=bool),
         method=method,
         time_limit_s=time_limit_s,
+        node_limit=node_limit,
     )
     return PlanCurve(candidates=cands, matrix=matrix, curve=curve)
 
@@ -1250,33 +1021,6 @@ def _alone_gain(matrix: CoverageMatrix, population: np.ndarray, covered: np.ndar
 # --- evaluating proposals ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class EvaluationResult:
-    """An akimat's proposed sites, scored one by one and as a list.
-
-    Attributes
-    ----------
-    proposals
-        Every proposal as read (unusable ones included) with ``alone_population``,
-        ``marginal_population``, ``greedy_rank``, ``flags`` (text) and ``snap_m``.
-    evaluation
-        The numeric evaluation (list vs best plan of the same size, gap).
-    best_sites
-        The best plan of the same size from all candidates (proposals and generated).
-    candidates
-        Every candidate the proposals were compared with (the usable proposals, with
-        ``source == "proposal"``, and the generated sites), the rows of ``matrix``.
-    matrix
-        The sparse coverage matrix (candidates x residents) the numbers come from.
-    """
-
-    proposals: gpd.GeoDataFrame
-    evaluation: ProposalEvaluation
-    best_sites: gpd.GeoDataFrame
-    candidates: gpd.GeoDataFrame | None = None
-    matrix: CoverageMatrix | None = None
-
-
 def evaluate_sites(
     city: City,
     coverage: CoverageResult,
@@ -1284,7 +1028,8 @@ def evaluate_sites(
     *,
     spacing_m: float | None = DEFAULT_SPACING_M,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> EvaluationResult:
     """Score each proposed site and compare the list with the best plan of the same size.
 
@@ -1320,6 +1065,7 @@ def evaluate_sites(
         unreachable=off_network | reaches_nobody,
         method=method,
         time_limit_s=time_limit_s,
+        node_limit=node_limit,
     )
     out = proposals.copy()
     n = len(out)
@@ -1375,7 +1121,7 @@ def evaluate_sites(
 
 def _with_lonlat_where_known(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``lon``/``lat`` for usable rows; rows without a point keep what the file said."""
-    has_point = frame.geometry.notna() & ~frame.geometry.is_empty
+    has_point = ~(frame.geometry.isna() | frame.geometry.is_empty)  # notna() warns on empties
     out = frame.copy()
     if has_point.any():
         done = _with_lonlat(frame[has_point])
@@ -1383,15 +1129,6 @@ def _with_lonlat_where_known(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             out[column] = out[column] if column in out.columns else np.nan
             out.loc[has_point, column] = done[column]
     return out
-
-
-@dataclass(frozen=True, eq=False)
-class CityRun:
-    """Everything one city's run produced (see :func:`run_city`)."""
-
-    city: City
-    coverage: CoverageResult
-    plan: PlanResult | None
 
 
 def run_city(
@@ -1402,7 +1139,8 @@ def run_city(
     target_share: float | None = None,
     spacing_m: float | None = DEFAULT_SPACING_M,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
     **load_options: Any,
 ) -> CityRun:
     """One city from file to results: :func:`load_city`, :func:`assess_coverage` and, when
@@ -1425,5 +1163,6 @@ def run_city(
             spacing_m=spacing_m,
             method=method,
             time_limit_s=time_limit_s,
+            node_limit=node_limit,
         )
     return CityRun(city=city, coverage=coverage, plan=plan)

@@ -21,9 +21,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner._files import RECORDED_LIBRARIES, checkpoint, library_versions
+from planner._format import count_text, number_or_none
+from planner._version import __version__
+from planner.capacitated import quality_text
 from planner.demand import RASTER_CELL_KIND
 from planner.maps import STATION_REVIEW_COLUMNS, coverage_map
-from planner.output_set import OutputSet, _checkpoint, output_set
+from planner.output_set import OutputSet, output_set
 from planner.outputs import (
     summary_markdown,
     tag_map_run,
@@ -32,7 +36,8 @@ from planner.outputs import (
     write_map,
     write_text,
 )
-from planner.pipeline import City, CoverageResult, EvaluationResult, PlanResult, district_table
+from planner.pipeline import district_table
+from planner.results import City, CoverageResult, EvaluationResult, PlanResult
 from planner.siting import CoverageCurve, SitingResult, at_most_more
 from planner.station_review import CapacityPlan, StationReview
 from planner.try_sites import (
@@ -197,7 +202,6 @@ def build_map(
     it); ``curve``, the best plans already computed on ``plan.matrix`` (a national unit's),
     saves solving them again. The map opens fitted to where the residents live.
     """
-    from planner.outputs import _fmt_int
 
     buildings = plan.buildings if plan is not None else coverage.buildings
     if plan is not None:
@@ -212,7 +216,7 @@ def build_map(
         if review.covered_if_planned_open is not None and (usable & (status == "planned")).any():
             gain = review.covered_if_planned_open & ~covered
             name = (
-                f"Scenario: planned stations open (+{_fmt_int(population[gain].sum())} residents)"
+                f"Scenario: planned stations open (+{count_text(population[gain].sum())} residents)"
             )
             scenarios[name] = everyone[gain]
         working = review.stations["working"].to_numpy(dtype=bool)
@@ -223,7 +227,7 @@ def build_map(
             loss = covered & ~review.covered_while_repair_closed
             name = (
                 "Scenario: stations under repair closed "
-                f"(\u2212{_fmt_int(population[loss].sum())} residents)"
+                f"(\u2212{count_text(population[loss].sum())} residents)"
             )
             scenarios[name] = everyone[loss]
     trial = None
@@ -369,6 +373,17 @@ def _write_set(
         summary["capacitated"] = capacity_dict(capacity_plan)
         layers["capacitated_sites"] = capacity_plan.sites.copy()
         layers["capacitated_stations"] = capacity_plan.stations.copy()
+    # any solve of the run stopped by the wall-clock safety net: the run depended on the machine
+    summary["time_limit_hit"] = any(
+        bool(part.get("time_limit_hit"))
+        for part in (
+            summary.get("plan") or {},
+            summary.get("evaluation") or {},
+            summary.get("capacitated") or {},
+            (summary.get("stations_review") or {}).get("repair_schedule") or {},
+        )
+        if isinstance(part, dict)
+    )
     the_map = build_map(
         city,
         coverage,
@@ -399,12 +414,12 @@ def _write_set(
         )
         write_map(staging / "map.html", the_map)
         gpkg.result()
-    _checkpoint("written:plan.gpkg")
-    _checkpoint("written:map.html")
+    checkpoint("written:plan.gpkg")
+    checkpoint("written:map.html")
     write_json(staging / "summary.json", summary)
-    _checkpoint("written:summary.json")
+    checkpoint("written:summary.json")
     write_text(staging / "summary.md", memo)
-    _checkpoint("written:summary.md")
+    checkpoint("written:summary.md")
     return {
         "gpkg": target.final("plan.gpkg"),
         "json": target.final("summary.json"),
@@ -423,8 +438,6 @@ def summary_dict(
     review: StationReview | None = None,
 ) -> dict[str, Any]:
     """The machine-readable summary of a run (schema in :mod:`planner.outputs`)."""
-    import planner
-
     s = coverage.summary
     stations = coverage.stations
     connectivity = city.network.connectivity()
@@ -464,9 +477,9 @@ def summary_dict(
         "districts": _districts_dict(city),
         "demand": _demand_dict(coverage),
         "software": {
-            "planner_version": planner.__version__,
+            "planner_version": __version__,
             "python": platform.python_version(),
-            **_versions(),
+            **library_versions(RECORDED_LIBRARIES),
         },
     }
     if plan is not None:
@@ -479,6 +492,7 @@ def summary_dict(
             "best_residents_same_size": float(ev.best.newly_covered_population),
             "gap": float(ev.gap),
             "shortfall_residents": float(ev.shortfall_population),
+            "time_limit_hit": bool(ev.best.time_limit_hit),
             "flagged": [
                 {"name": n, "flags": f}
                 for n, f in zip(
@@ -544,6 +558,8 @@ def plan_dict(plan: PlanResult) -> dict[str, Any]:
         "newly_covered": float(siting.newly_covered_population),
         "gap": float(siting.gap),
         "proven_optimal": bool(siting.proven_optimal),
+        # the wall-clock safety net stopped a solve: the plan depended on the machine's load
+        "time_limit_hit": bool(siting.time_limit_hit or plan.rollout.time_limit_hit),
         "message": siting.message,
         "sites": [
             {
@@ -633,14 +649,6 @@ def _demand_dict(coverage: CoverageResult) -> dict[str, Any]:
     }
 
 
-def _num(value: Any) -> float | None:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if np.isnan(f) else f
-
-
 def _unusable_stations(stations: pd.DataFrame) -> list[dict[str, Any]]:
     """Every station left out, with its file row (file stations) and the reason."""
     bad = stations[~stations["usable"].to_numpy(dtype=bool)]
@@ -658,8 +666,6 @@ def _unusable_stations(stations: pd.DataFrame) -> list[dict[str, Any]]:
 
 def capacity_dict(cp: CapacityPlan) -> dict[str, Any]:
     """The capacitated plan's part of summary.json."""
-    from planner.capacitated import quality_text
-
     r, b = cp.result, cp.before
     return {
         "capacity_inspectors": cp.capacity_inspectors,
@@ -678,6 +684,7 @@ def capacity_dict(cp: CapacityPlan) -> dict[str, Any]:
         "proven_optimal": bool(r.proven_optimal),
         "quality": quality_text(r),
         "status": r.status,
+        "time_limit_hit": bool(r.time_limit_hit or b.time_limit_hit),
         "message": r.message,
         "sites": [
             {
@@ -703,17 +710,17 @@ def review_dict(review: StationReview) -> dict[str, Any]:
             "station_id": r.station_id,
             "name": r.name if isinstance(r.name, str) else None,
             "status": r.status,
-            "residents_served": _num(r.residents_served),
-            "residents_served_within_limit": _num(
+            "residents_served": number_or_none(r.residents_served),
+            "residents_served_within_limit": number_or_none(
                 getattr(r, "residents_served_within_limit", None)
             ),
-            "residents_only_here": _num(r.residents_only_here),
+            "residents_only_here": number_or_none(r.residents_only_here),
             "repair_rank": None if pd.isna(r.repair_rank) else int(r.repair_rank),
-            "inspectors_needed": _num(r.inspectors_needed),
-            "inspectors_now": _num(r.inspectors_now),
-            "relocation_site_lon": _num(r.relocation_site_lon),
-            "relocation_site_lat": _num(r.relocation_site_lat),
-            "relocation_gain": _num(r.relocation_gain),
+            "inspectors_needed": number_or_none(r.inspectors_needed),
+            "inspectors_now": number_or_none(r.inspectors_now),
+            "relocation_site_lon": number_or_none(r.relocation_site_lon),
+            "relocation_site_lat": number_or_none(r.relocation_site_lat),
+            "relocation_gain": number_or_none(r.relocation_gain),
         }
 
     repairs = work[work["status"] == "repair"]
@@ -728,7 +735,7 @@ def review_dict(review: StationReview) -> dict[str, Any]:
         "relocations_that_serve_more": [
             station(r)
             for r in repairs.sort_values("relocation_gain", ascending=False).itertuples()
-            if _num(r.relocation_gain) is not None and r.relocation_gain > 0
+            if number_or_none(r.relocation_gain) is not None and r.relocation_gain > 0
         ],
         "planned": None,
         "repair_schedule": None,
@@ -745,9 +752,9 @@ def review_dict(review: StationReview) -> dict[str, Any]:
                     "opening_order": int(r.opening_order),
                     "station_id": r.station_id,
                     "name": r.name if isinstance(r.name, str) else None,
-                    "alone": _num(r.alone_population),
-                    "added_in_order": _num(getattr(r, "added_in_order", None)),
-                    "marginal": _num(r.marginal_population),
+                    "alone": number_or_none(r.alone_population),
+                    "added_in_order": number_or_none(getattr(r, "added_in_order", None)),
+                    "marginal": number_or_none(r.marginal_population),
                     "flags": r.flags,
                 }
                 for r in review.planned.itertuples()
@@ -771,17 +778,6 @@ def review_dict(review: StationReview) -> dict[str, Any]:
             "lower_bound": float(sc.lower_bound),
             "gap": float(sc.gap),
             "status": sc.status,
+            "time_limit_hit": bool(sc.time_limit_hit),
         }
-    return out
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for package in ("numpy", "scipy", "shapely", "geopandas", "osmium", "folium"):
-        try:
-            out[package] = version(package)
-        except PackageNotFoundError:  # pragma: no cover - all are dependencies
-            out[package] = "not installed"
     return out

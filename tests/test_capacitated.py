@@ -255,8 +255,10 @@ def test_matches_brute_force_with_separate_lps(seed: int) -> None:
 @pytest.mark.parametrize("seed", range(15))
 def test_milp_alone_matches_brute_force(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # no greedy plan (existing stations only, no assignment): HiGHS must find the optimum
-    def nothing(model: capacitated._Model, n_sites: int, **_: float) -> tuple[np.ndarray, None]:
-        return (~model.is_candidate).astype(np.float64), None
+    def nothing(
+        model: capacitated._Model, n_sites: int, **_: float
+    ) -> tuple[np.ndarray, None, bool]:
+        return (~model.is_candidate).astype(np.float64), None, False
 
     monkeypatch.setattr(capacitated, "_heuristic", nothing)
     E, C, pop, cap_e, cap_n = random_case(100 + seed)
@@ -288,7 +290,9 @@ def test_greedy_alone_is_kept_when_highs_finds_nothing(monkeypatch: pytest.Monke
     monkeypatch.setattr(capacitated, "_simple_bound", lambda model, n_sites: math.inf)
     # nor the plain plan's bound (and its sites: none)
     monkeypatch.setattr(
-        capacitated, "_uncapacitated", lambda model, n_sites, **_: (math.inf, ~model.is_candidate)
+        capacitated,
+        "_uncapacitated",
+        lambda model, n_sites, **_: (math.inf, ~model.is_candidate, False),
     )
     r = maximize_capacitated_coverage(
         as_sparse(SITE_E),

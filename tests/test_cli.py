@@ -11,7 +11,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from planner import cli
+from planner import _cli_parser, cli
 from planner.errors import FetchError
 from planner.output_set import read_run_ids
 from tests.conftest import BISHKEK, TINY
@@ -319,8 +319,9 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
 
     out = tmp_path / "demo"
     code = main(["demo", "--n-sites", "2", "--time-limit-s", "5", "--out", str(out), "-q"])
-    printed = capsys.readouterr().out
+    printed, err = capsys.readouterr()
     assert code == 0
+    assert "warning" not in err  # none about options the demo chose itself (--spacing-m 100)
     assert "with 2 new sites" in printed and "inspectors" in printed
     assert {p.name for p in out.iterdir()} == {
         "manifest.json",
@@ -601,7 +602,7 @@ def test_empty_out_is_refused(capsys: pytest.CaptureFixture[str]):
 
 
 def test_help_documents_the_exit_codes():
-    text = cli._parser().format_help()
+    text = _cli_parser.build_parser().format_help()
     assert "5 the outputs could not be written (disk full" in " ".join(text.split())
     plan_help = subprocess.run(
         [sys.executable, "-m", "planner.cli", "plan", "--help"],
@@ -713,3 +714,54 @@ def test_illustrative_inputs_are_labelled_in_every_output(
     assert memo[2] == f"> **{label}**"  # right below the title
     html = (tmp_path / "o" / "map.html").read_text()
     assert "planner-illustrative" in html and "SYNTHETIC stations for a demonstration" in html
+
+
+# --- a signal after the outputs are in place ----------------------------------------------------
+
+
+def test_ctrl_c_after_the_files_are_listed_exits_0(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Ctrl+C while the summary is printed (just after "files:"): the set was swapped in, so
+    the run succeeded: exit 0, a note, no traceback."""
+    real = cli.print_summary
+
+    def then_ctrl_c(*a, **k):
+        real(*a, **k)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "print_summary", then_ctrl_c)
+    out = tmp_path / "out"
+    code, printed, err = run([*TINY_PLAN, "--out", str(out), "-q"], capsys)
+    assert code == 0, err
+    assert "files:" in printed
+    said = "interrupted after the run was complete; the outputs were already complete"
+    assert f"{said}: {out} holds this run's files" in err
+    assert len(set(read_run_ids(out).values())) == 1
+
+
+def test_ctrl_c_while_the_sigterm_handler_is_put_back_exits_0(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The reported traceback: KeyboardInterrupt raised at cli.py's
+    ``signal.signal(signal.SIGTERM, previous)`` after a complete run."""
+    import signal
+
+    real = signal.signal
+    original = signal.getsignal(signal.SIGTERM)
+    put_back = []
+
+    def signal_(signum, handler):
+        previous = real(signum, handler)
+        if signum == signal.SIGTERM and handler is original and not put_back:
+            put_back.append(handler)  # main() putting back the handler it found: Ctrl+C now
+            raise KeyboardInterrupt
+        return previous
+
+    monkeypatch.setattr(signal, "signal", signal_)
+    out = tmp_path / "out"
+    code, printed, err = run([*TINY_PLAN, "--out", str(out), "-q"], capsys)
+    assert code == 0, err
+    assert "files:" in printed and "Traceback" not in err
+    assert "interrupted after the run was complete" in err
+    assert put_back and signal.getsignal(signal.SIGTERM) is original  # put back all the same

@@ -194,7 +194,7 @@ def test_osm_admin_areas_are_districts_only_when_they_hold_the_residents():
     import geopandas as gpd
     import shapely
 
-    from planner.pipeline import _osm_districts
+    from planner.districts import osm_districts as _osm_districts
 
     residents = gpd.GeoDataFrame(
         {"population": [60.0, 40.0]},

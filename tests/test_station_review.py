@@ -620,11 +620,11 @@ def test_memo_defines_served_and_closes_the_inspector_arithmetic():
 
 
 def test_cli_names_stations_with_their_id_and_the_batch_order_is_no_sequence(fine_grid, capsys):
-    from planner.cli import _print_review
+    from planner._cli_print import print_review
 
     city, coverage = fine_grid
     review = review_stations(city, coverage, residents_per_inspector=25, repair_batch=1)
-    _print_review(review)
+    print_review(review)
     printed = capsys.readouterr().out
     assert "Участок 1 [A]: only here 10, serves 40 (10 within the walk)" in printed
     assert "order is not a recommended sequence" in printed
