@@ -4,6 +4,8 @@
   :func:`count_text` which says "not recorded" for a missing value;
 - shares (``87.3%``) and walking distances (``430 m``, "not reachable");
 - the walking limit of a run's parameters (``800 m (10 min)``);
+- :func:`illustrative_labels`: the "ILLUSTRATIVE DATA, NOT REAL" label of every input a run's
+  summary flags as made up (the flag itself is the table reader's rule, in ``_tables``);
 - :func:`number_or_none`: a JSON-safe float, ``None`` for a missing or NaN value;
 - :func:`plain`: a value in a message as a person writes it (``-2``, ``100``, not
   ``np.float64(-2.0)`` or ``1e+02``). Every message that shows a value formats it here.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Mapping
+from pathlib import PurePath
 from typing import Any
 
 from planner import i18n
@@ -25,6 +28,7 @@ __all__ = [
     "NOT_RECORDED",
     "NO_LIMIT",
     "count_text",
+    "illustrative_labels",
     "limit_text",
     "lookup",
     "metres_text",
@@ -101,6 +105,29 @@ def minutes_text(value: Any) -> str:
     """A number of minutes as ``%g`` writes it (``10``, ``7.5``), with a decimal comma in ru/kk."""
     text = f"{float(value):g}"
     return text if i18n.language() == "en" else text.replace(".", ",")
+
+
+def illustrative_labels(summary: Any) -> list[str]:
+    """One label per input that declares itself illustrative or synthetic (flagged
+    ``illustrative`` in ``data.inputs``, or ``inputs`` of a national summary, by the table
+    reader: :func:`planner._tables.declared_illustrative`), for the top of every output: the
+    CLI, summary.md, national.md and the maps' legends all show these words."""
+    inputs = lookup(summary, "data", "inputs")
+    if inputs is None:
+        inputs = lookup(summary, "inputs")
+    out = []
+    for record in inputs or ():
+        if not (isinstance(record, Mapping) and record.get("illustrative")):
+            continue
+        name = PurePath(str(record.get("path") or "")).name or "(unnamed)"
+        note = record.get("illustrative_note")
+        out.append(
+            f"ILLUSTRATIVE DATA, NOT REAL: the {record.get('role', 'input')} file {name} says it "
+            "is illustrative or synthetic"
+            + (f" ({note})" if note else "")
+            + "; every number built from it is illustrative too."
+        )
+    return out
 
 
 def number_or_none(value: Any) -> float | None:

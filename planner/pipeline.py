@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner import _tables
 from planner import coverage as cov
-from planner._files import input_record as _input
+from planner._files import input_record
 from planner._tables import mark_unusable
 from planner.candidates import (
     DEFAULT_SPACING_M,
@@ -284,14 +285,16 @@ def city_from_osm(
     _check_district_options(districts_path, district_population_column, total_population)
     osm_path = osm.source
     network = build_walk_network(osm, barriers=tuple(barriers))
-    inputs = [{"role": "osm", "path": str(osm_path), "sha256": osm.sha256}]
+    inputs = [{"role": "osm", "path": str(osm_path), "sha256": osm.sha256, "illustrative": False}]
     plausible = _plausible_bounds(osm)  # stations just outside the extract are still plausible
 
     if population_points is not None:
         residents = demand_from_points(
             population_points, crs=network.crs, area_lonlat_bounds=plausible
         )
-        inputs.append(_input("population points", population_points))
+        inputs.append(
+            _input("population points", population_points, residents.attrs.get("illustrative"))
+        )
     else:
         residents = demand_from_buildings(
             osm.buildings, osm.residential_areas, settings=population_settings
@@ -342,6 +345,7 @@ def city_from_osm(
                     "role": "stations",
                     "path": str(source),
                     "sha256": stations.attrs.get("sha256", ""),
+                    **_tables.illustrative_fields(stations.attrs.get("illustrative")),
                 }
             )
     elif stations_path is not None:
@@ -359,7 +363,7 @@ def city_from_osm(
         beyond_reach = int(stations.attrs.get("beyond_reach", 0))
         if beyond_reach:
             log.warning("%s", beyond_reach_text(beyond_reach))
-        inputs.append(_input("stations", stations_path))
+        inputs.append(_input("stations", stations_path, stations.attrs.get("illustrative")))
     elif exclude_station_kinds is None:
         stations = stations_from_osm(osm.police)
     else:
@@ -573,6 +577,12 @@ def _plausible_bounds(
         min(180.0, lon1 + margin_deg),
         min(90.0, lat1 + margin_deg),
     )
+
+
+def _input(role: str, path: str | Path, illustrative: str | None = None) -> dict[str, Any]:
+    """An input's provenance record, flagged ``illustrative`` (with the file's own words in
+    ``illustrative_note``) when the table reader found it declares itself made up."""
+    return input_record(role, path) | _tables.illustrative_fields(illustrative)
 
 
 #: Column names read as the district name, in this order.

@@ -717,9 +717,12 @@ def review_dict(review: StationReview) -> dict[str, Any]:
             "name": r.name if isinstance(r.name, str) else None,
             "status": r.status,
             "residents_served": number_or_none(r.residents_served),
+            "residents_served_within_limit": number_or_none(
+                getattr(r, "residents_served_within_limit", None)
+            ),
             "residents_only_here": number_or_none(r.residents_only_here),
             "repair_rank": None if pd.isna(r.repair_rank) else int(r.repair_rank),
-            "inspectors_needed": int(r.inspectors_needed),
+            "inspectors_needed": number_or_none(r.inspectors_needed),
             "inspectors_now": number_or_none(r.inspectors_now),
             "relocation_site_lon": number_or_none(r.relocation_site_lon),
             "relocation_site_lat": number_or_none(r.relocation_site_lat),
@@ -734,6 +737,7 @@ def review_dict(review: StationReview) -> dict[str, Any]:
         "repair_priorities": [station(r) for r in repairs.itertuples()],
         "most_important_stations": [station(r) for r in work.head(10).itertuples()],
         "relocation_radius_m": review.relocation_radius_m,
+        "relocation_spacing_m": review.relocation_spacing_m,
         "relocations_that_serve_more": [
             station(r)
             for r in repairs.sort_values("relocation_gain", ascending=False).itertuples()
@@ -755,6 +759,7 @@ def review_dict(review: StationReview) -> dict[str, Any]:
                     "station_id": r.station_id,
                     "name": r.name if isinstance(r.name, str) else None,
                     "alone": number_or_none(r.alone_population),
+                    "added_in_order": number_or_none(getattr(r, "added_in_order", None)),
                     "marginal": number_or_none(r.marginal_population),
                     "flags": r.flags,
                 }

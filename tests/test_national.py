@@ -870,3 +870,18 @@ def test_a_station_counts_in_one_unit_by_hand():
     assert (ua.inspectors_needed, ua.inspectors_now, ua.inspectors_missing) == (3, 3, 0)
     # B: s3 needs ceil(3001 / 3000) = 2, has 4
     assert (ub.inspectors_needed, ub.inspectors_now, ub.inspectors_missing) == (2, 4, 0)
+
+
+def test_synthetic_stations_are_labelled_in_the_national_outputs(synthetic_run):
+    from planner.synthetic import NOTE
+
+    s = _json(synthetic_run)
+    record = next(i for i in s["inputs"] if i["role"] == "stations")
+    assert record["illustrative"] is True
+    assert record["illustrative_note"] == f"note column: {NOTE}"
+    label = "ILLUSTRATIVE DATA, NOT REAL: the stations file"
+    assert label in (synthetic_run / "national.md").read_text().split("## Headline")[0]
+    assert "planner-illustrative" in (synthetic_run / "national.html").read_text()
+    unit = s["units"][0]["folder"]
+    memo = (synthetic_run / unit / "summary.md").read_text()
+    assert label in memo.split("## Key numbers")[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import html
 import json
 import logging
 import math
@@ -387,6 +388,14 @@ def _legend_element(html_text: str) -> _ScriptElement:
         "  return div;\n"
         "};\n"
         "{self}.addTo({map});"
+    )
+
+
+def _illustrative_html(label: str) -> str:
+    """A label of made-up input data, at the top of a legend, impossible to miss."""
+    return (
+        '<p class="planner-illustrative" style="border:2px solid #c62828;color:#c62828;'
+        f'font-weight:bold;padding:4px;margin:4px 0">{html.escape(label)}</p>'
     )
 
 

@@ -24,7 +24,14 @@ import numpy as np
 import shapely
 from folium.template import Template
 
-from planner._format import count_text, limit_text, lookup, metres_text, share_text
+from planner._format import (
+    count_text,
+    illustrative_labels,
+    limit_text,
+    lookup,
+    metres_text,
+    share_text,
+)
 from planner.errors import InputError
 from planner.maps._leaflet import (
     LEAFLET_PREFIX,
@@ -35,6 +42,7 @@ from planner.maps._leaflet import (
     _FastRender,
     _float_column,
     _GeoJsonLayer,
+    _illustrative_html,
     _js_string,
     _legend_element,
     _missing,
@@ -159,9 +167,14 @@ def _streets_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
 
 
 def _station_labels(gdf: gpd.GeoDataFrame) -> list[str]:
-    """Station names, ``"Station 3"`` (3rd row) where the name is missing."""
+    """Station names with their id (``"Участок 1 [st-7]"``: two stations may share a name),
+    ``"Station 3"`` (3rd row) where neither is known."""
     names = _column(gdf, "name", str)
-    return [name or f"Station {i + 1}" for i, name in enumerate(names)]
+    ids = _column(gdf, "station_id", str) if "station_id" in gdf.columns else [None] * len(gdf)
+    return [
+        (f"{name} [{sid}]" if name and sid else name or sid) or f"Station {i + 1}"
+        for i, (name, sid) in enumerate(zip(names, ids, strict=True))
+    ]
 
 
 def _lookup(labels: Mapping[Any, str], value: Any) -> str | None:
@@ -276,7 +289,13 @@ def _stations_layer(
                     if working[i] and math.isfinite(rank[i])
                     else None
                 ),
-                "needed": count(needed, i) if working[i] else None,
+                "needed": (
+                    count(needed, i)
+                    if working[i]
+                    else "none yet: not working, it serves nobody today"
+                    if ok and status in ("planned", "closed")
+                    else None
+                ),
                 "now": count(now, i),
                 "gap": _fmt_gap_inspectors(gap[i]) if working[i] else None,
                 "moving": _relocation_text(gain[i]) if repair else None,
@@ -299,10 +318,14 @@ def _stations_layer(
             ("served", "Residents within walking distance"),
             ("status", "Status"),
             ("reason", "Why not used"),
-            ("served_all", "Residents served (it is their nearest station)"),
+            (
+                "served_all",
+                "Residents served: it is their nearest station, at any distance "
+                "(the workload of its inspectors)",
+            ),
             ("only_here", "Residents only here (lose walking access if it closes)"),
             ("rank", "Repair priority (1 = most residents lose access)"),
-            ("needed", "Inspectors needed"),
+            ("needed", "Inspectors needed (1 per norm of residents served)"),
             ("now", "Inspectors now"),
             ("gap", "Inspector gap"),
             ("moving", _moving_label(relocation_radius_m)),
@@ -716,6 +739,7 @@ def _legend_html(
     parts = []
     city = lookup(summary, "city")
     parts.append(f"<h4>Police coverage{f' — {esc(str(city))}' if city else ''}</h4>")
+    parts += [_illustrative_html(label) for label in illustrative_labels(summary)]
     if summary:
         cov = lookup(summary, "coverage") or {}
         total = lookup(cov, "residents_total")

@@ -24,7 +24,7 @@ import shapely
 
 from planner._crs import WGS84
 from planner._files import RECORDED_LIBRARIES, library_versions
-from planner._format import TIME_LIMIT_LINE, number_or_none, thousands
+from planner._format import TIME_LIMIT_LINE, illustrative_labels, number_or_none, thousands
 from planner._version import __version__
 from planner.i18n import gettext
 from planner.maps import national_map
@@ -310,6 +310,7 @@ def national_markdown(summary: dict[str, Any]) -> str:
     lines = [
         "# National plan: new district police stations within walking distance",
         "",
+        *[f"> **{label}**\n" for label in illustrative_labels(s)],
         f"Created {s['created']} by planner {s['software']['planner_version']}. "
         f"Walking limit {s['parameters']['max_walk_m']:.0f} m "
         f"({s['parameters']['max_walk_min']:.0f} min at {s['parameters']['speed_kmh']} km/h).",

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner import _tables
 from planner._crs import WGS84
 from planner._files import file_sha256
 from planner._files import input_record as _input
@@ -483,7 +484,10 @@ def _plan_into(
             stations_by_unit, outside = _national_stations(
                 stations_path, units, layer=stations_layer
             )
-            inputs.append(_input("stations", stations_path))
+            inputs.append(
+                _input("stations", stations_path)
+                | _tables.illustrative_fields(outside.attrs.get("illustrative"))
+            )
         residents_outside = None
         if scan is not None:
             residents_outside = residents_outside_units(
@@ -666,9 +670,10 @@ def _national_stations(
             "Check that the stations and the units are of the same country, and that the "
             "latitude and longitude columns are not swapped.",
         )
-    for frame in per_unit.values():
+    for frame in [*per_unit.values(), outside]:
         frame.attrs["source"] = str(path)
         frame.attrs["sha256"] = table.attrs["sha256"]
+        frame.attrs["illustrative"] = table.attrs.get("illustrative")
     log.info("%s: %d of %d usable stations assigned to units", path, assigned, usable)
     return per_unit, outside
 
