@@ -122,10 +122,10 @@ def illustrative_labels(summary: Any) -> list[str]:
         name = PurePath(str(record.get("path") or "")).name or "(unnamed)"
         note = record.get("illustrative_note")
         out.append(
-            f"ILLUSTRATIVE DATA, NOT REAL: the {record.get('role', 'input')} file {name} says it "
-            "is illustrative or synthetic"
-            + (f" ({note})" if note else "")
-            + "; every number built from it is illustrative too."
+            gettext(
+                "ILLUSTRATIVE DATA, NOT REAL: the {role} file {name} says it is illustrative or "
+                "synthetic{note}; every number built from it is illustrative too."
+            ).format(role=record.get("role", "input"), name=name, note=f" ({note})" if note else "")
         )
     return out
 
