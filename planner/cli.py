@@ -187,7 +187,9 @@ def _run_city(
             )
             stack.close()  # check the files and swap them in
     args.outcome = 0  # the set is in place: an interrupt from here on changes nothing
-    print_summary(city, coverage, plan, evaluation, files, review, capacity_plan)
+    print_summary(
+        city, coverage, plan, evaluation, files, review, capacity_plan, extra_inputs=extra_inputs
+    )
     return 0
 
 

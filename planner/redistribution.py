@@ -399,6 +399,7 @@ def _solve_component(
     x[used] = np.round(res4.x[: used.size]).astype(np.int64)
     _check(x, s, d, ai, aj)
     if x.sum() != flow:  # pragma: no cover - HiGHS keeps the equality row
+        # untranslated: an internal error
         raise RuntimeError("redistribution: the later stages lost covered shortfall")
     return x, lower, status
 
@@ -452,4 +453,5 @@ def _check(
     sent = np.bincount(ai, weights=x, minlength=s.size)
     got = np.bincount(aj, weights=x, minlength=d.size)
     if (x < 0).any() or (x > cap).any() or (sent > s).any() or (got > d).any():
+        # untranslated: an internal error
         raise RuntimeError("redistribution: HiGHS returned moves beyond a station's numbers")

@@ -95,7 +95,7 @@ def test_memo_and_map():
     text = "\n".join(memo_lines(block))
     assert "## Redistributing inspectors" in text
     assert "Redistribution closes 2 of the 3 shortfall; 1 must be hired" in text
-    assert "| Station 0 (s0) | Station 2 (s2) | 2 | 2.22 km |" in text
+    assert "| Station 0 [s0] | Station 2 [s2] | 2 | 2.22 km |" in text
     assert memo_lines(None) == []
     st = _stations([3, 0, 0], [1, 1, 2])
     m = coverage_map(stations=st, inspector_moves=mv.moves)
@@ -107,7 +107,7 @@ def test_memo_and_map():
     assert page.index(f"var {layer.get_name()} =") < page.index(f"var {control.get_name()}_layers")
     assert '"Inspector moves (1)"' in page
     # the popup's texts are data (escaped in the page), built into HTML by plannerTable
-    assert '"title":"2 inspectors","from":"Station 0 (s0)","to":"Station 2 (s2)"' in page
+    assert '"title":"2 inspectors","from":"Station 0 [s0]","to":"Station 2 [s2]"' in page
     assert '"distance":"2.22 km (straight line)","_weight":4' in page
     assert "Inspector move: from a station above the norm" in page  # the legend
     assert inspector_moves_layer(mv.moves.iloc[:0]) is None
@@ -131,7 +131,7 @@ def test_cli_with_the_illustrative_file(tmp_path, capsys):
     work = stations[stations["working"].astype(bool) & stations["inspectors_now"].notna()]
     gap = (work["inspectors_needed"] - work["inspectors_now"]).to_numpy()
     assert block["shortfall"] == insp["missing"] == int(gap.clip(0).sum())
-    assert block["surplus"] == int((-gap).clip(0).sum())
+    assert block["surplus"] == insp["surplus"] == int((-gap).clip(0).sum())
     # one unit, every pair allowed: all of the smaller side moves
     assert block["covered"] == min(block["surplus"], block["shortfall"])
     assert block["to_hire"] == block["shortfall"] - block["covered"]

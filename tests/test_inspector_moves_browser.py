@@ -49,7 +49,7 @@ def test_arrows_and_their_popup(offline: OfflinePage, tmp_path: Path) -> None:  
     text = popup.inner_text()
     lines = [" ".join(line.split()) for line in text.splitlines()]
     assert lines[0] == "2 inspectors"
-    assert "From Station <A> (a)" in lines and "To Station B (b)" in lines
+    assert "From Station <A> [a]" in lines and "To Station B [b]" in lines
     assert "Distance 0.40 km (straight line)" in lines
     # switched off, the arrow goes
     page.locator(".leaflet-control-layers-overlays label", has_text="Inspector moves").click()
