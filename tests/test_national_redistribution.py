@@ -150,3 +150,24 @@ def test_max_move_only_with_redistribution():
         NationalOptions(max_move_m=5000.0)
     with pytest.raises(Exception, match="max_move_m=-1"):
         NationalOptions(redistribute_inspectors=True, max_move_m=-1.0)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--redistribute-inspectors", "--max-move-km", "0"],
+            "--max-move-km 0: must be a number > 0",
+        ),
+        (["--max-move-km", "3"], "--max-move-km works with --redistribute-inspectors"),
+    ],
+)
+def test_cli_refuses_bad_move_options_before_reading(tmp_path, capsys, options, message):
+    missing = tmp_path / "nowhere.osm.pbf"  # never read: the options are checked first
+    code = main(
+        ["national", "--osm", str(missing), "--admin-level", "8", *options,
+         "--out", str(tmp_path / "o")]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and "Traceback" not in err
