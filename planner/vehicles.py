@@ -1,0 +1,398 @@
+"""Service vehicles: which stations get a car so that the most residents are reached.
+
+A resident is **served** when their building is within walking distance of a working station
+(as everywhere in the planner) **or** within ``drive_min`` minutes' drive of a working station
+that has a vehicle (:mod:`planner.drive`: car rules, one-way streets, speed limits; the
+inspector then walks at most ``max_kerb_m`` from the nearest node of the car network to the
+door). Placing ``V`` vehicles is then a maximal covering problem over the stations: the
+stations are the candidates, the drive-time coverage matrix says which buildings a car at each
+station reaches, and the buildings already within walking distance count as covered. It is
+solved by the same exact solver as new stations (:func:`planner.siting.maximize_coverage`:
+reduction, greedy, local search, Lagrangian bound, HiGHS MILP), with its proven gap.
+
+A station gets at most one vehicle in this model: a second car at the same station reaches the
+same streets in the same time. Vehicles beyond the stations that add anybody are reported as
+not placed. Nationally, each unit's curve "residents gained with ``v`` vehicles"
+(:func:`vehicle_curve`, the same solver for every ``v``) goes into the same dynamic programme
+as new stations (:func:`planner.allocation.allocate`).
+
+:func:`allocate_vehicles` and :func:`vehicle_curve` are the numeric core (arrays and
+``scipy.sparse`` in); :func:`plan_vehicles` is the adapter for a city run.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from numpy.typing import ArrayLike
+
+from planner.drive import (
+    DEFAULT_DRIVE_MIN,
+    DEFAULT_MAX_KERB_M,
+    DriveNetwork,
+    build_drive_network,
+    drive_coverage,
+    drive_times,
+    reached_segments,
+    snap_to_drive,
+)
+from planner.errors import InputError
+from planner.siting import CoverageCurve, SitingResult, coverage_curve, maximize_coverage
+from planner.snapping import door_points
+from planner.stations import working
+
+if TYPE_CHECKING:
+    from planner.pipeline import City, CoverageResult
+
+__all__ = [
+    "VehiclePlan",
+    "allocate_vehicles",
+    "plan_vehicles",
+    "vehicle_curve",
+    "vehicle_lines",
+    "vehicles_dict",
+]
+
+log = logging.getLogger(__name__)
+
+#: Half-width (metres) of the streets drawn as a station's drive-time area (display only).
+AREA_STREET_BUFFER_M = 60.0
+
+
+def _check(func: str, n_vehicles: object, drive_min: object) -> None:
+    problems = []
+    if isinstance(n_vehicles, bool) or not isinstance(n_vehicles, int | np.integer):
+        problems.append(f"vehicles={n_vehicles!r} must be a whole number >= 0, e.g. 20")
+    elif n_vehicles < 0:
+        problems.append(f"vehicles={n_vehicles!r} must be >= 0, e.g. 20")
+    if (
+        isinstance(drive_min, bool)
+        or not isinstance(drive_min, int | float | np.number)
+        or not math.isfinite(float(drive_min))
+        or not 0 < float(drive_min) <= 120
+    ):
+        problems.append(f"drive_min={drive_min!r} must be minutes in (0, 120], e.g. 10")
+    if problems:
+        raise InputError(f"{func}: invalid options", problems)
+
+
+def allocate_vehicles(
+    reach: sp.csr_array,
+    population: ArrayLike,
+    *,
+    n_vehicles: int,
+    walk_covered: ArrayLike,
+    time_limit_s: float = 60.0,
+    method: str = "exact",
+) -> SitingResult:
+    """Give at most one vehicle to each of ``n_vehicles`` stations, reaching the most residents.
+
+    ``reach`` is stations x buildings (a stored entry: the building is within the drive limit
+    of the station); ``walk_covered`` marks buildings already within walking distance of a
+    working station (never counted again). The result's ``sites`` are the stations with a
+    vehicle, in rollout order, with the proven bound and gap of
+    :func:`planner.siting.maximize_coverage`.
+    """
+    n = int(reach.shape[0])
+    k = min(int(n_vehicles), n) if isinstance(n_vehicles, int | np.integer) else n_vehicles
+    return maximize_coverage(
+        reach,
+        population,
+        n_sites=k,
+        already_covered=walk_covered,
+        method=method,  # type: ignore[arg-type]
+        time_limit_s=time_limit_s,
+    )
+
+
+def vehicle_curve(
+    reach: sp.csr_array,
+    population: ArrayLike,
+    *,
+    max_vehicles: int,
+    walk_covered: ArrayLike,
+    time_limit_s: float = 60.0,
+    method: str = "exact",
+) -> CoverageCurve:
+    """Residents gained with ``v = 0 .. max_vehicles`` vehicles (one curve for the national DP)."""
+    return coverage_curve(
+        reach,
+        population,
+        max_sites=min(int(max_vehicles), int(reach.shape[0])),
+        already_covered=walk_covered,
+        method=method,  # type: ignore[arg-type]
+        time_limit_s=time_limit_s,
+    )
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class VehiclePlan:
+    """Vehicles placed at stations (:func:`plan_vehicles`).
+
+    Attributes
+    ----------
+    n_vehicles, drive_min, max_kerb_m
+        What was asked for.
+    stations
+        All stations with ``vehicles`` (0 or 1), ``drive_node_m`` (straight line to the car
+        network, NaN when it has none in reach), ``drive_reach_residents`` (residents a car
+        there would reach within ``drive_min``) and ``vehicle_gain`` (residents it adds in
+        rollout order; 0 without a vehicle).
+    drive_areas
+        One row per station with a vehicle: ``station_id``, ``name``, ``drive_min``,
+        ``residents_gained``, ``area_km2`` and the streets reached within ``drive_min``
+        (buffered by :data:`AREA_STREET_BUFFER_M` for display).
+    buildings
+        The residents with ``drive_min_nearest`` (fastest drive from any working station, one
+        multi-source search), ``vehicle_reached`` and ``served`` (walk or vehicle).
+    siting
+        The solver's result (stations are its candidates, in the order of working stations).
+    residents_total, walk_covered, vehicle_gain, upper_bound, gap
+        Residents in all, within walking distance, added by the vehicles, the proven bound on
+        the best gain and the relative gap.
+    placed
+        Vehicles placed (the others add nobody).
+    network
+        The car network.
+    """
+
+    n_vehicles: int
+    drive_min: float
+    max_kerb_m: float
+    stations: gpd.GeoDataFrame
+    drive_areas: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    siting: SitingResult
+    residents_total: float
+    walk_covered: float
+    vehicle_gain: float
+    upper_bound: float
+    gap: float
+    placed: int
+    network: DriveNetwork
+
+    @property
+    def served(self) -> float:
+        return self.walk_covered + self.vehicle_gain
+
+
+def plan_vehicles(
+    city: City,
+    coverage: CoverageResult,
+    *,
+    n_vehicles: int,
+    drive_min: float = DEFAULT_DRIVE_MIN,
+    max_kerb_m: float = DEFAULT_MAX_KERB_M,
+    time_limit_s: float = 60.0,
+    network: DriveNetwork | None = None,
+) -> VehiclePlan:
+    """Place ``n_vehicles`` at working stations to serve the most residents (module docstring).
+
+    Raises
+    ------
+    InputError
+        Bad options, or no drivable street in the city.
+    """
+    _check("plan_vehicles", n_vehicles, drive_min)
+    net = network if network is not None else build_drive_network(city.osm)
+    limit_s = float(drive_min) * 60.0
+    stations = coverage.stations
+    work = np.flatnonzero(working(stations))
+    st_node, st_kerb = snap_to_drive(net, door_points(stations.iloc[work]), max_kerb_m=max_kerb_m)
+    buildings = coverage.buildings
+    b_node, _ = snap_to_drive(net, door_points(buildings), max_kerb_m=max_kerb_m)
+    reach = drive_coverage(net, st_node, b_node, limit_s=limit_s)
+    population = buildings["population"].to_numpy(dtype=float)
+    walk = buildings["covered"].to_numpy(dtype=bool)
+    siting = allocate_vehicles(
+        reach, population, n_vehicles=int(n_vehicles), walk_covered=walk, time_limit_s=time_limit_s
+    )
+    chosen = siting.sites
+    has = np.zeros(len(stations), dtype=np.int64)
+    has[work[chosen]] = 1
+    gain = np.zeros(len(stations))
+    gain[work[chosen]] = siting.marginal_population
+    alone = np.full(len(stations), np.nan)
+    hits = reach.copy()
+    hits.data = np.ones_like(hits.data)
+    alone[work] = hits @ population
+    kerb = np.full(len(stations), np.nan)
+    kerb[work] = np.where(np.isfinite(st_kerb), st_kerb, np.nan)
+    out_st = stations.copy()
+    out_st["vehicles"] = has
+    out_st["drive_node_m"] = kerb
+    out_st["drive_reach_residents"] = alone
+    out_st["vehicle_gain"] = gain
+    nearest = drive_times(net, st_node)
+    with_car = drive_times(net, np.where(np.isin(np.arange(work.size), chosen), st_node, -1))
+    b_ok = b_node >= 0
+    out_b = buildings.copy()
+    t_near = np.full(len(buildings), np.inf)
+    t_near[b_ok] = nearest.time_s[b_node[b_ok]]
+    t_car = np.full(len(buildings), np.inf)
+    t_car[b_ok] = with_car.time_s[b_node[b_ok]]
+    out_b["drive_min_nearest"] = t_near / 60.0
+    out_b["vehicle_reached"] = t_car <= limit_s
+    out_b["served"] = walk | (t_car <= limit_s)
+    areas = _drive_areas(net, out_st, work, chosen, st_node, siting.marginal_population, limit_s)
+    walk_pop = float(population[walk].sum())
+    log.info(
+        "vehicles: %d of %d placed, %.0f residents gained within %.0f min drive",
+        chosen.size,
+        n_vehicles,
+        siting.newly_covered_population,
+        drive_min,
+    )
+    return VehiclePlan(
+        n_vehicles=int(n_vehicles),
+        drive_min=float(drive_min),
+        max_kerb_m=float(max_kerb_m),
+        stations=out_st,
+        drive_areas=areas,
+        buildings=out_b,
+        siting=siting,
+        residents_total=float(population.sum()),
+        walk_covered=walk_pop,
+        vehicle_gain=float(siting.newly_covered_population),
+        upper_bound=float(siting.upper_bound),
+        gap=float(siting.gap),
+        placed=int(chosen.size),
+        network=net,
+    )
+
+
+def _drive_areas(
+    net: DriveNetwork,
+    stations: gpd.GeoDataFrame,
+    work: np.ndarray,
+    chosen: np.ndarray,
+    st_node: np.ndarray,
+    gained: np.ndarray,
+    limit_s: float,
+) -> gpd.GeoDataFrame:
+    rows: list[dict[str, Any]] = []
+    geoms = []
+    for rank, (pos, people) in enumerate(zip(chosen.tolist(), gained.tolist(), strict=True)):
+        one = np.full(work.size, -1, dtype=np.int64)
+        one[pos] = st_node[pos]
+        times = drive_times(net, one, limit_s=limit_s).time_s
+        segs = reached_segments(net, times, limit_s=limit_s)
+        area = (
+            shapely.union_all(shapely.buffer(segs, AREA_STREET_BUFFER_M, quad_segs=2))
+            if len(segs)
+            else shapely.Polygon()
+        )
+        row = stations.iloc[work[pos]]
+        rows.append(
+            {
+                "rank": rank + 1,
+                "station_id": row.get("station_id"),
+                "name": row.get("name"),
+                "drive_min": limit_s / 60.0,
+                "residents_gained": people,
+                "area_km2": area.area / 1e6,
+            }
+        )
+        geoms.append(area)
+    frame = pd.DataFrame(
+        rows,
+        columns=["rank", "station_id", "name", "drive_min", "residents_gained", "area_km2"],
+    )
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=net.crs))
+
+
+def vehicles_dict(plan: VehiclePlan) -> dict[str, Any]:
+    """The vehicles' part of summary.json."""
+    st = plan.stations
+    with_car = st[st["vehicles"].to_numpy() > 0]
+    order = plan.drive_areas
+    return {
+        "vehicles": plan.n_vehicles,
+        "placed": plan.placed,
+        "drive_min": plan.drive_min,
+        "max_kerb_m": plan.max_kerb_m,
+        "residents_total": plan.residents_total,
+        "walk_covered": plan.walk_covered,
+        "vehicle_gain": plan.vehicle_gain,
+        "served": plan.served,
+        "served_share": plan.served / plan.residents_total if plan.residents_total else 0.0,
+        "upper_bound": plan.upper_bound,
+        "gap": plan.gap,
+        "proven_optimal": bool(plan.siting.proven_optimal),
+        "solver_status": plan.siting.solver_status,
+        "stations": [
+            {
+                "rank": int(r.rank),
+                "station_id": None if r.station_id is None else str(r.station_id),
+                "name": None if r.name is None or r.name != r.name else str(r.name),
+                "residents_gained": float(r.residents_gained),
+            }
+            for r in order.itertuples()
+        ],
+        "stations_with_vehicle": len(with_car),
+    }
+
+
+def vehicle_lines(summary: Mapping[str, Any] | None) -> list[str]:
+    """The memo's section on service vehicles (empty without ``--vehicles``)."""
+    if not isinstance(summary, Mapping):
+        return []
+
+    def n(x: Any) -> str:
+        return f"{float(x):,.0f}"
+
+    exact = summary.get("proven_optimal")
+    gap = float(summary.get("gap") or 0.0)
+    solved = (
+        "proven optimal"
+        if exact
+        else f"best found, at most {100 * gap / (1 - gap) if gap < 1 else math.inf:.2f} % short "
+        f"of the best possible ({summary.get('solver_status')})"
+    )
+    lines = [
+        "## Service vehicles",
+        "",
+        f"{summary.get('vehicles')} vehicles, each at a working station, reach residents within "
+        f"{float(summary.get('drive_min') or 0):g} minutes' drive (free-flow speeds: the "
+        "`maxspeed` of each street or a default per road class; one-way streets respected, "
+        "turn restrictions ignored), then at most "
+        f"{float(summary.get('max_kerb_m') or 0):g} m on foot from the nearest drivable street. "
+        f"Residents served (within walking distance of any working station or within the drive "
+        f"of a station with a vehicle): {n(summary.get('served'))} of "
+        f"{n(summary.get('residents_total'))} "
+        f"({100 * float(summary.get('served_share') or 0):.1f} %); "
+        f"{n(summary.get('walk_covered'))} on foot, {n(summary.get('vehicle_gain'))} more by car. "
+        f"The allocation is {solved}.",
+        "",
+    ]
+    placed = int(summary.get("placed") or 0)
+    asked = int(summary.get("vehicles") or 0)
+    if placed < asked:
+        lines += [
+            f"{asked - placed} of the {asked} vehicles add nobody under this measure (every "
+            "station whose car would reach anyone new has one; a second car at a station "
+            "reaches the same streets): they are not placed.",
+            "",
+        ]
+    rows = summary.get("stations") or []
+    if rows:
+        lines += [
+            "| rank | station | id | residents gained (in this order) |",
+            "|---:|---|---|---:|",
+        ]
+        for r in rows:
+            lines.append(
+                f"| {r.get('rank')} | {r.get('name') or ''} | {r.get('station_id') or ''} "
+                f"| {n(r.get('residents_gained'))} |"
+            )
+        lines.append("")
+    return lines
