@@ -454,9 +454,9 @@ def drive_coverage(
     unique = np.unique(src[src >= 0])
     for start in range(0, unique.size, block):
         part = unique[start : start + block]
-        dist = np.atleast_2d(
-            dijkstra(network.csr, directed=True, indices=part, limit=limit_s)
-        )[:, tgt[good_t]]
+        dist = np.atleast_2d(dijkstra(network.csr, directed=True, indices=part, limit=limit_s))[
+            :, tgt[good_t]
+        ]
         for k, node in enumerate(part.tolist()):
             hit = np.flatnonzero(dist[k] <= limit_s)
             for s in np.flatnonzero(src == node).tolist():
@@ -473,9 +473,7 @@ def drive_coverage(
     return sp.csr_array((vals.astype(float), cols, indptr), shape=(n_src, n_tgt))
 
 
-def reached_segments(
-    network: DriveNetwork, time_s: np.ndarray, *, limit_s: float
-) -> np.ndarray:
+def reached_segments(network: DriveNetwork, time_s: np.ndarray, *, limit_s: float) -> np.ndarray:
     """LineStrings of the edges whose both ends are within ``limit_s`` (for drive-time areas)."""
     ok = (time_s[network.edge_u] <= limit_s) & (time_s[network.edge_v] <= limit_s)
     coords = np.stack([network.node_xy[network.edge_u[ok]], network.node_xy[network.edge_v[ok]]], 1)

@@ -1,0 +1,143 @@
+"""Vehicles at stations: the allocation against brute force, the city adapter, the memo."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from planner import pipeline
+from planner.allocation import allocate
+from planner.drive import snap_to_drive, to_networkx
+from planner.errors import InputError
+from planner.snapping import door_points
+from planner.stations import working
+from planner.vehicles import (
+    allocate_vehicles,
+    plan_vehicles,
+    vehicle_curve,
+    vehicle_lines,
+    vehicles_dict,
+)
+
+
+def _best(reach: np.ndarray, population: np.ndarray, walk: np.ndarray, k: int) -> float:
+    """Brute force: the most residents not within walking distance reached by k stations' cars."""
+    best = 0.0
+    for combo in itertools.combinations(range(reach.shape[0]), min(k, reach.shape[0])):
+        hit = reach[list(combo)].any(axis=0) & ~walk
+        best = max(best, float(population[hit].sum()))
+    return best
+
+
+def test_hand_instance():
+    # stations A, B, C; buildings 0..4 with 10, 20, 30, 40, 50 residents; 4 is within walking
+    # distance already. A reaches 0, 1, 4; B reaches 2; C reaches 1, 3.
+    # One car: C (20 + 40 = 60). Two cars: A + C (10 + 20 + 40 = 70) or B + C (30 + 60 = 90).
+    reach = sp.csr_array(np.array([[1, 1, 0, 0, 1], [0, 0, 1, 0, 0], [0, 1, 0, 1, 0]], dtype=float))
+    population = np.array([10.0, 20, 30, 40, 50])
+    walk = np.array([False, False, False, False, True])
+    one = allocate_vehicles(reach, population, n_vehicles=1, walk_covered=walk)
+    assert one.sites.tolist() == [2] and one.newly_covered_population == 60
+    two = allocate_vehicles(reach, population, n_vehicles=2, walk_covered=walk)
+    assert sorted(two.sites.tolist()) == [1, 2] and two.newly_covered_population == 90
+    assert two.proven_optimal and two.gap == 0
+    # more vehicles than stations: every station that adds somebody gets one, no more
+    many = allocate_vehicles(reach, population, n_vehicles=7, walk_covered=walk)
+    assert sorted(many.sites.tolist()) == [0, 1, 2] and many.newly_covered_population == 100
+    curve = vehicle_curve(reach, population, max_vehicles=5, walk_covered=walk)
+    assert curve.newly_covered.tolist() == [0, 60, 90, 100]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_allocation_matches_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n_st, n_b = 7, 25
+    reach = rng.random((n_st, n_b)) < 0.25
+    population = rng.integers(1, 50, n_b).astype(float)
+    walk = rng.random(n_b) < 0.3
+    for k in range(0, 5):
+        got = allocate_vehicles(
+            sp.csr_array(reach.astype(float)), population, n_vehicles=k, walk_covered=walk
+        )
+        assert got.newly_covered_population == pytest.approx(_best(reach, population, walk, k))
+        assert got.proven_optimal
+    curve = vehicle_curve(
+        sp.csr_array(reach.astype(float)), population, max_vehicles=4, walk_covered=walk
+    )
+    assert curve.newly_covered.tolist() == pytest.approx(
+        [_best(reach, population, walk, k) for k in range(curve.k_max + 1)]
+    )
+
+
+def test_national_vehicles_through_the_dp_match_brute_force():
+    # two units, 5 vehicles: the DP over the units' curves equals brute force over all splits
+    rng = np.random.default_rng(3)
+    units = []
+    for _ in range(2):
+        reach = rng.random((5, 20)) < 0.3
+        units.append((reach, rng.integers(1, 30, 20).astype(float), rng.random(20) < 0.2))
+    curves = [
+        vehicle_curve(sp.csr_array(r.astype(float)), p, max_vehicles=5, walk_covered=w)
+        for r, p, w in units
+    ]
+    alloc = allocate([c.newly_covered for c in curves], 5, bounds=[c.upper_bound for c in curves])
+    brute = max(_best(*units[0], a) + _best(*units[1], 5 - a) for a in range(6))
+    assert alloc.newly_covered == pytest.approx(brute)
+    assert alloc.gap <= 1e-6  # proven within the solver's tolerance
+
+
+# --- the city adapter on a real extract ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bishkek():
+    city = pipeline.load_city("data/bishkek_2025_center.osm.gz")
+    return city, pipeline.assess_coverage(city)
+
+
+def test_bishkek_vehicles_match_an_independent_brute_force(bishkek):
+    city, coverage = bishkek
+    plan = plan_vehicles(city, coverage, n_vehicles=2, drive_min=2.0)
+    # independently: networkx drive times from every working station, buildings by their
+    # nearest node of the car network within 250 m, every pair of stations tried
+    net = plan.network
+    graph = to_networkx(net)
+    st = coverage.stations[working(coverage.stations)]
+    st_node, _ = snap_to_drive(net, door_points(st))
+    b_node, _ = snap_to_drive(net, door_points(coverage.buildings))
+    rows = []
+    for s in st_node.tolist():
+        times = (
+            nx.single_source_dijkstra_path_length(graph, s, cutoff=120.0, weight="time_s")
+            if s >= 0
+            else {}
+        )
+        rows.append([b >= 0 and b in times for b in b_node.tolist()])
+    reach = np.array(rows)
+    population = coverage.buildings["population"].to_numpy(dtype=float)
+    walk = coverage.buildings["covered"].to_numpy(dtype=bool)
+    best = _best(reach, population, walk, 2)
+    assert best > 0  # the instance is not trivial
+    assert plan.vehicle_gain == pytest.approx(best)
+    assert plan.siting.proven_optimal
+    assert int(plan.stations["vehicles"].sum()) == plan.placed <= 2
+    assert len(plan.drive_areas) == plan.placed
+    assert (plan.drive_areas["area_km2"] > 0).all()
+    served = plan.buildings["served"].to_numpy(dtype=bool)
+    assert population[served].sum() == pytest.approx(plan.walk_covered + plan.vehicle_gain)
+    summary = vehicles_dict(plan)
+    memo = "\n".join(vehicle_lines(summary))
+    assert "## Service vehicles" in memo and "proven optimal" in memo
+    assert "turn restrictions ignored" in memo
+
+
+def test_bad_vehicle_options_are_input_errors(bishkek):
+    city, coverage = bishkek
+    with pytest.raises(InputError, match="vehicles=-1"):
+        plan_vehicles(city, coverage, n_vehicles=-1)
+    with pytest.raises(InputError, match="drive_min=0"):
+        plan_vehicles(city, coverage, n_vehicles=1, drive_min=0)
