@@ -55,6 +55,8 @@ FLAGS = {
     "relocation_radius_m": "--relocation-radius-m",
     "prefer_shorter_walks": "--prefer-shorter-walks",
     "building_sites": "--building-sites",
+    "n_vehicles": "--vehicles",
+    "drive_min": "--drive-min",
 }
 #: API parameters a command-line user never sets: problem lines about them are left out (the
 #: line about the parameter they did set says the same thing).
@@ -154,6 +156,12 @@ def check_options(args: argparse.Namespace) -> list[str]:
     _positive(get("spacing_m"), "--spacing-m", problems, unit=" (metres, e.g. 100)")
     _positive(get("time_limit_s"), "--time-limit-s", problems, unit=" (seconds)")
     _positive(get("capacity_inspectors"), "--capacity-inspectors", problems)
+    _positive(get("drive_min"), "--drive-min", problems, unit=" (minutes, e.g. 10)")
+    vehicles = get("vehicles")
+    if vehicles is not None and vehicles < 0:
+        problems.append(f"--vehicles {vehicles}: must be 0 or more")
+    if get("drive_min") is not None and vehicles is None:
+        problems.append("--drive-min works with --vehicles (the number of service vehicles)")
     batch, n_sites = get("repair_batch"), get("n_sites")
     if batch is not None and batch < 1:
         problems.append(f"--repair-batch {batch}: must be 1 or more")

@@ -228,6 +228,7 @@ def _add_city_options(p: argparse.ArgumentParser, *, osm_required: bool = True) 
         default=1000.0,
         help="how far on foot a station under repair may move in the relocation check (default 1000 m)",
     )
+    _add_vehicle_options(p)
     o = p.add_argument_group("output")
     o.add_argument(
         "--out",
@@ -240,6 +241,21 @@ def _add_city_options(p: argparse.ArgumentParser, *, osm_required: bool = True) 
         help="also offer an online background map, e.g. OpenStreetMap (off by default: the map works offline)",
     )
     o.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+
+
+def _add_vehicle_options(p: argparse.ArgumentParser) -> None:
+    v = p.add_argument_group("service vehicles (see docs/method.md section 12)")
+    v.add_argument(
+        "--vehicles",
+        type=int,
+        metavar="V",
+        help="place V service vehicles at working stations (at most one each) to serve the most residents within walking distance of any station or within --drive-min of a station with a vehicle (exact, with the gap)",
+    )
+    v.add_argument(
+        "--drive-min",
+        type=float,
+        help="drive-time limit of a station's vehicle in minutes (default 10; free-flow speeds, one-way streets, turn restrictions ignored)",
+    )
 
 
 def _add_plan_options(p: argparse.ArgumentParser, *, required: bool) -> None:
@@ -920,6 +936,19 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
             relocation_radius_m=args.relocation_radius_m,
             time_limit_s=getattr(args, "time_limit_s", 60.0),
         )
+        vehicles = None
+        if getattr(args, "vehicles", None) is not None:
+            from planner.vehicles import plan_vehicles
+
+            vehicles = progress.run(
+                "service vehicles: drive network, drive times, allocation",
+                plan_vehicles,
+                city,
+                coverage,
+                n_vehicles=args.vehicles,
+                drive_min=10.0 if args.drive_min is None else args.drive_min,
+                time_limit_s=getattr(args, "time_limit_s", 60.0),
+            )
         plan = evaluation = capacity_plan = None
         from planner.network import DEFAULT_BARRIERS
 
@@ -932,6 +961,8 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
             "repair_batch": args.repair_batch,
             "relocation_radius_m": args.relocation_radius_m,
         }
+        if vehicles is not None:
+            parameters |= {"vehicles": vehicles.n_vehicles, "drive_min": vehicles.drive_min}
         if args.command == "plan":
             extra = None
             if args.candidates is not None:
@@ -1029,9 +1060,14 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
                 ),
                 inputs=extra_inputs,
                 command=_command(args, argv),
+                vehicles=vehicles,
             )
             stack.close()  # check the files and swap them in
     _print_summary(city, coverage, plan, evaluation, files, review, capacity_plan)
+    if vehicles is not None:
+        from planner.vehicle_outputs import vehicle_summary_line
+
+        print(vehicle_summary_line(vehicles))
     return 0
 
 

@@ -73,6 +73,7 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.output_set import _checkpoint, output_set
+from planner.vehicle_outputs import vehicle_lines
 
 if TYPE_CHECKING:
     import folium
@@ -628,6 +629,7 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
 
     lines += _review_lines(_get(summary, "stations_review"))
     lines += _capacity_lines(_get(summary, "capacitated"))
+    lines += vehicle_lines(_get(summary, "vehicles"))
 
     lines += ["## Parameters", ""]
     if isinstance(params, Mapping) and params:

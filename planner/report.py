@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner import vehicle_outputs
 from planner.demand import RASTER_CELL_KIND
 from planner.maps import STATION_REVIEW_COLUMNS, coverage_map
 from planner.output_set import OutputSet, _checkpoint, output_set
@@ -40,6 +41,7 @@ from planner.try_sites import (
     try_sites_for_evaluation,
     try_sites_for_plan,
 )
+from planner.vehicles import VehiclePlan
 
 __all__ = ["build_layers", "build_map", "summary_dict", "write_outputs"]
 
@@ -279,6 +281,7 @@ def write_outputs(
     inputs: Sequence[Mapping[str, Any]] = (),
     command: Mapping[str, Any] | None = None,
     run_id: str | None = None,
+    vehicles: VehiclePlan | None = None,
 ) -> dict[str, Path]:
     """Write plan.gpkg, summary.json, summary.md and map.html into ``out_dir``, as one set.
 
@@ -325,12 +328,14 @@ def write_outputs(
             out_dir, city=city, coverage=coverage, plan=plan, evaluation=evaluation,
             parameters=parameters, tiles=tiles, review=review, capacity_plan=capacity_plan,
             inputs=inputs, command=command, try_sites_max=try_sites_max, curve=curve,
+            vehicles=vehicles,
         )  # fmt: skip
     with output_set(out_dir, run_id=run_id) as target:
         return _write_set(
             target, city=city, coverage=coverage, plan=plan, evaluation=evaluation,
             parameters=parameters, tiles=tiles, review=review, capacity_plan=capacity_plan,
             inputs=inputs, command=command, try_sites_max=try_sites_max, curve=curve,
+            vehicles=vehicles,
         )  # fmt: skip
 
 
@@ -349,6 +354,7 @@ def _write_set(
     command: Mapping[str, Any] | None,
     try_sites_max: int = DEFAULT_MAX_CANDIDATES,
     curve: CoverageCurve | None = None,
+    vehicles: VehiclePlan | None = None,
 ) -> dict[str, Path]:
     summary = summary_dict(
         city, coverage, plan=plan, evaluation=evaluation, parameters=parameters, review=review
@@ -369,6 +375,12 @@ def _write_set(
         summary["capacitated"] = capacity_dict(capacity_plan)
         layers["capacitated_sites"] = capacity_plan.sites.copy()
         layers["capacitated_stations"] = capacity_plan.stations.copy()
+    if vehicles is not None:  # service vehicles (--vehicles): see planner.vehicles
+        summary["vehicles"] = vehicle_outputs.vehicles_dict(vehicles)
+        layers["stations"]["vehicles"] = vehicles.stations["vehicles"].reindex(
+            layers["stations"].index
+        )
+        layers["vehicle_areas"] = vehicles.drive_areas.copy()
     the_map = build_map(
         city,
         coverage,
@@ -381,6 +393,8 @@ def _write_set(
         spacing_m=(parameters or {}).get("spacing_m"),
         curve=curve,
     )
+    if vehicles is not None:
+        vehicle_outputs.add_vehicle_layer(the_map, vehicles)
     tag_map_run(the_map, target.run_id)
     memo = summary_markdown(summary)
     staging = target.path

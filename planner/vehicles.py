@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -58,8 +57,6 @@ __all__ = [
     "allocate_vehicles",
     "plan_vehicles",
     "vehicle_curve",
-    "vehicle_lines",
-    "vehicles_dict",
 ]
 
 log = logging.getLogger(__name__)
@@ -308,91 +305,3 @@ def _drive_areas(
         columns=["rank", "station_id", "name", "drive_min", "residents_gained", "area_km2"],
     )
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=net.crs))
-
-
-def vehicles_dict(plan: VehiclePlan) -> dict[str, Any]:
-    """The vehicles' part of summary.json."""
-    st = plan.stations
-    with_car = st[st["vehicles"].to_numpy() > 0]
-    order = plan.drive_areas
-    return {
-        "vehicles": plan.n_vehicles,
-        "placed": plan.placed,
-        "drive_min": plan.drive_min,
-        "max_kerb_m": plan.max_kerb_m,
-        "residents_total": plan.residents_total,
-        "walk_covered": plan.walk_covered,
-        "vehicle_gain": plan.vehicle_gain,
-        "served": plan.served,
-        "served_share": plan.served / plan.residents_total if plan.residents_total else 0.0,
-        "upper_bound": plan.upper_bound,
-        "gap": plan.gap,
-        "proven_optimal": bool(plan.siting.proven_optimal),
-        "solver_status": plan.siting.solver_status,
-        "stations": [
-            {
-                "rank": int(r.rank),
-                "station_id": None if r.station_id is None else str(r.station_id),
-                "name": None if r.name is None or r.name != r.name else str(r.name),
-                "residents_gained": float(r.residents_gained),
-            }
-            for r in order.itertuples()
-        ],
-        "stations_with_vehicle": len(with_car),
-    }
-
-
-def vehicle_lines(summary: Mapping[str, Any] | None) -> list[str]:
-    """The memo's section on service vehicles (empty without ``--vehicles``)."""
-    if not isinstance(summary, Mapping):
-        return []
-
-    def n(x: Any) -> str:
-        return f"{float(x):,.0f}"
-
-    exact = summary.get("proven_optimal")
-    gap = float(summary.get("gap") or 0.0)
-    solved = (
-        "proven optimal"
-        if exact
-        else f"best found, at most {100 * gap / (1 - gap) if gap < 1 else math.inf:.2f} % short "
-        f"of the best possible ({summary.get('solver_status')})"
-    )
-    lines = [
-        "## Service vehicles",
-        "",
-        f"{summary.get('vehicles')} vehicles, each at a working station, reach residents within "
-        f"{float(summary.get('drive_min') or 0):g} minutes' drive (free-flow speeds: the "
-        "`maxspeed` of each street or a default per road class; one-way streets respected, "
-        "turn restrictions ignored), then at most "
-        f"{float(summary.get('max_kerb_m') or 0):g} m on foot from the nearest drivable street. "
-        f"Residents served (within walking distance of any working station or within the drive "
-        f"of a station with a vehicle): {n(summary.get('served'))} of "
-        f"{n(summary.get('residents_total'))} "
-        f"({100 * float(summary.get('served_share') or 0):.1f} %); "
-        f"{n(summary.get('walk_covered'))} on foot, {n(summary.get('vehicle_gain'))} more by car. "
-        f"The allocation is {solved}.",
-        "",
-    ]
-    placed = int(summary.get("placed") or 0)
-    asked = int(summary.get("vehicles") or 0)
-    if placed < asked:
-        lines += [
-            f"{asked - placed} of the {asked} vehicles add nobody under this measure (every "
-            "station whose car would reach anyone new has one; a second car at a station "
-            "reaches the same streets): they are not placed.",
-            "",
-        ]
-    rows = summary.get("stations") or []
-    if rows:
-        lines += [
-            "| rank | station | id | residents gained (in this order) |",
-            "|---:|---|---|---:|",
-        ]
-        for r in rows:
-            lines.append(
-                f"| {r.get('rank')} | {r.get('name') or ''} | {r.get('station_id') or ''} "
-                f"| {n(r.get('residents_gained'))} |"
-            )
-        lines.append("")
-    return lines

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import networkx as nx
 import numpy as np
+import pyogrio
 import pytest
 import scipy.sparse as sp
 
-from planner import pipeline
+from planner import cli, pipeline
 from planner.allocation import allocate
 from planner.drive import snap_to_drive, to_networkx
 from planner.errors import InputError
 from planner.snapping import door_points
 from planner.stations import working
+from planner.vehicle_outputs import vehicle_lines, vehicles_dict
 from planner.vehicles import (
     allocate_vehicles,
     plan_vehicles,
     vehicle_curve,
-    vehicle_lines,
-    vehicles_dict,
 )
+from tests.conftest import BISHKEK
 
 
 def _best(reach: np.ndarray, population: np.ndarray, walk: np.ndarray, k: int) -> float:
@@ -95,7 +97,7 @@ def test_national_vehicles_through_the_dp_match_brute_force():
 
 @pytest.fixture(scope="module")
 def bishkek():
-    city = pipeline.load_city("data/bishkek_2025_center.osm.gz")
+    city = pipeline.load_city(BISHKEK)
     return city, pipeline.assess_coverage(city)
 
 
@@ -141,3 +143,44 @@ def test_bad_vehicle_options_are_input_errors(bishkek):
         plan_vehicles(city, coverage, n_vehicles=-1)
     with pytest.raises(InputError, match="drive_min=0"):
         plan_vehicles(city, coverage, n_vehicles=1, drive_min=0)
+
+
+# --- the command line --------------------------------------------------------------------------
+
+
+def test_cli_vehicles_outputs(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = cli.main(
+        ["coverage", "--osm", str(BISHKEK), "--vehicles", "2", "--drive-min", "2", "--out",
+         str(out), "-q"]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "vehicles: " in printed and "proven optimal" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    v = summary["vehicles"]
+    assert v["vehicles"] == 2 and v["drive_min"] == 2
+    assert v["served"] == pytest.approx(v["walk_covered"] + v["vehicle_gain"])
+    assert summary["parameters"]["vehicles"] == 2
+    memo = (out / "summary.md").read_text()
+    assert "## Service vehicles" in memo
+    layers = dict(pyogrio.list_layers(out / "plan.gpkg"))
+    assert "vehicle_areas" in layers
+    stations = pyogrio.read_dataframe(out / "plan.gpkg", layer="stations")
+    assert int(stations["vehicles"].sum()) == v["placed"] == len(v["stations"])
+    page = (out / "map.html").read_text()
+    assert "Service vehicles: drive-time areas (2 min)" in page
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--drive-min", "5"], "--drive-min works with --vehicles"),
+        (["--vehicles", "-3"], "--vehicles -3: must be 0 or more"),
+        (["--vehicles", "3", "--drive-min", "0"], "--drive-min 0: must be a number > 0"),
+    ],
+)
+def test_cli_bad_vehicle_options(tmp_path, capsys, extra, message):
+    code = cli.main(["coverage", "--osm", str(BISHKEK), *extra, "--out", str(tmp_path / "x")])
+    assert code == 2
+    assert message in capsys.readouterr().err
