@@ -258,6 +258,18 @@ def _add_vehicle_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _national_vehicle_options(args: argparse.Namespace) -> dict[str, Any]:
+    if args.drive_min is not None and args.vehicles is None:
+        raise InputError("--drive-min works with --vehicles (the number of service vehicles)")
+    if args.vehicles is None:
+        return {}
+    if args.vehicles < 0:
+        raise InputError(f"--vehicles {args.vehicles}: must be 0 or more")
+    return {"vehicles": args.vehicles} | (
+        {} if args.drive_min is None else {"drive_min": args.drive_min}
+    )
+
+
 def _add_plan_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     g = p.add_argument_group("siting")
     goal = g.add_mutually_exclusive_group(required=required)
@@ -396,6 +408,7 @@ def _add_national_options(p: argparse.ArgumentParser) -> None:
         help="staffing norm for the inspector totals (default 3000; not an official figure)",
     )
     _add_walking_options(p)
+    _add_vehicle_options(p)
     d = p.add_argument_group("running")
     d.add_argument(
         "--workers", type=int, help="local Dask worker processes (default: one per core)"
@@ -1192,6 +1205,7 @@ def _run_national(
         allow_overlap=args.allow_overlap,
         residents_per_inspector=args.residents_per_inspector,
         **({} if args.barriers is None else {"barriers": args.barriers}),
+        **_national_vehicle_options(args),
     )
     result = plan_nation(
         osm_path=args.osm,
@@ -1262,6 +1276,13 @@ def _print_national(result: Any, out: Path) -> None:
             )
         if ok.sum() > 15:
             print(f"  ... {int(ok.sum()) - 15} more units in national.md")
+    if result.vehicle_allocation is not None and result.n_ok:
+        from planner.vehicle_outputs import national_vehicles_dict
+
+        v = national_vehicles_dict(result) or {}
+        print(
+            f"  vehicles        {v['placed']} of {v['vehicles']} placed: +{_fmt(v['vehicle_gain'])} residents within {v['drive_min']:g} min drive; served on foot or by car {100 * v['share_served']:.1f} %; gap {100 * v['gap']:.2f} %"
+        )
     for r in table[~ok].itertuples():
         print(f"  FAILED {r.name}: {r.status}")
     outside = result.stations_outside

@@ -118,9 +118,16 @@ class NationalOptions:
     allow_overlap: bool = False
     residents_per_inspector: float = 3000.0
     barriers: tuple[str, ...] = DEFAULT_BARRIERS
+    #: Service vehicles to share among the units' working stations (0: none; planner.vehicles).
+    vehicles: int = 0
+    drive_min: float = 10.0
 
     def __post_init__(self) -> None:
         problems = []
+        if not isinstance(self.vehicles, int | np.integer) or self.vehicles < 0:
+            problems.append(f"vehicles {self.vehicles!r} must be a whole number >= 0")
+        if not 0 < self.drive_min <= 120:
+            problems.append(f"drive minutes {self.drive_min!r} must be in (0, 120], e.g. 10")
         if not isinstance(self.new_stations, int | np.integer) or self.new_stations < 0:
             problems.append(f"new stations {self.new_stations!r} must be a whole number >= 0")
         if self.target_share is not None and not 0 < self.target_share <= 1:
@@ -171,6 +178,10 @@ class UnitOutcome:
     inspectors_needed: int = 0  # at the working stations, at options.residents_per_inspector
     inspectors_now: int | None = None  # from the stations file's inspectors column, if any
     inspectors_missing: int | None = None
+    # with options.vehicles: residents gained with v = 0..V vehicles, bounds, station ids
+    vehicle_curve: tuple[float, ...] = (0.0,)
+    vehicle_bound: tuple[float, ...] = (0.0,)
+    vehicle_stations: tuple[tuple[str, ...], ...] = ((),)
 
     @property
     def ok(self) -> bool:
@@ -244,6 +255,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
             method=options.method,
             time_limit_s=options.time_limit_s,
         )
+        vehicles = _vehicle_fields(city, coverage, options) if options.vehicles else {}
     except PlannerError as exc:
         return _failure(unit, str(exc).splitlines()[0], t0, notes)
     except Exception as exc:  # a bug or a broken input: reported for this unit only
@@ -279,8 +291,27 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         inspectors_needed=needed,
         inspectors_now=now,
         inspectors_missing=missing,
+        **vehicles,
     )
     return _UnitState(job=job, city=city, coverage=coverage, curve=curve, outcome=outcome)
+
+
+def _vehicle_fields(city: Any, coverage: Any, options: NationalOptions) -> dict[str, Any]:
+    """A unit's vehicle curve for the national allocation (:mod:`planner.vehicles`)."""
+    from planner.vehicles import unit_vehicle_curve
+
+    curve, ids = unit_vehicle_curve(
+        city,
+        coverage,
+        max_vehicles=options.vehicles,
+        drive_min=options.drive_min,
+        time_limit_s=options.time_limit_s,
+    )
+    return {
+        "vehicle_curve": tuple(float(v) for v in curve.newly_covered),
+        "vehicle_bound": tuple(float(v) for v in curve.upper_bound),
+        "vehicle_stations": tuple(tuple(ids[i] for i in sites) for sites in curve.sites),
+    }
 
 
 def _inspectors(stations: pd.DataFrame, norm: float) -> tuple[int, int | None, int | None]:
@@ -433,6 +464,8 @@ class NationalResult:
     inputs: tuple[dict[str, str], ...]
     workers: int
     scheduler: str
+    #: With ``options.vehicles``: the vehicles per unit (same DP as the stations).
+    vehicle_allocation: Allocation | None = None
 
     @property
     def n_ok(self) -> int:
@@ -589,6 +622,16 @@ def _run_and_write(
         t2 = time.perf_counter()
         with announce("allocating the new stations (dynamic programming)"):
             allocation, greedy, target = _allocate(ordered, units, options)
+        vehicle_allocation = None
+        if options.vehicles:
+            from planner.vehicles import allocate_national_vehicles
+
+            vehicle_allocation = allocate_national_vehicles(
+                [np.asarray(u.vehicle_curve) if u.ok else np.zeros(1) for u in ordered],
+                [np.asarray(u.vehicle_bound) if u.ok else np.zeros(1) for u in ordered],
+                options.vehicles,
+                names=[u.name for u in ordered],
+            )
         timings["allocation_s"] = time.perf_counter() - t2
         t3 = time.perf_counter()
         parameters = _unit_parameters(options)
@@ -611,6 +654,7 @@ def _run_and_write(
         inputs=tuple(inputs),
         workers=n_workers,
         scheduler=address,
+        vehicle_allocation=vehicle_allocation,
     )
     if result.n_ok == 0:
         return result

@@ -23,6 +23,7 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
+from planner import vehicle_outputs
 from planner._crs import WGS84
 from planner.national import NationalResult, allocation_table
 from planner.outputs import tag_map_run, write_geopackage, write_json, write_map, write_text
@@ -102,6 +103,10 @@ def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
         geometry=gpd.points_from_xy([r["lon"] for r in rows], [r["lat"] for r in rows]),
         crs=WGS84,
     )
+    if result.vehicle_allocation is not None:  # --vehicles: see planner.vehicles
+        vehicles = vehicle_outputs.national_vehicle_table(result)
+        for column in vehicles.columns.drop("name"):
+            units[column] = vehicles[column].to_numpy()
     layers = {"units": units, "sites": sites}
     outside = result.stations_outside
     if outside is not None and len(outside):
@@ -221,6 +226,9 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             **_dask_versions(),
         },
     }
+    vehicles = vehicle_outputs.national_vehicles_dict(result)
+    if vehicles is not None:
+        out["vehicles"] = vehicles
     return out
 
 
@@ -379,6 +387,7 @@ def national_markdown(summary: dict[str, Any]) -> str:
             lines.append(f"- row {r['row']}: {_cell(r['name'] or '')} — {r['reason']}")
         if len(rows) > 20:
             lines.append(f"- ... {len(rows) - 20} more in national.json")
+    lines += vehicle_outputs.national_vehicle_lines(s.get("vehicles"))
     if s["notes"]:
         lines += ["", "## Notes", ""] + [f"- {_cell(n)}" for n in s["notes"]]
     lines += [

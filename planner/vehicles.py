@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ import scipy.sparse as sp
 import shapely
 from numpy.typing import ArrayLike
 
+from planner.allocation import Allocation, allocate
 from planner.drive import (
     DEFAULT_DRIVE_MIN,
     DEFAULT_MAX_KERB_M,
@@ -54,8 +56,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "VehiclePlan",
+    "allocate_national_vehicles",
     "allocate_vehicles",
     "plan_vehicles",
+    "unit_vehicle_curve",
     "vehicle_curve",
 ]
 
@@ -182,6 +186,64 @@ class VehiclePlan:
         return self.walk_covered + self.vehicle_gain
 
 
+def _reach(
+    city: City,
+    coverage: CoverageResult,
+    *,
+    drive_min: float,
+    max_kerb_m: float,
+    network: DriveNetwork | None = None,
+) -> tuple[DriveNetwork, np.ndarray, np.ndarray, np.ndarray, np.ndarray, sp.csr_array]:
+    """The car network, the working stations (positions), their nodes and kerb distances, the
+    buildings' nodes and the working stations x buildings drive-time matrix."""
+    net = network if network is not None else build_drive_network(city.osm)
+    stations = coverage.stations
+    work = np.flatnonzero(working(stations))
+    st_node, st_kerb = snap_to_drive(net, door_points(stations.iloc[work]), max_kerb_m=max_kerb_m)
+    b_node, _ = snap_to_drive(net, door_points(coverage.buildings), max_kerb_m=max_kerb_m)
+    reach = drive_coverage(net, st_node, b_node, limit_s=float(drive_min) * 60.0)
+    return net, work, st_node, st_kerb, b_node, reach
+
+
+def unit_vehicle_curve(
+    city: City,
+    coverage: CoverageResult,
+    *,
+    max_vehicles: int,
+    drive_min: float = DEFAULT_DRIVE_MIN,
+    max_kerb_m: float = DEFAULT_MAX_KERB_M,
+    time_limit_s: float = 60.0,
+) -> tuple[CoverageCurve, tuple[str, ...]]:
+    """A unit's curve of residents gained with ``v = 0 ..`` vehicles, for the national DP, and
+    the ids of its working stations (the curve's candidates, so ``curve.sites[v]`` names the
+    stations of the best ``v``-vehicle plan)."""
+    _check("unit_vehicle_curve", max_vehicles, drive_min)
+    _, work, _, _, _, reach = _reach(city, coverage, drive_min=drive_min, max_kerb_m=max_kerb_m)
+    buildings = coverage.buildings
+    curve = vehicle_curve(
+        reach,
+        buildings["population"].to_numpy(dtype=float),
+        max_vehicles=max_vehicles,
+        walk_covered=buildings["covered"].to_numpy(dtype=bool),
+        time_limit_s=time_limit_s,
+    )
+    ids = tuple(str(i) for i in coverage.stations["station_id"].to_numpy()[work])
+    return curve, ids
+
+
+def allocate_national_vehicles(
+    curves: Sequence[ArrayLike],
+    bounds: Sequence[ArrayLike],
+    n_vehicles: int,
+    *,
+    names: Sequence[str] | None = None,
+) -> Allocation:
+    """Share ``n_vehicles`` among units by the same dynamic programme as new stations (exact
+    over the curves; the bound curves give the national gap). A unit never takes more vehicles
+    than its curve's end: beyond it nobody gains."""
+    return allocate(curves, n_vehicles, bounds=bounds, names=names)
+
+
 def plan_vehicles(
     city: City,
     coverage: CoverageResult,
@@ -200,14 +262,12 @@ def plan_vehicles(
         Bad options, or no drivable street in the city.
     """
     _check("plan_vehicles", n_vehicles, drive_min)
-    net = network if network is not None else build_drive_network(city.osm)
+    net, work, st_node, st_kerb, b_node, reach = _reach(
+        city, coverage, drive_min=drive_min, max_kerb_m=max_kerb_m, network=network
+    )
     limit_s = float(drive_min) * 60.0
     stations = coverage.stations
-    work = np.flatnonzero(working(stations))
-    st_node, st_kerb = snap_to_drive(net, door_points(stations.iloc[work]), max_kerb_m=max_kerb_m)
     buildings = coverage.buildings
-    b_node, _ = snap_to_drive(net, door_points(buildings), max_kerb_m=max_kerb_m)
-    reach = drive_coverage(net, st_node, b_node, limit_s=limit_s)
     population = buildings["population"].to_numpy(dtype=float)
     walk = buildings["covered"].to_numpy(dtype=bool)
     siting = allocate_vehicles(

@@ -15,8 +15,10 @@ from planner import cli, pipeline
 from planner.allocation import allocate
 from planner.drive import snap_to_drive, to_networkx
 from planner.errors import InputError
+from planner.national import NationalOptions, plan_nation
 from planner.snapping import door_points
 from planner.stations import working
+from planner.synthetic import synthetic_country
 from planner.vehicle_outputs import vehicle_lines, vehicles_dict
 from planner.vehicles import (
     allocate_vehicles,
@@ -184,3 +186,46 @@ def test_cli_bad_vehicle_options(tmp_path, capsys, extra, message):
     code = cli.main(["coverage", "--osm", str(BISHKEK), *extra, "--out", str(tmp_path / "x")])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+# --- nationally ---------------------------------------------------------------------------------
+
+
+def test_national_vehicles_on_a_synthetic_country(tmp_path):
+    country = synthetic_country(tmp_path / "c", n_cities=3, residents=20_000, stations=4, seed=11)
+    out = tmp_path / "out"
+    result = plan_nation(
+        osm_path=country.osm_path,
+        units_path=country.units_path,
+        stations_path=country.stations_path,
+        options=NationalOptions(new_stations=2, vehicles=5, drive_min=2.0, time_limit_s=20),
+        out_dir=out,
+        workers=1,
+    )
+    assert result.n_ok == 3
+    alloc = result.vehicle_allocation
+    assert alloc is not None
+    curves = [u.vehicle_curve for u in result.units]
+    assert all(c[0] == 0 for c in curves)
+    assert any(len(c) >= 2 for c in curves)  # some unit gains from a car
+
+    # an independent exact split of the 5 vehicles over the three curves (flat beyond the end)
+    def value(c: tuple[float, ...], v: int) -> float:
+        return c[min(v, len(c) - 1)]
+
+    brute = max(
+        value(curves[0], a) + value(curves[1], b) + value(curves[2], 5 - a - b)
+        for a in range(6)
+        for b in range(6 - a)
+    )
+    assert alloc.newly_covered == pytest.approx(brute)
+    assert int(alloc.new_stations.sum()) == alloc.used <= 5
+    for u, v in zip(result.units, alloc.new_stations.tolist(), strict=True):
+        assert len(u.vehicle_stations[min(v, len(u.vehicle_curve) - 1)]) <= v
+    summary = json.loads((out / "national.json").read_text())
+    assert summary["vehicles"]["vehicle_gain"] == pytest.approx(alloc.newly_covered)
+    assert sum(u["vehicles"] for u in summary["vehicles"]["units"]) == alloc.used
+    memo = (out / "national.md").read_text()
+    assert "## Service vehicles" in memo
+    units = pyogrio.read_dataframe(out / "national.gpkg", layer="units")
+    assert int(units["vehicles"].sum()) == alloc.used
