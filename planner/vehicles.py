@@ -14,7 +14,10 @@ A station gets at most one vehicle in this model: a second car at the same stati
 same streets in the same time. Vehicles beyond the stations that add anybody are reported as
 not placed. Nationally, each unit's curve "residents gained with ``v`` vehicles"
 (:func:`vehicle_curve`, the same solver for every ``v``) goes into the same dynamic programme
-as new stations (:func:`planner.allocation.allocate`).
+as new stations (:func:`planner.allocation.allocate`). In a unit, only the stations inside the
+unit's own area (``City.area``) are candidates, so each station can get a vehicle in one unit only;
+the unit's residents still count as within walking distance of any station, its buffer's
+included, and its car network is the unit's cut (its area plus the walking buffer).
 
 :func:`allocate_vehicles` and :func:`vehicle_curve` are the numeric core (arrays and
 ``scipy.sparse`` in); :func:`plan_vehicles` is the adapter for a city run.
@@ -198,7 +201,16 @@ def _reach(
     buildings' nodes and the working stations x buildings drive-time matrix."""
     net = network if network is not None else build_drive_network(city.osm)
     stations = coverage.stations
-    work = np.flatnonzero(working(stations))
+    ok = working(stations)
+    if getattr(city, "area", None) is not None:
+        # a unit of a national run: only its own stations get vehicles (each station belongs
+        # to one unit), while its residents may be within walking distance of any station
+        xy = door_points(stations)
+        inside = np.zeros(len(stations), dtype=bool)
+        finite = np.isfinite(xy).all(axis=1)
+        inside[finite] = shapely.contains_xy(city.area, xy[finite, 0], xy[finite, 1])
+        ok = ok & inside
+    work = np.flatnonzero(ok)
     st_node, st_kerb = snap_to_drive(net, door_points(stations.iloc[work]), max_kerb_m=max_kerb_m)
     b_node, _ = snap_to_drive(net, door_points(coverage.buildings), max_kerb_m=max_kerb_m)
     reach = drive_coverage(net, st_node, b_node, limit_s=float(drive_min) * 60.0)

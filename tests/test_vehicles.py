@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 
@@ -10,6 +11,7 @@ import numpy as np
 import pyogrio
 import pytest
 import scipy.sparse as sp
+import shapely
 
 from planner import cli, pipeline
 from planner.allocation import allocate
@@ -229,3 +231,23 @@ def test_national_vehicles_on_a_synthetic_country(tmp_path):
     assert "## Service vehicles" in memo
     units = pyogrio.read_dataframe(out / "national.gpkg", layer="units")
     assert int(units["vehicles"].sum()) == alloc.used
+
+
+def test_a_unit_places_vehicles_only_at_its_own_stations(bishkek):
+    # a national unit's cut holds the stations of its walking buffer too; each station belongs
+    # to one unit, so only those inside the unit's own area may get a vehicle
+    city, coverage = bishkek
+    everywhere = plan_vehicles(city, coverage, n_vehicles=1, drive_min=2.0)
+    with_car = everywhere.stations["vehicles"].to_numpy() > 0
+    assert with_car.sum() == 1
+    xy = door_points(coverage.stations)
+    x0, y0 = xy[with_car][0]
+    # the unit's own area: everything but a 50 m square around that station
+    big = shapely.box(*(xy.min(axis=0) - 1e4), *(xy.max(axis=0) + 1e4))
+    area = big.difference(shapely.box(x0 - 50, y0 - 50, x0 + 50, y0 + 50))
+    unit = plan_vehicles(
+        dataclasses.replace(city, area=area), coverage, n_vehicles=1, drive_min=2.0
+    )
+    got = unit.stations["vehicles"].to_numpy() > 0
+    assert not got[with_car].any()
+    assert unit.vehicle_gain <= everywhere.vehicle_gain
