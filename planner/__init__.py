@@ -31,6 +31,7 @@ from planner.demand import (
 )
 from planner.distances import WalkResult, walk_distances
 from planner.districts import DistrictCalibration, calibrate_by_district
+from planner.drive import DriveNetwork, build_drive_network
 from planner.errors import (
     ArgumentTypeError,
     FetchError,
@@ -83,6 +84,7 @@ from planner.siting import (
 from planner.snapping import snap
 from planner.stations import mark_unusable, read_stations, stations_from_osm
 from planner.try_sites import TrySites, try_sites_for_evaluation, try_sites_for_plan
+from planner.vehicles import VehiclePlan, plan_vehicles
 
 __version__ = "0.1.0"
 
@@ -96,6 +98,7 @@ __all__ = [
     "CoverageResult",
     "CoverageSummary",
     "DistrictCalibration",
+    "DriveNetwork",
     "EvaluationResult",
     "FetchError",
     "InputError",
@@ -114,6 +117,7 @@ __all__ = [
     "SitingResult",
     "SolverError",
     "TrySites",
+    "VehiclePlan",
     "WalkNetwork",
     "WalkResult",
     "WalkSettings",
@@ -121,6 +125,7 @@ __all__ = [
     "allocate",
     "allocate_greedy",
     "assess_coverage",
+    "build_drive_network",
     "build_map",
     "build_walk_network",
     "building_candidates",
@@ -156,6 +161,7 @@ __all__ = [
     "plan_from_curve",
     "plan_nation",
     "plan_sites",
+    "plan_vehicles",
     "read_candidates",
     "read_osm",
     "read_run_ids",
