@@ -434,13 +434,13 @@ def drive_coverage(
     target_nodes: np.ndarray,
     *,
     limit_s: float,
-    block: int = 32,
+    block_bytes: int = 64 * 2**20,
 ) -> sp.csr_array:
     """Sources x targets drive time (seconds) of every pair within ``limit_s``.
 
     A stored entry means "reached" (explicit zeros kept: a target at its source's node).
     Sources or targets at node -1 reach / are reached by nothing. One bounded Dijkstra per
-    distinct source node, in blocks of ``block`` sources (memory ``block x nodes``).
+    distinct source node, in blocks of rows of at most ``block_bytes`` (float64 over all nodes).
     """
     if not math.isfinite(limit_s) or limit_s < 0:
         raise InputError(f"drive_coverage: limit_s={limit_s!r} must be a finite number >= 0")
@@ -452,6 +452,7 @@ def drive_coverage(
     cols_l: list[np.ndarray] = []
     vals_l: list[np.ndarray] = []
     unique = np.unique(src[src >= 0])
+    block = max(1, int(block_bytes) // (8 * max(network.n_nodes, 1)))
     for start in range(0, unique.size, block):
         part = unique[start : start + block]
         dist = np.atleast_2d(dijkstra(network.csr, directed=True, indices=part, limit=limit_s))[

@@ -104,7 +104,8 @@ def vehicle_lines(summary: Mapping[str, Any] | None) -> list[str]:
     asked = int(summary.get("vehicles") or 0)
     if placed < asked:
         lines += [
-            f"{asked - placed} of the {asked} vehicles add nobody under this measure (every "
+            f"{asked - placed} of the {asked} vehicles "
+            f"{'adds' if asked - placed == 1 else 'add'} nobody under this measure (every "
             "station whose car would reach anyone new has one; a second car at a station "
             "reaches the same streets): they are not placed.",
             "",

@@ -213,6 +213,16 @@ def _reach(
     work = np.flatnonzero(ok)
     st_node, st_kerb = snap_to_drive(net, door_points(stations.iloc[work]), max_kerb_m=max_kerb_m)
     b_node, _ = snap_to_drive(net, door_points(coverage.buildings), max_kerb_m=max_kerb_m)
+    far = np.flatnonzero(st_node < 0)
+    if far.size:
+        ids = stations["station_id"].to_numpy()[work[far]] if "station_id" in stations else far
+        log.warning(
+            "%d working stations are more than %.0f m from the car network and cannot use a "
+            "vehicle: %s",
+            far.size,
+            max_kerb_m,
+            ", ".join(str(i) for i in ids[:10]) + (" ..." if far.size > 10 else ""),
+        )
     reach = drive_coverage(net, st_node, b_node, limit_s=float(drive_min) * 60.0)
     return net, work, st_node, st_kerb, b_node, reach
 

@@ -279,6 +279,8 @@ def test_bishkek_drive_times_match_networkx(bishkek_drive):
     # the bounded per-source matrix against single-source searches with a cutoff
     targets = rng.choice(net.n_nodes, size=300, replace=False)
     reach = drive_coverage(net, sources, targets, limit_s=180.0)
+    one_by_one = drive_coverage(net, sources, targets, limit_s=180.0, block_bytes=1)
+    assert (one_by_one != reach).nnz == 0  # blocks of one source give the same matrix
     for row, s in enumerate(sources.tolist()):
         within = nx.single_source_dijkstra_path_length(graph, s, cutoff=180.0, weight="time_s")
         want = {j: within[t] for j, t in enumerate(targets.tolist()) if t in within}
