@@ -377,10 +377,7 @@ def _write_set(
         layers["capacitated_stations"] = capacity_plan.stations.copy()
     if vehicles is not None:  # service vehicles (--vehicles): see planner.vehicles
         summary["vehicles"] = vehicle_outputs.vehicles_dict(vehicles)
-        layers["stations"]["vehicles"] = vehicles.stations["vehicles"].reindex(
-            layers["stations"].index
-        )
-        layers["vehicle_areas"] = vehicles.drive_areas.copy()
+        vehicle_outputs.add_vehicle_layers(layers, vehicles)
     the_map = build_map(
         city,
         coverage,

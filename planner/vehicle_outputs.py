@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import folium
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LAYER_VEHICLES",
     "add_vehicle_layer",
+    "add_vehicle_layers",
     "national_vehicle_lines",
     "national_vehicle_table",
     "national_vehicles_dict",
@@ -123,6 +125,21 @@ def vehicle_lines(summary: Mapping[str, Any] | None) -> list[str]:
             )
         lines.append("")
     return lines
+
+
+def add_vehicle_layers(layers: dict[str, gpd.GeoDataFrame], plan: VehiclePlan) -> None:
+    """Add the vehicles to a run's GeoPackage layers: ``vehicles`` on ``stations``,
+    ``drive_min_nearest`` (fastest drive from any working station, empty when none) and
+    ``vehicle_reached`` on ``buildings``, and the ``vehicle_areas`` layer."""
+    stations = layers["stations"]
+    stations["vehicles"] = plan.stations["vehicles"].reindex(stations.index, fill_value=0)
+    buildings = layers.get("buildings")
+    if buildings is not None:
+        minutes = plan.buildings["drive_min_nearest"].reindex(buildings.index).to_numpy(float)
+        buildings["drive_min_nearest"] = np.where(np.isfinite(minutes), minutes, np.nan)
+        reached = plan.buildings["vehicle_reached"].reindex(buildings.index, fill_value=False)
+        buildings["vehicle_reached"] = reached.to_numpy(dtype=bool)
+    layers["vehicle_areas"] = plan.drive_areas.copy()
 
 
 def add_vehicle_layer(the_map: folium.Map, plan: VehiclePlan) -> None:

@@ -172,6 +172,10 @@ def test_cli_vehicles_outputs(tmp_path, capsys):
     assert "vehicle_areas" in layers
     stations = pyogrio.read_dataframe(out / "plan.gpkg", layer="stations")
     assert int(stations["vehicles"].sum()) == v["placed"] == len(v["stations"])
+    homes = pyogrio.read_dataframe(out / "plan.gpkg", layer="buildings")
+    by_car = homes["vehicle_reached"].astype(bool) & ~homes["covered"].astype(bool)
+    assert homes.loc[by_car, "population"].sum() == pytest.approx(v["vehicle_gain"])
+    assert (homes.loc[homes["vehicle_reached"].astype(bool), "drive_min_nearest"] <= 2).all()
     page = (out / "map.html").read_text()
     assert "Service vehicles: drive-time areas (2 min)" in page
 
