@@ -167,7 +167,17 @@ def add_vehicle_layer(the_map: folium.Map, plan: VehiclePlan) -> None:
         },
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
     ).add_to(layer)
+    # the layer control names the layers it lists in its script: it must come after them
+    controls = [
+        (key, child)
+        for key, child in the_map._children.items()
+        if isinstance(child, folium.LayerControl)
+    ]
+    for key, _ in controls:
+        del the_map._children[key]
     the_map.add_child(layer)
+    for key, child in controls:
+        the_map.add_child(child, name=key)
 
 
 def vehicle_summary_line(plan: VehiclePlan) -> str:

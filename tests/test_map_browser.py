@@ -511,3 +511,30 @@ def test_try_sites_on_a_real_plan_equal_planner_evaluate(
     )
     assert offline.blocked == []
     assert offline.errors == []
+
+
+def test_vehicle_layer_in_a_real_run(offline: OfflinePage, tmp_path: Path) -> None:
+    # coverage --vehicles on Bishkek: the drive-time areas are a layer of the map, drawn offline
+    import json
+
+    from planner import cli
+
+    data = Path(__file__).resolve().parents[1] / "data" / "bishkek_2025_center.osm.gz"
+    out = tmp_path / "out"
+    args = ["coverage", "--osm", str(data), "--vehicles", "2", "--drive-min", "2"]
+    assert cli.main([*args, "--out", str(out), "-q"]) == 0
+    placed = json.loads((out / "summary.json").read_text())["vehicles"]["placed"]
+    assert placed >= 1
+    page = offline.page
+    page.goto((out / "map.html").resolve().as_uri())
+    page.wait_for_selector(".leaflet-control-layers-overlays", state="attached")
+    assert offline.errors == []
+    overlays = [
+        t.strip() for t in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    ]
+    assert "Service vehicles: drive-time areas (2 min)" in overlays
+    # one filled path per station with a vehicle, in the car areas' green
+    green = page.locator("path.leaflet-interactive[fill='#2ca25f']")
+    assert green.count() == placed
+    assert offline.blocked == []
+    assert offline.errors == []
