@@ -29,6 +29,7 @@ __all__ = [
     "heartbeat",
     "library_noise_off",
     "size_warnings",
+    "vehicle_problems",
 ]
 
 #: API parameter -> the command-line flag that sets it.
@@ -156,12 +157,7 @@ def check_options(args: argparse.Namespace) -> list[str]:
     _positive(get("spacing_m"), "--spacing-m", problems, unit=" (metres, e.g. 100)")
     _positive(get("time_limit_s"), "--time-limit-s", problems, unit=" (seconds)")
     _positive(get("capacity_inspectors"), "--capacity-inspectors", problems)
-    _positive(get("drive_min"), "--drive-min", problems, unit=" (minutes, e.g. 10)")
-    vehicles = get("vehicles")
-    if vehicles is not None and vehicles < 0:
-        problems.append(f"--vehicles {vehicles}: must be 0 or more")
-    if get("drive_min") is not None and vehicles is None:
-        problems.append("--drive-min works with --vehicles (the number of service vehicles)")
+    problems += vehicle_problems(args)
     batch, n_sites = get("repair_batch"), get("n_sites")
     if batch is not None and batch < 1:
         problems.append(f"--repair-batch {batch}: must be 1 or more")
@@ -180,6 +176,20 @@ def check_options(args: argparse.Namespace) -> list[str]:
     ):
         if get(flag[2:].replace("-", "_")) is not None and get(name) is None:
             problems.append(f"{flag} names a layer of the --{name} file, but no --{name} is given")
+    return problems
+
+
+def vehicle_problems(args: argparse.Namespace) -> list[str]:
+    """Impossible ``--vehicles``/``--drive-min`` options (city commands and national)."""
+    problems: list[str] = []
+    vehicles, drive_min = getattr(args, "vehicles", None), getattr(args, "drive_min", None)
+    _positive(drive_min, "--drive-min", problems, unit=" (minutes, e.g. 10)")
+    if drive_min is not None and math.isfinite(drive_min) and drive_min > 120:
+        problems.append(f"--drive-min {drive_min:g}: at most 120 minutes")
+    if vehicles is not None and vehicles < 0:
+        problems.append(f"--vehicles {vehicles}: must be 0 or more")
+    if drive_min is not None and vehicles is None:
+        problems.append("--drive-min works with --vehicles (the number of service vehicles)")
     return problems
 
 

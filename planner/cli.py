@@ -259,12 +259,9 @@ def _add_vehicle_options(p: argparse.ArgumentParser) -> None:
 
 
 def _national_vehicle_options(args: argparse.Namespace) -> dict[str, Any]:
-    if args.drive_min is not None and args.vehicles is None:
-        raise InputError("--drive-min works with --vehicles (the number of service vehicles)")
+    """NationalOptions' vehicle fields (checked with the city commands' rules)."""
     if args.vehicles is None:
         return {}
-    if args.vehicles < 0:
-        raise InputError(f"--vehicles {args.vehicles}: must be 0 or more")
     return {"vehicles": args.vehicles} | (
         {} if args.drive_min is None else {"drive_min": args.drive_min}
     )
@@ -1187,6 +1184,9 @@ def _run_national(
         problems.append(
             "--stations-layer names a layer of the --stations file, but no --stations is given"
         )
+    from planner._cli_inputs import vehicle_problems
+
+    problems += vehicle_problems(args)
     if problems:
         raise InputError("planner national: invalid options", problems)
     pop: dict[str, Any] = {}

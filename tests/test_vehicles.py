@@ -255,3 +255,15 @@ def test_a_unit_places_vehicles_only_at_its_own_stations(bishkek):
     got = unit.stations["vehicles"].to_numpy() > 0
     assert not got[with_car].any()
     assert unit.vehicle_gain <= everywhere.vehicle_gain
+
+
+def test_national_bad_vehicle_options_are_listed_together(tmp_path, capsys):
+    code = cli.main(
+        ["national", "--osm", str(BISHKEK), "--admin-level", "8", "--new-stations", "-1",
+         "--drive-min", "500", "--out", str(tmp_path / "x")]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--new-stations -1" in err
+    assert "--drive-min 500: at most 120 minutes" in err
+    assert "--drive-min works with --vehicles" in err
