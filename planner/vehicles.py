@@ -44,9 +44,9 @@ from planner.drive import (
     DEFAULT_MAX_KERB_M,
     DriveNetwork,
     build_drive_network,
+    drive_area,
     drive_coverage,
     drive_times,
-    reached_segments,
     snap_to_drive,
 )
 from planner.errors import InputError
@@ -68,8 +68,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Half-width (metres) of the streets drawn as a station's drive-time area (display only).
-AREA_STREET_BUFFER_M = 60.0
+#: Side (metres) of the grid squares a station's drive-time area is drawn with (display only).
+AREA_CELL_M = 100.0
 
 
 def _check(func: str, n_vehicles: object, drive_min: object) -> None:
@@ -154,7 +154,7 @@ class VehiclePlan:
     drive_areas
         One row per station with a vehicle: ``station_id``, ``name``, ``drive_min``,
         ``residents_gained``, ``area_km2`` and the streets reached within ``drive_min``
-        (buffered by :data:`AREA_STREET_BUFFER_M` for display).
+        (as :data:`AREA_CELL_M` grid squares, for display).
     buildings
         The residents with ``drive_min_nearest`` (fastest drive from any working station, one
         multi-source search), ``vehicle_reached`` and ``served`` (walk or vehicle).
@@ -364,12 +364,7 @@ def _drive_areas(
         one = np.full(work.size, -1, dtype=np.int64)
         one[pos] = st_node[pos]
         times = drive_times(net, one, limit_s=limit_s).time_s
-        segs = reached_segments(net, times, limit_s=limit_s)
-        area = (
-            shapely.union_all(shapely.buffer(segs, AREA_STREET_BUFFER_M, quad_segs=2))
-            if len(segs)
-            else shapely.Polygon()
-        )
+        area = drive_area(net, times, limit_s=limit_s, cell_m=AREA_CELL_M)
         row = stations.iloc[work[pos]]
         rows.append(
             {

@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pyproj
 import pytest
+import shapely
 
 from planner.drive import (
     DriveNetwork,
     build_drive_network,
+    drive_area,
     drive_coverage,
     drive_times,
     is_drivable,
@@ -140,6 +142,16 @@ def test_grid_drive_coverage_within_a_limit(grid):
     assert reach[0, 0] == 0 and reach[1, 4] == pytest.approx(24)
 
 
+def test_grid_drive_area_by_hand(grid):
+    # within 10 s of node 0: 0 -> 1 (10 s) along y = 0, and 0 -> 3 -> 6 (5 + 5 s) along x = 0;
+    # points every 50 m fall in the 100 m squares (0, 0), (1, 0), (0, 1), (0, 2)
+    times = drive_times(grid, np.array([_node(grid, 0)])).time_s
+    area = drive_area(grid, times, limit_s=10.0, cell_m=100.0)
+    assert area.area == pytest.approx(4 * 100 * 100)
+    assert area.covers(shapely.box(0, 0, 100, 300)) and area.covers(shapely.box(100, 0, 200, 100))
+    assert drive_area(grid, times, limit_s=-1.0).is_empty
+
+
 def test_snap_uses_the_main_strongly_connected_piece():
     # 0 -> 1 -> 2 -> 0 is a one-way loop; 3 hangs off it by a one-way street 2 -> 3 (a car
     # there cannot get back): points are snapped to the loop, not to 3
@@ -157,6 +169,33 @@ def test_snap_uses_the_main_strongly_connected_piece():
     assert int(net.node_osm_id[node[0]]) == 2
     assert kerb_m[0] == pytest.approx(np.hypot(100, 10))
     assert node[1] == -1
+
+
+def test_an_island_is_its_own_piece_and_a_small_piece_is_not_snapped_to():
+    # two two-way streets of 70 and 60 nodes 10 m apart, 5 km from each other (two islands: no
+    # car gets from one to the other), and a 3-node two-way street beside the second island
+    xy = {i: (10.0 * i, 0.0) for i in range(70)}
+    xy |= {100 + i: (5000.0 + 10.0 * i, 0.0) for i in range(60)}
+    xy |= {200: (5000.0, 100.0), 201: (5010.0, 100.0), 202: (5020.0, 100.0)}
+    net = build_drive_network(
+        _osm(
+            [
+                (list(range(70)), {"highway": "residential"}),
+                (list(range(100, 160)), {"highway": "residential"}),
+                ([200, 201, 202], {"highway": "residential"}),
+            ],
+            xy,
+        )
+    )
+    assert net.in_main_component.sum() == 70  # the larger island
+    node, _ = snap_to_drive(net, np.array([[5000.0, 5.0], [5010.0, 95.0]]), max_kerb_m=250)
+    # the point near the second island is attached to it, not left out (as with only the
+    # largest piece); the point beside the 3-node street goes to the island 95 m away
+    assert int(net.node_osm_id[node[0]]) == 100
+    assert int(net.node_osm_id[node[1]]) == 101
+    times = drive_times(net, node[:1]).time_s
+    assert np.isfinite(times[[_node(net, 100 + i) for i in range(60)]]).all()
+    assert not np.isfinite(times[_node(net, 0)])
 
 
 @pytest.mark.parametrize(
