@@ -244,7 +244,7 @@ def _add_city_options(p: argparse.ArgumentParser, *, osm_required: bool = True) 
 
 
 def _add_vehicle_options(p: argparse.ArgumentParser) -> None:
-    v = p.add_argument_group("service vehicles (see docs/method.md section 12)")
+    v = p.add_argument_group("service vehicles (see docs/method.md section 12.1)")
     v.add_argument(
         "--vehicles",
         type=int,
