@@ -83,8 +83,9 @@ def vehicle_lines(summary: Mapping[str, Any] | None) -> list[str]:
     solved = (
         "proven optimal"
         if exact
-        else f"best found, at most {100 * gap / (1 - gap) if gap < 1 else math.inf:.2f} % short "
-        f"of the best possible ({summary.get('solver_status')})"
+        # (best - plan) / best <= (bound - plan) / bound = gap, as best <= bound
+        else f"best found, at most {100 * gap:.2f} % short of the best possible "
+        f"({summary.get('solver_status')})"
     )
     lines = [
         "## Service vehicles",

@@ -267,3 +267,18 @@ def test_national_bad_vehicle_options_are_listed_together(tmp_path, capsys):
     assert "--new-stations -1" in err
     assert "--drive-min 500: at most 120 minutes" in err
     assert "--drive-min works with --vehicles" in err
+
+
+def test_memo_says_best_found_with_the_bound_when_not_proven():
+    summary = {
+        "vehicles": 5, "placed": 4, "drive_min": 10.0, "max_kerb_m": 250.0,
+        "residents_total": 1000.0, "walk_covered": 500.0, "vehicle_gain": 300.0,
+        "served": 800.0, "served_share": 0.8, "gap": 0.1, "proven_optimal": False,
+        "solver_status": "time limit", "stations": [],
+    }  # fmt: skip
+    memo = "\n".join(vehicle_lines(summary))
+    # gap 10 % of the bound: the plan is at most 10 % short of the best possible
+    assert "best found, at most 10.00 % short" in memo
+    assert "proven optimal" not in memo
+    assert "1 of the 5 vehicles adds nobody" in memo
+    assert vehicle_lines(None) == []
