@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -27,6 +28,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 DATA_DIR = BENCH_DIR / "_data"
 RESULTS_DIR = BENCH_DIR / "_results"
+BENCHMARKS_MD = REPO / "BENCHMARKS.md"
 
 #: Fixed seed for every random choice of the harness (candidate sample, synthetic city).
 SEED = 20240601
@@ -280,3 +282,23 @@ def osm_xml(instance: Instance) -> tuple[Path, dict[str, Any]]:
     }
     meta_path.write_text(json.dumps(meta, indent=1))
     return out, meta
+
+
+# --- BENCHMARKS.md sections (used by report.py, national.py, try_sites.py, startup.py) ---------
+
+
+def replace_section(text: str, name: str, body: str) -> str:
+    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    if not pattern.search(text):
+        raise SystemExit(f"BENCHMARKS.md has no {start} ... {end} section to rewrite")
+    return pattern.sub(lambda _: f"{start}\n{body}\n{end}", text)
+
+
+def machine_text(result: dict[str, Any]) -> str:
+    m = result.get("machine", {})
+    v = m.get("versions", {})
+    return (
+        f"{m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gib')} GiB; Python "
+        f"{m.get('python')}; " + ", ".join(f"{k} {val}" for k, val in v.items() if val)
+    )

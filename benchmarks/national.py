@@ -56,7 +56,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import DATA_DIR, INSTANCES, REPO, RESULTS_DIR, SEED, machine, write_json
+from _common import (
+    BENCHMARKS_MD,
+    DATA_DIR,
+    INSTANCES,
+    REPO,
+    RESULTS_DIR,
+    SEED,
+    machine,
+    machine_text,
+    replace_section,
+    write_json,
+)
 
 RESULT_PATH = RESULTS_DIR / "national.json"
 LOG_DIR = RESULTS_DIR / "national_logs"
@@ -1261,9 +1272,7 @@ def paper_estimate(
 
 
 def update_markdown(result: dict[str, Any]) -> None:
-    import report
-
-    path = report.BENCHMARKS_MD
+    path = BENCHMARKS_MD
     text = path.read_text()
     if "<!-- bench:national:start -->" not in text:
         text = text.rstrip("\n") + (
@@ -1271,8 +1280,8 @@ def update_markdown(result: dict[str, Any]) -> None:
             "<!-- bench:national-machine:start -->\n<!-- bench:national-machine:end -->\n\n"
             "<!-- bench:national:start -->\n<!-- bench:national:end -->\n"
         )
-    text = report.replace_section(text, "national", render(result))
-    text = report.replace_section(text, "national-machine", report.machine_text(result))
+    text = replace_section(text, "national", render(result))
+    text = replace_section(text, "national-machine", machine_text(result))
     path.write_text(text)
 
 

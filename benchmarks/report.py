@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from _common import BENCH_DIR, REPO, RESULTS_DIR
+from _common import BENCH_DIR, BENCHMARKS_MD, RESULTS_DIR, machine_text, replace_section
 
-BENCHMARKS_MD = REPO / "BENCHMARKS.md"
 GROWTH_PNG = BENCH_DIR / "growth.png"
 
 PHASES = ("load", "candidates", "service_areas", "coverage_matrix", "kernel", "siting")
@@ -244,23 +242,6 @@ def growth_chart(result: dict[str, Any], path: Path = GROWTH_PNG) -> Path | None
 def load_result(name: str) -> dict[str, Any] | None:
     path = RESULTS_DIR / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else None
-
-
-def replace_section(text: str, name: str, body: str) -> str:
-    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
-    if not pattern.search(text):
-        raise SystemExit(f"BENCHMARKS.md has no {start} ... {end} section to rewrite")
-    return pattern.sub(lambda _: f"{start}\n{body}\n{end}", text)
-
-
-def machine_text(result: dict[str, Any]) -> str:
-    m = result.get("machine", {})
-    v = m.get("versions", {})
-    return (
-        f"{m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gib')} GiB; Python "
-        f"{m.get('python')}; " + ", ".join(f"{k} {val}" for k, val in v.items() if val)
-    )
 
 
 def update_markdown(names: list[str], path: Path = BENCHMARKS_MD) -> None:

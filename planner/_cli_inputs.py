@@ -1,6 +1,7 @@
 """What the command line adds to the library for its user: options checked before any file is
-read, messages in the flags the user typed, the libraries' noise kept off the terminal, and a
-warning before inputs that will take long.
+read and turned into the library's settings, inputs read with their checksums, messages in the
+flags the user typed, the libraries' noise kept off the terminal, and a warning before inputs
+that will take long.
 
 The library speaks its API (``max_walk_m=-5.0 must be greater than 0``, ``layer='x'``); the
 command line translates, with :data:`FLAGS`, rather than making the library speak CLI.
@@ -17,18 +18,31 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from planner.defaults import DEFAULT_DRIVE_MIN, DEFAULT_MAX_WALK_MIN, MAX_DRIVE_MIN
+
+if TYPE_CHECKING:
+    from planner._cli_print import Progress
 
 __all__ = [
     "FLAGS",
     "check_options",
+    "command_record",
     "error_text",
     "for_cli",
     "heartbeat",
     "library_noise_off",
+    "load",
+    "population_settings",
+    "read_sites",
+    "settings",
     "size_warnings",
+    "vehicle_options",
     "vehicle_problems",
 ]
 
@@ -42,6 +56,7 @@ FLAGS = {
     "target_share": "--target-share",
     "spacing_m": "--spacing-m",
     "time_limit_s": "--time-limit-s",
+    "node_limit": "--node-limit",
     "floor_area_per_resident_m2": "--floor-area-per-resident-m2",
     "yes_outside_residential_landuse": "--untyped-buildings-residential",
     "total_population": "--total-population",
@@ -139,6 +154,21 @@ def _positive(value: float | None, flag: str, problems: list[str], *, unit: str 
         problems.append(f"{flag} {value:g}: must be a number > 0{unit}")
 
 
+def solver_limit_problems(args: argparse.Namespace) -> list[str]:
+    """``--time-limit-s`` (> 0; ``inf`` is off) and ``--node-limit`` (>= 1) checked."""
+    problems = []
+    limit_s = getattr(args, "time_limit_s", None)
+    if limit_s is not None and not limit_s > 0:
+        problems.append(
+            f"--time-limit-s {limit_s:g}: must be a number of seconds > 0 (leave it out for no "
+            "time limit)"
+        )
+    nodes = getattr(args, "node_limit", None)
+    if nodes is not None and nodes < 1:
+        problems.append(f"--node-limit {nodes}: must be 1 or more (branch-and-bound nodes)")
+    return problems
+
+
 def check_options(args: argparse.Namespace) -> list[str]:
     """Every impossible option of a city command, before any file is read."""
     problems: list[str] = []
@@ -155,7 +185,7 @@ def check_options(args: argparse.Namespace) -> list[str]:
     _positive(get("residents_per_inspector"), "--residents-per-inspector", problems)
     _positive(get("relocation_radius_m"), "--relocation-radius-m", problems)
     _positive(get("spacing_m"), "--spacing-m", problems, unit=" (metres, e.g. 100)")
-    _positive(get("time_limit_s"), "--time-limit-s", problems, unit=" (seconds)")
+    problems += solver_limit_problems(args)
     _positive(get("capacity_inspectors"), "--capacity-inspectors", problems)
     problems += vehicle_problems(args)
     batch, n_sites = get("repair_batch"), get("n_sites")
@@ -184,13 +214,26 @@ def vehicle_problems(args: argparse.Namespace) -> list[str]:
     problems: list[str] = []
     vehicles, drive_min = getattr(args, "vehicles", None), getattr(args, "drive_min", None)
     _positive(drive_min, "--drive-min", problems, unit=" (minutes, e.g. 10)")
-    if drive_min is not None and math.isfinite(drive_min) and drive_min > 120:
-        problems.append(f"--drive-min {drive_min:g}: at most 120 minutes")
+    if drive_min is not None and math.isfinite(drive_min) and drive_min > MAX_DRIVE_MIN:
+        problems.append(f"--drive-min {drive_min:g}: at most {MAX_DRIVE_MIN:g} minutes")
     if vehicles is not None and vehicles < 0:
         problems.append(f"--vehicles {vehicles}: must be 0 or more")
     if drive_min is not None and vehicles is None:
         problems.append("--drive-min works with --vehicles (the number of service vehicles)")
     return problems
+
+
+def vehicle_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--vehicles``/``--drive-min`` as the library's keywords (``{}`` without ``--vehicles``):
+    ``n_vehicles`` and ``drive_min`` of :func:`planner.vehicles.plan_vehicles`."""
+    vehicles = getattr(args, "vehicles", None)
+    if vehicles is None:
+        return {}
+    drive_min = getattr(args, "drive_min", None)
+    return {
+        "n_vehicles": int(vehicles),
+        "drive_min": DEFAULT_DRIVE_MIN if drive_min is None else float(drive_min),
+    }
 
 
 #: Above these sizes a run takes minutes: the user is told up front.
@@ -200,6 +243,8 @@ LARGE_STATIONS = 2_000
 
 def size_warnings(args: argparse.Namespace, city: Any) -> list[str]:
     """Warnings, before the slow steps, about inputs that will make them long."""
+    from planner.candidates import DEFAULT_SPACING_M
+
     out = []
     stations = city.stations
     n_stations = int(stations["usable"].sum()) if "usable" in stations.columns else len(stations)
@@ -210,17 +255,25 @@ def size_warnings(args: argparse.Namespace, city: Any) -> list[str]:
             "a national list? use 'planner national' to split it by city)"
         )
     spacing = getattr(args, "spacing_m", None)
-    if getattr(args, "command", "") in ("plan", "evaluate") and spacing:
+    # The estimate counts sites along every street, an upper bound: sites are only placed near
+    # residents not yet covered, often a small part of the city. So only a spacing the user made
+    # tighter than the default is worth a word, said as how many times the default's work it is
+    # (the demo, which picks its options itself, never warns about them).
+    chosen = getattr(args, "command", "") in ("plan", "evaluate") and not getattr(
+        args, "demo", False
+    )
+    if chosen and spacing and spacing < DEFAULT_SPACING_M:
         street_km = float(city.network.edge_length_m.sum()) / 1000
         estimate = street_km * 1000 / spacing
         if estimate > LARGE_CANDIDATES:
-            default = street_km * 1000 / 100
+            default = street_km * 1000 / DEFAULT_SPACING_M
             out.append(
                 f"--spacing-m {spacing:g}: up to about {estimate:,.0f} candidate sites along "
                 f"{street_km:,.0f} km of walkable street (about {default:,.0f} at the default "
-                "100 m): expect the coverage matrix and the solver to take minutes rather "
-                "than seconds. Sites closer than 25-50 m change a 800 m catchment by less than "
-                "the population estimate's own uncertainty."
+                f"{DEFAULT_SPACING_M:g} m), {DEFAULT_SPACING_M / spacing:,.3g} times as many: the "
+                "coverage matrix and the solver's work grow about as much. Sites closer than "
+                "25-50 m change a 800 m catchment by less than the population estimate's own "
+                "uncertainty."
             )
     return out
 
@@ -311,3 +364,97 @@ def error_text(exc: Any, *, command: str = "") -> str:
             for line in lines
         )
     return for_cli(text, command=command)
+
+
+def settings(args: argparse.Namespace) -> Any:
+    """The walking settings of the options (the default limit in minutes at the given speed)."""
+    from planner.settings import WalkSettings
+
+    if getattr(args, "walk_m", None) is not None:
+        return WalkSettings(
+            max_walk_m=args.walk_m, speed_kmh=args.speed_kmh, max_snap_m=args.max_snap_m
+        )
+    minutes = args.walk_min if getattr(args, "walk_min", None) is not None else DEFAULT_MAX_WALK_MIN
+    return WalkSettings.from_minutes(minutes, speed_kmh=args.speed_kmh, max_snap_m=args.max_snap_m)
+
+
+def population_settings(args: argparse.Namespace) -> Any:
+    """The footprint estimate's settings of the options, or None for the library's defaults."""
+    from planner.demand import PopulationSettings
+
+    options: dict[str, Any] = {}
+    if args.floor_area_per_resident_m2 is not None:
+        options["floor_area_per_resident_m2"] = args.floor_area_per_resident_m2
+    if args.untyped_buildings_residential:
+        options["yes_outside_residential_landuse"] = True
+    return PopulationSettings(**options) if options else None
+
+
+def load(args: argparse.Namespace, progress: Progress, *, settings: Any = None) -> Any:
+    """The city of a city command's options, read as one step of ``progress``."""
+    from planner.pipeline import load_city
+
+    return progress.run(
+        f"reading {args.osm.name}: streets, buildings, stations",
+        load_city,
+        args.osm,
+        name=args.name,
+        bbox=args.bbox,
+        boundary=args.boundary,
+        stations_path=args.stations,
+        population_raster=args.population_raster,
+        population_points=args.population_points,
+        population_settings=population_settings(args),
+        total_population=args.total_population,
+        districts_path=args.districts,
+        **({} if getattr(args, "barriers", None) is None else {"barriers": args.barriers}),
+        district_population_column=args.district_population_column,
+        stations_layer=getattr(args, "stations_layer", None),
+        **(
+            {}
+            if settings is None
+            else {"station_reach_m": settings.max_walk_m + settings.max_snap_m}
+        ),
+    )
+
+
+def read_sites(
+    progress: Progress,
+    city: Any,
+    path: Path,
+    layer: str | None,
+    role: str,
+    inputs: list[dict[str, Any]],
+) -> Any:
+    """Read a candidates or proposals file (checked against the study area), recording it in
+    ``inputs`` with its checksum."""
+    from planner import pipeline
+    from planner._files import input_record
+    from planner.candidates import read_candidates
+
+    sites = progress.run(
+        f"reading the {'candidate sites' if role == 'candidates' else role} {path.name}",
+        partial(read_candidates, what="candidate sites" if role == "candidates" else "proposals"),
+        path,
+        crs=city.network.crs,
+        area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),
+        layer=layer,
+    )
+    inputs.append(input_record(role, path))
+    return sites
+
+
+def command_record(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, Any]:
+    """How the run was started, for summary.json: the arguments and every option's value."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, tuple | list):
+            return [plain(v) for v in value]
+        return value
+
+    return {
+        "argv": [str(a) for a in argv],
+        "options": {k: plain(v) for k, v in sorted(vars(args).items())},
+    }

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pyproj
 
 from planner.errors import InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from planner.network import WalkNetwork
 
 WGS84 = pyproj.CRS.from_epsg(4326)
 
@@ -84,3 +90,13 @@ def require_metric_crs(crs: object, *, what: str, function: str) -> pyproj.CRS:
             "network was built in.",
         )
     return crs
+
+
+def require_same_crs(network: WalkNetwork, gdf: gpd.GeoDataFrame, *, function: str) -> None:
+    """Refuse features whose CRS is not the walk network's (distances would be wrong)."""
+    if not network.crs.equals(gdf.crs):
+        raise InputError(
+            f"{function}: the features are in {gdf.crs.name!r} but the walk network is in "
+            f"{network.crs.name!r}; distances would be wrong",
+            hint="Project them first: gdf.to_crs(network.crs).",
+        )

@@ -18,16 +18,18 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from planner._types import BoolArray, FloatArray, IntArray
+
 logger = logging.getLogger("planner.siting")
 
 #: Population below this fraction of the total is treated as zero when comparing gains.
+#: A plan counts as proven optimal when its relative gap is at most this (HiGHS works to
+#: feasibility tolerances of about 1e-6 too; populations are estimates far coarser than that).
+OPTIMAL_REL_TOL = 1e-6
 _REL_EPS = 1e-12
 #: Subgradient iterations of the Lagrangian bound (each is one sparse matrix-vector product).
 _LAGRANGE_ITERATIONS = 400
 
-_FloatArray = NDArray[np.float64]
-_IntArray = NDArray[np.intp]
-_BoolArray = NDArray[np.bool_]
 
 
 # --------------------------------------------------------------------------------------------
@@ -45,7 +47,7 @@ def _ranges(starts: NDArray[np.integer], lengths: NDArray[np.integer]) -> NDArra
     return np.repeat(np.asarray(starts, dtype=np.int64), lengths) + np.arange(total) - offsets
 
 
-def _group_identical_rows(M: sp.csr_array) -> tuple[_IntArray, _IntArray]:
+def _group_identical_rows(M: sp.csr_array) -> tuple[IntArray, IntArray]:
     """Group rows of a canonical CSR matrix that have exactly the same column set.
 
     Returns ``(labels, first)``: ``labels[r]`` is the group of row ``r``; ``first[g]`` the lowest
@@ -81,7 +83,7 @@ def _group_identical_rows(M: sp.csr_array) -> tuple[_IntArray, _IntArray]:
     return labels, first
 
 
-def _group_identical_rows_slow(M: sp.csr_array) -> tuple[_IntArray, _IntArray]:
+def _group_identical_rows_slow(M: sp.csr_array) -> tuple[IntArray, IntArray]:
     """Exact reference for :func:`_group_identical_rows` (a dict of index bytes)."""
     seen: dict[bytes, int] = {}
     labels = np.empty(M.shape[0], dtype=np.intp)
@@ -95,7 +97,7 @@ def _group_identical_rows_slow(M: sp.csr_array) -> tuple[_IntArray, _IntArray]:
     return labels, np.asarray(first, dtype=np.intp)
 
 
-def _covered_by(pattern: sp.csr_array, rows: _IntArray) -> _BoolArray:
+def _covered_by(pattern: sp.csr_array, rows: IntArray) -> BoolArray:
     """Mask of demand points covered by any of ``rows``."""
     mask = np.zeros(pattern.shape[1], dtype=bool)
     if rows.size:
@@ -109,12 +111,12 @@ class _Reduced:
     """A shrunk max-coverage instance: kept candidates x merged demand groups."""
 
     matrix: sp.csr_array
-    weights: _FloatArray
-    rows: _IntArray  # original candidate index of each kept row (ascending)
+    weights: FloatArray
+    rows: IntArray  # original candidate index of each kept row (ascending)
 
 
 def _reduce(
-    pattern: sp.csr_array, weights: _FloatArray, *, exclude: _IntArray, dedupe_rows: bool
+    pattern: sp.csr_array, weights: FloatArray, *, exclude: IntArray, dedupe_rows: bool
 ) -> _Reduced:
     """Drop useless demand and candidates and merge identical demand columns (and candidates)."""
     col_count = np.bincount(pattern.indices, minlength=pattern.shape[1])
@@ -153,7 +155,7 @@ def _reduce(
 DOMINANCE_MAX_WORK = 50_000_000
 
 
-def _dominated_rows(M: sp.csr_array) -> _BoolArray:
+def _dominated_rows(M: sp.csr_array) -> BoolArray:
     """Rows whose column set lies inside another row's (rows must be distinct sets).
 
     A candidate covering a subset of what another covers is never needed: swapping it for the
@@ -182,18 +184,18 @@ def _dominated_rows(M: sp.csr_array) -> _BoolArray:
 
 @dataclass(frozen=True, eq=False)
 class _GreedyRun:
-    order: _IntArray  # picked rows, in order
-    marginal: _FloatArray
+    order: IntArray  # picked rows, in order
+    marginal: FloatArray
     upper_bound: float  # online bound on the best `bound_k`-row coverage (inf if not asked)
     rows_lower_bound: int  # lower bound on rows needed for `target` (0 if not asked)
 
 
 def _greedy(
     M: sp.csr_array,
-    weights: _FloatArray,
+    weights: FloatArray,
     *,
     max_rows: int,
-    allowed: _BoolArray | None = None,
+    allowed: BoolArray | None = None,
     bound_k: int | None = None,
     target: float | None = None,
     keep_zero: bool = False,
@@ -271,8 +273,8 @@ def _greedy(
 
 
 def _rollout(
-    pattern: sp.csr_array, weights: _FloatArray, sites: _IntArray
-) -> tuple[_IntArray, _FloatArray]:
+    pattern: sp.csr_array, weights: FloatArray, sites: IntArray
+) -> tuple[IntArray, FloatArray]:
     """Rank ``sites`` greedily (ties: lowest index); returns (ordered sites, marginal gains)."""
     sites = np.unique(sites)
     run = _greedy(sp.csr_array(pattern[sites]), weights, max_rows=sites.size, keep_zero=True)
@@ -280,8 +282,8 @@ def _rollout(
 
 
 def _column_hits(
-    by_col: sp.csc_array, cols: NDArray[np.integer], values: _FloatArray
-) -> _FloatArray:
+    by_col: sp.csc_array, cols: NDArray[np.integer], values: FloatArray
+) -> FloatArray:
     """``M[:, cols] @ values`` for a CSC matrix, touching only those columns' entries."""
     starts = by_col.indptr[cols]
     lengths = by_col.indptr[cols + 1] - starts
@@ -290,15 +292,15 @@ def _column_hits(
     return out.astype(np.float64, copy=False)
 
 
-def _row_entries(M: sp.csr_array, rows: _IntArray) -> NDArray[np.int32]:
+def _row_entries(M: sp.csr_array, rows: IntArray) -> NDArray[np.int32]:
     """Column indices of all entries of ``rows`` (with repeats across rows)."""
     starts = M.indptr[rows]
     return M.indices[_ranges(starts, M.indptr[rows + 1] - starts)]
 
 
 def _local_search(
-    M: sp.csr_array, weights: _FloatArray, sites: _IntArray, *, max_passes: int = 100
-) -> tuple[_IntArray, float]:
+    M: sp.csr_array, weights: FloatArray, sites: IntArray, *, max_passes: int = 100
+) -> tuple[IntArray, float]:
     """Improve a plan by single swaps (Teitz-Bart interchange), first improvement.
 
     For each chosen row ``s`` the best replacement ``c`` gains ``gain(c | S) + w(U_s & C(c))``
@@ -345,12 +347,13 @@ def _local_search(
 @dataclass(frozen=True, eq=False)
 class _Lagrange:
     bound: float  # valid upper bound on the best k-row coverage
-    row_bounds: _FloatArray  # upper bound on any plan containing each row
-    sites: _IntArray  # the k rows with the best scores under the best multipliers
+    row_bounds: FloatArray  # upper bound on any plan containing each row
+    sites: IntArray  # the k rows with the best scores under the best multipliers
+    timed_out: bool  # stopped by the wall-clock safety net, not by its iteration count
 
 
 def _lagrangian(
-    M: sp.csr_array, weights: _FloatArray, k: int, *, lower: float, deadline: float, rel_gap: float
+    M: sp.csr_array, weights: FloatArray, k: int, *, lower: float, deadline: float, rel_gap: float
 ) -> _Lagrange:
     """Lagrangian bound of maximal coverage by subgradient optimisation.
 
@@ -369,6 +372,7 @@ def _lagrangian(
     best_lam = lam
     step = 2.0
     stall = 0
+    timed_out = False
     for _ in range(_LAGRANGE_ITERATIONS):
         scores = np.asarray(M @ lam, dtype=np.float64)
         top = np.argpartition(scores, n_rows - k)[n_rows - k :]
@@ -379,7 +383,10 @@ def _lagrangian(
             stall += 1
             if stall >= 10:
                 step, stall = step / 2, 0
-        if step < 1e-4 or best - lower <= rel_gap * best or time.perf_counter() > deadline:
+        if step < 1e-4 or best - lower <= rel_gap * best:
+            break
+        if time.perf_counter() > deadline:
+            timed_out = True
             break
         subgradient = np.bincount(_row_entries(M, top), minlength=M.shape[1]).astype(np.float64)
         subgradient -= lam < weights  # y_j = 1 where its reduced weight is positive
@@ -395,7 +402,7 @@ def _lagrangian(
     row_bounds = np.full(n_rows, bound)
     outside = order[k:]
     row_bounds[outside] = bound - scores[order[k - 1]] + scores[outside]
-    return _Lagrange(bound, row_bounds, np.sort(order[:k]).astype(np.intp))
+    return _Lagrange(bound, row_bounds, np.sort(order[:k]).astype(np.intp), timed_out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -405,45 +412,87 @@ def _lagrangian(
 
 @dataclass(frozen=True, eq=False)
 class _MilpOutcome:
-    x: _FloatArray | None
+    x: FloatArray | None
     dual_bound: float  # HiGHS' bound on the minimised objective (nan if none)
     status: str
 
 
 def _run_milp(
-    c: _FloatArray,
+    c: FloatArray,
     A: sp.csr_array,
-    lower: _FloatArray,
-    upper: _FloatArray,
+    lower: FloatArray,
+    upper: FloatArray,
     *,
     integrality: NDArray[np.uint8],
-    var_lower: _FloatArray,
-    var_upper: _FloatArray,
+    var_lower: FloatArray,
+    var_upper: FloatArray,
     time_limit_s: float,
     mip_rel_gap: float,
+    node_limit: int,
+    presolve: bool = False,
 ) -> _MilpOutcome:
+    """One HiGHS MILP, stopped by its own node count (``node_limit``: the same answer on any
+    machine) or, as a safety net, by the wall clock (``time_limit_s``; ``inf`` is off).
+
+    HiGHS' branch and bound is deterministic for a given model and options (its MIP search is
+    serial), so the status and the plan depend on the machine only when the time limit stops
+    it: the status is then ``"time limit"`` and callers must say so (``time_limit_hit``).
+    """
+    options: dict[str, Any] = {
+        "mip_rel_gap": float(mip_rel_gap),
+        # HiGHS' presolve finds almost nothing to remove in coverage models and took as long
+        # as the solve itself on city instances (Almaty, 20 sites: 5 s of 13 s), so it is off
+        # unless asked for (the capacitated model: 103 s without it, 42 s with it, Bishkek)
+        "presolve": presolve,
+        "node_limit": int(node_limit),
+    }
+    if math.isfinite(time_limit_s):
+        options["time_limit"] = max(float(time_limit_s), 0.0)
     res = milp(
         c,
         integrality=integrality,
         bounds=Bounds(var_lower, var_upper),
         constraints=LinearConstraint(A, lower, upper),
-        # HiGHS' presolve finds almost nothing to remove in coverage models and took as long
-        # as the solve itself on city instances (Almaty, 20 sites: 5 s of 13 s), so it is off
-        options={
-            "time_limit": float(time_limit_s),
-            "mip_rel_gap": float(mip_rel_gap),
-            "presolve": False,
-        },
+        options=options,
     )
-    status = {0: "optimal", 1: "time limit", 2: "infeasible", 3: "unbounded"}.get(
-        res.status, f"solver failed: {res.message}"
-    )
+    status = _milp_status(int(res.status), str(res.message))
     x = None if res.x is None else np.asarray(res.x, dtype=np.float64)
     bound = res.get("mip_dual_bound")
     dual = float(bound) if bound is not None and np.isfinite(bound) else math.nan
     if res.status == 0 and math.isnan(dual) and res.fun is not None:
         dual = float(res.fun)
+    logger.debug("HiGHS MILP: %s after %s nodes", status, res.get("mip_node_count"))
     return _MilpOutcome(x, dual, status)
+
+
+def _milp_status(code: int, message: str) -> str:
+    """Our words for scipy's ``milp`` status: HiGHS reports its node limit as a "solution
+    limit" that scipy does not recognise (status 4)."""
+    if code == 4 and "Solution limit" in message:
+        return "node limit"
+    return {0: "optimal", 1: "time limit", 2: "infeasible", 3: "unbounded"}.get(
+        code, f"solver failed: {message}"
+    )
+
+
+def time_limit_hit(status: str) -> bool:
+    """Whether a solver status says the wall-clock safety net stopped a solve."""
+    return "time limit" in status
+
+
+class _Clock:
+    """The wall-clock safety net of a heuristic: ``past()`` says whether ``deadline`` (a
+    ``time.perf_counter()`` value; ``inf`` is off) has passed, and ``hit`` remembers that it
+    stopped something, so the result can say it depended on the machine's speed."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.hit = False
+
+    def past(self) -> bool:
+        if time.perf_counter() > self.deadline:
+            self.hit = True
+        return self.hit
 
 
 def _cover_links(M: sp.csr_array, n_extra: int = 0) -> sp.csr_array:
@@ -478,8 +527,10 @@ def _max_cover_lp(red: _Reduced, k: int, *, time_limit_s: float) -> _MilpOutcome
         b_ub=np.r_[np.zeros(n_g), float(k)],
         bounds=np.c_[np.zeros(n_c + n_g), np.ones(n_c + n_g)],
         method="highs-ipm",
-        options={"time_limit": float(time_limit_s)},
+        options={"time_limit": float(time_limit_s)} if math.isfinite(time_limit_s) else {},
     )
+    if res.status == 1 and "time limit" in str(res.message).lower():
+        return _MilpOutcome(None, math.nan, "time limit (LP)")
     if res.status != 0 or res.x is None:
         return _MilpOutcome(None, math.nan, "LP not solved")
     x = np.asarray(res.x, dtype=np.float64)
@@ -490,8 +541,301 @@ def _max_cover_lp(red: _Reduced, k: int, *, time_limit_s: float) -> _MilpOutcome
     )
 
 
+def _tiebreak_milp(
+    dist: sp.csr_array,
+    population: FloatArray,
+    already_covered: BoolArray,
+    existing_m: FloatArray,
+    *,
+    n_sites: int,
+    forced: IntArray,
+    min_new: float,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    node_limit: int,
+) -> tuple[IntArray | None, str]:
+    """Second lexicographic stage: least population-weighted walk with coverage >= ``min_new``.
+
+    Variables: ``x_i`` (site built), ``z_ij`` (demand ``j`` walks to site ``i``) for stored pairs
+    only, ``s_j`` (demand ``j`` walks to its existing station, or is uncovered if it has none).
+    Pairs that cannot shorten an existing walk are left out. The model has one variable and one
+    linking row per remaining pair, so it grows with the number of stored pairs.
+    """
+    w = population
+    old = already_covered
+    col_count = np.bincount(dist.indices, minlength=dist.shape[1])
+    demand = np.flatnonzero((w > 0) & (col_count > 0))
+    coo = sp.coo_array(dist[:, demand])
+    pr, pj = coo.coords
+    pd = np.asarray(coo.data, dtype=np.float64)
+    j_global = demand[pj]
+    keep = ~old[j_global] | (pd < existing_m[j_global])
+    pr, pj, pd, j_global = pr[keep], pj[keep], pd[keep], j_global[keep]
+    # demand without any useful pair contributes a constant: drop it
+    used_j, pj = np.unique(pj, return_inverse=True)
+    j_global = demand[used_j]
+    cand, pi = np.unique(np.r_[pr, forced], return_inverse=True)
+    pi = pi[: pr.size]
+    n_x, n_p, n_j = cand.size, pr.size, used_j.size
+    if n_p == 0:
+        return None, "nothing to break ties on"
+    n_var = n_x + n_p + n_j
+    old_j = old[j_global]
+    cost = np.r_[
+        np.zeros(n_x),
+        w[j_global][pj] * pd,
+        np.where(old_j, w[j_global] * existing_m[j_global], 0.0),
+    ]
+    p_idx = np.arange(n_p)
+    assign = sp.csr_array(
+        (
+            np.ones(n_p + n_j),
+            (np.r_[pj, np.arange(n_j)], np.r_[n_x + p_idx, n_x + n_p + np.arange(n_j)]),
+        ),
+        shape=(n_j, n_var),
+    )
+    link = sp.csr_array(
+        (np.r_[np.ones(n_p), -np.ones(n_p)], (np.r_[p_idx, p_idx], np.r_[n_x + p_idx, pi])),
+        shape=(n_p, n_var),
+    )
+    new_pair = ~old_j[pj]
+    cover_row = sp.csr_array(
+        (
+            w[j_global][pj][new_pair],
+            (np.zeros(int(new_pair.sum()), dtype=np.int64), n_x + p_idx[new_pair]),
+        ),
+        shape=(1, n_var),
+    )
+    budget = sp.csr_array(
+        (np.ones(n_x), (np.zeros(n_x, dtype=np.int64), np.arange(n_x))), shape=(1, n_var)
+    )
+    A = sp.csr_array(sp.vstack([assign, link, cover_row, budget], format="csr"))
+    lower = np.r_[np.ones(n_j), np.full(n_p, -np.inf), min_new, -np.inf]
+    upper = np.r_[np.ones(n_j), np.zeros(n_p), np.inf, float(n_sites)]
+    var_lower = np.zeros(n_var)
+    var_lower[np.searchsorted(cand, forced)] = 1.0
+    out = _run_milp(
+        cost,
+        A,
+        lower,
+        upper,
+        integrality=np.r_[np.ones(n_x), np.zeros(n_p + n_j)].astype(np.uint8),
+        var_lower=var_lower,
+        var_upper=np.ones(n_var),
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
+    )
+    if out.x is None:
+        return None, out.status
+    return cand[out.x[:n_x] > 0.5].astype(np.intp), out.status
+
+
+@dataclass(frozen=True, eq=False)
+class _MilpModel:
+    """A MILP as :func:`_run_milp` takes it: ``min c x``, ``lower <= A x <= upper``."""
+
+    c: FloatArray
+    A: sp.csr_array
+    lower: FloatArray
+    upper: FloatArray
+    integrality: NDArray[np.uint8]
+    var_lower: FloatArray
+    var_upper: FloatArray
+
+
+def _schedule_model(
+    n: int,
+    K: int,
+    B: int,
+    groups: sp.csr_array,
+    single: FloatArray,
+    weights: FloatArray,
+    *,
+    worst_cap: float,
+    stage: int,
+) -> tuple[_MilpModel, NDArray[np.int64], NDArray[np.int64]]:
+    """The repair schedule's MILP (:func:`planner.repairs.schedule_repairs`).
+
+    ``n`` stations in search order go into ``K`` batches of at most ``B``; ``groups`` (rows:
+    demand groups, columns: positions) are the stations each group of residents depends on,
+    ``single`` the load of each station alone, ``weights`` the residents of each group. Stage 1
+    minimises the worst batch (variable ``z``), stage 2 the total with every batch at most
+    ``worst_cap``. Returns the model and, for each ``x`` variable, its position and batch.
+    """
+    G = groups
+    n_groups = int(G.shape[0])
+    # x[p, b] for b <= min(p, K - 1)
+    x_len = np.minimum(np.arange(n), K - 1) + 1
+    x_off = np.r_[0, np.cumsum(x_len)[:-1]].astype(np.int64)
+    x_p = np.repeat(np.arange(n), x_len)
+    x_b = _ranges(np.zeros(n, dtype=np.int64), x_len)
+    n_x = int(x_p.size)
+    # y[g, b] for b <= min(first position of g, K - 1)
+    first = G.indices[G.indptr[:-1]] if n_groups else np.zeros(0, dtype=np.int64)
+    y_len = np.minimum(first, K - 1) + 1
+    y_g = np.repeat(np.arange(n_groups), y_len)
+    y_b = _ranges(np.zeros(n_groups, dtype=np.int64), y_len)
+    n_y = int(y_g.size)
+    n_z = 1 if stage == 1 else 0
+    n_var = n_x + n_y + n_z
+    size = np.diff(G.indptr)
+
+    blocks: list[sp.csr_array] = []
+    lower: list[FloatArray] = []
+    upper: list[FloatArray] = []
+    # every station in exactly one batch
+    blocks.append(sp.csr_array((np.ones(n_x), (x_p, np.arange(n_x))), shape=(n, n_var)))
+    lower.append(np.ones(n))
+    upper.append(np.ones(n))
+    # batch size
+    if n > B:
+        blocks.append(sp.csr_array((np.ones(n_x), (x_b, np.arange(n_x))), shape=(K, n_var)))
+        lower.append(np.full(K, -np.inf))
+        upper.append(np.full(K, float(B)))
+    # sum_{p in g} x[p, b] - y[g, b] <= |g| - 1
+    if n_y:
+        members = np.diff(G.indptr)[y_g]
+        row = np.repeat(np.arange(n_y), members)
+        p_of = G.indices[_ranges(G.indptr[y_g], members)]
+        cols = np.r_[x_off[p_of] + np.repeat(y_b, members), n_x + np.arange(n_y)]
+        vals = np.r_[np.ones(row.size), -np.ones(n_y)]
+        blocks.append(sp.csr_array((vals, (np.r_[row, np.arange(n_y)], cols)), shape=(n_y, n_var)))
+        lower.append(np.full(n_y, -np.inf))
+        upper.append((size[y_g] - 1).astype(np.float64))
+    # batch loss (- z) <= 0 (stage 1) or <= worst_cap (stage 2)
+    rows = np.r_[x_b, y_b]
+    cols = np.r_[np.arange(n_x), n_x + np.arange(n_y)]
+    vals = np.r_[single[x_p], weights[y_g]]
+    if stage == 1:
+        rows, cols, vals = (
+            np.r_[rows, np.arange(K)],
+            np.r_[cols, np.full(K, n_var - 1)],
+            np.r_[vals, -np.ones(K)],
+        )
+    blocks.append(sp.csr_array((vals, (rows, cols)), shape=(K, n_var)))
+    lower.append(np.full(K, -np.inf))
+    upper.append(np.zeros(K) if stage == 1 else np.full(K, worst_cap))
+
+    cost = np.zeros(n_var)
+    var_upper = np.ones(n_var)
+    if stage == 1:
+        cost[-1] = 1.0
+        var_upper[-1] = worst_cap
+    else:
+        cost[n_x : n_x + n_y] = weights[y_g]
+    model = _MilpModel(
+        cost,
+        sp.csr_array(sp.vstack(blocks, format="csr")),
+        np.concatenate(lower),
+        np.concatenate(upper),
+        np.r_[np.ones(n_x), np.zeros(n_y + n_z)].astype(np.uint8),
+        np.zeros(n_var),
+        var_upper,
+    )
+    return model, x_p, x_b
+
+
+def _capacitated_model(
+    capacity: FloatArray,
+    is_candidate: BoolArray,
+    pairs_row: IntArray,
+    pairs_group: IntArray,
+    group_weight: FloatArray,
+    n_sites: int,
+    *,
+    strengthen: bool = True,
+) -> tuple[_MilpModel, IntArray, FloatArray]:
+    """The MILP of :func:`planner.capacitated.maximize_capacitated_coverage`.
+
+    Rows are stations (existing and candidate, ``is_candidate``), ``capacity`` their residents
+    (inf: none), and each pair ``(pairs_row, pairs_group)`` a station within reach of a group of
+    residents of weight ``group_weight``. Variables: ``x`` for each candidate, then the residents
+    ``r_p`` assigned along each pair; ``strengthen`` adds the rows ``r_cj <= w_j x_c`` per
+    (site, building) pair. Returns the model, the candidates' rows and each pair's weight.
+    """
+    n_rows = int(is_candidate.size)
+    n_g = int(group_weight.size)
+    n_p = int(pairs_row.size)
+    cand_rows = np.flatnonzero(is_candidate)
+    n_x = int(cand_rows.size)
+    x_of_row = np.full(n_rows, -1, dtype=np.intp)
+    x_of_row[cand_rows] = np.arange(n_x)
+    n_var = n_x + n_p
+    pr, pg = pairs_row, pairs_group
+    w_pair = group_weight[pg]
+    p_idx = np.arange(n_p)
+    # a candidate's capacity row also closes it: cap it at its reach so the row always exists
+    capacity = capacity.copy()
+    reach = np.bincount(pr, weights=w_pair, minlength=n_rows)
+    capacity[cand_rows] = np.minimum(capacity[cand_rows], reach[cand_rows])
+    blocks: list[sp.csr_array] = []
+    upper: list[FloatArray] = []
+    # each building assigned at most once
+    blocks.append(sp.csr_array((np.ones(n_p), (pg, n_x + p_idx)), shape=(n_g, n_var)))
+    upper.append(group_weight.copy())
+    # capacities
+    capped = np.flatnonzero(np.isfinite(capacity))
+    if capped.size:
+        crow = np.full(n_rows, -1, dtype=np.intp)
+        crow[capped] = np.arange(capped.size)
+        in_cap = crow[pr] >= 0
+        cand_cap = capped[is_candidate[capped]]
+        blocks.append(
+            sp.csr_array(
+                (
+                    np.r_[np.ones(int(in_cap.sum())), -capacity[cand_cap]],
+                    (
+                        np.r_[crow[pr][in_cap], crow[cand_cap]],
+                        np.r_[n_x + p_idx[in_cap], x_of_row[cand_cap]],
+                    ),
+                ),
+                shape=(capped.size, n_var),
+            )
+        )
+        upper.append(np.where(is_candidate[capped], 0.0, capacity[capped]))
+    # at most n_sites
+    if n_x:
+        blocks.append(
+            sp.csr_array(
+                (np.ones(n_x), (np.zeros(n_x, dtype=np.intp), np.arange(n_x))), shape=(1, n_var)
+            )
+        )
+        upper.append(np.array([float(n_sites)]))
+    # strengthening rows r_cj <= w_j x_c per (site, building) pair: the capacity row alone
+    # lets the LP relaxation open a site a little and fill it (Bishkek centre, 3 sites,
+    # 33,359 pairs: time limit at 60 s without them, proved optimal in 42 s with them)
+    if n_x and strengthen:
+        cp = np.flatnonzero(x_of_row[pr] >= 0)
+        blocks.append(
+            sp.csr_array(
+                (
+                    np.r_[np.ones(cp.size), -w_pair[cp]],
+                    (
+                        np.r_[np.arange(cp.size), np.arange(cp.size)],
+                        np.r_[n_x + cp, x_of_row[pr[cp]]],
+                    ),
+                ),
+                shape=(cp.size, n_var),
+            )
+        )
+        upper.append(np.zeros(cp.size))
+    A = sp.csr_array(sp.vstack(blocks, format="csr"))
+    hi = np.concatenate(upper)
+    model = _MilpModel(
+        np.r_[np.zeros(n_x), -np.ones(n_p)],
+        A,
+        np.full(hi.size, -np.inf),
+        hi,
+        np.r_[np.ones(n_x), np.zeros(n_p)].astype(np.uint8),
+        np.zeros(n_var),
+        np.r_[np.ones(n_x), w_pair],
+    )
+    return model, cand_rows.astype(np.intp), w_pair
+
+
 def _max_cover_milp(
-    red: _Reduced, k: int, *, time_limit_s: float, mip_rel_gap: float
+    red: _Reduced, k: int, *, time_limit_s: float, mip_rel_gap: float, node_limit: int
 ) -> _MilpOutcome:
     """max sum w_j y_j  s.t.  y_j <= sum_{i covers j} x_i,  sum x <= k,  x binary, 0 <= y <= 1.
 
@@ -516,11 +860,17 @@ def _max_cover_milp(
         var_upper=np.ones(n_c + n_g),
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
     )
 
 
 def _min_sites_milp(
-    red: _Reduced, required: float | None, *, time_limit_s: float, mip_rel_gap: float
+    red: _Reduced,
+    required: float | None,
+    *,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    node_limit: int,
 ) -> _MilpOutcome:
     """min sum x  s.t.  sum w_j y_j >= required,  y_j <= sum_{i covers j} x_i.
 
@@ -545,6 +895,7 @@ def _min_sites_milp(
         var_upper=np.ones(n_c + n_g),
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
     )
 
 

@@ -54,6 +54,7 @@ import io
 import logging
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,15 @@ import shapely
 from planner._crs import WGS84, looks_like_metres, require_degrees, require_metric_crs
 from planner.errors import ArgumentTypeError, InputError
 
-__all__ = ["mark_unusable", "read_point_table", "read_polygons", "row_problems"]
+__all__ = [
+    "NAME_COLUMNS",
+    "mark_unusable",
+    "name_columns",
+    "read_point_table",
+    "read_polygons",
+    "read_table",
+    "row_problems",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +94,29 @@ PAIR_LATLON_NAMES = (
 )
 #: ... or in longitude, latitude order.
 PAIR_LONLAT_NAMES = ("lon,lat", "lon, lat", "lonlat", "lon_lat")
-NAME_NAMES = ("name", "название", "наименование", "имя", "title", "атауы")
+#: Columns read as a feature's name, in this order (case-insensitive): one list for every file
+#: with names (stations, candidate sites, population points, districts, national units).
+NAME_COLUMNS = (
+    "name",
+    "название",
+    "наименование",
+    "имя",
+    "title",
+    "атауы",
+    "name_ru",
+    "name_kk",
+    "name_en",
+)
+#: After those, polygons are also named by the word for what they are.
+_KIND_NAME_COLUMNS = {
+    "districts": ("district", "район", "аудан"),
+    "units": ("unit", "city", "город"),
+}
+
+
+def name_columns(kind: str | None = None) -> tuple[str, ...]:
+    """The name columns looked for in a file of ``kind`` (``"districts"``, ``"units"``)."""
+    return NAME_COLUMNS + _KIND_NAME_COLUMNS.get(kind or "", ())
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -206,6 +237,39 @@ class _Rows:
     def bad(self) -> np.ndarray:
         return np.array([bool(p) for p in self.problems], dtype=bool)
 
+    def subset(self, keep: np.ndarray) -> _Rows:
+        """The problems of the rows in ``keep`` (boolean), renumbered in order."""
+        out = _Rows(0)
+        out.problems = [p for p, k in zip(self.problems, keep, strict=True) if k]
+        return out
+
+
+def beyond_reach(
+    lat: np.ndarray, lon: np.ndarray, bounds: tuple[float, float, float, float]
+) -> np.ndarray:
+    """Rows whose position lies outside ``bounds`` (degrees) read either way round.
+
+    ``bounds`` is ``(min_lon, min_lat, max_lon, max_lat)`` of where a point can still reach the
+    study area on foot (:func:`planner.stations.walking_reach_lonlat_bounds`). A row that would
+    fall inside with latitude and longitude exchanged is not beyond reach: it is kept, to be
+    reported as swapped. Rows with a missing, impossible (``|lat| > 90``, ``|lon| > 180``) or
+    placeholder (0, 0) position are kept too, to be reported with their problem.
+    """
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    min_lon, min_lat, max_lon, max_lat = bounds
+    with np.errstate(invalid="ignore"):
+        valid = (
+            np.isfinite(lat)
+            & np.isfinite(lon)
+            & (np.abs(lat) <= 90)
+            & (np.abs(lon) <= 180)
+            & ~((lat == 0) & (lon == 0))
+        )
+        inside = (lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat)
+        swapped = (lat >= min_lon) & (lat <= max_lon) & (lon >= min_lat) & (lon <= max_lat)
+    return np.asarray(valid & ~inside & ~swapped, dtype=bool)
+
 
 def read_point_table(
     path: str | Path,
@@ -217,6 +281,7 @@ def read_point_table(
     area_lonlat_bounds: tuple[float, float, float, float] | None = None,
     duplicate_tolerance_m: float | None = 1.0,
     layer: str | None = None,
+    reach_lonlat_bounds: tuple[float, float, float, float] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a table of points, check every row and project it to a metric CRS.
 
@@ -245,11 +310,18 @@ def read_point_table(
         Layer of a multi-layer file (GeoPackage) or sheet of an Excel workbook. When ``None``
         and the file has several, the one that fits is taken (the only point layer; the only
         sheet with coordinate columns); if none or several fit, an error lists them.
+    reach_lonlat_bounds
+        ``(min_lon, min_lat, max_lon, max_lat)`` in degrees beyond which a point cannot serve
+        the study area (see :func:`beyond_reach`): rows whose position lies outside it, read
+        either way round, are set aside before any other step: left out of the result and
+        only counted, in ``result.attrs["beyond_reach"]`` (a national list read for one
+        city). Rows with a missing or impossible position are never set aside.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Every row of the file, in file order; schema in the module docstring.
+        Every row of the file (but those set aside), in file order; schema in the module
+        docstring.
 
     Raises
     ------
@@ -272,125 +344,41 @@ def read_point_table(
     )
     if area_lonlat_bounds is not None:
         _check_bounds(area_lonlat_bounds)
-    if not path.exists():
-        raise InputError(
-            f"{what} file {path} does not exist",
-            hint=f"Check the path (relative paths start in {Path.cwd()}).",
-        )
-    if path.is_dir():
-        raise InputError(
-            f"{what} file {path} is a folder, not a file",
-            hint="Give the path of the CSV, GeoJSON or GeoPackage file itself.",
-        )
-    suffix = path.suffix.lower()
-    head = _head(path, what=what)
-    if head.startswith(_ZIP_MAGIC) and suffix in CSV_SUFFIXES:
-        logger.info("%s: an Excel workbook named %s, read as .xlsx", path.name, path.suffix)
-        suffix = ".xlsx"
-    if head.startswith(_OLE_MAGIC) and suffix in CSV_SUFFIXES + EXCEL_SUFFIXES + (".xls",):
-        raise InputError(
-            f"{what} file {path.name} is an old Excel workbook (.xls), which cannot be read",
-            hint="Open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook) or CSV.",
-        )
-    geometry: gpd.GeoSeries | None = None
-    if suffix in CSV_SUFFIXES or suffix in EXCEL_SUFFIXES:
-        if suffix in EXCEL_SUFFIXES:
-            table, rows = _read_excel(path, what=what, sheet=layer)
-            decimal_comma = False
-        else:
-            table, rows, decimal_comma = _read_csv(path, what=what)
-        label, numbering = (
-            "row",
-            "Row numbers count the header line as row 1, as a spreadsheet shows them.",
-        )
-    elif suffix in VECTOR_SUFFIXES or suffix in PARQUET_SUFFIXES:
-        frame = _read_vector(path, what=what, layer=layer)
-        label, numbering = "feature", "Features are numbered from 1 in file order."
-        decimal_comma = False
-        table = pd.DataFrame(frame.drop(columns=frame.geometry.name)).reset_index(drop=True)
-        rows = np.arange(1, len(table) + 1)
-        if not (frame.geometry.isna() | frame.geometry.is_empty).all():
-            geometry = frame.geometry.reset_index(drop=True)
-        # else: a table without geometries (plain Parquet, GeoJSON with null geometries) is
-        # read through its coordinate columns like a CSV.
-    else:
-        raise InputError(
-            f"{what} file {path.name}: unsupported file type {path.suffix!r}",
-            hint="Use CSV (.csv), Excel (.xlsx), GeoJSON (.geojson), GeoPackage (.gpkg) or "
-            "Parquet (.parquet).",
-        )
+    if reach_lonlat_bounds is not None:
+        _check_bounds(reach_lonlat_bounds)
+    read = _read_any_table(path, what=what, layer=layer)
+    table, rows, geometry = read.table, read.rows, read.geometry
+    decimal_comma, label, numbering = read.decimal_comma, read.label, read.numbering
     n = len(table)
     columns = [str(c) for c in table.columns]
     table.columns = columns
 
-    # Which columns carry what: every missing one is reported together.
-    file_problems: list[str] = []
-    used: list[str] = []
-    lat_col = lon_col = pair_col = None
-    if geometry is None:
-        lat_col, lon_col = _find_column(columns, LAT_NAMES), _find_column(columns, LON_NAMES)
-        if lat_col is None or lon_col is None:
-            pair_col = _find_column(columns, PAIR_LATLON_NAMES + PAIR_LONLAT_NAMES)
-            if pair_col is None:
-                file_problems.append(
-                    f"no coordinate columns: the file has columns {columns}; looked for a "
-                    f"latitude column ({', '.join(LAT_NAMES)}) and a longitude column "
-                    f"({', '.join(LON_NAMES)}), or one column "
-                    f"({', '.join(PAIR_LATLON_NAMES + PAIR_LONLAT_NAMES)}) with 'lat, lon'"
-                )
-            used.append(str(pair_col))
-        else:
-            used += [lat_col, lon_col]
-    if name_column is not None:
-        found_name = _find_column(columns, (_normalise(name_column),))
-        if found_name is None:
-            file_problems.append(
-                f"name column {name_column!r} not found; the file has columns {columns}"
-            )
-    else:
-        found_name = _find_column(columns, NAME_NAMES)
-    if found_name is not None:
-        used.append(found_name)
-    found_values: dict[str, str] = {}
-    for value_column in value_columns:
-        found = _find_column(columns, (_normalise(value_column),))
-        if found is None:
-            file_problems.append(
-                f"column {value_column!r} not found; the file has columns {columns}"
-            )
-        else:
-            found_values[value_column] = found
-            used.append(found)
-    if file_problems:
-        raise InputError(
-            f"{what} file {path.name}: required columns are missing",
-            file_problems,
-            "Rename the columns in the header line (e.g. 'lat' and 'lon'), or name them "
-            "explicitly in the call.",
-        )
+    located = _find_columns(
+        columns,
+        by_geometry=geometry is not None,
+        name_column=name_column,
+        value_columns=value_columns,
+        what=what,
+        path=path,
+    )
+    found_name, found_values, used = located.name, located.value_columns, located.used
 
     problems = _Rows(n)
-    if geometry is None:
-        assert lat_col is not None or pair_col is not None
-        if pair_col is not None:
-            lat_text, lon_text = _split_pair(
-                table[pair_col], lon_first=_normalise(pair_col) in PAIR_LONLAT_NAMES
-            )
-            lat_name = lon_name = pair_col
-        else:
-            assert lat_col is not None and lon_col is not None
-            lat_text, lon_text, lat_name, lon_name = (
-                table[lat_col],
-                table[lon_col],
-                lat_col,
-                lon_col,
-            )
-        lat, lon = _parse_coordinates(
-            lat_text, lon_text, lat_name, lon_name, problems, decimal_comma=decimal_comma
-        )
-    else:
-        lat, lon = _points_from_geometry(geometry, problems)
-        lat_name, lon_name = "geometry (y)", "geometry (x)"
+    lat, lon, lat_name, lon_name = _coordinates(
+        table, located, geometry, problems, decimal_comma=decimal_comma
+    )
+
+    n_beyond = 0
+    if reach_lonlat_bounds is not None:
+        keep = _within_reach(lat, lon, reach_lonlat_bounds, what=what, name=path.name, label=label)
+        n_beyond = int((~keep).sum())
+        if n_beyond:
+            table = table[keep].reset_index(drop=True)
+            rows, lat, lon = rows[keep], lat[keep], lon[keep]
+            if geometry is not None:
+                geometry = geometry[keep].reset_index(drop=True)
+            problems = problems.subset(keep)
+            n = len(table)
 
     _check_ranges(lat, lon, lat_name, lon_name, area_lonlat_bounds, problems)
 
@@ -422,12 +410,14 @@ def read_point_table(
         out[target_name] = table[column].to_numpy()
     points[bad] = None
     result = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(points, crs=target), crs=target)
+    result.attrs["beyond_reach"] = n_beyond
 
     n_bad = int(bad.sum())
     listing = [f"{label} {r}: {p}" for r, p in zip(rows[bad], result["problem"][bad], strict=True)]
     if n_bad == n:
         raise InputError(
-            f"{what} file {path.name}: none of the {n} {label}s is usable",
+            f"{what} file {path.name}: none of the {n} {label}s is usable"
+            + (f" (and {n_beyond} more lie beyond walking reach of this area)" if n_beyond else ""),
             listing,
             f"{numbering} Fix the {label}s above and run again.",
         )
@@ -445,6 +435,194 @@ def read_point_table(
     return result
 
 
+@dataclass(frozen=True)
+class _Table:
+    """A user table as read: its cells as text, row numbers and, for vector files, points."""
+
+    table: pd.DataFrame
+    rows: np.ndarray  # the number a user sees for each row (spreadsheet row, feature number)
+    geometry: gpd.GeoSeries | None
+    decimal_comma: bool
+    label: str  # "row" or "feature"
+    numbering: str  # how the numbers count, for messages
+
+
+def _read_any_table(path: Path, *, what: str, layer: str | None) -> _Table:
+    """Any supported file (CSV, Excel, GeoJSON/GeoPackage/Shapefile, Parquet) as a table."""
+    if not path.exists():
+        raise InputError(
+            f"{what} file {path} does not exist",
+            hint=f"Check the path (relative paths start in {Path.cwd()}).",
+        )
+    if path.is_dir():
+        raise InputError(
+            f"{what} file {path} is a folder, not a file",
+            hint="Give the path of the CSV, GeoJSON or GeoPackage file itself.",
+        )
+    suffix = _table_suffix(path, what=what)
+    geometry: gpd.GeoSeries | None = None
+    if suffix in CSV_SUFFIXES or suffix in EXCEL_SUFFIXES:
+        table, rows, decimal_comma = _read_cells(path, suffix, what=what, sheet=layer)
+        label, numbering = (
+            "row",
+            "Row numbers count the header line as row 1, as a spreadsheet shows them.",
+        )
+    elif suffix in VECTOR_SUFFIXES or suffix in PARQUET_SUFFIXES:
+        frame = _read_vector(path, what=what, layer=layer)
+        label, numbering = "feature", "Features are numbered from 1 in file order."
+        decimal_comma = False
+        table = pd.DataFrame(frame.drop(columns=frame.geometry.name)).reset_index(drop=True)
+        rows = np.arange(1, len(table) + 1)
+        if not (frame.geometry.isna() | frame.geometry.is_empty).all():
+            geometry = frame.geometry.reset_index(drop=True)
+        # else: a table without geometries (plain Parquet, GeoJSON with null geometries) is
+        # read through its coordinate columns like a CSV.
+    else:
+        raise InputError(
+            f"{what} file {path.name}: unsupported file type {path.suffix!r}",
+            hint="Use CSV (.csv), Excel (.xlsx), GeoJSON (.geojson), GeoPackage (.gpkg) or "
+            "Parquet (.parquet).",
+        )
+    return _Table(table, rows, geometry, decimal_comma, label, numbering)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Which column of a user table holds what (``None``: not in the file)."""
+
+    lat: str | None
+    lon: str | None
+    pair: str | None
+    name: str | None
+    value_columns: dict[str, str]
+    used: list[str]
+
+
+def _find_columns(
+    columns: list[str],
+    *,
+    by_geometry: bool,
+    name_column: str | None,
+    value_columns: Sequence[str],
+    what: str,
+    path: Path,
+) -> _Columns:
+    """The coordinate, name and value columns; every missing one is reported together."""
+    file_problems: list[str] = []
+    used: list[str] = []
+    lat_col = lon_col = pair_col = None
+    if not by_geometry:
+        lat_col, lon_col = _find_column(columns, LAT_NAMES), _find_column(columns, LON_NAMES)
+        if lat_col is None or lon_col is None:
+            pair_col = _find_column(columns, PAIR_LATLON_NAMES + PAIR_LONLAT_NAMES)
+            if pair_col is None:
+                file_problems.append(
+                    f"no coordinate columns: the file has columns {columns}; looked for a "
+                    f"latitude column ({', '.join(LAT_NAMES)}) and a longitude column "
+                    f"({', '.join(LON_NAMES)}), or one column "
+                    f"({', '.join(PAIR_LATLON_NAMES + PAIR_LONLAT_NAMES)}) with 'lat, lon'"
+                )
+            used.append(str(pair_col))
+        else:
+            used += [lat_col, lon_col]
+    if name_column is not None:
+        found_name = _find_column(columns, (_normalise(name_column),))
+        if found_name is None:
+            file_problems.append(
+                f"name column {name_column!r} not found; the file has columns {columns}"
+            )
+    else:
+        found_name = _find_column(columns, NAME_COLUMNS)
+    if found_name is not None:
+        used.append(found_name)
+    found_values: dict[str, str] = {}
+    for value_column in value_columns:
+        found = _find_column(columns, (_normalise(value_column),))
+        if found is None:
+            file_problems.append(
+                f"column {value_column!r} not found; the file has columns {columns}"
+            )
+        else:
+            found_values[value_column] = found
+            used.append(found)
+    if file_problems:
+        raise InputError(
+            f"{what} file {path.name}: required columns are missing",
+            file_problems,
+            "Rename the columns in the header line (e.g. 'lat' and 'lon'), or name them "
+            "explicitly in the call.",
+        )
+    return _Columns(lat_col, lon_col, pair_col, found_name, found_values, used)
+
+
+def _coordinates(
+    table: pd.DataFrame,
+    located: _Columns,
+    geometry: gpd.GeoSeries | None,
+    problems: _Rows,
+    *,
+    decimal_comma: bool,
+) -> tuple[np.ndarray, np.ndarray, str, str]:
+    """Latitude and longitude of every row (NaN where unusable, with the problem recorded),
+    from the coordinate columns or the geometry, and the names to quote them by."""
+    lat_col, lon_col, pair_col = located.lat, located.lon, located.pair
+    if geometry is None:
+        assert lat_col is not None or pair_col is not None
+        if pair_col is not None:
+            lat_text, lon_text = _split_pair(
+                table[pair_col], lon_first=_normalise(pair_col) in PAIR_LONLAT_NAMES
+            )
+            lat_name = lon_name = pair_col
+        else:
+            assert lat_col is not None and lon_col is not None
+            lat_text, lon_text, lat_name, lon_name = (
+                table[lat_col],
+                table[lon_col],
+                lat_col,
+                lon_col,
+            )
+        lat, lon = _parse_coordinates(
+            lat_text, lon_text, lat_name, lon_name, problems, decimal_comma=decimal_comma
+        )
+    else:
+        lat, lon = _points_from_geometry(geometry, problems)
+        lat_name, lon_name = "geometry (y)", "geometry (x)"
+    return lat, lon, lat_name, lon_name
+
+
+def _within_reach(
+    lat: np.ndarray,
+    lon: np.ndarray,
+    bounds: tuple[float, float, float, float],
+    *,
+    what: str,
+    name: str,
+    label: str,
+) -> np.ndarray:
+    """Which rows to keep: all but those beyond walking reach (:func:`beyond_reach`), which
+    are counted in the log; an error if that would leave none."""
+    aside = beyond_reach(lat, lon, bounds)
+    n, n_beyond = len(aside), int(aside.sum())
+    if n_beyond == n:
+        lon0, lat0, lon1, lat1 = bounds
+        raise InputError(
+            f"{what} file {name}: all {n} {label}s lie beyond walking reach of this "
+            f"area (lon {lon0:.4f}..{lon1:.4f}, lat {lat0:.4f}..{lat1:.4f}); they lie "
+            f"around latitude {np.nanmedian(lat):.2f}, longitude {np.nanmedian(lon):.2f}",
+            hint=f"Check that the {what} file and the OSM data are of the same place, and "
+            "that latitude and longitude are in degrees (EPSG:4326).",
+        )
+    if n_beyond:
+        logger.info(
+            "%s file %s: %d %ss lie beyond walking reach of this area and were left out",
+            what,
+            name,
+            n_beyond,
+            label,
+        )
+    return ~aside
+
+
 def row_problems(table: pd.DataFrame, *, label: str = "row") -> list[str]:
     """The problems of the unusable rows of a table, one line each (``"row 14: ..."``)."""
     bad = ~table["usable"].to_numpy(dtype=bool)
@@ -456,7 +634,9 @@ def row_problems(table: pd.DataFrame, *, label: str = "row") -> list[str]:
 
 
 def mark_unusable(
-    frame: gpd.GeoDataFrame, mask: Sequence[bool] | np.ndarray | pd.Series, reason: str
+    frame: gpd.GeoDataFrame,
+    mask: Sequence[bool] | np.ndarray | pd.Series,
+    reason: str | Sequence[str] | np.ndarray,
 ) -> gpd.GeoDataFrame:
     """Return a copy of ``frame`` with the rows in ``mask`` marked unusable because of ``reason``.
 
@@ -470,11 +650,19 @@ def mark_unusable(
     mask
         Boolean, one value per row; a :class:`pandas.Series` is aligned on the index.
     reason
-        Why, in the user's terms, e.g. ``"412 m from the nearest walkable street (limit 250 m)"``.
+        Why, in the user's terms, e.g. ``"412 m from the nearest walkable street (limit 250 m)"``;
+        or one reason per row of ``frame`` (those of the rows in ``mask`` are used), to mark
+        many rows for different reasons in one pass.
     """
-    if not isinstance(reason, str) or not reason.strip():
+    if isinstance(reason, str):
+        reasons = None
+        bad_reason = not reason.strip()
+    else:
+        reasons = np.asarray(reason, dtype=object)
+        bad_reason = reasons.shape != (len(frame),)
+    if bad_reason:
         raise InputError(
-            "mark_unusable: reason must be a non-empty text",
+            "mark_unusable: reason must be a non-empty text, or one text per row",
             hint="Say why, e.g. 'outside the study area'.",
         )
     if isinstance(mask, pd.Series):
@@ -508,7 +696,13 @@ def mark_unusable(
         else np.full(len(out), "", dtype=object)
     )
     for i in np.flatnonzero(values):
-        problem[i] = f"{problem[i]}; {reason}" if problem[i] else reason
+        why = str(reason) if reasons is None else str(reasons[i])
+        if not why.strip():
+            raise InputError(
+                f"mark_unusable: the reason for row {i} is empty",
+                hint="Say why, e.g. 'outside the study area'.",
+            )
+        problem[i] = f"{problem[i]}; {why}" if problem[i] else why
     out["usable"] = usable & ~values
     out["problem"] = problem.astype(str)
     return out
@@ -516,6 +710,71 @@ def mark_unusable(
 
 # ---------------------------------------------------------------------------------------------
 # readers
+
+
+def read_table(
+    path: Path,
+    *,
+    what: str,
+    sheet: str | None = None,
+    fits: Callable[[Sequence[object]], bool] | None = None,
+    fits_label: str = "latitude/longitude columns",
+    row_noun: str = "point",
+) -> tuple[pd.DataFrame, np.ndarray, bool]:
+    """A CSV export or an .xlsx sheet as text cells, as every table of the user is read.
+
+    CSV in UTF-8, UTF-16 ("Unicode text") or Windows-1251, separated by ``,``, ``;`` or tabs;
+    an .xlsx workbook (also one named .csv). Returns the table (every cell a string, blank rows
+    left out), the row number of each row as a spreadsheet shows it (the header is row 1) and
+    whether numbers may carry a decimal comma (a ``;``- or tab-separated file). ``fits`` tells
+    which sheet of a workbook (and which line below title lines) holds the header: a row whose
+    cells name the columns the caller needs (``fits_label`` in messages); by default
+    coordinate columns; ``row_noun`` is what a row is, for the hint on a table without rows.
+    Raises :class:`InputError` for a missing, empty or unreadable file and
+    for a header without data rows.
+    """
+    return _read_cells(
+        path, _table_suffix(path, what=what), what=what, sheet=sheet, fits=fits,
+        fits_label=fits_label, row_noun=row_noun,
+    )  # fmt: skip
+
+
+def _read_cells(
+    path: Path,
+    suffix: str,
+    *,
+    what: str,
+    sheet: str | None,
+    fits: Callable[[Sequence[object]], bool] | None = None,
+    fits_label: str = "latitude/longitude columns",
+    row_noun: str = "point",
+) -> tuple[pd.DataFrame, np.ndarray, bool]:
+    if suffix in EXCEL_SUFFIXES:
+        table, rows = _read_excel(
+            path,
+            what=what,
+            sheet=sheet,
+            fits=fits or _has_coordinate_columns,
+            fits_label=fits_label,
+            row_noun=row_noun,
+        )
+        return table, rows, False
+    return _read_csv(path, what=what, row_noun=row_noun)
+
+
+def _table_suffix(path: Path, *, what: str) -> str:
+    """The file's suffix, ``.xlsx`` for a workbook under a CSV name; an old .xls is refused."""
+    suffix = path.suffix.lower()
+    head = _head(path, what=what)
+    if head.startswith(_ZIP_MAGIC) and suffix in CSV_SUFFIXES:
+        logger.info("%s: an Excel workbook named %s, read as .xlsx", path.name, path.suffix)
+        suffix = ".xlsx"
+    if head.startswith(_OLE_MAGIC) and suffix in CSV_SUFFIXES + EXCEL_SUFFIXES + (".xls",):
+        raise InputError(
+            f"{what} file {path.name} is an old Excel workbook (.xls), which cannot be read",
+            hint="Open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook) or CSV.",
+        )
+    return suffix
 
 
 _ZIP_MAGIC = b"PK\x03\x04"  # .xlsx (a zip archive)
@@ -626,7 +885,9 @@ def _check_field_counts(text: str, sep: str, *, path: Path, what: str) -> None:
     )
 
 
-def _read_csv(path: Path, *, what: str) -> tuple[pd.DataFrame, np.ndarray, bool]:
+def _read_csv(
+    path: Path, *, what: str, row_noun: str = "point"
+) -> tuple[pd.DataFrame, np.ndarray, bool]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -661,7 +922,7 @@ def _read_csv(path: Path, *, what: str) -> tuple[pd.DataFrame, np.ndarray, bool]
         raise InputError(
             f"{what} file {path.name} has a header line but no data rows",
             [f"header: {header.strip()!r}"],
-            "Add one row per point below the header.",
+            f"Add one row per {row_noun} below the header.",
         )
     rows = np.flatnonzero(~blank) + 2  # the header is line 1
     table = table.loc[~blank].reset_index(drop=True)
@@ -682,7 +943,15 @@ def _excel_cell(value: object) -> str:
     return str(value)
 
 
-def _read_excel(path: Path, *, what: str, sheet: str | None) -> tuple[pd.DataFrame, np.ndarray]:
+def _read_excel(
+    path: Path,
+    *,
+    what: str,
+    sheet: str | None,
+    fits: Callable[[Sequence[object]], bool] = _has_coordinate_columns,
+    fits_label: str = "latitude/longitude columns",
+    row_noun: str = "point",
+) -> tuple[pd.DataFrame, np.ndarray]:
     """One sheet of an .xlsx workbook as text, with the row numbers Excel shows."""
     try:
         import openpyxl
@@ -714,9 +983,7 @@ def _read_excel(path: Path, *, what: str, sheet: str | None) -> tuple[pd.DataFra
                     rows.append((number, cells))
             # the header is the first row naming coordinate columns (title lines above it are
             # common), else the first row with anything in it
-            start = next(
-                (k for k, (_, cells) in enumerate(rows[:20]) if _has_coordinate_columns(cells)), 0
-            )
+            start = next((k for k, (_, cells) in enumerate(rows[:20]) if fits(cells)), 0)
             sheets[ws.title] = rows[start:]
     finally:
         book.close()
@@ -731,19 +998,17 @@ def _read_excel(path: Path, *, what: str, sheet: str | None) -> tuple[pd.DataFra
         chosen = sheet
     else:
         filled = [name for name, r in sheets.items() if r]
-        fitting = [name for name in filled if _has_coordinate_columns(sheets[name][0][1])]
+        fitting = [name for name in filled if fits(sheets[name][0][1])]
         if len(filled) == 1:
             chosen = filled[0]
         elif len(fitting) == 1:
             chosen = fitting[0]
-            logger.info(
-                "%s: sheet %r read, the only one with coordinate columns", path.name, chosen
-            )
+            logger.info("%s: sheet %r read, the only one with %s", path.name, chosen, fits_label)
         else:
             raise InputError(
                 f"{what} file {path.name} has {len(filled)} sheets with data and "
                 + ("none" if not fitting else f"{len(fitting)}")
-                + " of them with latitude/longitude columns: which one holds the "
+                + f" of them with {fits_label}: which one holds the "
                 f"{what}?",
                 listing,
                 "Name the sheet with layer='<sheet name>'.",
@@ -760,7 +1025,7 @@ def _read_excel(path: Path, *, what: str, sheet: str | None) -> tuple[pd.DataFra
         raise InputError(
             f"{what} file {path.name} has a header line but no data rows (sheet {chosen!r})",
             [f"header: {header}"],
-            "Add one row per point below the header.",
+            f"Add one row per {row_noun} below the header.",
         )
     width = max(len(header), *(len(cells) for _, cells in body))
     columns = [
@@ -773,14 +1038,17 @@ def _read_excel(path: Path, *, what: str, sheet: str | None) -> tuple[pd.DataFra
     return table, numbers
 
 
-def read_polygons(path: str | Path, *, what: str) -> gpd.GeoDataFrame:
+def read_polygons(
+    path: str | Path, *, what: str, layer: str | None = None
+) -> gpd.GeoDataFrame:
     """Read a file of polygons (a boundary, districts, units) for one of the file options.
 
     A table (CSV, Excel) holds no polygon and is refused by name; an unreadable file, a file
     without geometry and a multi-layer file with no single polygon layer are
     :class:`InputError` s listing what the file holds, and so are coordinates in metres in a
-    file read as degrees (:func:`planner._crs.require_degrees`). The frame is returned as read
-    (its own CRS); checking the polygons themselves is the caller's.
+    file read as degrees (:func:`planner._crs.require_degrees`). ``layer`` names the layer of a
+    multi-layer file (default: the only polygon layer). The frame is returned as read (its own
+    CRS); checking the polygons themselves is the caller's.
     """
     path = Path(path)
     hint = (
@@ -798,7 +1066,7 @@ def read_polygons(path: str | Path, *, what: str) -> gpd.GeoDataFrame:
             "table holds none",
             hint=hint,
         )
-    layer = _vector_layer(path, what=what, layer=None, prefer=("polygon",))
+    layer = _vector_layer(path, what=what, layer=layer, prefer=("polygon",))
     try:
         frame = gpd.read_file(path, layer=layer)
     except Exception as exc:  # pyogrio's own error types

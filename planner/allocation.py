@@ -88,6 +88,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from planner._format import plain
+from planner._types import FloatArray, Int64Array
 from planner.errors import InputError
 
 __all__ = ["Allocation", "allocate", "allocate_greedy", "fewest_for_target"]
@@ -102,8 +104,6 @@ REL_TOL = 1e-9
 #: Cells of the DP table handled in one numpy block (memory ~ 30 bytes per cell at the peak).
 _CELLS = 1 << 20
 
-_FloatArray = NDArray[np.float64]
-_IntArray = NDArray[np.int64]
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -140,14 +140,14 @@ class Allocation:
         ``"dynamic programming"`` or ``"greedy"``.
     """
 
-    new_stations: _IntArray
+    new_stations: Int64Array
     newly_covered: float
     upper_bound: float
     gap: float
     budget: int
     used: int
-    best_by_budget: _FloatArray
-    bound_by_budget: _FloatArray
+    best_by_budget: FloatArray
+    bound_by_budget: FloatArray
     method: str
 
 
@@ -323,8 +323,8 @@ def fewest_for_target(
         or not math.isfinite(target_newly_covered)
     ):
         raise InputError(
-            f"fewest_for_target: target_newly_covered={target_newly_covered!r} is not a finite "
-            "number",
+            f"fewest_for_target: target_newly_covered={plain(target_newly_covered)} is not a "
+            "finite number",
             hint="Pass the number of residents to cover newly, e.g. 25000.",
         )
     target = float(target_newly_covered)
@@ -355,7 +355,7 @@ def fewest_for_target(
 # --------------------------------------------------------------------------------------------
 
 
-def _limits(units: _Units, budget: int) -> tuple[_IntArray, _IntArray]:
+def _limits(units: _Units, budget: int) -> tuple[Int64Array, Int64Array]:
     """Effective per-unit limits: a unit never needs more than ``max(K_i, min_i)`` stations
     (flat beyond ``K_i``), nor more than the budget leaves after the other units' minimums."""
     lo = units.min_new
@@ -367,8 +367,8 @@ def _limits(units: _Units, budget: int) -> tuple[_IntArray, _IntArray]:
 
 
 def _forward(
-    values: Sequence[_FloatArray], lo: _IntArray, hi: _IntArray, budget: int
-) -> tuple[_FloatArray, _IntArray]:
+    values: Sequence[FloatArray], lo: Int64Array, hi: Int64Array, budget: int
+) -> tuple[FloatArray, Int64Array]:
     """``G_U(t)`` for every exact total ``t``, and the smallest optimal ``k`` per unit and ``t``.
 
     Totals beyond the sum of the units' caps are unreachable, so the table stops there (the
@@ -396,7 +396,7 @@ def _forward(
     return G, choice
 
 
-def _by_budget(final: _FloatArray, budget: int) -> _FloatArray:
+def _by_budget(final: FloatArray, budget: int) -> FloatArray:
     """``best(b) = max_{t <= b} G_U(t)`` for ``b = 0 .. budget`` (flat beyond the table)."""
     best = np.maximum.accumulate(final)
     if best.size < budget + 1:
@@ -405,12 +405,12 @@ def _by_budget(final: _FloatArray, budget: int) -> _FloatArray:
 
 
 def _backtrack(
-    final: _FloatArray,
-    choice: _IntArray,
-    best: _FloatArray,
+    final: FloatArray,
+    choice: Int64Array,
+    best: FloatArray,
     budget: int,
-    values: Sequence[_FloatArray],
-) -> tuple[_IntArray, float]:
+    values: Sequence[FloatArray],
+) -> tuple[Int64Array, float]:
     """The allocation for ``budget``: the fewest total stations within ``REL_TOL`` of the best,
     then the fewest stations in the last unit, the second-to-last, ..."""
     target = best[budget]
@@ -423,7 +423,7 @@ def _backtrack(
     return alloc, _value(values, alloc)
 
 
-def _value(values: Sequence[_FloatArray], alloc: _IntArray) -> float:
+def _value(values: Sequence[FloatArray], alloc: Int64Array) -> float:
     """``sum_i c_i(k_i)``, flat beyond each curve's end, summed in unit order as the DP does."""
     total = 0.0
     for c, k in zip(values, alloc, strict=True):
@@ -432,8 +432,8 @@ def _value(values: Sequence[_FloatArray], alloc: _IntArray) -> float:
 
 
 def _bound_by_budget(
-    units: _Units, lo: _IntArray, hi: _IntArray, budget: int, best: _FloatArray
-) -> _FloatArray:
+    units: _Units, lo: Int64Array, hi: Int64Array, budget: int, best: FloatArray
+) -> FloatArray:
     """The national bound for every budget (``best`` itself without bounds)."""
     if units.bounds is None:
         return best.copy()
@@ -443,11 +443,11 @@ def _bound_by_budget(
 
 
 def _result(
-    alloc: _IntArray,
+    alloc: Int64Array,
     value: float,
-    bound_by_budget: _FloatArray,
+    bound_by_budget: FloatArray,
     budget: int,
-    best_by_budget: _FloatArray,
+    best_by_budget: FloatArray,
     method: str,
     has_bounds: bool,
 ) -> Allocation:
@@ -475,10 +475,10 @@ def _result(
 class _Units:
     """Validated inputs: float curves (and bounds), integer minimums, float caps (inf = none)."""
 
-    curves: list[_FloatArray]
-    bounds: list[_FloatArray] | None
-    min_new: _IntArray
-    max_new: _FloatArray
+    curves: list[FloatArray]
+    bounds: list[FloatArray] | None
+    min_new: Int64Array
+    max_new: FloatArray
 
     @property
     def has_bounds(self) -> bool:
@@ -507,11 +507,11 @@ def _validate(
             count = "a string" if isinstance(names, str) else f"{len(names)} names"
             problems.append(f"names has {count} but there are {n_units} units (curves)")
         else:
-            labels = [f"unit {name!r}" for name in names]
+            labels = [f"unit {plain(name)}" for name in names]
 
     parsed = [_read_curve(labels[i], "curve", curves[i], problems) for i in range(n_units)]
 
-    parsed_bounds: list[_FloatArray | None] | None = None
+    parsed_bounds: list[FloatArray | None] | None = None
     if bounds is not None:
         if isinstance(bounds, str | bytes) or not hasattr(bounds, "__len__"):
             problems.append("bounds must be a sequence with one 1-D array per unit, like curves")
@@ -552,7 +552,7 @@ def _validate(
     )
 
 
-def _read_curve(label: str, kind: str, values: object, problems: list[str]) -> _FloatArray | None:
+def _read_curve(label: str, kind: str, values: object, problems: list[str]) -> FloatArray | None:
     try:
         arr = np.array(values, dtype=np.float64)
     except (TypeError, ValueError):
@@ -582,24 +582,25 @@ def _read_curve(label: str, kind: str, values: object, problems: list[str]) -> _
     return arr
 
 
-def _check_curve(label: str, c: _FloatArray, problems: list[str]) -> None:
+def _check_curve(label: str, c: FloatArray, problems: list[str]) -> None:
     tol = REL_TOL * float(c.max())
     if c[0] > tol:
         problems.append(
-            f"{label}: curve starts at {c[0]:g} with k = 0 new stations; it must start at 0 "
+            f"{label}: curve starts at {plain(c[0])} with k = 0 new stations; it must start at 0 "
             "(it counts residents *newly* covered, beyond the existing stations)"
         )
     down = np.diff(c) < -tol
     if down.any():
         k = int(np.flatnonzero(down)[0]) + 1
         problems.append(
-            f"{label}: curve decreases at k = {_where(down, offset=1)} (e.g. {c[k - 1]:g} -> "
-            f"{c[k]:g} at k = {k}); more stations never cover fewer residents, so use the best "
-            "plan with at most k stations (np.maximum.accumulate) or check that unit's solver"
+            f"{label}: curve decreases at k = {_where(down, offset=1)} "
+            f"(e.g. {plain(c[k - 1])} -> {plain(c[k])} at k = {k}); more stations never cover "
+            "fewer residents, so use the best plan with at most k stations "
+            "(np.maximum.accumulate) or check that unit's solver"
         )
 
 
-def _check_bound(label: str, c: _FloatArray, b: _FloatArray, problems: list[str]) -> None:
+def _check_bound(label: str, c: FloatArray, b: FloatArray, problems: list[str]) -> None:
     if b.size != c.size:
         problems.append(
             f"{label}: bound has {b.size} values but the curve has {c.size}; bounds[i] must "
@@ -610,8 +611,8 @@ def _check_bound(label: str, c: _FloatArray, b: _FloatArray, problems: list[str]
     if below.any():
         k = int(np.flatnonzero(below)[0])
         problems.append(
-            f"{label}: bound is below the curve at k = {_where(below)} (e.g. {b[k]:g} < "
-            f"{c[k]:g} at k = {k}); an upper bound can never be below a value actually reached"
+            f"{label}: bound is below the curve at k = {_where(below)} (e.g. {plain(b[k])} < "
+            f"{plain(c[k])} at k = {k}); an upper bound can never be below a value actually reached"
         )
 
 
@@ -623,7 +624,7 @@ def _read_limits(
     problems: list[str],
     *,
     allow_inf: bool,
-) -> _FloatArray | None:
+) -> FloatArray | None:
     """Per-unit limits as floats (whole numbers, or +inf where allowed); None when absent/bad."""
     if values is None:
         return None
@@ -641,7 +642,7 @@ def _read_limits(
     if not ok.all():
         what = "whole numbers >= 0 (np.inf for no cap)" if allow_inf else "whole numbers >= 0"
         for i in np.flatnonzero(~ok):
-            problems.append(f"{labels[i]}: {name} is {arr[i]:g}; it must be one of {what}")
+            problems.append(f"{labels[i]}: {name} is {plain(arr[i])}; it must be one of {what}")
         return None
     return arr
 
@@ -652,8 +653,10 @@ def _check_count(func: str, name: str, value: object) -> int:
         or isinstance(value, bool | np.bool_)
         or int(value) < 0
     ):
+        # 2.0 stays 2.0 (a float, refused for its type), np.float64(2.5) reads 2.5
+        as_typed = value.item() if isinstance(value, np.generic) else value
         raise InputError(
-            f"{func}: {name}={value!r} must be a whole number of stations >= 0",
+            f"{func}: {name}={as_typed!r} must be a whole number of stations >= 0",
             hint=f"Pass e.g. {name}=279.",
         )
     return int(value)

@@ -32,9 +32,13 @@ only the site choice ``x_c`` is binary::
                sum_c x_c <= n_sites,  x binary,  0 <= a <= 1
 
 with ``cap'_c = min(cap_c, residents c reaches)``, so that the capacity row also keeps a closed
-site from serving anybody (also for infinite capacity). Per-pair rows ``a_cj <= x_c`` would
-tighten the LP relaxation, but they doubled the model and made HiGHS slower, not faster, on the
-measured instances (53,508 pairs, 25 sites: time limit at 120 s with them, 102 s without).
+site from serving anybody (also for infinite capacity). The MILP also has the standard
+strengthening rows ``a_cj <= x_c`` per (site, building) pair: without them the LP relaxation
+opens a site a little and fills it, and HiGHS stopped at the 60 s limit with a 6 % gap on the
+Bishkek centre (3 sites, 33,359 pairs); with them (and HiGHS' presolve) it proves the optimum
+there in 42 s. (Earlier measurements without presolve found them slower on a random 53,508-pair
+instance; the solve below rarely gets that far, see the plain-plan bound.)
+
 HiGHS works in residents ``r_ij = w_j a_ij`` (all assignment coefficients 1). Opening a site
 never hurts, so "at most ``n_sites``" has the same optimum as "exactly"; sites that end up
 serving nobody are not reported. With ``n_sites=0`` (or no candidates) the model is a pure LP:
@@ -43,20 +47,31 @@ the capacitated coverage of the existing stations.
 Before solving, buildings without residents or without any station of positive capacity are
 dropped, capacities larger than everything a station could reach are dropped (they never bind),
 and buildings reached by exactly the same stations are merged (residents added; the merged
-building's assignment splits back in proportion). None of this changes the optimum.
+building's assignment splits back in proportion). Candidates reaching only buildings that a
+station of never-binding capacity also reaches are dropped (:func:`_drop_dominated`; on the
+Bishkek centre 33,359 pairs become 20,227, and the forced MILP takes 7 s instead of 34 s).
+None of this changes the optimum.
 
 Then a greedy plan comes first: sites one at a time, each the one serving most residents that
 are still unassigned (up to its capacity), re-solving the assignment LP of the open stations
 after each pick. A simple bound (residents reachable at all; capacity of the existing stations
 plus the ``n_sites`` largest candidates, each capped at what it reaches) proves it optimal
-surprisingly often; otherwise HiGHS (:func:`scipy.optimize.milp`) solves the model and the
-better plan is kept, with HiGHS' dual bound as the proven upper bound. The assignment is finally
-clipped onto the constraints exactly (HiGHS works to a feasibility tolerance of about 1e-6), so
-no capacity is exceeded in the result.
+surprisingly often. Otherwise the best plan *without* capacities over the same candidates is
+solved (:func:`planner.siting.maximize_coverage`, fast and exact on city instances): nobody is
+assigned beyond reach, so its proven coverage bounds every capacitated plan, and its sites are a
+second start, whose assignment LP is solved. When capacity does not bind, that start reaches the
+bound and is proved optimal at once; on the Bishkek centre it does so for 2 inspectors per
+station too (16,094.7 residents, 0.2 s). Only if neither start meets the bound does HiGHS
+(:func:`scipy.optimize.milp`) solve the model; the better plan is kept, with the smaller of the
+bounds as the proven upper bound. A run stopped by the time limit says "best found, at most X %
+short" (:func:`quality_text`), never optimal. The assignment is finally clipped onto the
+constraints exactly (HiGHS works to a feasibility tolerance of about 1e-6), so no capacity is
+exceeded in the result.
 
 Size limit
 ----------
-Measured on random clustered city-like instances (8 km square, 800 m walking limit, 20-30
+Measured before the strengthening rows, presolve and the plain-plan start were added (not
+re-measured since), on random clustered city-like instances (8 km square, 800 m walking limit, 20-30
 existing stations, capacities binding at about half the demand, 2 cores, HiGHS 1.12 via
 SciPy 1.17, ``time_limit_s=60``), pairs counted after reduction:
 
@@ -92,19 +107,25 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-from planner._solvers import _covered_by, _group_identical_rows, _read_pattern, _run_milp
-from planner.errors import InputError, SolverError
-from planner.siting import (
+from planner import _instance
+from planner._solvers import (
+    DOMINANCE_MAX_WORK,
     OPTIMAL_REL_TOL,
-    _check_solver_options,
-    _is_int,
-    _raise_if,
-    _read_instance,
+    _capacitated_model,
+    _covered_by,
+    _group_identical_rows,
+    _read_pattern,
+    _run_milp,
+    time_limit_hit,
 )
+from planner._types import BoolArray, FloatArray, IntArray, SparseCoverage
+from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S
+from planner.errors import InputError, SolverError
+from planner.siting import maximize_coverage
 
-__all__ = ["CapacitatedResult", "maximize_capacitated_coverage"]
+__all__ = ["CapacitatedResult", "maximize_capacitated_coverage", "quality_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -113,12 +134,12 @@ logger = logging.getLogger(__name__)
 CAPACITATED_MAX_PAIRS = 300_000
 #: Largest pure LP (``n_sites=0``): about 20 s at this size.
 CAPACITATED_MAX_PAIRS_LP = 1_000_000
-#: Share of ``time_limit_s`` the greedy plan may use before the MILP.
+#: Share of ``time_limit_s`` (the wall-clock safety net) the greedy plan may use before the MILP.
 _HEURISTIC_SHARE = 0.25
+#: Picks of the greedy plan after which the assignment LP is no longer re-solved at every pick
+#: (a count, so the greedy plan is the same on any machine).
+_HEURISTIC_LP_PICKS = 100
 
-_FloatArray = NDArray[np.float64]
-_IntArray = NDArray[np.intp]
-_BoolArray = NDArray[np.bool_]
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -171,17 +192,20 @@ class CapacitatedResult:
     message
         Plain-language notes (fewer sites than asked, time limit hit); empty when there is
         nothing to say.
+    time_limit_hit
+        True when the wall-clock safety net (``time_limit_s``) stopped a step: the plan then
+        depended on the machine's speed and load.
     """
 
-    sites: _IntArray
-    assigned_per_station: _FloatArray
-    capacity_per_station: _FloatArray
+    sites: IntArray
+    assigned_per_station: FloatArray
+    capacity_per_station: FloatArray
     assignment_existing: sp.csr_array
     assignment_new: sp.csr_array
     assigned_population: float
     within_reach_population: float
     over_capacity_population: float
-    unassigned_within_reach: _FloatArray
+    unassigned_within_reach: FloatArray
     total_population: float
     assigned_share: float
     upper_bound: float
@@ -192,6 +216,18 @@ class CapacitatedResult:
     status: str
     runtime_s: float
     message: str
+    time_limit_hit: bool = False
+
+
+def quality_text(result: CapacitatedResult) -> str:
+    """How good the plan is, in the memo's words: ``"proven optimal"`` only when it is;
+    otherwise ``"best found, at most X % short of the best possible"`` (X the gap)."""
+    if result.proven_optimal:
+        return "proven optimal"
+    return (
+        f"best found, at most {100 * result.gap:.2f} % short of the best possible "
+        f"(not proved optimal: {result.status})"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -200,12 +236,12 @@ class CapacitatedResult:
 
 
 def _read_pattern_candidates(
-    matrix: Any, n_demand: int | None, problems: list[str]
+    matrix: SparseCoverage, n_demand: int | None, problems: list[str]
 ) -> sp.csr_array | None:
     return _read_pattern("S_candidates", matrix, n_demand, problems, demand_source="S_existing")
 
 
-def _read_capacity(name: str, value: Any, n: int | None, problems: list[str]) -> _FloatArray:
+def _read_capacity(name: str, value: Any, n: int | None, problems: list[str]) -> FloatArray:
     """One capacity per row (a scalar is broadcast); ``inf`` allowed, NaN and < 0 are not."""
     try:
         arr = np.asarray(value, dtype=np.float64)
@@ -242,13 +278,13 @@ def _read_capacity(name: str, value: Any, n: int | None, problems: list[str]) ->
 class _Model:
     """The reduced model: stations (existing then candidates) x merged building groups."""
 
-    pairs_row: _IntArray  # reduced station row of each pair (sorted by row)
-    pairs_group: _IntArray  # group of each pair
-    stations: _IntArray  # row of the stacked matrix [existing; candidates] per reduced row
-    is_candidate: _BoolArray  # per reduced row
-    capacity: _FloatArray  # per reduced row (inf = non-binding)
-    group_weight: _FloatArray
-    group_of: _IntArray  # per original building: its group, -1 if dropped
+    pairs_row: IntArray  # reduced station row of each pair (sorted by row)
+    pairs_group: IntArray  # group of each pair
+    stations: IntArray  # row of the stacked matrix [existing; candidates] per reduced row
+    is_candidate: BoolArray  # per reduced row
+    capacity: FloatArray  # per reduced row (inf = non-binding)
+    group_weight: FloatArray
+    group_of: IntArray  # per original building: its group, -1 if dropped
 
     @property
     def n_pairs(self) -> int:
@@ -256,7 +292,7 @@ class _Model:
 
 
 def _build_model(
-    P: sp.csr_array, weights: _FloatArray, capacity: _FloatArray, is_candidate: _BoolArray
+    P: sp.csr_array, weights: FloatArray, capacity: FloatArray, is_candidate: BoolArray
 ) -> _Model:
     """Reduce the stacked pattern ``P`` (existing rows, then candidate rows)."""
     live_rows = capacity > 0
@@ -291,9 +327,61 @@ def _build_model(
     )
 
 
+def _drop_dominated(model: _Model) -> _Model:
+    """The model without the candidates no optimal plan needs.
+
+    Candidate ``c`` is dominated by a station ``d`` (existing or candidate) whose capacity never
+    binds (``inf`` after :func:`_build_model`) and that reaches every building ``c`` reaches
+    (``d`` before ``c`` when both reach the same ones): in any plan with ``c`` open, ``c``'s
+    residents can all go to ``d`` instead (opened in ``c``'s place if closed), so dropping ``c``
+    never lowers the optimum. Found from the row overlaps, like
+    :func:`planner._solvers._dominated_rows`, and skipped when that product would be too large.
+    """
+    n_rows, n_g = int(model.stations.size), int(model.group_weight.size)
+    col_count = np.bincount(model.pairs_group, minlength=n_g).astype(np.float64)
+    free = np.isinf(model.capacity)
+    if not (model.is_candidate.any() and free.any()) or float((col_count**2).sum()) > (
+        DOMINANCE_MAX_WORK
+    ):
+        return model
+    ones = sp.csr_array(
+        (np.ones(model.n_pairs), (model.pairs_row, model.pairs_group)), shape=(n_rows, n_g)
+    )
+    overlap = sp.coo_array(ones @ sp.csr_array(ones[np.flatnonzero(free)]).T)
+    size = np.diff(ones.indptr)
+    r = overlap.row
+    c = np.flatnonzero(free)[overlap.col]
+    inside = (
+        (r != c)
+        & model.is_candidate[r]
+        & (np.rint(overlap.data).astype(np.int64) == size[r])
+        & ((size[c] > size[r]) | (c < r))
+    )
+    dominated = np.zeros(n_rows, dtype=bool)
+    dominated[r[inside]] = True
+    if not dominated.any():
+        return model
+    keep = ~dominated[model.pairs_row]
+    return _Model(
+        model.pairs_row[keep],
+        model.pairs_group[keep],
+        model.stations,
+        model.is_candidate,
+        model.capacity,
+        model.group_weight,
+        model.group_of,
+    )
+
+
 def _solve(
-    model: _Model, n_sites: int, *, time_limit_s: float, mip_rel_gap: float
-) -> tuple[_FloatArray | None, _FloatArray | None, float, str]:
+    model: _Model,
+    n_sites: int,
+    *,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    node_limit: int,
+    strengthen: bool = True,
+) -> tuple[FloatArray | None, FloatArray | None, float, str]:
     """Returns ``(x per reduced row, a per pair, dual bound on assigned residents, status)``.
 
     The variables are residents ``r_p = w_g a_p`` rather than fractions, so every coefficient
@@ -302,65 +390,28 @@ def _solve(
     for every candidate and closes it when ``x_c = 0``.
     """
     n_rows = int(model.stations.size)
-    n_g = int(model.group_weight.size)
-    n_p = model.n_pairs
-    cand_rows = np.flatnonzero(model.is_candidate)
+    milp_model, cand_rows, w_pair = _capacitated_model(
+        model.capacity,
+        model.is_candidate,
+        model.pairs_row,
+        model.pairs_group,
+        model.group_weight,
+        n_sites,
+        strengthen=strengthen,
+    )
     n_x = int(cand_rows.size)
-    x_of_row = np.full(n_rows, -1, dtype=np.intp)
-    x_of_row[cand_rows] = np.arange(n_x)
-    n_var = n_x + n_p
-    pr, pg = model.pairs_row, model.pairs_group
-    w_pair = model.group_weight[pg]
-    p_idx = np.arange(n_p)
-    # a candidate's capacity row also closes it: cap it at its reach so the row always exists
-    capacity = model.capacity.copy()
-    reach = np.bincount(pr, weights=w_pair, minlength=n_rows)
-    capacity[cand_rows] = np.minimum(capacity[cand_rows], reach[cand_rows])
-    blocks: list[sp.csr_array] = []
-    upper: list[_FloatArray] = []
-    # each building assigned at most once
-    blocks.append(sp.csr_array((np.ones(n_p), (pg, n_x + p_idx)), shape=(n_g, n_var)))
-    upper.append(model.group_weight.copy())
-    # capacities
-    capped = np.flatnonzero(np.isfinite(capacity))
-    if capped.size:
-        crow = np.full(n_rows, -1, dtype=np.intp)
-        crow[capped] = np.arange(capped.size)
-        in_cap = crow[pr] >= 0
-        cand_cap = capped[model.is_candidate[capped]]
-        blocks.append(
-            sp.csr_array(
-                (
-                    np.r_[np.ones(int(in_cap.sum())), -capacity[cand_cap]],
-                    (
-                        np.r_[crow[pr][in_cap], crow[cand_cap]],
-                        np.r_[n_x + p_idx[in_cap], x_of_row[cand_cap]],
-                    ),
-                ),
-                shape=(capped.size, n_var),
-            )
-        )
-        upper.append(np.where(model.is_candidate[capped], 0.0, capacity[capped]))
-    # at most n_sites
-    if n_x:
-        blocks.append(
-            sp.csr_array(
-                (np.ones(n_x), (np.zeros(n_x, dtype=np.intp), np.arange(n_x))), shape=(1, n_var)
-            )
-        )
-        upper.append(np.array([float(n_sites)]))
-    A = sp.csr_array(sp.vstack(blocks, format="csr"))
-    hi = np.concatenate(upper)
     out = _run_milp(
-        np.r_[np.zeros(n_x), -np.ones(n_p)],
-        A,
-        np.full(hi.size, -np.inf),
-        hi,
-        integrality=np.r_[np.ones(n_x), np.zeros(n_p)].astype(np.uint8),
-        var_lower=np.zeros(n_var),
-        var_upper=np.r_[np.ones(n_x), w_pair],
+        milp_model.c,
+        milp_model.A,
+        milp_model.lower,
+        milp_model.upper,
+        integrality=milp_model.integrality,
+        var_lower=milp_model.var_lower,
+        var_upper=milp_model.var_upper,
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
+        presolve=bool(n_x),
     )
     bound = -out.dual_bound if not math.isnan(out.dual_bound) else math.inf
     if out.x is None:
@@ -370,11 +421,11 @@ def _solve(
     return x_rows, out.x[n_x:] / w_pair, bound, out.status
 
 
-def _objective(model: _Model, a: _FloatArray) -> float:
+def _objective(model: _Model, a: FloatArray) -> float:
     return float(a @ model.group_weight[model.pairs_group])
 
 
-def _repair(model: _Model, x_rows: _FloatArray, a: _FloatArray) -> _FloatArray:
+def _repair(model: _Model, x_rows: FloatArray, a: FloatArray) -> FloatArray:
     """Clip an assignment onto the constraints exactly: closed sites, buildings, capacities."""
     a = np.clip(a, 0.0, 1.0)
     a[x_rows[model.pairs_row] < 0.5] = 0.0
@@ -395,7 +446,7 @@ def _repair(model: _Model, x_rows: _FloatArray, a: _FloatArray) -> _FloatArray:
     return a * scale[model.pairs_row]
 
 
-def _restrict(model: _Model, open_rows: _BoolArray) -> _Model:
+def _restrict(model: _Model, open_rows: BoolArray) -> _Model:
     """The model with the rows in ``open_rows`` fixed open and all others closed (an LP)."""
     keep = open_rows[model.pairs_row]
     return _Model(
@@ -410,15 +461,15 @@ def _restrict(model: _Model, open_rows: _BoolArray) -> _Model:
 
 
 def _assign(
-    model: _Model, open_rows: _BoolArray, *, time_limit_s: float
-) -> tuple[_FloatArray | None, float, str]:
+    model: _Model, open_rows: BoolArray, *, time_limit_s: float
+) -> tuple[FloatArray | None, float, str]:
     """Best assignment with exactly ``open_rows`` open: ``(fractions per pair, LP value,
     status)``; the fractions are None if HiGHS did not finish."""
     keep = open_rows[model.pairs_row]
     if not keep.any():
         return np.zeros(model.n_pairs), 0.0, "optimal (nothing open)"
     _, a_kept, value, status = _solve(
-        _restrict(model, open_rows), 0, time_limit_s=time_limit_s, mip_rel_gap=0.0
+        _restrict(model, open_rows), 0, time_limit_s=time_limit_s, mip_rel_gap=0.0, node_limit=1
     )
     if a_kept is None:
         return None, value, status
@@ -429,15 +480,17 @@ def _assign(
 
 def _heuristic(
     model: _Model, n_sites: int, *, soft_deadline: float, deadline: float
-) -> tuple[_FloatArray, _FloatArray | None]:
+) -> tuple[FloatArray, FloatArray | None, bool]:
     """Greedy sites, each the one serving most of the residents the plan so far leaves out.
 
     The next site is the candidate with the largest ``min(capacity, residents it reaches that
     are not assigned yet)``, ties to the lowest row. After each pick the assignment LP (open
-    rows only, small) is re-solved to know who is still unassigned; past ``soft_deadline`` the
-    residents a pick takes are instead removed in proportion from the buildings it reaches,
-    and the LP is solved once at the end (by ``deadline``; if even that fails, the last plan
-    with a solved LP is returned). Returns ``(x per reduced row, a per pair or None)``.
+    rows only, small) is re-solved to know who is still unassigned; after
+    ``_HEURISTIC_LP_PICKS`` picks (or, as a safety net, past ``soft_deadline``) the residents a
+    pick takes are instead removed in proportion from the buildings it reaches, and the LP is
+    solved once at the end (by ``deadline``; if even that fails, the last plan with a solved LP
+    is returned). Returns ``(x per reduced row, a per pair or None, whether the wall clock
+    cut anything short)``.
     """
     n_g = int(model.group_weight.size)
     open_rows = ~model.is_candidate
@@ -446,8 +499,14 @@ def _heuristic(
         shape=(model.stations.size, n_g),
     )
 
-    def solve_open(until: float) -> tuple[_FloatArray | None, _FloatArray]:
-        a, _, _ = _assign(model, open_rows, time_limit_s=max(until - time.perf_counter(), 1.0))
+    timed_out = False
+
+    def solve_open(until: float) -> tuple[FloatArray | None, FloatArray]:
+        nonlocal timed_out
+        a, _, status = _assign(
+            model, open_rows, time_limit_s=max(until - time.perf_counter(), 1.0)
+        )
+        timed_out = timed_out or time_limit_hit(status)
         if a is None:
             return None, model.group_weight.copy()
         served = np.bincount(
@@ -458,7 +517,7 @@ def _heuristic(
     a, left = solve_open(deadline)
     good = (open_rows, a)
     stale = False
-    for _ in range(n_sites):
+    for pick in range(n_sites):
         gain = np.minimum(np.asarray(by_group @ left, dtype=np.float64), model.capacity)
         gain[open_rows] = -np.inf
         best = int(np.argmax(gain))
@@ -466,7 +525,9 @@ def _heuristic(
             break
         open_rows = open_rows.copy()
         open_rows[best] = True
-        if not stale and time.perf_counter() < soft_deadline:
+        if not stale and pick < _HEURISTIC_LP_PICKS and time.perf_counter() >= soft_deadline:
+            timed_out = True
+        elif not stale and pick < _HEURISTIC_LP_PICKS:
             a, left = solve_open(deadline)
             if a is not None:
                 good = (open_rows, a)
@@ -479,7 +540,40 @@ def _heuristic(
         a, _ = solve_open(deadline)
         if a is not None:
             good = (open_rows, a)
-    return good[0].astype(np.float64), good[1]
+    return good[0].astype(np.float64), good[1], timed_out
+
+
+def _uncapacitated(
+    model: _Model, n_sites: int, *, time_limit_s: float, mip_rel_gap: float, node_limit: int
+) -> tuple[float, BoolArray, bool]:
+    """The best plan ignoring capacities: ``(proven bound on its coverage, its open rows,
+    whether the wall-clock safety net stopped it)``.
+
+    A capacitated plan never serves more than its stations reach, so the bound (residents of
+    the groups the existing stations reach plus the plain model's proven bound on what
+    ``n_sites`` candidates add) also bounds the capacitated optimum. Solved by
+    :func:`planner.siting.maximize_coverage` on the reduced model's pattern.
+    """
+    n_rows = int(model.stations.size)
+    n_g = int(model.group_weight.size)
+    pattern = sp.csr_array(
+        (np.ones(model.n_pairs), (model.pairs_row, model.pairs_group)), shape=(n_rows, n_g)
+    )
+    cand_rows = np.flatnonzero(model.is_candidate)
+    already = _covered_by(pattern, np.flatnonzero(~model.is_candidate))
+    plain = maximize_coverage(
+        sp.csr_array(pattern[cand_rows]),
+        model.group_weight,
+        n_sites=min(n_sites, int(cand_rows.size)),
+        already_covered=already,
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
+    )
+    open_rows = ~model.is_candidate
+    open_rows[cand_rows[plain.sites]] = True
+    bound = float(model.group_weight[already].sum()) + float(plain.upper_bound)
+    return bound, open_rows, plain.time_limit_hit
 
 
 def _simple_bound(model: _Model, n_sites: int) -> float:
@@ -498,15 +592,16 @@ def _simple_bound(model: _Model, n_sites: int) -> float:
 
 
 def maximize_capacitated_coverage(
-    S_existing: Any,
-    S_candidates: Any,
+    S_existing: SparseCoverage,
+    S_candidates: SparseCoverage,
     population: ArrayLike,
     *,
     n_sites: int,
     capacity_existing: ArrayLike,
     capacity_new: ArrayLike,
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     mip_rel_gap: float = 1e-6,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> CapacitatedResult:
     """Choose ``n_sites`` new stations so the most residents are served within capacity.
 
@@ -531,10 +626,13 @@ def maximize_capacitated_coverage(
         Residents each existing station / each candidate site can serve: a number for all or
         one per row; ``numpy.inf`` for no limit.
     time_limit_s
-        Time limit of the HiGHS solve. On hitting it the best plan found is returned with its
-        proven gap.
+        Wall-clock safety net for the whole call (``inf``, the default: off). On hitting it
+        the best plan found is returned with its proven gap and ``time_limit_hit`` is True.
     mip_rel_gap
         HiGHS stops once its relative gap is at most this.
+    node_limit
+        Branch-and-bound nodes of the MILP (a work limit HiGHS counts itself, so the plan is
+        the same on any machine); on reaching it the best plan found is returned with its gap.
 
     Returns
     -------
@@ -550,25 +648,18 @@ def maximize_capacitated_coverage(
         limit; raise ``time_limit_s``.
     """
     t0 = time.perf_counter()
-    problems: list[str] = []
-    found: list[str] = []
-    inst = _read_instance(S_existing, population, None, found)
-    problems += [p.replace("coverage", "S_existing").replace("candidate", "station") for p in found]
-    n_e = None if inst is None else inst.n_candidates
-    n_d = None if inst is None else int(inst.pattern.shape[1])
-    cand = _read_pattern_candidates(S_candidates, n_d, problems)
-    n_c = None if cand is None else int(cand.shape[0])
-    if not _is_int(n_sites) or n_sites < 0:
-        problems.append(f"n_sites={n_sites!r} must be a whole number >= 0")
-    elif n_c is not None and n_sites > n_c:
-        problems.append(
-            f"n_sites={n_sites} but there are only {n_c} candidate sites; ask for at most {n_c}"
-        )
-    cap_e = _read_capacity("capacity_existing", capacity_existing, n_e, problems)
-    cap_n = _read_capacity("capacity_new", capacity_new, n_c, problems)
-    _check_solver_options(time_limit_s, mip_rel_gap, problems)
-    _raise_if("maximize_capacitated_coverage", problems)
-    assert inst is not None and cand is not None and n_e is not None and n_c is not None
+    inst, cand, cap_e, cap_n = _read_inputs(
+        S_existing,
+        S_candidates,
+        population,
+        n_sites=n_sites,
+        capacity_existing=capacity_existing,
+        capacity_new=capacity_new,
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
+    )
+    n_e, n_c = inst.n_candidates, int(cand.shape[0])
     n_sites = int(n_sites)
     w = inst.population
     total = inst.total_population
@@ -577,26 +668,13 @@ def maximize_capacitated_coverage(
     P = sp.csr_array(sp.vstack([inst.pattern, use_cand], format="csr"))
     capacity = np.r_[cap_e, cap_n if n_sites > 0 else np.zeros(0)]
     is_cand = np.r_[np.zeros(n_e, dtype=bool), np.ones(use_cand.shape[0], dtype=bool)]
-    model = _build_model(P, w, capacity, is_cand)
-    limit = CAPACITATED_MAX_PAIRS if n_sites > 0 else CAPACITATED_MAX_PAIRS_LP
-    if model.n_pairs > limit:
-        raise InputError(
-            f"maximize_capacitated_coverage: the model has {model.n_pairs:,} station-building "
-            f"pairs after reduction, more than the {limit:,} HiGHS handles in about a minute",
-            [
-                f"{n_e} existing stations and {model.is_candidate.sum()} useful candidate sites "
-                f"over {int((model.group_of >= 0).sum()):,} buildings with residents"
-            ],
-            "Pass fewer candidates (e.g. the best 3-5 x n_sites from "
-            "planner.siting.maximize_coverage(..., method='greedy'), which scales to whole "
-            "cities), or a shorter walking limit; to check a chosen set of sites, append its "
-            "rows to S_existing and call with n_sites=0 (a pure LP, limit "
-            f"{CAPACITATED_MAX_PAIRS_LP:,} pairs).",
-        )
+    model = _drop_dominated(_build_model(P, w, capacity, is_cand))
+    _check_size(model, n_e=n_e, n_sites=n_sites)
 
     notes: list[str] = []
     deadline = t0 + float(time_limit_s)
     bound = _simple_bound(model, n_sites)
+    timed_out = False
     if model.n_pairs == 0:
         x_rows, a, status = np.ones(0), np.zeros(0), "nothing to assign"
     elif not model.is_candidate.any():  # a pure LP
@@ -611,7 +689,7 @@ def maximize_capacitated_coverage(
         bound = min(bound, value)
     else:
         # a heuristic plan first: the answer if HiGHS finds nothing better within the limit
-        x_rows, a_h = _heuristic(
+        x_rows, a_h, timed_out = _heuristic(
             model,
             n_sites,
             soft_deadline=time.perf_counter() + _HEURISTIC_SHARE * float(time_limit_s),
@@ -620,14 +698,37 @@ def maximize_capacitated_coverage(
         a = np.zeros(model.n_pairs) if a_h is None else a_h
         best = _objective(model, a)
         status = "greedy"
-        if best >= bound * (1 - max(float(mip_rel_gap), OPTIMAL_REL_TOL)):
+        tol = max(float(mip_rel_gap), OPTIMAL_REL_TOL)
+        if best >= bound * (1 - tol):
             status = "optimal (greedy bound)"
         else:
+            # the best plan without capacities: its coverage bounds every capacitated plan,
+            # and its sites are a second start (the optimum itself when capacity does not bind)
+            plain_bound, plain_rows, plain_timed_out = _uncapacitated(
+                model,
+                n_sites,
+                time_limit_s=max(deadline - time.perf_counter(), 1.0),
+                mip_rel_gap=float(mip_rel_gap),
+                node_limit=int(node_limit),
+            )
+            bound = min(bound, plain_bound)
+            a_p, _, p_status = _assign(
+                model, plain_rows, time_limit_s=max(deadline - time.perf_counter(), 1.0)
+            )
+            timed_out = timed_out or plain_timed_out or time_limit_hit(p_status)
+            if a_p is not None and _objective(model, a_p) > best:
+                x_rows, a, best = plain_rows.astype(np.float64), a_p, _objective(model, a_p)
+                a_h = a_p
+                status = "plain plan"
+            if best >= bound * (1 - tol):
+                status = "optimal (plain-plan bound)"
+        if not status.startswith("optimal"):
             x_sol, a_sol, milp_bound, status = _solve(
                 model,
                 n_sites,
                 time_limit_s=max(deadline - time.perf_counter(), 1.0),
                 mip_rel_gap=float(mip_rel_gap),
+                node_limit=int(node_limit),
             )
             bound = min(bound, milp_bound)
             if x_sol is not None and a_sol is not None:
@@ -641,11 +742,14 @@ def maximize_capacitated_coverage(
                     "either; raise time_limit_s or pass fewer candidates"
                 )
             else:
-                notes.append(f"HiGHS found no plan ({status}); the sites are the greedy plan")
+                notes.append(
+                    f"HiGHS found no plan ({status}); the sites are the best start found "
+                    "(greedy or the plain plan's sites)"
+                )
             if status.startswith("solver failed"):
                 logger.warning("maximize_capacitated_coverage: HiGHS %s", status)
-            if status == "time limit" and best >= bound * (1 - OPTIMAL_REL_TOL):
-                status = "optimal (HiGHS bound at the time limit)"
+            if status in ("time limit", "node limit") and best >= bound * (1 - OPTIMAL_REL_TOL):
+                status = f"optimal (HiGHS bound at the {status})"
     return _result(
         model,
         inst.pattern,
@@ -665,21 +769,77 @@ def maximize_capacitated_coverage(
         t0=t0,
         notes=notes,
         time_limit_s=float(time_limit_s),
+        node_limit=int(node_limit),
+        timed_out=timed_out or time_limit_hit(status),
     )
+
+
+def _read_inputs(
+    S_existing: SparseCoverage,
+    S_candidates: SparseCoverage,
+    population: ArrayLike,
+    *,
+    n_sites: int,
+    capacity_existing: ArrayLike | float,
+    capacity_new: ArrayLike | float,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    node_limit: int,
+) -> tuple[_instance.Instance, sp.csr_array, FloatArray, FloatArray]:
+    """The inputs of :func:`maximize_capacitated_coverage` checked; all problems together."""
+    problems: list[str] = []
+    found: list[str] = []
+    inst = _instance.read_instance(S_existing, population, None, found)
+    problems += [p.replace("coverage", "S_existing").replace("candidate", "station") for p in found]
+    n_e = None if inst is None else inst.n_candidates
+    n_d = None if inst is None else int(inst.pattern.shape[1])
+    cand = _read_pattern_candidates(S_candidates, n_d, problems)
+    n_c = None if cand is None else int(cand.shape[0])
+    if not _instance.is_int(n_sites) or n_sites < 0:
+        problems.append(f"n_sites={n_sites!r} must be a whole number >= 0")
+    elif n_c is not None and n_sites > n_c:
+        problems.append(
+            f"n_sites={n_sites} but there are only {n_c} candidate sites; ask for at most {n_c}"
+        )
+    cap_e = _read_capacity("capacity_existing", capacity_existing, n_e, problems)
+    cap_n = _read_capacity("capacity_new", capacity_new, n_c, problems)
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
+    _instance.raise_if("maximize_capacitated_coverage", problems)
+    assert inst is not None and cand is not None and n_e is not None and n_c is not None
+    return inst, cand, cap_e, cap_n
+
+
+def _check_size(model: _Model, *, n_e: int, n_sites: int) -> None:
+    """Refuse a model larger than HiGHS solves in about a minute, saying what to pass instead."""
+    limit = CAPACITATED_MAX_PAIRS if n_sites > 0 else CAPACITATED_MAX_PAIRS_LP
+    if model.n_pairs > limit:
+        raise InputError(
+            f"maximize_capacitated_coverage: the model has {model.n_pairs:,} station-building "
+            f"pairs after reduction, more than the {limit:,} HiGHS handles in about a minute",
+            [
+                f"{n_e} existing stations and {model.is_candidate.sum()} useful candidate sites "
+                f"over {int((model.group_of >= 0).sum()):,} buildings with residents"
+            ],
+            "Pass fewer candidates (e.g. the best 3-5 x n_sites from "
+            "planner.siting.maximize_coverage(..., method='greedy'), which scales to whole "
+            "cities), or a shorter walking limit; to check a chosen set of sites, append its "
+            "rows to S_existing and call with n_sites=0 (a pure LP, limit "
+            f"{CAPACITATED_MAX_PAIRS_LP:,} pairs).",
+        )
 
 
 def _result(
     model: _Model,
     E: sp.csr_array,
     C: sp.csr_array,
-    w: _FloatArray,
+    w: FloatArray,
     total: float,
     n_e: int,
     n_c: int,
-    cap_e: _FloatArray,
-    cap_n: _FloatArray,
-    x_rows: _FloatArray,
-    a: _FloatArray,
+    cap_e: FloatArray,
+    cap_n: FloatArray,
+    x_rows: FloatArray,
+    a: FloatArray,
     *,
     bound: float,
     n_sites: int,
@@ -688,6 +848,8 @@ def _result(
     t0: float,
     notes: list[str],
     time_limit_s: float,
+    node_limit: int,
+    timed_out: bool,
 ) -> CapacitatedResult:
     n_d = int(E.shape[1])
     n_g = int(model.group_weight.size)
@@ -716,11 +878,20 @@ def _result(
         notes.append(
             f"{sites.size} of {n_sites} sites used: no other candidate would serve anybody"
         )
-    if status.startswith("time limit"):
-        notes.append(
-            f"time limit of {time_limit_s:g} s reached; the plan is within {100 * gap:.2f}% "
-            "of the optimum"
+    if not gap <= max(mip_rel_gap, OPTIMAL_REL_TOL):
+        stop = (
+            f"time limit of {time_limit_s:g} s reached; "
+            if timed_out
+            else f"node limit of {node_limit:,} reached; "
+            if "node limit" in status
+            else ""
         )
+        notes.append(
+            f"{stop}best found, at most {100 * gap:.2f}% short of the best possible plan "
+            "(not proved optimal)"
+        )
+    elif timed_out:
+        notes.append(f"time limit of {time_limit_s:g} s reached")
     return CapacitatedResult(
         sites=sites.astype(np.intp),
         assigned_per_station=np.r_[load[:n_e], load[n_e + sites]].astype(np.float64),
@@ -741,4 +912,5 @@ def _result(
         status=status,
         runtime_s=time.perf_counter() - t0,
         message="; ".join(notes),
+        time_limit_hit=timed_out,
     )

@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner.defaults import DEFAULT_SPEED_KMH
 from planner.districts import OUTSIDE, district_index
 from planner.errors import InputError
 from planner.settings import m_to_minutes, minutes_to_m
@@ -148,7 +149,7 @@ def summarize_coverage(
 def coverage_sensitivity(
     buildings: pd.DataFrame,
     *,
-    speeds_kmh: Iterable[float] = (4.8,),
+    speeds_kmh: Iterable[float] = (DEFAULT_SPEED_KMH,),
     limits_min: Iterable[float] | None = None,
     limits_m: Iterable[float] | None = None,
 ) -> pd.DataFrame:

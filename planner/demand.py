@@ -754,9 +754,6 @@ def demand_from_raster(
         cell-centre points, plus a ``raster_cell`` column ``"<row>/<col>"`` and
         ``demand_kind`` (``"building"`` or :data:`RASTER_CELL_KIND`).
     """
-    import rasterio
-    import rasterio.windows
-
     path = Path(path)
     crs = require_metric_crs(
         residential.crs, what="the residential buildings", function="demand_from_raster"
@@ -771,6 +768,67 @@ def demand_from_raster(
             "demand_from_raster: the residential buildings have no 'floor_area_m2' column",
             hint="Pass the output of demand_from_buildings, or use weight='equal'.",
         )
+    raster = _read_cells(path, band=band, area=area, crs=crs, max_cells=max_cells)
+    cells, transform, raster_crs = raster.cells, raster.transform, raster.crs
+    n_rows, n_cols = cells.shape
+    rep = gpd.GeoSeries(
+        shapely.point_on_surface(np.asarray(residential.geometry.values, dtype=object)),
+        crs=crs,
+    ).to_crs(raster_crs)
+    xy = shapely.get_coordinates(rep.values) if len(rep) else np.empty((0, 2))
+    inverse = ~transform
+    col_f = inverse.a * xy[:, 0] + inverse.b * xy[:, 1] + inverse.c
+    row_f = inverse.d * xy[:, 0] + inverse.e * xy[:, 1] + inverse.f
+    col, row = np.floor(col_f).astype(np.int64), np.floor(row_f).astype(np.int64)
+    in_raster = (row >= 0) & (row < n_rows) & (col >= 0) & (col < n_cols)
+    flat = np.where(in_raster, row * n_cols + col, -1)
+    weights = (
+        residential["floor_area_m2"].to_numpy(dtype=np.float64)
+        if weight == "floor_area"
+        else np.ones(len(residential))
+    )
+    weights = np.nan_to_num(weights, nan=0.0)
+    population, orphan = spread_over_cells(flat, weights, cells.ravel())
+
+    got = population > 0
+    out = _raster_demand(residential, population, orphan, row, col, raster, crs=crs)
+    n_b, n_c = int(got.sum()), len(orphan)
+    raster_total = float(np.nansum(cells))
+    logger.info(
+        "%s: %.0f residents in the raster; %.0f spread onto %d buildings, %.0f in %d cells "
+        "without a building (cell-centre points); %d buildings got none (outside the raster or "
+        "in empty cells)",
+        path.name,
+        raster_total,
+        float(population.sum()),
+        n_b,
+        float(np.nansum(cells.ravel()[orphan])),
+        n_c,
+        int((~got).sum()),
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class _RasterCells:
+    """The cells of a population raster read for a study area (NaN: nobody, or outside)."""
+
+    cells: np.ndarray
+    transform: Any
+    crs: pyproj.CRS
+    row_off: int
+    col_off: int
+    centre_x: np.ndarray
+    centre_y: np.ndarray
+
+
+def _read_cells(
+    path: Path, *, band: int, area: shapely.Geometry | None, crs: pyproj.CRS, max_cells: int
+) -> _RasterCells:
+    """The raster's residents per cell in the window over ``area``, checked and masked."""
+    import rasterio
+    import rasterio.windows
+
     if not path.exists():
         raise InputError(f"population raster {path} does not exist", hint="Check the path.")
     try:
@@ -827,26 +885,23 @@ def demand_from_raster(
             *np.asarray(shapely.get_coordinates(centres.to_crs(crs).values)).T,
         )
         cells[~inside.reshape(cells.shape)] = np.nan
+    return _RasterCells(cells, transform, raster_crs, row_off, col_off, centre_x, centre_y)
 
-    rep = gpd.GeoSeries(
-        shapely.point_on_surface(np.asarray(residential.geometry.values, dtype=object)),
-        crs=crs,
-    ).to_crs(raster_crs)
-    xy = shapely.get_coordinates(rep.values) if len(rep) else np.empty((0, 2))
-    inverse = ~transform
-    col_f = inverse.a * xy[:, 0] + inverse.b * xy[:, 1] + inverse.c
-    row_f = inverse.d * xy[:, 0] + inverse.e * xy[:, 1] + inverse.f
-    col, row = np.floor(col_f).astype(np.int64), np.floor(row_f).astype(np.int64)
-    in_raster = (row >= 0) & (row < n_rows) & (col >= 0) & (col < n_cols)
-    flat = np.where(in_raster, row * n_cols + col, -1)
-    weights = (
-        residential["floor_area_m2"].to_numpy(dtype=np.float64)
-        if weight == "floor_area"
-        else np.ones(len(residential))
-    )
-    weights = np.nan_to_num(weights, nan=0.0)
-    population, orphan = spread_over_cells(flat, weights, cells.ravel())
 
+def _raster_demand(
+    residential: gpd.GeoDataFrame,
+    population: np.ndarray,
+    orphan: np.ndarray,
+    row: np.ndarray,
+    col: np.ndarray,
+    raster: _RasterCells,
+    *,
+    crs: pyproj.CRS,
+) -> gpd.GeoDataFrame:
+    """The demand table: buildings given residents, then the cells without a building."""
+    cells, row_off, col_off = raster.cells, raster.row_off, raster.col_off
+    n_cols = cells.shape[1]
+    centre_x, centre_y, raster_crs = raster.centre_x, raster.centre_y, raster.crs
     got = population > 0
     buildings_part = residential.loc[got].copy()
     buildings_part["population"] = population[got]
@@ -898,19 +953,6 @@ def demand_from_raster(
         ]
     )
     out = gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(geometry, crs=crs), crs=crs)
-    raster_total = float(np.nansum(cells))
-    logger.info(
-        "%s: %.0f residents in the raster; %.0f spread onto %d buildings, %.0f in %d cells "
-        "without a building (cell-centre points); %d buildings got none (outside the raster or "
-        "in empty cells)",
-        path.name,
-        raster_total,
-        float(population.sum()),
-        n_b,
-        float(np.nansum(cells.ravel()[orphan])),
-        n_c,
-        int((~got).sum()),
-    )
     return out
 
 

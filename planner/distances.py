@@ -25,7 +25,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from planner._crs import require_metric_crs
+from planner._crs import require_metric_crs, require_same_crs
 from planner.access import AccessGraph, build_access_graph
 from planner.errors import InputError
 from planner.network import WalkNetwork
@@ -33,7 +33,6 @@ from planner.settings import WalkSettings
 from planner.snapping import (
     DEFAULT_MIN_COMPONENT_M,
     Snaps,
-    _require_same_crs,
     door_points,
     feature_labels,
     log_unreached,
@@ -560,7 +559,7 @@ def walk_distances(
     settings = WalkSettings() if settings is None else settings
     for what, gdf in (("buildings", buildings), ("stations", stations)):
         require_metric_crs(gdf.crs, what=f"the {what}", function="walk_distances")
-        _require_same_crs(network, gdf, function="walk_distances")
+        require_same_crs(network, gdf, function="walk_distances")
     b_snaps = snap_points(
         network,
         door_points(buildings),

@@ -40,12 +40,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner._tables import name_columns, read_polygons
 from planner.errors import InputError
 
 __all__ = [
     "BUNDLED_ALMATY_DISTRICTS",
     "BUNDLED_ALMATY_OSM_SHA256",
     "DEFAULT_MAX_FACTOR",
+    "DISTRICT_NAME_COLUMNS",
     "DistrictCalibration",
     "calibrate_by_district",
     "calibration_factors",
@@ -53,6 +55,8 @@ __all__ = [
     "district_names",
     "districts_note",
     "no_resident_warning",
+    "osm_districts",
+    "read_districts",
 ]
 
 logger = logging.getLogger(__name__)
@@ -353,3 +357,103 @@ def calibrate_by_district(
         names.size,
     )
     return DistrictCalibration(residents=out, table=table, max_factor=float(max_factor))
+
+
+# --- reading districts -------------------------------------------------------------------------
+
+
+#: Columns read as a district's name, in this order (case-insensitive): the shared list of
+#: name columns, then the words for a district (:func:`planner._tables.name_columns`).
+DISTRICT_NAME_COLUMNS = name_columns("districts")
+
+
+def read_districts(
+    path: str | Path, *, crs: Any, population_column: str | None = None
+) -> gpd.GeoDataFrame:
+    """District polygons from a GeoPackage, GeoJSON or shapefile, with a ``name`` column.
+
+    The name comes from the first of :data:`DISTRICT_NAME_COLUMNS` present (case-insensitive);
+    rows without a polygon are left out and counted in the logger. With ``population_column``
+    (``--district-population-column``), that column is kept as ``population``: each
+    district's official population (an empty cell means unknown); every value that is not a
+    non-negative number is reported, with its row and district.
+    """
+    frame = read_polygons(path, what="districts")
+    problems = []
+    lower = {str(c).lower(): c for c in frame.columns}
+    name_column = next((lower[c] for c in DISTRICT_NAME_COLUMNS if c in lower), None)
+    if name_column is None:
+        problems.append(
+            f"no name column: the file has {[c for c in frame.columns if c != 'geometry']}, "
+            f"looked for {list(DISTRICT_NAME_COLUMNS)}"
+        )
+    polygonal = frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if not polygonal.any():
+        problems.append("no polygons (districts must be areas, not points or lines)")
+    if frame.crs is None:
+        problems.append("no coordinate reference system (save it with one, e.g. EPSG:4326)")
+    official = None
+    if population_column is not None:
+        if population_column not in frame.columns:
+            problems.append(
+                f"--district-population-column {population_column}: no such column; the file "
+                f"has {[c for c in frame.columns if c != 'geometry']}"
+            )
+        else:
+            raw = frame[population_column]
+            official = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+            blank = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
+            for i in np.flatnonzero((np.isnan(official) & ~blank) | (official < 0)):
+                label = frame[name_column].iloc[i] if name_column is not None else "?"
+                problems.append(
+                    f"row {i + 1} ({label}), column {population_column!r}: {raw.iloc[i]!r} "
+                    "is not a number of residents (0 or more)"
+                )
+    if problems:
+        raise InputError(
+            f"{path}: the districts file cannot be used",
+            problems,
+            "Give district polygons with a 'name' column, e.g. exported from QGIS as GeoPackage"
+            + (
+                ", and official populations as plain numbers (empty where unknown)."
+                if population_column is not None
+                else "."
+            ),
+        )
+    if (~polygonal).any():
+        logger.info("%s: %d rows without a polygon left out", path, int((~polygonal).sum()))
+    out = frame.to_crs(crs)
+    out = out.rename(columns={name_column: "name"}) if name_column != "name" else out
+    out = out[["name", "geometry"]].copy()
+    if official is not None:
+        out.insert(1, "population", official)
+    return out[polygonal].reset_index(drop=True)
+
+
+#: Named OSM administrative areas serve as districts only if they hold at least this share of
+#: the residents; otherwise the table would be mostly "(outside)" (the bundled Almaty 2012 data
+#: has 3 small named suburbs holding 0.3 % of the residents).
+MIN_DISTRICT_SHARE = 0.5
+
+
+def osm_districts(
+    admin_areas: gpd.GeoDataFrame, residents: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame | None:
+    """The named OSM administrative areas as districts, if they hold enough of the residents."""
+    named = admin_areas[admin_areas["name"].notna()]
+    if named.empty or residents.empty:
+        return None
+    points = shapely.point_on_surface(residents.geometry.to_numpy())
+    inside = np.zeros(points.size, dtype=bool)
+    hit, _ = shapely.STRtree(named.geometry.to_numpy()).query(points, predicate="within")
+    inside[hit] = True
+    population = residents["population"].to_numpy(dtype=float)
+    share = float(population[inside].sum() / population.sum()) if population.sum() > 0 else 0.0
+    if share < MIN_DISTRICT_SHARE:
+        logger.info(
+            "named OSM administrative areas hold %.1f%% of the residents: not used as districts "
+            "(give a districts file for a per-district table)",
+            100 * share,
+        )
+        return None
+    return named

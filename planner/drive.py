@@ -42,6 +42,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
+from planner.defaults import DEFAULT_DRIVE_MIN, DEFAULT_MAX_KERB_M
 from planner.errors import InputError
 from planner.osm import HighwayWays, OsmData
 
@@ -65,12 +66,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Default drive-time limit of a station's vehicle, minutes.
-DEFAULT_DRIVE_MIN = 10.0
-#: A door (or station) further than this straight line from the nearest node of the car
-#: network is not reached by car: the inspector walks at most this far from the kerb.
-DEFAULT_MAX_KERB_M = 250.0
 
 #: Strongly connected pieces of the car network with fewer nodes than this (and not the largest)
 #: are not snapped to: a car there could not get back to the rest.

@@ -13,11 +13,10 @@ tests run offline against stored responses.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
+from planner._files import write_bytes
 from planner.errors import FetchError, InputError
 
 __all__ = ["DEFAULT_OVERPASS_URL", "FetchError", "fetch_osm", "overpass_query"]
@@ -92,7 +91,7 @@ def fetch_osm(
             hint='e.g. place="Almaty, Kazakhstan" or bbox=(76.85, 43.20, 76.98, 43.30).',
         )
     if bbox is not None:
-        _check_bbox(bbox)
+        check_bbox(bbox)
     out_path = Path(out_path)
     boundary = None
     if place is not None:
@@ -144,16 +143,16 @@ def fetch_osm(
             "Overpass stopped the query part-way (runtime error); the data would be incomplete",
             "Try a smaller area or a longer timeout_s.",
         )
-    _write_atomically(out_path, content)
+    write_bytes(out_path, content)
     if boundary is not None:
         boundary_path = out_path.with_name(out_path.name.split(".")[0] + ".boundary.geojson")
         boundary_text = boundary.to_crs(4326)[["geometry"]].to_json()
-        _write_atomically(boundary_path, boundary_text.encode())
+        write_bytes(boundary_path, boundary_text.encode())
     log.info("saved %s (%.1f MB)", out_path, len(content) / 1e6)
     return out_path
 
 
-def _check_bbox(bbox: tuple[float, float, float, float]) -> None:
+def check_bbox(bbox: tuple[float, float, float, float]) -> None:
     """A box that cannot be right is refused before anything goes online."""
     try:
         west, south, east, north = (float(v) for v in bbox)
@@ -198,15 +197,3 @@ def _is_network_failure(exc: BaseException) -> bool:
             return True  # requests / urllib3, without importing them here
         current = current.__cause__ or current.__context__
     return False
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

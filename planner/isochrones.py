@@ -34,7 +34,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from planner._crs import require_metric_crs
+from planner._crs import require_metric_crs, require_same_crs
 from planner.access import AccessGraph, build_access_graph
 from planner.distances import local_source_distances, nearest_source
 from planner.errors import InputError
@@ -43,7 +43,6 @@ from planner.settings import WalkSettings, m_to_minutes, minutes_to_m
 from planner.snapping import (
     DEFAULT_MIN_COMPONENT_M,
     Snaps,
-    _require_same_crs,
     door_points,
     snap_points,
 )
@@ -455,7 +454,7 @@ def service_areas(
     """
     settings = WalkSettings() if settings is None else settings
     require_metric_crs(stations.crs, what="the stations", function="service_areas")
-    _require_same_crs(network, stations, function="service_areas")
+    require_same_crs(network, stations, function="service_areas")
     limits = _limits(limits_m, limits_min, settings)
     if by not in ("all", "station", "nearest"):
         raise InputError(

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -42,6 +41,8 @@ from osmium.filter import KeyFilter
 from shapely.geometry.base import BaseGeometry
 
 from planner._crs import WGS84, utm_crs_for
+from planner._files import file_sha256
+from planner._tables import read_polygons
 from planner.errors import ArgumentTypeError, InputError
 
 __all__ = ["HighwayWays", "OsmData", "OsmScan", "read_osm", "scan_osm"]
@@ -533,15 +534,6 @@ def _scan(path: Path, fmt: str) -> OsmScan:
     return reader.scan(source=str(path), sha256=file_sha256(path), data_date=data_date)
 
 
-def file_sha256(path: str | Path) -> str:
-    """The SHA-256 checksum of a file, hex encoded."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # --- input checks ---------------------------------------------------------------------------
 
 
@@ -639,8 +631,6 @@ def _area_polygon(
             boundary,
             "e.g. boundary='almaty.geojson' or boundary=shapely.box(76.85, 43.2, 76.98, 43.3).",
         )
-    from planner._tables import read_polygons
-
     hint = "Give a GeoJSON or GeoPackage file with the area's polygon."
     frame = read_polygons(boundary, what="boundary")
     polygons = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]

@@ -46,7 +46,7 @@ of summary.md, a ``<meta name="planner-run-id">`` tag of map.html and the GeoPac
 For tests only, the environment variable ``_PLANNER_PAUSE_AT=<checkpoint>`` makes the process
 create the file named by ``_PLANNER_PAUSE_FILE`` and sleep 60 s (or ``_PLANNER_PAUSE_S``) at
 that checkpoint (see
-:func:`_checkpoint`), so signals can be sent at a chosen moment of writing.
+:func:`planner._files.checkpoint`), so signals can be sent at a chosen moment of writing.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from planner._files import SQLITE_SIDECARS, checkpoint
 from planner.errors import InputError, OutputError
 
 __all__ = [
@@ -107,9 +108,8 @@ PLANNER_FILES = frozenset(
 MANIFEST = "manifest.json"
 #: The files of one unit's folder ``units/<unit>/`` of a national set.
 _UNIT_FILES = frozenset({"plan.gpkg", "summary.json", "summary.md", "map.html"})
-#: SQLite's side files of an open (or crashed) GeoPackage.
-_SQLITE_SIDE = ("-journal", "-wal", "-shm")
-#: Hidden temporary files of :func:`planner.outputs.atomic_path` (a killed writer leaves one).
+#: Hidden temporary files of :func:`planner._files.atomic_path`, the one atomic writer (a killed
+#: writer leaves one).
 _ATOMIC_TMP = re.compile(r"^\..+\.tmp-[0-9a-f]{8}.*$")
 _RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 #: errno values that mean the environment, not the input, is at fault.
@@ -120,22 +120,6 @@ _ENV_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EIO, 
 def new_run_id() -> str:
     """A new run id: UTC time and 6 random hex digits, e.g. ``20251121T224000Z-1a2b3c``."""
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-def _checkpoint(name: str) -> None:
-    """Test hook: pause here if ``_PLANNER_PAUSE_AT`` names this checkpoint (private).
-
-    Checkpoints: ``locked`` (lock taken, staging made), ``gpkg-layer:<layer>`` (after each layer
-    of :func:`planner.outputs.write_geopackage`), ``written:<file>`` (after each file of
-    :func:`planner.report.write_outputs`), ``verified`` (before the swap), ``swap`` (between
-    the two renames of the portable swap; only with ``_PLANNER_PORTABLE_SWAP=1``).
-    """
-    if os.environ.get("_PLANNER_PAUSE_AT") != name:
-        return
-    marker = os.environ.get("_PLANNER_PAUSE_FILE")
-    if marker:
-        Path(marker).write_text(str(os.getpid()))
-    time.sleep(float(os.environ.get("_PLANNER_PAUSE_S", "60")))
 
 
 # --------------------------------------------------------------------------- checking --out
@@ -283,7 +267,7 @@ def _what_is_foreign(rel: str, p: Path, listed: dict[str, dict[str, object]] | N
     name = rel.rsplit("/", 1)[-1]
     if _ATOMIC_TMP.match(name) and p.is_file() and not p.is_symlink():
         return None  # a killed writer's temporary file
-    for side in _SQLITE_SIDE:
+    for side in SQLITE_SIDECARS:
         base = rel[: -len(side)]
         if name.endswith(side) and (
             (listed is not None and base in listed)
@@ -384,7 +368,7 @@ def _remove_set(folder: Path, *, keep_as: Path, notes: list[str]) -> None:
         if rel == MANIFEST:
             continue
         name = rel.rsplit("/", 1)[-1]
-        side = next((x for x in _SQLITE_SIDE if name.endswith(x)), None)
+        side = next((x for x in SQLITE_SIDECARS if name.endswith(x)), None)
         ours = side is not None or _what_is_foreign(rel, p, listed) is None
         if not ours:
             continue
@@ -692,7 +676,7 @@ def output_set(
         for note in notes:
             log.warning(note)
         target = OutputSet(out_dir=shown, path=staging, run_id=run_id, notes=notes)
-        _checkpoint("locked")
+        checkpoint("locked")
         try:
             yield target
         except OSError as exc:
@@ -720,7 +704,7 @@ def output_set(
                 problems,
                 _space_hint(out),
             )
-        _checkpoint("verified")
+        checkpoint("verified")
         with _signals_held():
             try:
                 _swap(staging, out)
@@ -826,7 +810,7 @@ def _swap(staging: Path, out: Path) -> None:
         return
     old = out.parent / f".{out.name}.old-{staging.name.rsplit('staging-', 1)[1]}"
     out.rename(old)
-    _checkpoint("swap")
+    checkpoint("swap")
     staging.rename(out)
     old.rename(staging)
 

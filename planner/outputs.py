@@ -27,6 +27,11 @@ are required; every other key is optional and shown as "not recorded" when missi
             "max_walk_m": 800.0, "max_walk_min": 10.0, "speed_kmh": 4.8, "max_snap_m": 250.0,
             "n_sites": 5, ...
         },
+        "stations": {                                  # the existing stations read
+            "total": 36, "usable": 35,
+            "beyond_reach": 9964,                      # rows of the file left out: too far
+            "unusable": [{"station_id": "...", "name": "...", "problem": "..."}],
+        },
         "coverage": {                                  # before the plan: existing stations
             "residents_total": 123456,
             "residents_covered": 98765,
@@ -60,14 +65,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import logging
 import math
 import os
 import re
-import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,8 +78,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner._files import atomic_path, checkpoint, file_sha256, write_text
+from planner._format import (
+    NO_LIMIT,
+    TIME_LIMIT_LINE,
+    count_text,
+    limit_text,
+    lookup,
+    metres_text,
+    share_text,
+)
 from planner.errors import InputError
-from planner.output_set import _checkpoint, output_set
+from planner.maps import save_map
+from planner.output_set import output_set
+from planner.stations import beyond_reach_text
 from planner.vehicle_outputs import vehicle_lines
 
 if TYPE_CHECKING:
@@ -101,85 +116,6 @@ PathLike = str | os.PathLike[str]
 #: Longest layer or field name accepted: PostgreSQL's identifier limit, so layers can be loaded
 #: into PostGIS unchanged (GeoPackage itself has no limit, Shapefile's is 10).
 MAX_NAME_LENGTH = 63
-#: Side files SQLite may create next to a GeoPackage while it is being written.
-_SQLITE_SIDECARS = ("-journal", "-wal", "-shm")
-
-
-# --------------------------------------------------------------------------- atomic writes
-
-
-@contextlib.contextmanager
-def atomic_path(path: PathLike) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; move it onto ``path`` only if the block succeeds.
-
-    The temporary file lives in the destination folder (so :func:`os.replace` is an atomic rename
-    on the same file system), is hidden (leading dot) and keeps the suffix of ``path`` (so GDAL
-    and other writers recognise the format). If the block raises, the temporary file and any
-    SQLite side files are deleted and the exception propagates; the previous ``path``, if any, is
-    untouched. Missing parent folders are created.
-
-    Parameters
-    ----------
-    path
-        Final destination.
-
-    Yields
-    ------
-    Path
-        Where the block must write the complete file.
-
-    Examples
-    --------
-    >>> with atomic_path("out/plan.csv") as tmp:  # doctest: +SKIP
-    ...     frame.to_csv(tmp)
-    """
-    final = Path(path)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.stem}.tmp-{secrets.token_hex(4)}{final.suffix}")
-    try:
-        yield tmp
-        if not tmp.exists():
-            raise FileNotFoundError(
-                f"atomic_path: nothing was written to the temporary file {tmp}; "
-                f"{final} was left unchanged"
-            )
-        _fsync(tmp)
-        tmp.replace(final)  # os.replace: atomic on the same file system
-        _fsync(final.parent)
-    except BaseException:
-        for leftover in (tmp, *(Path(f"{tmp}{s}") for s in _SQLITE_SIDECARS)):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
-        raise
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file or folder to disk where the platform allows it (best effort)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # e.g. folders on Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_text(path: PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` as UTF-8 with ``\\n`` line ends, atomically.
-
-    Returns
-    -------
-    Path
-        The path written.
-    """
-    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-    return Path(path)
-
-
 def write_json(path: PathLike, data: Any) -> Path:
     """Write ``data`` as indented UTF-8 JSON, atomically.
 
@@ -205,8 +141,6 @@ def write_map(path: PathLike, m: folium.Map) -> Path:
 
     Same as :func:`planner.maps.save_map` (argument order as in the other ``write_*``).
     """
-    from planner.maps import save_map
-
     return save_map(m, path)
 
 
@@ -219,27 +153,6 @@ def tag_map_run(m: folium.Map, run_id: str) -> None:
     if not isinstance(root, Figure):  # pragma: no cover - folium maps always have one
         raise TypeError(f"tag_map_run: the map's root is a {type(root).__name__}, not a Figure")
     root.header.add_child(folium.Element(f'<meta name="planner-run-id" content="{run_id}">'))
-
-
-def file_sha256(path: PathLike, *, chunk_size: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks (for input checksums in the summary).
-
-    Raises
-    ------
-    InputError
-        If the file does not exist.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(
-            f"file_sha256: {p} does not exist or is not a file",
-            hint="Pass the path of the input file whose checksum goes into the summary.",
-        )
-    digest = hashlib.sha256()
-    with p.open("rb") as f:
-        while chunk := f.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _jsonable(obj: Any, where: str) -> Any:
@@ -344,7 +257,7 @@ def write_geopackage(
     with atomic_path(path) as tmp:
         for name, gdf in prepared.items():
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
-            _checkpoint(f"gpkg-layer:{name}")
+            checkpoint(f"gpkg-layer:{name}")
         if run:
             import pyogrio
 
@@ -467,35 +380,6 @@ def _object_column(series: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- memo
 
 
-def _fmt_int(value: Any) -> str:
-    """``1234567`` -> ``"1 234 567"`` (space as thousands separator, as in KZ/RU documents)."""
-    if value is None or (isinstance(value, float | np.floating) and not math.isfinite(value)):
-        return "not recorded"
-    return f"{round(float(value)):,}".replace(",", " ")
-
-
-def _fmt_share(value: Any) -> str:
-    """``0.8734`` -> ``"87.3%"``."""
-    if value is None or (isinstance(value, float | np.floating) and not math.isfinite(value)):
-        return "not recorded"
-    return f"{100.0 * float(value):.1f}%"
-
-
-def _fmt_m(value: Any) -> str:
-    """Walking distance in metres, or "not reachable" for NaN/inf."""
-    if value is None or not math.isfinite(float(value)):
-        return "not reachable"
-    return f"{_fmt_int(value)} m"
-
-
-def _get(d: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(d, Mapping) or key not in d:
-            return None
-        d = d[key]
-    return d
-
-
 def _cell(value: Any) -> str:
     """A value for a Markdown table cell: text with ``|`` and newlines escaped."""
     if value is None:
@@ -529,7 +413,7 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
             hint="Pass the summary dict described in planner.outputs.",
         )
     for key in ("residents_total", "residents_covered"):
-        value = _get(summary, "coverage", key)
+        value = lookup(summary, "coverage", key)
         if value is None:
             problems.append(f"summary['coverage'][{key!r}] is missing")
         elif not isinstance(value, int | float | np.number) or isinstance(value, bool):
@@ -541,25 +425,25 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
             "Fill summary['coverage'] from the coverage step before writing the memo.",
         )
 
-    city = _get(summary, "city")
+    city = lookup(summary, "city")
     cov = summary["coverage"]
     total = float(cov["residents_total"])
     covered = float(cov["residents_covered"])
-    share = _get(cov, "share_covered")
+    share = lookup(cov, "share_covered")
     if share is None and total > 0:
         share = covered / total
-    params = _get(summary, "parameters") or {}
-    limit = _limit_text(params)
+    params = lookup(summary, "parameters") or {}
+    limit = limit_text(params)
 
     lines = [f"# Police station coverage plan{f' — {city}' if city else ''}", ""]
-    created = _get(summary, "created")
-    version = _get(summary, "software", "planner_version")
+    created = lookup(summary, "created")
+    version = lookup(summary, "software", "planner_version")
     lines += [
         f"Generated {created or 'at an unrecorded time'}"
         f"{f' by precinct-planner {version}' if version else ''}. "
         + (
             f"Walking limit: {limit}, measured along the street network."
-            if limit != _NO_LIMIT
+            if limit != NO_LIMIT
             else "Walking limit not recorded."
         ),
         "",
@@ -567,48 +451,67 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         "",
         "| | residents | share |",
         "|---|---:|---:|",
-        f"| Residents in the study area | {_fmt_int(total)} | 100.0% |",
-        f"| Within {limit} of an existing station | {_fmt_int(covered)} | {_fmt_share(share)} |",
+        f"| Residents in the study area | {count_text(total)} | 100.0% |",
+        f"| Within {limit} of an existing station | {count_text(covered)} | {share_text(share)} |",
     ]
-    plan = _get(summary, "plan") or {}
-    after = _get(plan, "residents_covered_after")
+    plan = lookup(summary, "plan") or {}
+    after = lookup(plan, "residents_covered_after")
     if after is not None:
-        share_after = _get(plan, "share_covered_after")
+        share_after = lookup(plan, "share_covered_after")
         if share_after is None and total > 0:
             share_after = float(after) / total
-        n_sites = _get(plan, "n_sites")
+        n_sites = lookup(plan, "n_sites")
         lines.append(
-            f"| Within {limit} after the {_fmt_int(n_sites) + ' ' if n_sites else ''}"
-            f"proposed stations | {_fmt_int(after)} | {_fmt_share(share_after)} |"
+            f"| Within {limit} after the {count_text(n_sites) + ' ' if n_sites else ''}"
+            f"proposed stations | {count_text(after)} | {share_text(share_after)} |"
         )
     lines.append("")
-    beyond = _get(cov, "buildings_beyond")
+    beyond = lookup(cov, "buildings_beyond")
     if beyond is not None:
-        b_total = _get(cov, "buildings_total")
-        of_total = f" of {_fmt_int(b_total)}" if b_total is not None else ""
-        lines.append(f"Residential buildings beyond the limit: {_fmt_int(beyond)}{of_total}.")
-    lines += barrier_lines_text(_get(summary, "barriers"))
+        b_total = lookup(cov, "buildings_total")
+        of_total = f" of {count_text(b_total)}" if b_total is not None else ""
+        lines.append(f"Residential buildings beyond the limit: {count_text(beyond)}{of_total}.")
+    far = lookup(summary, "stations", "beyond_reach")
+    if far:
+        lines.append(f"{beyond_reach_text(int(far))}.")
+    lines += barrier_lines_text(lookup(summary, "barriers"))
     lines += optimisation_lines(plan)
-    pct = _get(cov, "walk_m_percentiles")
+    if lookup(summary, "time_limit_hit") and not lookup(plan, "time_limit_hit"):
+        lines.append(TIME_LIMIT_LINE)  # the capacitated plan, a repair schedule, a comparison
+    pct = lookup(cov, "walk_m_percentiles")
     if isinstance(pct, Mapping) and pct:
-        parts = [f"{k}th percentile {_fmt_m(v)}" for k, v in pct.items()]
+        parts = [f"{k}th percentile {metres_text(v)}" for k, v in pct.items()]
         lines.append("Walk to the nearest existing station: " + ", ".join(parts) + ".")
     if lines[-1]:
         lines.append("")
 
-    demand = _get(summary, "demand") or {}
-    cells = _get(demand, "raster_cells_without_buildings")
-    in_cells = _get(demand, "residents_in_raster_cells_without_buildings")
+    demand = lookup(summary, "demand") or {}
+    cells = lookup(demand, "raster_cells_without_buildings")
+    in_cells = lookup(demand, "residents_in_raster_cells_without_buildings")
     if cells:
         lines += [
-            f"Demand points: {_fmt_int(_get(demand, 'buildings'))} residential buildings and "
-            f"{_fmt_int(cells)} population-raster cells with residents but no mapped "
-            f"residential building ({_fmt_int(in_cells)} residents, each cell a point at its "
+            f"Demand points: {count_text(lookup(demand, 'buildings'))} residential buildings and "
+            f"{count_text(cells)} population-raster cells with residents but no mapped "
+            f"residential building ({count_text(in_cells)} residents, each cell a point at its "
             "centre).",
             "",
         ]
 
-    sites = _get(plan, "sites")
+    lines += _site_lines(lookup(plan, "sites"))
+    lines += _district_lines(summary)
+
+    lines += _unusable_station_lines(lookup(summary, "stations"))
+    lines += _review_lines(lookup(summary, "stations_review"))
+    lines += _capacity_lines(lookup(summary, "capacitated"))
+    lines += vehicle_lines(lookup(summary, "vehicles"))
+
+    lines += _record_lines(summary, params)
+    return "\n".join(lines) + "\n"
+
+
+def _site_lines(sites: Any) -> list[str]:
+    """The memo's table of the proposed stations in rollout order."""
+    lines: list[str] = []
     if isinstance(sites, list | tuple) and sites:
         with_district = any(isinstance(x, Mapping) and "district" in x for x in sites)
         lines += [
@@ -621,20 +524,19 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         ]
         for site in sites:
             lines.append(
-                f"| {_cell(_get(site, 'rank'))} | {_cell(_get(site, 'name') or '')} "
-                + (f"| {_cell(_get(site, 'district') or '')} " if with_district else "")
-                + f"| {_fmt_int(_get(site, 'marginal_population'))} "
-                f"| {_fmt_int(_get(site, 'cumulative_population'))} "
-                f"| {_fmt_share(_get(site, 'cumulative_share'))} |"
+                f"| {_cell(lookup(site, 'rank'))} | {_cell(lookup(site, 'name') or '')} "
+                + (f"| {_cell(lookup(site, 'district') or '')} " if with_district else "")
+                + f"| {count_text(lookup(site, 'marginal_population'))} "
+                f"| {count_text(lookup(site, 'cumulative_population'))} "
+                f"| {share_text(lookup(site, 'cumulative_share'))} |"
             )
         lines.append("")
+    return lines
 
-    lines += _district_lines(summary)
 
-    lines += _review_lines(_get(summary, "stations_review"))
-    lines += _capacity_lines(_get(summary, "capacitated"))
-    lines += vehicle_lines(_get(summary, "vehicles"))
-
+def _record_lines(summary: Mapping[str, Any], params: Any) -> list[str]:
+    """The memo's record of the run: parameters, data and inputs with checksums, software."""
+    lines: list[str] = []
     lines += ["## Parameters", ""]
     if isinstance(params, Mapping) and params:
         lines += ["| parameter | value |", "|---|---|"]
@@ -643,34 +545,35 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         lines.append("Not recorded.")
     lines.append("")
 
-    data = _get(summary, "data") or {}
+    data = lookup(summary, "data") or {}
     lines += [
         "## Data",
         "",
-        f"- OpenStreetMap extract: `{_cell(_get(data, 'osm_file'))}`",
-        f"- OSM data date: {_cell(_get(data, 'data_date'))}",
-        f"- SHA-256: `{_cell(_get(data, 'sha256'))}`",
+        f"- OpenStreetMap extract: `{_cell(lookup(data, 'osm_file'))}`",
+        f"- OSM data date: {_cell(lookup(data, 'data_date'))}",
+        f"- SHA-256: `{_cell(lookup(data, 'sha256'))}`",
     ]
-    for item in _get(data, "inputs") or []:
-        if _get(item, "path") is None and _get(item, "value") is not None:
-            lines.append(f"- {_cell(_get(item, 'role') or 'input')}: {_cell(_get(item, 'value'))}")
+    for item in lookup(data, "inputs") or []:
+        if lookup(item, "path") is None and lookup(item, "value") is not None:
+            role, value = lookup(item, "role") or "input", lookup(item, "value")
+            lines.append(f"- {_cell(role)}: {_cell(value)}")
             continue
         lines.append(
-            f"- {_cell(_get(item, 'role') or 'input')}: `{_cell(_get(item, 'path'))}`, "
-            f"SHA-256 `{_cell(_get(item, 'sha256'))}`"
+            f"- {_cell(lookup(item, 'role') or 'input')}: `{_cell(lookup(item, 'path'))}`, "
+            f"SHA-256 `{_cell(lookup(item, 'sha256'))}`"
         )
     lines += ["- Map data © OpenStreetMap contributors, ODbL.", ""]
 
-    software = _get(summary, "software") or {}
+    software = lookup(summary, "software") or {}
     lines += ["## Software", ""]
     if isinstance(software, Mapping) and software:
         lines += [f"- {_cell(k)}: {_cell(v)}" for k, v in software.items()]
     else:
         lines.append("Not recorded.")
-    run_id = _get(summary, "run_id")
+    run_id = lookup(summary, "run_id")
     if run_id:
         lines += ["", f"Run id: `{_cell(run_id)}` (the same in every file this run wrote)."]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 _BARRIER_WORDS = {
@@ -687,25 +590,25 @@ def barrier_lines_text(barriers: Any) -> list[str]:
     """The memo's sentence on doors kept from being attached to a street across a barrier."""
     if not isinstance(barriers, Mapping):
         return []
-    n = _get(barriers, "buildings_across")
+    n = lookup(barriers, "buildings_across")
     if not n:
         return []
-    by_kind = _get(barriers, "across_by_kind") or {}
+    by_kind = lookup(barriers, "across_by_kind") or {}
     parts = [
-        f"{_fmt_int(_get(v, 'buildings'))} across {_BARRIER_WORDS.get(str(k), str(k))}"
+        f"{count_text(lookup(v, 'buildings'))} across {_BARRIER_WORDS.get(str(k), str(k))}"
         for k, v in by_kind.items()
     ]
-    stranded = _get(barriers, "buildings_not_snapped") or 0
+    stranded = lookup(barriers, "buildings_not_snapped") or 0
     tail = (
-        f" {_fmt_int(stranded)} of them ({_fmt_int(_get(barriers, 'residents_not_snapped'))} "
+        f" {count_text(stranded)} of them ({count_text(lookup(barriers, 'residents_not_snapped'))} "
         "residents) have no street on their own side within the snapping limit and count as "
         "unreachable."
         if stranded
         else ""
     )
     return [
-        f"Barriers: the nearest street of {_fmt_int(n)} residential buildings "
-        f"({_fmt_int(_get(barriers, 'residents_across'))} residents) lies across a barrier "
+        f"Barriers: the nearest street of {count_text(n)} residential buildings "
+        f"({count_text(lookup(barriers, 'residents_across'))} residents) lies across a barrier "
         f"({', '.join(parts)}); they were attached to the nearest street on their own side "
         f"instead.{tail}"
     ]
@@ -719,60 +622,71 @@ def optimisation_lines(plan: Any) -> list[str]:
     statement about coverage at the plan's size. A gap ``g`` is turned into "at most
     ``g / (1 - g)`` more" (:func:`planner.siting.at_most_more`), never "``g`` more".
     """
-    gap = _get(plan, "gap")
-    status = _get(plan, "solver_status")
+    gap = lookup(plan, "gap")
+    status = lookup(plan, "solver_status")
     if gap is None or status is None:
         return []
     gap = float(gap)
-    n = _get(plan, "n_sites")
+    n = lookup(plan, "n_sites")
     stations = (
-        f"{_fmt_int(n)} new station{'' if n == 1 else 's'}" if n is not None else "as many stations"
+        f"{count_text(n)} new station{'' if n == 1 else 's'}"
+        if n is not None
+        else "as many stations"
     )
-    lines = [f"Optimisation: {_get(plan, 'method') or 'exact'} solver, {status}."]
-    fewest = _get(plan, "fewest_sites")
-    target = _get(plan, "target_share")
+    method = lookup(plan, "method") or "exact"
+    if method == "exact" and gap > 1e-6 and "limit" in str(status):
+        lines = [
+            f"Optimisation: not proven optimal; the exact solver stopped at its limit "
+            f"({status})."
+        ]
+    else:
+        lines = [f"Optimisation: {method} solver, {status}."]
+    if lookup(plan, "time_limit_hit"):
+        lines.append(TIME_LIMIT_LINE)
+    fewest = lookup(plan, "fewest_sites")
+    target = lookup(plan, "target_share")
     if isinstance(fewest, Mapping) and target is not None:
-        lower = _get(fewest, "lower_bound")
+        lower = lookup(fewest, "lower_bound")
         reach = (
-            f"reach {_fmt_share(_get(plan, 'share_covered_after'))} (target {_fmt_share(target)})"
-            if _get(plan, "target_reachable") is not False
-            else f"reach {_fmt_share(_get(plan, 'best_achievable_share'))}, all that these "
-            f"candidate sites can reach (target {_fmt_share(target)} is out of reach)"
+            f"reach {share_text(lookup(plan, 'share_covered_after'))} (target {share_text(target)})"
+            if lookup(plan, "target_reachable") is not False
+            else f"reach {share_text(lookup(plan, 'best_achievable_share'))}, all that these "
+            f"candidate sites can reach (target {share_text(target)} is out of reach)"
         )
-        if _get(fewest, "proven_optimal"):
+        if lookup(fewest, "proven_optimal"):
             proof = "proven: no plan with fewer stations from these candidate sites does."
         else:
             proof = (
-                f"proven only that at least {_fmt_int(lower)} are needed, so this plan may use "
-                f"up to {_fmt_int(int(n or 0) - int(lower or 0))} more than necessary."
+                f"proven only that at least {count_text(lower)} are needed, so this plan may use "
+                f"up to {count_text(int(n or 0) - int(lower or 0))} more than necessary."
             )
         lines.append(f"Fewest stations: {stations} {reach}; {proof}")
-    walk = _get(plan, "population_walk_m")
+    walk = lookup(plan, "population_walk_m")
     if walk is not None:
         lines.append(
             "Shorter walks preferred: among plans covering as many residents, this one was "
             "sought with the least total walk of covered residents "
-            f"({_fmt_int(float(walk) / 1000)} resident-km to the nearest station; tie-break "
+            f"({count_text(float(walk) / 1000)} resident-km to the nearest station; tie-break "
             "status in the line above)."
         )
-    new = _get(plan, "newly_covered")
-    bound = _get(plan, "upper_bound")
+    new = lookup(plan, "newly_covered")
+    bound = lookup(plan, "upper_bound")
     if gap <= 1e-6:
-        value = f" ({_fmt_int(new)} residents newly within the limit)" if new is not None else ""
+        value = f" ({count_text(new)} residents newly within the limit)" if new is not None else ""
         lines.append(
             f"Coverage: proven best of all plans with {stations} from these candidate sites{value}."
         )
         return lines
-    more = _get(plan, "at_most_more")
+    more = lookup(plan, "at_most_more")
     if more is None:  # the plan brings nobody new while the bound is positive
         lines.append(
             f"Coverage: optimality gap {100 * gap:.2f}%; plans with {stations} from these "
-            f"candidate sites may bring up to {_fmt_int(bound)} residents newly within the limit."
+            f"candidate sites may bring up to {count_text(bound)} residents newly within the limit."
         )
         return lines
     claim = (
-        f"more than {_fmt_int(bound)} residents newly within the limit, at most "
-        f"{100 * float(more):.2f}% more than this plan's {_fmt_int(new)}"
+        f"more than {count_text(bound)} residents newly within the limit, at most "
+        f"{100 * float(more):.2f}% more than this plan's {count_text(new)}"
         if bound is not None and new is not None
         else f"more than {100 * float(more):.2f}% more residents within the limit than this plan"
     )
@@ -785,18 +699,18 @@ def optimisation_lines(plan: Any) -> list[str]:
 
 def _district_lines(summary: Mapping[str, Any]) -> list[str]:
     """The memo's per-district table, with the calibration factors and their warnings."""
-    rows = _get(summary, "coverage_by_district")
+    rows = lookup(summary, "coverage_by_district")
     if not isinstance(rows, list | tuple) or not rows:
         return []
-    info = _get(summary, "districts") or {}
+    info = lookup(summary, "districts") or {}
     lines = ["## Coverage by district", ""]
-    note = _get(info, "note")
+    note = lookup(info, "note")
     if note:
         lines += [str(note), ""]
-    calibrated = bool(_get(info, "calibrated"))
-    unreliable = list(_get(info, "unreliable") or [])
+    calibrated = bool(lookup(info, "calibrated"))
+    unreliable = list(lookup(info, "unreliable") or [])
     if calibrated:
-        limit = float(_get(info, "max_factor") or 3.0)
+        limit = float(lookup(info, "max_factor") or 3.0)
         lines.append(
             "Residents were scaled district by district to the official populations of the "
             "districts file (the factor is official / estimated from the buildings)."
@@ -824,30 +738,30 @@ def _district_lines(summary: Mapping[str, Any]) -> list[str]:
     lines += [header, rule]
     for r in rows:
         cells = [
-            _cell(_get(r, "district")),
-            _fmt_int(_get(r, "residents_total")),
-            _fmt_int(_get(r, "residents_covered")),
-            _fmt_share(_get(r, "share_covered")),
+            _cell(lookup(r, "district")),
+            count_text(lookup(r, "residents_total")),
+            count_text(lookup(r, "residents_covered")),
+            share_text(lookup(r, "share_covered")),
         ]
         if after:
             cells += [
-                _fmt_int(_get(r, "residents_covered_after")),
-                _fmt_share(_get(r, "share_covered_after")),
+                count_text(lookup(r, "residents_covered_after")),
+                share_text(lookup(r, "share_covered_after")),
             ]
         if calibrated:
-            factor = _get(r, "calibration_factor")
-            official = _get(r, "official_population")
+            factor = lookup(r, "calibration_factor")
+            official = lookup(r, "official_population")
             cells += [
-                "—" if _absent(official) else _fmt_int(official),
+                "—" if _absent(official) else count_text(official),
                 "—" if _absent(factor) else f"{float(factor):.2f}",
-                "yes" if _get(r, "reliable") else "**no**",
+                "yes" if lookup(r, "reliable") else "**no**",
             ]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     notes = [
-        f"- {_cell(_get(r, 'district'))}: {_cell(_get(r, 'calibration_note'))}"
+        f"- {_cell(lookup(r, 'district'))}: {_cell(lookup(r, 'calibration_note'))}"
         for r in rows
-        if _get(r, "calibration_note")
+        if lookup(r, "calibration_note")
     ]
     if notes:
         lines += [*notes, ""]
@@ -858,6 +772,41 @@ def _absent(value: Any) -> bool:
     return value is None or (isinstance(value, float | np.floating) and not math.isfinite(value))
 
 
+def _capacity_quality(cap: Mapping[str, Any]) -> str:
+    """Proven optimal only when the summary says so; never "exact" for a stopped solve."""
+    quality = lookup(cap, "quality")
+    if isinstance(quality, str) and quality:
+        return _cell(quality)
+    gap = 100 * float(lookup(cap, "gap") or 0)  # a summary written before "quality" existed
+    return f"{_cell(lookup(cap, 'status'))}, gap {gap:.2f} %"
+
+
+def _unusable_station_lines(stations: Any) -> list[str]:
+    """Every station row left out of the analysis, with its file row and the reason."""
+    bad = lookup(stations, "unusable") if isinstance(stations, Mapping) else None
+    if not isinstance(bad, list | tuple) or not bad:
+        return []
+    lines = [
+        f"## Stations left out ({len(bad)})",
+        "",
+        "These stations are not used anywhere in this memo (coverage, inspectors, plans). "
+        "Rows of a stations file (the row is the file's line, the header being row 1) can be "
+        "fixed there and the run repeated.",
+        "",
+        "| station | row | name | reason |",
+        "|---|---:|---|---|",
+    ]
+    for st in bad:
+        if not isinstance(st, Mapping):
+            continue
+        row = lookup(st, "row")
+        lines.append(
+            f"| {_cell(lookup(st, 'station_id'))} | {'' if row is None else _cell(row)} "
+            f"| {_cell(lookup(st, 'name') or '')} | {_cell(lookup(st, 'problem'))} |"
+        )
+    return [*lines, ""]
+
+
 def _capacity_lines(cap: Any) -> list[str]:
     """The memo's lines on the capacitated plan (with --capacity-inspectors)."""
     if not isinstance(cap, Mapping):
@@ -866,20 +815,22 @@ def _capacity_lines(cap: Any) -> list[str]:
         "## With station capacities",
         "",
         "Every station, existing or new, serves at most "
-        f"{_fmt_int(_get(cap, 'capacity_residents'))} residents "
-        f"({_get(cap, 'capacity_inspectors')} inspectors x "
-        f"{_fmt_int(_get(cap, 'residents_per_inspector'))} residents). Residents within walking "
-        f"distance and within capacity: {_fmt_int(_get(cap, 'assigned_before'))} now, "
-        f"{_fmt_int(_get(cap, 'assigned_after'))} with {len(_get(cap, 'sites') or [])} new sites "
-        f"({_fmt_share(_get(cap, 'share_assigned_after'))}); "
-        f"{_fmt_int(_get(cap, 'over_capacity_after'))} within reach but beyond capacity. Solver: "
-        f"{_cell(_get(cap, 'status'))}, gap {100 * float(_get(cap, 'gap') or 0):.2f}%.",
+        f"{count_text(lookup(cap, 'capacity_residents'))} residents "
+        f"({lookup(cap, 'capacity_inspectors')} inspectors x "
+        f"{count_text(lookup(cap, 'residents_per_inspector'))} residents). "
+        "Residents within walking "
+        f"distance and within capacity: {count_text(lookup(cap, 'assigned_before'))} now, "
+        f"{count_text(lookup(cap, 'assigned_after'))} with "
+        f"{len(lookup(cap, 'sites') or [])} new sites "
+        f"({share_text(lookup(cap, 'share_assigned_after'))}); "
+        f"{count_text(lookup(cap, 'over_capacity_after'))} within reach but beyond capacity. The "
+        f"plan is {_capacity_quality(cap)}.",
         "",
     ]
-    for site in _get(cap, "sites") or []:
+    for site in lookup(cap, "sites") or []:
         lines.append(
             f"- {_cell(site.get('name'))} ({site.get('lat')}, {site.get('lon')}): "
-            f"{_fmt_int(site.get('assigned_residents'))} residents assigned"
+            f"{count_text(site.get('assigned_residents'))} residents assigned"
         )
     if lines[-1]:
         lines.append("")
@@ -891,34 +842,35 @@ def _review_lines(review: Any) -> list[str]:
     if not isinstance(review, Mapping):
         return []
     lines = ["## Existing stations: repairs, inspectors, stations due to open", ""]
-    scenarios = _get(review, "scenarios") or []
+    scenarios = lookup(review, "scenarios") or []
     if scenarios:
         lines += ["| scenario | working stations | residents within the limit | share |"]
         lines += ["|---|---:|---:|---:|"]
         for sc in scenarios:
             lines.append(
-                f"| {_cell(_get(sc, 'scenario'))} | {_fmt_int(_get(sc, 'stations'))} "
-                f"| {_fmt_int(_get(sc, 'residents_covered'))} "
-                f"| {_fmt_share(_get(sc, 'share_covered'))} |"
+                f"| {_cell(lookup(sc, 'scenario'))} | {count_text(lookup(sc, 'stations'))} "
+                f"| {count_text(lookup(sc, 'residents_covered'))} "
+                f"| {share_text(lookup(sc, 'share_covered'))} |"
             )
         lines.append("")
-    insp = _get(review, "inspectors") or {}
-    norm = _get(insp, "residents_per_inspector")
+    insp = lookup(review, "inspectors") or {}
+    norm = lookup(insp, "residents_per_inspector")
     if norm is not None:
-        now = _get(insp, "now")
+        now = lookup(insp, "now")
         lines.append(
-            f"District inspectors at a norm of {_fmt_int(norm)} residents per inspector "
+            f"District inspectors at a norm of {count_text(norm)} residents per inspector "
             "(no verified official norm; set with --residents-per-inspector): "
-            f"{_fmt_int(_get(insp, 'needed'))} needed at the working stations"
+            f"{count_text(lookup(insp, 'needed'))} needed at the working stations"
             + (
-                f", {_fmt_int(now)} there now at the {_fmt_int(_get(insp, 'stations_with_count'))} "
-                f"stations with a count, {_fmt_int(_get(insp, 'missing'))} missing."
+                f", {count_text(now)} there now at the "
+                f"{count_text(lookup(insp, 'stations_with_count'))} "
+                f"stations with a count, {count_text(lookup(insp, 'missing'))} missing."
                 if now is not None
                 else " (the stations file gives no inspector counts)."
             )
         )
         lines.append("")
-    repairs = _get(review, "repair_priorities") or []
+    repairs = lookup(review, "repair_priorities") or []
     if repairs:
         lines += [
             "Stations under repair, most important first (residents who lose walking access "
@@ -928,62 +880,50 @@ def _review_lines(review: Any) -> list[str]:
             "|---:|---|---:|---:|---:|---:|",
         ]
         for r in repairs:
-            gain = _get(r, "relocation_gain")
-            label = _get(r, "name") or _get(r, "station_id")
+            gain = lookup(r, "relocation_gain")
+            label = lookup(r, "name") or lookup(r, "station_id")
             lines.append(
-                f"| {_cell(_get(r, 'repair_rank'))} | {_cell(label)} "
-                f"| {_fmt_int(_get(r, 'residents_only_here'))} "
-                f"| {_fmt_int(_get(r, 'residents_served'))} "
-                f"| {'—' if gain is None else _fmt_int(gain)} "
-                f"| {_fmt_int(_get(r, 'inspectors_needed'))} |"
+                f"| {_cell(lookup(r, 'repair_rank'))} | {_cell(label)} "
+                f"| {count_text(lookup(r, 'residents_only_here'))} "
+                f"| {count_text(lookup(r, 'residents_served'))} "
+                f"| {'—' if gain is None else count_text(gain)} "
+                f"| {count_text(lookup(r, 'inspectors_needed'))} |"
             )
         lines.append("")
-    schedule = _get(review, "repair_schedule")
+    schedule = lookup(review, "repair_schedule")
     if isinstance(schedule, Mapping):
         lines.append(
-            f"Repair schedule, {_cell(_get(schedule, 'batch_size'))} at a time: the worst batch "
-            f"leaves {_fmt_int(_get(schedule, 'worst_batch_residents'))} residents without "
-            f"walking access ({_cell(_get(schedule, 'status'))}, gap "
-            f"{100 * float(_get(schedule, 'gap') or 0):.2f}%)."
+            f"Repair schedule, {_cell(lookup(schedule, 'batch_size'))} at a time: the worst batch "
+            f"leaves {count_text(lookup(schedule, 'worst_batch_residents'))} residents without "
+            f"walking access ({_cell(lookup(schedule, 'status'))}, gap "
+            f"{100 * float(lookup(schedule, 'gap') or 0):.2f}%)."
         )
-        for b in _get(schedule, "batches") or []:
+        for b in lookup(schedule, "batches") or []:
             names = ", ".join(str(n or s) for n, s in zip(b["names"], b["stations"], strict=True))
             lines.append(
                 f"- batch {b['batch']}: {_cell(names)} "
-                f"({_fmt_int(b['residents_without_access'])} without access)"
+                f"({count_text(b['residents_without_access'])} without access)"
             )
         lines.append("")
-    planned = _get(review, "planned")
+    planned = lookup(review, "planned")
     if isinstance(planned, Mapping):
         lines.append(
-            f"Planned stations ({_fmt_int(_get(planned, 'stations'))}): opening all would bring "
-            f"{_fmt_int(_get(planned, 'newly_covered_if_all_open'))} more residents within the "
-            f"limit; the best {_fmt_int(_get(planned, 'stations'))} sites from all candidates "
-            f"would bring {_fmt_int(_get(planned, 'best_same_size_newly_covered'))} (the list "
-            f"is at most {100 * float(_get(planned, 'gap') or 0):.1f}% short). Open them in "
+            f"Planned stations ({count_text(lookup(planned, 'stations'))}): "
+            "opening all would bring "
+            f"{count_text(lookup(planned, 'newly_covered_if_all_open'))} more residents within the "
+            f"limit; the best {count_text(lookup(planned, 'stations'))} sites from all candidates "
+            f"would bring {count_text(lookup(planned, 'best_same_size_newly_covered'))} (the list "
+            f"is at most {100 * float(lookup(planned, 'gap') or 0):.1f}% short). Open them in "
             "this order:"
         )
-        for r in _get(planned, "opening_order") or []:
+        for r in lookup(planned, "opening_order") or []:
             flags = f" — {r['flags']}" if r.get("flags") else ""
             lines.append(
                 f"{r['opening_order']}. {_cell(r.get('name') or r.get('station_id'))}: "
-                f"{_fmt_int(r.get('alone'))} newly covered on its own, "
-                f"{_fmt_int(r.get('marginal'))} beyond the rest of the list{_cell(flags)}"
+                f"{count_text(r.get('alone'))} newly covered on its own, "
+                f"{count_text(r.get('marginal'))} beyond the rest of the list{_cell(flags)}"
             )
         lines.append("")
     return lines
 
 
-_NO_LIMIT = "the walking limit"
-
-
-def _limit_text(params: Any) -> str:
-    """``"800 m (10 min)"`` from ``max_walk_m``/``max_walk_min``, whichever are present."""
-    walk_m = _get(params, "max_walk_m")
-    walk_min = _get(params, "max_walk_min")
-    if walk_m is None and walk_min is None:
-        return _NO_LIMIT
-    if walk_m is None:
-        return f"{float(walk_min):g} min"
-    text = f"{_fmt_int(walk_m)} m"
-    return f"{text} ({float(walk_min):g} min)" if walk_min is not None else text

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 
 from planner import coverage as cov
+from planner._files import input_record as _input
 from planner._tables import mark_unusable
 from planner.candidates import (
     DEFAULT_SPACING_M,
@@ -33,6 +34,12 @@ from planner.candidates import (
     network_candidates,
 )
 from planner.covering import CoverageMatrix, coverage_matrix
+from planner.defaults import (
+    DEFAULT_MAX_SNAP_M,
+    DEFAULT_MAX_WALK_M,
+    DEFAULT_NODE_LIMIT,
+    DEFAULT_TIME_LIMIT_S,
+)
 from planner.demand import (
     PopulationSettings,
     calibrate,
@@ -47,16 +54,17 @@ from planner.districts import (
     district_names,
     districts_note,
     no_resident_warning,
+    osm_districts,
+    read_districts,
 )
 from planner.errors import ArgumentTypeError, InputError
 from planner.isochrones import service_areas
 from planner.network import DEFAULT_BARRIERS, WalkNetwork, build_walk_network
-from planner.osm import BBox, OsmData, file_sha256, read_osm
+from planner.osm import BBox, OsmData, read_osm
+from planner.results import City, CityRun, CoverageResult, EvaluationResult, PlanCurve, PlanResult
 from planner.settings import WalkSettings
 from planner.siting import (
-    CoverageCurve,
     MinSitesResult,
-    ProposalEvaluation,
     RolloutResult,
     SitingResult,
     coverage_curve,
@@ -66,8 +74,14 @@ from planner.siting import (
     minimize_sites,
     rollout_order,
 )
-from planner.snapping import Snaps, door_points
-from planner.stations import read_stations, stations_from_osm, working
+from planner.snapping import door_points
+from planner.stations import (
+    beyond_reach_text,
+    read_stations,
+    stations_from_osm,
+    walking_reach_lonlat_bounds,
+    working,
+)
 
 __all__ = [
     "City",
@@ -93,53 +107,14 @@ log = logging.getLogger(__name__)
 
 #: Service-area limits drawn by default, in minutes: 5, 10 (the default limit) and 15.
 DEFAULT_SERVICE_LIMITS_MIN = (5.0, 10.0, 15.0)
+#: How far beyond the streets a station of a file still counts when none is given: the default
+#: walking limit plus the default snapping limit
+#: (:func:`planner.stations.walking_reach_lonlat_bounds`).
+DEFAULT_STATION_REACH_M = DEFAULT_MAX_WALK_M + DEFAULT_MAX_SNAP_M
 #: Walking speeds of the default sensitivity table: slow (elderly) to brisk adult.
 DEFAULT_SENSITIVITY_SPEEDS_KMH = (3.6, 4.2, 4.8, 5.0)
 #: Walking limits of the default sensitivity table, minutes.
 DEFAULT_SENSITIVITY_LIMITS_MIN = (5.0, 10.0, 12.5, 15.0)
-
-
-@dataclass(frozen=True, eq=False)
-class City:
-    """Everything read for one study area, in the network's metric CRS.
-
-    Attributes
-    ----------
-    name
-        Label for reports (default: the OSM file's name).
-    osm
-        The raw layers read from the OSM file.
-    network
-        The walk network.
-    residents
-        Residential buildings (or population points) with ``population``.
-    stations
-        Existing stations, including unusable ones with the reason.
-    districts
-        District polygons with a ``name`` column, or ``None``.
-    inputs
-        The input files with their role and SHA-256 checksum, for the report; also the study
-        area (``role`` ``"bbox"`` with its ``value``, ``"boundary"`` with the file's checksum).
-    area
-        The city's own territory (metric CRS) when the streets reach beyond it: residents are
-        counted and new sites placed only inside it; ``None``: everywhere.
-    district_calibration
-        The per-district calibration (:func:`planner.districts.calibrate_by_district`) when
-        the districts carry official populations, else ``None``.
-    districts_note
-        What to know about the districts beside the OSM data (their date), for the reports.
-    """
-
-    name: str
-    osm: OsmData
-    network: WalkNetwork
-    residents: gpd.GeoDataFrame
-    stations: gpd.GeoDataFrame
-    districts: gpd.GeoDataFrame | None
-    inputs: tuple[dict[str, Any], ...] = field(default_factory=tuple)
-    area: shapely.Geometry | None = None
-    district_calibration: DistrictCalibration | None = None
-    districts_note: str | None = None
 
 
 def load_city(
@@ -158,6 +133,7 @@ def load_city(
     exclude_station_kinds: Sequence[str] | None = None,
     barriers: Sequence[str] = DEFAULT_BARRIERS,
     stations_layer: str | None = None,
+    station_reach_m: float = DEFAULT_STATION_REACH_M,
 ) -> City:
     """Read the OSM file, build the walk network, the residents and the stations.
 
@@ -192,6 +168,11 @@ def load_city(
         :data:`planner.network.BARRIER_KINDS`); ``()`` for none.
     stations_layer
         Layer (GeoPackage) or sheet (Excel) of the stations file, when it has several.
+    station_reach_m
+        Rows of the stations file farther than this from every street (a national list read
+        for one city) are left out and counted in ``City.stations_beyond_reach``
+        (:func:`planner.stations.walking_reach_lonlat_bounds`); give the walking limit plus
+        the snapping limit of the run, the defaults' by default.
     """
     if not isinstance(osm_path, str | Path):
         raise ArgumentTypeError(
@@ -223,6 +204,7 @@ def load_city(
         exclude_station_kinds=exclude_station_kinds,
         barriers=barriers,
         stations_layer=stations_layer,
+        station_reach_m=station_reach_m,
     )
     return replace(city, inputs=city.inputs + _area_inputs(bbox, boundary))
 
@@ -267,6 +249,7 @@ def city_from_osm(
     exclude_station_kinds: Sequence[str] | None = None,
     barriers: Sequence[str] = DEFAULT_BARRIERS,
     stations_layer: str | None = None,
+    station_reach_m: float = DEFAULT_STATION_REACH_M,
 ) -> City:
     """Build the walk network, the residents and the stations from OSM data already read.
 
@@ -334,6 +317,7 @@ def city_from_osm(
             calibration = calibrate_by_district(residents, districts)
             residents = calibration.residents
 
+    beyond_reach = 0
     if stations is not None:
         stations = stations.to_crs(network.crs)
         source = stations.attrs.get("source")
@@ -346,20 +330,27 @@ def city_from_osm(
                 }
             )
     elif stations_path is not None:
+        reach = walking_reach_lonlat_bounds(
+            _street_extent_m(network), crs=network.crs, reach_m=station_reach_m
+        )
         stations = read_stations(
             stations_path,
             crs=network.crs,
-            area_lonlat_bounds=plausible,
+            area_lonlat_bounds=_union_bounds(plausible, reach),
             exclude_kinds=tuple(exclude_station_kinds or ()),
             layer=stations_layer,
+            reach_lonlat_bounds=reach,
         )
+        beyond_reach = int(stations.attrs.get("beyond_reach", 0))
+        if beyond_reach:
+            log.warning("%s", beyond_reach_text(beyond_reach))
         inputs.append(_input("stations", stations_path))
     elif exclude_station_kinds is None:
         stations = stations_from_osm(osm.police)
     else:
         stations = stations_from_osm(osm.police, exclude_kinds=tuple(exclude_station_kinds))
     if districts_path is None:
-        districts = _osm_districts(osm.admin_areas, residents)
+        districts = osm_districts(osm.admin_areas, residents)
     return City(
         name=name,
         osm=osm,
@@ -371,7 +362,25 @@ def city_from_osm(
         area=own_area,
         district_calibration=calibration,
         districts_note=note,
+        stations_beyond_reach=beyond_reach,
+        station_reach_m=float(station_reach_m),
     )
+
+
+def _street_extent_m(network: WalkNetwork) -> tuple[float, float, float, float]:
+    """``(min_x, min_y, max_x, max_y)`` of every street and node of the walk network."""
+    x0, y0, x1, y1 = shapely.total_bounds(network.edge_geometry)
+    if len(network.node_xy):
+        nx0, ny0 = network.node_xy.min(axis=0)
+        nx1, ny1 = network.node_xy.max(axis=0)
+        x0, y0, x1, y1 = np.fmin(x0, nx0), np.fmin(y0, ny0), np.fmax(x1, nx1), np.fmax(y1, ny1)
+    return (float(x0), float(y0), float(x1), float(y1))
+
+
+def _union_bounds(
+    a: tuple[float, float, float, float], b: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def _check_district_options(
@@ -552,148 +561,7 @@ def _plausible_bounds(
 
 
 #: Column names read as the district name, in this order.
-DISTRICT_NAME_COLUMNS = ("name", "district", "название", "район", "аудан", "name_ru", "name_kk")
-
-
-def read_districts(
-    path: str | Path, *, crs: Any, population_column: str | None = None
-) -> gpd.GeoDataFrame:
-    """District polygons from a GeoPackage, GeoJSON or shapefile, with a ``name`` column.
-
-    The name comes from the first of :data:`DISTRICT_NAME_COLUMNS` present (case-insensitive);
-    rows without a polygon are left out and counted in the log. With ``population_column``
-    (``--district-population-column``), that column is kept as ``population``: each
-    district's official population (an empty cell means unknown); every value that is not a
-    non-negative number is reported, with its row and district.
-    """
-    from planner._tables import read_polygons
-
-    frame = read_polygons(path, what="districts")
-    problems = []
-    lower = {str(c).lower(): c for c in frame.columns}
-    name_column = next((lower[c] for c in DISTRICT_NAME_COLUMNS if c in lower), None)
-    if name_column is None:
-        problems.append(
-            f"no name column: the file has {[c for c in frame.columns if c != 'geometry']}, "
-            f"looked for {list(DISTRICT_NAME_COLUMNS)}"
-        )
-    polygonal = frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
-    if not polygonal.any():
-        problems.append("no polygons (districts must be areas, not points or lines)")
-    if frame.crs is None:
-        problems.append("no coordinate reference system (save it with one, e.g. EPSG:4326)")
-    official = None
-    if population_column is not None:
-        if population_column not in frame.columns:
-            problems.append(
-                f"--district-population-column {population_column}: no such column; the file "
-                f"has {[c for c in frame.columns if c != 'geometry']}"
-            )
-        else:
-            raw = frame[population_column]
-            official = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-            blank = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
-            for i in np.flatnonzero((np.isnan(official) & ~blank) | (official < 0)):
-                label = frame[name_column].iloc[i] if name_column is not None else "?"
-                problems.append(
-                    f"row {i + 1} ({label}), column {population_column!r}: {raw.iloc[i]!r} "
-                    "is not a number of residents (0 or more)"
-                )
-    if problems:
-        raise InputError(
-            f"{path}: the districts file cannot be used",
-            problems,
-            "Give district polygons with a 'name' column, e.g. exported from QGIS as GeoPackage"
-            + (
-                ", and official populations as plain numbers (empty where unknown)."
-                if population_column is not None
-                else "."
-            ),
-        )
-    if (~polygonal).any():
-        log.info("%s: %d rows without a polygon left out", path, int((~polygonal).sum()))
-    out = frame.to_crs(crs)
-    out = out.rename(columns={name_column: "name"}) if name_column != "name" else out
-    out = out[["name", "geometry"]].copy()
-    if official is not None:
-        out.insert(1, "population", official)
-    return out[polygonal].reset_index(drop=True)
-
-
-#: Named OSM administrative areas serve as districts only if they hold at least this share of
-#: the residents; otherwise the table would be mostly "(outside)" (the bundled Almaty 2012 data
-#: has 3 small named suburbs holding 0.3 % of the residents).
-MIN_DISTRICT_SHARE = 0.5
-
-
-def _osm_districts(
-    admin_areas: gpd.GeoDataFrame, residents: gpd.GeoDataFrame
-) -> gpd.GeoDataFrame | None:
-    named = admin_areas[admin_areas["name"].notna()]
-    if named.empty or residents.empty:
-        return None
-    points = shapely.point_on_surface(residents.geometry.to_numpy())
-    inside = np.zeros(points.size, dtype=bool)
-    hit, _ = shapely.STRtree(named.geometry.to_numpy()).query(points, predicate="within")
-    inside[hit] = True
-    population = residents["population"].to_numpy(dtype=float)
-    share = float(population[inside].sum() / population.sum()) if population.sum() > 0 else 0.0
-    if share < MIN_DISTRICT_SHARE:
-        log.info(
-            "named OSM administrative areas hold %.1f%% of the residents: not used as districts "
-            "(give a districts file for a per-district table)",
-            100 * share,
-        )
-        return None
-    return named
-
-
-def _input(role: str, path: str | Path) -> dict[str, str]:
-    return {"role": role, "path": str(path), "sha256": file_sha256(path)}
-
-
 # --- coverage ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class CoverageResult:
-    """Coverage of residents by the existing stations.
-
-    Attributes
-    ----------
-    settings
-        Walking settings used.
-    buildings
-        The residents with ``walk_m``, ``walk_min``, ``nearest_station``, ``snap_m``,
-        ``reachable`` and ``covered``.
-    stations
-        All stations with ``usable``/``problem``, ``snap_m`` and their workload:
-        ``residents_nearest``, ``residents_within``, ``buildings_nearest``,
-        ``buildings_within``.
-    service_areas
-        Dissolved walkable areas for each limit (``limit_m``, ``limit_min``, ``area_km2``).
-    station_areas
-        Each usable station's own walkable area at the walking limit (overlapping where
-        stations share streets): ``station_id``, ``limit_m``, ``area_km2``, ``street_m``.
-    summary
-        Residents within and beyond the limit.
-    by_district
-        Per-district table, or ``None`` without districts.
-    sensitivity
-        Coverage for several speeds and limits.
-    building_snaps
-        Where each resident's door reached the street, reused by the coverage matrix.
-    """
-
-    settings: WalkSettings
-    buildings: gpd.GeoDataFrame
-    stations: gpd.GeoDataFrame
-    service_areas: gpd.GeoDataFrame
-    station_areas: gpd.GeoDataFrame
-    summary: cov.CoverageSummary
-    by_district: pd.DataFrame | None
-    sensitivity: pd.DataFrame
-    building_snaps: Snaps | None = None
 
 
 def assess_coverage(
@@ -720,6 +588,16 @@ def assess_coverage(
             "e.g. settings=WalkSettings(max_walk_m=800) or WalkSettings.from_minutes(10).",
         )
     settings = settings or WalkSettings()
+    if city.stations_beyond_reach and settings.max_snap_m > city.station_reach_m:
+        log.warning(
+            "%d stations of the file were left out as beyond a reach of %.0f m, but the "
+            "snapping limit is %.0f m: some of them might have served; load the city with "
+            "station_reach_m=%.0f",
+            city.stations_beyond_reach,
+            city.station_reach_m,
+            settings.max_snap_m,
+            settings.max_walk_m + settings.max_snap_m,
+        )
     usable = working(city.stations)  # open and under repair; planned and closed do not serve
     walk = walk_distances(
         city.network,
@@ -734,10 +612,13 @@ def assess_coverage(
     stations = city.stations.copy()
     reached = walk.stations
     stations["snap_m"] = reached["snap_m"].reindex(stations.index)
-    bad = reached.index[~reached["usable"].to_numpy(dtype=bool)]
-    for index in bad:
+    failed = ~reached["usable"].to_numpy(dtype=bool)
+    if failed.any():  # one pass: thousands of stations off the streets once took minutes
+        problems = reached["problem"].astype(str)[failed]
         stations = mark_unusable(
-            stations, stations.index == index, str(reached.loc[index, "problem"])
+            stations,
+            stations.index.isin(problems.index),
+            problems.reindex(stations.index).fillna("").to_numpy(dtype=object),
         )
     workload = cov.coverage_by_station(buildings, stations, max_walk_m=settings.max_walk_m)
     stations = stations.join(workload)
@@ -821,45 +702,6 @@ def _with_calibration(table: pd.DataFrame, calibration: DistrictCalibration | No
 # --- siting -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class PlanResult:
-    """New station sites chosen to bring the most residents within walking distance.
-
-    Attributes
-    ----------
-    candidates
-        Every candidate considered (``candidate_id``, ``source``, ``name``,
-        ``alone_population``: residents it would newly cover on its own).
-    matrix
-        The sparse coverage matrix (candidates x residents).
-    siting
-        The solver's result, with objective, bound and gap.
-    rollout
-        The chosen sites in rollout order with the gap of each prefix to the best plan of its
-        size.
-    sites
-        The chosen sites in rollout order: ``rank``, ``candidate_id``, ``source``, ``name``,
-        ``marginal_population`` (residents this site newly covers after the sites before it),
-        ``cumulative_population`` (newly covered by the first ``rank`` sites),
-        ``cumulative_share`` (share of all residents covered, existing stations included),
-        ``best_population_same_size`` (the best plan with ``rank`` sites found within the
-        prefix budget), ``prefix_gap`` (at most this share short of the best possible plan
-        of that size) and ``lon``/``lat``.
-    buildings
-        The residents with ``covered_after``: within the limit of an existing or new station.
-    summary_after
-        Coverage after building the chosen sites.
-    """
-
-    candidates: gpd.GeoDataFrame
-    matrix: CoverageMatrix
-    siting: SitingResult | MinSitesResult
-    rollout: RolloutResult
-    sites: gpd.GeoDataFrame
-    buildings: gpd.GeoDataFrame
-    summary_after: cov.CoverageSummary
-
-
 def _candidates_for(
     city: City,
     coverage: CoverageResult,
@@ -898,9 +740,10 @@ def plan_sites(
     building_sites: bool = False,
     candidates: gpd.GeoDataFrame | None = None,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
     prefix_gaps: bool = True,
-    prefix_budget_s: float = 10.0,
+    prefix_budget_s: float = DEFAULT_TIME_LIMIT_S,
     prefer_shorter_walks: bool = False,
 ) -> PlanResult:
     """Choose new sites: ``n_sites`` covering the most residents, or the fewest reaching
@@ -924,11 +767,16 @@ def plan_sites(
     method
         ``"exact"`` (HiGHS, with bound and gap) or ``"greedy"``.
     time_limit_s
-        Time limit of each exact solve.
+        Wall-clock safety net of each exact solve (``inf``, the default: off). When it stops
+        a solve the result says so (``time_limit_hit``): it then depended on the machine.
+    node_limit
+        Work limit of each exact solve: branch-and-bound nodes of one HiGHS MILP. Counted by
+        the solver, so the same inputs give the same plan on any machine.
     prefix_gaps
         Also compute, for each prefix of the rollout, the best plan of that size.
     prefix_budget_s
-        Time for all those prefix solves together; prefixes past it get a greedy bound.
+        Wall-clock safety net for all those prefix solves together (``inf``: off); prefixes
+        past it get a greedy bound and the rollout says so.
     prefer_shorter_walks
         Among plans covering equally many residents, take the one with the shortest total
         walk (a second exact stage; with ``n_sites`` only). Slower on big cities: when its
@@ -968,6 +816,7 @@ def plan_sites(
             already_covered=covered,
             method=method,
             time_limit_s=time_limit_s,
+            node_limit=node_limit,
             distance_tiebreak=prefer_shorter_walks,
             existing_distance_m=(
                 buildings["walk_m"].to_numpy(dtype=float) if prefer_shorter_walks else None
@@ -982,6 +831,7 @@ def plan_sites(
             already_covered=covered,
             method=method,
             time_limit_s=time_limit_s,
+            node_limit=node_limit,
         )
     rollout = rollout_order(
         matrix.matrix,
@@ -990,6 +840,7 @@ def plan_sites(
         already_covered=covered,
         prefix_gaps=prefix_gaps,
         time_limit_s=prefix_budget_s,
+        node_limit=node_limit,
     )
     return _plan_result(coverage, cands, matrix, siting, rollout, districts=city.districts)
 
@@ -1052,25 +903,6 @@ def _plan_result(
     )
 
 
-@dataclass(frozen=True, eq=False)
-class PlanCurve:
-    """The best plan for every number of new sites in one city (see :func:`plan_curve`).
-
-    Attributes
-    ----------
-    candidates
-        Every candidate considered, as in :class:`PlanResult`.
-    matrix
-        The sparse coverage matrix (candidates x residents).
-    curve
-        Newly covered residents and the proven bound for every ``k = 0 .. K``, and the sites.
-    """
-
-    candidates: gpd.GeoDataFrame
-    matrix: CoverageMatrix
-    curve: CoverageCurve
-
-
 def plan_curve(
     city: City,
     coverage: CoverageResult,
@@ -1080,7 +912,8 @@ def plan_curve(
     building_sites: bool = False,
     candidates: gpd.GeoDataFrame | None = None,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> PlanCurve:
     """The best plan of every size ``k = 0 .. max_sites`` in one city, each with its proven
     bound: the city's answer to "what would ``k`` more stations give?" for every ``k``.
@@ -1123,6 +956,7 @@ def plan_curve(
         already_covered=buildings["covered"].to_numpy(dtype=bool),
         method=method,
         time_limit_s=time_limit_s,
+        node_limit=node_limit,
     )
     return PlanCurve(candidates=cands, matrix=matrix, curve=curve)
 
@@ -1177,33 +1011,6 @@ def _alone_gain(matrix: CoverageMatrix, population: np.ndarray, covered: np.ndar
 # --- evaluating proposals ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class EvaluationResult:
-    """An akimat's proposed sites, scored one by one and as a list.
-
-    Attributes
-    ----------
-    proposals
-        Every proposal as read (unusable ones included) with ``alone_population``,
-        ``marginal_population``, ``greedy_rank``, ``flags`` (text) and ``snap_m``.
-    evaluation
-        The numeric evaluation (list vs best plan of the same size, gap).
-    best_sites
-        The best plan of the same size from all candidates (proposals and generated).
-    candidates
-        Every candidate the proposals were compared with (the usable proposals, with
-        ``source == "proposal"``, and the generated sites), the rows of ``matrix``.
-    matrix
-        The sparse coverage matrix (candidates x residents) the numbers come from.
-    """
-
-    proposals: gpd.GeoDataFrame
-    evaluation: ProposalEvaluation
-    best_sites: gpd.GeoDataFrame
-    candidates: gpd.GeoDataFrame | None = None
-    matrix: CoverageMatrix | None = None
-
-
 def evaluate_sites(
     city: City,
     coverage: CoverageResult,
@@ -1211,7 +1018,8 @@ def evaluate_sites(
     *,
     spacing_m: float | None = DEFAULT_SPACING_M,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> EvaluationResult:
     """Score each proposed site and compare the list with the best plan of the same size.
 
@@ -1247,6 +1055,7 @@ def evaluate_sites(
         unreachable=off_network | reaches_nobody,
         method=method,
         time_limit_s=time_limit_s,
+        node_limit=node_limit,
     )
     out = proposals.copy()
     n = len(out)
@@ -1302,7 +1111,7 @@ def evaluate_sites(
 
 def _with_lonlat_where_known(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``lon``/``lat`` for usable rows; rows without a point keep what the file said."""
-    has_point = frame.geometry.notna() & ~frame.geometry.is_empty
+    has_point = ~(frame.geometry.isna() | frame.geometry.is_empty)  # notna() warns on empties
     out = frame.copy()
     if has_point.any():
         done = _with_lonlat(frame[has_point])
@@ -1310,15 +1119,6 @@ def _with_lonlat_where_known(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             out[column] = out[column] if column in out.columns else np.nan
             out.loc[has_point, column] = done[column]
     return out
-
-
-@dataclass(frozen=True, eq=False)
-class CityRun:
-    """Everything one city's run produced (see :func:`run_city`)."""
-
-    city: City
-    coverage: CoverageResult
-    plan: PlanResult | None
 
 
 def run_city(
@@ -1329,7 +1129,8 @@ def run_city(
     target_share: float | None = None,
     spacing_m: float | None = DEFAULT_SPACING_M,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
     **load_options: Any,
 ) -> CityRun:
     """One city from file to results: :func:`load_city`, :func:`assess_coverage` and, when
@@ -1352,5 +1153,6 @@ def run_city(
             spacing_m=spacing_m,
             method=method,
             time_limit_s=time_limit_s,
+            node_limit=node_limit,
         )
     return CityRun(city=city, coverage=coverage, plan=plan)

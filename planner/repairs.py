@@ -66,16 +66,19 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from planner._solvers import _group_identical_rows, _ranges, _read_pattern, _row_entries, _run_milp
-from planner.siting import (
+from planner import _instance
+from planner._solvers import (
     OPTIMAL_REL_TOL,
-    _check_method,
-    _Instance,
-    _is_int,
-    _positions,
-    _raise_if,
-    _read_instance,
+    _Clock,
+    _group_identical_rows,
+    _read_pattern,
+    _row_entries,
+    _run_milp,
+    _schedule_model,
+    time_limit_hit,
 )
+from planner._types import BoolArray, FloatArray, IntArray, SparseCoverage
+from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S
 
 __all__ = ["RepairSchedule", "relocation_gains", "residents_only_here", "schedule_repairs"]
 
@@ -95,12 +98,7 @@ SCHEDULE_MILP_MAX_VARS = 20_000
 _MAX_PASSES = 200
 #: Restarts of the local search from shuffled greedy orders.
 _RESTARTS = 30
-#: Share of ``time_limit_s`` the heuristic may use before the MILP (at most 10 s).
-_HEURISTIC_SHARE = 0.2
 
-_FloatArray = NDArray[np.float64]
-_IntArray = NDArray[np.intp]
-_BoolArray = NDArray[np.bool_]
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,16 +107,16 @@ _BoolArray = NDArray[np.bool_]
 
 
 def _read_stations(
-    S: Any, population: ArrayLike, problems: list[str], *, name: str = "S"
-) -> _Instance | None:
+    S: SparseCoverage, population: ArrayLike, problems: list[str], *, name: str = "S"
+) -> _instance.Instance | None:
     """The station matrix and population, checked by :func:`planner.siting._read_instance`."""
     found: list[str] = []
-    inst = _read_instance(S, population, None, found)
+    inst = _instance.read_instance(S, population, None, found)
     problems += [p.replace("coverage", name).replace("candidate", "station") for p in found]
     return inst
 
 
-def _read_working(working: ArrayLike | None, n: int | None, problems: list[str]) -> _BoolArray:
+def _read_working(working: ArrayLike | None, n: int | None, problems: list[str]) -> BoolArray:
     if n is None:
         return np.zeros(0, dtype=bool)
     if working is None:
@@ -154,7 +152,7 @@ def _read_indices(name: str, rows: object, n: int | None, what: str, problems: l
         bad = (arr < 0) | (arr >= n)
         if bad.any():
             problems.append(
-                f"{name} holds indices outside 0..{n - 1} at positions {_positions(bad)} "
+                f"{name} holds indices outside 0..{n - 1} at positions {_instance.positions(bad)} "
                 f"(values {arr[bad][:5].tolist()}); they must be rows of the {what} matrix"
             )
             return None
@@ -166,12 +164,12 @@ def _read_indices(name: str, rows: object, n: int | None, what: str, problems: l
 # --------------------------------------------------------------------------------------------
 
 
-def _cover_count(P: sp.csr_array, rows: _IntArray) -> NDArray[np.int64]:
+def _cover_count(P: sp.csr_array, rows: IntArray) -> NDArray[np.int64]:
     """For each demand point, how many of ``rows`` cover it."""
     return np.bincount(_row_entries(P, rows), minlength=P.shape[1]).astype(np.int64)
 
 
-def _only_here(P: sp.csr_array, weights: _FloatArray, working: _BoolArray) -> _FloatArray:
+def _only_here(P: sp.csr_array, weights: FloatArray, working: BoolArray) -> FloatArray:
     count = _cover_count(P, np.flatnonzero(working))
     out = np.asarray(P @ np.where(count == 1, weights, 0.0), dtype=np.float64)
     out[~working] = 0.0
@@ -179,7 +177,7 @@ def _only_here(P: sp.csr_array, weights: _FloatArray, working: _BoolArray) -> _F
 
 
 def residents_only_here(
-    S: Any, population: ArrayLike, *, working: ArrayLike | None = None
+    S: SparseCoverage, population: ArrayLike, *, working: ArrayLike | None = None
 ) -> NDArray[np.float64]:
     """Residents who reach station ``i`` and no other working station.
 
@@ -209,7 +207,7 @@ def residents_only_here(
     problems: list[str] = []
     inst = _read_stations(S, population, problems)
     work = _read_working(working, None if inst is None else inst.n_candidates, problems)
-    _raise_if("residents_only_here", problems)
+    _instance.raise_if("residents_only_here", problems)
     assert inst is not None
     return _only_here(inst.pattern, inst.population, work)
 
@@ -262,10 +260,12 @@ class RepairSchedule:
         Wall-clock seconds, validation included.
     message
         Plain-language notes (time limit hit, MILP skipped); empty when there is nothing to say.
+    time_limit_hit
+        True when the wall-clock safety net (``time_limit_s``) stopped a step.
     """
 
-    batches: tuple[_IntArray, ...]
-    loss_per_batch: _FloatArray
+    batches: tuple[IntArray, ...]
+    loss_per_batch: FloatArray
     worst_batch_residents: float
     total_residents_batches: float
     lower_bound: float
@@ -280,16 +280,17 @@ class RepairSchedule:
     status: str
     runtime_s: float
     message: str
+    time_limit_hit: bool = False
 
 
 @dataclass(frozen=True, eq=False)
 class _Batching:
     """A reduced scheduling instance over positions ``0..n-1`` (stations in search order)."""
 
-    stations: _IntArray  # original station index of each position
-    single: _FloatArray  # u_p: residents only position p reaches
+    stations: IntArray  # original station index of each position
+    single: FloatArray  # u_p: residents only position p reaches
     groups: sp.csr_array  # groups x positions (sets of 2..batch_size positions, sorted)
-    weights: _FloatArray  # w_g
+    weights: FloatArray  # w_g
     at_risk: float
     n_batches: int
     batch_size: int
@@ -298,7 +299,7 @@ class _Batching:
     def n(self) -> int:
         return int(self.stations.size)
 
-    def losses(self, label: _IntArray) -> _FloatArray:
+    def losses(self, label: IntArray) -> FloatArray:
         """Residents without access in each batch, for batch ``label[p]`` of every position."""
         loss = np.bincount(label, weights=self.single, minlength=self.n_batches)
         G = self.groups
@@ -314,9 +315,9 @@ class _Batching:
 
 def _batching(
     P: sp.csr_array,
-    weights: _FloatArray,
-    working: _BoolArray,
-    under_repair: _IntArray,
+    weights: FloatArray,
+    working: BoolArray,
+    under_repair: IntArray,
     batch_size: int,
 ) -> _Batching:
     """Reduce to demand that can lose access, merge identical station sets, order stations."""
@@ -351,7 +352,7 @@ def _batching(
     return _Batching(under_repair[order], single[order], G, multi_w, at_risk, n_batches, batch_size)
 
 
-def _key(loss: _FloatArray) -> tuple[float, ...]:
+def _key(loss: FloatArray) -> tuple[float, ...]:
     """Lexicographic aim: worst batch, total, then the other batches from the worst down."""
     ordered = np.sort(loss)[::-1]
     return (float(ordered[0]), float(loss.sum()), *map(float, ordered[1:]))
@@ -366,28 +367,29 @@ def _better(a: tuple[float, ...], b: tuple[float, ...], tol: float) -> bool:
     return False
 
 
-def _heuristic(inst: _Batching, *, lower: float, deadline: float) -> _IntArray:
+def _heuristic(inst: _Batching, *, lower: float, clock: _Clock) -> IntArray:
     """Best of local searches from greedy starts: positions in order, then shuffled orders.
 
-    Runs until ``_RESTARTS`` starts are done, the deadline passes or a schedule meets
-    ``lower``. Deterministic (a fixed seed), so the same input gives the same schedule.
+    Runs until ``_RESTARTS`` starts are done or a schedule meets ``lower`` (or, as a safety
+    net, the clock runs out; ``clock.hit`` then says so). Deterministic (a fixed seed and
+    counted work), so the same input gives the same schedule on any machine.
     """
     tol = 1e-9 * max(inst.at_risk, 1.0)
     rng = np.random.default_rng(0x5EED)
     order = np.arange(inst.n)
-    best = _local_search(inst, order, deadline=deadline)
+    best = _local_search(inst, order, clock=clock)
     best_key = _key(inst.losses(best))
     for _ in range(_RESTARTS):
-        if best_key[0] - lower <= tol or time.perf_counter() > deadline:
+        if best_key[0] - lower <= tol or clock.past():
             break
-        label = _local_search(inst, rng.permutation(inst.n), deadline=deadline)
+        label = _local_search(inst, rng.permutation(inst.n), clock=clock)
         key = _key(inst.losses(label))
         if _better(key, best_key, tol):
             best, best_key = label, key
     return best
 
 
-def _local_search(inst: _Batching, order: _IntArray, *, deadline: float) -> _IntArray:
+def _local_search(inst: _Batching, order: IntArray, *, clock: _Clock) -> IntArray:
     """Greedy assignment of positions in ``order``, then moves and swaps while the aim improves.
 
     Greedy puts each station in the batch (with room) where the worst batch grows least, then
@@ -427,7 +429,7 @@ def _local_search(inst: _Batching, order: _IntArray, *, deadline: float) -> _Int
     for _ in range(_MAX_PASSES):
         improved = False
         for p in range(n):
-            if time.perf_counter() > deadline:
+            if clock.past():
                 return label
             b1 = int(label[p])
             gp = groups_of(p)
@@ -501,8 +503,8 @@ def _local_search(inst: _Batching, order: _IntArray, *, deadline: float) -> _Int
 
 
 def _max_excluding(
-    loss: _FloatArray, top: _IntArray, a: NDArray[np.integer], b: NDArray[np.integer]
-) -> _FloatArray:
+    loss: FloatArray, top: IntArray, a: NDArray[np.integer], b: NDArray[np.integer]
+) -> FloatArray:
     """Largest loss over batches other than ``a[i]`` and ``b[i]`` (``top``: 3 largest, desc)."""
     out = np.zeros(a.size)
     done = np.zeros(a.size, dtype=bool)
@@ -519,84 +521,29 @@ def _schedule_milp(
     worst_cap: float,
     stage: int,
     time_limit_s: float,
-) -> tuple[_IntArray | None, float, str]:
+    node_limit: int,
+) -> tuple[IntArray | None, float, str]:
     """Stage 1 (minimise the worst batch) or 2 (minimise the total, worst <= ``worst_cap``).
 
     Returns ``(labels or None, HiGHS' dual bound on the stage objective, status)``; the stage-2
     bound leaves out the fixed single-station load ``sum(u)``.
     """
     n, K, B = inst.n, inst.n_batches, inst.batch_size
-    G = inst.groups
-    n_groups = int(G.shape[0])
-    # x[p, b] for b <= min(p, K - 1)
-    x_len = np.minimum(np.arange(n), K - 1) + 1
-    x_off = np.r_[0, np.cumsum(x_len)[:-1]].astype(np.int64)
-    x_p = np.repeat(np.arange(n), x_len)
-    x_b = _ranges(np.zeros(n, dtype=np.int64), x_len)
+    model, x_p, x_b = _schedule_model(
+        n, K, B, inst.groups, inst.single, inst.weights, worst_cap=worst_cap, stage=stage
+    )
     n_x = int(x_p.size)
-    # y[g, b] for b <= min(first position of g, K - 1)
-    first = G.indices[G.indptr[:-1]] if n_groups else np.zeros(0, dtype=np.int64)
-    y_len = np.minimum(first, K - 1) + 1
-    y_g = np.repeat(np.arange(n_groups), y_len)
-    y_b = _ranges(np.zeros(n_groups, dtype=np.int64), y_len)
-    n_y = int(y_g.size)
-    n_z = 1 if stage == 1 else 0
-    n_var = n_x + n_y + n_z
-    size = np.diff(G.indptr)
-
-    blocks: list[sp.csr_array] = []
-    lower: list[_FloatArray] = []
-    upper: list[_FloatArray] = []
-    # every station in exactly one batch
-    blocks.append(sp.csr_array((np.ones(n_x), (x_p, np.arange(n_x))), shape=(n, n_var)))
-    lower.append(np.ones(n))
-    upper.append(np.ones(n))
-    # batch size
-    if n > B:
-        blocks.append(sp.csr_array((np.ones(n_x), (x_b, np.arange(n_x))), shape=(K, n_var)))
-        lower.append(np.full(K, -np.inf))
-        upper.append(np.full(K, float(B)))
-    # sum_{p in g} x[p, b] - y[g, b] <= |g| - 1
-    if n_y:
-        members = np.diff(G.indptr)[y_g]
-        row = np.repeat(np.arange(n_y), members)
-        p_of = G.indices[_ranges(G.indptr[y_g], members)]
-        cols = np.r_[x_off[p_of] + np.repeat(y_b, members), n_x + np.arange(n_y)]
-        vals = np.r_[np.ones(row.size), -np.ones(n_y)]
-        blocks.append(sp.csr_array((vals, (np.r_[row, np.arange(n_y)], cols)), shape=(n_y, n_var)))
-        lower.append(np.full(n_y, -np.inf))
-        upper.append((size[y_g] - 1).astype(np.float64))
-    # batch loss (- z) <= 0 (stage 1) or <= worst_cap (stage 2)
-    rows = np.r_[x_b, y_b]
-    cols = np.r_[np.arange(n_x), n_x + np.arange(n_y)]
-    vals = np.r_[inst.single[x_p], inst.weights[y_g]]
-    if stage == 1:
-        rows, cols, vals = (
-            np.r_[rows, np.arange(K)],
-            np.r_[cols, np.full(K, n_var - 1)],
-            np.r_[vals, -np.ones(K)],
-        )
-    blocks.append(sp.csr_array((vals, (rows, cols)), shape=(K, n_var)))
-    lower.append(np.full(K, -np.inf))
-    upper.append(np.zeros(K) if stage == 1 else np.full(K, worst_cap))
-
-    cost = np.zeros(n_var)
-    var_upper = np.ones(n_var)
-    if stage == 1:
-        cost[-1] = 1.0
-        var_upper[-1] = worst_cap
-    else:
-        cost[n_x : n_x + n_y] = inst.weights[y_g]
     out = _run_milp(
-        cost,
-        sp.csr_array(sp.vstack(blocks, format="csr")),
-        np.concatenate(lower),
-        np.concatenate(upper),
-        integrality=np.r_[np.ones(n_x), np.zeros(n_y + n_z)].astype(np.uint8),
-        var_lower=np.zeros(n_var),
-        var_upper=var_upper,
+        model.c,
+        model.A,
+        model.lower,
+        model.upper,
+        integrality=model.integrality,
+        var_lower=model.var_lower,
+        var_upper=model.var_upper,
         time_limit_s=time_limit_s,
         mip_rel_gap=OPTIMAL_REL_TOL,
+        node_limit=node_limit,
     )
     if out.x is None:
         return None, out.dual_bound, out.status
@@ -619,14 +566,15 @@ def _milp_vars(inst: _Batching) -> int:
 
 
 def schedule_repairs(
-    S: Any,
+    S: SparseCoverage,
     population: ArrayLike,
     under_repair: ArrayLike | Sequence[int],
     *,
     batch_size: int,
     working: ArrayLike | None = None,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> RepairSchedule:
     """Split stations under repair into batches so the worst batch cuts off the fewest residents.
 
@@ -653,8 +601,13 @@ def schedule_repairs(
         ``SCHEDULE_MILP_MAX_VARS`` variables). ``"greedy"``: the local-search schedule with the
         simple bounds only.
     time_limit_s
-        Time for everything (local search and both MILP stages). On hitting it the best schedule
-        found is returned with its proven gap.
+        Wall-clock safety net for everything (local search and both MILP stages); ``inf`` (the
+        default) is off. On hitting it the best schedule found is returned with its proven gap
+        and ``time_limit_hit`` is True: the schedule then depended on the machine's speed.
+    node_limit
+        Branch-and-bound nodes of each MILP stage (a work limit HiGHS counts itself, so the
+        schedule is the same on any machine). On reaching it the best schedule found is
+        returned with its proven gap.
 
     Returns
     -------
@@ -666,35 +619,9 @@ def schedule_repairs(
         If any input is malformed; every problem is listed.
     """
     t0 = time.perf_counter()
-    problems: list[str] = []
-    inst = _read_stations(S, population, problems)
-    n_st = None if inst is None else inst.n_candidates
-    work = _read_working(working, n_st, problems)
-    rows = _read_indices("under_repair", under_repair, n_st, "station", problems)
-    if rows is not None and rows.size:
-        values, counts = np.unique(rows, return_counts=True)
-        if (counts > 1).any():
-            problems.append(
-                f"under_repair lists stations {values[counts > 1][:5].tolist()} more than once; "
-                "list each station once (it closes once)"
-            )
-        if n_st is not None and not work[rows].all():
-            problems.append(
-                f"under_repair lists stations {rows[~work[rows]][:5].tolist()} that are not "
-                "working; a closed station cannot be closed for repair (drop them, or mark them "
-                "as working)"
-            )
-    if not _is_int(batch_size) or batch_size < 1:
-        problems.append(f"batch_size={batch_size!r} must be a whole number >= 1")
-    _check_method(method, problems)
-    if (
-        not isinstance(time_limit_s, int | float)
-        or isinstance(time_limit_s, bool)
-        or not time_limit_s > 0
-    ):
-        problems.append(f"time_limit_s={time_limit_s!r} must be a number of seconds > 0")
-    _raise_if("schedule_repairs", problems)
-    assert inst is not None and rows is not None
+    inst, work, rows = _read_schedule_inputs(
+        S, population, working, under_repair, batch_size, method, time_limit_s, node_limit
+    )
     deadline = t0 + float(time_limit_s)
     B = int(batch_size)
 
@@ -731,11 +658,8 @@ def schedule_repairs(
             t0=t0,
             notes=notes,
         )
-    label = _heuristic(
-        red,
-        lower=lower,
-        deadline=time.perf_counter() + min(10.0, _HEURISTIC_SHARE * float(time_limit_s)),
-    )
+    clock = _Clock(deadline)
+    label = _heuristic(red, lower=lower, clock=clock)
     loss = red.losses(label)
     greedy_worst = float(loss.max())
     total_floor = float(red.single.sum())  # the total can never be lower
@@ -759,7 +683,11 @@ def schedule_repairs(
         else:
             cap = greedy_worst * (1 + 1e-9) + tol
             found, bound, status = _schedule_milp(
-                red, worst_cap=cap, stage=1, time_limit_s=deadline - time.perf_counter()
+                red,
+                worst_cap=cap,
+                stage=1,
+                time_limit_s=deadline - time.perf_counter(),
+                node_limit=int(node_limit),
             )
             if not math.isnan(bound):
                 lower = max(lower, bound)
@@ -771,29 +699,10 @@ def schedule_repairs(
                 logger.warning(
                     "schedule_repairs: HiGHS %s; keeping the local-search schedule", status
                 )
-        worst = float(loss.max())
-        lower = min(lower, worst)
-        if float(loss.sum()) - total_floor <= tol:
-            total_status = "optimal (bound)"
-        elif n_vars > SCHEDULE_MILP_MAX_VARS:
-            total_status = "local search"
-        elif deadline - time.perf_counter() <= 0:
-            total_status = "time limit"
-        else:
-            found, bound, total_status = _schedule_milp(
-                red,
-                worst_cap=worst * (1 + 1e-9) + tol,
-                stage=2,
-                time_limit_s=deadline - time.perf_counter(),
-            )
-            if found is not None:
-                new = red.losses(found)
-                if float(new.max()) <= worst + tol and _better(_key(new), _key(loss), tol):
-                    label, loss = found, new
-            if not math.isnan(bound) and float(loss.sum()) - (total_floor + bound) <= max(
-                tol, OPTIMAL_REL_TOL * float(loss.sum())
-            ):
-                total_status = "optimal"
+        lower = min(lower, float(loss.max()))
+        label, loss, total_status = _least_total(
+            red, label, loss, n_vars=n_vars, tol=tol, deadline=deadline, node_limit=int(node_limit)
+        )
     elif greedy_worst - lower <= tol:
         status = "local search (optimal by bound)"
     if total_status == "local search" and float(loss.sum()) - total_floor <= tol:
@@ -801,8 +710,14 @@ def schedule_repairs(
     worst = float(loss.max())
     proven = worst <= 0 or (worst - lower) / worst <= OPTIMAL_REL_TOL
     total_minimal = proven and total_status.startswith("optimal")
-    if status.startswith("time limit"):
-        notes.append(f"time limit of {time_limit_s:g} s reached")
+    timed_out = clock.hit or time_limit_hit(status) or time_limit_hit(total_status)
+    if timed_out:
+        notes.append(
+            f"time limit of {time_limit_s:g} s reached: this schedule depended on the time "
+            "limit; a faster or less busy machine may find a better one"
+        )
+    elif "node limit" in status or "node limit" in total_status:
+        notes.append(f"node limit of {int(node_limit):,} reached; the schedule is not proven")
     return _schedule_result(
         red,
         label,
@@ -813,12 +728,88 @@ def schedule_repairs(
         status=f"{status}; total: {total_status}",
         t0=t0,
         notes=notes,
+        time_limit_hit=timed_out,
     )
+
+
+def _read_schedule_inputs(
+    S: SparseCoverage,
+    population: ArrayLike,
+    working: ArrayLike | None,
+    under_repair: ArrayLike | Sequence[int],
+    batch_size: int,
+    method: str,
+    time_limit_s: float,
+    node_limit: int,
+) -> tuple[_instance.Instance, BoolArray, IntArray]:
+    """The inputs of :func:`schedule_repairs` checked; every problem raised together."""
+    problems: list[str] = []
+    inst = _read_stations(S, population, problems)
+    n_st = None if inst is None else inst.n_candidates
+    work = _read_working(working, n_st, problems)
+    rows = _read_indices("under_repair", under_repair, n_st, "station", problems)
+    if rows is not None and rows.size:
+        values, counts = np.unique(rows, return_counts=True)
+        if (counts > 1).any():
+            problems.append(
+                f"under_repair lists stations {values[counts > 1][:5].tolist()} more than once; "
+                "list each station once (it closes once)"
+            )
+        if n_st is not None and not work[rows].all():
+            problems.append(
+                f"under_repair lists stations {rows[~work[rows]][:5].tolist()} that are not "
+                "working; a closed station cannot be closed for repair (drop them, or mark them "
+                "as working)"
+            )
+    if not _instance.is_int(batch_size) or batch_size < 1:
+        problems.append(f"batch_size={batch_size!r} must be a whole number >= 1")
+    _instance.check_method(method, problems)
+    _instance.check_solver_options(time_limit_s, 0.0, problems, node_limit=node_limit)
+    _instance.raise_if("schedule_repairs", problems)
+    assert inst is not None and rows is not None
+    return inst, work, rows
+
+
+def _least_total(
+    red: _Batching,
+    label: IntArray,
+    loss: FloatArray,
+    *,
+    n_vars: int,
+    tol: float,
+    deadline: float,
+    node_limit: int,
+) -> tuple[IntArray, FloatArray, str]:
+    """Second stage: the least total loss among schedules no worse in their worst batch."""
+    worst = float(loss.max())
+    total_floor = float(red.single.sum())  # the total can never be lower
+    if float(loss.sum()) - total_floor <= tol:
+        return label, loss, "optimal (bound)"
+    if n_vars > SCHEDULE_MILP_MAX_VARS:
+        return label, loss, "local search"
+    if deadline - time.perf_counter() <= 0:
+        return label, loss, "time limit"
+    found, bound, total_status = _schedule_milp(
+        red,
+        worst_cap=worst * (1 + 1e-9) + tol,
+        stage=2,
+        time_limit_s=deadline - time.perf_counter(),
+        node_limit=node_limit,
+    )
+    if found is not None:
+        new = red.losses(found)
+        if float(new.max()) <= worst + tol and _better(_key(new), _key(loss), tol):
+            label, loss = found, new
+    if not math.isnan(bound) and float(loss.sum()) - (total_floor + bound) <= max(
+        tol, OPTIMAL_REL_TOL * float(loss.sum())
+    ):
+        total_status = "optimal"
+    return label, loss, total_status
 
 
 def _schedule_result(
     red: _Batching,
-    label: _IntArray,
+    label: IntArray,
     *,
     lower: float,
     total_minimal: bool,
@@ -827,6 +818,7 @@ def _schedule_result(
     status: str,
     t0: float,
     notes: list[str],
+    time_limit_hit: bool = False,
 ) -> RepairSchedule:
     K = red.n_batches
     loss = red.losses(label) if red.n else np.zeros(0)
@@ -851,6 +843,7 @@ def _schedule_result(
         status=status,
         runtime_s=time.perf_counter() - t0,
         message="; ".join(notes),
+        time_limit_hit=time_limit_hit,
     )
 
 
@@ -860,8 +853,8 @@ def _schedule_result(
 
 
 def relocation_gains(
-    S_candidates: Any,
-    S_stations: Any,
+    S_candidates: SparseCoverage,
+    S_stations: SparseCoverage,
     population: ArrayLike,
     station_rows: ArrayLike | Sequence[int],
     candidate_rows_per_station: Sequence[ArrayLike],
@@ -920,7 +913,7 @@ def relocation_gains(
     n_c = None if cand is None else int(cand.shape[0])
     work = _read_working(working, n_st, problems)
     rows = _read_indices("station_rows", station_rows, n_st, "station", problems)
-    lists: list[_IntArray] = []
+    lists: list[IntArray] = []
     if isinstance(candidate_rows_per_station, str | bytes) or not isinstance(
         candidate_rows_per_station, Sequence
     ):
@@ -942,7 +935,7 @@ def relocation_gains(
             arr = _read_indices(f"candidate_rows_per_station[{i}]", c, n_c, "candidate", problems)
             if arr is not None:
                 lists.append(arr)
-    _raise_if("relocation_gains", problems)
+    _instance.raise_if("relocation_gains", problems)
     assert inst is not None and cand is not None and rows is not None
 
     P, w = inst.pattern, inst.population

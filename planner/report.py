@@ -22,9 +22,13 @@ import numpy as np
 import pandas as pd
 
 from planner import vehicle_outputs
+from planner._files import RECORDED_LIBRARIES, checkpoint, library_versions
+from planner._format import count_text, number_or_none
+from planner._version import __version__
+from planner.capacitated import quality_text
 from planner.demand import RASTER_CELL_KIND
 from planner.maps import STATION_REVIEW_COLUMNS, coverage_map
-from planner.output_set import OutputSet, _checkpoint, output_set
+from planner.output_set import OutputSet, output_set
 from planner.outputs import (
     summary_markdown,
     tag_map_run,
@@ -33,7 +37,8 @@ from planner.outputs import (
     write_map,
     write_text,
 )
-from planner.pipeline import City, CoverageResult, EvaluationResult, PlanResult, district_table
+from planner.pipeline import district_table
+from planner.results import City, CoverageResult, EvaluationResult, PlanResult
 from planner.siting import CoverageCurve, SitingResult, at_most_more
 from planner.station_review import CapacityPlan, StationReview
 from planner.try_sites import (
@@ -199,7 +204,6 @@ def build_map(
     it); ``curve``, the best plans already computed on ``plan.matrix`` (a national unit's),
     saves solving them again. The map opens fitted to where the residents live.
     """
-    from planner.outputs import _fmt_int
 
     buildings = plan.buildings if plan is not None else coverage.buildings
     if plan is not None:
@@ -214,7 +218,7 @@ def build_map(
         if review.covered_if_planned_open is not None and (usable & (status == "planned")).any():
             gain = review.covered_if_planned_open & ~covered
             name = (
-                f"Scenario: planned stations open (+{_fmt_int(population[gain].sum())} residents)"
+                f"Scenario: planned stations open (+{count_text(population[gain].sum())} residents)"
             )
             scenarios[name] = everyone[gain]
         working = review.stations["working"].to_numpy(dtype=bool)
@@ -225,7 +229,7 @@ def build_map(
             loss = covered & ~review.covered_while_repair_closed
             name = (
                 "Scenario: stations under repair closed "
-                f"(\u2212{_fmt_int(population[loss].sum())} residents)"
+                f"(\u2212{count_text(population[loss].sum())} residents)"
             )
             scenarios[name] = everyone[loss]
     trial = None
@@ -378,6 +382,18 @@ def _write_set(
     if vehicles is not None:  # service vehicles (--vehicles): see planner.vehicles
         summary["vehicles"] = vehicle_outputs.vehicles_dict(vehicles)
         vehicle_outputs.add_vehicle_layers(layers, vehicles)
+    # any solve of the run stopped by the wall-clock safety net: the run depended on the machine
+    summary["time_limit_hit"] = any(
+        bool(part.get("time_limit_hit"))
+        for part in (
+            summary.get("plan") or {},
+            summary.get("evaluation") or {},
+            summary.get("capacitated") or {},
+            (summary.get("stations_review") or {}).get("repair_schedule") or {},
+            summary.get("vehicles") or {},
+        )
+        if isinstance(part, dict)
+    )
     the_map = build_map(
         city,
         coverage,
@@ -410,12 +426,12 @@ def _write_set(
         )
         write_map(staging / "map.html", the_map)
         gpkg.result()
-    _checkpoint("written:plan.gpkg")
-    _checkpoint("written:map.html")
+    checkpoint("written:plan.gpkg")
+    checkpoint("written:map.html")
     write_json(staging / "summary.json", summary)
-    _checkpoint("written:summary.json")
+    checkpoint("written:summary.json")
     write_text(staging / "summary.md", memo)
-    _checkpoint("written:summary.md")
+    checkpoint("written:summary.md")
     return {
         "gpkg": target.final("plan.gpkg"),
         "json": target.final("summary.json"),
@@ -434,8 +450,6 @@ def summary_dict(
     review: StationReview | None = None,
 ) -> dict[str, Any]:
     """The machine-readable summary of a run (schema in :mod:`planner.outputs`)."""
-    import planner
-
     s = coverage.summary
     stations = coverage.stations
     connectivity = city.network.connectivity()
@@ -466,15 +480,8 @@ def summary_dict(
         "stations": {
             "total": len(stations),
             "usable": int(stations["usable"].sum()),
-            "unusable": [
-                {"station_id": i, "name": n, "problem": p}
-                for i, n, p in zip(
-                    stations.loc[~stations["usable"], "station_id"],
-                    stations.loc[~stations["usable"], "name"],
-                    stations.loc[~stations["usable"], "problem"],
-                    strict=True,
-                )
-            ],
+            "beyond_reach": int(getattr(city, "stations_beyond_reach", 0)),
+            "unusable": _unusable_stations(stations),
         },
         "coverage": s.to_dict(),
         "barriers": barrier_dict(city, coverage),
@@ -482,9 +489,9 @@ def summary_dict(
         "districts": _districts_dict(city),
         "demand": _demand_dict(coverage),
         "software": {
-            "planner_version": planner.__version__,
+            "planner_version": __version__,
             "python": platform.python_version(),
-            **_versions(),
+            **library_versions(RECORDED_LIBRARIES),
         },
     }
     if plan is not None:
@@ -497,6 +504,7 @@ def summary_dict(
             "best_residents_same_size": float(ev.best.newly_covered_population),
             "gap": float(ev.gap),
             "shortfall_residents": float(ev.shortfall_population),
+            "time_limit_hit": bool(ev.best.time_limit_hit),
             "flagged": [
                 {"name": n, "flags": f}
                 for n, f in zip(
@@ -562,6 +570,8 @@ def plan_dict(plan: PlanResult) -> dict[str, Any]:
         "newly_covered": float(siting.newly_covered_population),
         "gap": float(siting.gap),
         "proven_optimal": bool(siting.proven_optimal),
+        # the wall-clock safety net stopped a solve: the plan depended on the machine's load
+        "time_limit_hit": bool(siting.time_limit_hit or plan.rollout.time_limit_hit),
         "message": siting.message,
         "sites": [
             {
@@ -651,12 +661,19 @@ def _demand_dict(coverage: CoverageResult) -> dict[str, Any]:
     }
 
 
-def _num(value: Any) -> float | None:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if np.isnan(f) else f
+def _unusable_stations(stations: pd.DataFrame) -> list[dict[str, Any]]:
+    """Every station left out, with its file row (file stations) and the reason."""
+    bad = stations[~stations["usable"].to_numpy(dtype=bool)]
+    rows = bad["row"] if "row" in bad.columns else pd.Series(None, index=bad.index, dtype=object)
+    return [
+        {
+            "station_id": i,
+            "name": None if n is None or (isinstance(n, float) and np.isnan(n)) else n,
+            "row": None if r is None or pd.isna(r) else int(r),
+            "problem": p,
+        }
+        for i, n, r, p in zip(bad["station_id"], bad["name"], rows, bad["problem"], strict=True)
+    ]
 
 
 def capacity_dict(cp: CapacityPlan) -> dict[str, Any]:
@@ -676,7 +693,10 @@ def capacity_dict(cp: CapacityPlan) -> dict[str, Any]:
         "share_assigned_after": float(r.assigned_share),
         "upper_bound": float(r.upper_bound),
         "gap": float(r.gap),
+        "proven_optimal": bool(r.proven_optimal),
+        "quality": quality_text(r),
         "status": r.status,
+        "time_limit_hit": bool(r.time_limit_hit or b.time_limit_hit),
         "message": r.message,
         "sites": [
             {
@@ -702,14 +722,14 @@ def review_dict(review: StationReview) -> dict[str, Any]:
             "station_id": r.station_id,
             "name": r.name if isinstance(r.name, str) else None,
             "status": r.status,
-            "residents_served": _num(r.residents_served),
-            "residents_only_here": _num(r.residents_only_here),
+            "residents_served": number_or_none(r.residents_served),
+            "residents_only_here": number_or_none(r.residents_only_here),
             "repair_rank": None if pd.isna(r.repair_rank) else int(r.repair_rank),
             "inspectors_needed": int(r.inspectors_needed),
-            "inspectors_now": _num(r.inspectors_now),
-            "relocation_site_lon": _num(r.relocation_site_lon),
-            "relocation_site_lat": _num(r.relocation_site_lat),
-            "relocation_gain": _num(r.relocation_gain),
+            "inspectors_now": number_or_none(r.inspectors_now),
+            "relocation_site_lon": number_or_none(r.relocation_site_lon),
+            "relocation_site_lat": number_or_none(r.relocation_site_lat),
+            "relocation_gain": number_or_none(r.relocation_gain),
         }
 
     repairs = work[work["status"] == "repair"]
@@ -723,7 +743,7 @@ def review_dict(review: StationReview) -> dict[str, Any]:
         "relocations_that_serve_more": [
             station(r)
             for r in repairs.sort_values("relocation_gain", ascending=False).itertuples()
-            if _num(r.relocation_gain) is not None and r.relocation_gain > 0
+            if number_or_none(r.relocation_gain) is not None and r.relocation_gain > 0
         ],
         "planned": None,
         "repair_schedule": None,
@@ -740,8 +760,8 @@ def review_dict(review: StationReview) -> dict[str, Any]:
                     "opening_order": int(r.opening_order),
                     "station_id": r.station_id,
                     "name": r.name if isinstance(r.name, str) else None,
-                    "alone": _num(r.alone_population),
-                    "marginal": _num(r.marginal_population),
+                    "alone": number_or_none(r.alone_population),
+                    "marginal": number_or_none(r.marginal_population),
                     "flags": r.flags,
                 }
                 for r in review.planned.itertuples()
@@ -765,17 +785,6 @@ def review_dict(review: StationReview) -> dict[str, Any]:
             "lower_bound": float(sc.lower_bound),
             "gap": float(sc.gap),
             "status": sc.status,
+            "time_limit_hit": bool(sc.time_limit_hit),
         }
-    return out
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for package in ("numpy", "scipy", "shapely", "geopandas", "osmium", "folium"):
-        try:
-            out[package] = version(package)
-        except PackageNotFoundError:  # pragma: no cover - all are dependencies
-            out[package] = "not installed"
     return out

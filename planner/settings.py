@@ -9,15 +9,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from planner.defaults import (
+    DEFAULT_MAX_SNAP_M,
+    DEFAULT_MAX_WALK_M,
+    DEFAULT_MAX_WALK_MIN,
+    DEFAULT_SPEED_KMH,
+)
 from planner.errors import InputError
 
 __all__ = ["DEFAULT_MAX_WALK_MIN", "DEFAULT_SPEED_KMH", "WalkSettings"]
-
-#: Default walking speed. 4.8 km/h (80 m/min) is the usual planning figure for an adult
-#: pedestrian; measured speeds of older people are nearer 3.6 km/h, so run a sensitivity check.
-DEFAULT_SPEED_KMH = 4.8
-#: Default walking limit: "police within walking distance" read as a 10-minute walk.
-DEFAULT_MAX_WALK_MIN = 10.0
 
 
 def _check_positive(name: str, value: float, *, upper: float | None = None) -> list[str]:
@@ -48,9 +48,9 @@ class WalkSettings:
         unreachable rather than snapped across a river or railway.
     """
 
-    max_walk_m: float = DEFAULT_MAX_WALK_MIN * DEFAULT_SPEED_KMH * 1000.0 / 60.0
+    max_walk_m: float = DEFAULT_MAX_WALK_M
     speed_kmh: float = DEFAULT_SPEED_KMH
-    max_snap_m: float = 250.0
+    max_snap_m: float = DEFAULT_MAX_SNAP_M
 
     def __post_init__(self) -> None:
         problems = _check_positive("max_walk_m", self.max_walk_m, upper=50_000)
@@ -66,7 +66,11 @@ class WalkSettings:
 
     @classmethod
     def from_minutes(
-        cls, max_walk_min: float, *, speed_kmh: float = DEFAULT_SPEED_KMH, max_snap_m: float = 250.0
+        cls,
+        max_walk_min: float,
+        *,
+        speed_kmh: float = DEFAULT_SPEED_KMH,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
     ) -> WalkSettings:
         """Settings for a walking limit given in minutes at ``speed_kmh``."""
         problems = _check_positive("max_walk_min", max_walk_min, upper=600)

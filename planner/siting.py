@@ -38,8 +38,10 @@ Lagrangian bound that also rules out candidates, the LP relaxation by HiGHS' int
 (integral on real cities, which proves optimality), and HiGHS' MIP (:func:`scipy.optimize.milp`,
 presolve off) on what remains. The fewest sites for a target share are found by solving
 maximal coverage for ``k = n - 1, n - 2, ...`` from greedy's ``n``. When a time limit stops the
-search, the best plan found is returned with the best proven bound. The numeric pieces live in
-:mod:`planner._solvers`; this module checks inputs, composes them and builds the results.
+search, the best plan found is returned with the best proven bound. The solver machinery
+(reduction, greedy, bounds, and every LP and MILP, the distance tie-break's included) lives in
+:mod:`planner._solvers` and the input checks in :mod:`planner._instance`; this module composes
+them and builds the results.
 
 Every result reports its objective, the best proven bound and the relative optimality gap, so a
 plan from a time-limited run says honestly how far from optimal it can be. Results are
@@ -54,14 +56,16 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from planner import _instance
 from planner._solvers import (
     _REL_EPS,
+    OPTIMAL_REL_TOL,
     _covered_by,
     _greedy,
     _lagrangian,
@@ -73,8 +77,11 @@ from planner._solvers import (
     _reduce,
     _Reduced,
     _rollout,
-    _run_milp,
+    _tiebreak_milp,
+    time_limit_hit,
 )
+from planner._types import BoolArray, FloatArray, IntArray, SparseCoverage
+from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S
 from planner.errors import InputError
 
 __all__ = [
@@ -96,9 +103,6 @@ logger = logging.getLogger(__name__)
 
 Method = Literal["exact", "greedy"]
 
-#: A plan counts as proven optimal when its relative gap is at most this (HiGHS works to
-#: feasibility tolerances of about 1e-6 too; populations are estimates far coarser than that).
-OPTIMAL_REL_TOL = 1e-6
 #: Largest model (stored coverage pairs after reduction) handed to HiGHS. Beyond this even the
 #: root LP of a city-sized instance takes minutes and HiGHS' presolve does not honour the time
 #: limit; such instances get the Lagrangian bound instead (see :func:`_lagrangian`).
@@ -107,9 +111,6 @@ MILP_MAX_PAIRS = 300_000
 #: is already spent (the greedy bound comes first and is immediate).
 _MIN_PROOF_S = 5.0
 
-_FloatArray = NDArray[np.float64]
-_IntArray = NDArray[np.intp]
-_BoolArray = NDArray[np.bool_]
 
 
 def at_most_more(gap: float) -> float:
@@ -200,11 +201,14 @@ class SitingResult:
     message
         Plain-language notes for the report (fewer sites than asked, time limit hit, ...);
         empty when there is nothing to say.
+    time_limit_hit
+        True when the wall-clock safety net (``time_limit_s``) stopped a solve: the plan then
+        depended on the machine's speed and load, and every output says so.
     """
 
-    sites: _IntArray
-    marginal_population: _FloatArray
-    cumulative_population: _FloatArray
+    sites: IntArray
+    marginal_population: FloatArray
+    cumulative_population: FloatArray
     newly_covered_population: float
     existing_population: float
     covered_population: float
@@ -220,6 +224,7 @@ class SitingResult:
     runtime_s: float
     population_walk_m: float | None
     message: str
+    time_limit_hit: bool = False
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -260,13 +265,13 @@ class MinSitesResult:
     best_achievable_share
         Covered share with every candidate built (existing coverage included).
     newly_covered_population, existing_population, covered_population, total_population,
-    covered_share, method, solver_status, runtime_s, message
+    covered_share, method, solver_status, runtime_s, message, time_limit_hit
         As in :class:`SitingResult`.
     """
 
-    sites: _IntArray
-    marginal_population: _FloatArray
-    cumulative_population: _FloatArray
+    sites: IntArray
+    marginal_population: FloatArray
+    cumulative_population: FloatArray
     n_sites: int
     lower_bound: int
     gap: float
@@ -286,6 +291,7 @@ class MinSitesResult:
     solver_status: str
     runtime_s: float
     message: str
+    time_limit_hit: bool = False
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -314,16 +320,19 @@ class RolloutResult:
         plan. NaN without ``prefix_gaps``.
     prefix_proven_optimal
         Whether the bound for ``m`` sites was proven tight (``best_population`` optimal).
+    time_limit_hit
+        True when the wall-clock safety net cut a prefix solve short.
     """
 
-    sites: _IntArray
-    marginal_population: _FloatArray
-    cumulative_population: _FloatArray
-    cumulative_share: _FloatArray
-    best_population: _FloatArray
-    upper_bound: _FloatArray
-    prefix_gap: _FloatArray
-    prefix_proven_optimal: _BoolArray
+    sites: IntArray
+    marginal_population: FloatArray
+    cumulative_population: FloatArray
+    cumulative_share: FloatArray
+    best_population: FloatArray
+    upper_bound: FloatArray
+    prefix_gap: FloatArray
+    prefix_proven_optimal: BoolArray
+    time_limit_hit: bool = False
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -368,14 +377,14 @@ class ProposalEvaluation:
         ``best.newly_covered_population - list_population``.
     """
 
-    proposal_rows: _IntArray
-    alone_population: _FloatArray
-    marginal_population: _FloatArray
-    greedy_rank: _IntArray
-    covers_nobody_new: _BoolArray
-    redundant: _BoolArray
-    subset_of: _IntArray
-    unreachable: _BoolArray
+    proposal_rows: IntArray
+    alone_population: FloatArray
+    marginal_population: FloatArray
+    greedy_rank: IntArray
+    covers_nobody_new: BoolArray
+    redundant: BoolArray
+    subset_of: IntArray
+    unreachable: BoolArray
     list_population: float
     best: SitingResult
     gap: float
@@ -383,206 +392,11 @@ class ProposalEvaluation:
 
 
 # --------------------------------------------------------------------------------------------
-# Validation
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class _Instance:
-    """Validated inputs: the coverage pattern (all stored entries set to 1.0), weights, mask."""
-
-    pattern: sp.csr_array
-    population: _FloatArray
-    already_covered: _BoolArray
-    values_are_bool: bool
-
-    @property
-    def n_candidates(self) -> int:
-        return int(self.pattern.shape[0])
-
-    @property
-    def total_population(self) -> float:
-        return float(self.population.sum())
-
-    @property
-    def existing_population(self) -> float:
-        return float(self.population[self.already_covered].sum())
-
-    def new_weights(self, extra_covered: _BoolArray | None = None) -> _FloatArray:
-        """Population that is not yet covered (by existing stations and ``extra_covered``)."""
-        covered = (
-            self.already_covered if extra_covered is None else self.already_covered | extra_covered
-        )
-        return np.where(covered, 0.0, self.population)
-
-
-def _positions(mask: NDArray[np.bool_], limit: int = 5) -> str:
-    idx = np.flatnonzero(mask)
-    shown = ", ".join(str(i) for i in idx[:limit])
-    return shown + (", ..." if idx.size > limit else "")
-
-
-def _read_instance(
-    coverage: Any, population: ArrayLike, already_covered: ArrayLike | None, problems: list[str]
-) -> _Instance | None:
-    """Check the shared inputs, appending every problem found; None if unusable."""
-    matrix: sp.csr_array | None = None
-    values_are_bool = True
-    if not sp.issparse(coverage):
-        problems.append(
-            f"coverage is a {type(coverage).__name__}, not a scipy.sparse matrix; build it with "
-            "scipy.sparse.csr_array((values, (candidate_rows, demand_cols)), shape=(n_candidates, "
-            "n_demand)), one stored entry per candidate-building pair within the walking limit"
-        )
-    elif coverage.ndim != 2:
-        problems.append(f"coverage has {coverage.ndim} dimensions; it must be 2-D")
-    else:
-        matrix = sp.csr_array(coverage)
-        data = np.asarray(matrix.data)
-        values_are_bool = data.dtype.kind == "b"
-        if data.dtype.kind not in "biuf":
-            problems.append(f"coverage values have dtype {data.dtype}; use booleans or metres")
-        elif data.dtype.kind == "f":
-            bad = ~np.isfinite(data) | (data < 0)
-            if bad.any():
-                problems.append(
-                    f"coverage holds {int(bad.sum())} stored values that are NaN, infinite or "
-                    "negative; stored values must be walking distances >= 0 (a pair that is not "
-                    "covered must simply not be stored)"
-                )
-        elif data.dtype.kind == "i" and (data < 0).any():
-            problems.append("coverage holds negative values; walking distances must be >= 0")
-
-    n_demand = None if matrix is None else int(matrix.shape[1])
-    weights: _FloatArray | None = None
-    try:
-        weights = np.asarray(population, dtype=np.float64)
-    except (TypeError, ValueError):
-        problems.append("population is not numeric; pass one number of residents per building")
-    if weights is not None:
-        if weights.ndim != 1:
-            problems.append(f"population has shape {weights.shape}; it must be 1-D (n_demand,)")
-            weights = None
-        elif n_demand is not None and weights.size != n_demand:
-            problems.append(
-                f"population has {weights.size} values but coverage has {n_demand} demand "
-                "columns; they must describe the same buildings in the same order"
-            )
-            weights = None
-    if weights is not None:
-        nan = np.isnan(weights)
-        if nan.any():
-            problems.append(
-                f"population is NaN at {int(nan.sum())} buildings ({_positions(nan)}); "
-                "fill missing populations (e.g. with 0) before siting"
-            )
-        inf = np.isinf(weights)
-        if inf.any():
-            problems.append(f"population is infinite at buildings {_positions(inf)}")
-        neg = weights < 0
-        if neg.any():
-            problems.append(
-                f"population is negative at {int(neg.sum())} buildings "
-                f"({_positions(neg)}); populations must be >= 0"
-            )
-        if not (nan.any() or inf.any() or neg.any()) and weights.sum() <= 0:
-            problems.append("population sums to 0; there is nobody to cover")
-
-    covered: _BoolArray | None = None
-    if already_covered is None:
-        if n_demand is not None:
-            covered = np.zeros(n_demand, dtype=bool)
-    else:
-        mask = np.asarray(already_covered)
-        if mask.ndim != 1:
-            problems.append(f"already_covered has shape {mask.shape}; it must be 1-D (n_demand,)")
-        elif n_demand is not None and mask.size != n_demand:
-            problems.append(
-                f"already_covered has {mask.size} values but coverage has {n_demand} demand columns"
-            )
-        elif mask.dtype.kind == "b":
-            covered = mask.astype(bool, copy=True)
-        elif mask.dtype.kind in "iuf" and np.isin(mask, (0, 1)).all():
-            covered = mask.astype(bool)
-        else:
-            problems.append(
-                "already_covered must be a boolean mask (True = within walking "
-                "distance of an existing station)"
-            )
-
-    if matrix is None or weights is None or covered is None or problems:
-        return None
-    pattern = sp.csr_array(
-        (np.ones(matrix.nnz), matrix.indices.copy(), matrix.indptr.copy()), shape=matrix.shape
-    )
-    pattern.sum_duplicates()  # also sorts the indices
-    pattern.data[:] = 1.0
-    return _Instance(pattern, weights, covered, values_are_bool)
-
-
-def _check_method(method: object, problems: list[str]) -> None:
-    if method not in ("exact", "greedy"):
-        problems.append(f"method={method!r} is not one of 'exact', 'greedy'")
-
-
-def _check_solver_options(time_limit_s: object, mip_rel_gap: object, problems: list[str]) -> None:
-    if (
-        not isinstance(time_limit_s, int | float)
-        or isinstance(time_limit_s, bool)
-        or not time_limit_s > 0
-    ):
-        problems.append(f"time_limit_s={time_limit_s!r} must be a number of seconds > 0")
-    if (
-        not isinstance(mip_rel_gap, int | float)
-        or isinstance(mip_rel_gap, bool)
-        or not 0 <= mip_rel_gap < 1
-    ):
-        problems.append(f"mip_rel_gap={mip_rel_gap!r} must be in [0, 1), e.g. 0.01 for 1%")
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
-
-
-def _read_rows(
-    name: str, rows: ArrayLike | None, n_candidates: int | None, problems: list[str]
-) -> _IntArray:
-    """Candidate indices as an intp array; problems appended for bad values."""
-    if rows is None:
-        return np.zeros(0, dtype=np.intp)
-    arr = np.asarray(rows)
-    if arr.size == 0:
-        return np.zeros(0, dtype=np.intp)
-    if arr.ndim != 1 or arr.dtype.kind not in "iu":
-        problems.append(f"{name} must be a 1-D list of integer candidate indices (matrix rows)")
-        return np.zeros(0, dtype=np.intp)
-    if n_candidates is not None:
-        bad = (arr < 0) | (arr >= n_candidates)
-        if bad.any():
-            problems.append(
-                f"{name} holds indices outside 0..{n_candidates - 1} at positions "
-                f"{_positions(bad)} (values {arr[bad][:5].tolist()}); they must be rows of the "
-                "coverage matrix"
-            )
-            return np.zeros(0, dtype=np.intp)
-    return arr.astype(np.intp)
-
-
-def _raise_if(func: str, problems: list[str]) -> None:
-    if problems:
-        raise InputError(
-            f"{func}: {len(problems)} problem(s) with the input",
-            problems,
-            "Each line names the argument and what it must be; fix them all and call again.",
-        )
-
-
-# --------------------------------------------------------------------------------------------
 # Walking distances for the tie-break
 # --------------------------------------------------------------------------------------------
 
 
-def _distance_matrix(coverage: Any) -> sp.csr_array:
+def _distance_matrix(coverage: SparseCoverage) -> sp.csr_array:
     """Coverage values as metres, canonical CSR; duplicate pairs keep their smallest value."""
     coo = sp.coo_array(coverage)
     rows, cols = coo.coords
@@ -597,7 +411,7 @@ def _distance_matrix(coverage: Any) -> sp.csr_array:
 
 
 def _population_walk_m(
-    dist: sp.csr_array, inst: _Instance, existing_m: _FloatArray, sites: _IntArray
+    dist: sp.csr_array, inst: _instance.Instance, existing_m: FloatArray, sites: IntArray
 ) -> float:
     """Sum of population x distance to the nearest new or existing station, covered people."""
     best = np.where(inst.already_covered, existing_m, np.inf)
@@ -606,93 +420,6 @@ def _population_walk_m(
         np.minimum.at(best, sub.coords[1], sub.data)
     reach = np.isfinite(best)
     return float(inst.population[reach] @ best[reach])
-
-
-def _tiebreak_milp(
-    dist: sp.csr_array,
-    inst: _Instance,
-    existing_m: _FloatArray,
-    *,
-    n_sites: int,
-    forced: _IntArray,
-    min_new: float,
-    time_limit_s: float,
-    mip_rel_gap: float,
-) -> tuple[_IntArray | None, str]:
-    """Second lexicographic stage: least population-weighted walk with coverage >= ``min_new``.
-
-    Variables: ``x_i`` (site built), ``z_ij`` (demand ``j`` walks to site ``i``) for stored pairs
-    only, ``s_j`` (demand ``j`` walks to its existing station, or is uncovered if it has none).
-    Pairs that cannot shorten an existing walk are left out. The model has one variable and one
-    linking row per remaining pair, so it grows with the number of stored pairs.
-    """
-    w = inst.population
-    old = inst.already_covered
-    col_count = np.bincount(dist.indices, minlength=dist.shape[1])
-    demand = np.flatnonzero((w > 0) & (col_count > 0))
-    coo = sp.coo_array(dist[:, demand])
-    pr, pj = coo.coords
-    pd = np.asarray(coo.data, dtype=np.float64)
-    j_global = demand[pj]
-    keep = ~old[j_global] | (pd < existing_m[j_global])
-    pr, pj, pd, j_global = pr[keep], pj[keep], pd[keep], j_global[keep]
-    # demand without any useful pair contributes a constant: drop it
-    used_j, pj = np.unique(pj, return_inverse=True)
-    j_global = demand[used_j]
-    cand, pi = np.unique(np.r_[pr, forced], return_inverse=True)
-    pi = pi[: pr.size]
-    n_x, n_p, n_j = cand.size, pr.size, used_j.size
-    if n_p == 0:
-        return None, "nothing to break ties on"
-    n_var = n_x + n_p + n_j
-    old_j = old[j_global]
-    cost = np.r_[
-        np.zeros(n_x),
-        w[j_global][pj] * pd,
-        np.where(old_j, w[j_global] * existing_m[j_global], 0.0),
-    ]
-    p_idx = np.arange(n_p)
-    assign = sp.csr_array(
-        (
-            np.ones(n_p + n_j),
-            (np.r_[pj, np.arange(n_j)], np.r_[n_x + p_idx, n_x + n_p + np.arange(n_j)]),
-        ),
-        shape=(n_j, n_var),
-    )
-    link = sp.csr_array(
-        (np.r_[np.ones(n_p), -np.ones(n_p)], (np.r_[p_idx, p_idx], np.r_[n_x + p_idx, pi])),
-        shape=(n_p, n_var),
-    )
-    new_pair = ~old_j[pj]
-    cover_row = sp.csr_array(
-        (
-            w[j_global][pj][new_pair],
-            (np.zeros(int(new_pair.sum()), dtype=np.int64), n_x + p_idx[new_pair]),
-        ),
-        shape=(1, n_var),
-    )
-    budget = sp.csr_array(
-        (np.ones(n_x), (np.zeros(n_x, dtype=np.int64), np.arange(n_x))), shape=(1, n_var)
-    )
-    A = sp.csr_array(sp.vstack([assign, link, cover_row, budget], format="csr"))
-    lower = np.r_[np.ones(n_j), np.full(n_p, -np.inf), min_new, -np.inf]
-    upper = np.r_[np.ones(n_j), np.zeros(n_p), np.inf, float(n_sites)]
-    var_lower = np.zeros(n_var)
-    var_lower[np.searchsorted(cand, forced)] = 1.0
-    out = _run_milp(
-        cost,
-        A,
-        lower,
-        upper,
-        integrality=np.r_[np.ones(n_x), np.zeros(n_p + n_j)].astype(np.uint8),
-        var_lower=var_lower,
-        var_upper=np.ones(n_var),
-        time_limit_s=time_limit_s,
-        mip_rel_gap=mip_rel_gap,
-    )
-    if out.x is None:
-        return None, out.status
-    return cand[out.x[:n_x] > 0.5].astype(np.intp), out.status
 
 
 # --------------------------------------------------------------------------------------------
@@ -706,21 +433,23 @@ def _gap_max(bound: float, objective: float) -> float:
 
 @dataclass(frozen=True, eq=False)
 class _MaxCover:
-    sites: _IntArray  # unordered
+    sites: IntArray  # unordered
     objective: float
     upper_bound: float
     greedy_objective: float
     status: str
+    time_limit_hit: bool  # the wall-clock safety net stopped a step
 
 
 def _max_coverage_core(
-    inst: _Instance,
+    inst: _instance.Instance,
     k: int,
     *,
-    forced: _IntArray,
+    forced: IntArray,
     method: str,
     time_limit_s: float,
     mip_rel_gap: float,
+    node_limit: int,
     dedupe_rows: bool = True,
     reduced: _Reduced | None = None,
 ) -> _MaxCover:
@@ -738,11 +467,12 @@ def _max_coverage_core(
     picked = reduced.rows[run.order]
     objective = greedy_obj
     status = "greedy"
+    timed_out = False
     deadline = time.perf_counter() + time_limit_s
     if _gap_max(upper, objective) <= OPTIMAL_REL_TOL:
         status = "optimal (greedy bound)" if method == "exact" else "greedy"
     elif method == "exact":
-        picked, objective, upper, status = _exact_max_cover(
+        picked, objective, upper, status, timed_out = _exact_max_cover(
             reduced,
             k_free,
             picked,
@@ -750,29 +480,33 @@ def _max_coverage_core(
             upper - forced_gain,
             deadline=deadline,
             mip_rel_gap=mip_rel_gap,
+            node_limit=node_limit,
         )
         objective += forced_gain
         upper += forced_gain
     sites = np.r_[forced, picked].astype(np.intp)
     upper = max(upper, objective)
-    return _MaxCover(sites, objective, upper, greedy_obj, status)
+    return _MaxCover(sites, objective, upper, greedy_obj, status, timed_out)
 
 
 def _exact_max_cover(
     red: _Reduced,
     k: int,
-    picked: _IntArray,
+    picked: IntArray,
     objective: float,
     upper: float,
     *,
     deadline: float,
     mip_rel_gap: float,
-) -> tuple[_IntArray, float, float, str]:
+    node_limit: int,
+) -> tuple[IntArray, float, float, str, bool]:
     """Greedy plan in, best plan and bound out (all in original row numbers, reduced objective).
 
     Steps, each only while the gap is open: swap local search; Lagrangian bound, whose
     multipliers also exclude rows that cannot be in any plan better than the incumbent; HiGHS on
-    what remains if it is small enough (``MILP_MAX_PAIRS``).
+    what remains if it is small enough (``MILP_MAX_PAIRS``), within ``node_limit`` nodes. Every
+    step is counted, not timed; ``deadline`` is only the wall-clock safety net, and the last
+    value returned says whether it stopped anything.
     """
     M, weights = red.matrix, red.weights
     local = np.searchsorted(red.rows, picked)
@@ -782,8 +516,10 @@ def _exact_max_cover(
 
     local, objective = _local_search(M, weights, local)
     status = "local search"
+    timed_out = False
     if not closed():
         lag = _lagrangian(M, weights, k, lower=objective, deadline=deadline, rel_gap=mip_rel_gap)
+        timed_out = lag.timed_out
         upper = min(upper, lag.bound)
         tried, tried_obj = _local_search(M, weights, lag.sites)
         if tried_obj > objective:
@@ -819,9 +555,21 @@ def _exact_max_cover(
                     if not math.isnan(out.dual_bound):
                         upper = min(upper, max(-out.dual_bound, fixed_bound))
                     remaining = deadline - time.perf_counter()
-                    if remaining > 0 and not closed():
+                    if closed():
+                        out = _MilpOutcome(
+                            None,
+                            math.nan,
+                            "optimal (LP bound)"
+                            if _gap_max(upper, objective) <= OPTIMAL_REL_TOL
+                            else "stopped at mip_rel_gap (LP bound)",
+                        )
+                    elif remaining > 0:
                         out = _max_cover_milp(
-                            sub, k, time_limit_s=remaining, mip_rel_gap=mip_rel_gap
+                            sub,
+                            k,
+                            time_limit_s=remaining,
+                            mip_rel_gap=mip_rel_gap,
+                            node_limit=node_limit,
                         )
                     else:
                         out = _MilpOutcome(None, math.nan, "time limit")
@@ -839,18 +587,20 @@ def _exact_max_cover(
                     )
     elif objective > 0:
         status = "optimal (local search)"
-    return red.rows[np.sort(local)], objective, max(upper, objective), status
+    timed_out = timed_out or time_limit_hit(status)
+    return red.rows[np.sort(local)], objective, max(upper, objective), status, timed_out
 
 
 def maximize_coverage(
-    coverage: Any,
+    coverage: SparseCoverage,
     population: ArrayLike,
     *,
     n_sites: int,
     already_covered: ArrayLike | None = None,
     method: Method = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     mip_rel_gap: float = 1e-6,
+    node_limit: int = DEFAULT_NODE_LIMIT,
     distance_tiebreak: bool = False,
     existing_distance_m: ArrayLike | None = None,
     forced: ArrayLike | None = None,
@@ -871,10 +621,15 @@ def maximize_coverage(
     method
         ``"exact"`` (HiGHS MILP after greedy) or ``"greedy"`` (greedy with an online bound).
     time_limit_s
-        Time limit of each HiGHS solve. On hitting it the best plan found is returned with its
-        proven gap.
+        Wall-clock safety net of the solve (``inf``, the default: off). On hitting it the best
+        plan found is returned with its proven gap and ``time_limit_hit`` is True: the plan
+        then depended on the machine's speed and load.
     mip_rel_gap
         HiGHS stops once its relative gap is at most this.
+    node_limit
+        Work limit of each HiGHS MILP, in branch-and-bound nodes. HiGHS counts them itself, so
+        the same inputs give the same plan on any machine; on reaching it the best plan found
+        is returned with its proven gap (status ``"node limit"``).
     distance_tiebreak
         Among plans covering the same population, prefer the one with the least total
         population-weighted walk to the nearest new or existing station (a second MILP that
@@ -901,16 +656,16 @@ def maximize_coverage(
     """
     t0 = time.perf_counter()
     problems: list[str] = []
-    inst = _read_instance(coverage, population, already_covered, problems)
+    inst = _instance.read_instance(coverage, population, already_covered, problems)
     n_cand = None if inst is None else inst.n_candidates
-    if not _is_int(n_sites) or n_sites < 0:
+    if not _instance.is_int(n_sites) or n_sites < 0:
         problems.append(f"n_sites={n_sites!r} must be a whole number >= 0")
-    _check_method(method, problems)
-    _check_solver_options(time_limit_s, mip_rel_gap, problems)
-    forced_rows = _read_rows("forced", forced, n_cand, problems)
+    _instance.check_method(method, problems)
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
+    forced_rows = _instance.read_rows("forced", forced, n_cand, problems)
     if forced_rows.size != np.unique(forced_rows).size:
         problems.append("forced lists a candidate more than once")
-    if _is_int(n_sites) and forced_rows.size > n_sites:
+    if _instance.is_int(n_sites) and forced_rows.size > n_sites:
         problems.append(f"forced has {forced_rows.size} sites but n_sites={n_sites}; raise n_sites")
     existing_m = np.zeros(0)
     if distance_tiebreak:
@@ -922,7 +677,7 @@ def maximize_coverage(
                 "coverage values, but the matrix holds booleans"
             )
         existing_m = _read_existing_distance(existing_distance_m, inst, problems)
-    _raise_if("maximize_coverage", problems)
+    _instance.raise_if("maximize_coverage", problems)
     assert inst is not None
     n_sites = int(n_sites)
     forced_rows = np.unique(forced_rows)
@@ -934,6 +689,7 @@ def maximize_coverage(
         method=method,
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
         dedupe_rows=not distance_tiebreak,
     )
     sites, objective, status = best.sites, best.objective, best.status
@@ -945,13 +701,15 @@ def maximize_coverage(
         slack = OPTIMAL_REL_TOL * max(objective, 1.0) * 1e-3
         candidate, tb_status = _tiebreak_milp(
             dist,
-            inst,
+            inst.population,
+            inst.already_covered,
             existing_m,
             n_sites=n_sites,
             forced=forced_rows,
             min_new=objective - slack,
             time_limit_s=time_limit_s,
             mip_rel_gap=mip_rel_gap,
+            node_limit=node_limit,
         )
         if candidate is not None:
             new_obj = float(weights[_covered_by(inst.pattern, candidate)].sum())
@@ -970,9 +728,15 @@ def maximize_coverage(
         notes.append(
             f"{ordered.size} of {n_sites} sites used: no other candidate covers anybody new"
         )
-    if status.startswith("time limit"):
+    timed_out = best.time_limit_hit or (distance_tiebreak and time_limit_hit(status))
+    if timed_out:
         notes.append(
             f"time limit of {time_limit_s:g} s reached; the plan is within "
+            f"{100 * _gap_max(best.upper_bound, objective):.2f}% of the optimum"
+        )
+    elif "node limit" in status:
+        notes.append(
+            f"node limit of {node_limit:,} reached; the plan is within "
             f"{100 * _gap_max(best.upper_bound, objective):.2f}% of the optimum"
         )
     return _siting_result(
@@ -987,12 +751,13 @@ def maximize_coverage(
         t0=t0,
         walk_m=walk_m,
         message="; ".join(notes),
+        time_limit_hit=timed_out,
     )
 
 
 def _read_existing_distance(
-    values: ArrayLike | None, inst: _Instance | None, problems: list[str]
-) -> _FloatArray:
+    values: ArrayLike | None, inst: _instance.Instance | None, problems: list[str]
+) -> FloatArray:
     if inst is None:
         return np.zeros(0)
     n_demand = inst.population.size
@@ -1009,20 +774,20 @@ def _read_existing_distance(
         return np.full(n_demand, np.inf)
     bad = np.isnan(arr) | (arr < 0)
     if bad.any():
-        problems.append(f"existing_distance_m is NaN or negative at {_positions(bad)}")
+        problems.append(f"existing_distance_m is NaN or negative at {_instance.positions(bad)}")
     missing = inst.already_covered & np.isinf(arr)
     if missing.any():
         problems.append(
-            f"demand {_positions(missing)} is already_covered but its "
+            f"demand {_instance.positions(missing)} is already_covered but its "
             "existing_distance_m is inf; give the walking distance to that station"
         )
     return arr
 
 
 def _siting_result(
-    inst: _Instance,
-    sites: _IntArray,
-    marginal: _FloatArray,
+    inst: _instance.Instance,
+    sites: IntArray,
+    marginal: FloatArray,
     *,
     upper_bound: float,
     greedy_population: float,
@@ -1032,6 +797,7 @@ def _siting_result(
     t0: float,
     walk_m: float | None,
     message: str,
+    time_limit_hit: bool = False,
 ) -> SitingResult:
     cumulative = np.cumsum(marginal)
     new = float(cumulative[-1]) if cumulative.size else 0.0
@@ -1057,6 +823,7 @@ def _siting_result(
         runtime_s=time.perf_counter() - t0,
         population_walk_m=walk_m,
         message=message,
+        time_limit_hit=time_limit_hit,
     )
 
 
@@ -1098,19 +865,23 @@ class CoverageCurve:
         The cap asked for.
     runtime_s
         Wall-clock seconds.
+    time_limit_hit
+        True when the wall-clock safety net (``time_limit_s``) cut any ``k`` short (its status
+        then says ``"time limit"``): the curve depended on the machine's speed and load.
     """
 
-    newly_covered: _FloatArray
-    upper_bound: _FloatArray
-    proven_optimal: _BoolArray
-    sites: tuple[_IntArray, ...]
-    greedy: _FloatArray
+    newly_covered: FloatArray
+    upper_bound: FloatArray
+    proven_optimal: BoolArray
+    sites: tuple[IntArray, ...]
+    greedy: FloatArray
     status: tuple[str, ...]
     coverable_population: float
     existing_population: float
     total_population: float
     max_sites: int
     runtime_s: float
+    time_limit_hit: bool = False
 
     @property
     def k_max(self) -> int:
@@ -1123,25 +894,27 @@ class CoverageCurve:
 
 
 def coverage_curve(
-    coverage: Any,
+    coverage: SparseCoverage,
     population: ArrayLike,
     *,
     max_sites: int,
     already_covered: ArrayLike | None = None,
     method: Method = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     mip_rel_gap: float = 1e-6,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> CoverageCurve:
     """The best plan of every size ``k = 0 .. max_sites`` (see :class:`CoverageCurve`).
 
     Each ``k`` is solved exactly as :func:`maximize_coverage` with ``n_sites=k`` solves it
     (same reduction, greedy start, local search, Lagrangian bound and HiGHS), so the plan for
     ``k`` equals what a single-city run with ``k`` sites chooses. ``time_limit_s`` is shared
-    by all ``k`` (each gets an equal part of what is left, as in :func:`rollout_order`); where it
-    runs out, the greedy plan and its online bound stand in and the gap stays honest. Two
-    repairs keep the curve consistent: a plan for ``k`` is never worse than the plan for
-    ``k - 1`` plus its best extra site, and a bound for ``k`` is never above a bound for a larger
-    ``k`` (``OPT(k) <= OPT(j) <= bound(j)`` for ``j > k``).
+    by all ``k`` (each gets an equal part of what is left, as in :func:`rollout_order`); it is
+    a safety net, off by default (``node_limit`` bounds each solve's work instead); where it
+    runs out, the greedy plan and its online bound stand in, the gap stays honest and
+    ``time_limit_hit`` says so. Two repairs keep the curve consistent: a plan for ``k`` is
+    never worse than the plan for ``k - 1`` plus its best extra site, and a bound for ``k`` is
+    never above a bound for a larger ``k`` (``OPT(k) <= OPT(j) <= bound(j)`` for ``j > k``).
 
     Raises
     ------
@@ -1150,12 +923,12 @@ def coverage_curve(
     """
     t0 = time.perf_counter()
     problems: list[str] = []
-    inst = _read_instance(coverage, population, already_covered, problems)
-    if not _is_int(max_sites) or max_sites < 0:
+    inst = _instance.read_instance(coverage, population, already_covered, problems)
+    if not _instance.is_int(max_sites) or max_sites < 0:
         problems.append(f"max_sites={max_sites!r} must be a whole number >= 0")
-    _check_method(method, problems)
-    _check_solver_options(time_limit_s, mip_rel_gap, problems)
-    _raise_if("coverage_curve", problems)
+    _instance.check_method(method, problems)
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
+    _instance.raise_if("coverage_curve", problems)
     assert inst is not None
     weights = inst.new_weights()
     none = np.zeros(0, dtype=np.intp)
@@ -1166,22 +939,28 @@ def coverage_curve(
     greedy = np.r_[0.0, np.cumsum(everything.marginal[:k_max])]
     best = np.zeros(k_max + 1)
     upper = np.zeros(k_max + 1)
-    sites: list[_IntArray] = [none]
+    sites: list[IntArray] = [none]
     status = ["no sites"]
+    timed_out = False
     deadline = t0 + float(time_limit_s)
     for k in range(1, k_max + 1):
         budget_s = (deadline - time.perf_counter()) / (k_max - k + 1)
+        out_of_time = method == "exact" and budget_s <= 0.05
         plan = _max_coverage_core(
             inst,
             k,
             forced=none,
-            method=method if budget_s > 0.05 else "greedy",
+            method="greedy" if out_of_time else method,
             time_limit_s=max(budget_s, 0.05),
             mip_rel_gap=mip_rel_gap,
+            node_limit=node_limit,
             reduced=reduced,
         )
         ordered, marginal = _rollout(inst.pattern, weights, plan.sites)
         chosen, value, how = np.sort(ordered[marginal > 0]), float(marginal.sum()), plan.status
+        if out_of_time:
+            how = f"time limit ({how})"
+        timed_out = timed_out or out_of_time or plan.time_limit_hit
         if value < best[k - 1]:  # a time-limited solve: extend the previous plan instead
             chosen, value = _extend(inst.pattern, weights, sites[k - 1])
             how = f"{plan.status}; previous plan extended"
@@ -1208,12 +987,13 @@ def coverage_curve(
         total_population=inst.total_population,
         max_sites=int(max_sites),
         runtime_s=time.perf_counter() - t0,
+        time_limit_hit=timed_out,
     )
 
 
 def _extend(
-    pattern: sp.csr_array, weights: _FloatArray, sites: _IntArray
-) -> tuple[_IntArray, float]:
+    pattern: sp.csr_array, weights: FloatArray, sites: IntArray
+) -> tuple[IntArray, float]:
     """``sites`` plus the one candidate adding the most (ties: lowest index), and its value."""
     covered = _covered_by(pattern, sites)
     gains = np.asarray(pattern @ np.where(covered, 0.0, weights), dtype=float)
@@ -1225,7 +1005,7 @@ def _extend(
 
 
 def curve_plan(
-    coverage: Any,
+    coverage: SparseCoverage,
     population: ArrayLike,
     curve: CoverageCurve,
     n_sites: int,
@@ -1236,10 +1016,10 @@ def curve_plan(
     rollout order, with the curve's proven bound."""
     t0 = time.perf_counter()
     problems: list[str] = []
-    inst = _read_instance(coverage, population, already_covered, problems)
-    if not _is_int(n_sites) or n_sites < 0:
+    inst = _instance.read_instance(coverage, population, already_covered, problems)
+    if not _instance.is_int(n_sites) or n_sites < 0:
         problems.append(f"n_sites={n_sites!r} must be a whole number >= 0")
-    _raise_if("curve_plan", problems)
+    _instance.raise_if("curve_plan", problems)
     assert inst is not None
     k = curve.at(int(n_sites))
     weights = inst.new_weights()
@@ -1261,6 +1041,7 @@ def curve_plan(
         t0=t0,
         walk_m=None,
         message="; ".join(notes),
+        time_limit_hit=time_limit_hit(curve.status[k]),
     )
 
 
@@ -1270,14 +1051,15 @@ def curve_plan(
 
 
 def minimize_sites(
-    coverage: Any,
+    coverage: SparseCoverage,
     population: ArrayLike,
     *,
     target_share: float,
     already_covered: ArrayLike | None = None,
     method: Method = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     mip_rel_gap: float = 1e-6,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> MinSitesResult:
     """Fewest new stations so that ``target_share`` of ALL residents is within walking distance.
 
@@ -1305,7 +1087,7 @@ def minimize_sites(
     """
     t0 = time.perf_counter()
     problems: list[str] = []
-    inst = _read_instance(coverage, population, already_covered, problems)
+    inst = _instance.read_instance(coverage, population, already_covered, problems)
     if (
         not isinstance(target_share, int | float)
         or isinstance(target_share, bool)
@@ -1315,9 +1097,9 @@ def minimize_sites(
             f"target_share={target_share!r} must be in (0, 1], e.g. 0.9 for 90% "
             "(a share, not a percentage)"
         )
-    _check_method(method, problems)
-    _check_solver_options(time_limit_s, mip_rel_gap, problems)
-    _raise_if("minimize_sites", problems)
+    _instance.check_method(method, problems)
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
+    _instance.raise_if("minimize_sites", problems)
     assert inst is not None
 
     total = inst.total_population
@@ -1360,6 +1142,7 @@ def minimize_sites(
                 lower_bound,
                 deadline=t0 + time_limit_s,
                 mip_rel_gap=mip_rel_gap,
+                node_limit=node_limit,
             )
         elif method == "exact" and reduced.matrix.nnz > MILP_MAX_PAIRS:
             status = (
@@ -1367,45 +1150,40 @@ def minimize_sites(
                 f"limit {MILP_MAX_PAIRS:,})"
             )
         elif method == "exact":
-            out = _min_sites_milp(
+            sites, lower_bound, status = _fewest_by_milp(
+                inst,
                 reduced,
-                goal if reachable else None,
+                goal,
+                sites,
+                lower_bound,
+                reachable=reachable,
+                slack=slack,
                 time_limit_s=time_limit_s,
                 mip_rel_gap=mip_rel_gap,
+                node_limit=node_limit,
             )
-            status = out.status
-            if not math.isnan(out.dual_bound):
-                lower_bound = max(lower_bound, math.ceil(out.dual_bound - 1e-6))
-            if out.x is not None:
-                milp_sites = reduced.rows[out.x[: reduced.rows.size] > 0.5]
-                new = float(weights[_covered_by(inst.pattern, milp_sites)].sum())
-                if new >= goal - slack and milp_sites.size < sites.size:
-                    sites = milp_sites
-            if status.startswith("solver failed"):
-                logger.warning("minimize_sites: HiGHS %s; keeping the greedy plan", status)
         lower_bound = min(lower_bound, sites.size)
-    if status == "time limit":
+    if time_limit_hit(status):
         notes.append(
             f"time limit of {time_limit_s:g} s reached; at least {lower_bound} sites are needed"
+        )
+    elif status == "node limit":
+        notes.append(
+            f"node limit of {node_limit:,} reached; at least {lower_bound} sites are needed"
         )
     # The fewest-sites search proves the NUMBER of sites, not that these sites cover the most
     # residents a plan of that size can: solve maximal coverage at that size, keep its plan when
     # it covers more (it still reaches the target) and report its proven bound.
-    n_found = int(sites.size)
-    coverage_bound = float(weights[_covered_by(inst.pattern, sites)].sum()) if n_found else 0.0
-    if n_found:
-        best = _max_coverage_core(
-            inst,
-            n_found,
-            forced=np.zeros(0, dtype=np.intp),
-            method=method,
-            time_limit_s=max(t0 + time_limit_s - time.perf_counter(), _MIN_PROOF_S),
-            mip_rel_gap=mip_rel_gap,
-            reduced=reduced,
-        )
-        if best.objective > coverage_bound + slack:
-            sites = np.asarray(best.sites, dtype=np.intp)
-        coverage_bound = max(float(best.upper_bound), coverage_bound)
+    sites, coverage_bound, size_timed_out = _best_of_size(
+        inst,
+        reduced,
+        sites,
+        slack=slack,
+        method=method,
+        time_limit_s=max(t0 + time_limit_s - time.perf_counter(), _MIN_PROOF_S),
+        mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
+    )
     ordered, marginal = _rollout(inst.pattern, weights, sites)
     cumulative = np.cumsum(marginal)
     new_total = float(cumulative[-1]) if cumulative.size else 0.0
@@ -1434,19 +1212,93 @@ def minimize_sites(
         solver_status=status,
         runtime_s=time.perf_counter() - t0,
         message="; ".join(notes),
+        time_limit_hit=time_limit_hit(status) or size_timed_out,
     )
 
 
-def _fewest_by_max_coverage(
-    inst: _Instance,
+def _fewest_by_milp(
+    inst: _instance.Instance,
     reduced: _Reduced,
     goal: float,
-    sites: _IntArray,
+    sites: IntArray,
+    lower_bound: int,
+    *,
+    reachable: bool,
+    slack: float,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    node_limit: int,
+) -> tuple[IntArray, int, str]:
+    """HiGHS on the fewest sites newly covering ``goal`` residents (when the target is not
+    ``reachable``: every coverable group); the greedy ``sites`` stay unless it finds fewer."""
+    weights = inst.new_weights()
+    out = _min_sites_milp(
+        reduced,
+        goal if reachable else None,
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
+    )
+    status = out.status
+    if not math.isnan(out.dual_bound):
+        lower_bound = max(lower_bound, math.ceil(out.dual_bound - 1e-6))
+    if out.x is not None:
+        milp_sites = reduced.rows[out.x[: reduced.rows.size] > 0.5]
+        new = float(weights[_covered_by(inst.pattern, milp_sites)].sum())
+        if new >= goal - slack and milp_sites.size < sites.size:
+            sites = milp_sites
+    if status.startswith("solver failed"):
+        logger.warning("minimize_sites: HiGHS %s; keeping the greedy plan", status)
+    return sites, lower_bound, status
+
+
+def _best_of_size(
+    inst: _instance.Instance,
+    reduced: _Reduced,
+    sites: IntArray,
+    *,
+    slack: float,
+    method: Method,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    node_limit: int,
+) -> tuple[IntArray, float, bool]:
+    """The most residents a plan of ``sites.size`` sites covers: its sites if better, and the
+    proven bound (the fewest-sites search proves the number of sites, not the coverage), and
+    whether the wall-clock safety net stopped that solve."""
+    weights = inst.new_weights()
+    n_found = int(sites.size)
+    coverage_bound = float(weights[_covered_by(inst.pattern, sites)].sum()) if n_found else 0.0
+    timed_out = False
+    if n_found:
+        best = _max_coverage_core(
+            inst,
+            n_found,
+            forced=np.zeros(0, dtype=np.intp),
+            method=method,
+            time_limit_s=time_limit_s,
+            mip_rel_gap=mip_rel_gap,
+            node_limit=node_limit,
+            reduced=reduced,
+        )
+        if best.objective > coverage_bound + slack:
+            sites = np.asarray(best.sites, dtype=np.intp)
+        coverage_bound = max(float(best.upper_bound), coverage_bound)
+        timed_out = best.time_limit_hit
+    return sites, coverage_bound, timed_out
+
+
+def _fewest_by_max_coverage(
+    inst: _instance.Instance,
+    reduced: _Reduced,
+    goal: float,
+    sites: IntArray,
     lower_bound: int,
     *,
     deadline: float,
     mip_rel_gap: float,
-) -> tuple[_IntArray, int, str]:
+    node_limit: int,
+) -> tuple[IntArray, int, str]:
     """Fewest sites covering ``goal``, by exact maximal coverage for ``k = n - 1, n - 2, ...``.
 
     Starting from a plan of ``n`` sites (greedy's), solve the best ``k = n - 1`` site plan: if it
@@ -1469,8 +1321,11 @@ def _fewest_by_max_coverage(
             method="exact",
             time_limit_s=remaining,
             mip_rel_gap=mip_rel_gap,
+            node_limit=node_limit,
             reduced=reduced,
         )
+        if plan.time_limit_hit:
+            return sites, lower_bound, f"time limit at {k} sites"
         if plan.objective >= goal:
             sites = np.asarray(plan.sites, dtype=np.intp)
             k = int(sites.size) - 1
@@ -1488,14 +1343,15 @@ def _fewest_by_max_coverage(
 
 
 def rollout_order(
-    coverage: Any,
+    coverage: SparseCoverage,
     population: ArrayLike,
     chosen: ArrayLike,
     *,
     already_covered: ArrayLike | None = None,
     prefix_gaps: bool = False,
-    time_limit_s: float = 10.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     mip_rel_gap: float = 1e-6,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> RolloutResult:
     """Order a chosen set of sites for construction, largest marginal gain first.
 
@@ -1524,12 +1380,13 @@ def rollout_order(
         If any input is malformed; every problem is listed.
     """
     problems: list[str] = []
-    inst = _read_instance(coverage, population, already_covered, problems)
-    rows = _read_rows("chosen", chosen, None if inst is None else inst.n_candidates, problems)
+    inst = _instance.read_instance(coverage, population, already_covered, problems)
+    n_candidates = None if inst is None else inst.n_candidates
+    rows = _instance.read_rows("chosen", chosen, n_candidates, problems)
     if rows.size != np.unique(rows).size:
         problems.append("chosen lists a candidate more than once")
-    _check_solver_options(time_limit_s, mip_rel_gap, problems)
-    _raise_if("rollout_order", problems)
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
+    _instance.raise_if("rollout_order", problems)
     assert inst is not None
 
     weights = inst.new_weights()
@@ -1542,6 +1399,7 @@ def rollout_order(
     upper = np.full(m, np.nan)
     gap = np.full(m, np.nan)
     optimal = np.zeros(m, dtype=bool)
+    timed_out = False
     if prefix_gaps and m:
         none = np.zeros(0, dtype=np.intp)
         reduced = _reduce(inst.pattern, weights, exclude=none, dedupe_rows=True)
@@ -1550,6 +1408,7 @@ def rollout_order(
             # the budget is shared: each prefix gets an equal part of what is left; once it is
             # spent, the greedy online bound (valid, but weaker) stands in for the exact one
             budget_s = (deadline - time.perf_counter()) / (m - size + 1)
+            timed_out = timed_out or budget_s <= 0.05
             plan = _max_coverage_core(
                 inst,
                 size,
@@ -1557,6 +1416,7 @@ def rollout_order(
                 method="exact" if budget_s > 0.05 else "greedy",
                 time_limit_s=max(budget_s, 0.05),
                 mip_rel_gap=mip_rel_gap,
+                node_limit=node_limit,
                 reduced=reduced,
             )
             bound = max(plan.upper_bound, float(cumulative[size - 1]))
@@ -1565,6 +1425,7 @@ def rollout_order(
             upper[size - 1] = bound
             gap[size - 1] = _gap_max(bound, float(cumulative[size - 1]))
             optimal[size - 1] = _gap_max(bound, float(best[size - 1])) <= OPTIMAL_REL_TOL
+            timed_out = timed_out or plan.time_limit_hit
     return RolloutResult(
         sites=ordered,
         marginal_population=marginal,
@@ -1574,6 +1435,7 @@ def rollout_order(
         upper_bound=upper,
         prefix_gap=gap,
         prefix_proven_optimal=optimal,
+        time_limit_hit=timed_out,
     )
 
 
@@ -1583,15 +1445,16 @@ def rollout_order(
 
 
 def evaluate_proposals(
-    coverage: Any,
+    coverage: SparseCoverage,
     population: ArrayLike,
     proposal_rows: ArrayLike | Sequence[int],
     *,
     already_covered: ArrayLike | None = None,
     unreachable: ArrayLike | None = None,
     method: Method = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     mip_rel_gap: float = 1e-6,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> ProposalEvaluation:
     """Check a proposed list of sites one by one and against the best plan of the same size.
 
@@ -1618,8 +1481,8 @@ def evaluate_proposals(
         If any input is malformed; every problem is listed.
     """
     problems: list[str] = []
-    inst = _read_instance(coverage, population, already_covered, problems)
-    rows = _read_rows(
+    inst = _instance.read_instance(coverage, population, already_covered, problems)
+    rows = _instance.read_rows(
         "proposal_rows", proposal_rows, None if inst is None else inst.n_candidates, problems
     )
     n_prop = int(np.asarray(proposal_rows).size)
@@ -1633,9 +1496,9 @@ def evaluate_proposals(
             )
         else:
             flags = mask.copy()
-    _check_method(method, problems)
-    _check_solver_options(time_limit_s, mip_rel_gap, problems)
-    _raise_if("evaluate_proposals", problems)
+    _instance.check_method(method, problems)
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
+    _instance.raise_if("evaluate_proposals", problems)
     assert inst is not None
 
     weights = inst.new_weights()
@@ -1678,6 +1541,7 @@ def evaluate_proposals(
         method=method,
         time_limit_s=time_limit_s,
         mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
     )
     ordered, plan_marginal = _rollout(inst.pattern, weights, plan.sites)
     useful = plan_marginal > 0
@@ -1693,6 +1557,7 @@ def evaluate_proposals(
         t0=t0,
         walk_m=None,
         message="",
+        time_limit_hit=plan.time_limit_hit,
     )
     return ProposalEvaluation(
         proposal_rows=rows,

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner._crs import require_metric_crs
+from planner._crs import require_metric_crs, require_same_crs
 from planner.errors import InputError
 from planner.network import WalkNetwork
 
@@ -366,7 +366,7 @@ def snap(
         reached). The input is not modified.
     """
     require_metric_crs(gdf.crs, what="the features", function="snap")
-    _require_same_crs(network, gdf, function="snap")
+    require_same_crs(network, gdf, function="snap")
     snaps = snap_points(
         network, door_points(gdf), max_snap_m=max_snap_m, min_component_m=min_component_m
     )
@@ -429,13 +429,4 @@ def log_unreached(snaps: Snaps, *, what: str, index: pd.Index) -> None:
             snaps.max_snap_m,
             shown,
             more,
-        )
-
-
-def _require_same_crs(network: WalkNetwork, gdf: gpd.GeoDataFrame, *, function: str) -> None:
-    if not network.crs.equals(gdf.crs):
-        raise InputError(
-            f"{function}: the features are in {gdf.crs.name!r} but the walk network is in "
-            f"{network.crs.name!r}; distances would be wrong",
-            hint="Project them first: gdf.to_crs(network.crs).",
         )

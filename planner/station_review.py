@@ -45,11 +45,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner import capacitated
 from planner.candidates import DEFAULT_SPACING_M, network_candidates
 from planner.covering import coverage_matrix
+from planner.defaults import (
+    DEFAULT_NODE_LIMIT,
+    DEFAULT_RESIDENTS_PER_INSPECTOR,
+    DEFAULT_TIME_LIMIT_S,
+)
+from planner.distances import walk_distances
 from planner.errors import InputError
-from planner.pipeline import City, CoverageResult, EvaluationResult, evaluate_sites
+from planner.pipeline import evaluate_sites
 from planner.repairs import RepairSchedule, relocation_gains, residents_only_here, schedule_repairs
+from planner.results import City, CoverageResult, EvaluationResult
 from planner.snapping import door_points
 from planner.stations import working
 
@@ -64,8 +72,6 @@ __all__ = [
     "sites_workload",
 ]
 
-#: Residents per district inspector when the user gives no norm (see the module docstring).
-DEFAULT_RESIDENTS_PER_INSPECTOR = 3000.0
 #: How far (on foot) a station under repair may move in the relocation check.
 DEFAULT_RELOCATION_RADIUS_M = 1000.0
 
@@ -144,7 +150,8 @@ def review_stations(
     relocation_radius_m: float = DEFAULT_RELOCATION_RADIUS_M,
     spacing_m: float = DEFAULT_SPACING_M,
     method: Literal["exact", "greedy"] = "exact",
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> StationReview:
     """Repairs, inspectors, planned stations and scenarios for a city's stations.
 
@@ -161,29 +168,17 @@ def review_stations(
     spacing_m
         Spacing of the candidate sites of the relocation check and of the planned stations'
         comparison.
-    method, time_limit_s
-        Solver of the repair schedule and of the planned list's comparison.
+    method, time_limit_s, node_limit
+        Solver of the repair schedule and of the planned list's comparison (see
+        :func:`planner.pipeline.plan_sites`).
     """
-    problems = []
-    if not isinstance(city, City) or not isinstance(coverage, CoverageResult):
-        raise InputError(
-            "review_stations: expected review_stations(city, coverage) with a City from "
-            "load_city and a CoverageResult from assess_coverage",
-            hint=f"got {type(city).__name__} and {type(coverage).__name__}",
-        )
-    if not (isinstance(residents_per_inspector, int | float) and residents_per_inspector > 0):
-        problems.append(
-            f"residents per inspector {residents_per_inspector!r} must be a positive number "
-            "(--residents-per-inspector)"
-        )
-    if repair_batch is not None and (not isinstance(repair_batch, int) or repair_batch < 1):
-        problems.append(
-            f"repair batch {repair_batch!r} must be a whole number >= 1 (--repair-batch)"
-        )
-    if not relocation_radius_m > 0:
-        problems.append(f"relocation radius {relocation_radius_m!r} m must be > 0")
-    if problems:
-        raise InputError("invalid station review options", problems)
+    _check_review_options(
+        city,
+        coverage,
+        residents_per_inspector=residents_per_inspector,
+        repair_batch=repair_batch,
+        relocation_radius_m=relocation_radius_m,
+    )
     settings = coverage.settings
     stations = coverage.stations.copy()
     if "status" not in stations.columns:
@@ -234,29 +229,17 @@ def review_stations(
     covered_now = _covered(pattern, np.arange(rows.size))
     open_local = np.flatnonzero(status[rows] == "open")
     covered_open = _covered(pattern, open_local)
-    planned_rows = np.flatnonzero(stations["usable"].to_numpy(dtype=bool) & (status == "planned"))
-    planned = evaluation = None
-    covered_planned = covered_now.copy()
-    if planned_rows.size:
-        P = coverage_matrix(
-            city.network,
-            buildings,
-            _as_sites(stations.iloc[planned_rows]),
-            settings=settings,
-            building_snaps=coverage.building_snaps,
-        ).matrix
-        covered_planned |= _covered(P, np.arange(planned_rows.size))
-        evaluation = evaluate_sites(
-            city,
-            coverage,
-            _as_proposals(stations.iloc[planned_rows]),
-            spacing_m=spacing_m,
-            method=method,
-            time_limit_s=time_limit_s,
-        )
-        planned = evaluation.proposals.copy()
-        planned.insert(0, "opening_order", planned["greedy_rank"])
-        planned = planned.sort_values(["opening_order", "station_id"], kind="stable")
+    planned_rows, covered_planned, planned, evaluation = _planned_stations(
+        city,
+        coverage,
+        stations,
+        status,
+        covered_now,
+        spacing_m=spacing_m,
+        method=method,
+        time_limit_s=time_limit_s,
+        node_limit=node_limit,
+    )
     total = float(population.sum())
     now_value = float(population[covered_now].sum())
     scenarios = [
@@ -272,17 +255,7 @@ def review_stations(
             float(population[covered_open].sum()),
         ),
     ]
-    scenario_frame = pd.DataFrame(
-        [
-            {
-                "scenario": name,
-                "stations": k,
-                "residents_covered": value,
-                "share_covered": value / total if total > 0 else 0.0,
-            }
-            for name, k, value in scenarios
-        ]
-    )
+    scenario_frame = _scenario_frame(scenarios, total)
     schedule = table = None
     if repair_batch is not None and repair_local.size:
         schedule = schedule_repairs(
@@ -292,6 +265,7 @@ def review_stations(
             batch_size=repair_batch,
             method=method,
             time_limit_s=time_limit_s,
+            node_limit=node_limit,
         )
         table = _schedule_table(schedule, stations, rows)
     return StationReview(
@@ -306,6 +280,94 @@ def review_stations(
         repair_batch=repair_batch,
         covered_if_planned_open=covered_planned,
         covered_while_repair_closed=covered_open,
+    )
+
+
+def _check_review_options(
+    city: Any,
+    coverage: Any,
+    *,
+    residents_per_inspector: Any,
+    repair_batch: Any,
+    relocation_radius_m: Any,
+) -> None:
+    """The arguments of :func:`review_stations` checked; every problem raised together."""
+    problems = []
+    if not isinstance(city, City) or not isinstance(coverage, CoverageResult):
+        raise InputError(
+            "review_stations: expected review_stations(city, coverage) with a City from "
+            "load_city and a CoverageResult from assess_coverage",
+            hint=f"got {type(city).__name__} and {type(coverage).__name__}",
+        )
+    if not (isinstance(residents_per_inspector, int | float) and residents_per_inspector > 0):
+        problems.append(
+            f"residents per inspector {residents_per_inspector!r} must be a positive number "
+            "(--residents-per-inspector)"
+        )
+    if repair_batch is not None and (not isinstance(repair_batch, int) or repair_batch < 1):
+        problems.append(
+            f"repair batch {repair_batch!r} must be a whole number >= 1 (--repair-batch)"
+        )
+    if not relocation_radius_m > 0:
+        problems.append(f"relocation radius {relocation_radius_m!r} m must be > 0")
+    if problems:
+        raise InputError("invalid station review options", problems)
+
+
+def _planned_stations(
+    city: City,
+    coverage: CoverageResult,
+    stations: gpd.GeoDataFrame,
+    status: np.ndarray,
+    covered_now: np.ndarray,
+    *,
+    spacing_m: float,
+    method: Literal["exact", "greedy"],
+    time_limit_s: float,
+    node_limit: int,
+) -> tuple[np.ndarray, np.ndarray, gpd.GeoDataFrame | None, EvaluationResult | None]:
+    """The planned stations: their rows, who is covered if they open, and their evaluation
+    as proposals (in opening order)."""
+    planned_rows = np.flatnonzero(stations["usable"].to_numpy(dtype=bool) & (status == "planned"))
+    planned: gpd.GeoDataFrame | None = None
+    evaluation: EvaluationResult | None = None
+    covered_planned = covered_now.copy()
+    if planned_rows.size:
+        P = coverage_matrix(
+            city.network,
+            coverage.buildings,
+            _as_sites(stations.iloc[planned_rows]),
+            settings=coverage.settings,
+            building_snaps=coverage.building_snaps,
+        ).matrix
+        covered_planned |= _covered(P, np.arange(planned_rows.size))
+        evaluation = evaluate_sites(
+            city,
+            coverage,
+            _as_proposals(stations.iloc[planned_rows]),
+            spacing_m=spacing_m,
+            method=method,
+            time_limit_s=time_limit_s,
+            node_limit=node_limit,
+        )
+        planned = evaluation.proposals.copy()
+        planned.insert(0, "opening_order", planned["greedy_rank"])
+        planned = planned.sort_values(["opening_order", "station_id"], kind="stable")
+    return planned_rows, covered_planned, planned, evaluation
+
+
+def _scenario_frame(scenarios: list[tuple[str, int, float]], total: float) -> pd.DataFrame:
+    """Residents covered in each scenario: stations open, residents, share of all residents."""
+    return pd.DataFrame(
+        [
+            {
+                "scenario": name,
+                "stations": k,
+                "residents_covered": value,
+                "share_covered": value / total if total > 0 else 0.0,
+            }
+            for name, k, value in scenarios
+        ]
     )
 
 
@@ -429,8 +491,6 @@ def sites_workload(
     """``sites`` with ``residents_served`` (residents for whom the new site would be the
     nearest station, within and beyond the limit, with the working stations still there) and
     ``inspectors_needed``: the staffing of new sites, as for existing stations."""
-    from planner.distances import walk_distances
-
     out = sites.copy()
     if not len(sites):
         out["residents_served"] = np.zeros(0)
@@ -498,7 +558,8 @@ def plan_with_capacity(
     capacity_inspectors: float,
     residents_per_inspector: float = DEFAULT_RESIDENTS_PER_INSPECTOR,
     spacing_m: float = DEFAULT_SPACING_M,
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> CapacityPlan:
     """Maximal capacitated coverage (Esri's "Maximize Capacitated Coverage" is the anchor):
     every station, existing or new, serves at most ``capacity_inspectors x
@@ -510,8 +571,6 @@ def plan_with_capacity(
     Candidates are generated along the streets (``spacing_m``) near the residents who today are
     beyond the walking limit or beyond the capacity of the stations they reach.
     """
-    from planner.capacitated import maximize_capacitated_coverage
-
     if not (capacity_inspectors > 0 and residents_per_inspector > 0):
         raise InputError(
             "invalid capacity",
@@ -533,9 +592,10 @@ def plan_with_capacity(
         building_snaps=coverage.building_snaps,
     ).matrix
     empty = S[:0]
-    before = maximize_capacitated_coverage(
+    before = capacitated.maximize_capacitated_coverage(
         S, empty, population, n_sites=0, capacity_existing=capacity, capacity_new=capacity,
         time_limit_s=time_limit_s,
+        node_limit=node_limit,
     )  # fmt: skip
     need = ~buildings["covered"].to_numpy(dtype=bool) | (before.unassigned_within_reach > 0)
     near = door_points(buildings[need])
@@ -552,9 +612,10 @@ def plan_with_capacity(
     S_cand = coverage_matrix(
         city.network, buildings, cands, settings=settings, building_snaps=coverage.building_snaps
     ).matrix
-    result = maximize_capacitated_coverage(
+    result = capacitated.maximize_capacitated_coverage(
         S, S_cand, population, n_sites=min(int(n_sites), len(cands)),
         capacity_existing=capacity, capacity_new=capacity, time_limit_s=time_limit_s,
+        node_limit=node_limit,
     )  # fmt: skip
     chosen = cands.iloc[np.asarray(result.sites, dtype=np.int64)]
     points = chosen.geometry.to_crs(4326)

@@ -63,6 +63,7 @@ and the others are marked as duplicates of it.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Collection
 from pathlib import Path
@@ -81,11 +82,13 @@ __all__ = [
     "STATION_KINDS",
     "STATUSES",
     "STATUS_SPELLINGS",
+    "beyond_reach_text",
     "mark_unusable",
     "parse_status",
     "read_stations",
     "station_kind",
     "stations_from_osm",
+    "walking_reach_lonlat_bounds",
     "working",
 ]
 
@@ -134,46 +137,75 @@ _TYPE_ORDER = {"node": 0, "way": 1, "relation": 2}
 
 #: The statuses of a station, in this order.
 STATUSES = ("open", "planned", "repair", "closed")
-#: Accepted spellings of each status (compared lower-case, with ё as е and punctuation and
-#: extra spaces removed): English, Russian and Kazakh as station lists are kept in Kazakhstan.
+#: Accepted spellings of each status, compared after :func:`_status_key`: lower case, ё as е,
+#: punctuation and extra spaces removed, and Kazakh letters folded to the Russian letters they
+#: are typed as on a keyboard without them (ә->а, ғ->г, қ->к, ң->н, ө->о, ұ/ү->у, һ->х, і->и;
+#: a Latin look-alike inside a Cyrillic word, like the Latin "i" for "і", counts as Cyrillic), so
+#: "жондеуде" is "жөндеуде". English, Russian and Kazakh, as station lists are kept in
+#: Kazakhstan.
 STATUS_SPELLINGS: dict[str, tuple[str, ...]] = {
     "open": (
-        "open", "opened", "working", "active", "operating", "in operation", "ok",
+        "open", "opened", "working", "active", "operating", "in operation", "in service", "ok",
         "открыт", "открыта", "открыто", "открытый", "работает", "действует", "действующий",
-        "функционирует", "ашық", "ашылған", "жұмыс істейді", "жұмыс істеп тұр", "қызмет етеді",
+        "функционирует", "функционирующий", "в работе", "ашық", "ашылған", "ашық тұр",
+        "жұмыс істейді", "жұмыс істеп тұр", "жұмыс істеуде", "қызмет етеді",
     ),
     "planned": (
         "planned", "plan", "to open", "due to open", "not yet open", "under construction",
-        "планируется", "планируемый", "запланирован", "запланировано", "к открытию",
-        "будет открыт", "не открыт", "строится", "жоспарланған", "жоспарлануда", "ашылады",
-        "салынуда",
+        "proposed", "планируется", "планируемый", "запланирован", "запланировано",
+        "к открытию", "планируется к открытию", "планируется открытие", "будет открыт",
+        "не открыт", "строится", "на стадии строительства", "в проекте", "проектируется",
+        "жоспарланған", "жоспарлануда", "ашылады", "ашылуы жоспарланған", "салынуда",
+        "салынып жатыр", "құрылыста",
     ),
     "repair": (
-        "repair", "needs repair", "under repair", "in repair", "ремонт", "на ремонте",
-        "требует ремонта", "требуется ремонт", "нуждается в ремонте", "капремонт",
-        "капитальный ремонт", "жөндеу", "жөндеуде", "жөндеуді қажет етеді", "жөндеу қажет",
+        "repair", "needs repair", "under repair", "in repair", "being repaired", "renovation",
+        "under renovation", "ремонт", "на ремонте", "в ремонте", "ремонтируется",
+        "идет ремонт", "находится на ремонте", "находится в ремонте", "требует ремонта",
+        "требуется ремонт", "нуждается в ремонте", "капремонт", "на капремонте",
+        "капитальный ремонт", "требует капитального ремонта", "требуется капитальный ремонт",
+        "нуждается в капитальном ремонте", "жөндеу", "жөндеуде", "жөнделуде",
+        "жөндеу жүргізілуде", "күрделі жөндеу", "жөндеуді қажет етеді", "жөндеу қажет",
     ),
     "closed": (
-        "closed", "shut", "not working", "закрыт", "закрыта", "закрыто", "не работает",
-        "не действует", "жабық", "жабылған", "жұмыс істемейді",
+        "closed", "shut", "shut down", "not working", "not in operation", "inactive",
+        "temporarily closed", "закрыт", "закрыта", "закрыто", "временно закрыт",
+        "не работает", "временно не работает", "не действует", "ликвидирован", "упразднен",
+        "жабық", "жабылған", "жабылды", "уақытша жабық", "жұмыс істемейді",
     ),
 }  # fmt: skip
-_STATUS_LOOKUP = {
-    re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", v)).strip(): k
-    for k, vs in STATUS_SPELLINGS.items()
-    for v in vs
-}
+#: Kazakh letters as typed without a Kazakh keyboard.
+_KAZAKH_FOLD = str.maketrans(
+    {"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и"}
+)
+#: Latin letters that look like Cyrillic ones (lower case), read as Cyrillic inside a word
+#: that also has Cyrillic letters.
+_LATIN_LOOKALIKES = str.maketrans(
+    {"a": "а", "b": "в", "c": "с", "e": "е", "h": "н", "i": "и", "k": "к", "m": "м",
+     "o": "о", "p": "р", "t": "т", "x": "х", "y": "у"}
+)  # fmt: skip
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-z]")
+
+
+def _status_key(value: object) -> str:
+    """``value`` as compared with :data:`STATUS_SPELLINGS` (see there)."""
+    text = str(value).lower().replace("ё", "е")
+    words = []
+    for word in re.sub(r"[^\w\s]|_", " ", text).split():
+        if _CYRILLIC.search(word) and _LATIN.search(word):
+            word = word.translate(_LATIN_LOOKALIKES)
+        words.append(word.translate(_KAZAKH_FOLD))
+    return " ".join(words)
+
+
+_STATUS_LOOKUP = {_status_key(v): k for k, vs in STATUS_SPELLINGS.items() for v in vs}
 #: Column names read as the status and as the number of inspectors (case-insensitive).
 STATUS_COLUMNS = ("status", "статус", "состояние", "күйі", "мәртебесі", "мәртебе")
 INSPECTOR_COLUMNS = (
     "inspectors", "inspectors_now", "инспекторы", "участковые", "число участковых",
     "количество участковых", "учаскелік инспекторлар", "инспекторлар",
 )  # fmt: skip
-
-
-def _status_key(value: object) -> str:
-    text = str(value).lower().replace("ё", "е")
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", text)).strip()
 
 
 def parse_status(values: Collection[object]) -> tuple[list[str | None], list[int]]:
@@ -350,6 +382,7 @@ def read_stations(
     exclude_kinds: Collection[str] = (),
     duplicate_tolerance_m: float | None = 1.0,
     layer: str | None = None,
+    reach_lonlat_bounds: tuple[float, float, float, float] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read police stations from a user's CSV, Excel, GeoJSON or GeoPackage file.
 
@@ -378,6 +411,12 @@ def read_stations(
     layer
         Layer of a GeoPackage or sheet of an Excel workbook; by default the only one that
         fits (see :func:`planner._tables.read_point_table`).
+    reach_lonlat_bounds
+        Where a station can still serve the study area on foot
+        (:func:`walking_reach_lonlat_bounds`): rows beyond it (a national list read for one
+        city) are left out before any other step and counted in
+        ``result.attrs["beyond_reach"]``; when every row is beyond it, an
+        :class:`~planner.errors.InputError` says so.
 
     Returns
     -------
@@ -393,7 +432,9 @@ def read_stations(
         area_lonlat_bounds=area_lonlat_bounds,
         duplicate_tolerance_m=duplicate_tolerance_m,
         layer=layer,
+        reach_lonlat_bounds=reach_lonlat_bounds,
     )
+    beyond = int(table.attrs.get("beyond_reach", 0))
     path = Path(path)
     if id_column is None:
         ids = [f"{path.name}:{r}" for r in table["row"]]
@@ -422,7 +463,62 @@ def read_stations(
         mask = (out["kind"] == kind).to_numpy()
         if mask.any():
             out = mark_unusable(out, mask, _EXCLUSION_REASON[kind])
-    return _status_and_inspectors(out, path=path)
+    out = _status_and_inspectors(out, path=path)
+    out.attrs["beyond_reach"] = beyond
+    return out
+
+
+def beyond_reach_text(n: int) -> str:
+    """The one sentence for the stations of a file left out as beyond walking reach."""
+    return (
+        f"{n} station{'' if n == 1 else 's'} of the file "
+        f"{'lies' if n == 1 else 'lie'} beyond walking reach of this area and "
+        f"{'was' if n == 1 else 'were'} left out"
+    )
+
+
+def walking_reach_lonlat_bounds(
+    extent_m: tuple[float, float, float, float], *, crs: Any, reach_m: float
+) -> tuple[float, float, float, float]:
+    """``(min_lon, min_lat, max_lon, max_lat)`` beyond which a station cannot serve the area.
+
+    The one rule for setting aside the stations of a national list in a city run: a station
+    serves residents only through a walkable street within the snapping limit, and every
+    street lies inside the walk network's extent, so a station farther than ``reach_m`` (the
+    walking limit plus the snapping limit) from that extent can serve nobody here. Stations
+    just outside the study area but within reach are kept: they serve residents inside.
+
+    Parameters
+    ----------
+    extent_m
+        ``(min_x, min_y, max_x, max_y)`` of the walk network's streets, in ``crs``.
+    crs
+        The metric CRS of the walk network.
+    reach_m
+        How far beyond the streets a station still counts (``max_walk_m + max_snap_m``).
+
+    Returns
+    -------
+    tuple of float
+        The extent widened by ``reach_m`` and expressed in degrees (EPSG:4326), taken wide
+        enough to hold the whole widened extent.
+    """
+    from pyproj import Transformer
+
+    metric = require_metric_crs(
+        crs, what="the walk network's CRS", function="walking_reach_lonlat_bounds"
+    )
+    if not np.isfinite(reach_m) or reach_m < 0:
+        raise InputError(
+            f"walking_reach_lonlat_bounds: reach_m={reach_m!r} is not a distance in metres",
+            hint="Pass max_walk_m + max_snap_m of the walking settings, e.g. 1050.",
+        )
+    x0, y0, x1, y1 = (float(v) for v in extent_m)
+    to_degrees = Transformer.from_crs(metric, 4326, always_xy=True)
+    lon0, lat0, lon1, lat1 = to_degrees.transform_bounds(
+        x0 - reach_m, y0 - reach_m, x1 + reach_m, y1 + reach_m, densify_pts=21
+    )
+    return (max(-180.0, lon0), max(-90.0, lat0), min(180.0, lon1), min(90.0, lat1))
 
 
 def _find(columns: Collection[object], names: tuple[str, ...]) -> object | None:
@@ -469,21 +565,81 @@ def _status_and_inspectors(out: gpd.GeoDataFrame, *, path: Path) -> gpd.GeoDataF
     inspectors = _find(out.columns, INSPECTOR_COLUMNS)
     if inspectors is None:
         out["inspectors"] = np.nan
-    else:
-        text = out[inspectors].astype(str).str.strip().str.replace(",", ".")
-        values = pd.to_numeric(text.where(~out[inspectors].isna(), ""), errors="coerce")
-        bad = (text != "") & (text.str.lower() != "nan") & (values.isna() | (values < 0))
-        if bad.any():
-            logger.warning(
-                "%s: column %r holds %d values that are not a number of inspectors (rows %s); "
-                "they count as unknown",
-                path.name,
-                inspectors,
-                int(bad.sum()),
-                ", ".join(str(r) for r in out.loc[bad, "row"].head(10)),
+        return out
+    raw = out[inspectors].to_numpy(dtype=object)
+    counts = np.full(len(out), np.nan)
+    bad: list[int] = []
+    for i, value in enumerate(raw):
+        count = _inspector_count(value)
+        if count is None:
+            bad.append(i)
+        else:
+            counts[i] = count
+    out["inspectors"] = counts
+    if bad:
+        rows = out["row"].to_numpy()
+        for i in bad:
+            mask = np.zeros(len(out), dtype=bool)
+            mask[i] = True
+            out = mark_unusable(
+                out,
+                mask,
+                f"column {inspectors!r}: {_cell_text(raw[i])!r} is not a number of inspectors "
+                "(a whole number >= 0, e.g. 3; leave the cell blank if unknown)",
             )
-        out["inspectors"] = values.where(~bad)
+        logger.warning(
+            "%s: column %r holds %d values that are not a number of inspectors (rows %s); "
+            "those rows are left out (each is listed with its value in summary.md)",
+            path.name,
+            inspectors,
+            len(bad),
+            ", ".join(str(rows[i]) for i in bad[:10]) + (" ..." if len(bad) > 10 else ""),
+        )
+        if not out["usable"].any():
+            raise InputError(
+                f"{path}: no usable station left",
+                [
+                    f"row {rows[i]}: column {inspectors!r}: {_cell_text(raw[i])!r} is not a "
+                    "number of inspectors"
+                    for i in bad
+                ],
+                "Give each station's inspectors as a whole number >= 0, or leave the cell blank "
+                "if unknown.",
+            )
     return out
+
+
+_WHOLE_NUMBER = re.compile(r"(\d+)(?:[.,]0*)?")
+
+
+def _inspector_count(value: object) -> float | None:
+    """A cell of the inspectors column: the count, NaN when blank, None when not a count.
+
+    Counts are whole numbers >= 0: text of digits (``"3"``, also ``"3.0"``/``"3,0"`` as
+    spreadsheets write them) or a whole finite number; ``"2.5"``, ``"1e3"``, ``"inf"``, ``"-1"``
+    and words are not counts.
+    """
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return math.nan
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, int | np.integer):
+        return float(value) if value >= 0 else None
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return number if math.isfinite(number) and number >= 0 and number.is_integer() else None
+    text = str(value).strip()
+    if not text:
+        return math.nan
+    match = _WHOLE_NUMBER.fullmatch(text)
+    return float(match.group(1)) if match else None
+
+
+def _cell_text(value: object) -> str:
+    """A cell as the user typed it (numbers from a spreadsheet without a trailing ``.0``)."""
+    if isinstance(value, float | np.floating):
+        return f"{float(value):g}"
+    return str(value).strip()
 
 
 # ---------------------------------------------------------------------------------------------

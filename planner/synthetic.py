@@ -66,6 +66,7 @@ import pyproj
 from osmium.osm.mutable import Node, Way
 
 from planner._crs import WGS84, utm_crs_for
+from planner._files import atomic_path, write_text
 from planner.demand import PopulationSettings, population_from_floor_area
 from planner.errors import InputError
 
@@ -668,11 +669,9 @@ def _write_pbf(path: Path, cities: list[_City]) -> None:
     header.set("generator", GENERATOR)
     header.set("sorting", "Type_then_ID")
     header.add_box(osmium.osm.Box(west, south, east, north))
-    tmp = path.with_name(path.name + ".part")
-    tmp.unlink(missing_ok=True)
     first_node: list[int] = []
     node_id = 1
-    with osmium.SimpleWriter(
+    with atomic_path(path) as tmp, osmium.SimpleWriter(
         osmium.io.File(str(tmp), "pbf,add_metadata=false"), 4 * 1024 * 1024, header
     ) as writer:
         for city in cities:
@@ -698,7 +697,6 @@ def _write_pbf(path: Path, cities: list[_City]) -> None:
                 tags = {"building": "apartments", "building:levels": str(levels)}
                 writer.add_way(Way(id=way_id, nodes=[a, a + 1, a + 2, a + 3, a], tags=tags))
                 way_id += 1
-    tmp.replace(path)
 
 
 def _write_units(path: Path, cities: list[_City]) -> None:
@@ -719,12 +717,11 @@ def _write_units(path: Path, cities: list[_City]) -> None:
             }
         )
     lines = ",\n".join(json.dumps(f, ensure_ascii=False) for f in features)
-    _write_text(path, f'{{"type": "FeatureCollection", "features": [\n{lines}\n]}}\n')
+    write_text(path, f'{{"type": "FeatureCollection", "features": [\n{lines}\n]}}\n')
 
 
 def _write_stations(path: Path, cities: list[_City]) -> None:
-    tmp = path.with_name(path.name + ".part")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
+    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["name", "latitude", "longitude", "unit", "note"])
         for city in cities:
@@ -732,13 +729,6 @@ def _write_stations(path: Path, cities: list[_City]) -> None:
                 _station_names(city), city.station_e7.tolist(), strict=True
             ):
                 writer.writerow([label, f"{lat / _E7:.7f}", f"{lon / _E7:.7f}", city.name, NOTE])
-    tmp.replace(path)
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 # ---------------------------------------------------------------------------------------------

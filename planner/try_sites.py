@@ -42,8 +42,9 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 
+from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S, DEFAULT_TRY_SITES
 from planner.errors import InputError
-from planner.pipeline import CoverageResult, EvaluationResult, PlanResult
+from planner.results import CoverageResult, EvaluationResult, PlanResult
 from planner.siting import CoverageCurve, SitingResult, coverage_curve
 
 __all__ = [
@@ -58,7 +59,7 @@ log = logging.getLogger(__name__)
 
 #: Clickable candidates besides the plan's sites and the proposals: the best this many by the
 #: residents each would newly cover alone (Almaty 2012 has 8 607 candidates at 100 m).
-DEFAULT_MAX_CANDIDATES = 3000
+DEFAULT_MAX_CANDIDATES = DEFAULT_TRY_SITES
 #: Best plans embedded for every size up to at least this many sites.
 DEFAULT_BEST_SIZES = 10
 #: Degrees are written with this many decimals (~1 mm): a saved site snaps where it was.
@@ -336,7 +337,8 @@ def try_sites_for_plan(
     spacing_m: float | None = None,
     max_candidates: int = DEFAULT_MAX_CANDIDATES,
     max_sites: int | None = None,
-    time_limit_s: float = 10.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
     curve: CoverageCurve | None = None,
 ) -> TrySites:
     """The panel's data for a ``plan`` run: its candidates, with its sites always clickable.
@@ -352,11 +354,12 @@ def try_sites_for_plan(
     max_sites
         Best plans are embedded for ``k = 1 .. max(max_sites, plan size)``; default
         ``max(DEFAULT_BEST_SIZES, plan size)``.
-    time_limit_s
-        For all those best plans together (:func:`planner.siting.coverage_curve`).
+    time_limit_s, node_limit
+        Wall-clock safety net for all those best plans together (default off) and the work
+        limit of each solve (:func:`planner.siting.coverage_curve`).
     curve
         The best plans already computed on ``plan.matrix`` (e.g. a national unit's
-        :class:`planner.pipeline.PlanCurve` ``.curve``): used instead of solving again, for
+        :class:`planner.results.PlanCurve` ``.curve``): used instead of solving again, for
         ``k`` up to its ``max_sites``.
     """
     own = np.asarray(plan.rollout.sites, dtype=np.int64)
@@ -376,6 +379,7 @@ def try_sites_for_plan(
         max_candidates=max_candidates,
         max_sites=max_sites,
         time_limit_s=time_limit_s,
+        node_limit=node_limit,
         context="plan",
         curve=curve,
     )
@@ -388,7 +392,8 @@ def try_sites_for_evaluation(
     spacing_m: float | None = None,
     max_candidates: int = DEFAULT_MAX_CANDIDATES,
     max_sites: int | None = None,
-    time_limit_s: float = 10.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> TrySites:
     """The panel's data for an ``evaluate`` run: the proposals and the generated candidates,
     the proposals and the best plan of the same size always clickable (see
@@ -417,6 +422,7 @@ def try_sites_for_evaluation(
         max_candidates=max_candidates,
         max_sites=max_sites,
         time_limit_s=time_limit_s,
+        node_limit=node_limit,
         context="evaluate",
     )
 
@@ -435,6 +441,7 @@ def _build(
     max_candidates: int,
     max_sites: int | None,
     time_limit_s: float,
+    node_limit: int,
     context: str,
     own_size: int | None = None,
     curve: CoverageCurve | None = None,
@@ -447,7 +454,12 @@ def _build(
     if curve is None:
         k_max = max(size, DEFAULT_BEST_SIZES if max_sites is None else int(max_sites))
         curve = coverage_curve(
-            matrix, population, max_sites=k_max, already_covered=covered, time_limit_s=time_limit_s
+            matrix,
+            population,
+            max_sites=k_max,
+            already_covered=covered,
+            time_limit_s=time_limit_s,
+            node_limit=node_limit,
         )
     else:
         k_max = max(size, int(curve.max_sites))

@@ -6,28 +6,23 @@ summary dict alone, as every other memo section is.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from planner._crs import WGS84
+from planner._format import thousands
 
 if TYPE_CHECKING:
-    from planner.national import NationalResult
     from planner.vehicles import VehiclePlan
 
 __all__ = [
     "LAYER_VEHICLES",
     "add_vehicle_layer",
     "add_vehicle_layers",
-    "national_vehicle_lines",
-    "national_vehicle_table",
-    "national_vehicles_dict",
     "vehicle_lines",
     "vehicle_summary_line",
     "vehicles_dict",
@@ -57,6 +52,7 @@ def vehicles_dict(plan: VehiclePlan) -> dict[str, Any]:
         "gap": plan.gap,
         "proven_optimal": bool(plan.siting.proven_optimal),
         "solver_status": plan.siting.solver_status,
+        "time_limit_hit": bool(plan.siting.time_limit_hit),
         "stations": [
             {
                 "rank": int(r.rank),
@@ -76,7 +72,7 @@ def vehicle_lines(summary: Mapping[str, Any] | None) -> list[str]:
         return []
 
     def n(x: Any) -> str:
-        return f"{float(x):,.0f}"
+        return thousands(float(x))
 
     exact = summary.get("proven_optimal")
     gap = float(summary.get("gap") or 0.0)
@@ -153,7 +149,7 @@ def add_vehicle_layer(the_map: folium.Map, plan: VehiclePlan) -> None:
     frame["geometry"] = frame.geometry.simplify(0.00005)
     frame["label"] = [
         f"{r.name or r.station_id}: car within {r.drive_min:g} min, "
-        f"+{r.residents_gained:,.0f} residents (rank {r.rank})"
+        f"+{thousands(r.residents_gained)} residents (rank {r.rank})"
         for r in frame.itertuples()
     ]
     frame["residents_gained"] = np.round(frame["residents_gained"].to_numpy(dtype=float))
@@ -186,110 +182,7 @@ def vehicle_summary_line(plan: VehiclePlan) -> str:
     share = plan.served / plan.residents_total if plan.residents_total else 0.0
     exact = "proven optimal" if plan.siting.proven_optimal else f"gap {100 * plan.gap:.2f} %"
     return (
-        f"vehicles: {plan.placed} of {plan.n_vehicles} placed; +{plan.vehicle_gain:,.0f} "
+        f"vehicles: {plan.placed} of {plan.n_vehicles} placed; +{thousands(plan.vehicle_gain)} "
         f"residents within {plan.drive_min:g} min drive; served on foot or by car "
-        f"{plan.served:,.0f} ({100 * share:.1f} %), {exact}"
+        f"{thousands(plan.served)} ({100 * share:.1f} %), {exact}"
     )
-
-
-# --- national ----------------------------------------------------------------------------------
-
-
-def national_vehicle_table(result: NationalResult) -> pd.DataFrame:
-    """One row per unit: vehicles allocated, residents they gain (and the proven bound), the
-    share served on foot or by car, and the stations that get them."""
-    alloc = result.vehicle_allocation
-    rows = []
-    for i, u in enumerate(result.units):
-        v = int(alloc.new_stations[i]) if alloc is not None and u.ok else 0
-        k = min(v, len(u.vehicle_curve) - 1)
-        gain = float(u.vehicle_curve[k]) if u.ok else math.nan
-        rows.append(
-            {
-                "name": u.name,
-                "vehicles": v,
-                "vehicle_gain": gain,
-                "vehicle_bound": float(u.vehicle_bound[k]) if u.ok else math.nan,
-                "share_served_with_vehicles": (
-                    (u.covered_before + gain) / u.residents if u.ok and u.residents else math.nan
-                ),
-                "vehicle_stations": ";".join(u.vehicle_stations[k]) if u.ok else "",
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def national_vehicles_dict(result: NationalResult) -> dict[str, Any] | None:
-    """The vehicles' part of national.json (``None`` without ``--vehicles``)."""
-    alloc = result.vehicle_allocation
-    if alloc is None:
-        return None
-    table = national_vehicle_table(result)
-    ok = [u.ok for u in result.units]
-    residents = sum(u.residents for u in result.units if u.ok)
-    before = sum(u.covered_before for u in result.units if u.ok)
-    return {
-        "vehicles": result.options.vehicles,
-        "drive_min": result.options.drive_min,
-        "placed": int(alloc.used),
-        "vehicle_gain": float(alloc.newly_covered),
-        "upper_bound": float(alloc.upper_bound),
-        "gap": float(alloc.gap),
-        "residents": float(residents),
-        "walk_covered": float(before),
-        "share_served": (before + alloc.newly_covered) / residents if residents else 0.0,
-        "units": [
-            {
-                "name": r.name,
-                "vehicles": int(r.vehicles),
-                "vehicle_gain": float(r.vehicle_gain),
-                "stations": [s for s in str(r.vehicle_stations).split(";") if s],
-            }
-            for r, good in zip(table.itertuples(), ok, strict=True)
-            if good and r.vehicles > 0
-        ],
-    }
-
-
-def national_vehicle_lines(summary: Mapping[str, Any] | None) -> list[str]:
-    """The national memo's section on service vehicles."""
-    if not isinstance(summary, Mapping):
-        return []
-
-    def n(x: Any) -> str:
-        return f"{float(x):,.0f}"
-
-    gap = float(summary.get("gap") or 0.0)
-    lines = [
-        "",
-        "## Service vehicles",
-        "",
-        f"{summary['vehicles']} vehicles shared among the units' working stations (at most one "
-        f"per station) by the same dynamic programme as the new stations, over each unit's "
-        f"exact curve of residents reached within {float(summary['drive_min']):g} minutes' "
-        "drive and not within walking distance of a station (free-flow speeds, one-way streets, "
-        "turn restrictions ignored; vehicles go to existing stations, the new stations' walking "
-        f"areas are not counted). Placed: {summary['placed']}; residents gained: "
-        f"**{n(summary['vehicle_gain'])}**; served on foot or by car: "
-        f"{100 * float(summary['share_served']):.1f} % of {n(summary['residents'])}. "
-        f"Proven: no allocation gains more than {n(summary['upper_bound'])} "
-        f"(at most {100 * gap:.2f} % short).",
-        "",
-    ]
-    placed = int(summary.get("placed") or 0)
-    if placed < int(summary["vehicles"]):
-        lines += [
-            f"{int(summary['vehicles']) - placed} vehicles add nobody anywhere under this "
-            "measure (every station whose car would reach anyone new has one): not placed.",
-            "",
-        ]
-    units = summary.get("units") or []
-    if units:
-        lines += ["| unit | vehicles | residents gained | stations |", "|---|---:|---:|---|"]
-        shown = sorted(units, key=lambda r: -r["vehicles"])[:30]
-        for r in shown:
-            stations = ", ".join(r["stations"][:8]) + (" …" if len(r["stations"]) > 8 else "")
-            lines.append(f"| {r['name']} | {r['vehicles']} | {n(r['vehicle_gain'])} | {stations} |")
-        if len(units) > 30:
-            lines.append(f"| … {len(units) - 30} more units in national.json | | | |")
-    return lines

@@ -19,15 +19,17 @@ unit's own area (``City.area``) are candidates, so each station can get a vehicl
 the unit's residents still count as within walking distance of any station, its buffer's
 included, and its car network is the unit's cut (its area plus the walking buffer).
 
-:func:`allocate_vehicles` and :func:`vehicle_curve` are the numeric core (arrays and
-``scipy.sparse`` in); :func:`plan_vehicles` is the adapter for a city run.
+:func:`allocate_vehicles` and :func:`vehicle_curve` are the numeric core
+(:mod:`planner.vehicle_allocation`: arrays and ``scipy.sparse`` in, re-exported here);
+:func:`plan_vehicles` is the adapter for a city run. Every exact solve stops on HiGHS' node
+limit (``node_limit``), the wall clock (``time_limit_s``) being only a safety net whose hit the
+result records (``siting.time_limit_hit``).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,12 +38,16 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from numpy.typing import ArrayLike
 
-from planner.allocation import Allocation, allocate
-from planner.drive import (
+from planner._format import plain
+from planner.defaults import (
     DEFAULT_DRIVE_MIN,
     DEFAULT_MAX_KERB_M,
+    DEFAULT_NODE_LIMIT,
+    DEFAULT_TIME_LIMIT_S,
+    MAX_DRIVE_MIN,
+)
+from planner.drive import (
     DriveNetwork,
     build_drive_network,
     drive_area,
@@ -50,12 +56,17 @@ from planner.drive import (
     snap_to_drive,
 )
 from planner.errors import InputError
-from planner.siting import CoverageCurve, SitingResult, coverage_curve, maximize_coverage
+from planner.siting import CoverageCurve, SitingResult
 from planner.snapping import door_points
 from planner.stations import working
+from planner.vehicle_allocation import (
+    allocate_national_vehicles,
+    allocate_vehicles,
+    vehicle_curve,
+)
 
 if TYPE_CHECKING:
-    from planner.pipeline import City, CoverageResult
+    from planner.results import City, CoverageResult
 
 __all__ = [
     "VehiclePlan",
@@ -75,67 +86,20 @@ AREA_CELL_M = 100.0
 def _check(func: str, n_vehicles: object, drive_min: object) -> None:
     problems = []
     if isinstance(n_vehicles, bool) or not isinstance(n_vehicles, int | np.integer):
-        problems.append(f"vehicles={n_vehicles!r} must be a whole number >= 0, e.g. 20")
+        problems.append(f"vehicles={plain(n_vehicles)} must be a whole number >= 0, e.g. 20")
     elif n_vehicles < 0:
-        problems.append(f"vehicles={n_vehicles!r} must be >= 0, e.g. 20")
+        problems.append(f"vehicles={plain(n_vehicles)} must be >= 0, e.g. 20")
     if (
         isinstance(drive_min, bool)
         or not isinstance(drive_min, int | float | np.number)
         or not math.isfinite(float(drive_min))
-        or not 0 < float(drive_min) <= 120
+        or not 0 < float(drive_min) <= MAX_DRIVE_MIN
     ):
-        problems.append(f"drive_min={drive_min!r} must be minutes in (0, 120], e.g. 10")
+        problems.append(
+            f"drive_min={plain(drive_min)} must be minutes in (0, {MAX_DRIVE_MIN:g}], e.g. 10"
+        )
     if problems:
         raise InputError(f"{func}: invalid options", problems)
-
-
-def allocate_vehicles(
-    reach: sp.csr_array,
-    population: ArrayLike,
-    *,
-    n_vehicles: int,
-    walk_covered: ArrayLike,
-    time_limit_s: float = 60.0,
-    method: str = "exact",
-) -> SitingResult:
-    """Give at most one vehicle to each of ``n_vehicles`` stations, reaching the most residents.
-
-    ``reach`` is stations x buildings (a stored entry: the building is within the drive limit
-    of the station); ``walk_covered`` marks buildings already within walking distance of a
-    working station (never counted again). The result's ``sites`` are the stations with a
-    vehicle, in rollout order, with the proven bound and gap of
-    :func:`planner.siting.maximize_coverage`.
-    """
-    n = int(reach.shape[0])
-    k = min(int(n_vehicles), n) if isinstance(n_vehicles, int | np.integer) else n_vehicles
-    return maximize_coverage(
-        reach,
-        population,
-        n_sites=k,
-        already_covered=walk_covered,
-        method=method,  # type: ignore[arg-type]
-        time_limit_s=time_limit_s,
-    )
-
-
-def vehicle_curve(
-    reach: sp.csr_array,
-    population: ArrayLike,
-    *,
-    max_vehicles: int,
-    walk_covered: ArrayLike,
-    time_limit_s: float = 60.0,
-    method: str = "exact",
-) -> CoverageCurve:
-    """Residents gained with ``v = 0 .. max_vehicles`` vehicles (one curve for the national DP)."""
-    return coverage_curve(
-        reach,
-        population,
-        max_sites=min(int(max_vehicles), int(reach.shape[0])),
-        already_covered=walk_covered,
-        method=method,  # type: ignore[arg-type]
-        time_limit_s=time_limit_s,
-    )
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -234,7 +198,8 @@ def unit_vehicle_curve(
     max_vehicles: int,
     drive_min: float = DEFAULT_DRIVE_MIN,
     max_kerb_m: float = DEFAULT_MAX_KERB_M,
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
 ) -> tuple[CoverageCurve, tuple[str, ...]]:
     """A unit's curve of residents gained with ``v = 0 ..`` vehicles, for the national DP, and
     the ids of its working stations (the curve's candidates, so ``curve.sites[v]`` names the
@@ -248,22 +213,10 @@ def unit_vehicle_curve(
         max_vehicles=max_vehicles,
         walk_covered=buildings["covered"].to_numpy(dtype=bool),
         time_limit_s=time_limit_s,
+        node_limit=node_limit,
     )
     ids = tuple(str(i) for i in coverage.stations["station_id"].to_numpy()[work])
     return curve, ids
-
-
-def allocate_national_vehicles(
-    curves: Sequence[ArrayLike],
-    bounds: Sequence[ArrayLike],
-    n_vehicles: int,
-    *,
-    names: Sequence[str] | None = None,
-) -> Allocation:
-    """Share ``n_vehicles`` among units by the same dynamic programme as new stations (exact
-    over the curves; the bound curves give the national gap). A unit never takes more vehicles
-    than its curve's end: beyond it nobody gains."""
-    return allocate(curves, n_vehicles, bounds=bounds, names=names)
 
 
 def plan_vehicles(
@@ -273,7 +226,8 @@ def plan_vehicles(
     n_vehicles: int,
     drive_min: float = DEFAULT_DRIVE_MIN,
     max_kerb_m: float = DEFAULT_MAX_KERB_M,
-    time_limit_s: float = 60.0,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
     network: DriveNetwork | None = None,
 ) -> VehiclePlan:
     """Place ``n_vehicles`` at working stations to serve the most residents (module docstring).
@@ -293,7 +247,12 @@ def plan_vehicles(
     population = buildings["population"].to_numpy(dtype=float)
     walk = buildings["covered"].to_numpy(dtype=bool)
     siting = allocate_vehicles(
-        reach, population, n_vehicles=int(n_vehicles), walk_covered=walk, time_limit_s=time_limit_s
+        reach,
+        population,
+        n_vehicles=int(n_vehicles),
+        walk_covered=walk,
+        time_limit_s=time_limit_s,
+        node_limit=node_limit,
     )
     chosen = siting.sites
     has = np.zeros(len(stations), dtype=np.int64)

@@ -514,3 +514,24 @@ def test_national_size_uses_the_whole_budget() -> None:
     fewest = fewest_for_target(curves, res.newly_covered, max_total=279)
     assert res.used == 279
     assert fewest is not None and fewest.budget == 279
+
+
+def test_messages_write_numbers_plainly() -> None:
+    # numpy scalars and large counts of residents as a person writes them: no np.float64(...),
+    # no 1.23457e+06
+    with pytest.raises(InputError) as err:
+        allocate([np.array([1234567.0, 2000000.0]), [0, 3000000, 2500000]], 1, names=["A", "B"])
+    text = str(err.value)
+    assert "unit 'A': curve starts at 1234567 with k = 0" in text
+    assert "(e.g. 3000000 -> 2500000 at k = 2)" in text
+    with pytest.raises(InputError) as err:
+        allocate([[0, 1]], np.float64(2.5))
+    assert "allocate: n_new=2.5 must be a whole number of stations >= 0" in str(err.value)
+    with pytest.raises(InputError) as err:
+        allocate([[0, 1]], 1, min_new=np.array([-2.0]), max_new=np.array([1e7 + 0.5]))
+    text = str(err.value)
+    assert "unit 0: min_new is -2; it must be one of whole numbers >= 0" in text
+    assert "unit 0: max_new is 10000000.5; it must be one of" in text
+    with pytest.raises(InputError) as err:
+        fewest_for_target([[0, 1]], np.float64("nan"), max_total=1)
+    assert "target_newly_covered=nan is not a finite number" in str(err.value)

@@ -76,6 +76,17 @@ REJECTED = [
         ],
     ),
     (
+        "stations_inspectors_not_counts.csv",
+        ["coverage", "--stations", "{f}"],
+        [
+            "stations_inspectors_not_counts.csv: no usable station left",
+            "row 2: column 'inspectors': 'inf' is not a number of inspectors",
+            "row 3: column 'inspectors': '1e3' is not a number of inspectors",
+            "row 4: column 'inspectors': '2.5' is not a number of inspectors",
+            "whole number >= 0",
+        ],
+    ),
+    (
         "boundary.csv",
         ["coverage", "--boundary", "{f}"],
         ["boundary file boundary.csv: boundary must be polygons; a .csv table holds none"],
@@ -590,3 +601,80 @@ def test_a_compressed_file_that_is_not_osm_is_quoted_decompressed(
         "b'name,lat,lon\\nsyn')"
     ) in err
     assert "\\x1f\\x8b" not in err  # not the gzip header
+
+
+def test_no_size_warning_for_the_default_spacing_or_the_demo():
+    # 3,000 km of street (a city the size of Almaty): 30,000 sites at 100 m if every street got
+    # them, but sites are only placed near residents not yet covered: the demo's 7 s run was
+    # told "--spacing-m 100 ... minutes rather than seconds", an option the user never typed
+    city = SimpleNamespace(
+        network=SimpleNamespace(edge_length_m=np.full(3000, 1000.0)),
+        stations=pd.DataFrame({"usable": np.ones(10, dtype=bool)}),
+    )
+    assert size_warnings(argparse.Namespace(command="plan", spacing_m=100.0), city) == []
+    assert size_warnings(argparse.Namespace(command="evaluate", spacing_m=250.0), city) == []
+    demo = argparse.Namespace(command="plan", spacing_m=50.0, demo=True)
+    assert size_warnings(demo, city) == []
+    (tight,) = size_warnings(argparse.Namespace(command="plan", spacing_m=50.0), city)
+    assert tight.startswith(
+        "--spacing-m 50: up to about 60,000 candidate sites along 3,000 km of walkable street "
+        "(about 30,000 at the default 100 m), 2 times as many"
+    )
+    assert "minutes" not in tight
+
+
+def test_manifest_with_a_header_and_no_rows_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    out, before = _out_with_previous_run(tmp_path)
+    code, _, err = _run(
+        ["national", "-q", "--manifest", str(CORPUS / "manifest_no_rows.csv"), "--out", str(out)],
+        capsys,
+    )
+    assert code == 2, err
+    assert "Traceback" not in err and "AttributeError" not in err
+    assert "manifest file manifest_no_rows.csv has a header line but no data rows" in err
+    assert "header: 'name,osm,population'" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_manifest_in_windows_1251_with_semicolons_and_decimal_commas_is_read():
+    from planner.units import read_manifest
+
+    table = read_manifest(CORPUS / "manifest_cp1251.csv")
+    assert list(table["name"]) == ["Бишкек, центр (synthetic)"]
+    assert list(table["row"]) == ["row 2"]  # the header is row 1, as the spreadsheet shows
+    assert Path(table["osm"].iloc[0]).resolve() == BISHKEK.resolve()
+    assert table["population"].iloc[0] == 1234.5  # "1 234,5"
+    assert table["max_new"].iloc[0] == 2 and table["min_new"].iloc[0] == 0
+
+
+def test_manifest_as_an_excel_workbook_is_read_from_the_sheet_with_its_columns():
+    from planner.units import read_manifest
+
+    # sheet "README" holds a note; sheet "units" has a title line and a blank line above the
+    # header "Name | OSM | Population | min_new" (row 3) and one unit in row 4
+    table = read_manifest(CORPUS / "manifest_two_sheets.xlsx")
+    assert list(table["name"]) == ["Бишкек центр (synthetic)"]
+    assert list(table["row"]) == ["row 4"]
+    assert Path(table["osm"].iloc[0]).resolve() == BISHKEK.resolve()
+    assert table["population"].iloc[0] == 1234.5
+    assert table["min_new"].iloc[0] == 1 and np.isnan(table["max_new"].iloc[0])
+
+
+def test_manifest_workbook_keeps_its_own_column_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["name", "file"])
+    book.active.append(["synthetic town", "town.osm.pbf"])
+    path = tmp_path / "units.xlsx"
+    book.save(path)
+    out, before = _out_with_previous_run(tmp_path)
+    code, _, err = _run(["national", "-q", "--manifest", str(path), "--out", str(out)], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert "the manifest cannot be used" in err
+    assert "no 'osm' column (columns: ['name', 'file'])" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -255,8 +255,10 @@ def test_matches_brute_force_with_separate_lps(seed: int) -> None:
 @pytest.mark.parametrize("seed", range(15))
 def test_milp_alone_matches_brute_force(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # no greedy plan (existing stations only, no assignment): HiGHS must find the optimum
-    def nothing(model: capacitated._Model, n_sites: int, **_: float) -> tuple[np.ndarray, None]:
-        return (~model.is_candidate).astype(np.float64), None
+    def nothing(
+        model: capacitated._Model, n_sites: int, **_: float
+    ) -> tuple[np.ndarray, None, bool]:
+        return (~model.is_candidate).astype(np.float64), None, False
 
     monkeypatch.setattr(capacitated, "_heuristic", nothing)
     E, C, pop, cap_e, cap_n = random_case(100 + seed)
@@ -286,6 +288,12 @@ def test_greedy_alone_is_kept_when_highs_finds_nothing(monkeypatch: pytest.Monke
     monkeypatch.setattr(capacitated, "_run_milp", no_milp)
     # without the simple bound, greedy cannot prove itself optimal and HiGHS is asked
     monkeypatch.setattr(capacitated, "_simple_bound", lambda model, n_sites: math.inf)
+    # nor the plain plan's bound (and its sites: none)
+    monkeypatch.setattr(
+        capacitated,
+        "_uncapacitated",
+        lambda model, n_sites, **_: (math.inf, ~model.is_candidate, False),
+    )
     r = maximize_capacitated_coverage(
         as_sparse(SITE_E),
         as_sparse(SITE_C),
@@ -298,6 +306,9 @@ def test_greedy_alone_is_kept_when_highs_finds_nothing(monkeypatch: pytest.Monke
     assert r.assigned_population == pytest.approx(290.0)
     assert "HiGHS found no plan" in r.message
     assert r.upper_bound == math.inf and r.gap == 1.0 and not r.proven_optimal
+    # never called exact: the memo and the CLI say "best found, at most X % short"
+    assert "best found, at most 100.00% short" in r.message
+    assert capacitated.quality_text(r).startswith("best found, at most 100.00 % short")
     check_assignment(r, SITE_E, SITE_C, SITE_POP, np.array([100.0]), np.array([100.0, 100.0, 50.0]))
 
 
@@ -314,6 +325,7 @@ def test_simple_bound_proves_greedy_on_the_hand_example() -> None:
     )
     assert r.status == "optimal (greedy bound)"
     assert r.upper_bound == pytest.approx(290.0)
+    assert capacitated.quality_text(r) == "proven optimal" and not r.message
 
 
 @pytest.mark.parametrize("seed", range(15))
@@ -406,3 +418,188 @@ def test_refuses_models_above_the_size_limit(monkeypatch: pytest.MonkeyPatch) ->
         capacity_new=100.0,
     )
     assert r.assigned_population == pytest.approx(100.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Bishkek centre, `plan --n-sites 3 --capacity-inspectors 2` (binding) and 100 (not binding):
+# proven optimal, checked by an independent textbook MILP (issue 20, defect 2)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bishkek_capacitated() -> dict[str, object]:
+    """Both capacitated plans of the CLI path, with the matrices the core was given."""
+    from planner.pipeline import assess_coverage, load_city, plan_sites
+    from planner.station_review import plan_with_capacity
+    from tests.conftest import BISHKEK
+
+    city = load_city(BISHKEK)
+    coverage = assess_coverage(city)
+    seen: list[tuple[sp.csr_array, sp.csr_array, np.ndarray, float]] = []
+    real = capacitated.maximize_capacitated_coverage
+
+    def spy(S: object, C: object, pop: object, **kw: object) -> object:
+        if kw["n_sites"]:
+            seen.append((sp.csr_array(S), sp.csr_array(C), np.asarray(pop), kw["capacity_new"]))
+        return real(S, C, pop, **kw)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(capacitated, "maximize_capacitated_coverage", spy)
+        plans = {
+            k: plan_with_capacity(city, coverage, n_sites=3, capacity_inspectors=k)
+            for k in (2, 100)
+        }
+    plain = plan_sites(city, coverage, n_sites=3, prefix_gaps=False)
+    return {"plans": plans, "inputs": dict(zip((2, 100), seen, strict=True)), "plain": plain}
+
+
+def textbook_max_cover(E: sp.csr_array, C: sp.csr_array, pop: np.ndarray, k: int) -> float:
+    """Church and ReVelle's maximal covering model (existing stations always open), solved by
+    scipy.optimize.milp: an upper bound on every capacitated plan with ``k`` sites."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    n_c, n_d = C.shape
+    by_existing = np.zeros(n_d, dtype=bool)
+    by_existing[sp.coo_array(E).col] = True
+    # y_j <= sum_c C_cj x_c for buildings the existing stations leave out; y_j = 1 otherwise
+    link = sp.hstack([-sp.csr_array(C.T), sp.eye_array(n_d)]).tocsr()
+    budget = sp.csr_array(np.r_[np.ones(n_c), np.zeros(n_d)][None, :])
+    res = milp(
+        np.r_[np.zeros(n_c), -np.where(by_existing, 0.0, pop)],
+        integrality=np.r_[np.ones(n_c), np.zeros(n_d)],
+        bounds=Bounds(0, 1),
+        constraints=[LinearConstraint(link, -np.inf, np.where(by_existing, 1.0, 0.0)),
+                     LinearConstraint(budget, -np.inf, k)],
+    )  # fmt: skip
+    assert res.status == 0
+    return float(pop[by_existing].sum() - res.fun)
+
+
+def textbook_capacitated(
+    E: sp.csr_array, C: sp.csr_array, pop: np.ndarray, k: int, capacity: float
+) -> float:
+    """Current and Storbeck's capacitated maximal covering model, written out: fractions
+    a_ij per (station, building) in reach, sum_i a_ij <= 1, sum_j pop_j a_ij <= capacity (x_i
+    for sites), a_ij <= x_i, sum x <= k; solved by scipy.optimize.milp with presolve."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    n_e = E.shape[0]
+    P = sp.coo_array(sp.vstack([E, C]))
+    keep = pop[P.col] > 0
+    st, bl = P.row[keep], P.col[keep]
+    n_c, n_p, n_d = C.shape[0], st.size, C.shape[1]
+    n_v = n_c + n_p
+    pair = n_c + np.arange(n_p)
+    site = st >= n_e
+    n_s = int(site.sum())
+    to_site = np.arange(n_s)
+    rows = [
+        sp.csr_array((np.ones(n_p), (bl, pair)), shape=(n_d, n_v)),
+        sp.csr_array(
+            (
+                np.r_[pop[bl], -capacity * np.ones(n_c)],
+                (np.r_[st, n_e + np.arange(n_c)], np.r_[pair, np.arange(n_c)]),
+            ),
+            shape=(n_e + n_c, n_v),
+        ),
+        sp.csr_array(
+            (
+                np.r_[np.ones(n_s), -np.ones(n_s)],
+                (np.r_[to_site, to_site], np.r_[pair[site], st[site] - n_e]),
+            ),
+            shape=(n_s, n_v),
+        ),
+        sp.csr_array((np.ones(n_c), (np.zeros(n_c, dtype=int), np.arange(n_c))), shape=(1, n_v)),
+    ]
+    hi = np.r_[np.ones(n_d), np.full(n_e, capacity), np.zeros(n_c), np.zeros(n_s), k]
+    res = milp(
+        np.r_[np.zeros(n_c), -pop[bl]],
+        integrality=np.r_[np.ones(n_c), np.zeros(n_p)],
+        bounds=Bounds(0, 1),
+        constraints=LinearConstraint(sp.vstack(rows).tocsr(), -np.inf, hi),
+        options={"presolve": True},
+    )
+    assert res.status == 0
+    return float(-res.fun)
+
+
+@pytest.mark.parametrize("inspectors", [2, 100])
+def test_bishkek_capacitated_plans_are_proven_optimal(
+    bishkek_capacitated: dict[str, object], inspectors: int
+) -> None:
+    plans = bishkek_capacitated["plans"]
+    E, C, pop, capacity = bishkek_capacitated["inputs"][inspectors]  # type: ignore[index]
+    r = plans[inspectors].result  # type: ignore[index]
+    assert capacity == inspectors * 3000.0
+    assert r.proven_optimal and r.gap <= 1e-9, r.status
+    assert "best found" not in r.message
+    # the textbook maximal covering model bounds every capacitated plan, and the plan reaches it
+    best = textbook_max_cover(E, C, pop, 3)
+    assert best == pytest.approx(16_094.7, abs=0.05)
+    assert r.assigned_population == pytest.approx(best, rel=1e-9)
+    # the assignment, checked from scratch: only pairs in reach, no building over its residents,
+    # no station over its capacity
+    A = sp.csr_array(sp.vstack([r.assignment_existing, r.assignment_new], format="csr"))
+    A.eliminate_zeros()
+    reach = sp.csr_array(sp.vstack([E, C], format="csr"))  # stored entries, zero walks included
+    pattern = sp.csr_array((np.ones(reach.nnz), reach.indices, reach.indptr), shape=reach.shape)
+    assert sp.csr_array(A.multiply(pattern)).nnz == A.nnz
+    assert np.all(A.sum(axis=0) <= pop + 1e-6)
+    assert np.all(A.sum(axis=1) <= capacity + 1e-6)
+    assert float(A.sum()) == pytest.approx(r.assigned_population)
+
+
+def test_bishkek_capacity_that_does_not_bind_is_the_plain_plan(
+    bishkek_capacitated: dict[str, object],
+) -> None:
+    r = bishkek_capacitated["plans"][100].result  # type: ignore[index]
+    plain = bishkek_capacitated["plain"]
+    assert plain.siting.proven_optimal  # type: ignore[attr-defined]
+    covered = plain.summary_after.residents_covered  # type: ignore[attr-defined]
+    assert r.assigned_population == pytest.approx(covered, rel=1e-9)
+
+
+@pytest.mark.slow
+def test_bishkek_binding_capacity_equals_the_textbook_capacitated_milp(
+    bishkek_capacitated: dict[str, object],
+) -> None:
+    """The full Current-Storbeck model (33,359 pairs; about a minute on 2 cores)."""
+    E, C, pop, capacity = bishkek_capacitated["inputs"][2]  # type: ignore[index]
+    r = bishkek_capacitated["plans"][2].result  # type: ignore[index]
+    assert textbook_capacitated(E, C, pop, 3, capacity) == pytest.approx(
+        r.assigned_population, rel=1e-7
+    )
+
+
+def test_memo_says_best_found_unless_proven() -> None:
+    from planner.outputs import _capacity_lines
+
+    cap = {"capacity_residents": 6000, "capacity_inspectors": 2, "residents_per_inspector": 3000,
+           "sites": [], "gap": 0.0618, "status": "time limit", "proven_optimal": False,
+           "quality": "best found, at most 6.18 % short of the best possible (not proved "
+           "optimal: time limit)"}  # fmt: skip
+    text = "\n".join(_capacity_lines(cap))
+    assert "The plan is best found, at most 6.18 % short of the best possible" in text
+    assert "exact" not in text and "optimal (" not in text
+
+
+def test_dominated_candidates_are_dropped_by_hand() -> None:
+    # buildings b0..b3 with 10, 20, 30, 40 residents; capacity 100 never binds at c0 (it
+    # reaches 60), so c1 (b0, b1), a subset of c0 (b0, b1, b2), and c2, the same set as c0, are
+    # dominated, and so is c4 (b0, b1, b2) with a binding capacity of 25: c0 can take all its
+    # residents. c3 (b3) is not: nothing else reaches b3.
+    C = np.array([[1, 1, 1, 0], [1, 1, 0, 0], [1, 1, 1, 0], [0, 0, 0, 1], [1, 1, 1, 0]], dtype=bool)
+    pop = np.array([10.0, 20.0, 30.0, 40.0])
+    cap = np.array([100.0, 100.0, 100.0, 100.0, 25.0])
+    P = sp.csr_array(as_sparse(C))
+    model = capacitated._build_model(P, pop, cap, np.ones(5, dtype=bool))
+    reduced = capacitated._drop_dominated(model)
+    kept = sorted({int(model.stations[r]) for r in reduced.pairs_row})
+    assert kept == [0, 3]
+    for k in range(6):
+        best = brute_best(np.zeros((0, 4), dtype=bool), C, pop, np.zeros(0), cap, k)
+        r = maximize_capacitated_coverage(
+            sp.csr_array((0, 4)), P, pop, n_sites=k, capacity_existing=0.0, capacity_new=cap
+        )
+        assert r.assigned_population == pytest.approx(best)
+        assert r.assigned_population == pytest.approx([0, 60, 100, 100, 100, 100][k])

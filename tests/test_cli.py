@@ -11,7 +11,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from planner import cli
+from planner import _cli_parser, cli
 from planner.errors import FetchError
 from planner.output_set import read_run_ids
 from tests.conftest import BISHKEK, TINY
@@ -318,8 +318,9 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
 
     out = tmp_path / "demo"
     code = main(["demo", "--n-sites", "2", "--time-limit-s", "5", "--out", str(out), "-q"])
-    printed = capsys.readouterr().out
+    printed, err = capsys.readouterr()
     assert code == 0
+    assert "warning" not in err  # none about options the demo chose itself (--spacing-m 100)
     assert "with 2 new sites" in printed and "inspectors" in printed
     assert {p.name for p in out.iterdir()} == {
         "manifest.json",
@@ -600,7 +601,7 @@ def test_empty_out_is_refused(capsys: pytest.CaptureFixture[str]):
 
 
 def test_help_documents_the_exit_codes():
-    text = cli._parser().format_help()
+    text = _cli_parser.build_parser().format_help()
     assert "5 the outputs could not be written (disk full" in " ".join(text.split())
     plan_help = subprocess.run(
         [sys.executable, "-m", "planner.cli", "plan", "--help"],
@@ -644,3 +645,82 @@ def test_summary_records_the_study_area_and_every_input(
     assert memo.rstrip().endswith(
         f"Run id: `{summary['run_id']}` (the same in every file this run wrote)."
     )
+
+
+def test_a_national_stations_list_is_counted_not_listed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """Stations beyond walking reach of the area: a note, a count in summary.json, a memo
+    line; a file with nothing within reach: exit 2 with the reason, no traceback."""
+    near = "B,0.0009,0.0036\n"  # 100 m beyond the tiny network's streets: kept
+    far = "".join(f"far {i},{40 + i * 0.01:.2f},{60 + i * 0.01:.2f}\n" for i in range(3))
+    stations = tmp_path / "national.csv"
+    stations.write_text("name,lat,lon\n" + far + near, encoding="utf-8")
+    base = ["coverage", "--osm", str(TINY), "--walk-m", "300"]
+    code, out, err = run([*base, "--stations", str(stations), "--out", str(tmp_path / "o")], capsys)
+    assert code == 0, err
+    line = "3 stations of the file lie beyond walking reach of this area and were left out"
+    assert f"note: {line}" in err
+    assert line in out and "1 usable of 1" in out
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["stations"]["beyond_reach"] == 3
+    assert summary["stations"]["total"] == 1 and summary["stations"]["unusable"] == []
+    assert f"{line}." in (tmp_path / "o" / "summary.md").read_text(encoding="utf-8")
+
+    stations.write_text("name,lat,lon\n" + far, encoding="utf-8")
+    code, out, err = run([*base, "--stations", str(stations), "--out", str(tmp_path / "p")], capsys)
+    assert code == 2
+    assert "all 3 rows lie beyond walking reach of this area" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "p").exists()
+
+
+# --- a signal after the outputs are in place ----------------------------------------------------
+
+
+def test_ctrl_c_after_the_files_are_listed_exits_0(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Ctrl+C while the summary is printed (just after "files:"): the set was swapped in, so
+    the run succeeded: exit 0, a note, no traceback."""
+    real = cli.print_summary
+
+    def then_ctrl_c(*a, **k):
+        real(*a, **k)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "print_summary", then_ctrl_c)
+    out = tmp_path / "out"
+    code, printed, err = run([*TINY_PLAN, "--out", str(out), "-q"], capsys)
+    assert code == 0, err
+    assert "files:" in printed
+    said = "interrupted after the run was complete; the outputs were already complete"
+    assert f"{said}: {out} holds this run's files" in err
+    assert len(set(read_run_ids(out).values())) == 1
+
+
+def test_ctrl_c_while_the_sigterm_handler_is_put_back_exits_0(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The reported traceback: KeyboardInterrupt raised at cli.py's
+    ``signal.signal(signal.SIGTERM, previous)`` after a complete run."""
+    import signal
+
+    real = signal.signal
+    original = signal.getsignal(signal.SIGTERM)
+    put_back = []
+
+    def signal_(signum, handler):
+        previous = real(signum, handler)
+        if signum == signal.SIGTERM and handler is original and not put_back:
+            put_back.append(handler)  # main() putting back the handler it found: Ctrl+C now
+            raise KeyboardInterrupt
+        return previous
+
+    monkeypatch.setattr(signal, "signal", signal_)
+    out = tmp_path / "out"
+    code, printed, err = run([*TINY_PLAN, "--out", str(out), "-q"], capsys)
+    assert code == 0, err
+    assert "files:" in printed and "Traceback" not in err
+    assert "interrupted after the run was complete" in err
+    assert put_back and signal.getsignal(signal.SIGTERM) is original  # put back all the same

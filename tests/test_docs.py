@@ -107,3 +107,26 @@ def test_method_md_pedestrian_area_numbers_match_a_run() -> None:
     crossing = net.edge_area_crossing
     assert int(found.group(2).replace(",", "")) == crossing.sum()
     assert int(found.group(1)) == np.unique(net.edge_way_id[crossing]).size
+
+
+def test_method_md_capacitated_numbers_match_a_run() -> None:
+    from planner.station_review import plan_with_capacity
+
+    text = _method_text()
+    found = re.search(
+        r"On the bundled Bishkek centre \(`plan --n-sites 3`, (\d+) candidates, ([\d,]+) pairs; "
+        r"([\d,]+) after the reduction with 2 inspectors, ([\d,]+) with 100\): with "
+        r"`--capacity-inspectors 2` \(6,000 residents per station\) and with `100` \(not binding\) "
+        r"the plan is proved optimal at ([\d,.]+) residents",
+        text,
+    )
+    assert found, "docs/method.md no longer states the capacitated Bishkek numbers"
+    city = load_city(ROOT / "data" / "bishkek_2025_center.osm.gz")
+    coverage = assess_coverage(city)
+    number = float(found.group(5).replace(",", ""))
+    for inspectors, pairs in ((2, found.group(3)), (100, found.group(4))):
+        cp = plan_with_capacity(city, coverage, n_sites=3, capacity_inspectors=inspectors)
+        assert cp.n_candidates == int(found.group(1))
+        assert cp.result.n_pairs == int(pairs.replace(",", ""))
+        assert cp.result.proven_optimal
+        assert round(cp.result.assigned_population, 1) == number

@@ -408,7 +408,7 @@ def test_try_sites_on_a_real_plan_equal_planner_evaluate(
     import geopandas as gpd
 
     from planner import cli
-    from planner.maps import _view_bounds
+    from planner.maps.city import _view_bounds
     from planner.pipeline import assess_coverage, evaluate_sites, load_city
 
     data = Path(__file__).resolve().parents[1] / "data" / "bishkek_2025_center.osm.gz"

@@ -532,3 +532,29 @@ def test_fit_ignores_the_outermost_residents_of_a_big_city() -> None:
     to_lonlat = pyproj.Transformer.from_crs(UTM, 4326, always_xy=True)
     east_of_line, _ = to_lonlat.transform(X0 + 101, Y0)
     assert bounds[1][1] < east_of_line
+
+
+def test_an_empty_band_of_service_area_is_not_news(caplog: pytest.LogCaptureFixture) -> None:
+    """A national unit whose stations reach nobody within 5 minutes has an empty 5-minute band;
+    the run printed "service_areas: 1 rows without geometry not drawn" for every such unit."""
+    import logging
+
+    import geopandas as gpd
+    import shapely
+
+    from planner.maps._leaflet import _prepare
+
+    areas = gpd.GeoDataFrame(
+        {"limit_m": [400.0, 800.0], "limit_min": [5.0, 10.0]},
+        geometry=[shapely.Polygon(), shapely.box(0, 0, 100, 100)],
+        crs=32643,
+    )
+    problems: list[str] = []
+    with caplog.at_level(logging.WARNING):
+        out = _prepare(areas, "service_areas", required=("limit_m",), numeric=(), problems=problems)
+    assert out is not None and len(out) == 1 and problems == []
+    assert caplog.text == ""
+    areas.loc[0, "geometry"] = None  # a missing geometry is still said
+    with caplog.at_level(logging.WARNING):
+        _prepare(areas, "service_areas", required=("limit_m",), numeric=(), problems=problems)
+    assert "service_areas: 1 rows without geometry not drawn" in caplog.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import math
 import os
 import signal
 import socket
@@ -374,6 +375,38 @@ def test_overlapping_units_refused_then_allowed_with_the_rule(country, tmp_path,
     assert any("count in Synthetic City 001" in n for n in s["notes"])
 
 
+def test_unit_checks_write_numbers_plainly(country, tmp_path, capsys):
+    # a unit inside another overlaps by 100 % of the smaller one (was "1e+02 %")
+    def inner(u):
+        extra = u.iloc[[0]].copy()
+        extra["name"] = "Old town of City 001 (synthetic)"
+        extra["geometry"] = [g.buffer(-0.005) for g in extra.geometry]
+        return pd.concat([u, extra], ignore_index=True)
+
+    path = _units_variant(country, tmp_path, inner)
+    _bad(
+        tmp_path, capsys, ["--osm", country.osm_path, "--units", path],
+        "Synthetic City 001 (row 1) and Old town of City 001 (synthetic) (row 6) overlap by "
+        "100 % of the smaller one",
+    )  # fmt: skip
+    # numbers from a GeoPackage's float and int32 columns (were np.float64(-2.0), np.int32(-100))
+    units = gpd.read_file(country.units_path).iloc[:2].copy()
+    units["min_new"] = np.array([-2.0, 1.5])
+    units["max_new"] = np.array([-100, 3], dtype=np.int32)
+    gpkg = tmp_path / "units.gpkg"
+    units.to_file(gpkg)
+    assert gpd.read_file(gpkg)["max_new"].dtype == np.int32
+    err = _bad(tmp_path, capsys, ["--osm", country.osm_path, "--units", gpkg])
+    assert "row 1: min_new -2 must be a whole number >= 0" in err
+    assert "row 2: min_new 1.5 must be a whole number >= 0" in err
+    assert "row 1: max_new -100 must be a whole number >= 0" in err
+    assert "np." not in err
+    with pytest.raises(ValueError) as options:
+        NationalOptions(new_stations=np.int64(-3), spacing_m=np.float64(-2.0))
+    assert "new stations -3 must be a whole number >= 0" in str(options.value)
+    assert "candidate spacing -2 m must be > 0" in str(options.value)
+
+
 def test_stations_outside_every_unit(country, tmp_path, capsys):
     table = pd.read_csv(country.stations_path)
     moved = table.copy()
@@ -408,6 +441,68 @@ def test_unreachable_scheduler(country, tmp_path, capsys):
          f"tcp://127.0.0.1:{_free_port()}"],
         "cannot reach a Dask scheduler there",
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("address", ["foo", "tcp://10.0.0.5", "10.0.0.5:port"])
+def test_scheduler_address_that_is_no_address_exits_2_at_once(address, tmp_path, capsys):
+    manifest = tmp_path / "units.csv"
+    manifest.write_text(f"name,osm\nTiny (synthetic),{ROOT / 'tests' / 'data' / 'tiny_walk.osm'}\n")
+    start = time.monotonic()
+    err = _bad(
+        tmp_path, capsys, ["--manifest", manifest, "--scheduler", address],
+        f"--scheduler {address}: not the address of a Dask scheduler", "tcp://HOST:PORT",
+    )  # fmt: skip
+    assert time.monotonic() - start < 5  # was 20 s: a half-made Client timing out as it went
+    assert "Exception ignored" not in err and "reading the inputs" not in err
+    assert err.strip().startswith("planner: --scheduler")  # nothing else printed
+
+
+def _group_members(pgid: int) -> set[int]:
+    """Live (not zombie) processes of process group ``pgid``, from /proc."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_ctrl_c_prints_only_the_planners_line(country, tmp_path):
+    """Ctrl+C in a terminal signals the whole process group, the local cluster's workers too:
+    each printed "Process Dask Worker process (from Nanny): Traceback ... KeyboardInterrupt"."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "national.md").write_text("an earlier run")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from planner.cli import main; sys.exit(main())",
+         "national", "--osm", str(country.osm_path), "--units", str(country.units_path),
+         "--new-stations", "4", "--workers", "2", "--out", str(out)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while len(_group_members(proc.pid)) < 4:  # the planner and its two workers (and a helper)
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the workers never started"
+        time.sleep(0.1)
+    time.sleep(1.0)  # the workers at work (or still starting: either way)
+    members = _group_members(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl+C
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "Dask Worker" not in err and "Exception ignored" not in err, err
+    assert f"planner: interrupted; {out} is unchanged" in err
+    assert [p.name for p in out.iterdir()] == ["national.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder, no lock
+    deadline = time.monotonic() + 10  # multiprocessing's resource tracker ends a moment later
+    while members & _group_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not (members & _group_members(proc.pid)), "worker processes outlived the planner"
 
 
 def test_inputs_that_do_not_fit_together(country, tmp_path, capsys):
@@ -662,7 +757,7 @@ def test_manifest_one_osm_file_per_unit(country, tmp_path, capsys):
     manifest.write_text("name,osm\nNowhere,missing.osm.pbf\n", encoding="utf-8")
     _bad(
         tmp_path, capsys, ["--manifest", manifest],
-        "row 1 (Nowhere): OSM file", "missing.osm.pbf does not exist",
+        "row 2 (Nowhere): OSM file", "missing.osm.pbf does not exist",
     )  # fmt: skip
 
 
@@ -692,3 +787,80 @@ def test_national_stations_workbook_sheet_is_named_by_the_flag(country, tmp_path
          "--stations-layer", "2025"],
         "has no sheet '2025'", "sheet '2024'",
     )  # fmt: skip
+
+
+# --- Malta: 50 SYNTHETIC stations x 10 inspectors, each station counted in one unit ------------
+
+MALTA_STATIONS = Path(__file__).resolve().parent / "data" / "malta_50_stations.csv"
+
+
+@pytest.mark.slow
+@needs_malta
+def test_malta_inspectors_count_each_station_once(tmp_path):
+    """tests/data/malta_50_stations.csv: 50 SYNTHETIC stations, each at a point inside one
+    council (the first 51 councils by name but Il-Gżira, whose point has no residents on its
+    street piece), 10 inspectors each: 500 in the file. Before issue 20's fix the national
+    totals counted a station in every council whose walking buffer holds it: 1,910 now, and
+    needs rounded up once per council, 154 needed (102 now)."""
+    out = tmp_path / "out"
+    code = main(
+        ["national", "-q", "--osm", str(MALTA), "--admin-level", "8", "--stations",
+         str(MALTA_STATIONS), "--new-stations", "0", "--workers", "2", "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    s = _json(out)
+    assert s["inspectors"]["now"] == 500
+    # by hand: each council holds exactly one station (10 inspectors) or none
+    table = pd.read_csv(MALTA_STATIONS)
+    units = {u.name: u for u in prepare_units(units_from_osm(scan_osm(MALTA), admin_level=8),
+                                              settings=WalkSettings())[0]}  # fmt: skip
+    for u in s["units"]:
+        inside = shapely.contains_xy(units[u["name"]].area, table["lon"], table["lat"]).sum()
+        assert u["inspectors_now"] == 10 * inside, u["name"]
+    # needed: each station rounded up once, on the residents it serves in all councils
+    # (summed from the councils' own outputs)
+    served: dict[str, float] = {}
+    for u in s["units"]:
+        st = gpd.read_file(out / u["folder"] / "plan.gpkg", layer="stations")
+        st = st[st["usable"]]
+        for i, r in zip(st["station_id"], st["residents_nearest"], strict=True):
+            served[i] = served.get(i, 0.0) + r
+    assert len(served) == 50
+    assert s["inspectors"]["needed"] == sum(math.ceil(round(v / 3000, 9)) for v in served.values())
+    md = (out / "national.md").read_text()
+    assert "500 there now" in md and "Each station is counted once" in md
+
+
+def test_a_station_counts_in_one_unit_by_hand():
+    """Two square units 1 degree apart on the equator. s1 lies inside A and serves 2,000
+    residents of A and 1,500 of B: A counts it, ceil(3,500 / 3,000) = 2 needed (not 1 + 1),
+    its 2 inspectors once (not 2 + 2). s2 lies in no unit, 0.2 degrees from A and 0.8 from B:
+    A counts it. s3 lies inside B (listed by A first): B counts it. s4 lies inside C, which
+    failed; A lists it but does not count it."""
+    from planner.national import UnitOutcome
+    from planner.national.run import _count_stations_once
+    from planner.units import Unit
+
+    a, b, c = shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1), shapely.box(0, 1, 1, 2)
+    units = [
+        Unit(n, n.lower(), "row", g, g.buffer(1.5)) for n, g in zip("ABC", (a, b, c), strict=True)
+    ]
+    outcomes = (
+        UnitOutcome(
+            "A", "a", "ok",
+            station_records=(("s1", 0.5, 0.5, 2000.0, 2.0), ("s2", 1.2, 0.5, 100.0, 1.0),
+                             ("s3", 2.5, 0.5, 0.0, 4.0), ("s4", 0.5, 1.5, 900.0, 7.0)),
+        ),
+        UnitOutcome(
+            "B", "b", "ok",
+            station_records=(("s1", 0.5, 0.5, 1500.0, 2.0), ("s2", 1.2, 0.5, 50.0, 1.0),
+                             ("s3", 2.5, 0.5, 3001.0, 4.0)),
+        ),
+        UnitOutcome("C", "c", "no streets"),
+    )  # fmt: skip
+    ua, ub, uc = _count_stations_once(outcomes, units, 3000.0)
+    assert uc is outcomes[2]
+    # A: s1 needs 2, s2 needs ceil(150 / 3000) = 1; now 2 + 1; missing 0
+    assert (ua.inspectors_needed, ua.inspectors_now, ua.inspectors_missing) == (3, 3, 0)
+    # B: s3 needs ceil(3001 / 3000) = 2, has 4
+    assert (ub.inspectors_needed, ub.inspectors_now, ub.inspectors_missing) == (2, 4, 0)

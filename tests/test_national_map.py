@@ -424,3 +424,16 @@ def test_national_map_opens_offline_and_works(units: gpd.GeoDataFrame, tmp_path:
 
     assert blocked == []
     assert errors == []
+
+
+def test_a_unit_with_an_empty_outline_is_left_out_without_a_warning(
+    units: gpd.GeoDataFrame, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Malta: a council whose own area is all overlap has an empty polygon; geopandas warned
+    # "GeoSeries.notna() previously returned False for ... empty geometries" (an error here:
+    # filterwarnings = error)
+    units.loc[3, "geometry"] = shapely.Polygon()
+    path = save_map(national_map(units, summary=SUMMARY), tmp_path / "national.html")
+    names = [p["name"] for p in polygons(path.read_text(encoding="utf-8"))]
+    assert names == ["Valletta", "Sliema", ODD_NAME]
+    assert "units: 1 rows without geometry not drawn" in caplog.text

@@ -194,7 +194,7 @@ def test_osm_admin_areas_are_districts_only_when_they_hold_the_residents():
     import geopandas as gpd
     import shapely
 
-    from planner.pipeline import _osm_districts
+    from planner.districts import osm_districts as _osm_districts
 
     residents = gpd.GeoDataFrame(
         {"population": [60.0, 40.0]},
@@ -383,3 +383,65 @@ def test_study_area_bounds_and_far_or_swapped_proposals(city, tmp_path):
     assert props["usable"].tolist() == [True, False, False]
     assert "swapped" in props["problem"].iloc[1]
     assert "outside the study area" in props["problem"].iloc[2]
+
+
+def test_a_national_stations_list_gives_the_same_coverage_as_the_city_part(tmp_path):
+    """Stations far away are set aside at load; those near the streets, even outside the
+    data, keep serving; every number is that of the file without the far rows."""
+    import json
+
+    from planner.report import summary_dict
+    from tests.conftest import TINY
+
+    near = [
+        ("B", 0.0009, 0.0036),  # x 400 m, y 100 m: outside the streets' extent (x <= 300 m)
+        ("D", 0.0009, 0.0081),  # x 900 m: within reach (800 + 250 m) but 600 m off the streets
+    ]
+    rng = np.random.default_rng(18)
+    far = [
+        (f"far {i}", float(rng.uniform(40.0, 55.0)), float(rng.uniform(50.0, 87.0)))
+        for i in range(2000)
+    ] + [("C", 0.0009, 0.0135)]  # x 1500 m: 1200 m beyond the streets' extent
+    # the far rows interleaved with the near ones, which keep their order
+    mixed = [far[0], near[0], *far[1:1000], near[1], *far[1000:]]
+
+    def write(name, rows):
+        path = tmp_path / name
+        path.write_text(
+            "name,lat,lon\n" + "".join(f"{n},{la},{lo}\n" for n, la, lo in rows),
+            encoding="utf-8",
+        )
+        return path
+
+    city_near = load_city(TINY, stations_path=write("near.csv", near))
+    city_mixed = load_city(TINY, stations_path=write("mixed.csv", mixed))
+    assert city_near.stations_beyond_reach == 0
+    assert city_mixed.stations_beyond_reach == 2001
+    assert city_mixed.stations["name"].tolist() == ["B", "D"]
+    assert city_mixed.stations["usable"].tolist() == [True, True]  # D fails at snapping
+
+    cov_near = assess_coverage(city_near)
+    cov_mixed = assess_coverage(city_mixed)
+    stations = cov_mixed.stations
+    assert stations["usable"].tolist() == [True, False]
+    # B, outside the data, serves everybody: 100 m east and 100 m north or south of a street
+    # corner at x 300 m, and the whole network lies within 800 m of it
+    assert stations["snap_m"].iloc[0] == pytest.approx(100 * 2**0.5, abs=0.5)
+    assert stations["residents_within"].iloc[0] == pytest.approx(cov_mixed.summary.residents_total)
+    assert cov_mixed.summary.residents_covered == pytest.approx(cov_mixed.summary.residents_total)
+    assert "no walkable street within 250 m" in stations["problem"].iloc[1]
+    columns = ["usable", "problem", "snap_m", "residents_nearest", "residents_within"]
+    pd.testing.assert_frame_equal(
+        stations[columns].reset_index(drop=True),
+        cov_near.stations[columns].reset_index(drop=True),
+    )
+    assert cov_mixed.summary == cov_near.summary
+    pd.testing.assert_frame_equal(
+        cov_mixed.buildings[["walk_m", "covered"]], cov_near.buildings[["walk_m", "covered"]]
+    )
+    assert (
+        cov_mixed.station_areas["area_km2"].tolist() == cov_near.station_areas["area_km2"].tolist()
+    )
+    summary = json.loads(json.dumps(summary_dict(city_mixed, cov_mixed), default=str))
+    assert summary["stations"]["beyond_reach"] == 2001
+    assert summary["stations"]["total"] == 2

@@ -337,7 +337,7 @@ def test_schedule_milp_alone_matches_brute_force(
 ) -> None:
     # A deliberately poor heuristic (positions filled batch by batch): the MILP must find the
     # optimum and prove it by itself.
-    def poor(inst: repairs._Batching, *, lower: float, deadline: float) -> np.ndarray:
+    def poor(inst: repairs._Batching, *, lower: float, clock: object) -> np.ndarray:
         return np.arange(inst.n) // inst.batch_size
 
     monkeypatch.setattr(repairs, "_heuristic", poor)

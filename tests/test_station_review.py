@@ -16,9 +16,15 @@ from planner.distances import walk_distances
 from planner.pipeline import City, assess_coverage, load_city
 from planner.settings import WalkSettings
 from planner.station_review import inspectors_needed, review_stations
-from planner.stations import STATUS_SPELLINGS, parse_status, read_stations, working
+from planner.stations import (
+    STATUS_SPELLINGS,
+    _status_key,
+    parse_status,
+    read_stations,
+    working,
+)
 from tests._walk_grid import CRS, plain_grid
-from tests.conftest import ALMATY, DATA
+from tests.conftest import ALMATY, BISHKEK, DATA
 
 ILLUSTRATIVE = DATA / "almaty_stations_illustrative.csv"
 
@@ -33,10 +39,89 @@ def test_every_accepted_status_spelling():
                 parsed, unknown = parse_status([variant])
                 assert (parsed, unknown) == ([status], []), variant
     assert parse_status(["Открыт", "на ремонте", "ЖАБЫҚ", "жоспарланған", "Закрытo"]) == (
-        ["open", "repair", "closed", "planned", None],  # the last has a Latin "o": unknown
-        [4],
+        ["open", "repair", "closed", "planned", "closed"],  # a Latin "o" in a Cyrillic word
+        [],
     )
     assert parse_status(["", None, float("nan")]) == (["open", "open", "open"], [])
+
+
+def test_common_status_spellings_are_read():
+    # issue 20: each of these made its row unusable (coverage fell 9 % on the illustrative file)
+    values = [
+        "в ремонте",
+        "ремонтируется",
+        "жондеуде",
+        "ашык",
+        "жабык",
+        "жоспарланган",
+        "В РЕМОНТЕ.",
+        "  на   капремонте ",
+        "жұмыс iстейдi",
+        "Жабык!",
+        "временно закрыт",
+    ]
+    assert parse_status(values) == (
+        ["repair", "repair", "repair", "open", "closed", "planned",
+         "repair", "repair", "open", "closed", "closed"],
+        [],
+    )  # fmt: skip
+    # folding the Kazakh letters never makes two statuses' spellings meet
+    keys: dict[str, str] = {}
+    for status, spellings in STATUS_SPELLINGS.items():
+        for text in spellings:
+            assert keys.setdefault(_status_key(text), status) == status, text
+    # a word that is neither stays unknown
+    assert parse_status(["maybe", "ремонтник"]) == ([None, None], [0, 1])
+
+
+def test_inspector_counts_are_whole_numbers(tmp_path, caplog):
+    path = _write_stations(tmp_path, [""] * 8, ["3", "inf", "1e3", "2.5", "", "-1", "4,0", "двое"])
+    st = read_stations(path, crs="EPSG:32643")
+    assert st["usable"].tolist() == [True, False, False, False, True, False, True, False]
+    counts = st["inspectors"].tolist()
+    assert counts[0] == 3 and counts[6] == 4
+    assert all(np.isnan(counts[i]) for i in (1, 2, 3, 4, 5, 7))
+    problem = st["problem"].tolist()
+    for i, value in [(1, "inf"), (2, "1e3"), (3, "2.5"), (5, "-1"), (7, "двое")]:
+        assert f"column 'инспекторы': '{value}' is not a number of inspectors" in problem[i]
+    assert "not a number of inspectors (rows 3, 4, 5, 7, 9)" in caplog.text
+
+
+def test_unusable_rows_listed_in_memo_json_and_map(tmp_path):
+    """Bishkek centre (SYNTHETIC stations): the issue's spellings are read, the bad rows are
+    listed with file row, column and value in summary.md, summary.json and the map."""
+    frame = pd.DataFrame(
+        {
+            "name": ["A", "B", "C", "D", "E", "F"],
+            "lat": [42.850, 42.855, 42.860, 42.865, 42.870, 42.858],
+            "lon": [74.630, 74.635, 74.640, 74.645, 74.630, 74.645],
+            "статус": ["ашык", "в ремонте", "жоспарланган", "maybe", "жабык", "ремонтируется"],
+            "инспекторы": ["2", "1", "", "3", "2.5", "inf"],
+        }
+    )
+    path = tmp_path / "stations.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out"
+    code = main(["coverage", "--osm", str(BISHKEK), "--stations", str(path), "--out", str(out),
+                 "-q"])  # fmt: skip
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    bad = {u["row"]: u for u in summary["stations"]["unusable"]}
+    assert sorted(bad) == [5, 6, 7]  # D (status), E and F (inspectors); header is row 1
+    assert "status 'maybe' is not one of" in bad[5]["problem"]
+    assert "column 'инспекторы': '2.5' is not a number of inspectors" in bad[6]["problem"]
+    assert "column 'инспекторы': 'inf' is not a number of inspectors" in bad[7]["problem"]
+    assert summary["stations_review"]["statuses"] == {
+        "open": 1,
+        "repair": 2,
+        "planned": 1,
+        "closed": 1,
+    }
+    md = (out / "summary.md").read_text()
+    assert "## Stations left out (3)" in md
+    assert "| stations.csv:6 | 6 | E | column 'инспекторы': '2.5' is not a number" in md
+    html = (out / "map.html").read_text()
+    assert "3 unusable" in html and "is not a number of inspectors" in html
 
 
 def _write_stations(tmp_path, statuses, inspectors=None):

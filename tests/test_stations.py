@@ -216,3 +216,103 @@ def test_mark_unusable_on_stations():
     )
     assert not marked.loc[12, "usable"]
     assert stations.loc[12, "usable"]  # the original is untouched
+
+
+# --- a national list read for one city: stations beyond walking reach are set aside ----------
+# The tiny network's CRS (tests.conftest.TINY_CRS) has 1 m = 9e-6 degrees exactly, so the bounds
+# below are checked on paper: streets x 0..300 m, y 0..100 m, widened by 1000 m.
+
+
+def test_walking_reach_bounds_on_paper():
+    from planner.stations import walking_reach_lonlat_bounds
+    from tests.conftest import TINY_CRS
+
+    lon0, lat0, lon1, lat1 = walking_reach_lonlat_bounds(
+        (0.0, 0.0, 300.0, 100.0), crs=TINY_CRS, reach_m=1000.0
+    )
+    assert (lon0, lat0, lon1, lat1) == pytest.approx(
+        (-1000 * 9e-6, -1000 * 9e-6, 1300 * 9e-6, 1100 * 9e-6), abs=1e-12
+    )
+
+
+def _reach_csv(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    path.write_text(
+        "name,lat,lon\n" + "".join(f"{n},{la},{lo}\n" for n, la, lo in rows), encoding="utf-8"
+    )
+    return path
+
+
+def test_stations_beyond_walking_reach_are_set_aside_and_counted(tmp_path: Path):
+    from tests.conftest import TINY_CRS
+
+    reach = (-0.009, -0.009, 0.0117, 0.0099)  # the bounds of the test above
+    path = _reach_csv(
+        tmp_path / "national.csv",
+        [
+            ("A", "0.00054", "0.00054"),  # row 2: among the streets
+            ("Almaty", "43.25", "76.95"),  # row 3: another city: set aside
+            ("swapped", "0.0100", "0.005"),  # row 4: inside once exchanged: kept, reported
+            ("no position", "", "0.001"),  # row 5: kept, reported as missing
+            ("C", "0.0009", "0.0135"),  # row 6: 1500 m east, 1200 m beyond the streets
+            ("B", "0.0009", "0.0108"),  # row 7: 1200 m east, 900 m beyond: within reach
+        ],
+    )
+    stations = read_stations(
+        path, crs=TINY_CRS, area_lonlat_bounds=reach, reach_lonlat_bounds=reach
+    )
+    assert stations.attrs["beyond_reach"] == 2
+    assert stations["row"].tolist() == [2, 4, 5, 7]
+    assert stations["station_id"].tolist() == [
+        "national.csv:2",
+        "national.csv:4",
+        "national.csv:5",
+        "national.csv:7",
+    ]
+    assert list(stations.index) == [0, 1, 2, 3]
+    assert stations["usable"].tolist() == [True, False, False, True]
+    assert "swapped" in stations["problem"].iloc[1]
+    assert stations.geometry.iloc[3].x == pytest.approx(1200.0)
+
+    # Without a reach nothing is set aside (and the far rows are "outside the study area").
+    every = read_stations(path, crs=TINY_CRS, area_lonlat_bounds=reach)
+    assert every.attrs["beyond_reach"] == 0 and len(every) == 6
+
+
+def test_a_file_with_every_station_beyond_reach_says_so(tmp_path: Path):
+    from tests.conftest import TINY_CRS
+
+    path = _reach_csv(
+        tmp_path / "kz.csv", [("Almaty", "43.25", "76.95"), ("Astana", "51.17", "71.45")]
+    )
+    with pytest.raises(InputError) as err:
+        read_stations(path, crs=TINY_CRS, reach_lonlat_bounds=(-0.009, -0.009, 0.0117, 0.0099))
+    message = str(err.value)
+    assert "all 2 rows lie beyond walking reach of this area" in message
+    assert "around latitude 47.21, longitude 74.20" in message  # the medians
+
+
+def test_mark_unusable_with_one_reason_per_row():
+    frame = gpd.GeoDataFrame(
+        {"usable": [True, True, False], "problem": ["", "", "duplicate"]},
+        geometry=[shapely.Point(0, 0)] * 3,
+        crs=UTM43,
+    )
+    out = mark_unusable(frame, [False, True, True], ["unused", "300 m off", "closed"])
+    assert out["usable"].tolist() == [True, False, False]
+    assert out["problem"].tolist() == ["", "300 m off", "duplicate; closed"]
+    with pytest.raises(InputError, match="reason for row 1 is empty"):
+        mark_unusable(frame, [False, True, False], ["x", " ", "y"])
+
+
+def test_no_usable_station_within_reach_counts_the_far_ones(tmp_path: Path):
+    from tests.conftest import TINY_CRS
+
+    path = _reach_csv(
+        tmp_path / "kz.csv",
+        [("Almaty", "43.25", "76.95"), ("no position", "", "0.001"), ("Astana", "51.17", "71.45")],
+    )
+    with pytest.raises(InputError) as err:
+        read_stations(path, crs=TINY_CRS, reach_lonlat_bounds=(-0.009, -0.009, 0.0117, 0.0099))
+    message = str(err.value)
+    assert "none of the 1 rows is usable (and 2 more lie beyond walking reach" in message
+    assert "row 3:" in message

@@ -14,8 +14,8 @@ sum of ``covered`` at the allocated ``k`` (the curve is flat beyond its last ``k
 
 from __future__ import annotations
 
-import math
 import platform
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,12 +23,22 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
-from planner import vehicle_outputs
 from planner._crs import WGS84
-from planner.national import NationalResult, allocation_table
+from planner._files import RECORDED_LIBRARIES, library_versions
+from planner._format import TIME_LIMIT_LINE, number_or_none, thousands
+from planner._version import __version__
+from planner.maps import national_map
+from planner.national.results import NationalResult, allocation_table, vehicle_table
+from planner.national.units import buffer_m_for
 from planner.outputs import tag_map_run, write_geopackage, write_json, write_map, write_text
 
-__all__ = ["national_dict", "national_markdown", "write_national"]
+__all__ = [
+    "national_dict",
+    "national_markdown",
+    "national_vehicle_lines",
+    "national_vehicles_dict",
+    "write_national",
+]
 
 
 def write_national(
@@ -44,8 +54,6 @@ def write_national(
     map and the GeoPackage's one-row ``run`` table; ``command`` (how the run was started) goes
     into national.json as is.
     """
-    from planner.maps import national_map
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     summary = national_dict(result)
@@ -104,7 +112,7 @@ def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
         crs=WGS84,
     )
     if result.vehicle_allocation is not None:  # --vehicles: see planner.vehicles
-        vehicles = vehicle_outputs.national_vehicle_table(result)
+        vehicles = vehicle_table(result)
         for column in vehicles.columns.drop("name"):
             units[column] = vehicles[column].to_numpy()
     layers = {"units": units, "sites": sites}
@@ -117,9 +125,6 @@ def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
 
 def national_dict(result: NationalResult) -> dict[str, Any]:
     """The machine-readable national summary (shape in the module docstring)."""
-    import planner
-    from planner.report import _versions
-
     alloc = result.allocation
     table = allocation_table(result)
     ok = table["status"] == "ok"
@@ -134,16 +139,16 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "name": u.name,
             "status": row.status,
-            "residents": _num(row.residents),
-            "covered_before": _num(row.covered_before),
-            "covered_after": _num(row.covered_after),
-            "share_before": _num(row.share_before),
-            "share_after": _num(row.share_after),
+            "residents": number_or_none(row.residents),
+            "covered_before": number_or_none(row.covered_before),
+            "covered_after": number_or_none(row.covered_after),
+            "share_before": number_or_none(row.share_before),
+            "share_after": number_or_none(row.share_after),
             "new_stations": int(row.new_stations),
             "greedy_new_stations": int(g),
             "min_new": spec.min_new,
             "max_new": spec.max_new,
-            "gap": _num(row.gap),
+            "gap": number_or_none(row.gap),
             "stations_usable": u.stations_usable,
             "inspectors_needed": u.inspectors_needed if u.ok else None,
             "inspectors_now": u.inspectors_now if u.ok else None,
@@ -153,6 +158,7 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             "folder": f"units/{u.folder}" if u.ok else None,
             "source": spec.row,
             "seconds": round(u.runtime_s, 2),
+            "time_limit_hit": bool(u.time_limit_hit),
             "notes": list(u.notes),
             "curve": [
                 {
@@ -185,6 +191,8 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
         "newly_covered": float(alloc.newly_covered),
         "upper_bound_covered": upper,
         "gap": float(alloc.gap),
+        # the wall-clock safety net cut a unit's curve short: the plan depended on the machine
+        "time_limit_hit": bool(result.time_limit_hit),
         "allocation": {
             "method": "dynamic programming over the units' exact per-k curves",
             "newly_covered": float(alloc.newly_covered),
@@ -208,7 +216,10 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             "max_snap_m": settings.max_snap_m,
             "spacing_m": result.options.spacing_m,
             "method": result.options.method,
-            "time_limit_s_per_unit": result.options.time_limit_s,
+            "time_limit_s_per_unit": (
+                result.options.time_limit_s if result.options.time_limit_s < float("inf") else None
+            ),
+            "node_limit": result.options.node_limit,
             "target_share": result.options.target_share,
             "walking_buffer_m": _buffer_m(result),
             "overlap_rule": "a resident in overlapping units counts in the unit listed first",
@@ -220,13 +231,12 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             "seconds": {k: round(v, 2) for k, v in result.timings_s.items()},
         },
         "software": {
-            "planner_version": planner.__version__,
+            "planner_version": __version__,
             "python": platform.python_version(),
-            **_versions(),
-            **_dask_versions(),
+            **library_versions((*RECORDED_LIBRARIES, "dask", "distributed")),
         },
     }
-    vehicles = vehicle_outputs.national_vehicles_dict(result)
+    vehicles = national_vehicles_dict(result)
     if vehicles is not None:
         out["vehicles"] = vehicles
     return out
@@ -247,8 +257,6 @@ def _inspector_totals(result: NationalResult) -> dict[str, Any]:
 
 
 def _buffer_m(result: NationalResult) -> float:
-    from planner.units import buffer_m_for
-
     return buffer_m_for(result.options.settings)
 
 
@@ -263,7 +271,7 @@ def _outside(result: NationalResult) -> list[dict[str, Any]]:
         has = geom is not None and not geom.is_empty
         rows.append(
             {
-                "row": _num(outside["row"].iloc[i]) if "row" in outside.columns else None,
+                "row": number_or_none(outside["row"].iloc[i]) if "row" in outside.columns else None,
                 "name": outside["name"].iloc[i] if "name" in outside.columns else None,
                 "reason": str(outside["problem"].iloc[i]),
                 "lon": round(geom.x, 6) if has else None,
@@ -273,30 +281,13 @@ def _outside(result: NationalResult) -> list[dict[str, Any]]:
     return rows
 
 
-def _dask_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("dask", "distributed"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:  # pragma: no cover
-            out[name] = "not installed"
-    return out
+def _time_limited(s: dict[str, Any]) -> str:
+    """The units whose curve the wall-clock safety net cut short, by name."""
+    return ", ".join(str(u["name"]) for u in s["units"] if u.get("time_limit_hit")) or "none"
 
 
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
-
-
-def _int(n: Any) -> str:
-    return "—" if n is None else f"{n:,.0f}".replace(",", " ")
+def _count(n: Any) -> str:
+    return "—" if n is None else thousands(n)
 
 
 def _pct(x: Any) -> str:
@@ -323,24 +314,33 @@ def national_markdown(summary: dict[str, Any]) -> str:
             else ""
         )
         + ".",
-        f"- Residents in the {s['units_ok']} units computed: **{_int(s['residents'])}** "
+        f"- Residents in the {s['units_ok']} units computed: **{_count(s['residents'])}** "
         "(estimated from building footprints unless an official population was given).",
-        f"- Within walking distance now: {_int(s['covered_before'])} ({_pct(s['share_before'])}); "
-        f"after the plan: **{_int(s['covered_after'])} ({_pct(s['share_after'])})**.",
+        f"- Within walking distance now: {_count(s['covered_before'])} "
+        f"({_pct(s['share_before'])}); "
+        f"after the plan: **{_count(s['covered_after'])} ({_pct(s['share_after'])})**.",
         f"- Proven: no allocation of the same stations can cover more than "
-        f"{_int(s['upper_bound_covered'])} residents, so this plan is at most "
+        f"{_count(s['upper_bound_covered'])} residents, so this plan is at most "
         f"**{100 * s['gap']:.2f} %** short of the best possible (national optimality gap).",
-        f"- Greedy one-at-a-time allocation would cover {_int(alloc['greedy_newly_covered'])} "
-        f"newly (the exact allocation: {_int(alloc['newly_covered'])}).",
+        *(
+            [f"- **{TIME_LIMIT_LINE}** Units cut short: {_time_limited(s)}."]
+            if s.get("time_limit_hit")
+            else []
+        ),
+        f"- Greedy one-at-a-time allocation would cover {_count(alloc['greedy_newly_covered'])} "
+        f"newly (the exact allocation: {_count(alloc['newly_covered'])}).",
         f"- District inspectors at the existing stations, at a norm of "
-        f"{_int(s['inspectors']['residents_per_inspector'])} residents each (not an official "
-        f"figure): {_int(s['inspectors']['needed'])} needed"
+        f"{_count(s['inspectors']['residents_per_inspector'])} residents each (not an official "
+        f"figure): {_count(s['inspectors']['needed'])} needed"
         + (
-            f", {_int(s['inspectors']['now'])} there now, {_int(s['inspectors']['missing'])} "
+            f", {_count(s['inspectors']['now'])} there now, {_count(s['inspectors']['missing'])} "
             "missing (units whose stations file gives counts)."
             if s["inspectors"]["now"] is not None
             else "."
-        ),
+        )
+        + " Each station is counted once, in the unit containing it (the nearest unit if it "
+        "lies in a walking buffer only), with the residents it serves in every unit; a station "
+        "near a border still serves the residents of its neighbours.",
     ]
     if s.get("target"):
         t = s["target"]
@@ -366,7 +366,7 @@ def national_markdown(summary: dict[str, Any]) -> str:
     ]
     for u in s["units"]:
         lines.append(
-            f"| {_cell(u['name'])} | {u['new_stations']} | {_int(u['residents'])} | "
+            f"| {_cell(u['name'])} | {u['new_stations']} | {_count(u['residents'])} | "
             f"{_pct(u['share_before'])} | {_pct(u['share_after'])} | "
             f"{_gap(u['gap'])} | {_cell(u['status'])} |"
         )
@@ -387,7 +387,7 @@ def national_markdown(summary: dict[str, Any]) -> str:
             lines.append(f"- row {r['row']}: {_cell(r['name'] or '')} — {r['reason']}")
         if len(rows) > 20:
             lines.append(f"- ... {len(rows) - 20} more in national.json")
-    lines += vehicle_outputs.national_vehicle_lines(s.get("vehicles"))
+    lines += national_vehicle_lines(s.get("vehicles"))
     if s["notes"]:
         lines += ["", "## Notes", ""] + [f"- {_cell(n)}" for n in s["notes"]]
     lines += [
@@ -422,3 +422,82 @@ def _gap(value: Any) -> str:
 
 def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def national_vehicles_dict(result: NationalResult) -> dict[str, Any] | None:
+    """The vehicles' part of national.json (``None`` without ``--vehicles``)."""
+    alloc = result.vehicle_allocation
+    if alloc is None:
+        return None
+    table = vehicle_table(result)
+    ok = [u.ok for u in result.units]
+    residents = sum(u.residents for u in result.units if u.ok)
+    before = sum(u.covered_before for u in result.units if u.ok)
+    return {
+        "vehicles": result.options.vehicles,
+        "drive_min": result.options.drive_min,
+        "placed": int(alloc.used),
+        "vehicle_gain": float(alloc.newly_covered),
+        "upper_bound": float(alloc.upper_bound),
+        "gap": float(alloc.gap),
+        "residents": float(residents),
+        "walk_covered": float(before),
+        "share_served": (before + alloc.newly_covered) / residents if residents else 0.0,
+        "units": [
+            {
+                "name": r.name,
+                "vehicles": int(r.vehicles),
+                "vehicle_gain": float(r.vehicle_gain),
+                "stations": [s for s in str(r.vehicle_stations).split(";") if s],
+            }
+            for r, good in zip(table.itertuples(), ok, strict=True)
+            if good and r.vehicles > 0
+        ],
+    }
+
+
+def national_vehicle_lines(summary: Mapping[str, Any] | None) -> list[str]:
+    """The national memo's section on service vehicles."""
+    if not isinstance(summary, Mapping):
+        return []
+
+    def n(x: Any) -> str:
+        return thousands(float(x))
+
+    gap = float(summary.get("gap") or 0.0)
+    lines = [
+        "",
+        "## Service vehicles",
+        "",
+        f"{summary['vehicles']} vehicles shared among the units' working stations (at most one "
+        f"per station) by the same dynamic programme as the new stations, over each unit's "
+        f"exact curve of residents reached within {float(summary['drive_min']):g} minutes' "
+        "drive and not within walking distance of a station (free-flow speeds, one-way streets, "
+        "turn restrictions ignored; vehicles go to existing stations, the new stations' walking "
+        f"areas are not counted). Placed: {summary['placed']}; residents gained: "
+        f"**{n(summary['vehicle_gain'])}**; served on foot or by car: "
+        f"{100 * float(summary['share_served']):.1f} % of {n(summary['residents'])}. "
+        f"Proven: no allocation gains more than {n(summary['upper_bound'])} "
+        f"(at most {100 * gap:.2f} % short).",
+        "",
+    ]
+    placed = int(summary.get("placed") or 0)
+    if placed < int(summary["vehicles"]):
+        lines += [
+            f"{int(summary['vehicles']) - placed} vehicles add nobody anywhere under this "
+            "measure (every station whose car would reach anyone new has one): not placed.",
+            "",
+        ]
+    units = summary.get("units") or []
+    if units:
+        lines += ["| unit | vehicles | residents gained | stations |", "|---|---:|---:|---|"]
+        shown = sorted(units, key=lambda r: -r["vehicles"])[:30]
+        for r in shown:
+            stations = ", ".join(r["stations"][:8]) + (" …" if len(r["stations"]) > 8 else "")
+            lines.append(
+                f"| {_cell(r['name'])} | {r['vehicles']} | {n(r['vehicle_gain'])} "
+                f"| {_cell(stations)} |"
+            )
+        if len(units) > 30:
+            lines.append(f"| … {len(units) - 30} more units in national.json | | | |")
+    return lines

@@ -1,49 +1,23 @@
-"""The national plan: every unit (city, council) through the city pipeline on Dask, then the
-best allocation of the new stations across them.
+"""The national run on Dask: one task per unit, then the allocation and the files.
 
-The layer sits on top of the city pipeline and uses only its public functions:
-
-1. **One read.** The country file is read once (:func:`planner.osm.scan_osm`), in one
-   streaming pass; each unit gets its own cut (:meth:`planner.osm.OsmScan.cut`): the streets,
-   buildings and police inside its polygon plus a walking buffer (see :mod:`planner.units`),
-   projected to the unit's own UTM zone. A national stations file is read once and each row
-   handed to every unit whose buffer holds it. With a manifest, each unit has its own file.
-2. **One task per unit** (:func:`unit_curve`): :func:`planner.pipeline.city_from_osm`,
-   :func:`~planner.pipeline.assess_coverage` and :func:`~planner.pipeline.plan_curve` (the best
-   plan for every ``k = 0 .. K`` with its proven bound). It is a pure function of its inputs;
-   the heavy result stays on the worker and only the curve (a few numbers per ``k``) travels
-   back. A unit that fails (no streets, no residents, bad data) returns its reason and never
-   stops the others.
-3. **The allocation** (:mod:`planner.allocation`, numeric, knows nothing of Dask): dynamic
-   programming over the curves, exact for any curve shape; the same DP over the bound curves
-   gives the national upper bound and so the national optimality gap.
-4. **Writing.** Each unit's outputs (plan.gpkg, summary, map.html with its allocated ``k``)
-   are written by the worker holding it, into ``units/<folder>/``; the client writes
-   ``national.gpkg``, ``national.json``, ``national.md`` and ``national.html``. Everything goes
-   to a staging folder beside ``--out`` that replaces it only when complete and checked
-   (:func:`planner.output_set.output_set`, the same transaction as a city run's; each unit's
-   folder is itself written as one set). All files carry the run's id.
-
-The result does not depend on the number of workers or the order in which tasks finish: each
-unit's result is a function of its inputs alone (while its solver time limit is not reached:
-then the curve's gap says so), and the allocation sees the units in input order.
-
-With ``scheduler=`` (an existing cluster), the workers must be able to import ``planner`` and
-write to ``out_dir``: use a path on a file system shared with the workers.
+The steps, the guarantees and the run's options are described in :mod:`planner.national`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
+import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -51,16 +25,19 @@ import pandas as pd
 import shapely
 
 from planner._crs import WGS84
+from planner._files import file_sha256
+from planner._files import input_record as _input
+from planner._format import plain
 from planner.allocation import Allocation, allocate, allocate_greedy, fewest_for_target
-from planner.candidates import DEFAULT_SPACING_M
-from planner.demand import PopulationSettings
 from planner.errors import InputError, PlannerError
-from planner.network import DEFAULT_BARRIERS
-from planner.osm import OsmData, OsmScan, file_sha256, scan_osm
-from planner.output_set import OutputSet, output_set
-from planner.settings import WalkSettings
-from planner.stations import read_stations
-from planner.units import (
+from planner.national.report import write_national
+from planner.national.results import (
+    NationalOptions,
+    NationalResult,
+    UnitOutcome,
+    UnitWritten,
+)
+from planner.national.units import (
     Unit,
     assign_stations,
     prepare_units,
@@ -68,79 +45,18 @@ from planner.units import (
     read_units,
     units_from_osm,
 )
+from planner.osm import OsmData, OsmScan, scan_osm
+from planner.output_set import OutputSet, output_set
+from planner.pipeline import assess_coverage, city_from_osm, load_city, plan_curve, plan_from_curve
+from planner.report import write_outputs
+from planner.station_review import inspectors_needed
+from planner.stations import read_stations, working
+from planner.vehicle_allocation import allocate_national_vehicles
+from planner.vehicles import unit_vehicle_curve
 
-__all__ = [
-    "DEFAULT_NEW_STATIONS",
-    "NationalOptions",
-    "NationalResult",
-    "UnitOutcome",
-    "plan_nation",
-    "unit_curve",
-]
+__all__ = ["plan_nation", "unit_curve"]
 
 log = logging.getLogger(__name__)
-
-#: The programme's number of new precinct points nationwide.
-DEFAULT_NEW_STATIONS = 279
-
-
-@dataclass(frozen=True, kw_only=True)
-class NationalOptions:
-    """Settings every unit runs with (a frozen, picklable value).
-
-    Attributes
-    ----------
-    settings
-        Walking limit, speed and snap distance.
-    new_stations
-        The national budget ``N`` (with ``target_share``: the most that may be used).
-    target_share
-        Instead of placing ``N``: the fewest new stations bringing the nation to this share.
-    spacing_m, method, time_limit_s
-        Candidates and solver of each unit's curve; ``time_limit_s`` is each unit's budget
-        for all its ``k``.
-    population_settings
-        Assumptions of the footprint-based resident estimate.
-    allow_overlap
-        Accept units that overlap by more than slivers (the first listed keeps the overlap).
-    barriers
-        Kinds of barrier a door's walk to the street may not cross (see
-        :data:`planner.network.BARRIER_KINDS`).
-    """
-
-    settings: WalkSettings = field(default_factory=WalkSettings)
-    new_stations: int = DEFAULT_NEW_STATIONS
-    target_share: float | None = None
-    spacing_m: float = DEFAULT_SPACING_M
-    method: Literal["exact", "greedy"] = "exact"
-    time_limit_s: float = 60.0
-    population_settings: PopulationSettings | None = None
-    allow_overlap: bool = False
-    residents_per_inspector: float = 3000.0
-    barriers: tuple[str, ...] = DEFAULT_BARRIERS
-    #: Service vehicles to share among the units' working stations (0: none; planner.vehicles).
-    vehicles: int = 0
-    drive_min: float = 10.0
-
-    def __post_init__(self) -> None:
-        problems = []
-        if not isinstance(self.vehicles, int | np.integer) or self.vehicles < 0:
-            problems.append(f"vehicles {self.vehicles!r} must be a whole number >= 0")
-        if not 0 < self.drive_min <= 120:
-            problems.append(f"drive minutes {self.drive_min!r} must be in (0, 120], e.g. 10")
-        if not isinstance(self.new_stations, int | np.integer) or self.new_stations < 0:
-            problems.append(f"new stations {self.new_stations!r} must be a whole number >= 0")
-        if self.target_share is not None and not 0 < self.target_share <= 1:
-            problems.append(f"target share {self.target_share!r} must be in (0, 1], e.g. 0.9")
-        if not self.spacing_m > 0:
-            problems.append(f"candidate spacing {self.spacing_m!r} m must be > 0")
-        if not self.time_limit_s > 0:
-            problems.append(f"time limit {self.time_limit_s!r} s must be > 0")
-        if not self.residents_per_inspector > 0:
-            problems.append(f"residents per inspector {self.residents_per_inspector!r} must be > 0")
-        if problems:
-            raise InputError("invalid national options", problems)
-
 
 # --- the unit task -----------------------------------------------------------------------------
 
@@ -156,38 +72,6 @@ class UnitJob:
     max_sites: int  # K: the curve's cap
 
 
-@dataclass(frozen=True)
-class UnitOutcome:
-    """The small result of a unit that travels back to the client (and into national.json)."""
-
-    name: str
-    folder: str
-    status: str  # "ok" or the failure reason
-    residents: float = 0.0
-    covered_before: float = 0.0
-    newly_covered: tuple[float, ...] = (0.0,)  # curve: k = 0..K
-    upper_bound: tuple[float, ...] = (0.0,)
-    proven_optimal: tuple[bool, ...] = (True,)
-    stations_usable: int = 0
-    stations_total: int = 0
-    buildings: int = 0
-    outline_wkb: bytes | None = None  # EPSG:4326
-    data_date: str | None = None
-    runtime_s: float = 0.0
-    notes: tuple[str, ...] = ()
-    inspectors_needed: int = 0  # at the working stations, at options.residents_per_inspector
-    inspectors_now: int | None = None  # from the stations file's inspectors column, if any
-    inspectors_missing: int | None = None
-    # with options.vehicles: residents gained with v = 0..V vehicles, bounds, station ids
-    vehicle_curve: tuple[float, ...] = (0.0,)
-    vehicle_bound: tuple[float, ...] = (0.0,)
-    vehicle_stations: tuple[tuple[str, ...], ...] = ((),)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-
 @dataclass(frozen=True, eq=False)
 class _UnitState:
     """The heavy result of a unit (city, coverage, curve); stays on its worker."""
@@ -199,26 +83,11 @@ class _UnitState:
     outcome: UnitOutcome
 
 
-@dataclass(frozen=True)
-class UnitWritten:
-    """What writing a unit's outputs with its allocated ``k`` reports back."""
-
-    name: str
-    status: str
-    new_stations: int = 0
-    covered_after: float = 0.0
-    gap: float = 0.0
-    sites: tuple[dict[str, Any], ...] = ()
-    seconds: float = 0.0
-
-
 def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
     """One unit through the city pipeline up to its curve; a failure comes back as its reason.
 
     A pure function of ``job`` (no module state): safe to run on any worker, in any order.
     """
-    from planner.pipeline import assess_coverage, city_from_osm, load_city, plan_curve
-
     t0 = time.perf_counter()
     unit, options = job.unit, job.options
     notes: list[str] = []
@@ -254,6 +123,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
             spacing_m=options.spacing_m,
             method=options.method,
             time_limit_s=options.time_limit_s,
+            node_limit=options.node_limit,
         )
         vehicles = _vehicle_fields(city, coverage, options) if options.vehicles else {}
     except PlannerError as exc:
@@ -271,6 +141,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         hull = city.residents.geometry.union_all().convex_hull
         outline = gpd.GeoSeries([hull], crs=city.network.crs).to_crs(WGS84).iloc[0]
     c = curve.curve
+    vehicles_cut_short = bool(vehicles.pop("time_limit_hit", False))
     needed, now, missing = _inspectors(stations, options.residents_per_inspector)
     outcome = UnitOutcome(
         name=unit.name,
@@ -281,6 +152,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         newly_covered=tuple(float(v) for v in c.newly_covered),
         upper_bound=tuple(float(v) for v in c.upper_bound),
         proven_optimal=tuple(bool(v) for v in c.proven_optimal),
+        time_limit_hit=bool(c.time_limit_hit) or vehicles_cut_short,
         stations_usable=int(stations["usable"].sum()),
         stations_total=len(stations),
         buildings=int(s.buildings_total),
@@ -291,35 +163,34 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         inspectors_needed=needed,
         inspectors_now=now,
         inspectors_missing=missing,
+        station_records=_station_records(stations),
         **vehicles,
     )
     return _UnitState(job=job, city=city, coverage=coverage, curve=curve, outcome=outcome)
 
 
 def _vehicle_fields(city: Any, coverage: Any, options: NationalOptions) -> dict[str, Any]:
-    """A unit's vehicle curve for the national allocation (:mod:`planner.vehicles`)."""
-    from planner.vehicles import unit_vehicle_curve
-
+    """A unit's vehicle curve for the national allocation (:mod:`planner.vehicles`), as
+    :class:`UnitOutcome` fields (``time_limit_hit``: the clock cut the vehicle curve short)."""
     curve, ids = unit_vehicle_curve(
         city,
         coverage,
         max_vehicles=options.vehicles,
         drive_min=options.drive_min,
         time_limit_s=options.time_limit_s,
+        node_limit=options.node_limit,
     )
     return {
         "vehicle_curve": tuple(float(v) for v in curve.newly_covered),
         "vehicle_bound": tuple(float(v) for v in curve.upper_bound),
         "vehicle_stations": tuple(tuple(ids[i] for i in sites) for sites in curve.sites),
+        "time_limit_hit": bool(curve.time_limit_hit),
     }
 
 
 def _inspectors(stations: pd.DataFrame, norm: float) -> tuple[int, int | None, int | None]:
     """Inspectors needed at the working stations, there now and missing (see
     :mod:`planner.station_review`)."""
-    from planner.station_review import inspectors_needed
-    from planner.stations import working
-
     st = stations[working(stations)]
     needed = inspectors_needed(st["residents_nearest"].fillna(0.0), norm)
     if "inspectors" not in st.columns or not st["inspectors"].notna().any():
@@ -328,6 +199,115 @@ def _inspectors(stations: pd.DataFrame, norm: float) -> tuple[int, int | None, i
     known = np.isfinite(now)
     missing = np.clip(needed[known] - now[known], 0, None)
     return int(needed.sum()), int(now[known].sum()), int(missing.sum())
+
+
+def _station_records(stations: pd.DataFrame) -> tuple[tuple[str, float, float, float, float], ...]:
+    """The working stations of a unit as :attr:`UnitOutcome.station_records`."""
+    st = stations[working(stations)]
+    if st.empty:
+        return ()
+    points = st.geometry.to_crs(WGS84)
+    now = st["inspectors"] if "inspectors" in st.columns else pd.Series(np.nan, index=st.index)
+    return tuple(
+        (str(i), float(x), float(y), float(r), float(n))
+        for i, x, y, r, n in zip(
+            st["station_id"],
+            shapely.get_x(points.to_numpy()),
+            shapely.get_y(points.to_numpy()),
+            st["residents_nearest"].fillna(0.0).to_numpy(dtype=float),
+            now.to_numpy(dtype=float),
+            strict=True,
+        )
+    )
+
+
+def _home_units(
+    records: dict[str, list[tuple[int, float, float]]], units: Sequence[Unit]
+) -> dict[str, int]:
+    """The one unit (index into ``units``) that counts each station.
+
+    ``records`` maps a station to the units listing it, with its lon/lat. The home is the first
+    unit of ``units`` whose area contains the station (whether or not it lists it, so that a
+    station of a failed unit is not counted by a neighbour); if none does (the station lies in
+    a walking buffer only), the listing unit whose area is nearest (distances in a local
+    equirectangular projection, ties to the first); a listing unit without an area (manifest)
+    counts its own.
+    """
+    ids = list(records)
+    lon = np.array([records[i][0][1] for i in ids], dtype=float)
+    lat = np.array([records[i][0][2] for i in ids], dtype=float)
+    home = np.full(len(ids), -1, dtype=np.intp)
+    for k, unit in enumerate(units):
+        todo = np.flatnonzero(home < 0)
+        if unit.area is None or not todo.size:
+            continue
+        home[todo[shapely.contains_xy(unit.area, lon[todo], lat[todo])]] = k
+    out = {i: int(h) for i, h in zip(ids, home, strict=True) if h >= 0}
+    for n in np.flatnonzero(home < 0):
+        station = ids[n]
+        idx = [k for k, _, _ in records[station]]
+        own = [k for k in idx if units[k].area is None]
+        if own:
+            out[station] = own[0]
+            continue
+        distances = [_distance_deg_m(units[k].area, lon[n], lat[n]) for k in idx]
+        out[station] = idx[int(np.argmin(distances))]  # ties: the first
+    return out
+
+
+def _distance_deg_m(area: Any, lon: float, lat: float) -> float:
+    """Distance from a point to an area in lon/lat, in metres to about 1 % within a few km
+    (longitudes scaled by the cosine of the latitude)."""
+    scale = math.cos(math.radians(lat))
+    scaled = shapely.transform(area, lambda xy: xy * np.array([scale, 1.0]))
+    return float(shapely.distance(scaled, shapely.Point(lon * scale, lat))) * 111_320.0
+
+
+def _count_stations_once(
+    outcomes: tuple[UnitOutcome, ...], units: Sequence[Unit], norm: float
+) -> tuple[UnitOutcome, ...]:
+    """Inspectors per unit with every station counted in exactly one unit.
+
+    A station near a border is in the walking buffer of several units and serves residents
+    of each; before, every unit counted its inspectors and rounded its need up again. Now a
+    station's need is ``ceil(residents it serves in all units / norm)``, once, and it and its
+    inspectors count in its home unit only (:func:`_home_units`); a station whose home unit
+    failed is counted nowhere, like the rest of that unit.
+    """
+    seen: dict[str, list[tuple[int, float, float]]] = {}
+    served: dict[str, float] = {}
+    now: dict[str, float] = {}
+    for k, u in enumerate(outcomes):
+        if not u.ok:
+            continue
+        for station, lon, lat, residents, count in u.station_records:
+            seen.setdefault(station, []).append((k, lon, lat))
+            served[station] = served.get(station, 0.0) + residents
+            if math.isfinite(count):
+                now[station] = count
+    if not seen:
+        return outcomes
+    home = _home_units(seen, units)
+    counts_known = bool(now)
+    out = []
+    for k, u in enumerate(outcomes):
+        if not u.ok:
+            out.append(u)
+            continue
+        mine = [s for s, h in home.items() if h == k]
+        needed = inspectors_needed([served[s] for s in mine], norm)
+        there = np.array([now.get(s, math.nan) for s in mine], dtype=float)
+        known = np.isfinite(there)
+        missing = np.clip(needed[known] - there[known], 0, None)
+        out.append(
+            dataclasses.replace(
+                u,
+                inspectors_needed=int(needed.sum()),
+                inspectors_now=int(there[known].sum()) if counts_known else None,
+                inspectors_missing=int(missing.sum()) if counts_known else None,
+            )
+        )
+    return tuple(out)
 
 
 def _outcome_of(state: _UnitState | UnitOutcome) -> UnitOutcome:
@@ -346,9 +326,6 @@ def write_unit(
     The unit's files are one set (:func:`planner.report.write_outputs`) carrying ``run_id``,
     the national run's id.
     """
-    from planner.pipeline import plan_from_curve
-    from planner.report import write_outputs
-
     t0 = time.perf_counter()
     if isinstance(state, UnitOutcome):
         return UnitWritten(name=state.name, status=state.status)
@@ -425,57 +402,6 @@ class _ListHandler(logging.Handler):
 # --- the national run --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class NationalResult:
-    """What a national run found and decided (see :func:`plan_nation`).
-
-    Attributes
-    ----------
-    units
-        Every unit's outcome, in input order.
-    allocation
-        The DP allocation (aligned with ``units``; failed units get 0).
-    greedy
-        The greedy marginal allocation, for comparison.
-    written
-        What writing each unit reported, by unit name.
-    outlines
-        Units as polygons (EPSG:4326) with their numbers: the ``units`` layer.
-    stations_outside
-        Rows of the national stations file that fall in no unit (with the reason).
-    notes
-        Things the user should know (overlaps, units without data, ...).
-    timings_s
-        Seconds per phase: reading, units, allocation, writing.
-    inputs
-        Input files with role and SHA-256.
-    """
-
-    options: NationalOptions
-    units: tuple[UnitOutcome, ...]
-    unit_specs: tuple[Unit, ...]
-    allocation: Allocation
-    greedy: Allocation
-    target: dict[str, Any] | None
-    written: dict[str, UnitWritten]
-    stations_outside: gpd.GeoDataFrame | None
-    notes: tuple[str, ...]
-    timings_s: dict[str, float]
-    inputs: tuple[dict[str, str], ...]
-    workers: int
-    scheduler: str
-    #: With ``options.vehicles``: the vehicles per unit (same DP as the stations).
-    vehicle_allocation: Allocation | None = None
-
-    @property
-    def n_ok(self) -> int:
-        return sum(u.ok for u in self.units)
-
-    @property
-    def n_failed(self) -> int:
-        return len(self.units) - self.n_ok
-
-
 ProgressFn = Callable[[str, int, int], None]
 
 
@@ -514,6 +440,8 @@ def plan_nation(
     options = options or NationalOptions()
     announce = step or _null_step
     _check_sources(osm_path, units_path, admin_level, manifest_path)
+    if scheduler is not None:
+        _check_scheduler_address(scheduler)
     with output_set(out_dir, run_id=run_id) as target:
         result = _plan_into(
             target, osm_path, units_path, admin_level, manifest_path, stations_path,
@@ -611,21 +539,20 @@ def _run_and_write(
     outside: gpd.GeoDataFrame | None,
     command: dict[str, Any] | None = None,
 ) -> NationalResult:
-    from planner.national_report import write_national
 
     with _dask_client(scheduler, workers) as (client, n_workers, address):
         t1 = time.perf_counter()
         outcomes, states = _run_units(client, jobs, progress)
         outcomes.update({u.name: f for u, f in cut_failures.items()})
-        ordered = tuple(outcomes[u.name] for u in units)
+        ordered = _count_stations_once(
+            tuple(outcomes[u.name] for u in units), units, options.residents_per_inspector
+        )
         timings["units_s"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         with announce("allocating the new stations (dynamic programming)"):
             allocation, greedy, target = _allocate(ordered, units, options)
         vehicle_allocation = None
         if options.vehicles:
-            from planner.vehicles import allocate_national_vehicles
-
             vehicle_allocation = allocate_national_vehicles(
                 [np.asarray(u.vehicle_curve) if u.ok else np.zeros(1) for u in ordered],
                 [np.asarray(u.vehicle_bound) if u.ok else np.zeros(1) for u in ordered],
@@ -690,7 +617,7 @@ def _check_sources(osm_path: Any, units_path: Any, admin_level: Any, manifest_pa
         )
     if admin_level is not None and (not isinstance(admin_level, int) or not 1 <= admin_level <= 11):
         problems.append(
-            f"--admin-level {admin_level!r}: OSM levels are whole numbers 1..11 "
+            f"--admin-level {plain(admin_level)}: OSM levels are whole numbers 1..11 "
             "(cities are often 6 or 8)"
         )
     for flag, path in (("--osm", osm_path), ("--units", units_path), ("--manifest", manifest_path)):
@@ -700,10 +627,6 @@ def _check_sources(osm_path: Any, units_path: Any, admin_level: Any, manifest_pa
             )
     if problems:
         raise InputError("planner national: the inputs do not fit together", problems)
-
-
-def _input(role: str, path: str | Path) -> dict[str, str]:
-    return {"role": role, "path": str(path), "sha256": file_sha256(path)}
 
 
 def _bounds_text(b: tuple[float, float, float, float]) -> str:
@@ -774,6 +697,59 @@ def _jobs(
     return jobs, failures
 
 
+def _check_scheduler_address(scheduler: str) -> None:
+    """Refuse an address Dask cannot parse before anything is read or started.
+
+    Dask's ``Client`` refuses it too, but only after inputs are read, and the half-made client
+    then hangs for 20 s on its way out ("Exception ignored in: Client.__del__").
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        _, location = parse_address(scheduler)
+        parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise InputError(
+            f"--scheduler {scheduler}: not the address of a Dask scheduler ({exc})",
+            hint="Give it as tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786, as 'dask scheduler' "
+            "prints it); or leave --scheduler out to run on this machine.",
+        ) from None
+
+
+@contextmanager
+def _spawned_ignoring_ctrl_c(n: int, *, timeout_s: float = 30.0) -> Iterator[None]:
+    """Processes started inside are born ignoring SIGINT (Ctrl+C): wait for ``n`` of them.
+
+    Ctrl+C in a terminal signals the whole process group, the local cluster's worker processes
+    included; each printed "Process Dask Worker process (from Nanny): Traceback ...
+    KeyboardInterrupt" beside the planner's own line. A process started while SIGINT is ignored
+    keeps ignoring it (the disposition survives exec, and Python leaves an ignored SIGINT
+    ignored), so only the planner sees Ctrl+C, and its ``finally`` closes the client and the
+    cluster, which stops the workers. SIGINT is ignored here only until the ``n`` worker
+    processes exist (well under a second); a worker the nanny restarts later ignores it from its
+    preload (:mod:`planner._dask_worker`).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set in the main thread
+        return
+    import multiprocessing
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            started = {p.pid for p in multiprocessing.active_children()} - before
+            if len(started) >= n:
+                break
+            time.sleep(0.01)
+        log.debug("%d worker processes started ignoring Ctrl+C in %.2f s", len(started),
+                  timeout_s - (deadline - time.monotonic()))  # fmt: skip
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @contextmanager
 def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[Any, int, str]]:
     """A Dask client: on an existing scheduler, or on a local cluster sized to the machine."""
@@ -807,18 +783,27 @@ def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[A
     n = workers or os.cpu_count() or 1
     if n < 1:
         raise InputError(f"--workers {workers}: need at least 1")
+    # The scheduler first, the workers after: a Ctrl+C while they start then finds the cluster
+    # in hand to close (inside LocalCluster(n_workers=n) it left a half-made cluster to an
+    # atexit hook that printed a traceback).
     cluster = LocalCluster(
-        n_workers=n,
+        n_workers=0,
         threads_per_worker=1,
         processes=True,
         dashboard_address=":0",  # a free port: never collides with another cluster
         silence_logs=logging.CRITICAL,  # a worker losing its heartbeat at shutdown is not news
+        preload=["planner._dask_worker"],  # workers leave Ctrl+C to the planner
     )
-    client = Client(cluster, set_as_default=False)
+    local: Any = None
     try:
-        yield client, n, "local"
+        local = Client(cluster, set_as_default=False)
+        with _spawned_ignoring_ctrl_c(n):
+            cluster.scale(n)
+        local.wait_for_workers(n, timeout=300)
+        yield local, n, "local"
     finally:
-        client.close()
+        if local is not None:
+            local.close()
         cluster.close()
 
 
@@ -924,7 +909,8 @@ def _unit_parameters(options: NationalOptions) -> dict[str, Any]:
         "national_new_stations": options.new_stations,
         "spacing_m": options.spacing_m,
         "method": options.method,
-        "time_limit_s": options.time_limit_s,
+        "time_limit_s": options.time_limit_s if options.time_limit_s < float("inf") else None,
+        "node_limit": options.node_limit,
         "barriers": ",".join(options.barriers) or "none",
     }
 
@@ -971,41 +957,3 @@ def _write_units(
             progress("writing", i, len(futures))
     states.clear()
     return written
-
-
-def allocation_table(result: NationalResult) -> pd.DataFrame:
-    """One row per unit: numbers before and after, stations allocated, gap, status."""
-    rows = []
-    for u, spec, k in zip(
-        result.units, result.unit_specs, result.allocation.new_stations, strict=True
-    ):
-        w = result.written.get(u.name)
-        status = u.status if (w is None or w.status == "ok" or not u.ok) else w.status
-        after = w.covered_after if (w is not None and u.ok) else math.nan
-        ok = u.ok
-        rows.append(
-            {
-                "name": u.name,
-                "status": status,
-                "residents": u.residents if ok else math.nan,
-                "covered_before": u.covered_before if ok else math.nan,
-                "covered_after": after,
-                "share_before": u.covered_before / u.residents if ok and u.residents else math.nan,
-                "share_after": after / u.residents if ok and u.residents else math.nan,
-                "new_stations": int(k) if ok else 0,
-                "min_new": spec.min_new,
-                "max_new": spec.max_new,
-                "gap": (w.gap if w is not None and w.new_stations else 0.0) if ok else math.nan,
-                "stations": u.stations_usable,
-                "inspectors_needed": u.inspectors_needed if ok else math.nan,
-                "inspectors_now": u.inspectors_now
-                if ok and u.inspectors_now is not None
-                else math.nan,
-                "inspectors_missing": (
-                    u.inspectors_missing if ok and u.inspectors_missing is not None else math.nan
-                ),
-                "folder": u.folder,
-                "runtime_s": u.runtime_s,
-            }
-        )
-    return pd.DataFrame(rows)

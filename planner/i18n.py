@@ -1,0 +1,244 @@
+"""The user's language: gettext catalogs (managed with Babel) and Babel's number formats.
+
+Everything a person reads (maps, memos, the command line's summary and messages) goes through
+:func:`gettext` / :func:`ngettext` and the number formatters here; machine-readable outputs
+(summary.json, national.json, GeoPackage columns) keep their English keys.
+
+- Catalogs: ``planner/locale/<lang>/LC_MESSAGES/planner.po``, extracted with
+  ``pybabel extract -F babel.cfg -o planner/locale/planner.pot .`` and updated with
+  ``pybabel update -i planner/locale/planner.pot -d planner/locale -D planner``. They are read
+  from the ``.po`` files at run time (compiled in memory by Babel), so a native speaker's
+  correction of a ``.po`` file takes effect without a build step. Fuzzy entries are not used.
+- Plural forms come from the catalog header, which ``pybabel init`` takes from CLDR: Russian
+  has three (1 житель, 2 жителя, 5 жителей), Kazakh two, English two.
+- Numbers: Babel's formats for ``ru`` and ``kk`` (a space between thousands, a decimal comma,
+  a space before ``%``: ``1 124 910``, ``18,9 %``), with plain spaces where CLDR has no-break
+  spaces, so that a number copied into a spreadsheet reads back. English keeps the formats the
+  planner has always printed (``1 124 910``, ``18.9%``), byte for byte.
+
+The language is chosen once per process (:func:`set_language`), from ``--lang``, else the
+``PLANNER_LANG`` environment variable, else the system locale when it is Russian or Kazakh,
+else English (:func:`resolve_language`). Dask workers are separate processes: the national run
+hands them the language with the unit's options.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gettext as _gettext
+import io
+import math
+import os
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Final
+
+from planner.errors import InputError
+
+__all__ = [
+    "LANGUAGES",
+    "N_",
+    "fmt_decimal",
+    "fmt_int",
+    "fmt_share",
+    "gettext",
+    "js_catalog",
+    "language",
+    "missing_translations",
+    "ngettext",
+    "resolve_language",
+    "set_language",
+    "using_language",
+]
+
+#: The languages a user can choose, English first (the source language of the catalogs).
+LANGUAGES: Final = ("en", "ru", "kk")
+#: The gettext domain: ``planner/locale/<lang>/LC_MESSAGES/planner.po``.
+DOMAIN: Final = "planner"
+LOCALE_DIR: Final = Path(__file__).resolve().parent / "locale"
+
+_current: list[str] = ["en"]
+
+
+def resolve_language(flag: str | None = None, *, environ: Mapping[str, str] | None = None) -> str:
+    """The language to use: ``--lang``, else ``PLANNER_LANG``, else the locale's, else English.
+
+    Parameters
+    ----------
+    flag
+        What the user gave with ``--lang`` (``None``: not given).
+    environ
+        The environment (``os.environ`` by default): ``PLANNER_LANG``, then ``LC_ALL``,
+        ``LC_MESSAGES`` and ``LANG`` as POSIX reads them (``ru_RU.UTF-8`` -> ``ru``).
+
+    Raises
+    ------
+    InputError
+        If ``--lang`` or ``PLANNER_LANG`` names a language the planner does not speak.
+    """
+    env = os.environ if environ is None else environ
+    for source, value in (("--lang", flag), ("PLANNER_LANG", env.get("PLANNER_LANG"))):
+        if value is None or not value.strip():
+            continue
+        code = value.strip().lower().replace("-", "_").split("_")[0]
+        if code not in LANGUAGES:
+            raise InputError(
+                f"{source} {value}: the planner speaks {', '.join(LANGUAGES)}",
+                hint=f"e.g. {source}{' ' if source.startswith('-') else '='}ru for Russian, "
+                "kk for Kazakh, en for English.",
+            )
+        return code
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name)
+        if value:  # the first one set decides, as in POSIX
+            code = value.split(".")[0].split("_")[0].lower()
+            return code if code in ("ru", "kk") else "en"
+    return "en"
+
+
+def set_language(lang: str) -> None:
+    """Use ``lang`` (one of :data:`LANGUAGES`) for everything read from now on, in this process."""
+    if lang not in LANGUAGES:
+        raise InputError(
+            f"language {lang!r}: the planner speaks {', '.join(LANGUAGES)}",
+            hint="Pass one of them, e.g. set_language('ru').",
+        )
+    _current[0] = lang
+
+
+def language() -> str:
+    """The language in use (``"en"`` until :func:`set_language` is called)."""
+    return _current[0]
+
+
+@contextlib.contextmanager
+def using_language(lang: str) -> Iterator[None]:
+    """Use ``lang`` inside a ``with`` block (e.g. to write one memo in another language)."""
+    before = language()
+    set_language(lang)
+    try:
+        yield
+    finally:
+        _current[0] = before
+
+
+@cache
+def _translations(lang: str) -> _gettext.NullTranslations:
+    """The catalog of ``lang``, read from its ``.po`` file and compiled in memory."""
+    if lang == "en":
+        return _gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def gettext(message: str) -> str:
+    """``message`` in the language in use (English, or the English text if not translated)."""
+    return _translations(language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int | float) -> str:
+    """The form of a message for the count ``n`` in the language in use.
+
+    Russian has three forms: ``ngettext("{n} resident", "{n} residents", n)`` gives
+    "{n} житель" for 1, 21; "{n} жителя" for 2, 22; "{n} жителей" for 5, 11, 25. A count that
+    is not a whole number is rounded first, as :func:`fmt_int` shows it.
+    """
+    count = n if isinstance(n, int) else round(float(n)) if math.isfinite(float(n)) else 0
+    return _translations(language()).ngettext(singular, plural, count)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+    """Mark ``message`` for extraction only; it is translated where it is shown."""
+    return message
+
+
+def js_catalog(messages: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """The translations of ``messages`` in the language in use, to embed in a map's script.
+
+    The map's JavaScript looks its strings up in this table (falling back to the English
+    text), so the page speaks the language of the run from the same catalogs as the memo.
+    """
+    return {m: gettext(m) for m in messages}
+
+
+def missing_translations(lang: str) -> list[str]:
+    """The message ids of the template without a (non-fuzzy) translation in ``lang``."""
+    from babel.messages.pofile import read_po
+
+    with (LOCALE_DIR / f"{DOMAIN}.pot").open("rb") as fh:
+        template = read_po(fh)
+    with (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    missing = []
+    for message in template:
+        if not message.id:
+            continue
+        found = catalog.get(message.id, context=message.context)
+        strings = (
+            found.string if found is not None and isinstance(found.string, tuple | list)
+            else (found.string,) if found is not None else ()
+        )  # fmt: skip
+        if found is None or found.fuzzy or not strings or not all(strings):
+            key = message.id[0] if isinstance(message.id, tuple | list) else message.id
+            missing.append(key)
+    return missing
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _finite(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _babel(number: float, pattern: str) -> str:
+    from babel.numbers import format_decimal
+
+    text = format_decimal(number, format=pattern, locale=language())
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def fmt_int(value: object) -> str:
+    """A count rounded to a whole number, thousands apart: ``1 124 910`` in every language.
+
+    ``None``, NaN and infinity read "not recorded" (translated).
+    """
+    number = _finite(value)
+    if number is None:
+        return gettext("not recorded")
+    if language() == "en":
+        return f"{round(number):,}".replace(",", " ")
+    return _babel(round(number), "#,##0")
+
+
+def fmt_decimal(value: object, *, digits: int = 1) -> str:
+    """A number with ``digits`` decimals: ``18.9`` in English, ``18,9`` in Russian and Kazakh."""
+    number = _finite(value)
+    if number is None:
+        return gettext("not recorded")
+    if language() == "en":
+        return f"{number:,.{digits}f}".replace(",", " ")
+    return _babel(number, "#,##0." + "0" * digits if digits else "#,##0")
+
+
+def fmt_share(value: object, *, digits: int = 1) -> str:
+    """A share of 1 as a percentage: ``18.9%`` in English, ``18,9 %`` in Russian and Kazakh."""
+    number = _finite(value)
+    if number is None:
+        return gettext("not recorded")
+    if language() == "en":
+        return f"{100.0 * number:.{digits}f}%"
+    return f"{fmt_decimal(100.0 * number, digits=digits)} %"
