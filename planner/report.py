@@ -188,6 +188,7 @@ def build_map(
     try_sites_max: int = DEFAULT_MAX_CANDIDATES,
     spacing_m: float | None = None,
     curve: CoverageCurve | None = None,
+    vehicles: VehiclePlan | None = None,
 ) -> folium.Map:
     """The interactive map of a run (works offline; ``tiles`` adds an online background).
 
@@ -202,7 +203,9 @@ def build_map(
     besides the plan's sites and the proposals (``try_sites_max < 0``: no panel);
     ``spacing_m`` is the run's candidate spacing (a click on a street picks a site within
     it); ``curve``, the best plans already computed on ``plan.matrix`` (a national unit's),
-    saves solving them again. The map opens fitted to where the residents live.
+    saves solving them again. With ``vehicles`` (``--vehicles``), the service vehicles' layer
+    (their drive-time areas and ringed base stations) and its legend line. The map opens fitted
+    to where the residents live.
     """
 
     buildings = plan.buildings if plan is not None else coverage.buildings
@@ -255,6 +258,7 @@ def build_map(
         scenario_layers=scenarios or None,
         relocation_radius_m=review.relocation_radius_m if review is not None else None,
         districts=_map_districts(city, coverage, plan),
+        vehicle_areas=vehicles.drive_areas if vehicles is not None else None,
     )
 
 
@@ -405,9 +409,8 @@ def _write_set(
         try_sites_max=try_sites_max,
         spacing_m=(parameters or {}).get("spacing_m"),
         curve=curve,
+        vehicles=vehicles,
     )
-    if vehicles is not None:
-        vehicle_outputs.add_vehicle_layer(the_map, vehicles)
     tag_map_run(the_map, target.run_id)
     memo = summary_markdown(summary)
     staging = target.path

@@ -1,4 +1,6 @@
-"""The service vehicles' outputs: summary.json part, memo section, map layer.
+"""A city run's service vehicles in its outputs: summary.json part, memo section, GeoPackage
+columns and layer, the command line's line (the map's layer is
+:func:`planner.maps.city.vehicles_layer`).
 
 Kept apart from :mod:`planner.vehicles` (the allocation) so that the memo can be written from a
 summary dict alone, as every other memo section is.
@@ -9,28 +11,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 
-from planner._crs import WGS84
 from planner._format import thousands
 
 if TYPE_CHECKING:
     from planner.vehicles import VehiclePlan
 
 __all__ = [
-    "LAYER_VEHICLES",
-    "add_vehicle_layer",
     "add_vehicle_layers",
     "vehicle_lines",
     "vehicle_summary_line",
     "vehicles_dict",
 ]
-
-#: Name of the map layer of drive-time areas.
-LAYER_VEHICLES = "Service vehicles: drive-time areas"
-VEHICLE_COLOR = "#2ca25f"
 
 
 def vehicles_dict(plan: VehiclePlan) -> dict[str, Any]:
@@ -137,44 +131,6 @@ def add_vehicle_layers(layers: dict[str, gpd.GeoDataFrame], plan: VehiclePlan) -
         reached = plan.buildings["vehicle_reached"].reindex(buildings.index, fill_value=False)
         buildings["vehicle_reached"] = reached.to_numpy(dtype=bool)
     layers["vehicle_areas"] = plan.drive_areas.copy()
-
-
-def add_vehicle_layer(the_map: folium.Map, plan: VehiclePlan) -> None:
-    """Add the drive-time areas of the stations with a vehicle to a run's map (one layer,
-    shown at start, listed in the layer control)."""
-    areas = plan.drive_areas
-    if not len(areas):
-        return
-    frame = areas.to_crs(WGS84)
-    frame["geometry"] = frame.geometry.simplify(0.00005)
-    frame["label"] = [
-        f"{r.name or r.station_id}: car within {r.drive_min:g} min, "
-        f"+{thousands(r.residents_gained)} residents (rank {r.rank})"
-        for r in frame.itertuples()
-    ]
-    frame["residents_gained"] = np.round(frame["residents_gained"].to_numpy(dtype=float))
-    layer = folium.FeatureGroup(name=f"{LAYER_VEHICLES} ({plan.drive_min:g} min)", show=True)
-    folium.GeoJson(
-        frame[["label", "station_id", "residents_gained", "geometry"]].to_json(),
-        style_function=lambda _: {
-            "color": VEHICLE_COLOR,
-            "weight": 1,
-            "fillColor": VEHICLE_COLOR,
-            "fillOpacity": 0.15,
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
-    ).add_to(layer)
-    # the layer control names the layers it lists in its script: it must come after them
-    controls = [
-        (key, child)
-        for key, child in the_map._children.items()
-        if isinstance(child, folium.LayerControl)
-    ]
-    for key, _ in controls:
-        del the_map._children[key]
-    the_map.add_child(layer)
-    for key, child in controls:
-        the_map.add_child(child, name=key)
 
 
 def vehicle_summary_line(plan: VehiclePlan) -> str:

@@ -39,6 +39,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 
+from planner._crs import WGS84
 from planner._format import plain
 from planner.defaults import (
     DEFAULT_DRIVE_MIN,
@@ -56,7 +57,7 @@ from planner.drive import (
     snap_to_drive,
 )
 from planner.errors import InputError
-from planner.siting import CoverageCurve, SitingResult
+from planner.siting import CoverageCurve, SitingResult, curve_plan
 from planner.snapping import door_points
 from planner.stations import working
 from planner.vehicle_allocation import (
@@ -69,18 +70,28 @@ if TYPE_CHECKING:
     from planner.results import City, CoverageResult
 
 __all__ = [
+    "DRIVE_AREA_COLUMNS",
     "VehiclePlan",
+    "VehicleReach",
     "allocate_national_vehicles",
     "allocate_vehicles",
     "plan_vehicles",
+    "plan_vehicles_from_curve",
     "unit_vehicle_curve",
     "vehicle_curve",
+    "vehicle_reach",
 ]
 
 log = logging.getLogger(__name__)
 
 #: Side (metres) of the grid squares a station's drive-time area is drawn with (display only).
 AREA_CELL_M = 100.0
+#: Columns of :attr:`VehiclePlan.drive_areas` besides the geometry; ``base_lon``/``base_lat``
+#: (EPSG:4326) is the station the vehicle is based at, for the maps.
+DRIVE_AREA_COLUMNS = (
+    "rank", "station_id", "name", "drive_min", "residents_gained", "area_km2", "base_lon",
+    "base_lat",
+)  # fmt: skip
 
 
 def _check(func: str, n_vehicles: object, drive_min: object) -> None:
@@ -116,9 +127,10 @@ class VehiclePlan:
         there would reach within ``drive_min``) and ``vehicle_gain`` (residents it adds in
         rollout order; 0 without a vehicle).
     drive_areas
-        One row per station with a vehicle: ``station_id``, ``name``, ``drive_min``,
-        ``residents_gained``, ``area_km2`` and the streets reached within ``drive_min``
-        (as :data:`AREA_CELL_M` grid squares, for display).
+        One row per station with a vehicle (:data:`DRIVE_AREA_COLUMNS`): ``rank``,
+        ``station_id``, ``name``, ``drive_min``, ``residents_gained``, ``area_km2``, where it is
+        based (``base_lon``/``base_lat``, EPSG:4326) and the streets reached within
+        ``drive_min`` (as :data:`AREA_CELL_M` grid squares, for display).
     buildings
         The residents with ``drive_min_nearest`` (fastest drive from any working station, one
         multi-source search), ``vehicle_reached`` and ``served`` (walk or vehicle).
@@ -153,16 +165,49 @@ class VehiclePlan:
         return self.walk_covered + self.vehicle_gain
 
 
-def _reach(
+@dataclass(frozen=True, eq=False)
+class VehicleReach:
+    """What a car at each station that may get one reaches (:func:`vehicle_reach`).
+
+    Attributes
+    ----------
+    network
+        The car network.
+    drive_min, max_kerb_m
+        The drive-time limit and the kerb walk it was computed with.
+    working
+        Rows (positions) of ``coverage.stations`` that may get a vehicle, in the order of
+        ``matrix``'s rows: the working stations (in a national unit, those inside its own area).
+    station_node, station_kerb_m
+        Each of them's node of the car network (-1: none within ``max_kerb_m``) and the straight
+        line to it (metres).
+    building_node
+        Each building's node (-1: not reached by car).
+    matrix
+        Stations x buildings: the drive time (seconds) of every pair within ``drive_min``.
+    """
+
+    network: DriveNetwork
+    drive_min: float
+    max_kerb_m: float
+    working: np.ndarray
+    station_node: np.ndarray
+    station_kerb_m: np.ndarray
+    building_node: np.ndarray
+    matrix: sp.csr_array
+
+
+def vehicle_reach(
     city: City,
     coverage: CoverageResult,
     *,
-    drive_min: float,
-    max_kerb_m: float,
+    drive_min: float = DEFAULT_DRIVE_MIN,
+    max_kerb_m: float = DEFAULT_MAX_KERB_M,
     network: DriveNetwork | None = None,
-) -> tuple[DriveNetwork, np.ndarray, np.ndarray, np.ndarray, np.ndarray, sp.csr_array]:
-    """The car network, the working stations (positions), their nodes and kerb distances, the
-    buildings' nodes and the working stations x buildings drive-time matrix."""
+) -> VehicleReach:
+    """The car network, the stations that may get a vehicle and whom each one's car reaches
+    within ``drive_min`` (the drive-time coverage matrix; module docstring)."""
+    _check("vehicle_reach", 0, drive_min)
     net = network if network is not None else build_drive_network(city.osm)
     stations = coverage.stations
     ok = working(stations)
@@ -187,8 +232,16 @@ def _reach(
             max_kerb_m,
             ", ".join(str(i) for i in ids[:10]) + (" ..." if far.size > 10 else ""),
         )
-    reach = drive_coverage(net, st_node, b_node, limit_s=float(drive_min) * 60.0)
-    return net, work, st_node, st_kerb, b_node, reach
+    return VehicleReach(
+        network=net,
+        drive_min=float(drive_min),
+        max_kerb_m=float(max_kerb_m),
+        working=work,
+        station_node=st_node,
+        station_kerb_m=st_kerb,
+        building_node=b_node,
+        matrix=drive_coverage(net, st_node, b_node, limit_s=float(drive_min) * 60.0),
+    )
 
 
 def unit_vehicle_curve(
@@ -200,22 +253,33 @@ def unit_vehicle_curve(
     max_kerb_m: float = DEFAULT_MAX_KERB_M,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     node_limit: int = DEFAULT_NODE_LIMIT,
+    reach: VehicleReach | None = None,
 ) -> tuple[CoverageCurve, tuple[str, ...]]:
     """A unit's curve of residents gained with ``v = 0 ..`` vehicles, for the national DP, and
     the ids of its working stations (the curve's candidates, so ``curve.sites[v]`` names the
-    stations of the best ``v``-vehicle plan)."""
+    stations of the best ``v``-vehicle plan). ``reach`` (from :func:`vehicle_reach` with the
+    same ``drive_min`` and ``max_kerb_m``) saves building it again."""
     _check("unit_vehicle_curve", max_vehicles, drive_min)
-    _, work, _, _, _, reach = _reach(city, coverage, drive_min=drive_min, max_kerb_m=max_kerb_m)
+    if reach is None:
+        reach = vehicle_reach(city, coverage, drive_min=drive_min, max_kerb_m=max_kerb_m)
+    elif (reach.drive_min, reach.max_kerb_m) != (float(drive_min), float(max_kerb_m)):
+        raise InputError(
+            "unit_vehicle_curve: reach was computed for another drive",
+            [
+                f"reach: drive_min={plain(reach.drive_min)}, max_kerb_m={plain(reach.max_kerb_m)}; "
+                f"asked: drive_min={plain(drive_min)}, max_kerb_m={plain(max_kerb_m)}"
+            ],
+        )
     buildings = coverage.buildings
     curve = vehicle_curve(
-        reach,
+        reach.matrix,
         buildings["population"].to_numpy(dtype=float),
         max_vehicles=max_vehicles,
         walk_covered=buildings["covered"].to_numpy(dtype=bool),
         time_limit_s=time_limit_s,
         node_limit=node_limit,
     )
-    ids = tuple(str(i) for i in coverage.stations["station_id"].to_numpy()[work])
+    ids = tuple(str(i) for i in coverage.stations["station_id"].to_numpy()[reach.working])
     return curve, ids
 
 
@@ -238,32 +302,65 @@ def plan_vehicles(
         Bad options, or no drivable street in the city.
     """
     _check("plan_vehicles", n_vehicles, drive_min)
-    net, work, st_node, st_kerb, b_node, reach = _reach(
+    reach = vehicle_reach(
         city, coverage, drive_min=drive_min, max_kerb_m=max_kerb_m, network=network
     )
-    limit_s = float(drive_min) * 60.0
+    buildings = coverage.buildings
+    siting = allocate_vehicles(
+        reach.matrix,
+        buildings["population"].to_numpy(dtype=float),
+        n_vehicles=int(n_vehicles),
+        walk_covered=buildings["covered"].to_numpy(dtype=bool),
+        time_limit_s=time_limit_s,
+        node_limit=node_limit,
+    )
+    return _vehicle_plan(coverage, reach, siting, int(n_vehicles))
+
+
+def plan_vehicles_from_curve(
+    coverage: CoverageResult,
+    reach: VehicleReach,
+    curve: CoverageCurve,
+    *,
+    n_vehicles: int,
+) -> VehiclePlan:
+    """The plan of ``n_vehicles`` read off a unit's curve (:func:`unit_vehicle_curve` on the
+    same ``reach``), without solving again: the stations of ``curve.sites[v]`` in rollout order,
+    with the curve's bound. A national unit's files show these vehicles: the stations
+    national.json lists for the unit."""
+    _check("plan_vehicles_from_curve", n_vehicles, reach.drive_min)
+    buildings = coverage.buildings
+    siting = curve_plan(
+        reach.matrix,
+        buildings["population"].to_numpy(dtype=float),
+        curve,
+        int(n_vehicles),
+        already_covered=buildings["covered"].to_numpy(dtype=bool),
+    )
+    return _vehicle_plan(coverage, reach, siting, int(n_vehicles))
+
+
+def _vehicle_plan(
+    coverage: CoverageResult, reach: VehicleReach, siting: SitingResult, n_vehicles: int
+) -> VehiclePlan:
+    """The :class:`VehiclePlan` of the stations ``siting`` chose among ``reach``'s."""
+    net, work, st_node = reach.network, reach.working, reach.station_node
+    limit_s = reach.drive_min * 60.0
     stations = coverage.stations
     buildings = coverage.buildings
     population = buildings["population"].to_numpy(dtype=float)
     walk = buildings["covered"].to_numpy(dtype=bool)
-    siting = allocate_vehicles(
-        reach,
-        population,
-        n_vehicles=int(n_vehicles),
-        walk_covered=walk,
-        time_limit_s=time_limit_s,
-        node_limit=node_limit,
-    )
     chosen = siting.sites
     has = np.zeros(len(stations), dtype=np.int64)
     has[work[chosen]] = 1
     gain = np.zeros(len(stations))
     gain[work[chosen]] = siting.marginal_population
     alone = np.full(len(stations), np.nan)
-    hits = reach.copy()
+    hits = reach.matrix.copy()
     hits.data = np.ones_like(hits.data)
     alone[work] = hits @ population
     kerb = np.full(len(stations), np.nan)
+    st_kerb = reach.station_kerb_m
     kerb[work] = np.where(np.isfinite(st_kerb), st_kerb, np.nan)
     out_st = stations.copy()
     out_st["vehicles"] = has
@@ -272,6 +369,7 @@ def plan_vehicles(
     out_st["vehicle_gain"] = gain
     nearest = drive_times(net, st_node)
     with_car = drive_times(net, np.where(np.isin(np.arange(work.size), chosen), st_node, -1))
+    b_node = reach.building_node
     b_ok = b_node >= 0
     out_b = buildings.copy()
     t_near = np.full(len(buildings), np.inf)
@@ -282,24 +380,23 @@ def plan_vehicles(
     out_b["vehicle_reached"] = t_car <= limit_s
     out_b["served"] = walk | (t_car <= limit_s)
     areas = _drive_areas(net, out_st, work, chosen, st_node, siting.marginal_population, limit_s)
-    walk_pop = float(population[walk].sum())
     log.info(
-        "vehicles: %d of %d placed, %.0f residents gained within %.0f min drive",
+        "vehicles: %d of %d placed, %.0f residents gained within %g min drive",
         chosen.size,
         n_vehicles,
         siting.newly_covered_population,
-        drive_min,
+        reach.drive_min,
     )
     return VehiclePlan(
         n_vehicles=int(n_vehicles),
-        drive_min=float(drive_min),
-        max_kerb_m=float(max_kerb_m),
+        drive_min=reach.drive_min,
+        max_kerb_m=reach.max_kerb_m,
         stations=out_st,
         drive_areas=areas,
         buildings=out_b,
         siting=siting,
         residents_total=float(population.sum()),
-        walk_covered=walk_pop,
+        walk_covered=float(population[walk].sum()),
         vehicle_gain=float(siting.newly_covered_population),
         upper_bound=float(siting.upper_bound),
         gap=float(siting.gap),
@@ -319,12 +416,16 @@ def _drive_areas(
 ) -> gpd.GeoDataFrame:
     rows: list[dict[str, Any]] = []
     geoms = []
+    bases = gpd.GeoSeries(
+        shapely.point_on_surface(stations.geometry.to_numpy()[work[chosen]]), crs=stations.crs
+    ).to_crs(WGS84)
     for rank, (pos, people) in enumerate(zip(chosen.tolist(), gained.tolist(), strict=True)):
         one = np.full(work.size, -1, dtype=np.int64)
         one[pos] = st_node[pos]
         times = drive_times(net, one, limit_s=limit_s).time_s
         area = drive_area(net, times, limit_s=limit_s, cell_m=AREA_CELL_M)
         row = stations.iloc[work[pos]]
+        base = bases.iloc[rank]
         rows.append(
             {
                 "rank": rank + 1,
@@ -333,11 +434,10 @@ def _drive_areas(
                 "drive_min": limit_s / 60.0,
                 "residents_gained": people,
                 "area_km2": area.area / 1e6,
+                "base_lon": float(base.x) if base is not None and not base.is_empty else np.nan,
+                "base_lat": float(base.y) if base is not None and not base.is_empty else np.nan,
             }
         )
         geoms.append(area)
-    frame = pd.DataFrame(
-        rows,
-        columns=["rank", "station_id", "name", "drive_min", "residents_gained", "area_km2"],
-    )
+    frame = pd.DataFrame(rows, columns=list(DRIVE_AREA_COLUMNS))
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=net.crs))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import re
 
 import networkx as nx
 import numpy as np
@@ -17,6 +18,7 @@ from planner import cli, pipeline
 from planner.allocation import allocate
 from planner.drive import snap_to_drive, to_networkx
 from planner.errors import InputError
+from planner.maps import LAYER_VEHICLES
 from planner.national import NationalOptions, plan_nation
 from planner.snapping import door_points
 from planner.stations import working
@@ -177,7 +179,48 @@ def test_cli_vehicles_outputs(tmp_path, capsys):
     assert homes.loc[by_car, "population"].sum() == pytest.approx(v["vehicle_gain"])
     assert (homes.loc[homes["vehicle_reached"].astype(bool), "drive_min_nearest"] <= 2).all()
     page = (out / "map.html").read_text()
-    assert "Service vehicles: drive-time areas (2 min)" in page
+    assert f"{LAYER_VEHICLES} (2 min)" in page
+    legend = _legend(page)
+    gain = f"{v['vehicle_gain']:,.0f}".replace(",", "&nbsp;")
+    text = f"Reached within 2 min by a service vehicle ({v['placed']} placed, +{gain} residents"
+    assert text in legend
+    assert "Station with a service vehicle (ringed)" in legend
+    # one area and one ring per vehicle, the rings at the stations that have one
+    features = _vehicle_features(page)
+    polygons = [f for f in features if f["geometry"]["type"] != "Point"]
+    rings = [f["geometry"]["coordinates"] for f in features if f["geometry"]["type"] == "Point"]
+    assert len(polygons) == len(rings) == v["placed"]
+    with_car = stations[stations["vehicles"] > 0].to_crs(4326)
+    expected = sorted((round(p.x, 6), round(p.y, 6)) for p in with_car.geometry)
+    assert sorted((round(x, 6), round(y, 6)) for x, y in rings) == expected
+    areas = pyogrio.read_dataframe(out / "plan.gpkg", layer="vehicle_areas")
+    assert areas["base_lon"].notna().all() and len(areas) == v["placed"]
+
+
+def _legend(page: str) -> str:
+    match = re.search(r"div\.innerHTML = (\".*?\");\n", page)
+    assert match
+    return str(json.loads(match.group(1)))
+
+
+def _vehicle_features(page: str) -> list[dict]:
+    """The features of the map's service-vehicle layer (areas, then rings)."""
+    found = re.findall(r"L\.geoJSON\((\{\"type\":\"FeatureCollection\".*?\]\}), \{", page)
+    layers = [json.loads(text)["features"] for text in found]
+    (vehicles,) = [
+        f
+        for f in layers
+        if f and str(f[0]["properties"].get("title")).startswith("Service vehicle")
+    ]
+    return vehicles
+
+
+def test_a_city_run_without_vehicles_says_nothing_of_them(tmp_path):
+    out = tmp_path / "run"
+    assert cli.main(["coverage", "--osm", str(BISHKEK), "--out", str(out), "-q"]) == 0
+    for name in ("map.html", "summary.md"):
+        assert "service vehicle" not in (out / name).read_text(encoding="utf-8").lower(), name
+    assert "vehicles" not in json.loads((out / "summary.json").read_text())
 
 
 @pytest.mark.parametrize(
@@ -235,6 +278,39 @@ def test_national_vehicles_on_a_synthetic_country(tmp_path):
     assert "## Service vehicles" in memo
     units = pyogrio.read_dataframe(out / "national.gpkg", layer="units")
     assert int(units["vehicles"].sum()) == alloc.used
+
+    # the maps: each unit's own map shows its vehicles, the national map all of them
+    by_unit = {u["name"]: u for u in summary["vehicles"]["units"]}
+    areas = pyogrio.read_dataframe(out / "national.gpkg", layer="vehicle_areas")
+    assert len(areas) == alloc.used
+    for u in result.units:
+        folder = out / "units" / u.folder
+        unit_page = (folder / "map.html").read_text(encoding="utf-8")
+        unit_summary = json.loads((folder / "summary.json").read_text())
+        mine = by_unit.get(u.name)
+        if mine is None:  # no vehicle here: the unit's files say nothing of them
+            assert "service vehicle" not in unit_page.lower()
+            assert "vehicles" not in unit_summary
+            continue
+        assert f"{LAYER_VEHICLES} (2 min)" in unit_page
+        assert "by a service vehicle" in _legend(unit_page)
+        # the unit's files show the stations national.json gives it, and the same gain
+        ids = [s["station_id"] for s in unit_summary["vehicles"]["stations"]]
+        assert sorted(ids) == sorted(mine["stations"])
+        assert unit_summary["vehicles"]["vehicle_gain"] == pytest.approx(mine["vehicle_gain"])
+        assert sorted(areas.loc[areas["unit"] == u.name, "station_id"]) == sorted(ids)
+        rings = [f for f in _vehicle_features(unit_page) if f["geometry"]["type"] == "Point"]
+        assert len(rings) == mine["vehicles"]
+    page = (out / "national.html").read_text(encoding="utf-8")
+    assert f"{LAYER_VEHICLES} (2 min)" in page
+    gain = f"{alloc.newly_covered:,.0f}".replace(",", "&nbsp;")
+    assert (
+        f"Reached within 2 min by a service vehicle ({alloc.used} placed, +{gain} residents"
+        in _legend(page)
+    )
+    features = _vehicle_features(page)
+    assert sum(f["geometry"]["type"] == "Point" for f in features) == alloc.used
+    assert {f["properties"]["unit"] for f in features} == set(by_unit)
 
 
 def test_a_unit_places_vehicles_only_at_its_own_stations(bishkek):

@@ -40,6 +40,7 @@ from planner.maps._leaflet import (
     _text,
     _tile_layer,
 )
+from planner.maps.city import VEHICLE_NUMERIC_COLUMNS, vehicles_layer, vehicles_legend_html
 
 if TYPE_CHECKING:
     pass
@@ -62,6 +63,8 @@ FAILED_OUTLINE = "#c62828"
 UNIT_SIMPLIFY_M = (10.0, 20.0, 50.0, 100.0, 200.0)
 #: Vertex budget of all unit outlines together (~22 bytes each in the page).
 MAX_UNIT_VERTICES = 100_000
+#: Service vehicles' drive-time areas are simplified by this much (degrees, ~20 m) nationally.
+VEHICLE_SIMPLIFY_DEG_NATIONAL = 2e-4
 
 _NATIONAL_CSS = f"""
 .planner-unit-label {{
@@ -282,6 +285,7 @@ def _national_legend_html(
     ok: np.ndarray,
     breaks: Sequence[int],
     heading: str,
+    vehicles: gpd.GeoDataFrame | None = None,
 ) -> str:
     esc = html.escape
     new = _float_column(units, "new_stations")
@@ -342,6 +346,8 @@ def _national_legend_html(
         parts.append(swatch("", f"background:{NO_SHARE_COLOR}", "No residents recorded"))
     if not ok.all():
         parts.append(swatch("planner-hatch", "", "Unit failed (reason in its popup)"))
+    if vehicles is not None and len(vehicles):
+        parts.append(vehicles_legend_html(lookup(summary, "vehicles"), vehicles))
     parts.append(
         "<div>+3 on a unit: new stations allocated to it. Click a unit for its numbers and a link "
         "to its own map.</div>"
@@ -349,9 +355,20 @@ def _national_legend_html(
     return "".join(parts)
 
 
-def _check_units(units: Any, summary: Any) -> gpd.GeoDataFrame:
-    """The units of :func:`national_map` checked, in EPSG:4326; all problems raised together."""
+def _check_units(
+    units: Any, summary: Any, vehicle_areas: Any = None
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+    """The units (and service vehicles) of :func:`national_map` checked, in EPSG:4326; all
+    problems raised together."""
     problems: list[str] = []
+    vehicles_w = _prepare(
+        vehicle_areas,
+        "vehicle_areas",
+        required=("drive_min",),
+        numeric=VEHICLE_NUMERIC_COLUMNS,
+        problems=problems,
+        function="national_map",
+    )
     units_w = _prepare(
         units,
         "units",
@@ -394,7 +411,7 @@ def _check_units(units: Any, summary: Any) -> gpd.GeoDataFrame:
             "national_map: nothing to draw",
             hint="Pass at least one unit with a boundary polygon.",
         )
-    return units_w
+    return units_w, vehicles_w
 
 
 def _national_page(m: folium.Map) -> Any:
@@ -430,6 +447,7 @@ def national_map(
     title: str | None = None,
     tiles: str | folium.TileLayer | None = None,
     attribution: str | None = None,
+    vehicle_areas: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """An offline overview map of a national plan: one shaded polygon per unit.
 
@@ -461,6 +479,11 @@ def national_map(
     attribution
         Credit for the boundaries, e.g. ``"Boundaries: geokz (A. Rodionov), CC BY 4.0"``;
         shown as text in the attribution line.
+    vehicle_areas
+        With ``--vehicles``: the service vehicles of every unit, one row per vehicle (columns as
+        ``coverage_map``'s ``vehicle_areas``, plus ``unit``), drawn as one layer above the units
+        (each vehicle's drive-time area, simplified by ~20 m, and a ring around its base
+        station), with a line in the legend (numbers from ``summary["vehicles"]``).
 
     Returns
     -------
@@ -472,7 +495,7 @@ def national_map(
     InputError
         Listing every problem with ``units`` and ``summary``, or if there is nothing to draw.
     """
-    units_w = _check_units(units, summary)
+    units_w, vehicles_w = _check_units(units, summary, vehicle_areas)
 
     metric = _metric_crs(units_w)
     geoms_m = units_w.geometry.to_crs(metric).to_numpy()
@@ -517,6 +540,8 @@ def national_map(
             tooltip_fields=[("after", "Covered with the plan"), ("new", "New stations")],
         )
     )
+    if vehicles_w is not None and len(vehicles_w):
+        m.add_child(vehicles_layer(vehicles_w, simplify_deg=VEHICLE_SIMPLIFY_DEG_NATIONAL))
     labelled = [i for i, p in enumerate(props) if p["_label"] is not None]
     m.add_child(
         _units_layer(
@@ -541,7 +566,9 @@ def national_map(
     )
     m.add_child(
         _legend_element(
-            _national_legend_html(summary, units_w, props, ok=ok, breaks=breaks, heading=heading)
+            _national_legend_html(
+                summary, units_w, props, ok=ok, breaks=breaks, heading=heading, vehicles=vehicles_w
+            )
         )
     )
     m.add_child(folium.LayerControl(collapsed=False, position="topright"))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from planner._crs import WGS84
@@ -31,6 +32,7 @@ from planner.maps import national_map
 from planner.national.results import NationalResult, allocation_table, vehicle_table
 from planner.national.units import buffer_m_for
 from planner.outputs import tag_map_run, write_geopackage, write_json, write_map, write_text
+from planner.vehicles import DRIVE_AREA_COLUMNS
 
 __all__ = [
     "national_dict",
@@ -65,7 +67,9 @@ def write_national(
         f"units/{f}/map.html" if s == "ok" else None
         for f, s in zip(units["folder"], units["status"], strict=True)
     ]
-    the_map = national_map(units, summary=summary, title="National plan")
+    the_map = national_map(
+        units, summary=summary, title="National plan", vehicle_areas=layers.get("vehicle_areas")
+    )
     memo = national_markdown(summary)
     run = None
     if run_id is not None:
@@ -82,8 +86,8 @@ def write_national(
 
 
 def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
-    """Layers ``units``, ``sites`` and (when some stations fall in no unit)
-    ``stations_not_assigned``, in EPSG:4326."""
+    """Layers ``units``, ``sites``, (with ``--vehicles``) ``vehicle_areas`` and (when some
+    stations fall in no unit) ``stations_not_assigned``, in EPSG:4326."""
     table = allocation_table(result)
     outlines = [
         shapely.from_wkb(u.outline_wkb) if u.outline_wkb is not None else None for u in result.units
@@ -116,11 +120,28 @@ def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
         for column in vehicles.columns.drop("name"):
             units[column] = vehicles[column].to_numpy()
     layers = {"units": units, "sites": sites}
+    if result.vehicle_allocation is not None:
+        layers["vehicle_areas"] = _vehicle_areas(result)
     outside = result.stations_outside
     if outside is not None and len(outside):
         keep = [c for c in ("row", "station_id", "name", "problem") if c in outside.columns]
         layers["stations_not_assigned"] = outside[[*keep, "geometry"]].to_crs(WGS84)
     return layers
+
+
+def _vehicle_areas(result: NationalResult) -> gpd.GeoDataFrame:
+    """Every unit's service vehicles as its files show them: one row per vehicle, its drive-time
+    area and base station (EPSG:4326)."""
+    rows, geometry = [], []
+    for u in result.units:
+        w = result.written.get(u.name)
+        for area in w.vehicle_areas if w is not None else ():
+            rows.append({"unit": u.name, **{k: v for k, v in area.items() if k != "wkb"}})
+            geometry.append(shapely.from_wkb(area["wkb"]))
+    return gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=["unit", *DRIVE_AREA_COLUMNS]),
+        geometry=gpd.GeoSeries(geometry, crs=WGS84),
+    )
 
 
 def national_dict(result: NationalResult) -> dict[str, Any]:

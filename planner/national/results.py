@@ -69,6 +69,9 @@ class NationalOptions:
     barriers
         Kinds of barrier a door's walk to the street may not cross (see
         :data:`planner.network.BARRIER_KINDS`).
+    vehicles, drive_min
+        Service vehicles to share among the units' working stations (0: none) and the drive
+        time each one's car reaches, minutes (:mod:`planner.vehicles`).
     """
 
     settings: WalkSettings = field(default_factory=WalkSettings)
@@ -82,7 +85,6 @@ class NationalOptions:
     allow_overlap: bool = False
     residents_per_inspector: float = DEFAULT_RESIDENTS_PER_INSPECTOR
     barriers: tuple[str, ...] = DEFAULT_BARRIERS
-    #: Service vehicles to share among the units' working stations (0: none; planner.vehicles).
     vehicles: int = 0
     drive_min: float = DEFAULT_DRIVE_MIN
 
@@ -159,6 +161,10 @@ class UnitWritten:
     gap: float = 0.0
     sites: tuple[dict[str, Any], ...] = ()
     seconds: float = 0.0
+    # with options.vehicles: the unit's service vehicles as written in its files, one dict per
+    # vehicle (the columns of planner.vehicles.DRIVE_AREA_COLUMNS and "wkb", its drive-time
+    # area in EPSG:4326)
+    vehicle_areas: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
