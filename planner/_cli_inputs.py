@@ -413,7 +413,10 @@ def load(args: argparse.Namespace, progress: Progress, *, settings: Any = None) 
         **(
             {}
             if settings is None
-            else {"station_reach_m": settings.max_walk_m + settings.max_snap_m}
+            else {
+                "station_reach_m": settings.max_walk_m + settings.max_snap_m,
+                "settings": settings,
+            }
         ),
     )
 
@@ -427,8 +430,8 @@ def read_sites(
     inputs: list[dict[str, Any]],
 ) -> Any:
     """Read a candidates or proposals file (checked against the study area), recording it in
-    ``inputs`` with its checksum."""
-    from planner import pipeline
+    ``inputs`` with its checksum (and whether it declares itself illustrative)."""
+    from planner import _tables, pipeline
     from planner._files import input_record
     from planner.candidates import read_candidates
 
@@ -440,7 +443,9 @@ def read_sites(
         area_lonlat_bounds=pipeline.study_area_lonlat_bounds(city),
         layer=layer,
     )
-    inputs.append(input_record(role, path))
+    inputs.append(
+        input_record(role, path) | _tables.illustrative_fields(sites.attrs.get("illustrative"))
+    )
     return sites
 
 

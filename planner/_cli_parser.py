@@ -191,7 +191,10 @@ def _add_city_options(p: argparse.ArgumentParser, *, osm_required: bool = True) 
     area = g.add_mutually_exclusive_group()
     area.add_argument("--bbox", type=_bbox, help="restrict to west,south,east,north (degrees)")
     area.add_argument(
-        "--boundary", type=Path, help="restrict to a polygon file (GeoJSON, GeoPackage)"
+        "--boundary",
+        type=Path,
+        help="restrict to a polygon file (GeoJSON, GeoPackage): residents and new sites inside "
+        "it, streets and stations of the walking buffer around it still serve",
     )
     g.add_argument(
         "--stations",

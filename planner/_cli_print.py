@@ -9,18 +9,20 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from planner._cli_inputs import for_cli, heartbeat, library_noise_off
-from planner._format import TIME_LIMIT_LINE, thousands
+from planner._format import TIME_LIMIT_LINE, illustrative_labels, thousands
+from planner.i18n import gettext
 
 __all__ = [
     "Bar",
     "Progress",
     "print_districts",
+    "print_illustrative",
     "print_national",
     "print_review",
     "print_summary",
@@ -113,12 +115,14 @@ def print_summary(
     files: dict[str, Path] | None = None,
     review: Any = None,
     capacity_plan: Any = None,
+    extra_inputs: Sequence[Any] = (),
     vehicles: Any = None,
 ) -> None:
     s = coverage.summary
     st = coverage.stations
     print()
     print(f"{city.name}: OSM data of {city.osm.data_date or 'unknown date'}")
+    print_illustrative([*city.inputs, *extra_inputs])
     print(
         f"  walk network    {city.network.n_nodes} nodes, {city.network.street_length_m / 1000:.0f} km of walkable street"
     )
@@ -216,7 +220,7 @@ def print_summary(
         getattr(vehicles, "siting", None),
     )
     if any(getattr(r, "time_limit_hit", False) for r in others):
-        print(f"  TIME LIMIT HIT  {TIME_LIMIT_LINE}")  # the plan's own line is printed above
+        print(f"  TIME LIMIT HIT  {gettext(TIME_LIMIT_LINE)}")  # the plan's own line is printed above
     if files:
         print("files:")
         for path in files.values():
@@ -278,14 +282,23 @@ def print_review(review: Any) -> None:
             print(
                 f"    {sc.scenario:<44} {thousands(sc.residents_covered):>10} residents ({100 * sc.share_covered:.1f} %)"
             )
-    t = review.inspector_totals()
-    line = (
-        f"  inspectors      {t['needed']} needed at {t['stations']} working stations"
-        f" (norm {review.residents_per_inspector:,.0f} residents per inspector; --residents-per-inspector)"
+    from planner.outputs import (
+        BATCH_ORDER_NOTE,
+        SERVED_DEFINITION,
+        inspector_lines,
+        station_label,
     )
-    if t["now"] is not None:
-        line += f"; {t['now']} there now at {t['stations_with_count']} stations with a count, {t['missing']} missing"
-    print(line)
+
+    t = review.inspector_totals()
+    if t["stations"] == 0:
+        print(
+            "  ! no station is working (every usable station is closed or planned): 0 % within "
+            "walking distance and 0 inspectors needed mean no station to staff, not that none "
+            "are needed"
+        )
+    line = inspector_lines(t)[0].replace("District inspectors at", "inspectors at", 1)
+    print(f"  {line}")
+    print(f"  {SERVED_DEFINITION}")
     work = st[st["working"].to_numpy(dtype=bool)]
     repairs = work[work["status"] == "repair"].sort_values("repair_rank")
     top = repairs if len(repairs) else work.sort_values("repair_rank")
@@ -294,31 +307,42 @@ def print_review(review: Any) -> None:
     )
     print(f"  {what}: residents who lose walking access if it closes")
     for r in top.head(5).itertuples():
-        label = r.name if isinstance(r.name, str) else r.station_id
+        label = station_label(r.name if isinstance(r.name, str) else None, r.station_id)
         extra = ""
         if r.status == "repair" and r.relocation_gain == r.relocation_gain:
-            extra = f"; moving it within {review.relocation_radius_m:.0f} m would {'add' if r.relocation_gain > 0 else 'change by'} {thousands(r.relocation_gain)}"
+            extra = f"; moving it within {review.relocation_radius_m:.0f} m (best street point, {review.relocation_spacing_m:.0f} m grid) would {'add' if r.relocation_gain > 0 else 'change by'} {thousands(r.relocation_gain)}"
+        within = getattr(r, "residents_served_within_limit", float("nan"))
+        within_text = f" ({thousands(within)} within the walk)" if within == within else ""
         print(
-            f"    {int(r.repair_rank):>3}. {str(label)[:40]:<40} only here {thousands(r.residents_only_here):>8}, serves {thousands(r.residents_served):>8}{extra}"
+            f"    {int(r.repair_rank):>3}. {label}: only here {thousands(r.residents_only_here)}, serves {thousands(r.residents_served)}{within_text}{extra}"
         )
     if review.schedule is not None:
         sc = review.schedule
         print(
             f"  repair schedule ({review.repair_batch} at a time): {len(sc.batches)} batches, the worst leaves {thousands(sc.worst_batch_residents)} without walking access ({sc.status})"
         )
+        print(f"    {BATCH_ORDER_NOTE}")
     if review.planned is not None and review.planned_evaluation is not None:
         ev = review.planned_evaluation.evaluation
         print(
             f"  planned stations: {len(review.planned)}; all open would add {thousands(ev.list_population)},"
             f" the best {len(review.planned)} sites {thousands(ev.best.newly_covered_population)} (the list is {100 * ev.gap:.1f} % short at most)"
         )
-        print("    open them in this order:")
+        print("    open them in this order (each adds the most after those before it):")
         for r in review.planned.itertuples():
-            label = r.name if isinstance(r.name, str) else r.station_id
+            label = station_label(r.name if isinstance(r.name, str) else None, r.station_id)
             flags = f"  ! {r.flags}" if r.flags else ""
+            added = getattr(r, "added_in_order", float("nan"))
             print(
-                f"    {int(r.opening_order):>3}. {label}: {thousands(r.alone_population)} newly covered{flags}"
+                f"    {int(r.opening_order):>3}. {label}: adds {thousands(added)} in this position"
+                f" ({thousands(r.alone_population)} newly covered on its own){flags}"
             )
+
+
+def print_illustrative(inputs: Sequence[Any]) -> None:
+    """A line per input that declares itself illustrative or synthetic, before any number."""
+    for label in illustrative_labels({"inputs": list(inputs)}):
+        print(f"  ! {label}")
 
 
 def print_national(result: Any, out: Path) -> None:
@@ -336,11 +360,18 @@ def print_national(result: Any, out: Path) -> None:
         f"national plan: {result.n_ok} of {len(result.units)} units computed"
         + (f", {result.n_failed} FAILED (listed below)" if result.n_failed else "")
     )
+    print_illustrative(result.inputs)
     if result.n_ok:
         print(
             f"  walking limit   {s.max_walk_m:.0f} m ({s.max_walk_min:.0f} min at {s.speed_kmh} km/h)"
         )
         print(f"  residents       {thousands(residents)} (estimated)")
+        homes = result.residents_outside
+        if homes is not None and len(homes):
+            print(
+                f"  in no unit      {thousands(homes['population'].sum())} residents in "
+                f"{len(homes)} buildings (counted in no unit; see the note)"
+            )
         print(f"  covered now     {thousands(before)} ({100 * before / residents:.1f} %)")
         print(
             f"  after the plan  {thousands(after)} ({100 * after / residents:.1f} %) with {a.used} of {a.budget} new stations"
@@ -350,7 +381,7 @@ def print_national(result: Any, out: Path) -> None:
         )
         print(f"  greedy allocation would cover {thousands(before + result.greedy.newly_covered)}")
         if result.time_limit_hit:
-            print(f"  TIME LIMIT HIT  {TIME_LIMIT_LINE}")
+            print(f"  TIME LIMIT HIT  {gettext(TIME_LIMIT_LINE)}")
         needed = int(table.loc[ok, "inspectors_needed"].sum())
         counted = table.loc[ok, "inspectors_now"].notna()
         line = f"  inspectors      {needed} needed at the existing stations (norm {result.options.residents_per_inspector:,.0f} residents per inspector)"

@@ -4,6 +4,8 @@
   :func:`count_text` which says "not recorded" for a missing value;
 - shares (``87.3%``) and walking distances (``430 m``, "not reachable");
 - the walking limit of a run's parameters (``800 m (10 min)``);
+- :func:`illustrative_labels`: the "ILLUSTRATIVE DATA, NOT REAL" label of every input a run's
+  summary flags as made up (the flag itself is the table reader's rule, in ``_tables``);
 - :func:`number_or_none`: a JSON-safe float, ``None`` for a missing or NaN value;
 - :func:`plain`: a value in a message as a person writes it (``-2``, ``100``, not
   ``np.float64(-2.0)`` or ``1e+02``). Every message that shows a value formats it here.
@@ -16,12 +18,17 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Mapping
+from pathlib import PurePath
 from typing import Any
+
+from planner import i18n
+from planner.i18n import N_, gettext
 
 __all__ = [
     "NOT_RECORDED",
     "NO_LIMIT",
     "count_text",
+    "illustrative_labels",
     "limit_text",
     "lookup",
     "metres_text",
@@ -31,13 +38,16 @@ __all__ = [
     "thousands",
 ]
 
-NOT_RECORDED = "not recorded"
-NO_LIMIT = "the walking limit"
+#: English message ids: every function here returns them translated (:mod:`planner.i18n`).
+NOT_RECORDED = N_("not recorded")
+NO_LIMIT = N_("the walking limit")
 
 
 def thousands(value: float) -> str:
-    """``1234567.4`` -> ``"1 234 567"`` (space as thousands separator)."""
-    return f"{value:,.0f}".replace(",", " ")
+    """``1234567.4`` -> ``"1 234 567"`` (space as thousands separator, in every language)."""
+    if i18n.language() == "en":
+        return f"{value:,.0f}".replace(",", " ")
+    return i18n.fmt_int(value)
 
 
 def _missing(value: Any) -> bool:
@@ -47,22 +57,22 @@ def _missing(value: Any) -> bool:
 def count_text(value: Any) -> str:
     """``1234567`` -> ``"1 234 567"``; ``None``/NaN -> ``"not recorded"``."""
     if _missing(value):
-        return NOT_RECORDED
-    return f"{round(float(value)):,}".replace(",", " ")
+        return gettext(NOT_RECORDED)
+    return i18n.fmt_int(float(value))
 
 
 def share_text(value: Any) -> str:
-    """``0.8734`` -> ``"87.3%"``; ``None``/NaN -> ``"not recorded"``."""
+    """``0.8734`` -> ``"87.3%"`` (``"87,3 %"`` in ru/kk); ``None``/NaN -> ``"not recorded"``."""
     if _missing(value):
-        return NOT_RECORDED
-    return f"{100.0 * float(value):.1f}%"
+        return gettext(NOT_RECORDED)
+    return i18n.fmt_share(float(value))
 
 
 def metres_text(value: Any) -> str:
     """Walking distance in metres, or "not reachable" for ``None``/NaN/inf."""
     if value is None or not math.isfinite(float(value)):
-        return "not reachable"
-    return f"{count_text(value)} m"
+        return gettext("not reachable")
+    return gettext("{metres} m").format(metres=count_text(value))
 
 
 def lookup(d: Any, *keys: str) -> Any:
@@ -79,11 +89,45 @@ def limit_text(params: Any) -> str:
     walk_m = lookup(params, "max_walk_m")
     walk_min = lookup(params, "max_walk_min")
     if walk_m is None and walk_min is None:
-        return NO_LIMIT
+        return gettext(NO_LIMIT)
+    minutes = (
+        gettext("{minutes} min").format(minutes=minutes_text(walk_min))
+        if walk_min is not None
+        else None
+    )
     if walk_m is None:
-        return f"{float(walk_min):g} min"
-    text = f"{count_text(walk_m)} m"
-    return f"{text} ({float(walk_min):g} min)" if walk_min is not None else text
+        return minutes
+    text = gettext("{metres} m").format(metres=count_text(walk_m))
+    return f"{text} ({minutes})" if minutes is not None else text
+
+
+def minutes_text(value: Any) -> str:
+    """A number of minutes as ``%g`` writes it (``10``, ``7.5``), with a decimal comma in ru/kk."""
+    text = f"{float(value):g}"
+    return text if i18n.language() == "en" else text.replace(".", ",")
+
+
+def illustrative_labels(summary: Any) -> list[str]:
+    """One label per input that declares itself illustrative or synthetic (flagged
+    ``illustrative`` in ``data.inputs``, or ``inputs`` of a national summary, by the table
+    reader: :func:`planner._tables.declared_illustrative`), for the top of every output: the
+    CLI, summary.md, national.md and the maps' legends all show these words."""
+    inputs = lookup(summary, "data", "inputs")
+    if inputs is None:
+        inputs = lookup(summary, "inputs")
+    out = []
+    for record in inputs or ():
+        if not (isinstance(record, Mapping) and record.get("illustrative")):
+            continue
+        name = PurePath(str(record.get("path") or "")).name or "(unnamed)"
+        note = record.get("illustrative_note")
+        out.append(
+            gettext(
+                "ILLUSTRATIVE DATA, NOT REAL: the {role} file {name} says it is illustrative or "
+                "synthetic{note}; every number built from it is illustrative too."
+            ).format(role=record.get("role", "input"), name=name, note=f" ({note})" if note else "")
+        )
+    return out
 
 
 def number_or_none(value: Any) -> float | None:
@@ -129,7 +173,7 @@ def plain(value: object, *, digits: int | None = None) -> str:
 
 #: Said by every output (memo, CLI, national report) of a result that the wall-clock safety
 #: net (``--time-limit-s``) cut short: the same inputs may give another answer elsewhere.
-TIME_LIMIT_LINE = (
+TIME_LIMIT_LINE = N_(
     "This result depended on the time limit: a faster or less busy machine may find a better "
     "one (raise or drop --time-limit-s; --node-limit is the machine-independent work limit)."
 )

@@ -68,6 +68,8 @@ from planner.errors import ArgumentTypeError, InputError
 
 __all__ = [
     "NAME_COLUMNS",
+    "declared_illustrative",
+    "illustrative_fields",
     "mark_unusable",
     "name_columns",
     "read_point_table",
@@ -117,6 +119,28 @@ _KIND_NAME_COLUMNS = {
 def name_columns(kind: str | None = None) -> tuple[str, ...]:
     """The name columns looked for in a file of ``kind`` (``"districts"``, ``"units"``)."""
     return NAME_COLUMNS + _KIND_NAME_COLUMNS.get(kind or "", ())
+
+#: Columns in which a file may say that it is made up (normalised names), and comment lines
+#: (``# ...`` above a CSV header) are read for the same words: see :func:`declared_illustrative`.
+NOTE_NAMES = (
+    "note",
+    "notes",
+    "source",
+    "data_source",
+    "comment",
+    "comments",
+    "remark",
+    "примечание",
+    "комментарий",
+    "источник",
+    "ескертпе",
+)
+#: Words by which a file declares itself illustrative or synthetic (case-insensitive).
+ILLUSTRATIVE_WORDS = re.compile(
+    r"illustrative|synthetic|made[ -]up|not real|fictional|fictitious|dummy data|fake data|"
+    r"иллюстратив|синтетич|вымышлен|выдуман|не реальн|нереальн|условные данные",
+    re.IGNORECASE,
+)
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -352,6 +376,7 @@ def read_point_table(
     n = len(table)
     columns = [str(c) for c in table.columns]
     table.columns = columns
+    illustrative = declared_illustrative(table, table.attrs.get("comments", ()))
 
     located = _find_columns(
         columns,
@@ -411,6 +436,9 @@ def read_point_table(
     points[bad] = None
     result = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(points, crs=target), crs=target)
     result.attrs["beyond_reach"] = n_beyond
+    result.attrs["illustrative"] = illustrative
+    if illustrative is not None:
+        logger.warning("%s file %s is illustrative (%s)", what, path.name, illustrative)
 
     n_bad = int(bad.sum())
     listing = [f"{label} {r}: {p}" for r, p in zip(rows[bad], result["problem"][bad], strict=True)]
@@ -433,6 +461,43 @@ def read_point_table(
             "\n  ".join(listing[:20]) + (f"\n  ... and {n_bad - 20} more" if n_bad > 20 else ""),
         )
     return result
+
+
+def declared_illustrative(table: pd.DataFrame, comments: Sequence[str] = ()) -> str | None:
+    """What says that a table is illustrative or synthetic, or ``None`` if nothing does.
+
+    The one rule, for every table a user brings: a comment line above a CSV header (``# ...``)
+    or a value of a note column (:data:`NOTE_NAMES`: ``note``, ``source``, ``примечание``, ...)
+    holding one of :data:`ILLUSTRATIVE_WORDS` (``illustrative``, ``synthetic``, ``made up``,
+    ``not real``, ``иллюстративные``, ...). The files :mod:`planner.synthetic` writes and the
+    bundled ``data/almaty_stations_illustrative.csv`` say so in their ``note`` column. The
+    result quotes the declaration (``"note column: ILLUSTRATIVE, not real: ..."``), cut to
+    200 characters; the readers record it in ``attrs["illustrative"]``.
+    """
+    found: str | None = None
+    for line in comments:
+        if ILLUSTRATIVE_WORDS.search(line):
+            found = f"comment line: {line}"
+            break
+    if found is None:
+        for column in table.columns:
+            if _normalise(column) not in NOTE_NAMES:
+                continue
+            for value in pd.unique(table[column].astype(str)):
+                if ILLUSTRATIVE_WORDS.search(value):
+                    found = f"{column} column: {value.strip()}"
+                    break
+            if found is not None:
+                break
+    if found is None:
+        return None
+    return found if len(found) <= 200 else found[:199] + "…"
+
+
+def illustrative_fields(note: str | None) -> dict[str, Any]:
+    """The provenance fields of an input file: ``illustrative`` (a flag on every input) and,
+    when :func:`declared_illustrative` found a declaration, ``illustrative_note`` quoting it."""
+    return {"illustrative": note is not None} | ({"illustrative_note": note} if note else {})
 
 
 @dataclass(frozen=True)
@@ -837,10 +902,10 @@ def _not_text(path: Path, what: str) -> InputError:
     )
 
 
-def _field_counts(text: str, sep: str) -> list[tuple[int, int]]:
-    """``(row, number of fields)`` of every non-blank record, the header being row 1."""
+def _field_counts(text: str, sep: str, first_row: int = 1) -> list[tuple[int, int]]:
+    """``(row, number of fields)`` of every non-blank record, the header being ``first_row``."""
     out = []
-    for number, record in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=1):
+    for number, record in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=first_row):
         if record and any(field.strip() for field in record):
             out.append((number, len(record)))
     return out
@@ -849,16 +914,16 @@ def _field_counts(text: str, sep: str) -> list[tuple[int, int]]:
 _DECIMAL_COMMA_TEXT = re.compile(r"(?<![\d.])-?\d{1,3},\d+(?![\d.])")
 
 
-def _check_field_counts(text: str, sep: str, *, path: Path, what: str) -> None:
+def _check_field_counts(text: str, sep: str, *, path: Path, what: str, first_row: int = 1) -> None:
     """Rows with more values than the header has columns shift every column after them."""
-    counts = _field_counts(text, sep)
+    counts = _field_counts(text, sep, first_row)
     if not counts:
         return
     _, width = counts[0]
     longer = [(row, n) for row, n in counts[1:] if n > width]
     if not longer:
         return
-    lines = text.splitlines()
+    lines = [""] * (first_row - 1) + text.splitlines()
     problems = [
         f"row {row}: {n} values for {width} columns"
         + (f": {lines[row - 1].strip()[:80]!r}" if row - 1 < len(lines) else "")
@@ -901,10 +966,16 @@ def _read_csv(
             hint="Export the table again with a header line and one row per point.",
         )
     text = _decode(raw, path=path, what=what)
-    header = text.lstrip("\r\n").splitlines()[0]
+    text, comments = _comment_lines(text.lstrip("\r\n"))
+    if not text.strip():
+        raise InputError(
+            f"{what} file {path.name} holds only comment lines (starting with '#')",
+            hint="Add a header line and one row per point below the comments.",
+        )
+    header = text.splitlines()[0]
     counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
     sep = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
-    _check_field_counts(text.lstrip("\r\n"), sep, path=path, what=what)
+    _check_field_counts(text, sep, path=path, what=what, first_row=1 + len(comments))
     try:
         table = pd.read_csv(
             io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False
@@ -924,9 +995,23 @@ def _read_csv(
             [f"header: {header.strip()!r}"],
             f"Add one row per {row_noun} below the header.",
         )
-    rows = np.flatnonzero(~blank) + 2  # the header is line 1
+    rows = np.flatnonzero(~blank) + 2 + len(comments)  # the header is line 1 after comments
     table = table.loc[~blank].reset_index(drop=True)
+    table.attrs["comments"] = comments
     return table, rows, sep != ","
+
+
+def _comment_lines(text: str) -> tuple[str, list[str]]:
+    """The text without its leading comment lines, and those lines (without the ``#``).
+
+    A comment line starts with ``#`` followed by anything but a separator: ``# ILLUSTRATIVE
+    data`` is a comment, ``#,name,lat,lon`` a header with a column named ``#``.
+    """
+    lines = text.splitlines(keepends=True)
+    comments: list[str] = []
+    while lines and lines[0].startswith("#") and lines[0][1:2] not in (",", ";", "\t"):
+        comments.append(lines.pop(0)[1:].strip())
+    return "".join(lines), comments
 
 
 def _has_coordinate_columns(columns: Sequence[object]) -> bool:
@@ -1074,6 +1159,7 @@ def read_polygons(
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
         raise InputError(f"{what} file {path.name} has no geometry", hint=hint)
     require_degrees(frame.crs, tuple(frame.total_bounds), what=what, name=path.name)
+    frame.attrs["illustrative"] = declared_illustrative(pd.DataFrame(frame))
     return frame
 
 

@@ -12,7 +12,7 @@ from planner.i18n import N_, fmt_int, gettext, ngettext
 __all__ = ["GLOSSARY", "inspectors", "residents", "stations", "term"]
 
 #: The glossary's terms (docs/glossary.md), English -> message id.
-GLOSSARY: dict[str, str] = {
+GLOSSARY: dict[str, str] = {  # untranslated: the keys look terms up; the values are messages
     "district police station": N_("district police station"),
     "district police stations": N_("district police stations"),
     "district police inspector": N_("district police inspector"),

@@ -195,7 +195,17 @@ def _run_city(
             )
             stack.close()  # check the files and swap them in
     args.outcome = 0  # the set is in place: an interrupt from here on changes nothing
-    print_summary(city, coverage, plan, evaluation, files, review, capacity_plan, vehicles)
+    print_summary(
+        city,
+        coverage,
+        plan,
+        evaluation,
+        files,
+        review,
+        capacity_plan,
+        extra_inputs=extra_inputs,
+        vehicles=vehicles,
+    )
     return 0
 
 

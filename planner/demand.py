@@ -1050,6 +1050,7 @@ def demand_from_points(
     elif population_column == "population":
         rest = rest.drop(columns=["population"])
     out = gpd.GeoDataFrame(pd.concat([front, rest], axis=1), geometry="geometry", crs=table.crs)
+    out.attrs["illustrative"] = table.attrs.get("illustrative")
     logger.info(
         "%s: %d usable points with %.0f residents",
         path.name,

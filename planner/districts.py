@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -424,6 +425,14 @@ def read_districts(
         logger.info("%s: %d rows without a polygon left out", path, int((~polygonal).sum()))
     out = frame.to_crs(crs)
     out = out.rename(columns={name_column: "name"}) if name_column != "name" else out
+    id_column = next((lower[c] for c in ("osm_id", "id", "@id") if c in lower), None)
+    ids = [
+        None
+        if id_column is None or pd.isna(v)
+        else f"{id_column} {int(v) if isinstance(v, float) and v.is_integer() else v}"
+        for v in (frame[id_column] if id_column is not None else [None] * len(frame))
+    ]
+    out["name"] = _unique_district_names(out["name"], ids)
     out = out[["name", "geometry"]].copy()
     if official is not None:
         out.insert(1, "population", official)
@@ -443,6 +452,10 @@ def osm_districts(
     named = admin_areas[admin_areas["name"].notna()]
     if named.empty or residents.empty:
         return None
+    ids: list[str | None] = [None] * len(named)
+    if {"osm_type", "osm_id"} <= set(named.columns):
+        ids = [f"{t} {i}" for t, i in zip(named["osm_type"], named["osm_id"], strict=True)]
+    named = named.assign(name=_unique_district_names(named["name"], ids))
     points = shapely.point_on_surface(residents.geometry.to_numpy())
     inside = np.zeros(points.size, dtype=bool)
     hit, _ = shapely.STRtree(named.geometry.to_numpy()).query(points, predicate="within")
@@ -457,3 +470,14 @@ def osm_districts(
         )
         return None
     return named
+
+
+def _unique_district_names(names: pd.Series, ids: Sequence[str | None]) -> list[str]:
+    """Two districts with one name stay two, told apart by their id ("Ir-Rabat (relation
+    7510565)") or, without one, by their row ("Ir-Rabat (row 3)")."""
+    text = [str(n) for n in names]
+    shared = pd.Series(text).duplicated(keep=False).to_numpy()
+    out = [f"{n} ({ids[i] or f'row {i + 1}'})" if shared[i] else n for i, n in enumerate(text)]
+    if len(set(out)) < len(out):  # the ids repeat too
+        out = [f"{n} (row {i + 1})" if shared[i] else n for i, n in enumerate(text)]
+    return out

@@ -84,9 +84,12 @@ def resolve_language(flag: str | None = None, *, environ: Mapping[str, str] | No
         code = value.strip().lower().replace("-", "_").split("_")[0]
         if code not in LANGUAGES:
             raise InputError(
-                f"{source} {value}: the planner speaks {', '.join(LANGUAGES)}",
-                hint=f"e.g. {source}{' ' if source.startswith('-') else '='}ru for Russian, "
-                "kk for Kazakh, en for English.",
+                gettext("{source} {value}: the planner speaks {languages}").format(
+                    source=source, value=value, languages=", ".join(LANGUAGES)
+                ),
+                hint=gettext("e.g. {example} for Russian, kk for Kazakh, en for English.").format(
+                    example=f"{source}{' ' if source.startswith('-') else '='}ru"
+                ),
             )
         return code
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
@@ -101,8 +104,10 @@ def set_language(lang: str) -> None:
     """Use ``lang`` (one of :data:`LANGUAGES`) for everything read from now on, in this process."""
     if lang not in LANGUAGES:
         raise InputError(
-            f"language {lang!r}: the planner speaks {', '.join(LANGUAGES)}",
-            hint="Pass one of them, e.g. set_language('ru').",
+            gettext("language {value}: the planner speaks {languages}").format(
+                value=repr(lang), languages=", ".join(LANGUAGES)
+            ),
+            hint=gettext("Pass one of them, e.g. {example}.").format(example="set_language('ru')"),
         )
     _current[0] = lang
 

@@ -44,8 +44,19 @@ from planner._crs import WGS84, utm_crs_for
 from planner._files import file_sha256
 from planner._tables import read_polygons
 from planner.errors import ArgumentTypeError, InputError
+from planner.settings import WalkSettings
 
-__all__ = ["HighwayWays", "OsmData", "OsmScan", "read_osm", "scan_osm"]
+__all__ = [
+    "STREET_MARGIN_M",
+    "HighwayWays",
+    "OsmData",
+    "OsmScan",
+    "boundary_polygon",
+    "buffer_m_for",
+    "buffered_area",
+    "read_osm",
+    "scan_osm",
+]
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +191,18 @@ class OsmScan:
         """``boundary=administrative`` polygons of the whole file, EPSG:4326."""
         return self._frame("admin", ("name", "admin_level", "boundary"), None, mode="intersects")
 
+    def homes_layers(
+        self, area: BaseGeometry | None = None
+    ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+        """The buildings (a point inside them in ``area``) and the ``landuse=residential``
+        polygons (reaching into it) of :meth:`cut`, in EPSG:4326: what residents are read from."""
+        return (
+            self._frame("buildings", (*BUILDING_TAGS, "amenity"), area, "inside"),
+            # every landuse polygon reaching into the area, not only those whose interior point
+            # lies in it: whether a building is a home must not depend on where the area is cut
+            self._frame("residential", ("landuse", "name"), area, "intersects"),
+        )
+
     def cut(
         self,
         area: BaseGeometry | None,
@@ -191,9 +214,10 @@ class OsmScan:
     ) -> OsmData:
         """The layers inside ``area`` (EPSG:4326 polygon; ``None``: everything), projected.
 
-        Streets are cut to their nodes inside the area (never bridged across the cut), areal
-        features are kept when a point inside them lies in the area, administrative areas when
-        they intersect it. ``crs`` defaults to the UTM zone of the area's streets. With
+        Streets are cut to their nodes inside the area (never bridged across the cut), buildings
+        and police areas are kept when a point inside them lies in the area,
+        ``landuse=residential``, administrative and walkable areas and barriers when they
+        intersect it. ``crs`` defaults to the UTM zone of the area's streets. With
         ``only_nearby_ways`` the ways whose extent misses the area are left out altogether
         (faster when one file is cut into many areas; the counts then describe those ways).
         With ``whole_ways``, every way whose line passes through the area is kept **whole**,
@@ -283,6 +307,7 @@ class OsmScan:
                 clipped,
             )
         police = self._frame("police", ("name", "amenity", "police", "operator"), area, "inside")
+        buildings, residential = self.homes_layers(area)
         # areas become a point inside the area (a station is reached at one door)
         police["geometry"] = police.geometry.representative_point()
         return OsmData(
@@ -290,13 +315,9 @@ class OsmScan:
             sha256=self.sha256,
             crs=crs,
             highways=highways,
-            buildings=self._frame("buildings", (*BUILDING_TAGS, "amenity"), area, "inside").to_crs(
-                crs
-            ),
+            buildings=buildings.to_crs(crs),
             police=police.to_crs(crs),
-            residential_areas=self._frame(
-                "residential", ("landuse", "name"), area, "inside"
-            ).to_crs(crs),
+            residential_areas=residential.to_crs(crs),
             admin_areas=self._frame(
                 "admin", ("name", "admin_level", "boundary"), area, "intersects"
             ).to_crs(crs),
@@ -423,6 +444,7 @@ def read_osm(
     bbox: BBox | None = None,
     boundary: BaseGeometry | str | Path | None = None,
     crs: pyproj.CRS | str | None = None,
+    whole_ways: bool = False,
 ) -> OsmData:
     """Read the layers of an OSM file needed for walking-distance planning.
 
@@ -437,6 +459,9 @@ def read_osm(
         Restrict to a polygon in EPSG:4326, or a file holding one (GeoJSON, GeoPackage, ...).
     crs
         Metric CRS to project to; by default the UTM zone of the area's centre.
+    whole_ways
+        Keep every street passing through the area whole (see :meth:`OsmScan.cut`), as for an
+        area with a walking buffer around it.
 
     Returns
     -------
@@ -453,7 +478,43 @@ def read_osm(
     scan = _scan(path, fmt)
     if bbox is not None:
         _check_bbox_order(bbox, scan.bounds_lonlat)
-    return scan.cut(area, crs=crs, label=f"bbox {bbox}" if bbox is not None else "boundary")
+    return scan.cut(
+        area,
+        crs=crs,
+        label=f"bbox {bbox}" if bbox is not None else "boundary",
+        whole_ways=whole_ways,
+    )
+
+
+def boundary_polygon(boundary: BaseGeometry | str | Path) -> BaseGeometry:
+    """The study area (EPSG:4326) of ``boundary``: a shapely polygon as is, or the union of the
+    polygons of a file (GeoJSON, GeoPackage, ...), refused with a clear error when it has none."""
+    area = _area_polygon(None, boundary)
+    assert area is not None
+    return area
+
+
+# --- the walking buffer around a study area ------------------------------------------------------
+
+#: Extra buffer beyond the longest walk and snap: the polygons are buffered in metres and tested
+#: in degrees, whose straight segments differ by centimetres to metres; 50 m covers that.
+STREET_MARGIN_M = 50.0
+
+
+def buffer_m_for(settings: WalkSettings) -> float:
+    """The walking buffer around a national unit or a ``--boundary`` study area:
+    ``max_walk_m + max_snap_m + STREET_MARGIN_M`` (see :mod:`planner.national.units`)."""
+    return float(settings.max_walk_m + settings.max_snap_m + STREET_MARGIN_M)
+
+
+def buffered_area(area: BaseGeometry, *, settings: WalkSettings) -> BaseGeometry:
+    """``area`` (EPSG:4326) plus the walking buffer of :func:`buffer_m_for`, buffered in its own
+    UTM zone: what a unit's (or a city run with ``--boundary``) streets and stations are cut to
+    (the one home of the rule; see :mod:`planner.national.units`)."""
+    centre = area.centroid
+    crs = utm_crs_for(centre.x, centre.y)
+    metric = gpd.GeoSeries([area], crs=WGS84).to_crs(crs)
+    return metric.buffer(buffer_m_for(settings), quad_segs=8).to_crs(WGS84).iloc[0]
 
 
 def _overlaps(a: BBox, b: BBox) -> bool:

@@ -83,12 +83,14 @@ from planner._format import (
     NO_LIMIT,
     TIME_LIMIT_LINE,
     count_text,
+    illustrative_labels,
     limit_text,
     lookup,
     metres_text,
     share_text,
 )
 from planner.errors import InputError
+from planner.i18n import gettext
 from planner.maps import save_map
 from planner.output_set import output_set
 from planner.stations import beyond_reach_text
@@ -436,6 +438,7 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     limit = limit_text(params)
 
     lines = [f"# Police station coverage plan{f' — {city}' if city else ''}", ""]
+    lines += [f"> **{_cell(label)}**\n" for label in illustrative_labels(summary)]
     created = lookup(summary, "created")
     version = lookup(summary, "software", "planner_version")
     lines += [
@@ -443,7 +446,7 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         f"{f' by precinct-planner {version}' if version else ''}. "
         + (
             f"Walking limit: {limit}, measured along the street network."
-            if limit != NO_LIMIT
+            if limit != gettext(NO_LIMIT)
             else "Walking limit not recorded."
         ),
         "",
@@ -477,7 +480,8 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     lines += barrier_lines_text(lookup(summary, "barriers"))
     lines += optimisation_lines(plan)
     if lookup(summary, "time_limit_hit") and not lookup(plan, "time_limit_hit"):
-        lines.append(TIME_LIMIT_LINE)  # the capacitated plan, a repair schedule, a comparison
+        # the capacitated plan, a repair schedule, a comparison
+        lines.append(gettext(TIME_LIMIT_LINE))
     pct = lookup(cov, "walk_m_percentiles")
     if isinstance(pct, Mapping) and pct:
         parts = [f"{k}th percentile {metres_text(v)}" for k, v in pct.items()]
@@ -642,7 +646,7 @@ def optimisation_lines(plan: Any) -> list[str]:
     else:
         lines = [f"Optimisation: {method} solver, {status}."]
     if lookup(plan, "time_limit_hit"):
-        lines.append(TIME_LIMIT_LINE)
+        lines.append(gettext(TIME_LIMIT_LINE))
     fewest = lookup(plan, "fewest_sites")
     target = lookup(plan, "target_share")
     if isinstance(fewest, Mapping) and target is not None:
@@ -837,6 +841,27 @@ def _capacity_lines(cap: Any) -> list[str]:
     return lines
 
 
+def station_label(name: Any, station_id: Any) -> str:
+    """A station as the memo, the CLI and the map name it: its name and its id, so that two
+    stations with one name ("Участок 1") can be told apart."""
+    if name is None or (isinstance(name, float) and math.isnan(name)) or name == "":
+        return str(station_id)
+    return f"{name} [{station_id}]"
+
+
+#: What a station's "served" residents are, in every text that shows them.
+SERVED_DEFINITION = (
+    "Served: the residents for whom it is the nearest working station on foot, at any "
+    "distance (its inspectors' workload; inspectors needed are counted from these); "
+    "of them, 'within the walk' live within the walking limit."
+)
+#: The repair schedule's batches are a partition, not a sequence.
+BATCH_ORDER_NOTE = (
+    "The batches are numbered for reference only: their order is not a recommended sequence "
+    "(any order leaves the same residents without access in each batch)."
+)
+
+
 def _review_lines(review: Any) -> list[str]:
     """The memo's section on repairs, inspectors and planned stations (if reviewed)."""
     if not isinstance(review, Mapping):
@@ -855,41 +880,45 @@ def _review_lines(review: Any) -> list[str]:
         lines.append("")
     insp = lookup(review, "inspectors") or {}
     norm = lookup(insp, "residents_per_inspector")
+    if lookup(insp, "stations") == 0:
+        lines += [
+            "**Warning: no station is working** (every usable station is closed or planned): "
+            "nobody is within walking distance of a working station, and 0 inspectors needed "
+            "means no station to staff, not that none are needed.",
+            "",
+        ]
     if norm is not None:
-        now = lookup(insp, "now")
-        lines.append(
-            f"District inspectors at a norm of {count_text(norm)} residents per inspector "
-            "(no verified official norm; set with --residents-per-inspector): "
-            f"{count_text(lookup(insp, 'needed'))} needed at the working stations"
-            + (
-                f", {count_text(now)} there now at the "
-                f"{count_text(lookup(insp, 'stations_with_count'))} "
-                f"stations with a count, {count_text(lookup(insp, 'missing'))} missing."
-                if now is not None
-                else " (the stations file gives no inspector counts)."
-            )
-        )
-        lines.append("")
+        lines += [*inspector_lines(insp), ""]
     repairs = lookup(review, "repair_priorities") or []
     if repairs:
         lines += [
             "Stations under repair, most important first (residents who lose walking access "
             "while it is closed):",
             "",
-            "| rank | station | only here | served | move instead: gain | inspectors needed |",
-            "|---:|---|---:|---:|---:|---:|",
+            "| rank | station | only here | served | of them within the walk | move instead: "
+            "gain | inspectors needed |",
+            "|---:|---|---:|---:|---:|---:|---:|",
         ]
         for r in repairs:
             gain = lookup(r, "relocation_gain")
-            label = lookup(r, "name") or lookup(r, "station_id")
+            label = station_label(lookup(r, "name"), lookup(r, "station_id"))
             lines.append(
                 f"| {_cell(lookup(r, 'repair_rank'))} | {_cell(label)} "
                 f"| {count_text(lookup(r, 'residents_only_here'))} "
                 f"| {count_text(lookup(r, 'residents_served'))} "
+                f"| {count_text(lookup(r, 'residents_served_within_limit'))} "
                 f"| {'—' if gain is None else count_text(gain)} "
                 f"| {count_text(lookup(r, 'inspectors_needed'))} |"
             )
-        lines.append("")
+        spacing = lookup(review, "relocation_spacing_m")
+        lines += [
+            "",
+            "Move instead: the most residents within the walking limit if the station moved "
+            f"within {count_text(lookup(review, 'relocation_radius_m'))} m on foot instead of "
+            "being repaired, minus today's; the best among all street points "
+            + (f"{count_text(spacing)} m apart there." if spacing is not None else "there."),
+            "",
+        ]
     schedule = lookup(review, "repair_schedule")
     if isinstance(schedule, Mapping):
         lines.append(
@@ -898,8 +927,11 @@ def _review_lines(review: Any) -> list[str]:
             f"walking access ({_cell(lookup(schedule, 'status'))}, gap "
             f"{100 * float(lookup(schedule, 'gap') or 0):.2f}%)."
         )
+        lines.append(BATCH_ORDER_NOTE)
         for b in lookup(schedule, "batches") or []:
-            names = ", ".join(str(n or s) for n, s in zip(b["names"], b["stations"], strict=True))
+            names = ", ".join(
+                station_label(n, s) for n, s in zip(b["names"], b["stations"], strict=True)
+            )
             lines.append(
                 f"- batch {b['batch']}: {_cell(names)} "
                 f"({count_text(b['residents_without_access'])} without access)"
@@ -914,12 +946,14 @@ def _review_lines(review: Any) -> list[str]:
             f"limit; the best {count_text(lookup(planned, 'stations'))} sites from all candidates "
             f"would bring {count_text(lookup(planned, 'best_same_size_newly_covered'))} (the list "
             f"is at most {100 * float(lookup(planned, 'gap') or 0):.1f}% short). Open them in "
-            "this order:"
+            "this order (each adds the most after those before it):"
         )
         for r in lookup(planned, "opening_order") or []:
             flags = f" — {r['flags']}" if r.get("flags") else ""
+            label = station_label(r.get("name"), r.get("station_id"))
             lines.append(
-                f"{r['opening_order']}. {_cell(r.get('name') or r.get('station_id'))}: "
+                f"{r['opening_order']}. {_cell(label)}: "
+                f"adds {count_text(r.get('added_in_order'))} in this position; "
                 f"{count_text(r.get('alone'))} newly covered on its own, "
                 f"{count_text(r.get('marginal'))} beyond the rest of the list{_cell(flags)}"
             )
@@ -927,3 +961,35 @@ def _review_lines(review: Any) -> list[str]:
     return lines
 
 
+def inspector_lines(insp: Any) -> list[str]:
+    """The inspector totals in words whose arithmetic closes (memo and CLI)."""
+    norm = lookup(insp, "residents_per_inspector")
+    now = lookup(insp, "now")
+    needed = count_text(lookup(insp, "needed"))
+    at_counted = count_text(lookup(insp, "needed_at_counted"))
+    missing = count_text(lookup(insp, "missing"))
+    surplus = count_text(lookup(insp, "surplus"))
+    text = (
+        f"District inspectors at a norm of {count_text(norm)} residents served per inspector "
+        "(no verified official norm; set with --residents-per-inspector): "
+        f"{needed} needed at the {count_text(lookup(insp, 'stations'))} working stations"
+    )
+    if now is None:
+        text += " (the stations file gives no inspector counts)."
+    else:
+        text += (
+            f"; at the {count_text(lookup(insp, 'stations_with_count'))} of them with a count, "
+            f"{at_counted} needed and {count_text(now)} there now: "
+            f"{missing} missing at stations short of the norm and "
+            f"{surplus} surplus at stations above it "
+            f"({at_counted} − {count_text(now)} = {missing} − {surplus})."
+        )
+    idle = lookup(insp, "listed_not_working")
+    if idle:
+        text += (
+            f" {count_text(idle)} more inspectors are listed at "
+            f"{count_text(lookup(insp, 'stations_not_working_with_count'))} stations that are not "
+            "working (planned or closed); they are not counted above, since nobody is served "
+            "there yet."
+        )
+    return [text, "", SERVED_DEFINITION]

@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner import _tables
 from planner import coverage as cov
-from planner._files import input_record as _input
+from planner._files import input_record
 from planner._tables import mark_unusable
 from planner.candidates import (
     DEFAULT_SPACING_M,
@@ -60,7 +61,7 @@ from planner.districts import (
 from planner.errors import ArgumentTypeError, InputError
 from planner.isochrones import service_areas
 from planner.network import DEFAULT_BARRIERS, WalkNetwork, build_walk_network
-from planner.osm import BBox, OsmData, read_osm
+from planner.osm import BBox, OsmData, boundary_polygon, buffered_area, read_osm
 from planner.results import City, CityRun, CoverageResult, EvaluationResult, PlanCurve, PlanResult
 from planner.settings import WalkSettings
 from planner.siting import (
@@ -134,6 +135,7 @@ def load_city(
     barriers: Sequence[str] = DEFAULT_BARRIERS,
     stations_layer: str | None = None,
     station_reach_m: float = DEFAULT_STATION_REACH_M,
+    settings: WalkSettings | None = None,
 ) -> City:
     """Read the OSM file, build the walk network, the residents and the stations.
 
@@ -144,7 +146,10 @@ def load_city(
     name
         Label for reports.
     bbox, boundary
-        Restrict to a box ``(west, south, east, north)`` or a boundary polygon/file.
+        Restrict to a box ``(west, south, east, north)`` or a boundary polygon/file. A boundary
+        is the city's own territory, as a national unit's: residents are counted and new sites
+        placed only inside it, while the streets and stations within the walking buffer around
+        it (:func:`planner.osm.buffered_area`) still serve it.
     stations_path
         Existing stations file (CSV/GeoJSON/GeoPackage); OSM ``amenity=police`` by default.
     population_raster
@@ -173,6 +178,9 @@ def load_city(
         for one city) are left out and counted in ``City.stations_beyond_reach``
         (:func:`planner.stations.walking_reach_lonlat_bounds`); give the walking limit plus
         the snapping limit of the run, the defaults' by default.
+    settings
+        The walk settings the city will be assessed with (:class:`WalkSettings` defaults when
+        ``None``): they size the walking buffer around a ``boundary``.
     """
     if not isinstance(osm_path, str | Path):
         raise ArgumentTypeError(
@@ -190,10 +198,18 @@ def load_city(
         districts=districts_path,
     )
     _check_district_options(districts_path, district_population_column, total_population)
-    osm = read_osm(osm_path, bbox=bbox, boundary=boundary)
+    area = None
+    if boundary is not None and bbox is None:
+        # cut as a national unit is: the boundary plus its walking buffer, streets kept whole
+        area = boundary_polygon(boundary)
+        around = buffered_area(area, settings=settings or WalkSettings())
+        osm = read_osm(osm_path, boundary=around, whole_ways=True)
+    else:
+        osm = read_osm(osm_path, bbox=bbox, boundary=boundary)
     city = city_from_osm(
         osm,
         name=name or Path(osm_path).name.split(".")[0],
+        area=area,
         stations_path=stations_path,
         population_raster=population_raster,
         population_points=population_points,
@@ -269,14 +285,16 @@ def city_from_osm(
     _check_district_options(districts_path, district_population_column, total_population)
     osm_path = osm.source
     network = build_walk_network(osm, barriers=tuple(barriers))
-    inputs = [{"role": "osm", "path": str(osm_path), "sha256": osm.sha256}]
+    inputs = [{"role": "osm", "path": str(osm_path), "sha256": osm.sha256, "illustrative": False}]
     plausible = _plausible_bounds(osm)  # stations just outside the extract are still plausible
 
     if population_points is not None:
         residents = demand_from_points(
             population_points, crs=network.crs, area_lonlat_bounds=plausible
         )
-        inputs.append(_input("population points", population_points))
+        inputs.append(
+            _input("population points", population_points, residents.attrs.get("illustrative"))
+        )
     else:
         residents = demand_from_buildings(
             osm.buildings, osm.residential_areas, settings=population_settings
@@ -327,6 +345,7 @@ def city_from_osm(
                     "role": "stations",
                     "path": str(source),
                     "sha256": stations.attrs.get("sha256", ""),
+                    **_tables.illustrative_fields(stations.attrs.get("illustrative")),
                 }
             )
     elif stations_path is not None:
@@ -344,7 +363,7 @@ def city_from_osm(
         beyond_reach = int(stations.attrs.get("beyond_reach", 0))
         if beyond_reach:
             log.warning("%s", beyond_reach_text(beyond_reach))
-        inputs.append(_input("stations", stations_path))
+        inputs.append(_input("stations", stations_path, stations.attrs.get("illustrative")))
     elif exclude_station_kinds is None:
         stations = stations_from_osm(osm.police)
     else:
@@ -558,6 +577,12 @@ def _plausible_bounds(
         min(180.0, lon1 + margin_deg),
         min(90.0, lat1 + margin_deg),
     )
+
+
+def _input(role: str, path: str | Path, illustrative: str | None = None) -> dict[str, Any]:
+    """An input's provenance record, flagged ``illustrative`` (with the file's own words in
+    ``illustrative_note``) when the table reader found it declares itself made up."""
+    return input_record(role, path) | _tables.illustrative_fields(illustrative)
 
 
 #: Column names read as the district name, in this order.
@@ -1141,7 +1166,7 @@ def run_city(
     cities of a country, e.g. ``dask.bag.from_sequence(paths).map(run_city, n_sites=10)``.
     ``load_options`` go to :func:`load_city` (``stations_path``, ``population_settings``, ...).
     """
-    city = load_city(osm_path, **load_options)
+    city = load_city(osm_path, settings=settings, **load_options)
     coverage = assess_coverage(city, settings=settings)
     plan = None
     if n_sites is not None or target_share is not None:

@@ -167,13 +167,19 @@ def build_layers(
 
 
 def _districts_frame(districts: gpd.GeoDataFrame, by_district: pd.DataFrame) -> gpd.GeoDataFrame:
-    """The district polygons with their row of the per-district table."""
+    """The district polygons with their row of the per-district table; the shares of districts
+    without residents in the study area (a unit's neighbours) are empty, not 0 % covered."""
     frame = districts
     if "official_population" in by_district.columns:  # calibrated: the file's figure is there
         frame = frame.drop(columns="population", errors="ignore")
-    return frame.merge(by_district, left_on="name", right_on="district", how="left").drop(
+    out = frame.merge(by_district, left_on="name", right_on="district", how="left").drop(
         columns="district"
     )
+    nobody = ~(pd.to_numeric(out["residents_total"], errors="coerce").fillna(0) > 0)
+    for column in ("share_covered", "share_covered_after"):
+        if column in out.columns:
+            out[column] = out[column].astype(float).mask(nobody.to_numpy())
+    return out
 
 
 def build_map(
@@ -726,9 +732,12 @@ def review_dict(review: StationReview) -> dict[str, Any]:
             "name": r.name if isinstance(r.name, str) else None,
             "status": r.status,
             "residents_served": number_or_none(r.residents_served),
+            "residents_served_within_limit": number_or_none(
+                getattr(r, "residents_served_within_limit", None)
+            ),
             "residents_only_here": number_or_none(r.residents_only_here),
             "repair_rank": None if pd.isna(r.repair_rank) else int(r.repair_rank),
-            "inspectors_needed": int(r.inspectors_needed),
+            "inspectors_needed": number_or_none(r.inspectors_needed),
             "inspectors_now": number_or_none(r.inspectors_now),
             "relocation_site_lon": number_or_none(r.relocation_site_lon),
             "relocation_site_lat": number_or_none(r.relocation_site_lat),
@@ -743,6 +752,7 @@ def review_dict(review: StationReview) -> dict[str, Any]:
         "repair_priorities": [station(r) for r in repairs.itertuples()],
         "most_important_stations": [station(r) for r in work.head(10).itertuples()],
         "relocation_radius_m": review.relocation_radius_m,
+        "relocation_spacing_m": review.relocation_spacing_m,
         "relocations_that_serve_more": [
             station(r)
             for r in repairs.sort_values("relocation_gain", ascending=False).itertuples()
@@ -764,6 +774,7 @@ def review_dict(review: StationReview) -> dict[str, Any]:
                     "station_id": r.station_id,
                     "name": r.name if isinstance(r.name, str) else None,
                     "alone": number_or_none(r.alone_population),
+                    "added_in_order": number_or_none(getattr(r, "added_in_order", None)),
                     "marginal": number_or_none(r.marginal_population),
                     "flags": r.flags,
                 }

@@ -5,8 +5,9 @@ stations due to open.
 and answers, for every station of the stations file (see the ``status`` column in
 :mod:`planner.stations`):
 
-- ``residents_served``: residents for whom it is the nearest working station on foot, within
-  and beyond the walking limit (its workload);
+- ``residents_served``: residents for whom it is the nearest working station on foot, at any
+  distance, within and beyond the walking limit (its workload, and what its inspectors are
+  counted from); ``residents_served_within_limit``: those of them within the limit;
 - ``residents_only_here``: residents within the walking limit of this station and of no other
   working station: those who lose walking access while it is closed
   (:func:`planner.repairs.residents_only_here`); it equals the drop in covered residents when
@@ -14,10 +15,12 @@ and answers, for every station of the stations file (see the ``status`` column i
 - ``repair_rank``: 1 = the station whose closure would cost most (by ``residents_only_here``,
   ties by ``residents_served``), over all working stations;
 - ``inspectors_needed = ceil(residents_served / R)`` for the staffing norm ``R`` residents per
-  district inspector, and, with an inspectors column in the file, ``inspectors_now`` and
+  district inspector (blank for stations not working, with the reason in ``inspectors_note``),
+  and, with an inspectors column in the file, ``inspectors_now`` and
   ``inspector_gap = needed - now``;
-- for stations under repair, a **relocation check**: the best single candidate site within
-  ``relocation_radius_m`` on foot of the station, and ``relocation_gain``: residents within the
+- for stations under repair, a **relocation check**: the best single site within
+  ``relocation_radius_m`` on foot of the station, searched exactly over every street point of a
+  ``relocation_spacing_m`` (20 m) grid there, and ``relocation_gain``: residents within the
   limit if the station moved there instead of being repaired, minus today's (positive =
   relocating serves more people);
 - a **repair schedule** (with ``repair_batch``): the stations under repair in batches of at most
@@ -63,6 +66,7 @@ from planner.stations import working
 
 __all__ = [
     "DEFAULT_RELOCATION_RADIUS_M",
+    "DEFAULT_RELOCATION_SPACING_M",
     "DEFAULT_RESIDENTS_PER_INSPECTOR",
     "CapacityPlan",
     "StationReview",
@@ -74,6 +78,11 @@ __all__ = [
 
 #: How far (on foot) a station under repair may move in the relocation check.
 DEFAULT_RELOCATION_RADIUS_M = 1000.0
+#: Spacing of the street points searched in the relocation check. Finer than the candidates of a
+#: plan (100 m): the search covers one station's surroundings only, and a 100 m grid missed a
+#: third of the gain of some Almaty stations (docs/method.md section 12). The gain is exact over
+#: this grid: the best among all street points kept one per 20 m x 20 m square.
+DEFAULT_RELOCATION_SPACING_M = 20.0
 
 
 def inspectors_needed(residents: Any, residents_per_inspector: float) -> np.ndarray:
@@ -119,25 +128,39 @@ class StationReview:
     residents_per_inspector: float
     relocation_radius_m: float
     repair_batch: int | None = None
+    #: Spacing of the street points searched in the relocation check.
+    relocation_spacing_m: float = DEFAULT_RELOCATION_SPACING_M
     #: Per resident building (aligned with ``coverage.buildings``): within the limit if the
     #: planned stations open, and while the stations under repair are closed.
     covered_if_planned_open: np.ndarray | None = None
     covered_while_repair_closed: np.ndarray | None = None
 
     def inspector_totals(self) -> dict[str, Any]:
-        """Inspectors needed, at the stations now and missing, over the working stations."""
-        st = self.stations[self.stations["working"].to_numpy(dtype=bool)]
+        """Inspectors needed, at the stations now, missing and surplus, over the working
+        stations: ``needed_at_counted - now == missing - surplus`` (``needed_at_counted``:
+        needed at the stations with a count). Inspectors listed at stations that are not
+        working (planned, closed) are counted apart, in ``listed_not_working``."""
+        all_work = self.stations["working"].to_numpy(dtype=bool)
+        st = self.stations[all_work]
         now = st["inspectors_now"].to_numpy(dtype=float)
         known = np.isfinite(now)
         gap = st["inspector_gap"].to_numpy(dtype=float)
+        needed = st["inspectors_needed"].to_numpy(dtype=float)
+        usable = self.stations["usable"].to_numpy(dtype=bool)
+        idle = self.stations[usable & ~all_work]
+        idle_now = idle["inspectors_now"].to_numpy(dtype=float)
+        idle_known = np.isfinite(idle_now)
         return {
             "residents_per_inspector": self.residents_per_inspector,
-            "needed": int(st["inspectors_needed"].sum()),
+            "needed": int(needed.sum()),
+            "needed_at_counted": int(needed[known].sum()) if known.any() else None,
             "now": int(now[known].sum()) if known.any() else None,
             "missing": int(np.clip(gap[known], 0, None).sum()) if known.any() else None,
             "surplus": int(np.clip(-gap[known], 0, None).sum()) if known.any() else None,
             "stations_with_count": int(known.sum()),
             "stations": len(st),
+            "listed_not_working": int(idle_now[idle_known].sum()),
+            "stations_not_working_with_count": int(idle_known.sum()),
         }
 
 
@@ -149,6 +172,7 @@ def review_stations(
     repair_batch: int | None = None,
     relocation_radius_m: float = DEFAULT_RELOCATION_RADIUS_M,
     spacing_m: float = DEFAULT_SPACING_M,
+    relocation_spacing_m: float = DEFAULT_RELOCATION_SPACING_M,
     method: Literal["exact", "greedy"] = "exact",
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     node_limit: int = DEFAULT_NODE_LIMIT,
@@ -166,8 +190,10 @@ def review_stations(
     relocation_radius_m
         How far on foot a station under repair may move in the relocation check.
     spacing_m
-        Spacing of the candidate sites of the relocation check and of the planned stations'
-        comparison.
+        Spacing of the candidate sites of the planned stations' comparison.
+    relocation_spacing_m
+        Spacing of the street points searched in the relocation check (every point of that
+        grid within ``relocation_radius_m`` on foot is tried).
     method, time_limit_s, node_limit
         Solver of the repair schedule and of the planned list's comparison (see
         :func:`planner.pipeline.plan_sites`).
@@ -178,6 +204,7 @@ def review_stations(
         residents_per_inspector=residents_per_inspector,
         repair_batch=repair_batch,
         relocation_radius_m=relocation_radius_m,
+        relocation_spacing_m=relocation_spacing_m,
     )
     settings = coverage.settings
     stations = coverage.stations.copy()
@@ -206,21 +233,34 @@ def review_stations(
     rank = np.full(n, np.nan)
     order = np.lexsort((-served[rows], -only))  # by only-here, then served, descending
     rank[rows[order]] = np.arange(1, rows.size + 1)
-    needed = np.where(work, inspectors_needed(np.nan_to_num(served), residents_per_inspector), 0)
+    # not working (planned, closed): nobody has it as their station, so nothing is needed
+    # there today; blank with the reason rather than a 0 that reads as "fully staffed"
+    needed = np.where(
+        work, inspectors_needed(np.nan_to_num(served), residents_per_inspector), np.nan
+    )
     now = stations["inspectors"].to_numpy(dtype=float)
     out = stations.copy()
     out["working"] = work
     out["residents_served"] = np.where(work, served, np.nan)
+    if "residents_within" in stations.columns:
+        within = stations["residents_within"].to_numpy(dtype=float)
+        out["residents_served_within_limit"] = np.where(work, within, np.nan)
     out["residents_only_here"] = only_all
     out["repair_rank"] = rank
     out["inspectors_needed"] = needed
+    out["inspectors_note"] = [
+        ""
+        if w
+        else f"not working ({st}): serves nobody yet, so no inspectors are needed here today"
+        for w, st in zip(work, stations["status"].astype(str), strict=True)
+    ]
     out["inspectors_now"] = now
     out["inspector_gap"] = np.where(work & np.isfinite(now), needed - now, np.nan)
     status = stations["status"].to_numpy(dtype=object)
     repair_local = np.flatnonzero(status[rows] == "repair")
     lon, lat, gain = _relocations(
         city, coverage, stations, rows, repair_local, pattern, population,
-        radius_m=relocation_radius_m, spacing_m=spacing_m,
+        radius_m=relocation_radius_m, spacing_m=relocation_spacing_m,
     )  # fmt: skip
     out["relocation_site_lon"] = lon
     out["relocation_site_lat"] = lat
@@ -278,9 +318,34 @@ def review_stations(
         residents_per_inspector=float(residents_per_inspector),
         relocation_radius_m=float(relocation_radius_m),
         repair_batch=repair_batch,
+        relocation_spacing_m=float(relocation_spacing_m),
         covered_if_planned_open=covered_planned,
         covered_while_repair_closed=covered_open,
     )
+
+
+def _added_in_order(
+    P: Any,
+    population: np.ndarray,
+    covered_now: np.ndarray,
+    planned_rows: np.ndarray,
+    stations: gpd.GeoDataFrame,
+    planned: gpd.GeoDataFrame,
+) -> np.ndarray:
+    """Residents each planned station brings within the limit when opened in the opening
+    order, after the stations before it (0 for one opened after others covering its homes)."""
+    row_of = {sid: k for k, sid in enumerate(stations.iloc[planned_rows]["station_id"])}
+    covered = covered_now.copy()
+    added = np.full(len(planned), np.nan)
+    for i, (sid, order) in enumerate(
+        zip(planned["station_id"], planned["opening_order"], strict=True)
+    ):
+        if sid not in row_of or not order >= 1:
+            continue
+        mask = _covered(P, np.array([row_of[sid]]))
+        added[i] = float(population[mask & ~covered].sum())
+        covered |= mask
+    return added
 
 
 def _check_review_options(
@@ -290,6 +355,7 @@ def _check_review_options(
     residents_per_inspector: Any,
     repair_batch: Any,
     relocation_radius_m: Any,
+    relocation_spacing_m: Any,
 ) -> None:
     """The arguments of :func:`review_stations` checked; every problem raised together."""
     problems = []
@@ -310,6 +376,8 @@ def _check_review_options(
         )
     if not relocation_radius_m > 0:
         problems.append(f"relocation radius {relocation_radius_m!r} m must be > 0")
+    if not (isinstance(relocation_spacing_m, int | float) and relocation_spacing_m > 0):
+        problems.append(f"relocation spacing {relocation_spacing_m!r} m must be > 0")
     if problems:
         raise InputError("invalid station review options", problems)
 
@@ -327,7 +395,7 @@ def _planned_stations(
     node_limit: int,
 ) -> tuple[np.ndarray, np.ndarray, gpd.GeoDataFrame | None, EvaluationResult | None]:
     """The planned stations: their rows, who is covered if they open, and their evaluation
-    as proposals (in opening order)."""
+    as proposals (in opening order, with what each adds in its position)."""
     planned_rows = np.flatnonzero(stations["usable"].to_numpy(dtype=bool) & (status == "planned"))
     planned: gpd.GeoDataFrame | None = None
     evaluation: EvaluationResult | None = None
@@ -353,6 +421,14 @@ def _planned_stations(
         planned = evaluation.proposals.copy()
         planned.insert(0, "opening_order", planned["greedy_rank"])
         planned = planned.sort_values(["opening_order", "station_id"], kind="stable")
+        planned["added_in_order"] = _added_in_order(
+            P,
+            coverage.buildings["population"].to_numpy(dtype=float),
+            covered_now,
+            planned_rows,
+            stations,
+            planned,
+        )
     return planned_rows, covered_planned, planned, evaluation
 
 

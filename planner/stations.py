@@ -465,6 +465,7 @@ def read_stations(
             out = mark_unusable(out, mask, _EXCLUSION_REASON[kind])
     out = _status_and_inspectors(out, path=path)
     out.attrs["beyond_reach"] = beyond
+    out.attrs["illustrative"] = table.attrs.get("illustrative")
     return out
 
 

@@ -10,9 +10,11 @@ from planner.national.units import (
     Unit,
     assign_stations,
     buffer_m_for,
+    buffered_area,
     prepare_units,
     read_manifest,
     read_units,
+    residents_outside_units,
     units_from_osm,
 )
 
@@ -23,8 +25,10 @@ __all__ = [
     "Unit",
     "assign_stations",
     "buffer_m_for",
+    "buffered_area",
     "prepare_units",
     "read_manifest",
     "read_units",
+    "residents_outside_units",
     "units_from_osm",
 ]

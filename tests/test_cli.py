@@ -221,6 +221,7 @@ def test_evaluate_command(capsys: pytest.CaptureFixture[str], tmp_path: Path):
         "role": "proposals",
         "path": str(proposals),
         "sha256": hashlib.sha256(proposals.read_bytes()).hexdigest(),
+        "illustrative": False,
     } in summary["data"]["inputs"]
     assert summary["command"]["options"]["spacing_m"] == 300.0
     assert summary["command"]["argv"][:2] == ["evaluate", "--osm"]
@@ -628,8 +629,18 @@ def test_summary_records_the_study_area_and_every_input(
     assert code == 0, err
     inputs = json.loads((tmp_path / "a" / "summary.json").read_text())["data"]["inputs"]
     sha = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (candidates, boundary)}
-    assert {"role": "boundary", "path": str(boundary), "sha256": sha[boundary]} in inputs
-    assert {"role": "candidates", "path": str(candidates), "sha256": sha[candidates]} in inputs
+    assert {
+        "role": "boundary",
+        "path": str(boundary),
+        "sha256": sha[boundary],
+        "illustrative": False,
+    } in inputs
+    assert {
+        "role": "candidates",
+        "path": str(candidates),
+        "sha256": sha[candidates],
+        "illustrative": False,
+    } in inputs
     code, _, err = run(
         [*TINY_PLAN, "--bbox=-0.001,-0.002,0.004,0.004", "--out", str(tmp_path / "b"), "-q"],
         capsys,
@@ -673,6 +684,36 @@ def test_a_national_stations_list_is_counted_not_listed(
     assert "all 3 rows lie beyond walking reach of this area" in err
     assert "Traceback" not in err
     assert not (tmp_path / "p").exists()
+
+
+def test_illustrative_inputs_are_labelled_in_every_output(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    stations = tmp_path / "stations.csv"
+    stations.write_text(
+        "# SYNTHETIC stations for a demonstration\nname,lat,lon\nA,0.0009,0.0009\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(
+        ["coverage", "--osm", str(TINY), "--walk-m", "300", "--stations", str(stations),
+         "--out", str(tmp_path / "o")], capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    label = (
+        "ILLUSTRATIVE DATA, NOT REAL: the stations file stations.csv says it is illustrative or "
+        "synthetic (comment line: SYNTHETIC stations for a demonstration); every number built "
+        "from it is illustrative too."
+    )
+    assert f"  ! {label}" in out.splitlines()
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    record = next(i for i in summary["data"]["inputs"] if i["role"] == "stations")
+    assert record["illustrative"] is True
+    assert record["illustrative_note"] == "comment line: SYNTHETIC stations for a demonstration"
+    assert next(i for i in summary["data"]["inputs"] if i["role"] == "osm")["illustrative"] is False
+    memo = (tmp_path / "o" / "summary.md").read_text().splitlines()
+    assert memo[2] == f"> **{label}**"  # right below the title
+    html = (tmp_path / "o" / "map.html").read_text()
+    assert "planner-illustrative" in html and "SYNTHETIC stations for a demonstration" in html
 
 
 # --- a signal after the outputs are in place ----------------------------------------------------

@@ -332,3 +332,27 @@ def test_the_bundled_pair_keeps_the_2012_note_in_a_run():
         "District boundaries of 2024 (geokz, A. Rodionov, CC BY 4.0) over the bundled OSM "
         "streets and buildings of 2012"
     )
+
+
+def test_two_districts_with_one_name_stay_two(tmp_path: Path):
+    """Malta has two councils called Ir-Rabat: a districts file holding both must give two
+    rows, told apart by their id (or row), not one merged district."""
+    path = tmp_path / "districts.geojson"
+    frame = five_districts().to_crs(4326)
+    frame["name"] = ["Ir-Rabat", "B", "Ir-Rabat", "D", "D"]
+    frame["osm_id"] = [7510565, 2, 7508583, None, None]
+    frame.to_file(path)
+    out = read_districts(path, crs=UTM)
+    assert out["name"].tolist() == [
+        "Ir-Rabat (osm_id 7510565)",
+        "B",
+        "Ir-Rabat (osm_id 7508583)",
+        "D (row 4)",
+        "D (row 5)",
+    ]
+    homes = residents().assign(walk_m=[100.0, 900.0, 100.0, 100.0, 100.0, 100.0])
+    table = coverage_by_district(homes, out, max_walk_m=500).set_index("district")
+    assert len(table) == 6  # five districts and "(outside)"
+    assert table.loc["Ir-Rabat (osm_id 7510565)", "residents_total"] == 100.0  # 60 + 40 in A
+    assert table.loc["Ir-Rabat (osm_id 7510565)", "residents_covered"] == 60.0
+    assert table.loc["Ir-Rabat (osm_id 7508583)", "residents_total"] == 10.0  # C

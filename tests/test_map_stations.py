@@ -167,19 +167,26 @@ def test_popups_carry_the_review_numbers(page: str) -> None:
         "needed": "1",
         "moving": "no residents",
     }
-    # stations that do not work today serve nobody: no residents, rank or inspectors needed
-    assert shown["New post"] == {"name": "New post", "status": "planned (not open yet)"}
-    assert shown["Old post"] == {"name": "Old post", "status": "closed", "now": "4"}
+    # stations that do not work today serve nobody: no residents or rank, and the popup says
+    # why no inspectors are needed there (not a bare 0 or a silent blank)
+    why = "none yet: not working, it serves nobody today"
+    assert shown["New post"] == {
+        "name": "New post",
+        "status": "planned (not open yet)",
+        "needed": why,
+    }
+    assert shown["Old post"] == {"name": "Old post", "status": "closed", "now": "4", "needed": why}
     assert shown["Ruin"] == {
         "name": "Ruin",
         "status": "open; not used in the plan",
         "reason": "building demolished",
     }
     for label in (
-        "Residents served (it is their nearest station)",
+        "Residents served: it is their nearest station, at any distance "
+        "(the workload of its inspectors)",
         "Residents only here (lose walking access if it closes)",
         "Repair priority (1 = most residents lose access)",
-        "Inspectors needed",
+        "Inspectors needed (1 per norm of residents served)",
         "Inspectors now",
         "Inspector gap",
         "Moving it within 1 000 m (instead of repairing it) would add",

@@ -537,6 +537,34 @@ def test_fit_ignores_the_outermost_residents_of_a_big_city() -> None:
     assert bounds[1][1] < east_of_line
 
 
+def test_districts_without_residents_are_not_shaded(layers: dict[str, Any]) -> None:
+    """A unit's map shows its neighbours and the country around it, which hold none of its
+    residents: they are outlined, not shaded as '0-20 %' covered."""
+    from planner.maps.city import DISTRICT_COLORS
+
+    districts = gpd.GeoDataFrame(
+        {
+            "name": ["Own", "Neighbour"],
+            "residents_total": [1000.0, 0.0],
+            "residents_covered": [100.0, 0.0],
+            "share_covered": [0.1, 0.0],  # 100 / 1000; no residents: 0 by convention
+        },
+        geometry=[box(X0, Y0, X0 + 200, Y0 + 400), box(X0 + 200, Y0, X0 + 400, Y0 + 400)],
+        crs=UTM,
+    )
+    page = coverage_map(**layers, districts=districts).get_root().render()
+    found = [
+        fc
+        for fc in geojson_layers(page)
+        if fc["features"] and fc["features"][0]["properties"].get("name") == "Own"
+    ]
+    own, neighbour = (f["properties"] for f in found[0]["features"])
+    assert own["_fill"] == DISTRICT_COLORS[0]  # 10 % is in the class 0-20 %
+    assert neighbour["_fill"] == "none"
+    assert 'if (p._fill === "none") { s.fillOpacity = 0; }' in page
+    assert "no residents in the study area" in page
+
+
 def test_an_empty_band_of_service_area_is_not_news(caplog: pytest.LogCaptureFixture) -> None:
     """A national unit whose stations reach nobody within 5 minutes has an empty 5-minute band;
     the run printed "service_areas: 1 rows without geometry not drawn" for every such unit."""

@@ -1,4 +1,4 @@
-"""The national run: Malta's 67 councils (real OSM data) and a SYNTHETIC country of grid cities.
+"""The national run: 67 of Malta's 68 councils (real OSM data), a SYNTHETIC country of grid cities.
 
 Dask runs for real here: a LocalCluster of worker processes, and (in one test) a
 ``dask scheduler`` and two ``dask worker`` processes started on localhost.
@@ -550,7 +550,7 @@ def test_progress_bar_and_quiet(country, tmp_path, capsys):
     assert "elapsed" in cap.err
 
 
-# --- Malta: a real country, its 67 councils from the file's own boundaries -----------------------
+# --- Malta: a real country, 67 of its 68 councils from the file's own level-8 boundaries --------
 
 
 @pytest.fixture(scope="module")
@@ -588,6 +588,12 @@ def test_malta_national_run(malta_run):
         / max(s["upper_bound_covered"] - s["covered_before"], 1)
     )
     assert s["residents"] == pytest.approx(sum(u["residents"] for u in ok))
+    # Ħal Tarxien is tagged level 7: its homes lie in no level-8 unit, reported, not dropped
+    assert s["outside_units"]["buildings"] == 40
+    assert s["outside_units"]["residents"] == pytest.approx(1945.69, abs=0.005)
+    assert s["outside_units"]["other_level_areas"] == [
+        {"name": "Ħal Tarxien (level 7)", "buildings": 40}
+    ]
     md = (malta_run / "national.md").read_text()
     assert "optimality gap" in md and f"{100 * s['gap']:.2f} %" in md
 
@@ -864,3 +870,18 @@ def test_a_station_counts_in_one_unit_by_hand():
     assert (ua.inspectors_needed, ua.inspectors_now, ua.inspectors_missing) == (3, 3, 0)
     # B: s3 needs ceil(3001 / 3000) = 2, has 4
     assert (ub.inspectors_needed, ub.inspectors_now, ub.inspectors_missing) == (2, 4, 0)
+
+
+def test_synthetic_stations_are_labelled_in_the_national_outputs(synthetic_run):
+    from planner.synthetic import NOTE
+
+    s = _json(synthetic_run)
+    record = next(i for i in s["inputs"] if i["role"] == "stations")
+    assert record["illustrative"] is True
+    assert record["illustrative_note"] == f"note column: {NOTE}"
+    label = "ILLUSTRATIVE DATA, NOT REAL: the stations file"
+    assert label in (synthetic_run / "national.md").read_text().split("## Headline")[0]
+    assert "planner-illustrative" in (synthetic_run / "national.html").read_text()
+    unit = s["units"][0]["folder"]
+    memo = (synthetic_run / unit / "summary.md").read_text()
+    assert label in memo.split("## Key numbers")[0]

@@ -450,3 +450,27 @@ def test_memo_of_a_target_share_plan_separates_the_two_proofs() -> None:
     plan["fewest_sites"] = {"n_sites": 2, "lower_bound": 1, "gap": 0.5, "proven_optimal": False}
     text = _memo_with_plan(plan)
     assert "proven only that at least 1 are needed, so this plan may use up to 1 more" in text
+
+
+def test_districts_layer_leaves_the_share_of_nobody_empty() -> None:
+    """A unit's districts layer holds its neighbours with no resident: their share is empty
+    (NULL in the GeoPackage), not '0 % covered'."""
+    from planner.report import _districts_frame
+
+    districts = gpd.GeoDataFrame(
+        {"name": ["Own", "Neighbour"]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+        crs=32633,
+    )
+    table = pd.DataFrame(
+        {
+            "district": ["Own", "Neighbour"],
+            "residents_total": [200.0, 0.0],
+            "residents_covered": [50.0, 0.0],
+            "share_covered": [0.25, 0.0],  # 50 / 200; nobody: 0 by the table's convention
+        }
+    )
+    frame = _districts_frame(districts, table)
+    assert frame["share_covered"].iloc[0] == 0.25
+    assert np.isnan(frame["share_covered"].iloc[1])
+    assert frame["residents_total"].tolist() == [200.0, 0.0]

@@ -385,6 +385,31 @@ def test_study_area_bounds_and_far_or_swapped_proposals(city, tmp_path):
     assert "outside the study area" in props["problem"].iloc[2]
 
 
+def test_osm_districts_with_one_name_stay_two():
+    """Malta's two councils called Ir-Rabat: told apart by their OSM relation, not merged."""
+    import geopandas as gpd
+    import shapely
+
+    from planner.districts import osm_districts
+
+    residents = gpd.GeoDataFrame(
+        {"population": [60.0, 40.0]},
+        geometry=[shapely.box(0, 0, 10, 10), shapely.box(100, 0, 110, 10)],
+        crs=32643,
+    )
+    admin = gpd.GeoDataFrame(
+        {"name": ["Ir-Rabat", "Ir-Rabat"], "osm_type": "relation", "osm_id": [7510565, 7508583]},
+        geometry=[shapely.box(-5, -5, 50, 50), shapely.box(50, -5, 150, 50)],
+        crs=32643,
+    )
+    districts = osm_districts(admin, residents)
+    assert districts is not None
+    assert districts["name"].tolist() == [
+        "Ir-Rabat (relation 7510565)",
+        "Ir-Rabat (relation 7508583)",
+    ]
+
+
 def test_a_national_stations_list_gives_the_same_coverage_as_the_city_part(tmp_path):
     """Stations far away are set aside at load; those near the streets, even outside the
     data, keep serving; every number is that of the file without the far rows."""

@@ -210,7 +210,7 @@ def grid_review():
     coverage = assess_coverage(city, settings=settings, service_limits_min=(1.0,))
     review = review_stations(
         city, coverage, residents_per_inspector=25, repair_batch=1, spacing_m=25.0,
-        relocation_radius_m=100.0,
+        relocation_radius_m=100.0, relocation_spacing_m=25.0,
     )  # fmt: skip
     return city, coverage, review
 
@@ -350,7 +350,7 @@ def test_cli_end_to_end_with_the_illustrative_file(tmp_path, capsys):
     )  # fmt: skip
     printed = capsys.readouterr().out
     assert code == 0
-    assert "norm 4,000 residents per inspector" in printed
+    assert "at a norm of 4 000 residents served per inspector" in printed
     assert "if the planned stations open" in printed and "open them in this order" in printed
     summary = json.loads((out / "summary.json").read_text())
     rv = summary["stations_review"]
@@ -385,7 +385,8 @@ def test_cli_end_to_end_with_the_illustrative_file(tmp_path, capsys):
         assert column in stations.columns
     memo = (out / "summary.md").read_text()
     assert "Existing stations: repairs, inspectors, stations due to open" in memo
-    assert "4 000 residents per inspector" in memo or "4,000 residents per inspector" in memo
+    assert "at a norm of 4 000 residents served per inspector" in memo
+    assert memo.splitlines()[2].startswith("> **ILLUSTRATIVE DATA, NOT REAL: the stations file")
 
 
 def test_grid_new_site_workload(grid_review):
@@ -435,3 +436,206 @@ def test_capacitated_plan_without_binding_capacity_is_the_plain_plan():
     capped = plan_with_capacity(city, coverage, n_sites=2, capacity_inspectors=1e6, spacing_m=200.0)
     assert capped.before.assigned_population == pytest.approx(coverage.summary.residents_covered)
     assert capped.result.assigned_population == pytest.approx(plain.summary_after.residents_covered)
+
+
+# --- relocation search on a fine grid ---------------------------------------------------------
+# The 3x3 grid of 100 m blocks, a walking limit of 100 m. A (under repair) at (0,0) covers only
+# h1 (0,0) 10; B (open) at (0,200) covers nobody. h2 (130,200) 20, h3 (200,40) 30,
+# h4 (200,200) 40. On 100 m candidates (edge midpoints) the best site is (150,200): h2 at 20 m,
+# h4 at 50 m = 60, minus h1's 10: +50. Searched every 20 m, (200,130) reaches h3 (90 m) and h4
+# (70 m) = 70: +60, which the 100 m search misses.
+
+
+@pytest.fixture(scope="module")
+def fine_grid():
+    network = plain_grid()
+    homes = gpd.GeoDataFrame(
+        {"population": [10.0, 20.0, 30.0, 40.0]},
+        geometry=gpd.points_from_xy([0, 130, 200, 200], [0, 200, 40, 200]),
+        crs=CRS,
+    )
+    stations = gpd.GeoDataFrame(
+        {
+            "station_id": ["A", "B"],
+            "name": ["Участок 1", "Участок 1"],
+            "source": "file",
+            "kind": "district_post",
+            "usable": True,
+            "problem": "",
+            "status": ["repair", "open"],
+            "inspectors": [1.0, 1.0],
+        },
+        geometry=gpd.points_from_xy([0, 0], [0, 200]),
+        crs=CRS,
+    )
+    city = City(
+        name="grid (synthetic)",
+        osm=None,  # type: ignore[arg-type]
+        network=network,
+        residents=homes,
+        stations=stations,
+        districts=None,
+    )
+    coverage = assess_coverage(
+        city, settings=WalkSettings(max_walk_m=100.0), service_limits_min=(1.0,)
+    )
+    return city, coverage
+
+
+def test_relocation_searches_every_20_m(fine_grid):
+    city, coverage = fine_grid
+    review = review_stations(city, coverage, residents_per_inspector=25)  # default search
+    st = review.stations.set_index("station_id")
+    assert coverage.summary.residents_covered == 10
+    assert st.loc["A", "relocation_gain"] == pytest.approx(60.0)  # not the 100 m grid's 50
+    assert review.relocation_spacing_m == 20.0
+    coarse = review_stations(
+        city, coverage, residents_per_inspector=25, relocation_spacing_m=100.0
+    ).stations.set_index("station_id")
+    assert coarse.loc["A", "relocation_gain"] == pytest.approx(50.0)
+
+
+def test_relocation_gain_equals_brute_force(fine_grid):
+    """Every street point of the 20 m grid within the radius, coverage recomputed from scratch
+    (multi-source Dijkstra) with A moved there: the best gain is the reported one."""
+    from planner.candidates import network_candidates
+
+    city, coverage = fine_grid
+    radius_m = 150.0
+    review = review_stations(
+        city, coverage, residents_per_inspector=25, relocation_radius_m=radius_m
+    )
+    st = review.stations.set_index("station_id")
+    population = city.residents["population"].to_numpy()
+    a = city.stations[city.stations["station_id"] == "A"]
+    sites = network_candidates(city.network, spacing_m=20.0)
+    # the walk from A (at node 0) to each point: A is at a grid node, so along the streets
+    # it is |x| + |y| on this grid (every point lies on a grid edge)
+    xy = shapely.get_coordinates(sites.geometry.to_numpy())
+    allowed = np.abs(xy[:, 0]) + np.abs(xy[:, 1]) <= radius_m + 1e-9
+    assert allowed.sum() > 5
+    best = -np.inf
+    for point in sites.geometry[allowed]:
+        moved = city.stations.copy()
+        moved.loc[a.index[0], "geometry"] = point
+        walk = walk_distances(
+            city.network, city.residents, moved, settings=coverage.settings, search_limit_m=np.inf
+        )
+        after = float(population[walk.buildings["covered"].to_numpy()].sum())
+        best = max(best, after - coverage.summary.residents_covered)
+    # within 150 m on foot of (0,0): at best (150,0) reaches h3 (90 m) and loses h1: +30 - 10
+    assert best == 20.0
+    assert st.loc["A", "relocation_gain"] == pytest.approx(best)
+
+
+# --- the memo's wording ------------------------------------------------------------------------
+# The 3x3 grid, a 100 m walk, 25 residents per inspector. A "Участок 1" (0,0), open, 3
+# inspectors; B "Участок 1" (200,200), open, 0 inspectors; P (200,0) and Q (200,30) planned
+# with 22 and 0 listed; C (0,200) closed with 4. Homes: h1 (0,0) 10 and h2 (90,0) 20 have A
+# nearest (within the walk); h3 (200,200) 60 and h4 (200,50) 15 have B nearest (h4 at 150 m,
+# beyond the walk). Served: A 30 (30 within), B 75 (60 within). Needed: A 2 (1 surplus), B 3
+# (3 missing): 5 needed - 3 now = 3 missing - 1 surplus. P reaches h4 (50 m): adds 15; Q then
+# adds 0 (it reaches only h4, 20 m), though 15 on its own.
+
+
+def _wording_city(statuses):
+    homes = gpd.GeoDataFrame(
+        {"population": [10.0, 20.0, 60.0, 15.0]},
+        geometry=gpd.points_from_xy([0, 90, 200, 200], [0, 0, 200, 50]),
+        crs=CRS,
+    )
+    stations = gpd.GeoDataFrame(
+        {
+            "station_id": ["A", "B", "P", "Q", "C"],
+            "name": ["Участок 1", "Участок 1", "Участок 2", "Участок 3", "Участок 4"],
+            "source": "file",
+            "kind": "district_post",
+            "usable": True,
+            "problem": "",
+            "status": statuses,
+            "inspectors": [3.0, 0.0, 22.0, 0.0, 4.0],
+        },
+        geometry=gpd.points_from_xy([0, 200, 200, 200, 0], [0, 200, 0, 30, 200]),
+        crs=CRS,
+    )
+    city = City(
+        name="grid (synthetic)",
+        osm=None,  # type: ignore[arg-type]
+        network=plain_grid(),
+        residents=homes,
+        stations=stations,
+        districts=None,
+    )
+    coverage = assess_coverage(
+        city, settings=WalkSettings(max_walk_m=100.0), service_limits_min=(1.0,)
+    )
+    review = review_stations(city, coverage, residents_per_inspector=25, method="greedy")
+    return coverage, review
+
+
+def _memo(coverage, review):
+    from planner.outputs import summary_markdown
+    from planner.report import review_dict
+
+    s = coverage.summary
+    return summary_markdown(
+        {
+            "coverage": {
+                "residents_total": s.residents_total,
+                "residents_covered": s.residents_covered,
+            },
+            "stations_review": review_dict(review),
+        }
+    )
+
+
+def test_memo_defines_served_and_closes_the_inspector_arithmetic():
+    coverage, review = _wording_city(["open", "open", "planned", "planned", "closed"])
+    st = review.stations.set_index("station_id")
+    assert st["residents_served"].dropna().to_dict() == {"A": 30.0, "B": 75.0}
+    assert st["residents_served_within_limit"].dropna().to_dict() == {"A": 30.0, "B": 60.0}
+    t = review.inspector_totals()
+    assert {k: t[k] for k in ("needed", "needed_at_counted", "now", "missing", "surplus")} == {
+        "needed": 5, "needed_at_counted": 5, "now": 3, "missing": 3, "surplus": 1,
+    }  # fmt: skip
+    assert (t["listed_not_working"], t["stations_not_working_with_count"]) == (26, 3)
+    # not working: inspectors needed blank, with the reason, not 0 next to a blank "served"
+    assert st.loc[["P", "Q", "C"], "inspectors_needed"].isna().all()
+    assert st.loc["P", "inspectors_note"].startswith("not working (planned)")
+    planned = review.planned.set_index("station_id")
+    assert planned["added_in_order"].to_dict() == {"P": 15.0, "Q": 0.0}
+    assert planned["alone_population"].to_dict() == {"P": 15.0, "Q": 15.0}
+    memo = _memo(coverage, review)
+    assert (
+        "Served: the residents for whom it is the nearest working station on foot, at any " in memo
+    )
+    assert (
+        "at the 2 of them with a count, 5 needed and 3 there now: 3 missing at stations short "
+        "of the norm and 1 surplus at stations above it (5 − 3 = 3 − 1)." in memo
+    )
+    assert "26 more inspectors are listed at 3 stations that are not working" in memo
+    assert "1. Участок 2 [P]: adds 15 in this position; 15 newly covered on its own" in memo
+    assert "2. Участок 3 [Q]: adds 0 in this position; 15 newly covered on its own" in memo
+    assert "Warning: no station is working" not in memo
+
+
+def test_cli_names_stations_with_their_id_and_the_batch_order_is_no_sequence(fine_grid, capsys):
+    from planner._cli_print import print_review
+
+    city, coverage = fine_grid
+    review = review_stations(city, coverage, residents_per_inspector=25, repair_batch=1)
+    print_review(review)
+    printed = capsys.readouterr().out
+    assert "Участок 1 [A]: only here 10, serves 40 (10 within the walk)" in printed
+    assert "order is not a recommended sequence" in printed
+    memo = _memo(coverage, review)
+    assert "| Участок 1 [A] |" in memo
+    assert "- batch 1: Участок 1 [A] (10 without access)" in memo
+    assert "order is not a recommended sequence" in memo
+    assert "the best among all street points 20 m apart there" in memo
+
+
+def test_no_working_station_is_warned():
+    coverage, review = _wording_city(["closed", "closed", "planned", "planned", "closed"])
+    assert review.inspector_totals()["needed"] == 0
+    assert "**Warning: no station is working**" in _memo(coverage, review)

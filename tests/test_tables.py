@@ -501,3 +501,52 @@ def test_hemisphere_letters_must_fit_their_column(tmp_path):
     )
     # decimal degrees with a hemisphere letter and no degree sign
     assert (table["lat"].iloc[1], table["lon"].iloc[1]) == (43.252, 76.951)
+
+
+# --- inputs that say they are made up ------------------------------------------------------------
+
+
+def test_a_note_column_or_comment_line_declares_a_file_illustrative(tmp_path: Path):
+    from planner.synthetic import NOTE
+
+    crs = "EPSG:32643"
+    real = tmp_path / "real.csv"
+    real.write_text("name,lat,lon,note\nA,43.25,76.95,opened 2019\n", encoding="utf-8")
+    assert read_point_table(real, what="stations", crs=crs).attrs["illustrative"] is None
+    synthetic = tmp_path / "synthetic.csv"  # what planner.synthetic writes
+    synthetic.write_text(f'name,lat,lon,note\nA,43.25,76.95,"{NOTE}"\n', encoding="utf-8")
+    table = read_point_table(synthetic, what="stations", crs=crs)
+    assert table.attrs["illustrative"] == f"note column: {NOTE}"
+    russian = tmp_path / "ru.csv"
+    russian.write_text("name;lat;lon;Примечание\nА;43,25;76,95;Иллюстративные данные\n")
+    assert (
+        read_point_table(russian, what="stations", crs=crs).attrs["illustrative"]
+        == "Примечание column: Иллюстративные данные"
+    )
+    # a comment line above the header; rows keep the numbers a text editor shows
+    commented = tmp_path / "commented.csv"
+    commented.write_text(
+        "# Made-up stations for a training session, not real\n"
+        "name,lat,lon\nA,43.25,76.95\nB,95,76.95\n",
+        encoding="utf-8",
+    )
+    table = read_point_table(commented, what="stations", crs=crs)
+    assert table.attrs["illustrative"] == (
+        "comment line: Made-up stations for a training session, not real"
+    )
+    assert table["row"].tolist() == [3, 4]  # the header is line 2
+    assert table["problem"].iloc[1].startswith("column 'lat'")
+    # '#' as a column name is a header, not a comment
+    numbered = tmp_path / "numbered.csv"
+    numbered.write_text("#,name,lat,lon\n1,A,43.25,76.95\n", encoding="utf-8")
+    table = read_point_table(numbered, what="stations", crs=crs)
+    assert table["row"].tolist() == [2] and table["#"].tolist() == ["1"]
+    assert table.attrs["illustrative"] is None
+
+
+def test_the_bundled_illustrative_stations_file_says_so():
+    from planner.stations import read_stations
+    from tests.conftest import DATA
+
+    table = read_stations(DATA / "almaty_stations_illustrative.csv", crs="EPSG:32643")
+    assert table.attrs["illustrative"].startswith("note column: ILLUSTRATIVE, not real")

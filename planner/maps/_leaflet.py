@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import html
 import json
 import logging
 import math
@@ -223,9 +224,9 @@ def _external_resources(page: str) -> list[str]:
 class _GeoJsonLayer(Layer, _FastRender):
     """A GeoJSON layer drawn with core Leaflet only (no jQuery, no marker plugins).
 
-    Per-feature properties ``_fill``, ``_color``, ``_dash`` override the layer style and
-    ``_label`` is the text of a DivIcon marker. Popups and tooltips are tables built in the
-    browser from ``(property, label)`` pairs, with every value HTML-escaped.
+    Per-feature properties ``_fill`` (``"none"``: not filled), ``_color``, ``_dash`` override
+    the layer style and ``_label`` is the text of a DivIcon marker. Popups and tooltips are
+    tables built in the browser from ``(property, label)`` pairs, with every value HTML-escaped.
 
     The national map's units use the same class: ``unit_labels=True`` draws point features as
     the units' new-station labels (a pill as wide as its text, ``_faded`` for units without
@@ -244,7 +245,8 @@ class _GeoJsonLayer(Layer, _FastRender):
             style: function (feature) {
                 var s = Object.assign({}, {{ this.style|tojson }});
                 var p = feature.properties || {};
-                if (p._fill) { s.fillColor = p._fill; }
+                if (p._fill === "none") { s.fillOpacity = 0; }
+                else if (p._fill) { s.fillColor = p._fill; }
                 if (p._color) { s.color = p._color; }
                 if (p._dash) { s.dashArray = p._dash; }
                 return s;
@@ -386,6 +388,14 @@ def _legend_element(html_text: str) -> _ScriptElement:
         "  return div;\n"
         "};\n"
         "{self}.addTo({map});"
+    )
+
+
+def _illustrative_html(label: str) -> str:
+    """A label of made-up input data, at the top of a legend, impossible to miss."""
+    return (
+        '<p class="planner-illustrative" style="border:2px solid #c62828;color:#c62828;'
+        f'font-weight:bold;padding:4px;margin:4px 0">{html.escape(label)}</p>'
     )
 
 

@@ -24,7 +24,14 @@ import numpy as np
 import shapely
 from folium.template import Template
 
-from planner._format import count_text, limit_text, lookup, metres_text, share_text
+from planner._format import (
+    count_text,
+    illustrative_labels,
+    limit_text,
+    lookup,
+    metres_text,
+    share_text,
+)
 from planner.errors import InputError
 from planner.maps._leaflet import (
     LEAFLET_PREFIX,
@@ -35,6 +42,7 @@ from planner.maps._leaflet import (
     _FastRender,
     _float_column,
     _GeoJsonLayer,
+    _illustrative_html,
     _js_string,
     _legend_element,
     _missing,
@@ -166,9 +174,14 @@ def _streets_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
 
 
 def _station_labels(gdf: gpd.GeoDataFrame) -> list[str]:
-    """Station names, ``"Station 3"`` (3rd row) where the name is missing."""
+    """Station names with their id (``"Участок 1 [st-7]"``: two stations may share a name),
+    ``"Station 3"`` (3rd row) where neither is known."""
     names = _column(gdf, "name", str)
-    return [name or f"Station {i + 1}" for i, name in enumerate(names)]
+    ids = _column(gdf, "station_id", str) if "station_id" in gdf.columns else [None] * len(gdf)
+    return [
+        (f"{name} [{sid}]" if name and sid else name or sid) or f"Station {i + 1}"
+        for i, (name, sid) in enumerate(zip(names, ids, strict=True))
+    ]
 
 
 def _lookup(labels: Mapping[Any, str], value: Any) -> str | None:
@@ -283,7 +296,13 @@ def _stations_layer(
                     if working[i] and math.isfinite(rank[i])
                     else None
                 ),
-                "needed": count(needed, i) if working[i] else None,
+                "needed": (
+                    count(needed, i)
+                    if working[i]
+                    else "none yet: not working, it serves nobody today"
+                    if ok and status in ("planned", "closed")
+                    else None
+                ),
                 "now": count(now, i),
                 "gap": _fmt_gap_inspectors(gap[i]) if working[i] else None,
                 "moving": _relocation_text(gain[i]) if repair else None,
@@ -306,10 +325,14 @@ def _stations_layer(
             ("served", "Residents within walking distance"),
             ("status", "Status"),
             ("reason", "Why not used"),
-            ("served_all", "Residents served (it is their nearest station)"),
+            (
+                "served_all",
+                "Residents served: it is their nearest station, at any distance "
+                "(the workload of its inspectors)",
+            ),
             ("only_here", "Residents only here (lose walking access if it closes)"),
             ("rank", "Repair priority (1 = most residents lose access)"),
-            ("needed", "Inspectors needed"),
+            ("needed", "Inspectors needed (1 per norm of residents served)"),
             ("now", "Inspectors now"),
             ("gap", "Inspector gap"),
             ("moving", _moving_label(relocation_radius_m)),
@@ -734,8 +757,13 @@ LAYER_DISTRICTS = "Districts: share of residents covered"
 def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptElement]:
     """District polygons filled by the share covered now, with a popup of their numbers (now,
     after the plan, calibration) and a small legend of their own; districts whose numbers are
-    not reliable (``reliable`` False) have a dashed outline and say so."""
+    not reliable (``reliable`` False) have a dashed outline and say so. Districts without
+    residents in the study area (neighbours of a unit, the country around it) are not filled:
+    a share of nobody is no share."""
     share = _float_column(gdf, "share_covered")
+    if "residents_total" in gdf.columns:
+        empty = ~(_float_column(gdf, "residents_total") > 0)
+        share = np.where(empty, np.nan, share)
     share_after = _float_column(gdf, "share_covered_after")
     reliable = (
         gdf["reliable"].fillna(True).astype(bool).to_numpy()
@@ -764,7 +792,7 @@ def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptEleme
                 "official": official[i],
                 "factor": factor[i],
                 "note": notes[i],
-                "_fill": DISTRICT_COLORS[cls] if cls is not None else "#ffffff",
+                "_fill": DISTRICT_COLORS[cls] if cls is not None else "none",
                 "_dash": None if reliable[i] else "6 4",
                 "_color": "#333333" if reliable[i] else "#b71c1c",
             }
@@ -791,6 +819,11 @@ def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptEleme
         parts.append(
             f'<div><span class="planner-key" style="background:{color};opacity:.6"></span>'
             f"{20 * i}–{20 * (i + 1)}&nbsp;%</div>"
+        )
+    if not np.isfinite(share).all():
+        parts.append(
+            '<div><span class="planner-key" style="border:2px solid #333333;'
+            'box-sizing:border-box"></span>no residents in the study area</div>'
         )
     if not reliable.all():
         parts.append(
@@ -827,6 +860,7 @@ def _legend_html(
     parts = []
     city = lookup(summary, "city")
     parts.append(f"<h4>Police coverage{f' — {esc(str(city))}' if city else ''}</h4>")
+    parts += [_illustrative_html(label) for label in illustrative_labels(summary)]
     if summary:
         cov = lookup(summary, "coverage") or {}
         total = lookup(cov, "residents_total")

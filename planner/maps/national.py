@@ -20,7 +20,7 @@ import shapely
 from shapely.ops import polylabel
 
 from planner._crs import utm_crs_for
-from planner._format import count_text, lookup, share_text
+from planner._format import count_text, illustrative_labels, lookup, share_text
 from planner.errors import InputError
 from planner.maps._leaflet import (
     COORD_DECIMALS,
@@ -29,6 +29,7 @@ from planner.maps._leaflet import (
     _column,
     _float_column,
     _GeoJsonLayer,
+    _illustrative_html,
     _js_string,
     _legend_element,
     _missing,
@@ -320,6 +321,7 @@ def _national_legend_html(
     rows.append(("Units failed", count_text(lookup(summary, "units_failed"))))
 
     parts = [f"<h4>{esc(heading)}</h4>"]
+    parts += [_illustrative_html(label) for label in illustrative_labels(summary)]
     parts.append(
         "<table>"
         + "".join(f'<tr><td>{esc(k)}</td><td class="n">{esc(v)}</td></tr>' for k, v in rows)

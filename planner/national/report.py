@@ -26,8 +26,9 @@ import shapely
 
 from planner._crs import WGS84
 from planner._files import RECORDED_LIBRARIES, library_versions
-from planner._format import TIME_LIMIT_LINE, number_or_none, thousands
+from planner._format import TIME_LIMIT_LINE, illustrative_labels, number_or_none, thousands
 from planner._version import __version__
+from planner.i18n import gettext
 from planner.maps import national_map
 from planner.national.results import NationalResult, allocation_table, vehicle_table
 from planner.national.units import buffer_m_for
@@ -86,8 +87,9 @@ def write_national(
 
 
 def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
-    """Layers ``units``, ``sites``, (with ``--vehicles``) ``vehicle_areas`` and (when some
-    stations fall in no unit) ``stations_not_assigned``, in EPSG:4326."""
+    """Layers ``units``, ``sites``, (with ``--vehicles``) ``vehicle_areas``, (when some
+    stations fall in no unit) ``stations_not_assigned`` and (when some homes do)
+    ``residents_outside_units``, in EPSG:4326."""
     table = allocation_table(result)
     outlines = [
         shapely.from_wkb(u.outline_wkb) if u.outline_wkb is not None else None for u in result.units
@@ -126,6 +128,9 @@ def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
     if outside is not None and len(outside):
         keep = [c for c in ("row", "station_id", "name", "problem") if c in outside.columns]
         layers["stations_not_assigned"] = outside[[*keep, "geometry"]].to_crs(WGS84)
+    homes = result.residents_outside
+    if homes is not None and len(homes):
+        layers["residents_outside_units"] = homes.to_crs(WGS84)
     return layers
 
 
@@ -229,6 +234,7 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
         "units": [units[i] for i in order],
         "failed": [{"name": u.name, "reason": u.status} for u in result.units if not u.ok],
         "stations_not_assigned": _outside(result),
+        "outside_units": _homes_outside(result, residents),
         "notes": list(result.notes),
         "parameters": {
             "max_walk_m": settings.max_walk_m,
@@ -281,6 +287,23 @@ def _buffer_m(result: NationalResult) -> float:
     return buffer_m_for(result.options.settings)
 
 
+def _homes_outside(result: NationalResult, in_units: float) -> dict[str, Any] | None:
+    """The residents whose door lies in no unit: counted, never dropped silently."""
+    homes = result.residents_outside
+    if homes is None:
+        return None  # a manifest: each file is its unit
+    residents = float(homes["population"].sum())
+    areas = homes["other_level_area"].dropna().value_counts(sort=False)
+    return {
+        "buildings": len(homes),
+        "residents": residents,
+        "share_of_all_residents": residents / (in_units + residents)
+        if in_units + residents
+        else None,
+        "other_level_areas": [{"name": str(k), "buildings": int(v)} for k, v in areas.items()],
+    }
+
+
 def _outside(result: NationalResult) -> list[dict[str, Any]]:
     outside = result.stations_outside
     if outside is None or not len(outside):
@@ -322,6 +345,7 @@ def national_markdown(summary: dict[str, Any]) -> str:
     lines = [
         "# National plan: new district police stations within walking distance",
         "",
+        *[f"> **{label}**\n" for label in illustrative_labels(s)],
         f"Created {s['created']} by planner {s['software']['planner_version']}. "
         f"Walking limit {s['parameters']['max_walk_m']:.0f} m "
         f"({s['parameters']['max_walk_min']:.0f} min at {s['parameters']['speed_kmh']} km/h).",
@@ -344,7 +368,7 @@ def national_markdown(summary: dict[str, Any]) -> str:
         f"{_count(s['upper_bound_covered'])} residents, so this plan is at most "
         f"**{100 * s['gap']:.2f} %** short of the best possible (national optimality gap).",
         *(
-            [f"- **{TIME_LIMIT_LINE}** Units cut short: {_time_limited(s)}."]
+            [f"- **{gettext(TIME_LIMIT_LINE)}** Units cut short: {_time_limited(s)}."]
             if s.get("time_limit_hit")
             else []
         ),
@@ -373,6 +397,14 @@ def national_markdown(summary: dict[str, Any]) -> str:
                 else f"not reachable within {s['new_stations']} new stations; the plan uses the "
                 "whole budget."
             )
+        )
+    homes = s.get("outside_units")
+    if homes and homes["buildings"]:
+        lines.append(
+            f"- **{_count(homes['residents'])} residents "
+            f"({_pct(homes['share_of_all_residents'])}) "
+            f"in {_count(homes['buildings'])} buildings lie in no unit** and count in none "
+            "(layer `residents_outside_units`; see the notes)."
         )
     if s["units_failed"]:
         lines.append(
@@ -417,9 +449,10 @@ def national_markdown(summary: dict[str, Any]) -> str:
         "",
         "Each unit ran the city pipeline on its own area plus a walking buffer of "
         f"{s['parameters']['walking_buffer_m']:.0f} m (streets and stations across a border "
-        "still serve; each resident counts in one unit). For every k the unit's best plan of k "
-        "new sites and a proven upper bound were computed; the stations were then allocated by "
-        "dynamic programming over these curves (exact for any curve shape), and the same "
+        "still serve; each resident counts in at most one unit, those in none are reported). "
+        "For every k the unit's best plan of k new sites and a proven upper bound were "
+        "computed; the stations were then allocated by dynamic programming over these curves "
+        "(exact for any curve shape), and the same "
         "programme over the bound curves gives the national upper bound. See docs/method.md.",
         "",
         "## Inputs",

@@ -187,6 +187,10 @@ class NationalResult:
         Rows of the national stations file that fall in no unit (with the reason).
     notes
         Things the user should know (overlaps, units without data, ...).
+    residents_outside
+        Residential buildings whose door lies in no unit (EPSG:4326, with ``population`` and
+        ``other_level_area``; :func:`planner.national.units.residents_outside_units`): counted
+        in no unit and reported; ``None`` for a manifest (each file is its unit).
     timings_s
         Seconds per phase: reading, units, allocation, writing.
     inputs
@@ -206,6 +210,7 @@ class NationalResult:
     inputs: tuple[dict[str, str], ...]
     workers: int
     scheduler: str
+    residents_outside: gpd.GeoDataFrame | None = None
     #: With ``options.vehicles``: the vehicles per unit (same DP as the stations).
     vehicle_allocation: Allocation | None = None
 

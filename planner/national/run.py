@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner import _tables
 from planner._crs import WGS84
 from planner._files import file_sha256
 from planner._files import input_record as _input
@@ -43,6 +44,7 @@ from planner.national.units import (
     prepare_units,
     read_manifest,
     read_units,
+    residents_outside_units,
     units_from_osm,
 )
 from planner.osm import OsmData, OsmScan, scan_osm
@@ -552,7 +554,20 @@ def _plan_into(
             stations_by_unit, outside = _national_stations(
                 stations_path, units, layer=stations_layer
             )
-            inputs.append(_input("stations", stations_path))
+            inputs.append(
+                _input("stations", stations_path)
+                | _tables.illustrative_fields(outside.attrs.get("illustrative"))
+            )
+        residents_outside = None
+        if scan is not None:
+            residents_outside = residents_outside_units(
+                scan,
+                units,
+                population_settings=options.population_settings,
+                admin_level=admin_level,
+            )
+            if len(residents_outside):
+                notes.append(_outside_note(residents_outside, admin_level, units_path))
         jobs, cut_failures = _jobs(units, scan, stations_by_unit, options)
     timings["reading_s"] = time.perf_counter() - t0
     if scan is not None and len(cut_failures) == len(units):
@@ -565,8 +580,37 @@ def _plan_into(
     del scan
     return _run_and_write(
         jobs, units, cut_failures, options, target, scheduler, workers,
-        progress, announce, timings, inputs, notes, outside, command,
+        progress, announce, timings, inputs, notes, outside, command, residents_outside,
     )  # fmt: skip
+
+
+def _outside_note(
+    outside: gpd.GeoDataFrame, admin_level: int | None, units_path: str | Path | None
+) -> str:
+    """What the residents in no unit are, and (``--admin-level``) which other boundaries hold
+    them: '40 buildings, 1,946 residents lie in no level-8 unit; boundaries of level 7 (Ħal
+    Tarxien) cover them; ...'."""
+    where = f"level-{admin_level} unit" if admin_level is not None else f"unit of {units_path}"
+    text = (
+        f"{len(outside):,} buildings, {outside['population'].sum():,.0f} residents lie in no "
+        f"{where}"
+    )
+    after = (
+        ". They count in no unit's numbers (national.json 'outside_units', layer "
+        "'residents_outside_units'); to plan for them, give units that cover them (--units)."
+    )
+    named = outside["other_level_area"].dropna()
+    if admin_level is None:
+        return text + after
+    if not len(named):
+        return f"{text}; no named boundary of another level covers them{after}"
+    by_level: dict[str, list[str]] = {}
+    for label in dict.fromkeys(named):
+        name, level = label.rsplit(" (level ", 1)
+        by_level.setdefault(level.rstrip(")"), []).append(name)
+    parts = [f"level {lv} ({', '.join(names)})" for lv, names in by_level.items()]
+    share = "them" if len(named) == len(outside) else f"{len(named):,} of them"
+    return f"{text}; boundaries of {' and '.join(parts)} cover {share}{after}"
 
 
 def _run_and_write(
@@ -584,6 +628,7 @@ def _run_and_write(
     notes: list[str],
     outside: gpd.GeoDataFrame | None,
     command: dict[str, Any] | None = None,
+    residents_outside: gpd.GeoDataFrame | None = None,
 ) -> NationalResult:
 
     with _dask_client(scheduler, workers) as (client, n_workers, address):
@@ -628,6 +673,7 @@ def _run_and_write(
         workers=n_workers,
         scheduler=address,
         vehicle_allocation=vehicle_allocation,
+        residents_outside=residents_outside,
     )
     if result.n_ok == 0:
         return result
@@ -703,9 +749,10 @@ def _national_stations(
             "Check that the stations and the units are of the same country, and that the "
             "latitude and longitude columns are not swapped.",
         )
-    for frame in per_unit.values():
+    for frame in [*per_unit.values(), outside]:
         frame.attrs["source"] = str(path)
         frame.attrs["sha256"] = table.attrs["sha256"]
+        frame.attrs["illustrative"] = table.attrs.get("illustrative")
     log.info("%s: %d of %d usable stations assigned to units", path, assigned, usable)
     return per_unit, outside
 

@@ -12,21 +12,23 @@ Three sources, each checked as a whole (every problem reported at once):
 
 :func:`prepare_units` turns the table into :class:`Unit` specs for the unit tasks:
 
-- **Own area.** Residents are counted in exactly one unit. Where units overlap, the overlap
-  belongs to the unit listed first (file order): each unit's own area is its polygon minus
-  those of the units before it. Slivers (under :data:`SLIVER_SHARE` of the smaller unit) are
-  noted; larger overlaps are refused unless allowed, since they usually mean a city and its own
-  districts in one file.
+- **Own area.** Residents are counted in at most one unit (those in none are reported:
+  :func:`residents_outside_units`). Where units overlap, the overlap belongs to the unit listed
+  first (file order): each unit's own area is its polygon minus those of the units before it.
+  Slivers (under :data:`SLIVER_SHARE` of the smaller unit) are noted; larger overlaps are
+  refused unless allowed, since they usually mean a city and its own districts in one file.
 - **Walking buffer.** Each unit is handed the buildings and stations within its polygon plus a
-  buffer of ``max_walk_m + max_snap_m + STREET_MARGIN_M``, and every street that passes through
-  that buffered area, **whole** (:meth:`planner.osm.OsmScan.cut` with ``whole_ways``). Every walk
-  of at most ``max_walk_m`` from a home inside the unit (door-to-street line, streets,
-  street-to-station line) stays within ``max_walk_m`` of the home; the station lies within
-  ``max_walk_m`` and its own street point within ``max_snap_m`` of the station; so every street
-  point such a walk or snap can use lies in the buffered area, on a way kept whole. Coverage
-  within the limit is therefore the same as in a run on the whole country (the margin covers
-  the few metres by which a straight segment in degrees and one in metres differ). Walks
-  longer than the limit (homes beyond it) may look longer than on the whole map.
+  buffer of ``max_walk_m + max_snap_m + STREET_MARGIN_M`` (:func:`planner.osm.buffered_area`,
+  the one home of the rule, which a city run with ``--boundary`` shares), and every street that
+  passes through that buffered area, **whole** (:meth:`planner.osm.OsmScan.cut` with
+  ``whole_ways``). Every walk of at most ``max_walk_m`` from a home inside the unit
+  (door-to-street line, streets, street-to-station line) stays within ``max_walk_m`` of the
+  home; the station lies within ``max_walk_m`` and its own street point within ``max_snap_m`` of
+  the station; so every street point such a walk or snap can use lies in the buffered area, on a
+  way kept whole. Coverage within the limit is therefore the same as in a run on the whole
+  country (the margin covers the few metres by which a straight segment in degrees and one in
+  metres differ). Walks longer than the limit (homes beyond it) may look longer than on the
+  whole map.
 
 :func:`assign_stations` hands every row of a national stations file to each unit whose
 buffered area holds it (a station just across a border also serves the neighbour) and lists
@@ -53,26 +55,27 @@ from planner import _tables
 from planner._crs import WGS84, utm_crs_for
 from planner._format import plain
 from planner._tables import name_columns, read_polygons
+from planner.demand import PopulationSettings, demand_from_buildings
 from planner.errors import InputError
-from planner.osm import OsmScan
+from planner.osm import STREET_MARGIN_M, OsmScan, buffer_m_for, buffered_area
 from planner.settings import WalkSettings
+from planner.snapping import door_points
 
 __all__ = [
     "STREET_MARGIN_M",
     "Unit",
     "assign_stations",
     "buffer_m_for",
+    "buffered_area",
     "prepare_units",
     "read_manifest",
     "read_units",
+    "residents_outside_units",
     "units_from_osm",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Extra buffer beyond the longest walk and snap: the polygons are buffered in metres and tested
-#: in degrees, whose straight segments differ by centimetres to metres; 50 m covers that.
-STREET_MARGIN_M = 50.0
 #: Overlaps smaller than this share of the smaller unit's area are digitising slivers.
 SLIVER_SHARE = 0.01
 #: Column names read as the unit name, in this order (case-insensitive): the shared list of
@@ -117,11 +120,6 @@ class Unit:
     osm_path: str | None = None
     stations_path: str | None = None
     outline: BaseGeometry | None = None  # the polygon as given (for maps), EPSG:4326
-
-
-def buffer_m_for(settings: WalkSettings) -> float:
-    """The walking buffer around each unit (see the module docstring)."""
-    return float(settings.max_walk_m + settings.max_snap_m + STREET_MARGIN_M)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -345,7 +343,6 @@ def prepare_units(
         )
     if refused:
         notes += [f"{r} (allowed: the unit listed first keeps it)" for r in refused]
-    buffer_m = buffer_m_for(settings)
     out = []
     for r, folder, area, geom in zip(units.itertuples(), folders, own, geoms, strict=True):
         out.append(
@@ -354,7 +351,7 @@ def prepare_units(
                 folder=folder,
                 row=r.row,
                 area=area,
-                buffered=_buffer(geom, buffer_m),
+                buffered=buffered_area(geom, settings=settings),
                 population=_opt_float(r.population),
                 min_new=int(r.min_new) if pd.notna(r.min_new) else 0,
                 max_new=int(r.max_new) if pd.notna(r.max_new) else None,
@@ -395,6 +392,78 @@ def assign_stations(
     )
     rest["problem"] = reason
     return per_unit, rest
+
+
+def residents_outside_units(
+    scan: OsmScan,
+    units: Sequence[Unit],
+    *,
+    population_settings: PopulationSettings | None = None,
+    admin_level: int | None = None,
+) -> gpd.GeoDataFrame:
+    """The residential buildings of ``scan`` whose door lies in no unit's own area (EPSG:4326).
+
+    They count in no unit, so a national run reports them rather than dropping them. Residents
+    are estimated as a unit estimates its own (footprint and storeys, uncalibrated) and the door
+    is tested in degrees, as :func:`planner.pipeline.city_from_osm` tests it. Column
+    ``other_level_area``: with ``admin_level``, the named ``boundary=administrative`` area of
+    another level holding the door that lies mostly outside the units (``"Ħal Tarxien (level
+    7)"``), so the user can see which boundaries would close the gap; ``None`` otherwise.
+    """
+    columns = ["demand_id", "population", "building", "other_level_area"]
+    empty = gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=WGS84)
+    areas = [u.area for u in units if u.area is not None]
+    if not areas:
+        return empty
+    union = shapely.union_all(areas)
+    shapely.prepare(union)
+    buildings, landuse = scan.homes_layers()
+    # only buildings not strictly inside the units can have their door outside them
+    maybe = ~shapely.contains_properly(union, buildings.geometry.to_numpy())
+    if not maybe.any():
+        return empty
+    west, south, east, north = scan.bounds_lonlat
+    crs = utm_crs_for((west + east) / 2, (south + north) / 2)
+    residents = demand_from_buildings(
+        buildings[maybe].to_crs(crs), landuse.to_crs(crs), settings=population_settings
+    )
+    residents = residents[residents["usable"].to_numpy(dtype=bool)].to_crs(WGS84)
+    doors = door_points(residents)
+    present = np.isfinite(doors).all(axis=1)
+    inside = np.zeros(len(residents), dtype=bool)
+    inside[present] = shapely.contains_xy(union, doors[present, 0], doors[present, 1])
+    out = residents.loc[present & ~inside, ["demand_id", "population", "building", "geometry"]]
+    out = out.reset_index(drop=True)
+    out["other_level_area"] = _covering_boundaries(scan, out, union, admin_level)
+    return out[[*columns, "geometry"]]
+
+
+def _covering_boundaries(
+    scan: OsmScan, outside: gpd.GeoDataFrame, union: BaseGeometry, admin_level: int | None
+) -> list[str | None]:
+    """For each building, the named boundary of another level around its door that lies mostly
+    outside the units (the deepest level first), or ``None``."""
+    found: list[str | None] = [None] * len(outside)
+    if admin_level is None or not len(outside):
+        return found
+    admin = scan.admin_areas()
+    levels = [str(v).strip() for v in admin["admin_level"]]
+    names = list(admin["name"])
+    geoms = admin.geometry.to_numpy()
+    other = [i for i in range(len(admin)) if levels[i] != str(admin_level) and pd.notna(names[i])]
+    other.sort(key=lambda i: -_level_key(levels[i])[0] % 10**6)  # the deepest level first
+    doors = door_points(outside)
+    for i in other:
+        geom = geoms[i]
+        if geom is None or shapely.area(geom) <= 0:
+            continue
+        if shapely.area(shapely.intersection(geom, union)) >= 0.5 * shapely.area(geom):
+            continue  # mostly inside the units: a region or the country, not a gap's boundary
+        hit = shapely.contains_xy(geom, doors[:, 0], doors[:, 1])
+        for j in np.flatnonzero(hit):
+            if found[j] is None:
+                found[j] = f"{names[i]} (level {levels[i]})"
+    return found
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -522,14 +591,6 @@ def _own_areas(
             geom = shapely.difference(geom, shapely.union_all(geoms[earlier[i]]))
         own.append(geom)
     return own, notes, refused
-
-
-def _buffer(geom: BaseGeometry, metres: float) -> BaseGeometry:
-    """``geom`` (EPSG:4326) buffered by ``metres`` in its own UTM zone."""
-    centre = geom.centroid
-    crs = utm_crs_for(centre.x, centre.y)
-    series = gpd.GeoSeries([geom], crs=WGS84).to_crs(crs).buffer(metres, quad_segs=8)
-    return series.to_crs(WGS84).iloc[0]
 
 
 def _folders(names: list[str]) -> list[str]:
