@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     )
     from planner.distances import WalkResult, walk_distances
     from planner.districts import DistrictCalibration, calibrate_by_district
+    from planner.drive import DriveNetwork, build_drive_network
     from planner.errors import (
         ArgumentTypeError,
         FetchError,
@@ -99,6 +100,7 @@ if TYPE_CHECKING:
     from planner.station_review import StationReview, review_stations
     from planner.stations import mark_unusable, read_stations, stations_from_osm
     from planner.try_sites import TrySites, try_sites_for_evaluation, try_sites_for_plan
+    from planner.vehicles import VehiclePlan, plan_vehicles
 
 
 #: Where each public name lives: ``{name: module}``.
@@ -128,6 +130,8 @@ _EXPORTS = {
     "walk_distances": "planner.distances",
     "DistrictCalibration": "planner.districts",
     "calibrate_by_district": "planner.districts",
+    "DriveNetwork": "planner.drive",
+    "build_drive_network": "planner.drive",
     "ArgumentTypeError": "planner.errors",
     "FetchError": "planner.errors",
     "InputError": "planner.errors",
@@ -193,6 +197,8 @@ _EXPORTS = {
     "TrySites": "planner.try_sites",
     "try_sites_for_evaluation": "planner.try_sites",
     "try_sites_for_plan": "planner.try_sites",
+    "VehiclePlan": "planner.vehicles",
+    "plan_vehicles": "planner.vehicles",
 }
 
 __all__ = [
@@ -205,6 +211,7 @@ __all__ = [
     "CoverageResult",
     "CoverageSummary",
     "DistrictCalibration",
+    "DriveNetwork",
     "EvaluationResult",
     "FetchError",
     "InputError",
@@ -224,6 +231,7 @@ __all__ = [
     "SolverError",
     "StationReview",
     "TrySites",
+    "VehiclePlan",
     "WalkNetwork",
     "WalkResult",
     "WalkSettings",
@@ -231,6 +239,7 @@ __all__ = [
     "allocate",
     "allocate_greedy",
     "assess_coverage",
+    "build_drive_network",
     "build_map",
     "build_walk_network",
     "building_candidates",
@@ -266,6 +275,7 @@ __all__ = [
     "plan_from_curve",
     "plan_nation",
     "plan_sites",
+    "plan_vehicles",
     "read_candidates",
     "read_osm",
     "read_run_ids",

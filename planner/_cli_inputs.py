@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planner.defaults import DEFAULT_MAX_WALK_MIN
+from planner.defaults import DEFAULT_DRIVE_MIN, DEFAULT_MAX_WALK_MIN, MAX_DRIVE_MIN
 
 if TYPE_CHECKING:
     from planner._cli_print import Progress
@@ -43,6 +43,8 @@ __all__ = [
     "read_sites",
     "settings",
     "size_warnings",
+    "vehicle_options",
+    "vehicle_problems",
 ]
 
 #: API parameter -> the command-line flag that sets it.
@@ -71,6 +73,8 @@ FLAGS = {
     "prefer_shorter_walks": "--prefer-shorter-walks",
     "building_sites": "--building-sites",
     "redistribute_inspectors": "--redistribute-inspectors",
+    "n_vehicles": "--vehicles",
+    "drive_min": "--drive-min",
 }
 #: API parameters a command-line user never sets: problem lines about them are left out (the
 #: line about the parameter they did set says the same thing).
@@ -196,6 +200,7 @@ def check_options(args: argparse.Namespace) -> list[str]:
     problems += solver_limit_problems(args)
     _positive(get("capacity_inspectors"), "--capacity-inspectors", problems)
     problems += move_problems(args)
+    problems += vehicle_problems(args)
     batch, n_sites = get("repair_batch"), get("n_sites")
     if batch is not None and batch < 1:
         problems.append(f"--repair-batch {batch}: must be 1 or more")
@@ -215,6 +220,33 @@ def check_options(args: argparse.Namespace) -> list[str]:
         if get(flag[2:].replace("-", "_")) is not None and get(name) is None:
             problems.append(f"{flag} names a layer of the --{name} file, but no --{name} is given")
     return problems
+
+
+def vehicle_problems(args: argparse.Namespace) -> list[str]:
+    """Impossible ``--vehicles``/``--drive-min`` options (city commands and national)."""
+    problems: list[str] = []
+    vehicles, drive_min = getattr(args, "vehicles", None), getattr(args, "drive_min", None)
+    _positive(drive_min, "--drive-min", problems, unit=" (minutes, e.g. 10)")
+    if drive_min is not None and math.isfinite(drive_min) and drive_min > MAX_DRIVE_MIN:
+        problems.append(f"--drive-min {drive_min:g}: at most {MAX_DRIVE_MIN:g} minutes")
+    if vehicles is not None and vehicles < 0:
+        problems.append(f"--vehicles {vehicles}: must be 0 or more")
+    if drive_min is not None and vehicles is None:
+        problems.append("--drive-min works with --vehicles (the number of service vehicles)")
+    return problems
+
+
+def vehicle_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--vehicles``/``--drive-min`` as the library's keywords (``{}`` without ``--vehicles``):
+    ``n_vehicles`` and ``drive_min`` of :func:`planner.vehicles.plan_vehicles`."""
+    vehicles = getattr(args, "vehicles", None)
+    if vehicles is None:
+        return {}
+    drive_min = getattr(args, "drive_min", None)
+    return {
+        "n_vehicles": int(vehicles),
+        "drive_min": DEFAULT_DRIVE_MIN if drive_min is None else float(drive_min),
+    }
 
 
 #: Above these sizes a run takes minutes: the user is told up front.

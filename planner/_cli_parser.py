@@ -14,6 +14,7 @@ from pathlib import Path
 
 from planner._version import __version__
 from planner.defaults import (
+    DEFAULT_DRIVE_MIN,
     DEFAULT_MAX_SNAP_M,
     DEFAULT_MAX_WALK_M,
     DEFAULT_MAX_WALK_MIN,
@@ -23,6 +24,7 @@ from planner.defaults import (
     DEFAULT_SPEED_KMH,
     DEFAULT_TIME_LIMIT_S,
     DEFAULT_TRY_SITES,
+    MAX_DRIVE_MIN,
 )
 from planner.errors import InputError
 
@@ -262,6 +264,7 @@ def _add_city_options(p: argparse.ArgumentParser, *, osm_required: bool = True) 
         help="how far on foot a station under repair may move in the relocation check (default 1000 m)",
     )
     _add_redistribution_options(r, within="the city")
+    _add_vehicle_options(p)
     o = p.add_argument_group("output")
     o.add_argument(
         "--out",
@@ -292,6 +295,21 @@ def _add_redistribution_options(
         help="with --redistribute-inspectors: move inspectors only between stations at most "
         f"this far apart in a straight line{', across units too' if across else ''} (default: "
         f"anywhere within {within})",
+    )
+
+
+def _add_vehicle_options(p: argparse.ArgumentParser) -> None:
+    v = p.add_argument_group("service vehicles (see docs/method.md section 12.1)")
+    v.add_argument(
+        "--vehicles",
+        type=int,
+        metavar="V",
+        help="place V service vehicles at working stations (at most one each) to serve the most residents within walking distance of any station or within --drive-min of a station with a vehicle (exact, with the gap)",
+    )
+    v.add_argument(
+        "--drive-min",
+        type=float,
+        help=f"drive-time limit of a station's vehicle in minutes (default {DEFAULT_DRIVE_MIN:g}, at most {MAX_DRIVE_MIN:g}; free-flow speeds, one-way streets, turn restrictions ignored)",
     )
 
 
@@ -424,6 +442,7 @@ def _add_national_options(p: argparse.ArgumentParser) -> None:
     )
     _add_redistribution_options(a, within="each unit", across=True)
     _add_walking_options(p)
+    _add_vehicle_options(p)
     d = p.add_argument_group("running")
     d.add_argument(
         "--workers", type=int, help="local Dask worker processes (default: one per core)"

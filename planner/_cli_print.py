@@ -116,6 +116,7 @@ def print_summary(
     review: Any = None,
     capacity_plan: Any = None,
     extra_inputs: Sequence[Any] = (),
+    vehicles: Any = None,
 ) -> None:
     s = coverage.summary
     st = coverage.stations
@@ -209,12 +210,17 @@ def print_summary(
             print(
                 f"    {row.rank:>4}. {row.name} ({row.lat:.5f}, {row.lon:.5f}): {thousands(row.assigned_residents)} residents assigned"
             )
+    if vehicles is not None:
+        from planner.vehicle_outputs import vehicle_summary_line
+
+        print(f"  {vehicle_summary_line(vehicles)}")
     others = (
         getattr(getattr(evaluation, "evaluation", None), "best", None),
         getattr(capacity_plan, "result", None),
         getattr(capacity_plan, "before", None),
         getattr(review, "schedule", None),
         getattr(review, "redistribution", None),
+        getattr(vehicles, "siting", None),
     )
     if any(getattr(r, "time_limit_hit", False) for r in others):
         print(f"  TIME LIMIT HIT  {gettext(TIME_LIMIT_LINE)}")  # the plan's own line is printed above
@@ -419,6 +425,13 @@ def print_national(result: Any, out: Path) -> None:
             )
         if ok.sum() > 15:
             print(f"  ... {int(ok.sum()) - 15} more units in national.md")
+    if result.vehicle_allocation is not None and result.n_ok:
+        from planner.national.report import national_vehicles_dict
+
+        v = national_vehicles_dict(result) or {}
+        print(
+            f"  vehicles        {v['placed']} of {v['vehicles']} placed: +{thousands(v['vehicle_gain'])} residents within {v['drive_min']:g} min drive; served on foot or by car {100 * v['share_served']:.1f} %; gap {100 * v['gap']:.2f} %"
+        )
     for r in table[~ok].itertuples():
         print(f"  FAILED {r.name}: {r.status}")
     outside = result.stations_outside

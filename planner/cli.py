@@ -36,10 +36,17 @@ from planner._cli_inputs import (
     silence_library_loggers,
     size_warnings,
     solver_limit_problems,
+    vehicle_options,
+    vehicle_problems,
 )
 from planner._cli_parser import BUNDLED_OSM, demo_argv, parse_args
 from planner._cli_print import Bar, Progress, print_national, print_summary
-from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S, DEFAULT_TRY_SITES
+from planner.defaults import (
+    DEFAULT_DRIVE_MIN,
+    DEFAULT_NODE_LIMIT,
+    DEFAULT_TIME_LIMIT_S,
+    DEFAULT_TRY_SITES,
+)
 from planner.errors import FetchError, InputError, OutputError
 
 __all__ = ["main"]
@@ -120,6 +127,19 @@ def _run_city(
                 time_limit_s=getattr(args, "time_limit_s", DEFAULT_TIME_LIMIT_S),
                 node_limit=getattr(args, "node_limit", DEFAULT_NODE_LIMIT),
             )
+        vehicles = None
+        if vehicle_options(args):
+            from planner.vehicles import plan_vehicles
+
+            vehicles = progress.run(
+                "service vehicles: drive network, drive times, allocation",
+                plan_vehicles,
+                city,
+                coverage,
+                **vehicle_options(args),
+                time_limit_s=getattr(args, "time_limit_s", DEFAULT_TIME_LIMIT_S),
+                node_limit=getattr(args, "node_limit", DEFAULT_NODE_LIMIT),
+            )
         plan = evaluation = capacity_plan = None
         parameters: dict[str, Any] = {
             "barriers": ",".join(
@@ -130,6 +150,8 @@ def _run_city(
             "repair_batch": args.repair_batch,
             "relocation_radius_m": args.relocation_radius_m,
         }
+        if vehicles is not None:
+            parameters |= {"vehicles": vehicles.n_vehicles, "drive_min": vehicles.drive_min}
         if args.command == "plan":
             plan, capacity_plan = _plan(args, progress, city, coverage, extra_inputs)
             parameters |= {
@@ -184,11 +206,20 @@ def _run_city(
                 ),
                 inputs=extra_inputs,
                 command=command_record(args, argv),
+                vehicles=vehicles,
             )
             stack.close()  # check the files and swap them in
     args.outcome = 0  # the set is in place: an interrupt from here on changes nothing
     print_summary(
-        city, coverage, plan, evaluation, files, review, capacity_plan, extra_inputs=extra_inputs
+        city,
+        coverage,
+        plan,
+        evaluation,
+        files,
+        review,
+        capacity_plan,
+        extra_inputs=extra_inputs,
+        vehicles=vehicles,
     )
     return 0
 
@@ -285,8 +316,10 @@ def _run_national(
         problems.append(
             "--stations-layer names a layer of the --stations file, but no --stations is given"
         )
+    problems += vehicle_problems(args)
     if problems:
         raise InputError("planner national: invalid options", problems)
+    vehicles = vehicle_options(args)
     options = NationalOptions(
         settings=settings(args),
         new_stations=args.new_stations,
@@ -301,6 +334,8 @@ def _run_national(
         **({} if args.barriers is None else {"barriers": args.barriers}),
         redistribute_inspectors=args.redistribute_inspectors,
         max_move_m=None if args.max_move_km is None else 1000.0 * args.max_move_km,
+        vehicles=vehicles.get("n_vehicles", 0),
+        drive_min=vehicles.get("drive_min", DEFAULT_DRIVE_MIN),
     )
     result = plan_nation(
         osm_path=args.osm,

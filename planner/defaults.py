@@ -8,6 +8,8 @@ national run and the map's "Try sites" panel take theirs from here too.
 from __future__ import annotations
 
 __all__ = [
+    "DEFAULT_DRIVE_MIN",
+    "DEFAULT_MAX_KERB_M",
     "DEFAULT_MAX_SNAP_M",
     "DEFAULT_MAX_WALK_M",
     "DEFAULT_MAX_WALK_MIN",
@@ -17,6 +19,7 @@ __all__ = [
     "DEFAULT_SPEED_KMH",
     "DEFAULT_TIME_LIMIT_S",
     "DEFAULT_TRY_SITES",
+    "MAX_DRIVE_MIN",
 ]
 
 #: Default walking speed. 4.8 km/h (80 m/min) is the usual planning figure for an adult
@@ -45,3 +48,10 @@ DEFAULT_NODE_LIMIT = 20_000
 #: When a finite limit actually stops a solve, the result depended on the machine's speed and
 #: load, and every output says so (``time_limit_hit``).
 DEFAULT_TIME_LIMIT_S = float("inf")
+#: Default drive-time limit of a station's service vehicle, minutes (``--drive-min``).
+DEFAULT_DRIVE_MIN = 10.0
+#: The longest drive-time limit accepted, minutes: beyond it a "service area" is a region.
+MAX_DRIVE_MIN = 120.0
+#: A door (or station) further than this straight line from the nearest node of the car
+#: network is not reached by car: the inspector walks at most this far from the kerb.
+DEFAULT_MAX_KERB_M = 250.0

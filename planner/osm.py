@@ -60,10 +60,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Way tags kept for the pedestrian rules and for display.
+#: Way tags kept for the pedestrian rules, the car rules and for display.
 HIGHWAY_TAGS = (
     "highway", "foot", "access", "area", "construction", "name", "service", "sidewalk",
     "bridge", "tunnel", "layer",
+    # car rules of the drive network (planner.drive)
+    "oneway", "junction", "motor_vehicle", "motorcar", "vehicle", "maxspeed",
 )  # fmt: skip
 #: Tags kept on barrier lines (see :data:`planner.network.BARRIER_KINDS`).
 BARRIER_TAGS = (

@@ -50,6 +50,10 @@ are required; every other key is optional and shown as "not recorded" when missi
                  "cumulative_share": 0.873},       # all covered / total, existing included
             ],
         },
+        "vehicles": {                                  # with --vehicles (planner.vehicle_outputs)
+            "vehicles": 10, "placed": 10, "drive_min": 5.0, "walk_covered": 208330,
+            "vehicle_gain": 775817, "served": 984148, "gap": 0.0, "stations": [...],
+        },
         "software": {"planner_version": "0.1.0", "python": "3.11.7", "osmnx": "2.0.1", ...},
         "run_id": "20251121T224000Z-1a2b3c",          # the same in every file of the run
         "command": {"argv": [...], "options": {...}},  # how the run was started (CLI)
@@ -90,6 +94,7 @@ from planner.i18n import gettext
 from planner.maps import save_map
 from planner.output_set import output_set
 from planner.stations import beyond_reach_text
+from planner.vehicle_outputs import vehicle_lines
 
 if TYPE_CHECKING:
     import folium
@@ -505,6 +510,7 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     lines += _review_lines(lookup(summary, "stations_review"))
     lines += redistribution_lines(lookup(summary, "inspector_redistribution"))
     lines += _capacity_lines(lookup(summary, "capacitated"))
+    lines += vehicle_lines(lookup(summary, "vehicles"))
 
     lines += _record_lines(summary, params)
     return "\n".join(lines) + "\n"

@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner import vehicle_outputs
 from planner._files import RECORDED_LIBRARIES, checkpoint, library_versions
 from planner._format import count_text, number_or_none
 from planner._version import __version__
@@ -46,6 +47,7 @@ from planner.try_sites import (
     try_sites_for_evaluation,
     try_sites_for_plan,
 )
+from planner.vehicles import VehiclePlan
 
 __all__ = ["build_layers", "build_map", "summary_dict", "write_outputs"]
 
@@ -193,6 +195,7 @@ def build_map(
     try_sites_max: int = DEFAULT_MAX_CANDIDATES,
     spacing_m: float | None = None,
     curve: CoverageCurve | None = None,
+    vehicles: VehiclePlan | None = None,
 ) -> folium.Map:
     """The interactive map of a run (works offline; ``tiles`` adds an online background).
 
@@ -207,7 +210,9 @@ def build_map(
     with the best ``try_sites_max`` candidates clickable besides the plan's sites and the
     proposals (``try_sites_max < 0``: no panel); ``spacing_m`` is the run's candidate spacing
     (a click on a street picks a site within it); ``curve``, the best plans already computed
-    on ``plan.matrix`` (a national unit's), saves solving them again. The map opens fitted
+    on ``plan.matrix`` (a national unit's), saves solving them again. With ``vehicles``
+    (``--vehicles``), the service vehicles' layer (their drive-time areas and ringed base
+    stations) and its legend line. The map opens fitted
     to where the residents live.
     """
 
@@ -266,6 +271,7 @@ def build_map(
             if review is not None and review.redistribution is not None
             else None
         ),
+        vehicle_areas=vehicles.drive_areas if vehicles is not None else None,
     )
 
 
@@ -296,6 +302,7 @@ def write_outputs(
     inputs: Sequence[Mapping[str, Any]] = (),
     command: Mapping[str, Any] | None = None,
     run_id: str | None = None,
+    vehicles: VehiclePlan | None = None,
 ) -> dict[str, Path]:
     """Write plan.gpkg, summary.json, summary.md and map.html into ``out_dir``, as one set.
 
@@ -342,12 +349,14 @@ def write_outputs(
             out_dir, city=city, coverage=coverage, plan=plan, evaluation=evaluation,
             parameters=parameters, tiles=tiles, review=review, capacity_plan=capacity_plan,
             inputs=inputs, command=command, try_sites_max=try_sites_max, curve=curve,
+            vehicles=vehicles,
         )  # fmt: skip
     with output_set(out_dir, run_id=run_id) as target:
         return _write_set(
             target, city=city, coverage=coverage, plan=plan, evaluation=evaluation,
             parameters=parameters, tiles=tiles, review=review, capacity_plan=capacity_plan,
             inputs=inputs, command=command, try_sites_max=try_sites_max, curve=curve,
+            vehicles=vehicles,
         )  # fmt: skip
 
 
@@ -366,6 +375,7 @@ def _write_set(
     command: Mapping[str, Any] | None,
     try_sites_max: int = DEFAULT_MAX_CANDIDATES,
     curve: CoverageCurve | None = None,
+    vehicles: VehiclePlan | None = None,
 ) -> dict[str, Path]:
     summary = summary_dict(
         city, coverage, plan=plan, evaluation=evaluation, parameters=parameters, review=review
@@ -390,6 +400,9 @@ def _write_set(
     if moves is not None:
         summary["inspector_redistribution"] = redistribution_dict(moves)
         layers["inspector_moves"] = moves.moves.copy()
+    if vehicles is not None:  # service vehicles (--vehicles): see planner.vehicles
+        summary["vehicles"] = vehicle_outputs.vehicles_dict(vehicles)
+        vehicle_outputs.add_vehicle_layers(layers, vehicles)
     # any solve of the run stopped by the wall-clock safety net: the run depended on the machine
     summary["time_limit_hit"] = any(
         bool(part.get("time_limit_hit"))
@@ -399,6 +412,7 @@ def _write_set(
             summary.get("capacitated") or {},
             (summary.get("stations_review") or {}).get("repair_schedule") or {},
             summary.get("inspector_redistribution") or {},
+            summary.get("vehicles") or {},
         )
         if isinstance(part, dict)
     )
@@ -413,6 +427,7 @@ def _write_set(
         try_sites_max=try_sites_max,
         spacing_m=(parameters or {}).get("spacing_m"),
         curve=curve,
+        vehicles=vehicles,
     )
     tag_map_run(the_map, target.run_id)
     memo = summary_markdown(summary)

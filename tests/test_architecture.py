@@ -37,6 +37,7 @@ NUMERIC_CORES = (
     "planner.repairs",
     "planner.capacitated",
     "planner.redistribution",
+    "planner.vehicle_allocation",
 )
 #: Libraries a numeric core must not import, directly or through a sibling.
 GEOMETRY_LIBRARIES = ("geopandas", "shapely", "folium", "branca", "dask", "distributed", "pyproj")
@@ -48,17 +49,18 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "_version", "i18n", "_terms",
     ),
     "numeric cores": (
-        "siting", "repairs", "capacitated", "allocation", "redistribution", "_instance",
+        "siting", "repairs", "capacitated", "allocation", "redistribution", "vehicle_allocation",
+        "_instance",
         "_solvers",
     ),
     "the flow": (
         "osm", "network", "demand", "stations", "districts", "snapping", "access", "distances",
-        "isochrones", "coverage", "candidates", "covering", "fetch", "synthetic",
+        "isochrones", "coverage", "candidates", "covering", "drive", "fetch", "synthetic",
     ),
     "results": ("results",),
-    "orchestration": ("pipeline", "station_review", "inspector_moves"),
+    "orchestration": ("pipeline", "station_review", "inspector_moves", "vehicles"),
     "outputs": (
-        "report", "output_set", "outputs", "try_sites",
+        "report", "output_set", "outputs", "try_sites", "vehicle_outputs",
         "maps", "maps.city", "maps.national", "maps._leaflet",
     ),
     "national": (

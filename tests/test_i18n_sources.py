@@ -52,6 +52,7 @@ PENDING: frozenset[str] = frozenset(
         "planner.demand",
         "planner.distances",
         "planner.districts",
+        "planner.drive",
         "planner.fetch",
         "planner.inspector_moves",
         "planner.isochrones",
@@ -78,6 +79,8 @@ PENDING: frozenset[str] = frozenset(
         "planner.stations",
         "planner.synthetic",
         "planner.try_sites",
+        "planner.vehicle_outputs",  # issue 20's service vehicles, merged before their catalogs
+        "planner.vehicles",
     }
 )
 

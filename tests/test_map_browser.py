@@ -511,3 +511,40 @@ def test_try_sites_on_a_real_plan_equal_planner_evaluate(
     )
     assert offline.blocked == []
     assert offline.errors == []
+
+
+def test_vehicle_layer_in_a_real_run(offline: OfflinePage, tmp_path: Path) -> None:
+    # coverage --vehicles on Bishkek: the drive-time areas and the ringed bases are one layer of
+    # the map, drawn offline, and the legend says what they are
+    import json
+
+    from planner import cli
+    from planner.maps import LAYER_VEHICLES, VEHICLE_BASE_COLOR, VEHICLE_COLOR
+
+    data = Path(__file__).resolve().parents[1] / "data" / "bishkek_2025_center.osm.gz"
+    out = tmp_path / "out"
+    args = ["coverage", "--osm", str(data), "--vehicles", "2", "--drive-min", "2"]
+    assert cli.main([*args, "--out", str(out), "-q"]) == 0
+    placed = json.loads((out / "summary.json").read_text())["vehicles"]["placed"]
+    assert placed >= 1
+    page = offline.page
+    page.goto((out / "map.html").resolve().as_uri())
+    page.wait_for_selector(".leaflet-control-layers-overlays", state="attached")
+    assert offline.errors == []
+    overlays = [
+        t.strip() for t in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    ]
+    assert f"{LAYER_VEHICLES} (2 min)" in overlays
+    # one filled area per station with a vehicle, in the car areas' green, and one ring
+    assert page.locator(f"path.leaflet-interactive[fill='{VEHICLE_COLOR}']").count() == placed
+    rings = page.locator(f"path.leaflet-interactive[fill='{VEHICLE_BASE_COLOR}']")
+    assert rings.count() == placed
+    legend = page.locator(".planner-legend").inner_text()
+    assert "Reached within 2 min by a service vehicle" in legend
+    assert "Station with a service vehicle (ringed)" in legend
+    # switched off, the layer takes both areas and rings away
+    page.locator(".leaflet-control-layers-overlays label", has_text=LAYER_VEHICLES).click()
+    assert page.locator(f"path.leaflet-interactive[fill='{VEHICLE_BASE_COLOR}']").count() == 0
+    assert page.locator(f"path.leaflet-interactive[fill='{VEHICLE_COLOR}']").count() == 0
+    assert offline.blocked == []
+    assert offline.errors == []

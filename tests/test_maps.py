@@ -28,6 +28,9 @@ from planner.maps import (
     LAYER_SITES,
     LAYER_STATIONS,
     LAYER_STREETS,
+    LAYER_VEHICLES,
+    VEHICLE_BASE_COLOR,
+    VEHICLE_COLOR,
     coverage_map,
     save_map,
 )
@@ -586,3 +589,93 @@ def test_an_empty_band_of_service_area_is_not_news(caplog: pytest.LogCaptureFixt
     with caplog.at_level(logging.WARNING):
         _prepare(areas, "service_areas", required=("limit_m",), numeric=(), problems=problems)
     assert "service_areas: 1 rows without geometry not drawn" in caplog.text
+
+
+# --- service vehicles (--vehicles) -----------------------------------------------------------
+
+
+def synthetic_vehicle_areas() -> gpd.GeoDataFrame:
+    """Two service vehicles, as planner.vehicles.VehiclePlan.drive_areas: one at Station Medeu
+    (X0, Y0, i.e. 76.9 E, 43.25 N) reaching a 1 km square, one at a station known by its id
+    only, 400 m north-east, reaching a smaller square."""
+    to_lonlat = pyproj.Transformer.from_crs(UTM, 4326, always_xy=True)
+    lon2, lat2 = to_lonlat.transform(X0 + 400, Y0 + 400)
+    return gpd.GeoDataFrame(
+        {
+            "rank": [1, 2],
+            "station_id": ["osm-1", "osm-7"],
+            "name": ["Station Medeu", None],
+            "drive_min": [5.0, 5.0],
+            "residents_gained": [2345.4, 1111.0],  # 3 456 in all
+            "area_km2": [1.0, 0.25],
+            "base_lon": [76.9, lon2],
+            "base_lat": [43.25, lat2],
+        },
+        geometry=[
+            box(X0 - 500, Y0 - 500, X0 + 500, Y0 + 500),
+            box(X0 + 150, Y0 + 150, X0 + 650, Y0 + 650),
+        ],
+        crs=UTM,
+    )
+
+
+def legend_html(page: str) -> str:
+    match = re.search(r"div\.innerHTML = (\".*?\");\n", page)
+    assert match
+    return str(json.loads(match.group(1)))
+
+
+def test_service_vehicles_are_one_layer_with_their_bases_and_a_legend_line(
+    layers: dict[str, Any], tmp_path: Path
+) -> None:
+    layers["summary"]["vehicles"] = {"placed": 2, "vehicle_gain": 3456.4, "drive_min": 5.0}
+    m = coverage_map(**layers, vehicle_areas=synthetic_vehicle_areas())
+    page = save_map(m, tmp_path / "map.html").read_text(encoding="utf-8")
+    _, overlays = layer_control(page)
+    name = f"{LAYER_VEHICLES} (5 min)"
+    assert name == "Service vehicles: bases and drive-time areas (5 min)"
+    # drawn below the stations, so that their markers sit inside the rings
+    assert overlays.index(name) < overlays.index(f"{LAYER_STATIONS} (2, 1 unusable)")
+    titles = [str(c["features"][0]["properties"].get("title")) for c in geojson_layers(page)]
+    (vehicles,) = [
+        c for c, t in zip(geojson_layers(page), titles, strict=True) if t.startswith("Service vehi")
+    ]
+    kinds = [f["geometry"]["type"] for f in vehicles["features"]]
+    assert kinds == ["Polygon", "Polygon", "Point", "Point"]  # two areas, then two bases
+    first, _, base, _ = (f["properties"] for f in vehicles["features"])
+    assert first["title"] == "Service vehicle at Station Medeu"
+    assert first["gained"] == "2 345" and first["reach"] == "5 min" and first["rank"] == "1"
+    assert first["area"] == "1.0 km\u00b2"
+    assert "_fill" not in first  # the areas take the layer's fill
+    assert vehicles["features"][1]["properties"]["title"] == "Service vehicle at osm-7"
+    assert base["title"] == first["title"]
+    assert base["_fill"] == base["_color"] == VEHICLE_BASE_COLOR
+    assert vehicles["features"][2]["geometry"]["coordinates"] == [76.9, 43.25]
+    assert f'"fillColor": "{VEHICLE_COLOR}"' in page
+    legend = legend_html(page)
+    assert (
+        "Reached within 5 min by a service vehicle (2 placed, +3&nbsp;456 residents beyond a walk)"
+        in legend
+    )
+    assert "Station with a service vehicle (ringed)" in legend
+
+
+def test_vehicle_legend_numbers_from_the_areas_without_a_summary(layers: dict[str, Any]) -> None:
+    del layers["summary"]
+    page = coverage_map(**layers, vehicle_areas=synthetic_vehicle_areas()).get_root().render()
+    # 2345.4 + 1111 = 3456.4 residents, 2 rows
+    legend = legend_html(page)
+    assert "by a service vehicle (2 placed, +3&nbsp;456 residents beyond a walk)" in legend
+
+
+def test_without_vehicles_the_map_says_nothing_of_them(page: str) -> None:
+    assert "service vehicle" not in page.lower()
+
+
+def test_vehicle_areas_are_checked_with_the_other_layers(layers: dict[str, Any]) -> None:
+    areas = synthetic_vehicle_areas().drop(columns="drive_min")
+    areas["residents_gained"] = ["many", "few"]
+    with pytest.raises(InputError) as info:
+        coverage_map(**layers, vehicle_areas=areas)
+    text = str(info.value)
+    assert "vehicle_areas lacks the column(s) 'drive_min'" in text

@@ -27,7 +27,9 @@ from planner.errors import InputError
 from planner.maps import (
     LAYER_UNIT_LABELS,
     LAYER_UNITS,
+    LAYER_VEHICLES,
     SHARE_COLORS,
+    VEHICLE_BASE_COLOR,
     national_map,
     save_map,
 )
@@ -437,3 +439,104 @@ def test_a_unit_with_an_empty_outline_is_left_out_without_a_warning(
     names = [p["name"] for p in polygons(path.read_text(encoding="utf-8"))]
     assert names == ["Valletta", "Sliema", ODD_NAME]
     assert "units: 1 rows without geometry not drawn" in caplog.text
+
+
+# --- service vehicles (national --vehicles) --------------------------------------------------
+
+
+def synthetic_vehicle_areas() -> gpd.GeoDataFrame:
+    """Three service vehicles (as national.gpkg's vehicle_areas): two in Valletta, one in
+    Sliema (away from the unit's label), each reaching a 400 m square around its station at the
+    square's centre."""
+    centres = [(X0 + 300, Y0 + 300), (X0 + 700, Y0 + 700), (X0 + 1300, Y0 + 300)]
+    lonlat = [TO_LONLAT.transform(x, y) for x, y in centres]
+    return gpd.GeoDataFrame(
+        {
+            "unit": ["Valletta", "Valletta", "Sliema"],
+            "rank": [1, 2, 1],
+            "station_id": ["v-1", "v-2", "s-1"],
+            "name": ["Valletta police", None, "Sliema police"],
+            "drive_min": [10.0, 10.0, 10.0],
+            "residents_gained": [500.0, 120.0, 900.0],  # 1 520 in all
+            "area_km2": [0.16, 0.16, 0.16],
+            "base_lon": [lon for lon, _ in lonlat],
+            "base_lat": [lat for _, lat in lonlat],
+        },
+        geometry=[box(x - 200, y - 200, x + 200, y + 200) for x, y in centres],
+        crs=UTM,
+    )
+
+
+def test_national_map_shows_the_service_vehicles(units: gpd.GeoDataFrame, tmp_path: Path) -> None:
+    summary = SUMMARY | {"vehicles": {"placed": 3, "vehicle_gain": 1520.0, "drive_min": 10.0}}
+    path = save_map(
+        national_map(units, summary=summary, vehicle_areas=synthetic_vehicle_areas()),
+        tmp_path / "national.html",
+    )
+    page = path.read_text(encoding="utf-8")
+    _, overlays = layer_control(page)
+    # above the units, below their labels
+    assert overlays[1:] == [f"{LAYER_VEHICLES} (10 min)", LAYER_UNIT_LABELS]
+    vehicles = geojson_layers(page)[1]["features"]
+    assert [f["geometry"]["type"] for f in vehicles] == ["Polygon"] * 3 + ["Point"] * 3
+    props = [f["properties"] for f in vehicles]
+    assert [p["unit"] for p in props[:3]] == ["Valletta", "Valletta", "Sliema"]
+    assert props[2]["title"] == "Service vehicle at Sliema police"
+    assert props[1]["title"] == "Service vehicle at v-2"
+    assert props[2]["gained"] == "900"
+    assert all(p["_fill"] == VEHICLE_BASE_COLOR for p in props[3:])
+    lon, lat = TO_LONLAT.transform(X0 + 1300, Y0 + 300)
+    assert vehicles[5]["geometry"]["coordinates"] == pytest.approx([lon, lat], abs=1e-6)
+    text = legend(page)
+    assert (
+        "Reached within 10 min by a service vehicle (3 placed, +1&nbsp;520 residents beyond a walk)"
+        in text
+    )
+    assert "Station with a service vehicle (ringed)" in text
+    assert not EXTERNAL.search(page)
+
+
+def test_without_vehicles_the_national_map_says_nothing_of_them(page: str) -> None:
+    assert "service vehicle" not in page.lower()
+
+
+def test_national_map_with_vehicles_opens_offline(units: gpd.GeoDataFrame, tmp_path: Path) -> None:
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Python playwright is not installed"
+    )
+    chromium = _chromium()
+    if chromium is None:
+        pytest.skip("Chromium not found (apt-get install chromium, or set PLANNER_CHROMIUM)")
+    summary = SUMMARY | {"vehicles": {"placed": 3, "vehicle_gain": 1520.0, "drive_min": 10.0}}
+    m = national_map(units, summary=summary, vehicle_areas=synthetic_vehicle_areas())
+    path = save_map(m, tmp_path / "national.html")
+    errors: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+        )
+        context = browser.new_context(viewport={"width": 1000, "height": 700})
+        context.set_offline(True)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.goto(path.resolve().as_uri())
+        page.wait_for_selector(".planner-unit-label")
+        overlays = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+        assert f"{LAYER_VEHICLES} (10 min)" in [t.strip() for t in overlays]
+        # 4 units, 3 drive-time areas and 3 rings around the bases
+        assert page.locator("path.leaflet-interactive").count() == 4 + 3 + 3
+        rings = page.locator(f"path.leaflet-interactive[fill='{VEHICLE_BASE_COLOR}']")
+        assert rings.count() == 3
+        text = page.locator(".planner-legend").inner_text().replace("\xa0", " ")
+        assert "Reached within 10 min by a service vehicle (3 placed, +1 520 residents" in text
+        rings.nth(2).click(force=True)
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert "Service vehicle at Sliema police" in popup.inner_text()
+        assert re.search(r"Unit\s+Sliema", popup.inner_text())
+        context.close()
+        browser.close()
+    assert errors == []

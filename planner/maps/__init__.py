@@ -68,6 +68,10 @@ modified). Columns other than those below are ignored; optional ones may be abse
 - ``proposals`` (a ``ProposalEvaluation`` as rows): ``name``, ``alone_population``,
   ``marginal_population`` (leave-one-out gain), ``greedy_rank``, ``flags`` (text or a
   list of texts) (all optional).
+- ``vehicle_areas`` (a ``VehiclePlan.drive_areas``, :mod:`planner.vehicles`): one row per service
+  vehicle, its drive-time area as geometry, ``drive_min`` (required), ``rank``, ``station_id``,
+  ``name``, ``residents_gained``, ``area_km2``, ``base_lon``/``base_lat`` (EPSG:4326, the station
+  it is based at; drawn ringed) (optional); on the national map also ``unit``.
 - ``summary``: the summary dict of :mod:`planner.outputs`.
 - ``scenario_layers``: layer name -> buildings frame with ``population`` (required),
   ``walk_m`` and ``nearest_station`` (optional, today's), e.g. the residents who gain walking
@@ -113,6 +117,7 @@ from planner.maps.city import (
     LAYER_SITES,
     LAYER_STATIONS,
     LAYER_STREETS,
+    LAYER_VEHICLES,
     MOVE_COLOR,
     PLANNED_COLOR,
     POPULATION_COLORS,
@@ -124,6 +129,8 @@ from planner.maps.city import (
     STATUS_STYLES,
     STREET_SIMPLIFY_DEG,
     UNUSABLE_COLOR,
+    VEHICLE_BASE_COLOR,
+    VEHICLE_COLOR,
     coverage_map,
 )
 from planner.maps.national import (
@@ -158,6 +165,7 @@ __all__ = [
     "LAYER_STREETS",
     "LAYER_UNITS",
     "LAYER_UNIT_LABELS",
+    "LAYER_VEHICLES",
     "LEAFLET_PREFIX",
     "LEAFLET_VERSION",
     "MAX_UNIT_VERTICES",
@@ -178,6 +186,8 @@ __all__ = [
     "STREET_SIMPLIFY_DEG",
     "UNIT_SIMPLIFY_M",
     "UNUSABLE_COLOR",
+    "VEHICLE_BASE_COLOR",
+    "VEHICLE_COLOR",
     "coverage_map",
     "national_map",
     "save_map",

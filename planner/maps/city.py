@@ -72,9 +72,15 @@ __all__ = [
     "LAYER_SITES",
     "LAYER_STATIONS",
     "LAYER_STREETS",
+    "LAYER_VEHICLES",
     "STATION_REVIEW_COLUMNS",
+    "VEHICLE_BASE_COLOR",
+    "VEHICLE_COLOR",
+    "VEHICLE_NUMERIC_COLUMNS",
     "coverage_map",
     "inspector_moves_layer",
+    "vehicles_layer",
+    "vehicles_legend_html",
 ]
 
 log = logging.getLogger(__name__)
@@ -91,6 +97,7 @@ LAYER_PROPOSALS = "Akimat proposals, scored"
 LAYER_RELOCATIONS = "Relocation sites"
 #: The arrows of :mod:`planner.inspector_moves` (followed by the number of moves).
 LAYER_INSPECTOR_MOVES = "Inspector moves"
+LAYER_VEHICLES = "Service vehicles: bases and drive-time areas"
 
 #: Sequential fill for residents per building (ColorBrewer YlOrRd, 5 classes).
 POPULATION_COLORS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -712,6 +719,119 @@ def _proposals_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
     )
 
 
+#: Fill of the area a service vehicle reaches, and the ring around the station it is based at.
+VEHICLE_COLOR = "#2ca25f"
+VEHICLE_BASE_COLOR = "#006d2c"
+#: Numeric columns of a ``vehicle_areas`` layer (:attr:`planner.vehicles.VehiclePlan.drive_areas`).
+VEHICLE_NUMERIC_COLUMNS = (
+    "rank", "drive_min", "residents_gained", "area_km2", "base_lon", "base_lat",
+)  # fmt: skip
+#: Drive-time areas are simplified by this much (degrees, ~5 m) on the city map.
+VEHICLE_SIMPLIFY_DEG = 5e-5
+
+
+def _minutes_text(minutes: np.ndarray) -> str:
+    """``"10 min"``, or ``"5-10 min"`` when the areas were drawn with different limits."""
+    finite = minutes[np.isfinite(minutes)]
+    if not finite.size:
+        return "drive time not recorded"
+    low, high = float(finite.min()), float(finite.max())
+    return f"{low:g} min" if low == high else f"{low:g}\u2013{high:g} min"
+
+
+def vehicles_layer(
+    areas: gpd.GeoDataFrame, *, simplify_deg: float = VEHICLE_SIMPLIFY_DEG
+) -> _GeoJsonLayer:
+    """The service vehicles of a run: each one's drive-time area, filled, and a ring around the
+    station it is based at (``base_lon``/``base_lat``), with the residents it adds in popups.
+
+    ``areas`` is checked and in EPSG:4326 (``_prepare``), one row per vehicle: a
+    :attr:`planner.vehicles.VehiclePlan.drive_areas` (``drive_min`` required; ``rank``,
+    ``station_id``, ``name``, ``residents_gained``, ``area_km2``, ``base_lon``, ``base_lat``
+    and, on the national map, ``unit`` optional). Shared by :func:`coverage_map` and
+    :func:`planner.maps.national_map`.
+    """
+    minutes = _float_column(areas, "drive_min")
+    ranks = _float_column(areas, "rank")
+    names = _column(areas, "name", _text)
+    ids = _column(areas, "station_id", _text)
+    units = _column(areas, "unit", _text)
+    gained = _column(areas, "residents_gained", count_text)
+    km2 = _float_column(areas, "area_km2")
+    lon, lat = _float_column(areas, "base_lon"), _float_column(areas, "base_lat")
+    props = []
+    for i in range(len(areas)):
+        station = names[i] or ids[i] or f"station {i + 1}"
+        props.append(
+            {
+                "title": f"Service vehicle at {station}",
+                "unit": units[i],
+                "reach": f"{minutes[i]:g} min" if math.isfinite(minutes[i]) else None,
+                "gained": gained[i],
+                "rank": count_text(ranks[i]) if math.isfinite(ranks[i]) else None,
+                "area": f"{km2[i]:.1f} km\u00b2" if math.isfinite(km2[i]) else None,
+            }
+        )
+    outlines = _round(shapely.simplify(areas.geometry.to_numpy(), simplify_deg))
+    based = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    bases = _round(shapely.points(lon[based], lat[based]))
+    ring = {"_fill": VEHICLE_BASE_COLOR, "_color": VEHICLE_BASE_COLOR}
+    return _GeoJsonLayer(
+        np.concatenate([outlines, bases]),
+        props + [props[i] | ring for i in based],
+        name=f"{LAYER_VEHICLES} ({_minutes_text(minutes)})",
+        radius=11,
+        style={
+            "color": VEHICLE_COLOR,
+            "weight": 1.5,
+            "opacity": 0.9,
+            "fillColor": VEHICLE_COLOR,
+            "fillOpacity": 0.15,
+        },
+        title_key="title",
+        popup_fields=[
+            ("unit", "Unit"),
+            ("reach", "Reached by car within"),
+            ("gained", "Residents it adds beyond a walk (in rollout order)"),
+            ("rank", "Rollout order"),
+            ("area", "Area reached"),
+        ],
+        tooltip_fields=[("gained", "Residents it adds beyond a walk")],
+    )
+
+
+def vehicles_legend_html(vehicles: Mapping[str, Any] | None, areas: gpd.GeoDataFrame) -> str:
+    """The legend's lines on service vehicles: the area reached and the bases, with the numbers
+    of ``vehicles`` (the summary's ``vehicles`` part: ``placed``, ``vehicle_gain``,
+    ``drive_min``), else those of ``areas``."""
+    esc = html.escape
+    minutes = _float_column(areas, "drive_min")
+    limit = lookup(vehicles, "drive_min")
+    reach = f"{float(limit):g} min" if limit is not None else _minutes_text(minutes)
+    placed = lookup(vehicles, "placed")
+    gain = lookup(vehicles, "vehicle_gain")
+    if placed is None:
+        placed = len(areas)
+    if gain is None and "residents_gained" in areas.columns:
+        gain = float(np.nansum(_float_column(areas, "residents_gained")))
+    numbers = f"{count_text(placed)} placed" + (
+        f", +{count_text(gain)} residents beyond a walk" if gain is not None else ""
+    )
+
+    def key(style: str, label: str) -> str:
+        text = re.sub(r"(?<=\d) (?=\d{3}\b)", "&nbsp;", esc(label))
+        return f'<div><span class="planner-key" style="{style}"></span>{text}</div>'
+
+    return key(
+        f"background:{VEHICLE_COLOR};opacity:.5",
+        f"Reached within {reach} by a service vehicle ({numbers})",
+    ) + key(
+        f"background:#fff;border:2px solid {VEHICLE_BASE_COLOR};box-sizing:border-box;"
+        "border-radius:50%",
+        "Station with a service vehicle (ringed)",
+    )
+
+
 #: Fill of a district by its share of residents covered now: 0-20, 20-40, ..., 80-100 %.
 DISTRICT_COLORS = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
 LAYER_DISTRICTS = "Districts: share of residents covered"
@@ -817,6 +937,7 @@ def _legend_html(
     has: Mapping[str, bool],
     station_statuses: Mapping[str, int] | None = None,
     scenario_keys: Sequence[tuple[str, str]] = (),
+    vehicles_key: str = "",
 ) -> str:
     esc = html.escape
     parts = []
@@ -882,6 +1003,8 @@ def _legend_html(
     for layer in service_layers:
         color = layer.style["fillColor"]
         parts.append(key(f"background:{color};opacity:.5", layer.layer_name))
+    if vehicles_key:
+        parts.append(vehicles_key)
     norm = lookup(summary, "stations_review", "inspectors", "residents_per_inspector")
     if has.get("inspectors") and norm is not None and not _missing(norm):
         per = esc(count_text(norm))
@@ -936,6 +1059,7 @@ def coverage_map(
     try_sites: TrySites | None = None,
     fit_to: gpd.GeoDataFrame | None = None,
     inspector_moves: gpd.GeoDataFrame | None = None,
+    vehicle_areas: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """An interactive map of coverage and the plan that works without internet.
 
@@ -1000,6 +1124,13 @@ def coverage_map(
         station with ``count`` required; ``from_station_id``, ``from_name``,
         ``to_station_id``, ``to_name``, ``distance_m``): arrows as wide as the inspectors
         moved (:func:`inspector_moves_layer`).
+    vehicle_areas
+        Service vehicles (``--vehicles``; :attr:`planner.vehicles.VehiclePlan.drive_areas`):
+        one row per vehicle, its drive-time area as geometry, ``drive_min`` required,
+        ``rank``, ``station_id``, ``name``, ``residents_gained``, ``area_km2`` and its base
+        station's ``base_lon``/``base_lat`` (EPSG:4326) optional. Drawn as one layer (the areas
+        filled, a ring around each base station) with a line in the legend; the numbers in the
+        legend come from ``summary["vehicles"]`` when given.
 
     Returns
     -------
@@ -1024,6 +1155,7 @@ def coverage_map(
         summary=summary,
         max_building_polygons=max_building_polygons,
         inspector_moves=inspector_moves,
+        vehicle_areas=vehicle_areas,
     )
     streets_w, stations_w, areas_w = layers.streets, layers.stations, layers.service_areas
     buildings_w, sites_w, proposals_w = layers.buildings, layers.sites, layers.proposals
@@ -1077,6 +1209,9 @@ def coverage_map(
             )
         )
         scenario_keys.append((color, name))
+    vehicles_w = layers.vehicles
+    if vehicles_w is not None and len(vehicles_w):
+        m.add_child(vehicles_layer(vehicles_w))  # below the stations: their rings show around
     relocations = None
     if stations_w is not None:
         relocations = _relocations_layer(stations_w, relocation_radius_m=relocation_radius_m)
@@ -1115,6 +1250,11 @@ def coverage_map(
             _status_counts(stations_w) if stations_w is not None and len(stations_w) else None
         ),
         scenario_keys=scenario_keys,
+        vehicles_key=(
+            vehicles_legend_html(lookup(summary, "vehicles"), vehicles_w)
+            if vehicles_w is not None and len(vehicles_w)
+            else ""
+        ),
     )
     m.add_child(_legend_element(legend))
     if try_sites is not None:
@@ -1139,6 +1279,7 @@ class _CityLayers:
     scenarios: dict[str, gpd.GeoDataFrame]
     present: list[gpd.GeoDataFrame]  # the non-empty layers, for the map's extent
     moves: gpd.GeoDataFrame | None = None
+    vehicles: gpd.GeoDataFrame | None = None
 
 
 def _check_layers(
@@ -1155,6 +1296,7 @@ def _check_layers(
     summary: Any,
     max_building_polygons: int,
     inspector_moves: Any = None,
+    vehicle_areas: Any = None,
 ) -> _CityLayers:
     """Every layer of :func:`coverage_map` checked; all problems raised together."""
     problems: list[str] = []
@@ -1210,6 +1352,13 @@ def _check_layers(
         numeric=("count", "distance_m"),
         problems=problems,
     )
+    vehicles_w = _prepare(
+        vehicle_areas,
+        "vehicle_areas",
+        required=("drive_min",),
+        numeric=VEHICLE_NUMERIC_COLUMNS,
+        problems=problems,
+    )
     scenarios_w: dict[str, gpd.GeoDataFrame] = {}
     if scenario_layers is not None and not isinstance(scenario_layers, Mapping):
         problems.append(
@@ -1246,7 +1395,7 @@ def _check_layers(
             problems,
             "Column names expected for each layer are listed in help(planner.maps).",
         )
-    frames = (streets_w, stations_w, areas_w, buildings_w, sites_w, proposals_w)
+    frames = (streets_w, stations_w, areas_w, buildings_w, sites_w, proposals_w, vehicles_w)
     present = [f for f in (*frames, *scenarios_w.values()) if f is not None and len(f)]
     if not present:
         raise InputError(
@@ -1267,6 +1416,7 @@ def _check_layers(
         scenarios=scenarios_w,
         present=present,
         moves=moves_w,
+        vehicles=vehicles_w,
     )
 
 

@@ -41,7 +41,13 @@ from planner.maps._leaflet import (
     _text,
     _tile_layer,
 )
-from planner.maps.city import MOVE_COLOR, inspector_moves_layer
+from planner.maps.city import (
+    MOVE_COLOR,
+    VEHICLE_NUMERIC_COLUMNS,
+    inspector_moves_layer,
+    vehicles_layer,
+    vehicles_legend_html,
+)
 
 if TYPE_CHECKING:
     pass
@@ -64,6 +70,8 @@ FAILED_OUTLINE = "#c62828"
 UNIT_SIMPLIFY_M = (10.0, 20.0, 50.0, 100.0, 200.0)
 #: Vertex budget of all unit outlines together (~22 bytes each in the page).
 MAX_UNIT_VERTICES = 100_000
+#: Service vehicles' drive-time areas are simplified by this much (degrees, ~20 m) nationally.
+VEHICLE_SIMPLIFY_DEG_NATIONAL = 2e-4
 
 _NATIONAL_CSS = f"""
 .planner-unit-label {{
@@ -285,6 +293,7 @@ def _national_legend_html(
     breaks: Sequence[int],
     heading: str,
     moves: _GeoJsonLayer | None = None,
+    vehicles: gpd.GeoDataFrame | None = None,
 ) -> str:
     esc = html.escape
     new = _float_column(units, "new_stations")
@@ -354,6 +363,8 @@ def _national_legend_html(
                 "Inspector move between stations (click an arrow)",
             )
         )
+    if vehicles is not None and len(vehicles):
+        parts.append(vehicles_legend_html(lookup(summary, "vehicles"), vehicles))
     parts.append(
         "<div>+3 on a unit: new stations allocated to it. Click a unit for its numbers and a link "
         "to its own map.</div>"
@@ -361,9 +372,20 @@ def _national_legend_html(
     return "".join(parts)
 
 
-def _check_units(units: Any, summary: Any) -> gpd.GeoDataFrame:
-    """The units of :func:`national_map` checked, in EPSG:4326; all problems raised together."""
+def _check_units(
+    units: Any, summary: Any, vehicle_areas: Any = None
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+    """The units (and service vehicles) of :func:`national_map` checked, in EPSG:4326; all
+    problems raised together."""
     problems: list[str] = []
+    vehicles_w = _prepare(
+        vehicle_areas,
+        "vehicle_areas",
+        required=("drive_min",),
+        numeric=VEHICLE_NUMERIC_COLUMNS,
+        problems=problems,
+        function="national_map",
+    )
     units_w = _prepare(
         units,
         "units",
@@ -406,7 +428,7 @@ def _check_units(units: Any, summary: Any) -> gpd.GeoDataFrame:
             "national_map: nothing to draw",
             hint="Pass at least one unit with a boundary polygon.",
         )
-    return units_w
+    return units_w, vehicles_w
 
 
 def _national_page(m: folium.Map) -> Any:
@@ -443,6 +465,7 @@ def national_map(
     tiles: str | folium.TileLayer | None = None,
     attribution: str | None = None,
     inspector_moves: gpd.GeoDataFrame | None = None,
+    vehicle_areas: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """An offline overview map of a national plan: one shaded polygon per unit.
 
@@ -477,6 +500,11 @@ def national_map(
     inspector_moves
         The inspector moves over the country (as in :func:`coverage_map`): arrows from the
         giving to the receiving station, with a popup each.
+    vehicle_areas
+        With ``--vehicles``: the service vehicles of every unit, one row per vehicle (columns as
+        ``coverage_map``'s ``vehicle_areas``, plus ``unit``), drawn as one layer above the units
+        (each vehicle's drive-time area, simplified by ~20 m, and a ring around its base
+        station), with a line in the legend (numbers from ``summary["vehicles"]``).
 
     Returns
     -------
@@ -488,7 +516,7 @@ def national_map(
     InputError
         Listing every problem with ``units`` and ``summary``, or if there is nothing to draw.
     """
-    units_w = _check_units(units, summary)
+    units_w, vehicles_w = _check_units(units, summary, vehicle_areas)
     problems: list[str] = []
     moves_w = _prepare(
         inspector_moves,
@@ -544,6 +572,8 @@ def national_map(
             tooltip_fields=[("after", "Covered with the plan"), ("new", "New stations")],
         )
     )
+    if vehicles_w is not None and len(vehicles_w):
+        m.add_child(vehicles_layer(vehicles_w, simplify_deg=VEHICLE_SIMPLIFY_DEG_NATIONAL))
     labelled = [i for i, p in enumerate(props) if p["_label"] is not None]
     m.add_child(
         _units_layer(
@@ -572,7 +602,14 @@ def national_map(
     m.add_child(
         _legend_element(
             _national_legend_html(
-                summary, units_w, props, ok=ok, breaks=breaks, heading=heading, moves=moves
+                summary,
+                units_w,
+                props,
+                ok=ok,
+                breaks=breaks,
+                heading=heading,
+                moves=moves,
+                vehicles=vehicles_w,
             )
         )
     )

@@ -15,11 +15,13 @@ sum of ``covered`` at the allocated ``k`` (the curve is flat beyond its last ``k
 from __future__ import annotations
 
 import platform
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from planner._crs import WGS84
@@ -28,7 +30,7 @@ from planner._format import TIME_LIMIT_LINE, illustrative_labels, number_or_none
 from planner._version import __version__
 from planner.i18n import gettext
 from planner.maps import national_map
-from planner.national.results import NationalResult, allocation_table
+from planner.national.results import NationalResult, allocation_table, vehicle_table
 from planner.national.units import buffer_m_for
 from planner.outputs import (
     redistribution_lines,
@@ -39,8 +41,15 @@ from planner.outputs import (
     write_text,
 )
 from planner.report import redistribution_dict
+from planner.vehicles import DRIVE_AREA_COLUMNS
 
-__all__ = ["national_dict", "national_markdown", "write_national"]
+__all__ = [
+    "national_dict",
+    "national_markdown",
+    "national_vehicle_lines",
+    "national_vehicles_dict",
+    "write_national",
+]
 
 
 def write_national(
@@ -73,6 +82,7 @@ def write_national(
         summary=summary,
         title="National plan",
         inspector_moves=None if moves is None else moves.moves,
+        vehicle_areas=layers.get("vehicle_areas"),
     )
     memo = national_markdown(summary)
     run = None
@@ -90,9 +100,9 @@ def write_national(
 
 
 def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
-    """Layers ``units``, ``sites``, (when some stations fall in no unit)
-    ``stations_not_assigned`` and (when some homes do) ``residents_outside_units``, in
-    EPSG:4326."""
+    """Layers ``units``, ``sites``, (with ``--vehicles``) ``vehicle_areas``, (when some
+    stations fall in no unit) ``stations_not_assigned`` and (when some homes do)
+    ``residents_outside_units``, in EPSG:4326."""
     table = allocation_table(result)
     outlines = [
         shapely.from_wkb(u.outline_wkb) if u.outline_wkb is not None else None for u in result.units
@@ -120,7 +130,13 @@ def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
         geometry=gpd.points_from_xy([r["lon"] for r in rows], [r["lat"] for r in rows]),
         crs=WGS84,
     )
+    if result.vehicle_allocation is not None:  # --vehicles: see planner.vehicles
+        vehicles = vehicle_table(result)
+        for column in vehicles.columns.drop("name"):
+            units[column] = vehicles[column].to_numpy()
     layers = {"units": units, "sites": sites}
+    if result.vehicle_allocation is not None:
+        layers["vehicle_areas"] = _vehicle_areas(result)
     outside = result.stations_outside
     if outside is not None and len(outside):
         keep = [c for c in ("row", "station_id", "name", "problem") if c in outside.columns]
@@ -131,6 +147,21 @@ def national_layers(result: NationalResult) -> dict[str, gpd.GeoDataFrame]:
     if result.redistribution is not None:
         layers["inspector_moves"] = result.redistribution.moves.to_crs(WGS84)
     return layers
+
+
+def _vehicle_areas(result: NationalResult) -> gpd.GeoDataFrame:
+    """Every unit's service vehicles as its files show them: one row per vehicle, its drive-time
+    area and base station (EPSG:4326)."""
+    rows, geometry = [], []
+    for u in result.units:
+        w = result.written.get(u.name)
+        for area in w.vehicle_areas if w is not None else ():
+            rows.append({"unit": u.name, **{k: v for k, v in area.items() if k != "wkb"}})
+            geometry.append(shapely.from_wkb(area["wkb"]))
+    return gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=["unit", *DRIVE_AREA_COLUMNS]),
+        geometry=gpd.GeoSeries(geometry, crs=WGS84),
+    )
 
 
 def national_dict(result: NationalResult) -> dict[str, Any]:
@@ -250,6 +281,9 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             **library_versions((*RECORDED_LIBRARIES, "dask", "distributed")),
         },
     }
+    vehicles = national_vehicles_dict(result)
+    if vehicles is not None:
+        out["vehicles"] = vehicles
     return out
 
 
@@ -430,6 +464,7 @@ def national_markdown(summary: dict[str, Any]) -> str:
             lines.append(f"- row {r['row']}: {_cell(r['name'] or '')} — {r['reason']}")
         if len(rows) > 20:
             lines.append(f"- ... {len(rows) - 20} more in national.json")
+    lines += national_vehicle_lines(s.get("vehicles"))
     if s["notes"]:
         lines += ["", "## Notes", ""] + [f"- {_cell(n)}" for n in s["notes"]]
     lines += [
@@ -465,3 +500,82 @@ def _gap(value: Any) -> str:
 
 def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def national_vehicles_dict(result: NationalResult) -> dict[str, Any] | None:
+    """The vehicles' part of national.json (``None`` without ``--vehicles``)."""
+    alloc = result.vehicle_allocation
+    if alloc is None:
+        return None
+    table = vehicle_table(result)
+    ok = [u.ok for u in result.units]
+    residents = sum(u.residents for u in result.units if u.ok)
+    before = sum(u.covered_before for u in result.units if u.ok)
+    return {
+        "vehicles": result.options.vehicles,
+        "drive_min": result.options.drive_min,
+        "placed": int(alloc.used),
+        "vehicle_gain": float(alloc.newly_covered),
+        "upper_bound": float(alloc.upper_bound),
+        "gap": float(alloc.gap),
+        "residents": float(residents),
+        "walk_covered": float(before),
+        "share_served": (before + alloc.newly_covered) / residents if residents else 0.0,
+        "units": [
+            {
+                "name": r.name,
+                "vehicles": int(r.vehicles),
+                "vehicle_gain": float(r.vehicle_gain),
+                "stations": [s for s in str(r.vehicle_stations).split(";") if s],
+            }
+            for r, good in zip(table.itertuples(), ok, strict=True)
+            if good and r.vehicles > 0
+        ],
+    }
+
+
+def national_vehicle_lines(summary: Mapping[str, Any] | None) -> list[str]:
+    """The national memo's section on service vehicles."""
+    if not isinstance(summary, Mapping):
+        return []
+
+    def n(x: Any) -> str:
+        return thousands(float(x))
+
+    gap = float(summary.get("gap") or 0.0)
+    lines = [
+        "",
+        "## Service vehicles",
+        "",
+        f"{summary['vehicles']} vehicles shared among the units' working stations (at most one "
+        f"per station) by the same dynamic programme as the new stations, over each unit's "
+        f"exact curve of residents reached within {float(summary['drive_min']):g} minutes' "
+        "drive and not within walking distance of a station (free-flow speeds, one-way streets, "
+        "turn restrictions ignored; vehicles go to existing stations, the new stations' walking "
+        f"areas are not counted). Placed: {summary['placed']}; residents gained: "
+        f"**{n(summary['vehicle_gain'])}**; served on foot or by car: "
+        f"{100 * float(summary['share_served']):.1f} % of {n(summary['residents'])}. "
+        f"Proven: no allocation gains more than {n(summary['upper_bound'])} "
+        f"(at most {100 * gap:.2f} % short).",
+        "",
+    ]
+    placed = int(summary.get("placed") or 0)
+    if placed < int(summary["vehicles"]):
+        lines += [
+            f"{int(summary['vehicles']) - placed} vehicles add nobody anywhere under this "
+            "measure (every station whose car would reach anyone new has one): not placed.",
+            "",
+        ]
+    units = summary.get("units") or []
+    if units:
+        lines += ["| unit | vehicles | residents gained | stations |", "|---|---:|---:|---|"]
+        shown = sorted(units, key=lambda r: -r["vehicles"])[:30]
+        for r in shown:
+            stations = ", ".join(r["stations"][:8]) + (" …" if len(r["stations"]) > 8 else "")
+            lines.append(
+                f"| {_cell(r['name'])} | {r['vehicles']} | {n(r['vehicle_gain'])} "
+                f"| {_cell(stations)} |"
+            )
+        if len(units) > 30:
+            lines.append(f"| … {len(units) - 30} more units in national.json | | | |")
+    return lines

@@ -16,10 +16,12 @@ import pandas as pd
 from planner._format import plain
 from planner.candidates import DEFAULT_SPACING_M
 from planner.defaults import (
+    DEFAULT_DRIVE_MIN,
     DEFAULT_NEW_STATIONS,
     DEFAULT_NODE_LIMIT,
     DEFAULT_RESIDENTS_PER_INSPECTOR,
     DEFAULT_TIME_LIMIT_S,
+    MAX_DRIVE_MIN,
 )
 from planner.errors import InputError
 from planner.network import DEFAULT_BARRIERS
@@ -40,6 +42,7 @@ __all__ = [
     "UnitOutcome",
     "UnitWritten",
     "allocation_table",
+    "vehicle_table",
 ]
 
 
@@ -71,6 +74,9 @@ class NationalOptions:
         Move inspectors between the working stations (:mod:`planner.inspector_moves`): within
         each unit, or with ``max_move_m`` between any stations at most that far apart
         (straight line, metres), across units too.
+    vehicles, drive_min
+        Service vehicles to share among the units' working stations (0: none) and the drive
+        time each one's car reaches, minutes (:mod:`planner.vehicles`).
     """
 
     settings: WalkSettings = field(default_factory=WalkSettings)
@@ -86,9 +92,17 @@ class NationalOptions:
     barriers: tuple[str, ...] = DEFAULT_BARRIERS
     redistribute_inspectors: bool = False
     max_move_m: float | None = None
+    vehicles: int = 0
+    drive_min: float = DEFAULT_DRIVE_MIN
 
     def __post_init__(self) -> None:
         problems = []
+        if not isinstance(self.vehicles, int | np.integer) or self.vehicles < 0:
+            problems.append(f"vehicles {plain(self.vehicles)} must be a whole number >= 0")
+        if not 0 < self.drive_min <= MAX_DRIVE_MIN:
+            problems.append(
+                f"drive minutes {plain(self.drive_min)} must be in (0, {MAX_DRIVE_MIN:g}], e.g. 10"
+            )
         if not isinstance(self.new_stations, int | np.integer) or self.new_stations < 0:
             problems.append(f"new stations {plain(self.new_stations)} must be a whole number >= 0")
         if self.target_share is not None and not 0 < self.target_share <= 1:
@@ -141,6 +155,10 @@ class UnitOutcome:
     station_records: tuple[tuple[str, float, float, float, float], ...] = ()
     # with options.redistribute_inspectors: the names of station_records' stations (or None)
     station_names: tuple[str | None, ...] = ()
+    # with options.vehicles: residents gained with v = 0..V vehicles, bounds, station ids
+    vehicle_curve: tuple[float, ...] = (0.0,)
+    vehicle_bound: tuple[float, ...] = (0.0,)
+    vehicle_stations: tuple[tuple[str, ...], ...] = ((),)
 
     @property
     def ok(self) -> bool:
@@ -158,6 +176,10 @@ class UnitWritten:
     gap: float = 0.0
     sites: tuple[dict[str, Any], ...] = ()
     seconds: float = 0.0
+    # with options.vehicles: the unit's service vehicles as written in its files, one dict per
+    # vehicle (the columns of planner.vehicles.DRIVE_AREA_COLUMNS and "wkb", its drive-time
+    # area in EPSG:4326)
+    vehicle_areas: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,6 +230,8 @@ class NationalResult:
     scheduler: str
     residents_outside: gpd.GeoDataFrame | None = None
     redistribution: InspectorMoves | None = None
+    #: With ``options.vehicles``: the vehicles per unit (same DP as the stations).
+    vehicle_allocation: Allocation | None = None
 
     @property
     def n_ok(self) -> int:
@@ -260,6 +284,31 @@ def allocation_table(result: NationalResult) -> pd.DataFrame:
                 ),
                 "folder": u.folder,
                 "runtime_s": u.runtime_s,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def vehicle_table(result: NationalResult) -> pd.DataFrame:
+    """With ``options.vehicles``, one row per unit: vehicles allocated, residents they gain
+    (and the proven bound), the share served on foot or by car, and the stations that get them
+    (``;``-separated ids)."""
+    alloc = result.vehicle_allocation
+    rows = []
+    for i, u in enumerate(result.units):
+        v = int(alloc.new_stations[i]) if alloc is not None and u.ok else 0
+        k = min(v, len(u.vehicle_curve) - 1)
+        gain = float(u.vehicle_curve[k]) if u.ok else math.nan
+        rows.append(
+            {
+                "name": u.name,
+                "vehicles": v,
+                "vehicle_gain": gain,
+                "vehicle_bound": float(u.vehicle_bound[k]) if u.ok else math.nan,
+                "share_served_with_vehicles": (
+                    (u.covered_before + gain) / u.residents if u.ok and u.residents else math.nan
+                ),
+                "vehicle_stations": ";".join(u.vehicle_stations[k]) if u.ok else "",
             }
         )
     return pd.DataFrame(rows)

@@ -54,6 +54,14 @@ from planner.pipeline import assess_coverage, city_from_osm, load_city, plan_cur
 from planner.report import write_outputs
 from planner.station_review import inspectors_needed
 from planner.stations import read_stations, working
+from planner.vehicle_allocation import allocate_national_vehicles
+from planner.vehicles import (
+    DRIVE_AREA_COLUMNS,
+    VehicleReach,
+    plan_vehicles_from_curve,
+    unit_vehicle_curve,
+    vehicle_reach,
+)
 
 __all__ = ["plan_nation", "unit_curve"]
 
@@ -82,6 +90,8 @@ class _UnitState:
     coverage: Any
     curve: Any
     outcome: UnitOutcome
+    # with options.vehicles: what each station's car reaches and the unit's vehicle curve
+    vehicles: tuple[VehicleReach, Any] | None = None
 
 
 def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
@@ -126,6 +136,9 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
             time_limit_s=options.time_limit_s,
             node_limit=options.node_limit,
         )
+        vehicle_state, vehicles = (
+            _vehicle_fields(city, coverage, options) if options.vehicles else (None, {})
+        )
     except PlannerError as exc:
         return _failure(unit, str(exc).splitlines()[0], t0, notes)
     except Exception as exc:  # a bug or a broken input: reported for this unit only
@@ -141,6 +154,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         hull = city.residents.geometry.union_all().convex_hull
         outline = gpd.GeoSeries([hull], crs=city.network.crs).to_crs(WGS84).iloc[0]
     c = curve.curve
+    vehicles_cut_short = bool(vehicles.pop("time_limit_hit", False))
     needed, now, missing = _inspectors(stations, options.residents_per_inspector)
     outcome = UnitOutcome(
         name=unit.name,
@@ -151,7 +165,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         newly_covered=tuple(float(v) for v in c.newly_covered),
         upper_bound=tuple(float(v) for v in c.upper_bound),
         proven_optimal=tuple(bool(v) for v in c.proven_optimal),
-        time_limit_hit=bool(c.time_limit_hit),
+        time_limit_hit=bool(c.time_limit_hit) or vehicles_cut_short,
         stations_usable=int(stations["usable"].sum()),
         stations_total=len(stations),
         buildings=int(s.buildings_total),
@@ -164,8 +178,35 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         inspectors_missing=missing,
         station_records=_station_records(stations),
         station_names=_station_names(stations) if options.redistribute_inspectors else (),
+        **vehicles,
     )
-    return _UnitState(job=job, city=city, coverage=coverage, curve=curve, outcome=outcome)
+    return _UnitState(
+        job=job, city=city, coverage=coverage, curve=curve, outcome=outcome, vehicles=vehicle_state
+    )
+
+
+def _vehicle_fields(
+    city: Any, coverage: Any, options: NationalOptions
+) -> tuple[tuple[VehicleReach, Any], dict[str, Any]]:
+    """A unit's vehicle curve for the national allocation (:mod:`planner.vehicles`): what stays
+    on the worker for writing (the reach and the curve) and the :class:`UnitOutcome` fields
+    (``time_limit_hit``: the clock cut the vehicle curve short)."""
+    reach = vehicle_reach(city, coverage, drive_min=options.drive_min)
+    curve, ids = unit_vehicle_curve(
+        city,
+        coverage,
+        max_vehicles=options.vehicles,
+        drive_min=options.drive_min,
+        time_limit_s=options.time_limit_s,
+        node_limit=options.node_limit,
+        reach=reach,
+    )
+    return (reach, curve), {
+        "vehicle_curve": tuple(float(v) for v in curve.newly_covered),
+        "vehicle_bound": tuple(float(v) for v in curve.upper_bound),
+        "vehicle_stations": tuple(tuple(ids[i] for i in sites) for sites in curve.sites),
+        "time_limit_hit": bool(curve.time_limit_hit),
+    }
 
 
 def _inspectors(stations: pd.DataFrame, norm: float) -> tuple[int, int | None, int | None]:
@@ -360,8 +401,10 @@ def write_unit(
     folder: str,
     parameters: dict[str, Any],
     run_id: str | None = None,
+    vehicles: int = 0,
 ) -> UnitWritten:
-    """Write a unit's city outputs with its allocated number of new stations.
+    """Write a unit's city outputs with its allocated number of new stations (and service
+    vehicles, read off the unit's vehicle curve: its map, memo and GeoPackage show them).
 
     The unit's files are one set (:func:`planner.report.write_outputs`) carrying ``run_id``,
     the national run's id.
@@ -369,12 +412,24 @@ def write_unit(
     t0 = time.perf_counter()
     if isinstance(state, UnitOutcome):
         return UnitWritten(name=state.name, status=state.status)
+    vehicle_plan = None
     try:
         plan = (
             plan_from_curve(state.city, state.coverage, state.curve, n_sites=new_stations)
             if new_stations > 0
             else None
         )
+        if state.vehicles is not None:
+            reach, vehicle_curve = state.vehicles
+            parameters = {
+                **parameters,
+                "vehicles_allocated": vehicles,
+                "drive_min": reach.drive_min,
+            }
+            if vehicles > 0:
+                vehicle_plan = plan_vehicles_from_curve(
+                    state.coverage, reach, vehicle_curve, n_vehicles=vehicles
+                )
         write_outputs(
             folder,
             city=state.city,
@@ -383,17 +438,20 @@ def write_unit(
             parameters={**parameters, "new_stations_allocated": new_stations},
             curve=state.curve.curve,  # the map's best plans: the unit's own curve
             run_id=run_id,
+            vehicles=vehicle_plan,
         )
     except PlannerError as exc:
         return UnitWritten(name=state.outcome.name, status=f"writing failed: {exc}")
     except OSError as exc:
         return UnitWritten(name=state.outcome.name, status=f"writing failed: {exc.strerror or exc}")
+    areas = _vehicle_area_records(vehicle_plan)
     if plan is None:
         return UnitWritten(
             name=state.outcome.name,
             status="ok",
             covered_after=state.outcome.covered_before,
             seconds=time.perf_counter() - t0,
+            vehicle_areas=areas,
         )
     sites = tuple(
         {
@@ -415,7 +473,19 @@ def write_unit(
         gap=float(plan.siting.gap),
         sites=sites,
         seconds=time.perf_counter() - t0,
+        vehicle_areas=areas,
     )
+
+
+def _vehicle_area_records(vehicle_plan: Any) -> tuple[dict[str, Any], ...]:
+    """A unit's vehicles as :attr:`UnitWritten.vehicle_areas` (small, picklable)."""
+    if vehicle_plan is None or not len(vehicle_plan.drive_areas):
+        return ()
+    areas = vehicle_plan.drive_areas.to_crs(WGS84)
+    table = areas[list(DRIVE_AREA_COLUMNS)].astype(object)
+    rows = table.where(table.notna(), None).to_dict("records")
+    wkb = shapely.to_wkb(areas.geometry.to_numpy())
+    return tuple(row | {"wkb": w} for row, w in zip(rows, wkb, strict=True))
 
 
 def _failure(unit: Unit, reason: str, t0: float, notes: list[str]) -> UnitOutcome:
@@ -634,12 +704,20 @@ def _run_and_write(
         t2 = time.perf_counter()
         with announce("allocating the new stations (dynamic programming)"):
             allocation, greedy, target = _allocate(ordered, units, options)
+        vehicle_allocation = None
+        if options.vehicles:
+            vehicle_allocation = allocate_national_vehicles(
+                [np.asarray(u.vehicle_curve) if u.ok else np.zeros(1) for u in ordered],
+                [np.asarray(u.vehicle_bound) if u.ok else np.zeros(1) for u in ordered],
+                options.vehicles,
+                names=[u.name for u in ordered],
+            )
         timings["allocation_s"] = time.perf_counter() - t2
         t3 = time.perf_counter()
         parameters = _unit_parameters(options)
         written = _write_units(
             client, states, units, allocation, out_set.path / "units", parameters, progress,
-            out_set.run_id,
+            out_set.run_id, vehicle_allocation,
         )  # fmt: skip
         timings["unit_outputs_s"] = time.perf_counter() - t3
     result = NationalResult(
@@ -656,6 +734,7 @@ def _run_and_write(
         inputs=tuple(inputs),
         workers=n_workers,
         scheduler=address,
+        vehicle_allocation=vehicle_allocation,
         residents_outside=residents_outside,
     )
     if result.n_ok == 0:
@@ -1005,12 +1084,18 @@ def _write_units(
     parameters: dict[str, Any],
     progress: ProgressFn | None,
     run_id: str | None = None,
+    vehicle_allocation: Allocation | None = None,
 ) -> dict[str, UnitWritten]:
     from dask.distributed import as_completed
 
     folder.mkdir(parents=True, exist_ok=True)
     futures = {}
-    for unit, k in zip(units, allocation.new_stations, strict=True):
+    vehicles = (
+        vehicle_allocation.new_stations
+        if vehicle_allocation is not None
+        else np.zeros(len(units), dtype=np.int64)
+    )
+    for unit, k, v in zip(units, allocation.new_stations, vehicles, strict=True):
         if unit.name in states:
             fut = client.submit(
                 write_unit,
@@ -1019,6 +1104,7 @@ def _write_units(
                 str(folder / unit.folder),
                 parameters,
                 run_id,
+                int(v),
                 key=f"write-{unit.folder}",
                 pure=False,
             )
