@@ -54,7 +54,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.districts",
         "planner.fetch",
         "planner.isochrones",
-        "planner.maps._leaflet",
         "planner.maps.city",
         "planner.maps.national",
         "planner.national.report",
@@ -63,7 +62,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.national.units",
         "planner.network",
         "planner.osm",
-        "planner.output_set",
         "planner.outputs",
         "planner.pipeline",
         "planner.qgis_plugin",
@@ -75,7 +73,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.station_review",
         "planner.stations",
         "planner.synthetic",
-        "planner.try_sites",
     }
 )
 
