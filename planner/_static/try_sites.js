@@ -299,7 +299,10 @@ function plannerTrySites(map, data) {
 
   function csv() {
     var lines = ["name,lat,lon,site_id,alone_residents,marginal_residents"];
-    function cell(s) { return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; }
+    // (a regex literal after "return" would stop Babel's extractor: the texts below it would
+    // be missing from the catalogs)
+    var special = /[",\n\r]/;
+    function cell(s) { return special.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; }
     numbers().sites.forEach(function (s, i) {
       var r = selected[i];
       lines.push([cell(label(r)), data.lat[r].toFixed(8), data.lon[r].toFixed(8), cell(s.id),
