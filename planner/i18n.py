@@ -189,7 +189,7 @@ def js_messages(source: str) -> tuple[JsMessage, ...]:
     """The messages a JavaScript ``source`` passes to ``gettext`` and ``ngettext``.
 
     Found by Babel's JavaScript extractor, as ``pybabel extract`` finds them for the catalogs
-    (``babel.cfg`` extracts ``planner/_static/**.js``), each once, in the order they appear.
+    (``babel.cfg`` extracts ``planner/static/**.js``), each once, in the order they appear.
     """
     from babel.messages.extract import extract_javascript
 

@@ -18,7 +18,7 @@ stay covered and count as "before"), so the panel's arithmetic is that of
 the residents of the union of the sets of ``S``; a site's "alone" is the residents of its set,
 its "marginal" the residents in its set and in no other set of ``S`` (lost if it is dropped).
 :meth:`TrySites.evaluate` is that arithmetic in Python, and the page's JavaScript
-(``_static/try_sites.js``) repeats it. Population stays in float64 in both (the page gets the
+(``static/try_sites.js``) repeats it. Population stays in float64 in both (the page gets the
 exact 8-byte values), so the panel equals ``planner evaluate``'s ``list_residents`` up to the
 order of additions (< 1e-6 residents), i.e. to the whole resident.
 

@@ -1,6 +1,6 @@
 """The offline Leaflet pieces both maps are built from (private to :mod:`planner.maps`).
 
-- the vendored Leaflet 1.9.4 (``planner/_static``), inlined into the page by
+- the vendored Leaflet 1.9.4 (``planner/static``), inlined into the page by
   :func:`_make_offline`, with the CSS and the small JavaScript helpers both maps share;
 - :class:`_GeoJsonLayer`, the one GeoJSON layer class (core Leaflet only: no jQuery, no marker
   plugins), with :class:`_ScriptElement` and the legend control;
@@ -108,12 +108,12 @@ function plannerTable(p, titleKey, fields) {
 
 @functools.cache
 def _static_text(name: str) -> str:
-    return (resources.files("planner") / "_static" / name).read_text(encoding="utf-8")
+    return (resources.files("planner") / "static" / name).read_text(encoding="utf-8")
 
 
 @functools.cache
 def _static_data_uri(name: str) -> str:
-    data = (resources.files("planner") / "_static" / name).read_bytes()
+    data = (resources.files("planner") / "static" / name).read_bytes()
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
@@ -135,12 +135,12 @@ def _leaflet_js() -> str:
 
 @functools.cache
 def _static_messages(name: str) -> tuple[JsMessage, ...]:
-    """The texts the script ``planner/_static/<name>`` passes to ``gettext``/``ngettext``."""
+    """The texts the script ``planner/static/<name>`` passes to ``gettext``/``ngettext``."""
     return js_messages(_static_text(name))
 
 
 def _static_script(name: str) -> _Raw:
-    """The script ``planner/_static/<name>`` inlined, after the table of its texts.
+    """The script ``planner/static/<name>`` inlined, after the table of its texts.
 
     The table (:func:`planner.i18n.js_script`) holds the translations of the texts the script
     uses, in the language in use when the map is built, with the catalog's plural rule and
