@@ -16,6 +16,11 @@ Everything a person reads (maps, memos, the command line's summary and messages)
   spaces, so that a number copied into a spreadsheet reads back. English keeps the formats the
   planner has always printed (``1 124 910``, ``18.9%``), byte for byte.
 
+The map's JavaScript (``planner/static/*.js``) reads the same catalogs: its texts are
+``gettext("...")``/``ngettext(...)`` calls that ``pybabel extract`` finds, and each map embeds
+their translations in the language of the run, with the catalog's plural rule and the number
+formats (:func:`js_script`, the page's ``plannerI18n``).
+
 The language is chosen once per process (:func:`set_language`), from ``--lang``, else the
 ``PLANNER_LANG`` environment variable, else the system locale when it is Russian or Kazakh,
 else English (:func:`resolve_language`). Dask workers are separate processes: the national run
