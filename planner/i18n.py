@@ -16,6 +16,11 @@ Everything a person reads (maps, memos, the command line's summary and messages)
   spaces, so that a number copied into a spreadsheet reads back. English keeps the formats the
   planner has always printed (``1 124 910``, ``18.9%``), byte for byte.
 
+The map's JavaScript (``planner/static/*.js``) reads the same catalogs: its texts are
+``gettext("...")``/``ngettext(...)`` calls that ``pybabel extract`` finds, and each map embeds
+their translations in the language of the run, with the catalog's plural rule and the number
+formats (:func:`js_script`, the page's ``plannerI18n``).
+
 The language is chosen once per process (:func:`set_language`), from ``--lang``, else the
 ``PLANNER_LANG`` environment variable, else the system locale when it is Russian or Kazakh,
 else English (:func:`resolve_language`). Dask workers are separate processes: the national run
@@ -27,14 +32,19 @@ from __future__ import annotations
 import contextlib
 import gettext as _gettext
 import io
+import json
 import math
 import os
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from planner.errors import InputError
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
 
 __all__ = [
     "LANGUAGES",
@@ -44,6 +54,10 @@ __all__ = [
     "fmt_share",
     "gettext",
     "js_catalog",
+    "js_messages",
+    "js_numbers",
+    "js_plural",
+    "js_script",
     "language",
     "missing_translations",
     "ngettext",
@@ -129,18 +143,24 @@ def using_language(lang: str) -> Iterator[None]:
 
 
 @cache
+def _po(lang: str) -> Catalog:
+    """The catalog of ``lang`` (not English) as Babel reads it from its ``.po`` file."""
+    from babel.messages.pofile import read_po
+
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as fh:
+        return read_po(fh, locale=lang, domain=DOMAIN)
+
+
+@cache
 def _translations(lang: str) -> _gettext.NullTranslations:
     """The catalog of ``lang``, read from its ``.po`` file and compiled in memory."""
     if lang == "en":
         return _gettext.NullTranslations()
     from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
 
-    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with path.open("rb") as fh:
-        catalog = read_po(fh, locale=lang, domain=DOMAIN)
     buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
+    write_mo(buffer, _po(lang), use_fuzzy=False)
     buffer.seek(0)
     return _gettext.GNUTranslations(buffer)
 
@@ -166,13 +186,167 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention
     return message
 
 
-def js_catalog(messages: list[str] | tuple[str, ...]) -> dict[str, str]:
+#: A message of a script: its text, or (singular, plural) for ``ngettext``.
+JsMessage = str | tuple[str, str]
+
+
+def js_messages(source: str) -> tuple[JsMessage, ...]:
+    """The messages a JavaScript ``source`` passes to ``gettext`` and ``ngettext``.
+
+    Found by Babel's JavaScript extractor, as ``pybabel extract`` finds them for the catalogs
+    (``babel.cfg`` extracts ``planner/static/**.js``), each once, in the order they appear.
+    """
+    from babel.messages.extract import extract_javascript
+
+    found: dict[JsMessage, None] = {}
+    for _line, function, message, _comments in extract_javascript(
+        io.BytesIO(source.encode("utf-8")), ["gettext", "ngettext"], [], {}
+    ):
+        if function == "gettext" and isinstance(message, str):
+            found[message] = None
+        elif function == "ngettext" and isinstance(message, tuple | list) and len(message) >= 2:
+            found[(str(message[0]), str(message[1]))] = None
+    return tuple(found)
+
+
+def js_catalog(messages: Sequence[JsMessage]) -> dict[str, str | list[str]]:
     """The translations of ``messages`` in the language in use, to embed in a map's script.
 
-    The map's JavaScript looks its strings up in this table (falling back to the English
-    text), so the page speaks the language of the run from the same catalogs as the memo.
+    A message (a ``gettext`` text) maps to its translation, or to itself where the catalog has
+    none. A ``(singular, plural)`` pair (an ``ngettext`` message) maps, under its singular, to
+    all the plural forms of the language in the order of its plural rule (:func:`js_plural`);
+    a pair without a complete translation is left out, and the page falls back to English.
+    The map's JavaScript looks its strings up in this table (:func:`js_script`), so the page
+    speaks the language of the run from the same catalogs as the memo.
     """
-    return {m: gettext(m) for m in messages}
+    lang = language()
+    table: dict[str, str | list[str]] = {}
+    for message in messages:
+        if isinstance(message, str):
+            table[message] = gettext(message)
+            continue
+        singular, plural = message
+        if lang == "en":
+            table[singular] = [singular, plural]
+            continue
+        found = _po(lang).get(singular)
+        forms = found.string if found is not None and not found.fuzzy else None
+        if isinstance(forms, tuple | list) and forms and all(forms):
+            table[singular] = [str(f) for f in forms]
+    return table
+
+
+#: What a plural rule may hold: ``n``, numbers, arithmetic, comparisons, ``&&``, ``||``, ``?:``.
+_PLURAL_RULE = re.compile(r"^[n0-9\s%=!<>&|?:()+*/-]+$")
+
+
+def js_plural() -> str:
+    """The plural rule of the language in use, as its catalog's ``Plural-Forms`` header writes it.
+
+    The expression (``n % 10 == 1 && n % 100 != 11 ? 0 : ...`` for Russian, ``(n != 1)`` for
+    Kazakh and English) is C, and valid JavaScript: its value is the index of the plural form
+    for the count ``n``. A header holding anything else gives the English rule.
+    """
+    from babel.messages.plurals import get_plural
+
+    lang = language()
+    rule = get_plural("en").plural_expr if lang == "en" else _po(lang).plural_expr
+    return rule if _PLURAL_RULE.match(rule) else get_plural("en").plural_expr
+
+
+def js_numbers() -> dict[str, object]:
+    """How the language in use writes numbers, for the page's formatters (:func:`js_script`).
+
+    Taken from :func:`fmt_int`, :func:`fmt_decimal` and :func:`fmt_share`, so the page writes
+    numbers as the memo does: ``group`` (thousands separator), ``decimal`` (decimal mark),
+    ``percent`` (what follows a percentage: ``%`` or `` %``) and ``groupShares`` (whether a
+    percentage of 1 000 or more has its thousands apart).
+    """
+    grouped = fmt_int(1234567)
+    decimal = fmt_decimal(1.5)
+    share = fmt_share(0.5, digits=1)
+    number = "50" + decimal[1] + "0"
+    return {
+        "group": grouped[1],
+        "decimal": decimal[1],
+        "percent": share[len(number) :] if share.startswith(number) else "%",
+        "groupShares": not fmt_share(12.345, digits=1).startswith("1234"),
+    }
+
+
+#: The page's side of the catalogs (see :func:`js_script`); the table, plural rule and number
+#: formats of the language are filled in.
+_JS_RUNTIME = r"""var plannerI18n = (function (I) {
+  "use strict";
+  I.lang = %(lang)s;
+  I.catalog = Object.assign(I.catalog || {}, %(catalog)s);
+  I.numbers = %(numbers)s;
+  I.plural = function (n) { return Number(%(plural)s); };
+  I.gettext = function (message) {
+    var t = I.catalog[message];
+    return typeof t === "string" && t ? t : message;
+  };
+  I.ngettext = function (singular, plural, count) {
+    var n = Math.round(Number(count));
+    if (!isFinite(n)) { n = 0; }
+    var forms = I.catalog[singular];
+    if (Array.isArray(forms) && forms[I.plural(n)]) { return forms[I.plural(n)]; }
+    return n === 1 ? singular : plural;
+  };
+  I.format = function (text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  };
+  function grouped(text, group) {
+    return text.replace(/\B(?=(\d{3})+(?!\d))/g, group);
+  }
+  I.fmtDecimal = function (x, digits, noGroups) {
+    var parts = Number(x).toFixed(digits).split(".");
+    var whole = noGroups ? parts[0] : grouped(parts[0], I.numbers.group);
+    return parts.length > 1 ? whole + I.numbers.decimal + parts[1] : whole;
+  };
+  I.fmtInt = function (x) { return grouped(String(Math.round(x)), I.numbers.group); };
+  I.fmtShare = function (x, digits) {
+    return I.fmtDecimal(100 * x, digits === undefined ? 1 : digits, !I.numbers.groupShares)
+      + I.numbers.percent;
+  };
+  return I;
+})(typeof plannerI18n === "undefined" ? {} : plannerI18n);
+"""  # untranslated: JavaScript source
+
+
+def js_script(messages: Sequence[JsMessage]) -> str:
+    """JavaScript that gives a page the catalog of ``messages`` in the language in use.
+
+    It defines (or extends, for a second script on the page) the object ``plannerI18n``:
+
+    - ``gettext(message)`` and ``ngettext(singular, plural, n)``: the translation from the
+      embedded table (:func:`js_catalog`), the plural form chosen by the catalog's own rule
+      (``plural(n)``, :func:`js_plural`); the English text where the table has none;
+    - ``format(text, {name: value})``: fills the ``{name}`` placeholders;
+    - ``fmtInt(x)``, ``fmtDecimal(x, digits)``, ``fmtShare(x, digits)``: numbers as
+      :func:`fmt_int`, :func:`fmt_decimal` and :func:`fmt_share` write them (``1 234``,
+      ``18.9%`` in English; ``18,9 %`` in Russian and Kazakh);
+    - ``lang``, ``catalog``, ``numbers``: the language and what the functions use.
+
+    A script uses them as ``var gettext = plannerI18n.gettext;`` and calls
+    ``gettext("English text")``, which ``pybabel extract`` finds for the catalogs;
+    :func:`js_messages` lists them. The text is safe inside ``<script>``.
+    """
+
+    def data(value: object) -> str:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+            text = text.replace(char, escape)
+        return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+    return _JS_RUNTIME % {
+        "lang": data(language()),
+        "catalog": data(js_catalog(messages)),
+        "numbers": data(js_numbers()),
+        "plural": js_plural(),
+    }
 
 
 def missing_translations(lang: str) -> list[str]:

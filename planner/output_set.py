@@ -72,8 +72,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from planner import i18n
 from planner._files import SQLITE_SIDECARS, checkpoint
 from planner.errors import InputError, OutputError
+from planner.i18n import N_, gettext, ngettext
 
 __all__ = [
     "OutputSet",
@@ -149,16 +151,18 @@ def check_out_dir(out_dir: str | os.PathLike[str], *, flag: str = "--out") -> Pa
     text = os.fspath(out_dir)
     if not text.strip():
         raise InputError(
-            f'{flag} "": an empty folder name',
-            hint=f"Give the output folder, e.g. {flag} out/almaty.",
+            gettext('{flag} "": an empty folder name').format(flag=flag),
+            hint=gettext("Give the output folder, e.g. {flag} out/almaty.").format(flag=flag),
         )
     out = Path(text)
     try:
         return _check_out(out, flag)
     except OSError as exc:
         raise InputError(
-            f"{flag} {out}: cannot be used as a folder ({exc.strerror or exc})",
-            hint=f"Choose another folder, e.g. {flag} out/plan.",
+            gettext("{flag} {out}: cannot be used as a folder ({reason})").format(
+                flag=flag, out=out, reason=exc.strerror or exc
+            ),
+            hint=gettext("Choose another folder, e.g. {flag} out/plan.").format(flag=flag),
         ) from None
 
 
@@ -168,45 +172,66 @@ _MAX_NAME_BYTES = 255 - len(".staging-20251121T224000Z-1a2b3c") - 1
 
 def _check_out(out: Path, flag: str) -> Path:
     if len(os.fsencode(out.name)) > _MAX_NAME_BYTES:
+        size = len(os.fsencode(out.name))
         raise InputError(
-            f"{flag} {out.name[:40]}...: the folder name is {len(os.fsencode(out.name))} bytes "
-            f"long; at most {_MAX_NAME_BYTES} are possible (the file system's limit is 255, and "
-            "planner's staging folder beside it adds 32)",
-            hint=f"Choose a shorter name, e.g. {flag} out/plan.",
+            ngettext(
+                "{flag} {name}...: the folder name is {bytes} bytes long; at most {most} are "
+                "possible (the file system's limit is 255, and planner's staging folder beside "
+                "it adds 32)",
+                "{flag} {name}...: the folder name is {bytes} bytes long; at most {most} are "
+                "possible (the file system's limit is 255, and planner's staging folder beside "
+                "it adds 32)",
+                size,
+            ).format(flag=flag, name=out.name[:40], bytes=size, most=_MAX_NAME_BYTES),
+            hint=gettext("Choose a shorter name, e.g. {flag} out/plan.").format(flag=flag),
         )
     cwd = Path.cwd().resolve()
     if out.resolve() == cwd or out.resolve() in cwd.parents:
         raise InputError(
-            f"{flag} {out}: is the current folder or holds it; planner replaces the output "
-            "folder whole, which would pull the folder you are working in away",
-            hint=f"Give a folder below it, e.g. {flag} out/plan.",
+            gettext(
+                "{flag} {out}: is the current folder or holds it; planner replaces the output "
+                "folder whole, which would pull the folder you are working in away"
+            ).format(flag=flag, out=out),
+            hint=gettext("Give a folder below it, e.g. {flag} out/plan.").format(flag=flag),
         )
     if out.exists() and not out.is_dir():
         raise InputError(
-            f"{flag} {out}: is a file, not a folder",
-            hint="Choose a folder name (planner writes several files into it).",
+            gettext("{flag} {out}: is a file, not a folder").format(flag=flag, out=out),
+            hint=gettext("Choose a folder name (planner writes several files into it)."),
         )
     probe = out.absolute().parent
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     if not probe.is_dir():
         raise InputError(
-            f"{flag} {out}: {probe} is a file, so no folder can be made below it",
-            hint="Choose a folder whose parents are folders.",
+            gettext("{flag} {out}: {probe} is a file, so no folder can be made below it").format(
+                flag=flag, out=out, probe=probe
+            ),
+            hint=gettext("Choose a folder whose parents are folders."),
         )
     problems = []
     if not os.access(probe, os.W_OK | os.X_OK):
-        problems.append(f"cannot create files in {probe} (permission denied or read-only)")
+        problems.append(
+            gettext("cannot create files in {folder} (permission denied or read-only)").format(
+                folder=probe
+            )
+        )
     else:
         refused = _cannot_create_in(probe)
         if refused:
-            problems.append(f"cannot create a folder in {probe} (the system refuses: {refused})")
+            problems.append(
+                gettext("cannot create a folder in {folder} (the system refuses: {reason})").format(
+                    folder=probe, reason=refused
+                )
+            )
     if out.is_dir():
         if not os.access(out, os.W_OK | os.X_OK):
-            problems.append(f"{out} is not writable, so its files cannot be replaced")
+            problems.append(
+                gettext("{out} is not writable, so its files cannot be replaced").format(out=out)
+            )
         foreign = foreign_files(out)
         if foreign:
-            problems += [f"{out} holds {item}" for item in foreign]
+            problems += [gettext("{out} holds {item}").format(out=out, item=i) for i in foreign]
             return _refuse(flag, out, problems, foreign=True)
     if problems:
         _refuse(flag, out, problems, foreign=False)
@@ -273,33 +298,43 @@ def _what_is_foreign(rel: str, p: Path, listed: dict[str, dict[str, object]] | N
             (listed is not None and base in listed)
             or (listed is None and _legacy_planner_file(base, p.with_name(name[: -len(side)])))
         ):
-            return (
-                f"{rel}, which SQLite keeps beside {base} while a program has it open or was "
+            return gettext(
+                "{path}, which SQLite keeps beside {base} while a program has it open or was "
                 "stopped while writing it (close it in QGIS or wherever it is open)"
-            )
+            ).format(path=rel, base=base)
     if p.is_symlink():
-        return f"{rel}, a symbolic link, which planner did not make"
+        return gettext("{path}, a symbolic link, which planner did not make").format(path=rel)
     if listed is None:
         if _legacy_planner_file(rel, p):
             return None
-        return f"{rel}{'/' if p.is_dir() else ''}, which planner did not write"
+        return _not_written(rel + ("/" if p.is_dir() else ""))
     if p.is_dir():
         prefix = rel + "/"
         if any(f.startswith(prefix) for f in listed):
             return None
-        return f"{rel}/, which planner did not write"
+        return _not_written(rel + "/")
     if rel == MANIFEST:
         return None
     entry = listed.get(rel)
     if entry is None or not p.is_file():
-        return f"{rel}, which planner did not write (the previous run's {MANIFEST} lacks it)"
+        return gettext(
+            "{path}, which planner did not write (the previous run's {manifest} lacks it)"
+        ).format(path=rel, manifest=MANIFEST)
     try:
         same = p.stat().st_size == entry.get("bytes") and _sha256(p) == entry.get("sha256")
     except OSError as exc:
-        return f"{rel}, which cannot be read ({exc.strerror or exc})"
+        return gettext("{path}, which cannot be read ({reason})").format(
+            path=rel, reason=exc.strerror or exc
+        )
     if not same:
-        return f"{rel}, which was changed after planner wrote it (it differs from {MANIFEST})"
+        return gettext(
+            "{path}, which was changed after planner wrote it (it differs from {manifest})"
+        ).format(path=rel, manifest=MANIFEST)
     return None
+
+
+def _not_written(path: str) -> str:
+    return gettext("{path}, which planner did not write").format(path=path)
 
 
 def foreign_files(folder: str | os.PathLike[str]) -> list[str]:
@@ -334,6 +369,7 @@ def write_manifest(folder: Path, run_id: str) -> Path:
     }
     manifest = {
         "run_id": run_id,
+        # untranslated: text of manifest.json, a machine-readable output
         "about": "Every file planner wrote into this folder, with its size and SHA-256. The next "
         "run into this folder replaces it only if it holds these files, unchanged, and nothing "
         "else.",
@@ -397,16 +433,29 @@ def _remove_set(folder: Path, *, keep_as: Path, notes: list[str]) -> None:
     unplanned = [rel for rel in left if not any(e.startswith(rel + " (") for e in errors)]
     if unplanned:
         notes.append(
-            f"{len(unplanned)} file(s) that planner did not write appeared in the output folder "
-            f"while this run was computing ({', '.join(unplanned[:5])}"
-            f"{', ...' if len(unplanned) > 5 else ''}); they were not deleted: they are in {where}"
+            ngettext(
+                "{n} file(s) that planner did not write appeared in the output folder while this "
+                "run was computing ({files}); they were not deleted: they are in {where}",
+                "{n} file(s) that planner did not write appeared in the output folder while this "
+                "run was computing ({files}); they were not deleted: they are in {where}",
+                len(unplanned),
+            ).format(n=len(unplanned), files=_first_five(unplanned), where=where)
         )
     if errors:
         notes.append(
-            f"{len(errors)} file(s) of the previous outputs could not be deleted "
-            f"({', '.join(errors[:5])}{', ...' if len(errors) > 5 else ''}); they are left in "
-            f"{where}: delete them yourself (e.g. after chattr -i)"
+            ngettext(
+                "{n} file(s) of the previous outputs could not be deleted ({files}); they are "
+                "left in {where}: delete them yourself (e.g. after chattr -i)",
+                "{n} file(s) of the previous outputs could not be deleted ({files}); they are "
+                "left in {where}: delete them yourself (e.g. after chattr -i)",
+                len(errors),
+            ).format(n=len(errors), files=_first_five(errors), where=where)
         )
+
+
+def _first_five(items: list[str]) -> str:
+    """``a, b, c, d, e, ...``: the first five items, and ``...`` if there are more."""
+    return ", ".join(items[:5]) + (", ..." if len(items) > 5 else "")
 
 
 def _cannot_create_in(folder: Path) -> str | None:
@@ -427,13 +476,19 @@ def _cannot_create_in(folder: Path) -> str | None:
 
 def _refuse(flag: str, out: Path, problems: list[str], *, foreign: bool) -> Path:
     hint = (
-        "planner replaces the whole output folder with each run's complete set of files, so it "
-        "writes only into a new folder, an empty one or one of its own outputs. Move those "
-        f"files away or choose another {flag}."
+        gettext(
+            "planner replaces the whole output folder with each run's complete set of files, so "
+            "it writes only into a new folder, an empty one or one of its own outputs. Move those "
+            "files away or choose another {flag}."
+        )
         if foreign
-        else f"Choose a folder you can write to, e.g. {flag} ~/planner-out."
+        else gettext("Choose a folder you can write to, e.g. {flag} ~/planner-out.")
+    ).format(flag=flag)
+    raise InputError(
+        gettext("{flag} {out}: cannot write the outputs there").format(flag=flag, out=out),
+        problems,
+        hint,
     )
-    raise InputError(f"{flag} {out}: cannot write the outputs there", problems, hint)
 
 
 # --------------------------------------------------------------------------- the lock
@@ -464,26 +519,44 @@ def _acquire_lock(out: Path, run_id: str, notes: list[str]) -> _Lock:
             other = _read_lock(path)
             if not _is_stale(other):
                 raise OutputError(
-                    f"--out {out}: another planner run is writing there "
-                    f"(pid {other.get('pid')} on {other.get('host')}, started "
-                    f"{other.get('started')}, run {other.get('run_id')})",
-                    hint=f"Wait for it to finish or choose another --out. If no such run exists "
-                    f"any more, delete the lock file {path}.",
+                    gettext(
+                        "--out {out}: another planner run is writing there (pid {pid} on {host}, "
+                        "started {started}, run {run})"
+                    ).format(
+                        out=out,
+                        pid=other.get("pid"),
+                        host=other.get("host"),
+                        started=other.get("started"),
+                        run=other.get("run_id"),
+                    ),
+                    hint=gettext(
+                        "Wait for it to finish or choose another --out. If no such run exists "
+                        "any more, delete the lock file {path}."
+                    ).format(path=path),
                 ) from None
             stale = path.with_name(f"{path.name}.stale-{os.getpid()}")
             with contextlib.suppress(FileNotFoundError):
                 path.rename(stale)  # only one of several new runs wins this rename
                 stale.unlink()
                 notes.append(
-                    f"took over the lock {path} of run {other.get('run_id')} (pid "
-                    f"{other.get('pid')}, started {other.get('started')}), which is no longer "
-                    "running"
+                    gettext(
+                        "took over the lock {path} of run {run} (pid {pid}, started {started}), "
+                        "which is no longer running"
+                    ).format(
+                        path=path,
+                        run=other.get("run_id"),
+                        pid=other.get("pid"),
+                        started=other.get("started"),
+                    )
                 )
             continue
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(record, f)
         return _Lock(path, run_id)
-    raise OutputError(f"--out {out}: could not take the lock {path}", hint="Try again.")
+    raise OutputError(
+        gettext("--out {out}: could not take the lock {path}").format(out=out, path=path),
+        hint=gettext("Try again."),
+    )
 
 
 def _read_lock(path: Path) -> dict[str, object]:
@@ -497,7 +570,12 @@ def _read_lock(path: Path) -> dict[str, object]:
         except (ValueError, OSError):
             pass
         time.sleep(0.05)
-    return {"pid": None, "host": None, "started": "at an unknown time", "run_id": "unknown"}
+    return {
+        "pid": None,
+        "host": None,
+        "started": gettext("at an unknown time"),
+        "run_id": gettext("unknown"),
+    }
 
 
 def _is_stale(record: Mapping[str, object]) -> bool:
@@ -540,18 +618,26 @@ def _recover(out: Path, notes: list[str]) -> None:
         if not out.exists():
             old.rename(out)
             notes.append(
-                f"a killed run had moved the previous outputs aside; moved {old.name} back to {out}"
+                gettext(
+                    "a killed run had moved the previous outputs aside; moved {name} back to {out}"
+                ).format(name=old.name, out=out)
             )
         else:
             _remove_set(old, keep_as=_kept(out, old.name.rsplit("old-", 1)[1]), notes=notes)
-            notes.append(f"deleted {old} (previous outputs of a killed run, already replaced)")
+            notes.append(
+                gettext(
+                    "deleted {folder} (previous outputs of a killed run, already replaced)"
+                ).format(folder=old)
+            )
     for staging in sorted(parent.glob(f"{glob_escape(prefix)}staging-*")):
         _remove_set(staging, keep_as=_kept(out, staging.name.rsplit("staging-", 1)[1]), notes=notes)
-        notes.append(f"deleted {staging} (outputs of a killed run)")
+        notes.append(gettext("deleted {folder} (outputs of a killed run)").format(folder=staging))
     for tmp in sorted(parent.glob(f"{glob_escape(prefix)}tmp-*")):  # national runs before 0.2
         if _national_tmp_gone(tmp.name):
             shutil.rmtree(tmp, ignore_errors=True)
-            notes.append(f"deleted {tmp} (unfinished outputs of a killed run)")
+            notes.append(
+                gettext("deleted {folder} (unfinished outputs of a killed run)").format(folder=tmp)
+            )
 
 
 def _kept(out: Path, run_id: str) -> Path:
@@ -699,8 +785,10 @@ def output_set(
         problems += foreign_files(staging)  # the manifest lists exactly the files, unchanged
         if problems:
             raise OutputError(
-                f"{flag} {shown}: the new files failed the check before replacing the old ones; "
-                f"{_left(shown)}",
+                gettext(
+                    "{flag} {out}: the new files failed the check before replacing the old ones; "
+                    "{left}"
+                ).format(flag=flag, out=shown, left=_left(shown)),
                 problems,
                 _space_hint(out),
             )
@@ -739,17 +827,27 @@ def _missing_parents(out: Path) -> list[Path]:
     return missing
 
 
+#: What failed, by the step of :func:`output_set` (one whole sentence each, for the catalogs).
+_FAILED = {
+    "preparing": N_("--out {out}: preparing the output files failed: {reason}{where}; {left}"),
+    "writing": N_("--out {out}: writing the output files failed: {reason}{where}; {left}"),
+    "replacing": N_("--out {out}: replacing the output files failed: {reason}{where}; {left}"),
+}
+
+
 def _environment_error(exc: BaseException, out: Path, doing: str) -> OutputError:
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
     return OutputError(
-        f"--out {out}: {doing} the output files failed: {reason}{where}; {_left(out)}",
+        gettext(_FAILED[doing]).format(out=out, reason=reason, where=where, left=_left(out)),
         hint=_space_hint(out.absolute()),
     )
 
 
 def _left(out: Path) -> str:
-    return f"{out} is unchanged" if out.exists() else f"nothing was written to {out}"
+    if out.exists():
+        return gettext("{out} is unchanged").format(out=out)
+    return gettext("nothing was written to {out}").format(out=out)
 
 
 def _space_hint(out: Path) -> str:
@@ -759,11 +857,13 @@ def _space_hint(out: Path) -> str:
     try:
         free = shutil.disk_usage(probe).free / 1e6
     except OSError:
-        return "Check the disk space and the file-size limit (ulimit -f), then run again."
-    return (
-        f"{free:,.0f} MB are free on the disk of {probe}. Free some space (or raise the "
+        return gettext("Check the disk space and the file-size limit (ulimit -f), then run again.")
+    # English as it always was (1,234 MB); Russian and Kazakh as their numbers read (1 234 MB)
+    megabytes = f"{free:,.0f}" if i18n.language() == "en" else i18n.fmt_int(free)
+    return gettext(
+        "{megabytes} MB are free on the disk of {folder}. Free some space (or raise the "
         "file-size limit, ulimit -f) or choose another --out, then run again."
-    )
+    ).format(megabytes=megabytes, folder=probe)
 
 
 @contextlib.contextmanager
@@ -847,7 +947,7 @@ def _verify(path: Path, target: OutputSet) -> list[str]:
     if path.is_dir():
         return [p for f in sorted(path.iterdir()) for p in _verify(f, target)]
     if _ATOMIC_TMP.match(path.name) or path.name.endswith((".lock", "-journal", "-wal", "-shm")):
-        return [f"{path.name}: a temporary file was left in the new set"]
+        return [gettext("{name}: a temporary file was left in the new set").format(name=path.name)]
     expected = target.expected_layers.get(path.name) if path.parent == target.path else None
     return verify_file(path, run_id=target.run_id, layers=expected)
 
@@ -875,28 +975,40 @@ def verify_file(
             return _verify_gpkg(p, run_id=run_id, layers=layers)
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError, sqlite3.Error) as exc:
-        return [f"{name}: cannot be read back ({exc})"]
+        return [gettext("{name}: cannot be read back ({error})").format(name=name, error=exc)]
     problems = []
     if p.suffix == ".json":
         try:
             data = json.loads(text)
         except ValueError as exc:
-            return [f"{name}: is not complete JSON ({exc})"]
+            return [gettext("{name}: is not complete JSON ({error})").format(name=name, error=exc)]
         if run_id and isinstance(data, dict) and "run_id" in data and data["run_id"] != run_id:
-            problems.append(f"{name}: run_id {data['run_id']!r}, expected {run_id!r}")
+            problems.append(
+                gettext("{name}: run_id {found}, expected {expected}").format(
+                    name=name, found=repr(data["run_id"]), expected=repr(run_id)
+                )
+            )
     elif p.suffix == ".html":
         if not text.rstrip().endswith("</html>"):
-            problems.append(f"{name}: does not end with </html> (cut short)")
+            problems.append(
+                gettext("{name}: does not end with </html> (cut short)").format(name=name)
+            )
         found = _html_run_id(text)
         if run_id and found is not None and found != run_id:
-            problems.append(f"{name}: run id {found!r}, expected {run_id!r}")
+            problems.append(_other_run_id(name, found, run_id))
     elif p.suffix == ".md":
         if not text.strip():
-            problems.append(f"{name}: is empty")
+            problems.append(gettext("{name}: is empty").format(name=name))
         found = _md_run_id(text)
         if run_id and found is not None and found != run_id:
-            problems.append(f"{name}: run id {found!r}, expected {run_id!r}")
+            problems.append(_other_run_id(name, found, run_id))
     return problems
+
+
+def _other_run_id(name: str, found: str, expected: str) -> str:
+    return gettext("{name}: run id {found}, expected {expected}").format(
+        name=name, found=repr(found), expected=repr(expected)
+    )
 
 
 def _verify_gpkg(path: Path, *, run_id: str | None, layers: Mapping[str, int] | None) -> list[str]:
@@ -906,21 +1018,35 @@ def _verify_gpkg(path: Path, *, run_id: str | None, layers: Mapping[str, int] | 
     try:
         check = con.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
-            return [f"{name}: damaged ({check})"]
+            return [gettext("{name}: damaged ({check})").format(name=name, check=check)]
+        # untranslated: SQL
         tables = [t for (t,) in con.execute("SELECT table_name FROM gpkg_contents").fetchall()]
         counts = {t: con.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
         for layer, rows in (layers or {}).items():
             if layer not in counts:
-                problems.append(f"{name}: layer {layer!r} is missing")
+                problems.append(
+                    gettext("{name}: layer {layer} is missing").format(name=name, layer=repr(layer))
+                )
             elif counts[layer] != rows:
-                problems.append(f"{name}: layer {layer!r} has {counts[layer]} rows, not {rows}")
+                problems.append(
+                    ngettext(
+                        "{name}: layer {layer} has {rows} rows, not {expected}",
+                        "{name}: layer {layer} has {rows} rows, not {expected}",
+                        counts[layer],
+                    ).format(name=name, layer=repr(layer), rows=counts[layer], expected=rows)
+                )
         for table, column in con.execute(
-            "SELECT table_name, column_name FROM gpkg_geometry_columns"
+            "SELECT table_name, column_name FROM gpkg_geometry_columns"  # untranslated: SQL
         ).fetchall():
             rtree = f"rtree_{table}_{column}"
+            # untranslated: SQL
             exists = con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (rtree,)).fetchone()
             if exists is None:
-                problems.append(f"{name}: layer {table!r} has no spatial index")
+                problems.append(
+                    gettext("{name}: layer {layer} has no spatial index").format(
+                        name=name, layer=repr(table)
+                    )
+                )
                 continue
             indexed = con.execute(f'SELECT COUNT(*) FROM "{rtree}"').fetchone()[0]
             non_empty = sum(
@@ -930,13 +1056,20 @@ def _verify_gpkg(path: Path, *, run_id: str | None, layers: Mapping[str, int] | 
             )
             if indexed != non_empty:
                 problems.append(
-                    f"{name}: layer {table!r}: spatial index has {indexed} of {non_empty} "
-                    "geometries"
+                    ngettext(
+                        "{name}: layer {layer}: spatial index has {indexed} of {total} geometries",
+                        "{name}: layer {layer}: spatial index has {indexed} of {total} geometries",
+                        non_empty,
+                    ).format(name=name, layer=repr(table), indexed=indexed, total=non_empty)
                 )
         if run_id is not None:
             found = _gpkg_run_id(con)
             if found != run_id:
-                problems.append(f"{name}: run id {found!r} in its run table, expected {run_id!r}")
+                problems.append(
+                    gettext("{name}: run id {found} in its run table, expected {expected}").format(
+                        name=name, found=repr(found), expected=repr(run_id)
+                    )
+                )
     finally:
         con.close()
     return problems
@@ -944,7 +1077,7 @@ def _verify_gpkg(path: Path, *, run_id: str | None, layers: Mapping[str, int] | 
 
 def _gpkg_run_id(con: sqlite3.Connection) -> str | None:
     try:
-        row = con.execute("SELECT run_id FROM run").fetchone()
+        row = con.execute("SELECT run_id FROM run").fetchone()  # untranslated: SQL
     except sqlite3.Error:
         return None
     return None if row is None else str(row[0])

@@ -18,7 +18,7 @@ stay covered and count as "before"), so the panel's arithmetic is that of
 the residents of the union of the sets of ``S``; a site's "alone" is the residents of its set,
 its "marginal" the residents in its set and in no other set of ``S`` (lost if it is dropped).
 :meth:`TrySites.evaluate` is that arithmetic in Python, and the page's JavaScript
-(``_static/try_sites.js``) repeats it. Population stays in float64 in both (the page gets the
+(``static/try_sites.js``) repeats it. Population stays in float64 in both (the page gets the
 exact 8-byte values), so the panel equals ``planner evaluate``'s ``list_residents`` up to the
 order of additions (< 1e-6 residents), i.e. to the whole resident.
 
@@ -44,6 +44,7 @@ import shapely
 
 from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S, DEFAULT_TRY_SITES
 from planner.errors import InputError
+from planner.i18n import gettext, ngettext
 from planner.results import CoverageResult, EvaluationResult, PlanResult
 from planner.siting import CoverageCurve, SitingResult, coverage_curve
 
@@ -129,10 +130,16 @@ class TrySites:
         unknown = [i for i in ids if i not in position]
         if unknown:
             raise InputError(
-                f"TrySites: {len(unknown)} id(s) are not clickable sites of this map",
+                ngettext(
+                    "TrySites: {n} id(s) are not clickable sites of this map",
+                    "TrySites: {n} id(s) are not clickable sites of this map",
+                    len(unknown),
+                ).format(n=len(unknown)),
                 [repr(i) for i in unknown[:10]],
-                "Take ids from TrySites.candidate_id (or plannerTrySites.candidates() in the "
-                "page).",
+                gettext(
+                    "Take ids from TrySites.candidate_id (or plannerTrySites.candidates() in the "
+                    "page)."
+                ),
             )
         return np.array([position[i] for i in ids], dtype=np.int64)
 
@@ -296,7 +303,7 @@ def _varints(values: np.ndarray) -> bytes:
     """Unsigned LEB128: 7 bits a byte, low bits first, high bit set on all but the last."""
     v = np.asarray(values, dtype=np.uint64)
     if v.size and int(v.max()) >= 2**53:
-        raise ValueError("values too large for the page's decoder")
+        raise ValueError("values too large for the page's decoder")  # untranslated: a bug
     nbytes = np.ones(v.size, dtype=np.int64)
     for shift in range(7, 56, 7):
         nbytes += v >= np.uint64(1 << shift)
@@ -400,8 +407,8 @@ def try_sites_for_evaluation(
     :func:`try_sites_for_plan` for the options)."""
     if evaluation.candidates is None or evaluation.matrix is None:
         raise InputError(
-            "try_sites_for_evaluation: the evaluation carries no candidates and matrix",
-            hint="Use an EvaluationResult from planner.pipeline.evaluate_sites.",
+            gettext("try_sites_for_evaluation: the evaluation carries no candidates and matrix"),
+            hint=gettext("Use an EvaluationResult from planner.pipeline.evaluate_sites."),
         )
     ev = evaluation.evaluation
     best = np.asarray(ev.best.sites, dtype=np.int64)
@@ -502,7 +509,7 @@ def _build(
         n_candidates=int(matrix.shape[0]),
         context=context,
     )
-    log.info(
+    log.info(  # untranslated: a developer's log line (INFO, not shown by the command line)
         "try sites: %d of %d candidates clickable, %d buildings, %d pairs; best plans up to %d",
         rows.size,
         matrix.shape[0],

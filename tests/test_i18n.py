@@ -34,7 +34,7 @@ def test_the_template_holds_every_marked_message() -> None:
         (m[2] if isinstance(m[2], str) else m[2][0])
         for m in extract_from_dir(
             str(ROOT / "planner"),
-            method_map=[("**.py", "python"), ("_static/**.js", "javascript")],
+            method_map=[("**.py", "python"), ("static/**.js", "javascript")],
             keywords={"N_": None, "gettext": None, "ngettext": (1, 2)},
         )
     }

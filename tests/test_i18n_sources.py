@@ -56,7 +56,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.fetch",
         "planner.inspector_moves",
         "planner.isochrones",
-        "planner.maps._leaflet",
         "planner.maps.city",
         "planner.maps.national",
         "planner.national.report",
@@ -65,7 +64,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.national.units",
         "planner.network",
         "planner.osm",
-        "planner.output_set",
         "planner.outputs",
         "planner.pipeline",
         "planner.qgis_plugin",
@@ -78,7 +76,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.station_review",
         "planner.stations",
         "planner.synthetic",
-        "planner.try_sites",
         "planner.vehicle_outputs",  # issue 20's service vehicles, merged before their catalogs
         "planner.vehicles",
     }

@@ -18,7 +18,7 @@ Planners often work on closed government networks, so here:
 
 - the map's ``default_js``/``default_css`` are emptied *on the instance* (folium's class lists,
   shared by every map in the process, are never touched) and Leaflet 1.9.4, vendored in
-  ``planner/_static`` (BSD-2-Clause), is inlined into the page header, with the images its CSS
+  ``planner/static`` (BSD-2-Clause), is inlined into the page header, with the images its CSS
   refers to inlined as ``data:`` URIs;
 - only core Leaflet is used: the data layers are :class:`_GeoJsonLayer`, a small folium ``Layer``
   whose template calls ``L.geoJSON`` with ``L.circleMarker``/``L.divIcon`` markers and plain

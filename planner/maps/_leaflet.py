@@ -1,6 +1,6 @@
 """The offline Leaflet pieces both maps are built from (private to :mod:`planner.maps`).
 
-- the vendored Leaflet 1.9.4 (``planner/_static``), inlined into the page by
+- the vendored Leaflet 1.9.4 (``planner/static``), inlined into the page by
   :func:`_make_offline`, with the CSS and the small JavaScript helpers both maps share;
 - :class:`_GeoJsonLayer`, the one GeoJSON layer class (core Leaflet only: no jQuery, no marker
   plugins), with :class:`_ScriptElement` and the legend control;
@@ -34,6 +34,7 @@ from folium.template import Template
 
 from planner._files import atomic_path
 from planner.errors import PlannerError
+from planner.i18n import JsMessage, gettext, js_messages, js_script, ngettext
 
 if TYPE_CHECKING:
     pass
@@ -52,6 +53,7 @@ COORD_DECIMALS = 6
 SITE_COLOR = "#6a1b9a"
 PROPOSAL_COLOR = "#e65100"
 
+# untranslated: CSS source
 _CSS = f"""
 .planner-table {{ border-collapse: collapse; font-size: 12px; }}
 .planner-table th {{ text-align: left; font-weight: normal; color: #555; padding: 1px 8px 1px 0; }}
@@ -79,6 +81,7 @@ _CSS = f"""
 """
 
 # Tiny helpers shared by all layers: escape text, build a popup/tooltip table from properties.
+# untranslated: JavaScript source
 _JS = """
 function plannerEscape(s) {
   return String(s).replace(/[&<>"']/g, function (c) {
@@ -106,12 +109,12 @@ function plannerTable(p, titleKey, fields) {
 
 @functools.cache
 def _static_text(name: str) -> str:
-    return (resources.files("planner") / "_static" / name).read_text(encoding="utf-8")
+    return (resources.files("planner") / "static" / name).read_text(encoding="utf-8")
 
 
 @functools.cache
 def _static_data_uri(name: str) -> str:
-    data = (resources.files("planner") / "_static" / name).read_bytes()
+    data = (resources.files("planner") / "static" / name).read_bytes()
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
@@ -129,6 +132,25 @@ def _leaflet_css() -> str:
 def _leaflet_js() -> str:
     """Leaflet's JS without the source-map comment (which would point at a missing file)."""
     return re.sub(r"//# sourceMappingURL=\S+\s*$", "", _static_text("leaflet.js"))
+
+
+@functools.cache
+def _static_messages(name: str) -> tuple[JsMessage, ...]:
+    """The texts the script ``planner/static/<name>`` passes to ``gettext``/``ngettext``."""
+    return js_messages(_static_text(name))
+
+
+def _static_script(name: str) -> _Raw:
+    """The script ``planner/static/<name>`` inlined, after the table of its texts.
+
+    The table (:func:`planner.i18n.js_script`) holds the translations of the texts the script
+    uses, in the language in use when the map is built, with the catalog's plural rule and
+    number formats: the page's ``plannerI18n.gettext`` reads the same catalogs as the memo.
+    """
+    return _Raw(
+        f"<script>{_script_safe(js_script(_static_messages(name)))}</script>\n"
+        f"<script>{_script_safe(_static_text(name))}</script>"
+    )
 
 
 def _script_safe(text: str) -> str:
@@ -235,7 +257,7 @@ class _GeoJsonLayer(Layer, _FastRender):
     unit's map) and ``decimals`` writes shorter coordinates.
     """
 
-    _template = Template(
+    _template = Template(  # untranslated: JavaScript source (a Jinja template)
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.geoJSON({{ this.data_js }}, {
@@ -432,24 +454,51 @@ def _prepare(
     if gdf is None:
         return None
     if not isinstance(gdf, gpd.GeoDataFrame):
-        problems.append(f"{what} is a {type(gdf).__name__}, not a GeoDataFrame")
+        problems.append(
+            gettext("{what} is a {type}, not a GeoDataFrame").format(
+                what=what, type=type(gdf).__name__
+            )
+        )
         return None
     start = len(problems)
     if gdf.crs is None:
-        problems.append(f"{what} has no CRS; set it with {what}.set_crs(...)")
+        problems.append(
+            gettext("{what} has no CRS; set it with {what}.set_crs(...)").format(what=what)
+        )
     missing = [c for c in required if c not in gdf.columns]
     if missing:
         problems.append(
-            f"{what} lacks the column(s) {', '.join(map(repr, missing))} "
-            f"(it has: {', '.join(map(str, gdf.columns[:12]))})"
+            ngettext(
+                "{what} lacks the column(s) {columns} (it has: {have})",
+                "{what} lacks the column(s) {columns} (it has: {have})",
+                len(missing),
+            ).format(
+                what=what,
+                columns=", ".join(map(repr, missing)),
+                have=", ".join(map(str, gdf.columns[:12])),
+            )
         )
     for col in numeric:
         if col in gdf.columns and not pd.api.types.is_numeric_dtype(gdf[col]):
             example = gdf[col].dropna().head(1).tolist()
+            text = (
+                gettext(
+                    "{what}[{column}] holds {dtype} values such as {example}, not numbers; "
+                    "convert it with pd.to_numeric({what}[{column}])"
+                )
+                if example
+                else gettext(
+                    "{what}[{column}] holds {dtype} values, not numbers; "
+                    "convert it with pd.to_numeric({what}[{column}])"
+                )
+            )
             problems.append(
-                f"{what}[{col!r}] holds {gdf[col].dtype} values"
-                f"{f' such as {example[0]!r}' if example else ''}, not numbers; "
-                f"convert it with pd.to_numeric({what}[{col!r}])"
+                text.format(
+                    what=what,
+                    column=repr(col),
+                    dtype=gdf[col].dtype,
+                    example=repr(example[0]) if example else "",
+                )
             )
     if len(problems) > start:
         return None
@@ -459,7 +508,15 @@ def _prepare(
     usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not usable.all() and not (what == "service_areas" and not shapely.is_missing(geoms).any()):
         # a band of service area that no station reaches is empty: no news, not drawn
-        log.warning("%s: %s: %d rows without geometry not drawn", function, what, (~usable).sum())
+        n = int((~usable).sum())
+        log.warning(
+            "%s",
+            ngettext(
+                "{function}: {what}: {n} rows without geometry not drawn",
+                "{function}: {what}: {n} rows without geometry not drawn",
+                n,
+            ).format(function=function, what=what, n=n),
+        )
     out = gdf.loc[usable].to_crs(4326)  # to_crs returns a new frame; the input is untouched
     return out
 
@@ -508,7 +565,7 @@ def _tile_layer(tiles: str | folium.TileLayer) -> folium.TileLayer:
     url = str(tiles).startswith("http")
     return folium.TileLayer(
         tiles,
-        name=None if url else f"Online tiles: {tiles}",
+        name=None if url else gettext("Online tiles: {tiles}").format(tiles=tiles),
         attr=OSM_ATTRIBUTION if url else None,
     )
 
@@ -538,10 +595,11 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     external = _external_resources(page)
     if external:
         raise PlannerError(
-            "save_map: the map would load "
-            + ", ".join(sorted(set(external)))
-            + " from the internet, so it would not work on a closed network. Build maps with "
-            "planner.maps.coverage_map and do not add folium plugins or markers with Icon/Popup."
+            gettext(
+                "save_map: the map would load {urls} from the internet, so it would not work on "
+                "a closed network. Build maps with planner.maps.coverage_map and do not add "
+                "folium plugins or markers with Icon/Popup."
+            ).format(urls=", ".join(sorted(set(external))))
         )
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")

@@ -54,6 +54,7 @@ from planner.maps._leaflet import (
     _script_json,
     _script_safe,
     _ScriptElement,
+    _static_script,
     _static_text,
     _text,
     _tile_layer,
@@ -1428,7 +1429,7 @@ def _add_try_sites(m: folium.Map, try_sites: TrySites) -> None:
         name="planner_try_sites_css",
     )
     root.header.add_child(  # type: ignore[attr-defined]
-        _Raw(f"<script>{_script_safe(_static_text('try_sites.js'))}</script>"),
+        _static_script("try_sites.js"),  # with its texts in the run's language
         name="planner_try_sites_js",
     )
     m.add_child(_TrySitesPanel(try_sites.payload()))

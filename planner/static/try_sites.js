@@ -1,9 +1,13 @@
 /* "Try sites": the what-if panel of planner's map.html. The data and the arithmetic are
    described in planner/try_sites.py (TrySites.evaluate is the same arithmetic in Python).
-   Works offline: everything it needs is in `data`, embedded in the page. */
+   Works offline: everything it needs is in `data`, embedded in the page. Its texts come from
+   the planner's catalogs: gettext/ngettext below are those of plannerI18n, which the page
+   defines before this script with the table of these texts in the run's language
+   (planner.i18n.js_script). */
 function plannerTrySites(map, data) {
   "use strict";
   var started = performance.now();
+  var I = plannerI18n, gettext = I.gettext, ngettext = I.ngettext, fill = I.format;
   function bytes(b64) {
     var s = atob(b64), out = new Uint8Array(s.length);
     for (var i = 0; i < s.length; i++) { out[i] = s.charCodeAt(i); }
@@ -23,10 +27,8 @@ function plannerTrySites(map, data) {
     for (var i = 0; i < n; i++) { out[i] = read.call(view, size * i, true); }
     return out;
   }
-  function fmtInt(x) {
-    return String(Math.round(x)).replace(/\B(?=(\d{3})+(?!\d))/g, " ");
-  }
-  function fmtShare(x) { return (100 * x).toFixed(1) + "%"; }
+  var fmtInt = I.fmtInt;
+  function fmtShare(x) { return I.fmtShare(x, 1); }
   function esc(s) { return plannerEscape(s); }
 
   var n = data.ids.length;
@@ -79,12 +81,18 @@ function plannerTrySites(map, data) {
     sitesLayer.addLayer(marker);
   }
   function tooltip(r) {
-    var kind = {site: "site of the plan", proposal: "proposal", candidate: "candidate site"};
+    var kind = {
+      site: gettext("site of the plan"),
+      proposal: gettext("proposal"),
+      candidate: gettext("candidate site")
+    };
     return '<div class="planner-title">' + esc(label(r)) + "</div>"
-      + '<table class="planner-table"><tr><th>' + esc(kind[data.kinds[r]] || "site")
-      + "</th><td>" + esc(data.ids[r]) + "</td></tr><tr><th>Residents newly covered, alone"
+      + '<table class="planner-table"><tr><th>' + esc(kind[data.kinds[r]] || gettext("site"))
+      + "</th><td>" + esc(data.ids[r]) + "</td></tr><tr><th>"
+      + esc(gettext("Residents newly covered, alone"))
       + "</th><td>" + fmtInt(alone[r]) + "</td></tr></table>"
-      + (chosen[r] ? "click to remove from my plan" : "click to add to my plan");
+      + esc(chosen[r] ? gettext("click to remove from my plan")
+        : gettext("click to add to my plan"));
   }
   var homes = L.featureGroup();
   sitesLayer.addTo(map);
@@ -95,27 +103,42 @@ function plannerTrySites(map, data) {
   panel.onAdd = function () {
     div = L.DomUtil.create("div", "planner-try");
     var before = data.existing;
-    div.innerHTML = '<h4 data-try="title" title="click to fold or unfold">Try sites</h4>'
+    var shown = data.nCandidates > n
+      ? fill(gettext("candidate sites on the map ({n} best of {total})"),
+             {n: fmtInt(n), total: fmtInt(data.nCandidates)})
+      : fill(gettext("candidate sites on the map ({n})"), {n: fmtInt(n)});
+    div.innerHTML = '<h4 data-try="title" title="' + esc(gettext("click to fold or unfold"))
+      + '">' + esc(gettext("Try sites")) + "</h4>"
       + '<div data-try="body">'
-      + '<label><input type="checkbox" data-try="show" checked> candidate sites on the map ('
-      + fmtInt(n) + (data.nCandidates > n ? " best of " + fmtInt(data.nCandidates) : "")
-      + ")</label>"
-      + '<div class="planner-try-hint">Click a site, or a street (the nearest site within '
-      + fmtInt(spacing) + " m), to add it to my plan or remove it.</div>"
+      + '<label><input type="checkbox" data-try="show" checked> ' + esc(shown) + "</label>"
+      + '<div class="planner-try-hint">'
+      + esc(fill(gettext("Click a site, or a street (the nearest site within {metres} m), to "
+                         + "add it to my plan or remove it."), {metres: fmtInt(spacing)}))
+      + "</div>"
       + '<table class="planner-try-totals">'
-      + '<tr><td>Sites in my plan</td><td class="n" data-try="count">0</td></tr>'
-      + "<tr><td>Residents newly within " + fmtInt(data.maxWalkM) + " m</td>"
+      + "<tr><td>" + esc(gettext("Sites in my plan"))
+      + '</td><td class="n" data-try="count">0</td></tr>'
+      + "<tr><td>" + esc(fill(gettext("Residents newly within {metres} m"),
+                              {metres: fmtInt(data.maxWalkM)})) + "</td>"
       + '<td class="n" data-try="newly">0</td></tr>'
-      + '<tr><td>Covered now</td><td class="n" data-try="before">' + fmtInt(before) + " ("
-      + fmtShare(data.total > 0 ? before / data.total : 0) + ")</td></tr>"
-      + '<tr><td>Covered with my plan</td><td class="n" data-try="after"></td></tr></table>'
-      + '<div class="planner-try-list"><table class="planner-try-sites"><thead><tr><th>Site</th>'
-      + '<th title="Residents this site newly covers on its own">alone</th>'
-      + '<th title="Residents only this site covers in my plan (lost if it is dropped)">'
-      + "marginal</th><th></th></tr></thead><tbody data-try=\"sites\"></tbody></table></div>"
-      + '<div class="planner-try-buttons"><button type="button" data-try="clear">Clear</button>'
+      + "<tr><td>" + esc(gettext("Covered now")) + '</td><td class="n" data-try="before">'
+      + fmtInt(before) + " (" + fmtShare(data.total > 0 ? before / data.total : 0)
+      + ")</td></tr>"
+      + "<tr><td>" + esc(gettext("Covered with my plan"))
+      + '</td><td class="n" data-try="after"></td></tr></table>'
+      + '<div class="planner-try-list"><table class="planner-try-sites"><thead><tr><th>'
+      + esc(gettext("Site")) + "</th>"
+      + '<th title="' + esc(gettext("Residents this site newly covers on its own")) + '">'
+      + esc(gettext("alone")) + "</th>"
+      + '<th title="'
+      + esc(gettext("Residents only this site covers in my plan (lost if it is dropped)"))
+      + '">' + esc(gettext("marginal"))
+      + "</th><th></th></tr></thead><tbody data-try=\"sites\"></tbody></table></div>"
+      + '<div class="planner-try-buttons"><button type="button" data-try="clear">'
+      + esc(gettext("Clear")) + "</button>"
       + '<button type="button" data-try="best"></button>'
-      + '<button type="button" data-try="save">Save as CSV</button></div>'
+      + '<button type="button" data-try="save">' + esc(gettext("Save as CSV"))
+      + "</button></div>"
       + '<div class="planner-try-msg" data-try="msg"></div></div>';
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
@@ -204,11 +227,13 @@ function plannerTrySites(map, data) {
       var r = selected[i];
       return "<tr><td>" + esc(label(r)) + '</td><td class="n">' + fmtInt(s.alone)
         + '</td><td class="n">' + fmtInt(s.marginal) + '</td><td><button type="button" '
-        + 'class="planner-try-remove" title="remove from my plan" data-row="' + r
+        + 'class="planner-try-remove" title="' + esc(gettext("remove from my plan"))
+        + '" data-row="' + r
         + '">\u00d7</button></td></tr>';
     }).join("");
     var size = selected.length || data.defaultSize;
-    part("best").textContent = "Best plan of " + size + (size === 1 ? " site" : " sites");
+    part("best").textContent = fill(
+      ngettext("Best plan of {n} site", "Best plan of {n} sites", size), {n: String(size)});
     markers.forEach(function (mk, r) {
       var st = kindStyle[data.kinds[r]] || kindStyle.candidate;
       var on = chosen[r] === 1;
@@ -235,22 +260,38 @@ function plannerTrySites(map, data) {
     var size = selected.length || data.defaultSize;
     var most = data.best.length - 1;
     if (size > most) {
-      say("The best plans are in this map for up to " + most + " sites; run planner plan "
-        + "--n-sites " + size + " for " + size + ".");
+      say(fill(ngettext(
+        "The best plans are in this map for up to {most} sites; run planner plan --n-sites {n} "
+          + "for {n}.",
+        "The best plans are in this map for up to {most} sites; run planner plan --n-sites {n} "
+          + "for {n}.", most), {most: String(most), n: String(size)}));
       return null;
     }
     var rows = data.best[size];
     setSelection(rows);
     var value = numbers().newly_covered, bound = Math.max(data.bestBound[size], value);
-    var text = "Best plan of " + size + " sites: " + fmtInt(value) + " residents newly covered";
+    var text, values = {
+      n: String(size), residents: fmtInt(value), bound: fmtInt(bound),
+      share: fmtShare((bound - value) / bound)
+    };
     if (bound - value <= 1e-6 * Math.max(bound, 1)) {
-      text += ", proven the most any " + size + " sites can cover.";
+      text = fill(ngettext(
+        "Best plan of {n} sites: {residents} residents newly covered, proven the most any {n} "
+          + "sites can cover.",
+        "Best plan of {n} sites: {residents} residents newly covered, proven the most any {n} "
+          + "sites can cover.", size), values);
     } else {
-      text += "; no " + size + " sites can cover more than " + fmtInt(bound)
-        + " (at most " + fmtShare((bound - value) / bound) + " short).";
+      text = fill(ngettext(
+        "Best plan of {n} sites: {residents} residents newly covered; no {n} sites can cover "
+          + "more than {bound} (at most {share} short).",
+        "Best plan of {n} sites: {residents} residents newly covered; no {n} sites can cover "
+          + "more than {bound} (at most {share} short).", size), values);
     }
     if (rows.length < size) {
-      text += " Only " + rows.length + " sites add anybody; more would not help.";
+      text += " " + fill(ngettext(
+        "Only {n} sites add anybody; more would not help.",
+        "Only {n} sites add anybody; more would not help.", rows.length),
+        {n: String(rows.length)});
     }
     say(text);
     return numbers();
@@ -258,7 +299,10 @@ function plannerTrySites(map, data) {
 
   function csv() {
     var lines = ["name,lat,lon,site_id,alone_residents,marginal_residents"];
-    function cell(s) { return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; }
+    // (a regex literal after "return" would stop Babel's extractor: the texts below it would
+    // be missing from the catalogs)
+    var special = /[",\n\r]/;
+    function cell(s) { return special.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s; }
     numbers().sites.forEach(function (s, i) {
       var r = selected[i];
       lines.push([cell(label(r)), data.lat[r].toFixed(8), data.lon[r].toFixed(8), cell(s.id),
@@ -267,14 +311,14 @@ function plannerTrySites(map, data) {
     return lines.join("\n") + "\n";
   }
   function save() {
-    if (!selected.length) { say("Nothing to save: add sites to my plan first."); return; }
+    if (!selected.length) { say(gettext("Nothing to save: add sites to my plan first.")); return; }
     var a = document.createElement("a");
     a.href = "data:text/csv;charset=utf-8," + encodeURIComponent(csv());
     a.download = "my_sites.csv";
     document.body.appendChild(a);
     a.click();
     document.body.removeChild(a);
-    say("Saved my_sites.csv: check it with planner evaluate --proposals my_sites.csv.");
+    say(gettext("Saved my_sites.csv: check it with planner evaluate --proposals my_sites.csv."));
   }
 
   var popupJustOpened = false;
@@ -299,8 +343,8 @@ function plannerTrySites(map, data) {
     button.type = "button";
     button.className = "planner-try-popup";
     button.setAttribute("data-try", "popup");
-    button.textContent = chosen[r] ? "Remove from my plan (Try sites)"
-      : "Add to my plan (Try sites)";
+    button.textContent = chosen[r] ? gettext("Remove from my plan (Try sites)")
+      : gettext("Add to my plan (Try sites)");
     button.addEventListener("click", function (ev) {
       L.DomEvent.stopPropagation(ev);
       timedToggle(r);
@@ -335,16 +379,26 @@ function plannerTrySites(map, data) {
     if (metres <= spacing) {
       timedToggle(best);
       timing.lastClickMs = performance.now() - t0;
-      say((chosen[best] ? "Added " : "Removed ") + label(best) + " (" + fmtInt(metres)
-        + " m from the click).");
+      say(fill(chosen[best] ? gettext("Added {site} ({metres} m from the click).")
+        : gettext("Removed {site} ({metres} m from the click)."),
+        {site: label(best), metres: fmtInt(metres)}));
       return true;
     }
     if (!quietIfFar) {
-      say("No clickable site within " + fmtInt(spacing) + " m of this point (the nearest is "
-        + fmtInt(metres) + " m away). The sites lie along streets near residents without a "
-        + "station" + (data.nCandidates > n ? "; the map offers the " + fmtInt(n)
-        + " that cover the most residents alone (planner plan --try-sites N for more)" : "")
-        + ".");
+      var values = {spacing: fmtInt(spacing), metres: fmtInt(metres), n: fmtInt(n)};
+      say(fill(data.nCandidates > n
+        ? ngettext(
+          "No clickable site within {spacing} m of this point (the nearest is {metres} m away). "
+            + "The sites lie along streets near residents without a station; the map offers "
+            + "the {n} that cover the most residents alone (planner plan --try-sites N for "
+            + "more).",
+          "No clickable site within {spacing} m of this point (the nearest is {metres} m away). "
+            + "The sites lie along streets near residents without a station; the map offers "
+            + "the {n} that cover the most residents alone (planner plan --try-sites N for "
+            + "more).", n)
+        : gettext("No clickable site within {spacing} m of this point (the nearest is {metres} "
+                  + "m away). The sites lie along streets near residents without a station."),
+        values));
     }
     return false;
   }
