@@ -49,7 +49,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.cli",
         "planner.coverage",
         "planner.covering",
-        "planner.demand",
         "planner.distances",
         "planner.districts",
         "planner.fetch",
