@@ -61,7 +61,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.national.run",
         "planner.national.units",
         "planner.network",
-        "planner.osm",
         "planner.output_set",
         "planner.outputs",
         "planner.pipeline",
