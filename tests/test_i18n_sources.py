@@ -51,7 +51,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.covering",
         "planner.distances",
         "planner.districts",
-        "planner.fetch",
         "planner.isochrones",
         "planner.maps._leaflet",
         "planner.maps.city",
