@@ -59,7 +59,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.national.results",
         "planner.national.run",
         "planner.national.units",
-        "planner.network",
         "planner.output_set",
         "planner.outputs",
         "planner.pipeline",
