@@ -67,7 +67,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.report",
         "planner.settings",
         "planner.siting",
-        "planner.snapping",
         "planner.station_review",
         "planner.stations",
         "planner.synthetic",
