@@ -63,7 +63,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.siting",
         "planner.station_review",
         "planner.stations",
-        "planner.synthetic",
         "planner.try_sites",
     }
 )
