@@ -80,6 +80,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from planner import i18n
 from planner._crs import require_metric_crs
 from planner._tables import read_point_table
 from planner.errors import InputError
@@ -311,6 +312,11 @@ class PopulationSettings:
         object.__setattr__(self, "default_levels", MappingProxyType(merged))
 
 
+def _decimal_text(text: str) -> str:
+    """A decimal number as printed so far (``2.500``), with a decimal comma in ru/kk."""
+    return text if i18n.language() == "en" else text.replace(".", ",")
+
+
 def _is_number(value: object) -> bool:
     return (
         isinstance(value, int | float)
@@ -477,7 +483,7 @@ def calibrate(demand: gpd.GeoDataFrame, *, total_population: float) -> gpd.GeoDa
         level,
         gettext("population calibrated: estimate {estimate} scaled by {factor} to {total}").format(
             estimate=f"{estimate:.0f}",
-            factor=f"{factor:.3f}",
+            factor=_decimal_text(f"{factor:.3f}"),
             total=f"{float(total_population):.0f}",
         ),
     )
