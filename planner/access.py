@@ -28,6 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.errors import InputError
+from planner.i18n import gettext
 from planner.network import WalkNetwork, symmetric_csr
 from planner.snapping import Snaps
 
@@ -112,8 +113,10 @@ class AccessGraph:
             return self.groups[name]
         except KeyError:
             raise InputError(
-                f"the access graph has no point group {name!r}",
-                hint=f"It has {sorted(self.groups)}; pass the group to build_access_graph.",
+                gettext("the access graph has no point group {group}").format(group=repr(name)),
+                hint=gettext("It has {groups}; pass the group to build_access_graph.").format(
+                    groups=sorted(self.groups)
+                ),
             ) from None
 
 
@@ -141,8 +144,10 @@ def build_access_graph(
     unknown = sorted(set(doors) - set(points))
     if unknown:
         raise InputError(
-            f"build_access_graph: doors names groups that are not in points: {unknown}",
-            hint=f"Use names from {sorted(points)}.",
+            gettext(
+                "build_access_graph: doors names groups that are not in points: {groups}"
+            ).format(groups=unknown),
+            hint=gettext("Use names from {names}.").format(names=sorted(points)),
         )
     n0 = network.n_nodes
     eu, ev, length = network.edge_u, network.edge_v, network.edge_length_m
@@ -159,8 +164,10 @@ def build_access_graph(
     )
     if edge.size and edge.max() >= network.n_edges:
         raise InputError(
-            "build_access_graph: points were snapped to a different network",
-            hint="Snap them with snap_points(network, ...) for this network.",
+            gettext("build_access_graph: points were snapped to a different network"),
+            hint=gettext("Snap them with {example} for this network.").format(
+                example="snap_points(network, ...)"
+            ),
         )
 
     # --- snap node of every point

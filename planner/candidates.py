@@ -25,6 +25,7 @@ import shapely
 from planner._crs import require_metric_crs
 from planner._tables import read_point_table
 from planner.errors import InputError
+from planner.i18n import N_, gettext
 from planner.network import WalkNetwork
 
 __all__ = [
@@ -46,7 +47,9 @@ def _near_mask(xy: np.ndarray, near_xy: np.ndarray | None, within_m: float | Non
     if near_xy is None:
         return np.ones(len(xy), dtype=bool)
     if within_m is None or not within_m > 0:
-        raise InputError("candidates: within_m must be a positive distance when near_xy is given")
+        raise InputError(
+            gettext("candidates: within_m must be a positive distance when near_xy is given")
+        )
     near_xy = np.asarray(near_xy, dtype=float).reshape(-1, 2)
     if len(near_xy) == 0 or len(xy) == 0:
         return np.zeros(len(xy), dtype=bool)
@@ -107,8 +110,10 @@ def network_candidates(
     """
     if not (np.isfinite(spacing_m) and spacing_m > 0):
         raise InputError(
-            f"network_candidates: spacing_m={spacing_m!r} must be a positive number of metres",
-            hint="e.g. spacing_m=100.",
+            gettext(
+                "network_candidates: spacing_m={value} must be a positive number of metres"
+            ).format(value=repr(spacing_m)),
+            hint=gettext("e.g. {example}.").format(example="spacing_m=100"),
         )
     length = network.edge_length_m
     edges = np.arange(network.n_edges)
@@ -140,8 +145,11 @@ def _street_labels(network: WalkNetwork, edge: np.ndarray) -> list[str]:
     """A label a planner can find on the ground: the street's name, else its kind."""
     names = network.edge_name[edge] if network.edge_name is not None else [None] * len(edge)
     kinds = network.edge_highway[edge]
+    unnamed, unnamed_street = gettext("unnamed {kind}"), gettext("unnamed street")
     return [
-        name if isinstance(name, str) and name else f"unnamed {kind or 'street'}"
+        name
+        if isinstance(name, str) and name
+        else (unnamed.format(kind=kind) if kind else unnamed_street)
         for name, kind in zip(names, kinds, strict=True)
     ]
 
@@ -171,13 +179,15 @@ def building_candidates(
         ``candidate_id`` (``"building:<index>"``), ``source`` = ``"building"``, ``name``
         (address when known) and the building's representative point.
     """
-    require_metric_crs(buildings.crs, what="the buildings", function="building_candidates")
+    require_metric_crs(
+        buildings.crs, what=gettext("the buildings"), function="building_candidates"
+    )
     keep = np.ones(len(buildings), dtype=bool)
     if min_floor_area_m2 > 0:
         if "floor_area_m2" not in buildings.columns:
             raise InputError(
-                "building_candidates: min_floor_area_m2 needs a 'floor_area_m2' column",
-                hint="Use the demand frame from planner.demand.",
+                gettext("building_candidates: min_floor_area_m2 needs a 'floor_area_m2' column"),
+                hint=gettext("Use the demand frame from planner.demand."),
             )
         keep &= buildings["floor_area_m2"].to_numpy(dtype=float) >= min_floor_area_m2
     points = shapely.point_on_surface(buildings.geometry.to_numpy())
@@ -199,6 +209,10 @@ def building_candidates(
         },
         geometry=gpd.GeoSeries(points[keep], crs=buildings.crs),
     )
+
+
+#: How the two kinds of site files are named in messages (``what`` of :func:`read_candidates`).
+_WHAT = {"candidate sites": N_("candidate sites"), "proposals": N_("proposals")}
 
 
 def read_candidates(
@@ -229,7 +243,7 @@ def read_candidates(
     """
     table = read_point_table(
         path,
-        what=what,
+        what=gettext(_WHAT.get(what, what)),
         crs=crs,
         name_column=name_column,
         area_lonlat_bounds=area_lonlat_bounds,
@@ -246,16 +260,21 @@ def combine_candidates(*frames: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     frames = tuple(f for f in frames if f is not None and len(f))
     if not frames:
         raise InputError(
-            "no candidate sites to choose from",
-            hint="Generate candidates along the network (spacing_m) or give a proposals file.",
+            gettext("no candidate sites to choose from"),
+            hint=gettext(
+                "Generate candidates along the network (spacing_m) or give a proposals file."
+            ),
         )
     crs = frames[0].crs
     out = gpd.GeoDataFrame(pd.concat([f.to_crs(crs) for f in frames], ignore_index=True), crs=crs)
     dup = out["candidate_id"].duplicated()
     if dup.any():
         raise InputError(
-            "candidate ids are not unique",
-            [f"{i!r} appears more than once" for i in out.loc[dup, "candidate_id"].unique()[:10]],
+            gettext("candidate ids are not unique"),
+            [
+                gettext("{id} appears more than once").format(id=repr(i))
+                for i in out.loc[dup, "candidate_id"].unique()[:10]
+            ],
         )
     if "usable" in out.columns:
         out["usable"] = out["usable"].fillna(True).astype(bool)

@@ -19,6 +19,7 @@ import pandas as pd
 from planner.defaults import DEFAULT_SPEED_KMH
 from planner.districts import OUTSIDE, district_index
 from planner.errors import InputError
+from planner.i18n import gettext
 from planner.settings import m_to_minutes, minutes_to_m
 
 __all__ = [
@@ -73,14 +74,24 @@ def _check_arrays(population: np.ndarray, walk_m: np.ndarray) -> tuple[np.ndarra
     walk_m = np.asarray(walk_m, dtype=float)
     problems = []
     if population.shape != walk_m.shape:
-        problems.append(f"population has {population.shape} values, walk_m {walk_m.shape}")
+        problems.append(
+            gettext("population has {shape} values, walk_m {walk_shape}").format(
+                shape=population.shape, walk_shape=walk_m.shape
+            )
+        )
     elif (~np.isfinite(population) | (population < 0)).any():
         bad = int(np.flatnonzero(~np.isfinite(population) | (population < 0))[0])
-        problems.append(f"population must be finite and >= 0 (position {bad}: {population[bad]})")
+        problems.append(
+            gettext("population must be finite and >= 0 (position {position}: {value})").format(
+                position=bad, value=population[bad]
+            )
+        )
     if np.isnan(walk_m).any():
-        problems.append("walk_m has NaN values; use inf for buildings that reach no station")
+        problems.append(
+            gettext("walk_m has NaN values; use inf for buildings that reach no station")
+        )
     if problems:
-        raise InputError("coverage: inconsistent inputs", problems)
+        raise InputError(gettext("coverage: inconsistent inputs"), problems)
     return population, walk_m
 
 
@@ -128,9 +139,13 @@ def _columns(buildings: pd.DataFrame, *, function: str) -> tuple[np.ndarray, np.
     missing = [c for c in ("population", "walk_m") if c not in buildings.columns]
     if missing:
         raise InputError(
-            f"{function}: the buildings frame lacks the columns {missing}",
-            hint="Estimate population with planner.demand and walking distances with "
-            "planner.walk_distances first; their outputs carry these columns.",
+            gettext("{function}: the buildings frame lacks the columns {columns}").format(
+                function=function, columns=missing
+            ),
+            hint=gettext(
+                "Estimate population with planner.demand and walking distances with "
+                "planner.walk_distances first; their outputs carry these columns."
+            ),
         )
     return (
         buildings["population"].to_numpy(dtype=float),
@@ -170,8 +185,10 @@ def coverage_sensitivity(
     population, walk_m = _columns(buildings, function="coverage_sensitivity")
     if (limits_min is None) == (limits_m is None):
         raise InputError(
-            "coverage_sensitivity: give limits_min or limits_m (one of them)",
-            hint="e.g. limits_min=(5, 10, 15) or limits_m=(400, 800, 1000).",
+            gettext("coverage_sensitivity: give limits_min or limits_m (one of them)"),
+            hint=gettext("e.g. {example} or {other}.").format(
+                example="limits_min=(5, 10, 15)", other="limits_m=(400, 800, 1000)"
+            ),
         )
     rows = []
     for speed in speeds_kmh:
@@ -212,8 +229,8 @@ def coverage_by_station(
     population, walk_m = _columns(buildings, function="coverage_by_station")
     if "nearest_station" not in buildings.columns:
         raise InputError(
-            "coverage_by_station: the buildings frame lacks 'nearest_station'",
-            hint="Use the buildings frame returned by planner.walk_distances.",
+            gettext("coverage_by_station: the buildings frame lacks 'nearest_station'"),
+            hint=gettext("Use the buildings frame returned by planner.walk_distances."),
         )
     frame = pd.DataFrame(
         {
@@ -263,13 +280,19 @@ def coverage_by_district(
     population, walk_m = _columns(buildings, function="coverage_by_district")
     if name_column not in districts.columns:
         raise InputError(
-            f"coverage_by_district: the districts have no column {name_column!r}",
-            hint=f"Columns are {list(districts.columns)}; pass name_column=...",
+            gettext("coverage_by_district: the districts have no column {column}").format(
+                column=repr(name_column)
+            ),
+            hint=gettext("Columns are {columns}; pass name_column=...").format(
+                columns=list(districts.columns)
+            ),
         )
     if covered_after_column is not None and covered_after_column not in buildings.columns:
         raise InputError(
-            f"coverage_by_district: the buildings have no column {covered_after_column!r}",
-            hint="Pass the plan's buildings (PlanResult.buildings) for covered_after.",
+            gettext("coverage_by_district: the buildings have no column {column}").format(
+                column=repr(covered_after_column)
+            ),
+            hint=gettext("Pass the plan's buildings (PlanResult.buildings) for covered_after."),
         )
     if districts.crs != buildings.crs:
         districts = districts.to_crs(buildings.crs)

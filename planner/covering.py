@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from planner.access import build_access_graph
 from planner.distances import sites_inside_buildings, source_distances
 from planner.errors import InputError
+from planner.i18n import gettext
 from planner.network import WalkNetwork
 from planner.settings import WalkSettings
 from planner.snapping import Snaps, door_points, snap_points
@@ -119,8 +120,11 @@ def coverage_matrix(
     for frame, what in ((buildings, "buildings"), (candidates, "candidates")):
         if frame.crs != network.crs:
             raise InputError(
-                f"coverage_matrix: the {what} are in {frame.crs}, the network in {network.crs}",
-                hint=f"Project them first: {what}.to_crs(network.crs).",
+                gettext("coverage_matrix: the {what} are in {crs}, the network in {network_crs}")
+                .format(what=what, crs=frame.crs, network_crs=network.crs),
+                hint=gettext("Project them first: {example}.").format(
+                    example=f"{what}.to_crs(network.crs)"
+                ),
             )
     b_snaps = building_snaps
     if b_snaps is None or len(b_snaps) != len(buildings):
@@ -145,11 +149,15 @@ def coverage_matrix(
     )
     matrix = pairs_to_csr(rows, cols, walk_m, (len(candidates), len(buildings)))
     log.info(
-        "coverage matrix: %d candidates x %d buildings, %d pairs within %.0f m",
-        len(candidates),
-        len(buildings),
-        matrix.nnz,
-        settings.max_walk_m,
+        gettext(
+            "coverage matrix: {candidates} candidates x {buildings} buildings, {pairs} pairs "
+            "within {metres} m"
+        ).format(
+            candidates=len(candidates),
+            buildings=len(buildings),
+            pairs=matrix.nnz,
+            metres=f"{settings.max_walk_m:.0f}",
+        )
     )
     return CoverageMatrix(
         matrix=matrix,

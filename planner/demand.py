@@ -80,9 +80,11 @@ import pandas as pd
 import pyproj
 import shapely
 
+from planner import i18n
 from planner._crs import require_metric_crs
 from planner._tables import read_point_table
 from planner.errors import InputError
+from planner.i18n import fmt_share, gettext, ngettext
 
 __all__ = [
     "DEFAULT_LEVELS",
@@ -145,6 +147,7 @@ DEFAULT_LEVELS: Mapping[str, float] = MappingProxyType(
 )
 
 #: ``demand_kind`` of a raster cell with residents but no mapped residential building.
+# untranslated: a value of the demand_kind column (data, not a message)
 RASTER_CELL_KIND = "raster cell without mapped buildings"
 
 DemandSource = Literal["osm_footprint", "raster", "points"]
@@ -238,24 +241,35 @@ class PopulationSettings:
             problems += _positive(name, getattr(self, name), upper=upper)
         min_fp = self.min_footprint_m2
         if not _is_number(min_fp) or min_fp < 0 or min_fp > 10_000:
-            problems.append(f"min_footprint_m2={min_fp!r} is not an area in 0..10000 m²")
+            problems.append(
+                gettext("min_footprint_m2={value} is not an area in 0..10000 m²").format(
+                    value=repr(min_fp)
+                )
+            )
         if not isinstance(self.yes_outside_residential_landuse, bool):
             problems.append(
-                f"yes_outside_residential_landuse={self.yes_outside_residential_landuse!r} "
-                "is not True or False"
+                gettext("yes_outside_residential_landuse={value} is not True or False").format(
+                    value=repr(self.yes_outside_residential_landuse)
+                )
             )
         if self.total_population is not None:
             problems += _positive("total_population", self.total_population, upper=1e9)
         if isinstance(self.residential_types, str):
             problems.append(
-                f"residential_types={self.residential_types!r} is one text; give a set of "
-                "building values, e.g. {'apartments', 'house'}"
+                gettext(
+                    "residential_types={value} is one text; give a set of building values, "
+                    "e.g. {example}"
+                ).format(value=repr(self.residential_types), example="{'apartments', 'house'}")
             )
             types: frozenset[str] = frozenset()
         else:
             types = frozenset(str(t).strip().lower() for t in self.residential_types)
         if not isinstance(self.default_levels, Mapping):
-            problems.append(f"default_levels={self.default_levels!r} is not a mapping")
+            problems.append(
+                gettext("default_levels={value} is not a mapping").format(
+                    value=repr(self.default_levels)
+                )
+            )
             merged = dict(DEFAULT_LEVELS)
         else:
             merged = dict(DEFAULT_LEVELS)
@@ -263,29 +277,44 @@ class PopulationSettings:
                 key_text = str(key).strip().lower()
                 if key_text not in types and key_text not in DEFAULT_LEVELS:
                     problems.append(
-                        f"default_levels[{key!r}]: {key!r} is not a residential building type "
-                        f"(known: {sorted(types)})"
+                        gettext(
+                            "default_levels[{key}]: {key} is not a residential building type "
+                            "(known: {known})"
+                        ).format(key=repr(key), known=sorted(types))
                     )
                 problems += _positive(f"default_levels[{key!r}]", value, upper=500.0)
                 merged[key_text] = float(value) if _is_number(value) else value
         for needed in ("apartments", "house"):
             if needed not in merged:  # pragma: no cover - DEFAULT_LEVELS has both
-                problems.append(f"default_levels needs an entry for {needed!r}")
+                problems.append(
+                    gettext("default_levels needs an entry for {key}").format(key=repr(needed))
+                )
         no_default = sorted(t for t in types if t not in merged and t not in SIZE_RULE_TYPES)
         if no_default:
             problems.append(
-                f"residential types {no_default} have no default storeys; add them to "
-                "default_levels"
+                gettext(
+                    "residential types {types} have no default storeys; add them to "
+                    "default_levels"
+                ).format(types=no_default)
             )
         if problems:
             raise InputError(
-                "invalid population settings",
+                gettext("invalid population settings"),
                 problems,
-                "Give areas in m² and storeys as positive numbers, e.g. PopulationSettings("
-                "floor_area_per_resident_m2=35, default_levels={'apartments': 9}).",
+                gettext(
+                    "Give areas in m² and storeys as positive numbers, e.g. {example}."
+                ).format(
+                    example="PopulationSettings("
+                    "floor_area_per_resident_m2=35, default_levels={'apartments': 9})"
+                ),
             )
         object.__setattr__(self, "residential_types", types)
         object.__setattr__(self, "default_levels", MappingProxyType(merged))
+
+
+def _decimal_text(text: str) -> str:
+    """A decimal number as printed so far (``2.500``), with a decimal comma in ru/kk."""
+    return text if i18n.language() == "en" else text.replace(".", ",")
 
 
 def _is_number(value: object) -> bool:
@@ -298,12 +327,20 @@ def _is_number(value: object) -> bool:
 
 def _positive(name: str, value: object, *, upper: float) -> list[str]:
     if not _is_number(value):
-        return [f"{name}={value!r} is not a finite number"]
+        return [
+            gettext("{name}={value} is not a finite number").format(name=name, value=repr(value))
+        ]
     assert isinstance(value, int | float)
     if value <= 0:
-        return [f"{name}={value!r} must be greater than 0"]
+        return [
+            gettext("{name}={value} must be greater than 0").format(name=name, value=repr(value))
+        ]
     if value > upper:
-        return [f"{name}={value!r} is larger than the plausible maximum {upper:g}"]
+        return [
+            gettext("{name}={value} is larger than the plausible maximum {upper}").format(
+                name=name, value=repr(value), upper=f"{upper:g}"
+            )
+        ]
     return []
 
 
@@ -423,15 +460,19 @@ def calibrate(demand: gpd.GeoDataFrame, *, total_population: float) -> gpd.GeoDa
     """
     problems = _positive("total_population", total_population, upper=1e9)
     if problems:
-        raise InputError("calibrate: invalid total", problems, "Give the number of residents.")
+        raise InputError(
+            gettext("calibrate: invalid total"), problems, gettext("Give the number of residents.")
+        )
     usable = demand["usable"].to_numpy(dtype=bool) if "usable" in demand.columns else None
     population = demand["population"].to_numpy(dtype=np.float64)
     counted = population if usable is None else population[usable]
     estimate = float(np.nansum(counted))
     if estimate <= 0:
         raise InputError(
-            "calibrate: the estimate adds up to 0 residents, so it cannot be scaled",
-            hint="Check that residential buildings were found (landuse polygons, building tags).",
+            gettext("calibrate: the estimate adds up to 0 residents, so it cannot be scaled"),
+            hint=gettext(
+                "Check that residential buildings were found (landuse polygons, building tags)."
+            ),
         )
     factor = float(total_population) / estimate
     out = demand.copy()
@@ -440,10 +481,11 @@ def calibrate(demand: gpd.GeoDataFrame, *, total_population: float) -> gpd.GeoDa
     level = logging.WARNING if not 0.5 <= factor <= 2.0 else logging.INFO
     logger.log(
         level,
-        "population calibrated: estimate %.0f scaled by %.3f to %.0f",
-        estimate,
-        factor,
-        float(total_population),
+        gettext("population calibrated: estimate {estimate} scaled by {factor} to {total}").format(
+            estimate=f"{estimate:.0f}",
+            factor=_decimal_text(f"{factor:.3f}"),
+            total=f"{float(total_population):.0f}",
+        ),
     )
     return out
 
@@ -479,12 +521,14 @@ def classify_buildings(
         buildings), and the footprint geometry.
     """
     settings = settings or PopulationSettings()
-    crs = require_metric_crs(buildings.crs, what="the buildings", function="classify_buildings")
+    crs = require_metric_crs(
+        buildings.crs, what=gettext("the buildings"), function="classify_buildings"
+    )
     if "building" not in buildings.columns:
         raise InputError(
-            "classify_buildings: the buildings have no 'building' column",
-            [f"columns present: {list(buildings.columns)}"],
-            "Pass the 'buildings' frame returned by planner.osm.",
+            gettext("classify_buildings: the buildings have no 'building' column"),
+            [gettext("columns present: {columns}").format(columns=list(buildings.columns))],
+            gettext("Pass the 'buildings' frame returned by planner.osm."),
         )
     geoms = np.asarray(buildings.geometry.values, dtype=object)
     polygonal = np.isin(shapely.get_type_id(geoms), [3, 6])  # Polygon, MultiPolygon
@@ -504,13 +548,20 @@ def classify_buildings(
     in_landuse = np.zeros(len(buildings), dtype=bool)
     if residential_areas is not None and len(residential_areas) and untyped.any():
         require_metric_crs(
-            residential_areas.crs, what="the residential areas", function="classify_buildings"
+            residential_areas.crs,
+            what=gettext("the residential areas"),
+            function="classify_buildings",
         )
         if pyproj.CRS.from_user_input(residential_areas.crs) != crs:
             raise InputError(
-                "classify_buildings: buildings and residential areas are in different CRSs",
-                [f"buildings: {crs.name}", f"residential areas: {residential_areas.crs.name}"],
-                "Project both with .to_crs(network.crs).",
+                gettext(
+                    "classify_buildings: buildings and residential areas are in different CRSs"
+                ),
+                [
+                    gettext("buildings: {crs}").format(crs=crs.name),
+                    gettext("residential areas: {crs}").format(crs=residential_areas.crs.name),
+                ],
+                gettext("Project both with .to_crs(network.crs)."),
             )
         candidates = np.flatnonzero(untyped & polygonal)
         points = shapely.point_on_surface(geoms[candidates])
@@ -525,6 +576,7 @@ def classify_buildings(
     too_big = untyped & in_landuse & (area_m2 > settings.max_untyped_footprint_m2)
     residential = (typed | (untyped & in_landuse)) & big_enough & ~too_big
 
+    # untranslated: the reason column below is data (read by scripts and tests), not a message
     reason = np.full(len(buildings), "", dtype=object)
     reason[typed] = "residential type 'building=" + tag[typed].astype(str) + "'"
     reason[untyped & in_landuse] = (
@@ -532,26 +584,29 @@ def classify_buildings(
         if settings.yes_outside_residential_landuse
         else "'building=yes' inside landuse=residential"
     )
+    # untranslated: data
     reason[untyped & ~in_landuse] = "'building=yes' outside any landuse=residential area"
     other = ~typed & ~untyped
     reason[other & (tag != "")] = (
+        # untranslated: data
         "'building=" + tag[other & (tag != "")].astype(str) + "' is not a residential type"
     )
-    reason[other & (tag == "")] = "no building tag"
+    reason[other & (tag == "")] = "no building tag"  # untranslated: data
     small = (typed | (untyped & in_landuse)) & polygonal & ~big_enough
     if small.any():
-        reason[small] = [
+        reason[small] = [  # untranslated: data
             f"footprint {a:.0f} m² is below min_footprint_m2={settings.min_footprint_m2:g} "
-            "(shed or garage)"
+            "(shed or garage)"  # untranslated: data
             for a in footprint[small]
         ]
     if too_big.any():
-        reason[too_big] = [
+        reason[too_big] = [  # untranslated: data
             f"'building=yes' footprint {a:.0f} m² is above max_untyped_footprint_m2="
+            # untranslated: data
             f"{settings.max_untyped_footprint_m2:g} (a hall, mall, factory or campus)"
             for a in area_m2[too_big]
         ]
-    reason[~polygonal] = "footprint is not a polygon"
+    reason[~polygonal] = "footprint is not a polygon"  # untranslated: data
 
     levels_col = (
         buildings["building:levels"]
@@ -605,13 +660,17 @@ def _warn_sparse_landuse(
     share = float(in_landuse[untyped].mean())
     if share < _SPARSE_LANDUSE_SHARE:
         logger.warning(
-            "only %d of %d 'building=yes' footprints (%.0f%%) lie in landuse=residential: "
-            "residential land use looks sparsely mapped, so many homes may be missed. Consider "
-            "PopulationSettings(yes_outside_residential_landuse=True, total_population=...) or "
-            "a population raster (demand_from_raster).",
-            int(in_landuse[untyped].sum()),
-            n_yes,
-            100 * share,
+            gettext(
+                "only {n} of {total} 'building=yes' footprints ({share}) lie in "
+                "landuse=residential: residential land use looks sparsely mapped, so many homes "
+                "may be missed. Consider {settings} or a population raster (demand_from_raster)."
+            ).format(
+                n=int(in_landuse[untyped].sum()),
+                total=n_yes,
+                share=fmt_share(share, digits=0),
+                settings="PopulationSettings(yes_outside_residential_landuse=True, "
+                "total_population=...)",
+            )
         )
 
 
@@ -620,21 +679,31 @@ def _log_classification(
 ) -> None:
     residential = classified["residential"].to_numpy(dtype=bool)
     logger.info(
-        "%d of %d buildings are residential; reasons: %s",
-        int(residential.sum()),
-        len(classified),
-        classified["reason"].str.replace(r"\d+ m²", "N m²", regex=True).value_counts().to_dict(),
+        ngettext(
+            "{n} of {total} buildings are residential; reasons: {reasons}",
+            "{n} of {total} buildings are residential; reasons: {reasons}",
+            len(classified),
+        ).format(
+            n=int(residential.sum()),
+            total=len(classified),
+            reasons=classified["reason"]
+            .str.replace(r"\d+ m²", "N m²", regex=True)
+            .value_counts()
+            .to_dict(),
+        )
     )
     source = classified.loc[residential, "levels_source"].value_counts().to_dict()
     bad = residential & np.isin(status, ["unparsable", "out_of_range"])
     examples = pd.unique(levels_col.to_numpy(dtype=object)[bad].astype(str))[:5].tolist()
-    logger.info(
-        "storeys of residential buildings: %s%s",
-        source,
-        f"; unreadable building:levels replaced by the default, e.g. {examples}"
-        if examples
-        else "",
-    )
+    if examples:
+        logger.info(
+            gettext(
+                "storeys of residential buildings: {sources}; unreadable building:levels "
+                "replaced by the default, e.g. {examples}"
+            ).format(sources=source, examples=examples)
+        )
+    else:
+        logger.info(gettext("storeys of residential buildings: {sources}").format(sources=source))
 
 
 def demand_from_buildings(
@@ -699,9 +768,11 @@ def demand_from_buildings(
     frame = pd.concat([frame, extra], axis=1) if len(extra.columns) else frame
     out = gpd.GeoDataFrame(frame, geometry=chosen.geometry, crs=classified.crs)
     logger.info(
-        "%d residential buildings house an estimated %.0f residents",
-        len(out),
-        float(out["population"].sum()),
+        ngettext(
+            "{n} residential buildings house an estimated {residents} residents",
+            "{n} residential buildings house an estimated {residents} residents",
+            len(out),
+        ).format(n=len(out), residents=f"{float(out['population'].sum()):.0f}")
     )
     if settings.total_population is not None:
         out = calibrate(out, total_population=settings.total_population)
@@ -756,17 +827,19 @@ def demand_from_raster(
     """
     path = Path(path)
     crs = require_metric_crs(
-        residential.crs, what="the residential buildings", function="demand_from_raster"
+        residential.crs, what=gettext("the residential buildings"), function="demand_from_raster"
     )
     if weight not in ("floor_area", "equal"):
         raise InputError(
-            f"demand_from_raster: weight={weight!r} is not 'floor_area' or 'equal'",
-            hint="Use weight='floor_area' (default) or weight='equal'.",
+            gettext("demand_from_raster: weight={value} is not 'floor_area' or 'equal'").format(
+                value=repr(weight)
+            ),
+            hint=gettext("Use weight='floor_area' (default) or weight='equal'."),
         )
     if weight == "floor_area" and "floor_area_m2" not in residential.columns:
         raise InputError(
-            "demand_from_raster: the residential buildings have no 'floor_area_m2' column",
-            hint="Pass the output of demand_from_buildings, or use weight='equal'.",
+            gettext("demand_from_raster: the residential buildings have no 'floor_area_m2' column"),
+            hint=gettext("Pass the output of demand_from_buildings, or use weight='equal'."),
         )
     raster = _read_cells(path, band=band, area=area, crs=crs, max_cells=max_cells)
     cells, transform, raster_crs = raster.cells, raster.transform, raster.crs
@@ -795,16 +868,19 @@ def demand_from_raster(
     n_b, n_c = int(got.sum()), len(orphan)
     raster_total = float(np.nansum(cells))
     logger.info(
-        "%s: %.0f residents in the raster; %.0f spread onto %d buildings, %.0f in %d cells "
-        "without a building (cell-centre points); %d buildings got none (outside the raster or "
-        "in empty cells)",
-        path.name,
-        raster_total,
-        float(population.sum()),
-        n_b,
-        float(np.nansum(cells.ravel()[orphan])),
-        n_c,
-        int((~got).sum()),
+        gettext(
+            "{file}: {residents} residents in the raster; {spread} spread onto {n_buildings} "
+            "buildings, {in_cells} in {n_cells} cells without a building (cell-centre points); "
+            "{n_none} buildings got none (outside the raster or in empty cells)"
+        ).format(
+            file=path.name,
+            residents=f"{raster_total:.0f}",
+            spread=f"{float(population.sum()):.0f}",
+            n_buildings=n_b,
+            in_cells=f"{float(np.nansum(cells.ravel()[orphan])):.0f}",
+            n_cells=n_c,
+            n_none=int((~got).sum()),
+        )
     )
     return out
 
@@ -830,24 +906,33 @@ def _read_cells(
     import rasterio.windows
 
     if not path.exists():
-        raise InputError(f"population raster {path} does not exist", hint="Check the path.")
+        raise InputError(
+            gettext("population raster {file} does not exist").format(file=path),
+            hint=gettext("Check the path."),
+        )
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
         raise InputError(
-            f"population raster {path.name} cannot be read: {exc}",
-            hint="Give a GeoTIFF of residents per cell (e.g. WorldPop).",
+            gettext("population raster {file} cannot be read: {error}").format(
+                file=path.name, error=exc
+            ),
+            hint=gettext("Give a GeoTIFF of residents per cell (e.g. WorldPop)."),
         ) from exc
     with src:
         if src.crs is None:
             raise InputError(
-                f"population raster {path.name} has no CRS",
-                hint="Assign one, e.g. gdal_edit.py -a_srs EPSG:4326 file.tif (WorldPop).",
+                gettext("population raster {file} has no CRS").format(file=path.name),
+                hint=gettext("Assign one, e.g. {example} (WorldPop).").format(
+                    example="gdal_edit.py -a_srs EPSG:4326 file.tif"
+                ),
             )
         if not 1 <= band <= src.count:
             raise InputError(
-                f"population raster {path.name} has {src.count} band(s); band={band} is not one",
-                hint="Use band=1 for WorldPop rasters.",
+                gettext("population raster {file} has {n} band(s); band={band} is not one").format(
+                    file=path.name, n=src.count, band=band
+                ),
+                hint=gettext("Use band=1 for WorldPop rasters."),
             )
         raster_crs = pyproj.CRS.from_user_input(src.crs.to_wkt())
         full = rasterio.windows.Window(0, 0, src.width, src.height)
@@ -858,9 +943,10 @@ def _read_cells(
             window = full
         if window.width * window.height > max_cells:
             raise InputError(
-                f"population raster {path.name}: {int(window.width * window.height)} cells to "
-                f"read, more than max_cells={max_cells}",
-                hint="Pass area= (the study area polygon) or crop the raster to the city.",
+                gettext(
+                    "population raster {file}: {n} cells to read, more than max_cells={limit}"
+                ).format(file=path.name, n=int(window.width * window.height), limit=max_cells),
+                hint=gettext("Pass area= (the study area polygon) or crop the raster to the city."),
             )
         data = src.read(band, window=window, masked=True)
         transform = _offset_transform(src.transform, window.col_off, window.row_off)
@@ -869,9 +955,11 @@ def _read_cells(
     negative = np.isfinite(cells) & (cells < 0)
     if negative.any():
         logger.warning(
-            "%s: %d cells with negative values (undeclared nodata?) hold nobody",
-            path.name,
-            int(negative.sum()),
+            ngettext(
+                "{file}: {n} cells with negative values (undeclared nodata?) hold nobody",
+                "{file}: {n} cells with negative values (undeclared nodata?) hold nobody",
+                int(negative.sum()),
+            ).format(file=path.name, n=int(negative.sum()))
         )
         cells[negative] = np.nan
     n_rows, n_cols = cells.shape
@@ -1017,7 +1105,7 @@ def demand_from_points(
     """
     table = read_point_table(
         path,
-        what="population points",
+        what=gettext("population points"),
         crs=crs,
         name_column=name_column,
         value_columns=(population_column,),
@@ -1052,9 +1140,12 @@ def demand_from_points(
     out = gpd.GeoDataFrame(pd.concat([front, rest], axis=1), geometry="geometry", crs=table.crs)
     out.attrs["illustrative"] = table.attrs.get("illustrative")
     logger.info(
-        "%s: %d usable points with %.0f residents",
-        path.name,
-        int(usable.sum()),
-        float(np.nansum(population)),
+        ngettext(
+            "{file}: {n} usable points with {residents} residents",
+            "{file}: {n} usable points with {residents} residents",
+            int(usable.sum()),
+        ).format(
+            file=path.name, n=int(usable.sum()), residents=f"{float(np.nansum(population)):.0f}"
+        )
     )
     return out

@@ -28,6 +28,7 @@ from scipy.sparse.csgraph import dijkstra
 from planner._crs import require_metric_crs, require_same_crs
 from planner.access import AccessGraph, build_access_graph
 from planner.errors import InputError
+from planner.i18n import N_, gettext, ngettext
 from planner.network import WalkNetwork
 from planner.settings import WalkSettings
 from planner.snapping import (
@@ -107,8 +108,12 @@ def _source_doors(access: AccessGraph, sources: str) -> tuple[np.ndarray, np.nda
     group = access.group(sources)
     if not (group.door_node >= 0).any() and group.reached.any():
         raise InputError(
-            f"point group {sources!r} has no door nodes, so it cannot be a source",
-            hint=f"Build the access graph with doors=[{sources!r}].",
+            gettext("point group {group} has no door nodes, so it cannot be a source").format(
+                group=repr(sources)
+            ),
+            hint=gettext("Build the access graph with {example}.").format(
+                example=f"doors=[{sources!r}]"
+            ),
         )
     usable = np.flatnonzero(group.door_node >= 0)
     return usable, group.door_node[usable]
@@ -118,7 +123,9 @@ def _check_limit(limit_m: float, *, function: str) -> float:
     limit_m = float(limit_m)
     if not limit_m >= 0:  # also catches NaN
         raise InputError(
-            f"{function}: limit_m={limit_m!r} must be 0 or more metres (inf for no limit)"
+            gettext(
+                "{function}: limit_m={value} must be 0 or more metres (inf for no limit)"
+            ).format(function=function, value=repr(limit_m))
         )
     return limit_m
 
@@ -557,8 +564,8 @@ def walk_distances(
         If an input is in a geographic CRS or in another CRS than the network.
     """
     settings = WalkSettings() if settings is None else settings
-    for what, gdf in (("buildings", buildings), ("stations", stations)):
-        require_metric_crs(gdf.crs, what=f"the {what}", function="walk_distances")
+    for what, gdf in ((gettext("the buildings"), buildings), (gettext("the stations"), stations)):
+        require_metric_crs(gdf.crs, what=what, function="walk_distances")
         require_same_crs(network, gdf, function="walk_distances")
     b_snaps = snap_points(
         network,
@@ -572,7 +579,7 @@ def walk_distances(
         max_snap_m=settings.max_snap_m,
         min_component_m=min_component_m,
     )
-    log_unreached(b_snaps, what="buildings", index=feature_labels(buildings))
+    log_unreached(b_snaps, what=gettext("buildings"), index=feature_labels(buildings))
     access = build_access_graph(
         network, {"buildings": b_snaps, "stations": s_snaps}, doors=("stations",)
     )
@@ -605,16 +612,22 @@ def walk_distances(
             f"{_station_label(stations, int(i))}: {s_frame['problem'].iloc[i]}" for i in bad[:10]
         ]
         more = (
-            f"\n  ... and {bad.size - 10} more, all listed with the reason in the stations output"
+            "\n  ... "
+            + gettext(
+                "and {more} more, all listed with the reason in the stations output"
+            ).format(more=bad.size - 10)
             if bad.size > 10
             else ""
         )
         log.warning(
-            "%d of %d stations are not usable:\n  %s%s",
-            bad.size,
-            len(stations),
-            "\n  ".join(shown),
-            more,
+            ngettext(
+                "{n} of {total} stations are not usable:",
+                "{n} of {total} stations are not usable:",
+                len(stations),
+            ).format(n=bad.size, total=len(stations))
+            + "\n  "
+            + "\n  ".join(shown)
+            + more
         )
     return WalkResult(
         buildings=b_frame,
@@ -627,14 +640,14 @@ def walk_distances(
     )
 
 
-#: How a barrier kind is named in messages.
+#: How a barrier kind is named in messages (English message ids, translated where shown).
 _BARRIER_NAMES = {
-    "railway": "railway",
-    "water": "river, canal or lake shore",
-    "motorway": "motorway or trunk road",
-    "tram": "tram line",
-    "stream": "stream",
-    "wall": "wall or fence",
+    "railway": N_("railway"),
+    "water": N_("river, canal or lake shore"),
+    "motorway": N_("motorway or trunk road"),
+    "tram": N_("tram line"),
+    "stream": N_("stream"),
+    "wall": N_("wall or fence"),
 }
 
 
@@ -702,13 +715,13 @@ def _station_label(stations: pd.DataFrame, i: int) -> str:
     sid = stations["station_id"].iloc[i] if "station_id" in stations.columns else None
     name = stations["name"].iloc[i] if "name" in stations.columns else None
     if row is not None and not pd.isna(row):
-        label = f"row {int(row)}"
+        label = gettext("row {row}").format(row=int(row))
         if isinstance(sid, str) and ":" in sid and not sid.startswith("osm:"):
-            label = f"{sid.rsplit(':', 1)[0]} row {int(row)}"
+            label = gettext("{file} row {row}").format(file=sid.rsplit(":", 1)[0], row=int(row))
     elif isinstance(sid, str) and sid:
         label = sid
     else:
-        label = f"station {stations.index[i]!r}"
+        label = gettext("station {station}").format(station=repr(stations.index[i]))
     return f"{label} ({name})" if isinstance(name, str) and name else label
 
 
@@ -724,17 +737,17 @@ def _station_frame(
     n = len(stations)
     problem = np.full(n, "", dtype=object)
     far = ~s_snaps.reached
-    problem[far] = (
-        f"no walkable street within {settings.max_snap_m:.0f} m (max_snap_m); check the "
-        "station's position or the street data around it"
-    )
+    problem[far] = gettext(
+        "no walkable street within {metres} m (max_snap_m); check the station's position or "
+        "the street data around it"
+    ).format(metres=f"{settings.max_snap_m:.0f}")
     if s_snaps.barrier_crossed is not None:
         for i in np.flatnonzero(far & (s_snaps.barrier_crossed != "")):
-            problem[i] = (
-                f"no walkable street within {settings.max_snap_m:.0f} m (max_snap_m) on its side "
-                f"of a {_BARRIER_NAMES.get(s_snaps.barrier_crossed[i], 'barrier')}; check the "
-                "station's position or the street data around it"
-            )
+            barrier = _BARRIER_NAMES.get(s_snaps.barrier_crossed[i], N_("barrier"))
+            problem[i] = gettext(
+                "no walkable street within {metres} m (max_snap_m) on its side of a {barrier}; "
+                "check the station's position or the street data around it"
+            ).format(metres=f"{settings.max_snap_m:.0f}", barrier=gettext(barrier))
     # a station whose network piece holds no building door reaches nobody
     piece = network.component[network.edge_u]
     b_pieces = np.unique(piece[b_snaps.edge[b_snaps.reached]])
@@ -743,11 +756,11 @@ def _station_frame(
     alone = s_snaps.reached & ~np.isin(s_piece, b_pieces) & b_snaps.reached.any()
     length = np.bincount(piece, weights=network.edge_length_m)
     for i in np.flatnonzero(alone):
-        problem[i] = (
-            f"its street network piece ({length[s_piece[i]]:.0f} m of street) holds none of "
-            "the area's residential buildings: no walk connects them (water, a railway or "
-            "the area's edge between them, or a path missing in OSM)"
-        )
+        problem[i] = gettext(
+            "its street network piece ({metres} m of street) holds none of the area's "
+            "residential buildings: no walk connects them (water, a railway or the area's edge "
+            "between them, or a path missing in OSM)"
+        ).format(metres=f"{length[s_piece[i]]:.0f}")
     ok = nearest.source >= 0
     n_nearest = np.bincount(nearest.source[ok], minlength=n)
     n_covered = np.bincount(nearest.source[ok & covered], minlength=n)

@@ -16,8 +16,10 @@ import logging
 from pathlib import Path
 from typing import Any, Protocol
 
+from planner import i18n
 from planner._files import write_bytes
 from planner.errors import FetchError, InputError
+from planner.i18n import gettext
 
 __all__ = ["DEFAULT_OVERPASS_URL", "FetchError", "fetch_osm", "overpass_query"]
 
@@ -87,8 +89,10 @@ def fetch_osm(
     """
     if (place is None) == (bbox is None):
         raise InputError(
-            "fetch_osm: give either a place name or a bounding box",
-            hint='e.g. place="Almaty, Kazakhstan" or bbox=(76.85, 43.20, 76.98, 43.30).',
+            gettext("fetch_osm: give either a place name or a bounding box"),
+            hint=gettext("e.g. {example} or {other}.").format(
+                example='place="Almaty, Kazakhstan"', other="bbox=(76.85, 43.20, 76.98, 43.30)"
+            ),
         )
     if bbox is not None:
         check_bbox(bbox)
@@ -104,14 +108,20 @@ def fetch_osm(
         except Exception as exc:
             if _is_network_failure(exc):
                 raise FetchError(
-                    f"could not reach the geocoder (Nominatim) to look up {place!r}: {exc}",
-                    "This needs the internet: check the connection (or a proxy), then try "
-                    "again. Offline, use an extract you already have (e.g. a Geofabrik "
-                    ".osm.pbf) with --osm.",
+                    gettext(
+                        "could not reach the geocoder (Nominatim) to look up {place}: {error}"
+                    ).format(place=repr(place), error=exc),
+                    gettext(
+                        "This needs the internet: check the connection (or a proxy), then try "
+                        "again. Offline, use an extract you already have (e.g. a Geofabrik "
+                        ".osm.pbf) with --osm."
+                    ),
                 ) from None
             raise FetchError(
-                f"could not find {place!r} with the geocoder ({exc})",
-                "Check the spelling, add the country, or give a bounding box instead.",
+                gettext("could not find {place} with the geocoder ({error})").format(
+                    place=repr(place), error=exc
+                ),
+                gettext("Check the spelling, add the country, or give a bounding box instead."),
             ) from None
         west, south, east, north = (float(v) for v in boundary.to_crs(4326).total_bounds)
         bbox = (west, south, east, north)
@@ -121,34 +131,48 @@ def fetch_osm(
 
         session = requests.Session()
     query = overpass_query(bbox, timeout_s=timeout_s)
-    log.info("asking Overpass for %s", bbox)
+    log.info(gettext("asking Overpass for {bbox}").format(bbox=bbox))
     try:
         response = session.post(overpass_url, data={"data": query}, timeout=timeout_s + 30)
     except Exception as exc:
         raise FetchError(
-            f"could not reach {overpass_url} ({exc})",
-            "This needs the internet. Offline, use an extract you already have (e.g. a "
-            "Geofabrik .osm.pbf) with --osm.",
+            gettext("could not reach {url} ({error})").format(url=overpass_url, error=exc),
+            gettext(
+                "This needs the internet. Offline, use an extract you already have (e.g. a "
+                "Geofabrik .osm.pbf) with --osm."
+            ),
         ) from None
     status = getattr(response, "status_code", 200)
     content: bytes = response.content
     if status != 200 or not content.lstrip().startswith((b"<?xml", b"<osm")):
         detail = content[:300].decode("utf-8", "replace").strip()
         raise FetchError(
-            f"Overpass answered {status} instead of OSM data: {detail}",
-            "The server may be busy (429/504): wait a minute and try again, or try a smaller area.",
+            gettext("Overpass answered {status} instead of OSM data: {detail}").format(
+                status=status, detail=detail
+            ),
+            gettext(
+                "The server may be busy (429/504): wait a minute and try again, or try a "
+                "smaller area."
+            ),
         )
     if b"<remark>" in content[:2000] and b"runtime error" in content[:2000]:
         raise FetchError(
-            "Overpass stopped the query part-way (runtime error); the data would be incomplete",
-            "Try a smaller area or a longer timeout_s.",
+            gettext(
+                "Overpass stopped the query part-way (runtime error); the data would be "
+                "incomplete"
+            ),
+            gettext("Try a smaller area or a longer timeout_s."),
         )
     write_bytes(out_path, content)
     if boundary is not None:
         boundary_path = out_path.with_name(out_path.name.split(".")[0] + ".boundary.geojson")
         boundary_text = boundary.to_crs(4326)[["geometry"]].to_json()
         write_bytes(boundary_path, boundary_text.encode())
-    log.info("saved %s (%.1f MB)", out_path, len(content) / 1e6)
+    log.info(
+        gettext("saved {file} ({size} MB)").format(
+            file=out_path, size=_decimal_text(len(content) / 1e6)
+        )
+    )
     return out_path
 
 
@@ -158,30 +182,66 @@ def check_bbox(bbox: tuple[float, float, float, float]) -> None:
         west, south, east, north = (float(v) for v in bbox)
     except (TypeError, ValueError):
         raise InputError(
-            f"bbox {bbox!r}: expected four numbers (west, south, east, north)",
-            hint="e.g. bbox=(76.85, 43.20, 76.98, 43.30) for central Almaty.",
+            gettext("bbox {bbox}: expected four numbers (west, south, east, north)").format(
+                bbox=repr(bbox)
+            ),
+            hint=gettext("e.g. {example} for central Almaty.").format(
+                example="bbox=(76.85, 43.20, 76.98, 43.30)"
+            ),
         ) from None
     problems = []
     if not (-180 <= west <= 180 and -180 <= east <= 180):
-        problems.append(f"west={west:g}, east={east:g}: longitudes must be within -180..180")
-    elif west >= east:
         problems.append(
-            f"west={west:g} is not west of east={east:g}"
-            + ("; are west and east exchanged?" if west > east else "")
+            gettext("west={west}, east={east}: longitudes must be within -180..180").format(
+                west=f"{west:g}", east=f"{east:g}"
+            )
+        )
+    elif west > east:
+        problems.append(
+            gettext("west={west} is not west of east={east}; are west and east exchanged?").format(
+                west=f"{west:g}", east=f"{east:g}"
+            )
+        )
+    elif west == east:
+        problems.append(
+            gettext("west={west} is not west of east={east}").format(
+                west=f"{west:g}", east=f"{east:g}"
+            )
         )
     if not (-90 <= south <= 90 and -90 <= north <= 90):
-        problems.append(f"south={south:g}, north={north:g}: latitudes must be within -90..90")
-    elif south >= north:
         problems.append(
-            f"south={south:g} is not south of north={north:g}"
-            + ("; are south and north exchanged?" if south > north else "")
+            gettext("south={south}, north={north}: latitudes must be within -90..90").format(
+                south=f"{south:g}", north=f"{north:g}"
+            )
+        )
+    elif south > north:
+        problems.append(
+            gettext(
+                "south={south} is not south of north={north}; are south and north exchanged?"
+            ).format(south=f"{south:g}", north=f"{north:g}")
+        )
+    elif south == north:
+        problems.append(
+            gettext("south={south} is not south of north={north}").format(
+                south=f"{south:g}", north=f"{north:g}"
+            )
         )
     if problems:
         raise InputError(
-            f"bbox {bbox!r} is not a (west, south, east, north) box in degrees",
+            gettext("bbox {bbox} is not a (west, south, east, north) box in degrees").format(
+                bbox=repr(bbox)
+            ),
             problems,
-            "e.g. bbox=(76.85, 43.20, 76.98, 43.30) for central Almaty.",
+            gettext("e.g. {example} for central Almaty.").format(
+                example="bbox=(76.85, 43.20, 76.98, 43.30)"
+            ),
         )
+
+
+def _decimal_text(value: float) -> str:
+    """``12.3`` as printed so far (no thousands separator), with a decimal comma in ru/kk."""
+    text = f"{value:.1f}"
+    return text if i18n.language() == "en" else text.replace(".", ",")
 
 
 def _is_network_failure(exc: BaseException) -> bool:

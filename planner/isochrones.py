@@ -38,6 +38,7 @@ from planner._crs import require_metric_crs, require_same_crs
 from planner.access import AccessGraph, build_access_graph
 from planner.distances import local_source_distances, nearest_source
 from planner.errors import InputError
+from planner.i18n import gettext
 from planner.network import WalkNetwork
 from planner.settings import WalkSettings, m_to_minutes, minutes_to_m
 from planner.snapping import (
@@ -453,17 +454,25 @@ def service_areas(
         before buffering), ``area_km2`` and the geometry (empty for an unusable station).
     """
     settings = WalkSettings() if settings is None else settings
-    require_metric_crs(stations.crs, what="the stations", function="service_areas")
+    require_metric_crs(stations.crs, what=gettext("the stations"), function="service_areas")
     require_same_crs(network, stations, function="service_areas")
     limits = _limits(limits_m, limits_min, settings)
     if by not in ("all", "station", "nearest"):
         raise InputError(
-            f"service_areas: by={by!r} is not one of 'all', 'station', 'nearest'",
-            hint="Use 'all' for the dissolved area, 'station' for one (overlapping) area per "
-            "station, 'nearest' for areas split between nearest stations.",
+            gettext("service_areas: by={value} is not one of 'all', 'station', 'nearest'").format(
+                value=repr(by)
+            ),
+            hint=gettext(
+                "Use 'all' for the dissolved area, 'station' for one (overlapping) area per "
+                "station, 'nearest' for areas split between nearest stations."
+            ),
         )
     if not (np.isfinite(buffer_m) and buffer_m > 0):
-        raise InputError(f"service_areas: buffer_m={buffer_m!r} must be a positive number")
+        raise InputError(
+            gettext("service_areas: buffer_m={value} must be a positive number").format(
+                value=repr(buffer_m)
+            )
+        )
     snaps = snap_points(
         network,
         door_points(stations),
@@ -550,8 +559,10 @@ def _limits(
 ) -> list[float]:
     if limits_m is not None and limits_min is not None:
         raise InputError(
-            "service_areas: give limits_m or limits_min, not both",
-            hint="E.g. limits_min=[5, 10, 15] or limits_m=[400, 800, 1200].",
+            gettext("service_areas: give limits_m or limits_min, not both"),
+            hint=gettext("E.g. {example} or {other}.").format(
+                example="limits_min=[5, 10, 15]", other="limits_m=[400, 800, 1200]"
+            ),
         )
     if limits_min is not None:
         values = [minutes_to_m(v, speed_kmh=settings.speed_kmh) for v in limits_min]
@@ -562,8 +573,8 @@ def _limits(
     bad = [f"{v!r}" for v in values if not (np.isfinite(v) and v > 0)]
     if bad or not values:
         raise InputError(
-            "service_areas: walking limits must be positive, finite numbers",
-            bad or ["no limit given"],
-            "E.g. limits_min=[5, 10, 15].",
+            gettext("service_areas: walking limits must be positive, finite numbers"),
+            bad or [gettext("no limit given")],
+            gettext("E.g. {example}.").format(example="limits_min=[5, 10, 15]"),
         )
     return sorted(values)

@@ -32,8 +32,10 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components
 
+from planner import i18n
 from planner._crs import require_metric_crs, utm_crs_for
 from planner.errors import InputError
+from planner.i18n import fmt_share, gettext, ngettext
 from planner.osm import HighwayWays, OsmData
 
 __all__ = [
@@ -163,7 +165,9 @@ class WalkNetwork:
         Lengths are measured along the geometry. Used for synthetic test networks and by
         :func:`from_networkx`.
         """
-        crs = require_metric_crs(crs, what="the network", function="WalkNetwork.from_edges")
+        crs = require_metric_crs(
+            crs, what=gettext("the network"), function="WalkNetwork.from_edges"
+        )
         node_xy = np.asarray(node_xy, dtype=float).reshape(-1, 2)
         u = np.asarray(edge_u, dtype=np.int64)
         v = np.asarray(edge_v, dtype=np.int64)
@@ -171,7 +175,7 @@ class WalkNetwork:
             min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= len(node_xy)
         )
         if u.shape != v.shape or out_of_range:
-            raise InputError("WalkNetwork.from_edges: edge ends must index node_xy")
+            raise InputError(gettext("WalkNetwork.from_edges: edge ends must index node_xy"))
         if edge_geometry is None:
             coords = np.stack([node_xy[u], node_xy[v]], axis=1)
             edge_geometry = shapely.linestrings(coords)
@@ -428,10 +432,10 @@ def _with_area_crossings(net: WalkNetwork, areas: gpd.GeoDataFrame) -> WalkNetwo
     if not us:
         return net
     log.info(
-        "walk network: %d straight crossings (%d new corner nodes) in %d pedestrian areas",
-        int(sum(len(u) for u in us)),
-        n_new,
-        len(us),
+        gettext(
+            "walk network: {n} straight crossings ({corners} new corner nodes) in {areas} "
+            "pedestrian areas"
+        ).format(n=int(sum(len(u) for u in us)), corners=n_new, areas=len(us))
     )
     geometry = np.concatenate([net.edge_geometry, *geoms])
     first_id = min(0, int(net.node_osm_id.min())) - 1
@@ -527,8 +531,10 @@ def barrier_lines(
     unknown = sorted(set(kinds) - set(BARRIER_KINDS))
     if unknown:
         raise InputError(
-            f"barrier kinds {unknown} are not known",
-            hint=f"Choose from {list(BARRIER_KINDS)} (default {list(DEFAULT_BARRIERS)}).",
+            gettext("barrier kinds {kinds} are not known").format(kinds=unknown),
+            hint=gettext("Choose from {known} (default {default}).").format(
+                known=list(BARRIER_KINDS), default=list(DEFAULT_BARRIERS)
+            ),
         )
     wanted = set(kinds)
     geoms: list[object] = []
@@ -600,18 +606,23 @@ def build_walk_network(
     net = replace(net, barrier_geometry=barrier_geometry, barrier_kind=barrier_kind)
     if net.n_edges == 0:
         raise InputError(
-            f"{osm.source}: no walkable streets in the area",
-            hint="The area may be too small or hold only motorways; widen the bounding box.",
+            gettext("{source}: no walkable streets in the area").format(source=osm.source),
+            hint=gettext(
+                "The area may be too small or hold only motorways; widen the bounding box."
+            ),
         )
     report = net.connectivity()
     log.info(
-        "walk network: %d nodes, %d edges, %.1f km; %d connected pieces, %.1f%% of length "
-        "outside the largest",
-        net.n_nodes,
-        net.n_edges,
-        report.total_length_m / 1000,
-        report.n_components,
-        100 * report.share_length_outside_largest,
+        gettext(
+            "walk network: {nodes} nodes, {edges} edges, {km} km; {pieces} connected pieces, "
+            "{share} of length outside the largest"
+        ).format(
+            nodes=net.n_nodes,
+            edges=net.n_edges,
+            km=_decimal_text(report.total_length_m / 1000),
+            pieces=report.n_components,
+            share=fmt_share(report.share_length_outside_largest),
+        )
     )
     return net
 
@@ -692,8 +703,10 @@ def _check_edge_ends(
     """
     if len(geometry) != len(u):
         raise InputError(
-            f"WalkNetwork.from_edges: {len(geometry)} edge geometries for {len(u)} edges",
-            hint="Give one LineString per edge, in the order of edge_u/edge_v.",
+            gettext("WalkNetwork.from_edges: {n} edge geometries for {edges} edges").format(
+                n=len(geometry), edges=len(u)
+            ),
+            hint=gettext("Give one LineString per edge, in the order of edge_u/edge_v."),
         )
     if not len(u):
         return
@@ -701,8 +714,10 @@ def _check_edge_ends(
     if (kinds != 1).any():  # 1: LineString
         bad = np.flatnonzero(kinds != 1)[:5].tolist()
         raise InputError(
-            f"WalkNetwork.from_edges: edge geometries must be LineStrings; edges {bad} are not",
-            hint="Give each edge as a LineString from its node u to its node v.",
+            gettext(
+                "WalkNetwork.from_edges: edge geometries must be LineStrings; edges {edges} are not"
+            ).format(edges=bad),
+            hint=gettext("Give each edge as a LineString from its node u to its node v."),
         )
     first = shapely.get_coordinates(shapely.get_point(geometry, 0))
     last = shapely.get_coordinates(shapely.get_point(geometry, -1))
@@ -710,18 +725,42 @@ def _check_edge_ends(
     off_v = np.hypot(*(last - node_xy[v]).T)
     bad = np.flatnonzero((off_u > EDGE_END_TOLERANCE_M) | (off_v > EDGE_END_TOLERANCE_M))
     if bad.size:
+        edge_text = gettext(
+            "edge {edge} ({u} -> {v}: starts {start} m from node {u}, ends {end} m from node {v})"
+        )
         shown = ", ".join(
-            f"edge {e} ({u[e]} -> {v[e]}: starts {off_u[e]:.2f} m from node {u[e]}, "
-            f"ends {off_v[e]:.2f} m from node {v[e]})"
+            edge_text.format(
+                edge=e,
+                u=u[e],
+                v=v[e],
+                start=_decimal_text(off_u[e], digits=2),
+                end=_decimal_text(off_v[e], digits=2),
+            )
             for e in bad[:5].tolist()
         )
-        more = f" and {bad.size - 5} more" if bad.size > 5 else ""
+        if bad.size > 5:
+            text = gettext(
+                "WalkNetwork.from_edges: {n} edge geometries do not run from their node u to "
+                "their node v: {shown} and {more} more"
+            )
+        else:
+            text = gettext(
+                "WalkNetwork.from_edges: {n} edge geometries do not run from their node u to "
+                "their node v: {shown}"
+            )
         raise InputError(
-            f"WalkNetwork.from_edges: {bad.size} edge geometries do not run from their node u "
-            f"to their node v: {shown}{more}",
-            hint="Each geometry must start at node_xy[u] and end at node_xy[v] (within "
-            f"{EDGE_END_TOLERANCE_M} m); reverse the geometries that run v -> u.",
+            text.format(n=bad.size, shown=shown, more=bad.size - 5),
+            hint=gettext(
+                "Each geometry must start at node_xy[u] and end at node_xy[v] (within "
+                "{tolerance} m); reverse the geometries that run v -> u."
+            ).format(tolerance=EDGE_END_TOLERANCE_M),
         )
+
+
+def _decimal_text(value: float, *, digits: int = 1) -> str:
+    """``value`` with ``digits`` decimals as printed so far, with a decimal comma in ru/kk."""
+    text = f"{value:.{digits}f}"
+    return text if i18n.language() == "en" else text.replace(".", ",")
 
 
 def _empty_network(crs: pyproj.CRS) -> WalkNetwork:
@@ -768,17 +807,27 @@ def from_networkx(graph: nx.MultiGraph | nx.MultiDiGraph | nx.Graph) -> WalkNetw
     problems = []
     crs_in = graph.graph.get("crs")
     if crs_in is None:
-        problems.append('graph.graph["crs"] is missing')
+        problems.append(gettext("{name} is missing").format(name='graph.graph["crs"]'))
     nodes = list(graph.nodes)
     missing_xy = [n for n in nodes if "x" not in graph.nodes[n] or "y" not in graph.nodes[n]]
     if missing_xy:
-        problems.append(f"{len(missing_xy)} nodes lack x/y coordinates, e.g. node {missing_xy[0]}")
+        problems.append(
+            ngettext(
+                "{n} nodes lack x/y coordinates, e.g. node {node}",
+                "{n} nodes lack x/y coordinates, e.g. node {node}",
+                len(missing_xy),
+            ).format(n=len(missing_xy), node=missing_xy[0])
+        )
     if problems:
         raise InputError(
-            "from_networkx: the graph is not in OSMnx form",
+            gettext("from_networkx: the graph is not in OSMnx form"),
             problems,
-            "Build it with osmnx (e.g. ox.graph_from_place(..., network_type='walk')) or give "
-            'nodes x/y attributes and set graph.graph["crs"].',
+            gettext(
+                "Build it with osmnx (e.g. {example}) or give nodes x/y attributes and set "
+                "{name}."
+            ).format(
+                example="ox.graph_from_place(..., network_type='walk')", name='graph.graph["crs"]'
+            ),
         )
     crs = pyproj.CRS.from_user_input(crs_in)
     xy = np.array([[graph.nodes[n]["x"], graph.nodes[n]["y"]] for n in nodes], dtype=float)

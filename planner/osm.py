@@ -44,6 +44,7 @@ from planner._crs import WGS84, utm_crs_for
 from planner._files import file_sha256
 from planner._tables import read_polygons
 from planner.errors import ArgumentTypeError, InputError
+from planner.i18n import gettext, ngettext
 from planner.settings import WalkSettings
 
 __all__ = [
@@ -208,7 +209,7 @@ class OsmScan:
         area: BaseGeometry | None,
         *,
         crs: pyproj.CRS | str | None = None,
-        label: str = "area",
+        label: str | None = None,
         only_nearby_ways: bool = False,
         whole_ways: bool = False,
     ) -> OsmData:
@@ -223,7 +224,9 @@ class OsmScan:
         With ``whole_ways``, every way whose line passes through the area is kept **whole**,
         nodes outside the area included, and the others are left out: every street point inside
         the area is then on a complete way (what the national run's walking buffer relies on).
+        ``label`` names the area in messages (default: "area").
         """
+        label = gettext("area") if label is None else label
         lon, lat = self.lon, self.lat
         offsets, node_id, tags = self.offsets, self.node_id, self.way_tags
         clipped = self.clipped_ways
@@ -251,9 +254,13 @@ class OsmScan:
             lon, lat = lon.copy(), lat.copy()
         if not np.isfinite(lon).any():
             raise InputError(
-                f"{self.source}: no streets inside the requested {label}",
-                hint=f"The file's streets span {_span_text(self.bounds_lonlat)}; choose an area "
-                "in that range (bbox is west,south,east,north).",
+                gettext("{source}: no streets inside the requested {label}").format(
+                    source=self.source, label=label
+                ),
+                hint=gettext(
+                    "The file's streets span {span}; choose an area in that range "
+                    "(bbox is west,south,east,north)."
+                ).format(span=_span_text(self.bounds_lonlat)),
             )
         file_bounds = (
             float(np.nanmin(lon)),
@@ -279,9 +286,13 @@ class OsmScan:
             lat[outside] = np.nan
             if not inside.any():
                 raise InputError(
-                    f"{self.source}: no streets inside the requested {label}",
-                    hint=f"The file's streets span {_span_text(self.bounds_lonlat)}; choose an "
-                    "area in that range (bbox is west,south,east,north).",
+                    gettext("{source}: no streets inside the requested {label}").format(
+                        source=self.source, label=label
+                    ),
+                    hint=gettext(
+                        "The file's streets span {span}; choose an area in that range "
+                        "(bbox is west,south,east,north)."
+                    ).format(span=_span_text(self.bounds_lonlat)),
                 )
         if crs is None:
             present = np.isfinite(lon)
@@ -301,10 +312,13 @@ class OsmScan:
         )
         if clipped:
             log.info(
-                "%s: %d highway ways reference nodes missing from the file (clipped extract); "
-                "they were cut to their present nodes",
-                self.source,
-                clipped,
+                ngettext(
+                    "{source}: {n} highway ways reference nodes missing from the file (clipped "
+                    "extract); they were cut to their present nodes",
+                    "{source}: {n} highway ways reference nodes missing from the file (clipped "
+                    "extract); they were cut to their present nodes",
+                    clipped,
+                ).format(source=self.source, n=clipped)
             )
         police = self._frame("police", ("name", "amenity", "police", "operator"), area, "inside")
         buildings, residential = self.homes_layers(area)
@@ -358,8 +372,11 @@ class OsmScan:
 
 
 def _span_text(bounds: BBox) -> str:
-    return (
-        f"longitude {bounds[0]:.4f}..{bounds[2]:.4f} and latitude {bounds[1]:.4f}..{bounds[3]:.4f}"
+    return gettext("longitude {west}..{east} and latitude {south}..{north}").format(
+        west=f"{bounds[0]:.4f}",
+        east=f"{bounds[2]:.4f}",
+        south=f"{bounds[1]:.4f}",
+        north=f"{bounds[3]:.4f}",
     )
 
 
@@ -478,12 +495,10 @@ def read_osm(
     scan = _scan(path, fmt)
     if bbox is not None:
         _check_bbox_order(bbox, scan.bounds_lonlat)
-    return scan.cut(
-        area,
-        crs=crs,
-        label=f"bbox {bbox}" if bbox is not None else "boundary",
-        whole_ways=whole_ways,
+    label = (
+        gettext("bbox {bbox}").format(bbox=bbox) if bbox is not None else gettext("boundary")
     )
+    return scan.cut(area, crs=crs, label=label, whole_ways=whole_ways)
 
 
 def boundary_polygon(boundary: BaseGeometry | str | Path) -> BaseGeometry:
@@ -532,9 +547,13 @@ def _check_bbox_order(bbox: BBox, streets: BBox) -> None:
     given = ",".join(f"{v:g}" for v in (west, south, east, north))
     fixed = ",".join(f"{v:g}" for v in exchanged)
     raise InputError(
-        f"bbox {given} holds none of the file's streets (they span {_span_text(streets)}), "
-        f"but {fixed} would: latitude and longitude look exchanged",
-        hint=f"The order is west,south,east,north (longitude first): give {fixed}.",
+        gettext(
+            "bbox {given} holds none of the file's streets (they span {span}), but {fixed} "
+            "would: latitude and longitude look exchanged"
+        ).format(given=given, span=_span_text(streets), fixed=fixed),
+        hint=gettext(
+            "The order is west,south,east,north (longitude first): give {fixed}."
+        ).format(fixed=fixed),
     )
 
 
@@ -582,14 +601,18 @@ def _scan(path: Path, fmt: str) -> OsmScan:
             reader.add(obj)
     except (RuntimeError, ValueError) as exc:  # libosmium parse errors
         raise InputError(
-            f"{path}: could not be read as OpenStreetMap data ({exc})",
-            hint="Give an .osm.pbf, .osm, .osm.gz or .osm.bz2 file, e.g. a Geofabrik extract "
-            "or an export from openstreetmap.org.",
+            gettext("{file}: could not be read as OpenStreetMap data ({error})").format(
+                file=path, error=exc
+            ),
+            hint=gettext(
+                "Give an .osm.pbf, .osm, .osm.gz or .osm.bz2 file, e.g. a Geofabrik extract "
+                "or an export from openstreetmap.org."
+            ),
         ) from None
     except PermissionError as exc:
         raise InputError(
-            f"{path}: cannot be read ({exc.strerror})",
-            hint="Check the file's permissions (ls -l) or copy it somewhere readable.",
+            gettext("{file}: cannot be read ({error})").format(file=path, error=exc.strerror),
+            hint=gettext("Check the file's permissions (ls -l) or copy it somewhere readable."),
         ) from None
     data_date = reader.newest.isoformat() if reader.newest else _overpass_base_date(path, fmt)
     return reader.scan(source=str(path), sha256=file_sha256(path), data_date=data_date)
@@ -601,22 +624,32 @@ def _scan(path: Path, fmt: str) -> OsmScan:
 def _detect_format(path: Path) -> str:
     if not path.exists():
         raise InputError(
-            f"{path}: file not found",
-            hint="Check the path; the bundled data is in the data/ folder of the project "
-            "(e.g. data/almaty_2012.osm.pbf).",
+            gettext("{file}: file not found").format(file=path),
+            hint=gettext(
+                "Check the path; the bundled data is in the data/ folder of the project "
+                "(e.g. {example})."
+            ).format(example="data/almaty_2012.osm.pbf"),
         )
     if path.is_dir():
-        raise InputError(f"{path}: is a folder, not an OSM file", hint="Name the file itself.")
+        raise InputError(
+            gettext("{file}: is a folder, not an OSM file").format(file=path),
+            hint=gettext("Name the file itself."),
+        )
     try:
         with path.open("rb") as fh:
             head = fh.read(64)
     except OSError as exc:
         raise InputError(
-            f"{path}: cannot be read ({exc.strerror or exc})",
-            hint="Check the file's permissions (ls -l) or copy it somewhere readable.",
+            gettext("{file}: cannot be read ({error})").format(
+                file=path, error=exc.strerror or exc
+            ),
+            hint=gettext("Check the file's permissions (ls -l) or copy it somewhere readable."),
         ) from None
     if not head:
-        raise InputError(f"{path}: the file is empty", hint="Download or export the area again.")
+        raise InputError(
+            gettext("{file}: the file is empty").format(file=path),
+            hint=gettext("Download or export the area again."),
+        )
     if head[:2] == b"\x1f\x8b":
         fmt = "gzip"
         inner = _peek(gzip.open, path)
@@ -628,14 +661,18 @@ def _detect_format(path: Path) -> str:
     else:
         fmt, inner = "xml", head
     if b"<osm" not in inner and b"<?xml" not in inner:
-        start = (
-            f"it starts with {head[:16]!r}"
-            if fmt == "xml"
-            else f"a {fmt} file whose content starts with {inner[:16]!r}"
-        )
+        if fmt == "xml":
+            text = gettext("{file}: not an OpenStreetMap file (it starts with {start})")
+            start = repr(head[:16])
+        else:
+            text = gettext(
+                "{file}: not an OpenStreetMap file (a {format} file whose content starts with "
+                "{start})"
+            )
+            start = repr(inner[:16])
         raise InputError(
-            f"{path}: not an OpenStreetMap file ({start})",
-            hint="Give an .osm.pbf, .osm, .osm.gz or .osm.bz2 file.",
+            text.format(file=path, format=fmt, start=start),
+            hint=gettext("Give an .osm.pbf, .osm, .osm.gz or .osm.bz2 file."),
         )
     return fmt
 
@@ -645,7 +682,9 @@ def _peek(opener: object, path: Path) -> bytes:
         with opener(path, "rb") as fh:  # type: ignore[operator]
             return bytes(fh.read(4096))
     except OSError as exc:
-        raise InputError(f"{path}: the compressed file is damaged ({exc})") from None
+        raise InputError(
+            gettext("{file}: the compressed file is damaged ({error})").format(file=path, error=exc)
+        ) from None
 
 
 def _overpass_base_date(path: Path, fmt: str) -> str | None:
@@ -663,21 +702,37 @@ def _area_polygon(
     bbox: BBox | None, boundary: BaseGeometry | str | Path | None
 ) -> BaseGeometry | None:
     if bbox is not None and boundary is not None:
-        raise InputError("read_osm: give either bbox or boundary, not both")
+        raise InputError(gettext("read_osm: give either bbox or boundary, not both"))
     if bbox is not None:
         problems = []
         if len(bbox) != 4:
-            raise InputError(f"bbox {bbox!r}: expected four numbers (west, south, east, north)")
+            raise InputError(
+                gettext("bbox {bbox}: expected four numbers (west, south, east, north)").format(
+                    bbox=repr(bbox)
+                )
+            )
         west, south, east, north = (float(v) for v in bbox)
         if not (-180 <= west < east <= 180):
-            problems.append(f"west={west}, east={east}: need -180 <= west < east <= 180")
+            problems.append(
+                gettext("west={west}, east={east}: need -180 <= west < east <= 180").format(
+                    west=west, east=east
+                )
+            )
         if not (-90 <= south < north <= 90):
-            problems.append(f"south={south}, north={north}: need -90 <= south < north <= 90")
+            problems.append(
+                gettext("south={south}, north={north}: need -90 <= south < north <= 90").format(
+                    south=south, north=north
+                )
+            )
         if problems:
             raise InputError(
-                f"bbox {bbox!r} is not a valid longitude/latitude box",
+                gettext("bbox {bbox} is not a valid longitude/latitude box").format(
+                    bbox=repr(bbox)
+                ),
                 problems,
-                "Give it as west,south,east,north in degrees, e.g. 76.85,43.20,76.98,43.30.",
+                gettext("Give it as west,south,east,north in degrees, e.g. {example}.").format(
+                    example="76.85,43.20,76.98,43.30"
+                ),
             )
         return shapely.box(west, south, east, north)
     if boundary is None:
@@ -688,17 +743,23 @@ def _area_polygon(
         raise ArgumentTypeError(
             "read_osm",
             "boundary",
-            "a shapely polygon or the path of a polygon file",
+            gettext("a shapely polygon or the path of a polygon file"),
             boundary,
-            "e.g. boundary='almaty.geojson' or boundary=shapely.box(76.85, 43.2, 76.98, 43.3).",
+            gettext("e.g. {example} or {other}.").format(
+                example="boundary='almaty.geojson'",
+                other="boundary=shapely.box(76.85, 43.2, 76.98, 43.3)",
+            ),
         )
-    hint = "Give a GeoJSON or GeoPackage file with the area's polygon."
-    frame = read_polygons(boundary, what="boundary")
+    hint = gettext("Give a GeoJSON or GeoPackage file with the area's polygon.")
+    frame = read_polygons(boundary, what=gettext("boundary"))
     polygons = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polygons.empty:
         kinds = sorted({str(k) for k in frame.geometry.geom_type.dropna()})
         raise InputError(
-            f"{boundary}: no polygon in the boundary file (it holds {', '.join(kinds)})", hint=hint
+            gettext("{file}: no polygon in the boundary file (it holds {kinds})").format(
+                file=boundary, kinds=", ".join(kinds)
+            ),
+            hint=hint,
         )
     if frame.crs is not None:
         polygons = polygons.to_crs(WGS84)
@@ -832,8 +893,10 @@ class _Collector:
         lat = np.asarray(self.lats, dtype=float)
         if not np.isfinite(lon).any():
             raise InputError(
-                f"{source}: the file has no streets (no highway ways with known nodes)",
-                hint="Check that it is an extract of a city, not of a single feature.",
+                gettext(
+                    "{source}: the file has no streets (no highway ways with known nodes)"
+                ).format(source=source),
+                hint=gettext("Check that it is an extract of a city, not of a single feature."),
             )
         offsets = np.zeros(len(self.way_lengths) + 1, dtype=np.int64)
         np.cumsum(self.way_lengths, out=offsets[1:])

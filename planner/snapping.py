@@ -42,6 +42,7 @@ import shapely
 
 from planner._crs import require_metric_crs, require_same_crs
 from planner.errors import InputError
+from planner.i18n import gettext
 from planner.network import WalkNetwork
 
 __all__ = ["DEFAULT_MIN_COMPONENT_M", "Snaps", "door_points", "snap", "snap_points"]
@@ -128,8 +129,10 @@ def snap_points(
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     if not (np.isfinite(max_snap_m) and max_snap_m > 0):
         raise InputError(
-            f"snap_points: max_snap_m={max_snap_m!r} must be a positive number of metres",
-            hint="Use e.g. WalkSettings().max_snap_m (250 m).",
+            gettext("snap_points: max_snap_m={value} must be a positive number of metres").format(
+                value=repr(max_snap_m)
+            ),
+            hint=gettext("Use e.g. {example} (250 m).").format(example="WalkSettings().max_snap_m"),
         )
     n = xy.shape[0]
     edge = np.full(n, -1, dtype=np.int64)
@@ -365,12 +368,12 @@ def snap(
         (door to street), ``reached``, and the snapped point as geometry (empty when not
         reached). The input is not modified.
     """
-    require_metric_crs(gdf.crs, what="the features", function="snap")
+    require_metric_crs(gdf.crs, what=gettext("the features"), function="snap")
     require_same_crs(network, gdf, function="snap")
     snaps = snap_points(
         network, door_points(gdf), max_snap_m=max_snap_m, min_component_m=min_component_m
     )
-    log_unreached(snaps, what="features", index=feature_labels(gdf))
+    log_unreached(snaps, what=gettext("features"), index=feature_labels(gdf))
     return snaps_frame(snaps, index=gdf.index, crs=gdf.crs)
 
 
@@ -401,32 +404,52 @@ def feature_labels(gdf: pd.DataFrame) -> pd.Index:
 
 def log_unreached(snaps: Snaps, *, what: str, index: pd.Index) -> None:
     """Log how many (and which) points have no street within ``max_snap_m``, and how many were
-    kept from snapping across a barrier."""
+    kept from snapping across a barrier. ``what`` names the points, translated ("buildings")."""
     bad = snaps.unreached
     if snaps.barrier_crossed is not None:
         crossed = snaps.barrier_crossed != ""
         if crossed.any():
             kinds = pd.Series(snaps.barrier_crossed[crossed]).value_counts()
             stranded = int((crossed & (snaps.edge < 0)).sum())
+            if stranded:
+                text = gettext(
+                    "{n} {what} lie across a barrier from their nearest street ({kinds}): "
+                    "snapped to the nearest street on their own side; {stranded} have none "
+                    "within {metres} m and were not snapped"
+                )
+            else:
+                text = gettext(
+                    "{n} {what} lie across a barrier from their nearest street ({kinds}): "
+                    "snapped to the nearest street on their own side"
+                )
             log.warning(
-                "%d %s lie across a barrier from their nearest street (%s): snapped to the "
-                "nearest street on their own side%s",
-                int(crossed.sum()),
-                what,
-                ", ".join(f"{k} {v}" for k, v in kinds.items()),
-                f"; {stranded} have none within {snaps.max_snap_m:.0f} m and were not snapped"
-                if stranded
-                else "",
+                text.format(
+                    n=int(crossed.sum()),
+                    what=what,
+                    kinds=", ".join(f"{k} {v}" for k, v in kinds.items()),
+                    stranded=stranded,
+                    metres=f"{snaps.max_snap_m:.0f}",
+                )
             )
     if bad.size:
         shown = ", ".join(str(i) for i in index[bad[:10]])
-        more = f" and {bad.size - 10} more" if bad.size > 10 else ""
+        if bad.size > 10:
+            text = gettext(
+                "{n} of {total} {what} have no walkable street within {metres} m and were not "
+                "snapped: {shown} and {more} more"
+            )
+        else:
+            text = gettext(
+                "{n} of {total} {what} have no walkable street within {metres} m and were not "
+                "snapped: {shown}"
+            )
         log.warning(
-            "%d of %d %s have no walkable street within %.0f m and were not snapped: %s%s",
-            bad.size,
-            len(snaps),
-            what,
-            snaps.max_snap_m,
-            shown,
-            more,
+            text.format(
+                n=bad.size,
+                total=len(snaps),
+                what=what,
+                metres=f"{snaps.max_snap_m:.0f}",
+                shown=shown,
+                more=bad.size - 10,
+            )
         )
