@@ -1289,7 +1289,9 @@ def _vector_layer(
     except Exception:  # unreadable: gpd.read_file reports it below
         return layer
     listing = [
-        gettext("layer {name}: {geometry}").format(name=repr(name), geometry=gettext(geom))
+        gettext("layer {name}: {geometry}").format(
+            name=repr(name), geometry=gettext("no geometry") if geom == "no geometry" else geom
+        )
         for name, geom in layers
     ]
     if layer is not None:
