@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pyproj
 
 from planner.errors import InputError
+from planner.i18n import N_, gettext
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -18,8 +19,34 @@ WGS84 = pyproj.CRS.from_epsg(4326)
 
 #: A "degree" beyond this (in absolute value) is surely a metre of a projected CRS.
 METRES_NOT_DEGREES = 1000.0
-#: What the readers say about such numbers (stations, sites, polygons).
-METRES_TEXT = "these look like metres, not degrees"
+#: What the readers say about such numbers (stations, sites, polygons); shown translated.
+METRES_TEXT = N_("these look like metres, not degrees")
+
+#: The inputs the readers and checks name in their messages (their ``what``), marked for
+#: translation: :func:`noun` shows them in the user's language (any other text as it is).
+INPUT_NOUNS = (
+    N_("stations"),
+    N_("candidate sites"),
+    N_("proposals"),
+    N_("population points"),
+    N_("districts"),
+    N_("boundary"),
+    N_("units"),
+    N_("manifest"),
+    N_("the features"),
+    N_("the police layer"),
+    N_("the walk network's CRS"),
+    N_("the buildings"),
+    N_("the stations"),
+    N_("the residential areas"),
+    N_("the residential buildings"),
+    N_("the network"),
+)
+
+
+def noun(what: str) -> str:
+    """``what`` (an input named in a message, e.g. ``"stations"``) in the language in use."""
+    return gettext(what)
 
 
 def looks_like_metres(value: float) -> bool:
@@ -46,18 +73,39 @@ def require_degrees(
         return
     metres = any(looks_like_metres(v) for v in (minx, miny, maxx, maxy))
     why = (
-        "the file records no CRS"
+        gettext("the file records no CRS")
         if crs is None
-        else f"the file's CRS is {pyproj.CRS.from_user_input(crs).name}, which is also what "
-        "a GeoJSON without 'crs' is read as"
+        else gettext(
+            "the file's CRS is {crs}, which is also what a GeoJSON without 'crs' is read as"
+        ).format(crs=pyproj.CRS.from_user_input(crs).name)
+    )
+    values = {
+        "what": noun(what),
+        "name": name,
+        "minx": f"{minx:.10g}",
+        "maxx": f"{maxx:.10g}",
+        "miny": f"{miny:.10g}",
+        "maxy": f"{maxy:.10g}",
+        "why": why,
+    }
+    message = (
+        gettext(
+            "{what} file {name}: coordinates x {minx}..{maxx}, y {miny}..{maxy} are read as "
+            "degrees ({why}) but lie outside longitude -180..180, latitude -90..90: {metres} "
+            "(a projected CRS such as EPSG:3857 or UTM)"
+        ).format(metres=gettext(METRES_TEXT), **values)
+        if metres
+        else gettext(
+            "{what} file {name}: coordinates x {minx}..{maxx}, y {miny}..{maxy} are read as "
+            "degrees ({why}) but lie outside longitude -180..180, latitude -90..90"
+        ).format(**values)
     )
     raise InputError(
-        f"{what} file {name}: coordinates x {minx:.10g}..{maxx:.10g}, "
-        f"y {miny:.10g}..{maxy:.10g} "
-        f"are read as degrees ({why}) but lie outside longitude -180..180, latitude -90..90"
-        + (f": {METRES_TEXT} (a projected CRS such as EPSG:3857 or UTM)" if metres else ""),
-        hint="Save the file with its CRS recorded, or reprojected to EPSG:4326 (QGIS: Export > "
-        "Save Features As..., CRS EPSG:4326 - WGS 84), and give that file.",
+        message,
+        hint=gettext(
+            "Save the file with its CRS recorded, or reprojected to EPSG:4326 (QGIS: Export > "
+            "Save Features As..., CRS EPSG:4326 - WGS 84), and give that file."
+        ),
     )
 
 
@@ -76,18 +124,31 @@ def require_metric_crs(crs: object, *, what: str, function: str) -> pyproj.CRS:
     """
     if crs is None:
         raise InputError(
-            f"{function}: {what} has no coordinate reference system",
-            hint="Set one with gdf.set_crs(...) (EPSG:4326 for longitude/latitude) and project "
-            "it with gdf.to_crs(network.crs).",
+            gettext("{function}: {what} has no coordinate reference system").format(
+                function=function, what=noun(what)
+            ),
+            hint=gettext(
+                "Set one with gdf.set_crs(...) (EPSG:4326 for longitude/latitude) and project "
+                "it with gdf.to_crs(network.crs)."
+            ),
         )
     crs = pyproj.CRS.from_user_input(crs)
     unit = crs.axis_info[0].unit_name if crs.axis_info else ""
     if not crs.is_projected or unit not in {"metre", "meter"}:
         raise InputError(
-            f"{function}: {what} is in {crs.name!r}, whose units are {unit or 'unknown'}, "
-            "not metres; distances would be wrong",
-            hint="Project it first: gdf.to_crs(network.crs), the metric (UTM) CRS the walk "
-            "network was built in.",
+            gettext(
+                "{function}: {what} is in {crs}, whose units are {unit}, not metres; distances "
+                "would be wrong"
+            ).format(
+                function=function,
+                what=noun(what),
+                crs=repr(crs.name),
+                unit=unit or gettext("unknown"),
+            ),
+            hint=gettext(
+                "Project it first: gdf.to_crs(network.crs), the metric (UTM) CRS the walk "
+                "network was built in."
+            ),
         )
     return crs
 
@@ -96,7 +157,9 @@ def require_same_crs(network: WalkNetwork, gdf: gpd.GeoDataFrame, *, function: s
     """Refuse features whose CRS is not the walk network's (distances would be wrong)."""
     if not network.crs.equals(gdf.crs):
         raise InputError(
-            f"{function}: the features are in {gdf.crs.name!r} but the walk network is in "
-            f"{network.crs.name!r}; distances would be wrong",
-            hint="Project them first: gdf.to_crs(network.crs).",
+            gettext(
+                "{function}: the features are in {crs} but the walk network is in "
+                "{network_crs}; distances would be wrong"
+            ).format(function=function, crs=repr(gdf.crs.name), network_crs=repr(network.crs.name)),
+            hint=gettext("Project them first: gdf.to_crs(network.crs)."),
         )

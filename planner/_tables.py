@@ -63,8 +63,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner._crs import WGS84, looks_like_metres, require_degrees, require_metric_crs
+from planner import i18n
+from planner._crs import WGS84, looks_like_metres, noun, require_degrees, require_metric_crs
 from planner.errors import ArgumentTypeError, InputError
+from planner.i18n import N_, gettext, ngettext
 
 __all__ = [
     "NAME_COLUMNS",
@@ -248,6 +250,25 @@ def _fmt(value: object) -> str:
     return repr(str(value)) if isinstance(value, str) else str(value)
 
 
+def _count(n: int) -> str:
+    """A count in a message: as Python writes it in English, thousands apart in ru/kk."""
+    return str(n) if i18n.language() == "en" else i18n.fmt_int(n)
+
+
+#: How the rows of a table are numbered, said under the list of its unusable rows.
+ROW_NUMBERING = N_("Row numbers count the header line as row 1, as a spreadsheet shows them.")
+FEATURE_NUMBERING = N_("Features are numbered from 1 in file order.")
+#: One unusable row of the list, by what a row of the file is (``"row"``, ``"feature"``).
+_LABELLED = {"row": N_("row {row}: {problem}"), "feature": N_("feature {row}: {problem}")}
+
+
+def _labelled(label: str, row: object, problem: str) -> str:
+    """``"row 14: <problem>"`` in the language in use (another ``label`` as it is given)."""
+    if label in _LABELLED:
+        return gettext(_LABELLED[label]).format(row=row, problem=problem)
+    return f"{label} {row}: {problem}"
+
+
 class _Rows:
     """Problems per row, collected so that all of them can be reported together."""
 
@@ -358,13 +379,19 @@ def read_point_table(
         raise ArgumentTypeError(
             function,
             "path",
-            f"the path of a {what} file (CSV, Excel, GeoJSON, GeoPackage)",
+            gettext("the path of a {what} file (CSV, Excel, GeoJSON, GeoPackage)").format(
+                what=noun(what)
+            ),
             path,
-            f"e.g. {function}('{what.replace(' ', '_')}.csv', crs=city.network.crs).",
+            gettext("e.g. {example}.").format(
+                example=f"{function}('{what.replace(' ', '_')}.csv', crs=city.network.crs)"
+            ),
         )
     path = Path(path)
     target = require_metric_crs(
-        crs, what=f"the CRS requested for {what}", function="read_point_table"
+        crs,
+        what=gettext("the CRS requested for {what}").format(what=noun(what)),
+        function="read_point_table",
     )
     if area_lonlat_bounds is not None:
         _check_bounds(area_lonlat_bounds)
@@ -441,24 +468,59 @@ def read_point_table(
         logger.warning("%s file %s is illustrative (%s)", what, path.name, illustrative)
 
     n_bad = int(bad.sum())
-    listing = [f"{label} {r}: {p}" for r, p in zip(rows[bad], result["problem"][bad], strict=True)]
+    listing = [
+        _labelled(label, r, p) for r, p in zip(rows[bad], result["problem"][bad], strict=True)
+    ]
+    rows_word = label == "row"
     if n_bad == n:
-        raise InputError(
-            f"{what} file {path.name}: none of the {n} {label}s is usable"
-            + (f" (and {n_beyond} more lie beyond walking reach of this area)" if n_beyond else ""),
-            listing,
-            f"{numbering} Fix the {label}s above and run again.",
+        none_usable = (
+            ngettext(
+                "{what} file {name}: none of the {n} rows is usable",
+                "{what} file {name}: none of the {n} rows is usable",
+                n,
+            )
+            if rows_word
+            else ngettext(
+                "{what} file {name}: none of the {n} features is usable",
+                "{what} file {name}: none of the {n} features is usable",
+                n,
+            )
+        ).format(what=noun(what), name=path.name, n=_count(n))
+        if n_beyond:
+            none_usable += " " + ngettext(
+                "(and {n} more lie beyond walking reach of this area)",
+                "(and {n} more lie beyond walking reach of this area)",
+                n_beyond,
+            ).format(n=_count(n_beyond))
+        fix = (
+            gettext("Fix the rows above and run again.")
+            if rows_word
+            else gettext("Fix the features above and run again.")
         )
+        raise InputError(none_usable, listing, f"{gettext(numbering)} {fix}")
     if n_bad:
+        more = (
+            "\n  " + gettext("... and {n} more").format(n=_count(n_bad - 20)) if n_bad > 20 else ""
+        )
         logger.warning(
-            "%s file %s: %d of %d %ss are unusable and will be listed in the outputs (%s):\n  %s",
-            what,
-            path.name,
-            n_bad,
-            n,
-            label,
-            numbering,
-            "\n  ".join(listing[:20]) + (f"\n  ... and {n_bad - 20} more" if n_bad > 20 else ""),
+            (
+                gettext(
+                    "{what} file {name}: {bad} of {n} rows are unusable and will be listed in "
+                    "the outputs ({numbering}):\n  {listing}"
+                )
+                if rows_word
+                else gettext(
+                    "{what} file {name}: {bad} of {n} features are unusable and will be listed "
+                    "in the outputs ({numbering}):\n  {listing}"
+                )
+            ).format(
+                what=noun(what),
+                name=path.name,
+                bad=_count(n_bad),
+                n=_count(n),
+                numbering=gettext(numbering),
+                listing="\n  ".join(listing[:20]) + more,
+            )
         )
     return result
 
@@ -508,33 +570,32 @@ class _Table:
     rows: np.ndarray  # the number a user sees for each row (spreadsheet row, feature number)
     geometry: gpd.GeoSeries | None
     decimal_comma: bool
-    label: str  # "row" or "feature"
-    numbering: str  # how the numbers count, for messages
+    label: str  # "row" or "feature" (a key: shown through _labelled)
+    numbering: str  # how the numbers count, for messages: a message id, shown translated
 
 
 def _read_any_table(path: Path, *, what: str, layer: str | None) -> _Table:
     """Any supported file (CSV, Excel, GeoJSON/GeoPackage/Shapefile, Parquet) as a table."""
     if not path.exists():
         raise InputError(
-            f"{what} file {path} does not exist",
-            hint=f"Check the path (relative paths start in {Path.cwd()}).",
+            gettext("{what} file {path} does not exist").format(what=noun(what), path=path),
+            hint=gettext("Check the path (relative paths start in {cwd}).").format(cwd=Path.cwd()),
         )
     if path.is_dir():
         raise InputError(
-            f"{what} file {path} is a folder, not a file",
-            hint="Give the path of the CSV, GeoJSON or GeoPackage file itself.",
+            gettext("{what} file {path} is a folder, not a file").format(
+                what=noun(what), path=path
+            ),
+            hint=gettext("Give the path of the CSV, GeoJSON or GeoPackage file itself."),
         )
     suffix = _table_suffix(path, what=what)
     geometry: gpd.GeoSeries | None = None
     if suffix in CSV_SUFFIXES or suffix in EXCEL_SUFFIXES:
         table, rows, decimal_comma = _read_cells(path, suffix, what=what, sheet=layer)
-        label, numbering = (
-            "row",
-            "Row numbers count the header line as row 1, as a spreadsheet shows them.",
-        )
+        label, numbering = "row", ROW_NUMBERING
     elif suffix in VECTOR_SUFFIXES or suffix in PARQUET_SUFFIXES:
         frame = _read_vector(path, what=what, layer=layer)
-        label, numbering = "feature", "Features are numbered from 1 in file order."
+        label, numbering = "feature", FEATURE_NUMBERING
         decimal_comma = False
         table = pd.DataFrame(frame.drop(columns=frame.geometry.name)).reset_index(drop=True)
         rows = np.arange(1, len(table) + 1)
@@ -544,9 +605,13 @@ def _read_any_table(path: Path, *, what: str, layer: str | None) -> _Table:
         # read through its coordinate columns like a CSV.
     else:
         raise InputError(
-            f"{what} file {path.name}: unsupported file type {path.suffix!r}",
-            hint="Use CSV (.csv), Excel (.xlsx), GeoJSON (.geojson), GeoPackage (.gpkg) or "
-            "Parquet (.parquet).",
+            gettext("{what} file {name}: unsupported file type {suffix}").format(
+                what=noun(what), name=path.name, suffix=repr(path.suffix)
+            ),
+            hint=gettext(
+                "Use CSV (.csv), Excel (.xlsx), GeoJSON (.geojson), GeoPackage (.gpkg) or "
+                "Parquet (.parquet)."
+            ),
         )
     return _Table(table, rows, geometry, decimal_comma, label, numbering)
 
@@ -582,10 +647,16 @@ def _find_columns(
             pair_col = _find_column(columns, PAIR_LATLON_NAMES + PAIR_LONLAT_NAMES)
             if pair_col is None:
                 file_problems.append(
-                    f"no coordinate columns: the file has columns {columns}; looked for a "
-                    f"latitude column ({', '.join(LAT_NAMES)}) and a longitude column "
-                    f"({', '.join(LON_NAMES)}), or one column "
-                    f"({', '.join(PAIR_LATLON_NAMES + PAIR_LONLAT_NAMES)}) with 'lat, lon'"
+                    gettext(
+                        "no coordinate columns: the file has columns {columns}; looked for a "
+                        "latitude column ({lat}) and a longitude column ({lon}), or one column "
+                        "({pair}) with 'lat, lon'"
+                    ).format(
+                        columns=columns,
+                        lat=", ".join(LAT_NAMES),
+                        lon=", ".join(LON_NAMES),
+                        pair=", ".join(PAIR_LATLON_NAMES + PAIR_LONLAT_NAMES),
+                    )
                 )
             used.append(str(pair_col))
         else:
@@ -594,7 +665,9 @@ def _find_columns(
         found_name = _find_column(columns, (_normalise(name_column),))
         if found_name is None:
             file_problems.append(
-                f"name column {name_column!r} not found; the file has columns {columns}"
+                gettext("name column {name} not found; the file has columns {columns}").format(
+                    name=repr(name_column), columns=columns
+                )
             )
     else:
         found_name = _find_column(columns, NAME_COLUMNS)
@@ -605,17 +678,23 @@ def _find_columns(
         found = _find_column(columns, (_normalise(value_column),))
         if found is None:
             file_problems.append(
-                f"column {value_column!r} not found; the file has columns {columns}"
+                gettext("column {column} not found; the file has columns {columns}").format(
+                    column=repr(value_column), columns=columns
+                )
             )
         else:
             found_values[value_column] = found
             used.append(found)
     if file_problems:
         raise InputError(
-            f"{what} file {path.name}: required columns are missing",
+            gettext("{what} file {name}: required columns are missing").format(
+                what=noun(what), name=path.name
+            ),
             file_problems,
-            "Rename the columns in the header line (e.g. 'lat' and 'lon'), or name them "
-            "explicitly in the call.",
+            gettext(
+                "Rename the columns in the header line (e.g. 'lat' and 'lon'), or name them "
+                "explicitly in the call."
+            ),
         )
     return _Columns(lat_col, lon_col, pair_col, found_name, found_values, used)
 
@@ -670,15 +749,46 @@ def _within_reach(
     n, n_beyond = len(aside), int(aside.sum())
     if n_beyond == n:
         lon0, lat0, lon1, lat1 = bounds
+        message = (
+            ngettext(
+                "{what} file {name}: all {n} rows lie beyond walking reach of this area "
+                "(lon {lon0}..{lon1}, lat {lat0}..{lat1}); they lie around latitude {lat}, "
+                "longitude {lon}",
+                "{what} file {name}: all {n} rows lie beyond walking reach of this area "
+                "(lon {lon0}..{lon1}, lat {lat0}..{lat1}); they lie around latitude {lat}, "
+                "longitude {lon}",
+                n,
+            )
+            if label == "row"
+            else ngettext(
+                "{what} file {name}: all {n} features lie beyond walking reach of this area "
+                "(lon {lon0}..{lon1}, lat {lat0}..{lat1}); they lie around latitude {lat}, "
+                "longitude {lon}",
+                "{what} file {name}: all {n} features lie beyond walking reach of this area "
+                "(lon {lon0}..{lon1}, lat {lat0}..{lat1}); they lie around latitude {lat}, "
+                "longitude {lon}",
+                n,
+            )
+        )
         raise InputError(
-            f"{what} file {name}: all {n} {label}s lie beyond walking reach of this "
-            f"area (lon {lon0:.4f}..{lon1:.4f}, lat {lat0:.4f}..{lat1:.4f}); they lie "
-            f"around latitude {np.nanmedian(lat):.2f}, longitude {np.nanmedian(lon):.2f}",
-            hint=f"Check that the {what} file and the OSM data are of the same place, and "
-            "that latitude and longitude are in degrees (EPSG:4326).",
+            message.format(
+                what=noun(what),
+                name=name,
+                n=_count(n),
+                lon0=f"{lon0:.4f}",
+                lon1=f"{lon1:.4f}",
+                lat0=f"{lat0:.4f}",
+                lat1=f"{lat1:.4f}",
+                lat=f"{np.nanmedian(lat):.2f}",
+                lon=f"{np.nanmedian(lon):.2f}",
+            ),
+            hint=gettext(
+                "Check that the {what} file and the OSM data are of the same place, and that "
+                "latitude and longitude are in degrees (EPSG:4326)."
+            ).format(what=noun(what)),
         )
     if n_beyond:
-        logger.info(
+        logger.info(  # untranslated: info log for developers (the CLI shows warnings only)
             "%s file %s: %d %ss lie beyond walking reach of this area and were left out",
             what,
             name,
@@ -693,7 +803,7 @@ def row_problems(table: pd.DataFrame, *, label: str = "row") -> list[str]:
     bad = ~table["usable"].to_numpy(dtype=bool)
     ids = table["row"] if "row" in table.columns else table.index
     return [
-        f"{label} {r}: {p}"
+        _labelled(label, r, p)
         for r, p in zip(np.asarray(ids)[bad], table["problem"].to_numpy()[bad], strict=True)
     ]
 
@@ -727,17 +837,21 @@ def mark_unusable(
         bad_reason = reasons.shape != (len(frame),)
     if bad_reason:
         raise InputError(
-            "mark_unusable: reason must be a non-empty text, or one text per row",
-            hint="Say why, e.g. 'outside the study area'.",
+            gettext("mark_unusable: reason must be a non-empty text, or one text per row"),
+            hint=gettext("Say why, e.g. 'outside the study area'."),
         )
     if isinstance(mask, pd.Series):
         if not mask.index.equals(frame.index):
             missing = frame.index.difference(mask.index)
             if len(missing):
                 raise InputError(
-                    f"mark_unusable: the mask has no value for {len(missing)} rows of the frame",
+                    ngettext(
+                        "mark_unusable: the mask has no value for {n} rows of the frame",
+                        "mark_unusable: the mask has no value for {n} rows of the frame",
+                        len(missing),
+                    ).format(n=_count(len(missing))),
                     [f"index {i!r}" for i in missing[:10]],
-                    "Build the mask from the frame itself, e.g. frame['snap_m'] > 250.",
+                    gettext("Build the mask from the frame itself, e.g. frame['snap_m'] > 250."),
                 )
             mask = mask.reindex(frame.index)
         values = mask.to_numpy()
@@ -745,9 +859,10 @@ def mark_unusable(
         values = np.asarray(mask)
     if values.shape != (len(frame),) or values.dtype != bool:
         raise InputError(
-            f"mark_unusable: mask must be {len(frame)} True/False values, got shape "
-            f"{values.shape} of {values.dtype}",
-            hint="Pass a boolean array or Series with one value per row.",
+            gettext(
+                "mark_unusable: mask must be {n} True/False values, got shape {shape} of {dtype}"
+            ).format(n=len(frame), shape=values.shape, dtype=values.dtype),
+            hint=gettext("Pass a boolean array or Series with one value per row."),
         )
     out = frame.copy()
     usable = (
@@ -764,8 +879,8 @@ def mark_unusable(
         why = str(reason) if reasons is None else str(reasons[i])
         if not why.strip():
             raise InputError(
-                f"mark_unusable: the reason for row {i} is empty",
-                hint="Say why, e.g. 'outside the study area'.",
+                gettext("mark_unusable: the reason for row {row} is empty").format(row=i),
+                hint=gettext("Say why, e.g. 'outside the study area'."),
             )
         problem[i] = f"{problem[i]}; {why}" if problem[i] else why
     out["usable"] = usable & ~values
@@ -783,8 +898,8 @@ def read_table(
     what: str,
     sheet: str | None = None,
     fits: Callable[[Sequence[object]], bool] | None = None,
-    fits_label: str = "latitude/longitude columns",
-    row_noun: str = "point",
+    fits_label: str = N_("latitude/longitude columns"),
+    row_noun: str = N_("point"),
 ) -> tuple[pd.DataFrame, np.ndarray, bool]:
     """A CSV export or an .xlsx sheet as text cells, as every table of the user is read.
 
@@ -811,8 +926,8 @@ def _read_cells(
     what: str,
     sheet: str | None,
     fits: Callable[[Sequence[object]], bool] | None = None,
-    fits_label: str = "latitude/longitude columns",
-    row_noun: str = "point",
+    fits_label: str = N_("latitude/longitude columns"),
+    row_noun: str = N_("point"),
 ) -> tuple[pd.DataFrame, np.ndarray, bool]:
     if suffix in EXCEL_SUFFIXES:
         table, rows = _read_excel(
@@ -832,12 +947,18 @@ def _table_suffix(path: Path, *, what: str) -> str:
     suffix = path.suffix.lower()
     head = _head(path, what=what)
     if head.startswith(_ZIP_MAGIC) and suffix in CSV_SUFFIXES:
-        logger.info("%s: an Excel workbook named %s, read as .xlsx", path.name, path.suffix)
+        logger.info(  # untranslated: info log for developers (the CLI shows warnings only)
+            "%s: an Excel workbook named %s, read as .xlsx", path.name, path.suffix
+        )
         suffix = ".xlsx"
     if head.startswith(_OLE_MAGIC) and suffix in CSV_SUFFIXES + EXCEL_SUFFIXES + (".xls",):
         raise InputError(
-            f"{what} file {path.name} is an old Excel workbook (.xls), which cannot be read",
-            hint="Open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook) or CSV.",
+            gettext(
+                "{what} file {name} is an old Excel workbook (.xls), which cannot be read"
+            ).format(what=noun(what), name=path.name),
+            hint=gettext(
+                "Open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook) or CSV."
+            ),
         )
     return suffix
 
@@ -852,16 +973,24 @@ def _head(path: Path, *, what: str) -> bytes:
         with path.open("rb") as fh:
             return fh.read(8)
     except OSError as exc:
-        raise InputError(
-            f"{what} file {path} cannot be read ({exc.strerror or exc})",
-            hint="Check the file's permissions (ls -l) or copy it somewhere readable.",
-        ) from None
+        raise _unreadable(path, what, exc) from None
+
+
+def _unreadable(path: Path, what: str, exc: OSError) -> InputError:
+    return InputError(
+        gettext("{what} file {path} cannot be read ({reason})").format(
+            what=noun(what), path=path, reason=exc.strerror or exc
+        ),
+        hint=gettext("Check the file's permissions (ls -l) or copy it somewhere readable."),
+    )
 
 
 def _decode(raw: bytes, *, path: Path, what: str) -> str:
     """Text of a CSV export: UTF-8, UTF-16 (Excel's "Unicode text") or Windows-1251."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        logger.info("%s: UTF-16 text (Excel 'Unicode text'), read as such", path.name)
+        logger.info(  # untranslated: info log for developers (the CLI shows warnings only)
+            "%s: UTF-16 text (Excel 'Unicode text'), read as such", path.name
+        )
         return raw.decode("utf-16")
     sample = raw[:4096]
     if b"\x00" in sample:
@@ -876,7 +1005,7 @@ def _decode(raw: bytes, *, path: Path, what: str) -> str:
             except UnicodeDecodeError:
                 text = ""
             if text and "\n" in text and "\x00" not in text:
-                logger.info(
+                logger.info(  # untranslated: info log for developers (the CLI shows warnings only)
                     "%s: UTF-16 text without a byte-order mark, read as %s", path.name, encoding
                 )
                 return text
@@ -889,16 +1018,22 @@ def _decode(raw: bytes, *, path: Path, what: str) -> str:
         text = raw.decode("cp1251")  # Windows Cyrillic, the default of Russian-language Excel
     except UnicodeDecodeError:
         raise _not_text(path, what) from None
-    logger.info("%s: not UTF-8, read as Windows-1251 (Cyrillic)", path.name)
+    logger.info(  # untranslated: info log for developers (the CLI shows warnings only)
+        "%s: not UTF-8, read as Windows-1251 (Cyrillic)", path.name
+    )
     return text
 
 
 def _not_text(path: Path, what: str) -> InputError:
     return InputError(
-        f"{what} file {path.name} is not a text table: it holds binary data, not "
-        "comma-separated text",
-        hint="Export the table from the spreadsheet again as CSV (or give the .xlsx workbook "
-        "itself); check that the right file was given.",
+        gettext(
+            "{what} file {name} is not a text table: it holds binary data, not comma-separated "
+            "text"
+        ).format(what=noun(what), name=path.name),
+        hint=gettext(
+            "Export the table from the spreadsheet again as CSV (or give the .xlsx workbook "
+            "itself); check that the right file was given."
+        ),
     )
 
 
@@ -925,8 +1060,13 @@ def _check_field_counts(text: str, sep: str, *, path: Path, what: str, first_row
         return
     lines = [""] * (first_row - 1) + text.splitlines()
     problems = [
-        f"row {row}: {n} values for {width} columns"
-        + (f": {lines[row - 1].strip()[:80]!r}" if row - 1 < len(lines) else "")
+        gettext("row {row}: {n} values for {width} columns: {line}").format(
+            row=row, n=n, width=width, line=repr(lines[row - 1].strip()[:80])
+        )
+        if row - 1 < len(lines)
+        else gettext("row {row}: {n} values for {width} columns").format(
+            row=row, n=n, width=width
+        )
         for row, n in longer
     ]
     decimal_commas = sep == "," and any(
@@ -934,36 +1074,41 @@ def _check_field_counts(text: str, sep: str, *, path: Path, what: str, first_row
     )
     if decimal_commas:
         raise InputError(
-            f"{what} file {path.name}: the columns are shifted: numbers written with a decimal "
-            "comma (42,87) in a comma-separated file split into two values each",
+            gettext(
+                "{what} file {name}: the columns are shifted: numbers written with a decimal "
+                "comma (42,87) in a comma-separated file split into two values each"
+            ).format(what=noun(what), name=path.name),
             problems,
-            "Save the table with ';' as the separator (Excel: 'CSV (semicolon delimited)' or "
-            "the list separator of a Russian/Kazakh Windows), or write decimal points (42.87), "
-            'or put each number in quotes ("42,87").',
+            gettext(
+                "Save the table with ';' as the separator (Excel: 'CSV (semicolon delimited)' "
+                "or the list separator of a Russian/Kazakh Windows), or write decimal points "
+                '(42.87), or put each number in quotes ("42,87").'
+            ),
         )
     raise InputError(
-        f"{what} file {path.name}: rows have more values than the header line has columns, "
-        "so their columns would be shifted",
+        gettext(
+            "{what} file {name}: rows have more values than the header line has columns, so "
+            "their columns would be shifted"
+        ).format(what=noun(what), name=path.name),
         problems,
-        "Check for a separator inside a value (quote such values) or a missing column name "
-        "in the header line.",
+        gettext(
+            "Check for a separator inside a value (quote such values) or a missing column name "
+            "in the header line."
+        ),
     )
 
 
 def _read_csv(
-    path: Path, *, what: str, row_noun: str = "point"
+    path: Path, *, what: str, row_noun: str = N_("point")
 ) -> tuple[pd.DataFrame, np.ndarray, bool]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(
-            f"{what} file {path} cannot be read ({exc.strerror or exc})",
-            hint="Check the file's permissions (ls -l) or copy it somewhere readable.",
-        ) from None
+        raise _unreadable(path, what, exc) from None
     if not raw.strip():
         raise InputError(
-            f"{what} file {path.name} is empty",
-            hint="Export the table again with a header line and one row per point.",
+            gettext("{what} file {name} is empty").format(what=noun(what), name=path.name),
+            hint=gettext("Export the table again with a header line and one row per point."),
         )
     text = _decode(raw, path=path, what=what)
     text, comments = _comment_lines(text.lstrip("\r\n"))
@@ -982,8 +1127,10 @@ def _read_csv(
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(
-            f"{what} file {path.name} cannot be read as CSV: {exc}",
-            hint="Check that every line has the same number of separators.",
+            gettext("{what} file {name} cannot be read as CSV: {error}").format(
+                what=noun(what), name=path.name, error=exc
+            ),
+            hint=gettext("Check that every line has the same number of separators."),
         ) from exc
     # Blank lines are kept by read_csv (so row numbers stay right) and only now left out.
     blank = np.ones(len(table), dtype=bool)
@@ -991,9 +1138,11 @@ def _read_csv(
         blank &= _is_blank(table[column])
     if blank.all():
         raise InputError(
-            f"{what} file {path.name} has a header line but no data rows",
-            [f"header: {header.strip()!r}"],
-            f"Add one row per {row_noun} below the header.",
+            gettext("{what} file {name} has a header line but no data rows").format(
+                what=noun(what), name=path.name
+            ),
+            [gettext("header: {header}").format(header=repr(header.strip()))],
+            gettext("Add one row per {noun} below the header.").format(noun=noun(row_noun)),
         )
     rows = np.flatnonzero(~blank) + 2 + len(comments)  # the header is line 1 after comments
     table = table.loc[~blank].reset_index(drop=True)
@@ -1034,29 +1183,30 @@ def _read_excel(
     what: str,
     sheet: str | None,
     fits: Callable[[Sequence[object]], bool] = _has_coordinate_columns,
-    fits_label: str = "latitude/longitude columns",
-    row_noun: str = "point",
+    fits_label: str = N_("latitude/longitude columns"),
+    row_noun: str = N_("point"),
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """One sheet of an .xlsx workbook as text, with the row numbers Excel shows."""
     try:
         import openpyxl
     except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
         raise InputError(
-            f"{what} file {path.name}: reading Excel needs openpyxl ({exc})",
-            hint="pip install openpyxl, or save the sheet as CSV.",
+            gettext("{what} file {name}: reading Excel needs openpyxl ({error})").format(
+                what=noun(what), name=path.name, error=exc
+            ),
+            hint=gettext("pip install openpyxl, or save the sheet as CSV."),
         ) from None
     try:
         with path.open("rb") as fh:  # a file object: any file name (an .xlsx named .csv)
             book = openpyxl.load_workbook(io.BytesIO(fh.read()), read_only=True, data_only=True)
     except OSError as exc:
-        raise InputError(
-            f"{what} file {path} cannot be read ({exc.strerror or exc})",
-            hint="Check the file's permissions (ls -l) or copy it somewhere readable.",
-        ) from None
+        raise _unreadable(path, what, exc) from None
     except Exception as exc:  # zipfile.BadZipFile, KeyError, ...: not a workbook
         raise InputError(
-            f"{what} file {path.name} cannot be read as an Excel workbook ({exc})",
-            hint="Check that it opens in Excel; save it again as .xlsx or as CSV.",
+            gettext("{what} file {name} cannot be read as an Excel workbook ({error})").format(
+                what=noun(what), name=path.name, error=exc
+            ),
+            hint=gettext("Check that it opens in Excel; save it again as .xlsx or as CSV."),
         ) from None
     try:
         sheets: dict[str, list[tuple[int, list[str]]]] = {}
@@ -1072,13 +1222,20 @@ def _read_excel(
             sheets[ws.title] = rows[start:]
     finally:
         book.close()
-    listing = [f"sheet {name!r}: {max(len(r) - 1, 0)} rows" for name, r in sheets.items()]
+    listing = [
+        ngettext("sheet {name}: {n} rows", "sheet {name}: {n} rows", max(len(r) - 1, 0)).format(
+            name=repr(name), n=_count(max(len(r) - 1, 0))
+        )
+        for name, r in sheets.items()
+    ]
     if sheet is not None:
         if sheet not in sheets:
             raise InputError(
-                f"{what} file {path.name} has no sheet {sheet!r}",
+                gettext("{what} file {name} has no sheet {sheet}").format(
+                    what=noun(what), name=path.name, sheet=repr(sheet)
+                ),
                 listing,
-                "Give one of the sheet names listed (as layer=...).",
+                gettext("Give one of the sheet names listed (as layer=...)."),
             )
         chosen = sheet
     else:
@@ -1088,29 +1245,55 @@ def _read_excel(
             chosen = filled[0]
         elif len(fitting) == 1:
             chosen = fitting[0]
-            logger.info("%s: sheet %r read, the only one with %s", path.name, chosen, fits_label)
+            logger.info(  # untranslated: info log for developers (the CLI shows warnings only)
+                "%s: sheet %r read, the only one with %s", path.name, chosen, fits_label
+            )
         else:
+            which = (
+                ngettext(
+                    "{what} file {name} has {n} sheets with data and {k} of them with {fits}: "
+                    "which one holds the {what}?",
+                    "{what} file {name} has {n} sheets with data and {k} of them with {fits}: "
+                    "which one holds the {what}?",
+                    len(filled),
+                )
+                if fitting
+                else ngettext(
+                    "{what} file {name} has {n} sheets with data and none of them with {fits}: "
+                    "which one holds the {what}?",
+                    "{what} file {name} has {n} sheets with data and none of them with {fits}: "
+                    "which one holds the {what}?",
+                    len(filled),
+                )
+            )
             raise InputError(
-                f"{what} file {path.name} has {len(filled)} sheets with data and "
-                + ("none" if not fitting else f"{len(fitting)}")
-                + f" of them with {fits_label}: which one holds the "
-                f"{what}?",
+                which.format(
+                    what=noun(what),
+                    name=path.name,
+                    n=_count(len(filled)),
+                    k=_count(len(fitting)),
+                    fits=noun(fits_label),
+                ),
                 listing,
-                "Name the sheet with layer='<sheet name>'.",
+                gettext("Name the sheet with layer='<sheet name>'."),
             )
     rows = sheets[chosen]
     if not rows:
         raise InputError(
-            f"{what} file {path.name}: sheet {chosen!r} is empty",
+            gettext("{what} file {name}: sheet {sheet} is empty").format(
+                what=noun(what), name=path.name, sheet=repr(chosen)
+            ),
             listing,
-            "Give the sheet that holds the table (layer=...).",
+            gettext("Give the sheet that holds the table (layer=...)."),
         )
     (_, header), body = rows[0], rows[1:]
     if not body:
         raise InputError(
-            f"{what} file {path.name} has a header line but no data rows (sheet {chosen!r})",
-            [f"header: {header}"],
-            f"Add one row per {row_noun} below the header.",
+            gettext("{what} file {name} has a header line but no data rows (sheet {sheet})").format(
+                what=noun(what), name=path.name, sheet=repr(chosen)
+            ),
+            [gettext("header: {header}").format(header=header)],
+            gettext("Add one row per {noun} below the header.").format(noun=noun(row_noun)),
         )
     width = max(len(header), *(len(cells) for _, cells in body))
     columns = [
@@ -1136,28 +1319,40 @@ def read_polygons(
     CRS); checking the polygons themselves is the caller's.
     """
     path = Path(path)
-    hint = (
-        f"Give the {what} as polygons in a GeoJSON or GeoPackage file (e.g. exported from "
-        "QGIS or drawn on geojson.io)."
-    )
+    hint = gettext(
+        "Give the {what} as polygons in a GeoJSON or GeoPackage file (e.g. exported from QGIS "
+        "or drawn on geojson.io)."
+    ).format(what=noun(what))
     if not path.is_file():
-        raise InputError(f"{what} file {path} does not exist", hint=hint)
+        raise InputError(
+            gettext("{what} file {path} does not exist").format(what=noun(what), path=path),
+            hint=hint,
+        )
     head = _head(path, what=what)
     if path.suffix.lower() in CSV_SUFFIXES + EXCEL_SUFFIXES + (".xls",) or head.startswith(
         (_ZIP_MAGIC, _OLE_MAGIC)
     ):
         raise InputError(
-            f"{what} file {path.name}: {what} must be polygons; a {path.suffix or 'table'} "
-            "table holds none",
+            gettext(
+                "{what} file {name}: {what} must be polygons; a {suffix} table holds none"
+            ).format(what=noun(what), name=path.name, suffix=path.suffix or gettext("table")),
             hint=hint,
         )
     layer = _vector_layer(path, what=what, layer=layer, prefer=("polygon",))
     try:
         frame = gpd.read_file(path, layer=layer)
     except Exception as exc:  # pyogrio's own error types
-        raise InputError(f"{what} file {path.name} cannot be read: {exc}", hint=hint) from None
+        raise InputError(
+            gettext("{what} file {name} cannot be read: {error}").format(
+                what=noun(what), name=path.name, error=exc
+            ),
+            hint=hint,
+        ) from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
-        raise InputError(f"{what} file {path.name} has no geometry", hint=hint)
+        raise InputError(
+            gettext("{what} file {name} has no geometry").format(what=noun(what), name=path.name),
+            hint=hint,
+        )
     require_degrees(frame.crs, tuple(frame.total_bounds), what=what, name=path.name)
     frame.attrs["illustrative"] = declared_illustrative(pd.DataFrame(frame))
     return frame
@@ -1179,13 +1374,20 @@ def _vector_layer(
         ]
     except Exception:  # unreadable: gpd.read_file reports it below
         return layer
-    listing = [f"layer {name!r}: {geom}" for name, geom in layers]
+    listing = [
+        gettext("layer {name}: {geometry}").format(
+            name=repr(name), geometry=gettext("no geometry") if geom == "no geometry" else geom
+        )
+        for name, geom in layers
+    ]
     if layer is not None:
         if layer not in {name for name, _ in layers}:
             raise InputError(
-                f"{what} file {path.name} has no layer {layer!r}",
+                gettext("{what} file {name} has no layer {layer}").format(
+                    what=noun(what), name=path.name, layer=repr(layer)
+                ),
                 listing,
-                "Give one of the layer names listed (layer=...).",
+                gettext("Give one of the layer names listed (layer=...)."),
             )
         return layer
     if len(layers) <= 1:
@@ -1193,31 +1395,52 @@ def _vector_layer(
     for kind in prefer:
         fitting = [name for name, geom in layers if kind in geom.lower()]
         if len(fitting) == 1:
-            logger.info("%s: layer %r read, the only layer of %ss", path.name, fitting[0], kind)
+            logger.info(  # untranslated: info log for developers (the CLI shows warnings only)
+                "%s: layer %r read, the only layer of %ss", path.name, fitting[0], kind
+            )
             return fitting[0]
         if fitting:
             break
-    raise InputError(
-        f"{what} file {path.name} has {len(layers)} layers and "
-        + (f"{len(fitting)} of them hold {kind}s" if fitting else f"none holds {prefer[0]}s")
-        + f": which one holds the {what}?",
-        listing,
-        "Name the layer with layer='<layer name>'.",
-    )
+    which = {
+        ("point", True): N_(
+            "{what} file {name} has {n} layers and {k} of them hold points: which one holds the "
+            "{what}?"
+        ),
+        ("polygon", True): N_(
+            "{what} file {name} has {n} layers and {k} of them hold polygons: which one holds "
+            "the {what}?"
+        ),
+        ("point", False): N_(
+            "{what} file {name} has {n} layers and none holds points: which one holds the {what}?"
+        ),
+        ("polygon", False): N_(
+            "{what} file {name} has {n} layers and none holds polygons: which one holds the "
+            "{what}?"
+        ),
+    }
+    shown = (kind, True) if fitting else (prefer[0], False)
+    values = {"what": noun(what), "name": path.name, "n": _count(len(layers))}
+    if shown in which:
+        message = gettext(which[shown]).format(k=_count(len(fitting)), **values)
+    else:  # a kind of geometry no caller asks for today: the English sentence
+        message = (  # untranslated: no caller prefers another kind of geometry
+            f"{path.name} has {len(layers)} layers and "
+            + (f"{len(fitting)} of them hold {kind}s" if fitting else f"none holds {prefer[0]}s")
+            + f": which one holds the {what}?"
+        )
+        message = f"{what} file {message}"
+    raise InputError(message, listing, gettext("Name the layer with layer='<layer name>'."))
 
 
 def _read_vector(path: Path, *, what: str, layer: str | None) -> gpd.GeoDataFrame:
     try:
         empty = path.stat().st_size == 0
     except OSError as exc:
-        raise InputError(
-            f"{what} file {path} cannot be read ({exc.strerror or exc})",
-            hint="Check the file's permissions (ls -l) or copy it somewhere readable.",
-        ) from None
+        raise _unreadable(path, what, exc) from None
     if empty:
         raise InputError(
-            f"{what} file {path.name} is empty",
-            hint="Export the layer again; the file has no content.",
+            gettext("{what} file {name} is empty").format(what=noun(what), name=path.name),
+            hint=gettext("Export the layer again; the file has no content."),
         )
     layer = _vector_layer(path, what=what, layer=layer)
     try:
@@ -1227,21 +1450,27 @@ def _read_vector(path: Path, *, what: str, layer: str | None) -> gpd.GeoDataFram
             frame = gpd.read_file(path, layer=layer)
     except ImportError as exc:
         raise InputError(
-            f"{what} file {path.name}: reading Parquet needs pyarrow ({exc})",
-            hint="pip install pyarrow, or save the table as CSV or GeoPackage.",
+            gettext("{what} file {name}: reading Parquet needs pyarrow ({error})").format(
+                what=noun(what), name=path.name, error=exc
+            ),
+            hint=gettext("pip install pyarrow, or save the table as CSV or GeoPackage."),
         ) from exc
     except Exception as exc:  # pyogrio raises its own error types; report them all the same way
         raise InputError(
-            f"{what} file {path.name} cannot be read: {exc}",
-            hint="Check the file opens in QGIS; save it as GeoJSON or GeoPackage.",
+            gettext("{what} file {name} cannot be read: {error}").format(
+                what=noun(what), name=path.name, error=exc
+            ),
+            hint=gettext("Check the file opens in QGIS; save it as GeoJSON or GeoPackage."),
         ) from exc
     if len(frame) == 0:
         raise InputError(
-            f"{what} file {path.name} has no features",
-            hint="Check the layer name and that the export contains the points.",
+            gettext("{what} file {name} has no features").format(what=noun(what), name=path.name),
+            hint=gettext("Check the layer name and that the export contains the points."),
         )
     if frame.crs is None:
-        logger.info("%s: no CRS recorded, assuming longitude/latitude (EPSG:4326)", path.name)
+        logger.info(  # untranslated: info log for developers (the CLI shows warnings only)
+            "%s: no CRS recorded, assuming longitude/latitude (EPSG:4326)", path.name
+        )
         frame = frame.set_crs(WGS84)
     return frame
 
@@ -1263,13 +1492,15 @@ def _check_bounds(bounds: tuple[float, float, float, float]) -> None:
         min_lon, min_lat, max_lon, max_lat = (float(v) for v in bounds)
     except (TypeError, ValueError) as exc:
         raise InputError(
-            f"area_lonlat_bounds={bounds!r} is not four numbers",
-            hint="Give (min_lon, min_lat, max_lon, max_lat) in degrees.",
+            gettext("area_lonlat_bounds={bounds} is not four numbers").format(bounds=repr(bounds)),
+            hint=gettext("Give (min_lon, min_lat, max_lon, max_lat) in degrees."),
         ) from exc
     if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
         raise InputError(
-            f"area_lonlat_bounds={bounds!r} is not (min_lon, min_lat, max_lon, max_lat) in degrees",
-            hint="For Almaty that is about (76.7, 43.1, 77.2, 43.4).",
+            gettext(
+                "area_lonlat_bounds={bounds} is not (min_lon, min_lat, max_lon, max_lat) in degrees"
+            ).format(bounds=repr(bounds)),
+            hint=gettext("For Almaty that is about (76.7, 43.1, 77.2, 43.4)."),
         )
 
 
@@ -1296,7 +1527,9 @@ def _parse_coordinates(
         for t, v in ((lat_text, lat), (lon_text, lon))
     )
     if converted:
-        logger.info("%d coordinates given in degrees, minutes, seconds, converted", converted)
+        logger.info(  # untranslated: info log for developers (the CLI shows warnings only)
+            "%d coordinates given in degrees, minutes, seconds, converted", converted
+        )
     for values, text, column, kind in (
         (lat, lat_text, lat_name, "latitude"),
         (lon, lon_text, lon_name, "longitude"),
@@ -1321,13 +1554,13 @@ def _points_from_geometry(
     polygon = np.isin(kinds, ["Polygon", "MultiPolygon"]) & ~missing
     point = (kinds == "Point") & ~missing
     other = ~missing & ~point & ~polygon & ~single_multi
-    problems.add(missing, lambda i: "column 'geometry': the feature has no geometry")
+    problems.add(missing, lambda i: gettext("column 'geometry': the feature has no geometry"))
     problems.add(
         other,
-        lambda i: (
-            f"column 'geometry': a {kinds[i]} is not a point; use a point "
-            "(or a polygon, whose inside point is taken)"
-        ),
+        lambda i: gettext(
+            "column 'geometry': a {kind} is not a point; use a point (or a polygon, whose inside "
+            "point is taken)"
+        ).format(kind=kinds[i]),
     )
     chosen = np.full(len(geoms), None, dtype=object)
     chosen[point] = geoms[point]
@@ -1335,7 +1568,9 @@ def _points_from_geometry(
         chosen[single_multi] = [g.geoms[0] for g in geoms[single_multi]]
     if polygon.any():
         chosen[polygon] = shapely.point_on_surface(geoms[polygon].astype(object))
-        logger.info("%d polygons replaced by a point inside each", int(polygon.sum()))
+        logger.info(  # untranslated: info log for developers (the CLI shows warnings only)
+            "%d polygons replaced by a point inside each", int(polygon.sum())
+        )
     lat = np.full(len(geoms), np.nan)
     lon = np.full(len(geoms), np.nan)
     have = chosen != None  # noqa: E711  (element-wise comparison on an object array)
@@ -1360,40 +1595,41 @@ def _check_ranges(
         swapped = lat_bad & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
     problems.add(
         swapped,
-        lambda i: (
-            f"column {lat_name!r}: latitude {lat[i]:g} is outside -90..90 but longitude {lon[i]:g} "
-            "would fit; are the latitude and longitude columns swapped?"
-        ),
+        lambda i: gettext(
+            "column {column}: latitude {lat} is outside -90..90 but longitude {lon} would fit; "
+            "are the latitude and longitude columns swapped?"
+        ).format(column=repr(lat_name), lat=f"{lat[i]:g}", lon=f"{lon[i]:g}"),
     )
     problems.add(
         lat_bad & ~swapped,
         lambda i: (
-            f"column {lat_name!r}: latitude {lat[i]:g} is outside -90..90"
-            + (
-                "; are these projected coordinates in metres? give degrees (EPSG:4326)"
-                if looks_like_metres(lat[i])
-                else ""
+            gettext(
+                "column {column}: latitude {lat} is outside -90..90; are these projected "
+                "coordinates in metres? give degrees (EPSG:4326)"
             )
-        ),
+            if looks_like_metres(lat[i])
+            else gettext("column {column}: latitude {lat} is outside -90..90")
+        ).format(column=repr(lat_name), lat=f"{lat[i]:g}"),
     )
     problems.add(
         lon_bad & ~swapped,
         lambda i: (
-            f"column {lon_name!r}: longitude {lon[i]:g} is outside -180..180"
-            + (
-                "; are these projected coordinates in metres? give degrees (EPSG:4326)"
-                if looks_like_metres(lon[i])
-                else ""
+            gettext(
+                "column {column}: longitude {lon} is outside -180..180; are these projected "
+                "coordinates in metres? give degrees (EPSG:4326)"
             )
-        ),
+            if looks_like_metres(lon[i])
+            else gettext("column {column}: longitude {lon} is outside -180..180")
+        ).format(column=repr(lon_name), lon=f"{lon[i]:g}"),
     )
     zero = finite & (lat == 0) & (lon == 0)
+    columns = {"lat_column": repr(lat_name), "lon_column": repr(lon_name)}
     problems.add(
         zero,
-        lambda i: (
-            f"columns {lat_name!r}/{lon_name!r}: 0, 0 is a placeholder, "
-            "not a position (the sea off West Africa); the position is missing"
-        ),
+        lambda i: gettext(
+            "columns {lat_column}/{lon_column}: 0, 0 is a placeholder, not a position (the sea "
+            "off West Africa); the position is missing"
+        ).format(**columns),
     )
     in_range = finite & ~lat_bad & ~lon_bad & ~zero
     if bounds is None:
@@ -1402,21 +1638,26 @@ def _check_ranges(
     min_lon, min_lat, max_lon, max_lat = bounds
     inside = (lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat)
     inside_swapped = (lat >= min_lon) & (lat <= max_lon) & (lon >= min_lat) & (lon <= max_lat)
-    area = f"lon {min_lon:g}..{max_lon:g}, lat {min_lat:g}..{max_lat:g}"
+    area = gettext("lon {min_lon}..{max_lon}, lat {min_lat}..{max_lat}").format(
+        min_lon=f"{min_lon:g}",
+        max_lon=f"{max_lon:g}",
+        min_lat=f"{min_lat:g}",
+        max_lat=f"{max_lat:g}",
+    )
     problems.add(
         in_range & ~inside & inside_swapped,
-        lambda i: (
-            f"columns {lat_name!r}/{lon_name!r}: latitude {lat[i]:g}, longitude {lon[i]:g} "
-            f"is outside the study area ({area}) but would be inside with the two exchanged; "
-            "are the latitude and longitude columns swapped?"
-        ),
+        lambda i: gettext(
+            "columns {lat_column}/{lon_column}: latitude {lat}, longitude {lon} is outside the "
+            "study area ({area}) but would be inside with the two exchanged; are the latitude "
+            "and longitude columns swapped?"
+        ).format(lat=f"{lat[i]:g}", lon=f"{lon[i]:g}", area=area, **columns),
     )
     problems.add(
         in_range & ~inside & ~inside_swapped,
-        lambda i: (
-            f"columns {lat_name!r}/{lon_name!r}: latitude {lat[i]:g}, longitude {lon[i]:g} "
-            f"is outside the study area ({area})"
-        ),
+        lambda i: gettext(
+            "columns {lat_column}/{lon_column}: latitude {lat}, longitude {lon} is outside the "
+            "study area ({area})"
+        ).format(lat=f"{lat[i]:g}", lon=f"{lon[i]:g}", area=area, **columns),
     )
 
 
@@ -1450,11 +1691,17 @@ def _check_swapped_against_others(
     near_swapped = (np.abs(lon - mid_lat) <= _CLUSTER_DEG) & (np.abs(lat - mid_lon) <= _CLUSTER_DEG)
     problems.add(
         in_range & ~near & near_swapped,
-        lambda i: (
-            f"columns {lat_name!r}/{lon_name!r}: latitude {lat[i]:g}, longitude {lon[i]:g} is far "
-            f"from the other rows (around latitude {mid_lat:.2f}, longitude {mid_lon:.2f}) but "
-            "would be among them with the two exchanged; are the latitude and longitude "
-            "columns swapped?"
+        lambda i: gettext(
+            "columns {lat_column}/{lon_column}: latitude {lat}, longitude {lon} is far from the "
+            "other rows (around latitude {mid_lat}, longitude {mid_lon}) but would be among them "
+            "with the two exchanged; are the latitude and longitude columns swapped?"
+        ).format(
+            lat_column=repr(lat_name),
+            lon_column=repr(lon_name),
+            lat=f"{lat[i]:g}",
+            lon=f"{lon[i]:g}",
+            mid_lat=f"{mid_lat:.2f}",
+            mid_lon=f"{mid_lon:.2f}",
         ),
     )
 
@@ -1482,13 +1729,37 @@ def _check_duplicates(
     np.minimum.at(earliest, dup, first)
     is_dup = earliest < len(points)
 
+    texts = {
+        ("row", True): N_(
+            "columns {lat_column}/{lon_column}: latitude {lat}, longitude {lon} is the same "
+            "position as row {row} (within {tolerance} m): a duplicate"
+        ),
+        ("row", False): N_(
+            "columns {lat_column}/{lon_column}: latitude {lat}, longitude {lon} is {gap} m from "
+            "row {row} (within {tolerance} m): a duplicate"
+        ),
+        ("feature", True): N_(
+            "columns {lat_column}/{lon_column}: latitude {lat}, longitude {lon} is the same "
+            "position as feature {row} (within {tolerance} m): a duplicate"
+        ),
+        ("feature", False): N_(
+            "columns {lat_column}/{lon_column}: latitude {lat}, longitude {lon} is {gap} m from "
+            "feature {row} (within {tolerance} m): a duplicate"
+        ),
+    }
+
     def message(i: int) -> str:
         j = int(earliest[i])
         gap = float(shapely.distance(points[i], points[j]))
-        where = "the same position as" if gap == 0 else f"{gap:.2f} m from"
-        return (
-            f"columns {names[0]!r}/{names[1]!r}: latitude {lat[i]:g}, longitude {lon[i]:g} "
-            f"is {where} {label} {rows[j]} (within {tolerance_m:g} m): a duplicate"
+        text = texts.get((label, gap == 0), texts[("row", gap == 0)])
+        return gettext(text).format(
+            lat_column=repr(names[0]),
+            lon_column=repr(names[1]),
+            lat=f"{lat[i]:g}",
+            lon=f"{lon[i]:g}",
+            gap=f"{gap:.2f}",
+            row=rows[j],
+            tolerance=f"{tolerance_m:g}",
         )
 
     problems.add(is_dup, message)
@@ -1498,14 +1769,25 @@ def _check_values(text: pd.Series, values: pd.Series, column: str, problems: _Ro
     blank = _is_blank(text)
     number = values.to_numpy()
     raw = text.to_numpy()
-    problems.add(blank, lambda i: f"column {column!r}: value is missing")
+    name = repr(column)
+    problems.add(
+        blank, lambda i: gettext("column {column}: value is missing").format(column=name)
+    )
     problems.add(
         ~blank & ~np.isfinite(number),
-        lambda i: f"column {column!r}: {_fmt(raw[i])} is not a number" + _number_hint(raw[i]),
+        lambda i: gettext("column {column}: {value} is not a number").format(
+            column=name, value=_fmt(raw[i])
+        )
+        + _number_hint(raw[i]),
     )
     with np.errstate(invalid="ignore"):
         negative = np.isfinite(number) & (number < 0)
-    problems.add(negative, lambda i: f"column {column!r}: {number[i]:g} is negative")
+    problems.add(
+        negative,
+        lambda i: gettext("column {column}: {value} is negative").format(
+            column=name, value=f"{number[i]:g}"
+        ),
+    )
 
 
 def _check_number_text(
@@ -1513,12 +1795,22 @@ def _check_number_text(
 ) -> None:
     blank = _is_blank(text)
     raw = text.to_numpy()
-    problems.add(blank, lambda i: f"column {column!r}: {kind} is missing")
+    latitude = kind == "latitude"
+    missing = (
+        N_("column {column}: latitude is missing")
+        if latitude
+        else N_("column {column}: longitude is missing")
+    )
+    not_number = (
+        N_("column {column}: latitude {value} is not a number")
+        if latitude
+        else N_("column {column}: longitude {value} is not a number")
+    )
+    problems.add(blank, lambda i: gettext(missing).format(column=repr(column)))
     problems.add(
         ~blank & ~np.isfinite(values),
-        lambda i: (
-            f"column {column!r}: {kind} {_fmt(raw[i])} is not a number" + _number_hint(raw[i], kind)
-        ),
+        lambda i: gettext(not_number).format(column=repr(column), value=_fmt(raw[i]))
+        + _number_hint(raw[i], kind),
     )
 
 
@@ -1535,20 +1827,27 @@ def _number_hint(value: object, kind: str | None = None) -> str:
     text = str(value).strip()
     letter = _hemisphere(text)
     if kind in _HEMISPHERES and letter and letter not in _HEMISPHERES[kind]:
-        other = "latitude" if kind == "longitude" else "longitude"
-        return (
-            f" ({letter} marks a {other}, not a {kind}: are the latitude and longitude columns "
-            "swapped?)"
+        marks = (
+            N_(
+                "({letter} marks a longitude, not a latitude: are the latitude and longitude "
+                "columns swapped?)"
+            )
+            if kind == "latitude"
+            else N_(
+                "({letter} marks a latitude, not a longitude: are the latitude and longitude "
+                "columns swapped?)"
+            )
         )
+        return " " + gettext(marks).format(letter=letter)
     if re.fullmatch(r"[-+\u2212]?\d+,\d+", text):
-        return (
-            f" (a decimal comma? in a comma-separated file write {text.replace(',', '.')}, "
-            "or save the file with ';' as the separator)"
-        )
+        return " " + gettext(
+            "(a decimal comma? in a comma-separated file write {number}, or save the file with "
+            "';' as the separator)"
+        ).format(number=text.replace(",", "."))
     if re.search(r"\d\s*[°º]", text):
-        return (
-            " (degrees-minutes-seconds could not be read: write it as 42°52'14.2\"N or in "
-            "decimal degrees, 42.870611)"
+        return " " + gettext(
+            "(degrees-minutes-seconds could not be read: write it as 42°52'14.2\"N or in decimal "
+            "degrees, 42.870611)"
         )
     return ""
 

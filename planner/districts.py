@@ -41,8 +41,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner import i18n
 from planner._tables import name_columns, read_polygons
 from planner.errors import InputError
+from planner.i18n import N_, gettext, ngettext
 
 __all__ = [
     "BUNDLED_ALMATY_DISTRICTS",
@@ -75,12 +77,12 @@ OUTSIDE = "(outside)"
 #: ``data/README.md``): the bundled districts' note on the map's date is about that file only.
 BUNDLED_ALMATY_OSM_SHA256 = "9582e95712cf1ab35f4458679a249472822e0a642804afa0ef5893994b8752a1"
 
-_BUNDLED_SOURCE = "District boundaries of 2024 (geokz, A. Rodionov, CC BY 4.0)"
-_BUNDLED_NOTE = (
-    f"{_BUNDLED_SOURCE} over the bundled OSM streets and buildings of 2012: districts added "
-    "or enlarged since, such as Nauryzbay and Alatau, look nearly empty on the 2012 map."
+_BUNDLED_SOURCE = N_("District boundaries of 2024 (geokz, A. Rodionov, CC BY 4.0)")
+_BUNDLED_NOTE = N_(
+    "{source} over the bundled OSM streets and buildings of 2012: districts added or enlarged "
+    "since, such as Nauryzbay and Alatau, look nearly empty on the 2012 map."
 )
-_DATE_CHECK = (
+_DATE_CHECK = N_(
     "check that their date matches the OSM data's (buildings missing from an older map make "
     "a district look emptier than it is)."
 )
@@ -97,9 +99,13 @@ def districts_note(path: str | Path | None, *, osm_sha256: str | None = None) ->
         return None
     if Path(path).resolve() == BUNDLED_ALMATY_DISTRICTS:
         if osm_sha256 == BUNDLED_ALMATY_OSM_SHA256:
-            return _BUNDLED_NOTE
-        return f"{_BUNDLED_SOURCE}: {_DATE_CHECK}"
-    return f"Districts from {Path(path).name}: {_DATE_CHECK}"
+            return gettext(_BUNDLED_NOTE).format(source=gettext(_BUNDLED_SOURCE))
+        return gettext("{source}: {check}").format(
+            source=gettext(_BUNDLED_SOURCE), check=gettext(_DATE_CHECK)
+        )
+    return gettext("Districts from {name}: {check}").format(
+        name=Path(path).name, check=gettext(_DATE_CHECK)
+    )
 
 
 def no_resident_warning(
@@ -117,16 +123,29 @@ def no_resident_warning(
         districts = districts.to_crs(residents.crs)
     if (district_index(residents.geometry, districts.geometry) >= 0).any():
         return None
-    where = [
-        "longitude {:.2f}..{:.2f}, latitude {:.2f}..{:.2f}".format(
-            *(frame.to_crs(4326).total_bounds[[0, 2, 1, 3]])
+    where = []
+    for frame in (districts, residents):
+        lon0, lon1, lat0, lat1 = frame.to_crs(4326).total_bounds[[0, 2, 1, 3]]
+        where.append(
+            gettext("longitude {lon0}..{lon1}, latitude {lat0}..{lat1}").format(
+                lon0=f"{lon0:.2f}", lon1=f"{lon1:.2f}", lat0=f"{lat0:.2f}", lat1=f"{lat1:.2f}"
+            )
         )
-        for frame in (districts, residents)
-    ]
-    return (
-        f"no resident lies in any of the {len(districts)} districts of {name}: the "
-        f"districts ({where[0]}) do not cover the residents of the OSM data ({where[1]}); "
-        f"is it the districts file of another area? Every resident is counted as {OUTSIDE}."
+    n = len(districts)
+    return ngettext(
+        "no resident lies in any of the {n} districts of {name}: the districts ({districts}) do "
+        "not cover the residents of the OSM data ({residents}); is it the districts file of "
+        "another area? Every resident is counted as {outside}.",
+        "no resident lies in any of the {n} districts of {name}: the districts ({districts}) do "
+        "not cover the residents of the OSM data ({residents}); is it the districts file of "
+        "another area? Every resident is counted as {outside}.",
+        n,
+    ).format(
+        n=n if i18n.language() == "en" else i18n.fmt_int(n),
+        name=name,
+        districts=where[0],
+        residents=where[1],
+        outside=OUTSIDE,
     )
 
 
@@ -267,17 +286,25 @@ def calibrate_by_district(
     problems = []
     for column in (name_column, population_column):
         if column not in districts.columns:
-            problems.append(f"the districts have no column {column!r}")
+            problems.append(
+                gettext("the districts have no column {column}").format(column=repr(column))
+            )
     if "population" not in residents.columns:
-        problems.append("the residents have no 'population' column")
+        problems.append(gettext("the residents have no 'population' column"))
     if not (isinstance(max_factor, int | float) and math.isfinite(max_factor) and max_factor > 1):
-        problems.append(f"max_factor={max_factor!r} must be a number above 1, e.g. 3")
+        problems.append(
+            gettext("max_factor={value} must be a number above 1, e.g. 3").format(
+                value=repr(max_factor)
+            )
+        )
     if problems:
         raise InputError(
-            "calibrate_by_district: cannot calibrate",
+            gettext("calibrate_by_district: cannot calibrate"),
             problems,
-            f"Give district polygons with a name and an official population column "
-            f"(columns now: {[c for c in districts.columns if c != districts.geometry.name]}).",
+            gettext(
+                "Give district polygons with a name and an official population column (columns "
+                "now: {columns})."
+            ).format(columns=[c for c in districts.columns if c != districts.geometry.name]),
         )
     if districts.crs != residents.crs:
         districts = districts.to_crs(residents.crs)
@@ -298,16 +325,25 @@ def calibrate_by_district(
     notes: list[str] = []
     for i in range(names.size):
         if np.isnan(official[i]):
-            notes.append("no official figure: left as estimated")
+            notes.append(gettext("no official figure: left as estimated"))
         elif not usable[i]:
             notes.append(
-                f"no resident estimated in the mapped buildings: its official "
-                f"{official[i]:,.0f} residents are missing from this run; use a population raster"
+                ngettext(
+                    "no resident estimated in the mapped buildings: its official {n} residents "
+                    "are missing from this run; use a population raster",
+                    "no resident estimated in the mapped buildings: its official {n} residents "
+                    "are missing from this run; use a population raster",
+                    official[i],
+                ).format(n=_thousands(official[i]))
             )
         elif extreme[i]:
             notes.append(
-                f"factor {factor[i]:.2f} is outside {low:.2f}..{max_factor:g}: the buildings "
-                "here look incomplete or wrong; numbers not reliable; use a population raster"
+                gettext(
+                    "factor {factor} is outside {low}..{high}: the buildings here look incomplete "
+                    "or wrong; numbers not reliable; use a population raster"
+                ).format(
+                    factor=_decimal(factor[i]), low=_decimal(low), high=_decimal(max_factor, "g")
+                )
             )
         else:
             notes.append("")
@@ -341,15 +377,17 @@ def calibrate_by_district(
                         "calibration_factor": [np.nan],
                         "residents": [outside_population],
                         "reliable": [False],
-                        "note": ["outside every district: left as estimated"],
+                        "note": [gettext("outside every district: left as estimated")],
                     }
                 ),
             ],
             ignore_index=True,
         )
     for j in np.flatnonzero((~usable & ~np.isnan(official)) | extreme):
-        logger.warning("district %s: %s", names[j], notes[j])
-    logger.info(
+        logger.warning(
+            gettext("district {name}: {note}").format(name=names[j], note=notes[j])
+        )
+    logger.info(  # untranslated: info log for developers (the CLI shows warnings only)
         "population calibrated by district: %.0f estimated, %.0f after (%d of %d districts "
         "reliable)",
         float(np.nansum(population)),
@@ -358,6 +396,17 @@ def calibrate_by_district(
         names.size,
     )
     return DistrictCalibration(residents=out, table=table, max_factor=float(max_factor))
+
+
+def _thousands(value: float) -> str:
+    """``1,234,567`` as the notes have always written it in English, ``1 234 567`` in ru/kk."""
+    return f"{value:,.0f}" if i18n.language() == "en" else i18n.fmt_int(value)
+
+
+def _decimal(value: float, spec: str = ".2f") -> str:
+    """A number of the notes (``2.35``), with a decimal comma in ru/kk."""
+    text = format(float(value), spec)
+    return text if i18n.language() == "en" else text.replace(".", ",")
 
 
 # --- reading districts -------------------------------------------------------------------------
@@ -385,20 +434,29 @@ def read_districts(
     name_column = next((lower[c] for c in DISTRICT_NAME_COLUMNS if c in lower), None)
     if name_column is None:
         problems.append(
-            f"no name column: the file has {[c for c in frame.columns if c != 'geometry']}, "
-            f"looked for {list(DISTRICT_NAME_COLUMNS)}"
+            gettext("no name column: the file has {columns}, looked for {names}").format(
+                columns=[c for c in frame.columns if c != "geometry"],
+                names=list(DISTRICT_NAME_COLUMNS),
+            )
         )
     polygonal = frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     if not polygonal.any():
-        problems.append("no polygons (districts must be areas, not points or lines)")
+        problems.append(gettext("no polygons (districts must be areas, not points or lines)"))
     if frame.crs is None:
-        problems.append("no coordinate reference system (save it with one, e.g. EPSG:4326)")
+        problems.append(
+            gettext("no coordinate reference system (save it with one, e.g. EPSG:4326)")
+        )
     official = None
     if population_column is not None:
         if population_column not in frame.columns:
             problems.append(
-                f"--district-population-column {population_column}: no such column; the file "
-                f"has {[c for c in frame.columns if c != 'geometry']}"
+                gettext(
+                    "--district-population-column {column}: no such column; the file has "
+                    "{columns}"
+                ).format(
+                    column=population_column,
+                    columns=[c for c in frame.columns if c != "geometry"],
+                )
             )
         else:
             raw = frame[population_column]
@@ -407,22 +465,34 @@ def read_districts(
             for i in np.flatnonzero((np.isnan(official) & ~blank) | (official < 0)):
                 label = frame[name_column].iloc[i] if name_column is not None else "?"
                 problems.append(
-                    f"row {i + 1} ({label}), column {population_column!r}: {raw.iloc[i]!r} "
-                    "is not a number of residents (0 or more)"
+                    gettext(
+                        "row {row} ({name}), column {column}: {value} is not a number of "
+                        "residents (0 or more)"
+                    ).format(
+                        row=i + 1,
+                        name=label,
+                        column=repr(population_column),
+                        value=repr(raw.iloc[i]),
+                    )
                 )
     if problems:
         raise InputError(
-            f"{path}: the districts file cannot be used",
+            gettext("{path}: the districts file cannot be used").format(path=path),
             problems,
-            "Give district polygons with a 'name' column, e.g. exported from QGIS as GeoPackage"
-            + (
-                ", and official populations as plain numbers (empty where unknown)."
-                if population_column is not None
-                else "."
+            gettext(
+                "Give district polygons with a 'name' column, e.g. exported from QGIS as "
+                "GeoPackage, and official populations as plain numbers (empty where unknown)."
+            )
+            if population_column is not None
+            else gettext(
+                "Give district polygons with a 'name' column, e.g. exported from QGIS as "
+                "GeoPackage."
             ),
         )
     if (~polygonal).any():
-        logger.info("%s: %d rows without a polygon left out", path, int((~polygonal).sum()))
+        logger.info(  # untranslated: info log for developers (the CLI shows warnings only)
+            "%s: %d rows without a polygon left out", path, int((~polygonal).sum())
+        )
     out = frame.to_crs(crs)
     out = out.rename(columns={name_column: "name"}) if name_column != "name" else out
     id_column = next((lower[c] for c in ("osm_id", "id", "@id") if c in lower), None)
@@ -463,7 +533,7 @@ def osm_districts(
     population = residents["population"].to_numpy(dtype=float)
     share = float(population[inside].sum() / population.sum()) if population.sum() > 0 else 0.0
     if share < MIN_DISTRICT_SHARE:
-        logger.info(
+        logger.info(  # untranslated: info log for developers (the CLI shows warnings only)
             "named OSM administrative areas hold %.1f%% of the residents: not used as districts "
             "(give a districts file for a per-district table)",
             100 * share,

@@ -74,9 +74,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner import i18n
 from planner._crs import require_metric_crs
 from planner._tables import mark_unusable, read_point_table
 from planner.errors import InputError
+from planner.i18n import N_, gettext, ngettext
 
 __all__ = [
     "STATION_KINDS",
@@ -143,7 +145,7 @@ STATUSES = ("open", "planned", "repair", "closed")
 #: a Latin look-alike inside a Cyrillic word, like the Latin "i" for "і", counts as Cyrillic), so
 #: "жондеуде" is "жөндеуде". English, Russian and Kazakh, as station lists are kept in
 #: Kazakhstan.
-STATUS_SPELLINGS: dict[str, tuple[str, ...]] = {
+STATUS_SPELLINGS: dict[str, tuple[str, ...]] = {  # untranslated: spellings read from files
     "open": (
         "open", "opened", "working", "active", "operating", "in operation", "in service", "ok",
         "открыт", "открыта", "открыто", "открытый", "работает", "действует", "действующий",
@@ -274,18 +276,21 @@ def _check_kinds(exclude_kinds: Collection[str], *, function: str) -> tuple[str,
     unknown = [k for k in exclude_kinds if k not in STATION_KINDS]
     if unknown:
         raise InputError(
-            f"{function}: unknown station kinds in exclude_kinds: {unknown}",
-            hint=f"Use some of {list(STATION_KINDS)}.",
+            gettext("{function}: unknown station kinds in exclude_kinds: {kinds}").format(
+                function=function, kinds=unknown
+            ),
+            hint=gettext("Use some of {kinds}.").format(kinds=list(STATION_KINDS)),
         )
     return tuple(exclude_kinds)
 
 
+#: Why a station of each excluded kind is unusable (message ids, shown translated).
 _EXCLUSION_REASON = {
-    "traffic": "excluded: traffic police (serves drivers, not residents)",
-    "non_public": "excluded: police facility closed to the public",
-    "district_post": "excluded: district post (exclude_kinds)",
-    "department": "excluded: district department (exclude_kinds)",
-    "other": "excluded: not recognisable as a district station (exclude_kinds)",
+    "traffic": N_("excluded: traffic police (serves drivers, not residents)"),
+    "non_public": N_("excluded: police facility closed to the public"),
+    "district_post": N_("excluded: district post (exclude_kinds)"),
+    "department": N_("excluded: district department (exclude_kinds)"),
+    "other": N_("excluded: not recognisable as a district station (exclude_kinds)"),
 }
 
 
@@ -315,21 +320,31 @@ def stations_from_osm(
         The station schema of the module docstring, aligned to the input index.
     """
     excluded = _check_kinds(exclude_kinds, function="stations_from_osm")
-    crs = require_metric_crs(police.crs, what="the police layer", function="stations_from_osm")
+    crs = require_metric_crs(
+        police.crs, what=N_("the police layer"), function="stations_from_osm"
+    )
     missing = [c for c in ("osm_id", "osm_type") if c not in police.columns]
     if missing:
         raise InputError(
-            f"stations_from_osm: the police layer has no column(s) {missing}",
-            [f"columns present: {list(police.columns)}"],
-            "Pass the 'police' frame returned by planner.osm, or build station ids yourself "
-            "and use read_stations for a table.",
+            ngettext(
+                "stations_from_osm: the police layer has no column(s) {columns}",
+                "stations_from_osm: the police layer has no column(s) {columns}",
+                len(missing),
+            ).format(columns=missing),
+            [gettext("columns present: {columns}").format(columns=list(police.columns))],
+            gettext(
+                "Pass the 'police' frame returned by planner.osm, or build station ids yourself "
+                "and use read_stations for a table."
+            ),
         )
     if merge_within_m is not None and not (
         isinstance(merge_within_m, int | float) and 0 <= merge_within_m <= 1000
     ):
         raise InputError(
-            f"stations_from_osm: merge_within_m={merge_within_m!r} is not a distance in 0..1000 m",
-            hint="Use e.g. 30 (metres) or None to keep every mapped feature.",
+            gettext(
+                "stations_from_osm: merge_within_m={value} is not a distance in 0..1000 m"
+            ).format(value=repr(merge_within_m)),
+            hint=gettext("Use e.g. 30 (metres) or None to keep every mapped feature."),
         )
     names = _text_column(police, "name")
     tags = _text_column(police, "police")
@@ -355,15 +370,15 @@ def stations_from_osm(
         index=police.index.copy(),
     )
     no_point = out.geometry.isna().to_numpy() | out.geometry.is_empty.to_numpy()
-    out = mark_unusable(out, no_point, "no geometry") if no_point.any() else out
+    out = mark_unusable(out, no_point, gettext("no geometry")) if no_point.any() else out
     for kind in excluded:
         mask = (out["kind"] == kind).to_numpy()
         if mask.any():
-            out = mark_unusable(out, mask, _EXCLUSION_REASON[kind])
+            out = mark_unusable(out, mask, gettext(_EXCLUSION_REASON[kind]))
     if merge_within_m is not None:
         out = _merge_duplicates(out, float(merge_within_m))
     counts = out["kind"].value_counts().to_dict()
-    logger.info(
+    logger.info(  # untranslated: info log for developers (the CLI shows warnings only)
         "%d OSM police features: %d usable stations; kinds %s",
         len(out),
         int(out["usable"].sum()),
@@ -458,11 +473,17 @@ def read_stations(
     if id_column is not None:
         duplicated = out["station_id"].duplicated(keep="first").to_numpy()
         if duplicated.any():
-            out = mark_unusable(out, duplicated, f"column {id_column!r}: id used by an earlier row")
+            out = mark_unusable(
+                out,
+                duplicated,
+                gettext("column {column}: id used by an earlier row").format(
+                    column=repr(id_column)
+                ),
+            )
     for kind in excluded:
         mask = (out["kind"] == kind).to_numpy()
         if mask.any():
-            out = mark_unusable(out, mask, _EXCLUSION_REASON[kind])
+            out = mark_unusable(out, mask, gettext(_EXCLUSION_REASON[kind]))
     out = _status_and_inspectors(out, path=path)
     out.attrs["beyond_reach"] = beyond
     out.attrs["illustrative"] = table.attrs.get("illustrative")
@@ -471,11 +492,16 @@ def read_stations(
 
 def beyond_reach_text(n: int) -> str:
     """The one sentence for the stations of a file left out as beyond walking reach."""
-    return (
-        f"{n} station{'' if n == 1 else 's'} of the file "
-        f"{'lies' if n == 1 else 'lie'} beyond walking reach of this area and "
-        f"{'was' if n == 1 else 'were'} left out"
-    )
+    return ngettext(
+        "{n} station of the file lies beyond walking reach of this area and was left out",
+        "{n} stations of the file lie beyond walking reach of this area and were left out",
+        n,
+    ).format(n=_count(n))
+
+
+def _count(n: int) -> str:
+    """A count in a message: as Python writes it in English, thousands apart in ru/kk."""
+    return str(n) if i18n.language() == "en" else i18n.fmt_int(n)
 
 
 def walking_reach_lonlat_bounds(
@@ -507,12 +533,14 @@ def walking_reach_lonlat_bounds(
     from pyproj import Transformer
 
     metric = require_metric_crs(
-        crs, what="the walk network's CRS", function="walking_reach_lonlat_bounds"
+        crs, what=N_("the walk network's CRS"), function="walking_reach_lonlat_bounds"
     )
     if not np.isfinite(reach_m) or reach_m < 0:
         raise InputError(
-            f"walking_reach_lonlat_bounds: reach_m={reach_m!r} is not a distance in metres",
-            hint="Pass max_walk_m + max_snap_m of the walking settings, e.g. 1050.",
+            gettext(
+                "walking_reach_lonlat_bounds: reach_m={value} is not a distance in metres"
+            ).format(value=repr(reach_m)),
+            hint=gettext("Pass max_walk_m + max_snap_m of the walking settings, e.g. 1050."),
         )
     x0, y0, x1, y1 = (float(v) for v in extent_m)
     to_degrees = Transformer.from_crs(metric, 4326, always_xy=True)
@@ -545,23 +573,37 @@ def _status_and_inspectors(out: gpd.GeoDataFrame, *, path: Path) -> gpd.GeoDataF
                 out = mark_unusable(
                     out,
                     mask,
-                    f"column {column!r}: status {raw.iloc[i]!r} is not one of open, planned, "
-                    "repair, closed (or открыт/ашық, планируется/жоспарланған, "
-                    "ремонт/жөндеуде, закрыт/жабық)",
+                    gettext(
+                        "column {column}: status {value} is not one of open, planned, repair, "
+                        "closed (or открыт/ашық, планируется/жоспарланған, ремонт/жөндеуде, "
+                        "закрыт/жабық)"
+                    ).format(column=repr(column), value=repr(raw.iloc[i])),
                 )
             logger.warning(
-                "%s: %d rows with an unknown status left out (rows %s)",
-                path.name,
-                len(unknown),
-                ", ".join(str(rows[i]) for i in unknown[:10])
-                + (" ..." if len(unknown) > 10 else ""),
+                ngettext(
+                    "{name}: {n} rows with an unknown status left out (rows {rows})",
+                    "{name}: {n} rows with an unknown status left out (rows {rows})",
+                    len(unknown),
+                ).format(
+                    name=path.name,
+                    n=_count(len(unknown)),
+                    rows=", ".join(str(rows[i]) for i in unknown[:10])
+                    + (" ..." if len(unknown) > 10 else ""),
+                )
             )
             if not out["usable"].any():
                 raise InputError(
-                    f"{path}: no usable station left",
-                    [f"row {rows[i]}: status {raw.iloc[i]!r} not recognised" for i in unknown],
-                    "Use open, planned, repair or closed (Russian and Kazakh spellings are "
-                    "accepted too) in the status column.",
+                    gettext("{path}: no usable station left").format(path=path),
+                    [
+                        gettext("row {row}: status {value} not recognised").format(
+                            row=rows[i], value=repr(raw.iloc[i])
+                        )
+                        for i in unknown
+                    ],
+                    gettext(
+                        "Use open, planned, repair or closed (Russian and Kazakh spellings are "
+                        "accepted too) in the status column."
+                    ),
                 )
     inspectors = _find(out.columns, INSPECTOR_COLUMNS)
     if inspectors is None:
@@ -585,27 +627,40 @@ def _status_and_inspectors(out: gpd.GeoDataFrame, *, path: Path) -> gpd.GeoDataF
             out = mark_unusable(
                 out,
                 mask,
-                f"column {inspectors!r}: {_cell_text(raw[i])!r} is not a number of inspectors "
-                "(a whole number >= 0, e.g. 3; leave the cell blank if unknown)",
+                gettext(
+                    "column {column}: {value} is not a number of inspectors (a whole number >= 0, "
+                    "e.g. 3; leave the cell blank if unknown)"
+                ).format(column=repr(inspectors), value=repr(_cell_text(raw[i]))),
             )
         logger.warning(
-            "%s: column %r holds %d values that are not a number of inspectors (rows %s); "
-            "those rows are left out (each is listed with its value in summary.md)",
-            path.name,
-            inspectors,
-            len(bad),
-            ", ".join(str(rows[i]) for i in bad[:10]) + (" ..." if len(bad) > 10 else ""),
+            ngettext(
+                "{name}: column {column} holds {n} values that are not a number of inspectors "
+                "(rows {rows}); those rows are left out (each is listed with its value in "
+                "summary.md)",
+                "{name}: column {column} holds {n} values that are not a number of inspectors "
+                "(rows {rows}); those rows are left out (each is listed with its value in "
+                "summary.md)",
+                len(bad),
+            ).format(
+                name=path.name,
+                column=repr(inspectors),
+                n=_count(len(bad)),
+                rows=", ".join(str(rows[i]) for i in bad[:10])
+                + (" ..." if len(bad) > 10 else ""),
+            )
         )
         if not out["usable"].any():
             raise InputError(
-                f"{path}: no usable station left",
+                gettext("{path}: no usable station left").format(path=path),
                 [
-                    f"row {rows[i]}: column {inspectors!r}: {_cell_text(raw[i])!r} is not a "
-                    "number of inspectors"
+                    gettext("row {row}: column {column}: {value} is not a number of inspectors")
+                    .format(row=rows[i], column=repr(inspectors), value=repr(_cell_text(raw[i])))
                     for i in bad
                 ],
-                "Give each station's inspectors as a whole number >= 0, or leave the cell blank "
-                "if unknown.",
+                gettext(
+                    "Give each station's inspectors as a whole number >= 0, or leave the cell "
+                    "blank if unknown."
+                ),
             )
     return out
 
@@ -713,9 +768,9 @@ def _merge_duplicates(out: gpd.GeoDataFrame, within_m: float) -> gpd.GeoDataFram
     for k, j in duplicate_of.items():
         gap = float(shapely.distance(geoms[k], geoms[j]))
         usable_col[usable[k]] = False
-        problem_col[usable[k]] = (
-            f"duplicate of {ids[j]} ({gap:.0f} m away): the same station mapped twice"
-        )
+        problem_col[usable[k]] = gettext(
+            "duplicate of {station} ({gap} m away): the same station mapped twice"
+        ).format(station=ids[j], gap=f"{gap:.0f}")
     out["usable"] = usable_col
     out["problem"] = problem_col.astype(str)
     return out
@@ -725,9 +780,15 @@ def _ids_from_column(table: gpd.GeoDataFrame, id_column: str, *, path: Path) -> 
     matches = [c for c in table.columns if str(c).strip().lower() == id_column.strip().lower()]
     if not matches:
         raise InputError(
-            f"stations file {path.name}: id column {id_column!r} not found",
-            [f"columns present: {[c for c in table.columns if c != 'geometry']}"],
-            "Name the id column in the call as it is written in the header line.",
+            gettext("stations file {name}: id column {column} not found").format(
+                name=path.name, column=repr(id_column)
+            ),
+            [
+                gettext("columns present: {columns}").format(
+                    columns=[c for c in table.columns if c != "geometry"]
+                )
+            ],
+            gettext("Name the id column in the call as it is written in the header line."),
         )
     values = table[matches[0]].to_numpy(dtype=object)
     return [_text(v) or f"{path.name}:{r}" for v, r in zip(values, table["row"], strict=True)]
