@@ -1114,8 +1114,10 @@ def _read_csv(
     text, comments = _comment_lines(text.lstrip("\r\n"))
     if not text.strip():
         raise InputError(
-            f"{what} file {path.name} holds only comment lines (starting with '#')",
-            hint="Add a header line and one row per point below the comments.",
+            gettext("{what} file {name} holds only comment lines (starting with '#')").format(
+                what=noun(what), name=path.name
+            ),
+            hint=gettext("Add a header line and one row per point below the comments."),
         )
     header = text.splitlines()[0]
     counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
