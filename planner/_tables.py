@@ -122,6 +122,26 @@ def name_columns(kind: str | None = None) -> tuple[str, ...]:
     """The name columns looked for in a file of ``kind`` (``"districts"``, ``"units"``)."""
     return NAME_COLUMNS + _KIND_NAME_COLUMNS.get(kind or "", ())
 
+
+def local_names(frame: pd.DataFrame, name_column: Any, *, lang: str) -> pd.Series:
+    """The names of ``frame`` in the language ``lang``: per row, the first non-empty cell of
+    ``name:<lang>`` / ``name_<lang>`` (OSM's tag and its usual column spelling,
+    case-insensitive), else ``name_column``'s. English, and a file without such a column, keep
+    ``name_column`` as it is."""
+    base = frame[name_column]
+    if lang == "en":
+        return base
+    lower = {str(c).lower(): c for c in frame.columns}
+    out = base.copy()
+    for key in (f"name_{lang}", f"name:{lang}"):  # the OSM tag wins: applied last
+        column = lower.get(key)
+        if column is None:
+            continue
+        value = frame[column]
+        usable = value.notna() & (value.astype(str).str.strip() != "")
+        out = out.where(~usable, value.astype(str).str.strip())
+    return out
+
 #: Columns in which a file may say that it is made up (normalised names), and comment lines
 #: (``# ...`` above a CSV header) are read for the same words: see :func:`declared_illustrative`.
 NOTE_NAMES = (

@@ -42,9 +42,9 @@ import pandas as pd
 import shapely
 
 from planner import i18n
-from planner._tables import name_columns, read_polygons
+from planner._tables import local_names, name_columns, read_polygons
 from planner.errors import InputError
-from planner.i18n import N_, gettext, ngettext
+from planner.i18n import N_, gettext, language, ngettext
 
 __all__ = [
     "BUNDLED_ALMATY_DISTRICTS",
@@ -494,6 +494,7 @@ def read_districts(
             "%s: %d rows without a polygon left out", path, int((~polygonal).sum())
         )
     out = frame.to_crs(crs)
+    out[name_column] = local_names(frame, name_column, lang=language())
     out = out.rename(columns={name_column: "name"}) if name_column != "name" else out
     id_column = next((lower[c] for c in ("osm_id", "id", "@id") if c in lower), None)
     ids = [

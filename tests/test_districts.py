@@ -356,3 +356,39 @@ def test_two_districts_with_one_name_stay_two(tmp_path: Path):
     assert table.loc["Ir-Rabat (osm_id 7510565)", "residents_total"] == 100.0  # 60 + 40 in A
     assert table.loc["Ir-Rabat (osm_id 7510565)", "residents_covered"] == 60.0
     assert table.loc["Ir-Rabat (osm_id 7508583)", "residents_total"] == 10.0  # C
+
+
+def test_district_names_in_the_run_language(tmp_path) -> None:
+    """Issue 21: the bundled Almaty districts read in Russian and Kazakh from their name_ru /
+    name_kk columns (geokz 2024); OSM's name:ru wins over name_ru, an empty cell falls back."""
+    from planner import i18n
+    from planner.districts import read_districts
+
+    bundled = Path(__file__).resolve().parents[1] / "data" / "almaty_districts_2024.geojson"
+    with i18n.using_language("ru"):
+        ru = list(read_districts(bundled, crs="EPSG:32643")["name"])
+    with i18n.using_language("kk"):
+        kk = list(read_districts(bundled, crs="EPSG:32643")["name"])
+    en = list(read_districts(bundled, crs="EPSG:32643")["name"])
+    assert en[:3] == ["Almaly", "Alatau", "Auezov"]
+    assert ru[:3] == ["Алмалинский", "Алатауский", "Ауэзовский"]
+    assert kk[:3] == ["Алмалы", "Алатау", "Әуезов"]
+
+    from shapely.geometry import box
+
+    frame = gpd.GeoDataFrame(
+        {
+            "name": ["North", "South", "East"],
+            "name_ru": ["Северный", "", "Восточный"],
+            "name:ru": [None, None, "Восточный район"],
+        },
+        geometry=[box(0, 0, 1, 1), box(0, 1, 1, 2), box(1, 0, 2, 1)],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "synthetic_districts.gpkg"
+    frame.to_file(path)
+    with i18n.using_language("ru"):
+        names = list(read_districts(path, crs="EPSG:3857")["name"])
+    assert names == ["Северный", "South", "Восточный район"]
+    with i18n.using_language("kk"):  # no Kazakh column: the names as they are
+        assert list(read_districts(path, crs="EPSG:3857")["name"]) == ["North", "South", "East"]
