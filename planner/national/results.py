@@ -22,6 +22,7 @@ from planner.defaults import (
     DEFAULT_TIME_LIMIT_S,
 )
 from planner.errors import InputError
+from planner.i18n import gettext
 from planner.network import DEFAULT_BARRIERS
 from planner.settings import WalkSettings
 
@@ -83,21 +84,43 @@ class NationalOptions:
     def __post_init__(self) -> None:
         problems = []
         if not isinstance(self.new_stations, int | np.integer) or self.new_stations < 0:
-            problems.append(f"new stations {plain(self.new_stations)} must be a whole number >= 0")
+            problems.append(
+                gettext("new stations {value} must be a whole number >= 0").format(
+                    value=plain(self.new_stations)
+                )
+            )
         if self.target_share is not None and not 0 < self.target_share <= 1:
-            problems.append(f"target share {plain(self.target_share)} must be in (0, 1], e.g. 0.9")
+            problems.append(
+                gettext("target share {value} must be in (0, 1], e.g. 0.9").format(
+                    value=plain(self.target_share)
+                )
+            )
         if not self.spacing_m > 0:
-            problems.append(f"candidate spacing {plain(self.spacing_m)} m must be > 0")
+            problems.append(
+                gettext("candidate spacing {value} m must be > 0").format(
+                    value=plain(self.spacing_m)
+                )
+            )
         if not self.time_limit_s > 0:
-            problems.append(f"time limit {plain(self.time_limit_s)} s must be > 0 (inf: no limit)")
+            problems.append(
+                gettext("time limit {value} s must be > 0 (inf: no limit)").format(
+                    value=plain(self.time_limit_s)
+                )
+            )
         if not isinstance(self.node_limit, int | np.integer) or self.node_limit < 1:
-            problems.append(f"node limit {plain(self.node_limit)} must be a whole number >= 1")
+            problems.append(
+                gettext("node limit {value} must be a whole number >= 1").format(
+                    value=plain(self.node_limit)
+                )
+            )
         if not self.residents_per_inspector > 0:
             problems.append(
-                f"residents per inspector {plain(self.residents_per_inspector)} must be > 0"
+                gettext("residents per inspector {value} must be > 0").format(
+                    value=plain(self.residents_per_inspector)
+                )
             )
         if problems:
-            raise InputError("invalid national options", problems)
+            raise InputError(gettext("invalid national options"), problems)
 
 
 @dataclass(frozen=True)
