@@ -39,7 +39,6 @@ PENDING: frozenset[str] = frozenset(
         "planner._crs",
         "planner._tables",
         "planner.access",
-        "planner.allocation",
         "planner.candidates",
         "planner.capacitated",
         "planner.cli",
