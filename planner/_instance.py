@@ -95,24 +95,42 @@ def read_instance(
     population: ArrayLike,
     already_covered: ArrayLike | None,
     problems: list[str],
+    *,
+    name: str = "coverage",
+    rows: str = "candidate",
 ) -> Instance | None:
-    """Check the shared inputs, appending every problem found; None if unusable."""
+    """Check the shared inputs, appending every problem found; None if unusable.
+
+    ``name`` is the matrix's argument in the messages; ``rows`` says what its rows are,
+    ``"candidate"`` (sites) or ``"station"`` (existing stations, as :mod:`planner.repairs` and
+    :mod:`planner.capacitated` pass them).
+    """
     matrix: sp.csr_array | None = None
     values_are_bool = True
     if not sp.issparse(coverage):
-        problems.append(
+        example = (
+            f"scipy.sparse.csr_array((values, ({rows}_rows, demand_cols)), "
+            f"shape=(n_{rows}s, n_demand))"
+        )
+        message = (
             gettext(
-                "coverage is a {type}, not a scipy.sparse matrix; build it with {example}, one "
-                "stored entry per candidate-building pair within the walking limit"
-            ).format(
-                type=type(coverage).__name__,
-                example="scipy.sparse.csr_array((values, (candidate_rows, demand_cols)), "
-                "shape=(n_candidates, n_demand))",
+                "{name} is a {type}, not a scipy.sparse matrix; build it with {example}, one "
+                "stored entry per station-building pair within the walking limit"
             )
+            if rows == "station"
+            else gettext(
+                "{name} is a {type}, not a scipy.sparse matrix; build it with {example}, one "
+                "stored entry per candidate-building pair within the walking limit"
+            )
+        )
+        problems.append(
+            message.format(name=name, type=type(coverage).__name__, example=example)
         )
     elif coverage.ndim != 2:
         problems.append(
-            gettext("coverage has {n} dimensions; it must be 2-D").format(n=coverage.ndim)
+            gettext("{name} has {n} dimensions; it must be 2-D").format(
+                name=name, n=coverage.ndim
+            )
         )
     else:
         matrix = sp.csr_array(coverage)
@@ -120,8 +138,8 @@ def read_instance(
         values_are_bool = data.dtype.kind == "b"
         if data.dtype.kind not in "biuf":
             problems.append(
-                gettext("coverage values have dtype {dtype}; use booleans or metres").format(
-                    dtype=data.dtype
+                gettext("{name} values have dtype {dtype}; use booleans or metres").format(
+                    name=name, dtype=data.dtype
                 )
             )
         elif data.dtype.kind == "f":
@@ -129,18 +147,20 @@ def read_instance(
             if bad.any():
                 problems.append(
                     ngettext(
-                        "coverage holds {n} stored values that are NaN, infinite or negative; "
+                        "{name} holds {n} stored values that are NaN, infinite or negative; "
                         "stored values must be walking distances >= 0 (a pair that is not "
                         "covered must simply not be stored)",
-                        "coverage holds {n} stored values that are NaN, infinite or negative; "
+                        "{name} holds {n} stored values that are NaN, infinite or negative; "
                         "stored values must be walking distances >= 0 (a pair that is not "
                         "covered must simply not be stored)",
                         int(bad.sum()),
-                    ).format(n=int(bad.sum()))
+                    ).format(name=name, n=int(bad.sum()))
                 )
         elif data.dtype.kind == "i" and (data < 0).any():
             problems.append(
-                gettext("coverage holds negative values; walking distances must be >= 0")
+                gettext("{name} holds negative values; walking distances must be >= 0").format(
+                    name=name
+                )
             )
 
     n_demand = None if matrix is None else int(matrix.shape[1])
@@ -162,9 +182,9 @@ def read_instance(
         elif n_demand is not None and weights.size != n_demand:
             problems.append(
                 gettext(
-                    "population has {n} values but coverage has {columns} demand columns; they "
+                    "population has {n} values but {name} has {columns} demand columns; they "
                     "must describe the same buildings in the same order"
-                ).format(n=weights.size, columns=n_demand)
+                ).format(n=weights.size, name=name, columns=n_demand)
             )
             weights = None
     if weights is not None:
@@ -219,8 +239,8 @@ def read_instance(
         elif n_demand is not None and mask.size != n_demand:
             problems.append(
                 gettext(
-                    "already_covered has {n} values but coverage has {columns} demand columns"
-                ).format(n=mask.size, columns=n_demand)
+                    "already_covered has {n} values but {name} has {columns} demand columns"
+                ).format(n=mask.size, name=name, columns=n_demand)
             )
         elif mask.dtype.kind == "b":
             covered = mask.astype(bool, copy=True)

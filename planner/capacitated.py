@@ -788,9 +788,9 @@ def _read_inputs(
 ) -> tuple[_instance.Instance, sp.csr_array, FloatArray, FloatArray]:
     """The inputs of :func:`maximize_capacitated_coverage` checked; all problems together."""
     problems: list[str] = []
-    found: list[str] = []
-    inst = _instance.read_instance(S_existing, population, None, found)
-    problems += [p.replace("coverage", "S_existing").replace("candidate", "station") for p in found]
+    inst = _instance.read_instance(
+        S_existing, population, None, problems, name="S_existing", rows="station"
+    )
     n_e = None if inst is None else inst.n_candidates
     n_d = None if inst is None else int(inst.pattern.shape[1])
     cand = _read_pattern_candidates(S_candidates, n_d, problems)

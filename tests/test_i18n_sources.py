@@ -60,7 +60,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.output_set",
         "planner.outputs",
         "planner.pipeline",
-        "planner.repairs",
         "planner.report",
         "planner.snapping",
         "planner.station_review",
