@@ -40,7 +40,6 @@ PENDING: frozenset[str] = frozenset(
         "planner._tables",
         "planner.access",
         "planner.candidates",
-        "planner.capacitated",
         "planner.cli",
         "planner.coverage",
         "planner.covering",
