@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from planner.errors import InputError
+from planner.i18n import gettext
 
 __all__ = [
     "RECORDED_LIBRARIES",
@@ -73,7 +74,7 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
     try:
         yield tmp
         if not tmp.exists():
-            raise FileNotFoundError(
+            raise FileNotFoundError(  # untranslated: a bug of the writer, not of the input
                 f"atomic_path: nothing was written to the temporary file {tmp}; "
                 f"{final} was left unchanged"
             )
@@ -148,8 +149,10 @@ def file_sha256(path: PathLike, *, chunk_size: int = 1 << 20) -> str:
     p = Path(path)
     if not p.is_file():
         raise InputError(
-            f"file_sha256: {p} does not exist or is not a file",
-            hint="Pass the path of the input file whose checksum goes into the summary.",
+            gettext("{function}: {path} does not exist or is not a file").format(
+                function="file_sha256", path=p
+            ),
+            hint=gettext("Pass the path of the input file whose checksum goes into the summary."),
         )
     digest = hashlib.sha256()
     with p.open("rb") as f:

@@ -16,14 +16,19 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
+from planner import i18n
 from planner._types import BoolArray, FloatArray, IntArray, SparseCoverage
 from planner.errors import InputError
+from planner.i18n import gettext, ngettext
 
 __all__ = [
     "Instance",
     "check_method",
     "check_solver_options",
+    "count_text",
     "is_int",
+    "number_text",
+    "percent_text",
     "positions",
     "raise_if",
     "read_instance",
@@ -61,6 +66,24 @@ class Instance:
         return np.where(covered, 0.0, self.population)
 
 
+def count_text(n: int | np.integer) -> str:
+    """A count in a note: ``1,234`` in English (as it has always read), ``1 234`` in ru/kk."""
+    return f"{int(n):,}" if i18n.language() == "en" else i18n.fmt_int(int(n))
+
+
+def number_text(x: float) -> str:
+    """A number as ``%g`` writes it (``30``, ``2.5``), with a decimal comma in ru/kk."""
+    text = f"{float(x):g}"
+    return text if i18n.language() == "en" else text.replace(".", ",")
+
+
+def percent_text(share: float, digits: int = 2) -> str:
+    """A share of 1 as a percentage: ``87.25%`` in English, ``87,25 %`` in ru/kk."""
+    if i18n.language() == "en":
+        return f"{100 * share:.{digits}f}%"
+    return i18n.fmt_share(share, digits=digits)
+
+
 def positions(mask: NDArray[np.bool_], limit: int = 5) -> str:
     idx = np.flatnonzero(mask)
     shown = ", ".join(str(i) for i in idx[:limit])
@@ -72,69 +95,134 @@ def read_instance(
     population: ArrayLike,
     already_covered: ArrayLike | None,
     problems: list[str],
+    *,
+    name: str = "coverage",
+    rows: str = "candidate",
 ) -> Instance | None:
-    """Check the shared inputs, appending every problem found; None if unusable."""
+    """Check the shared inputs, appending every problem found; None if unusable.
+
+    ``name`` is the matrix's argument in the messages; ``rows`` says what its rows are,
+    ``"candidate"`` (sites) or ``"station"`` (existing stations, as :mod:`planner.repairs` and
+    :mod:`planner.capacitated` pass them).
+    """
     matrix: sp.csr_array | None = None
     values_are_bool = True
     if not sp.issparse(coverage):
+        example = (
+            f"scipy.sparse.csr_array((values, ({rows}_rows, demand_cols)), "
+            f"shape=(n_{rows}s, n_demand))"
+        )
+        message = (
+            gettext(
+                "{name} is a {type}, not a scipy.sparse matrix; build it with {example}, one "
+                "stored entry per station-building pair within the walking limit"
+            )
+            if rows == "station"
+            else gettext(
+                "{name} is a {type}, not a scipy.sparse matrix; build it with {example}, one "
+                "stored entry per candidate-building pair within the walking limit"
+            )
+        )
         problems.append(
-            f"coverage is a {type(coverage).__name__}, not a scipy.sparse matrix; build it with "
-            "scipy.sparse.csr_array((values, (candidate_rows, demand_cols)), shape=(n_candidates, "
-            "n_demand)), one stored entry per candidate-building pair within the walking limit"
+            message.format(name=name, type=type(coverage).__name__, example=example)
         )
     elif coverage.ndim != 2:
-        problems.append(f"coverage has {coverage.ndim} dimensions; it must be 2-D")
+        problems.append(
+            gettext("{name} has {n} dimensions; it must be 2-D").format(
+                name=name, n=coverage.ndim
+            )
+        )
     else:
         matrix = sp.csr_array(coverage)
         data = np.asarray(matrix.data)
         values_are_bool = data.dtype.kind == "b"
         if data.dtype.kind not in "biuf":
-            problems.append(f"coverage values have dtype {data.dtype}; use booleans or metres")
+            problems.append(
+                gettext("{name} values have dtype {dtype}; use booleans or metres").format(
+                    name=name, dtype=data.dtype
+                )
+            )
         elif data.dtype.kind == "f":
             bad = ~np.isfinite(data) | (data < 0)
             if bad.any():
                 problems.append(
-                    f"coverage holds {int(bad.sum())} stored values that are NaN, infinite or "
-                    "negative; stored values must be walking distances >= 0 (a pair that is not "
-                    "covered must simply not be stored)"
+                    ngettext(
+                        "{name} holds {n} stored values that are NaN, infinite or negative; "
+                        "stored values must be walking distances >= 0 (a pair that is not "
+                        "covered must simply not be stored)",
+                        "{name} holds {n} stored values that are NaN, infinite or negative; "
+                        "stored values must be walking distances >= 0 (a pair that is not "
+                        "covered must simply not be stored)",
+                        int(bad.sum()),
+                    ).format(name=name, n=int(bad.sum()))
                 )
         elif data.dtype.kind == "i" and (data < 0).any():
-            problems.append("coverage holds negative values; walking distances must be >= 0")
+            problems.append(
+                gettext("{name} holds negative values; walking distances must be >= 0").format(
+                    name=name
+                )
+            )
 
     n_demand = None if matrix is None else int(matrix.shape[1])
     weights: FloatArray | None = None
     try:
         weights = np.asarray(population, dtype=np.float64)
     except (TypeError, ValueError):
-        problems.append("population is not numeric; pass one number of residents per building")
+        problems.append(
+            gettext("population is not numeric; pass one number of residents per building")
+        )
     if weights is not None:
         if weights.ndim != 1:
-            problems.append(f"population has shape {weights.shape}; it must be 1-D (n_demand,)")
+            problems.append(
+                gettext("population has shape {shape}; it must be 1-D (n_demand,)").format(
+                    shape=weights.shape
+                )
+            )
             weights = None
         elif n_demand is not None and weights.size != n_demand:
             problems.append(
-                f"population has {weights.size} values but coverage has {n_demand} demand "
-                "columns; they must describe the same buildings in the same order"
+                gettext(
+                    "population has {n} values but {name} has {columns} demand columns; they "
+                    "must describe the same buildings in the same order"
+                ).format(n=weights.size, name=name, columns=n_demand)
             )
             weights = None
     if weights is not None:
         nan = np.isnan(weights)
         if nan.any():
             problems.append(
-                f"population is NaN at {int(nan.sum())} buildings ({positions(nan)}); "
-                "fill missing populations (e.g. with 0) before siting"
+                ngettext(
+                    "population is NaN at {n} buildings ({positions}); fill missing "
+                    "populations (e.g. with 0) before siting",
+                    "population is NaN at {n} buildings ({positions}); fill missing "
+                    "populations (e.g. with 0) before siting",
+                    int(nan.sum()),
+                ).format(
+                    n=int(nan.sum()), positions=positions(nan)
+                )
             )
         inf = np.isinf(weights)
         if inf.any():
-            problems.append(f"population is infinite at buildings {positions(inf)}")
+            problems.append(
+                gettext("population is infinite at buildings {positions}").format(
+                    positions=positions(inf)
+                )
+            )
         neg = weights < 0
         if neg.any():
             problems.append(
-                f"population is negative at {int(neg.sum())} buildings "
-                f"({positions(neg)}); populations must be >= 0"
+                ngettext(
+                    "population is negative at {n} buildings ({positions}); populations must "
+                    "be >= 0",
+                    "population is negative at {n} buildings ({positions}); populations must "
+                    "be >= 0",
+                    int(neg.sum()),
+                ).format(
+                    n=int(neg.sum()), positions=positions(neg)
+                )
             )
         if not (nan.any() or inf.any() or neg.any()) and weights.sum() <= 0:
-            problems.append("population sums to 0; there is nobody to cover")
+            problems.append(gettext("population sums to 0; there is nobody to cover"))
 
     covered: BoolArray | None = None
     if already_covered is None:
@@ -143,10 +231,16 @@ def read_instance(
     else:
         mask = np.asarray(already_covered)
         if mask.ndim != 1:
-            problems.append(f"already_covered has shape {mask.shape}; it must be 1-D (n_demand,)")
+            problems.append(
+                gettext("already_covered has shape {shape}; it must be 1-D (n_demand,)").format(
+                    shape=mask.shape
+                )
+            )
         elif n_demand is not None and mask.size != n_demand:
             problems.append(
-                f"already_covered has {mask.size} values but coverage has {n_demand} demand columns"
+                gettext(
+                    "already_covered has {n} values but {name} has {columns} demand columns"
+                ).format(n=mask.size, name=name, columns=n_demand)
             )
         elif mask.dtype.kind == "b":
             covered = mask.astype(bool, copy=True)
@@ -154,8 +248,10 @@ def read_instance(
             covered = mask.astype(bool)
         else:
             problems.append(
-                "already_covered must be a boolean mask (True = within walking "
-                "distance of an existing station)"
+                gettext(
+                    "already_covered must be a boolean mask (True = within walking "
+                    "distance of an existing station)"
+                )
             )
 
     if matrix is None or weights is None or covered is None or problems:
@@ -170,7 +266,11 @@ def read_instance(
 
 def check_method(method: object, problems: list[str]) -> None:
     if method not in ("exact", "greedy"):
-        problems.append(f"method={method!r} is not one of 'exact', 'greedy'")
+        problems.append(
+            gettext("method={value} is not one of {choices}").format(
+                value=repr(method), choices="'exact', 'greedy'"
+            )
+        )
 
 
 def check_solver_options(
@@ -182,18 +282,26 @@ def check_solver_options(
         or not time_limit_s > 0
     ):
         problems.append(
-            f"time_limit_s={time_limit_s!r} must be a number of seconds > 0 (inf: no limit)"
+            gettext("time_limit_s={value} must be a number of seconds > 0 (inf: no limit)").format(
+                value=repr(time_limit_s)
+            )
         )
     if not is_int(node_limit) or int(node_limit) < 1:  # type: ignore[call-overload]
         problems.append(
-            f"node_limit={node_limit!r} must be a whole number of branch-and-bound nodes >= 1"
+            gettext(
+                "node_limit={value} must be a whole number of branch-and-bound nodes >= 1"
+            ).format(value=repr(node_limit))
         )
     if (
         not isinstance(mip_rel_gap, int | float)
         or isinstance(mip_rel_gap, bool)
         or not 0 <= mip_rel_gap < 1
     ):
-        problems.append(f"mip_rel_gap={mip_rel_gap!r} must be in [0, 1), e.g. 0.01 for 1%")
+        problems.append(
+            gettext("mip_rel_gap={value} must be in [0, 1), e.g. 0.01 for 1%").format(
+                value=repr(mip_rel_gap)
+            )
+        )
 
 
 def is_int(value: object) -> bool:
@@ -210,15 +318,25 @@ def read_rows(
     if arr.size == 0:
         return np.zeros(0, dtype=np.intp)
     if arr.ndim != 1 or arr.dtype.kind not in "iu":
-        problems.append(f"{name} must be a 1-D list of integer candidate indices (matrix rows)")
+        problems.append(
+            gettext(
+                "{name} must be a 1-D list of integer candidate indices (matrix rows)"
+            ).format(name=name)
+        )
         return np.zeros(0, dtype=np.intp)
     if n_candidates is not None:
         bad = (arr < 0) | (arr >= n_candidates)
         if bad.any():
             problems.append(
-                f"{name} holds indices outside 0..{n_candidates - 1} at positions "
-                f"{positions(bad)} (values {arr[bad][:5].tolist()}); they must be rows of the "
-                "coverage matrix"
+                gettext(
+                    "{name} holds indices outside 0..{last} at positions {positions} (values "
+                    "{values}); they must be rows of the coverage matrix"
+                ).format(
+                    name=name,
+                    last=n_candidates - 1,
+                    positions=positions(bad),
+                    values=arr[bad][:5].tolist(),
+                )
             )
             return np.zeros(0, dtype=np.intp)
     return arr.astype(np.intp)
@@ -227,7 +345,13 @@ def read_rows(
 def raise_if(func: str, problems: list[str]) -> None:
     if problems:
         raise InputError(
-            f"{func}: {len(problems)} problem(s) with the input",
+            ngettext(
+                "{function}: {n} problem(s) with the input",
+                "{function}: {n} problem(s) with the input",
+                len(problems),
+            ).format(function=func, n=len(problems)),
             problems,
-            "Each line names the argument and what it must be; fix them all and call again.",
+            gettext(
+                "Each line names the argument and what it must be; fix them all and call again."
+            ),
         )

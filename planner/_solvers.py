@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from planner._types import BoolArray, FloatArray, IntArray
+from planner.i18n import gettext
 
 logger = logging.getLogger("planner.siting")
 
@@ -78,6 +79,7 @@ def _group_identical_rows(M: sp.csr_array) -> tuple[IntArray, IntArray]:
     mine = _ranges(indptr[:-1], lengths)
     theirs = _ranges(indptr[rep], lengths)
     if not np.array_equal(M.indices[mine], M.indices[theirs]):
+        # untranslated: log record for developers
         logger.debug("hash collision while grouping rows; using the exact fallback")
         return _group_identical_rows_slow(M)
     return labels, first
@@ -532,7 +534,7 @@ def _max_cover_lp(red: _Reduced, k: int, *, time_limit_s: float) -> _MilpOutcome
     if res.status == 1 and "time limit" in str(res.message).lower():
         return _MilpOutcome(None, math.nan, "time limit (LP)")
     if res.status != 0 or res.x is None:
-        return _MilpOutcome(None, math.nan, "LP not solved")
+        return _MilpOutcome(None, math.nan, "LP not solved")  # untranslated: status code
     x = np.asarray(res.x, dtype=np.float64)
     fractional = (x[:n_c] > 1e-7) & (x[:n_c] < 1 - 1e-7)
     integral = not fractional.any()
@@ -578,7 +580,7 @@ def _tiebreak_milp(
     pi = pi[: pr.size]
     n_x, n_p, n_j = cand.size, pr.size, used_j.size
     if n_p == 0:
-        return None, "nothing to break ties on"
+        return None, "nothing to break ties on"  # untranslated: solver status code
     n_var = n_x + n_p + n_j
     old_j = old[j_global]
     cost = np.r_[
@@ -983,26 +985,41 @@ def _read_pattern(
     (with the problem listed) if unusable."""
     if not sp.issparse(matrix) or matrix.ndim != 2:
         problems.append(
-            f"{name} is a {type(matrix).__name__}, not a 2-D scipy.sparse matrix; build it with "
-            "scipy.sparse.csr_array((values, (rows, demand_cols)), shape=(n_rows, n_demand)); "
-            "with no rows use shape (0, n_demand)"
+            gettext(
+                "{name} is a {type}, not a 2-D scipy.sparse matrix; build it with {example}; "
+                "with no rows use shape {empty}"
+            ).format(
+                name=name,
+                type=type(matrix).__name__,
+                example="scipy.sparse.csr_array((values, (rows, demand_cols)), "
+                "shape=(n_rows, n_demand))",
+                empty="(0, n_demand)",
+            )
         )
         return None
     if n_demand is not None and matrix.shape[1] != n_demand:
         problems.append(
-            f"{name} has {matrix.shape[1]} demand columns but {demand_source} has {n_demand}; "
-            "both must describe the same buildings in the same order"
+            gettext(
+                "{name} has {columns} demand columns but {source} has {n}; both must describe "
+                "the same buildings in the same order"
+            ).format(name=name, columns=matrix.shape[1], source=demand_source, n=n_demand)
         )
         return None
     csr = sp.csr_array(matrix)
     data = np.asarray(csr.data)
     if data.dtype.kind not in "biuf":
-        problems.append(f"{name} values have dtype {data.dtype}; use booleans or metres")
+        problems.append(
+            gettext("{name} values have dtype {dtype}; use booleans or metres").format(
+                name=name, dtype=data.dtype
+            )
+        )
         return None
     if data.dtype.kind in "iuf" and (~np.isfinite(data.astype(np.float64)) | (data < 0)).any():
         problems.append(
-            f"{name} holds stored values that are NaN, infinite or negative; stored values "
-            "must be walking distances >= 0 (a pair that is not covered must not be stored)"
+            gettext(
+                "{name} holds stored values that are NaN, infinite or negative; stored values "
+                "must be walking distances >= 0 (a pair that is not covered must not be stored)"
+            ).format(name=name)
         )
         return None
     pattern = sp.csr_array(

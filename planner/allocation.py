@@ -91,6 +91,7 @@ from numpy.typing import ArrayLike, NDArray
 from planner._format import plain
 from planner._types import FloatArray, Int64Array
 from planner.errors import InputError
+from planner.i18n import N_, gettext, ngettext
 
 __all__ = ["Allocation", "allocate", "allocate_greedy", "fewest_for_target"]
 
@@ -197,7 +198,7 @@ def allocate(
     """
     units = _validate("allocate", curves, bounds, min_new, max_new, names)
     budget = _check_count("allocate", "n_new", n_new)
-    _check_minimums(units, budget, "n_new", "raise --new-stations")
+    _check_minimums(units, budget, "n_new", "--new-stations")
     lo, hi = _limits(units, budget)
     final, choice = _forward(units.curves, lo, hi, budget)
     best = _by_budget(final, budget)
@@ -242,7 +243,7 @@ def allocate_greedy(
     """
     units = _validate("allocate_greedy", curves, None, min_new, max_new, names)
     budget = _check_count("allocate_greedy", "n_new", n_new)
-    _check_minimums(units, budget, "n_new", "raise --new-stations")
+    _check_minimums(units, budget, "n_new", "--new-stations")
     lo, hi = _limits(units, budget)
 
     k = lo.copy()
@@ -323,18 +324,23 @@ def fewest_for_target(
         or not math.isfinite(target_newly_covered)
     ):
         raise InputError(
-            f"fewest_for_target: target_newly_covered={plain(target_newly_covered)} is not a "
-            "finite number",
-            hint="Pass the number of residents to cover newly, e.g. 25000.",
+            gettext("{function}: {name}={value} is not a finite number").format(
+                function="fewest_for_target",
+                name="target_newly_covered",
+                value=plain(target_newly_covered),
+            ),
+            hint=gettext("Pass the number of residents to cover newly, e.g. 25000."),
         )
     target = float(target_newly_covered)
-    _check_minimums(units, limit, "max_total", "raise max_total")
+    _check_minimums(units, limit, "max_total", "max_total")
     lo, hi = _limits(units, limit)
     final, choice = _forward(units.curves, lo, hi, limit)
     best = _by_budget(final, limit)
     reached = np.flatnonzero(best >= target - REL_TOL * abs(target))
     if reached.size == 0:
-        logger.debug("target %.6g unreachable: best with %d stations %.6g", target, limit, best[-1])
+        logger.debug(  # untranslated: log record for developers
+            "target %.6g unreachable: best with %d stations %.6g", target, limit, best[-1]
+        )
         return None
     budget = int(reached[0])
     alloc, value = _backtrack(final, choice, best, budget, units.curves)
@@ -496,28 +502,48 @@ def _validate(
     problems: list[str] = []
     if isinstance(curves, str | bytes) or not hasattr(curves, "__len__"):
         raise InputError(
-            f"{func}: curves must be a sequence with one 1-D array per unit, got "
-            f"{type(curves).__name__}",
-            hint="Pass a list such as [np.array([0, 120, 200]), np.array([0, 80])].",
+            gettext(
+                "{function}: curves must be a sequence with one 1-D array per unit, got {type}"
+            ).format(function=func, type=type(curves).__name__),
+            hint=gettext("Pass a list such as {example}.").format(
+                example="[np.array([0, 120, 200]), np.array([0, 80])]"
+            ),
         )
     n_units = len(curves)
-    labels = [f"unit {i}" for i in range(n_units)]
+    labels = [gettext("unit {name}").format(name=i) for i in range(n_units)]
     if names is not None:
-        if isinstance(names, str) or len(names) != n_units:
-            count = "a string" if isinstance(names, str) else f"{len(names)} names"
-            problems.append(f"names has {count} but there are {n_units} units (curves)")
+        if isinstance(names, str):
+            problems.append(
+                ngettext(
+                    "names has a string but there are {n} units (curves)",
+                    "names has a string but there are {n} units (curves)",
+                    n_units,
+                ).format(n=n_units)
+            )
+        elif len(names) != n_units:
+            problems.append(
+                ngettext(
+                    "names has {count} names but there are {n} units (curves)",
+                    "names has {count} names but there are {n} units (curves)",
+                    n_units,
+                ).format(count=len(names), n=n_units)
+            )
         else:
-            labels = [f"unit {plain(name)}" for name in names]
+            labels = [gettext("unit {name}").format(name=plain(name)) for name in names]
 
     parsed = [_read_curve(labels[i], "curve", curves[i], problems) for i in range(n_units)]
 
     parsed_bounds: list[FloatArray | None] | None = None
     if bounds is not None:
         if isinstance(bounds, str | bytes) or not hasattr(bounds, "__len__"):
-            problems.append("bounds must be a sequence with one 1-D array per unit, like curves")
+            problems.append(
+                gettext("bounds must be a sequence with one 1-D array per unit, like curves")
+            )
         elif len(bounds) != n_units:
             problems.append(
-                f"bounds has {len(bounds)} arrays but curves has {n_units}; give one per unit"
+                gettext("bounds has {n} arrays but curves has {units}; give one per unit").format(
+                    n=len(bounds), units=n_units
+                )
             )
         else:
             parsed_bounds = [
@@ -532,15 +558,21 @@ def _validate(
     if lo is not None and hi is not None:
         for i in np.flatnonzero(lo > hi):
             problems.append(
-                f"{labels[i]}: min_new {int(lo[i])} is more than max_new {int(hi[i])}; "
-                "lower the minimum or raise the cap"
+                gettext(
+                    "{unit}: min_new {low} is more than max_new {high}; lower the minimum or "
+                    "raise the cap"
+                ).format(unit=labels[i], low=int(lo[i]), high=int(hi[i]))
             )
 
     if problems:
         raise InputError(
-            f"{func}: {len(problems)} problem(s) with the input",
+            ngettext(
+                "{function}: {n} problem(s) with the input",
+                "{function}: {n} problem(s) with the input",
+                len(problems),
+            ).format(function=func, n=len(problems)),
             problems,
-            "Each line names the unit and what is wrong; fix them all and call again.",
+            gettext("Each line names the unit and what is wrong; fix them all and call again."),
         )
     ok_curves = [c for c in parsed if c is not None]
     ok_bounds = None if parsed_bounds is None else [b for b in parsed_bounds if b is not None]
@@ -552,29 +584,41 @@ def _validate(
     )
 
 
+#: What :func:`_read_curve` reads, as its messages name it.
+_KINDS = {"curve": N_("curve"), "bound": N_("bound")}
+
+
 def _read_curve(label: str, kind: str, values: object, problems: list[str]) -> FloatArray | None:
+    what = gettext(_KINDS[kind])
     try:
         arr = np.array(values, dtype=np.float64)
     except (TypeError, ValueError):
-        problems.append(f"{label}: {kind} is not an array of numbers")
+        problems.append(
+            gettext("{unit}: {kind} is not an array of numbers").format(unit=label, kind=what)
+        )
         return None
     if arr.ndim != 1 or arr.size == 0:
         problems.append(
-            f"{label}: {kind} has shape {arr.shape}; it must be a non-empty 1-D array "
-            "indexed by the number of new stations k = 0, 1, ..."
+            gettext(
+                "{unit}: {kind} has shape {shape}; it must be a non-empty 1-D array indexed by "
+                "the number of new stations k = 0, 1, ..."
+            ).format(unit=label, kind=what, shape=arr.shape)
         )
         return None
     bad = ~np.isfinite(arr)
     if bad.any():
         problems.append(
-            f"{label}: {kind} holds NaN or infinite values at k = {_where(bad)}; every value "
-            "must be a finite number of residents"
+            gettext(
+                "{unit}: {kind} holds NaN or infinite values at k = {where}; every value must be "
+                "a finite number of residents"
+            ).format(unit=label, kind=what, where=_where(bad))
         )
         return None
     if (arr < 0).any():
         problems.append(
-            f"{label}: {kind} is negative at k = {_where(arr < 0)}; residents cannot be fewer "
-            "than 0"
+            gettext(
+                "{unit}: {kind} is negative at k = {where}; residents cannot be fewer than 0"
+            ).format(unit=label, kind=what, where=_where(arr < 0))
         )
         return None
     if kind == "curve":
@@ -586,33 +630,47 @@ def _check_curve(label: str, c: FloatArray, problems: list[str]) -> None:
     tol = REL_TOL * float(c.max())
     if c[0] > tol:
         problems.append(
-            f"{label}: curve starts at {plain(c[0])} with k = 0 new stations; it must start at 0 "
-            "(it counts residents *newly* covered, beyond the existing stations)"
+            gettext(
+                "{unit}: curve starts at {value} with k = 0 new stations; it must start at 0 (it "
+                "counts residents *newly* covered, beyond the existing stations)"
+            ).format(unit=label, value=plain(c[0]))
         )
     down = np.diff(c) < -tol
     if down.any():
         k = int(np.flatnonzero(down)[0]) + 1
         problems.append(
-            f"{label}: curve decreases at k = {_where(down, offset=1)} "
-            f"(e.g. {plain(c[k - 1])} -> {plain(c[k])} at k = {k}); more stations never cover "
-            "fewer residents, so use the best plan with at most k stations "
-            "(np.maximum.accumulate) or check that unit's solver"
+            gettext(
+                "{unit}: curve decreases at k = {where} (e.g. {before} -> {after} at k = {k}); "
+                "more stations never cover fewer residents, so use the best plan with at most k "
+                "stations ({function}) or check that unit's solver"
+            ).format(
+                unit=label,
+                where=_where(down, offset=1),
+                before=plain(c[k - 1]),
+                after=plain(c[k]),
+                k=k,
+                function="np.maximum.accumulate",
+            )
         )
 
 
 def _check_bound(label: str, c: FloatArray, b: FloatArray, problems: list[str]) -> None:
     if b.size != c.size:
         problems.append(
-            f"{label}: bound has {b.size} values but the curve has {c.size}; bounds[i] must "
-            "give a bound for every k of curves[i]"
+            gettext(
+                "{unit}: bound has {n} values but the curve has {size}; bounds[i] must give a "
+                "bound for every k of curves[i]"
+            ).format(unit=label, n=b.size, size=c.size)
         )
         return
     below = b < c - REL_TOL * float(max(c.max(), b.max()))
     if below.any():
         k = int(np.flatnonzero(below)[0])
         problems.append(
-            f"{label}: bound is below the curve at k = {_where(below)} (e.g. {plain(b[k])} < "
-            f"{plain(c[k])} at k = {k}); an upper bound can never be below a value actually reached"
+            gettext(
+                "{unit}: bound is below the curve at k = {where} (e.g. {bound} < {value} at k = "
+                "{k}); an upper bound can never be below a value actually reached"
+            ).format(unit=label, where=_where(below), bound=plain(b[k]), value=plain(c[k]), k=k)
         )
 
 
@@ -631,18 +689,32 @@ def _read_limits(
     try:
         arr = np.array(values, dtype=np.float64)
     except (TypeError, ValueError):
-        problems.append(f"{name} must be an array of whole numbers, one per unit")
+        problems.append(
+            gettext("{name} must be an array of whole numbers, one per unit").format(name=name)
+        )
         return None
     if arr.ndim != 1 or arr.size != n_units:
         problems.append(
-            f"{name} has shape {arr.shape} but there are {n_units} units; give one number per unit"
+            ngettext(
+                "{name} has shape {shape} but there are {n} units; give one number per unit",
+                "{name} has shape {shape} but there are {n} units; give one number per unit",
+                n_units,
+            ).format(name=name, shape=arr.shape, n=n_units)
         )
         return None
     ok = (arr >= 0) & ((np.isfinite(arr) & (arr == np.round(arr))) | (allow_inf & (arr == np.inf)))
     if not ok.all():
-        what = "whole numbers >= 0 (np.inf for no cap)" if allow_inf else "whole numbers >= 0"
+        what = (
+            gettext("whole numbers >= 0 (np.inf for no cap)")
+            if allow_inf
+            else gettext("whole numbers >= 0")
+        )
         for i in np.flatnonzero(~ok):
-            problems.append(f"{labels[i]}: {name} is {plain(arr[i])}; it must be one of {what}")
+            problems.append(
+                gettext("{unit}: {name} is {value}; it must be one of {what}").format(
+                    unit=labels[i], name=name, value=plain(arr[i]), what=what
+                )
+            )
         return None
     return arr
 
@@ -656,22 +728,36 @@ def _check_count(func: str, name: str, value: object) -> int:
         # 2.0 stays 2.0 (a float, refused for its type), np.float64(2.5) reads 2.5
         as_typed = value.item() if isinstance(value, np.generic) else value
         raise InputError(
-            f"{func}: {name}={as_typed!r} must be a whole number of stations >= 0",
-            hint=f"Pass e.g. {name}=279.",
+            gettext("{function}: {name}={value} must be a whole number of stations >= 0").format(
+                function=func, name=name, value=repr(as_typed)
+            ),
+            hint=gettext("Pass e.g. {example}.").format(example=f"{name}=279"),
         )
     return int(value)
 
 
-def _check_minimums(units: _Units, budget: int, name: str, fix: str) -> None:
+def _check_minimums(units: _Units, budget: int, name: str, option: str) -> None:
+    """Raise if the minimums need more than ``budget`` (``name``; the user raises ``option``)."""
     need = int(units.min_new.sum())
     if need > budget:
         raise InputError(
-            f"The per-unit minimums need {need} new stations but only {budget} are available "
-            f"({name}={budget})",
-            hint=f"Lower the minimums (min_new or the fixed quotas) or {fix} to at least {need}.",
+            ngettext(
+                "The per-unit minimums need {need} new stations but only {budget} are available "
+                "({name}={budget})",
+                "The per-unit minimums need {need} new stations but only {budget} are available "
+                "({name}={budget})",
+                need,
+            ).format(need=need, budget=budget, name=name),
+            hint=gettext(
+                "Lower the minimums (min_new or the fixed quotas) or raise {option} to at least "
+                "{need}."
+            ).format(option=option, need=need),
         )
 
 
 def _where(mask: NDArray[np.bool_], *, offset: int = 0) -> str:
     idx = (np.flatnonzero(mask) + offset).tolist()
-    return ", ".join(map(str, idx[:10])) + (f" and {len(idx) - 10} more" if len(idx) > 10 else "")
+    shown = ", ".join(map(str, idx[:10]))
+    if len(idx) <= 10:
+        return shown
+    return gettext("{shown} and {n} more").format(shown=shown, n=len(idx) - 10)

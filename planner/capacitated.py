@@ -109,7 +109,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
-from planner import _instance
+from planner import _instance, i18n
+from planner._instance import count_text, number_text, percent_text
 from planner._solvers import (
     DOMINANCE_MAX_WORK,
     OPTIMAL_REL_TOL,
@@ -123,6 +124,7 @@ from planner._solvers import (
 from planner._types import BoolArray, FloatArray, IntArray, SparseCoverage
 from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S
 from planner.errors import InputError, SolverError
+from planner.i18n import gettext, ngettext
 from planner.siting import maximize_coverage
 
 __all__ = ["CapacitatedResult", "maximize_capacitated_coverage", "quality_text"]
@@ -223,11 +225,15 @@ def quality_text(result: CapacitatedResult) -> str:
     """How good the plan is, in the memo's words: ``"proven optimal"`` only when it is;
     otherwise ``"best found, at most X % short of the best possible"`` (X the gap)."""
     if result.proven_optimal:
-        return "proven optimal"
-    return (
-        f"best found, at most {100 * result.gap:.2f} % short of the best possible "
-        f"(not proved optimal: {result.status})"
+        return gettext("proven optimal")
+    gap = (
+        f"{100 * result.gap:.2f}"
+        if i18n.language() == "en"
+        else i18n.fmt_decimal(100 * result.gap, digits=2)
     )
+    return gettext(
+        "best found, at most {gap} % short of the best possible (not proved optimal: {status})"
+    ).format(gap=gap, status=result.status)
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,7 +252,11 @@ def _read_capacity(name: str, value: Any, n: int | None, problems: list[str]) ->
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        problems.append(f"{name} must be a number of residents or one number per station")
+        problems.append(
+            gettext("{name} must be a number of residents or one number per station").format(
+                name=name
+            )
+        )
         return np.zeros(0)
     if n is None:
         return np.zeros(0)
@@ -254,17 +264,20 @@ def _read_capacity(name: str, value: Any, n: int | None, problems: list[str]) ->
         arr = np.full(n, float(arr))
     elif arr.shape != (n,):
         problems.append(
-            f"{name} has shape {arr.shape}; give one number for all stations or one per "
-            f"station ({n},)"
+            gettext(
+                "{name} has shape {shape}; give one number for all stations or one per station "
+                "{expected}"
+            ).format(name=name, shape=arr.shape, expected=f"({n},)")
         )
         return np.zeros(n)
     bad = np.isnan(arr) | (arr < 0)
     if bad.any():
         idx = np.flatnonzero(bad)
         problems.append(
-            f"{name} is NaN or negative at rows {idx[:5].tolist()}"
-            f"{', ...' if idx.size > 5 else ''}; capacities are residents >= 0 "
-            "(use numpy.inf for no limit)"
+            gettext(
+                "{name} is NaN or negative at rows {rows}; capacities are residents >= 0 (use "
+                "numpy.inf for no limit)"
+            ).format(name=name, rows=f"{idx[:5].tolist()}{', ...' if idx.size > 5 else ''}")
         )
     return arr
 
@@ -676,14 +689,20 @@ def maximize_capacitated_coverage(
     bound = _simple_bound(model, n_sites)
     timed_out = False
     if model.n_pairs == 0:
-        x_rows, a, status = np.ones(0), np.zeros(0), "nothing to assign"
+        x_rows, a, status = np.ones(0), np.zeros(0), "nothing to assign"  # untranslated: status
     elif not model.is_candidate.any():  # a pure LP
         x_rows = np.ones(model.stations.size)
         a_lp, value, status = _assign(model, x_rows > 0, time_limit_s=float(time_limit_s))
         if a_lp is None:
             raise SolverError(
-                f"maximize_capacitated_coverage: HiGHS did not solve the assignment LP "
-                f"({status}) within {time_limit_s:g} s; raise time_limit_s"
+                gettext(
+                    "{function}: HiGHS did not solve the assignment LP ({status}) within "
+                    "{seconds} s; raise time_limit_s"
+                ).format(
+                    function="maximize_capacitated_coverage",
+                    status=status,
+                    seconds=number_text(time_limit_s),
+                )
             )
         a = a_lp
         bound = min(bound, value)
@@ -737,18 +756,27 @@ def maximize_capacitated_coverage(
                     x_rows, a, best = x_sol, a_milp, _objective(model, a_milp)
             elif a_h is None:
                 raise SolverError(
-                    f"maximize_capacitated_coverage: HiGHS found no plan ({status}) within "
-                    f"{time_limit_s:g} s, and the greedy plan's assignment LP did not finish "
-                    "either; raise time_limit_s or pass fewer candidates"
+                    gettext(
+                        "{function}: HiGHS found no plan ({status}) within {seconds} s, and the "
+                        "greedy plan's assignment LP did not finish either; raise time_limit_s "
+                        "or pass fewer candidates"
+                    ).format(
+                        function="maximize_capacitated_coverage",
+                        status=status,
+                        seconds=number_text(time_limit_s),
+                    )
                 )
             else:
                 notes.append(
-                    f"HiGHS found no plan ({status}); the sites are the best start found "
-                    "(greedy or the plain plan's sites)"
+                    gettext(
+                        "HiGHS found no plan ({status}); the sites are the best start found "
+                        "(greedy or the plain plan's sites)"
+                    ).format(status=status)
                 )
             if status.startswith("solver failed"):
                 logger.warning("maximize_capacitated_coverage: HiGHS %s", status)
             if status in ("time limit", "node limit") and best >= bound * (1 - OPTIMAL_REL_TOL):
+                # untranslated: solver status, a code in summary.json
                 status = f"optimal (HiGHS bound at the {status})"
     return _result(
         model,
@@ -788,18 +816,26 @@ def _read_inputs(
 ) -> tuple[_instance.Instance, sp.csr_array, FloatArray, FloatArray]:
     """The inputs of :func:`maximize_capacitated_coverage` checked; all problems together."""
     problems: list[str] = []
-    found: list[str] = []
-    inst = _instance.read_instance(S_existing, population, None, found)
-    problems += [p.replace("coverage", "S_existing").replace("candidate", "station") for p in found]
+    inst = _instance.read_instance(
+        S_existing, population, None, problems, name="S_existing", rows="station"
+    )
     n_e = None if inst is None else inst.n_candidates
     n_d = None if inst is None else int(inst.pattern.shape[1])
     cand = _read_pattern_candidates(S_candidates, n_d, problems)
     n_c = None if cand is None else int(cand.shape[0])
     if not _instance.is_int(n_sites) or n_sites < 0:
-        problems.append(f"n_sites={n_sites!r} must be a whole number >= 0")
+        problems.append(
+            gettext("{name}={value} must be a whole number >= 0").format(
+                name="n_sites", value=repr(n_sites)
+            )
+        )
     elif n_c is not None and n_sites > n_c:
         problems.append(
-            f"n_sites={n_sites} but there are only {n_c} candidate sites; ask for at most {n_c}"
+            ngettext(
+                "n_sites={n_sites} but there are only {n} candidate sites; ask for at most {n}",
+                "n_sites={n_sites} but there are only {n} candidate sites; ask for at most {n}",
+                n_c,
+            ).format(n_sites=n_sites, n=n_c)
         )
     cap_e = _read_capacity("capacity_existing", capacity_existing, n_e, problems)
     cap_n = _read_capacity("capacity_new", capacity_new, n_c, problems)
@@ -814,17 +850,33 @@ def _check_size(model: _Model, *, n_e: int, n_sites: int) -> None:
     limit = CAPACITATED_MAX_PAIRS if n_sites > 0 else CAPACITATED_MAX_PAIRS_LP
     if model.n_pairs > limit:
         raise InputError(
-            f"maximize_capacitated_coverage: the model has {model.n_pairs:,} station-building "
-            f"pairs after reduction, more than the {limit:,} HiGHS handles in about a minute",
+            gettext(
+                "{function}: the model has {n} station-building pairs after reduction, more "
+                "than the {limit} HiGHS handles in about a minute"
+            ).format(
+                function="maximize_capacitated_coverage",
+                n=count_text(model.n_pairs),
+                limit=count_text(limit),
+            ),
             [
-                f"{n_e} existing stations and {model.is_candidate.sum()} useful candidate sites "
-                f"over {int((model.group_of >= 0).sum()):,} buildings with residents"
+                gettext(
+                    "{existing} existing stations and {candidates} useful candidate sites over "
+                    "{buildings} buildings with residents"
+                ).format(
+                    existing=n_e,
+                    candidates=model.is_candidate.sum(),
+                    buildings=count_text(int((model.group_of >= 0).sum())),
+                )
             ],
-            "Pass fewer candidates (e.g. the best 3-5 x n_sites from "
-            "planner.siting.maximize_coverage(..., method='greedy'), which scales to whole "
-            "cities), or a shorter walking limit; to check a chosen set of sites, append its "
-            "rows to S_existing and call with n_sites=0 (a pure LP, limit "
-            f"{CAPACITATED_MAX_PAIRS_LP:,} pairs).",
+            gettext(
+                "Pass fewer candidates (e.g. the best 3-5 x n_sites from {function}, which "
+                "scales to whole cities), or a shorter walking limit; to check a chosen set of "
+                "sites, append its rows to S_existing and call with n_sites=0 (a pure LP, limit "
+                "{limit} pairs)."
+            ).format(
+                function="planner.siting.maximize_coverage(..., method='greedy')",
+                limit=count_text(CAPACITATED_MAX_PAIRS_LP),
+            ),
         )
 
 
@@ -876,22 +928,35 @@ def _result(
     gap = 0.0 if upper <= 0 else 1.0 if math.isinf(upper) else (upper - assigned) / upper
     if sites.size < n_sites:
         notes.append(
-            f"{sites.size} of {n_sites} sites used: no other candidate would serve anybody"
+            ngettext(
+                "{used} of {n} sites used: no other candidate would serve anybody",
+                "{used} of {n} sites used: no other candidate would serve anybody",
+                n_sites,
+            ).format(used=sites.size, n=n_sites)
         )
     if not gap <= max(mip_rel_gap, OPTIMAL_REL_TOL):
-        stop = (
-            f"time limit of {time_limit_s:g} s reached; "
-            if timed_out
-            else f"node limit of {node_limit:,} reached; "
-            if "node limit" in status
-            else ""
-        )
-        notes.append(
-            f"{stop}best found, at most {100 * gap:.2f}% short of the best possible plan "
-            "(not proved optimal)"
-        )
+        short = percent_text(gap)
+        if timed_out:
+            note = gettext(
+                "time limit of {seconds} s reached; best found, at most {gap} short of the best "
+                "possible plan (not proved optimal)"
+            ).format(seconds=number_text(time_limit_s), gap=short)
+        elif "node limit" in status:
+            note = gettext(
+                "node limit of {nodes} reached; best found, at most {gap} short of the best "
+                "possible plan (not proved optimal)"
+            ).format(nodes=count_text(node_limit), gap=short)
+        else:
+            note = gettext(
+                "best found, at most {gap} short of the best possible plan (not proved optimal)"
+            ).format(gap=short)
+        notes.append(note)
     elif timed_out:
-        notes.append(f"time limit of {time_limit_s:g} s reached")
+        notes.append(
+            gettext("time limit of {seconds} s reached").format(
+                seconds=number_text(time_limit_s)
+            )
+        )
     return CapacitatedResult(
         sites=sites.astype(np.intp),
         assigned_per_station=np.r_[load[:n_e], load[n_e + sites]].astype(np.float64),

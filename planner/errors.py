@@ -7,6 +7,7 @@ builtin (``except ValueError`` catches :class:`InputError`). Messages say what i
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 __all__ = [
@@ -17,6 +18,21 @@ __all__ = [
     "PlannerError",
     "SolverError",
 ]
+
+
+def gettext(message: str) -> str:
+    """``message`` in the user's language, from :mod:`planner.i18n`'s catalogs.
+
+    Looked up at run time, not imported: :mod:`planner.i18n` imports this module. If it is not
+    loaded, no language was chosen and the English ``message`` is the one to show.
+    """
+    i18n = sys.modules.get("planner.i18n")
+    return message if i18n is None else i18n.gettext(message)
+
+
+def _more(n: int) -> str:
+    """``... and 12 more``, below the first 50 problems of an error, in the user's language."""
+    return gettext("... and {n} more").format(n=n)
 
 
 class PlannerError(Exception):
@@ -45,7 +61,7 @@ class InputError(PlannerError, ValueError):
         shown = self.problems[:50]
         lines += [f"  - {p}" for p in shown]
         if len(self.problems) > len(shown):
-            lines.append(f"  ... and {len(self.problems) - len(shown)} more")
+            lines.append("  " + _more(len(self.problems) - len(shown)))
         if hint:
             lines.append(hint)
         super().__init__("\n".join(lines))
@@ -61,7 +77,9 @@ class ArgumentTypeError(PlannerError, TypeError):
         self.function = function
         self.parameter = parameter
         got_text = repr(got) if isinstance(got, str | type(None)) else type(got).__name__
-        text = f"{function}: {parameter} must be {expected}, not {got_text}"
+        text = gettext("{function}: {parameter} must be {expected}, not {got}").format(
+            function=function, parameter=parameter, expected=expected, got=got_text
+        )
         super().__init__(f"{text}\n{hint}" if hint else text)
 
 
@@ -80,7 +98,7 @@ class OutputError(PlannerError, OSError):
         self.hint = hint
         lines = [what, *(f"  - {p}" for p in self.problems[:50])]
         if len(self.problems) > 50:
-            lines.append(f"  ... and {len(self.problems) - 50} more")
+            lines.append("  " + _more(len(self.problems) - 50))
         if hint:
             lines.append(hint)
         super().__init__("\n".join(lines))

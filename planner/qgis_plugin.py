@@ -18,7 +18,9 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from planner import i18n
 from planner.errors import InputError, OutputError
+from planner.i18n import gettext
 
 __all__ = ["PLUGIN_NAME", "build_zip", "main", "plugin_source"]
 
@@ -35,9 +37,13 @@ def plugin_source(source: str | Path | None = None) -> Path:
     missing = [n for n in ("metadata.txt", "__init__.py") if not (folder / n).is_file()]
     if missing:
         raise InputError(
-            f"{folder}: not the QGIS plugin's folder (no {', '.join(missing)})",
-            hint="Run from a clone of the project (the plugin is qgis_plugin/precinct_planner/ "
-            "there, not in an installed wheel), or give the folder with --source.",
+            gettext("{folder}: not the QGIS plugin's folder (no {files})").format(
+                folder=folder, files=", ".join(missing)
+            ),
+            hint=gettext(
+                "Run from a clone of the project (the plugin is {plugin} there, not in an "
+                "installed wheel), or give the folder with {flag}."
+            ).format(plugin="qgis_plugin/precinct_planner/", flag="--source"),
         )
     return folder
 
@@ -46,12 +52,14 @@ def _metadata(folder: Path) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(folder / "metadata.txt", encoding="utf-8")
     problems = [
-        f"metadata.txt: no {key}="
+        gettext("{file}: no {key}=").format(file="metadata.txt", key=key)
         for key in ("name", "version", "qgisMinimumVersion")
         if not parser.get("general", key, fallback="").strip()
     ]
     if problems:
-        raise InputError(f"{folder / 'metadata.txt'}: incomplete", problems)
+        raise InputError(
+            gettext("{file}: incomplete").format(file=folder / "metadata.txt"), problems
+        )
     return parser
 
 
@@ -68,7 +76,11 @@ def build_zip(out_dir: str | Path, *, source: str | Path | None = None) -> Path:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{out}: cannot create the folder: {exc.strerror or exc}") from None
+        raise OutputError(
+            gettext("{folder}: cannot create the folder: {reason}").format(
+                folder=out, reason=exc.strerror or exc
+            )
+        ) from None
     target = out / f"{PLUGIN_NAME}-{version}.zip"
     partial = out / f".{target.name}.partial"
     files = sorted(
@@ -89,19 +101,39 @@ def build_zip(out_dir: str | Path, *, source: str | Path | None = None) -> Path:
         partial.replace(target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot write the zip: {exc.strerror or exc}") from None
+        raise OutputError(
+            gettext("{file}: cannot write the zip: {reason}").format(
+                file=target, reason=exc.strerror or exc
+            )
+        ) from None
     return target
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command, in the language of ``PLANNER_LANG`` or the locale (:mod:`planner.i18n`)."""
+    try:
+        lang = i18n.resolve_language()
+    except InputError as exc:
+        print(f"planner.qgis_plugin: {exc}", file=sys.stderr)
+        return 2
+    with i18n.using_language(lang):
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m planner.qgis_plugin",
-        description="Build the QGIS plugin zip (install it in QGIS with Plugins > Manage and "
-        "Install Plugins > Install from ZIP).",
+        description=gettext(
+            "Build the QGIS plugin zip (install it in QGIS with Plugins > Manage and "
+            "Install Plugins > Install from ZIP)."
+        ),
     )
     parser.add_argument("--zip", required=True, metavar="DIR", type=Path,
-                        help="folder to write precinct_planner-<version>.zip into")  # fmt: skip
-    parser.add_argument("--source", type=Path, help="the plugin folder (default: the clone's)")
+                        help=gettext("folder to write {file} into").format(
+                            file="precinct_planner-<version>.zip"))  # fmt: skip
+    parser.add_argument(
+        "--source", type=Path, help=gettext("the plugin folder (default: the clone's)")
+    )
     args = parser.parse_args(argv)
     try:
         path = build_zip(args.zip, source=args.source)

@@ -67,6 +67,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from planner import _instance
+from planner._instance import count_text, number_text
 from planner._solvers import (
     OPTIMAL_REL_TOL,
     _Clock,
@@ -79,6 +80,7 @@ from planner._solvers import (
 )
 from planner._types import BoolArray, FloatArray, IntArray, SparseCoverage
 from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S
+from planner.i18n import gettext
 
 __all__ = ["RepairSchedule", "relocation_gains", "residents_only_here", "schedule_repairs"]
 
@@ -110,10 +112,7 @@ def _read_stations(
     S: SparseCoverage, population: ArrayLike, problems: list[str], *, name: str = "S"
 ) -> _instance.Instance | None:
     """The station matrix and population, checked by :func:`planner.siting._read_instance`."""
-    found: list[str] = []
-    inst = _instance.read_instance(S, population, None, found)
-    problems += [p.replace("coverage", name).replace("candidate", "station") for p in found]
-    return inst
+    return _instance.read_instance(S, population, None, problems, name=name, rows="station")
 
 
 def _read_working(working: ArrayLike | None, n: int | None, problems: list[str]) -> BoolArray:
@@ -124,15 +123,21 @@ def _read_working(working: ArrayLike | None, n: int | None, problems: list[str])
     mask = np.asarray(working)
     if mask.shape != (n,):
         problems.append(
-            f"working has shape {mask.shape}; it must be a boolean mask with one value per "
-            f"station ({n},)"
+            gettext(
+                "{name} has shape {shape}; it must be a boolean mask with one value per station "
+                "{expected}"
+            ).format(name="working", shape=mask.shape, expected=f"({n},)")
         )
     elif mask.dtype.kind == "b":
         return mask.astype(bool, copy=True)
     elif mask.dtype.kind in "iuf" and np.isin(mask, (0, 1)).all():
         return mask.astype(bool)
     else:
-        problems.append("working must be a boolean mask (True = the station is open and serving)")
+        problems.append(
+            gettext(
+                "{name} must be a boolean mask (True = the station is open and serving)"
+            ).format(name="working")
+        )
     return np.ones(n, dtype=bool)
 
 
@@ -141,22 +146,48 @@ def _read_indices(name: str, rows: object, n: int | None, what: str, problems: l
     try:
         arr = np.asarray(rows)
     except (TypeError, ValueError):
-        problems.append(f"{name} must be a 1-D list of integer {what} indices")
+        problems.append(_indices_message(name, what))
         return None
     if arr.size == 0:
         return np.zeros(0, dtype=np.intp)
     if arr.ndim != 1 or arr.dtype.kind not in "iu":
-        problems.append(f"{name} must be a 1-D list of integer {what} indices, got {arr!r:.80}")
+        problems.append(
+            gettext("{problem}, got {value}").format(
+                problem=_indices_message(name, what), value=f"{arr!r:.80}"
+            )
+        )
         return None
     if n is not None:
         bad = (arr < 0) | (arr >= n)
         if bad.any():
+            message = (
+                gettext(
+                    "{name} holds indices outside 0..{last} at positions {positions} (values "
+                    "{values}); they must be rows of the station matrix"
+                )
+                if what == "station"
+                else gettext(
+                    "{name} holds indices outside 0..{last} at positions {positions} (values "
+                    "{values}); they must be rows of the candidate matrix"
+                )
+            )
             problems.append(
-                f"{name} holds indices outside 0..{n - 1} at positions {_instance.positions(bad)} "
-                f"(values {arr[bad][:5].tolist()}); they must be rows of the {what} matrix"
+                message.format(
+                    name=name,
+                    last=n - 1,
+                    positions=_instance.positions(bad),
+                    values=arr[bad][:5].tolist(),
+                )
             )
             return None
     return arr.astype(np.intp)
+
+
+def _indices_message(name: str, what: str) -> str:
+    """"``name`` must be a 1-D list of integer station (or candidate) indices"."""
+    if what == "station":
+        return gettext("{name} must be a 1-D list of integer station indices").format(name=name)
+    return gettext("{name} must be a 1-D list of integer candidate indices").format(name=name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -636,7 +667,7 @@ def schedule_repairs(
             total_minimal=True,
             greedy_worst=0.0,
             method=method,
-            status="nothing to schedule",
+            status="nothing to schedule",  # untranslated: solver status code
             t0=t0,
             notes=notes,
         )
@@ -670,13 +701,15 @@ def schedule_repairs(
         if greedy_worst - lower <= tol:
             status = "optimal (bound)"
         elif n_vars > SCHEDULE_MILP_MAX_VARS:
-            status = (
+            status = (  # untranslated: solver status, a code in summary.json
                 f"local search (MILP skipped: {n_vars:,} variables, "
                 f"limit {SCHEDULE_MILP_MAX_VARS:,})"
             )
             notes.append(
-                f"the MILP has {n_vars:,} variables after reduction, more than "
-                f"{SCHEDULE_MILP_MAX_VARS:,}; the schedule is from local search"
+                gettext(
+                    "the MILP has {n} variables after reduction, more than {limit}; the schedule "
+                    "is from local search"
+                ).format(n=count_text(n_vars), limit=count_text(SCHEDULE_MILP_MAX_VARS))
             )
         elif deadline - time.perf_counter() <= 0:
             status = "time limit"
@@ -696,7 +729,7 @@ def schedule_repairs(
                 if _better(_key(new), _key(loss), tol):
                     label, loss = found, new
             if status.startswith("solver failed"):
-                logger.warning(
+                logger.warning(  # untranslated: log record for developers
                     "schedule_repairs: HiGHS %s; keeping the local-search schedule", status
                 )
         lower = min(lower, float(loss.max()))
@@ -704,7 +737,7 @@ def schedule_repairs(
             red, label, loss, n_vars=n_vars, tol=tol, deadline=deadline, node_limit=int(node_limit)
         )
     elif greedy_worst - lower <= tol:
-        status = "local search (optimal by bound)"
+        status = "local search (optimal by bound)"  # untranslated: solver status code
     if total_status == "local search" and float(loss.sum()) - total_floor <= tol:
         total_status = "optimal (bound)"
     worst = float(loss.max())
@@ -713,11 +746,17 @@ def schedule_repairs(
     timed_out = clock.hit or time_limit_hit(status) or time_limit_hit(total_status)
     if timed_out:
         notes.append(
-            f"time limit of {time_limit_s:g} s reached: this schedule depended on the time "
-            "limit; a faster or less busy machine may find a better one"
+            gettext(
+                "time limit of {seconds} s reached: this schedule depended on the time limit; a "
+                "faster or less busy machine may find a better one"
+            ).format(seconds=number_text(time_limit_s))
         )
     elif "node limit" in status or "node limit" in total_status:
-        notes.append(f"node limit of {int(node_limit):,} reached; the schedule is not proven")
+        notes.append(
+            gettext("node limit of {nodes} reached; the schedule is not proven").format(
+                nodes=count_text(int(node_limit))
+            )
+        )
     return _schedule_result(
         red,
         label,
@@ -752,17 +791,24 @@ def _read_schedule_inputs(
         values, counts = np.unique(rows, return_counts=True)
         if (counts > 1).any():
             problems.append(
-                f"under_repair lists stations {values[counts > 1][:5].tolist()} more than once; "
-                "list each station once (it closes once)"
+                gettext(
+                    "{name} lists stations {values} more than once; list each station once (it "
+                    "closes once)"
+                ).format(name="under_repair", values=values[counts > 1][:5].tolist())
             )
         if n_st is not None and not work[rows].all():
             problems.append(
-                f"under_repair lists stations {rows[~work[rows]][:5].tolist()} that are not "
-                "working; a closed station cannot be closed for repair (drop them, or mark them "
-                "as working)"
+                gettext(
+                    "{name} lists stations {values} that are not working; a closed station cannot "
+                    "be closed for repair (drop them, or mark them as working)"
+                ).format(name="under_repair", values=rows[~work[rows]][:5].tolist())
             )
     if not _instance.is_int(batch_size) or batch_size < 1:
-        problems.append(f"batch_size={batch_size!r} must be a whole number >= 1")
+        problems.append(
+            gettext("{name}={value} must be a whole number >= 1").format(
+                name="batch_size", value=repr(batch_size)
+            )
+        )
     _instance.check_method(method, problems)
     _instance.check_solver_options(time_limit_s, 0.0, problems, node_limit=node_limit)
     _instance.raise_if("schedule_repairs", problems)
@@ -918,8 +964,9 @@ def relocation_gains(
         candidate_rows_per_station, Sequence
     ):
         problems.append(
-            "candidate_rows_per_station must be a list with one array of candidate indices per "
-            "entry of station_rows"
+            gettext(
+                "{name} must be a list with one array of candidate indices per entry of {rows}"
+            ).format(name="candidate_rows_per_station", rows="station_rows")
         )
     else:
         try:
@@ -928,8 +975,15 @@ def relocation_gains(
             n_given = None
         if n_given is not None and len(candidate_rows_per_station) != n_given:
             problems.append(
-                f"candidate_rows_per_station has {len(candidate_rows_per_station)} entries but "
-                f"station_rows has {n_given}; give one list of candidates per station"
+                gettext(
+                    "{name} has {n} entries but {rows} has {given}; give one list of candidates "
+                    "per station"
+                ).format(
+                    name="candidate_rows_per_station",
+                    n=len(candidate_rows_per_station),
+                    rows="station_rows",
+                    given=n_given,
+                )
             )
         for i, c in enumerate(candidate_rows_per_station):
             arr = _read_indices(f"candidate_rows_per_station[{i}]", c, n_c, "candidate", problems)

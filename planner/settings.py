@@ -16,6 +16,7 @@ from planner.defaults import (
     DEFAULT_SPEED_KMH,
 )
 from planner.errors import InputError
+from planner.i18n import gettext
 
 __all__ = ["DEFAULT_MAX_WALK_MIN", "DEFAULT_SPEED_KMH", "WalkSettings"]
 
@@ -23,11 +24,19 @@ __all__ = ["DEFAULT_MAX_WALK_MIN", "DEFAULT_SPEED_KMH", "WalkSettings"]
 def _check_positive(name: str, value: float, *, upper: float | None = None) -> list[str]:
     problems: list[str] = []
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        problems.append(f"{name}={value!r} is not a finite number")
+        problems.append(
+            gettext("{name}={value} is not a finite number").format(name=name, value=repr(value))
+        )
     elif value <= 0:
-        problems.append(f"{name}={value!r} must be greater than 0")
+        problems.append(
+            gettext("{name}={value} must be greater than 0").format(name=name, value=repr(value))
+        )
     elif upper is not None and value > upper:
-        problems.append(f"{name}={value!r} is larger than the plausible maximum {upper}")
+        problems.append(
+            gettext("{name}={value} is larger than the plausible maximum {upper}").format(
+                name=name, value=repr(value), upper=upper
+            )
+        )
     return problems
 
 
@@ -58,10 +67,12 @@ class WalkSettings:
         problems += _check_positive("max_snap_m", self.max_snap_m, upper=5_000)
         if problems:
             raise InputError(
-                "invalid walking settings",
+                gettext("invalid walking settings"),
                 problems,
-                "Use a walking limit in metres (e.g. 800) or build the settings with "
-                "WalkSettings.from_minutes(10, speed_kmh=4.8).",
+                gettext(
+                    "Use a walking limit in metres (e.g. 800) or build the settings with "
+                    "{example}."
+                ).format(example="WalkSettings.from_minutes(10, speed_kmh=4.8)"),
             )
 
     @classmethod
@@ -76,7 +87,7 @@ class WalkSettings:
         problems = _check_positive("max_walk_min", max_walk_min, upper=600)
         problems += _check_positive("speed_kmh", speed_kmh, upper=15)
         if problems:
-            raise InputError("invalid walking settings", problems)
+            raise InputError(gettext("invalid walking settings"), problems)
         return cls(
             max_walk_m=minutes_to_m(max_walk_min, speed_kmh=speed_kmh),
             speed_kmh=speed_kmh,

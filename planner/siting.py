@@ -63,6 +63,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from planner import _instance
+from planner._instance import count_text, number_text, percent_text
 from planner._solvers import (
     _REL_EPS,
     OPTIMAL_REL_TOL,
@@ -83,6 +84,7 @@ from planner._solvers import (
 from planner._types import BoolArray, FloatArray, IntArray, SparseCoverage
 from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S
 from planner.errors import InputError
+from planner.i18n import gettext, ngettext
 
 __all__ = [
     "CoverageCurve",
@@ -138,7 +140,11 @@ def at_most_more(gap: float) -> float:
     """
     g = float(gap)
     if not 0.0 <= g <= 1.0:
-        raise InputError(f"at_most_more: gap={gap!r} must be in [0, 1]")
+        raise InputError(
+            gettext("{function}: gap={value} must be in [0, 1]").format(
+                function="at_most_more", value=repr(gap)
+            )
+        )
     return math.inf if g >= 1.0 else g / (1.0 - g)
 
 
@@ -530,7 +536,7 @@ def _exact_max_cover(
         fixed_bound = float(lag.row_bounds[~keep].max()) if (~keep).any() else 0.0
         rows = np.flatnonzero(keep)
         if closed():
-            status = (
+            status = (  # untranslated: solver status, a code in summary.json
                 "optimal (Lagrangian bound)"
                 if _gap_max(upper, objective) <= (OPTIMAL_REL_TOL)
                 else "stopped at mip_rel_gap (Lagrangian bound)"
@@ -543,7 +549,7 @@ def _exact_max_cover(
             sub = _reduce(M[rows], weights, exclude=np.zeros(0, dtype=np.intp), dedupe_rows=True)
             remaining = deadline - time.perf_counter()
             if sub.matrix.nnz > MILP_MAX_PAIRS:
-                status = (
+                status = (  # untranslated: solver status, a code in summary.json
                     f"Lagrangian bound (MILP skipped: {sub.matrix.nnz:,} pairs left after "
                     f"reduction, limit {MILP_MAX_PAIRS:,})"
                 )
@@ -561,7 +567,7 @@ def _exact_max_cover(
                             math.nan,
                             "optimal (LP bound)"
                             if _gap_max(upper, objective) <= OPTIMAL_REL_TOL
-                            else "stopped at mip_rel_gap (LP bound)",
+                            else "stopped at mip_rel_gap (LP bound)",  # untranslated: status code
                         )
                     elif remaining > 0:
                         out = _max_cover_milp(
@@ -582,7 +588,7 @@ def _exact_max_cover(
                     if value >= objective:
                         local, objective = chosen, value
                 if status.startswith("solver failed"):
-                    logger.warning(
+                    logger.warning(  # untranslated: log record for developers
                         "maximize_coverage: HiGHS %s; keeping the heuristic plan", status
                     )
     elif objective > 0:
@@ -659,22 +665,40 @@ def maximize_coverage(
     inst = _instance.read_instance(coverage, population, already_covered, problems)
     n_cand = None if inst is None else inst.n_candidates
     if not _instance.is_int(n_sites) or n_sites < 0:
-        problems.append(f"n_sites={n_sites!r} must be a whole number >= 0")
+        problems.append(
+            gettext("{name}={value} must be a whole number >= 0").format(
+                name="n_sites", value=repr(n_sites)
+            )
+        )
     _instance.check_method(method, problems)
     _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
     forced_rows = _instance.read_rows("forced", forced, n_cand, problems)
     if forced_rows.size != np.unique(forced_rows).size:
-        problems.append("forced lists a candidate more than once")
+        problems.append(
+            gettext("{name} lists a candidate more than once").format(name="forced")
+        )
     if _instance.is_int(n_sites) and forced_rows.size > n_sites:
-        problems.append(f"forced has {forced_rows.size} sites but n_sites={n_sites}; raise n_sites")
+        problems.append(
+            ngettext(
+                "forced has {n} sites but n_sites={n_sites}; raise n_sites",
+                "forced has {n} sites but n_sites={n_sites}; raise n_sites",
+                int(forced_rows.size),
+            ).format(n=forced_rows.size, n_sites=n_sites)
+        )
     existing_m = np.zeros(0)
     if distance_tiebreak:
         if method != "exact":
-            problems.append("distance_tiebreak=True needs method='exact'")
+            problems.append(
+                gettext("{option} needs {needed}").format(
+                    option="distance_tiebreak=True", needed="method='exact'"
+                )
+            )
         if inst is not None and inst.values_are_bool:
             problems.append(
-                "distance_tiebreak=True needs walking distances in metres as the "
-                "coverage values, but the matrix holds booleans"
+                gettext(
+                    "{option} needs walking distances in metres as the coverage values, but the "
+                    "matrix holds booleans"
+                ).format(option="distance_tiebreak=True")
             )
         existing_m = _read_existing_distance(existing_distance_m, inst, problems)
     _instance.raise_if("maximize_coverage", problems)
@@ -716,7 +740,7 @@ def maximize_coverage(
             new_walk = _population_walk_m(dist, inst, existing_m, candidate)
             if new_obj >= objective - slack and new_walk < walk_m:
                 sites, objective, walk_m = candidate, new_obj, new_walk
-        status = f"{status}; tie-break: {tb_status}"
+        status = f"{status}; tie-break: {tb_status}"  # untranslated: solver status code
 
     ordered, marginal = _rollout(inst.pattern, weights, sites)
     keep = (marginal > 0) | np.isin(ordered, forced_rows)
@@ -725,19 +749,25 @@ def maximize_coverage(
     ordered, marginal = ordered[keep], marginal[keep]
     notes = []
     if ordered.size < n_sites:
-        notes.append(
-            f"{ordered.size} of {n_sites} sites used: no other candidate covers anybody new"
-        )
+        notes.append(_unused_note(int(ordered.size), n_sites))
     timed_out = best.time_limit_hit or (distance_tiebreak and time_limit_hit(status))
     if timed_out:
         notes.append(
-            f"time limit of {time_limit_s:g} s reached; the plan is within "
-            f"{100 * _gap_max(best.upper_bound, objective):.2f}% of the optimum"
+            gettext(
+                "time limit of {seconds} s reached; the plan is within {gap} of the optimum"
+            ).format(
+                seconds=number_text(time_limit_s),
+                gap=percent_text(_gap_max(best.upper_bound, objective)),
+            )
         )
     elif "node limit" in status:
         notes.append(
-            f"node limit of {node_limit:,} reached; the plan is within "
-            f"{100 * _gap_max(best.upper_bound, objective):.2f}% of the optimum"
+            gettext(
+                "node limit of {nodes} reached; the plan is within {gap} of the optimum"
+            ).format(
+                nodes=count_text(node_limit),
+                gap=percent_text(_gap_max(best.upper_bound, objective)),
+            )
         )
     return _siting_result(
         inst,
@@ -755,6 +785,15 @@ def maximize_coverage(
     )
 
 
+def _unused_note(used: int, n_sites: int) -> str:
+    """The note of a plan that found fewer useful sites than asked for."""
+    return ngettext(
+        "{used} of {n} sites used: no other candidate covers anybody new",
+        "{used} of {n} sites used: no other candidate covers anybody new",
+        n_sites,
+    ).format(used=used, n=n_sites)
+
+
 def _read_existing_distance(
     values: ArrayLike | None, inst: _instance.Instance | None, problems: list[str]
 ) -> FloatArray:
@@ -764,22 +803,34 @@ def _read_existing_distance(
     if values is None:
         if inst.already_covered.any():
             problems.append(
-                "distance_tiebreak=True with existing coverage needs "
-                "existing_distance_m (walking metres to the nearest existing station)"
+                gettext(
+                    "{option} with existing coverage needs {argument} (walking metres to the "
+                    "nearest existing station)"
+                ).format(option="distance_tiebreak=True", argument="existing_distance_m")
             )
         return np.full(n_demand, np.inf)
     arr = np.asarray(values, dtype=np.float64)
     if arr.shape != (n_demand,):
-        problems.append(f"existing_distance_m has shape {arr.shape}; expected ({n_demand},)")
+        problems.append(
+            gettext("{name} has shape {shape}; expected {expected}").format(
+                name="existing_distance_m", shape=arr.shape, expected=f"({n_demand},)"
+            )
+        )
         return np.full(n_demand, np.inf)
     bad = np.isnan(arr) | (arr < 0)
     if bad.any():
-        problems.append(f"existing_distance_m is NaN or negative at {_instance.positions(bad)}")
+        problems.append(
+            gettext("{name} is NaN or negative at {positions}").format(
+                name="existing_distance_m", positions=_instance.positions(bad)
+            )
+        )
     missing = inst.already_covered & np.isinf(arr)
     if missing.any():
         problems.append(
-            f"demand {_instance.positions(missing)} is already_covered but its "
-            "existing_distance_m is inf; give the walking distance to that station"
+            gettext(
+                "demand {positions} is already_covered but its existing_distance_m is inf; give "
+                "the walking distance to that station"
+            ).format(positions=_instance.positions(missing))
         )
     return arr
 
@@ -925,7 +976,11 @@ def coverage_curve(
     problems: list[str] = []
     inst = _instance.read_instance(coverage, population, already_covered, problems)
     if not _instance.is_int(max_sites) or max_sites < 0:
-        problems.append(f"max_sites={max_sites!r} must be a whole number >= 0")
+        problems.append(
+            gettext("{name}={value} must be a whole number >= 0").format(
+                name="max_sites", value=repr(max_sites)
+            )
+        )
     _instance.check_method(method, problems)
     _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
     _instance.raise_if("coverage_curve", problems)
@@ -959,11 +1014,11 @@ def coverage_curve(
         ordered, marginal = _rollout(inst.pattern, weights, plan.sites)
         chosen, value, how = np.sort(ordered[marginal > 0]), float(marginal.sum()), plan.status
         if out_of_time:
-            how = f"time limit ({how})"
+            how = f"time limit ({how})"  # untranslated: solver status code
         timed_out = timed_out or out_of_time or plan.time_limit_hit
         if value < best[k - 1]:  # a time-limited solve: extend the previous plan instead
             chosen, value = _extend(inst.pattern, weights, sites[k - 1])
-            how = f"{plan.status}; previous plan extended"
+            how = f"{plan.status}; previous plan extended"  # untranslated: solver status code
         best[k], upper[k] = value, max(plan.upper_bound, value)
         sites.append(chosen.astype(np.intp))
         status.append(how)
@@ -1018,7 +1073,11 @@ def curve_plan(
     problems: list[str] = []
     inst = _instance.read_instance(coverage, population, already_covered, problems)
     if not _instance.is_int(n_sites) or n_sites < 0:
-        problems.append(f"n_sites={n_sites!r} must be a whole number >= 0")
+        problems.append(
+            gettext("{name}={value} must be a whole number >= 0").format(
+                name="n_sites", value=repr(n_sites)
+            )
+        )
     _instance.raise_if("curve_plan", problems)
     assert inst is not None
     k = curve.at(int(n_sites))
@@ -1026,9 +1085,7 @@ def curve_plan(
     ordered, marginal = _rollout(inst.pattern, weights, curve.sites[k])
     notes = []
     if ordered.size < n_sites:
-        notes.append(
-            f"{ordered.size} of {n_sites} sites used: no other candidate covers anybody new"
-        )
+        notes.append(_unused_note(int(ordered.size), int(n_sites)))
     return _siting_result(
         inst,
         ordered,
@@ -1094,8 +1151,9 @@ def minimize_sites(
         or not 0 < target_share <= 1
     ):
         problems.append(
-            f"target_share={target_share!r} must be in (0, 1], e.g. 0.9 for 90% "
-            "(a share, not a percentage)"
+            gettext(
+                "{name}={value} must be in (0, 1], e.g. 0.9 for 90% (a share, not a percentage)"
+            ).format(name="target_share", value=repr(target_share))
         )
     _instance.check_method(method, problems)
     _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
@@ -1114,8 +1172,12 @@ def minimize_sites(
     notes: list[str] = []
     if not reachable:
         notes.append(
-            f"target {100 * target_share:.1f}% is unreachable with these candidates: building "
-            f"all of them covers {100 * best_share:.2f}%; the plan reaches that share"
+            gettext(
+                "target {target} is unreachable with these candidates: building all of them "
+                "covers {best}; the plan reaches that share"
+            ).format(
+                target=percent_text(float(target_share), 1), best=percent_text(best_share)
+            )
         )
     if reachable:
         goal = required - slack
@@ -1125,7 +1187,7 @@ def minimize_sites(
     if goal <= 0:
         sites = np.zeros(0, dtype=np.intp)
         lower_bound = 0
-        status = "optimal (nothing to add)"
+        status = "optimal (nothing to add)"  # untranslated: solver status code
     else:
         run = _greedy(reduced.matrix, reduced.weights, max_rows=reduced.rows.size, target=goal)
         sites = reduced.rows[run.order]
@@ -1145,7 +1207,7 @@ def minimize_sites(
                 node_limit=node_limit,
             )
         elif method == "exact" and reduced.matrix.nnz > MILP_MAX_PAIRS:
-            status = (
+            status = (  # untranslated: solver status, a code in summary.json
                 f"greedy (MILP skipped: {reduced.matrix.nnz:,} pairs after reduction, "
                 f"limit {MILP_MAX_PAIRS:,})"
             )
@@ -1165,11 +1227,19 @@ def minimize_sites(
         lower_bound = min(lower_bound, sites.size)
     if time_limit_hit(status):
         notes.append(
-            f"time limit of {time_limit_s:g} s reached; at least {lower_bound} sites are needed"
+            ngettext(
+                "time limit of {seconds} s reached; at least {n} sites are needed",
+                "time limit of {seconds} s reached; at least {n} sites are needed",
+                int(lower_bound),
+            ).format(seconds=number_text(time_limit_s), n=lower_bound)
         )
     elif status == "node limit":
         notes.append(
-            f"node limit of {node_limit:,} reached; at least {lower_bound} sites are needed"
+            ngettext(
+                "node limit of {nodes} reached; at least {n} sites are needed",
+                "node limit of {nodes} reached; at least {n} sites are needed",
+                int(lower_bound),
+            ).format(nodes=count_text(node_limit), n=lower_bound)
         )
     # The fewest-sites search proves the NUMBER of sites, not that these sites cover the most
     # residents a plan of that size can: solve maximal coverage at that size, keep its plan when
@@ -1248,7 +1318,9 @@ def _fewest_by_milp(
         if new >= goal - slack and milp_sites.size < sites.size:
             sites = milp_sites
     if status.startswith("solver failed"):
-        logger.warning("minimize_sites: HiGHS %s; keeping the greedy plan", status)
+        logger.warning(  # untranslated: log record for developers
+            "minimize_sites: HiGHS %s; keeping the greedy plan", status
+        )
     return sites, lower_bound, status
 
 
@@ -1325,7 +1397,7 @@ def _fewest_by_max_coverage(
             reduced=reduced,
         )
         if plan.time_limit_hit:
-            return sites, lower_bound, f"time limit at {k} sites"
+            return sites, lower_bound, f"time limit at {k} sites"  # untranslated: status code
         if plan.objective >= goal:
             sites = np.asarray(plan.sites, dtype=np.intp)
             k = int(sites.size) - 1
@@ -1333,6 +1405,7 @@ def _fewest_by_max_coverage(
             continue
         if plan.upper_bound < goal:
             return sites, k + 1, "optimal (max-coverage search)"
+        # untranslated: solver status, a code in summary.json
         return sites, lower_bound, f"undecided at {k} sites (max-coverage gap open)"
     return sites, max(lower_bound, int(sites.size)), status if sites.size else "optimal"
 
@@ -1384,7 +1457,9 @@ def rollout_order(
     n_candidates = None if inst is None else inst.n_candidates
     rows = _instance.read_rows("chosen", chosen, n_candidates, problems)
     if rows.size != np.unique(rows).size:
-        problems.append("chosen lists a candidate more than once")
+        problems.append(
+            gettext("{name} lists a candidate more than once").format(name="chosen")
+        )
     _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
     _instance.raise_if("rollout_order", problems)
     assert inst is not None
@@ -1491,8 +1566,10 @@ def evaluate_proposals(
         mask = np.asarray(unreachable)
         if mask.shape != (n_prop,) or mask.dtype.kind != "b":
             problems.append(
-                f"unreachable must be a boolean mask with one value per proposal "
-                f"({n_prop}), got shape {mask.shape} and dtype {mask.dtype}"
+                gettext(
+                    "{name} must be a boolean mask with one value per proposal ({n}), got shape "
+                    "{shape} and dtype {dtype}"
+                ).format(name="unreachable", n=n_prop, shape=mask.shape, dtype=mask.dtype)
             )
         else:
             flags = mask.copy()

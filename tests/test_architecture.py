@@ -338,7 +338,9 @@ def test_a_function_level_import_back_makes_a_cycle() -> None:
     bad = _with(
         sources, "planner.errors", "def f():\n    from planner.settings import WalkSettings"
     )
-    assert ["planner.errors", "planner.settings"] in cycles(import_graph(bad))
+    # settings reaches errors through planner.i18n too, so the cycle may hold i18n as well
+    found = cycles(import_graph(bad))
+    assert any({"planner.errors", "planner.settings"} <= set(c) for c in found), found
 
 
 def test_an_import_of_the_orchestration_from_a_core_is_an_upward_import() -> None:

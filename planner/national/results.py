@@ -24,6 +24,7 @@ from planner.defaults import (
     MAX_DRIVE_MIN,
 )
 from planner.errors import InputError
+from planner.i18n import gettext
 from planner.network import DEFAULT_BARRIERS
 from planner.settings import WalkSettings
 
@@ -98,33 +99,65 @@ class NationalOptions:
     def __post_init__(self) -> None:
         problems = []
         if not isinstance(self.vehicles, int | np.integer) or self.vehicles < 0:
-            problems.append(f"vehicles {plain(self.vehicles)} must be a whole number >= 0")
+            problems.append(
+                gettext("vehicles {value} must be a whole number >= 0").format(
+                    value=plain(self.vehicles)
+                )
+            )
         if not 0 < self.drive_min <= MAX_DRIVE_MIN:
             problems.append(
-                f"drive minutes {plain(self.drive_min)} must be in (0, {MAX_DRIVE_MIN:g}], e.g. 10"
+                gettext("drive minutes {value} must be in (0, {most}], e.g. 10").format(
+                    value=plain(self.drive_min), most=f"{MAX_DRIVE_MIN:g}"
+                )
             )
         if not isinstance(self.new_stations, int | np.integer) or self.new_stations < 0:
-            problems.append(f"new stations {plain(self.new_stations)} must be a whole number >= 0")
+            problems.append(
+                gettext("new stations {value} must be a whole number >= 0").format(
+                    value=plain(self.new_stations)
+                )
+            )
         if self.target_share is not None and not 0 < self.target_share <= 1:
-            problems.append(f"target share {plain(self.target_share)} must be in (0, 1], e.g. 0.9")
+            problems.append(
+                gettext("target share {value} must be in (0, 1], e.g. 0.9").format(
+                    value=plain(self.target_share)
+                )
+            )
         if not self.spacing_m > 0:
-            problems.append(f"candidate spacing {plain(self.spacing_m)} m must be > 0")
+            problems.append(
+                gettext("candidate spacing {value} m must be > 0").format(
+                    value=plain(self.spacing_m)
+                )
+            )
         if not self.time_limit_s > 0:
-            problems.append(f"time limit {plain(self.time_limit_s)} s must be > 0 (inf: no limit)")
+            problems.append(
+                gettext("time limit {value} s must be > 0 (inf: no limit)").format(
+                    value=plain(self.time_limit_s)
+                )
+            )
         if not isinstance(self.node_limit, int | np.integer) or self.node_limit < 1:
-            problems.append(f"node limit {plain(self.node_limit)} must be a whole number >= 1")
+            problems.append(
+                gettext("node limit {value} must be a whole number >= 1").format(
+                    value=plain(self.node_limit)
+                )
+            )
         if not self.residents_per_inspector > 0:
             problems.append(
-                f"residents per inspector {plain(self.residents_per_inspector)} must be > 0"
+                gettext("residents per inspector {value} must be > 0").format(
+                    value=plain(self.residents_per_inspector)
+                )
             )
         if self.max_move_m is not None and not (
             isinstance(self.max_move_m, int | float) and 0 < self.max_move_m < math.inf
         ):
-            problems.append(f"max_move_m={plain(self.max_move_m)} must be a number of metres > 0")
+            problems.append(
+                gettext("max_move_m={value} must be a number of metres > 0").format(
+                    value=plain(self.max_move_m)
+                )
+            )
         if self.max_move_m is not None and not self.redistribute_inspectors:
-            problems.append("max_move_m works with redistribute_inspectors=True")
+            problems.append(gettext("max_move_m works with redistribute_inspectors=True"))
         if problems:
-            raise InputError("invalid national options", problems)
+            raise InputError(gettext("invalid national options"), problems)
 
 
 @dataclass(frozen=True)
