@@ -52,9 +52,7 @@ PENDING: frozenset[str] = frozenset(
         "planner.demand",
         "planner.distances",
         "planner.districts",
-        "planner.drive",
         "planner.fetch",
-        "planner.inspector_moves",
         "planner.isochrones",
         "planner.maps.city",
         "planner.maps.national",
@@ -64,20 +62,14 @@ PENDING: frozenset[str] = frozenset(
         "planner.national.units",
         "planner.network",
         "planner.osm",
-        "planner.outputs",
         "planner.pipeline",
         "planner.qgis_plugin",
-        "planner.redistribution",
         "planner.repairs",
-        "planner.report",
         "planner.settings",
         "planner.siting",
         "planner.snapping",
-        "planner.station_review",
         "planner.stations",
         "planner.synthetic",
-        "planner.vehicle_outputs",  # issue 20's service vehicles, merged before their catalogs
-        "planner.vehicles",
     }
 )
 
