@@ -44,6 +44,7 @@ from scipy.spatial import cKDTree
 
 from planner.defaults import DEFAULT_DRIVE_MIN, DEFAULT_MAX_KERB_M
 from planner.errors import InputError
+from planner.i18n import gettext
 from planner.osm import HighwayWays, OsmData
 
 __all__ = [
@@ -317,11 +318,13 @@ def build_drive_network(osm: OsmData) -> DriveNetwork:
     net = _network_from_ways(hw, drivable, direction, speed, osm.crs)
     if net.n_edges == 0:
         raise InputError(
-            f"{osm.source}: no drivable streets in the area",
-            hint="The area may be too small or hold only footways; widen the bounding box.",
+            gettext("{file}: no drivable streets in the area").format(file=osm.source),
+            hint=gettext(
+                "The area may be too small or hold only footways; widen the bounding box."
+            ),
         )
     main = net.in_main_component
-    log.info(
+    log.info(  # untranslated: a developer's log line (INFO, not shown by the command line)
         "drive network: %d nodes, %d directed edges; %.1f%% of nodes in the largest strongly "
         "connected piece (turn restrictions ignored)",
         net.n_nodes,
@@ -463,7 +466,11 @@ def drive_coverage(
     distinct source node, in blocks of rows of at most ``block_bytes`` (float64 over all nodes).
     """
     if not math.isfinite(limit_s) or limit_s < 0:
-        raise InputError(f"drive_coverage: limit_s={limit_s!r} must be a finite number >= 0")
+        raise InputError(
+            gettext("{option} must be a finite number >= 0").format(
+                option=f"drive_coverage: limit_s={limit_s!r}"
+            )
+        )
     src = np.asarray(source_nodes, dtype=np.int64)
     tgt = np.asarray(target_nodes, dtype=np.int64)
     n_src, n_tgt = src.size, tgt.size

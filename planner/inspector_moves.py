@@ -32,6 +32,7 @@ import shapely
 from planner._crs import WGS84
 from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S
 from planner.errors import InputError
+from planner.i18n import gettext, language
 from planner.redistribution import Redistribution, redistribute
 
 __all__ = [
@@ -110,14 +111,26 @@ class InspectorMoves:
         return self.result.time_limit_hit
 
     def rule(self) -> str:
-        """The allowed moves, in words."""
-        if self.max_move_m is None:
-            if self.national:
-                return "between working stations of the same unit"
-            return "between working stations of the same unit (the whole city in a city run)"
-        return f"between working stations at most {self.max_move_m / 1000:g} km apart " + (
-            "(straight line), across unit borders too" if self.national else "(straight line)"
+        """The allowed moves, in words (in the language in use: :func:`move_rule`)."""
+        return move_rule(self.max_move_m, national=self.national)
+
+
+def move_rule(max_move_m: float | None, *, national: bool) -> str:
+    """The allowed moves in words, completing "Moves are allowed ...": within a unit, or at most
+    ``max_move_m`` apart (straight line). summary.json keeps the English words (``rule``)."""
+    if max_move_m is None:
+        if national:
+            return gettext("between working stations of the same unit")
+        return gettext("between working stations of the same unit (the whole city in a city run)")
+    km = f"{max_move_m / 1000:g}"
+    return (
+        gettext(
+            "between working stations at most {km} km apart (straight line), across unit "
+            "borders too"
         )
+        if national
+        else gettext("between working stations at most {km} km apart (straight line)")
+    ).format(km=km if language() == "en" else km.replace(".", ","))
 
 
 def _check_max_move(max_move_m: Any) -> None:
@@ -128,8 +141,12 @@ def _check_max_move(max_move_m: Any) -> None:
         and max_move_m > 0
     ):
         raise InputError(
-            f"max_move_m={max_move_m!r} must be a number of metres > 0",
-            hint="e.g. max_move_m=5000; None allows moves anywhere within the unit",
+            gettext("{option} must be a number of metres > 0").format(
+                option=f"max_move_m={max_move_m!r}"
+            ),
+            hint=gettext("e.g. {example}; None allows moves anywhere within the unit").format(
+                example="max_move_m=5000"
+            ),
         )
 
 
@@ -168,18 +185,23 @@ def redistribute_inspectors(
     ]  # fmt: skip
     if missing:
         raise InputError(
-            f"redistribute_inspectors: the stations lack {', '.join(missing)}",
-            hint="pass review_stations(city, coverage).stations",
+            gettext("redistribute_inspectors: the stations lack {columns}").format(
+                columns=", ".join(missing)
+            ),
+            hint=gettext("pass {value}").format(value="review_stations(city, coverage).stations"),
         )
     working = stations["working"].to_numpy(dtype=bool)
     now = stations["inspectors_now"].to_numpy(dtype=float)
     known = working & np.isfinite(now)
     if not known.any():
         raise InputError(
-            "redistribute_inspectors needs the number of inspectors at the stations: the "
-            "stations file has no inspectors column with a count at any working station",
-            hint="add a column 'inspectors' (whole numbers) to the stations file, as in "
-            "data/almaty_stations_illustrative.csv",
+            gettext(
+                "redistribute_inspectors needs the number of inspectors at the stations: the "
+                "stations file has no inspectors column with a count at any working station"
+            ),
+            hint=gettext(
+                "add a column {column} (whole numbers) to the stations file, as in {example}"
+            ).format(column="'inspectors'", example="data/almaty_stations_illustrative.csv"),
         )
     needed = np.where(known, stations["inspectors_needed"].to_numpy(dtype=float), np.nan)
     now = np.where(known, now, np.nan)
@@ -288,7 +310,11 @@ def national_redistribution(
     _check_max_move(max_move_m)
     missing = [c for c in STATION_COLUMNS if c not in stations.columns]
     if missing:
-        raise InputError(f"national_redistribution: the stations lack {', '.join(missing)}")
+        raise InputError(
+            gettext("national_redistribution: the stations lack {columns}").format(
+                columns=", ".join(missing)
+            )
+        )
     now_all = stations["inspectors_now"].to_numpy(dtype=float)
     known = np.isfinite(now_all)
     table = stations.loc[known, list(STATION_COLUMNS)].reset_index(drop=True)

@@ -87,10 +87,12 @@ from planner._format import (
     limit_text,
     lookup,
     metres_text,
+    minutes_text,
     share_text,
 )
 from planner.errors import InputError
-from planner.i18n import gettext
+from planner.i18n import N_, fmt_decimal, fmt_share, gettext, ngettext
+from planner.inspector_moves import move_rule
 from planner.maps import save_map
 from planner.output_set import output_set
 from planner.stations import beyond_reach_text
@@ -120,6 +122,8 @@ PathLike = str | os.PathLike[str]
 #: Longest layer or field name accepted: PostgreSQL's identifier limit, so layers can be loaded
 #: into PostGIS unchanged (GeoPackage itself has no limit, Shapefile's is 10).
 MAX_NAME_LENGTH = 63
+
+
 def write_json(path: PathLike, data: Any) -> Path:
     """Write ``data`` as indented UTF-8 JSON, atomically.
 
@@ -155,7 +159,9 @@ def tag_map_run(m: folium.Map, run_id: str) -> None:
 
     root = m.get_root()
     if not isinstance(root, Figure):  # pragma: no cover - folium maps always have one
-        raise TypeError(f"tag_map_run: the map's root is a {type(root).__name__}, not a Figure")
+        raise TypeError(  # untranslated: an internal error (a bug)
+            f"tag_map_run: the map's root is a {type(root).__name__}, not a Figure"
+        )
     root.header.add_child(folium.Element(f'<meta name="planner-run-id" content="{run_id}">'))
 
 
@@ -194,7 +200,7 @@ def _jsonable(obj: Any, where: str) -> Any:
         return items
     if isinstance(obj, list | tuple):
         return [_jsonable(v, f"{where}[{i}]") for i, v in enumerate(obj)]
-    raise TypeError(
+    raise TypeError(  # untranslated: a programmer's error (the caller's data)
         f"write_json: {where} is a {type(obj).__name__}, which cannot be written as JSON; "
         "convert it to a number, string, list or dict first (e.g. str(value))."
     )
@@ -205,7 +211,9 @@ def _json_key(key: Any, where: str) -> str:
         return key
     plain = _jsonable(key, where)
     if isinstance(plain, dict | list) or plain is None:
-        raise TypeError(f"write_json: {where} has a key {key!r} that cannot be a JSON key")
+        raise TypeError(  # untranslated: a programmer's error (the caller's data)
+            f"write_json: {where} has a key {key!r} that cannot be a JSON key"
+        )
     return str(plain).lower() if isinstance(plain, bool) else str(plain)
 
 
@@ -280,53 +288,89 @@ def _prepare_layers(
     problems: list[str] = []
     if not isinstance(layers, Mapping) or not layers:
         raise InputError(
-            "write_geopackage: no layers to write",
-            hint="Pass a dict such as {'stations': stations, 'sites': sites}.",
+            gettext("write_geopackage: no layers to write"),
+            hint=gettext("Pass a dict such as {example}.").format(
+                example="{'stations': stations, 'sites': sites}"  # untranslated: Python code
+            ),
         )
     seen_layers: dict[str, str] = {}
     for name, gdf in layers.items():
         if not isinstance(name, str) or not name.strip():
-            problems.append(f"layer name {name!r} is not a non-empty string")
+            problems.append(
+                gettext("layer name {name} is not a non-empty string").format(name=repr(name))
+            )
             continue
         if len(name) > MAX_NAME_LENGTH:
-            problems.append(f"layer {name!r}: name is longer than {MAX_NAME_LENGTH} characters")
+            problems.append(
+                gettext("layer {name}: name is longer than {limit} characters").format(
+                    name=repr(name), limit=MAX_NAME_LENGTH
+                )
+            )
         if name.lower() in seen_layers:
             problems.append(
-                f"layer {name!r}: same name as layer {seen_layers[name.lower()]!r} "
-                "(GeoPackage layer names ignore case)"
+                gettext(
+                    "layer {name}: same name as layer {other} (GeoPackage layer names ignore case)"
+                ).format(name=repr(name), other=repr(seen_layers[name.lower()]))
             )
         seen_layers[name.lower()] = name
         if name.lower() == "run" and run:
-            problems.append("layer 'run': the name is taken by the table of the run's facts")
+            problems.append(
+                gettext("layer {name}: the name is taken by the table of the run's facts").format(
+                    name="'run'"
+                )
+            )
         if not isinstance(gdf, gpd.GeoDataFrame):
-            problems.append(f"layer {name!r}: is a {type(gdf).__name__}, not a GeoDataFrame")
+            problems.append(
+                gettext("layer {name}: is a {type}, not a GeoDataFrame").format(
+                    name=repr(name), type=type(gdf).__name__
+                )
+            )
             continue
         if gdf.crs is None:
-            problems.append(f"layer {name!r}: has no CRS; set it with gdf.set_crs(...)")
+            problems.append(
+                gettext("layer {name}: has no CRS; set it with {call}").format(
+                    name=repr(name), call="gdf.set_crs(...)"
+                )
+            )
         columns = [str(c) for c in _with_index(gdf).columns if c != gdf.geometry.name]
         seen_cols: dict[str, str] = {}
         for col in columns:
             if col.lower() == "fid":
                 problems.append(
-                    f"layer {name!r}: column {col!r} clashes with the GeoPackage feature id; "
-                    "rename it, e.g. gdf.rename(columns={'fid': 'source_fid'})"
+                    gettext(
+                        "layer {name}: column {column} clashes with the GeoPackage feature id; "
+                        "rename it, e.g. {call}"
+                    ).format(
+                        name=repr(name),
+                        column=repr(col),
+                        call="gdf.rename(columns={'fid': 'source_fid'})",
+                    )
                 )
             if len(col) > MAX_NAME_LENGTH:
                 problems.append(
-                    f"layer {name!r}: column {col[:20]!r}... is longer than "
-                    f"{MAX_NAME_LENGTH} characters"
+                    gettext(
+                        "layer {name}: column {column}... is longer than {limit} characters"
+                    ).format(name=repr(name), column=repr(col[:20]), limit=MAX_NAME_LENGTH)
                 )
             if col.lower() in seen_cols:
                 problems.append(
-                    f"layer {name!r}: columns {seen_cols[col.lower()]!r} and {col!r} differ "
-                    "only in case, which GeoPackage cannot store"
+                    gettext(
+                        "layer {name}: columns {first} and {second} differ only in case, which "
+                        "GeoPackage cannot store"
+                    ).format(name=repr(name), first=repr(seen_cols[col.lower()]), second=repr(col))
                 )
             seen_cols[col.lower()] = col
     if problems:
         raise InputError(
-            f"write_geopackage: {len(problems)} problem(s) with the layers for the GeoPackage",
+            ngettext(
+                "write_geopackage: {n} problem(s) with the layers for the GeoPackage",
+                "write_geopackage: {n} problem(s) with the layers for the GeoPackage",
+                len(problems),
+            ).format(n=len(problems)),
             problems,
-            "Rename the layers or columns listed (gdf.rename(columns=...)) and write again.",
+            gettext("Rename the layers or columns listed ({call}) and write again.").format(
+                call="gdf.rename(columns=...)"
+            ),
         )
     return {name: _prepare_frame(gdf, crs=crs) for name, gdf in layers.items()}
 
@@ -387,7 +431,7 @@ def _object_column(series: pd.Series) -> pd.Series:
 def _cell(value: Any) -> str:
     """A value for a Markdown table cell: text with ``|`` and newlines escaped."""
     if value is None:
-        return "not recorded"
+        return gettext("not recorded")
     return re.sub(r"\s*\n\s*", " ", str(value)).replace("|", "\\|")
 
 
@@ -413,20 +457,27 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     problems = []
     if not isinstance(summary, Mapping):
         raise InputError(
-            f"summary_markdown: summary is a {type(summary).__name__}, not a dict",
-            hint="Pass the summary dict described in planner.outputs.",
+            gettext("summary_markdown: summary is a {type}, not a dict").format(
+                type=type(summary).__name__
+            ),
+            hint=gettext("Pass the summary dict described in planner.outputs."),
         )
     for key in ("residents_total", "residents_covered"):
         value = lookup(summary, "coverage", key)
+        where = f"summary['coverage'][{key!r}]"
         if value is None:
-            problems.append(f"summary['coverage'][{key!r}] is missing")
+            problems.append(gettext("{where} is missing").format(where=where))
         elif not isinstance(value, int | float | np.number) or isinstance(value, bool):
-            problems.append(f"summary['coverage'][{key!r}] = {value!r} is not a number")
+            problems.append(
+                gettext("{where} = {value} is not a number").format(where=where, value=repr(value))
+            )
     if problems:
         raise InputError(
-            "summary_markdown: the summary lacks the headline numbers",
+            gettext("summary_markdown: the summary lacks the headline numbers"),
             problems,
-            "Fill summary['coverage'] from the coverage step before writing the memo.",
+            gettext("Fill {key} from the coverage step before writing the memo.").format(
+                key="summary['coverage']"
+            ),
         )
 
     city = lookup(summary, "city")
@@ -439,25 +490,46 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     params = lookup(summary, "parameters") or {}
     limit = limit_text(params)
 
-    lines = [f"# Police station coverage plan{f' — {city}' if city else ''}", ""]
+    title = (
+        gettext("Police station coverage plan — {city}").format(city=city)
+        if city
+        else gettext("Police station coverage plan")
+    )
+    lines = [f"# {title}", ""]
     lines += [f"> **{_cell(label)}**\n" for label in illustrative_labels(summary)]
     created = lookup(summary, "created")
     version = lookup(summary, "software", "planner_version")
+    if created and version:
+        generated = gettext("Generated {created} by precinct-planner {version}.")
+    elif created:
+        generated = gettext("Generated {created}.")
+    elif version:
+        generated = gettext("Generated at an unrecorded time by precinct-planner {version}.")
+    else:
+        generated = gettext("Generated at an unrecorded time.")
     lines += [
-        f"Generated {created or 'at an unrecorded time'}"
-        f"{f' by precinct-planner {version}' if version else ''}. "
+        generated.format(created=created, version=version)
+        + " "
         + (
-            f"Walking limit: {limit}, measured along the street network."
+            gettext("Walking limit: {limit}, measured along the street network.").format(
+                limit=limit
+            )
             if limit != gettext(NO_LIMIT)
-            else "Walking limit not recorded."
+            else gettext("Walking limit not recorded.")
         ),
         "",
-        "## Key numbers",
+        "## " + gettext("Key numbers"),
         "",
-        "| | residents | share |",
+        "| | {residents} | {share} |".format(
+            residents=gettext("residents"), share=gettext("share")
+        ),
         "|---|---:|---:|",
-        f"| Residents in the study area | {count_text(total)} | 100.0% |",
-        f"| Within {limit} of an existing station | {count_text(covered)} | {share_text(share)} |",
+        _table_row([gettext("Residents in the study area"), count_text(total), fmt_share(1.0)]),
+        "| {label} | {covered} | {share} |".format(
+            label=gettext("Within {limit} of an existing station").format(limit=limit),
+            covered=count_text(covered),
+            share=share_text(share),
+        ),
     ]
     plan = lookup(summary, "plan") or {}
     after = lookup(plan, "residents_covered_after")
@@ -466,16 +538,33 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         if share_after is None and total > 0:
             share_after = float(after) / total
         n_sites = lookup(plan, "n_sites")
+        label = (
+            ngettext(
+                # English says "stations" for one too, as it always has
+                "Within {limit} after the {n} proposed stations",
+                "Within {limit} after the {n} proposed stations",
+                n_sites,
+            )
+            if n_sites
+            else gettext("Within {limit} after the proposed stations")
+        )
         lines.append(
-            f"| Within {limit} after the {count_text(n_sites) + ' ' if n_sites else ''}"
-            f"proposed stations | {count_text(after)} | {share_text(share_after)} |"
+            f"| {label.format(limit=limit, n=count_text(n_sites))} | {count_text(after)} "
+            f"| {share_text(share_after)} |"
         )
     lines.append("")
     beyond = lookup(cov, "buildings_beyond")
     if beyond is not None:
         b_total = lookup(cov, "buildings_total")
-        of_total = f" of {count_text(b_total)}" if b_total is not None else ""
-        lines.append(f"Residential buildings beyond the limit: {count_text(beyond)}{of_total}.")
+        lines.append(
+            gettext("Residential buildings beyond the limit: {n} of {total}.").format(
+                n=count_text(beyond), total=count_text(b_total)
+            )
+            if b_total is not None
+            else gettext("Residential buildings beyond the limit: {n}.").format(
+                n=count_text(beyond)
+            )
+        )
     far = lookup(summary, "stations", "beyond_reach")
     if far:
         lines.append(f"{beyond_reach_text(int(far))}.")
@@ -486,8 +575,15 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
         lines.append(gettext(TIME_LIMIT_LINE))
     pct = lookup(cov, "walk_m_percentiles")
     if isinstance(pct, Mapping) and pct:
-        parts = [f"{k}th percentile {metres_text(v)}" for k, v in pct.items()]
-        lines.append("Walk to the nearest existing station: " + ", ".join(parts) + ".")
+        parts = [
+            gettext("{k}th percentile {distance}").format(k=k, distance=metres_text(v))
+            for k, v in pct.items()
+        ]
+        lines.append(
+            gettext("Walk to the nearest existing station: {percentiles}.").format(
+                percentiles=", ".join(parts)
+            )
+        )
     if lines[-1]:
         lines.append("")
 
@@ -496,10 +592,15 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     in_cells = lookup(demand, "residents_in_raster_cells_without_buildings")
     if cells:
         lines += [
-            f"Demand points: {count_text(lookup(demand, 'buildings'))} residential buildings and "
-            f"{count_text(cells)} population-raster cells with residents but no mapped "
-            f"residential building ({count_text(in_cells)} residents, each cell a point at its "
-            "centre).",
+            gettext(
+                "Demand points: {buildings} residential buildings and {cells} population-raster "
+                "cells with residents but no mapped residential building ({residents} residents, "
+                "each cell a point at its centre)."
+            ).format(
+                buildings=count_text(lookup(demand, "buildings")),
+                cells=count_text(cells),
+                residents=count_text(in_cells),
+            ),
             "",
         ]
 
@@ -521,12 +622,17 @@ def _site_lines(sites: Any) -> list[str]:
     lines: list[str] = []
     if isinstance(sites, list | tuple) and sites:
         with_district = any(isinstance(x, Mapping) and "district" in x for x in sites)
+        header = [gettext("rank"), gettext("site")]
+        header += [gettext("district")] if with_district else []
+        header += [
+            gettext("newly covered"),
+            gettext("newly covered, cumulative"),
+            gettext("share covered after"),
+        ]
         lines += [
-            "## Proposed stations in rollout order",
+            "## " + gettext("Proposed stations in rollout order"),
             "",
-            "| rank | site |"
-            + (" district |" if with_district else "")
-            + " newly covered | newly covered, cumulative | share covered after |",
+            _table_row(header),
             "|---:|---|" + ("---|" if with_district else "") + "---:|---:|---:|",
         ]
         for site in sites:
@@ -541,23 +647,35 @@ def _site_lines(sites: Any) -> list[str]:
     return lines
 
 
+def _table_row(cells: list[str]) -> str:
+    """A Markdown table row (header or body) from its cells: ``| a | b |``."""
+    return "| " + " | ".join(cells) + " |"
+
+
 def _record_lines(summary: Mapping[str, Any], params: Any) -> list[str]:
-    """The memo's record of the run: parameters, data and inputs with checksums, software."""
+    """The memo's record of the run: parameters, data and inputs with checksums, software.
+
+    The parameters' names, the input files' roles (``stations``, ``osm``) and the software's
+    names are shown as the run recorded them (summary.json's keys), in every language.
+    """
     lines: list[str] = []
-    lines += ["## Parameters", ""]
+    lines += ["## " + gettext("Parameters"), ""]
     if isinstance(params, Mapping) and params:
-        lines += ["| parameter | value |", "|---|---|"]
+        lines += [_table_row([gettext("parameter"), gettext("value")]), "|---|---|"]
         lines += [f"| `{_cell(k)}` | {_cell(v)} |" for k, v in params.items()]
     else:
-        lines.append("Not recorded.")
+        lines.append(gettext("Not recorded."))
     lines.append("")
 
     data = lookup(summary, "data") or {}
     lines += [
-        "## Data",
+        "## " + gettext("Data"),
         "",
-        f"- OpenStreetMap extract: `{_cell(lookup(data, 'osm_file'))}`",
-        f"- OSM data date: {_cell(lookup(data, 'data_date'))}",
+        "- "
+        + gettext("OpenStreetMap extract: {file}").format(
+            file=f"`{_cell(lookup(data, 'osm_file'))}`"
+        ),
+        "- " + gettext("OSM data date: {date}").format(date=_cell(lookup(data, "data_date"))),
         f"- SHA-256: `{_cell(lookup(data, 'sha256'))}`",
     ]
     for item in lookup(data, "inputs") or []:
@@ -569,27 +687,33 @@ def _record_lines(summary: Mapping[str, Any], params: Any) -> list[str]:
             f"- {_cell(lookup(item, 'role') or 'input')}: `{_cell(lookup(item, 'path'))}`, "
             f"SHA-256 `{_cell(lookup(item, 'sha256'))}`"
         )
-    lines += ["- Map data © OpenStreetMap contributors, ODbL.", ""]
+    lines += ["- " + gettext("Map data © OpenStreetMap contributors, ODbL."), ""]
 
     software = lookup(summary, "software") or {}
-    lines += ["## Software", ""]
+    lines += ["## " + gettext("Software"), ""]
     if isinstance(software, Mapping) and software:
         lines += [f"- {_cell(k)}: {_cell(v)}" for k, v in software.items()]
     else:
-        lines.append("Not recorded.")
+        lines.append(gettext("Not recorded."))
     run_id = lookup(summary, "run_id")
     if run_id:
-        lines += ["", f"Run id: `{_cell(run_id)}` (the same in every file this run wrote)."]
+        lines += [
+            "",
+            gettext("Run id: {run_id} (the same in every file this run wrote).").format(
+                run_id=f"`{_cell(run_id)}`"
+            ),
+        ]
     return lines
 
 
+#: What each kind of barrier is called in the memo (message ids: shown through gettext).
 _BARRIER_WORDS = {
-    "railway": "a railway",
-    "water": "a river, canal or lake shore",
-    "motorway": "a motorway or trunk road",
-    "tram": "a tram line",
-    "stream": "a stream",
-    "wall": "a wall or fence",
+    "railway": N_("a railway"),
+    "water": N_("a river, canal or lake shore"),
+    "motorway": N_("a motorway or trunk road"),
+    "tram": N_("a tram line"),
+    "stream": N_("a stream"),
+    "wall": N_("a wall or fence"),
 }
 
 
@@ -602,23 +726,45 @@ def barrier_lines_text(barriers: Any) -> list[str]:
         return []
     by_kind = lookup(barriers, "across_by_kind") or {}
     parts = [
-        f"{count_text(lookup(v, 'buildings'))} across {_BARRIER_WORDS.get(str(k), str(k))}"
+        gettext("{n} across {barrier}").format(
+            n=count_text(lookup(v, "buildings")),
+            barrier=gettext(_BARRIER_WORDS[str(k)]) if str(k) in _BARRIER_WORDS else str(k),
+        )
         for k, v in by_kind.items()
     ]
     stranded = lookup(barriers, "buildings_not_snapped") or 0
     tail = (
-        f" {count_text(stranded)} of them ({count_text(lookup(barriers, 'residents_not_snapped'))} "
-        "residents) have no street on their own side within the snapping limit and count as "
-        "unreachable."
+        " "
+        + gettext(
+            "{n} of them ({residents} residents) have no street on their own side within the "
+            "snapping limit and count as unreachable."
+        ).format(
+            n=count_text(stranded),
+            residents=count_text(lookup(barriers, "residents_not_snapped")),
+        )
         if stranded
         else ""
     )
     return [
-        f"Barriers: the nearest street of {count_text(n)} residential buildings "
-        f"({count_text(lookup(barriers, 'residents_across'))} residents) lies across a barrier "
-        f"({', '.join(parts)}); they were attached to the nearest street on their own side "
-        f"instead.{tail}"
+        ngettext(
+            "Barriers: the nearest street of {n} residential buildings ({residents} residents) "
+            "lies across a barrier ({barriers}); they were attached to the nearest street on "
+            "their own side instead.",
+            "Barriers: the nearest street of {n} residential buildings ({residents} residents) "
+            "lies across a barrier ({barriers}); they were attached to the nearest street on "
+            "their own side instead.",
+            n,
+        ).format(
+            n=count_text(n),
+            residents=count_text(lookup(barriers, "residents_across")),
+            barriers=", ".join(parts),
+        )
+        + tail
     ]
+
+
+#: The siting methods' names in the memo (summary.json's ``plan.method`` values).
+_METHODS = {"exact": N_("exact"), "greedy": N_("greedy")}
 
 
 def optimisation_lines(plan: Any) -> list[str]:
@@ -635,71 +781,131 @@ def optimisation_lines(plan: Any) -> list[str]:
         return []
     gap = float(gap)
     n = lookup(plan, "n_sites")
+    # "3 new stations" as a subject, "with 3 new stations" after "plans" (two messages: the
+    # translations put the count in two grammatical cases)
     stations = (
-        f"{count_text(n)} new station{'' if n == 1 else 's'}"
+        ngettext("{n} new station", "{n} new stations", n).format(n=count_text(n))
         if n is not None
-        else "as many stations"
+        else gettext("as many stations")
+    )
+    with_stations = (
+        ngettext("with {n} new station", "with {n} new stations", n).format(n=count_text(n))
+        if n is not None
+        else gettext("with as many stations")
     )
     method = lookup(plan, "method") or "exact"
+    # the method and the solver's status are shown as summary.json records them
     if method == "exact" and gap > 1e-6 and "limit" in str(status):
         lines = [
-            f"Optimisation: not proven optimal; the exact solver stopped at its limit "
-            f"({status})."
+            gettext(
+                "Optimisation: not proven optimal; the exact solver stopped at its limit "
+                "({status})."
+            ).format(status=status)
         ]
     else:
-        lines = [f"Optimisation: {method} solver, {status}."]
+        lines = [
+            gettext("Optimisation: {method} solver, {status}.").format(
+                method=gettext(_METHODS[method]) if method in _METHODS else method, status=status
+            )
+        ]
     if lookup(plan, "time_limit_hit"):
         lines.append(gettext(TIME_LIMIT_LINE))
     fewest = lookup(plan, "fewest_sites")
     target = lookup(plan, "target_share")
     if isinstance(fewest, Mapping) and target is not None:
         lower = lookup(fewest, "lower_bound")
-        reach = (
-            f"reach {share_text(lookup(plan, 'share_covered_after'))} (target {share_text(target)})"
-            if lookup(plan, "target_reachable") is not False
-            else f"reach {share_text(lookup(plan, 'best_achievable_share'))}, all that these "
-            f"candidate sites can reach (target {share_text(target)} is out of reach)"
-        )
         if lookup(fewest, "proven_optimal"):
-            proof = "proven: no plan with fewer stations from these candidate sites does."
+            proof = gettext("proven: no plan with fewer stations from these candidate sites does.")
         else:
-            proof = (
-                f"proven only that at least {count_text(lower)} are needed, so this plan may use "
-                f"up to {count_text(int(n or 0) - int(lower or 0))} more than necessary."
+            proof = ngettext(
+                "proven only that at least {lower} are needed, so this plan may use up to "
+                "{more} more than necessary.",
+                "proven only that at least {lower} are needed, so this plan may use up to "
+                "{more} more than necessary.",
+                lower or 0,
+            ).format(lower=count_text(lower), more=count_text(int(n or 0) - int(lower or 0)))
+        if lookup(plan, "target_reachable") is not False:
+            fewest_line = ngettext(
+                "Fewest stations: {stations} reach {share} (target {target}); {proof}",
+                "Fewest stations: {stations} reach {share} (target {target}); {proof}",
+                n or 0,
+            ).format(
+                stations=stations,
+                share=share_text(lookup(plan, "share_covered_after")),
+                target=share_text(target),
+                proof=proof,
             )
-        lines.append(f"Fewest stations: {stations} {reach}; {proof}")
+        else:
+            fewest_line = ngettext(
+                "Fewest stations: {stations} reach {share}, all that these candidate sites can "
+                "reach (target {target} is out of reach); {proof}",
+                "Fewest stations: {stations} reach {share}, all that these candidate sites can "
+                "reach (target {target} is out of reach); {proof}",
+                n or 0,
+            ).format(
+                stations=stations,
+                share=share_text(lookup(plan, "best_achievable_share")),
+                target=share_text(target),
+                proof=proof,
+            )
+        lines.append(fewest_line)
     walk = lookup(plan, "population_walk_m")
     if walk is not None:
         lines.append(
-            "Shorter walks preferred: among plans covering as many residents, this one was "
-            "sought with the least total walk of covered residents "
-            f"({count_text(float(walk) / 1000)} resident-km to the nearest station; tie-break "
-            "status in the line above)."
+            gettext(
+                "Shorter walks preferred: among plans covering as many residents, this one was "
+                "sought with the least total walk of covered residents ({km} resident-km to the "
+                "nearest station; tie-break status in the line above)."
+            ).format(km=count_text(float(walk) / 1000))
         )
     new = lookup(plan, "newly_covered")
     bound = lookup(plan, "upper_bound")
     if gap <= 1e-6:
-        value = f" ({count_text(new)} residents newly within the limit)" if new is not None else ""
-        lines.append(
-            f"Coverage: proven best of all plans with {stations} from these candidate sites{value}."
-        )
+        if new is not None:
+            lines.append(
+                gettext(
+                    "Coverage: proven best of all plans {with_stations} from these candidate "
+                    "sites ({residents} residents newly within the limit)."
+                ).format(with_stations=with_stations, residents=count_text(new))
+            )
+        else:
+            lines.append(
+                gettext(
+                    "Coverage: proven best of all plans {with_stations} from these candidate sites."
+                ).format(with_stations=with_stations)
+            )
         return lines
     more = lookup(plan, "at_most_more")
     if more is None:  # the plan brings nobody new while the bound is positive
         lines.append(
-            f"Coverage: optimality gap {100 * gap:.2f}%; plans with {stations} from these "
-            f"candidate sites may bring up to {count_text(bound)} residents newly within the limit."
+            gettext(
+                "Coverage: optimality gap {gap}; plans {with_stations} from these candidate sites "
+                "may bring up to {bound} residents newly within the limit."
+            ).format(
+                gap=fmt_share(gap, digits=2), with_stations=with_stations, bound=count_text(bound)
+            )
         )
         return lines
-    claim = (
-        f"more than {count_text(bound)} residents newly within the limit, at most "
-        f"{100 * float(more):.2f}% more than this plan's {count_text(new)}"
-        if bound is not None and new is not None
-        else f"more than {100 * float(more):.2f}% more residents within the limit than this plan"
-    )
+    if bound is not None and new is not None:
+        text = gettext(
+            "Coverage: optimality gap {gap}; proven: no plan {with_stations} from these "
+            "candidate sites brings more than {bound} residents newly within the limit, at most "
+            "{more} more than this plan's {new}."
+        )
+    else:
+        text = gettext(
+            "Coverage: optimality gap {gap}; proven: no plan {with_stations} from these "
+            "candidate sites brings more than {more} more residents within the limit than this "
+            "plan."
+        )
     lines.append(
-        f"Coverage: optimality gap {100 * gap:.2f}%; proven: no plan with {stations} from these "
-        f"candidate sites brings {claim}."
+        text.format(
+            gap=fmt_share(gap, digits=2),
+            with_stations=with_stations,
+            bound=count_text(bound),
+            more=fmt_share(float(more), digits=2),
+            new=count_text(new),
+        )
     )
     return lines
 
@@ -710,7 +916,7 @@ def _district_lines(summary: Mapping[str, Any]) -> list[str]:
     if not isinstance(rows, list | tuple) or not rows:
         return []
     info = lookup(summary, "districts") or {}
-    lines = ["## Coverage by district", ""]
+    lines = ["## " + gettext("Coverage by district"), ""]
     note = lookup(info, "note")
     if note:
         lines += [str(note), ""]
@@ -719,30 +925,38 @@ def _district_lines(summary: Mapping[str, Any]) -> list[str]:
     if calibrated:
         limit = float(lookup(info, "max_factor") or 3.0)
         lines.append(
-            "Residents were scaled district by district to the official populations of the "
-            "districts file (the factor is official / estimated from the buildings)."
+            gettext(
+                "Residents were scaled district by district to the official populations of the "
+                "districts file (the factor is official / estimated from the buildings)."
+            )
             + (
-                f" **Not reliable: {', '.join(map(str, unreliable))}**: a factor outside "
-                f"{1 / limit:.2f}..{limit:g} says the mapped buildings there are incomplete or "
-                "wrong (their residents are spread over too few buildings), a district without "
-                "an estimated resident cannot be scaled, one without an official figure is left "
-                "as estimated (see the notes below); use a population raster "
-                "(--population-raster)."
+                " "
+                + gettext(
+                    "**Not reliable: {districts}**: a factor outside {low}..{high} says the "
+                    "mapped buildings there are incomplete or wrong (their residents are spread "
+                    "over too few buildings), a district without an estimated resident cannot be "
+                    "scaled, one without an official figure is left as estimated (see the notes "
+                    "below); use a population raster (--population-raster)."
+                ).format(
+                    districts=", ".join(map(str, unreliable)),
+                    low=fmt_decimal(1 / limit, digits=2),
+                    high=minutes_text(limit),
+                )
                 if unreliable
                 else ""
             )
         )
         lines.append("")
     after = any(isinstance(r, Mapping) and "residents_covered_after" in r for r in rows)
-    header = "| district | residents | covered now | share |"
+    header = [gettext("district"), gettext("residents"), gettext("covered now"), gettext("share")]
     rule = "|---|---:|---:|---:|"
     if after:
-        header += " covered after the plan | share |"
+        header += [gettext("covered after the plan"), gettext("share")]
         rule += "---:|---:|"
     if calibrated:
-        header += " official population | factor | reliable |"
+        header += [gettext("official population"), gettext("factor"), gettext("reliable")]
         rule += "---:|---:|---|"
-    lines += [header, rule]
+    lines += [_table_row(header), rule]
     for r in rows:
         cells = [
             _cell(lookup(r, "district")),
@@ -760,8 +974,8 @@ def _district_lines(summary: Mapping[str, Any]) -> list[str]:
             official = lookup(r, "official_population")
             cells += [
                 "—" if _absent(official) else count_text(official),
-                "—" if _absent(factor) else f"{float(factor):.2f}",
-                "yes" if lookup(r, "reliable") else "**no**",
+                "—" if _absent(factor) else fmt_decimal(float(factor), digits=2),
+                gettext("yes") if lookup(r, "reliable") else "**{no}**".format(no=gettext("no")),
             ]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
@@ -785,7 +999,9 @@ def _capacity_quality(cap: Mapping[str, Any]) -> str:
     if isinstance(quality, str) and quality:
         return _cell(quality)
     gap = 100 * float(lookup(cap, "gap") or 0)  # a summary written before "quality" existed
-    return f"{_cell(lookup(cap, 'status'))}, gap {gap:.2f} %"
+    return gettext("{status}, gap {gap} %").format(
+        status=_cell(lookup(cap, "status")), gap=fmt_decimal(gap, digits=2)
+    )
 
 
 def _unusable_station_lines(stations: Any) -> list[str]:
@@ -794,13 +1010,15 @@ def _unusable_station_lines(stations: Any) -> list[str]:
     if not isinstance(bad, list | tuple) or not bad:
         return []
     lines = [
-        f"## Stations left out ({len(bad)})",
+        "## " + gettext("Stations left out ({n})").format(n=len(bad)),
         "",
-        "These stations are not used anywhere in this memo (coverage, inspectors, plans). "
-        "Rows of a stations file (the row is the file's line, the header being row 1) can be "
-        "fixed there and the run repeated.",
+        gettext(
+            "These stations are not used anywhere in this memo (coverage, inspectors, plans). "
+            "Rows of a stations file (the row is the file's line, the header being row 1) can be "
+            "fixed there and the run repeated."
+        ),
         "",
-        "| station | row | name | reason |",
+        _table_row([gettext("station"), gettext("row"), gettext("name"), gettext("reason")]),
         "|---|---:|---|---|",
     ]
     for st in bad:
@@ -818,26 +1036,42 @@ def _capacity_lines(cap: Any) -> list[str]:
     """The memo's lines on the capacitated plan (with --capacity-inspectors)."""
     if not isinstance(cap, Mapping):
         return []
+    n_sites = len(lookup(cap, "sites") or [])
     lines = [
-        "## With station capacities",
+        "## " + gettext("With station capacities"),
         "",
-        "Every station, existing or new, serves at most "
-        f"{count_text(lookup(cap, 'capacity_residents'))} residents "
-        f"({lookup(cap, 'capacity_inspectors')} inspectors x "
-        f"{count_text(lookup(cap, 'residents_per_inspector'))} residents). "
-        "Residents within walking "
-        f"distance and within capacity: {count_text(lookup(cap, 'assigned_before'))} now, "
-        f"{count_text(lookup(cap, 'assigned_after'))} with "
-        f"{len(lookup(cap, 'sites') or [])} new sites "
-        f"({share_text(lookup(cap, 'share_assigned_after'))}); "
-        f"{count_text(lookup(cap, 'over_capacity_after'))} within reach but beyond capacity. The "
-        f"plan is {_capacity_quality(cap)}.",
+        ngettext(
+            # English says "1 new sites", as it always has
+            "Every station, existing or new, serves at most {capacity} residents ({inspectors} "
+            "inspectors x {per_inspector} residents). Residents within walking distance and "
+            "within capacity: {before} now, {after} with {n} new sites ({share}); {over} within "
+            "reach but beyond capacity. The plan is {quality}.",
+            "Every station, existing or new, serves at most {capacity} residents ({inspectors} "
+            "inspectors x {per_inspector} residents). Residents within walking distance and "
+            "within capacity: {before} now, {after} with {n} new sites ({share}); {over} within "
+            "reach but beyond capacity. The plan is {quality}.",
+            n_sites,
+        ).format(
+            capacity=count_text(lookup(cap, "capacity_residents")),
+            inspectors=lookup(cap, "capacity_inspectors"),
+            per_inspector=count_text(lookup(cap, "residents_per_inspector")),
+            before=count_text(lookup(cap, "assigned_before")),
+            after=count_text(lookup(cap, "assigned_after")),
+            n=n_sites,
+            share=share_text(lookup(cap, "share_assigned_after")),
+            over=count_text(lookup(cap, "over_capacity_after")),
+            quality=_capacity_quality(cap),
+        ),
         "",
     ]
     for site in lookup(cap, "sites") or []:
         lines.append(
-            f"- {_cell(site.get('name'))} ({site.get('lat')}, {site.get('lon')}): "
-            f"{count_text(site.get('assigned_residents'))} residents assigned"
+            gettext("- {site} ({lat}, {lon}): {residents} residents assigned").format(
+                site=_cell(site.get("name")),
+                lat=site.get("lat"),
+                lon=site.get("lon"),
+                residents=count_text(site.get("assigned_residents")),
+            )
         )
     if lines[-1]:
         lines.append("")
@@ -853,13 +1087,14 @@ def station_label(name: Any, station_id: Any) -> str:
 
 
 #: What a station's "served" residents are, in every text that shows them.
-SERVED_DEFINITION = (
+#: (A message id, like every text constant here: show it with ``gettext(SERVED_DEFINITION)``.)
+SERVED_DEFINITION = N_(
     "Served: the residents for whom it is the nearest working station on foot, at any "
     "distance (its inspectors' workload; inspectors needed are counted from these); "
     "of them, 'within the walk' live within the walking limit."
 )
 #: The repair schedule's batches are a partition, not a sequence.
-BATCH_ORDER_NOTE = (
+BATCH_ORDER_NOTE = N_(
     "The batches are numbered for reference only: their order is not a recommended sequence "
     "(any order leaves the same residents without access in each batch)."
 )
@@ -869,14 +1104,23 @@ def _review_lines(review: Any) -> list[str]:
     """The memo's section on repairs, inspectors and planned stations (if reviewed)."""
     if not isinstance(review, Mapping):
         return []
-    lines = ["## Existing stations: repairs, inspectors, stations due to open", ""]
+    lines = ["## " + gettext("Existing stations: repairs, inspectors, stations due to open"), ""]
     scenarios = lookup(review, "scenarios") or []
     if scenarios:
-        lines += ["| scenario | working stations | residents within the limit | share |"]
+        header = [
+            gettext("scenario"),
+            gettext("working stations"),
+            gettext("residents within the limit"),
+            gettext("share"),
+        ]
+        lines += [_table_row(header)]
         lines += ["|---|---:|---:|---:|"]
         for sc in scenarios:
+            # summary.json names the scenario in English (planner.station_review.SCENARIOS)
+            scenario = lookup(sc, "scenario")
             lines.append(
-                f"| {_cell(lookup(sc, 'scenario'))} | {count_text(lookup(sc, 'stations'))} "
+                f"| {_cell(gettext(scenario) if isinstance(scenario, str) else scenario)} "
+                f"| {count_text(lookup(sc, 'stations'))} "
                 f"| {count_text(lookup(sc, 'residents_covered'))} "
                 f"| {share_text(lookup(sc, 'share_covered'))} |"
             )
@@ -885,21 +1129,33 @@ def _review_lines(review: Any) -> list[str]:
     norm = lookup(insp, "residents_per_inspector")
     if lookup(insp, "stations") == 0:
         lines += [
-            "**Warning: no station is working** (every usable station is closed or planned): "
-            "nobody is within walking distance of a working station, and 0 inspectors needed "
-            "means no station to staff, not that none are needed.",
+            gettext(
+                "**Warning: no station is working** (every usable station is closed or planned): "
+                "nobody is within walking distance of a working station, and 0 inspectors needed "
+                "means no station to staff, not that none are needed."
+            ),
             "",
         ]
     if norm is not None:
         lines += [*inspector_lines(insp), ""]
     repairs = lookup(review, "repair_priorities") or []
     if repairs:
+        header = [
+            gettext("rank"),
+            gettext("station"),
+            gettext("only here"),
+            gettext("served"),
+            gettext("of them within the walk"),
+            gettext("move instead: gain"),
+            gettext("inspectors needed"),
+        ]
         lines += [
-            "Stations under repair, most important first (residents who lose walking access "
-            "while it is closed):",
+            gettext(
+                "Stations under repair, most important first (residents who lose walking access "
+                "while it is closed):"
+            ),
             "",
-            "| rank | station | only here | served | of them within the walk | move instead: "
-            "gain | inspectors needed |",
+            _table_row(header),
             "|---:|---|---:|---:|---:|---:|---:|",
         ]
         for r in repairs:
@@ -914,51 +1170,87 @@ def _review_lines(review: Any) -> list[str]:
                 f"| {count_text(lookup(r, 'inspectors_needed'))} |"
             )
         spacing = lookup(review, "relocation_spacing_m")
+        radius = count_text(lookup(review, "relocation_radius_m"))
         lines += [
             "",
-            "Move instead: the most residents within the walking limit if the station moved "
-            f"within {count_text(lookup(review, 'relocation_radius_m'))} m on foot instead of "
-            "being repaired, minus today's; the best among all street points "
-            + (f"{count_text(spacing)} m apart there." if spacing is not None else "there."),
+            (
+                gettext(
+                    "Move instead: the most residents within the walking limit if the station "
+                    "moved within {radius} m on foot instead of being repaired, minus today's; "
+                    "the best among all street points {spacing} m apart there."
+                ).format(radius=radius, spacing=count_text(spacing))
+                if spacing is not None
+                else gettext(
+                    "Move instead: the most residents within the walking limit if the station "
+                    "moved within {radius} m on foot instead of being repaired, minus today's; "
+                    "the best among all street points there."
+                ).format(radius=radius)
+            ),
             "",
         ]
     schedule = lookup(review, "repair_schedule")
     if isinstance(schedule, Mapping):
         lines.append(
-            f"Repair schedule, {_cell(lookup(schedule, 'batch_size'))} at a time: the worst batch "
-            f"leaves {count_text(lookup(schedule, 'worst_batch_residents'))} residents without "
-            f"walking access ({_cell(lookup(schedule, 'status'))}, gap "
-            f"{100 * float(lookup(schedule, 'gap') or 0):.2f}%)."
+            gettext(
+                "Repair schedule, {size} at a time: the worst batch leaves {residents} residents "
+                "without walking access ({status}, gap {gap})."
+            ).format(
+                size=_cell(lookup(schedule, "batch_size")),
+                residents=count_text(lookup(schedule, "worst_batch_residents")),
+                status=_cell(lookup(schedule, "status")),
+                gap=fmt_share(float(lookup(schedule, "gap") or 0), digits=2),
+            )
         )
-        lines.append(BATCH_ORDER_NOTE)
+        lines.append(gettext(BATCH_ORDER_NOTE))
         for b in lookup(schedule, "batches") or []:
             names = ", ".join(
                 station_label(n, s) for n, s in zip(b["names"], b["stations"], strict=True)
             )
             lines.append(
-                f"- batch {b['batch']}: {_cell(names)} "
-                f"({count_text(b['residents_without_access'])} without access)"
+                gettext("- batch {batch}: {stations} ({residents} without access)").format(
+                    batch=b["batch"],
+                    stations=_cell(names),
+                    residents=count_text(b["residents_without_access"]),
+                )
             )
         lines.append("")
     planned = lookup(review, "planned")
     if isinstance(planned, Mapping):
+        n_planned = lookup(planned, "stations")
         lines.append(
-            f"Planned stations ({count_text(lookup(planned, 'stations'))}): "
-            "opening all would bring "
-            f"{count_text(lookup(planned, 'newly_covered_if_all_open'))} more residents within the "
-            f"limit; the best {count_text(lookup(planned, 'stations'))} sites from all candidates "
-            f"would bring {count_text(lookup(planned, 'best_same_size_newly_covered'))} (the list "
-            f"is at most {100 * float(lookup(planned, 'gap') or 0):.1f}% short). Open them in "
-            "this order (each adds the most after those before it):"
+            ngettext(
+                # English says "the best 1 sites", as it always has
+                "Planned stations ({n}): opening all would bring {all_open} more residents within "
+                "the limit; the best {n} sites from all candidates would bring {best} (the list "
+                "is at most {gap} short). Open them in this order (each adds the most after "
+                "those before it):",
+                "Planned stations ({n}): opening all would bring {all_open} more residents within "
+                "the limit; the best {n} sites from all candidates would bring {best} (the list "
+                "is at most {gap} short). Open them in this order (each adds the most after "
+                "those before it):",
+                n_planned or 0,
+            ).format(
+                n=count_text(n_planned),
+                all_open=count_text(lookup(planned, "newly_covered_if_all_open")),
+                best=count_text(lookup(planned, "best_same_size_newly_covered")),
+                gap=fmt_share(float(lookup(planned, "gap") or 0), digits=1),
+            )
         )
         for r in lookup(planned, "opening_order") or []:
             flags = f" — {r['flags']}" if r.get("flags") else ""
             label = station_label(r.get("name"), r.get("station_id"))
             lines.append(
-                f"{r['opening_order']}. {_cell(label)}: "
-                f"adds {count_text(r.get('added_in_order'))} in this position; "
-                f"{count_text(r.get('alone'))} newly covered on its own, "
-                f"{count_text(r.get('marginal'))} beyond the rest of the list{_cell(flags)}"
+                gettext(
+                    "{order}. {station}: adds {added} in this position; {alone} newly covered on "
+                    "its own, {marginal} beyond the rest of the list{flags}"
+                ).format(
+                    order=r["opening_order"],
+                    station=_cell(label),
+                    added=count_text(r.get("added_in_order")),
+                    alone=count_text(r.get("alone")),
+                    marginal=count_text(r.get("marginal")),
+                    flags=_cell(flags),
+                )
             )
         lines.append("")
     return lines
@@ -972,30 +1264,57 @@ def inspector_lines(insp: Any) -> list[str]:
     at_counted = count_text(lookup(insp, "needed_at_counted"))
     missing = count_text(lookup(insp, "missing"))
     surplus = count_text(lookup(insp, "surplus"))
-    text = (
-        f"District inspectors at a norm of {count_text(norm)} residents served per inspector "
-        "(no verified official norm; set with --residents-per-inspector): "
-        f"{needed} needed at the {count_text(lookup(insp, 'stations'))} working stations"
-    )
+    stations = lookup(insp, "stations")
+    values = {
+        "norm": count_text(norm),
+        "needed": needed,
+        "stations": count_text(stations),
+        "with_count": count_text(lookup(insp, "stations_with_count")),
+        "at_counted": at_counted,
+        "now": count_text(now),
+        "missing": missing,
+        "surplus": surplus,
+    }
     if now is None:
-        text += " (the stations file gives no inspector counts)."
+        text = ngettext(
+            # English says "the 1 working stations", as it always has
+            "District inspectors at a norm of {norm} residents served per inspector (no verified "
+            "official norm; set with --residents-per-inspector): {needed} needed at the "
+            "{stations} working stations (the stations file gives no inspector counts).",
+            "District inspectors at a norm of {norm} residents served per inspector (no verified "
+            "official norm; set with --residents-per-inspector): {needed} needed at the "
+            "{stations} working stations (the stations file gives no inspector counts).",
+            stations or 0,
+        ).format(**values)
     else:
-        text += (
-            f"; at the {count_text(lookup(insp, 'stations_with_count'))} of them with a count, "
-            f"{at_counted} needed and {count_text(now)} there now: "
-            f"{missing} missing at stations short of the norm and "
-            f"{surplus} surplus at stations above it "
-            f"({at_counted} − {count_text(now)} = {missing} − {surplus})."
-        )
+        text = ngettext(
+            "District inspectors at a norm of {norm} residents served per inspector (no verified "
+            "official norm; set with --residents-per-inspector): {needed} needed at the "
+            "{stations} working stations; at the {with_count} of them with a count, {at_counted} "
+            "needed and {now} there now: {missing} missing at stations short of the norm and "
+            "{surplus} surplus at stations above it ({at_counted} − {now} = {missing} − "
+            "{surplus}).",
+            "District inspectors at a norm of {norm} residents served per inspector (no verified "
+            "official norm; set with --residents-per-inspector): {needed} needed at the "
+            "{stations} working stations; at the {with_count} of them with a count, {at_counted} "
+            "needed and {now} there now: {missing} missing at stations short of the norm and "
+            "{surplus} surplus at stations above it ({at_counted} − {now} = {missing} − "
+            "{surplus}).",
+            stations or 0,
+        ).format(**values)
     idle = lookup(insp, "listed_not_working")
     if idle:
-        text += (
-            f" {count_text(idle)} more inspectors are listed at "
-            f"{count_text(lookup(insp, 'stations_not_working_with_count'))} stations that are not "
-            "working (planned or closed); they are not counted above, since nobody is served "
-            "there yet."
+        text += " " + ngettext(
+            "{n} more inspectors are listed at {stations} stations that are not working (planned "
+            "or closed); they are not counted above, since nobody is served there yet.",
+            "{n} more inspectors are listed at {stations} stations that are not working (planned "
+            "or closed); they are not counted above, since nobody is served there yet.",
+            idle,
+        ).format(
+            n=count_text(idle),
+            stations=count_text(lookup(insp, "stations_not_working_with_count")),
         )
-    return [text, "", SERVED_DEFINITION]
+    return [text, "", gettext(SERVED_DEFINITION)]
 
 
 #: Moves listed in the memo (summary.json lists more; the GeoPackage layer has them all).
@@ -1003,24 +1322,31 @@ MEMO_MOVES = 30
 
 
 def _km(metres: Any, decimals: int) -> str:
-    return f"{float(metres) / 1000:,.{decimals}f}".replace(",", " ")
+    return fmt_decimal(float(metres) / 1000, digits=decimals)
 
 
 def redistribution_headline(block: Mapping[str, Any]) -> str:
     """``"redistribution closes X of the Y shortfall; Z must be hired (K moves, D km in all,
     counted per inspector)"`` from an ``inspector_redistribution`` block (memo and CLI)."""
     k = lookup(block, "moves") or 0
-    text = (
-        f"redistribution closes {count_text(lookup(block, 'covered'))} of the "
-        f"{count_text(lookup(block, 'shortfall'))} shortfall; "
-        f"{count_text(lookup(block, 'to_hire'))} must be hired"
-    )
+    values = {
+        "covered": count_text(lookup(block, "covered")),
+        "shortfall": count_text(lookup(block, "shortfall")),
+        "to_hire": count_text(lookup(block, "to_hire")),
+        "moves": count_text(k),
+        "km": _km(lookup(block, "total_distance_m") or 0, 1),
+    }
     if k:
-        text += (
-            f" ({count_text(k)} move{'s' if k != 1 else ''}, "
-            f"{_km(lookup(block, 'total_distance_m') or 0, 1)} km in all, counted per inspector)"
-        )
-    return text
+        return ngettext(
+            "redistribution closes {covered} of the {shortfall} shortfall; {to_hire} must be "
+            "hired ({moves} move, {km} km in all, counted per inspector)",
+            "redistribution closes {covered} of the {shortfall} shortfall; {to_hire} must be "
+            "hired ({moves} moves, {km} km in all, counted per inspector)",
+            k,
+        ).format(**values)
+    return gettext(
+        "redistribution closes {covered} of the {shortfall} shortfall; {to_hire} must be hired"
+    ).format(**values)
 
 
 def redistribution_lines(block: Any, *, gpkg: str = "plan.gpkg") -> list[str]:
@@ -1028,68 +1354,113 @@ def redistribution_lines(block: Any, *, gpkg: str = "plan.gpkg") -> list[str]:
     block's ``units`` (national.json), a row per unit."""
     if not isinstance(block, Mapping):
         return []
-    lines = ["## Redistributing inspectors", ""]
+    lines = ["## " + gettext("Redistributing inspectors"), ""]
     if not lookup(block, "stations_taking_part"):
         return [
             *lines,
-            "No working station has a known number of inspectors: nothing to redistribute (add "
-            "an `inspectors` column to the stations file).",
+            gettext(
+                "No working station has a known number of inspectors: nothing to redistribute "
+                "(add an `inspectors` column to the stations file)."
+            ),
             "",
         ]
     head = redistribution_headline(block)
     without = lookup(block, "stations_without_count")
+    rule = lookup(block, "rule")  # summary.json's English words, said again in the language
+    if isinstance(block, Mapping) and "max_move_m" in block:
+        rule = move_rule(lookup(block, "max_move_m"), national=lookup(block, "units") is not None)
+    taking_part = count_text(lookup(block, "stations_taking_part"))
+    surplus = lookup(block, "surplus")
     lines += [
         head[0].upper() + head[1:] + ".",
         "",
-        f"Moves are allowed {lookup(block, 'rule')}. Only working stations with a known count "
-        f"take part ({count_text(lookup(block, 'stations_taking_part'))}"
-        + (
-            f"; {count_text(without)} working stations without a count are left out"
+        (
+            gettext(
+                "Moves are allowed {rule}. Only working stations with a known count take part "
+                "({n}; {without} working stations without a count are left out)."
+            )
             if without
-            else ""
+            else gettext(
+                "Moves are allowed {rule}. Only working stations with a known count take part "
+                "({n})."
+            )
+        ).format(
+            rule=rule,
+            n=taking_part,
+            without=count_text(without),
         )
-        + f"). {count_text(lookup(block, 'surplus'))} inspectors are above the norm at their "
-        "stations. The moves cover the most shortfall possible, with the fewest moves among "
-        "equally good answers and then the shortest total distance (docs/method.md section 12).",
+        + " "
+        + ngettext(
+            "{n} inspectors are above the norm at their stations.",
+            "{n} inspectors are above the norm at their stations.",
+            surplus or 0,
+        ).format(n=count_text(surplus))
+        + " "
+        + gettext(
+            "The moves cover the most shortfall possible, with the fewest moves among equally "
+            "good answers and then the shortest total distance (docs/method.md section 12)."
+        ),
     ]
     status = lookup(block, "status")
     if status == "optimal":
-        lines.append("The answer is proven optimal (HiGHS).")
+        lines.append(gettext("The answer is proven optimal (HiGHS)."))
     else:
+        # the solver's status is shown as summary.json records it
+        values = {
+            "status": _cell(status),
+            "lower": count_text(lookup(block, "moves_lower_bound")),
+        }
         lines.append(
-            f"The solver stopped at a limit ({_cell(status)}): the number of moves is the best "
-            f"found, at least {count_text(lookup(block, 'moves_lower_bound'))} are needed"
-            + (
-                "."
-                if "most shortfall covered not found" in str(status)
-                else "; the shortfall covered is proven."
-            )
+            gettext(
+                "The solver stopped at a limit ({status}): the number of moves is the best found, "
+                "at least {lower} are needed."
+            ).format(**values)
+            if "most shortfall covered not found" in str(status)  # untranslated: a status
+            else gettext(
+                "The solver stopped at a limit ({status}): the number of moves is the best found, "
+                "at least {lower} are needed; the shortfall covered is proven."
+            ).format(**values)
         )
     lines.append("")
     moves = lookup(block, "move_list") or []
     if moves:
-        lines += ["| from | to | inspectors | distance |", "|---|---|---:|---:|"]
+        header = [gettext("from"), gettext("to"), gettext("inspectors"), gettext("distance")]
+        lines += [_table_row(header), "|---|---|---:|---:|"]
         for mv in moves[:MEMO_MOVES]:
             lines.append(
                 f"| {_cell(station_label(mv.get('from_name'), mv.get('from_station_id')))} "
                 f"| {_cell(station_label(mv.get('to_name'), mv.get('to_station_id')))} "
-                f"| {mv['count']} | {_km(mv['distance_m'], 2)} km |"
+                f"| {mv['count']} "
+                "| " + gettext("{km} km").format(km=_km(mv["distance_m"], 2)) + " |"
             )
         n_moves = lookup(block, "moves") or 0
         if n_moves > MEMO_MOVES:
             lines += [
                 "",
-                f"… and {count_text(n_moves - MEMO_MOVES)} more moves in the `inspector_moves` "
-                f"layer of {gpkg}.",
+                ngettext(
+                    "… and {n} more moves in the `inspector_moves` layer of {gpkg}.",
+                    "… and {n} more moves in the `inspector_moves` layer of {gpkg}.",
+                    n_moves - MEMO_MOVES,
+                ).format(n=count_text(n_moves - MEMO_MOVES), gpkg=gpkg),
             ]
         lines.append("")
     units = lookup(block, "units") or []
     if units:
+        header = [
+            gettext("unit"),
+            gettext("stations with a count"),
+            gettext("inspectors now"),
+            gettext("needed"),
+            gettext("shortfall"),
+            gettext("surplus"),
+            gettext("received"),
+            gettext("sent"),
+            gettext("to hire"),
+        ]
         lines += [
-            "Per unit (a station counts in one unit):",
+            gettext("Per unit (a station counts in one unit):"),
             "",
-            "| unit | stations with a count | inspectors now | needed | shortfall | surplus "
-            "| received | sent | to hire |",
+            _table_row(header),
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         lines += [

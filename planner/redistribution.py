@@ -43,6 +43,7 @@ from scipy.sparse.csgraph import connected_components
 from planner import _instance
 from planner._solvers import _MilpOutcome, _moves_model, _run_milp, time_limit_hit
 from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S
+from planner.i18n import gettext
 
 __all__ = [
     "EARTH_RADIUS_M",
@@ -183,14 +184,20 @@ def redistribute(
         and not isinstance(max_move_m, bool)
         and 0 < max_move_m < np.inf
     ):
-        problems.append(f"max_move_m={max_move_m!r} must be a number of metres > 0")
+        problems.append(
+            gettext("{option} must be a number of metres > 0").format(
+                option=f"max_move_m={max_move_m!r}"
+            )
+        )
     sizes = {np.size(now), np.size(needed), np.size(lon), np.size(lat)}
     if unit is not None:
         sizes.add(np.size(unit))
     if len(sizes) > 1:
         problems.append(
-            "now, needed, lon, lat (and unit) must have one value per station; their lengths "
-            f"are {sorted(sizes)}"
+            gettext(
+                "now, needed, lon, lat (and unit) must have one value per station; their lengths "
+                "are {lengths}"
+            ).format(lengths=sorted(sizes))
         )
     _instance.raise_if("redistribute", problems)
     surplus, shortfall = surplus_and_shortfall(now, needed)
@@ -351,7 +358,13 @@ def _solve_component(
     res1 = run(1)
     if res1.x is None:
         # only the safety net stops a problem whose LP is integral: nothing proven, no moves
-        return np.zeros(k, dtype=np.int64), 0, f"most shortfall covered not found: {res1.status}"
+        return (
+            np.zeros(k, dtype=np.int64),
+            0,
+            (  # untranslated: the solver status (summary.json)
+                f"most shortfall covered not found: {res1.status}"
+            ),
+        )
     x1 = np.round(res1.x[:k]).astype(np.int64)
     flow = int(x1.sum())
     # each station giving or receiving is in a move of its own: at least as many moves as the
@@ -371,6 +384,7 @@ def _solve_component(
         return (
             x1,
             max(lower, 0),
+            # untranslated: the solver status (summary.json)
             f"fewest moves not proven ({found} found, at least {lower}): {res2.status}",
         )
     moves = round(float(res2.x[k:].sum()))
@@ -378,12 +392,13 @@ def _solve_component(
     if res2.status == "optimal":
         lower = moves
     else:
+        # untranslated: the solver status (summary.json)
         status = f"fewest moves not proven ({moves} found, at least {lower}): {res2.status}"
     # 3. shortest total distance with that cover and that many moves
     res3 = run(3, flow=flow, moves=moves)
     best = res3 if res3.x is not None else res2
     if res3.status != "optimal" and status == "optimal":
-        status = f"shortest distance not proven: {res3.status}"
+        status = f"shortest distance not proven: {res3.status}"  # untranslated: solver status
     assert best.x is not None
     # whole inspectors on the chosen pairs, with the same cover and no longer distance
     used = np.flatnonzero((best.x[k:] > 0.5) | (best.x[:k] > 1e-9))
@@ -393,6 +408,7 @@ def _solve_component(
         return (
             x1,
             lower,
+            # untranslated: the solver status (summary.json)
             f"fewest moves not proven ({found} found, at least {lower}): {res4.status}",
         )
     x = np.zeros(k, dtype=np.int64)

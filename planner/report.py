@@ -10,7 +10,7 @@ Everything is computed before anything is written, and the four files are writte
 from __future__ import annotations
 
 import platform
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,12 +21,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner import vehicle_outputs
+from planner import i18n, vehicle_outputs
 from planner._files import RECORDED_LIBRARIES, checkpoint, library_versions
 from planner._format import count_text, number_or_none
 from planner._version import __version__
 from planner.capacitated import quality_text
 from planner.demand import RASTER_CELL_KIND
+from planner.i18n import gettext
 from planner.inspector_moves import InspectorMoves
 from planner.maps import STATION_REVIEW_COLUMNS, coverage_map
 from planner.output_set import OutputSet, output_set
@@ -228,8 +229,8 @@ def build_map(
         usable = review.stations["usable"].to_numpy(dtype=bool)
         if review.covered_if_planned_open is not None and (usable & (status == "planned")).any():
             gain = review.covered_if_planned_open & ~covered
-            name = (
-                f"Scenario: planned stations open (+{count_text(population[gain].sum())} residents)"
+            name = gettext("Scenario: planned stations open (+{residents} residents)").format(
+                residents=count_text(population[gain].sum())
             )
             scenarios[name] = everyone[gain]
         working = review.stations["working"].to_numpy(dtype=bool)
@@ -238,10 +239,9 @@ def build_map(
             and (working & (status == "repair")).any()
         ):
             loss = covered & ~review.covered_while_repair_closed
-            name = (
-                "Scenario: stations under repair closed "
-                f"(\u2212{count_text(population[loss].sum())} residents)"
-            )
+            name = gettext(
+                "Scenario: stations under repair closed (\u2212{residents} residents)"
+            ).format(residents=count_text(population[loss].sum()))
             scenarios[name] = everyone[loss]
     trial = None
     if try_sites_max >= 0 and plan is not None:
@@ -820,6 +820,12 @@ def review_dict(review: StationReview) -> dict[str, Any]:
 LISTED_MOVES = 300
 
 
+def _english(words: Callable[[], str]) -> str:
+    """``words()`` in English: summary.json's texts are read by scripts, in every language."""
+    with i18n.using_language("en"):
+        return words()
+
+
 def redistribution_dict(moves: InspectorMoves) -> dict[str, Any]:
     """The ``inspector_redistribution`` block of summary.json (and, with the per-unit rows and
     each move's units, of national.json): see :mod:`planner.inspector_moves`."""
@@ -827,8 +833,9 @@ def redistribution_dict(moves: InspectorMoves) -> dict[str, Any]:
     table = moves.moves
     national = moves.units is not None
     out: dict[str, Any] = {
-        "rule": moves.rule(),
+        "rule": _english(moves.rule),  # untranslated: machine-readable (summary.json)
         "max_move_m": moves.max_move_m,
+        # untranslated: machine-readable (summary.json)
         "distance": "straight line between the stations' points (great circle)",
         "shortfall": r.shortfall,
         "surplus": r.surplus,
@@ -845,7 +852,7 @@ def redistribution_dict(moves: InspectorMoves) -> dict[str, Any]:
         "solve_s": round(r.solve_s, 3),
     }
     if moves.units is not None:
-        out["station_rule"] = (
+        out["station_rule"] = (  # untranslated: machine-readable (national.json)
             "a station counts in one unit: the first whose area contains it (else the nearest "
             "unit listing it), with the inspectors needed for the residents it serves in all units"
         )

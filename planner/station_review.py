@@ -58,6 +58,7 @@ from planner.defaults import (
 )
 from planner.distances import walk_distances
 from planner.errors import InputError
+from planner.i18n import N_, gettext
 from planner.pipeline import evaluate_sites
 from planner.repairs import RepairSchedule, relocation_gains, residents_only_here, schedule_repairs
 from planner.results import City, CoverageResult, EvaluationResult
@@ -256,7 +257,9 @@ def review_stations(
     out["inspectors_note"] = [
         ""
         if w
-        else f"not working ({st}): serves nobody yet, so no inspectors are needed here today"
+        else gettext(
+            "not working ({status}): serves nobody yet, so no inspectors are needed here today"
+        ).format(status=st)
         for w, st in zip(work, stations["status"].astype(str), strict=True)
     ]
     out["inspectors_now"] = now
@@ -288,14 +291,15 @@ def review_stations(
     total = float(population.sum())
     now_value = float(population[covered_now].sum())
     scenarios = [
-        ("today (open and under repair)", int(rows.size), now_value),
+        # the names are summary.json's (English); the memo shows them translated
+        (N_("today (open and under repair)"), int(rows.size), now_value),
         (
-            "if the planned stations open",
+            N_("if the planned stations open"),
             int(rows.size + planned_rows.size),
             float(population[covered_planned].sum()),
         ),
         (
-            "while the stations under repair are closed",
+            N_("while the stations under repair are closed"),
             int(open_local.size),
             float(population[covered_open].sum()),
         ),
@@ -366,25 +370,41 @@ def _check_review_options(
     problems = []
     if not isinstance(city, City) or not isinstance(coverage, CoverageResult):
         raise InputError(
-            "review_stations: expected review_stations(city, coverage) with a City from "
-            "load_city and a CoverageResult from assess_coverage",
-            hint=f"got {type(city).__name__} and {type(coverage).__name__}",
+            gettext(
+                "review_stations: expected review_stations(city, coverage) with a City from "
+                "load_city and a CoverageResult from assess_coverage"
+            ),
+            hint=gettext("got {city} and {coverage}").format(
+                city=type(city).__name__, coverage=type(coverage).__name__
+            ),
         )
     if not (isinstance(residents_per_inspector, int | float) and residents_per_inspector > 0):
         problems.append(
-            f"residents per inspector {residents_per_inspector!r} must be a positive number "
-            "(--residents-per-inspector)"
+            gettext(
+                "residents per inspector {value} must be a positive number "
+                "(--residents-per-inspector)"
+            ).format(value=repr(residents_per_inspector))
         )
     if repair_batch is not None and (not isinstance(repair_batch, int) or repair_batch < 1):
         problems.append(
-            f"repair batch {repair_batch!r} must be a whole number >= 1 (--repair-batch)"
+            gettext("repair batch {value} must be a whole number >= 1 (--repair-batch)").format(
+                value=repr(repair_batch)
+            )
         )
     if not relocation_radius_m > 0:
-        problems.append(f"relocation radius {relocation_radius_m!r} m must be > 0")
+        problems.append(
+            gettext("relocation radius {value} m must be > 0").format(
+                value=repr(relocation_radius_m)
+            )
+        )
     if not (isinstance(relocation_spacing_m, int | float) and relocation_spacing_m > 0):
-        problems.append(f"relocation spacing {relocation_spacing_m!r} m must be > 0")
+        problems.append(
+            gettext("relocation spacing {value} m must be > 0").format(
+                value=repr(relocation_spacing_m)
+            )
+        )
     if problems:
-        raise InputError("invalid station review options", problems)
+        raise InputError(gettext("invalid station review options"), problems)
 
 
 def _planned_stations(
@@ -654,10 +674,12 @@ def plan_with_capacity(
     """
     if not (capacity_inspectors > 0 and residents_per_inspector > 0):
         raise InputError(
-            "invalid capacity",
+            gettext("invalid capacity"),
             [
-                f"--capacity-inspectors {capacity_inspectors!r} and --residents-per-inspector "
-                f"{residents_per_inspector!r} must both be > 0"
+                gettext(
+                    "--capacity-inspectors {capacity} and --residents-per-inspector {norm} must "
+                    "both be > 0"
+                ).format(capacity=repr(capacity_inspectors), norm=repr(residents_per_inspector))
             ],
         )
     capacity = float(capacity_inspectors) * float(residents_per_inspector)

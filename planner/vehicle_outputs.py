@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 
-from planner._format import thousands
+from planner._format import minutes_text, thousands
+from planner.i18n import fmt_decimal, gettext, ngettext
 
 if TYPE_CHECKING:
     from planner.vehicles import VehiclePlan
@@ -71,42 +72,70 @@ def vehicle_lines(summary: Mapping[str, Any] | None) -> list[str]:
     exact = summary.get("proven_optimal")
     gap = float(summary.get("gap") or 0.0)
     solved = (
-        "proven optimal"
+        gettext("proven optimal")
         if exact
         # (best - plan) / best <= (bound - plan) / bound = gap, as best <= bound
-        else f"best found, at most {100 * gap:.2f} % short of the best possible "
-        f"({summary.get('solver_status')})"
+        else gettext("best found, at most {gap} % short of the best possible ({status})").format(
+            gap=fmt_decimal(100 * gap, digits=2), status=summary.get("solver_status")
+        )
     )
+    vehicles = summary.get("vehicles")
     lines = [
-        "## Service vehicles",
+        "## " + gettext("Service vehicles"),
         "",
-        f"{summary.get('vehicles')} vehicles, each at a working station, reach residents within "
-        f"{float(summary.get('drive_min') or 0):g} minutes' drive (free-flow speeds: the "
-        "`maxspeed` of each street or a default per road class; one-way streets respected, "
-        "turn restrictions ignored), then at most "
-        f"{float(summary.get('max_kerb_m') or 0):g} m on foot from the nearest drivable street. "
-        f"Residents served (within walking distance of any working station or within the drive "
-        f"of a station with a vehicle): {n(summary.get('served'))} of "
-        f"{n(summary.get('residents_total'))} "
-        f"({100 * float(summary.get('served_share') or 0):.1f} %); "
-        f"{n(summary.get('walk_covered'))} on foot, {n(summary.get('vehicle_gain'))} more by car. "
-        f"The allocation is {solved}.",
+        ngettext(
+            # English says "1 vehicles", as it always has
+            "{n} vehicles, each at a working station, reach residents within {minutes} minutes' "
+            "drive (free-flow speeds: the `maxspeed` of each street or a default per road class; "
+            "one-way streets respected, turn restrictions ignored), then at most {kerb} m on foot "
+            "from the nearest drivable street. Residents served (within walking distance of any "
+            "working station or within the drive of a station with a vehicle): {served} of "
+            "{total} ({share} %); {walk} on foot, {gain} more by car. The allocation is {solved}.",
+            "{n} vehicles, each at a working station, reach residents within {minutes} minutes' "
+            "drive (free-flow speeds: the `maxspeed` of each street or a default per road class; "
+            "one-way streets respected, turn restrictions ignored), then at most {kerb} m on foot "
+            "from the nearest drivable street. Residents served (within walking distance of any "
+            "working station or within the drive of a station with a vehicle): {served} of "
+            "{total} ({share} %); {walk} on foot, {gain} more by car. The allocation is {solved}.",
+            vehicles if isinstance(vehicles, int | float) else 0,
+        ).format(
+            n=vehicles,
+            minutes=minutes_text(float(summary.get("drive_min") or 0)),
+            kerb=minutes_text(float(summary.get("max_kerb_m") or 0)),
+            served=n(summary.get("served")),
+            total=n(summary.get("residents_total")),
+            share=fmt_decimal(100 * float(summary.get("served_share") or 0), digits=1),
+            walk=n(summary.get("walk_covered")),
+            gain=n(summary.get("vehicle_gain")),
+            solved=solved,
+        ),
         "",
     ]
     placed = int(summary.get("placed") or 0)
     asked = int(summary.get("vehicles") or 0)
     if placed < asked:
         lines += [
-            f"{asked - placed} of the {asked} vehicles "
-            f"{'adds' if asked - placed == 1 else 'add'} nobody under this measure (every "
-            "station whose car would reach anyone new has one; a second car at a station "
-            "reaches the same streets): they are not placed.",
+            ngettext(
+                "{n} of the {asked} vehicles adds nobody under this measure (every station whose "
+                "car would reach anyone new has one; a second car at a station reaches the same "
+                "streets): they are not placed.",
+                "{n} of the {asked} vehicles add nobody under this measure (every station whose "
+                "car would reach anyone new has one; a second car at a station reaches the same "
+                "streets): they are not placed.",
+                asked - placed,
+            ).format(n=asked - placed, asked=asked),
             "",
         ]
     rows = summary.get("stations") or []
     if rows:
+        header = [
+            gettext("rank"),
+            gettext("station"),
+            gettext("id"),
+            gettext("residents gained (in this order)"),
+        ]
         lines += [
-            "| rank | station | id | residents gained (in this order) |",
+            "| " + " | ".join(header) + " |",
             "|---:|---|---|---:|",
         ]
         for r in rows:
@@ -136,9 +165,20 @@ def add_vehicle_layers(layers: dict[str, gpd.GeoDataFrame], plan: VehiclePlan) -
 def vehicle_summary_line(plan: VehiclePlan) -> str:
     """One line for the command line's summary."""
     share = plan.served / plan.residents_total if plan.residents_total else 0.0
-    exact = "proven optimal" if plan.siting.proven_optimal else f"gap {100 * plan.gap:.2f} %"
-    return (
-        f"vehicles: {plan.placed} of {plan.n_vehicles} placed; +{thousands(plan.vehicle_gain)} "
-        f"residents within {plan.drive_min:g} min drive; served on foot or by car "
-        f"{thousands(plan.served)} ({100 * share:.1f} %), {exact}"
+    exact = (
+        gettext("proven optimal")
+        if plan.siting.proven_optimal
+        else gettext("gap {gap} %").format(gap=fmt_decimal(100 * plan.gap, digits=2))
+    )
+    return gettext(
+        "vehicles: {placed} of {n} placed; +{gain} residents within {minutes} min drive; served "
+        "on foot or by car {served} ({share} %), {exact}"
+    ).format(
+        placed=plan.placed,
+        n=plan.n_vehicles,
+        gain=thousands(plan.vehicle_gain),
+        minutes=minutes_text(plan.drive_min),
+        served=thousands(plan.served),
+        share=fmt_decimal(100 * share, digits=1),
+        exact=exact,
     )

@@ -57,6 +57,7 @@ from planner.drive import (
     snap_to_drive,
 )
 from planner.errors import InputError
+from planner.i18n import gettext, ngettext
 from planner.siting import CoverageCurve, SitingResult, curve_plan
 from planner.snapping import door_points
 from planner.stations import working
@@ -97,9 +98,15 @@ DRIVE_AREA_COLUMNS = (
 def _check(func: str, n_vehicles: object, drive_min: object) -> None:
     problems = []
     if isinstance(n_vehicles, bool) or not isinstance(n_vehicles, int | np.integer):
-        problems.append(f"vehicles={plain(n_vehicles)} must be a whole number >= 0, e.g. 20")
+        problems.append(
+            gettext("{option} must be a whole number >= 0, e.g. 20").format(
+                option=f"vehicles={plain(n_vehicles)}"
+            )
+        )
     elif n_vehicles < 0:
-        problems.append(f"vehicles={plain(n_vehicles)} must be >= 0, e.g. 20")
+        problems.append(
+            gettext("{option} must be >= 0, e.g. 20").format(option=f"vehicles={plain(n_vehicles)}")
+        )
     if (
         isinstance(drive_min, bool)
         or not isinstance(drive_min, int | float | np.number)
@@ -107,10 +114,12 @@ def _check(func: str, n_vehicles: object, drive_min: object) -> None:
         or not 0 < float(drive_min) <= MAX_DRIVE_MIN
     ):
         problems.append(
-            f"drive_min={plain(drive_min)} must be minutes in (0, {MAX_DRIVE_MIN:g}], e.g. 10"
+            gettext("{option} must be minutes in (0, {max}], e.g. 10").format(
+                option=f"drive_min={plain(drive_min)}", max=f"{MAX_DRIVE_MIN:g}"
+            )
         )
     if problems:
-        raise InputError(f"{func}: invalid options", problems)
+        raise InputError(gettext("{function}: invalid options").format(function=func), problems)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -226,11 +235,17 @@ def vehicle_reach(
     if far.size:
         ids = stations["station_id"].to_numpy()[work[far]] if "station_id" in stations else far
         log.warning(
-            "%d working stations are more than %.0f m from the car network and cannot use a "
-            "vehicle: %s",
-            far.size,
-            max_kerb_m,
-            ", ".join(str(i) for i in ids[:10]) + (" ..." if far.size > 10 else ""),
+            ngettext(
+                "{n} working stations are more than {metres} m from the car network and cannot "
+                "use a vehicle: {stations}",
+                "{n} working stations are more than {metres} m from the car network and cannot "
+                "use a vehicle: {stations}",
+                int(far.size),
+            ).format(
+                n=far.size,
+                metres=f"{max_kerb_m:.0f}",
+                stations=", ".join(str(i) for i in ids[:10]) + (" ..." if far.size > 10 else ""),
+            )
         )
     return VehicleReach(
         network=net,
@@ -264,10 +279,14 @@ def unit_vehicle_curve(
         reach = vehicle_reach(city, coverage, drive_min=drive_min, max_kerb_m=max_kerb_m)
     elif (reach.drive_min, reach.max_kerb_m) != (float(drive_min), float(max_kerb_m)):
         raise InputError(
-            "unit_vehicle_curve: reach was computed for another drive",
+            gettext("unit_vehicle_curve: reach was computed for another drive"),
             [
-                f"reach: drive_min={plain(reach.drive_min)}, max_kerb_m={plain(reach.max_kerb_m)}; "
-                f"asked: drive_min={plain(drive_min)}, max_kerb_m={plain(max_kerb_m)}"
+                gettext("reach: {reach}; asked: {asked}").format(
+                    reach=(
+                        f"drive_min={plain(reach.drive_min)}, max_kerb_m={plain(reach.max_kerb_m)}"
+                    ),
+                    asked=f"drive_min={plain(drive_min)}, max_kerb_m={plain(max_kerb_m)}",
+                )
             ],
         )
     buildings = coverage.buildings
@@ -380,7 +399,7 @@ def _vehicle_plan(
     out_b["vehicle_reached"] = t_car <= limit_s
     out_b["served"] = walk | (t_car <= limit_s)
     areas = _drive_areas(net, out_st, work, chosen, st_node, siting.marginal_population, limit_s)
-    log.info(
+    log.info(  # untranslated: a developer's log line (INFO, not shown by the command line)
         "vehicles: %d of %d placed, %.0f residents gained within %g min drive",
         chosen.size,
         n_vehicles,
