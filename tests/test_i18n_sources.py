@@ -9,7 +9,8 @@ f-string) that read as a sentence: three words or more. Each must be
   line above it, or on the first line of its statement (JavaScript and CSS source, SQL, text
   of machine-readable outputs, messages of internal errors).
 
-``gettext(f"...")`` is an error too: an f-string cannot be looked up in a catalog.
+``gettext(f"...")`` is an error too: an f-string cannot be looked up in a catalog; and so is
+``f"{gettext('...')}"``: ``pybabel extract`` does not look inside f-strings on Python 3.11.
 """
 
 from __future__ import annotations
@@ -95,6 +96,17 @@ def unwrapped_sentences(source: str, module: str) -> Iterator[Finding]:
             and isinstance(body[0].value, ast.Constant)
         ):
             skip.add(id(body[0].value))
+        if isinstance(node, ast.JoinedStr):  # pybabel (Python 3.11) reads no call inside one
+            for part in node.values:
+                for child in ast.walk(part):
+                    if (
+                        isinstance(child, ast.Call)
+                        and _call_name(child) in TRANSLATORS
+                        and child.args
+                        and isinstance(child.args[0], ast.Constant)
+                    ):  # a literal message there is never extracted (a variable's is, elsewhere)
+                        name = str(_call_name(child))
+                        yield Finding(module, child.lineno, name + " inside an f-string")
         if isinstance(node, ast.Call) and _call_name(node) in TRANSLATORS:
             for arg in node.args:
                 if isinstance(arg, ast.JoinedStr):
@@ -155,7 +167,7 @@ def f(n, name):
     # untranslated: a machine-readable key
     g = "kept as it is"
     h = gettext(f"{name} is not translatable")
-    return "the end of it" if n else "x"
+    return "the end of it" if n else f"{gettext('hidden from pybabel')}"
 '''
     found = {(f.line, f.text) for f in unwrapped_sentences(source, "m")}
     assert found == {
@@ -163,6 +175,7 @@ def f(n, name):
         (10, ": the file has no rows"),
         (14, "an f-string given to gettext"),
         (15, "the end of it"),
+        (15, "gettext inside an f-string"),
     }
 
 
