@@ -1166,7 +1166,8 @@ def _legend_html(
     if has.get("proposals"):
         parts.append(key(f"background:{PROPOSAL_COLOR}", gettext("Akimat proposal")))
     if population_key:
-        parts.append(f"<div>{esc(gettext('Residents per uncovered building:'))}</div>")
+        text = gettext("Residents per uncovered building:")
+        parts.append(f"<div>{esc(text)}</div>")
         parts += [key(f"background:{color}", label) for color, label in population_key]
     return "".join(parts)
 

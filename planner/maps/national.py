@@ -375,7 +375,8 @@ def _national_legend_html(
         + "</table>"
     )
     if gap_text is not None and not _missing(gap) and float(gap) <= 1e-9:
-        parts.append(f"<p>{esc(gettext('The allocation is the best possible.'))}</p>")
+        text = gettext("The allocation is the best possible.")
+        parts.append(f"<p>{esc(text)}</p>")
     elif gap_text is not None:
         at_most = (
             gettext("less than {share}").format(share=i18n.fmt_share(0.001))
@@ -393,7 +394,8 @@ def _national_legend_html(
         )
 
     if breaks:
-        parts.append(f"<div>{esc(gettext('Residents covered with the plan:'))}</div>")
+        text = gettext("Residents covered with the plan:")
+        parts.append(f"<div>{esc(text)}</div>")
         parts += [
             swatch("", f"background:{SHARE_COLORS[i]}", _class_text(breaks[i], breaks[i + 1]))
             for i in range(5)
