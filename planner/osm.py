@@ -189,8 +189,10 @@ class OsmScan:
         )
 
     def admin_areas(self) -> gpd.GeoDataFrame:
-        """``boundary=administrative`` polygons of the whole file, EPSG:4326."""
-        return self._frame("admin", ("name", "admin_level", "boundary"), None, mode="intersects")
+        """``boundary=administrative`` polygons of the whole file, EPSG:4326 (with their names
+        in Russian and Kazakh, ``name:ru`` and ``name:kk``, where tagged)."""
+        keep = ("name", "name:ru", "name:kk", "admin_level", "boundary")
+        return self._frame("admin", keep, None, mode="intersects")
 
     def homes_layers(
         self, area: BaseGeometry | None = None

@@ -24,15 +24,18 @@ import numpy as np
 import shapely
 from folium.template import Template
 
+from planner import i18n
 from planner._format import (
     count_text,
     illustrative_labels,
     limit_text,
     lookup,
     metres_text,
+    minutes_text,
     share_text,
 )
 from planner.errors import InputError
+from planner.i18n import N_, fmt_decimal, gettext, ngettext
 from planner.maps._leaflet import (
     LEAFLET_PREFIX,
     OSM_ATTRIBUTION,
@@ -89,16 +92,18 @@ log = logging.getLogger(__name__)
 #: Street simplification tolerance in degrees (~1 m at Kazakhstan's latitudes).
 STREET_SIMPLIFY_DEG = 1e-5
 
-LAYER_STREETS = "Streets (offline base map)"
-LAYER_STATIONS = "Existing police stations"
-LAYER_SERVICE = "Service area"
-LAYER_BUILDINGS = "Uncovered residential buildings"
-LAYER_SITES = "Proposed sites, rollout order"
-LAYER_PROPOSALS = "Akimat proposals, scored"
-LAYER_RELOCATIONS = "Relocation sites"
+#: Layer names: the English text is the id (used as a key by the tests and other modules); the
+#: layer control shows ``gettext(LAYER_...)``, in the run's language.
+LAYER_STREETS = N_("Streets (offline base map)")
+LAYER_STATIONS = N_("Existing police stations")
+LAYER_SERVICE = N_("Service area")
+LAYER_BUILDINGS = N_("Uncovered residential buildings")
+LAYER_SITES = N_("Proposed sites, rollout order")
+LAYER_PROPOSALS = N_("Akimat proposals, scored")
+LAYER_RELOCATIONS = N_("Relocation sites")
 #: The arrows of :mod:`planner.inspector_moves` (followed by the number of moves).
-LAYER_INSPECTOR_MOVES = "Inspector moves"
-LAYER_VEHICLES = "Service vehicles: bases and drive-time areas"
+LAYER_INSPECTOR_MOVES = N_("Inspector moves")
+LAYER_VEHICLES = N_("Service vehicles: bases and drive-time areas")
 
 #: Sequential fill for residents per building (ColorBrewer YlOrRd, 5 classes).
 POPULATION_COLORS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -112,18 +117,25 @@ MOVE_COLOR = "#6a3d9a"
 #: Buildings of the scenario layers, in the order given (ColorBrewer Dark2: teal, pink, ...).
 SCENARIO_COLORS = ("#1b9e77", "#e7298a", "#66a61e", "#e6ab02", "#7570b3")
 
-#: Marker of each station status: fill, outline, dash, wording in the popup and the legend.
+#: Marker of each station status: fill, outline, dash, wording in the popup and the legend
+#: (English ids, shown through ``gettext``).
 STATUS_STYLES: dict[str, tuple[str, str, str | None, str, str]] = {
-    "open": (STATION_COLOR, "#ffffff", None, "open", "Station open"),
+    "open": (STATION_COLOR, "#ffffff", None, N_("open"), N_("Station open")),
     "repair": (
         REPAIR_COLOR,
         "#ffffff",
         None,
-        "needs repair (still working)",
-        "Station needs repair (still working)",
+        N_("needs repair (still working)"),
+        N_("Station needs repair (still working)"),
     ),
-    "planned": ("#ffffff", PLANNED_COLOR, "3 2", "planned (not open yet)", "Station planned"),
-    "closed": (CLOSED_COLOR, "#ffffff", None, "closed", "Station closed"),
+    "planned": (
+        "#ffffff",
+        PLANNED_COLOR,
+        "3 2",
+        N_("planned (not open yet)"),
+        N_("Station planned"),
+    ),
+    "closed": (CLOSED_COLOR, "#ffffff", None, N_("closed"), N_("Station closed")),
 }
 
 
@@ -171,7 +183,7 @@ def _streets_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
     return _GeoJsonLayer(
         np.array([merged]),
         [{}],
-        name=LAYER_STREETS,
+        name=gettext(LAYER_STREETS),
         overlay=False,
         interactive=False,
         attribution=OSM_ATTRIBUTION,
@@ -185,7 +197,8 @@ def _station_labels(gdf: gpd.GeoDataFrame) -> list[str]:
     names = _column(gdf, "name", str)
     ids = _column(gdf, "station_id", str) if "station_id" in gdf.columns else [None] * len(gdf)
     return [
-        (f"{name} [{sid}]" if name and sid else name or sid) or f"Station {i + 1}"
+        (f"{name} [{sid}]" if name and sid else name or sid)
+        or gettext("Station {n}").format(n=i + 1)
         for i, (name, sid) in enumerate(zip(names, ids, strict=True))
     ]
 
@@ -226,10 +239,15 @@ def _fmt_gap_inspectors(value: float) -> str | None:
         return None
     count = round(value)
     if count > 0:
-        return f"{count_text(count)} missing"
+        return gettext("{count} missing").format(count=count_text(count))
     if count < 0:
-        return f"{count_text(-count)} more than needed"
-    return "none missing"
+        return gettext("{count} more than needed").format(count=count_text(-count))
+    return gettext("none missing")
+
+
+def _decimal(value: float, digits: int) -> str:
+    """``1234.5`` as today's English writes it (no thousands separator), ``1 234,5`` in ru/kk."""
+    return f"{value:.{digits}f}" if i18n.language() == "en" else fmt_decimal(value, digits=digits)
 
 
 def _fmt_latlon(lat: float, lon: float) -> str:
@@ -239,15 +257,22 @@ def _fmt_latlon(lat: float, lon: float) -> str:
 def _relocation_text(gain: float) -> str:
     count = round(gain)
     if count > 0:
-        return f"{count_text(count)} residents"
+        return ngettext("{count} residents", "{count} residents", count).format(
+            count=count_text(count)
+        )
     if count < 0:
-        return f"none (the best site nearby serves {count_text(-count)} fewer)"
-    return "no residents"
+        return gettext("none (the best site nearby serves {count} fewer)").format(
+            count=count_text(-count)
+        )
+    return gettext("no residents")
 
 
 def _moving_label(radius_m: float | None) -> str:
-    within = f"within {count_text(radius_m)} m" if radius_m is not None else "nearby"
-    return f"Moving it {within} (instead of repairing it) would add"
+    if radius_m is None:
+        return gettext("Moving it nearby (instead of repairing it) would add")
+    return gettext("Moving it within {metres} m (instead of repairing it) would add").format(
+        metres=count_text(radius_m)
+    )
 
 
 def _stations_layer(
@@ -282,10 +307,11 @@ def _stations_layer(
         status = statuses[i] if statuses is not None else None
         fill, outline, dash, wording, _ = STATUS_STYLES.get(status or "open", STATUS_STYLES["open"])
         if status is None:
-            status_text = "in use" if ok else "not used in the plan"
+            status_text = gettext("in use") if ok else gettext("not used in the plan")
         else:
-            status_text = (wording if status in STATUS_STYLES else status) + (
-                "" if ok else "; not used in the plan"
+            shown = gettext(wording) if status in STATUS_STYLES else status
+            status_text = (
+                shown if ok else gettext("{status}; not used in the plan").format(status=shown)
             )
         repair = status == "repair" and math.isfinite(gain[i])
         moved = repair and gain[i] >= 0.5 and math.isfinite(site_lon[i] + site_lat[i])
@@ -294,18 +320,18 @@ def _stations_layer(
                 "name": names[i],
                 "served": served[i] if ok and working[i] else None,
                 "status": status_text,
-                "reason": None if ok else (reasons[i] or "reason not recorded"),
+                "reason": None if ok else (reasons[i] or gettext("reason not recorded")),
                 "served_all": count(served_all, i) if working[i] else None,
                 "only_here": count(only_here, i) if working[i] else None,
                 "rank": (
-                    f"{count_text(rank[i])} of {n_ranked}"
+                    gettext("{rank} of {n}").format(rank=count_text(rank[i]), n=n_ranked)
                     if working[i] and math.isfinite(rank[i])
                     else None
                 ),
                 "needed": (
                     count(needed, i)
                     if working[i]
-                    else "none yet: not working, it serves nobody today"
+                    else gettext("none yet: not working, it serves nobody today")
                     if ok and status in ("planned", "closed")
                     else None
                 ),
@@ -319,30 +345,38 @@ def _stations_layer(
             }
         )
     n_bad = len(usable) - sum(usable)
-    extra = f", {n_bad} unusable" if n_bad else ""
+    layer = gettext(LAYER_STATIONS)
+    if n_bad:
+        label = ngettext(
+            "{layer} ({n}, {bad} unusable)", "{layer} ({n}, {bad} unusable)", n_bad
+        ).format(layer=layer, n=len(gdf), bad=n_bad)
+    else:
+        label = gettext("{layer} ({n})").format(layer=layer, n=len(gdf))
     return _GeoJsonLayer(
         _points(gdf),
         props,
-        name=f"{LAYER_STATIONS} ({len(gdf)}{extra})",
+        name=label,
         radius=7,
         style={"weight": 2, "fillOpacity": 0.95, "opacity": 1},
         title_key="name",
         popup_fields=[
-            ("served", "Residents within walking distance"),
-            ("status", "Status"),
-            ("reason", "Why not used"),
+            ("served", gettext("Residents within walking distance")),
+            ("status", gettext("Status")),
+            ("reason", gettext("Why not used")),
             (
                 "served_all",
-                "Residents served: it is their nearest station, at any distance "
-                "(the workload of its inspectors)",
+                gettext(
+                    "Residents served: it is their nearest station, at any distance "
+                    "(the workload of its inspectors)"
+                ),
             ),
-            ("only_here", "Residents only here (lose walking access if it closes)"),
-            ("rank", "Repair priority (1 = most residents lose access)"),
-            ("needed", "Inspectors needed (1 per norm of residents served)"),
-            ("now", "Inspectors now"),
-            ("gap", "Inspector gap"),
+            ("only_here", gettext("Residents only here (lose walking access if it closes)")),
+            ("rank", gettext("Repair priority (1 = most residents lose access)")),
+            ("needed", gettext("Inspectors needed (1 per norm of residents served)")),
+            ("now", gettext("Inspectors now")),
+            ("gap", gettext("Inspector gap")),
             ("moving", _moving_label(relocation_radius_m)),
-            ("site", "Best site to move it to (lat, lon)"),
+            ("site", gettext("Best site to move it to (lat, lon)")),
         ],
     )
 
@@ -376,11 +410,17 @@ def _relocations_layer(
             for i, site in zip(rows, sites, strict=True)
         ]
     )
-    within = f"within {count_text(relocation_radius_m)} m" if relocation_radius_m else None
+    within = (
+        gettext("within {metres} m").format(metres=count_text(relocation_radius_m))
+        if relocation_radius_m
+        else None
+    )
     props = [
         {
-            "title": f"Relocation site for {names[i]}",
-            "gain": f"{count_text(gain[i])} residents",
+            "title": gettext("Relocation site for {station}").format(station=names[i]),
+            "gain": ngettext("{count} residents", "{count} residents", round(gain[i])).format(
+                count=count_text(gain[i])
+            ),
             "site": _fmt_latlon(site_lat[i], site_lon[i]),
             "within": within,
         }
@@ -389,7 +429,7 @@ def _relocations_layer(
     return _GeoJsonLayer(
         np.concatenate([lines, sites]),
         [{**p, "_dash": "6 5"} for p in props] + props,  # lines below the rings
-        name=f"{LAYER_RELOCATIONS} ({rows.size})",
+        name=gettext("{layer} ({n})").format(layer=gettext(LAYER_RELOCATIONS), n=rows.size),
         show=False,
         radius=6,
         style={
@@ -401,9 +441,9 @@ def _relocations_layer(
         },
         title_key="title",
         popup_fields=[
-            ("gain", "Moving the station here would add (instead of repairing it)"),
-            ("site", "Site (lat, lon)"),
-            ("within", "On foot from the station"),
+            ("gain", gettext("Moving the station here would add (instead of repairing it)")),
+            ("site", gettext("Site (lat, lon)")),
+            ("within", gettext("On foot from the station")),
         ],
     )
 
@@ -461,11 +501,11 @@ def inspector_moves_layer(gdf: gpd.GeoDataFrame, *, show: bool = True) -> _GeoJs
     )
     props = [
         {
-            "title": f"{c:g} inspector{'s' if c != 1 else ''}",
+            "title": ngettext("{n} inspector", "{n} inspectors", c).format(n=minutes_text(c)),
             "from": f,
             "to": t,
             "distance": (
-                f"{d / 1000:,.2f} km (straight line)".replace(",", " ")
+                gettext("{km} km (straight line)").format(km=fmt_decimal(d / 1000, digits=2))
                 if math.isfinite(d)
                 else None
             ),
@@ -476,13 +516,17 @@ def inspector_moves_layer(gdf: gpd.GeoDataFrame, *, show: bool = True) -> _GeoJs
     return _GeoJsonLayer(
         _arrows(gdf),
         props,
-        name=f"{LAYER_INSPECTOR_MOVES} ({len(props)})",
+        name=gettext("{layer} ({n})").format(layer=gettext(LAYER_INSPECTOR_MOVES), n=len(props)),
         show=show,
         style={"color": MOVE_COLOR, "weight": 3, "opacity": 0.9},
         line_weights=True,
         title_key="title",
-        popup_fields=[("from", "From"), ("to", "To"), ("distance", "Distance")],
-        tooltip_fields=[("to", "To")],
+        popup_fields=[
+            ("from", gettext("From")),
+            ("to", gettext("To")),
+            ("distance", gettext("Distance")),
+        ],
+        tooltip_fields=[("to", gettext("To"))],
     )
 
 
@@ -510,15 +554,17 @@ def _service_area_layers(gdf: gpd.GeoDataFrame) -> list[_GeoJsonLayer]:
             else limits["limit_min"] == limit_min
         )
         area = shapely.union_all(gdf.geometry.to_numpy()[rows.to_numpy()])
-        label = f"{count_text(limit_m)} m"
+        label = gettext("{metres} m").format(metres=count_text(limit_m))
         if not math.isnan(limit_min):
-            label = f"{limit_min:g}-min walk ({label})"
+            label = gettext("{minutes}-min walk ({metres})").format(
+                minutes=minutes_text(limit_min), metres=label
+            )
         color = SERVICE_COLORS[i % len(SERVICE_COLORS)]
         layers.append(
             _GeoJsonLayer(
                 _round(np.array([area])),
                 [{}],
-                name=f"{LAYER_SERVICE}: {label}",
+                name=gettext("{layer}: {label}").format(layer=gettext(LAYER_SERVICE), label=label),
                 interactive=False,
                 style={
                     "color": color,
@@ -564,17 +610,15 @@ def _buildings_layer(
     breaks = _population_breaks(population)
     classes = np.searchsorted(np.array(breaks), population, side="left") if breaks else []
     as_points = len(gdf) > max_polygons
-    points_text = ", as points" if as_points else ""
     geoms = _points(gdf) if as_points else _round(gdf.geometry.to_numpy())
     walk, nearest = _walk_and_nearest(gdf, station_labels)
     # raster cells with residents but no mapped building are demand points, not buildings
     kinds = _column(gdf, "demand_kind", str)
     n_cells = sum(1 for k in kinds if k is not None and k != "building")
-    cells_text = f" and raster cells without buildings ({count_text(n_cells)})" if n_cells else ""
     props = [
         {
             "population": count_text(pop) if math.isfinite(pop) else None,
-            **({"what": kinds[i]} if "demand_kind" in gdf.columns else {}),
+            **({"what": _demand_kind_text(kinds[i])} if "demand_kind" in gdf.columns else {}),
             "walk": walk[i],
             "nearest": nearest[i],
             "_fill": POPULATION_COLORS[min(int(classes[i]), 4)] if breaks else None,
@@ -582,6 +626,7 @@ def _buildings_layer(
         for i, pop in enumerate(population)
     ]
     if as_points:
+        # untranslated: an info log for developers
         log.info("coverage_map: %d uncovered buildings drawn as points", len(gdf))
     key = []
     lower = float(math.floor(np.nanmin(population))) if breaks else 0.0
@@ -592,17 +637,41 @@ def _buildings_layer(
     layer = _GeoJsonLayer(
         geoms,
         props,
-        name=f"{LAYER_BUILDINGS}{cells_text} ({count_text(len(gdf))}{points_text})",
+        name=_buildings_layer_name(len(gdf), n_cells, as_points),
         radius=3,
         style={"color": "#7a1c1c", "weight": 0.5, "opacity": 0.8, "fillOpacity": 0.85},
         tooltip_fields=[
-            ("what", "Demand point"),
-            ("population", "Residents"),
-            ("walk", "Walk to nearest station"),
-            ("nearest", "Nearest station"),
+            ("what", gettext("Demand point")),
+            ("population", gettext("Residents")),
+            ("walk", gettext("Walk to nearest station")),
+            ("nearest", gettext("Nearest station")),
         ],
     )
     return layer, key
+
+
+#: ``demand_kind`` values (:mod:`planner.demand`) as the tooltip shows them (English ids).
+_DEMAND_KINDS = {
+    "building": N_("building"),
+    # untranslated: the key is the demand_kind value of planner.demand (machine-readable)
+    "raster cell without mapped buildings": N_("raster cell without mapped buildings"),
+}
+
+
+def _demand_kind_text(kind: str | None) -> str | None:
+    return None if kind is None else gettext(_DEMAND_KINDS[kind]) if kind in _DEMAND_KINDS else kind
+
+
+def _buildings_layer_name(n: int, n_cells: int, as_points: bool) -> str:
+    """``"Uncovered residential buildings (4)"``, with the raster cells and ", as points"."""
+    layer = gettext(LAYER_BUILDINGS)
+    if n_cells:
+        layer = gettext("{layer} and raster cells without buildings ({cells})").format(
+            layer=layer, cells=count_text(n_cells)
+        )
+    if as_points:
+        return gettext("{layer} ({n}, as points)").format(layer=layer, n=count_text(n))
+    return gettext("{layer} ({n})").format(layer=layer, n=count_text(n))
 
 
 def _scenario_layer(
@@ -627,6 +696,7 @@ def _scenario_layer(
         for i, pop in enumerate(population)
     ]
     if as_points:
+        # untranslated: an info log for developers
         log.info("coverage_map: %s: %d buildings drawn as points", name, len(gdf))
     return _GeoJsonLayer(
         geoms,
@@ -642,9 +712,9 @@ def _scenario_layer(
             "fillOpacity": 0.75,
         },
         tooltip_fields=[
-            ("population", "Residents"),
-            ("walk", "Walk to nearest station today"),
-            ("nearest", "Nearest station today"),
+            ("population", gettext("Residents")),
+            ("walk", gettext("Walk to nearest station today")),
+            ("nearest", gettext("Nearest station today")),
         ],
     )
 
@@ -660,7 +730,11 @@ def _sites_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
     district = _column(gdf, "district", str)
     props = [
         {
-            "title": f"Proposed site {r}" + (f": {names[i]}" if names[i] else ""),
+            "title": (
+                gettext("Proposed site {rank}: {name}").format(rank=r, name=names[i])
+                if names[i]
+                else gettext("Proposed site {rank}").format(rank=r)
+            ),
             "rank": r,
             **({"district": district[i]} if "district" in gdf.columns else {}),
             "new": new[i],
@@ -673,16 +747,16 @@ def _sites_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
     return _GeoJsonLayer(
         _points(gdf),
         props,
-        name=f"{LAYER_SITES} ({len(gdf)})",
+        name=gettext("{layer} ({n})").format(layer=gettext(LAYER_SITES), n=len(gdf)),
         icon_class="planner-rank",
         style={},
         title_key="title",
         popup_fields=[
-            ("rank", "Rollout order"),
-            ("district", "District"),
-            ("new", "Residents newly covered"),
-            ("cum", "Newly covered by sites 1 to this"),
-            ("share", "Share of residents covered then"),
+            ("rank", gettext("Rollout order")),
+            ("district", gettext("District")),
+            ("new", gettext("Residents newly covered")),
+            ("cum", gettext("Newly covered by sites 1 to this")),
+            ("share", gettext("Share of residents covered then")),
         ],
     )
 
@@ -695,11 +769,11 @@ def _proposals_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
     flags = _column(gdf, "flags", _text)
     props = [
         {
-            "title": names[i] or f"Proposal {i + 1}",
+            "title": names[i] or gettext("Proposal {n}").format(n=i + 1),
             "alone": alone[i],
             "marginal": marginal[i],
             "greedy": greedy[i],
-            "flags": flags[i] or "none",
+            "flags": flags[i] or gettext("none"),
             "_label": f"P{i + 1}",
         }
         for i in range(len(gdf))
@@ -707,15 +781,15 @@ def _proposals_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
     return _GeoJsonLayer(
         _points(gdf),
         props,
-        name=f"{LAYER_PROPOSALS} ({len(gdf)})",
+        name=gettext("{layer} ({n})").format(layer=gettext(LAYER_PROPOSALS), n=len(gdf)),
         icon_class="planner-proposal",
         style={},
         title_key="title",
         popup_fields=[
-            ("alone", "Residents newly covered, alone"),
-            ("marginal", "Lost if dropped from the list"),
-            ("greedy", "Rank within the list"),
-            ("flags", "Flags"),
+            ("alone", gettext("Residents newly covered, alone")),
+            ("marginal", gettext("Lost if dropped from the list")),
+            ("greedy", gettext("Rank within the list")),
+            ("flags", gettext("Flags")),
         ],
     )
 
@@ -735,9 +809,11 @@ def _minutes_text(minutes: np.ndarray) -> str:
     """``"10 min"``, or ``"5-10 min"`` when the areas were drawn with different limits."""
     finite = minutes[np.isfinite(minutes)]
     if not finite.size:
-        return "drive time not recorded"
+        return gettext("drive time not recorded")
     low, high = float(finite.min()), float(finite.max())
-    return f"{low:g} min" if low == high else f"{low:g}\u2013{high:g} min"
+    if low == high:
+        return gettext("{minutes} min").format(minutes=minutes_text(low))
+    return gettext("{minutes} min").format(minutes=f"{minutes_text(low)}\u2013{minutes_text(high)}")
 
 
 def vehicles_layer(
@@ -762,15 +838,23 @@ def vehicles_layer(
     lon, lat = _float_column(areas, "base_lon"), _float_column(areas, "base_lat")
     props = []
     for i in range(len(areas)):
-        station = names[i] or ids[i] or f"station {i + 1}"
+        station = names[i] or ids[i] or gettext("station {n}").format(n=i + 1)
         props.append(
             {
-                "title": f"Service vehicle at {station}",
+                "title": gettext("Service vehicle at {station}").format(station=station),
                 "unit": units[i],
-                "reach": f"{minutes[i]:g} min" if math.isfinite(minutes[i]) else None,
+                "reach": (
+                    gettext("{minutes} min").format(minutes=minutes_text(minutes[i]))
+                    if math.isfinite(minutes[i])
+                    else None
+                ),
                 "gained": gained[i],
                 "rank": count_text(ranks[i]) if math.isfinite(ranks[i]) else None,
-                "area": f"{km2[i]:.1f} km\u00b2" if math.isfinite(km2[i]) else None,
+                "area": (
+                    gettext("{area} km\u00b2").format(area=_decimal(km2[i], 1))
+                    if math.isfinite(km2[i])
+                    else None
+                ),
             }
         )
     outlines = _round(shapely.simplify(areas.geometry.to_numpy(), simplify_deg))
@@ -780,7 +864,9 @@ def vehicles_layer(
     return _GeoJsonLayer(
         np.concatenate([outlines, bases]),
         props + [props[i] | ring for i in based],
-        name=f"{LAYER_VEHICLES} ({_minutes_text(minutes)})",
+        name=gettext("{layer} ({n})").format(
+            layer=gettext(LAYER_VEHICLES), n=_minutes_text(minutes)
+        ),
         radius=11,
         style={
             "color": VEHICLE_COLOR,
@@ -791,13 +877,13 @@ def vehicles_layer(
         },
         title_key="title",
         popup_fields=[
-            ("unit", "Unit"),
-            ("reach", "Reached by car within"),
-            ("gained", "Residents it adds beyond a walk (in rollout order)"),
-            ("rank", "Rollout order"),
-            ("area", "Area reached"),
+            ("unit", gettext("Unit")),
+            ("reach", gettext("Reached by car within")),
+            ("gained", gettext("Residents it adds beyond a walk (in rollout order)")),
+            ("rank", gettext("Rollout order")),
+            ("area", gettext("Area reached")),
         ],
-        tooltip_fields=[("gained", "Residents it adds beyond a walk")],
+        tooltip_fields=[("gained", gettext("Residents it adds beyond a walk"))],
     )
 
 
@@ -808,15 +894,23 @@ def vehicles_legend_html(vehicles: Mapping[str, Any] | None, areas: gpd.GeoDataF
     esc = html.escape
     minutes = _float_column(areas, "drive_min")
     limit = lookup(vehicles, "drive_min")
-    reach = f"{float(limit):g} min" if limit is not None else _minutes_text(minutes)
+    reach = (
+        gettext("{minutes} min").format(minutes=minutes_text(limit))
+        if limit is not None
+        else _minutes_text(minutes)
+    )
     placed = lookup(vehicles, "placed")
     gain = lookup(vehicles, "vehicle_gain")
     if placed is None:
         placed = len(areas)
     if gain is None and "residents_gained" in areas.columns:
         gain = float(np.nansum(_float_column(areas, "residents_gained")))
-    numbers = f"{count_text(placed)} placed" + (
-        f", +{count_text(gain)} residents beyond a walk" if gain is not None else ""
+    numbers = (
+        gettext("{placed} placed, +{gain} residents beyond a walk").format(
+            placed=count_text(placed), gain=count_text(gain)
+        )
+        if gain is not None
+        else gettext("{placed} placed").format(placed=count_text(placed))
     )
 
     def key(style: str, label: str) -> str:
@@ -825,17 +919,19 @@ def vehicles_legend_html(vehicles: Mapping[str, Any] | None, areas: gpd.GeoDataF
 
     return key(
         f"background:{VEHICLE_COLOR};opacity:.5",
-        f"Reached within {reach} by a service vehicle ({numbers})",
+        gettext("Reached within {reach} by a service vehicle ({numbers})").format(
+            reach=reach, numbers=numbers
+        ),
     ) + key(
         f"background:#fff;border:2px solid {VEHICLE_BASE_COLOR};box-sizing:border-box;"
         "border-radius:50%",
-        "Station with a service vehicle (ringed)",
+        gettext("Station with a service vehicle (ringed)"),
     )
 
 
 #: Fill of a district by its share of residents covered now: 0-20, 20-40, ..., 80-100 %.
 DISTRICT_COLORS = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
-LAYER_DISTRICTS = "Districts: share of residents covered"
+LAYER_DISTRICTS = N_("Districts: share of residents covered")
 
 
 def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptElement]:
@@ -858,7 +954,7 @@ def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptEleme
     now = _column(gdf, "residents_covered", count_text)
     after = _column(gdf, "residents_covered_after", count_text)
     official = _column(gdf, "official_population", count_text)
-    factor = _column(gdf, "calibration_factor", lambda v: f"{float(v):.2f}")
+    factor = _column(gdf, "calibration_factor", lambda v: _decimal(float(v), 2))
     notes = _column(gdf, "calibration_note", lambda v: _text(v) or None)
     names = _column(gdf, "name", str)
     props = []
@@ -866,8 +962,13 @@ def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptEleme
         cls = min(int(share[i] * 5), 4) if math.isfinite(share[i]) else None
         props.append(
             {
-                "name": (names[i] or f"District {i + 1}")
-                + ("" if reliable[i] else " (numbers not reliable)"),
+                "name": (
+                    (names[i] or gettext("District {n}").format(n=i + 1))
+                    if reliable[i]
+                    else gettext("{district} (numbers not reliable)").format(
+                        district=names[i] or gettext("District {n}").format(n=i + 1)
+                    )
+                ),
                 "residents": total[i],
                 "now": f"{now[i]} ({share_text(share[i])})" if now[i] is not None else None,
                 "after": (
@@ -884,21 +985,27 @@ def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptEleme
     layer = _GeoJsonLayer(
         _round(gdf.geometry.to_numpy()),
         props,
-        name=LAYER_DISTRICTS,
+        name=gettext(LAYER_DISTRICTS),
         style={"color": "#333333", "weight": 2, "opacity": 0.8, "fillOpacity": 0.25},
         title_key="name",
         popup_fields=[
-            ("residents", "Residents"),
-            ("now", "Covered now"),
-            ("after", "Covered after the plan"),
-            ("official", "Official population"),
-            ("factor", "Calibration factor (official / estimated)"),
-            ("note", "Note"),
+            ("residents", gettext("Residents")),
+            ("now", gettext("Covered now")),
+            ("after", gettext("Covered after the plan")),
+            ("official", gettext("Official population")),
+            ("factor", gettext("Calibration factor (official / estimated)")),
+            ("note", gettext("Note")),
         ],
-        tooltip_fields=[("now", "Covered now")],
+        tooltip_fields=[("now", gettext("Covered now"))],
     )
     esc = html.escape
-    parts = ["<div><b>Districts</b>: share of residents within the limit now (click one)</div>"]
+    parts = [
+        "<div>"
+        + gettext("{b}Districts{_b}: share of residents within the limit now (click one)").format(
+            b="<b>", _b="</b>"
+        )
+        + "</div>"
+    ]
     for i, color in enumerate(DISTRICT_COLORS):
         parts.append(
             f'<div><span class="planner-key" style="background:{color};opacity:.6"></span>'
@@ -907,12 +1014,16 @@ def _districts_layer(gdf: gpd.GeoDataFrame) -> tuple[_GeoJsonLayer, _ScriptEleme
     if not np.isfinite(share).all():
         parts.append(
             '<div><span class="planner-key" style="border:2px solid #333333;'
-            'box-sizing:border-box"></span>no residents in the study area</div>'
+            'box-sizing:border-box"></span>'
+            + esc(gettext("no residents in the study area"))
+            + "</div>"
         )
     if not reliable.all():
         parts.append(
             '<div><span class="planner-key" style="border:2px dashed #b71c1c;'
-            'box-sizing:border-box"></span>numbers not reliable (buildings incomplete)</div>'
+            'box-sizing:border-box"></span>'
+            + esc(gettext("numbers not reliable (buildings incomplete)"))
+            + "</div>"
         )
     note = gdf.attrs.get("note")
     if note:
@@ -943,32 +1054,39 @@ def _legend_html(
     esc = html.escape
     parts = []
     city = lookup(summary, "city")
-    parts.append(f"<h4>Police coverage{f' — {esc(str(city))}' if city else ''}</h4>")
+    heading = (
+        gettext("Police coverage — {city}").format(city=city)
+        if city
+        else gettext("Police coverage")
+    )
+    parts.append(f"<h4>{esc(heading)}</h4>")
     parts += [_illustrative_html(label) for label in illustrative_labels(summary)]
     if summary:
         cov = lookup(summary, "coverage") or {}
         total = lookup(cov, "residents_total")
         rows: list[tuple[str, str]] = []
         if total is not None:
-            rows.append(("Residents", count_text(total)))
+            rows.append((gettext("Residents"), count_text(total)))
         before = lookup(cov, "residents_covered")
         if before is not None:
             share = lookup(cov, "share_covered")
             if share is None and total:
                 share = float(before) / float(total)
-            rows.append(("Covered now", f"{count_text(before)} ({share_text(share)})"))
+            rows.append((gettext("Covered now"), f"{count_text(before)} ({share_text(share)})"))
         after = lookup(summary, "plan", "residents_covered_after")
         if after is not None:
             share_after = lookup(summary, "plan", "share_covered_after")
             if share_after is None and total:
                 share_after = float(after) / float(total)
-            rows.append(("With the plan", f"{count_text(after)} ({share_text(share_after)})"))
+            rows.append(
+                (gettext("With the plan"), f"{count_text(after)} ({share_text(share_after)})")
+            )
         params = lookup(summary, "parameters")
         if lookup(params, "max_walk_m") is not None or lookup(params, "max_walk_min") is not None:
-            rows.append(("Walking limit", limit_text(params)))
+            rows.append((gettext("Walking limit"), limit_text(params)))
         date = lookup(summary, "data", "data_date")
         if date is not None:
-            rows.append(("OSM data date", str(date)))
+            rows.append((gettext("OSM data date"), str(date)))
         parts.append(
             "<table>"
             + "".join(f'<tr><td>{esc(k)}</td><td class="n">{esc(v)}</td></tr>' for k, v in rows)
@@ -989,16 +1107,22 @@ def _legend_html(
                     if dash
                     else "border:1px solid #555;"
                 )
-                text = label if status in STATUS_STYLES else f"Station {status}"
+                text = (
+                    gettext(label)
+                    if status in STATUS_STYLES
+                    else gettext("Station {status}").format(status=status)
+                )
                 parts.append(
                     key(f"background:{fill};{border}border-radius:50%", f"{text} ({count_text(n)})")
                 )
         else:
-            parts.append(key(f"background:{STATION_COLOR};border-radius:50%", "Police station"))
+            parts.append(
+                key(f"background:{STATION_COLOR};border-radius:50%", gettext("Police station"))
+            )
         parts.append(
             key(
                 f"background:{UNUSABLE_COLOR};border:1px dashed #c62828;border-radius:50%",
-                "Station not usable (see popup)",
+                gettext("Station not usable (see popup)"),
             )
         )
     for layer in service_layers:
@@ -1009,32 +1133,41 @@ def _legend_html(
     norm = lookup(summary, "stations_review", "inspectors", "residents_per_inspector")
     if has.get("inspectors") and norm is not None and not _missing(norm):
         per = esc(count_text(norm))
-        parts.append(f"<div>Inspectors needed: 1 per {per} residents served</div>")
+        text = gettext("Inspectors needed: 1 per {norm} residents served").format(norm=per)
+        parts.append(f"<div>{text}</div>")
     if has.get("relocations"):
         parts.append(
             key(
                 f"background:#fff;border:2px solid {REPAIR_COLOR};box-sizing:border-box;"
                 "border-radius:50%",
-                "Relocation site of a station under repair that would serve more residents "
-                "(dashed line from the station; off at start)",
+                gettext(
+                    "Relocation site of a station under repair that would serve more residents "
+                    "(dashed line from the station; off at start)"
+                ),
             )
         )
     if has.get("moves"):
         parts.append(
             key(
                 f"background:{MOVE_COLOR};height:3px;border:0",
-                "Inspector move: from a station above the norm to one below it (click an arrow)",
+                gettext(
+                    "Inspector move: from a station above the norm to one below it (click an arrow)"
+                ),
             )
         )
     if scenario_keys:
-        parts.append("<div>Scenarios (off at start; switch on in the layer list):</div>")
+        text = gettext("Scenarios (off at start; switch on in the layer list):")
+        parts.append(f"<div>{esc(text)}</div>")
         parts += [key(f"background:{color}", name) for color, name in scenario_keys]
     if has.get("sites"):
-        parts.append(key(f"background:{SITE_COLOR};border-radius:50%", "Proposed site, by rank"))
+        parts.append(
+            key(f"background:{SITE_COLOR};border-radius:50%", gettext("Proposed site, by rank"))
+        )
     if has.get("proposals"):
-        parts.append(key(f"background:{PROPOSAL_COLOR}", "Akimat proposal"))
+        parts.append(key(f"background:{PROPOSAL_COLOR}", gettext("Akimat proposal")))
     if population_key:
-        parts.append("<div>Residents per uncovered building:</div>")
+        text = gettext("Residents per uncovered building:")
+        parts.append(f"<div>{esc(text)}</div>")
         parts += [key(f"background:{color}", label) for color, label in population_key]
     return "".join(parts)
 
@@ -1170,7 +1303,9 @@ def coverage_map(
     m = _offline_map(west, south, east, north, zoom_start=13)
     city = lookup(summary, "city")
     m.get_root().title = title or (  # type: ignore[attr-defined]
-        f"Police station coverage — {city}" if city else "Police station coverage"
+        gettext("Police station coverage — {city}").format(city=city)
+        if city
+        else gettext("Police station coverage")
     )
 
     if streets_w is not None:
@@ -1363,13 +1498,18 @@ def _check_layers(
     scenarios_w: dict[str, gpd.GeoDataFrame] = {}
     if scenario_layers is not None and not isinstance(scenario_layers, Mapping):
         problems.append(
-            f"scenario_layers is a {type(scenario_layers).__name__}, not a dict of "
-            "layer name -> GeoDataFrame"
+            gettext("scenario_layers is a {type}, not a dict of layer name -> GeoDataFrame").format(
+                type=type(scenario_layers).__name__
+            )
         )
     elif scenario_layers is not None:
         for name, frame in scenario_layers.items():
             if not isinstance(name, str) or not name.strip():
-                problems.append(f"scenario_layers: the layer name {name!r} is not a text")
+                problems.append(
+                    gettext("scenario_layers: the layer name {name} is not a text").format(
+                        name=repr(name)
+                    )
+                )
                 continue
             prepared = _prepare(
                 frame,
@@ -1383,25 +1523,43 @@ def _check_layers(
     if relocation_radius_m is not None and not (
         isinstance(relocation_radius_m, int | float) and relocation_radius_m > 0
     ):
-        problems.append(f"relocation_radius_m={relocation_radius_m!r} must be a number > 0")
+        problems.append(
+            gettext("relocation_radius_m={value} must be a number > 0").format(
+                value=repr(relocation_radius_m)
+            )
+        )
     if sites_w is not None and sites_w["rank"].isna().any():
-        problems.append("proposed_sites['rank'] has missing values; number every site 1, 2, ...")
+        problems.append(
+            gettext("proposed_sites['rank'] has missing values; number every site 1, 2, ...")
+        )
     if summary is not None and not isinstance(summary, Mapping):
-        problems.append(f"summary is a {type(summary).__name__}, not a dict")
+        problems.append(
+            gettext("summary is a {type}, not a dict").format(type=type(summary).__name__)
+        )
     if max_building_polygons < 0:
-        problems.append(f"max_building_polygons={max_building_polygons} must be 0 or more")
+        problems.append(
+            gettext("max_building_polygons={value} must be 0 or more").format(
+                value=max_building_polygons
+            )
+        )
     if problems:
         raise InputError(
-            f"coverage_map: {len(problems)} problem(s) with the map layers",
+            ngettext(
+                "coverage_map: {n} problem(s) with the map layers",
+                "coverage_map: {n} problem(s) with the map layers",
+                len(problems),
+            ).format(n=len(problems)),
             problems,
-            "Column names expected for each layer are listed in help(planner.maps).",
+            gettext("Column names expected for each layer are listed in help(planner.maps)."),
         )
     frames = (streets_w, stations_w, areas_w, buildings_w, sites_w, proposals_w, vehicles_w)
     present = [f for f in (*frames, *scenarios_w.values()) if f is not None and len(f)]
     if not present:
         raise InputError(
-            "coverage_map: nothing to draw",
-            hint="Pass at least one non-empty layer, e.g. coverage_map(streets=..., stations=...).",
+            gettext("coverage_map: nothing to draw"),
+            hint=gettext(
+                "Pass at least one non-empty layer, e.g. coverage_map(streets=..., stations=...)."
+            ),
         )
     if buildings_w is not None and "covered" in buildings_w.columns:
         buildings_w = buildings_w.loc[~buildings_w["covered"].fillna(False).astype(bool)]
@@ -1454,5 +1612,3 @@ def _view_bounds(frame: Any) -> tuple[float, float, float, float] | None:
         return float(x.min()), float(y.min()), float(x.max()), float(y.max())
     (west, east), (south, north) = np.quantile(x, [0.005, 0.995]), np.quantile(y, [0.005, 0.995])
     return float(west), float(south), float(east), float(north)
-
-

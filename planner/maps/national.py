@@ -6,6 +6,7 @@ Built from the shared pieces of :mod:`planner.maps._leaflet`.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import math
 import re
@@ -19,9 +20,11 @@ import numpy as np
 import shapely
 from shapely.ops import polylabel
 
+from planner import i18n
 from planner._crs import utm_crs_for
 from planner._format import count_text, illustrative_labels, lookup, share_text
 from planner.errors import InputError
+from planner.i18n import N_, gettext, ngettext
 from planner.maps._leaflet import (
     COORD_DECIMALS,
     LEAFLET_PREFIX,
@@ -37,6 +40,7 @@ from planner.maps._leaflet import (
     _prepare,
     _Raw,
     _round,
+    _script_safe,
     _ScriptElement,
     _text,
     _tile_layer,
@@ -56,9 +60,10 @@ __all__ = ["LAYER_UNITS", "LAYER_UNIT_LABELS", "national_map"]
 
 log = logging.getLogger(__name__)
 
-LAYER_UNITS = "Units, shaded by coverage with the plan"
-LAYER_UNIT_LABELS = "New stations per unit"
-LAYER_PLAIN = "Plain background (offline)"
+#: Layer names: the English text is the id; the layer control shows ``gettext(LAYER_...)``.
+LAYER_UNITS = N_("Units, shaded by coverage with the plan")
+LAYER_UNIT_LABELS = N_("New stations per unit")
+LAYER_PLAIN = N_("Plain background (offline)")
 
 #: Sequential fill for the share of residents covered with the plan (ColorBrewer YlGnBu, 5).
 SHARE_COLORS = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
@@ -73,6 +78,7 @@ MAX_UNIT_VERTICES = 100_000
 #: Service vehicles' drive-time areas are simplified by this much (degrees, ~20 m) nationally.
 VEHICLE_SIMPLIFY_DEG_NATIONAL = 2e-4
 
+# untranslated: CSS source
 _NATIONAL_CSS = f"""
 .planner-unit-label {{
   background: #fff; color: #222; border: 1.5px solid #333; border-radius: 9px;
@@ -92,9 +98,17 @@ _NATIONAL_JS = """
 function plannerUnitLink(p) {
   if (!p.link) { return ""; }
   return '<div class="planner-unit-link"><a href="' + plannerEscape(p.link) + '">'
-    + "open the unit&#39;s map</a></div>";
+    + %(link)s;
 }
-"""
+"""  # untranslated: JavaScript source (its one text is filled in by _national_js)
+
+
+def _national_js() -> str:
+    """The national map's script, its link text in the language in use (HTML-escaped)."""
+    text = html.escape(gettext("open the unit's map"), quote=False).replace("'", "&#39;")
+    link = json.dumps(text.replace('"', "&quot;") + "</a></div>", ensure_ascii=False)
+    return _script_safe(_NATIONAL_JS % {"link": link})
+
 
 # Grey hatching for failed units; SVG paths refer to it as fill="url(#planner-hatch)".
 _HATCH_SVG = f"""
@@ -105,13 +119,14 @@ _HATCH_SVG = f"""
 </defs></svg>
 """
 
+#: The units' popup: property and label (an English id, shown through ``gettext``).
 _UNIT_POPUP_FIELDS = (
-    ("residents", "Residents"),
-    ("before", "Covered now"),
-    ("after", "Covered with the plan"),
-    ("new", "New stations"),
-    ("gap", "Optimality gap of the unit"),
-    ("status", "Status"),
+    ("residents", N_("Residents")),
+    ("before", N_("Covered now")),
+    ("after", N_("Covered with the plan")),
+    ("new", N_("New stations")),
+    ("gap", N_("Optimality gap of the unit")),
+    ("status", N_("Status")),
 )
 
 
@@ -134,7 +149,7 @@ def _units_layer(
         name=name,
         style=style,
         title_key="name",
-        popup_fields=_UNIT_POPUP_FIELDS,
+        popup_fields=[(key, gettext(label)) for key, label in _UNIT_POPUP_FIELDS],
         tooltip_fields=tooltip_fields,
         unit_labels=True,
         popup_suffix="plannerUnitLink(p)",
@@ -168,9 +183,9 @@ def _fmt_gap(value: Any) -> str | None:
         return None
     gap = float(value)
     if gap <= 1e-9:
-        return "0% (optimal)"
+        return gettext("{share} (optimal)").format(share=i18n.fmt_share(0.0, digits=0))
     if gap < 0.0005:
-        return "< 0.1%"
+        return f"< {i18n.fmt_share(0.001)}"
     return share_text(gap)
 
 
@@ -220,8 +235,24 @@ def _simplified(geoms: np.ndarray) -> tuple[np.ndarray, float]:
     return out, tolerance
 
 
+def _display_names(gdf: gpd.GeoDataFrame) -> list[str | None]:
+    """Each unit's name in the language in use: ``name_ru``/``name_kk`` (also ``name:ru``,
+    ``name:kk``) where the frame has it, else ``name``."""
+    names = _column(gdf, "name", _text)
+    lang = i18n.language()
+    if lang == "en":
+        return names
+    for column in (f"name_{lang}", f"name:{lang}"):
+        if column in gdf.columns:
+            local = _column(gdf, column, _text)
+            names = [loc or name for loc, name in zip(local, names, strict=True)]
+    return names
+
+
 def _unit_properties(gdf: gpd.GeoDataFrame, breaks: Sequence[int]) -> list[dict[str, Any]]:
-    names = [name or f"Unit {i + 1}" for i, name in enumerate(_column(gdf, "name", _text))]
+    names = [
+        name or gettext("Unit {n}").format(n=i + 1) for i, name in enumerate(_display_names(gdf))
+    ]
     status = _column(gdf, "status", _text)
     ok = [(s or "").strip().lower() == "ok" for s in status]
     residents = _float_column(gdf, "residents")
@@ -250,7 +281,13 @@ def _unit_properties(gdf: gpd.GeoDataFrame, breaks: Sequence[int]) -> list[dict[
                 "after": _count_share(covered_after[i], share, residents[i]),
                 "new": str(count) if count is not None else None,
                 "gap": _fmt_gap(gaps[i]) if ok[i] else None,
-                "status": "planned" if ok[i] else f"failed: {status[i] or 'reason not recorded'}",
+                "status": (
+                    gettext("planned")
+                    if ok[i]
+                    else gettext("failed: {reason}").format(
+                        reason=status[i] or gettext("reason not recorded")
+                    )
+                ),
                 "link": _safe_link(links[i]) if ok[i] and links[i] else None,
                 "_fill": fill,
                 "_color": color,
@@ -313,19 +350,22 @@ def _national_legend_html(
         }
     residents = lookup(summary, "residents")
     budget = lookup(summary, "new_stations")
-    rows = [("New stations (budget)", count_text(budget))]
+    rows = [(gettext("New stations (budget)"), count_text(budget))]
     if budget is None or _missing(budget) or round(float(budget)) != round(allocated):
-        rows.append(("Allocated to units", count_text(allocated)))
-    rows.append(("Residents", count_text(residents)))
-    for column, label in (("covered_before", "Covered now"), ("covered_after", "With the plan")):
+        rows.append((gettext("Allocated to units"), count_text(allocated)))
+    rows.append((gettext("Residents"), count_text(residents)))
+    for column, label in (
+        ("covered_before", N_("Covered now")),
+        ("covered_after", N_("With the plan")),
+    ):
         share = lookup(summary, column.replace("covered", "share"))
         value = _count_share(lookup(summary, column), share, residents)
-        rows.append((label, value or "not recorded"))
+        rows.append((gettext(label), value or gettext("not recorded")))
     gap = lookup(summary, "gap")
     gap_text = _fmt_gap(gap)
-    rows.append(("Optimality gap", gap_text or "not recorded"))
-    rows.append(("Units planned", count_text(lookup(summary, "units_ok"))))
-    rows.append(("Units failed", count_text(lookup(summary, "units_failed"))))
+    rows.append((gettext("Optimality gap"), gap_text or gettext("not recorded")))
+    rows.append((gettext("Units planned"), count_text(lookup(summary, "units_ok"))))
+    rows.append((gettext("Units failed"), count_text(lookup(summary, "units_failed"))))
 
     parts = [f"<h4>{esc(heading)}</h4>"]
     parts += [_illustrative_html(label) for label in illustrative_labels(summary)]
@@ -334,11 +374,19 @@ def _national_legend_html(
         + "".join(f'<tr><td>{esc(k)}</td><td class="n">{esc(v)}</td></tr>' for k, v in rows)
         + "</table>"
     )
-    if gap_text == "0% (optimal)":
-        parts.append("<p>The allocation is the best possible.</p>")
+    if gap_text is not None and not _missing(gap) and float(gap) <= 1e-9:
+        text = gettext("The allocation is the best possible.")
+        parts.append(f"<p>{esc(text)}</p>")
     elif gap_text is not None:
-        at_most = gap_text.replace("< ", "less than ")
-        parts.append(f"<p>The allocation is at most {esc(at_most)} short of the best possible.</p>")
+        at_most = (
+            gettext("less than {share}").format(share=i18n.fmt_share(0.001))
+            if gap_text.startswith("< ")
+            else gap_text
+        )
+        text = gettext("The allocation is at most {gap} short of the best possible.").format(
+            gap=at_most
+        )
+        parts.append(f"<p>{esc(text)}</p>")
 
     def swatch(css_class: str, style: str, label: str) -> str:
         return (
@@ -346,30 +394,38 @@ def _national_legend_html(
         )
 
     if breaks:
-        parts.append("<div>Residents covered with the plan:</div>")
+        text = gettext("Residents covered with the plan:")
+        parts.append(f"<div>{esc(text)}</div>")
         parts += [
-            swatch("", f"background:{SHARE_COLORS[i]}", f"{breaks[i]}–{breaks[i + 1]}%")
+            swatch("", f"background:{SHARE_COLORS[i]}", _class_text(breaks[i], breaks[i + 1]))
             for i in range(5)
         ]
     if any(p["_fill"] == NO_SHARE_COLOR for p in props):
-        parts.append(swatch("", f"background:{NO_SHARE_COLOR}", "No residents recorded"))
+        parts.append(swatch("", f"background:{NO_SHARE_COLOR}", gettext("No residents recorded")))
     if not ok.all():
-        parts.append(swatch("planner-hatch", "", "Unit failed (reason in its popup)"))
+        parts.append(swatch("planner-hatch", "", gettext("Unit failed (reason in its popup)")))
     if moves is not None:
         parts.append(
             swatch(
                 "",
                 f"background:{MOVE_COLOR};height:3px;border:0",
-                "Inspector move between stations (click an arrow)",
+                gettext("Inspector move between stations (click an arrow)"),
             )
         )
     if vehicles is not None and len(vehicles):
         parts.append(vehicles_legend_html(lookup(summary, "vehicles"), vehicles))
-    parts.append(
-        "<div>+3 on a unit: new stations allocated to it. Click a unit for its numbers and a link "
-        "to its own map.</div>"
+    text = gettext(
+        "+3 on a unit: new stations allocated to it. Click a unit for its numbers and a link "
+        "to its own map."
     )
+    parts.append(f"<div>{esc(text)}</div>")
     return "".join(parts)
+
+
+def _class_text(low: int, high: int) -> str:
+    """A class of the legend: ``"60–67%"`` (``"60–67 %"`` in ru/kk)."""
+    share = i18n.fmt_share(high / 100.0, digits=0)
+    return f"{low}–{share}"
 
 
 def _check_units(
@@ -408,25 +464,42 @@ def _check_units(
         names = _column(units_w, "name", _text)
         for i in bad[:20]:
             problems.append(
-                f"units row {i + 1} ({names[i] or 'no name'}): "
-                f"{units_w.geometry.iloc[i].geom_type}, not a polygon"
+                gettext("units row {row} ({name}): {type}, not a polygon").format(
+                    row=i + 1,
+                    name=names[i] or gettext("no name"),
+                    type=units_w.geometry.iloc[i].geom_type,
+                )
             )
         if len(bad) > 20:
-            problems.append(f"... and {len(bad) - 20} more units without polygon geometry")
+            problems.append(
+                ngettext(
+                    "... and {n} more units without polygon geometry",
+                    "... and {n} more units without polygon geometry",
+                    len(bad) - 20,
+                ).format(n=len(bad) - 20)
+            )
     if summary is not None and not isinstance(summary, Mapping):
-        problems.append(f"summary is a {type(summary).__name__}, not a dict")
+        problems.append(
+            gettext("summary is a {type}, not a dict").format(type=type(summary).__name__)
+        )
     if problems:
         raise InputError(
-            f"national_map: {len(problems)} problem(s) with the units",
+            ngettext(
+                "national_map: {n} problem(s) with the units",
+                "national_map: {n} problem(s) with the units",
+                len(problems),
+            ).format(n=len(problems)),
             problems,
-            "Pass one (multi)polygon per unit with at least the columns 'name' and 'status'; "
-            "the other columns are listed in help(planner.maps.national_map).",
+            gettext(
+                "Pass one (multi)polygon per unit with at least the columns 'name' and 'status'; "
+                "the other columns are listed in help(planner.maps.national_map)."
+            ),
         )
     assert units_w is not None  # for mypy: problems were raised above
     if not len(units_w):
         raise InputError(
-            "national_map: nothing to draw",
-            hint="Pass at least one unit with a boundary polygon.",
+            gettext("national_map: nothing to draw"),
+            hint=gettext("Pass at least one unit with a boundary polygon."),
         )
     return units_w, vehicles_w
 
@@ -438,7 +511,7 @@ def _national_page(m: folium.Map) -> Any:
         _Raw(f"<style>{_NATIONAL_CSS}</style>"), name="planner_national_css"
     )
     root.header.add_child(  # type: ignore[attr-defined]
-        _Raw(f"<script>{_NATIONAL_JS}</script>"), name="planner_national_js"
+        _Raw(f"<script>{_national_js()}</script>"), name="planner_national_js"
     )
     root.html.add_child(_Raw(_HATCH_SVG), name="planner_hatch")  # type: ignore[attr-defined]
     return root
@@ -527,14 +600,21 @@ def national_map(
         function="national_map",
     )
     if problems:
-        raise InputError(f"national_map: {len(problems)} problem(s) with the map layers", problems)
+        raise InputError(
+            ngettext(
+                "national_map: {n} problem(s) with the map layers",
+                "national_map: {n} problem(s) with the map layers",
+                len(problems),
+            ).format(n=len(problems)),
+            problems,
+        )
 
     metric = _metric_crs(units_w)
     geoms_m = units_w.geometry.to_crs(metric).to_numpy()
     outlines_m, tolerance = _simplified(geoms_m)
     outlines = _round(gpd.GeoSeries(outlines_m, crs=metric).to_crs(4326).to_numpy())
     labels = _round(gpd.GeoSeries(_label_points(geoms_m), crs=metric).to_crs(4326).to_numpy())
-    log.info(
+    log.info(  # untranslated: an info log for developers
         "national_map: %d units, outlines simplified by %g m (%d vertices)",
         len(units_w),
         tolerance,
@@ -550,12 +630,14 @@ def national_map(
     west, south, east, north = shapely.total_bounds(outlines)
     m = _offline_map(west, south, east, north, zoom_start=6)
     root = _national_page(m)
-    heading = title or "National plan: new police stations"
-    root.title = title or "Police station coverage — national plan"
+    heading = title or gettext("National plan: new police stations")
+    root.title = title or gettext("Police station coverage — national plan")
 
     if tiles is not None:
         m.add_child(
-            _GeoJsonLayer(np.array([], dtype=object), [], name=LAYER_PLAIN, overlay=False, style={})
+            _GeoJsonLayer(
+                np.array([], dtype=object), [], name=gettext(LAYER_PLAIN), overlay=False, style={}
+            )
         )
         tile_layer = _tile_layer(tiles)
         tile_layer.overlay = False
@@ -567,9 +649,18 @@ def national_map(
         _units_layer(
             outlines,
             props,
-            name=f"{LAYER_UNITS} ({len(props)}{f', {n_failed} failed' if n_failed else ''})",
+            name=(
+                ngettext(
+                    "{layer} ({n}, {failed} failed)", "{layer} ({n}, {failed} failed)", n_failed
+                ).format(layer=gettext(LAYER_UNITS), n=len(props), failed=n_failed)
+                if n_failed
+                else gettext("{layer} ({n})").format(layer=gettext(LAYER_UNITS), n=len(props))
+            ),
             style={"weight": 1.2, "opacity": 0.9, "fillOpacity": 0.75},
-            tooltip_fields=[("after", "Covered with the plan"), ("new", "New stations")],
+            tooltip_fields=[
+                ("after", gettext("Covered with the plan")),
+                ("new", gettext("New stations")),
+            ],
         )
     )
     if vehicles_w is not None and len(vehicles_w):
@@ -582,7 +673,7 @@ def national_map(
                 {k: v for k, v in props[i].items() if k not in ("_fill", "_color", "_dash")}
                 for i in labelled
             ],
-            name=LAYER_UNIT_LABELS,
+            name=gettext(LAYER_UNIT_LABELS),
             style={},
         )
     )

@@ -24,11 +24,12 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from planner import i18n
 from planner._crs import WGS84
 from planner._files import RECORDED_LIBRARIES, library_versions
 from planner._format import TIME_LIMIT_LINE, illustrative_labels, number_or_none, thousands
 from planner._version import __version__
-from planner.i18n import gettext
+from planner.i18n import N_, gettext, ngettext
 from planner.maps import national_map
 from planner.national.results import NationalResult, allocation_table, vehicle_table
 from planner.national.units import buffer_m_for
@@ -72,6 +73,10 @@ def write_national(
         summary["command"] = dict(command)
     layers = national_layers(result)
     units = layers["units"].copy()
+    for lang in ("ru", "kk"):  # the units' names in Russian and Kazakh, where known
+        local = [getattr(spec, f"name_{lang}", None) for spec in result.unit_specs]
+        if any(local):
+            units[f"name_{lang}"] = local
     units["map_link"] = [
         f"units/{f}/map.html" if s == "ok" else None
         for f, s in zip(units["folder"], units["status"], strict=True)
@@ -80,7 +85,7 @@ def write_national(
     the_map = national_map(
         units,
         summary=summary,
-        title="National plan",
+        title=gettext("National plan"),
         inspector_moves=None if moves is None else moves.moves,
         vehicle_areas=layers.get("vehicle_areas"),
     )
@@ -88,7 +93,13 @@ def write_national(
     run = None
     if run_id is not None:
         summary["run_id"] = run_id
-        memo += f"\nRun id: `{run_id}` (the same in every file this run wrote).\n"
+        memo += (
+            "\n"
+            + gettext("Run id: `{run_id}` (the same in every file this run wrote).").format(
+                run_id=run_id
+            )
+            + "\n"
+        )
         tag_map_run(the_map, run_id)
         run = {"run_id": run_id, "created": summary.get("created")}
     return {
@@ -179,6 +190,11 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
     ):
         entry: dict[str, Any] = {
             "name": u.name,
+            **{
+                f"name_{lang}": getattr(spec, f"name_{lang}")
+                for lang in ("ru", "kk")
+                if getattr(spec, f"name_{lang}", None)
+            },
             "status": row.status,
             "residents": number_or_none(row.residents),
             "covered_before": number_or_none(row.covered_before),
@@ -235,6 +251,7 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
         # the wall-clock safety net cut a unit's curve short: the plan depended on the machine
         "time_limit_hit": bool(result.time_limit_hit),
         "allocation": {
+            # untranslated: a value of national.json (machine-readable)
             "method": "dynamic programming over the units' exact per-k curves",
             "newly_covered": float(alloc.newly_covered),
             "upper_bound_newly_covered": float(alloc.upper_bound),
@@ -267,6 +284,7 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             "node_limit": result.options.node_limit,
             "target_share": result.options.target_share,
             "walking_buffer_m": _buffer_m(result),
+            # untranslated: a value of national.json (machine-readable)
             "overlap_rule": "a resident in overlapping units counts in the unit listed first",
         },
         "inputs": list(result.inputs),
@@ -296,6 +314,7 @@ def _inspector_totals(result: NationalResult) -> dict[str, Any]:
         "now": sum(u.inspectors_now or 0 for u in counted) if counted else None,
         "missing": sum(u.inspectors_missing or 0 for u in counted) if counted else None,
         "units_with_counts": len(counted),
+        # untranslated: a value of national.json (machine-readable)
         "note": "needed = ceil(residents served / norm) at each working station; the norm is "
         "not an official figure (set it with --residents-per-inspector)",
     }
@@ -346,156 +365,269 @@ def _outside(result: NationalResult) -> list[dict[str, Any]]:
 def _time_limited(s: dict[str, Any]) -> str:
     """The units whose curve the wall-clock safety net cut short, by name (and the inspector
     moves, when it stopped them)."""
-    cut = [str(u["name"]) for u in s["units"] if u.get("time_limit_hit")]
+    cut = [_display(u) for u in s["units"] if u.get("time_limit_hit")]
     if (s.get("inspector_redistribution") or {}).get("time_limit_hit"):
-        cut.append("the inspector moves")
-    return ", ".join(cut) or "none"
+        cut.append(gettext("the inspector moves"))
+    return ", ".join(cut) or gettext("none")
+
+
+def _display(entry: Mapping[str, Any]) -> str:
+    """A unit's name in the language in use (``name_ru``/``name_kk`` of national.json where
+    the units' source had it), else its ``name``."""
+    local = entry.get(f"name_{i18n.language()}")
+    return str(local) if local else str(entry["name"])
 
 
 def _count(n: Any) -> str:
     return "—" if n is None else thousands(n)
 
 
+def _fixed(x: Any, digits: int = 0) -> str:
+    """``x`` with ``digits`` decimals as the memo has always written it in English (no
+    thousands separator), and with a decimal comma and spaced thousands in ru/kk."""
+    value = float(x)
+    if i18n.language() == "en":
+        return f"{value:.{digits}f}"
+    return i18n.fmt_decimal(value, digits=digits)
+
+
+def _plain_number(x: Any) -> str:
+    """A parameter as Python prints it (``4.8``), with a decimal comma in ru/kk."""
+    return str(x) if i18n.language() == "en" else str(x).replace(".", ",")
+
+
 def _pct(x: Any) -> str:
-    return "—" if x is None else f"{100 * x:.1f} %"
+    return "—" if x is None else gettext("{value} %").format(value=_fixed(100 * x, 1))
 
 
 def national_markdown(summary: dict[str, Any]) -> str:
-    """The national memo, from :func:`national_dict`."""
+    """The national memo, from :func:`national_dict`, in the language in use (numbers too:
+    ``1 234 567``, ``18,9 %`` in ru/kk); unit names in it where national.json has them."""
     s = summary
     alloc = s["allocation"]
+    params = s["parameters"]
+    headline = gettext("- Budget: **{budget}** new stations; allocated **{used}**").format(
+        budget=s["new_stations"], used=s["new_stations_used"]
+    )
+    if alloc["unallocated"]:
+        headline += gettext(" ({n} left unallocated: no unit's residents gain from more)").format(
+            n=alloc["unallocated"]
+        )
+    inspectors = s["inspectors"]
+    inspector_line = gettext(
+        "- District inspectors at the existing stations, at a norm of {norm} residents each "
+        "(not an official figure): {needed} needed"
+    ).format(
+        norm=_count(inspectors["residents_per_inspector"]), needed=_count(inspectors["needed"])
+    )
+    if inspectors["now"] is not None:
+        inspector_line += gettext(
+            ", {now} there now, {missing} missing (units whose stations file gives counts)."
+        ).format(now=_count(inspectors["now"]), missing=_count(inspectors["missing"]))
+    else:
+        inspector_line += "."
+    inspector_line += " " + gettext(
+        "Each station is counted once, in the unit containing it (the nearest unit if it "
+        "lies in a walking buffer only), with the residents it serves in every unit; a station "
+        "near a border still serves the residents of its neighbours."
+    )
     lines = [
-        "# National plan: new district police stations within walking distance",
+        gettext("# National plan: new district police stations within walking distance"),
         "",
         *[f"> **{label}**\n" for label in illustrative_labels(s)],
-        f"Created {s['created']} by planner {s['software']['planner_version']}. "
-        f"Walking limit {s['parameters']['max_walk_m']:.0f} m "
-        f"({s['parameters']['max_walk_min']:.0f} min at {s['parameters']['speed_kmh']} km/h).",
+        gettext(
+            "Created {created} by planner {version}. Walking limit {metres} m ({minutes} min at "
+            "{speed} km/h)."
+        ).format(
+            created=s["created"],
+            version=s["software"]["planner_version"],
+            metres=_fixed(params["max_walk_m"]),
+            minutes=_fixed(params["max_walk_min"]),
+            speed=_plain_number(params["speed_kmh"]),
+        ),
         "",
-        "## Headline",
+        gettext("## Headline"),
         "",
-        f"- Budget: **{s['new_stations']}** new stations; allocated **{s['new_stations_used']}**"
-        + (
-            f" ({alloc['unallocated']} left unallocated: no unit's residents gain from more)"
-            if alloc["unallocated"]
-            else ""
-        )
-        + ".",
-        f"- Residents in the {s['units_ok']} units computed: **{_count(s['residents'])}** "
-        "(estimated from building footprints unless an official population was given).",
-        f"- Within walking distance now: {_count(s['covered_before'])} "
-        f"({_pct(s['share_before'])}); "
-        f"after the plan: **{_count(s['covered_after'])} ({_pct(s['share_after'])})**.",
-        f"- Proven: no allocation of the same stations can cover more than "
-        f"{_count(s['upper_bound_covered'])} residents, so this plan is at most "
-        f"**{100 * s['gap']:.2f} %** short of the best possible (national optimality gap).",
+        headline + ".",
+        ngettext(
+            "- Residents in the {n} units computed: **{residents}** (estimated from building "
+            "footprints unless an official population was given).",
+            "- Residents in the {n} units computed: **{residents}** (estimated from building "
+            "footprints unless an official population was given).",
+            s["units_ok"],
+        ).format(n=s["units_ok"], residents=_count(s["residents"])),
+        gettext(
+            "- Within walking distance now: {before} ({share_before}); after the plan: "
+            "**{after} ({share_after})**."
+        ).format(
+            before=_count(s["covered_before"]),
+            share_before=_pct(s["share_before"]),
+            after=_count(s["covered_after"]),
+            share_after=_pct(s["share_after"]),
+        ),
+        gettext(
+            "- Proven: no allocation of the same stations can cover more than {bound} "
+            "residents, so this plan is at most **{gap} %** short of the best possible "
+            "(national optimality gap)."
+        ).format(bound=_count(s["upper_bound_covered"]), gap=_fixed(100 * s["gap"], 2)),
         *(
-            [f"- **{gettext(TIME_LIMIT_LINE)}** Cut short: {_time_limited(s)}."]
+            [
+                gettext("- **{line}** Cut short: {units}.").format(
+                    line=gettext(TIME_LIMIT_LINE), units=_time_limited(s)
+                )
+            ]
             if s.get("time_limit_hit")
             else []
         ),
-        f"- Greedy one-at-a-time allocation would cover {_count(alloc['greedy_newly_covered'])} "
-        f"newly (the exact allocation: {_count(alloc['newly_covered'])}).",
-        f"- District inspectors at the existing stations, at a norm of "
-        f"{_count(s['inspectors']['residents_per_inspector'])} residents each (not an official "
-        f"figure): {_count(s['inspectors']['needed'])} needed"
-        + (
-            f", {_count(s['inspectors']['now'])} there now, {_count(s['inspectors']['missing'])} "
-            "missing (units whose stations file gives counts)."
-            if s["inspectors"]["now"] is not None
-            else "."
-        )
-        + " Each station is counted once, in the unit containing it (the nearest unit if it "
-        "lies in a walking buffer only), with the residents it serves in every unit; a station "
-        "near a border still serves the residents of its neighbours.",
+        gettext(
+            "- Greedy one-at-a-time allocation would cover {greedy} newly (the exact "
+            "allocation: {exact})."
+        ).format(
+            greedy=_count(alloc["greedy_newly_covered"]), exact=_count(alloc["newly_covered"])
+        ),
+        inspector_line,
     ]
     if s.get("target"):
         t = s["target"]
+        target = _fixed(100 * t["target_share"], 1)
         lines.append(
-            f"- Target {100 * t['target_share']:.1f} %: "
-            + (
-                f"reached with the fewest new stations, {s['new_stations_used']}."
-                if t["reachable"]
-                else f"not reachable within {s['new_stations']} new stations; the plan uses the "
-                "whole budget."
+            gettext("- Target {share} %: reached with the fewest new stations, {n}.").format(
+                share=target, n=s["new_stations_used"]
             )
+            if t["reachable"]
+            else gettext(
+                "- Target {share} %: not reachable within {n} new stations; the plan uses the "
+                "whole budget."
+            ).format(share=target, n=s["new_stations"])
         )
     homes = s.get("outside_units")
     if homes and homes["buildings"]:
         lines.append(
-            f"- **{_count(homes['residents'])} residents "
-            f"({_pct(homes['share_of_all_residents'])}) "
-            f"in {_count(homes['buildings'])} buildings lie in no unit** and count in none "
-            "(layer `residents_outside_units`; see the notes)."
+            gettext(
+                "- **{residents} residents ({share}) in {buildings} buildings lie in no unit** "
+                "and count in none (layer `residents_outside_units`; see the notes)."
+            ).format(
+                residents=_count(homes["residents"]),
+                share=_pct(homes["share_of_all_residents"]),
+                buildings=_count(homes["buildings"]),
+            )
         )
     if s["units_failed"]:
         lines.append(
-            f"- **{s['units_failed']} unit(s) failed** and received no stations (reasons below)."
+            ngettext(
+                "- **{n} unit(s) failed** and received no stations (reasons below).",
+                "- **{n} unit(s) failed** and received no stations (reasons below).",
+                s["units_failed"],
+            ).format(n=s["units_failed"])
         )
     lines += [
         "",
-        "## Units, by new stations allocated",
+        gettext("## Units, by new stations allocated"),
         "",
-        "| unit | new stations | residents | covered now | covered after | unit gap | status |",
+        gettext(
+            "| unit | new stations | residents | covered now | covered after | unit gap | status |"
+        ),
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for u in s["units"]:
+        status = gettext("ok") if u["status"] == "ok" else u["status"]
         lines.append(
-            f"| {_cell(u['name'])} | {u['new_stations']} | {_count(u['residents'])} | "
+            f"| {_cell(_display(u))} | {u['new_stations']} | {_count(u['residents'])} | "
             f"{_pct(u['share_before'])} | {_pct(u['share_after'])} | "
-            f"{_gap(u['gap'])} | {_cell(u['status'])} |"
+            f"{_gap(u['gap'])} | {_cell(status)} |"
         )
     if s.get("inspector_redistribution"):
         lines += ["", *redistribution_lines(s["inspector_redistribution"], gpkg="national.gpkg")]
     if s["failed"]:
-        lines += ["", "## Units that failed", ""]
-        lines += [f"- {_cell(f['name'])}: {_cell(f['reason'])}" for f in s["failed"]]
+        names = {u["name"]: _display(u) for u in s["units"]}
+        lines += ["", gettext("## Units that failed"), ""]
+        lines += [
+            f"- {_cell(names.get(f['name'], f['name']))}: {_cell(f['reason'])}" for f in s["failed"]
+        ]
     if s["stations_not_assigned"]:
         rows = s["stations_not_assigned"]
         lines += [
             "",
-            f"## Stations not assigned to any unit ({len(rows)})",
+            gettext("## Stations not assigned to any unit ({n})").format(n=len(rows)),
             "",
-            "They lie outside every unit and its walking buffer, or their row is unusable; they "
-            "are in national.json and the `stations_not_assigned` layer.",
+            gettext(
+                "They lie outside every unit and its walking buffer, or their row is unusable; "
+                "they are in national.json and the `stations_not_assigned` layer."
+            ),
             "",
         ]
         for r in rows[:20]:
-            lines.append(f"- row {r['row']}: {_cell(r['name'] or '')} — {r['reason']}")
+            lines.append(
+                gettext("- row {row}: {name} — {reason}").format(
+                    row=r["row"], name=_cell(r["name"] or ""), reason=r["reason"]
+                )
+            )
         if len(rows) > 20:
-            lines.append(f"- ... {len(rows) - 20} more in national.json")
-    lines += national_vehicle_lines(s.get("vehicles"))
+            lines.append(
+                ngettext(
+                    "- ... {n} more in national.json", "- ... {n} more in national.json",
+                    len(rows) - 20,
+                ).format(n=len(rows) - 20)
+            )  # fmt: skip
+    lines += national_vehicle_lines(
+        s.get("vehicles"), names={u["name"]: _display(u) for u in s["units"]}
+    )
     if s["notes"]:
-        lines += ["", "## Notes", ""] + [f"- {_cell(n)}" for n in s["notes"]]
+        lines += ["", gettext("## Notes"), ""] + [f"- {_cell(n)}" for n in s["notes"]]
     lines += [
         "",
-        "## Method",
+        gettext("## Method"),
         "",
-        "Each unit ran the city pipeline on its own area plus a walking buffer of "
-        f"{s['parameters']['walking_buffer_m']:.0f} m (streets and stations across a border "
-        "still serve; each resident counts in at most one unit, those in none are reported). "
-        "For every k the unit's best plan of k new sites and a proven upper bound were "
-        "computed; the stations were then allocated by dynamic programming over these curves "
-        "(exact for any curve shape), and the same "
-        "programme over the bound curves gives the national upper bound. See docs/method.md.",
+        gettext(
+            "Each unit ran the city pipeline on its own area plus a walking buffer of {metres} m "
+            "(streets and stations across a border still serve; each resident counts in at most "
+            "one unit, those in none are reported). For every k the unit's best plan of k new "
+            "sites and a proven upper bound were computed; the stations were then allocated by "
+            "dynamic programming over these curves (exact for any curve shape), and the same "
+            "programme over the bound curves gives the national upper bound. See docs/method.md."
+        ).format(metres=_fixed(params["walking_buffer_m"])),
         "",
-        "## Inputs",
+        gettext("## Inputs"),
         "",
     ]
     lines += [f"- {i['role']}: `{i['path']}` (sha256 {i['sha256'][:16]}…)" for i in s["inputs"]]
     seconds = s["run"]["seconds"]
     lines += [
         "",
-        f"Run on {s['run']['workers']} Dask worker(s) ({s['run']['scheduler']}); seconds: "
-        + ", ".join(f"{k.removesuffix('_s')} {v:g}" for k, v in seconds.items())
-        + ".",
+        ngettext(
+            "Run on {n} Dask worker(s) ({scheduler}); seconds: {seconds}.",
+            "Run on {n} Dask worker(s) ({scheduler}); seconds: {seconds}.",
+            s["run"]["workers"],
+        ).format(
+            n=s["run"]["workers"],
+            scheduler=s["run"]["scheduler"],
+            seconds=", ".join(
+                f"{_step_name(k)} {_plain_number(f'{v:g}')}" for k, v in seconds.items()
+            ),
+        ),
         "",
     ]
     return "\n".join(lines)
 
 
+#: The steps of national.json's ``run.seconds`` (keys without ``_s``), as the memo names them.
+_STEPS = {
+    "reading": N_("reading"),
+    "units": N_("units"),
+    "allocation": N_("allocation"),
+    "unit_outputs": N_("unit_outputs"),
+    "inspector_moves": N_("inspector_moves"),
+    "national_outputs": N_("national_outputs"),
+}
+
+
+def _step_name(key: str) -> str:
+    name = key.removesuffix("_s")
+    return gettext(_STEPS[name]) if name in _STEPS else name
+
+
 def _gap(value: Any) -> str:
-    return "—" if value is None else f"{100 * value:.2f} %"
+    return "—" if value is None else gettext("{value} %").format(value=_fixed(100 * value, 2))
 
 
 def _cell(text: Any) -> str:
@@ -534,10 +666,14 @@ def national_vehicles_dict(result: NationalResult) -> dict[str, Any] | None:
     }
 
 
-def national_vehicle_lines(summary: Mapping[str, Any] | None) -> list[str]:
-    """The national memo's section on service vehicles."""
+def national_vehicle_lines(
+    summary: Mapping[str, Any] | None, *, names: Mapping[str, str] | None = None
+) -> list[str]:
+    """The national memo's section on service vehicles (``names``: a unit's name as the memo
+    shows it, by its national.json ``name``)."""
     if not isinstance(summary, Mapping):
         return []
+    shown_names = names or {}
 
     def n(x: Any) -> str:
         return thousands(float(x))
@@ -545,37 +681,69 @@ def national_vehicle_lines(summary: Mapping[str, Any] | None) -> list[str]:
     gap = float(summary.get("gap") or 0.0)
     lines = [
         "",
-        "## Service vehicles",
+        gettext("## Service vehicles"),
         "",
-        f"{summary['vehicles']} vehicles shared among the units' working stations (at most one "
-        f"per station) by the same dynamic programme as the new stations, over each unit's "
-        f"exact curve of residents reached within {float(summary['drive_min']):g} minutes' "
-        "drive and not within walking distance of a station (free-flow speeds, one-way streets, "
-        "turn restrictions ignored; vehicles go to existing stations, the new stations' walking "
-        f"areas are not counted). Placed: {summary['placed']}; residents gained: "
-        f"**{n(summary['vehicle_gain'])}**; served on foot or by car: "
-        f"{100 * float(summary['share_served']):.1f} % of {n(summary['residents'])}. "
-        f"Proven: no allocation gains more than {n(summary['upper_bound'])} "
-        f"(at most {100 * gap:.2f} % short).",
+        ngettext(
+            "{vehicles} vehicles shared among the units' working stations (at most one per "
+            "station) by the same dynamic programme as the new stations, over each unit's exact "
+            "curve of residents reached within {minutes} minutes' drive and not within walking "
+            "distance of a station (free-flow speeds, one-way streets, turn restrictions "
+            "ignored; vehicles go to existing stations, the new stations' walking areas are not "
+            "counted). Placed: {placed}; residents gained: **{gained}**; served on foot or by "
+            "car: {share} % of {residents}. Proven: no allocation gains more than {bound} (at "
+            "most {gap} % short).",
+            "{vehicles} vehicles shared among the units' working stations (at most one per "
+            "station) by the same dynamic programme as the new stations, over each unit's exact "
+            "curve of residents reached within {minutes} minutes' drive and not within walking "
+            "distance of a station (free-flow speeds, one-way streets, turn restrictions "
+            "ignored; vehicles go to existing stations, the new stations' walking areas are not "
+            "counted). Placed: {placed}; residents gained: **{gained}**; served on foot or by "
+            "car: {share} % of {residents}. Proven: no allocation gains more than {bound} (at "
+            "most {gap} % short).",
+            int(summary["vehicles"]),
+        ).format(
+            vehicles=summary["vehicles"],
+            minutes=_plain_number(f"{float(summary['drive_min']):g}"),
+            placed=summary["placed"],
+            gained=n(summary["vehicle_gain"]),
+            share=_fixed(100 * float(summary["share_served"]), 1),
+            residents=n(summary["residents"]),
+            bound=n(summary["upper_bound"]),
+            gap=_fixed(100 * gap, 2),
+        ),
         "",
     ]
     placed = int(summary.get("placed") or 0)
     if placed < int(summary["vehicles"]):
         lines += [
-            f"{int(summary['vehicles']) - placed} vehicles add nobody anywhere under this "
-            "measure (every station whose car would reach anyone new has one): not placed.",
+            ngettext(
+                "{n} vehicles add nobody anywhere under this measure (every station whose car "
+                "would reach anyone new has one): not placed.",
+                "{n} vehicles add nobody anywhere under this measure (every station whose car "
+                "would reach anyone new has one): not placed.",
+                int(summary["vehicles"]) - placed,
+            ).format(n=int(summary["vehicles"]) - placed),
             "",
         ]
     units = summary.get("units") or []
     if units:
-        lines += ["| unit | vehicles | residents gained | stations |", "|---|---:|---:|---|"]
+        lines += [
+            gettext("| unit | vehicles | residents gained | stations |"),
+            "|---|---:|---:|---|",
+        ]
         shown = sorted(units, key=lambda r: -r["vehicles"])[:30]
         for r in shown:
             stations = ", ".join(r["stations"][:8]) + (" …" if len(r["stations"]) > 8 else "")
+            name = shown_names.get(r["name"], r["name"])
             lines.append(
-                f"| {_cell(r['name'])} | {r['vehicles']} | {n(r['vehicle_gain'])} "
-                f"| {_cell(stations)} |"
+                f"| {_cell(name)} | {r['vehicles']} | {n(r['vehicle_gain'])} | {_cell(stations)} |"
             )
         if len(units) > 30:
-            lines.append(f"| … {len(units) - 30} more units in national.json | | | |")
+            lines.append(
+                ngettext(
+                    "| … {n} more units in national.json | | | |",
+                    "| … {n} more units in national.json | | | |",
+                    len(units) - 30,
+                ).format(n=len(units) - 30)
+            )
     return lines

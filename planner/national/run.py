@@ -24,13 +24,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner import _tables
+from planner import _tables, i18n
 from planner._crs import WGS84
 from planner._files import file_sha256
 from planner._files import input_record as _input
 from planner._format import plain
 from planner.allocation import Allocation, allocate, allocate_greedy, fewest_for_target
 from planner.errors import InputError, PlannerError
+from planner.i18n import gettext, ngettext
 from planner.inspector_moves import InspectorMoves, national_redistribution
 from planner.national.report import write_national
 from planner.national.results import (
@@ -143,7 +144,14 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         return _failure(unit, str(exc).splitlines()[0], t0, notes)
     except Exception as exc:  # a bug or a broken input: reported for this unit only
         log.debug("unit %s failed:\n%s", unit.name, traceback.format_exc())
-        return _failure(unit, f"unexpected error {type(exc).__name__}: {exc}", t0, notes)
+        return _failure(
+            unit,
+            gettext("unexpected error {error}: {message}").format(
+                error=type(exc).__name__, message=exc
+            ),
+            t0,
+            notes,
+        )
     finally:
         root.removeHandler(handler)
     s = coverage.summary
@@ -441,9 +449,15 @@ def write_unit(
             vehicles=vehicle_plan,
         )
     except PlannerError as exc:
-        return UnitWritten(name=state.outcome.name, status=f"writing failed: {exc}")
+        return UnitWritten(
+            name=state.outcome.name,
+            status=gettext("writing failed: {reason}").format(reason=exc),
+        )
     except OSError as exc:
-        return UnitWritten(name=state.outcome.name, status=f"writing failed: {exc.strerror or exc}")
+        return UnitWritten(
+            name=state.outcome.name,
+            status=gettext("writing failed: {reason}").format(reason=exc.strerror or exc),
+        )
     areas = _vehicle_area_records(vehicle_plan)
     if plan is None:
         return UnitWritten(
@@ -585,7 +599,7 @@ def _plan_into(
     notes: list[str] = list(target.notes)
     t0 = time.perf_counter()
     scan: OsmScan | None = None
-    with announce("reading the inputs (one pass over the OSM file)"):
+    with announce(gettext("reading the inputs (one pass over the OSM file)")):
         if manifest_path is not None:
             table = read_manifest(manifest_path)
             inputs.append(_input("manifest", manifest_path))
@@ -610,8 +624,10 @@ def _plan_into(
         if stations_path is not None:
             if manifest_path is not None:
                 raise InputError(
-                    "--stations with --manifest: give each unit's stations in the manifest's "
-                    "'stations' column instead",
+                    gettext(
+                        "--stations with --manifest: give each unit's stations in the manifest's "
+                        "'stations' column instead"
+                    ),
                 )
             stations_by_unit, outside = _national_stations(
                 stations_path, units, layer=stations_layer
@@ -634,10 +650,16 @@ def _plan_into(
     timings["reading_s"] = time.perf_counter() - t0
     if scan is not None and len(cut_failures) == len(units):
         raise InputError(
-            f"{osm_path}: none of the {len(units)} units overlaps the streets of the OSM file",
+            ngettext(
+                "{path}: none of the {n} units overlaps the streets of the OSM file",
+                "{path}: none of the {n} units overlaps the streets of the OSM file",
+                len(units),
+            ).format(path=osm_path, n=len(units)),
             [f"{u.name}: {r}" for u, r in list(cut_failures.items())[:10]],
-            f"The file's streets span {_bounds_text(scan.bounds_lonlat)}; check that the units "
-            "file and the OSM file are of the same country (and the units' CRS).",
+            gettext(
+                "The file's streets span {span}; check that the units file and the OSM file are "
+                "of the same country (and the units' CRS)."
+            ).format(span=_bounds_text(scan.bounds_lonlat)),
         )
     del scan
     return _run_and_write(
@@ -652,27 +674,55 @@ def _outside_note(
     """What the residents in no unit are, and (``--admin-level``) which other boundaries hold
     them: '40 buildings, 1,946 residents lie in no level-8 unit; boundaries of level 7 (Ħal
     Tarxien) cover them; ...'."""
-    where = f"level-{admin_level} unit" if admin_level is not None else f"unit of {units_path}"
-    text = (
-        f"{len(outside):,} buildings, {outside['population'].sum():,.0f} residents lie in no "
-        f"{where}"
-    )
-    after = (
-        ". They count in no unit's numbers (national.json 'outside_units', layer "
+    buildings, residents = _commas(len(outside)), _commas(outside["population"].sum())
+    after = gettext(
+        "They count in no unit's numbers (national.json 'outside_units', layer "
         "'residents_outside_units'); to plan for them, give units that cover them (--units)."
     )
     named = outside["other_level_area"].dropna()
     if admin_level is None:
-        return text + after
+        text = gettext("{buildings} buildings, {residents} residents lie in no unit of {units}")
+        return text.format(buildings=buildings, residents=residents, units=units_path) + (
+            ". " + after
+        )
     if not len(named):
-        return f"{text}; no named boundary of another level covers them{after}"
+        text = gettext(
+            "{buildings} buildings, {residents} residents lie in no level-{level} unit; no named "
+            "boundary of another level covers them"
+        )
+        return text.format(buildings=buildings, residents=residents, level=admin_level) + (
+            ". " + after
+        )
     by_level: dict[str, list[str]] = {}
     for label in dict.fromkeys(named):
         name, level = label.rsplit(" (level ", 1)
         by_level.setdefault(level.rstrip(")"), []).append(name)
-    parts = [f"level {lv} ({', '.join(names)})" for lv, names in by_level.items()]
-    share = "them" if len(named) == len(outside) else f"{len(named):,} of them"
-    return f"{text}; boundaries of {' and '.join(parts)} cover {share}{after}"
+    parts = [
+        gettext("level {level} ({names})").format(level=lv, names=", ".join(names))
+        for lv, names in by_level.items()
+    ]
+    if len(named) == len(outside):
+        text = gettext(
+            "{buildings} buildings, {residents} residents lie in no level-{level} unit; "
+            "boundaries of {levels} cover them"
+        )
+    else:
+        text = gettext(
+            "{buildings} buildings, {residents} residents lie in no level-{level} unit; "
+            "boundaries of {levels} cover {n} of them"
+        )
+    return text.format(
+        buildings=buildings,
+        residents=residents,
+        level=admin_level,
+        levels=gettext(" and ").join(parts),
+        n=_commas(len(named)),
+    ) + (". " + after)
+
+
+def _commas(value: float) -> str:
+    """A count as the notes have always written it in English (``1,946``); ``1 946`` in ru/kk."""
+    return f"{value:,.0f}" if i18n.language() == "en" else i18n.fmt_int(value)
 
 
 def _run_and_write(
@@ -702,7 +752,7 @@ def _run_and_write(
         )
         timings["units_s"] = time.perf_counter() - t1
         t2 = time.perf_counter()
-        with announce("allocating the new stations (dynamic programming)"):
+        with announce(gettext("allocating the new stations (dynamic programming)")):
             allocation, greedy, target = _allocate(ordered, units, options)
         vehicle_allocation = None
         if options.vehicles:
@@ -741,11 +791,15 @@ def _run_and_write(
         return result
     if options.redistribute_inspectors:
         t_moves = time.perf_counter()
-        with announce("inspector moves (HiGHS)"):
+        with announce(gettext("inspector moves (HiGHS)")):
             result = replace(result, redistribution=_redistribute(ordered, units, options))
         timings["inspector_moves_s"] = time.perf_counter() - t_moves
     t4 = time.perf_counter()
-    with announce(f"writing national.gpkg, .json, .md and .html to {out_set.out_dir}"):
+    with announce(
+        gettext("writing national.gpkg, .json, .md and .html to {folder}").format(
+            folder=out_set.out_dir
+        )
+    ):
         write_national(out_set.path, result, run_id=out_set.run_id, command=command)
         timings["national_outputs_s"] = time.perf_counter() - t4
     return result
@@ -764,32 +818,48 @@ def _check_sources(osm_path: Any, units_path: Any, admin_level: Any, manifest_pa
     if manifest_path is not None:
         if osm_path is not None or units_path is not None or admin_level is not None:
             problems.append(
-                "--manifest lists the OSM file of each unit: give it alone, without "
-                "--osm, --units or --admin-level"
+                gettext(
+                    "--manifest lists the OSM file of each unit: give it alone, without "
+                    "--osm, --units or --admin-level"
+                )
             )
     elif osm_path is None:
-        problems.append("give --osm FILE with --units FILE or --admin-level N, or --manifest CSV")
+        problems.append(
+            gettext("give --osm FILE with --units FILE or --admin-level N, or --manifest CSV")
+        )
     elif (units_path is None) == (admin_level is None):
         problems.append(
-            "with --osm give either --units FILE (unit polygons) or --admin-level N "
-            "(the file's own boundaries), one of them"
+            gettext(
+                "with --osm give either --units FILE (unit polygons) or --admin-level N "
+                "(the file's own boundaries), one of them"
+            )
         )
     if admin_level is not None and (not isinstance(admin_level, int) or not 1 <= admin_level <= 11):
         problems.append(
-            f"--admin-level {plain(admin_level)}: OSM levels are whole numbers 1..11 "
-            "(cities are often 6 or 8)"
+            gettext(
+                "--admin-level {value}: OSM levels are whole numbers 1..11 "
+                "(cities are often 6 or 8)"
+            ).format(value=plain(admin_level))
         )
     for flag, path in (("--osm", osm_path), ("--units", units_path), ("--manifest", manifest_path)):
         if path is not None and not Path(path).is_file():
             problems.append(
-                f"{flag} {path}: no such file" + (" (a folder)" if Path(path).is_dir() else "")
+                gettext("{flag} {path}: no such file (a folder)").format(flag=flag, path=path)
+                if Path(path).is_dir()
+                else gettext("{flag} {path}: no such file").format(flag=flag, path=path)
             )
     if problems:
-        raise InputError("planner national: the inputs do not fit together", problems)
+        raise InputError(gettext("planner national: the inputs do not fit together"), problems)
 
 
 def _bounds_text(b: tuple[float, float, float, float]) -> str:
-    return f"longitude {b[0]:.3f}..{b[2]:.3f}, latitude {b[1]:.3f}..{b[3]:.3f}"
+    if i18n.language() == "en":
+        west, east, south, north = (f"{v:.3f}" for v in (b[0], b[2], b[1], b[3]))
+    else:
+        west, east, south, north = (i18n.fmt_decimal(v, digits=3) for v in (b[0], b[2], b[1], b[3]))
+    return gettext("longitude {west}..{east}, latitude {south}..{north}").format(
+        west=west, east=east, south=south, north=north
+    )
 
 
 def _national_stations(
@@ -810,16 +880,28 @@ def _national_stations(
     assigned = usable - int(outside["usable"].sum()) if len(outside) else usable
     if usable and not any(len(v) for v in per_unit.values()):
         raise InputError(
-            f"{path}: none of its {usable} usable stations lies in any unit (or within the "
-            "walking buffer around one)",
-            [f"the units span {_bounds_text((west, south, east, north))}"],
-            "Check that the stations and the units are of the same country, and that the "
-            "latitude and longitude columns are not swapped.",
+            ngettext(
+                "{path}: none of its {n} usable stations lies in any unit (or within the "
+                "walking buffer around one)",
+                "{path}: none of its {n} usable stations lies in any unit (or within the "
+                "walking buffer around one)",
+                usable,
+            ).format(path=path, n=usable),
+            [
+                gettext("the units span {span}").format(
+                    span=_bounds_text((west, south, east, north))
+                )
+            ],
+            gettext(
+                "Check that the stations and the units are of the same country, and that the "
+                "latitude and longitude columns are not swapped."
+            ),
         )
     for frame in [*per_unit.values(), outside]:
         frame.attrs["source"] = str(path)
         frame.attrs["sha256"] = table.attrs["sha256"]
         frame.attrs["illustrative"] = table.attrs.get("illustrative")
+    # untranslated: an info log for developers
     log.info("%s: %d of %d usable stations assigned to units", path, assigned, usable)
     return per_unit, outside
 
@@ -845,7 +927,9 @@ def _jobs(
             except InputError as exc:
                 failures[unit] = _failure(
                     unit,
-                    "no streets in the OSM file here: " + exc.what.split(": ", 1)[-1],
+                    gettext("no streets in the OSM file here: {reason}").format(
+                        reason=exc.what.split(": ", 1)[-1]
+                    ),
                     time.perf_counter(),
                     [],
                 )
@@ -870,9 +954,13 @@ def _check_scheduler_address(scheduler: str) -> None:
         parse_host_port(location)
     except (ValueError, TypeError) as exc:
         raise InputError(
-            f"--scheduler {scheduler}: not the address of a Dask scheduler ({exc})",
-            hint="Give it as tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786, as 'dask scheduler' "
-            "prints it); or leave --scheduler out to run on this machine.",
+            gettext(
+                "--scheduler {scheduler}: not the address of a Dask scheduler ({reason})"
+            ).format(scheduler=scheduler, reason=exc),
+            hint=gettext(
+                "Give it as tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786, as 'dask scheduler' "
+                "prints it); or leave --scheduler out to run on this machine."
+            ),
         ) from None
 
 
@@ -904,6 +992,7 @@ def _spawned_ignoring_ctrl_c(n: int, *, timeout_s: float = 30.0) -> Iterator[Non
             if len(started) >= n:
                 break
             time.sleep(0.01)
+        # untranslated: a debug log for developers
         log.debug("%d worker processes started ignoring Ctrl+C in %.2f s", len(started),
                   timeout_s - (deadline - time.monotonic()))  # fmt: skip
     finally:
@@ -920,11 +1009,15 @@ def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[A
             client = Client(scheduler, timeout="10s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(
-                f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
-                f"({type(exc).__name__}: {exc})",
-                hint="Check the address (e.g. tcp://10.0.0.5:8786) and that 'dask scheduler' "
-                "runs there with workers attached; or leave --scheduler out to run on this "
-                "machine.",
+                gettext(
+                    "--scheduler {scheduler}: cannot reach a Dask scheduler there "
+                    "({error}: {message})"
+                ).format(scheduler=scheduler, error=type(exc).__name__, message=exc),
+                hint=gettext(
+                    "Check the address (e.g. tcp://10.0.0.5:8786) and that 'dask scheduler' "
+                    "runs there with workers attached; or leave --scheduler out to run on this "
+                    "machine."
+                ),
             ) from None
         try:
             n = len(client.scheduler_info().get("workers", {}))
@@ -934,15 +1027,19 @@ def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[A
             yield client, n, scheduler
         except TimeoutError:
             raise InputError(
-                f"--scheduler {scheduler}: the scheduler answers but has no workers",
-                hint="Start workers with 'dask worker " + scheduler + "'.",
+                gettext("--scheduler {scheduler}: the scheduler answers but has no workers").format(
+                    scheduler=scheduler
+                ),
+                hint=gettext("Start workers with 'dask worker {scheduler}'.").format(
+                    scheduler=scheduler
+                ),
             ) from None
         finally:
             client.close()
         return
     n = workers or os.cpu_count() or 1
     if n < 1:
-        raise InputError(f"--workers {workers}: need at least 1")
+        raise InputError(gettext("--workers {workers}: need at least 1").format(workers=workers))
     # The scheduler first, the workers after: a Ctrl+C while they start then finds the cluster
     # in hand to close (inside LocalCluster(n_workers=n) it left a half-made cluster to an
     # atexit hook that printed a traceback).
@@ -996,7 +1093,9 @@ def _run_units(
         except Exception as exc:  # the worker died (memory, crash): this unit only
             outcome = _failure(
                 job.unit,
-                f"the task failed on its worker ({type(exc).__name__}: {exc})",
+                gettext("the task failed on its worker ({error}: {message})").format(
+                    error=type(exc).__name__, message=exc
+                ),
                 time.perf_counter(),
                 [],
             )
@@ -1024,10 +1123,13 @@ def _allocate(
     budget = options.new_stations
     if int(min_new.sum()) > budget:
         raise InputError(
-            f"the units' minimums ask for {int(min_new.sum())} new stations but the budget "
-            f"is {budget}",
+            ngettext(
+                "the units' minimums ask for {n} new stations but the budget is {budget}",
+                "the units' minimums ask for {n} new stations but the budget is {budget}",
+                int(min_new.sum()),
+            ).format(n=int(min_new.sum()), budget=budget),
             [f"{n}: min_new {m}" for n, m in zip(names, min_new, strict=True) if m > 0][:20],
-            "Lower min_new in the units file or raise --new-stations.",
+            gettext("Lower min_new in the units file or raise --new-stations."),
         )
     target = None
     if options.target_share is not None:
@@ -1118,7 +1220,10 @@ def _write_units(
             written[unit.name] = future.result()
         except Exception as exc:
             written[unit.name] = UnitWritten(
-                name=unit.name, status=f"writing failed ({type(exc).__name__}: {exc})"
+                name=unit.name,
+                status=gettext("writing failed ({error}: {message})").format(
+                    error=type(exc).__name__, message=exc
+                ),
             )
         if progress:
             progress("writing", i, len(futures))

@@ -51,12 +51,13 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from planner import _tables
+from planner import _tables, i18n
 from planner._crs import WGS84, utm_crs_for
 from planner._format import plain
 from planner._tables import name_columns, read_polygons
 from planner.demand import PopulationSettings, demand_from_buildings
 from planner.errors import InputError
+from planner.i18n import N_, gettext, ngettext
 from planner.osm import STREET_MARGIN_M, OsmScan, buffer_m_for, buffered_area
 from planner.settings import WalkSettings
 from planner.snapping import door_points
@@ -82,6 +83,9 @@ SLIVER_SHARE = 0.01
 #: name columns, then the words for a unit (:func:`planner._tables.name_columns`).
 NAME_COLUMNS = name_columns("units")
 _COUNT_COLUMNS = ("min_new", "max_new", "quota")
+#: The unit's name in Russian and Kazakh (for maps and national.md in that language): these
+#: columns of a units file or manifest, these tags of an OSM boundary (case-insensitive).
+LOCAL_NAME_COLUMNS = {"ru": ("name:ru", "name_ru"), "kk": ("name:kk", "name_kk")}
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,12 @@ class Unit:
     osm_path: str | None = None
     stations_path: str | None = None
     outline: BaseGeometry | None = None  # the polygon as given (for maps), EPSG:4326
+    name_ru: str | None = None  # the name in Russian / Kazakh, where the source has it
+    name_kk: str | None = None
+
+    def display_name(self, lang: str) -> str:
+        """The name to show in ``lang``: ``name_ru``/``name_kk`` where known, else ``name``."""
+        return getattr(self, f"name_{lang}", None) or self.name
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -136,48 +146,75 @@ def read_units(
     path = Path(path)
     if not path.is_file():
         raise InputError(
-            f"{path}: units file not found" + (" (it is a folder)" if path.is_dir() else ""),
-            hint=f"Check the path (relative paths start in {Path.cwd()}).",
+            gettext("{path}: units file not found (it is a folder)").format(path=path)
+            if path.is_dir()
+            else gettext("{path}: units file not found").format(path=path),
+            hint=gettext("Check the path (relative paths start in {cwd}).").format(cwd=Path.cwd()),
         )
     if path.suffix.lower() in {".csv", ".txt", ".xlsx", ".xls"}:
         raise InputError(
-            f"{path}: a table, not a polygon file",
-            hint="--units needs polygons (GeoJSON, GeoPackage, Shapefile) with a name column; "
-            "for a list of OSM files per city use --manifest.",
+            gettext("{path}: a table, not a polygon file").format(path=path),
+            hint=gettext(
+                "--units needs polygons (GeoJSON, GeoPackage, Shapefile) with a name column; "
+                "for a list of OSM files per city use --manifest."
+            ),
         )
     frame = read_polygons(path, what="units", layer=layer)  # also refuses metres as degrees
     problems: list[str] = []
     column = _name_column(frame, name_column, problems)
     if frame.crs is None:
-        problems.append("no coordinate reference system (save it with one, e.g. EPSG:4326)")
+        problems.append(
+            gettext("no coordinate reference system (save it with one, e.g. EPSG:4326)")
+        )
     if frame.empty:
-        problems.append("no rows")
+        problems.append(gettext("no rows"))
     if problems:
-        raise InputError(f"{path}: the units file cannot be used", problems, _UNITS_HINT)
+        raise InputError(
+            gettext("{path}: the units file cannot be used").format(path=path),
+            problems,
+            gettext(_UNITS_HINT),
+        )
     frame = frame.to_crs(WGS84)
     out = gpd.GeoDataFrame(
         {
             "name": [_clean_name(v) for v in frame[column]],
+            # untranslated: the unit's source as national.json records it (see _row_text)
             "row": [f"row {i + 1}" for i in range(len(frame))],
         },
         geometry=frame.geometry.to_numpy(),
         crs=WGS84,
     )
     lower = {str(c).lower(): c for c in frame.columns}
+    _local_names(out, frame, lower)
     out["population"] = _numbers(frame, lower.get("population"), out["row"], problems, "float")
     for key in _COUNT_COLUMNS:
         out[key] = _numbers(frame, lower.get(key), out["row"], problems, "count")
     _apply_quota(out, problems)
     _check_table(out, problems)
     if problems:
-        raise InputError(f"{path}: the units file cannot be used", problems, _UNITS_HINT)
+        raise InputError(
+            gettext("{path}: the units file cannot be used").format(path=path),
+            problems,
+            gettext(_UNITS_HINT),
+        )
     return out.drop(columns="quota")
 
 
-_UNITS_HINT = (
+_UNITS_HINT = N_(
     "Fix the rows listed (QGIS: Vector > Geometry Tools > Fix Geometries for invalid polygons) "
     "and run again."
 )
+
+
+def _local_names(out: pd.DataFrame, frame: pd.DataFrame, lower: dict[str, Any]) -> None:
+    """Columns ``name_ru``/``name_kk`` of ``out`` from ``frame``'s ``name:ru``/``name_ru``/...
+    columns (``lower``: its columns by lower-case name), where it has them."""
+    for lang, candidates in LOCAL_NAME_COLUMNS.items():
+        column = next((lower[c] for c in candidates if c in lower), None)
+        if column is not None:
+            names = [_clean_name(v) or None for v in frame[column]]
+            if any(names):
+                out[f"name_{lang}"] = names
 
 
 def units_from_osm(scan: OsmScan, *, admin_level: int) -> gpd.GeoDataFrame:
@@ -192,12 +229,18 @@ def units_from_osm(scan: OsmScan, *, admin_level: int) -> gpd.GeoDataFrame:
     if chosen.empty:
         found = sorted({str(v) for v in level if v and v != "None"}, key=_level_key)
         raise InputError(
-            f"{scan.source}: no named administrative boundary of admin_level={admin_level}",
+            gettext("{source}: no named administrative boundary of admin_level={level}").format(
+                source=scan.source, level=admin_level
+            ),
             hint=(
-                f"Levels in the file: {', '.join(found)}; pick one with --admin-level, "
-                "or give unit polygons with --units."
+                gettext(
+                    "Levels in the file: {levels}; pick one with --admin-level, "
+                    "or give unit polygons with --units."
+                ).format(levels=", ".join(found))
                 if found
-                else "The file has no administrative boundaries; give unit polygons with --units."
+                else gettext(
+                    "The file has no administrative boundaries; give unit polygons with --units."
+                )
             ),
         )
     chosen = chosen.sort_values(["name", "osm_id"], kind="stable").reset_index(drop=True)
@@ -218,10 +261,16 @@ def units_from_osm(scan: OsmScan, *, admin_level: int) -> gpd.GeoDataFrame:
         geometry=chosen.geometry.to_numpy(),
         crs=WGS84,
     )
+    _local_names(out, chosen, {c: c for c in chosen.columns})  # the name:ru, name:kk tags
     problems: list[str] = []
     _check_table(out, problems)
     if problems:
-        raise InputError(f"{scan.source}: its admin_level={admin_level} areas", problems)
+        raise InputError(
+            gettext("{source}: its admin_level={level} areas").format(
+                source=scan.source, level=admin_level
+            ),
+            problems,
+        )
     return out
 
 
@@ -236,15 +285,17 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError(
-            f"manifest {path} " + ("is a folder, not a file" if path.is_dir() else "not found"),
-            hint=f"Check the path (relative paths start in {Path.cwd()}).",
+            gettext("manifest {path} is a folder, not a file").format(path=path)
+            if path.is_dir()
+            else gettext("manifest {path} not found").format(path=path),
+            hint=gettext("Check the path (relative paths start in {cwd}).").format(cwd=Path.cwd()),
         )
     table, numbers, _ = _tables.read_table(
         path,
         what="manifest",
         fits=_manifest_columns,
-        fits_label="'name' and 'osm' columns",
-        row_noun="unit (name,osm)",
+        fits_label=gettext("'name' and 'osm' columns"),
+        row_noun=gettext("unit (name,osm)"),
     )
     lower: dict[str, str] = {}
     for c in table.columns:
@@ -252,14 +303,23 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
     problems: list[str] = []
     for need in ("name", "osm"):
         if need not in lower:
-            problems.append(f"no {need!r} column (columns: {list(table.columns)})")
+            problems.append(
+                gettext("no {column} column (columns: {columns})").format(
+                    column=repr(need), columns=list(table.columns)
+                )
+            )
     if problems:
-        raise InputError(f"{path}: the manifest cannot be used", problems, _MANIFEST_HINT)
+        raise InputError(
+            gettext("{path}: the manifest cannot be used").format(path=path),
+            problems,
+            gettext(_MANIFEST_HINT),
+        )
     base = path.parent
-    rows = [f"row {n}" for n in numbers]
+    rows = [f"row {n}" for n in numbers]  # untranslated: national.json's source (_row_text)
     out = pd.DataFrame(
         {"name": [_clean_name(v) for v in table[lower["name"]]], "row": rows},
     )
+    _local_names(out, table, {str(c).lower(): c for c in table.columns})
     out["osm"] = [_resolve(base, v) for v in table[lower["osm"]]]
     out["stations"] = (
         [_resolve(base, v) or None for v in table[lower["stations"]]]
@@ -273,18 +333,39 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
     for row, name, osm, stations in zip(
         out["row"], out["name"], out["osm"], out["stations"], strict=True
     ):
+        where = _row_text(row)
         if not name:
-            problems.append(f"{row}: empty name")
+            problems.append(gettext("{row}: empty name").format(row=where))
         if not osm:
-            problems.append(f"{row} ({name}): empty osm path")
+            problems.append(gettext("{row} ({name}): empty osm path").format(row=where, name=name))
         elif not Path(osm).is_file():
-            problems.append(f"{row} ({name}): OSM file {osm} does not exist")
+            problems.append(
+                gettext("{row} ({name}): OSM file {osm} does not exist").format(
+                    row=where, name=name, osm=osm
+                )
+            )
         if stations and not Path(stations).is_file():
-            problems.append(f"{row} ({name}): stations file {stations} does not exist")
+            problems.append(
+                gettext("{row} ({name}): stations file {stations} does not exist").format(
+                    row=where, name=name, stations=stations
+                )
+            )
     _duplicates(out, problems)
     if problems:
-        raise InputError(f"{path}: the manifest cannot be used", problems, _MANIFEST_HINT)
+        raise InputError(
+            gettext("{path}: the manifest cannot be used").format(path=path),
+            problems,
+            gettext(_MANIFEST_HINT),
+        )
     return out.drop(columns="quota")
+
+
+def _row_text(row: str) -> str:
+    """A unit's source for a message: ``"row 3"`` in the language in use, ``"relation 12"``
+    (an OSM id) as it is."""
+    if row.startswith("row ") and row[4:].isdigit():
+        return gettext("row {n}").format(n=row[4:])
+    return row
 
 
 def _manifest_columns(cells: Sequence[object]) -> bool:
@@ -292,7 +373,7 @@ def _manifest_columns(cells: Sequence[object]) -> bool:
     return {"name", "osm"} <= names
 
 
-_MANIFEST_HINT = (
+_MANIFEST_HINT = N_(
     "One row per unit: name,osm[,stations,population,min_new,max_new,quota]; paths relative "
     "to the manifest's folder."
 )
@@ -327,6 +408,7 @@ def prepare_units(
                 max_new=int(r.max_new) if pd.notna(r.max_new) else None,
                 osm_path=str(r.osm),
                 stations_path=None if r.stations is None else str(r.stations),
+                **_local(r),
             )
             for r, f in zip(units.itertuples(), folders, strict=True)
         ], notes
@@ -335,14 +417,21 @@ def prepare_units(
     notes += overlap_notes
     if refused and not allow_overlap:
         raise InputError(
-            "units overlap: residents in an overlap would be counted in the unit listed first",
+            gettext(
+                "units overlap: residents in an overlap would be counted in the unit listed first"
+            ),
             refused,
-            "If that is intended (say, a city listed before the suburbs it overlaps), run again "
-            "with --allow-overlap; otherwise fix the file (a city and its own districts in one "
-            "file?).",
+            gettext(
+                "If that is intended (say, a city listed before the suburbs it overlaps), run "
+                "again with --allow-overlap; otherwise fix the file (a city and its own districts "
+                "in one file?)."
+            ),
         )
     if refused:
-        notes += [f"{r} (allowed: the unit listed first keeps it)" for r in refused]
+        notes += [
+            gettext("{overlap} (allowed: the unit listed first keeps it)").format(overlap=r)
+            for r in refused
+        ]
     out = []
     for r, folder, area, geom in zip(units.itertuples(), folders, own, geoms, strict=True):
         out.append(
@@ -356,6 +445,7 @@ def prepare_units(
                 min_new=int(r.min_new) if pd.notna(r.min_new) else 0,
                 max_new=int(r.max_new) if pd.notna(r.max_new) else None,
                 outline=geom,
+                **_local(r),
             )
         )
     return out, notes
@@ -387,7 +477,7 @@ def assign_stations(
     rest = stations[~hit_any].copy()
     reason = np.where(
         rest["usable"].to_numpy(dtype=bool),
-        "outside every unit (and its walking buffer)",
+        gettext("outside every unit (and its walking buffer)"),
         rest["problem"].astype(object).fillna("").to_numpy(),
     )
     rest["problem"] = reason
@@ -462,6 +552,7 @@ def _covering_boundaries(
         hit = shapely.contains_xy(geom, doors[:, 0], doors[:, 1])
         for j in np.flatnonzero(hit):
             if found[j] is None:
+                # untranslated: a machine-readable label (run._outside_note splits it)
                 found[j] = f"{names[i]} (level {levels[i]})"
     return found
 
@@ -475,17 +566,31 @@ def _name_column(frame: pd.DataFrame, name_column: str | None, problems: list[st
         if name_column in frame.columns:
             return name_column
         problems.append(
-            f"no column {name_column!r} (given with --name-column); columns: {list(lower.values())}"
+            gettext("no column {column} (given with --name-column); columns: {columns}").format(
+                column=repr(name_column), columns=list(lower.values())
+            )
         )
         return ""
     for candidate in NAME_COLUMNS:
         if candidate in lower:
             return str(lower[candidate])
     problems.append(
-        f"no name column: the file has {list(lower.values())}, looked for {list(NAME_COLUMNS)} "
-        "(or name it with --name-column)"
+        gettext(
+            "no name column: the file has {columns}, looked for {names} "
+            "(or name it with --name-column)"
+        ).format(columns=list(lower.values()), names=list(NAME_COLUMNS))
     )
     return ""
+
+
+def _local(row: Any) -> dict[str, str]:
+    """The ``name_ru``/``name_kk`` of a units table row (:func:`_local_names`), where known."""
+    out = {}
+    for lang in LOCAL_NAME_COLUMNS:
+        value = getattr(row, f"name_{lang}", None)
+        if isinstance(value, str) and value:
+            out[f"name_{lang}"] = value
+    return out
 
 
 def _clean_name(value: object) -> str:
@@ -508,12 +613,22 @@ def _numbers(
     blank = raw.isna().to_numpy() | text.isin(["", "nan", "None"]).to_numpy()
     values = pd.to_numeric(text.str.replace(",", "."), errors="coerce")
     for i in np.flatnonzero(~blank & values.isna().to_numpy()):
-        problems.append(f"{rows.iloc[i]}: {column} {plain(raw.iloc[i])} is not a number")
+        problems.append(
+            gettext("{row}: {column} {value} is not a number").format(
+                row=_row_text(rows.iloc[i]), column=column, value=plain(raw.iloc[i])
+            )
+        )
     for i in np.flatnonzero(~blank & values.notna().to_numpy()):
         v = float(values.iloc[i])
         if v < 0 or (kind == "count" and v != int(v)):
-            what = "a whole number >= 0" if kind == "count" else "a number >= 0"
-            problems.append(f"{rows.iloc[i]}: {column} {plain(raw.iloc[i])} must be {what}")
+            message = (
+                gettext("{row}: {column} {value} must be a whole number >= 0")
+                if kind == "count"
+                else gettext("{row}: {column} {value} must be a number >= 0")
+            )
+            problems.append(
+                message.format(row=_row_text(rows.iloc[i]), column=column, value=plain(raw.iloc[i]))
+            )
     values[blank] = np.nan
     return values.astype(float)
 
@@ -522,15 +637,22 @@ def _apply_quota(out: pd.DataFrame, problems: list[str]) -> None:
     quota = out["quota"]
     has = quota.notna()
     for i in np.flatnonzero(has & (out["min_new"].notna() | out["max_new"].notna())):
-        problems.append(f"{out['row'].iloc[i]}: give either quota or min_new/max_new, not both")
+        problems.append(
+            gettext("{row}: give either quota or min_new/max_new, not both").format(
+                row=_row_text(out["row"].iloc[i])
+            )
+        )
     out.loc[has, "min_new"] = quota[has]
     out.loc[has, "max_new"] = quota[has]
     out["min_new"] = out["min_new"].fillna(0)
     bad = out["max_new"].notna() & (out["max_new"] < out["min_new"])
     for i in np.flatnonzero(bad):
         problems.append(
-            f"{out['row'].iloc[i]}: max_new {plain(out['max_new'].iloc[i])} is below "
-            f"min_new {plain(out['min_new'].iloc[i])}"
+            gettext("{row}: max_new {max_new} is below min_new {min_new}").format(
+                row=_row_text(out["row"].iloc[i]),
+                max_new=plain(out["max_new"].iloc[i]),
+                min_new=plain(out["min_new"].iloc[i]),
+            )
         )
 
 
@@ -539,26 +661,40 @@ def _duplicates(out: pd.DataFrame, problems: list[str]) -> None:
     for name, group in out.groupby(key, sort=True):
         if name and len(group) > 1:
             problems.append(
-                f"name {group['name'].iloc[0]!r} is used by {len(group)} units "
-                f"({', '.join(group['row'])}); unit names must be unique"
+                ngettext(
+                    "name {name} is used by {n} units ({rows}); unit names must be unique",
+                    "name {name} is used by {n} units ({rows}); unit names must be unique",
+                    len(group),
+                ).format(
+                    name=repr(group["name"].iloc[0]),
+                    n=len(group),
+                    rows=", ".join(_row_text(r) for r in group["row"]),
+                )
             )
 
 
 def _check_table(out: gpd.GeoDataFrame, problems: list[str]) -> None:
     for i, (row, name) in enumerate(zip(out["row"], out["name"], strict=True)):
         geom = out.geometry.iloc[i]
-        label = f"{row} ({name})" if name else row
+        where = _row_text(row)
+        label = f"{where} ({name})" if name else where
         if not name:
-            problems.append(f"{row}: empty name")
+            problems.append(gettext("{row}: empty name").format(row=where))
         if geom is None or geom.is_empty:
-            problems.append(f"{label}: empty geometry")
+            problems.append(gettext("{unit}: empty geometry").format(unit=label))
         elif geom.geom_type not in ("Polygon", "MultiPolygon"):
-            problems.append(f"{label}: a {geom.geom_type}, not a polygon")
+            problems.append(
+                gettext("{unit}: a {type}, not a polygon").format(unit=label, type=geom.geom_type)
+            )
         elif not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
-            problems.append(f"{label}: invalid polygon ({reason})")
+            problems.append(
+                gettext("{unit}: invalid polygon ({reason})").format(unit=label, reason=reason)
+            )
         elif not (geom.bounds[0] >= -180 and geom.bounds[2] <= 180 and geom.bounds[1] >= -90):
-            problems.append(f"{label}: coordinates outside longitude/latitude ranges")
+            problems.append(
+                gettext("{unit}: coordinates outside longitude/latitude ranges").format(unit=label)
+            )
     _duplicates(out, problems)
 
 
@@ -579,10 +715,15 @@ def _own_areas(
         smaller = min(shapely.area(geoms[later]), shapely.area(geoms[first]))
         share = shared / smaller if smaller > 0 else 1.0
         earlier.setdefault(later, []).append(first)
-        text = (
-            f"{names[first]} ({rows[first]}) and {names[later]} ({rows[later]}) overlap by "
-            f"{plain(100 * share, digits=2)} % of the smaller one; residents there count in "
-            f"{names[first]}"
+        text = gettext(
+            "{first} ({first_row}) and {later} ({later_row}) overlap by {share} % of the smaller "
+            "one; residents there count in {first}"
+        ).format(
+            first=names[first],
+            first_row=_row_text(rows[first]),
+            later=names[later],
+            later_row=_row_text(rows[later]),
+            share=_share_text(100 * share),
         )
         (notes if share < SLIVER_SHARE else refused).append(text)
     own = []
@@ -591,6 +732,13 @@ def _own_areas(
             geom = shapely.difference(geom, shapely.union_all(geoms[earlier[i]]))
         own.append(geom)
     return own, notes, refused
+
+
+def _share_text(percent: float) -> str:
+    """A percentage to two significant digits as :func:`planner._format.plain` writes it
+    (``0.52``), with a decimal comma in ru/kk."""
+    text = plain(percent, digits=2)
+    return text if i18n.language() == "en" else text.replace(".", ",")
 
 
 def _folders(names: list[str]) -> list[str]:
