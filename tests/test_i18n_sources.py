@@ -42,7 +42,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.national.report",
         "planner.national.run",
         "planner.national.units",
-        "planner.pipeline",
     }
 )
 
