@@ -1187,7 +1187,12 @@ def evaluate_sites(
             flags[pos].append(gettext("covers nobody new: its residents already have a station"))
         if evaluation.subset_of[k] >= 0:
             other = positions[evaluation.subset_of[k]]
-            label = names[other] or gettext("row {row}").format(row=out["row"].iloc[other])
+            name = names[other]
+            label = (
+                str(name)
+                if name is not None and not pd.isna(name) and str(name)
+                else gettext("row {row}").format(row=out["row"].iloc[other])
+            )
             flags[pos].append(gettext("duplicates the coverage of {label}").format(label=label))
         elif evaluation.redundant[k]:
             flags[pos].append(gettext("redundant: the other proposals already cover its residents"))
