@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner import _tables
+from planner import _tables, i18n
 from planner import coverage as cov
 from planner._files import input_record
 from planner._tables import mark_unusable
@@ -59,6 +59,7 @@ from planner.districts import (
     read_districts,
 )
 from planner.errors import ArgumentTypeError, InputError
+from planner.i18n import N_, gettext, ngettext
 from planner.isochrones import service_areas
 from planner.network import DEFAULT_BARRIERS, WalkNetwork, build_walk_network
 from planner.osm import BBox, OsmData, boundary_polygon, buffered_area, read_osm
@@ -186,10 +187,12 @@ def load_city(
         raise ArgumentTypeError(
             "load_city",
             "osm_path",
-            "the path of an OSM file",
+            gettext("the path of an OSM file"),
             osm_path,
-            "e.g. load_city('data/almaty_2012.osm.pbf'); for data already read use "
-            "city_from_osm(read_osm(...)).",
+            gettext("e.g. {example}; for data already read use {other}.").format(
+                example="load_city('data/almaty_2012.osm.pbf')",
+                other="city_from_osm(read_osm(...))",
+            ),
         )
     _check_files_exist(
         stations=stations_path,
@@ -242,6 +245,7 @@ def _area_inputs(
             {
                 "role": "boundary",
                 "path": None,
+                # untranslated: provenance in summary.json, read by scripts
                 "value": f"a {boundary.geom_type} given in Python ({len(wkb)} bytes of WKB)",
                 "sha256": hashlib.sha256(wkb).hexdigest(),
             }
@@ -313,9 +317,11 @@ def city_from_osm(
         residents = residents[shapely.contains_xy(area, doors[:, 0], doors[:, 1])]
     if residents.empty:
         raise InputError(
-            f"{osm_path}: no residential buildings found in the area",
-            hint="The OSM data may lack buildings here; give population points "
-            "(--population-points) or a population raster.",
+            gettext("{file}: no residential buildings found in the area").format(file=osm_path),
+            hint=gettext(
+                "The OSM data may lack buildings here; give population points "
+                "(--population-points) or a population raster."
+            ),
         )
     if total_population is not None:
         residents = calibrate(residents, total_population=total_population)
@@ -330,7 +336,8 @@ def city_from_osm(
         warning = no_resident_warning(residents, districts, name=Path(districts_path).name)
         if warning is not None:
             log.warning("%s", warning)
-            note = f"Warning: {warning}" + ("" if note is None else f" {note}")
+            warned = gettext("Warning: {warning}").format(warning=warning)
+            note = warned + ("" if note is None else f" {note}")
         if district_population_column is not None:
             calibration = calibrate_by_district(residents, districts)
             residents = calibration.residents
@@ -411,16 +418,29 @@ def _check_district_options(
     problems = []
     if population_column is not None and districts_path is None:
         problems.append(
-            f"--district-population-column {population_column} needs --districts FILE (the "
-            "polygons holding that column)"
+            gettext(
+                "--district-population-column {column} needs --districts FILE (the polygons "
+                "holding that column)"
+            ).format(column=population_column)
         )
     if population_column is not None and total_population is not None:
         problems.append(
-            "--total-population and --district-population-column both set the population: "
-            "give one (the districts' figures already add up to a total)"
+            gettext(
+                "--total-population and --district-population-column both set the population: "
+                "give one (the districts' figures already add up to a total)"
+            )
         )
     if problems:
-        raise InputError("conflicting population options", problems)
+        raise InputError(gettext("conflicting population options"), problems)
+
+
+#: The input files :func:`_check_files_exist` checks, as its messages name them (translated).
+_FILE_ROLES = {
+    "stations": N_("stations"),
+    "population_raster": N_("population raster"),
+    "population_points": N_("population points"),
+    "districts": N_("districts"),
+}
 
 
 def _check_files_exist(**files: str | Path | None) -> None:
@@ -429,28 +449,43 @@ def _check_files_exist(**files: str | Path | None) -> None:
     for role, path in files.items():
         if path is None:
             continue
-        label = role.replace("_", " ")
+        role_name = _FILE_ROLES.get(role)
+        label = gettext(role_name) if role_name else role.replace("_", " ")
         if not isinstance(path, str | Path):
             raise ArgumentTypeError(
                 "load_city",
                 {"stations": "stations_path", "districts": "districts_path"}.get(role, role),
-                "a file path",
+                gettext("a file path"),
                 path,
             )
         if not Path(path).is_file():
-            missing.append(f"{label} file {path} does not exist")
+            missing.append(
+                gettext("{what} file {path} does not exist").format(what=label, path=path)
+            )
             continue
         try:
             with Path(path).open("rb") as fh:
                 fh.read(1)
         except OSError as exc:
-            unreadable.append(f"{label} file {path} cannot be read ({exc.strerror or exc})")
+            unreadable.append(
+                gettext("{what} file {path} cannot be read ({reason})").format(
+                    what=label, path=path, reason=exc.strerror or exc
+                )
+            )
     if missing or unreadable:
         raise InputError(
-            "input files are missing" if not unreadable else "input files cannot be read",
+            gettext("input files are missing")
+            if not unreadable
+            else gettext("input files cannot be read"),
             missing + unreadable,
-            f"Check the paths (relative paths start in {Path.cwd()})"
-            + (" and the files' permissions (ls -l)." if unreadable else "."),
+            (
+                gettext(
+                    "Check the paths (relative paths start in {folder}) and the files' "
+                    "permissions (ls -l)."
+                )
+                if unreadable
+                else gettext("Check the paths (relative paths start in {folder}).")
+            ).format(folder=Path.cwd()),
         )
 
 
@@ -458,39 +493,39 @@ def _expect_city(function: str, city: object, *, parameter: str = "city") -> Non
     if isinstance(city, City):
         return
     if isinstance(city, str | Path):
-        hint = f"Read the city first: city = load_city({str(city)!r}); then {function}(city, ...)."
+        hint = gettext("Read the city first: city = load_city({path}); then {function}(city, ...).")
+        hint = hint.format(path=repr(str(city)), function=function)
     elif isinstance(city, CoverageResult | PlanResult | EvaluationResult):
-        hint = (
-            f"The arguments are in the wrong order: {function}(city, coverage, ...), with the "
+        hint = gettext(
+            "The arguments are in the wrong order: {function}(city, coverage, ...), with the "
             "city from load_city() first."
-        )
+        ).format(function=function)
     else:
-        hint = "Pass the City returned by load_city('city.osm.pbf')."
-    raise ArgumentTypeError(function, parameter, "a City (from load_city)", city, hint)
+        hint = gettext("Pass the City returned by load_city('city.osm.pbf').")
+    raise ArgumentTypeError(function, parameter, gettext("a City (from load_city)"), city, hint)
 
 
 def _expect_coverage(function: str, coverage: object) -> None:
     if isinstance(coverage, CoverageResult):
         return
     if isinstance(coverage, City):
-        hint = (
-            f"The arguments are in the wrong order: {function}(city, coverage, ...), with the "
+        hint = gettext(
+            "The arguments are in the wrong order: {function}(city, coverage, ...), with the "
             "coverage from assess_coverage(city) second."
-        )
+        ).format(function=function)
     else:
-        hint = (
+        hint = gettext(
             "Assess the coverage first: coverage = assess_coverage(city); then "
-            f"{function}(city, coverage, ...)."
-        )
-    raise ArgumentTypeError(
-        function, "coverage", "a CoverageResult (from assess_coverage)", coverage, hint
-    )
+            "{function}(city, coverage, ...)."
+        ).format(function=function)
+    expected = gettext("a CoverageResult (from assess_coverage)")
+    raise ArgumentTypeError(function, "coverage", expected, coverage, hint)
 
 
 #: What a frame of sites must have, as :func:`planner.candidates.read_candidates` makes it.
 _SITE_COLUMNS = {
-    "candidate_id": "a unique id per site, e.g. 'proposal:2'",
-    "source": "'proposal' for the sites of a proposals list",
+    "candidate_id": N_("a unique id per site, e.g. 'proposal:2'"),
+    "source": N_("'proposal' for the sites of a proposals list"),
 }
 
 
@@ -501,21 +536,23 @@ def _expect_sites(function: str, parameter: str, sites: object, *, optional: boo
         _check_site_frame(function, parameter, sites, proposals=parameter == "proposals")
         return
     if isinstance(sites, str | Path):
-        hint = (
-            f"Read the file first: {parameter} = read_candidates({str(sites)!r}, "
+        call = (  # untranslated: Python code
+            f"{parameter} = read_candidates({str(sites)!r}, "
             "crs=city.network.crs, area_lonlat_bounds=study_area_lonlat_bounds(city)"
             + (", what='proposals'" if parameter == "proposals" else "")
-            + ")."
+            + ")"
         )
+        hint = gettext("Read the file first: {call}.").format(call=call)
     else:
-        hint = "Pass a GeoDataFrame of points, e.g. from planner.candidates.read_candidates."
-    raise ArgumentTypeError(
-        function,
-        parameter,
-        "a GeoDataFrame of sites" + (" or None" if optional else ""),
-        sites,
-        hint,
+        hint = gettext(
+            "Pass a GeoDataFrame of points, e.g. from planner.candidates.read_candidates."
+        )
+    expected = (
+        gettext("a GeoDataFrame of sites or None")
+        if optional
+        else gettext("a GeoDataFrame of sites")
     )
+    raise ArgumentTypeError(function, parameter, expected, sites, hint)
 
 
 def _check_site_frame(
@@ -525,32 +562,50 @@ def _check_site_frame(
     that it lacks (rather than pandas' ``KeyError: 'candidate_id'`` deep inside)."""
     needed = ("candidate_id", "source") if proposals else ("candidate_id",)
     problems = [
-        f"{parameter} has no column {column!r} ({_SITE_COLUMNS[column]})"
+        gettext("{parameter} has no column {column} ({meaning})").format(
+            parameter=parameter, column=repr(column), meaning=gettext(_SITE_COLUMNS[column])
+        )
         for column in needed
         if column not in sites.columns
     ]
     if sites._geometry_column_name not in sites.columns:
-        problems.append(f"{parameter} has no geometry column (the sites' points)")
+        problems.append(
+            gettext("{parameter} has no geometry column (the sites' points)").format(
+                parameter=parameter
+            )
+        )
     if sites.empty:
         problems.append(
-            f"{parameter} has no rows: there is no site to "
-            + ("evaluate" if proposals else "add to the candidates")
+            (
+                gettext("{parameter} has no rows: there is no site to evaluate")
+                if proposals
+                else gettext("{parameter} has no rows: there is no site to add to the candidates")
+            ).format(parameter=parameter)
         )
     elif proposals and "source" in sites.columns:
         other = sorted({str(v) for v in sites["source"] if v != "proposal"})
         if other:
             problems.append(
-                f"{parameter} has rows whose 'source' is not 'proposal' ({', '.join(other)}): "
-                "every site of a proposals list is a proposal"
+                gettext(
+                    "{parameter} has rows whose 'source' is not 'proposal' ({values}): "
+                    "every site of a proposals list is a proposal"
+                ).format(parameter=parameter, values=", ".join(other))
             )
     if problems:
-        raise InputError(
-            f"{function}: {parameter} cannot be used",
-            problems,
-            f"Read the file with {parameter} = read_candidates(path, crs=city.network.crs"
+        call = (
+            f"{parameter} = read_candidates(path, crs=city.network.crs"
             + (", what='proposals'" if proposals else "")
-            + "), which gives candidate_id ('proposal:<row>'), source ('proposal'), name, row, "
-            "usable, problem and the points.",
+            + ")"
+        )
+        raise InputError(
+            gettext("{function}: {parameter} cannot be used").format(
+                function=function, parameter=parameter
+            ),
+            problems,
+            gettext(
+                "Read the file with {call}, which gives candidate_id ('proposal:<row>'), "
+                "source ('proposal'), name, row, usable, problem and the points."
+            ).format(call=call),
         )
 
 
@@ -608,20 +663,34 @@ def assess_coverage(
         raise ArgumentTypeError(
             "assess_coverage",
             "settings",
-            "a WalkSettings or None",
+            gettext("a WalkSettings or None"),
             settings,
-            "e.g. settings=WalkSettings(max_walk_m=800) or WalkSettings.from_minutes(10).",
+            gettext("e.g. {example} or {other}.").format(
+                example="settings=WalkSettings(max_walk_m=800)",
+                other="WalkSettings.from_minutes(10)",
+            ),
         )
     settings = settings or WalkSettings()
     if city.stations_beyond_reach and settings.max_snap_m > city.station_reach_m:
+        n = city.stations_beyond_reach
+        # the English has always said "1 stations": both forms alike keep it byte for byte
+        text = ngettext(
+            "{n} stations of the file were left out as beyond a reach of {reach} m, but the "
+            "snapping limit is {snap} m: some of them might have served; load the city with "
+            "station_reach_m={needed}",
+            "{n} stations of the file were left out as beyond a reach of {reach} m, but the "
+            "snapping limit is {snap} m: some of them might have served; load the city with "
+            "station_reach_m={needed}",
+            n,
+        )
         log.warning(
-            "%d stations of the file were left out as beyond a reach of %.0f m, but the "
-            "snapping limit is %.0f m: some of them might have served; load the city with "
-            "station_reach_m=%.0f",
-            city.stations_beyond_reach,
-            city.station_reach_m,
-            settings.max_snap_m,
-            settings.max_walk_m + settings.max_snap_m,
+            "%s",
+            text.format(
+                n=f"{n:d}",
+                reach=_metres(city.station_reach_m),
+                snap=_metres(settings.max_snap_m),
+                needed=f"{settings.max_walk_m + settings.max_snap_m:.0f}",
+            ),
         )
     usable = working(city.stations)  # open and under repair; planned and closed do not serve
     walk = walk_distances(
@@ -812,13 +881,15 @@ def plan_sites(
     _expect_sites("plan_sites", "candidates", candidates, optional=True)
     if (n_sites is None) == (target_share is None):
         raise InputError(
-            "plan_sites: give n_sites or target_share (one of them)",
-            hint="e.g. n_sites=10, or target_share=0.9 for the fewest sites reaching 90 %.",
+            gettext("plan_sites: give n_sites or target_share (one of them)"),
+            hint=gettext(
+                "e.g. n_sites=10, or target_share=0.9 for the fewest sites reaching 90 %."
+            ),
         )
     if prefer_shorter_walks and (n_sites is None or method != "exact"):
         raise InputError(
-            "plan_sites: prefer_shorter_walks works with n_sites and method='exact'",
-            hint="Drop prefer_shorter_walks, or ask for n_sites with the exact method.",
+            gettext("plan_sites: prefer_shorter_walks works with n_sites and method='exact'"),
+            hint=gettext("Drop prefer_shorter_walks, or ask for n_sites with the exact method."),
         )
     settings = coverage.settings
     cands = _candidates_for(
@@ -950,9 +1021,13 @@ def plan_curve(
     """
     if not isinstance(city, City) or not isinstance(coverage, CoverageResult):
         raise InputError(
-            "plan_curve: expected plan_curve(city, coverage, max_sites=...) with a City from "
-            "load_city and a CoverageResult from assess_coverage",
-            hint=f"got {type(city).__name__} and {type(coverage).__name__}",
+            gettext(
+                "plan_curve: expected plan_curve(city, coverage, max_sites=...) with a City from "
+                "load_city and a CoverageResult from assess_coverage"
+            ),
+            hint=gettext("got {city} and {coverage}").format(
+                city=type(city).__name__, coverage=type(coverage).__name__
+            ),
         )
     buildings = coverage.buildings
     if candidates is None and bool(buildings["covered"].all()):
@@ -1098,23 +1173,34 @@ def evaluate_sites(
         snap_m[pos] = matrix.candidate_snap_m[prop_rows[k]]
         if off_network[k]:
             flags[pos].append(
-                f"off the network: no walkable street within {settings.max_snap_m:.0f} m"
+                gettext("off the network: no walkable street within {metres} m").format(
+                    metres=_metres(settings.max_snap_m)
+                )
             )
         elif reaches_nobody[k]:
             flags[pos].append(
-                f"cannot be reached on foot by any resident within {settings.max_walk_m:.0f} m"
+                gettext("cannot be reached on foot by any resident within {metres} m").format(
+                    metres=_metres(settings.max_walk_m)
+                )
             )
         elif evaluation.covers_nobody_new[k]:
-            flags[pos].append("covers nobody new: its residents already have a station")
+            flags[pos].append(gettext("covers nobody new: its residents already have a station"))
         if evaluation.subset_of[k] >= 0:
             other = positions[evaluation.subset_of[k]]
-            label = names[other] or f"row {out['row'].iloc[other]}"
-            flags[pos].append(f"duplicates the coverage of {label}")
+            name = names[other]
+            label = (
+                str(name)
+                if name is not None and not pd.isna(name) and str(name)
+                else gettext("row {row}").format(row=out["row"].iloc[other])
+            )
+            flags[pos].append(gettext("duplicates the coverage of {label}").format(label=label))
         elif evaluation.redundant[k]:
-            flags[pos].append("redundant: the other proposals already cover its residents")
+            flags[pos].append(gettext("redundant: the other proposals already cover its residents"))
     if usable is not None:
         for pos in np.flatnonzero(~usable):
-            flags[pos].append(f"unusable: {out['problem'].iloc[pos]}")
+            flags[pos].append(
+                gettext("unusable: {problem}").format(problem=out["problem"].iloc[pos])
+            )
     out["alone_population"] = alone
     out["marginal_population"] = marginal
     out["greedy_rank"] = rank
@@ -1132,6 +1218,12 @@ def evaluate_sites(
         candidates=cands,
         matrix=matrix,
     )
+
+
+def _metres(value: float) -> str:
+    """Metres of a walking or snapping limit as a message shows them: ``800``, ``1050`` in
+    English as always, thousands apart in Russian and Kazakh (``1 050``)."""
+    return f"{value:.0f}" if i18n.language() == "en" else i18n.fmt_int(value)
 
 
 def _with_lonlat_where_known(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -38,7 +38,6 @@ PENDING: frozenset[str] = frozenset(
         "planner._cli_parser",
         "planner._cli_print",
         "planner.cli",
-        "planner.pipeline",
     }
 )
 
