@@ -34,9 +34,6 @@ MARK = "untranslated:"
 PENDING: frozenset[str] = frozenset(
     {
         "planner",
-        "planner._cli_inputs",
-        "planner._cli_parser",
-        "planner._cli_print",
         "planner._crs",
         "planner._files",
         "planner._instance",
@@ -46,7 +43,6 @@ PENDING: frozenset[str] = frozenset(
         "planner.allocation",
         "planner.candidates",
         "planner.capacitated",
-        "planner.cli",
         "planner.coverage",
         "planner.covering",
         "planner.demand",
