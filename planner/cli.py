@@ -57,6 +57,7 @@ from planner.i18n import gettext, language, resolve_language, set_language, usin
 
 __all__ = ["main"]
 
+
 def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
     if args.command == "fetch":
         from planner.fetch import fetch_osm
