@@ -411,9 +411,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         lang = language_of(argv)  # before the parser is built: --help is in this language too
-    except InputError as exc:
-        with using_language(_fallback_language()):
-            print(f"planner: {error_text(exc)}", file=sys.stderr)
+    except InputError:
+        with using_language(_fallback_language()):  # the message said in that language
+            try:
+                language_of(argv)
+            except InputError as exc:
+                print(f"planner: {error_text(exc)}", file=sys.stderr)
         return 2
     with using_language(lang):  # English again after the run (main may be called in-process)
         args = parse_args(argv)
