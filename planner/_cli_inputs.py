@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.defaults import DEFAULT_DRIVE_MIN, DEFAULT_MAX_WALK_MIN, MAX_DRIVE_MIN
+from planner.i18n import gettext, language
 
 if TYPE_CHECKING:
     from planner._cli_print import Progress
@@ -39,6 +40,7 @@ __all__ = [
     "library_noise_off",
     "load",
     "move_problems",
+    "number_text",
     "population_settings",
     "read_sites",
     "settings",
@@ -93,13 +95,22 @@ _CALL = re.compile(r"\b[A-Za-z_][\w.]*\([^)]*=")  # an API call with keyword arg
 _TYPED = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, FLAGS)) + r")=(\S+?)(?=[;,)\s]|$)")
 
 
+def number_text(value: float, spec: str) -> str:
+    """``value`` as ``format(value, spec)`` writes it in English (``2,500``, ``87.3``); in
+    Russian and Kazakh with a space between thousands and a decimal comma (``2 500``, ``87,3``)."""
+    text = format(value, spec)
+    if language() == "en":
+        return text
+    return text.replace(",", " ").replace(".", ",")
+
+
 def layer_flag(text: str, command: str) -> str:
     """The layer/sheet flag of the file a message is about."""
     if text.startswith("stations file") or "\nstations file" in text:
         return "--stations-layer"
     if "proposals file" in text:
         return "--proposals-layer"
-    if "candidate sites file" in text:
+    if "candidate sites file" in text:  # untranslated: the library's English message matched
         return "--proposals-layer" if command == "evaluate" else "--candidates-layer"
     return "--stations-layer"
 
@@ -152,8 +163,15 @@ def for_cli(text: str, *, command: str = "") -> str:
 
 
 def _positive(value: float | None, flag: str, problems: list[str], *, unit: str = "") -> None:
+    """``unit``: a translated example, e.g. ``gettext("metres, e.g. 800")``. Values of flags are
+    echoed as typed (``4.8``, in every language: the command line takes decimal points)."""
     if value is not None and not (math.isfinite(value) and value > 0):
-        problems.append(f"{flag} {value:g}: must be a number > 0{unit}")
+        text = (
+            gettext("{flag} {value}: must be a number > 0 ({unit})")
+            if unit
+            else gettext("{flag} {value}: must be a number > 0")
+        )
+        problems.append(text.format(flag=flag, value=f"{value:g}", unit=unit))
 
 
 def solver_limit_problems(args: argparse.Namespace) -> list[str]:
@@ -162,12 +180,17 @@ def solver_limit_problems(args: argparse.Namespace) -> list[str]:
     limit_s = getattr(args, "time_limit_s", None)
     if limit_s is not None and not limit_s > 0:
         problems.append(
-            f"--time-limit-s {limit_s:g}: must be a number of seconds > 0 (leave it out for no "
-            "time limit)"
+            gettext(
+                "{flag} {value}: must be a number of seconds > 0 (leave it out for no time limit)"
+            ).format(flag="--time-limit-s", value=f"{limit_s:g}")
         )
     nodes = getattr(args, "node_limit", None)
     if nodes is not None and nodes < 1:
-        problems.append(f"--node-limit {nodes}: must be 1 or more (branch-and-bound nodes)")
+        problems.append(
+            gettext("{flag} {value}: must be 1 or more (branch-and-bound nodes)").format(
+                flag="--node-limit", value=nodes
+            )
+        )
     return problems
 
 
@@ -175,9 +198,13 @@ def move_problems(args: argparse.Namespace) -> list[str]:
     """``--max-move-km``: a distance > 0, and only with ``--redistribute-inspectors``."""
     problems: list[str] = []
     km = getattr(args, "max_move_km", None)
-    _positive(km, "--max-move-km", problems, unit=" (kilometres, e.g. 5)")
+    _positive(km, "--max-move-km", problems, unit=gettext("kilometres, e.g. 5"))
     if km is not None and not getattr(args, "redistribute_inspectors", False):
-        problems.append("--max-move-km works with --redistribute-inspectors")
+        problems.append(
+            gettext("{flag} works with {other}").format(
+                flag="--max-move-km", other="--redistribute-inspectors"
+            )
+        )
     return problems
 
 
@@ -188,37 +215,59 @@ def check_options(args: argparse.Namespace) -> list[str]:
     def get(name: str) -> Any:
         return getattr(args, name, None)
 
-    _positive(get("walk_m"), "--walk-m", problems, unit=" (metres, e.g. 800)")
-    _positive(get("walk_min"), "--walk-min", problems, unit=" (minutes, e.g. 10)")
-    _positive(get("speed_kmh"), "--speed-kmh", problems, unit=" (km/h, e.g. 4.8)")
-    _positive(get("max_snap_m"), "--max-snap-m", problems, unit=" (metres, e.g. 250)")
+    _positive(get("walk_m"), "--walk-m", problems, unit=gettext("metres, e.g. 800"))
+    _positive(get("walk_min"), "--walk-min", problems, unit=gettext("minutes, e.g. 10"))
+    _positive(get("speed_kmh"), "--speed-kmh", problems, unit=gettext("km/h, e.g. 4.8"))
+    _positive(get("max_snap_m"), "--max-snap-m", problems, unit=gettext("metres, e.g. 250"))
     _positive(get("total_population"), "--total-population", problems)
     _positive(get("floor_area_per_resident_m2"), "--floor-area-per-resident-m2", problems)
     _positive(get("residents_per_inspector"), "--residents-per-inspector", problems)
     _positive(get("relocation_radius_m"), "--relocation-radius-m", problems)
-    _positive(get("spacing_m"), "--spacing-m", problems, unit=" (metres, e.g. 100)")
+    _positive(get("spacing_m"), "--spacing-m", problems, unit=gettext("metres, e.g. 100"))
     problems += solver_limit_problems(args)
     _positive(get("capacity_inspectors"), "--capacity-inspectors", problems)
     problems += move_problems(args)
     problems += vehicle_problems(args)
     batch, n_sites = get("repair_batch"), get("n_sites")
     if batch is not None and batch < 1:
-        problems.append(f"--repair-batch {batch}: must be 1 or more")
+        problems.append(
+            gettext("{flag} {value}: must be 1 or more").format(flag="--repair-batch", value=batch)
+        )
     if n_sites is not None and n_sites < 0:
-        problems.append(f"--n-sites {n_sites}: must be 0 or more")
+        problems.append(
+            gettext("{flag} {value}: must be 0 or more").format(flag="--n-sites", value=n_sites)
+        )
     share = get("target_share")
     if share is not None and not (math.isfinite(share) and 0 < share <= 1):
-        example = f"{share / 100:g} for {share:g} %" if 1 < share <= 100 else "0.9 for 90 %"
-        problems.append(f"--target-share {share:g}: must be a share in (0, 1], e.g. {example}")
+        example = (
+            gettext("{share} for {percent} %").format(
+                share=f"{share / 100:g}", percent=f"{share:g}"
+            )
+            if 1 < share <= 100
+            else gettext("{share} for {percent} %").format(share="0.9", percent="90")
+        )
+        problems.append(
+            gettext("{flag} {value}: must be a share in (0, 1], e.g. {example}").format(
+                flag="--target-share", value=f"{share:g}", example=example
+            )
+        )
     if get("capacity_inspectors") is not None and get("n_sites") is None:
-        problems.append("--capacity-inspectors works with --n-sites (the number of new sites)")
+        problems.append(
+            gettext("{flag} works with {other} (the number of new sites)").format(
+                flag="--capacity-inspectors", other="--n-sites"
+            )
+        )
     for flag, name in (
         ("--stations-layer", "stations"),
         ("--candidates-layer", "candidates"),
         ("--proposals-layer", "proposals"),
     ):
         if get(flag[2:].replace("-", "_")) is not None and get(name) is None:
-            problems.append(f"{flag} names a layer of the --{name} file, but no --{name} is given")
+            problems.append(
+                gettext(
+                    "{flag} names a layer of the {option} file, but no {option} is given"
+                ).format(flag=flag, option=f"--{name}")
+            )
     return problems
 
 
@@ -226,13 +275,25 @@ def vehicle_problems(args: argparse.Namespace) -> list[str]:
     """Impossible ``--vehicles``/``--drive-min`` options (city commands and national)."""
     problems: list[str] = []
     vehicles, drive_min = getattr(args, "vehicles", None), getattr(args, "drive_min", None)
-    _positive(drive_min, "--drive-min", problems, unit=" (minutes, e.g. 10)")
+    _positive(drive_min, "--drive-min", problems, unit=gettext("minutes, e.g. 10"))
     if drive_min is not None and math.isfinite(drive_min) and drive_min > MAX_DRIVE_MIN:
-        problems.append(f"--drive-min {drive_min:g}: at most {MAX_DRIVE_MIN:g} minutes")
+        problems.append(
+            gettext("{flag} {value}: at most {most} minutes").format(
+                flag="--drive-min",
+                value=f"{drive_min:g}",
+                most=f"{MAX_DRIVE_MIN:g}",
+            )
+        )
     if vehicles is not None and vehicles < 0:
-        problems.append(f"--vehicles {vehicles}: must be 0 or more")
+        problems.append(
+            gettext("{flag} {value}: must be 0 or more").format(flag="--vehicles", value=vehicles)
+        )
     if drive_min is not None and vehicles is None:
-        problems.append("--drive-min works with --vehicles (the number of service vehicles)")
+        problems.append(
+            gettext("{flag} works with {other} (the number of service vehicles)").format(
+                flag="--drive-min", other="--vehicles"
+            )
+        )
     return problems
 
 
@@ -263,9 +324,11 @@ def size_warnings(args: argparse.Namespace, city: Any) -> list[str]:
     n_stations = int(stations["usable"].sum()) if "usable" in stations.columns else len(stations)
     if n_stations > LARGE_STATIONS:
         out.append(
-            f"{n_stations:,} usable stations: each gets its own walking area and workload, so "
-            "the coverage step will take minutes (a city has tens to a few hundred; is this "
-            "a national list? use 'planner national' to split it by city)"
+            gettext(
+                "{n} usable stations: each gets its own walking area and workload, so the "
+                "coverage step will take minutes (a city has tens to a few hundred; is this a "
+                "national list? use {command} to split it by city)"
+            ).format(n=number_text(n_stations, ","), command="'planner national'")
         )
     spacing = getattr(args, "spacing_m", None)
     # The estimate counts sites along every street, an upper bound: sites are only placed near
@@ -281,12 +344,21 @@ def size_warnings(args: argparse.Namespace, city: Any) -> list[str]:
         if estimate > LARGE_CANDIDATES:
             default = street_km * 1000 / DEFAULT_SPACING_M
             out.append(
-                f"--spacing-m {spacing:g}: up to about {estimate:,.0f} candidate sites along "
-                f"{street_km:,.0f} km of walkable street (about {default:,.0f} at the default "
-                f"{DEFAULT_SPACING_M:g} m), {DEFAULT_SPACING_M / spacing:,.3g} times as many: the "
-                "coverage matrix and the solver's work grow about as much. Sites closer than "
-                "25-50 m change a 800 m catchment by less than the population estimate's own "
-                "uncertainty."
+                gettext(
+                    "{flag} {value}: up to about {estimate} candidate sites along {km} km of "
+                    "walkable street (about {default} at the default {spacing} m), {times} times "
+                    "as many: the coverage matrix and the solver's work grow about as much. "
+                    "Sites closer than 25-50 m change a 800 m catchment by less than the "
+                    "population estimate's own uncertainty."
+                ).format(
+                    flag="--spacing-m",
+                    value=f"{spacing:g}",
+                    estimate=number_text(estimate, ",.0f"),
+                    km=number_text(street_km, ",.0f"),
+                    default=number_text(default, ",.0f"),
+                    spacing=f"{DEFAULT_SPACING_M:g}",
+                    times=number_text(DEFAULT_SPACING_M / spacing, ",.3g"),
+                )
             )
     return out
 
@@ -332,7 +404,10 @@ def heartbeat(*, every_s: float = 10.0, quiet: bool = False) -> Iterator[None]:
 
     def tick() -> None:
         while not stop.wait(every_s):
-            print(f" {time.perf_counter() - t0:.0f} s ...", end="", file=sys.stderr, flush=True)
+            seconds = gettext("{seconds} s").format(
+                seconds=number_text(time.perf_counter() - t0, ".0f")
+            )
+            print(f" {seconds} ...", end="", file=sys.stderr, flush=True)
 
     thread = threading.Thread(target=tick, name="planner-heartbeat", daemon=True)
     thread.start()
@@ -372,8 +447,9 @@ def error_text(exc: Any, *, command: str = "") -> str:
             fh.writelines(for_cli(str(p), command=command) + "\n" for p in problems)
         lines = text.splitlines()
         marker = f"  ... and {len(problems) - SHOWN_PROBLEMS} more"
+        listed = gettext("{line} (all {n} listed in {file})")
         text = "\n".join(
-            f"{line} (all {len(problems)} listed in {name})" if line == marker else line
+            listed.format(line=line, n=len(problems), file=name) if line == marker else line
             for line in lines
         )
     return for_cli(text, command=command)
@@ -408,7 +484,7 @@ def load(args: argparse.Namespace, progress: Progress, *, settings: Any = None) 
     from planner.pipeline import load_city
 
     return progress.run(
-        f"reading {args.osm.name}: streets, buildings, stations",
+        gettext("reading {name}: streets, buildings, stations").format(name=args.osm.name),
         load_city,
         args.osm,
         name=args.name,
@@ -449,7 +525,11 @@ def read_sites(
     from planner.candidates import read_candidates
 
     sites = progress.run(
-        f"reading the {'candidate sites' if role == 'candidates' else role} {path.name}",
+        (
+            gettext("reading the candidate sites {name}")
+            if role == "candidates"
+            else gettext("reading the proposals {name}")
+        ).format(name=path.name),
         partial(read_candidates, what="candidate sites" if role == "candidates" else "proposals"),
         path,
         crs=city.network.crs,

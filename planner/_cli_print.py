@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from planner._cli_inputs import for_cli, heartbeat, library_noise_off
+from planner._cli_inputs import for_cli, heartbeat, library_noise_off, number_text
 from planner._format import TIME_LIMIT_LINE, illustrative_labels, thousands
-from planner.i18n import gettext
+from planner.i18n import N_, gettext, ngettext
 
 __all__ = [
     "Bar",
@@ -29,6 +29,18 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+#: The phases of a national run's progress bar (named by :mod:`planner.national.run`).
+PHASES = (N_("units"), N_("writing"))
+
+
+def _pct(share: float, spec: str = ".1f") -> str:
+    """A share of 1 as the number of a percentage: ``87.3`` (``87,3`` in ru/kk)."""
+    return number_text(100 * share, spec)
+
+
+def _seconds(seconds: float, spec: str) -> str:
+    return gettext("{seconds} s").format(seconds=number_text(seconds, spec))
 
 
 class Notes(logging.Handler):
@@ -64,10 +76,12 @@ class Progress:
         finally:
             root.removeHandler(notes)
         if not self.quiet:
-            print(f" {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+            print(f" {_seconds(time.perf_counter() - t0, '.1f')}", file=sys.stderr, flush=True)
             for message in notes.messages:
                 text = for_cli(message, command=self.command).replace("\n", "\n    ")
-                print(f"    note: {text}", file=sys.stderr, flush=True)
+                print(
+                    "    " + gettext("note: {text}").format(text=text), file=sys.stderr, flush=True
+                )
 
     def run(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with self.step(what):
@@ -91,10 +105,10 @@ class Bar:
         left = "?" if done == 0 else _clock(elapsed / done * (total - done))
         width = 30
         filled = 0 if total == 0 else round(width * done / total)
-        line = (
-            f"  {phase:<8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
-            f"  elapsed {_clock(elapsed)}  left ~{left}"
+        times = gettext("elapsed {elapsed}  left ~{left}").format(
+            elapsed=_clock(elapsed), left=left
         )
+        line = f"  {gettext(phase):<8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {times}"
         if self.tty:
             end = "\n" if done == total else ""
             print("\r" + line, end=end, file=sys.stderr, flush=True)
@@ -121,13 +135,23 @@ def print_summary(
     s = coverage.summary
     st = coverage.stations
     print()
-    print(f"{city.name}: OSM data of {city.osm.data_date or 'unknown date'}")
+    print(
+        gettext("{city}: OSM data of {date}").format(
+            city=city.name, date=city.osm.data_date or gettext("unknown date")
+        )
+    )
     print_illustrative([*city.inputs, *extra_inputs])
     print(
-        f"  walk network    {city.network.n_nodes} nodes, {city.network.street_length_m / 1000:.0f} km of walkable street"
+        "  "
+        + gettext("walk network    {nodes} nodes, {km} km of walkable street").format(
+            nodes=city.network.n_nodes, km=number_text(city.network.street_length_m / 1000, ".0f")
+        )
     )
     print(
-        f"  stations        {int(st['usable'].sum())} usable of {len(st)} (unusable ones are listed with the reason in summary.md and plan.gpkg)"
+        "  "
+        + gettext(
+            "stations        {usable} usable of {total} (unusable ones are listed with the reason in summary.md and plan.gpkg)"
+        ).format(usable=int(st["usable"].sum()), total=len(st))
     )
     if getattr(city, "stations_beyond_reach", 0):
         from planner.stations import beyond_reach_text
@@ -136,18 +160,39 @@ def print_summary(
     b = coverage.buildings
     n_cells = int((b["demand_kind"] != "building").sum()) if "demand_kind" in b.columns else 0
     where = (
-        f"{s.buildings_total - n_cells} residential buildings and {n_cells} raster cells without mapped buildings"
+        gettext(
+            "{buildings} residential buildings and {cells} raster cells without mapped buildings"
+        ).format(buildings=s.buildings_total - n_cells, cells=n_cells)
         if n_cells
-        else f"{s.buildings_total} residential buildings"
-    )
-    print(f"  residents       {thousands(s.residents_total)} (estimated) in {where}")
-    print(
-        f"  within {s.max_walk_m:.0f} m ({s.max_walk_min:.0f} min at {s.speed_kmh} km/h): "
-        f"{thousands(s.residents_covered)} residents ({100 * s.share_covered:.1f} %)"
+        else gettext("{buildings} residential buildings").format(buildings=s.buildings_total)
     )
     print(
-        f"  beyond          {thousands(s.residents_beyond)} residents in {s.buildings_beyond} buildings"
-        f" ({thousands(s.residents_unreachable)} reach no station at all)"
+        "  "
+        + gettext("residents       {residents} (estimated) in {where}").format(
+            residents=thousands(s.residents_total), where=where
+        )
+    )
+    print(
+        "  "
+        + gettext(
+            "within {metres} m ({minutes} min at {speed} km/h): {residents} residents ({share} %)"
+        ).format(
+            metres=number_text(s.max_walk_m, ".0f"),
+            minutes=number_text(s.max_walk_min, ".0f"),
+            speed=number_text(s.speed_kmh, ""),
+            residents=thousands(s.residents_covered),
+            share=_pct(s.share_covered),
+        )
+    )
+    print(
+        "  "
+        + gettext(
+            "beyond          {residents} residents in {buildings} buildings ({unreachable} reach no station at all)"
+        ).format(
+            residents=thousands(s.residents_beyond),
+            buildings=s.buildings_beyond,
+            unreachable=thousands(s.residents_unreachable),
+        )
     )
     from planner import outputs, report
 
@@ -157,35 +202,63 @@ def print_summary(
         sa = plan.summary_after
         r = plan.siting
         print(
-            f"  with {len(plan.sites)} new sites: {thousands(sa.residents_covered)} residents ({100 * sa.share_covered:.1f} %)"
+            "  "
+            + ngettext(
+                "with {n} new sites: {residents} residents ({share} %)",
+                "with {n} new sites: {residents} residents ({share} %)",
+                len(plan.sites),
+            ).format(
+                n=len(plan.sites),
+                residents=thousands(sa.residents_covered),
+                share=_pct(sa.share_covered),
+            )
         )
         for line in outputs.optimisation_lines(report.plan_dict(plan)):
             print(f"  {line}")
         if r.message:
-            print(f"  note: {r.message}")
+            print("  " + gettext("note: {text}").format(text=r.message))
         cal = city.district_calibration
         unreliable = set(cal.unreliable) if cal is not None else set()
-        print("  rank  newly covered  cumulative share  site (latitude, longitude)")
+        print("  " + gettext("rank  newly covered  cumulative share  site (latitude, longitude)"))
         for row in plan.sites.head(10).itertuples():
             label = row.name if isinstance(row.name, str) else row.candidate_id
             district = f", {row.district}" if hasattr(row, "district") else ""
             if hasattr(row, "district") and row.district in unreliable:
-                district += " (district numbers not reliable)"
+                district += " (" + gettext("district numbers not reliable") + ")"
             print(
-                f"  {row.rank:>4}  {thousands(row.marginal_population):>13}  {100 * row.cumulative_share:>15.1f} %  {label} ({row.lat:.5f}, {row.lon:.5f}){district}"
+                f"  {row.rank:>4}  {thousands(row.marginal_population):>13}  {_pct(row.cumulative_share, '>15.1f')} %  {label} ({row.lat:.5f}, {row.lon:.5f}){district}"
             )
         if len(plan.sites) > 10:
-            print(f"  ... {len(plan.sites) - 10} more in plan.gpkg")
+            more = len(plan.sites) - 10
+            print(
+                "  "
+                + ngettext("... {n} more in plan.gpkg", "... {n} more in plan.gpkg", more).format(
+                    n=more
+                )
+            )
         if "inspectors_needed" in plan.sites.columns and len(plan.sites):
             print(
-                f"  the new sites would serve {thousands(plan.sites['residents_served'].sum())} residents as their nearest station: {int(plan.sites['inspectors_needed'].sum())} inspectors needed"
+                "  "
+                + gettext(
+                    "the new sites would serve {residents} residents as their nearest station: {n} inspectors needed"
+                ).format(
+                    residents=thousands(plan.sites["residents_served"].sum()),
+                    n=int(plan.sites["inspectors_needed"].sum()),
+                )
             )
     print_districts(city, coverage, plan)
     if evaluation is not None:
         ev = evaluation.evaluation
         print(
-            f"  proposals cover {thousands(ev.list_population)} new residents; the best {len(ev.best.sites)} sites"
-            f" cover {thousands(ev.best.newly_covered_population)} (the list is {100 * ev.gap:.1f} % short at most)"
+            "  "
+            + gettext(
+                "proposals cover {residents} new residents; the best {n} sites cover {best} (the list is {gap} % short at most)"
+            ).format(
+                residents=thousands(ev.list_population),
+                n=len(ev.best.sites),
+                best=thousands(ev.best.newly_covered_population),
+                gap=_pct(ev.gap),
+            )
         )
         flagged = evaluation.proposals[evaluation.proposals["flags"] != ""]
         for row in flagged.itertuples():
@@ -200,15 +273,37 @@ def print_summary(
         cp = capacity_plan
         r = cp.result
         print(
-            f"  with capacities ({cp.capacity_inspectors:g} inspectors x {cp.residents_per_inspector:,.0f} = {thousands(cp.capacity_residents)} residents per station):"
+            "  "
+            + gettext(
+                "with capacities ({inspectors} inspectors x {norm} = {residents} residents per station):"
+            ).format(
+                inspectors=number_text(cp.capacity_inspectors, "g"),
+                norm=number_text(cp.residents_per_inspector, ",.0f"),
+                residents=thousands(cp.capacity_residents),
+            )
         )
         print(
-            f"    within walking distance and capacity now {thousands(cp.before.assigned_population)}; with {len(cp.sites)} new sites {thousands(r.assigned_population)}"
-            f" ({100 * r.assigned_share:.1f} %), {thousands(r.over_capacity_population)} within reach but beyond capacity; {quality_text(r)}"
+            "    "
+            + gettext(
+                "within walking distance and capacity now {before}; with {n} new sites {after} ({share} %), {over} within reach but beyond capacity; {quality}"
+            ).format(
+                before=thousands(cp.before.assigned_population),
+                n=len(cp.sites),
+                after=thousands(r.assigned_population),
+                share=_pct(r.assigned_share),
+                over=thousands(r.over_capacity_population),
+                quality=quality_text(r),
+            )
         )
         for row in cp.sites.head(10).itertuples():
             print(
-                f"    {row.rank:>4}. {row.name} ({row.lat:.5f}, {row.lon:.5f}): {thousands(row.assigned_residents)} residents assigned"
+                f"    {row.rank:>4}. "
+                + gettext("{name} ({lat}, {lon}): {residents} residents assigned").format(
+                    name=row.name,
+                    lat=f"{row.lat:.5f}",
+                    lon=f"{row.lon:.5f}",
+                    residents=thousands(row.assigned_residents),
+                )
             )
     if vehicles is not None:
         from planner.vehicle_outputs import vehicle_summary_line
@@ -223,9 +318,10 @@ def print_summary(
         getattr(vehicles, "siting", None),
     )
     if any(getattr(r, "time_limit_hit", False) for r in others):
-        print(f"  TIME LIMIT HIT  {gettext(TIME_LIMIT_LINE)}")  # the plan's own line is printed above
+        # the plan's own line is printed above
+        print("  " + gettext("TIME LIMIT HIT  {text}").format(text=gettext(TIME_LIMIT_LINE)))
     if files:
-        print("files:")
+        print(gettext("files:"))
         for path in files.values():
             print(f"  {path}")
 
@@ -239,18 +335,19 @@ def print_districts(city: Any, coverage: Any, plan: Any) -> None:
         return
     after = "residents_covered_after" in table.columns
     calibrated = "calibration_factor" in table.columns
-    print("  by district")
+    print("  " + gettext("by district"))
     if city.districts_note:
         print(f"    {city.districts_note}")
     print(
-        "    district              residents   covered now"
-        + ("   after plan" if after else "")
-        + ("  official  factor" if calibrated else "")
+        "    "
+        + gettext("district              residents   covered now")
+        + (gettext("   after plan") if after else "")
+        + (gettext("  official  factor") if calibrated else "")
     )
     for r in table.itertuples():
-        line = f"    {str(r.district)[:20]:<20} {thousands(r.residents_total):>10} {100 * r.share_covered:>11.1f} %"
+        line = f"    {str(r.district)[:20]:<20} {thousands(r.residents_total):>10} {_pct(r.share_covered, '>11.1f')} %"
         if after:
-            line += f" {100 * r.share_covered_after:>10.1f} %"
+            line += f" {_pct(r.share_covered_after, '>10.1f')} %"
         if calibrated:
             official = (
                 "—"
@@ -260,19 +357,26 @@ def print_districts(city: Any, coverage: Any, plan: Any) -> None:
             factor = (
                 "—"
                 if r.calibration_factor != r.calibration_factor
-                else f"{r.calibration_factor:.2f}"
+                else number_text(r.calibration_factor, ".2f")
             )
             line += f" {official:>9} {factor:>7}" + (
-                "" if r.reliable or r.district == "(outside)" else "  NOT RELIABLE"
+                "" if r.reliable or r.district == "(outside)" else "  " + gettext("NOT RELIABLE")
             )
         print(line)
     cal = city.district_calibration
     if cal is not None and cal.unreliable:
         print(
-            f"  ! numbers not reliable for {', '.join(cal.unreliable)}: calibration factor outside "
-            f"{1 / cal.max_factor:.2f}..{cal.max_factor:g}, no estimated resident or no official figure "
-            "(summary.md gives the reason of each); where the factor is extreme the mapped buildings "
-            "look incomplete or wrong: use a population raster (--population-raster)"
+            "  "
+            + gettext(
+                "! numbers not reliable for {districts}: calibration factor outside "
+                "{low}..{high}, no estimated resident or no official figure "
+                "(summary.md gives the reason of each); where the factor is extreme the mapped buildings "
+                "look incomplete or wrong: use a population raster (--population-raster)"
+            ).format(
+                districts=", ".join(cal.unreliable),
+                low=number_text(1 / cal.max_factor, ".2f"),
+                high=number_text(cal.max_factor, "g"),
+            )
         )
 
 
@@ -280,10 +384,19 @@ def print_review(review: Any) -> None:
     st = review.stations
     statuses = st["status"].value_counts()
     if set(statuses.index) - {"open"}:
-        print("  stations by status: " + ", ".join(f"{k} {v}" for k, v in statuses.items()))
+        print(
+            "  "
+            + gettext("stations by status: {counts}").format(
+                counts=", ".join(f"{k} {v}" for k, v in statuses.items())
+            )
+        )
         for sc in review.scenarios.itertuples():
             print(
-                f"    {sc.scenario:<44} {thousands(sc.residents_covered):>10} residents ({100 * sc.share_covered:.1f} %)"
+                f"    {sc.scenario:<44} "
+                + gettext("{residents} residents ({share} %)").format(
+                    residents=f"{thousands(sc.residents_covered):>10}",
+                    share=_pct(sc.share_covered),
+                )
             )
     from planner.outputs import (
         BATCH_ORDER_NOTE,
@@ -295,50 +408,101 @@ def print_review(review: Any) -> None:
     t = review.inspector_totals()
     if t["stations"] == 0:
         print(
-            "  ! no station is working (every usable station is closed or planned): 0 % within "
-            "walking distance and 0 inspectors needed mean no station to staff, not that none "
-            "are needed"
+            "  "
+            + gettext(
+                "! no station is working (every usable station is closed or planned): 0 % within "
+                "walking distance and 0 inspectors needed mean no station to staff, not that none "
+                "are needed"
+            )
         )
+    # untranslated: the memo's English words, shortened for the command line
     line = inspector_lines(t)[0].replace("District inspectors at", "inspectors at", 1)
     print(f"  {line}")
-    print(f"  {SERVED_DEFINITION}")
+    print(f"  {gettext(SERVED_DEFINITION)}")
     work = st[st["working"].to_numpy(dtype=bool)]
     repairs = work[work["status"] == "repair"].sort_values("repair_rank")
     top = repairs if len(repairs) else work.sort_values("repair_rank")
-    what = (
-        "repair priorities (stations under repair)" if len(repairs) else "stations that matter most"
+    heading = (
+        gettext(
+            "repair priorities (stations under repair): residents who lose walking access if it closes"
+        )
+        if len(repairs)
+        else gettext("stations that matter most: residents who lose walking access if it closes")
     )
-    print(f"  {what}: residents who lose walking access if it closes")
+    print(f"  {heading}")
     for r in top.head(5).itertuples():
         label = station_label(r.name if isinstance(r.name, str) else None, r.station_id)
         extra = ""
         if r.status == "repair" and r.relocation_gain == r.relocation_gain:
-            extra = f"; moving it within {review.relocation_radius_m:.0f} m (best street point, {review.relocation_spacing_m:.0f} m grid) would {'add' if r.relocation_gain > 0 else 'change by'} {thousands(r.relocation_gain)}"
+            extra = (
+                gettext(
+                    "; moving it within {radius} m (best street point, {spacing} m grid) would add {residents}"
+                )
+                if r.relocation_gain > 0
+                else gettext(
+                    "; moving it within {radius} m (best street point, {spacing} m grid) would change by {residents}"
+                )
+            ).format(
+                radius=number_text(review.relocation_radius_m, ".0f"),
+                spacing=number_text(review.relocation_spacing_m, ".0f"),
+                residents=thousands(r.relocation_gain),
+            )
         within = getattr(r, "residents_served_within_limit", float("nan"))
-        within_text = f" ({thousands(within)} within the walk)" if within == within else ""
+        within_text = (
+            gettext(" ({residents} within the walk)").format(residents=thousands(within))
+            if within == within
+            else ""
+        )
         print(
-            f"    {int(r.repair_rank):>3}. {label}: only here {thousands(r.residents_only_here)}, serves {thousands(r.residents_served)}{within_text}{extra}"
+            f"    {int(r.repair_rank):>3}. "
+            + gettext("{label}: only here {only}, serves {served}{within}{extra}").format(
+                label=label,
+                only=thousands(r.residents_only_here),
+                served=thousands(r.residents_served),
+                within=within_text,
+                extra=extra,
+            )
         )
     if review.schedule is not None:
         sc = review.schedule
         print(
-            f"  repair schedule ({review.repair_batch} at a time): {len(sc.batches)} batches, the worst leaves {thousands(sc.worst_batch_residents)} without walking access ({sc.status})"
+            "  "
+            + gettext(
+                "repair schedule ({batch} at a time): {n} batches, the worst leaves {residents} without walking access ({status})"
+            ).format(
+                batch=review.repair_batch,
+                n=len(sc.batches),
+                residents=thousands(sc.worst_batch_residents),
+                status=sc.status,
+            )
         )
-        print(f"    {BATCH_ORDER_NOTE}")
+        print(f"    {gettext(BATCH_ORDER_NOTE)}")
     if review.planned is not None and review.planned_evaluation is not None:
         ev = review.planned_evaluation.evaluation
         print(
-            f"  planned stations: {len(review.planned)}; all open would add {thousands(ev.list_population)},"
-            f" the best {len(review.planned)} sites {thousands(ev.best.newly_covered_population)} (the list is {100 * ev.gap:.1f} % short at most)"
+            "  "
+            + gettext(
+                "planned stations: {n}; all open would add {residents}, the best {n} sites {best} (the list is {gap} % short at most)"
+            ).format(
+                n=len(review.planned),
+                residents=thousands(ev.list_population),
+                best=thousands(ev.best.newly_covered_population),
+                gap=_pct(ev.gap),
+            )
         )
-        print("    open them in this order (each adds the most after those before it):")
+        print(
+            "    " + gettext("open them in this order (each adds the most after those before it):")
+        )
         for r in review.planned.itertuples():
             label = station_label(r.name if isinstance(r.name, str) else None, r.station_id)
             flags = f"  ! {r.flags}" if r.flags else ""
             added = getattr(r, "added_in_order", float("nan"))
             print(
-                f"    {int(r.opening_order):>3}. {label}: adds {thousands(added)} in this position"
-                f" ({thousands(r.alone_population)} newly covered on its own){flags}"
+                f"    {int(r.opening_order):>3}. "
+                + gettext(
+                    "{label}: adds {added} in this position ({alone} newly covered on its own)"
+                ).format(label=label, added=thousands(added), alone=thousands(r.alone_population))
+                + flags
             )
 
 
@@ -346,16 +510,34 @@ def print_redistribution(block: Any, *, gpkg: str = "plan.gpkg", show: int = 5) 
     """The inspector moves: the headline, what stopped the solver, the largest moves."""
     from planner.outputs import redistribution_headline, station_label
 
-    print(f"  inspector moves {redistribution_headline(block)}")
+    print(
+        "  " + gettext("inspector moves {headline}").format(headline=redistribution_headline(block))
+    )
+    indent = " " * 18
     if block["status"] != "optimal":
-        print(f"                  solver stopped at a limit: {block['status']}")
+        print(
+            indent + gettext("solver stopped at a limit: {status}").format(status=block["status"])
+        )
     for mv in (block.get("move_list") or [])[:show]:
         print(
-            f"                  {mv['count']} from {station_label(mv['from_name'], mv['from_station_id'])}"
-            f" to {station_label(mv['to_name'], mv['to_station_id'])} ({mv['distance_m'] / 1000:,.1f} km)"
+            indent
+            + gettext("{count} from {origin} to {target} ({km} km)").format(
+                count=mv["count"],
+                origin=station_label(mv["from_name"], mv["from_station_id"]),
+                target=station_label(mv["to_name"], mv["to_station_id"]),
+                km=number_text(mv["distance_m"] / 1000, ",.1f"),
+            )
         )
     if block["moves"] > show:
-        print(f"                  ... {block['moves'] - show} more in {gpkg} (inspector_moves)")
+        more = block["moves"] - show
+        print(
+            indent
+            + ngettext(
+                "... {n} more in {file} (inspector_moves)",
+                "... {n} more in {file} (inspector_moves)",
+                more,
+            ).format(n=more, file=gpkg)
+        )
 
 
 def print_illustrative(inputs: Sequence[Any]) -> None:
@@ -375,37 +557,77 @@ def print_national(result: Any, out: Path) -> None:
     a = result.allocation
     s = result.options.settings
     print()
-    print(
-        f"national plan: {result.n_ok} of {len(result.units)} units computed"
-        + (f", {result.n_failed} FAILED (listed below)" if result.n_failed else "")
+    headline = gettext("national plan: {ok} of {n} units computed").format(
+        ok=result.n_ok, n=len(result.units)
     )
+    if result.n_failed:
+        headline += gettext(", {failed} FAILED (listed below)").format(failed=result.n_failed)
+    print(headline)
     print_illustrative(result.inputs)
     if result.n_ok:
         print(
-            f"  walking limit   {s.max_walk_m:.0f} m ({s.max_walk_min:.0f} min at {s.speed_kmh} km/h)"
+            "  "
+            + gettext("walking limit   {metres} m ({minutes} min at {speed} km/h)").format(
+                metres=number_text(s.max_walk_m, ".0f"),
+                minutes=number_text(s.max_walk_min, ".0f"),
+                speed=number_text(s.speed_kmh, ""),
+            )
         )
-        print(f"  residents       {thousands(residents)} (estimated)")
+        print(
+            "  "
+            + gettext("residents       {residents} (estimated)").format(
+                residents=thousands(residents)
+            )
+        )
         homes = result.residents_outside
         if homes is not None and len(homes):
             print(
-                f"  in no unit      {thousands(homes['population'].sum())} residents in "
-                f"{len(homes)} buildings (counted in no unit; see the note)"
+                "  "
+                + gettext(
+                    "in no unit      {residents} residents in {n} buildings (counted in no unit; see the note)"
+                ).format(residents=thousands(homes["population"].sum()), n=len(homes))
             )
-        print(f"  covered now     {thousands(before)} ({100 * before / residents:.1f} %)")
         print(
-            f"  after the plan  {thousands(after)} ({100 * after / residents:.1f} %) with {a.used} of {a.budget} new stations"
+            "  "
+            + gettext("covered now     {residents} ({share} %)").format(
+                residents=thousands(before), share=_pct(before / residents)
+            )
         )
         print(
-            f"  optimality gap  {100 * a.gap:.2f} % (proven: no allocation covers more than {thousands(before + a.upper_bound)})"
+            "  "
+            + gettext(
+                "after the plan  {residents} ({share} %) with {used} of {budget} new stations"
+            ).format(
+                residents=thousands(after),
+                share=_pct(after / residents),
+                used=a.used,
+                budget=a.budget,
+            )
         )
-        print(f"  greedy allocation would cover {thousands(before + result.greedy.newly_covered)}")
+        print(
+            "  "
+            + gettext(
+                "optimality gap  {gap} % (proven: no allocation covers more than {bound})"
+            ).format(gap=_pct(a.gap, ".2f"), bound=thousands(before + a.upper_bound))
+        )
+        print(
+            "  "
+            + gettext("greedy allocation would cover {residents}").format(
+                residents=thousands(before + result.greedy.newly_covered)
+            )
+        )
         if result.time_limit_hit:
-            print(f"  TIME LIMIT HIT  {gettext(TIME_LIMIT_LINE)}")
+            print("  " + gettext("TIME LIMIT HIT  {text}").format(text=gettext(TIME_LIMIT_LINE)))
         needed = int(table.loc[ok, "inspectors_needed"].sum())
         counted = table.loc[ok, "inspectors_now"].notna()
-        line = f"  inspectors      {needed} needed at the existing stations (norm {result.options.residents_per_inspector:,.0f} residents per inspector)"
+        line = "  " + gettext(
+            "inspectors      {needed} needed at the existing stations (norm {norm} residents per inspector)"
+        ).format(needed=needed, norm=number_text(result.options.residents_per_inspector, ",.0f"))
         if counted.any():
-            line += f"; {int(table.loc[ok, 'inspectors_now'].sum())} there now, {int(table.loc[ok, 'inspectors_missing'].sum())} missing"
+            line += gettext("; {now} there now, {missing} missing").format(
+                now=int(table.loc[ok, "inspectors_now"].sum()),
+                missing=int(table.loc[ok, "inspectors_missing"].sum()),
+            )
         print(line)
         if result.redistribution is not None:
             from planner.report import redistribution_dict
@@ -413,35 +635,67 @@ def print_national(result: Any, out: Path) -> None:
             print_redistribution(redistribution_dict(result.redistribution), gpkg="national.gpkg")
         if result.target is not None:
             t = result.target
+            share = _pct(t["target_share"])
             print(
-                f"  target {100 * t['target_share']:.1f} %: "
-                + ("reached" if t["reachable"] else f"NOT reachable with {a.budget} stations")
+                "  "
+                + (
+                    gettext("target {share} %: reached").format(share=share)
+                    if t["reachable"]
+                    else gettext("target {share} %: NOT reachable with {budget} stations").format(
+                        share=share, budget=a.budget
+                    )
+                )
             )
         shown = table[ok].sort_values("new_stations", ascending=False, kind="stable").head(15)
-        print("  unit                              new  covered now  after   unit gap")
+        print(
+            "  " + gettext("unit                              new  covered now  after   unit gap")
+        )
         for r in shown.itertuples():
             print(
-                f"  {str(r.name)[:32]:<32} {r.new_stations:>4}  {100 * r.share_before:>10.1f} %  {100 * r.share_after:>5.1f} %  {100 * r.gap:>6.2f} %"
+                f"  {str(r.name)[:32]:<32} {r.new_stations:>4}  {_pct(r.share_before, '>10.1f')} %  {_pct(r.share_after, '>5.1f')} %  {_pct(r.gap, '>6.2f')} %"
             )
         if ok.sum() > 15:
-            print(f"  ... {int(ok.sum()) - 15} more units in national.md")
+            more = int(ok.sum()) - 15
+            print(
+                "  "
+                + ngettext(
+                    "... {n} more units in national.md", "... {n} more units in national.md", more
+                ).format(n=more)
+            )
     if result.vehicle_allocation is not None and result.n_ok:
         from planner.national.report import national_vehicles_dict
 
         v = national_vehicles_dict(result) or {}
         print(
-            f"  vehicles        {v['placed']} of {v['vehicles']} placed: +{thousands(v['vehicle_gain'])} residents within {v['drive_min']:g} min drive; served on foot or by car {100 * v['share_served']:.1f} %; gap {100 * v['gap']:.2f} %"
+            "  "
+            + gettext(
+                "vehicles        {placed} of {vehicles} placed: +{gain} residents within {minutes} min drive; served on foot or by car {share} %; gap {gap} %"
+            ).format(
+                placed=v["placed"],
+                vehicles=v["vehicles"],
+                gain=thousands(v["vehicle_gain"]),
+                minutes=number_text(v["drive_min"], "g"),
+                share=_pct(v["share_served"]),
+                gap=_pct(v["gap"], ".2f"),
+            )
         )
     for r in table[~ok].itertuples():
-        print(f"  FAILED {r.name}: {r.status}")
+        print("  " + gettext("FAILED {name}: {status}").format(name=r.name, status=r.status))
     outside = result.stations_outside
     if outside is not None and len(outside):
-        print(f"  {len(outside)} station rows assigned to no unit (listed in national.json)")
+        print(
+            "  "
+            + ngettext(
+                "{n} station rows assigned to no unit (listed in national.json)",
+                "{n} station rows assigned to no unit (listed in national.json)",
+                len(outside),
+            ).format(n=len(outside))
+        )
     for note in result.notes:
-        print(f"  note: {note}")
+        print("  " + gettext("note: {text}").format(text=note))
     if result.n_ok:
-        print("files:")
+        print(gettext("files:"))
         for name in ("national.html", "national.gpkg", "national.json", "national.md", "units/"):
             print(f"  {out / name}")
     else:
-        print("no unit succeeded: nothing written")
+        print(gettext("no unit succeeded: nothing written"))

@@ -10,6 +10,11 @@ Exit codes: 0 success, 2 bad input (a clear message, no traceback), 3 a download
 be written for a reason of the environment (disk full, file-size limit, permissions, another run
 writing into the same --out; the --out folder is then unchanged), 130 interrupted (Ctrl+C),
 143 terminated (SIGTERM).
+
+Every command speaks the language of ``--lang`` (else ``PLANNER_LANG``, else the system
+locale's when Russian or Kazakh, else English), set before the parser is built so that the help
+is translated too (:func:`planner._cli_parser.language_of`); a national run hands it to its Dask
+workers with each unit's task.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from planner._cli_inputs import (
     vehicle_options,
     vehicle_problems,
 )
-from planner._cli_parser import BUNDLED_OSM, demo_argv, parse_args
+from planner._cli_parser import BUNDLED_OSM, demo_argv, language_of, parse_args
 from planner._cli_print import Bar, Progress, print_national, print_summary
 from planner.defaults import (
     DEFAULT_DRIVE_MIN,
@@ -48,15 +53,17 @@ from planner.defaults import (
     DEFAULT_TRY_SITES,
 )
 from planner.errors import FetchError, InputError, OutputError
+from planner.i18n import gettext, language, resolve_language, set_language, using_language
 
 __all__ = ["main"]
+
 
 def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
     if args.command == "fetch":
         from planner.fetch import fetch_osm
 
         path = fetch_osm(args.out, place=args.place, bbox=args.bbox)
-        print(f"saved {path}; use it offline with --osm {path}")
+        print(gettext("saved {path}; use it offline with --osm {path}").format(path=path))
         return 0
     progress = Progress(quiet=args.quiet, command=args.command)
     if args.command == "national":
@@ -64,9 +71,10 @@ def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
     if args.command == "demo":
         if not BUNDLED_OSM.exists():
             raise InputError(
-                f"the bundled data {BUNDLED_OSM} is not there",
-                hint="Run the demo from a clone of the project (pip install -e .), or use "
-                "'planner plan --osm FILE --n-sites 10'.",
+                gettext("the bundled data {path} is not there").format(path=BUNDLED_OSM),
+                hint=gettext(
+                    "Run the demo from a clone of the project (pip install -e .), or use {example}."
+                ).format(example="'planner plan --osm FILE --n-sites 10'"),
             )
         args = parse_args(demo_argv(args))
         args.demo = True  # options chosen by the demo, not the user: no warnings about them
@@ -84,29 +92,40 @@ def _run_city(
 
     problems = check_options(args)
     if problems:
-        raise InputError(f"invalid options for 'planner {args.command}'", problems)
+        raise InputError(
+            gettext("invalid options for {command}").format(command=f"'planner {args.command}'"),
+            problems,
+        )
     if getattr(args, "try_sites", 0) < 0:
         raise InputError(
-            f"--try-sites {args.try_sites}: give 0 or more clickable candidate sites",
-            hint="e.g. --try-sites 3000 (the default); --no-try-sites leaves the panel out.",
+            gettext("{flag} {value}: give 0 or more clickable candidate sites").format(
+                flag="--try-sites", value=args.try_sites
+            ),
+            hint=gettext(
+                "e.g. {example} (the default); --no-try-sites leaves the panel out."
+            ).format(example="--try-sites 3000"),
         )
     out = args.out or Path("out") / args.command
     walk = settings(args)
     extra_inputs: list[dict[str, Any]] = []
     with ExitStack() as stack:
-        with progress.step(f"checking the output folder {out}"):
+        with progress.step(gettext("checking the output folder {out}").format(out=out)):
             target = stack.enter_context(output_set(out, run_id=run_id))
         city = load(args, progress, settings=walk)
         for warning in size_warnings(args, city):
-            print(f"  warning: {warning}", file=sys.stderr, flush=True)
+            print(
+                "  " + gettext("warning: {warning}").format(warning=warning),
+                file=sys.stderr,
+                flush=True,
+            )
         coverage = progress.run(
-            "walking distances, service areas, coverage",
+            gettext("walking distances, service areas, coverage"),
             pipeline.assess_coverage,
             city,
             settings=walk,
         )
         review = progress.run(
-            "stations: repairs, inspectors, planned stations",
+            gettext("stations: repairs, inspectors, planned stations"),
             review_stations,
             city,
             coverage,
@@ -120,7 +139,7 @@ def _run_city(
             from planner.inspector_moves import with_redistribution
 
             review = progress.run(
-                "inspector moves (HiGHS)",
+                gettext("inspector moves (HiGHS)"),
                 with_redistribution,
                 review,
                 max_move_m=None if args.max_move_km is None else 1000.0 * args.max_move_km,
@@ -132,7 +151,7 @@ def _run_city(
             from planner.vehicles import plan_vehicles
 
             vehicles = progress.run(
-                "service vehicles: drive network, drive times, allocation",
+                gettext("service vehicles: drive network, drive times, allocation"),
                 plan_vehicles,
                 city,
                 coverage,
@@ -145,7 +164,7 @@ def _run_city(
             "barriers": ",".join(
                 DEFAULT_BARRIERS if getattr(args, "barriers", None) is None else args.barriers
             )
-            or "none",
+            or "none",  # untranslated: a value of summary.json
             "residents_per_inspector": args.residents_per_inspector,
             "repair_batch": args.repair_batch,
             "relocation_radius_m": args.relocation_radius_m,
@@ -169,7 +188,7 @@ def _run_city(
                 progress, city, args.proposals, args.proposals_layer, "proposals", extra_inputs
             )
             evaluation = progress.run(
-                "scoring the proposals against the best plan",
+                gettext("scoring the proposals against the best plan"),
                 pipeline.evaluate_sites,
                 city,
                 coverage,
@@ -188,7 +207,9 @@ def _run_city(
         if getattr(args, "redistribute_inspectors", False):
             parameters |= {"redistribute_inspectors": True, "max_move_km": args.max_move_km}
             parameters.setdefault("node_limit", getattr(args, "node_limit", DEFAULT_NODE_LIMIT))
-        with progress.step(f"writing plan.gpkg, summary and map.html to {out}"):
+        with progress.step(
+            gettext("writing plan.gpkg, summary and map.html to {out}").format(out=out)
+        ):
             files = report.write_outputs(
                 target,
                 city=city,
@@ -252,7 +273,7 @@ def _plan(
             progress, city, args.candidates, args.candidates_layer, "candidates", extra_inputs
         )
     plan = progress.run(
-        "candidate sites, coverage matrix, optimisation",
+        gettext("candidate sites, coverage matrix, optimisation"),
         pipeline.plan_sites,
         city,
         coverage,
@@ -276,11 +297,15 @@ def _plan(
     if args.capacity_inspectors is not None:
         if args.n_sites is None:
             raise InputError(
-                "--capacity-inspectors works with --n-sites (the number of new sites)",
-                hint="e.g. planner plan --osm city.osm.pbf --n-sites 5 --capacity-inspectors 2",
+                gettext("{flag} works with {other} (the number of new sites)").format(
+                    flag="--capacity-inspectors", other="--n-sites"
+                ),
+                hint=gettext("e.g. {example}").format(
+                    example="planner plan --osm city.osm.pbf --n-sites 5 --capacity-inspectors 2"
+                ),
             )
         capacity_plan = progress.run(
-            "capacitated plan (HiGHS)",
+            gettext("capacitated plan (HiGHS)"),
             plan_with_capacity,
             city,
             coverage,
@@ -301,24 +326,38 @@ def _run_national(
 
     problems = []
     if args.new_stations < 0:
-        problems.append(f"--new-stations {args.new_stations}: must be 0 or more")
+        problems.append(
+            gettext("{flag} {value}: must be 0 or more").format(
+                flag="--new-stations", value=args.new_stations
+            )
+        )
     if args.target_share is not None and not 0 < args.target_share <= 1:
         problems.append(
-            f"--target-share {args.target_share}: give a share in (0, 1], e.g. 0.9 for 90 %"
+            gettext("{flag} {value}: give a share in (0, 1], e.g. 0.9 for 90 %").format(
+                flag="--target-share", value=args.target_share
+            )
         )
     if args.workers is not None and args.workers < 1:
-        problems.append(f"--workers {args.workers}: need at least 1")
+        problems.append(
+            gettext("{flag} {value}: need at least 1").format(flag="--workers", value=args.workers)
+        )
     if args.spacing_m <= 0:
-        problems.append(f"--spacing-m {args.spacing_m}: must be > 0")
+        problems.append(
+            gettext("{flag} {value}: must be > 0").format(flag="--spacing-m", value=args.spacing_m)
+        )
     problems += solver_limit_problems(args)
     problems += move_problems(args)
     if args.stations_layer is not None and args.stations is None:
         problems.append(
-            "--stations-layer names a layer of the --stations file, but no --stations is given"
+            gettext("{flag} names a layer of the {option} file, but no {option} is given").format(
+                flag="--stations-layer", option="--stations"
+            )
         )
     problems += vehicle_problems(args)
     if problems:
-        raise InputError("planner national: invalid options", problems)
+        raise InputError(
+            gettext("{command}: invalid options").format(command="planner national"), problems
+        )
     vehicles = vehicle_options(args)
     options = NationalOptions(
         settings=settings(args),
@@ -369,10 +408,35 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        lang = language_of(argv)  # before the parser is built: --help is in this language too
+    except InputError:
+        with using_language(_fallback_language()):  # the message said in that language
+            try:
+                language_of(argv)
+            except InputError as exc:
+                print(f"planner: {error_text(exc)}", file=sys.stderr)
+        return 2
+    with using_language(lang):  # English again after the run (main may be called in-process)
+        args = parse_args(argv)
+        if getattr(args, "lang", None) not in (None, lang):
+            set_language(args.lang)  # an abbreviated flag (--la kk) that argparse read
+        args.lang = language()  # recorded in summary.json; passed on by the demo to its plan
+        return _main(args, argv)
+
+
+def _fallback_language() -> str:
+    """The language to say that --lang is wrong in: PLANNER_LANG's or the locale's, else English."""
+    try:
+        return resolve_language(None)
+    except InputError:
+        return "en"
+
+
+def _main(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from planner.output_set import new_run_id
 
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
     # warnings raised inside a step are printed after it by _Progress, as notes; nothing else
     # of the library's logging reaches the screen
     logging.getLogger().setLevel(logging.WARNING)
@@ -398,13 +462,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _interrupted(args: argparse.Namespace, run_id: str, *, terminated: bool) -> int:
     """Exit code and message for Ctrl+C (130) or SIGTERM (143), or the run's own code when
     the signal came after its outcome was settled (the output set swapped in)."""
-    said = "terminated" if terminated else "interrupted"
     decided = getattr(args, "outcome", None)
+    state = _out_state(args, run_id)
     if decided is not None:
-        state = _out_state(args, run_id)
-        print(f"\nplanner: {said} after the run was complete; {state}", file=sys.stderr)
+        said = (
+            gettext("terminated after the run was complete; {state}")
+            if terminated
+            else gettext("interrupted after the run was complete; {state}")
+        )
+        print(f"\nplanner: {said.format(state=state)}", file=sys.stderr)
         return int(decided)
-    print(f"\nplanner: {said}; {_out_state(args, run_id)}", file=sys.stderr)
+    said = gettext("terminated; {state}") if terminated else gettext("interrupted; {state}")
+    print(f"\nplanner: {said.format(state=state)}", file=sys.stderr)
     return 143 if terminated else 130
 
 
@@ -427,7 +496,7 @@ def _outcome(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
         # a file the checks did not foresee (removed or locked while the run read it)
         print(
             f"\nplanner: {exc.filename}: {exc.strerror or exc}\n"
-            "Check the path and the file's permissions (ls -l).",
+            + gettext("Check the path and the file's permissions (ls -l)."),
             file=sys.stderr,
         )
         return 2
@@ -442,17 +511,21 @@ def _out_state(args: argparse.Namespace, run_id: str) -> str:
     from planner.output_set import read_run_ids
 
     if args.command == "fetch":
-        return f"{args.out} was not changed unless it was complete"
+        return gettext("{out} was not changed unless it was complete").format(out=args.out)
     out = args.out or Path("out") / args.command
     try:
         ids = read_run_ids(out) if out.is_dir() else {}
     except (OSError, ValueError):
         ids = {}
     if ids and set(ids.values()) == {run_id}:
-        return f"the outputs were already complete: {out} holds this run's files"
+        return gettext("the outputs were already complete: {out} holds this run's files").format(
+            out=out
+        )
     if not ids:
-        return f"nothing was written to {out}"
-    return f"{out} is unchanged (the files of the previous run stay as they were)"
+        return gettext("nothing was written to {out}").format(out=out)
+    return gettext("{out} is unchanged (the files of the previous run stay as they were)").format(
+        out=out
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

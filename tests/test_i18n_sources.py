@@ -34,10 +34,6 @@ MARK = "untranslated:"
 #: Modules whose text is not in the catalogs yet (issue 21 names what is left). Empty when done.
 PENDING: frozenset[str] = frozenset(
     {
-        "planner._cli_inputs",
-        "planner._cli_parser",
-        "planner._cli_print",
-        "planner.cli",
     }
 )
 

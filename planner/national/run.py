@@ -31,7 +31,7 @@ from planner._files import input_record as _input
 from planner._format import plain
 from planner.allocation import Allocation, allocate, allocate_greedy, fewest_for_target
 from planner.errors import InputError, PlannerError
-from planner.i18n import gettext, ngettext
+from planner.i18n import gettext, language, ngettext, set_language
 from planner.inspector_moves import InspectorMoves, national_redistribution
 from planner.national.report import write_national
 from planner.national.results import (
@@ -80,6 +80,7 @@ class UnitJob:
     stations: gpd.GeoDataFrame | None  # its rows of the national stations file; None: OSM police
     options: NationalOptions
     max_sites: int  # K: the curve's cap
+    lang: str = "en"  # the run's language: the worker's notes, failures and unit files use it
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,6 +101,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
 
     A pure function of ``job`` (no module state): safe to run on any worker, in any order.
     """
+    set_language(job.lang)  # a worker is its own process: it speaks the run's language
     t0 = time.perf_counter()
     unit, options = job.unit, job.options
     notes: list[str] = []
@@ -420,6 +422,7 @@ def write_unit(
     t0 = time.perf_counter()
     if isinstance(state, UnitOutcome):
         return UnitWritten(name=state.name, status=state.status)
+    set_language(state.job.lang)  # the unit's memo and map in the run's language
     vehicle_plan = None
     try:
         plan = (
@@ -936,7 +939,14 @@ def _jobs(
                 continue
         unit_stations = None if stations is None else stations.get(unit.name)
         jobs.append(
-            UnitJob(unit=unit, osm=osm, stations=unit_stations, options=options, max_sites=cap)
+            UnitJob(
+                unit=unit,
+                osm=osm,
+                stations=unit_stations,
+                options=options,
+                max_sites=cap,
+                lang=language(),
+            )
         )
     return jobs, failures
 
