@@ -61,6 +61,28 @@ class Progress:
         self.quiet = quiet
         self.command = command
         self.start = time.perf_counter()
+        self.noted: set[str] = set()  # a note is printed once per run, not again by a later step
+
+    @contextmanager
+    def aside(self) -> Iterator[None]:
+        """Work between the steps: its warnings are printed as notes (those not printed yet)."""
+        notes = Notes()
+        root = logging.getLogger()
+        root.addHandler(notes)
+        try:
+            with library_noise_off():
+                yield
+        finally:
+            root.removeHandler(notes)
+        self._print_notes(notes.messages)
+
+    def _print_notes(self, messages: list[str]) -> None:
+        for message in messages:
+            if self.quiet or message in self.noted:
+                continue
+            self.noted.add(message)
+            text = for_cli(message, command=self.command).replace("\n", "\n    ")
+            print("    " + gettext("note: {text}").format(text=text), file=sys.stderr, flush=True)
 
     @contextmanager
     def step(self, what: str) -> Iterator[None]:
@@ -77,11 +99,7 @@ class Progress:
             root.removeHandler(notes)
         if not self.quiet:
             print(f" {_seconds(time.perf_counter() - t0, '.1f')}", file=sys.stderr, flush=True)
-            for message in notes.messages:
-                text = for_cli(message, command=self.command).replace("\n", "\n    ")
-                print(
-                    "    " + gettext("note: {text}").format(text=text), file=sys.stderr, flush=True
-                )
+            self._print_notes(notes.messages)
 
     def run(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with self.step(what):

@@ -287,12 +287,11 @@ def _plan(
         node_limit=args.node_limit,
         prefer_shorter_walks=args.prefer_shorter_walks,
     )
-    plan = replace(
-        plan,
-        sites=sites_workload(
+    with progress.aside():  # the walk from each new site: its notes were printed above
+        workload = sites_workload(
             city, coverage, plan.sites, residents_per_inspector=args.residents_per_inspector
-        ),
-    )
+        )
+    plan = replace(plan, sites=workload)
     capacity_plan = None
     if args.capacity_inspectors is not None:
         if args.n_sites is None:

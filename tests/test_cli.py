@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -765,3 +766,24 @@ def test_ctrl_c_while_the_sigterm_handler_is_put_back_exits_0(
     assert "files:" in printed and "Traceback" not in err
     assert "interrupted after the run was complete" in err
     assert put_back and signal.getsignal(signal.SIGTERM) is original  # put back all the same
+
+
+def test_demo_prints_each_note_once_under_its_step(tmp_path):
+    """The walk from each new site (after the optimisation step) snaps the buildings again: its
+    warnings were printed raw between the steps, a second time. Each note once, indented."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "demo"
+    run = subprocess.run(
+        [sys.executable, "-m", "planner.cli", "demo", "--n-sites", "2", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PLANNER_LANG": "en"},
+    )
+    assert run.returncode == 0, run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert all(line.startswith("  ") for line in lines), lines
+    notes = [line for line in lines if line.lstrip().startswith("note:")]
+    assert notes and len(notes) == len(set(notes)), notes
