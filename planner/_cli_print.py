@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from planner._cli_inputs import for_cli, heartbeat, library_noise_off, number_text
-from planner._format import TIME_LIMIT_LINE, illustrative_labels, thousands
+from planner._format import TIME_LIMIT_LINE, district_text, illustrative_labels, thousands
 from planner.i18n import N_, gettext, ngettext
 
 __all__ = [
@@ -240,7 +240,7 @@ def print_summary(
         print("  " + gettext("rank  newly covered  cumulative share  site (latitude, longitude)"))
         for row in plan.sites.head(10).itertuples():
             label = row.name if isinstance(row.name, str) else row.candidate_id
-            district = f", {row.district}" if hasattr(row, "district") else ""
+            district = f", {district_text(row.district)}" if hasattr(row, "district") else ""
             if hasattr(row, "district") and row.district in unreliable:
                 district += " (" + gettext("district numbers not reliable") + ")"
             print(
@@ -363,7 +363,7 @@ def print_districts(city: Any, coverage: Any, plan: Any) -> None:
         + (gettext("  official  factor") if calibrated else "")
     )
     for r in table.itertuples():
-        line = f"    {str(r.district)[:20]:<20} {thousands(r.residents_total):>10} {_pct(r.share_covered, '>11.1f')} %"
+        line = f"    {district_text(r.district)[:20]:<20} {thousands(r.residents_total):>10} {_pct(r.share_covered, '>11.1f')} %"
         if after:
             line += f" {_pct(r.share_covered_after, '>10.1f')} %"
         if calibrated:

@@ -28,6 +28,7 @@ __all__ = [
     "NOT_RECORDED",
     "NO_LIMIT",
     "count_text",
+    "district_text",
     "illustrative_labels",
     "limit_text",
     "lookup",
@@ -41,6 +42,16 @@ __all__ = [
 #: English message ids: every function here returns them translated (:mod:`planner.i18n`).
 NOT_RECORDED = N_("not recorded")
 NO_LIMIT = N_("the walking limit")
+
+
+#: The district of residents in no district (``planner.districts.OUTSIDE``), a key in the
+#: machine-readable outputs; shown translated by :func:`district_text`.
+OUTSIDE_DISTRICT = N_("(outside)")
+
+
+def district_text(name: Any) -> str:
+    """A district's name as shown: ``"(outside)"`` in the language in use, others as they are."""
+    return gettext(OUTSIDE_DISTRICT) if name == OUTSIDE_DISTRICT else str(name)
 
 
 def thousands(value: float) -> str:

@@ -83,6 +83,7 @@ from planner._format import (
     NO_LIMIT,
     TIME_LIMIT_LINE,
     count_text,
+    district_text,
     illustrative_labels,
     limit_text,
     lookup,
@@ -638,7 +639,11 @@ def _site_lines(sites: Any) -> list[str]:
         for site in sites:
             lines.append(
                 f"| {_cell(lookup(site, 'rank'))} | {_cell(lookup(site, 'name') or '')} "
-                + (f"| {_cell(lookup(site, 'district') or '')} " if with_district else "")
+                + (
+                    f"| {_cell(district_text(lookup(site, 'district') or ''))} "
+                    if with_district
+                    else ""
+                )
                 + f"| {count_text(lookup(site, 'marginal_population'))} "
                 f"| {count_text(lookup(site, 'cumulative_population'))} "
                 f"| {share_text(lookup(site, 'cumulative_share'))} |"
@@ -959,7 +964,7 @@ def _district_lines(summary: Mapping[str, Any]) -> list[str]:
     lines += [_table_row(header), rule]
     for r in rows:
         cells = [
-            _cell(lookup(r, "district")),
+            _cell(district_text(lookup(r, "district"))),
             count_text(lookup(r, "residents_total")),
             count_text(lookup(r, "residents_covered")),
             share_text(lookup(r, "share_covered")),

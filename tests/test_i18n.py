@@ -144,3 +144,16 @@ def test_js_catalog_and_temporary_language() -> None:
             "residents": "жители", "no such message": "no such message"
         }  # fmt: skip
     assert i18n.language() == "en"
+
+
+def test_residents_in_no_district_are_named_in_the_language() -> None:
+    """The key "(outside)" stays in summary.json; the memo, CLI and map show it translated."""
+    from planner._format import district_text
+    from planner.districts import OUTSIDE
+
+    assert district_text(OUTSIDE) == "(outside)" and district_text("Almaly") == "Almaly"
+    with i18n.using_language("ru"):
+        assert district_text(OUTSIDE) == "(вне районов)"
+        assert district_text("Алмалинский") == "Алмалинский"
+    with i18n.using_language("kk"):
+        assert district_text(OUTSIDE) == "(аудандардан тыс)"

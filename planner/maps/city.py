@@ -27,6 +27,7 @@ from folium.template import Template
 from planner import i18n
 from planner._format import (
     count_text,
+    district_text,
     illustrative_labels,
     limit_text,
     lookup,
@@ -727,7 +728,7 @@ def _sites_layer(gdf: gpd.GeoDataFrame) -> _GeoJsonLayer:
     new = _column(gdf, "marginal_population", count_text)
     cum = _column(gdf, "cumulative_population", count_text)
     share = _column(gdf, "cumulative_share", share_text)
-    district = _column(gdf, "district", str)
+    district = _column(gdf, "district", district_text)
     props = [
         {
             "title": (
