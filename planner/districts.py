@@ -526,7 +526,8 @@ def osm_districts(
     ids: list[str | None] = [None] * len(named)
     if {"osm_type", "osm_id"} <= set(named.columns):
         ids = [f"{t} {i}" for t, i in zip(named["osm_type"], named["osm_id"], strict=True)]
-    named = named.assign(name=_unique_district_names(named["name"], ids))
+    local = local_names(named, "name", lang=language())  # name:ru / name:kk where tagged
+    named = named.assign(name=_unique_district_names(local, ids))
     points = shapely.point_on_surface(residents.geometry.to_numpy())
     inside = np.zeros(points.size, dtype=bool)
     hit, _ = shapely.STRtree(named.geometry.to_numpy()).query(points, predicate="within")

@@ -392,3 +392,24 @@ def test_district_names_in_the_run_language(tmp_path) -> None:
     assert names == ["Северный", "South", "Восточный район"]
     with i18n.using_language("kk"):  # no Kazakh column: the names as they are
         assert list(read_districts(path, crs="EPSG:3857")["name"]) == ["North", "South", "East"]
+
+
+def test_osm_districts_in_the_run_language() -> None:
+    """OSM admin areas with name:ru read in Russian (synthetic areas, not real data)."""
+    from shapely.geometry import Point, box
+
+    from planner import i18n
+    from planner.districts import osm_districts
+
+    areas = gpd.GeoDataFrame(
+        {"name": ["North", "South"], "name:ru": ["Северный", None]},
+        geometry=[box(0, 0, 1, 1), box(0, 1, 1, 2)],
+        crs="EPSG:4326",
+    )
+    residents = gpd.GeoDataFrame(
+        {"population": [10.0, 10.0]}, geometry=[Point(0.5, 0.5), Point(0.5, 1.5)], crs="EPSG:4326"
+    )
+    with i18n.using_language("ru"):
+        districts = osm_districts(areas, residents)
+    assert districts is not None and list(districts["name"]) == ["Северный", "South"]
+    assert list(osm_districts(areas, residents)["name"]) == ["North", "South"]
