@@ -123,17 +123,22 @@ def name_columns(kind: str | None = None) -> tuple[str, ...]:
     return NAME_COLUMNS + _KIND_NAME_COLUMNS.get(kind or "", ())
 
 
+#: A place's name in Russian and Kazakh: these columns of a file (or tags of an OSM boundary),
+#: case-insensitive, the OSM tag first (it wins over the column spelling).
+LOCAL_NAME_COLUMNS = {"ru": ("name:ru", "name_ru"), "kk": ("name:kk", "name_kk")}
+
+
 def local_names(frame: pd.DataFrame, name_column: Any, *, lang: str) -> pd.Series:
     """The names of ``frame`` in the language ``lang``: per row, the first non-empty cell of
     ``name:<lang>`` / ``name_<lang>`` (OSM's tag and its usual column spelling,
     case-insensitive), else ``name_column``'s. English, and a file without such a column, keep
     ``name_column`` as it is."""
     base = frame[name_column]
-    if lang == "en":
+    if lang not in LOCAL_NAME_COLUMNS:
         return base
     lower = {str(c).lower(): c for c in frame.columns}
     out = base.copy()
-    for key in (f"name_{lang}", f"name:{lang}"):  # the OSM tag wins: applied last
+    for key in reversed(LOCAL_NAME_COLUMNS.get(lang, ())):  # the OSM tag wins: applied last
         column = lower.get(key)
         if column is None:
             continue

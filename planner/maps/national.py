@@ -23,6 +23,7 @@ from shapely.ops import polylabel
 from planner import i18n
 from planner._crs import utm_crs_for
 from planner._format import count_text, illustrative_labels, lookup, share_text
+from planner._tables import LOCAL_NAME_COLUMNS
 from planner.errors import InputError
 from planner.i18n import N_, gettext, ngettext
 from planner.maps._leaflet import (
@@ -239,10 +240,7 @@ def _display_names(gdf: gpd.GeoDataFrame) -> list[str | None]:
     """Each unit's name in the language in use: ``name_ru``/``name_kk`` (also ``name:ru``,
     ``name:kk``) where the frame has it, else ``name``."""
     names = _column(gdf, "name", _text)
-    lang = i18n.language()
-    if lang == "en":
-        return names
-    for column in (f"name_{lang}", f"name:{lang}"):
+    for column in reversed(LOCAL_NAME_COLUMNS.get(i18n.language(), ())):  # the OSM tag wins
         if column in gdf.columns:
             local = _column(gdf, column, _text)
             names = [loc or name for loc, name in zip(local, names, strict=True)]

@@ -54,7 +54,7 @@ from shapely.geometry.base import BaseGeometry
 from planner import _tables, i18n
 from planner._crs import WGS84, utm_crs_for
 from planner._format import plain
-from planner._tables import name_columns, read_polygons
+from planner._tables import LOCAL_NAME_COLUMNS, name_columns, read_polygons
 from planner.demand import PopulationSettings, demand_from_buildings
 from planner.errors import InputError
 from planner.i18n import N_, gettext, ngettext
@@ -83,9 +83,6 @@ SLIVER_SHARE = 0.01
 #: name columns, then the words for a unit (:func:`planner._tables.name_columns`).
 NAME_COLUMNS = name_columns("units")
 _COUNT_COLUMNS = ("min_new", "max_new", "quota")
-#: The unit's name in Russian and Kazakh (for maps and national.md in that language): these
-#: columns of a units file or manifest, these tags of an OSM boundary (case-insensitive).
-LOCAL_NAME_COLUMNS = {"ru": ("name:ru", "name_ru"), "kk": ("name:kk", "name_kk")}
 
 
 @dataclass(frozen=True)
