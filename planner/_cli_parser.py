@@ -38,7 +38,9 @@ from planner.defaults import (
     DEFAULT_SPEED_KMH,
     DEFAULT_TIME_LIMIT_S,
     DEFAULT_TRY_SITES,
+    DEFAULT_UNIT_OUTPUTS,
     MAX_DRIVE_MIN,
+    UNIT_OUTPUTS,
 )
 from planner.errors import InputError
 from planner.i18n import LANGUAGES, N_, fmt_int, gettext, language, ngettext, resolve_language
@@ -714,6 +716,16 @@ def _add_national_options(p: argparse.ArgumentParser) -> None:
         type=_out_dir,
         default=Path("out/national"),
         help=gettext("output folder (default out/national)"),
+    )
+    d.add_argument(
+        "--unit-outputs",
+        choices=UNIT_OUTPUTS,
+        default=DEFAULT_UNIT_OUTPUTS,
+        help=gettext(
+            "which units get their own folder of files (plan.gpkg, summary, map.html): all, "
+            "allocated (those receiving new stations or vehicles; default) or none; every "
+            "unit's numbers are in the national files either way"
+        ),
     )
     d.add_argument(
         "-q",

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from planner._cli_inputs import for_cli, heartbeat, library_noise_off, number_text
-from planner._format import TIME_LIMIT_LINE, district_text, illustrative_labels, thousands
+from planner._format import (
+    TIME_LIMIT_LINE,
+    count_text,
+    district_text,
+    illustrative_labels,
+    thousands,
+)
 from planner.i18n import N_, gettext, ngettext
 
 __all__ = [
@@ -713,7 +719,21 @@ def print_national(result: Any, out: Path) -> None:
         print("  " + gettext("note: {text}").format(text=note))
     if result.n_ok:
         print(gettext("files:"))
-        for name in ("national.html", "national.gpkg", "national.json", "national.md", "units/"):
+        folders = sum(1 for w in result.written.values() if w.status == "ok" and w.files)
+        names = ("national.html", "national.gpkg", "national.json", "national.md")
+        for name in (*names, "units/") if folders else names:
             print(f"  {out / name}")
+        if result.options.unit_outputs != "all":
+            print(
+                "  "
+                + ngettext(
+                    "(a folder of city files for {n} of {total} units: --unit-outputs {mode})",
+                    "(a folder of city files for {n} of {total} units: --unit-outputs {mode})",
+                    folders,
+                ).format(
+                    n=count_text(folders), total=count_text(result.n_ok),
+                    mode=result.options.unit_outputs,
+                )
+            )
     else:
         print(gettext("no unit succeeded: nothing written"))

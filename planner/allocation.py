@@ -93,7 +93,7 @@ from planner._types import FloatArray, Int64Array
 from planner.errors import InputError
 from planner.i18n import N_, gettext, ngettext
 
-__all__ = ["Allocation", "allocate", "allocate_greedy", "fewest_for_target"]
+__all__ = ["Allocation", "allocate", "allocate_greedy", "fewest_for_target", "refinement_points"]
 
 logger = logging.getLogger(__name__)
 
@@ -354,6 +354,75 @@ def fewest_for_target(
         "dynamic programming",
         units.has_bounds,
     )
+
+
+def refinement_points(
+    curves: Sequence[ArrayLike],
+    bounds: Sequence[ArrayLike],
+    n_new: int,
+    *,
+    settled: Sequence[ArrayLike],
+    min_new: ArrayLike | None = None,
+    max_new: ArrayLike | None = None,
+    names: Sequence[str] | None = None,
+) -> list[Int64Array]:
+    """The curve points whose proof can narrow the national gap, per unit.
+
+    The national bound ``B*`` is reached by an allocation ``u`` of the *bound* curves (the
+    dynamic programme of :func:`allocate` run on the bounds). If every point ``(i, u_i)`` were
+    proven (curve equal to bound), ``sum_i curves_i(u_i) = B*`` would be a feasible value, so
+    the best allocation over the curves would reach ``B*``: the national gap would be 0. Each
+    unit's points returned are therefore, among ``k = 1 .. K_i``: ``u_i``, the unit's ``k_i`` in
+    the best allocation over the curves (its plan is the one built) and ``k_i + 1`` (where the
+    allocation moves next), each only when it is not ``settled`` (proven, or already solved as
+    far as the solver's limits allow). Solving them and calling this again until nothing is
+    returned closes the gap, except at points the solver could not prove.
+
+    Parameters
+    ----------
+    curves, bounds, min_new, max_new, names
+        As in :func:`allocate` (``bounds`` required).
+    n_new
+        The national budget.
+    settled
+        Per unit, booleans of the curve's length: ``True`` where the point needs no more work.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Per unit, the sorted values of ``k`` to solve (often empty).
+
+    Raises
+    ------
+    InputError
+        As :func:`allocate`; also when ``settled`` does not match the curves.
+    """
+    units = _validate("refinement_points", curves, bounds, min_new, max_new, names)
+    budget = _check_count("refinement_points", "n_new", n_new)
+    _check_minimums(units, budget, "n_new", "--new-stations")
+    assert units.bounds is not None
+    done = [np.asarray(s, dtype=bool) for s in settled]
+    wrong = [
+        i for i, (s, c) in enumerate(zip(done, units.curves, strict=False)) if s.shape != c.shape
+    ]
+    if len(done) != len(units.curves) or wrong:
+        raise InputError(
+            gettext(
+                "{function}: settled must have one array per curve, of the curve's length"
+            ).format(function="refinement_points"),
+            [f"unit {i}: {done[i].shape} vs {units.curves[i].shape}" for i in wrong[:10]],
+        )
+    lo, hi = _limits(units, budget)
+    final, choice = _forward(units.curves, lo, hi, budget)
+    lower, _ = _backtrack(final, choice, _by_budget(final, budget), budget, units.curves)
+    tightened = [np.minimum.accumulate(b[::-1])[::-1] for b in units.bounds]
+    final_b, choice_b = _forward(tightened, lo, hi, budget)
+    upper, _ = _backtrack(final_b, choice_b, _by_budget(final_b, budget), budget, tightened)
+    out = []
+    for c, s, k_low, k_up in zip(units.curves, done, lower, upper, strict=True):
+        wanted = {int(k_low), int(k_low) + 1, int(k_up)}
+        out.append(np.array(sorted(k for k in wanted if 1 <= k < c.size and not s[k]), np.int64))
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -374,6 +374,7 @@ def _run_national(
         max_move_m=None if args.max_move_km is None else 1000.0 * args.max_move_km,
         vehicles=vehicles.get("n_vehicles", 0),
         drive_min=vehicles.get("drive_min", DEFAULT_DRIVE_MIN),
+        unit_outputs=args.unit_outputs,
     )
     result = plan_nation(
         osm_path=args.osm,

@@ -19,7 +19,9 @@ __all__ = [
     "DEFAULT_SPEED_KMH",
     "DEFAULT_TIME_LIMIT_S",
     "DEFAULT_TRY_SITES",
+    "DEFAULT_UNIT_OUTPUTS",
     "MAX_DRIVE_MIN",
+    "UNIT_OUTPUTS",
 ]
 
 #: Default walking speed. 4.8 km/h (80 m/min) is the usual planning figure for an adult
@@ -55,3 +57,10 @@ MAX_DRIVE_MIN = 120.0
 #: A door (or station) further than this straight line from the nearest node of the car
 #: network is not reached by car: the inspector walks at most this far from the kerb.
 DEFAULT_MAX_KERB_M = 250.0
+
+#: Which units of a national run get their own folder of city files (plan.gpkg, summary.json,
+#: summary.md, map.html): ``all``; ``allocated`` (the units that receive new stations or
+#: vehicles: the ones an akimat acts on); ``none``. Every unit's numbers are in the national
+#: files either way. Writing is about half of a national run's time on Malta (issue 22).
+UNIT_OUTPUTS = ("all", "allocated", "none")
+DEFAULT_UNIT_OUTPUTS = "allocated"

@@ -66,6 +66,7 @@ from planner.osm import BBox, OsmData, boundary_polygon, buffered_area, read_osm
 from planner.results import City, CityRun, CoverageResult, EvaluationResult, PlanCurve, PlanResult
 from planner.settings import WalkSettings
 from planner.siting import (
+    MILP_MAX_PAIRS,
     MinSitesResult,
     RolloutResult,
     SitingResult,
@@ -74,6 +75,7 @@ from planner.siting import (
     evaluate_proposals,
     maximize_coverage,
     minimize_sites,
+    refine_curve,
     rollout_order,
 )
 from planner.snapping import door_points
@@ -101,6 +103,7 @@ __all__ = [
     "plan_from_curve",
     "plan_sites",
     "read_districts",
+    "refine_plan_curve",
     "run_city",
     "study_area_lonlat_bounds",
 ]
@@ -1010,6 +1013,7 @@ def plan_curve(
     method: Literal["exact", "greedy"] = "exact",
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     node_limit: int = DEFAULT_NODE_LIMIT,
+    max_milp_pairs: int = MILP_MAX_PAIRS,
 ) -> PlanCurve:
     """The best plan of every size ``k = 0 .. max_sites`` in one city, each with its proven
     bound: the city's answer to "what would ``k`` more stations give?" for every ``k``.
@@ -1057,8 +1061,33 @@ def plan_curve(
         method=method,
         time_limit_s=time_limit_s,
         node_limit=node_limit,
+        max_milp_pairs=max_milp_pairs,
     )
     return PlanCurve(candidates=cands, matrix=matrix, curve=curve)
+
+
+def refine_plan_curve(
+    coverage: CoverageResult,
+    curve: PlanCurve,
+    points: Sequence[int],
+    *,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    node_limit: int = DEFAULT_NODE_LIMIT,
+) -> PlanCurve:
+    """``curve`` with the plans of ``points`` (values of ``k``) solved again exactly, with
+    HiGHS allowed the largest models (:func:`planner.siting.refine_curve`): how a national run
+    proves the few points of a big city's curve its allocation depends on."""
+    buildings = coverage.buildings
+    refined = refine_curve(
+        curve.matrix.matrix,
+        buildings["population"].to_numpy(dtype=float),
+        curve.curve,
+        points,
+        already_covered=buildings["covered"].to_numpy(dtype=bool),
+        time_limit_s=time_limit_s,
+        node_limit=node_limit,
+    )
+    return replace(curve, curve=refined)
 
 
 def plan_from_curve(

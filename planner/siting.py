@@ -55,7 +55,7 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -98,6 +98,7 @@ __all__ = [
     "evaluate_proposals",
     "maximize_coverage",
     "minimize_sites",
+    "refine_curve",
     "rollout_order",
 ]
 
@@ -109,6 +110,11 @@ Method = Literal["exact", "greedy"]
 #: root LP of a city-sized instance takes minutes and HiGHS' presolve does not honour the time
 #: limit; such instances get the Lagrangian bound instead (see :func:`_lagrangian`).
 MILP_MAX_PAIRS = 300_000
+#: The same limit when a national run refines the curve points its allocation depends on
+#: (:func:`refine_curve`): only a few points per unit are solved this way, and HiGHS' node limit
+#: still bounds the work. City 077 of the 600-unit synthetic country (458,816 pairs at k = 28)
+#: is proven in 2-33 s per point with it (BENCHMARKS.md, "Proven at scale").
+REFINE_MILP_MAX_PAIRS = 5_000_000
 #: Time given to the proof at the found size in :func:`minimize_sites` when its own time limit
 #: is already spent (the greedy bound comes first and is immediate).
 _MIN_PROOF_S = 5.0
@@ -458,6 +464,7 @@ def _max_coverage_core(
     node_limit: int,
     dedupe_rows: bool = True,
     reduced: _Reduced | None = None,
+    max_pairs: int = MILP_MAX_PAIRS,
 ) -> _MaxCover:
     """Best plan of ``k`` sites containing ``forced``; objective = newly covered population."""
     base_weights = inst.new_weights()
@@ -487,6 +494,7 @@ def _max_coverage_core(
             deadline=deadline,
             mip_rel_gap=mip_rel_gap,
             node_limit=node_limit,
+            max_pairs=max_pairs,
         )
         objective += forced_gain
         upper += forced_gain
@@ -505,12 +513,13 @@ def _exact_max_cover(
     deadline: float,
     mip_rel_gap: float,
     node_limit: int,
+    max_pairs: int = MILP_MAX_PAIRS,
 ) -> tuple[IntArray, float, float, str, bool]:
     """Greedy plan in, best plan and bound out (all in original row numbers, reduced objective).
 
     Steps, each only while the gap is open: swap local search; Lagrangian bound, whose
     multipliers also exclude rows that cannot be in any plan better than the incumbent; HiGHS on
-    what remains if it is small enough (``MILP_MAX_PAIRS``), within ``node_limit`` nodes. Every
+    what remains if it is small enough (``max_pairs``), within ``node_limit`` nodes. Every
     step is counted, not timed; ``deadline`` is only the wall-clock safety net, and the last
     value returned says whether it stopped anything.
     """
@@ -548,10 +557,10 @@ def _exact_max_cover(
         else:
             sub = _reduce(M[rows], weights, exclude=np.zeros(0, dtype=np.intp), dedupe_rows=True)
             remaining = deadline - time.perf_counter()
-            if sub.matrix.nnz > MILP_MAX_PAIRS:
+            if sub.matrix.nnz > max_pairs:
                 status = (  # untranslated: solver status, a code in summary.json
                     f"Lagrangian bound (MILP skipped: {sub.matrix.nnz:,} pairs left after "
-                    f"reduction, limit {MILP_MAX_PAIRS:,})"
+                    f"reduction, limit {max_pairs:,})"
                 )
             elif remaining <= 0:
                 status = "time limit"
@@ -954,6 +963,7 @@ def coverage_curve(
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     mip_rel_gap: float = 1e-6,
     node_limit: int = DEFAULT_NODE_LIMIT,
+    max_milp_pairs: int = MILP_MAX_PAIRS,
 ) -> CoverageCurve:
     """The best plan of every size ``k = 0 .. max_sites`` (see :class:`CoverageCurve`).
 
@@ -966,6 +976,9 @@ def coverage_curve(
     ``time_limit_hit`` says so. Two repairs keep the curve consistent: a plan for ``k`` is
     never worse than the plan for ``k - 1`` plus its best extra site, and a bound for ``k`` is
     never above a bound for a larger ``k`` (``OPT(k) <= OPT(j) <= bound(j)`` for ``j > k``).
+    ``max_milp_pairs`` is the largest model HiGHS is given (``MILP_MAX_PAIRS``, as in
+    :func:`maximize_coverage`); beyond it a point keeps its Lagrangian bound, and
+    :func:`refine_curve` can prove chosen points with larger models.
 
     Raises
     ------
@@ -1010,6 +1023,7 @@ def coverage_curve(
             mip_rel_gap=mip_rel_gap,
             node_limit=node_limit,
             reduced=reduced,
+            max_pairs=int(max_milp_pairs),
         )
         ordered, marginal = _rollout(inst.pattern, weights, plan.sites)
         chosen, value, how = np.sort(ordered[marginal > 0]), float(marginal.sum()), plan.status
@@ -1024,12 +1038,7 @@ def coverage_curve(
         status.append(how)
     if k_max < int(max_sites) or k_max == 0:
         upper[k_max] = best[k_max] = coverable if k_max else 0.0
-    upper = np.maximum(np.minimum.accumulate(upper[::-1])[::-1], best)
-    upper = np.minimum(upper, coverable)
-    upper = np.maximum(upper, best)
-    optimal = np.array(
-        [_gap_max(u, b) <= OPTIMAL_REL_TOL for u, b in zip(upper, best, strict=True)]
-    )
+    upper, optimal = _consistent_bounds(best, upper, coverable)
     return CoverageCurve(
         newly_covered=best,
         upper_bound=upper,
@@ -1042,6 +1051,112 @@ def coverage_curve(
         total_population=inst.total_population,
         max_sites=int(max_sites),
         runtime_s=time.perf_counter() - t0,
+        time_limit_hit=timed_out,
+    )
+
+
+def _consistent_bounds(
+    best: FloatArray, upper: FloatArray, coverable: float
+) -> tuple[FloatArray, BoolArray]:
+    """Bounds no higher than any bound of a larger ``k`` (``OPT(k) <= OPT(j) <= bound(j)``),
+    nor than everything coverable, nor below the plans; and which points they prove."""
+    upper = np.maximum(np.minimum.accumulate(upper[::-1])[::-1], best)
+    upper = np.minimum(upper, coverable)
+    upper = np.maximum(upper, best)
+    optimal = np.array(
+        [_gap_max(u, b) <= OPTIMAL_REL_TOL for u, b in zip(upper, best, strict=True)],
+        dtype=bool,
+    )
+    return upper, optimal
+
+
+def refine_curve(
+    coverage: SparseCoverage,
+    population: ArrayLike,
+    curve: CoverageCurve,
+    points: Sequence[int],
+    *,
+    already_covered: ArrayLike | None = None,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    mip_rel_gap: float = 1e-6,
+    node_limit: int = DEFAULT_NODE_LIMIT,
+    max_milp_pairs: int = REFINE_MILP_MAX_PAIRS,
+) -> CoverageCurve:
+    """``curve`` with the plans of ``points`` (values of ``k``) solved again, exactly, with
+    HiGHS allowed models of up to ``max_milp_pairs`` coverage pairs.
+
+    :func:`coverage_curve` solves every ``k`` and gives the largest instances only their
+    Lagrangian bound (``MILP_MAX_PAIRS``); a national run then proves the few points its
+    allocation depends on with this function (:func:`planner.allocation.refinement_points`
+    says which). Each point keeps the better of its old and new plan and the lower of its old
+    and new bound; the curve stays consistent: a plan for ``k`` is never worse than the plan
+    for ``k - 1`` plus its best extra site, and bounds of smaller ``k`` follow a lowered bound.
+    ``node_limit`` bounds each MILP's work, as in :func:`coverage_curve`.
+
+    Raises
+    ------
+    InputError
+        If any input is malformed or a point is not on the curve.
+    """
+    t0 = time.perf_counter()
+    problems: list[str] = []
+    inst = _instance.read_instance(coverage, population, already_covered, problems)
+    bad = [p for p in points if not _instance.is_int(p) or not 1 <= int(p) <= curve.k_max]
+    if bad:
+        problems.append(
+            gettext("points {values} are not on the curve (k = 1 .. {k_max})").format(
+                values=bad[:10], k_max=curve.k_max
+            )
+        )
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
+    _instance.raise_if("refine_curve", problems)
+    assert inst is not None
+    ks = sorted({int(p) for p in points})
+    if not ks:
+        return curve
+    weights = inst.new_weights()
+    none = np.zeros(0, dtype=np.intp)
+    reduced = _reduce(inst.pattern, weights, exclude=none, dedupe_rows=True)
+    best, upper = curve.newly_covered.copy(), curve.upper_bound.copy()
+    sites, status = list(curve.sites), list(curve.status)
+    timed_out = curve.time_limit_hit
+    deadline = t0 + float(time_limit_s)
+    for i, k in enumerate(ks):
+        budget_s = (deadline - time.perf_counter()) / (len(ks) - i)
+        plan = _max_coverage_core(
+            inst,
+            k,
+            forced=none,
+            method="exact",
+            time_limit_s=max(budget_s, 0.05),
+            mip_rel_gap=mip_rel_gap,
+            node_limit=node_limit,
+            reduced=reduced,
+            max_pairs=int(max_milp_pairs),
+        )
+        timed_out = timed_out or plan.time_limit_hit
+        ordered, marginal = _rollout(inst.pattern, weights, plan.sites)
+        value = float(marginal.sum())
+        upper[k] = min(upper[k], max(plan.upper_bound, best[k]))
+        if value > best[k]:
+            best[k], sites[k] = value, np.sort(ordered[marginal > 0]).astype(np.intp)
+            status[k] = f"{plan.status} (refined)"  # untranslated: solver status code
+        else:
+            status[k] = f"{plan.status} (refined; earlier plan kept)"  # untranslated: status
+    for k in range(1, curve.k_max + 1):  # a better plan for k - 1 carries over to k
+        if best[k] < best[k - 1]:
+            chosen, value = _extend(inst.pattern, weights, sites[k - 1])
+            best[k], sites[k] = value, chosen.astype(np.intp)
+            status[k] = f"{status[k]}; previous plan extended"  # untranslated: status code
+    upper, optimal = _consistent_bounds(best, upper, curve.coverable_population)
+    return replace(
+        curve,
+        newly_covered=best,
+        upper_bound=upper,
+        proven_optimal=optimal,
+        sites=tuple(sites),
+        status=tuple(status),
+        runtime_s=curve.runtime_s + time.perf_counter() - t0,
         time_limit_hit=timed_out,
     )
 

@@ -33,7 +33,7 @@ KEPT = {
     "population", "status", "inspectors", "quota", "osm", "highs", "milp", "dask", "geojson",
     "geopackage", "csv", "excel", "shapefile", "openstreetmap", "worldpop", "geotiff", "amenity",
     "police", "building", "yes", "west", "south", "east", "north", "tcp", "almaty", "kazakhstan",
-    "ru", "kk", "en",
+    "ru", "kk", "en", "all", "allocated",
 }  # fmt: skip
 
 

@@ -80,7 +80,7 @@ def synthetic_run(country, tmp_path_factory):
         [
             "national", "-q", "--osm", str(country.osm_path), "--units", str(country.units_path),
             "--stations", str(country.stations_path), "--new-stations", "8", "--workers", "2",
-            "--out", str(out),
+            "--unit-outputs", "all", "--out", str(out),
         ]
     )  # fmt: skip
     assert code == 0
@@ -811,7 +811,8 @@ def test_malta_inspectors_count_each_station_once(tmp_path):
     out = tmp_path / "out"
     code = main(
         ["national", "-q", "--osm", str(MALTA), "--admin-level", "8", "--stations",
-         str(MALTA_STATIONS), "--new-stations", "0", "--workers", "2", "--out", str(out)]
+         str(MALTA_STATIONS), "--new-stations", "0", "--workers", "2", "--unit-outputs", "all",
+         "--out", str(out)]
     )  # fmt: skip
     assert code == 0
     s = _json(out)
@@ -885,3 +886,97 @@ def test_synthetic_stations_are_labelled_in_the_national_outputs(synthetic_run):
     unit = s["units"][0]["folder"]
     memo = (synthetic_run / unit / "summary.md").read_text()
     assert label in memo.split("## Key numbers")[0]
+
+
+def test_points_left_open_by_the_first_pass_are_proven_for_the_allocation(tmp_path):
+    """With MILPs switched off in the curves' first pass (``curve_max_milp_pairs=0``), the
+    points the allocation depends on are proven afterwards on the workers (issue 22, goal 1):
+    the same national optimum as the default run, a gap of 0, every allocated point and the
+    one above it proven, and far fewer points solved than the curves hold."""
+    # bigger cities than `country`: there the first pass proves every point even without MILPs
+    country = synthetic_country(
+        tmp_path / "country", n_cities=5, residents=100_000, stations=5, seed=7
+    )
+    runs = {}
+    for name, pairs in (("base", None), ("open", 0)):
+        runs[name] = plan_nation(
+            osm_path=country.osm_path,
+            units_path=country.units_path,
+            stations_path=country.stations_path,
+            options=NationalOptions(new_stations=8)
+            if pairs is None
+            else NationalOptions(new_stations=8, curve_max_milp_pairs=pairs),
+            out_dir=tmp_path / name,
+            workers=1,
+        )
+    result, base = runs["open"], runs["base"]
+    assert base.refinement == {"rounds": [], "points": 0, "units": 0}
+    assert sum(not p for u in result.units for p in u.proven_optimal) > 0  # left open
+    assert result.allocation.newly_covered == pytest.approx(base.allocation.newly_covered)
+    assert result.allocation.gap <= 1e-6  # points count as proven within OPTIMAL_REL_TOL
+    refinement = result.refinement
+    assert refinement is not None and refinement["points"] > 0
+    assert refinement["rounds"][0]["round"] == 1
+    points = sum(len(u.newly_covered) - 1 for u in result.units if u.ok)
+    assert refinement["points"] < points
+    s = _json(tmp_path / "open")
+    assert s["allocation"]["refinement"]["points"] == refinement["points"]
+    for u, k in zip(result.units, result.allocation.new_stations, strict=True):
+        if u.ok:
+            last = len(u.proven_optimal) - 1
+            for j in (int(k), min(int(k) + 1, last)):
+                assert u.proven_optimal[j], (u.name, j)
+    by_name = {u["name"]: u for u in s["units"]}
+    assert sum(len(u["refined_k"]) for u in by_name.values()) == refinement["points"]
+    memo = (tmp_path / "open" / "national.md").read_text()
+    assert "were solved again with the largest models" in memo
+
+
+def test_unit_outputs_allocated_is_the_default(country, tmp_path, capsys):
+    """A folder of city files for exactly the units given stations; links only to those."""
+    code, out = _national(
+        ["--osm", country.osm_path, "--units", country.units_path, "--stations",
+         country.stations_path, "--new-stations", "2", "--workers", "1", "--out", tmp_path / "a"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, out.err
+    s = _json(tmp_path / "a")
+    given = {u["name"] for u in s["units"] if u["new_stations"] > 0}
+    assert given and len(given) < len(s["units"])
+    assert {u["name"] for u in s["units"] if u["folder"]} == given
+    folders = {p.name for p in (tmp_path / "a" / "units").iterdir()}
+    assert folders == {u["folder"].split("/", 1)[1] for u in s["units"] if u["folder"]}
+    html = (tmp_path / "a" / "national.html").read_text()
+    for u in s["units"]:
+        link = f"units/{u['name'].replace(' ', '_')}/map.html"
+        assert (link in html) == (u["name"] in given), u["name"]
+    n = len(given)
+    assert f"(a folder of city files for {n} of 5 units: --unit-outputs allocated)" in out.out
+
+
+def test_unit_outputs_none_writes_only_the_national_files(country, tmp_path, synthetic_run, capsys):
+    code, out = _national(
+        ["--osm", country.osm_path, "--units", country.units_path, "--stations",
+         country.stations_path, "--new-stations", "8", "--workers", "1", "--unit-outputs", "none",
+         "--out", tmp_path / "none"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, out.err
+    s, base = _json(tmp_path / "none"), _json(synthetic_run)
+    assert s["newly_covered"] == pytest.approx(base["newly_covered"])
+    assert {u["name"]: u["new_stations"] for u in s["units"]} == {
+        u["name"]: u["new_stations"] for u in base["units"]
+    }
+    assert all(u["folder"] is None for u in s["units"])
+    assert sorted(p.name for p in (tmp_path / "none").iterdir()) == [
+        "manifest.json", "national.gpkg", "national.html", "national.json", "national.md"
+    ]  # fmt: skip
+    # the sites of the allocated units are still in national.gpkg
+    sites = gpd.read_file(tmp_path / "none" / "national.gpkg", layer="sites")
+    assert len(sites) == s["new_stations_used"] > 0
+    assert "units/" not in (tmp_path / "none" / "national.html").read_text()
+    assert "(a folder of city files for 0 of 5 units: --unit-outputs none)" in out.out
+    with pytest.raises(SystemExit) as exit_info:
+        _national(["--unit-outputs", "some", "--osm", country.osm_path])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "--unit-outputs" in err and "'some'" in err

@@ -15,19 +15,26 @@ sum of ``covered`` at the allocated ``k`` (the curve is flat beyond its last ``k
 from __future__ import annotations
 
 import platform
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from planner import i18n
 from planner._crs import WGS84
 from planner._files import RECORDED_LIBRARIES, library_versions
-from planner._format import TIME_LIMIT_LINE, illustrative_labels, number_or_none, thousands
+from planner._format import (
+    TIME_LIMIT_LINE,
+    count_text,
+    illustrative_labels,
+    number_or_none,
+    thousands,
+)
 from planner._version import __version__
 from planner.i18n import N_, gettext, ngettext
 from planner.maps import national_map
@@ -78,8 +85,8 @@ def write_national(
         if any(local):
             units[f"name_{lang}"] = local
     units["map_link"] = [
-        f"units/{f}/map.html" if s == "ok" else None
-        for f, s in zip(units["folder"], units["status"], strict=True)
+        f"units/{f}/map.html" if s == "ok" and _has_files(result, u.name) else None
+        for f, s, u in zip(units["folder"], units["status"], result.units, strict=True)
     ]
     moves = result.redistribution
     the_map = national_map(
@@ -212,10 +219,12 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             "inspectors_missing": u.inspectors_missing if u.ok else None,
             "stations_total": u.stations_total,
             "buildings": u.buildings,
-            "folder": f"units/{u.folder}" if u.ok else None,
+            "folder": f"units/{u.folder}" if u.ok and _has_files(result, u.name) else None,
             "source": spec.row,
             "seconds": round(u.runtime_s, 2),
             "time_limit_hit": bool(u.time_limit_hit),
+            "refined_k": list(u.refined),
+            "proven_through_k": _proven_through(u.proven_optimal) if u.ok else None,
             "notes": list(u.notes),
             "curve": [
                 {
@@ -258,6 +267,13 @@ def national_dict(result: NationalResult) -> dict[str, Any]:
             "gap": float(alloc.gap),
             "greedy_newly_covered": float(result.greedy.newly_covered),
             "unallocated": int(alloc.budget - alloc.used),
+            "refinement": result.refinement,
+            # the curve is proven at every k up to the unit's allocation + 1 (or its end)
+            "units_proven_through_allocated_k_plus_1": sum(
+                _proven_through(u.proven_optimal) >= min(int(k) + 1, len(u.proven_optimal) - 1)
+                for u, k in zip(result.units, alloc.new_stations, strict=True)
+                if u.ok
+            ),
         },
         "target": result.target,
         "units_ok": result.n_ok,
@@ -339,6 +355,44 @@ def _homes_outside(result: NationalResult, in_units: float) -> dict[str, Any] | 
         else None,
         "other_level_areas": [{"name": str(k), "buildings": int(v)} for k, v in areas.items()],
     }
+
+
+def _has_files(result: NationalResult, name: str) -> bool:
+    """Whether the unit's folder of city files was written (``--unit-outputs``)."""
+    written = result.written.get(name)
+    return written is not None and written.status == "ok" and written.files
+
+
+def _refinement_lines(refinement: dict[str, Any] | None) -> list[str]:
+    """The method's sentence on the curve points proven again for the allocation."""
+    if not refinement or not refinement.get("points"):
+        return []
+    rounds = len(refinement["rounds"])
+    return [
+        "",
+        ngettext(
+            "The curve points the allocation depends on and that the first pass left unproven "
+            "were solved again with the largest models HiGHS is given: {points} point(s) in "
+            "{units} unit(s), in {rounds} round(s) (each round allocates again and asks which "
+            "points can still narrow the national gap).",
+            "The curve points the allocation depends on and that the first pass left unproven "
+            "were solved again with the largest models HiGHS is given: {points} point(s) in "
+            "{units} unit(s), in {rounds} round(s) (each round allocates again and asks which "
+            "points can still narrow the national gap).",
+            int(refinement["points"]),
+        ).format(
+            points=count_text(int(refinement["points"])),
+            units=count_text(int(refinement["units"])),
+            rounds=count_text(rounds),
+        ),
+    ]
+
+
+def _proven_through(proven: Sequence[bool]) -> int:
+    """The largest ``m`` such that the curve is proven at every ``k <= m``."""
+    flags = np.asarray(proven, dtype=bool)
+    open_points = np.flatnonzero(~flags)
+    return int(open_points[0] - 1) if open_points.size else int(flags.size - 1)
 
 
 def _outside(result: NationalResult) -> list[dict[str, Any]]:
@@ -586,6 +640,7 @@ def national_markdown(summary: dict[str, Any]) -> str:
             "dynamic programming over these curves (exact for any curve shape), and the same "
             "programme over the bound curves gives the national upper bound. See docs/method.md."
         ).format(metres=_fixed(params["walking_buffer_m"])),
+        *_refinement_lines(s["allocation"].get("refinement")),
         "",
         gettext("## Inputs"),
         "",

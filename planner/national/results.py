@@ -21,12 +21,15 @@ from planner.defaults import (
     DEFAULT_NODE_LIMIT,
     DEFAULT_RESIDENTS_PER_INSPECTOR,
     DEFAULT_TIME_LIMIT_S,
+    DEFAULT_UNIT_OUTPUTS,
     MAX_DRIVE_MIN,
+    UNIT_OUTPUTS,
 )
 from planner.errors import InputError
 from planner.i18n import gettext
 from planner.network import DEFAULT_BARRIERS
 from planner.settings import WalkSettings
+from planner.siting import MILP_MAX_PAIRS
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -64,6 +67,14 @@ class NationalOptions:
         MILP (counted by HiGHS: the same curves on any machine, with any number of workers);
         ``time_limit_s`` is a wall-clock safety net for all ``k`` of a unit together (``inf``,
         the default: off) whose every hit the outputs report (``time_limit_hit``).
+    unit_outputs
+        Which units get their own folder of city files: ``"all"``, ``"allocated"`` (those
+        receiving new stations or vehicles) or ``"none"``
+        (:data:`planner.defaults.UNIT_OUTPUTS`); the national files hold every unit's numbers.
+    curve_max_milp_pairs
+        Largest MILP (coverage pairs after reduction) of a curve's first pass; larger instances
+        get their Lagrangian bound there, and the points the allocation depends on are then
+        proven with models of up to :data:`planner.siting.REFINE_MILP_MAX_PAIRS` pairs.
     population_settings
         Assumptions of the footprint-based resident estimate.
     allow_overlap
@@ -87,6 +98,8 @@ class NationalOptions:
     method: Literal["exact", "greedy"] = "exact"
     time_limit_s: float = DEFAULT_TIME_LIMIT_S
     node_limit: int = DEFAULT_NODE_LIMIT
+    curve_max_milp_pairs: int = MILP_MAX_PAIRS
+    unit_outputs: str = DEFAULT_UNIT_OUTPUTS
     population_settings: PopulationSettings | None = None
     allow_overlap: bool = False
     residents_per_inspector: float = DEFAULT_RESIDENTS_PER_INSPECTOR
@@ -98,6 +111,12 @@ class NationalOptions:
 
     def __post_init__(self) -> None:
         problems = []
+        if self.unit_outputs not in UNIT_OUTPUTS:
+            problems.append(
+                gettext("unit outputs {value} must be one of {choices}").format(
+                    value=plain(self.unit_outputs), choices=", ".join(UNIT_OUTPUTS)
+                )
+            )
         if not isinstance(self.vehicles, int | np.integer) or self.vehicles < 0:
             problems.append(
                 gettext("vehicles {value} must be a whole number >= 0").format(
@@ -182,6 +201,8 @@ class UnitOutcome:
     inspectors_needed: int = 0  # at the working stations, at options.residents_per_inspector
     inspectors_now: int | None = None  # from the stations file's inspectors column, if any
     time_limit_hit: bool = False  # the wall-clock safety net cut the unit's curve short
+    # the curve points solved again, with the largest MILPs, because the allocation needs them
+    refined: tuple[int, ...] = ()
     inspectors_missing: int | None = None
     # the unit's working stations: (station_id, lon, lat, residents for whom it is the nearest
     # in this unit, inspectors there now or NaN); the national totals count each station once
@@ -213,6 +234,8 @@ class UnitWritten:
     # vehicle (the columns of planner.vehicles.DRIVE_AREA_COLUMNS and "wkb", its drive-time
     # area in EPSG:4326)
     vehicle_areas: tuple[dict[str, Any], ...] = ()
+    # whether the unit's folder of city files was written (options.unit_outputs)
+    files: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -265,6 +288,9 @@ class NationalResult:
     redistribution: InspectorMoves | None = None
     #: With ``options.vehicles``: the vehicles per unit (same DP as the stations).
     vehicle_allocation: Allocation | None = None
+    #: The rounds that proved the curve points the allocation depends on: ``rounds`` (each
+    #: with its ``units``, ``points`` and ``seconds``), ``points`` and ``units`` in all.
+    refinement: dict[str, Any] | None = None
 
     @property
     def n_ok(self) -> int:

@@ -29,7 +29,13 @@ from planner._crs import WGS84
 from planner._files import file_sha256
 from planner._files import input_record as _input
 from planner._format import plain
-from planner.allocation import Allocation, allocate, allocate_greedy, fewest_for_target
+from planner.allocation import (
+    Allocation,
+    allocate,
+    allocate_greedy,
+    fewest_for_target,
+    refinement_points,
+)
 from planner.errors import InputError, PlannerError
 from planner.i18n import gettext, language, ngettext, set_language
 from planner.inspector_moves import InspectorMoves, national_redistribution
@@ -51,7 +57,14 @@ from planner.national.units import (
 )
 from planner.osm import OsmData, OsmScan, scan_osm
 from planner.output_set import OutputSet, output_set
-from planner.pipeline import assess_coverage, city_from_osm, load_city, plan_curve, plan_from_curve
+from planner.pipeline import (
+    assess_coverage,
+    city_from_osm,
+    load_city,
+    plan_curve,
+    plan_from_curve,
+    refine_plan_curve,
+)
 from planner.report import write_outputs
 from planner.station_review import inspectors_needed
 from planner.stations import read_stations, working
@@ -67,6 +80,10 @@ from planner.vehicles import (
 __all__ = ["plan_nation", "unit_curve"]
 
 log = logging.getLogger(__name__)
+
+#: Rounds of curve refinement at most (:func:`_refine_curves`): a count, never a time, so the
+#: answer is the same on any machine. The 600-unit synthetic country needs 2 or 3.
+REFINE_ROUNDS = 10
 
 # --- the unit task -----------------------------------------------------------------------------
 
@@ -138,6 +155,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
             method=options.method,
             time_limit_s=options.time_limit_s,
             node_limit=options.node_limit,
+            max_milp_pairs=options.curve_max_milp_pairs,
         )
         vehicle_state, vehicles = (
             _vehicle_fields(city, coverage, options) if options.vehicles else (None, {})
@@ -401,6 +419,34 @@ def _redistribute(
     )
 
 
+def refine_unit(state: _UnitState, points: tuple[int, ...]) -> _UnitState:
+    """The unit with the curve points ``points`` solved again, exactly, with the largest MILPs
+    (:func:`planner.pipeline.refine_plan_curve`); runs on the worker holding the unit.
+
+    A pure function of its inputs, like :func:`unit_curve`."""
+    set_language(state.job.lang)
+    t0 = time.perf_counter()
+    options = state.job.options
+    curve = refine_plan_curve(
+        state.coverage,
+        state.curve,
+        points,
+        time_limit_s=options.time_limit_s,
+        node_limit=options.node_limit,
+    )
+    c, o = curve.curve, state.outcome
+    outcome = replace(
+        o,
+        newly_covered=tuple(float(v) for v in c.newly_covered),
+        upper_bound=tuple(float(v) for v in c.upper_bound),
+        proven_optimal=tuple(bool(v) for v in c.proven_optimal),
+        time_limit_hit=o.time_limit_hit or bool(c.time_limit_hit),
+        runtime_s=o.runtime_s + time.perf_counter() - t0,
+        refined=tuple(sorted({*o.refined, *(int(k) for k in points)})),
+    )
+    return replace(state, curve=curve, outcome=outcome)
+
+
 def _outcome_of(state: _UnitState | UnitOutcome) -> UnitOutcome:
     return state if isinstance(state, UnitOutcome) else state.outcome
 
@@ -412,12 +458,14 @@ def write_unit(
     parameters: dict[str, Any],
     run_id: str | None = None,
     vehicles: int = 0,
+    files: bool = True,
 ) -> UnitWritten:
     """Write a unit's city outputs with its allocated number of new stations (and service
     vehicles, read off the unit's vehicle curve: its map, memo and GeoPackage show them).
 
     The unit's files are one set (:func:`planner.report.write_outputs`) carrying ``run_id``,
-    the national run's id.
+    the national run's id. With ``files=False`` only the plan's numbers come back (for the
+    national files) and nothing is written.
     """
     t0 = time.perf_counter()
     if isinstance(state, UnitOutcome):
@@ -441,16 +489,17 @@ def write_unit(
                 vehicle_plan = plan_vehicles_from_curve(
                     state.coverage, reach, vehicle_curve, n_vehicles=vehicles
                 )
-        write_outputs(
-            folder,
-            city=state.city,
-            coverage=state.coverage,
-            plan=plan,
-            parameters={**parameters, "new_stations_allocated": new_stations},
-            curve=state.curve.curve,  # the map's best plans: the unit's own curve
-            run_id=run_id,
-            vehicles=vehicle_plan,
-        )
+        if files:
+            write_outputs(
+                folder,
+                city=state.city,
+                coverage=state.coverage,
+                plan=plan,
+                parameters={**parameters, "new_stations_allocated": new_stations},
+                curve=state.curve.curve,  # the map's best plans: the unit's own curve
+                run_id=run_id,
+                vehicles=vehicle_plan,
+            )
     except PlannerError as exc:
         return UnitWritten(
             name=state.outcome.name,
@@ -469,6 +518,7 @@ def write_unit(
             covered_after=state.outcome.covered_before,
             seconds=time.perf_counter() - t0,
             vehicle_areas=areas,
+            files=files,
         )
     sites = tuple(
         {
@@ -491,6 +541,7 @@ def write_unit(
         sites=sites,
         seconds=time.perf_counter() - t0,
         vehicle_areas=areas,
+        files=files,
     )
 
 
@@ -750,10 +801,14 @@ def _run_and_write(
         t1 = time.perf_counter()
         outcomes, states = _run_units(client, jobs, progress)
         outcomes.update({u.name: f for u, f in cut_failures.items()})
+        timings["units_s"] = time.perf_counter() - t1
+        t_refine = time.perf_counter()
+        with announce(gettext("proving the curve points the allocation depends on (HiGHS)")):
+            refinement = _refine_curves(client, units, outcomes, states, options)
+        timings["refinement_s"] = time.perf_counter() - t_refine
         ordered = _count_stations_once(
             tuple(outcomes[u.name] for u in units), units, options.residents_per_inspector
         )
-        timings["units_s"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         with announce(gettext("allocating the new stations (dynamic programming)")):
             allocation, greedy, target = _allocate(ordered, units, options)
@@ -770,7 +825,8 @@ def _run_and_write(
         parameters = _unit_parameters(options)
         written = _write_units(
             client, states, units, allocation, out_set.path / "units", parameters, progress,
-            out_set.run_id, vehicle_allocation,
+            out_set.run_id, vehicle_allocation, unit_outputs=options.unit_outputs,
+            covered_before={u.name: u.covered_before for u in ordered},
         )  # fmt: skip
         timings["unit_outputs_s"] = time.perf_counter() - t3
     result = NationalResult(
@@ -789,6 +845,7 @@ def _run_and_write(
         scheduler=address,
         vehicle_allocation=vehicle_allocation,
         residents_outside=residents_outside,
+        refinement=refinement,
     )
     if result.n_ok == 0:
         return result
@@ -1077,21 +1134,29 @@ def _dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[A
 def _run_units(
     client: Any, jobs: Sequence[UnitJob], progress: ProgressFn | None
 ) -> tuple[dict[str, UnitOutcome], dict[str, Any]]:
-    """Submit one task per unit (largest first), gather only the small outcomes."""
+    """Submit one task per unit (largest first), gather only the small outcomes.
+
+    Each unit's cut travels inside its task (no ``scatter``): submitting only queues messages,
+    so the loop takes about a second for 600 units, where one ``scatter`` round trip per unit
+    waited on workers already busy computing (2 minutes of the 600-unit synthetic country,
+    issue 22). The scheduler hands the tasks out largest first as workers free up.
+    """
+    import dask
     from dask.distributed import as_completed
 
     sizes = [0 if j.osm is None else int(j.osm.highways.node_id.size) for j in jobs]
     futures = {}
-    for job, size in sorted(zip(jobs, sizes, strict=True), key=lambda t: -t[1]):
-        payload = client.scatter(job, direct=False) if job.osm is not None else job
-        state = client.submit(
-            unit_curve, payload, key=f"unit-{job.unit.folder}", priority=size, pure=False
-        )
-        futures[
-            client.submit(
-                _outcome_of, state, key=f"outcome-{job.unit.folder}", priority=size, pure=False
+    # a cut is one task's argument by design; Dask's "large graph" warning (10 MB) is not news
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "2GB"}):
+        for job, size in sorted(zip(jobs, sizes, strict=True), key=lambda t: -t[1]):
+            state = client.submit(
+                unit_curve, job, key=f"unit-{job.unit.folder}", priority=size, pure=False
             )
-        ] = (job, state)
+            futures[
+                client.submit(
+                    _outcome_of, state, key=f"outcome-{job.unit.folder}", priority=size, pure=False
+                )
+            ] = (job, state)
     outcomes: dict[str, UnitOutcome] = {}
     states: dict[str, Any] = {}
     if progress:
@@ -1117,9 +1182,10 @@ def _run_units(
     return outcomes, states
 
 
-def _allocate(
+def _curves(
     units: Sequence[UnitOutcome], specs: Sequence[Unit], options: NationalOptions
-) -> tuple[Allocation, Allocation, dict[str, Any] | None]:
+) -> tuple[list[Any], list[Any], Any, Any]:
+    """The allocation's inputs: curves, bounds, per-unit minimums and caps (failed units: 0)."""
     curves = [np.asarray(u.newly_covered) if u.ok else np.zeros(1) for u in units]
     bounds = [np.asarray(u.upper_bound) if u.ok else np.zeros(1) for u in units]
     min_new = np.array([s.min_new if u.ok else 0 for u, s in zip(units, specs, strict=True)])
@@ -1129,6 +1195,91 @@ def _allocate(
             for u, s in zip(units, specs, strict=True)
         ]
     )
+    return curves, bounds, min_new, max_new
+
+
+def _refine_curves(
+    client: Any,
+    units: Sequence[Unit],
+    outcomes: dict[str, UnitOutcome],
+    states: dict[str, Any],
+    options: NationalOptions,
+) -> dict[str, Any]:
+    """Prove the curve points the allocation depends on, in rounds (at most ``REFINE_ROUNDS``):
+    each round asks :func:`planner.allocation.refinement_points` which unproven points can
+    narrow the national gap and solves them on the workers holding their units
+    (:func:`refine_unit`). Every round depends only on the curves, never on time."""
+    rounds: list[dict[str, Any]] = []
+    if options.method != "exact":
+        return {"rounds": rounds, "points": 0, "units": 0}
+    touched: set[str] = set()
+    for number in range(1, REFINE_ROUNDS + 1):
+        ordered = [outcomes[u.name] for u in units]
+        curves, bounds, min_new, max_new = _curves(ordered, units, options)
+        if int(min_new.sum()) > options.new_stations:
+            break  # _allocate says so, with the units' minimums
+        settled = []
+        for u, c in zip(ordered, curves, strict=True):
+            done = np.ones(c.size, dtype=bool)
+            if u.ok:
+                done = np.asarray(u.proven_optimal, dtype=bool).copy()
+                done[list(u.refined)] = True
+                done[0] = True
+            settled.append(done)
+        points = refinement_points(
+            curves,
+            bounds,
+            options.new_stations,
+            settled=settled,
+            min_new=min_new,
+            max_new=max_new,
+            names=[u.name for u in ordered],
+        )
+        todo = {
+            u.name: tuple(int(k) for k in p)
+            for u, p in zip(units, points, strict=True)
+            if p.size and u.name in states
+        }
+        if not todo:
+            break
+        t0 = time.perf_counter()
+        futures = {}
+        for name, ks in todo.items():
+            state = client.submit(
+                refine_unit, states[name], ks, key=f"refine{number}-{name}", pure=False
+            )
+            futures[name] = (state, client.submit(_outcome_of, state, pure=False))
+        for name, (state, outcome) in futures.items():  # in unit order: the same every run
+            try:
+                outcomes[name] = outcome.result()
+                states[name] = state
+            except Exception as exc:  # the worker died: the unit keeps its curve as it was
+                log.warning(  # untranslated: log record for developers
+                    "refining %s failed: %s: %s", name, type(exc).__name__, exc
+                )
+                outcomes[name] = replace(
+                    outcomes[name], refined=tuple(sorted({*outcomes[name].refined, *todo[name]}))
+                )
+        touched |= set(todo)
+        rounds.append(
+            {
+                "round": number,
+                "units": len(todo),
+                "points": sum(len(ks) for ks in todo.values()),
+                "seconds": time.perf_counter() - t0,
+            }
+        )
+    return {
+        "rounds": rounds,
+        "points": sum(r["points"] for r in rounds),
+        "units": len(touched),
+    }
+
+
+def _allocate(
+    units: Sequence[UnitOutcome], specs: Sequence[Unit], options: NationalOptions
+) -> tuple[Allocation, Allocation, dict[str, Any] | None]:
+    curves, bounds, min_new, max_new = _curves(units, specs, options)
     names = [u.name for u in units]
     budget = options.new_stations
     if int(min_new.sum()) > budget:
@@ -1197,31 +1348,42 @@ def _write_units(
     progress: ProgressFn | None,
     run_id: str | None = None,
     vehicle_allocation: Allocation | None = None,
+    *,
+    unit_outputs: str = "all",
+    covered_before: dict[str, float],
 ) -> dict[str, UnitWritten]:
     from dask.distributed import as_completed
 
-    folder.mkdir(parents=True, exist_ok=True)
     futures = {}
     vehicles = (
         vehicle_allocation.new_stations
         if vehicle_allocation is not None
         else np.zeros(len(units), dtype=np.int64)
     )
-    for unit, k, v in zip(units, allocation.new_stations, vehicles, strict=True):
-        if unit.name in states:
-            fut = client.submit(
-                write_unit,
-                states[unit.name],
-                int(k),
-                str(folder / unit.folder),
-                parameters,
-                run_id,
-                int(v),
-                key=f"write-{unit.folder}",
-                pure=False,
-            )
-            futures[fut] = unit
     written: dict[str, UnitWritten] = {}
+    for unit, k, v in zip(units, allocation.new_stations, vehicles, strict=True):
+        if unit.name not in states:
+            continue
+        allocated = int(k) > 0 or int(v) > 0
+        files = unit_outputs == "all" or (unit_outputs == "allocated" and allocated)
+        if not files and not allocated:  # nothing to write, nothing to plan
+            written[unit.name] = UnitWritten(
+                name=unit.name, status="ok", covered_after=covered_before[unit.name], files=False
+            )
+            continue
+        fut = client.submit(
+            write_unit,
+            states[unit.name],
+            int(k),
+            str(folder / unit.folder),
+            parameters,
+            run_id,
+            int(v),
+            files,
+            key=f"write-{unit.folder}",
+            pure=False,
+        )
+        futures[fut] = unit
     if progress:
         progress("writing", 0, len(futures))
     for i, future in enumerate(as_completed(list(futures), loop=client.loop), start=1):
