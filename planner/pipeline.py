@@ -67,16 +67,18 @@ from planner.results import City, CityRun, CoverageResult, EvaluationResult, Pla
 from planner.settings import WalkSettings
 from planner.siting import (
     MILP_MAX_PAIRS,
+    CurvePoint,
     MinSitesResult,
     RolloutResult,
     SitingResult,
+    apply_curve_points,
     coverage_curve,
     curve_plan,
     evaluate_proposals,
     maximize_coverage,
     minimize_sites,
-    refine_curve,
     rollout_order,
+    solve_curve_points,
 )
 from planner.snapping import door_points
 from planner.stations import (
@@ -94,6 +96,7 @@ __all__ = [
     "EvaluationResult",
     "PlanCurve",
     "PlanResult",
+    "apply_plan_curve_points",
     "assess_coverage",
     "city_from_osm",
     "district_table",
@@ -103,8 +106,8 @@ __all__ = [
     "plan_from_curve",
     "plan_sites",
     "read_districts",
-    "refine_plan_curve",
     "run_city",
+    "solve_plan_curve_points",
     "study_area_lonlat_bounds",
 ]
 
@@ -1066,26 +1069,41 @@ def plan_curve(
     return PlanCurve(candidates=cands, matrix=matrix, curve=curve)
 
 
-def refine_plan_curve(
+def solve_plan_curve_points(
     coverage: CoverageResult,
     curve: PlanCurve,
     points: Sequence[int],
     *,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     node_limit: int = DEFAULT_NODE_LIMIT,
-) -> PlanCurve:
-    """``curve`` with the plans of ``points`` (values of ``k``) solved again exactly, with
-    HiGHS allowed the largest models (:func:`planner.siting.refine_curve`): how a national run
-    proves the few points of a big city's curve its allocation depends on."""
+) -> tuple[CurvePoint, ...]:
+    """The plans of ``points`` (values of ``k``) of a :func:`plan_curve`, solved again exactly
+    with HiGHS allowed the largest models (:func:`planner.siting.solve_curve_points`): how a
+    national run proves the few points of a big city's curve its allocation depends on.
+    :func:`apply_plan_curve_points` puts them on the curve."""
     buildings = coverage.buildings
-    refined = refine_curve(
+    return solve_curve_points(
         curve.matrix.matrix,
         buildings["population"].to_numpy(dtype=float),
-        curve.curve,
         points,
         already_covered=buildings["covered"].to_numpy(dtype=bool),
         time_limit_s=time_limit_s,
         node_limit=node_limit,
+    )
+
+
+def apply_plan_curve_points(
+    coverage: CoverageResult, curve: PlanCurve, solved: Sequence[CurvePoint]
+) -> PlanCurve:
+    """``curve`` with the points of :func:`solve_plan_curve_points` on it
+    (:func:`planner.siting.apply_curve_points`)."""
+    buildings = coverage.buildings
+    refined = apply_curve_points(
+        curve.matrix.matrix,
+        buildings["population"].to_numpy(dtype=float),
+        curve.curve,
+        solved,
+        already_covered=buildings["covered"].to_numpy(dtype=bool),
     )
     return replace(curve, curve=refined)
 

@@ -88,10 +88,12 @@ from planner.i18n import gettext, ngettext
 
 __all__ = [
     "CoverageCurve",
+    "CurvePoint",
     "MinSitesResult",
     "ProposalEvaluation",
     "RolloutResult",
     "SitingResult",
+    "apply_curve_points",
     "at_most_more",
     "coverage_curve",
     "curve_plan",
@@ -100,6 +102,7 @@ __all__ = [
     "minimize_sites",
     "refine_curve",
     "rollout_order",
+    "solve_curve_points",
 ]
 
 logger = logging.getLogger(__name__)
@@ -1070,10 +1073,27 @@ def _consistent_bounds(
     return upper, optimal
 
 
-def refine_curve(
+@dataclass(frozen=True, eq=False)
+class CurvePoint:
+    """One point of a curve solved again (:func:`solve_curve_points`).
+
+    ``k``; ``newly_covered`` and ``sites`` (sorted candidate rows) of the plan found;
+    ``upper_bound`` proven for any ``k``-site plan; ``status`` of the solve; whether the
+    wall-clock safety net stopped it; its seconds.
+    """
+
+    k: int
+    newly_covered: float
+    upper_bound: float
+    sites: IntArray
+    status: str
+    time_limit_hit: bool
+    seconds: float
+
+
+def solve_curve_points(
     coverage: SparseCoverage,
     population: ArrayLike,
-    curve: CoverageCurve,
     points: Sequence[int],
     *,
     already_covered: ArrayLike | None = None,
@@ -1081,68 +1101,107 @@ def refine_curve(
     mip_rel_gap: float = 1e-6,
     node_limit: int = DEFAULT_NODE_LIMIT,
     max_milp_pairs: int = REFINE_MILP_MAX_PAIRS,
-) -> CoverageCurve:
-    """``curve`` with the plans of ``points`` (values of ``k``) solved again, exactly, with
-    HiGHS allowed models of up to ``max_milp_pairs`` coverage pairs.
+) -> tuple[CurvePoint, ...]:
+    """The best plan of each size in ``points``, solved exactly as :func:`coverage_curve`
+    solves a point, but with HiGHS allowed models of up to ``max_milp_pairs`` coverage pairs
+    (``node_limit`` still bounds each MILP's work). :func:`apply_curve_points` puts them on a
+    curve; separate calls can run in parallel (a national run solves one point per task).
 
-    :func:`coverage_curve` solves every ``k`` and gives the largest instances only their
-    Lagrangian bound (``MILP_MAX_PAIRS``); a national run then proves the few points its
-    allocation depends on with this function (:func:`planner.allocation.refinement_points`
-    says which). Each point keeps the better of its old and new plan and the lower of its old
-    and new bound; the curve stays consistent: a plan for ``k`` is never worse than the plan
-    for ``k - 1`` plus its best extra site, and bounds of smaller ``k`` follow a lowered bound.
-    ``node_limit`` bounds each MILP's work, as in :func:`coverage_curve`.
+    Raises
+    ------
+    InputError
+        If any input is malformed.
+    """
+    problems: list[str] = []
+    inst = _instance.read_instance(coverage, population, already_covered, problems)
+    problems += [
+        gettext("{name}={value} must be a whole number >= 1").format(name="points", value=p)
+        for p in points
+        if not _instance.is_int(p) or int(p) < 1
+    ][:10]
+    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
+    _instance.raise_if("solve_curve_points", problems)
+    assert inst is not None
+    ks = sorted({int(p) for p in points})
+    if not ks:
+        return ()
+    weights = inst.new_weights()
+    none = np.zeros(0, dtype=np.intp)
+    reduced = _reduce(inst.pattern, weights, exclude=none, dedupe_rows=True)
+    deadline = time.perf_counter() + float(time_limit_s)
+    solved = []
+    for i, k in enumerate(ks):
+        t0 = time.perf_counter()
+        plan = _max_coverage_core(
+            inst,
+            k,
+            forced=none,
+            method="exact",
+            time_limit_s=max((deadline - t0) / (len(ks) - i), 0.05),
+            mip_rel_gap=mip_rel_gap,
+            node_limit=node_limit,
+            reduced=reduced,
+            max_pairs=int(max_milp_pairs),
+        )
+        ordered, marginal = _rollout(inst.pattern, weights, plan.sites)
+        solved.append(
+            CurvePoint(
+                k=k,
+                newly_covered=float(marginal.sum()),
+                upper_bound=float(plan.upper_bound),
+                sites=np.sort(ordered[marginal > 0]).astype(np.intp),
+                status=plan.status,
+                time_limit_hit=bool(plan.time_limit_hit),
+                seconds=time.perf_counter() - t0,
+            )
+        )
+    return tuple(solved)
+
+
+def apply_curve_points(
+    coverage: SparseCoverage,
+    population: ArrayLike,
+    curve: CoverageCurve,
+    solved: Sequence[CurvePoint],
+    *,
+    already_covered: ArrayLike | None = None,
+) -> CoverageCurve:
+    """``curve`` with the points of :func:`solve_curve_points` (of the same instance) on it.
+
+    Each point keeps the better of its old and new plan and the lower of its old and new
+    bound; the curve stays consistent: a plan for ``k`` is never worse than the plan for
+    ``k - 1`` plus its best extra site, and bounds of smaller ``k`` follow a lowered bound.
+    The result does not depend on the order of ``solved``.
 
     Raises
     ------
     InputError
         If any input is malformed or a point is not on the curve.
     """
-    t0 = time.perf_counter()
     problems: list[str] = []
     inst = _instance.read_instance(coverage, population, already_covered, problems)
-    bad = [p for p in points if not _instance.is_int(p) or not 1 <= int(p) <= curve.k_max]
+    bad = [p.k for p in solved if not 1 <= p.k <= curve.k_max]
     if bad:
         problems.append(
             gettext("points {values} are not on the curve (k = 1 .. {k_max})").format(
                 values=bad[:10], k_max=curve.k_max
             )
         )
-    _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
-    _instance.raise_if("refine_curve", problems)
+    _instance.raise_if("apply_curve_points", problems)
     assert inst is not None
-    ks = sorted({int(p) for p in points})
-    if not ks:
+    if not solved:
         return curve
     weights = inst.new_weights()
-    none = np.zeros(0, dtype=np.intp)
-    reduced = _reduce(inst.pattern, weights, exclude=none, dedupe_rows=True)
     best, upper = curve.newly_covered.copy(), curve.upper_bound.copy()
     sites, status = list(curve.sites), list(curve.status)
-    timed_out = curve.time_limit_hit
-    deadline = t0 + float(time_limit_s)
-    for i, k in enumerate(ks):
-        budget_s = (deadline - time.perf_counter()) / (len(ks) - i)
-        plan = _max_coverage_core(
-            inst,
-            k,
-            forced=none,
-            method="exact",
-            time_limit_s=max(budget_s, 0.05),
-            mip_rel_gap=mip_rel_gap,
-            node_limit=node_limit,
-            reduced=reduced,
-            max_pairs=int(max_milp_pairs),
-        )
-        timed_out = timed_out or plan.time_limit_hit
-        ordered, marginal = _rollout(inst.pattern, weights, plan.sites)
-        value = float(marginal.sum())
-        upper[k] = min(upper[k], max(plan.upper_bound, best[k]))
-        if value > best[k]:
-            best[k], sites[k] = value, np.sort(ordered[marginal > 0]).astype(np.intp)
-            status[k] = f"{plan.status} (refined)"  # untranslated: solver status code
+    for p in sorted(solved, key=lambda p: (p.k, -p.newly_covered, p.upper_bound)):
+        k = p.k
+        upper[k] = min(upper[k], max(p.upper_bound, best[k]))
+        if p.newly_covered > best[k]:
+            best[k], sites[k] = p.newly_covered, p.sites
+            status[k] = f"{p.status} (refined)"  # untranslated: solver status code
         else:
-            status[k] = f"{plan.status} (refined; earlier plan kept)"  # untranslated: status
+            status[k] = f"{p.status} (refined; earlier plan kept)"  # untranslated: status
     for k in range(1, curve.k_max + 1):  # a better plan for k - 1 carries over to k
         if best[k] < best[k - 1]:
             chosen, value = _extend(inst.pattern, weights, sites[k - 1])
@@ -1156,9 +1215,54 @@ def refine_curve(
         proven_optimal=optimal,
         sites=tuple(sites),
         status=tuple(status),
-        runtime_s=curve.runtime_s + time.perf_counter() - t0,
-        time_limit_hit=timed_out,
+        runtime_s=curve.runtime_s + sum(p.seconds for p in solved),
+        time_limit_hit=curve.time_limit_hit or any(p.time_limit_hit for p in solved),
     )
+
+
+def refine_curve(
+    coverage: SparseCoverage,
+    population: ArrayLike,
+    curve: CoverageCurve,
+    points: Sequence[int],
+    *,
+    already_covered: ArrayLike | None = None,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    mip_rel_gap: float = 1e-6,
+    node_limit: int = DEFAULT_NODE_LIMIT,
+    max_milp_pairs: int = REFINE_MILP_MAX_PAIRS,
+) -> CoverageCurve:
+    """``curve`` with the plans of ``points`` (values of ``k``) solved again, exactly, with
+    HiGHS allowed models of up to ``max_milp_pairs`` coverage pairs: :func:`solve_curve_points`
+    then :func:`apply_curve_points`.
+
+    :func:`coverage_curve` solves every ``k`` and gives the largest instances only their
+    Lagrangian bound (``MILP_MAX_PAIRS``); a national run then proves the few points its
+    allocation depends on (:func:`planner.allocation.refinement_points` says which).
+
+    Raises
+    ------
+    InputError
+        If any input is malformed or a point is not on the curve.
+    """
+    bad = [p for p in points if not _instance.is_int(p) or not 1 <= int(p) <= curve.k_max]
+    if bad:
+        raise InputError(
+            gettext("points {values} are not on the curve (k = 1 .. {k_max})").format(
+                values=bad[:10], k_max=curve.k_max
+            )
+        )
+    solved = solve_curve_points(
+        coverage,
+        population,
+        points,
+        already_covered=already_covered,
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
+        max_milp_pairs=max_milp_pairs,
+    )
+    return apply_curve_points(coverage, population, curve, solved, already_covered=already_covered)
 
 
 def _extend(

@@ -58,14 +58,16 @@ from planner.national.units import (
 from planner.osm import OsmData, OsmScan, scan_osm
 from planner.output_set import OutputSet, output_set
 from planner.pipeline import (
+    apply_plan_curve_points,
     assess_coverage,
     city_from_osm,
     load_city,
     plan_curve,
     plan_from_curve,
-    refine_plan_curve,
+    solve_plan_curve_points,
 )
 from planner.report import write_outputs
+from planner.siting import CurvePoint
 from planner.station_review import inspectors_needed
 from planner.stations import read_stations, working
 from planner.vehicle_allocation import allocate_national_vehicles
@@ -419,21 +421,25 @@ def _redistribute(
     )
 
 
-def refine_unit(state: _UnitState, points: tuple[int, ...]) -> _UnitState:
-    """The unit with the curve points ``points`` solved again, exactly, with the largest MILPs
-    (:func:`planner.pipeline.refine_plan_curve`); runs on the worker holding the unit.
-
-    A pure function of its inputs, like :func:`unit_curve`."""
+def solve_unit_point(state: _UnitState, k: int) -> tuple[CurvePoint, ...]:
+    """One curve point of the unit solved again, exactly, with the largest MILPs
+    (:func:`planner.pipeline.solve_plan_curve_points`). One task per point: the points of a
+    big city run on every worker at once. A pure function of its inputs."""
     set_language(state.job.lang)
-    t0 = time.perf_counter()
     options = state.job.options
-    curve = refine_plan_curve(
+    return solve_plan_curve_points(
         state.coverage,
         state.curve,
-        points,
+        (k,),
         time_limit_s=options.time_limit_s,
         node_limit=options.node_limit,
     )
+
+
+def apply_unit_points(state: _UnitState, *solved: tuple[CurvePoint, ...]) -> _UnitState:
+    """The unit with the points of :func:`solve_unit_point` on its curve and in its outcome."""
+    points = [p for group in solved for p in group]
+    curve = apply_plan_curve_points(state.coverage, state.curve, points)
     c, o = curve.curve, state.outcome
     outcome = replace(
         o,
@@ -441,8 +447,8 @@ def refine_unit(state: _UnitState, points: tuple[int, ...]) -> _UnitState:
         upper_bound=tuple(float(v) for v in c.upper_bound),
         proven_optimal=tuple(bool(v) for v in c.proven_optimal),
         time_limit_hit=o.time_limit_hit or bool(c.time_limit_hit),
-        runtime_s=o.runtime_s + time.perf_counter() - t0,
-        refined=tuple(sorted({*o.refined, *(int(k) for k in points)})),
+        runtime_s=o.runtime_s + sum(p.seconds for p in points),
+        refined=tuple(sorted({*o.refined, *(p.k for p in points)})),
     )
     return replace(state, curve=curve, outcome=outcome)
 
@@ -1245,8 +1251,14 @@ def _refine_curves(
         t0 = time.perf_counter()
         futures = {}
         for name, ks in todo.items():
+            solved = [
+                client.submit(
+                    solve_unit_point, states[name], k, key=f"point{number}-{name}-{k}", pure=False
+                )
+                for k in ks
+            ]
             state = client.submit(
-                refine_unit, states[name], ks, key=f"refine{number}-{name}", pure=False
+                apply_unit_points, states[name], *solved, key=f"refine{number}-{name}", pure=False
             )
             futures[name] = (state, client.submit(_outcome_of, state, pure=False))
         for name, (state, outcome) in futures.items():  # in unit order: the same every run
