@@ -365,6 +365,7 @@ def refinement_points(
     min_new: ArrayLike | None = None,
     max_new: ArrayLike | None = None,
     names: Sequence[str] | None = None,
+    ahead: int = 0,
 ) -> list[Int64Array]:
     """The curve points whose proof can narrow the national gap, per unit.
 
@@ -386,6 +387,10 @@ def refinement_points(
         The national budget.
     settled
         Per unit, booleans of the curve's length: ``True`` where the point needs no more work.
+    ahead
+        Also up to this many unsettled points above ``u_i`` (when ``u_i`` itself is unsettled):
+        as bounds fall, the allocation over the bounds tends to move up one point per round,
+        so solving a few ahead saves rounds (each round waits for its slowest point).
 
     Returns
     -------
@@ -421,6 +426,9 @@ def refinement_points(
     out = []
     for c, s, k_low, k_up in zip(units.curves, done, lower, upper, strict=True):
         wanted = {int(k_low), int(k_low) + 1, int(k_up)}
+        if ahead > 0 and 1 <= k_up < c.size and not s[k_up]:
+            above = np.flatnonzero(~s[int(k_up) + 1 :])[:ahead] + int(k_up) + 1
+            wanted |= {int(k) for k in above}
         out.append(np.array(sorted(k for k in wanted if 1 <= k < c.size and not s[k]), np.int64))
     return out
 

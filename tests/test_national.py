@@ -30,6 +30,7 @@ from planner.osm import read_osm, scan_osm
 from planner.output_set import read_run_ids
 from planner.pipeline import assess_coverage, city_from_osm, plan_sites
 from planner.settings import WalkSettings
+from planner.siting import MILP_MAX_PAIRS
 from planner.synthetic import synthetic_country
 from planner.units import buffer_m_for, prepare_units, read_units, units_from_osm
 
@@ -889,26 +890,26 @@ def test_synthetic_stations_are_labelled_in_the_national_outputs(synthetic_run):
 
 
 def test_points_left_open_by_the_first_pass_are_proven_for_the_allocation(tmp_path):
-    """With MILPs switched off in the curves' first pass (``curve_max_milp_pairs=0``), the
-    points the allocation depends on are proven afterwards on the workers (issue 22, goal 1):
-    the same national optimum as the default run, a gap of 0, every allocated point and the
-    one above it proven, and far fewer points solved than the curves hold."""
+    """With HiGHS switched off in the curves' first pass (``curve_max_milp_pairs=0``, the
+    default), the points the allocation depends on are proven afterwards on the workers (issue
+    22, goal 1): the same national optimum as a run that solves every point with HiGHS where it
+    can, a gap of 0, every allocated point and the one above it proven, and far fewer points
+    solved than the curves hold."""
     # bigger cities than `country`: there the first pass proves every point even without MILPs
     country = synthetic_country(
         tmp_path / "country", n_cities=5, residents=100_000, stations=5, seed=7
     )
     runs = {}
-    for name, pairs in (("base", None), ("open", 0)):
+    for name, pairs in (("base", MILP_MAX_PAIRS), ("open", 0)):  # 0: the default
         runs[name] = plan_nation(
             osm_path=country.osm_path,
             units_path=country.units_path,
             stations_path=country.stations_path,
-            options=NationalOptions(new_stations=8)
-            if pairs is None
-            else NationalOptions(new_stations=8, curve_max_milp_pairs=pairs),
+            options=NationalOptions(new_stations=8, curve_max_milp_pairs=pairs),
             out_dir=tmp_path / name,
             workers=1,
         )
+    assert NationalOptions().curve_max_milp_pairs == 0
     result, base = runs["open"], runs["base"]
     assert base.refinement == {"rounds": [], "points": 0, "units": 0}
     assert sum(not p for u in result.units for p in u.proven_optimal) > 0  # left open

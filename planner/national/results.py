@@ -29,7 +29,6 @@ from planner.errors import InputError
 from planner.i18n import gettext
 from planner.network import DEFAULT_BARRIERS
 from planner.settings import WalkSettings
-from planner.siting import MILP_MAX_PAIRS
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -72,9 +71,11 @@ class NationalOptions:
         receiving new stations or vehicles) or ``"none"``
         (:data:`planner.defaults.UNIT_OUTPUTS`); the national files hold every unit's numbers.
     curve_max_milp_pairs
-        Largest MILP (coverage pairs after reduction) of a curve's first pass; larger instances
-        get their Lagrangian bound there, and the points the allocation depends on are then
-        proven with models of up to :data:`planner.siting.REFINE_MILP_MAX_PAIRS` pairs.
+        Largest MILP (coverage pairs after reduction) of a curve's first pass. The default, 0,
+        gives every point its greedy, local-search and Lagrangian answer only; the points the
+        allocation depends on are then solved with HiGHS (LP, MILP) on models of up to
+        :data:`planner.siting.REFINE_MILP_MAX_PAIRS` pairs. ``MILP_MAX_PAIRS`` solves every
+        point of every curve with HiGHS where it can (slower; the same allocation).
     population_settings
         Assumptions of the footprint-based resident estimate.
     allow_overlap
@@ -98,7 +99,7 @@ class NationalOptions:
     method: Literal["exact", "greedy"] = "exact"
     time_limit_s: float = DEFAULT_TIME_LIMIT_S
     node_limit: int = DEFAULT_NODE_LIMIT
-    curve_max_milp_pairs: int = MILP_MAX_PAIRS
+    curve_max_milp_pairs: int = 0
     unit_outputs: str = DEFAULT_UNIT_OUTPUTS
     population_settings: PopulationSettings | None = None
     allow_overlap: bool = False

@@ -86,6 +86,10 @@ log = logging.getLogger(__name__)
 #: Rounds of curve refinement at most (:func:`_refine_curves`): a count, never a time, so the
 #: answer is the same on any machine. The 600-unit synthetic country needs 2 or 3.
 REFINE_ROUNDS = 10
+#: Unproven points solved ahead of where the allocation over the bounds stands
+#: (:func:`planner.allocation.refinement_points`); a constant, so the curves do not depend on
+#: the number of workers.
+REFINE_AHEAD = 1
 
 # --- the unit task -----------------------------------------------------------------------------
 
@@ -1240,6 +1244,7 @@ def _refine_curves(
             min_new=min_new,
             max_new=max_new,
             names=[u.name for u in ordered],
+            ahead=REFINE_AHEAD,
         )
         todo = {
             u.name: tuple(int(k) for k in p)
