@@ -634,6 +634,22 @@ def print_national(result: Any, out: Path) -> None:
                 "optimality gap  {gap} % (proven: no allocation covers more than {bound})"
             ).format(gap=_pct(a.gap, ".2f"), bound=thousands(before + a.upper_bound))
         )
+        refinement = result.refinement or {}
+        if refinement.get("points"):
+            print(
+                "  "
+                + ngettext(
+                    "proof           {points} curve point(s) the allocation depends on solved "
+                    "again with HiGHS, in {units} unit(s), {rounds} round(s)",
+                    "proof           {points} curve point(s) the allocation depends on solved "
+                    "again with HiGHS, in {units} unit(s), {rounds} round(s)",
+                    int(refinement["points"]),
+                ).format(
+                    points=count_text(int(refinement["points"])),
+                    units=count_text(int(refinement["units"])),
+                    rounds=count_text(len(refinement["rounds"])),
+                )
+            )
         print(
             "  "
             + gettext("greedy allocation would cover {residents}").format(

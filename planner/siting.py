@@ -114,10 +114,12 @@ Method = Literal["exact", "greedy"]
 #: limit; such instances get the Lagrangian bound instead (see :func:`_lagrangian`).
 MILP_MAX_PAIRS = 300_000
 #: The same limit when a national run refines the curve points its allocation depends on
-#: (:func:`refine_curve`): only a few points per unit are solved this way, and HiGHS' node limit
-#: still bounds the work. City 077 of the 600-unit synthetic country (458,816 pairs at k = 28)
-#: is proven in 2-33 s per point with it (BENCHMARKS.md, "Proven at scale").
-REFINE_MILP_MAX_PAIRS = 5_000_000
+#: (:func:`solve_curve_points`): only a few points per unit are solved this way, and HiGHS'
+#: node limit bounds the branching, but nothing bounds the root LP but the model's size. City
+#: 077 of the 600-unit synthetic country (458,816 pairs at k = 28) is proven in 2-35 s per point
+#: with it; with 5,000,000, a city of 2.1 M residents (seed 7's City 444) spent over 8 minutes
+#: in single LPs (BENCHMARKS.md, "The country at scale").
+REFINE_MILP_MAX_PAIRS = 1_000_000
 #: Time given to the proof at the found size in :func:`minimize_sites` when its own time limit
 #: is already spent (the greedy bound comes first and is immediate).
 _MIN_PROOF_S = 5.0
