@@ -315,10 +315,12 @@ def test_units_that_miss_the_osm_data(country, tmp_path, capsys):
     path = _units_variant(
         country, tmp_path, lambda u: u.assign(geometry=u.geometry.translate(40.0, 0.0))
     )
-    _bad(
+    err = _bad(
         tmp_path, capsys, ["--osm", country.osm_path, "--units", path],
         "none of the 5 units overlaps the streets of the OSM file", "longitude",
+        "Synthetic City 001: no streets in the OSM file here",
     )  # fmt: skip
+    assert "UnitOutcome(" not in err  # each unit's reason, not the object's text
 
 
 def test_duplicate_unit_names(country, tmp_path, capsys):

@@ -719,7 +719,7 @@ def _plan_into(
                 "{path}: none of the {n} units overlaps the streets of the OSM file",
                 len(units),
             ).format(path=osm_path, n=len(units)),
-            [f"{u.name}: {r}" for u, r in list(cut_failures.items())[:10]],
+            [f"{u.name}: {r.status}" for u, r in list(cut_failures.items())[:10]],
             gettext(
                 "The file's streets span {span}; check that the units file and the OSM file are "
                 "of the same country (and the units' CRS)."
