@@ -1182,13 +1182,7 @@ def apply_curve_points(
     """
     problems: list[str] = []
     inst = _instance.read_instance(coverage, population, already_covered, problems)
-    bad = [p.k for p in solved if not 1 <= p.k <= curve.k_max]
-    if bad:
-        problems.append(
-            gettext("points {values} are not on the curve (k = 1 .. {k_max})").format(
-                values=bad[:10], k_max=curve.k_max
-            )
-        )
+    problems += _off_curve([p.k for p in solved], curve)
     _instance.raise_if("apply_curve_points", problems)
     assert inst is not None
     if not solved:
@@ -1222,6 +1216,18 @@ def apply_curve_points(
     )
 
 
+def _off_curve(points: Sequence[object], curve: CoverageCurve) -> list[str]:
+    """The problem of ``points`` that are no ``k`` of ``curve`` (``1 .. K``), if any."""
+    bad = [p for p in points if not _instance.is_int(p) or not 1 <= int(p) <= curve.k_max]
+    if not bad:
+        return []
+    return [
+        gettext("points {values} are not on the curve (k = 1 .. {k_max})").format(
+            values=bad[:10], k_max=curve.k_max
+        )
+    ]
+
+
 def refine_curve(
     coverage: SparseCoverage,
     population: ArrayLike,
@@ -1247,13 +1253,7 @@ def refine_curve(
     InputError
         If any input is malformed or a point is not on the curve.
     """
-    bad = [p for p in points if not _instance.is_int(p) or not 1 <= int(p) <= curve.k_max]
-    if bad:
-        raise InputError(
-            gettext("points {values} are not on the curve (k = 1 .. {k_max})").format(
-                values=bad[:10], k_max=curve.k_max
-            )
-        )
+    _instance.raise_if("refine_curve", _off_curve(points, curve))  # before any solve
     solved = solve_curve_points(
         coverage,
         population,
