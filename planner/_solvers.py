@@ -646,6 +646,30 @@ class _MilpModel:
     var_upper: FloatArray
 
 
+def _run_model(
+    model: _MilpModel,
+    *,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    node_limit: int,
+    presolve: bool = False,
+) -> _MilpOutcome:
+    """:func:`_run_milp` on a built :class:`_MilpModel`."""
+    return _run_milp(
+        model.c,
+        model.A,
+        model.lower,
+        model.upper,
+        integrality=model.integrality,
+        var_lower=model.var_lower,
+        var_upper=model.var_upper,
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        node_limit=node_limit,
+        presolve=presolve,
+    )
+
+
 def _schedule_model(
     n: int,
     K: int,

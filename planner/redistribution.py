@@ -20,7 +20,7 @@ steps 2 and 3 need a binary "move used" variable per pair (fewest moves is a fix
 problem, which no flow formulation captures), so each is a small mixed-integer programme solved
 by HiGHS to proven optimality, one connected component of the "allowed move" graph at a time
 (the objectives add up over components, so the component optima together are the optimum). The
-models are built in :mod:`planner._solvers` (``_moves_model``) and run there (``_run_milp``):
+models are built in :mod:`planner._solvers` (``_moves_model``) and run there (``_run_model``):
 each MILP stops at its node limit (``node_limit``, counted by HiGHS: the same answer on any
 machine) and, as a safety net, when ``time_limit_s`` (for the whole call; ``inf``, the default,
 is off) has passed; the answer then says what was proven. The proof is in docs/method.md
@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
 
 from planner import _instance
-from planner._solvers import _MilpOutcome, _moves_model, _run_milp, time_limit_hit
+from planner._solvers import _MilpOutcome, _moves_model, _run_model, time_limit_hit
 from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S
 from planner.i18n import gettext
 
@@ -340,14 +340,8 @@ def _solve_component(
     def run(stage: int, **limits: float) -> _MilpOutcome:
         model = _moves_model(s, d, ai, aj, cost, stage=stage, **limits)
         # HiGHS' presolve halves these small models (the bounds x <= cap y tighten)
-        return _run_milp(
-            model.c,
-            model.A,
-            model.lower,
-            model.upper,
-            integrality=model.integrality,
-            var_lower=model.var_lower,
-            var_upper=model.var_upper,
+        return _run_model(
+            model,
             time_limit_s=deadline - time.perf_counter(),
             mip_rel_gap=0.0,
             node_limit=node_limit,
@@ -434,14 +428,8 @@ def _run_milp_on(
 ) -> _MilpOutcome:
     """Whole inspectors moved on the ``used`` pairs only: cover ``flow`` at the least cost."""
     model = _moves_model(s, d, ai[used], aj[used], cost[used], stage=4, flow=flow)
-    return _run_milp(
-        model.c,
-        model.A,
-        model.lower,
-        model.upper,
-        integrality=model.integrality,
-        var_lower=model.var_lower,
-        var_upper=model.var_upper,
+    return _run_model(
+        model,
         time_limit_s=deadline - time.perf_counter(),
         mip_rel_gap=0.0,
         node_limit=node_limit,

@@ -74,7 +74,7 @@ from planner._solvers import (
     _group_identical_rows,
     _read_pattern,
     _row_entries,
-    _run_milp,
+    _run_model,
     _schedule_model,
     time_limit_hit,
 )
@@ -564,14 +564,8 @@ def _schedule_milp(
         n, K, B, inst.groups, inst.single, inst.weights, worst_cap=worst_cap, stage=stage
     )
     n_x = int(x_p.size)
-    out = _run_milp(
-        model.c,
-        model.A,
-        model.lower,
-        model.upper,
-        integrality=model.integrality,
-        var_lower=model.var_lower,
-        var_upper=model.var_upper,
+    out = _run_model(
+        model,
         time_limit_s=time_limit_s,
         mip_rel_gap=OPTIMAL_REL_TOL,
         node_limit=node_limit,
