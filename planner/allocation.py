@@ -420,7 +420,7 @@ def refinement_points(
     lo, hi = _limits(units, budget)
     final, choice = _forward(units.curves, lo, hi, budget)
     lower, _ = _backtrack(final, choice, _by_budget(final, budget), budget, units.curves)
-    tightened = [np.minimum.accumulate(b[::-1])[::-1] for b in units.bounds]
+    tightened = _tightened(units.bounds)
     final_b, choice_b = _forward(tightened, lo, hi, budget)
     upper, _ = _backtrack(final_b, choice_b, _by_budget(final_b, budget), budget, tightened)
     out = []
@@ -520,9 +520,14 @@ def _bound_by_budget(
     """The national bound for every budget (``best`` itself without bounds)."""
     if units.bounds is None:
         return best.copy()
-    tightened = [np.minimum.accumulate(b[::-1])[::-1] for b in units.bounds]
-    final, _ = _forward(tightened, lo, hi, budget)
+    final, _ = _forward(_tightened(units.bounds), lo, hi, budget)
     return np.maximum(_by_budget(final, budget), best)
+
+
+def _tightened(bounds: Sequence[FloatArray]) -> list[FloatArray]:
+    """Each bound curve replaced by its suffix minimum ``min_{j >= k} bounds(j)``: still a bound
+    (``OPT`` never decreases), and tighter (see the module docstring)."""
+    return [np.minimum.accumulate(b[::-1])[::-1] for b in bounds]
 
 
 def _result(

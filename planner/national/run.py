@@ -84,7 +84,7 @@ __all__ = ["plan_nation", "unit_curve"]
 log = logging.getLogger(__name__)
 
 #: Rounds of curve refinement at most (:func:`_refine_curves`): a count, never a time, so the
-#: answer is the same on any machine. The 600-unit synthetic country needs 2 or 3.
+#: answer is the same on any machine. The 600-unit synthetic country (seed 2026) needs 5.
 REFINE_ROUNDS = 10
 #: Unproven points solved ahead of where the allocation over the bounds stands
 #: (:func:`planner.allocation.refinement_points`); a constant, so the curves do not depend on
@@ -196,9 +196,7 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         status="ok",
         residents=float(s.residents_total),
         covered_before=float(s.residents_covered),
-        newly_covered=tuple(float(v) for v in c.newly_covered),
-        upper_bound=tuple(float(v) for v in c.upper_bound),
-        proven_optimal=tuple(bool(v) for v in c.proven_optimal),
+        **_curve_fields(c),
         time_limit_hit=bool(c.time_limit_hit) or vehicles_cut_short,
         stations_usable=int(stations["usable"].sum()),
         stations_total=len(stations),
@@ -217,6 +215,15 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
     return _UnitState(
         job=job, city=city, coverage=coverage, curve=curve, outcome=outcome, vehicles=vehicle_state
     )
+
+
+def _curve_fields(curve: Any) -> dict[str, tuple[Any, ...]]:
+    """The :class:`UnitOutcome` fields of a unit's coverage curve (plain floats and bools)."""
+    return {
+        "newly_covered": tuple(float(v) for v in curve.newly_covered),
+        "upper_bound": tuple(float(v) for v in curve.upper_bound),
+        "proven_optimal": tuple(bool(v) for v in curve.proven_optimal),
+    }
 
 
 def _vehicle_fields(
@@ -447,9 +454,7 @@ def apply_unit_points(state: _UnitState, *solved: tuple[CurvePoint, ...]) -> _Un
     c, o = curve.curve, state.outcome
     outcome = replace(
         o,
-        newly_covered=tuple(float(v) for v in c.newly_covered),
-        upper_bound=tuple(float(v) for v in c.upper_bound),
-        proven_optimal=tuple(bool(v) for v in c.proven_optimal),
+        **_curve_fields(c),
         time_limit_hit=o.time_limit_hit or bool(c.time_limit_hit),
         runtime_s=o.runtime_s + sum(p.seconds for p in points),
         refined=tuple(sorted({*o.refined, *(p.k for p in points)})),
@@ -1148,8 +1153,8 @@ def _run_units(
 
     Each unit's cut travels inside its task (no ``scatter``): submitting only queues messages,
     so the loop takes about a second for 600 units, where one ``scatter`` round trip per unit
-    waited on workers already busy computing (2 minutes of the 600-unit synthetic country,
-    issue 22). The scheduler hands the tasks out largest first as workers free up.
+    waited on workers already busy computing. The scheduler hands the tasks out largest first
+    as workers free up.
     """
     import dask
     from dask.distributed import as_completed
@@ -1217,8 +1222,9 @@ def _refine_curves(
 ) -> dict[str, Any]:
     """Prove the curve points the allocation depends on, in rounds (at most ``REFINE_ROUNDS``):
     each round asks :func:`planner.allocation.refinement_points` which unproven points can
-    narrow the national gap and solves them on the workers holding their units
-    (:func:`refine_unit`). Every round depends only on the curves, never on time."""
+    narrow the national gap and solves them, one task per point, on the workers
+    (:func:`solve_unit_point`, then :func:`apply_unit_points` on the worker holding the unit).
+    Every round depends only on the curves, never on time or the number of workers."""
     rounds: list[dict[str, Any]] = []
     if options.method != "exact":
         return {"rounds": rounds, "points": 0, "units": 0}
