@@ -44,12 +44,24 @@ Command line::
 
     python -m planner.synthetic --out DIR [--cities 100 --residents 2000000 --stations 2800
                                            --seed 2026 --name synthetic]
+    python -m planner.synthetic --out DIR --profile kazakhstan   # a real extract's density
+
+A real extract's density
+------------------------
+Grid cities of apartment blocks are light: 20 M residents in 443k buildings and a few million
+nodes, where a real Kazakhstan extract has about 2.5 M buildings and 30-40 M nodes. The options
+``houses_share`` (private houses: L-shaped, 1-2 storeys, about 4-5 residents each, in the blocks
+beyond the apartments), ``street_node_m`` (shape nodes along the streets), ``countryside_nodes``
+(tracks and fields outside every unit that the reader must pass over) and ``big_cities`` (exact
+sizes of the biggest cities, poorly covered) make such a country; :data:`PROFILES` has the
+``kazakhstan`` preset. Without them, the files are byte for byte those of earlier versions.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import logging
 import math
@@ -57,12 +69,14 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import osmium
 import pyproj
+import shapely
 from osmium.osm.mutable import Node, Way
 
 from planner import i18n
@@ -111,6 +125,43 @@ MIN_CITY_RESIDENTS = 500.0
 #: Cities of this size and above get the tallest buildings and the fullest blocks.
 BIG_CITY_RESIDENTS = 200_000.0
 
+#: Private houses (``houses_share``): plot width along the street, house size, setback.
+HOUSE_PLOT_M = (14.0, 18.0)
+HOUSE_LENGTH_M = (9.0, 14.0)
+HOUSE_DEPTH_M = (9.0, 13.0)
+HOUSE_SETBACK_M = (5.0, 7.0)
+#: Share of houses with a second storey.
+HOUSE_TWO_STOREYS_SHARE = 0.25
+#: Cities other than ``big_cities`` stay below this share of the smallest big one.
+OTHER_CITY_CAP_SHARE = 0.3
+#: Station density factor of the ``big_cities`` (times the usual random factor): poorly covered.
+BIG_CITY_STATION_FACTOR = 0.25
+#: Countryside (``countryside_nodes``): nothing of it comes nearer any unit than this.
+KEEP_OUT_M = 3_000.0
+#: Node spacing along a track between cities, and the most nodes of one way (OSM allows 2000).
+TRACK_NODE_M = 30.0
+TRACK_WAY_NODES = 1_000
+#: Nodes on the outline of one field, and the field's grid cell (degrees).
+FIELD_NODES = 120
+FIELD_CELL_DEG = 0.015
+
+#: ``python -m planner.synthetic --profile kazakhstan``: a country of a real extract's density,
+#: about the size of Kazakhstan's (20 M residents in about 260 city and district units; Almaty,
+#: Astana and Shymkent as three big, poorly covered cities; half the residents in private houses
+#: as in the Kazakh private sector; street shape nodes; tracks and fields between the cities).
+PROFILES: dict[str, dict[str, object]] = {
+    "kazakhstan": {
+        "n_cities": 260,
+        "residents": 20_000_000,
+        "stations": 2_800,
+        "big_cities": (2_200_000, 1_600_000, 1_500_000),
+        "houses_share": 0.5,
+        "street_node_m": 25.0,
+        "countryside_nodes": 20_000_000,
+        "metadata": True,
+    }
+}
+
 _E7 = 10_000_000  # OSM stores coordinates as integers of 1e-7 degree
 
 
@@ -147,6 +198,12 @@ class SyntheticCountry:
     n_stations: int
     buildings: int
     osm_police: int = 0
+    #: Of ``buildings``, the private houses (``building=house``, L-shaped outlines).
+    houses: int = 0
+    #: Nodes in the OSM file (streets, buildings, police, countryside).
+    nodes: int = 0
+    #: Ways in the OSM file.
+    ways: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,6 +225,9 @@ class _Layout:
     unit_xy: np.ndarray
     #: Half width and half height of the unit polygon's box.
     half_extent_m: tuple[float, float]
+    #: Private houses: L-shaped outlines ``(h, 6, 2)`` and their ``building:levels``.
+    houses: np.ndarray = field(default_factory=lambda: np.zeros((0, 6, 2)))
+    house_levels: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,6 +242,11 @@ class _City:
     station_e7: np.ndarray  # (s, 2)
     station_in_osm: np.ndarray  # (s,) bool
     population: int
+    house_e7: np.ndarray = field(default_factory=lambda: np.zeros((0, 6, 2), dtype=np.int64))
+
+    @property
+    def n_buildings(self) -> int:
+        return len(self.building_e7) + len(self.house_e7)
 
 
 def synthetic_country(
@@ -192,6 +257,11 @@ def synthetic_country(
     stations: int = 2_800,
     seed: int = 2026,
     name: str = "synthetic",
+    big_cities: Sequence[int] = (),
+    houses_share: float = 0.0,
+    street_node_m: float | None = None,
+    countryside_nodes: int = 0,
+    metadata: bool = False,
 ) -> SyntheticCountry:
     """Write a synthetic country: an OSM file of grid cities, their units and their stations.
 
@@ -210,6 +280,28 @@ def synthetic_country(
     name
         Stem of the file names: ``<name>.osm.pbf``, ``<name>_units.geojson``,
         ``<name>_stations.csv``.
+    big_cities
+        Residents of the biggest cities, exactly (cities 001, 002, ...): e.g. Almaty, Astana and
+        Shymkent. The other cities share the rest (Zipf as usual), each below
+        ``OTHER_CITY_CAP_SHARE`` of the smallest big one; the big cities get stations at
+        ``BIG_CITY_STATION_FACTOR`` of the usual density (poorly covered).
+    houses_share
+        Share of each city's residents living in private houses (``building=house``, 1-2
+        storeys, L-shaped outlines of 6 nodes on 14-18 m plots, about 4-5 residents each), in
+        the blocks beyond the apartment blocks. 0 (default): apartments only.
+    street_node_m
+        Shape nodes along the streets about every this many metres (up to 0.8 m off the
+        straight line), as real streets have; ``None`` (default): nodes at junctions only.
+    countryside_nodes
+        About this many nodes outside every unit (at least ``KEEP_OUT_M`` away): ``highway=track``
+        ways between neighbouring cities and ``landuse=farmland`` fields: what the reader of a
+        real extract must pass over. 0 (default): none.
+    metadata
+        Write each object's metadata as a real extract has it (version, timestamp of 2012-2024,
+        changeset, user id and name, all drawn at random and SYNTHETIC): what makes a real PBF
+        about three times the size of the bare coordinates. Default False: none.
+
+    Same arguments, same bytes; with the defaults the files are those of earlier versions.
 
     Returns
     -------
@@ -222,19 +314,33 @@ def synthetic_country(
         If an argument is out of range (all problems are listed together).
     """
     _check_arguments(n_cities, residents, stations, seed, name)
+    _check_density(n_cities, residents, big_cities, houses_share, street_node_m, countryside_nodes)
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     settings = PopulationSettings()
 
-    targets = _city_sizes(np.random.default_rng([seed, 0]), n_cities, residents)
+    big = tuple(int(b) for b in big_cities)
+    targets = _city_sizes(np.random.default_rng([seed, 0]), n_cities, residents, big=big)
+    # the density options draw from streams of their own: without them, the same bytes as before
     layouts = [
-        _layout_city(np.random.default_rng([seed, 1, i]), float(t), settings)
+        _layout_city(
+            np.random.default_rng([seed, 1, i]),
+            float(t),
+            settings,
+            houses_share=houses_share,
+            street_node_m=street_node_m,
+            density_rng=np.random.default_rng([seed, 4, i]),
+        )
         for i, t in enumerate(targets)
     ]
     centres = _place_cities(np.random.default_rng([seed, 2]), layouts)
     rng = np.random.default_rng([seed, 3])
-    counts = _share_stations(rng, targets, [len(lay.station_slots) for lay in layouts], stations)
+    factor = np.ones(n_cities)
+    factor[: len(big)] = BIG_CITY_STATION_FACTOR
+    counts = _share_stations(
+        rng, targets, [len(lay.station_slots) for lay in layouts], stations, factor=factor
+    )
     cities = [
         _place(f"Synthetic City {i + 1:03d}", layout, centre, int(count), rng, settings)
         for i, (layout, centre, count) in enumerate(zip(layouts, centres, counts, strict=True))
@@ -246,7 +352,17 @@ def synthetic_country(
     osm_path = out / f"{name}.osm.pbf"
     units_path = out / f"{name}_units.geojson"
     stations_path = out / f"{name}_stations.csv"
-    _write_pbf(osm_path, cities)
+    countryside = (
+        _countryside(np.random.default_rng([seed, 5]), cities, countryside_nodes)
+        if countryside_nodes
+        else _Countryside()
+    )
+    nodes, ways = _write_pbf(
+        osm_path,
+        cities,
+        countryside,
+        metadata=np.random.default_rng([seed, 6]) if metadata else None,
+    )
     _write_units(units_path, cities)
     _write_stations(stations_path, cities)
     result = SyntheticCountry(
@@ -256,8 +372,11 @@ def synthetic_country(
         n_cities=n_cities,
         residents=sum(c.population for c in cities),
         n_stations=sum(len(c.station_e7) for c in cities),
-        buildings=sum(len(c.layout.rects) for c in cities),
+        buildings=sum(c.n_buildings for c in cities),
         osm_police=sum(int(c.station_in_osm.sum()) for c in cities),
+        houses=sum(len(c.house_e7) for c in cities),
+        nodes=nodes,
+        ways=ways,
     )
     logger.info(
         "synthetic country %r: %d cities, %d residents, %d buildings, %d stations in %.1f s",
@@ -322,12 +441,103 @@ def _check_arguments(n_cities: int, residents: int, stations: int, seed: int, na
         )
 
 
+def _check_density(
+    n_cities: int,
+    residents: int,
+    big_cities: Sequence[int],
+    houses_share: float,
+    street_node_m: float | None,
+    countryside_nodes: int,
+) -> None:
+    problems = []
+    big = list(big_cities)
+    if any(not isinstance(b, int | np.integer) or isinstance(b, bool) for b in big):
+        problems.append(gettext("big_cities={value} are not whole numbers").format(value=repr(big)))
+    elif big:
+        if len(big) >= n_cities:
+            problems.append(
+                gettext("big_cities: {n} big cities leave no other city of {cities}").format(
+                    n=len(big), cities=n_cities
+                )
+            )
+        elif sum(big) + 1_000 * (n_cities - len(big)) > residents:
+            problems.append(
+                gettext(
+                    "big_cities: {big} residents leave less than 1,000 for each other city"
+                ).format(big=sum(big))
+            )
+        elif (n_cities - len(big)) * OTHER_CITY_CAP_SHARE * min(big) < residents - sum(big):
+            problems.append(
+                gettext(
+                    "big_cities: the other {n} cities cannot hold the other {residents} residents "
+                    "below {share} of the smallest big city; ask for more cities or bigger big ones"
+                ).format(
+                    n=n_cities - len(big),
+                    residents=residents - sum(big),
+                    share=f"{OTHER_CITY_CAP_SHARE:.0%}",
+                )
+            )
+        if min(big) < 10_000:
+            problems.append(
+                gettext("big_cities: {value} residents is not a big city (10,000 or more)").format(
+                    value=min(big)
+                )
+            )
+    if not isinstance(houses_share, int | float) or not 0.0 <= houses_share <= 0.9:
+        problems.append(
+            gettext("houses_share={value} is not a share in 0..0.9").format(
+                value=repr(houses_share)
+            )
+        )
+    if street_node_m is not None and (
+        not isinstance(street_node_m, int | float) or not 5.0 <= street_node_m <= 100.0
+    ):
+        problems.append(
+            gettext("street_node_m={value} is not a spacing in 5..100 m").format(
+                value=repr(street_node_m)
+            )
+        )
+    if (
+        not isinstance(countryside_nodes, int | np.integer)
+        or isinstance(countryside_nodes, bool)
+        or not 0 <= countryside_nodes <= 100_000_000
+    ):
+        problems.append(
+            gettext("countryside_nodes={value} is not a count in 0..100000000").format(
+                value=repr(countryside_nodes)
+            )
+        )
+    if problems:
+        raise InputError(gettext("synthetic_country: invalid arguments"), problems)
+
+
 # ---------------------------------------------------------------------------------------------
 # sizes
 
 
-def _city_sizes(rng: np.random.Generator, n_cities: int, residents: int) -> np.ndarray:
-    """Residents of each city: Zipf with noise, in random order, none below the minimum."""
+def _city_sizes(
+    rng: np.random.Generator, n_cities: int, residents: int, *, big: tuple[int, ...] = ()
+) -> np.ndarray:
+    """Residents of each city: Zipf with noise, in random order, none below the minimum.
+
+    With ``big``, the first cities have exactly those sizes and the others share the rest, none
+    above ``OTHER_CITY_CAP_SHARE`` of the smallest big city.
+    """
+    if big:
+        rest = _city_sizes(rng, n_cities - len(big), residents - sum(big))
+        cap = OTHER_CITY_CAP_SHARE * min(big)
+        if rest.max() > cap:  # water filling from above: the capped cities' excess goes down
+            weight = rest.copy()
+            high = np.zeros(rest.size, dtype=bool)
+            while True:
+                free = residents - sum(big) - cap * high.sum()
+                sizes = np.where(high, cap, weight * free / weight[~high].sum())
+                over = ~high & (sizes > cap)
+                if not over.any():
+                    break
+                high |= over
+            rest = sizes
+        return np.concatenate([np.asarray(big, dtype=np.float64), rest])
     rank = np.arange(1, n_cities + 1, dtype=np.float64)
     weight = rank**-ZIPF_EXPONENT * np.exp(rng.normal(0.0, 0.2, n_cities))
     weight = weight[rng.permutation(n_cities)]
@@ -343,9 +553,15 @@ def _city_sizes(rng: np.random.Generator, n_cities: int, residents: int) -> np.n
 
 
 def _share_stations(
-    rng: np.random.Generator, targets: np.ndarray, capacity: Sequence[int], total: int
+    rng: np.random.Generator,
+    targets: np.ndarray,
+    capacity: Sequence[int],
+    total: int,
+    *,
+    factor: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Stations per city: residents x a density factor, largest remainders, within capacity."""
+    """Stations per city: residents x a density factor (x ``factor``), largest remainders,
+    within capacity."""
     n = len(targets)
     cap = np.asarray(capacity, dtype=np.int64)
     if total > cap.sum():  # pragma: no cover - the argument check keeps total far below
@@ -355,6 +571,8 @@ def _share_stations(
             )
         )
     weight = targets * np.exp(rng.normal(0.0, 0.8, n))
+    if factor is not None:
+        weight = weight * factor
     counts = np.zeros(n, dtype=np.int64)
     if total >= n:
         counts[:] = np.minimum(1, cap)
@@ -375,8 +593,21 @@ def _share_stations(
 # one city, in local metres
 
 
-def _layout_city(rng: np.random.Generator, target: float, settings: PopulationSettings) -> _Layout:
-    """Streets, buildings and station places of a city of about ``target`` residents."""
+def _layout_city(
+    rng: np.random.Generator,
+    target: float,
+    settings: PopulationSettings,
+    *,
+    houses_share: float = 0.0,
+    street_node_m: float | None = None,
+    density_rng: np.random.Generator | None = None,
+) -> _Layout:
+    """Streets, buildings and station places of a city of about ``target`` residents.
+
+    Apartment blocks first, from the centre outwards; with ``houses_share`` the blocks after
+    ``(1 - houses_share) x target`` residents are private houses. Houses and street shape nodes
+    draw from ``density_rng``, so ``rng``'s draws (and the files) without them are unchanged.
+    """
     size = float(np.clip(math.log(target / 2_000) / math.log(BIG_CITY_RESIDENTS / 2_000), 0, 1))
     spacing = round(float(rng.uniform(*BLOCK_M)), 1)
     max_levels = 4 + round(5 * size)  # 4..9
@@ -396,6 +627,22 @@ def _layout_city(rng: np.random.Generator, target: float, settings: PopulationSe
     key = np.hypot(bi + 0.5, bj + 0.5) * np.exp(rng.normal(0.0, 0.25, bi.size))
     order = np.argsort(key, kind="stable")
 
+    if houses_share:
+        # house blocks hold fewer residents than apartment blocks: more candidate blocks
+        half = (
+            math.ceil(
+                math.sqrt(target * (1.0 - houses_share) / 15.0 + target * houses_share / 40.0)
+            )
+            + 3
+        )
+        grid_i, grid_j = np.meshgrid(np.arange(-half, half), np.arange(-half, half), indexing="ij")
+        bi, bj = grid_i.ravel(), grid_j.ravel()
+        key = np.hypot(bi + 0.5, bj + 0.5) * np.exp(rng.normal(0.0, 0.25, bi.size))
+        order = np.argsort(key, kind="stable")
+    apartments_until = (1.0 - houses_share) * target
+    house_rings: list[np.ndarray] = []
+    house_levels: list[np.ndarray] = []
+
     used: set[tuple[int, int]] = set()
     parks: list[tuple[int, int]] = []
     rects: list[tuple[float, float, float, float]] = []
@@ -411,6 +658,21 @@ def _layout_city(rng: np.random.Generator, target: float, settings: PopulationSe
             parks.append((i, j))
             continue
         x_block, y_block = i * spacing, j * spacing
+        if houses_share and total >= apartments_until:
+            assert density_rng is not None
+            ring, lev = _house_block(density_rng, x_block, y_block, spacing)
+            residents = _ring_area(ring) * lev / per_resident
+            # the apartments' rule per house: stop where half the next house would overshoot
+            over = np.flatnonzero(total + np.cumsum(residents) - residents / 2 > target)
+            keep = int(over[0]) if over.size else len(ring)
+            done = bool(over.size)
+            if keep:
+                house_rings.append(ring[:keep])
+                house_levels.append(lev[:keep])
+                total += float(residents[:keep].sum())
+            elif len(used) > 2:
+                used.discard((i, j))
+            continue
         wanted = 1 + int(rng.poisson(per_block - 1.0))
         draws = rng.random((4 * wanted, 6))
         lev = rng.choice(level_values, size=4 * wanted, p=level_p)
@@ -443,7 +705,11 @@ def _layout_city(rng: np.random.Generator, target: float, settings: PopulationSe
     node_xy = np.asarray(node_ij, dtype=np.float64) * spacing
     lo, hi = node_xy.min(axis=0), node_xy.max(axis=0)
     centre = (lo + hi) / 2
+    if street_node_m is not None:
+        assert density_rng is not None
+        node_xy, streets = _shape_nodes(density_rng, node_xy, streets, street_node_m)
     rect_arr = np.asarray(rects, dtype=np.float64).reshape(-1, 4) - np.tile(centre, 2)
+    houses = np.concatenate(house_rings) - centre if house_rings else np.zeros((0, 6, 2))
     slot_xy = _slot_points(slots, spacing) - centre
     slot_xy = slot_xy[rng.permutation(len(slot_xy))]
     half_w, half_h = (hi - lo) / 2 + UNIT_MARGIN_M
@@ -469,7 +735,109 @@ def _layout_city(rng: np.random.Generator, target: float, settings: PopulationSe
         station_slots=slot_xy,
         unit_xy=unit,
         half_extent_m=(float(half_w), float(half_h)),
+        houses=houses,
+        house_levels=(
+            np.concatenate(house_levels) if house_levels else np.zeros(0, dtype=np.int64)
+        ),
     )
+
+
+def _house_block(
+    rng: np.random.Generator, x_block: float, y_block: float, spacing: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The private houses of one block: L-shaped outlines ``(h, 6, 2)`` and storeys.
+
+    One house per plot along each side; the south and north rows take the whole side (5 m from
+    the corners), the west and east rows keep 25 m from the corners. A row reaches at most
+    7 + 13 = 20 m into the block and a house is at least ``BUILDING_GAP_M`` narrower than its
+    plot, so no two houses come closer than that.
+    """
+    plot = float(rng.uniform(*HOUSE_PLOT_M))
+    sides = []  # (side, start along the side, usable length)
+    for side in (0, 1):
+        sides.append((side, 5.0, spacing - 10.0))
+    for side in (2, 3):
+        sides.append((side, 25.0, spacing - 50.0))
+    rows = []
+    for side, start, usable in sides:
+        n = int(usable // plot)
+        if n <= 0:
+            continue
+        length = rng.uniform(HOUSE_LENGTH_M[0], min(HOUSE_LENGTH_M[1], plot - BUILDING_GAP_M), n)
+        depth = rng.uniform(*HOUSE_DEPTH_M, n)
+        setback = rng.uniform(*HOUSE_SETBACK_M, n)
+        along = (
+            start
+            + np.arange(n) * plot
+            + rng.uniform(0.0, 1.0, n) * (plot - BUILDING_GAP_M - length)
+        )
+        if side == 0:
+            box = (x_block + along, y_block + setback, x_block + along + length,
+                   y_block + setback + depth)  # fmt: skip
+        elif side == 1:
+            top = y_block + spacing - setback
+            box = (x_block + along, top - depth, x_block + along + length, top)
+        elif side == 2:
+            box = (x_block + setback, y_block + along, x_block + setback + depth,
+                   y_block + along + length)  # fmt: skip
+        else:
+            right = x_block + spacing - setback
+            box = (right - depth, y_block + along, right, y_block + along + length)
+        rows.append(np.column_stack(box))
+    if not rows:  # pragma: no cover - every block is 90 m or more
+        return np.zeros((0, 6, 2)), np.zeros(0, dtype=np.int64)
+    boxes = np.concatenate(rows)
+    n = len(boxes)
+    # an L: the unit square with a notch at one corner, reflected to a random corner
+    a = rng.uniform(0.3, 0.45, n)
+    b = rng.uniform(0.3, 0.45, n)
+    u = np.stack([np.zeros(n), np.ones(n), np.ones(n), 1 - a, 1 - a, np.zeros(n)], axis=1)
+    v = np.stack([np.zeros(n), np.zeros(n), 1 - b, 1 - b, np.ones(n), np.ones(n)], axis=1)
+    corner = rng.integers(0, 4, n)
+    u = np.where((corner % 2 == 1)[:, None], 1 - u, u)
+    v = np.where((corner >= 2)[:, None], 1 - v, v)
+    x0, y0, x1, y1 = boxes.T
+    ring = np.stack(
+        [x0[:, None] + u * (x1 - x0)[:, None], y0[:, None] + v * (y1 - y0)[:, None]], axis=-1
+    )
+    levels = np.where(rng.random(n) < HOUSE_TWO_STOREYS_SHARE, 2, 1).astype(np.int64)
+    return ring, levels
+
+
+def _ring_area(ring: np.ndarray) -> np.ndarray:
+    """Shoelace areas of rings ``(n, v, 2)`` (not closed)."""
+    x, y = ring[..., 0], ring[..., 1]
+    return 0.5 * np.abs(np.sum(x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y, axis=1))
+
+
+def _shape_nodes(
+    rng: np.random.Generator,
+    node_xy: np.ndarray,
+    streets: list[tuple[list[int], dict[str, str]]],
+    step_m: float,
+) -> tuple[np.ndarray, list[tuple[list[int], dict[str, str]]]]:
+    """Shape nodes about every ``step_m`` along each street segment, up to 0.8 m off its line
+    (stations stand 4 m and buildings 5 m or more from the street). New nodes follow the old."""
+    extra: list[np.ndarray] = []
+    n_nodes = len(node_xy)
+    out = []
+    for refs, tags in streets:
+        new = [refs[0]]
+        for a, b in itertools.pairwise(refs):
+            pa, pb = node_xy[a], node_xy[b]
+            d = pb - pa
+            length = float(np.hypot(*d))
+            pieces = int(length // step_m)
+            if pieces >= 2:
+                t = np.arange(1, pieces) / pieces
+                normal = np.array([-d[1], d[0]]) / length
+                off = rng.uniform(-0.8, 0.8, pieces - 1)
+                extra.append(pa + t[:, None] * d + off[:, None] * normal)
+                new.extend(range(n_nodes, n_nodes + pieces - 1))
+                n_nodes += pieces - 1
+            new.append(b)
+        out.append((new, tags))
+    return (np.concatenate([node_xy, *extra]) if extra else node_xy), out
 
 
 def _rect(
@@ -647,6 +1015,7 @@ def _place(
     )  # counter-clockwise
     node_e7 = e7(layout.node_xy)
     building_e7 = e7(corners)
+    house_e7 = e7(layout.houses)
     station_e7 = e7(layout.station_slots[:n_stations])
     unit_lon, unit_lat = to_lonlat.transform(layout.unit_xy[:, 0] + e0, layout.unit_xy[:, 1] + n0)
 
@@ -663,6 +1032,19 @@ def _place(
     population = population_from_floor_area(
         area * layout.levels, floor_area_per_resident_m2=settings.floor_area_per_resident_m2
     )
+    if len(house_e7):
+        hx, hy = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True).transform(
+            house_e7[..., 0] / _E7, house_e7[..., 1] / _E7
+        )
+        population = np.concatenate(
+            [
+                population,
+                population_from_floor_area(
+                    _ring_area(np.stack([hx, hy], axis=-1)) * layout.house_levels,
+                    floor_area_per_resident_m2=settings.floor_area_per_resident_m2,
+                ),
+            ]
+        )
     return _City(
         name=name,
         layout=layout,
@@ -672,6 +1054,7 @@ def _place(
         station_e7=station_e7,
         station_in_osm=rng.random(n_stations) < OSM_POLICE_SHARE,
         population=round(float(population.sum())),
+        house_e7=house_e7 if len(house_e7) else np.zeros((0, 6, 2), dtype=np.int64),
     )
 
 
@@ -683,45 +1066,266 @@ def _station_names(city: _City) -> list[str]:
     return [f"{city.name} police station {k + 1}" for k in range(len(city.station_e7))]
 
 
-def _write_pbf(path: Path, cities: list[_City]) -> None:
-    """All nodes (streets, building corners, police) then all ways, ids increasing from 1."""
+def _write_pbf(
+    path: Path,
+    cities: list[_City],
+    countryside: _Countryside,
+    *,
+    metadata: np.random.Generator | None = None,
+) -> tuple[int, int]:
+    """All nodes (streets, building corners, police, countryside) then all ways, ids increasing.
+
+    Without ``metadata``, ids run 1, 2, 3, ... With it, each object gets random (SYNTHETIC)
+    metadata and ids with the gaps of a real extract (see :class:`_Metadata`). Returns the
+    numbers of nodes and ways.
+    """
+    meta = _Metadata(metadata)
     every = np.concatenate(
-        [c.node_e7 for c in cities] + [c.building_e7.reshape(-1, 2) for c in cities]
+        [c.node_e7 for c in cities]
+        + [c.building_e7.reshape(-1, 2) for c in cities]
+        + [c.house_e7.reshape(-1, 2) for c in cities]
+        + countryside.tracks
+        + countryside.fields
     )
     west, south = every.min(axis=0) / _E7
     east, north = every.max(axis=0) / _E7
+    del every
+    # every node in the order of generation: cities (streets, corners, police), countryside
+    parts: list[np.ndarray] = []
+    tags_at: dict[int, dict[str, str]] = {}
+    first_node: list[int] = []
+    position = 0
+    for city in cities:
+        first_node.append(position)
+        block = np.concatenate(
+            [city.node_e7, city.building_e7.reshape(-1, 2), city.house_e7.reshape(-1, 2)]
+        )
+        parts.append(block)
+        position += len(block)
+        names = _station_names(city)
+        for k in np.flatnonzero(city.station_in_osm):
+            tags_at[position] = {"amenity": "police", "name": names[k]}
+            parts.append(city.station_e7[k : k + 1])
+            position += 1
+    first_rural = position
+    parts += [*countryside.tracks, *countryside.fields]
+    points = np.concatenate(parts)
+    del parts
+    n_nodes = len(points)
+    node_ids = meta.node_ids(n_nodes)
     header = osmium.io.Header()
     header.set("generator", GENERATOR)
     header.set("sorting", "Type_then_ID")
     header.add_box(osmium.osm.Box(west, south, east, north))
-    first_node: list[int] = []
-    node_id = 1
-    with atomic_path(path) as tmp, osmium.SimpleWriter(
-        osmium.io.File(str(tmp), "pbf,add_metadata=false"), 4 * 1024 * 1024, header
-    ) as writer:
-        for city in cities:
-            first_node.append(node_id)
-            points = np.concatenate([city.node_e7, city.building_e7.reshape(-1, 2)]) / _E7
-            for lon, lat in points.tolist():
-                writer.add_node(Node(id=node_id, location=(lon, lat)))
-                node_id += 1
-            names = _station_names(city)
-            for k in np.flatnonzero(city.station_in_osm):
-                lon, lat = (city.station_e7[k] / _E7).tolist()
-                tags = {"amenity": "police", "name": names[k]}
-                writer.add_node(Node(id=node_id, location=(lon, lat), tags=tags))
-                node_id += 1
-        way_id = 1
+    options = "pbf" if metadata is not None else "pbf,add_metadata=false"
+    with (
+        atomic_path(path) as tmp,
+        osmium.SimpleWriter(osmium.io.File(str(tmp), options), 4 * 1024 * 1024, header) as writer,
+    ):
+        order = np.argsort(node_ids, kind="stable")  # the file is sorted by id
+        for start in range(0, n_nodes, 1 << 20):
+            chunk = order[start : start + (1 << 20)]
+            for at, node_id, (lon, lat) in zip(
+                chunk.tolist(),
+                node_ids[chunk].tolist(),
+                (points[chunk] / _E7).tolist(),
+                strict=True,
+            ):
+                more = {"tags": tags_at[at]} if at in tags_at else {}
+                writer.add_node(Node(id=node_id, location=(lon, lat), **more, **meta.next()))
+        del order, points
+
+        way_ids = meta.ids(
+            sum(len(c.layout.streets) + len(c.building_e7) + len(c.house_e7) for c in cities)
+            + sum(-(-(len(t) - 1) // (TRACK_WAY_NODES - 1)) for t in countryside.tracks)
+            + len(countryside.fields)
+        ).tolist()
+        n_ways = 0
+
+        def way(refs: list[int], tags: dict[str, str]) -> None:
+            nonlocal n_ways
+            writer.add_way(Way(id=way_ids[n_ways], nodes=refs, tags=tags, **meta.next()))
+            n_ways += 1
+
         for city, base in zip(cities, first_node, strict=True):
+            size = len(city.node_e7) + 4 * len(city.building_e7) + 6 * len(city.house_e7)
+            ids = node_ids[base : base + size].tolist()
             for refs, tags in city.layout.streets:
-                writer.add_way(Way(id=way_id, nodes=[base + r for r in refs], tags=tags))
-                way_id += 1
-            corner0 = base + len(city.node_e7)
+                way([ids[r] for r in refs], tags)
+            corner0 = len(city.node_e7)
             for b, levels in enumerate(city.layout.levels.tolist()):
                 a = corner0 + 4 * b
                 tags = {"building": "apartments", "building:levels": str(levels)}
-                writer.add_way(Way(id=way_id, nodes=[a, a + 1, a + 2, a + 3, a], tags=tags))
-                way_id += 1
+                way([ids[a], ids[a + 1], ids[a + 2], ids[a + 3], ids[a]], tags)
+            house0 = corner0 + 4 * len(city.building_e7)
+            for h, levels in enumerate(city.layout.house_levels.tolist()):
+                a = house0 + 6 * h
+                tags = {"building": "house", "building:levels": str(levels)}
+                way([*ids[a : a + 6], ids[a]], tags)
+        start = first_rural
+        for line in countryside.tracks:  # one track: ways of at most TRACK_WAY_NODES nodes
+            ids = node_ids[start : start + len(line)].tolist()
+            for k in range(0, len(ids) - 1, TRACK_WAY_NODES - 1):
+                way(ids[k : k + TRACK_WAY_NODES], {"highway": "track", "note": NOTE})
+            start += len(line)
+        for ring in countryside.fields:
+            ids = node_ids[start : start + len(ring)].tolist()
+            way([*ids, ids[0]], {"landuse": "farmland", "note": NOTE})
+            start += len(ring)
+    assert n_ways == len(way_ids)
+    return n_nodes, n_ways
+
+
+class _Metadata:
+    """Random SYNTHETIC object metadata, drawn in blocks (or none at all)."""
+
+    BLOCK = 65_536
+    #: 2012-01-01 .. 2024-12-31 as Unix seconds.
+    SPAN = (1_325_376_000, 1_735_603_200)
+    USERS = 5_000
+
+    #: Mean nodes of one edit (consecutive ids, one changeset).
+    EDIT_NODES = 8
+    #: Mean id gap between two edits (a real extract holds one id in about 300 of the world's).
+    ID_GAP = 12_000
+
+    def __init__(self, rng: np.random.Generator | None) -> None:
+        self.rng = rng
+        self.rows: list[dict[str, object]] = []
+
+    def node_ids(self, n: int) -> np.ndarray:
+        """Ids of ``n`` nodes in the order of generation: 1..n without metadata. With it, the
+        edits (runs of mean ``EDIT_NODES`` nodes) get their ids in random order, as the nodes of
+        a real extract were added over the years all over the country: the file (sorted by id)
+        then jumps across the country from one edit to the next, as a real one does."""
+        if self.rng is None:
+            return np.arange(1, n + 1, dtype=np.int64)
+        starts = np.flatnonzero(np.r_[True, self.rng.random(n - 1) < 1 / self.EDIT_NODES])
+        lengths = np.diff(np.r_[starts, n])
+        rank = self.rng.permutation(starts.size)  # the order the edits were made in
+        by_rank = np.empty_like(rank)
+        by_rank[rank] = np.arange(rank.size)
+        # the edits in order of rank, each ID_GAP on average after the one before
+        first = np.cumsum(lengths[by_rank] + self.rng.geometric(1 / self.ID_GAP, rank.size))
+        first -= lengths[by_rank]
+        run_first = np.empty(starts.size, dtype=np.int64)
+        run_first[by_rank] = first
+        return np.repeat(run_first - starts, lengths) + np.arange(n, dtype=np.int64)
+
+    def ids(self, n: int) -> np.ndarray:
+        """``n`` increasing ids: 1..n without metadata; else consecutive within an edit (runs of
+        mean 40) and ``ID_GAP`` apart on average between edits."""
+        if self.rng is None:
+            return np.arange(1, n + 1, dtype=np.int64)
+        gap = np.ones(n, dtype=np.int64)
+        new_edit = self.rng.random(n) < 1 / 40
+        gap[new_edit] = self.rng.geometric(1 / self.ID_GAP, int(new_edit.sum()))
+        return np.cumsum(gap)
+
+    def next(self) -> dict[str, object]:
+        if self.rng is None:
+            return {}
+        if not self.rows:
+            # objects come in edits: runs (mean 40 objects) of one changeset, user and second
+            n = self.BLOCK
+            runs = self.rng.geometric(1 / 40, n)
+            run_of = np.repeat(np.arange(n), runs)[:n]
+            version = self.rng.geometric(0.6, n)
+            stamp = self.rng.integers(*self.SPAN, n)[run_of]
+            changeset = self.rng.integers(10_000_000, 160_000_000, n)[run_of]
+            uid = self.rng.integers(1, self.USERS + 1, n)[run_of]
+            self.rows = [
+                {
+                    "version": int(v),
+                    "timestamp": datetime.fromtimestamp(int(t), tz=UTC),
+                    "changeset": int(c),
+                    "uid": int(u),
+                    "user": f"synthetic_{u}",
+                }
+                for v, t, c, u in zip(version, stamp, changeset, uid, strict=True)
+            ][::-1]
+        return self.rows.pop()
+
+
+@dataclass(frozen=True)
+class _Countryside:
+    """What lies between the units: tracks (node rows, e7) and field outlines (not closed)."""
+
+    tracks: list[np.ndarray] = field(default_factory=list)
+    fields: list[np.ndarray] = field(default_factory=list)
+
+
+def _countryside(rng: np.random.Generator, cities: list[_City], nodes: int) -> _Countryside:
+    """About ``nodes`` nodes of tracks and fields, none within ``KEEP_OUT_M`` of a unit.
+
+    Every city after the first gets a track towards its nearest earlier city (the parts outside
+    every unit's keep-out box, a node every ``TRACK_NODE_M`` m, a few metres of wobble); fields
+    of ``FIELD_NODES`` nodes fill free cells of a ``FIELD_CELL_DEG`` grid until ``nodes`` is
+    reached.
+    """
+    m_per_deg = 111_320.0
+    boxes = []
+    for city in cities:
+        (w, s), (e, n) = city.unit_lonlat.min(axis=0), city.unit_lonlat.max(axis=0)
+        dlat = KEEP_OUT_M / m_per_deg
+        dlon = KEEP_OUT_M / (m_per_deg * math.cos(math.radians((s + n) / 2)))
+        boxes.append(shapely.box(w - dlon, s - dlat, e + dlon, n + dlat))
+    keep_out = shapely.union_all(boxes)
+    shapely.prepare(keep_out)
+    centres = np.array([c.unit_lonlat.mean(axis=0) for c in cities])
+    tracks: list[np.ndarray] = []
+    budget = nodes
+    for c in range(1, len(cities)):
+        if budget <= 0:
+            break
+        cos = math.cos(math.radians(centres[c, 1]))
+        d = np.hypot((centres[:c, 0] - centres[c, 0]) * cos, centres[:c, 1] - centres[c, 1])
+        p = int(np.argmin(d))
+        line = shapely.LineString([centres[c], centres[p]]).difference(keep_out)
+        for piece in getattr(line, "geoms", [line]):
+            if piece.is_empty or budget <= 0:
+                continue
+            xy = np.asarray(piece.coords)
+            length_m = float(np.hypot((xy[1, 0] - xy[0, 0]) * m_per_deg * cos,
+                                      (xy[1, 1] - xy[0, 1]) * m_per_deg))  # fmt: skip
+            count = min(budget, max(2, int(length_m // TRACK_NODE_M) + 1))
+            t = np.linspace(0.0, 1.0, count)
+            pts = xy[0] + t[:, None] * (xy[1] - xy[0])
+            pts[1:-1] += rng.normal(0.0, 3.0 / m_per_deg, (count - 2, 2))
+            tracks.append(np.rint(pts * _E7).astype(np.int64))
+            budget -= count
+    fields: list[np.ndarray] = []
+    if budget > 0:
+        west, south, east, north = REGION_LONLAT
+        cols = int((east - west) / FIELD_CELL_DEG)
+        rows = int((north - south) / FIELD_CELL_DEG)
+        wanted = -(-budget // FIELD_NODES)
+        chosen: list[tuple[float, float]] = []
+        for cell in rng.permutation(cols * rows):
+            if len(chosen) == wanted:
+                break
+            x0 = west + (cell % cols) * FIELD_CELL_DEG
+            y0 = south + (cell // cols) * FIELD_CELL_DEG
+            if not keep_out.intersects(
+                shapely.box(x0, y0, x0 + FIELD_CELL_DEG, y0 + FIELD_CELL_DEG)
+            ):
+                chosen.append((x0, y0))
+        per_side = FIELD_NODES // 4
+        t = np.arange(per_side) / per_side
+        unit = np.concatenate(
+            [
+                np.column_stack([t, np.zeros(per_side)]),
+                np.column_stack([np.ones(per_side), t]),
+                np.column_stack([1 - t, np.ones(per_side)]),
+                np.column_stack([np.zeros(per_side), 1 - t]),
+            ]
+        )
+        size = FIELD_CELL_DEG * 0.8
+        for x0, y0 in chosen:
+            ring = np.array([x0, y0]) + FIELD_CELL_DEG * 0.1 + unit * size
+            ring = ring + rng.normal(0.0, 2e-5, ring.shape)
+            fields.append(np.rint(ring * _E7).astype(np.int64))
+    return _Countryside(tracks=tracks, fields=fields)
 
 
 def _write_units(path: Path, cities: list[_City]) -> None:
@@ -734,7 +1338,7 @@ def _write_units(path: Path, cities: list[_City]) -> None:
                 "properties": {
                     "name": city.name,
                     "population": city.population,
-                    "buildings": len(city.layout.rects),
+                    "buildings": city.n_buildings,
                     "stations": len(city.station_e7),
                     "note": NOTE,
                 },
@@ -770,29 +1374,92 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
     )
     parser.add_argument("--out", required=True, type=Path, help=gettext("output folder"))
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        help=gettext(
+            "preset of a real extract's density: kazakhstan = 260 cities, 20 M residents, "
+            "3 big poorly covered cities, half the residents in houses, street shape nodes, "
+            "countryside; flags given as well override it"
+        ),
+    )
     for flag, default, text in (
         ("--cities", 100, gettext("number of cities ({default})")),
         ("--residents", 2_000_000, gettext("residents ({default})")),
         ("--stations", 2_800, gettext("existing stations ({default})")),
         ("--seed", 2026, gettext("random seed ({default})")),
+        (
+            "--countryside-nodes",
+            0,
+            gettext("nodes of tracks and fields between the cities ({default})"),
+        ),
     ):
-        parser.add_argument(flag, type=int, default=default, help=text.format(default=default))
+        parser.add_argument(flag, type=int, default=None, help=text.format(default=default))
+    parser.add_argument(
+        "--big-cities",
+        default=None,
+        help=gettext("residents of the biggest cities, comma-separated (e.g. 2200000,1600000)"),
+    )
+    parser.add_argument(
+        "--houses-share",
+        type=float,
+        default=None,
+        help=gettext("share of residents in private houses, 0..0.9 ({default})").format(default=0),
+    )
+    parser.add_argument(
+        "--street-node-m",
+        type=float,
+        default=None,
+        help=gettext("a street shape node about every this many metres (none)"),
+    )
     parser.add_argument(
         "--name",
         default="synthetic",
         help=gettext("file name stem ({default})").format(default="synthetic"),
     )
     args = parser.parse_args(argv)
+    options: dict[str, object] = {
+        "n_cities": 100,
+        "residents": 2_000_000,
+        "stations": 2_800,
+        "seed": 2026,
+        "countryside_nodes": 0,
+        "big_cities": (),
+        "houses_share": 0.0,
+        "street_node_m": None,
+    }
+    if args.profile:
+        options.update(PROFILES[args.profile])
+    for key, value in (
+        ("n_cities", args.cities),
+        ("residents", args.residents),
+        ("stations", args.stations),
+        ("seed", args.seed),
+        ("countryside_nodes", args.countryside_nodes),
+        ("houses_share", args.houses_share),
+        ("street_node_m", args.street_node_m),
+    ):
+        if value is not None:
+            options[key] = value
+    if args.big_cities is not None:
+        try:
+            options["big_cities"] = tuple(
+                int(v) for v in args.big_cities.replace("_", "").split(",") if v.strip()
+            )
+        except ValueError:
+            print(
+                gettext("error: {error}").format(
+                    error=gettext(
+                        "--big-cities {value}: give whole numbers separated by commas, "
+                        "e.g. 2200000,1600000"
+                    ).format(value=args.big_cities)
+                ),
+                file=sys.stderr,
+            )
+            return 2
     started = time.perf_counter()
     try:
-        country = synthetic_country(
-            args.out,
-            n_cities=args.cities,
-            residents=args.residents,
-            stations=args.stations,
-            seed=args.seed,
-            name=args.name,
-        )
+        country = synthetic_country(args.out, name=args.name, **options)  # type: ignore[arg-type]
     except InputError as exc:
         print(gettext("error: {error}").format(error=exc), file=sys.stderr)
         return 2
@@ -812,13 +1479,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(
         gettext("SYNTHETIC country (not real data), seed {seed}, written in {seconds} s:").format(
-            seed=args.seed, seconds=decimal(f"{seconds:.1f}")
+            seed=options["seed"], seconds=decimal(f"{seconds:.1f}")
         )
     )
     osm_what = gettext(
-        "{cities} cities, {buildings} buildings, {police} amenity=police nodes"
+        "{cities} cities, {buildings} buildings ({houses} houses), {police} amenity=police "
+        "nodes, {nodes} nodes, {ways} ways"
     ).format(
-        cities=country.n_cities, buildings=count(country.buildings), police=country.osm_police
+        cities=country.n_cities,
+        buildings=count(country.buildings),
+        houses=count(country.houses),
+        police=country.osm_police,
+        nodes=count(country.nodes),
+        ways=count(country.ways),
     )
     print(f"  {country.osm_path}  ({size(country.osm_path)}): {osm_what}")
     for path, what in (

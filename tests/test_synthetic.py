@@ -203,3 +203,121 @@ def test_command_line(tmp_path, capsys):
         assert name in printed
     assert main(["--out", str(tmp_path), "--cities", "0"]) == 2
     assert "n_cities=0" in capsys.readouterr().err
+
+
+# --- a real extract's density (issue 22, goal 4): houses, shape nodes, countryside, big cities
+
+DENSE = {
+    "n_cities": 12,
+    "residents": 300_000,
+    "stations": 60,
+    "seed": 3,
+    "big_cities": (100_000, 60_000),
+    "houses_share": 0.5,
+    "street_node_m": 25.0,
+    "countryside_nodes": 200_000,
+}
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory: pytest.TempPathFactory) -> SyntheticCountry:
+    return synthetic_country(tmp_path_factory.mktemp("dense"), **DENSE)
+
+
+def test_dense_country_counts_what_it_wrote(dense):
+    units = gpd.read_file(dense.units_path)
+    # the big cities are cities 001 and 002, of the asked size (to half a house); the others
+    # stay below 30 % of the smallest big one (to half a building)
+    assert np.abs(units["population"][:2] - [100_000, 60_000]).max() <= 5
+    assert units["population"][2:].max() <= 0.3 * 60_000 + 10
+    assert abs(dense.residents - 300_000) <= 300
+    # what the file holds, counted independently of the generator
+    counts = {"nodes": 0, "ways": 0, "house": 0, "apartments": 0, "track": 0, "farmland": 0}
+    for obj in osmium.FileProcessor(str(dense.osm_path)):
+        if obj.is_node():
+            counts["nodes"] += 1
+        elif obj.is_way():
+            counts["ways"] += 1
+            tags = obj.tags
+            for key in ("building", "highway", "landuse"):
+                if tags.get(key) in counts:
+                    counts[tags.get(key)] += 1
+    assert counts["nodes"] == dense.nodes
+    assert counts["ways"] == dense.ways
+    assert counts["house"] == dense.houses
+    assert counts["house"] + counts["apartments"] == dense.buildings == units["buildings"].sum()
+    assert counts["track"] > 0 and counts["farmland"] > 0
+    # about half the residents in houses: houses are most of the buildings
+    assert dense.houses / dense.buildings > 0.8
+
+
+def test_dense_units_read_as_generated_houses_clear_of_each_other_and_the_streets(dense):
+    units = gpd.read_file(dense.units_path)
+    stations = pd.read_csv(dense.stations_path)
+    for _, unit in units.iloc[[0, 5]].iterrows():  # the biggest city and a small one
+        osm = read_osm(dense.osm_path, boundary=unit.geometry)
+        assert len(osm.buildings) == unit["buildings"]
+        assert set(osm.buildings["building"]) == {"apartments", "house"}
+        houses = osm.buildings[osm.buildings["building"] == "house"]
+        assert {len(g.exterior.coords) for g in houses.geometry} == {7}  # an L: 6 corners
+        city = load_city(dense.osm_path, boundary=unit.geometry, stations_path=dense.stations_path)
+        estimate = city.residents["population"].sum()
+        assert abs(estimate - unit["population"]) <= 0.5
+        footprints = np.asarray(osm.buildings.geometry.values, dtype=object)
+        left, right = shapely.STRtree(footprints).query(
+            footprints, predicate="dwithin", distance=2.99
+        )
+        assert (left == right).all()  # 3 m or more between any two buildings
+        ways = osm.highways
+        inside = ways.tags["highway"] != "track"
+        lines = [
+            shapely.LineString(np.column_stack([ways.x[a:b], ways.y[a:b]]))
+            for k, (a, b) in enumerate(itertools.pairwise(ways.offsets))
+            if inside[k] and ways.present[a:b].all()
+        ]
+        streets = shapely.union_all(lines)
+        # shape nodes wobble up to 0.8 m: buildings stay 4 m or more from the street
+        assert shapely.distance(streets, footprints).min() >= 4.0
+        # streets have shape nodes: about one every 25 m, not only at the 90-110 m junctions
+        assert ways.node_id.size / sum(line.length for line in lines) > 1 / 30
+        names = set(city.stations.loc[city.stations["usable"], "name"])
+        assert set(stations.loc[stations["unit"] == unit["name"], "name"]) <= names
+
+
+def test_dense_countryside_stays_away_from_every_unit(dense):
+    units = gpd.read_file(dense.units_path)
+    local = units.estimate_utm_crs()
+    keep_out = units.to_crs(local).buffer(2_900).union_all()
+    rural = []
+    for obj in osmium.FileProcessor(str(dense.osm_path)).with_locations():
+        if obj.is_way() and (
+            obj.tags.get("highway") == "track" or obj.tags.get("landuse") == "farmland"
+        ):
+            rural.append(shapely.LineString([(n.lon, n.lat) for n in obj.nodes]))
+    rural_m = gpd.GeoSeries(rural, crs=4326).to_crs(local)
+    assert not rural_m.intersects(keep_out).any()
+
+
+def test_dense_defaults_leave_the_plain_country_unchanged(country, tmp_path):
+    again = synthetic_country(
+        tmp_path, **SMALL, big_cities=(), houses_share=0.0, street_node_m=None, countryside_nodes=0
+    )
+    assert [_sha256(p) for p in _files(again)] == [_sha256(p) for p in _files(country)]
+    assert again.houses == 0
+
+
+def test_dense_bad_arguments_are_reported_together(tmp_path):
+    with pytest.raises(InputError) as info:
+        synthetic_country(
+            tmp_path,
+            n_cities=3,
+            residents=100_000,
+            stations=10,
+            big_cities=(5_000,),
+            houses_share=1.5,
+            street_node_m=1.0,
+            countryside_nodes=-1,
+        )
+    text = str(info.value)
+    for part in ("big_cities", "houses_share=1.5", "street_node_m=1.0", "countryside_nodes=-1"):
+        assert part in text
