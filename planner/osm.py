@@ -27,6 +27,7 @@ import bz2
 import gzip
 import logging
 import re
+from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +89,18 @@ BUILDING_TAGS = (
     "addr:housenumber",
     "addr:city",
 )
+#: The tags kept of each area layer of a scan (every ``_frame`` asks for a subset of these):
+#: a country holds millions of buildings, so only what is read later is kept, as tuples.
+_LAYER_KEYS: dict[str, tuple[str, ...]] = {
+    "buildings": (*BUILDING_TAGS, "amenity"),
+    "police": ("name", "amenity", "police", "operator"),
+    "residential": ("landuse", "name"),
+    "admin": ("name", "name:ru", "name:kk", "admin_level", "boundary"),
+    "barriers": BARRIER_TAGS,
+    "walk_areas": WALK_AREA_TAGS,
+}
+#: Geometries are made from WKB this many rows at a time (the WKB is not kept).
+_WKB_BATCH = 65_536
 _FORMATS = {"pbf": "pbf", "xml": "osm", "gzip": "osm.gz", "bzip2": "osm.bz2"}
 _NOT_BEFORE = datetime(2004, 1, 1, tzinfo=UTC)  # OSM began in 2004: older stamps are "unset"
 
@@ -153,14 +166,66 @@ class OsmData:
     )
 
 
+_OSM_TYPES = ("node", "way", "relation")
+
+
+@dataclass(frozen=True, eq=False)
+class _Layer:
+    """One area layer of a scan, in columns: a country's millions of buildings cost about
+    200 bytes each (WKB, bounds, tag codes) instead of a Python object graph each.
+
+    Row ``i`` is ``_OSM_TYPES[osm_type[i]]`` ``osm_id[i]``; its value of the layer's ``j``-th
+    kept tag (:data:`_LAYER_KEYS`) is ``strings[codes[i, j]]`` (code -1: not tagged); its
+    geometry (EPSG:4326) is the WKB ``wkb[wkb_offsets[i]:wkb_offsets[i + 1]]``, with the
+    extent ``bounds[i]`` (west, south, east, north).
+    """
+
+    osm_type: np.ndarray
+    osm_id: np.ndarray
+    codes: np.ndarray
+    strings: tuple[str, ...]
+    wkb: np.ndarray
+    wkb_offsets: np.ndarray
+    bounds: np.ndarray
+
+    def __len__(self) -> int:
+        return self.osm_id.size
+
+    def near(self, box: tuple[float, float, float, float]) -> np.ndarray:
+        """Rows whose extent meets the box (west, south, east, north), ascending."""
+        west, south, east, north = box
+        b = self.bounds
+        return np.flatnonzero(
+            (b[:, 0] <= east) & (b[:, 2] >= west) & (b[:, 1] <= north) & (b[:, 3] >= south)
+        )
+
+    def geometries(self, rows: np.ndarray) -> np.ndarray:
+        """Shapely geometries of ``rows``; single-part multi-geometries as plain ones (as OSMnx
+        returns them)."""
+        if not rows.size:
+            return np.empty(0, dtype=object)
+        buf, at = self.wkb, self.wkb_offsets
+        geoms = shapely.from_wkb([buf[at[i] : at[i + 1]].tobytes() for i in rows.tolist()])
+        single = shapely.get_num_geometries(geoms) == 1
+        geoms[single] = shapely.get_geometry(geoms[single], 0)
+        return np.asarray(geoms, dtype=object)
+
+    def values(self, key: str, rows: np.ndarray, kind: str) -> list[str | None]:
+        """The rows' values of one kept tag."""
+        codes = self.codes[rows, _LAYER_KEYS[kind].index(key)].tolist()
+        strings = self.strings
+        return [None if c < 0 else strings[c] for c in codes]
+
+
 @dataclass(frozen=True, eq=False)
 class OsmScan:
     """One streaming pass over an OSM file, unprojected: the raw material of :class:`OsmData`.
 
     Highway ways are flat arrays as in :class:`HighwayWays` but in degrees (``lon``/``lat``,
     NaN for nodes missing from the file); ``layers`` maps ``buildings``, ``police``,
-    ``residential`` and ``admin`` to their rows ``(osm_type, osm_id, tags, wkb)`` and shapely
-    geometries in EPSG:4326. :meth:`cut` makes the :class:`OsmData` of one study area.
+    ``residential``, ``admin``, ``barriers`` and ``walk_areas`` to columnar
+    :class:`_Layer` tables (the layer's kept tags, :data:`_LAYER_KEYS`, and WKB geometries in
+    EPSG:4326). :meth:`cut` makes the :class:`OsmData` of one study area.
     """
 
     source: str
@@ -172,8 +237,7 @@ class OsmScan:
     lon: np.ndarray
     lat: np.ndarray
     clipped_ways: int
-    layers: dict[str, tuple[list[tuple[object, ...]], np.ndarray]]
-    _trees: dict[str, shapely.STRtree] = field(default_factory=dict, repr=False)
+    layers: dict[str, _Layer]
     _extents: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(
         default_factory=dict, repr=False
     )
@@ -195,12 +259,18 @@ class OsmScan:
         return self._frame("admin", keep, None, mode="intersects")
 
     def homes_layers(
-        self, area: BaseGeometry | None = None
+        self, area: BaseGeometry | None = None, *, skip_inside: BaseGeometry | None = None
     ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         """The buildings (a point inside them in ``area``) and the ``landuse=residential``
-        polygons (reaching into it) of :meth:`cut`, in EPSG:4326: what residents are read from."""
+        polygons (reaching into it) of :meth:`cut`, in EPSG:4326: what residents are read from.
+
+        ``skip_inside``: leave out the buildings lying wholly inside it (``contains_properly``),
+        tested a batch at a time, so a country's buildings are never all made geometries at once.
+        """
         return (
-            self._frame("buildings", (*BUILDING_TAGS, "amenity"), area, "inside"),
+            self._frame(
+                "buildings", (*BUILDING_TAGS, "amenity"), area, "inside", skip_inside=skip_inside
+            ),
             # every landuse polygon reaching into the area, not only those whose interior point
             # lies in it: whether a building is a home must not depend on where the area is cut
             self._frame("residential", ("landuse", "name"), area, "intersects"),
@@ -346,29 +416,47 @@ class OsmScan:
         )
 
     def _frame(
-        self, kind: str, keep: tuple[str, ...], area: BaseGeometry | None, mode: str
+        self,
+        kind: str,
+        keep: tuple[str, ...],
+        area: BaseGeometry | None,
+        mode: str,
+        *,
+        skip_inside: BaseGeometry | None = None,
     ) -> gpd.GeoDataFrame:
-        rows, geoms = self.layers[kind]
-        if area is not None and len(geoms):
-            tree = self._trees.get(kind)
-            if tree is None:  # built on first use, kept for the next cut of the same scan
-                tree = self._trees[kind] = shapely.STRtree(geoms)
-            hit = tree.query(area)
-            hit.sort()
-            if mode == "inside":
-                points = shapely.point_on_surface(geoms[hit])
-                hit = hit[shapely.contains_xy(area, shapely.get_x(points), shapely.get_y(points))]
-            else:
-                hit = hit[shapely.intersects(area, geoms[hit])]
+        layer = self.layers[kind]
+        if area is not None:
+            hit = layer.near(area.bounds)
+            geoms = layer.geometries(hit)
+            if len(geoms):
+                shapely.prepare(area)
+                if mode == "inside":
+                    points = shapely.point_on_surface(geoms)
+                    ok = shapely.contains_xy(area, shapely.get_x(points), shapely.get_y(points))
+                else:
+                    ok = shapely.intersects(area, geoms)
+                hit, geoms = hit[ok], geoms[ok]
+        elif skip_inside is not None:
+            shapely.prepare(skip_inside)
+            kept_rows, kept_geoms = [], []
+            for start in range(0, len(layer), _WKB_BATCH):
+                rows = np.arange(start, min(start + _WKB_BATCH, len(layer)))
+                g = layer.geometries(rows)
+                out = ~shapely.contains_properly(skip_inside, g)
+                kept_rows.append(rows[out])
+                kept_geoms.append(g[out])
+            hit = np.concatenate(kept_rows) if kept_rows else np.zeros(0, dtype=np.int64)
+            geoms = np.concatenate(kept_geoms) if kept_geoms else np.empty(0, dtype=object)
         else:
-            hit = np.arange(len(geoms))
+            hit = np.arange(len(layer))
+            geoms = layer.geometries(hit)
         data: dict[str, object] = {
-            "osm_type": [rows[i][0] for i in hit],
-            "osm_id": np.asarray([rows[i][1] for i in hit], dtype=np.int64),
+            "osm_type": [_OSM_TYPES[t] for t in layer.osm_type[hit].tolist()],
+            "osm_id": layer.osm_id[hit].astype(np.int64),
         }
         for key in keep:
-            data[key] = [rows[i][2].get(key) for i in hit]
-        return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms[hit], crs=WGS84)).reset_index(
+            data[key] = layer.values(key, hit, kind)
+        return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=WGS84)).reset_index(
             drop=True
         )
 
@@ -497,9 +585,7 @@ def read_osm(
     scan = _scan(path, fmt)
     if bbox is not None:
         _check_bbox_order(bbox, scan.bounds_lonlat)
-    label = (
-        gettext("bbox {bbox}").format(bbox=bbox) if bbox is not None else gettext("boundary")
-    )
+    label = gettext("bbox {bbox}").format(bbox=bbox) if bbox is not None else gettext("boundary")
     return scan.cut(area, crs=crs, label=label, whole_ways=whole_ways)
 
 
@@ -553,9 +639,9 @@ def _check_bbox_order(bbox: BBox, streets: BBox) -> None:
             "bbox {given} holds none of the file's streets (they span {span}), but {fixed} "
             "would: latitude and longitude look exchanged"
         ).format(given=given, span=_span_text(streets), fixed=fixed),
-        hint=gettext(
-            "The order is west,south,east,north (longitude first): give {fixed}."
-        ).format(fixed=fixed),
+        hint=gettext("The order is west,south,east,north (longitude first): give {fixed}.").format(
+            fixed=fixed
+        ),
     )
 
 
@@ -772,25 +858,79 @@ def _area_polygon(
 
 
 class _Collector:
-    """Accumulates the objects of one pass; :meth:`finish` turns them into frames."""
+    """Accumulates the objects of one pass; :meth:`scan` freezes them into arrays.
+
+    Built for a country's millions of objects: node references, coordinates and the area
+    layers go to typed arrays (:class:`_Layer`), tag values to codes of shared strings, and WKB
+    is measured (its extent) every ``_WKB_BATCH`` rows and kept as bytes, not as geometry.
+    """
 
     def __init__(self) -> None:
         self.way_tags: list[tuple[object, ...]] = []
-        self.way_lengths: list[int] = []
-        self.node_ids: list[int] = []
-        self.lons: list[float] = []
-        self.lats: list[float] = []
+        self.way_lengths = array("q")
+        self.node_ids = array("q")
+        self.lons = array("d")
+        self.lats = array("d")
         self.clipped_ways = 0
         self.wkb = osmium.geom.WKBFactory()
-        self.areas: dict[str, list[tuple[object, ...]]] = {
-            "buildings": [],
-            "police": [],
-            "residential": [],
-            "admin": [],
-            "barriers": [],
-            "walk_areas": [],
-        }
+        self._types = {kind: array("b") for kind in _LAYER_KEYS}
+        self._ids = {kind: array("q") for kind in _LAYER_KEYS}
+        self._codes = {kind: array("i") for kind in _LAYER_KEYS}
+        self._pending: dict[str, list[bytes]] = {kind: [] for kind in _LAYER_KEYS}
+        self._blobs: dict[str, list[bytes]] = {kind: [] for kind in _LAYER_KEYS}
+        self._sizes = {kind: array("q") for kind in _LAYER_KEYS}
+        self._bounds: dict[str, list[np.ndarray]] = {kind: [] for kind in _LAYER_KEYS}
+        self._strings: dict[str, int] = {}
+        self._shared: dict[str, str] = {}
         self.newest: datetime | None = None
+
+    def _values(self, tags: object, keys: tuple[str, ...]) -> tuple[str | None, ...]:
+        shared = self._shared
+        out = []
+        for key in keys:
+            value = tags.get(key)  # type: ignore[attr-defined]
+            out.append(None if value is None else shared.setdefault(value, value))
+        return tuple(out)
+
+    def _keep(self, kind: str, osm_type: str, osm_id: int, tags: object, wkb: bytes) -> None:
+        self._types[kind].append(_OSM_TYPES.index(osm_type))
+        self._ids[kind].append(osm_id)
+        strings = self._strings
+        codes = self._codes[kind]
+        for key in _LAYER_KEYS[kind]:
+            value = tags.get(key)  # type: ignore[attr-defined]
+            codes.append(-1 if value is None else strings.setdefault(value, len(strings)))
+        pending = self._pending[kind]
+        pending.append(wkb)
+        if len(pending) >= _WKB_BATCH:
+            self._flush(kind)
+
+    def _flush(self, kind: str) -> None:
+        pending = self._pending[kind]
+        if pending:
+            self._bounds[kind].append(shapely.bounds(shapely.from_wkb(pending)))
+            self._sizes[kind].extend(len(b) for b in pending)
+            self._blobs[kind].append(b"".join(pending))
+            pending.clear()
+
+    def _layer(self, kind: str, strings: tuple[str, ...]) -> _Layer:
+        self._flush(kind)
+        keys = _LAYER_KEYS[kind]
+        sizes = np.frombuffer(self._sizes[kind], dtype=np.int64)
+        offsets = np.zeros(sizes.size + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        blob = b"".join(self._blobs[kind])
+        self._blobs[kind].clear()
+        bounds = self._bounds[kind]
+        return _Layer(
+            osm_type=np.frombuffer(self._types[kind], dtype=np.int8).copy(),
+            osm_id=np.frombuffer(self._ids[kind], dtype=np.int64).copy(),
+            codes=np.frombuffer(self._codes[kind], dtype=np.int32).reshape(-1, len(keys)).copy(),
+            strings=strings,
+            wkb=np.frombuffer(blob, dtype=np.uint8),
+            wkb_offsets=offsets,
+            bounds=np.concatenate(bounds) if bounds else np.zeros((0, 4)),
+        )
 
     def add(self, obj: object) -> None:
         stamp = obj.timestamp  # type: ignore[attr-defined]
@@ -808,9 +948,7 @@ class _Collector:
             tags = obj.tags  # type: ignore[attr-defined]
             if tags.get("amenity") == "police":
                 loc = obj.location  # type: ignore[attr-defined]
-                self.areas["police"].append(
-                    ("node", obj.id, dict(tags), shapely.Point(loc.lon, loc.lat).wkb)  # type: ignore[attr-defined]
-                )
+                self._keep("police", "node", obj.id, tags, shapely.Point(loc.lon, loc.lat).wkb)  # type: ignore[attr-defined]
 
     def _add_highway(self, way: object) -> None:
         tags = way.tags  # type: ignore[attr-defined]
@@ -829,7 +967,7 @@ class _Collector:
             count += 1
         self.clipped_ways += clipped
         self.way_lengths.append(count)
-        self.way_tags.append((way.id, *(tags.get(k) for k in HIGHWAY_TAGS)))  # type: ignore[attr-defined]
+        self.way_tags.append((way.id, *self._values(tags, HIGHWAY_TAGS)))  # type: ignore[attr-defined]
 
     def _add_barrier_line(self, way: object) -> None:
         if way.tags.get("waterway") == "riverbank":  # type: ignore[attr-defined]
@@ -838,17 +976,15 @@ class _Collector:
             wkb = self.wkb.create_linestring(way)  # type: ignore[arg-type]
         except (RuntimeError, osmium.InvalidLocationError):  # clipped or degenerate way
             return
-        tags = {k: v for k, v in way.tags if k in BARRIER_TAGS}  # type: ignore[attr-defined]
-        self.areas["barriers"].append(("way", way.id, tags, bytes.fromhex(wkb)))  # type: ignore[attr-defined]
+        self._keep("barriers", "way", way.id, way.tags, bytes.fromhex(wkb))  # type: ignore[attr-defined]
 
     def _add_walk_area(self, area: object, tags: object) -> None:
         try:
             wkb = self.wkb.create_multipolygon(area)  # type: ignore[arg-type]
         except RuntimeError:
             return
-        kept = {k: v for k, v in tags if k in WALK_AREA_TAGS}  # type: ignore[attr-defined]
         osm_type = "way" if area.from_way() else "relation"  # type: ignore[attr-defined]
-        self.areas["walk_areas"].append((osm_type, area.orig_id(), kept, bytes.fromhex(wkb)))  # type: ignore[attr-defined]
+        self._keep("walk_areas", osm_type, area.orig_id(), tags, bytes.fromhex(wkb))  # type: ignore[attr-defined]
 
     def _add_water_outline(self, area: object, tags: object) -> None:
         try:
@@ -856,9 +992,8 @@ class _Collector:
         except RuntimeError:
             return
         outline = shapely.boundary(shapely.from_wkb(bytes.fromhex(wkb)))
-        kept = {k: v for k, v in tags if k in BARRIER_TAGS}  # type: ignore[attr-defined]
         osm_type = "way" if area.from_way() else "relation"  # type: ignore[attr-defined]
-        self.areas["barriers"].append((osm_type, area.orig_id(), kept, outline.wkb))  # type: ignore[attr-defined]
+        self._keep("barriers", osm_type, area.orig_id(), tags, outline.wkb)  # type: ignore[attr-defined]
 
     def _add_area(self, area: object) -> None:
         tags = area.tags  # type: ignore[attr-defined]
@@ -885,14 +1020,16 @@ class _Collector:
         except RuntimeError:  # broken ring in the data: nothing to draw
             return
         osm_type = "way" if area.from_way() else "relation"  # type: ignore[attr-defined]
-        self.areas[kind].append((osm_type, area.orig_id(), dict(tags), bytes.fromhex(wkb)))  # type: ignore[attr-defined]
+        raw = bytes.fromhex(wkb)
+        self._keep(kind, osm_type, area.orig_id(), tags, raw)  # type: ignore[attr-defined]
         if kind == "buildings" and tags.get("amenity") == "police":
-            self.areas["police"].append((osm_type, area.orig_id(), dict(tags), bytes.fromhex(wkb)))  # type: ignore[attr-defined]
+            self._keep("police", osm_type, area.orig_id(), tags, raw)  # type: ignore[attr-defined]
 
     def scan(self, *, source: str, sha256: str, data_date: str | None) -> OsmScan:
         """Freeze what was collected into arrays (still in longitude/latitude)."""
-        lon = np.asarray(self.lons, dtype=float)
-        lat = np.asarray(self.lats, dtype=float)
+        lon = np.frombuffer(self.lons, dtype=float).copy()
+        lat = np.frombuffer(self.lats, dtype=float).copy()
+        del self.lons[:], self.lats[:]
         if not np.isfinite(lon).any():
             raise InputError(
                 gettext(
@@ -901,22 +1038,16 @@ class _Collector:
                 hint=gettext("Check that it is an extract of a city, not of a single feature."),
             )
         offsets = np.zeros(len(self.way_lengths) + 1, dtype=np.int64)
-        np.cumsum(self.way_lengths, out=offsets[1:])
-        layers = {}
-        for kind, rows in self.areas.items():
-            geoms = shapely.from_wkb([r[3] for r in rows]) if rows else np.empty(0, dtype=object)
-            # single-part multipolygons become plain polygons (as OSMnx returns them)
-            if len(geoms):
-                single = shapely.get_num_geometries(geoms) == 1
-                geoms[single] = shapely.get_geometry(geoms[single], 0)
-            layers[kind] = (rows, np.asarray(geoms, dtype=object))
+        np.cumsum(np.frombuffer(self.way_lengths, dtype=np.int64), out=offsets[1:])
+        strings = tuple(self._strings)  # insertion order: code k is the k-th string
+        layers = {kind: self._layer(kind, strings) for kind in _LAYER_KEYS}
         return OsmScan(
             source=source,
             sha256=sha256,
             data_date=data_date,
             way_tags=pd.DataFrame(self.way_tags, columns=["way_id", *HIGHWAY_TAGS]),
             offsets=offsets,
-            node_id=np.asarray(self.node_ids, dtype=np.int64),
+            node_id=np.frombuffer(self.node_ids, dtype=np.int64).copy(),
             lon=lon,
             lat=lat,
             clipped_ways=self.clipped_ways,

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -149,3 +150,81 @@ def test_reading_does_not_touch_the_input(tmp_path):
     before = copy.read_bytes()
     read_osm(copy)
     assert copy.read_bytes() == before
+
+
+# --- the scan's columnar layers (issue 22, goal 4: a country's buildings in little memory) ------
+
+
+def _independent_buildings(path: Path) -> dict[tuple[str, int], tuple[str | None, str | None]]:
+    """Every building area of the file, read by pyosmium alone: (type, id) -> (building, levels)."""
+    import osmium
+
+    found = {}
+    for obj in osmium.FileProcessor(str(path)).with_areas():
+        if obj.is_area() and "building" in obj.tags and obj.tags.get("building") != "no":
+            kind = "way" if obj.from_way() else "relation"
+            found[(kind, obj.orig_id())] = (
+                obj.tags.get("building"),
+                obj.tags.get("building:levels"),
+            )
+    return found
+
+
+def test_scan_layers_hold_every_building_with_its_tags_and_shape():
+    from planner.osm import scan_osm
+
+    scan = scan_osm(BISHKEK)
+    buildings, _ = scan.homes_layers()
+    truth = _independent_buildings(BISHKEK)
+    columns = [buildings[c] for c in ("osm_type", "osm_id", "building", "building:levels")]
+    mine = {
+        (t, i): (b, None if pd.isna(lv) else lv)  # a missing tag reads as None or NaN
+        for t, i, b, lv in zip(*columns, strict=True)
+    }
+    assert len(mine) == len(buildings) > 1_000
+    assert mine == {k: v for k, v in truth.items() if k in mine}
+    assert len(truth) - len(mine) <= 0.01 * len(truth)  # broken rings only
+    assert buildings.geometry.is_valid.mean() > 0.99
+    layer = scan.layers["buildings"]  # columns, no Python object per building
+    assert layer.wkb.dtype == np.uint8 and layer.codes.dtype == np.int32
+    assert layer.bounds.shape == (len(layer), 4)
+
+
+def _middle(scan) -> shapely.Polygon:
+    """The middle ninth of the file's extent."""
+    west, south, east, north = scan.bounds_lonlat
+    dx, dy = (east - west) / 3, (north - south) / 3
+    return shapely.box(west + dx, south + dy, east - dx, north - dy)
+
+
+def test_scan_layers_are_the_same_whatever_the_batch_size(monkeypatch):
+    import planner.osm as osm
+
+    whole = osm.scan_osm(BISHKEK)
+    monkeypatch.setattr(osm, "_WKB_BATCH", 97)  # many batches, the last one partial
+    batched = osm.scan_osm(BISHKEK)
+    for kind in ("buildings", "police", "residential", "barriers", "walk_areas"):
+        a, b = whole.layers[kind], batched.layers[kind]
+        np.testing.assert_array_equal(a.wkb, b.wkb)
+        np.testing.assert_array_equal(a.wkb_offsets, b.wkb_offsets)
+        np.testing.assert_array_equal(a.bounds, b.bounds)
+        np.testing.assert_array_equal(a.codes, b.codes)
+    area = _middle(whole)
+    pairs = zip(whole.homes_layers(area), batched.homes_layers(area), strict=True)
+    for one, other in pairs:
+        assert one.geometry.geom_equals(other.geometry).all()
+        assert one.drop(columns="geometry").equals(other.drop(columns="geometry"))
+
+
+def test_homes_outside_an_area_are_the_buildings_not_wholly_inside_it(monkeypatch):
+    import planner.osm as osm
+
+    monkeypatch.setattr(osm, "_WKB_BATCH", 500)
+    scan = osm.scan_osm(BISHKEK)
+    everything, _ = scan.homes_layers()
+    area = _middle(scan)
+    outside, _ = scan.homes_layers(skip_inside=area)
+    expected = everything[~shapely.contains_properly(area, everything.geometry.to_numpy())]
+    assert 0 < len(outside) < len(everything)
+    assert list(outside["osm_id"]) == list(expected["osm_id"])
+    assert outside.geometry.geom_equals(expected.reset_index(drop=True).geometry).all()

@@ -504,15 +504,14 @@ def residents_outside_units(
         return empty
     union = shapely.union_all(areas)
     shapely.prepare(union)
-    buildings, landuse = scan.homes_layers()
     # only buildings not strictly inside the units can have their door outside them
-    maybe = ~shapely.contains_properly(union, buildings.geometry.to_numpy())
-    if not maybe.any():
+    buildings, landuse = scan.homes_layers(skip_inside=union)
+    if not len(buildings):
         return empty
     west, south, east, north = scan.bounds_lonlat
     crs = utm_crs_for((west + east) / 2, (south + north) / 2)
     residents = demand_from_buildings(
-        buildings[maybe].to_crs(crs), landuse.to_crs(crs), settings=population_settings
+        buildings.to_crs(crs), landuse.to_crs(crs), settings=population_settings
     )
     residents = residents[residents["usable"].to_numpy(dtype=bool)].to_crs(WGS84)
     doors = door_points(residents)
