@@ -712,6 +712,15 @@ def _add_national_options(p: argparse.ArgumentParser) -> None:
         help=gettext("address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786"),
     )
     d.add_argument(
+        "--spill-dir",
+        type=Path,
+        help=gettext(
+            "folder for the units' cuts of the OSM file, read there by the workers (default: "
+            "the temporary folder with local workers; with --scheduler, a folder every worker "
+            "can read, else the cuts travel inside the tasks)"
+        ),
+    )
+    d.add_argument(
         "--out",
         type=_out_dir,
         default=Path("out/national"),

@@ -392,6 +392,7 @@ def _run_national(
         step=progress.step,
         run_id=run_id,
         command=command_record(args, argv),
+        spill_dir=args.spill_dir,
     )
     args.outcome = 0 if result.n_ok else 4  # decided: an interrupt from here on changes nothing
     print_national(result, args.out)

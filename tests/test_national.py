@@ -983,3 +983,63 @@ def test_unit_outputs_none_writes_only_the_national_files(country, tmp_path, syn
         _national(["--unit-outputs", "some", "--osm", country.osm_path])
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and "--unit-outputs" in err and "'some'" in err
+
+
+# --- spilled cuts (issue 22, goal 4): the client never holds every unit's cut ------------------
+
+
+def test_spilled_cuts_are_what_the_worker_would_have_been_sent(country, tmp_path):
+    from planner.national.run import _jobs, _read_cut, unit_curve
+
+    scan = scan_osm(country.osm_path)
+    units, _ = prepare_units(read_units(country.units_path), settings=WalkSettings())
+    options = NationalOptions(new_stations=3)
+    sent, _ = _jobs(units, scan, None, options)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    spilled, _ = _jobs(units, scan, None, options, spill)
+    assert sorted(p.name for p in spill.iterdir()) == sorted(f"{u.folder}.pickle" for u in units)
+    for a, b in zip(sent, spilled, strict=True):
+        assert b.osm is None and Path(b.osm_file).parent == spill
+        assert a.cut_nodes == b.cut_nodes == a.osm.highways.node_id.size > 0
+        cut = _read_cut(b.osm_file)
+        np.testing.assert_array_equal(cut.highways.node_id, a.osm.highways.node_id)
+        np.testing.assert_array_equal(cut.highways.x, a.osm.highways.x)
+        assert cut.buildings.geometry.geom_equals(a.osm.buildings.geometry).all()
+        assert cut.crs == a.osm.crs
+    # the unit's task gives the same outcome from the file as from the cut it was sent
+    first, again = unit_curve(sent[0]), unit_curve(spilled[0])
+    assert again.outcome.newly_covered == first.outcome.newly_covered
+    assert again.outcome.residents == first.outcome.residents
+
+
+def test_spill_dir_holds_the_cuts_only_while_the_run_lasts(country, tmp_path, synthetic_run):
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    out = tmp_path / "out"
+    result = plan_nation(
+        osm_path=country.osm_path,
+        units_path=country.units_path,
+        stations_path=country.stations_path,
+        options=NationalOptions(new_stations=8),
+        out_dir=out,
+        workers=1,
+        spill_dir=spill,
+    )
+    assert result.n_ok == 5
+    assert list(spill.iterdir()) == []  # the run's private folder went with the run
+    assert _plan_of(_json(out)) == _plan_of(_json(synthetic_run))
+
+
+def test_spill_dir_that_cannot_be_made_is_named(country, tmp_path, capsys):
+    code, out = _national(
+        [
+            "--osm", country.osm_path, "--units", country.units_path, "--new-stations", 2,
+            "--out", tmp_path / "out", "--spill-dir", tmp_path / "no" / "such" / "folder",
+        ],
+        capsys,
+    )  # fmt: skip
+    assert code == 2
+    assert "--spill-dir" in out.err and "no/such/folder" in out.err
+    assert "Traceback" not in out.err
+    assert not (tmp_path / "out").exists()

@@ -9,7 +9,10 @@ import dataclasses
 import logging
 import math
 import os
+import pickle
+import shutil
 import signal
+import tempfile
 import threading
 import time
 import traceback
@@ -104,6 +107,11 @@ class UnitJob:
     options: NationalOptions
     max_sites: int  # K: the curve's cap
     lang: str = "en"  # the run's language: the worker's notes, failures and unit files use it
+    #: The unit's cut spilled to disk (``osm`` is then None): a pickle the worker reads itself,
+    #: so the client never holds every unit's cut (:func:`_spill_cut`).
+    osm_file: str | None = None
+    #: Street node references in the cut: the task's priority (biggest first).
+    cut_nodes: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,9 +140,10 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
     root = logging.getLogger("planner")
     root.addHandler(handler)
     try:
-        if job.osm is not None:
+        osm = job.osm if job.osm_file is None else _read_cut(job.osm_file)
+        if osm is not None:
             city = city_from_osm(
-                job.osm,
+                osm,
                 name=unit.name,
                 area=unit.area,
                 stations=job.stations,
@@ -215,6 +224,39 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
     return _UnitState(
         job=job, city=city, coverage=coverage, curve=curve, outcome=outcome, vehicles=vehicle_state
     )
+
+
+def _spill_folder(spill_dir: str | Path | None) -> Path:
+    """A new private folder for the run's cuts, in ``spill_dir`` (default: the temp folder)."""
+    try:
+        return Path(tempfile.mkdtemp(prefix="planner-cuts-", dir=spill_dir))
+    except OSError as exc:
+        raise InputError(
+            gettext("--spill-dir {folder}: cannot make a folder there ({error})").format(
+                folder=spill_dir, error=exc.strerror
+            ),
+            hint=gettext(
+                "Name an existing folder you can write to, with room for the units' cuts "
+                "(a few times the size of the OSM file)."
+            ),
+        ) from None
+
+
+def _spill_cut(osm: OsmData, folder: Path, name: str) -> str:
+    """Write one unit's cut to ``folder`` (a pickle of the :class:`OsmData`); its path."""
+    path = folder / f"{name}.pickle"
+    with path.open("wb") as fh:
+        pickle.dump(osm, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return str(path)
+
+
+def _read_cut(path: str) -> OsmData:
+    """A spilled cut, read on the worker (the file is the run's own, in its private folder)."""
+    with Path(path).open("rb") as fh:
+        osm = pickle.load(fh)  # written by _spill_cut of this run, in its private folder
+    if not isinstance(osm, OsmData):  # pragma: no cover - a foreign file in the run's folder
+        raise TypeError(f"{path} does not hold a unit's cut")  # untranslated: a bug
+    return osm
 
 
 def _curve_fields(curve: Any) -> dict[str, tuple[Any, ...]]:
@@ -615,6 +657,7 @@ def plan_nation(
     step: Callable[[str], Any] | None = None,
     run_id: str | None = None,
     command: dict[str, Any] | None = None,
+    spill_dir: str | Path | None = None,
 ) -> NationalResult:
     """Run the national plan and write its outputs into ``out_dir`` (replaced when complete).
 
@@ -629,20 +672,33 @@ def plan_nation(
     options) is recorded as is in national.json. ``out_dir`` is checked and locked before
     anything is read; an :class:`~planner.errors.OutputError` says when it could not be
     written (it is then unchanged), and when no unit succeeds nothing is written.
+
+    Each unit's cut of a country file is written to a private folder as soon as it is made
+    (in ``spill_dir``, by default the machine's temporary folder when the workers are local)
+    and read there by the unit's worker, so the client holds one cut at a time; the folder is
+    removed when the run ends. With a remote ``scheduler`` the cuts travel inside the tasks
+    unless ``spill_dir`` names a folder every worker can read (a shared file system).
     """
     options = options or NationalOptions()
     announce = step or _null_step
     _check_sources(osm_path, units_path, admin_level, manifest_path)
     if scheduler is not None:
         _check_scheduler_address(scheduler)
-    with output_set(out_dir, run_id=run_id) as target:
-        result = _plan_into(
-            target, osm_path, units_path, admin_level, manifest_path, stations_path,
-            name_column, options, scheduler, workers, progress, announce, command,
-            stations_layer,
-        )  # fmt: skip
-        if result.n_ok == 0:
-            target.discard()
+    spill: Path | None = None
+    try:
+        with output_set(out_dir, run_id=run_id) as target:
+            if osm_path is not None and (spill_dir is not None or scheduler is None):
+                spill = _spill_folder(spill_dir)
+            result = _plan_into(
+                target, osm_path, units_path, admin_level, manifest_path, stations_path,
+                name_column, options, scheduler, workers, progress, announce, command,
+                stations_layer, spill,
+            )  # fmt: skip
+            if result.n_ok == 0:
+                target.discard()
+    finally:
+        if spill is not None:
+            shutil.rmtree(spill, ignore_errors=True)
     late = tuple(n for n in target.notes if n not in result.notes)  # e.g. files kept at the swap
     return replace(result, notes=result.notes + late) if late else result
 
@@ -662,6 +718,7 @@ def _plan_into(
     announce: Callable[[str], Any],
     command: dict[str, Any] | None,
     stations_layer: str | None = None,
+    spill: Path | None = None,
 ) -> NationalResult:
     timings: dict[str, float] = {}
     inputs: list[dict[str, str]] = []
@@ -715,7 +772,7 @@ def _plan_into(
             )
             if len(residents_outside):
                 notes.append(_outside_note(residents_outside, admin_level, units_path))
-        jobs, cut_failures = _jobs(units, scan, stations_by_unit, options)
+        jobs, cut_failures = _jobs(units, scan, stations_by_unit, options, spill)
     timings["reading_s"] = time.perf_counter() - t0
     if scan is not None and len(cut_failures) == len(units):
         raise InputError(
@@ -986,7 +1043,10 @@ def _jobs(
     scan: OsmScan | None,
     stations: dict[str, gpd.GeoDataFrame] | None,
     options: NationalOptions,
+    spill: Path | None = None,
 ) -> tuple[list[UnitJob], dict[Unit, UnitOutcome]]:
+    """One job per unit; with ``spill``, each cut is written there as soon as it is made and the
+    job carries only its path (the client then holds one cut at a time, not all of them)."""
     jobs = []
     failures: dict[Unit, UnitOutcome] = {}
     for unit in units:
@@ -1010,6 +1070,10 @@ def _jobs(
                 )
                 continue
         unit_stations = None if stations is None else stations.get(unit.name)
+        cut_nodes = 0 if osm is None else int(osm.highways.node_id.size)
+        osm_file = None
+        if osm is not None and spill is not None:
+            osm_file, osm = _spill_cut(osm, spill, unit.folder), None
         jobs.append(
             UnitJob(
                 unit=unit,
@@ -1018,6 +1082,8 @@ def _jobs(
                 options=options,
                 max_sites=cap,
                 lang=language(),
+                osm_file=osm_file,
+                cut_nodes=cut_nodes,
             )
         )
     return jobs, failures
@@ -1159,7 +1225,7 @@ def _run_units(
     import dask
     from dask.distributed import as_completed
 
-    sizes = [0 if j.osm is None else int(j.osm.highways.node_id.size) for j in jobs]
+    sizes = [j.cut_nodes for j in jobs]
     futures = {}
     # a cut is one task's argument by design; Dask's "large graph" warning (10 MB) is not news
     with dask.config.set({"distributed.admin.large-graph-warning-threshold": "2GB"}):
