@@ -352,10 +352,37 @@ class _Lagrange:
     row_bounds: FloatArray  # upper bound on any plan containing each row
     sites: IntArray  # the k rows with the best scores under the best multipliers
     timed_out: bool  # stopped by the wall-clock safety net, not by its iteration count
+    multipliers: FloatArray | None = None  # the best multipliers (a warm start for k + 1)
+
+
+def _harvest(harvest: FloatArray, scores: FloatArray, base: float) -> None:
+    """Lower ``harvest[j]`` to ``base + (sum of the j largest scores)`` for ``j = 1 .. K``."""
+    K = harvest.size - 1
+    n = min(K, scores.size)
+    if n == 0:
+        return
+    top = -np.sort(-np.partition(scores, scores.size - n)[scores.size - n :])
+    prefix = base + np.cumsum(top)
+    np.minimum(harvest[1 : n + 1], prefix, out=harvest[1 : n + 1])
+    if n < K:  # more sites than rows: every row, the rest add nothing
+        np.minimum(harvest[n + 1 :], prefix[-1] if n else base, out=harvest[n + 1 :])
+
+
+#: First step of a warm-started Lagrangian (from the multipliers of a neighbouring ``k``): they
+#: are near the optimum already, so the search starts with a quarter of the cold step.
+_WARM_STEP = 0.5
 
 
 def _lagrangian(
-    M: sp.csr_array, weights: FloatArray, k: int, *, lower: float, deadline: float, rel_gap: float
+    M: sp.csr_array,
+    weights: FloatArray,
+    k: int,
+    *,
+    lower: float,
+    deadline: float,
+    rel_gap: float,
+    start: FloatArray | None = None,
+    harvest: FloatArray | None = None,
 ) -> _Lagrange:
     """Lagrangian bound of maximal coverage by subgradient optimisation.
 
@@ -365,20 +392,27 @@ def _lagrangian(
     sparse product, so it scales to matrices whose LP HiGHS cannot solve in minutes. For a row
     ``i`` outside the top k, ``L(lam) - s_(k) + s_i`` bounds every plan containing ``i``
     (Lagrangian variable fixing). Polyak steps towards ``lower`` (the best plan known), halving
-    the step after 10 iterations without improvement.
+    the step after 10 iterations without improvement. ``start``: multipliers to begin from (those
+    of a neighbouring ``k``, whose optimum moves little), with a smaller first step; every
+    ``lam`` gives a valid bound, so a start changes how fast the bound tightens, never whether
+    it holds. ``harvest`` (length ``K + 1``): every ``lam`` tried also bounds every other size,
+    ``L_j(lam) = sum(w - lam) + (sum of the j largest scores)``; ``harvest[j]`` is lowered to
+    the least of these for ``j = 1 .. K`` (one sort per iteration, no more products).
     """
     n_rows = int(M.shape[0])
-    lam = 0.5 * weights
+    lam = 0.5 * weights if start is None else np.clip(start, 0.0, weights)
     tiny = _REL_EPS * float(weights.max(initial=0.0))
     best = math.inf
     best_lam = lam
-    step = 2.0
+    step = 2.0 if start is None else _WARM_STEP
     stall = 0
     timed_out = False
     for _ in range(_LAGRANGE_ITERATIONS):
         scores = np.asarray(M @ lam, dtype=np.float64)
         top = np.argpartition(scores, n_rows - k)[n_rows - k :]
         value = float((weights - lam).sum() + scores[top].sum())
+        if harvest is not None:
+            _harvest(harvest, scores, float((weights - lam).sum()))
         if value < best * (1 - 1e-9):
             best, best_lam, stall = value, lam, 0
         else:
@@ -400,11 +434,13 @@ def _lagrangian(
     scores = np.asarray(M @ best_lam, dtype=np.float64)
     order = np.argsort(-scores, kind="stable")
     base = float((weights - best_lam).sum())
+    if harvest is not None:
+        _harvest(harvest, scores, base)
     bound = base + float(scores[order[:k]].sum())
     row_bounds = np.full(n_rows, bound)
     outside = order[k:]
     row_bounds[outside] = bound - scores[order[k - 1]] + scores[outside]
-    return _Lagrange(bound, row_bounds, np.sort(order[:k]).astype(np.intp), timed_out)
+    return _Lagrange(bound, row_bounds, np.sort(order[:k]).astype(np.intp), timed_out, best_lam)
 
 
 # --------------------------------------------------------------------------------------------

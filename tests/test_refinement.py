@@ -166,3 +166,70 @@ def test_a_better_plan_carries_over_to_the_next_point():
         assert np.all(np.diff(refined.newly_covered) >= -1e-9)
         return
     pytest.fail("no seed gave a greedy plan below the optimum")
+
+
+# --- the anchored first pass of big curves (issue 22, goal 4) ------------------------------------
+
+
+def test_every_multiplier_bounds_every_size():
+    """``_lagrangian(harvest=...)``: each multiplier vector tried also bounds every other size;
+    the harvested bounds are never below the brute-force optimum and are the run's own bound
+    (or better) at the run's size."""
+    from planner._solvers import _lagrangian
+
+    for seed in range(8):
+        pattern, population = _instance(seed)
+        harvest = np.full(8, np.inf)
+        harvest[0] = 0.0
+        lag = _lagrangian(
+            pattern, population, 3, lower=0.0, deadline=float("inf"), rel_gap=1e-9,
+            harvest=harvest,
+        )  # fmt: skip
+        assert harvest[3] <= lag.bound + 1e-9
+        for k in range(1, 8):
+            assert harvest[k] >= _brute_max(pattern, population, k) - 1e-9, (seed, k)
+        assert np.all(np.isfinite(harvest))
+        assert harvest[4] < population.sum()  # near the run's size: not the trivial bound
+
+
+def test_anchored_curve_is_valid_consistent_and_the_same_every_time(monkeypatch):
+    """Above ``CURVE_ANCHOR_MIN_PAIRS`` (here 0) the first pass bounds every size from a few
+    anchor runs: each plan is a real plan (its sites cover what it says), never above brute
+    force, each bound never below it; the curve is monotone and repeatable."""
+    import planner.siting as siting
+
+    monkeypatch.setattr(siting, "CURVE_ANCHOR_MIN_PAIRS", 0)
+    gaps = []
+    for seed in range(6):
+        pattern, population = _instance(seed)
+        curve = coverage_curve(pattern, population, max_sites=7, max_milp_pairs=0)
+        again = coverage_curve(pattern, population, max_sites=7, max_milp_pairs=0)
+        assert all("anchored" in s for s in curve.status[1:]), curve.status
+        np.testing.assert_array_equal(curve.newly_covered, again.newly_covered)
+        np.testing.assert_array_equal(curve.upper_bound, again.upper_bound)
+        for k in range(1, 8):
+            brute = _brute_max(pattern, population, k)
+            assert curve.newly_covered[k] <= brute + 1e-9, (seed, k)
+            assert curve.upper_bound[k] >= brute - 1e-9, (seed, k)
+            assert len(curve.sites[k]) <= k
+            covered = pattern[curve.sites[k]].toarray().any(axis=0)
+            assert population[covered].sum() == pytest.approx(curve.newly_covered[k])
+            gaps.append((curve.upper_bound[k] - brute) / brute)
+        assert np.all(np.diff(curve.newly_covered) >= -1e-9)
+        assert np.all(np.diff(curve.upper_bound) >= -1e-9)
+    assert np.median(gaps) < 0.05  # the anchors' multipliers bound the other sizes closely
+
+
+def test_anchored_points_are_refined_to_the_optimum(monkeypatch):
+    """The refining rounds solve the anchored curve's open points as a single run would."""
+    import planner.siting as siting
+
+    monkeypatch.setattr(siting, "CURVE_ANCHOR_MIN_PAIRS", 0)
+    pattern, population = _instance(3)
+    first = coverage_curve(pattern, population, max_sites=6, max_milp_pairs=0)
+    open_points = [k for k in range(1, 7) if not first.proven_optimal[k]]
+    assert open_points
+    refined = refine_curve(pattern, population, first, open_points)
+    for k in open_points:
+        assert refined.newly_covered[k] == pytest.approx(_brute_max(pattern, population, k))
+        assert refined.proven_optimal[k]
