@@ -120,11 +120,12 @@ MILP_MAX_PAIRS = 300_000
 #: with it; with 5,000,000, a city of 2.1 M residents (seed 7's City 444) spent over 8 minutes
 #: in single LPs (BENCHMARKS.md, "The country at scale").
 REFINE_MILP_MAX_PAIRS = 1_000_000
-#: A curve's first pass without HiGHS (a national run's) solves each size on its own up to this
-#: many coverage pairs in the reduced model; above it, Lagrangian runs at a few anchor sizes
-#: bound every size (:func:`_anchored_curve`): a 2.2 M-resident city of houses (7.1 M pairs)
-#: took 6 s per size, 28 minutes for 279 sizes, point by point.
-CURVE_ANCHOR_MIN_PAIRS = 2_000_000
+#: A curve's first pass without HiGHS (a national run's) solves each size on its own while the
+#: reduced model's coverage pairs times the curve's sizes stay below this; above it, Lagrangian
+#: runs at a few anchor sizes bound every size (:func:`_anchored_curve`). Point by point costs
+#: about 0.8 microseconds per pair and size (400 sparse products of 2 ns per pair): 40 s here;
+#: a 2.2 M-resident city of houses (7.1 M pairs, 279 sizes) took 6 s per size, 28 minutes.
+CURVE_ANCHOR_MIN_WORK = 50_000_000
 #: Anchor sizes grow by this factor (1, 2, 3, 4, 6, 8, 11, ... : 17 anchors up to 279).
 CURVE_ANCHOR_RATIO = 1.4
 #: Time given to the proof at the found size in :func:`minimize_sites` when its own time limit
@@ -1046,7 +1047,7 @@ def coverage_curve(
     anchored = (
         method == "exact"
         and int(max_milp_pairs) == 0
-        and reduced.matrix.nnz > CURVE_ANCHOR_MIN_PAIRS
+        and reduced.matrix.nnz * k_max > CURVE_ANCHOR_MIN_WORK
         and k_max > 0
     )
     if anchored:  # a big model's first pass: bounds from a few anchor sizes (see _anchored_curve)

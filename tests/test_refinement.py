@@ -193,12 +193,12 @@ def test_every_multiplier_bounds_every_size():
 
 
 def test_anchored_curve_is_valid_consistent_and_the_same_every_time(monkeypatch):
-    """Above ``CURVE_ANCHOR_MIN_PAIRS`` (here 0) the first pass bounds every size from a few
+    """Above ``CURVE_ANCHOR_MIN_WORK`` (here 0) the first pass bounds every size from a few
     anchor runs: each plan is a real plan (its sites cover what it says), never above brute
     force, each bound never below it; the curve is monotone and repeatable."""
     import planner.siting as siting
 
-    monkeypatch.setattr(siting, "CURVE_ANCHOR_MIN_PAIRS", 0)
+    monkeypatch.setattr(siting, "CURVE_ANCHOR_MIN_WORK", 0)
     gaps = []
     for seed in range(6):
         pattern, population = _instance(seed)
@@ -224,7 +224,7 @@ def test_anchored_points_are_refined_to_the_optimum(monkeypatch):
     """The refining rounds solve the anchored curve's open points as a single run would."""
     import planner.siting as siting
 
-    monkeypatch.setattr(siting, "CURVE_ANCHOR_MIN_PAIRS", 0)
+    monkeypatch.setattr(siting, "CURVE_ANCHOR_MIN_WORK", 0)
     pattern, population = _instance(3)
     first = coverage_curve(pattern, population, max_sites=6, max_milp_pairs=0)
     open_points = [k for k in range(1, 7) if not first.proven_optimal[k]]
