@@ -989,7 +989,14 @@ def test_unit_outputs_none_writes_only_the_national_files(country, tmp_path, syn
 
 
 def test_spilled_cuts_are_what_the_worker_would_have_been_sent(country, tmp_path):
-    from planner.national.run import _jobs, _read_cut, unit_curve
+    from planner.national.run import (
+        _jobs,
+        _loaded,
+        _read_cut,
+        apply_unit_points,
+        solve_unit_point,
+        unit_curve,
+    )
 
     scan = scan_osm(country.osm_path)
     units, _ = prepare_units(read_units(country.units_path), settings=WalkSettings())
@@ -1007,10 +1014,27 @@ def test_spilled_cuts_are_what_the_worker_would_have_been_sent(country, tmp_path
         np.testing.assert_array_equal(cut.highways.x, a.osm.highways.x)
         assert cut.buildings.geometry.geom_equals(a.osm.buildings.geometry).all()
         assert cut.crs == a.osm.crs
-    # the unit's task gives the same outcome from the file as from the cut it was sent
+    # the unit's task gives the same outcome from the file as from the cut it was sent, and
+    # leaves its heavy data in a file beside the cut: the worker keeps only the outcome
     first, again = unit_curve(sent[0]), unit_curve(spilled[0])
     assert again.outcome.newly_covered == first.outcome.newly_covered
     assert again.outcome.residents == first.outcome.residents
+    assert first.file is None and first.city is not None
+    assert again.city is None and again.coverage is None and again.curve is None
+    assert Path(again.file) == spill / f"{units[0].folder}.state.pickle"
+    loaded = _loaded(again)
+    assert len(loaded.city.residents) == len(first.city.residents)
+    # a curve point solved again, and put on the curve, from the file as from memory
+    point_mem, point_file = solve_unit_point(first, 1), solve_unit_point(again, 1)
+    assert point_file[0].newly_covered == point_mem[0].newly_covered
+    applied_mem = apply_unit_points(first, point_mem)
+    applied_file = apply_unit_points(again, point_file)
+    assert applied_file.file == again.file and applied_file.curve is None  # written back
+    for field in ("newly_covered", "upper_bound", "proven_optimal", "refined"):
+        assert getattr(applied_file.outcome, field) == getattr(applied_mem.outcome, field)
+    assert _loaded(applied_file).curve.curve.newly_covered.tolist() == (
+        applied_mem.curve.curve.newly_covered.tolist()
+    )
 
 
 def test_spill_dir_holds_the_cuts_only_while_the_run_lasts(country, tmp_path, synthetic_run):

@@ -125,6 +125,9 @@ class _UnitState:
     outcome: UnitOutcome
     # with options.vehicles: what each station's car reaches and the unit's vehicle curve
     vehicles: tuple[VehicleReach, Any] | None = None
+    #: Where city, coverage, curve and vehicles were spilled (they are then None here): a
+    #: worker holds one unit's heavy data at a time, not every unit's it ran (:func:`_spilled`).
+    file: str | None = None
 
 
 def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
@@ -221,9 +224,40 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
         station_names=_station_names(stations) if options.redistribute_inspectors else (),
         **vehicles,
     )
-    return _UnitState(
-        job=job, city=city, coverage=coverage, curve=curve, outcome=outcome, vehicles=vehicle_state
+    return _spilled(
+        _UnitState(
+            job=job,
+            city=city,
+            coverage=coverage,
+            curve=curve,
+            outcome=outcome,
+            vehicles=vehicle_state,
+        )
     )
+
+
+def _spilled(state: _UnitState) -> _UnitState:
+    """``state`` with its heavy data written beside its spilled cut (when the cut was spilled):
+    the worker then keeps only the outcome and the file's name."""
+    if state.job.osm_file is None or state.file is not None:
+        return state
+    path = Path(state.job.osm_file).with_suffix(".state.pickle")
+    with path.open("wb") as fh:
+        pickle.dump(
+            (state.city, state.coverage, state.curve, state.vehicles),
+            fh,
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+    return replace(state, city=None, coverage=None, curve=None, vehicles=None, file=str(path))
+
+
+def _loaded(state: _UnitState) -> _UnitState:
+    """``state`` with its heavy data in memory (read back when it was spilled)."""
+    if state.file is None:
+        return state
+    with Path(state.file).open("rb") as fh:
+        city, coverage, curve, vehicles = pickle.load(fh)  # written by _spilled of this run
+    return replace(state, city=city, coverage=coverage, curve=curve, vehicles=vehicles, file=None)
 
 
 def _spill_folder(spill_dir: str | Path | None) -> Path:
@@ -480,6 +514,7 @@ def solve_unit_point(state: _UnitState, k: int) -> tuple[CurvePoint, ...]:
     big city run on every worker at once. A pure function of its inputs."""
     set_language(state.job.lang)
     options = state.job.options
+    state = _loaded(state)
     return solve_plan_curve_points(
         state.coverage,
         state.curve,
@@ -492,6 +527,8 @@ def solve_unit_point(state: _UnitState, k: int) -> tuple[CurvePoint, ...]:
 def apply_unit_points(state: _UnitState, *solved: tuple[CurvePoint, ...]) -> _UnitState:
     """The unit with the points of :func:`solve_unit_point` on its curve and in its outcome."""
     points = [p for group in solved for p in group]
+    spilled = state.file is not None
+    state = _loaded(state)
     curve = apply_plan_curve_points(state.coverage, state.curve, points)
     c, o = curve.curve, state.outcome
     outcome = replace(
@@ -501,7 +538,10 @@ def apply_unit_points(state: _UnitState, *solved: tuple[CurvePoint, ...]) -> _Un
         runtime_s=o.runtime_s + sum(p.seconds for p in points),
         refined=tuple(sorted({*o.refined, *(p.k for p in points)})),
     )
-    return replace(state, curve=curve, outcome=outcome)
+    state = replace(state, curve=curve, outcome=outcome)
+    if spilled:  # written back over the unit's file: the worker keeps holding nothing heavy
+        state = _spilled(state)
+    return state
 
 
 def _outcome_of(state: _UnitState | UnitOutcome) -> UnitOutcome:
@@ -529,6 +569,8 @@ def write_unit(
         return UnitWritten(name=state.name, status=state.status)
     set_language(state.job.lang)  # the unit's memo and map in the run's language
     vehicle_plan = None
+    if files or new_stations > 0 or vehicles > 0:
+        state = _loaded(state)
     try:
         plan = (
             plan_from_curve(state.city, state.coverage, state.curve, n_sites=new_stations)
