@@ -76,8 +76,9 @@ def cluster_estimate(unit_seconds: list[float], serial_s: float, workers: int) -
     The unit tasks are handed out largest first as workers free up (what the scheduler does
     with the run's priorities), simulated here with the measured seconds of each unit: the
     phase ends when the last worker does. ``serial_s`` (reading, allocation, national outputs,
-    and what the proving rounds wait for) is added unchanged: the estimate assumes the one
-    client does not get faster and the workers do not get slower when there are more of them.
+    and the proving rounds and unit outputs as measured on 2 workers, though they would shrink
+    with more) is added unchanged: the estimate assumes the one client does not get faster and
+    the workers do not get slower when there are more of them.
     """
     finish = [0.0] * workers
     for s in sorted(unit_seconds, reverse=True):

@@ -61,27 +61,52 @@ class CoverageMatrix:
 
 
 def pairs_to_csr(
-    rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int]
+    rows: np.ndarray,
+    cols: np.ndarray,
+    values: np.ndarray,
+    shape: tuple[int, int],
+    *,
+    presorted: bool = False,
 ) -> sp.csr_array:
-    """A CSR array from unique (row, col) pairs, keeping explicit zero values."""
-    order = np.lexsort((cols, rows))
-    rows, cols, values = rows[order], cols[order], values[order]
+    """A CSR array from unique (row, col) pairs, keeping explicit zero values.
+
+    ``presorted``: the pairs are sorted by row, then column already (as :func:`_merge_pairs`
+    leaves them), so no sort and no copy is made (a city's matrix holds tens of millions).
+    """
+    if not presorted:
+        order = np.lexsort((cols, rows))
+        rows, cols, values = rows[order], cols[order], values[order]
+        del order
     indptr = np.zeros(shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
-    return sp.csr_array((values.astype(float), cols.astype(np.int64), indptr), shape=shape)
+    return sp.csr_array(
+        (values.astype(float, copy=False), cols.astype(np.int64, copy=False), indptr),
+        shape=shape,
+    )
 
 
 def _merge_pairs(
-    *parts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Concatenate (row, col, value) pairs, keeping the smallest value of a repeated pair."""
-    rows = np.concatenate([p[0] for p in parts]).astype(np.int64)
-    cols = np.concatenate([p[1] for p in parts]).astype(np.int64)
-    values = np.concatenate([p[2] for p in parts]).astype(float)
+    """Concatenate (row, col, value) pairs, keeping the smallest value of a repeated pair;
+    sorted by row, then column. ``parts`` is emptied as it is read (the caller keeps no other
+    reference), so the pairs are held about twice at most, not four times."""
+
+    def column(j: int, dtype: type) -> np.ndarray:
+        out = np.concatenate([p[j] for p in parts]).astype(dtype, copy=False)
+        return out
+
+    rows, cols, values = column(0, np.int64), column(1, np.int64), column(2, float)
+    parts.clear()
     order = np.lexsort((values, cols, rows))
-    rows, cols, values = rows[order], cols[order], values[order]
+    rows = rows[order]
+    cols = cols[order]
+    values = values[order]
+    del order
     first = np.ones(rows.size, dtype=bool)
     first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    if first.all():
+        return rows, cols, values
     return rows[first], cols[first], values[first]
 
 
@@ -120,8 +145,9 @@ def coverage_matrix(
     for frame, what in ((buildings, "buildings"), (candidates, "candidates")):
         if frame.crs != network.crs:
             raise InputError(
-                gettext("coverage_matrix: the {what} are in {crs}, the network in {network_crs}")
-                .format(what=what, crs=frame.crs, network_crs=network.crs),
+                gettext(
+                    "coverage_matrix: the {what} are in {crs}, the network in {network_crs}"
+                ).format(what=what, crs=frame.crs, network_crs=network.crs),
                 hint=gettext("Project them first: {example}.").format(
                     example=f"{what}.to_crs(network.crs)"
                 ),
@@ -143,11 +169,14 @@ def coverage_matrix(
     # a candidate inside a building reaches it at 0 m (not out to the street and back in)
     inside_site, inside_building = sites_inside_buildings(candidates, buildings)
     keep = c_snaps.reached[inside_site]
-    rows, cols, walk_m = _merge_pairs(
+    parts = [
         (pairs.source, pairs.target, pairs.walk_m),
         (inside_site[keep], inside_building[keep], np.zeros(int(keep.sum()))),
-    )
-    matrix = pairs_to_csr(rows, cols, walk_m, (len(candidates), len(buildings)))
+    ]
+    del pairs  # the parts are the only reference: _merge_pairs frees them as it goes
+    rows, cols, walk_m = _merge_pairs(parts)
+    matrix = pairs_to_csr(rows, cols, walk_m, (len(candidates), len(buildings)), presorted=True)
+    del rows, cols, walk_m
     log.info(
         gettext(
             "coverage matrix: {candidates} candidates x {buildings} buildings, {pairs} pairs "

@@ -279,14 +279,23 @@ def source_distances(
         parts_t.append(ok[target_pos[t_idx]])
         parts_s.append(which[s_idx])
         parts_d.append(walk[s_idx, t_idx])
-    tt = np.concatenate(parts_t) if parts_t else np.empty(0, np.int64)
-    ss = np.concatenate(parts_s) if parts_s else np.empty(0, np.int64)
+    # one column at a time, each block list emptied as soon as it is joined: a big city has
+    # tens of millions of pairs, and every copy of them counts
+    tt = np.concatenate(parts_t).astype(np.int64, copy=False) if parts_t else np.empty(0, np.int64)
+    parts_t.clear()
+    ss = np.concatenate(parts_s).astype(np.int64, copy=False) if parts_s else np.empty(0, np.int64)
+    parts_s.clear()
     dd = np.concatenate(parts_d) if parts_d else np.empty(0)
+    parts_d.clear()
     order = np.lexsort((ss, tt))
+    tt = tt[order]
+    ss = ss[order]
+    dd = dd[order]
+    del order
     return PairDistances(
-        target=tt[order].astype(np.int64),
-        source=ss[order].astype(np.int64),
-        walk_m=dd[order],
+        target=tt,
+        source=ss,
+        walk_m=dd,
         n_targets=len(target),
         n_sources=len(access.group(sources)),
         limit_m=float(limit_m),
@@ -613,9 +622,9 @@ def walk_distances(
         ]
         more = (
             "\n  ... "
-            + gettext(
-                "and {more} more, all listed with the reason in the stations output"
-            ).format(more=bad.size - 10)
+            + gettext("and {more} more, all listed with the reason in the stations output").format(
+                more=bad.size - 10
+            )
             if bad.size > 10
             else ""
         )
