@@ -133,7 +133,6 @@ CURVE_ANCHOR_RATIO = 1.4
 _MIN_PROOF_S = 5.0
 
 
-
 def at_most_more(gap: float) -> float:
     """How much more than a plan the best plan may cover, given the plan's optimality gap.
 
@@ -466,13 +465,6 @@ class _MaxCover:
     time_limit_hit: bool  # the wall-clock safety net stopped a step
 
 
-@dataclass(eq=False)
-class _WarmStart:
-    """Lagrangian multipliers carried from one ``k`` of a curve to the next (same matrix)."""
-
-    multipliers: FloatArray | None = None
-
-
 def _max_coverage_core(
     inst: _instance.Instance,
     k: int,
@@ -485,7 +477,6 @@ def _max_coverage_core(
     dedupe_rows: bool = True,
     reduced: _Reduced | None = None,
     max_pairs: int = MILP_MAX_PAIRS,
-    warm: _WarmStart | None = None,
 ) -> _MaxCover:
     """Best plan of ``k`` sites containing ``forced``; objective = newly covered population."""
     base_weights = inst.new_weights()
@@ -516,7 +507,6 @@ def _max_coverage_core(
             mip_rel_gap=mip_rel_gap,
             node_limit=node_limit,
             max_pairs=max_pairs,
-            warm=warm,
         )
         objective += forced_gain
         upper += forced_gain
@@ -536,7 +526,6 @@ def _exact_max_cover(
     mip_rel_gap: float,
     node_limit: int,
     max_pairs: int = MILP_MAX_PAIRS,
-    warm: _WarmStart | None = None,
 ) -> tuple[IntArray, float, float, str, bool]:
     """Greedy plan in, best plan and bound out (all in original row numbers, reduced objective).
 
@@ -563,10 +552,7 @@ def _exact_max_cover(
             lower=objective,
             deadline=deadline,
             rel_gap=mip_rel_gap,
-            start=None if warm is None else warm.multipliers,
         )
-        if warm is not None:
-            warm.multipliers = lag.multipliers
         timed_out = lag.timed_out
         upper = min(upper, lag.bound)
         tried, tried_obj = _local_search(M, weights, lag.sites)
@@ -716,9 +702,7 @@ def maximize_coverage(
     _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
     forced_rows = _instance.read_rows("forced", forced, n_cand, problems)
     if forced_rows.size != np.unique(forced_rows).size:
-        problems.append(
-            gettext("{name} lists a candidate more than once").format(name="forced")
-        )
+        problems.append(gettext("{name} lists a candidate more than once").format(name="forced"))
     if _instance.is_int(n_sites) and forced_rows.size > n_sites:
         problems.append(
             ngettext(
@@ -1303,16 +1287,18 @@ def _anchored_curve(
     pattern, new_weights = inst.pattern, inst.new_weights()
     best = np.zeros(k_max + 1)
     local: list[IntArray] = [np.zeros(0, dtype=np.intp)]
+    found_obj = [0.0]
     for k in range(1, k_max + 1):
         start = np.asarray(greedy_order[:k], dtype=np.intp).copy()
-        found, _ = _local_search(M, weights, start)
+        found, value = _local_search(M, weights, start)
         local.append(np.asarray(found, dtype=np.intp))
+        found_obj.append(value)
     harvest = np.full(k_max + 1, np.inf)
     harvest[0] = 0.0
     warm: FloatArray | None = None
     timed_out = False
     for a in _anchor_sizes(k_max):
-        objective = float(weights[_covered_by(M, local[a])].sum())
+        objective = found_obj[a]
         lag = _lagrangian(
             M, weights, a, lower=objective, deadline=deadline, rel_gap=mip_rel_gap,
             start=warm, harvest=harvest,
@@ -1378,9 +1364,7 @@ def refine_curve(
     return apply_curve_points(coverage, population, curve, solved, already_covered=already_covered)
 
 
-def _extend(
-    pattern: sp.csr_array, weights: FloatArray, sites: IntArray
-) -> tuple[IntArray, float]:
+def _extend(pattern: sp.csr_array, weights: FloatArray, sites: IntArray) -> tuple[IntArray, float]:
     """``sites`` plus the one candidate adding the most (ties: lowest index), and its value."""
     covered = _covered_by(pattern, sites)
     gains = np.asarray(pattern @ np.where(covered, 0.0, weights), dtype=float)
@@ -1507,9 +1491,7 @@ def minimize_sites(
             gettext(
                 "target {target} is unreachable with these candidates: building all of them "
                 "covers {best}; the plan reaches that share"
-            ).format(
-                target=percent_text(float(target_share), 1), best=percent_text(best_share)
-            )
+            ).format(target=percent_text(float(target_share), 1), best=percent_text(best_share))
         )
     if reachable:
         goal = required - slack
@@ -1789,9 +1771,7 @@ def rollout_order(
     n_candidates = None if inst is None else inst.n_candidates
     rows = _instance.read_rows("chosen", chosen, n_candidates, problems)
     if rows.size != np.unique(rows).size:
-        problems.append(
-            gettext("{name} lists a candidate more than once").format(name="chosen")
-        )
+        problems.append(gettext("{name} lists a candidate more than once").format(name="chosen"))
     _instance.check_solver_options(time_limit_s, mip_rel_gap, problems, node_limit=node_limit)
     _instance.raise_if("rollout_order", problems)
     assert inst is not None
