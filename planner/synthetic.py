@@ -1080,16 +1080,6 @@ def _write_pbf(
     numbers of nodes and ways.
     """
     meta = _Metadata(metadata)
-    every = np.concatenate(
-        [c.node_e7 for c in cities]
-        + [c.building_e7.reshape(-1, 2) for c in cities]
-        + [c.house_e7.reshape(-1, 2) for c in cities]
-        + countryside.tracks
-        + countryside.fields
-    )
-    west, south = every.min(axis=0) / _E7
-    east, north = every.max(axis=0) / _E7
-    del every
     # every node in the order of generation: cities (streets, corners, police), countryside
     parts: list[np.ndarray] = []
     tags_at: dict[int, dict[str, str]] = {}
@@ -1112,6 +1102,8 @@ def _write_pbf(
     points = np.concatenate(parts)
     del parts
     n_nodes = len(points)
+    west, south = points.min(axis=0) / _E7
+    east, north = points.max(axis=0) / _E7
     node_ids = meta.node_ids(n_nodes)
     header = osmium.io.Header()
     header.set("generator", GENERATOR)
