@@ -7,6 +7,7 @@ CSR matrix of candidates x demand groups whose stored entries (values ignored) m
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import time
@@ -48,40 +49,59 @@ def _ranges(starts: NDArray[np.integer], lengths: NDArray[np.integer]) -> NDArra
     return np.repeat(np.asarray(starts, dtype=np.int64), lengths) + np.arange(total) - offsets
 
 
+#: Rows are hashed and checked in blocks of about this many entries: the temporary arrays of a
+#: big city's matrix (25 M pairs) stay tens of MB instead of a GB.
+ROW_BLOCK_PAIRS = 2_000_000
+
+
+def _row_blocks(indptr: NDArray[np.int64]) -> list[tuple[int, int]]:
+    """Consecutive row ranges ``[a, b)`` of about :data:`ROW_BLOCK_PAIRS` entries each."""
+    n_rows, nnz = indptr.size - 1, int(indptr[-1])
+    cuts = np.searchsorted(indptr, np.arange(ROW_BLOCK_PAIRS, nnz, ROW_BLOCK_PAIRS))
+    edges = np.unique(np.r_[0, np.clip(cuts, 0, n_rows), n_rows]).tolist()
+    return list(itertools.pairwise(edges))
+
+
 def _group_identical_rows(M: sp.csr_array) -> tuple[IntArray, IntArray]:
     """Group rows of a canonical CSR matrix that have exactly the same column set.
 
     Returns ``(labels, first)``: ``labels[r]`` is the group of row ``r``; ``first[g]`` the lowest
     row of group ``g``; groups are numbered in order of their first row. Two random 64-bit sums
     per row find candidate groups in ``O(nnz)``; the groups are then verified exactly, with a
-    slow exact fallback in the (astronomically unlikely) case of a hash collision.
+    slow exact fallback in the (astronomically unlikely) case of a hash collision. Both passes
+    go through the rows in blocks (:data:`ROW_BLOCK_PAIRS`), so their temporaries stay small.
     """
     n_rows = int(M.shape[0])
     if n_rows == 0:
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     indptr = M.indptr.astype(np.int64)
     lengths = np.diff(indptr)
+    blocks = _row_blocks(indptr)
     rng = np.random.default_rng(0x51_7E5)
     keys = np.empty((n_rows, 3), dtype=np.uint64)
     keys[:, 2] = lengths
     for c in range(2):
         salt = rng.integers(0, np.iinfo(np.uint64).max, size=M.shape[1], dtype=np.uint64)
-        sums = np.zeros(M.indices.size + 1, dtype=np.uint64)
-        np.cumsum(salt[M.indices], dtype=np.uint64, out=sums[1:])  # wraps modulo 2**64
-        keys[:, c] = sums[indptr[1:]] - sums[indptr[:-1]]
+        for a, b in blocks:
+            lo = indptr[a]
+            sums = np.zeros(int(indptr[b] - lo) + 1, dtype=np.uint64)
+            np.cumsum(salt[M.indices[lo : indptr[b]]], dtype=np.uint64, out=sums[1:])  # mod 2**64
+            keys[a:b, c] = sums[indptr[a + 1 : b + 1] - lo] - sums[indptr[a:b] - lo]
     _, first_sorted, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    del keys
     order = np.argsort(first_sorted, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     labels = rank[inverse.reshape(-1)].astype(np.intp)
     first = first_sorted[order].astype(np.intp)
     rep = first[labels]
-    mine = _ranges(indptr[:-1], lengths)
-    theirs = _ranges(indptr[rep], lengths)
-    if not np.array_equal(M.indices[mine], M.indices[theirs]):
-        # untranslated: log record for developers
-        logger.debug("hash collision while grouping rows; using the exact fallback")
-        return _group_identical_rows_slow(M)
+    for a, b in blocks:
+        mine = _ranges(indptr[a:b], lengths[a:b])
+        theirs = _ranges(indptr[rep[a:b]], lengths[a:b])
+        if not np.array_equal(M.indices[mine], M.indices[theirs]):
+            # untranslated: log record for developers
+            logger.debug("hash collision while grouping rows; using the exact fallback")
+            return _group_identical_rows_slow(M)
     return labels, first
 
 

@@ -63,7 +63,15 @@ from planner.i18n import N_, gettext, ngettext
 from planner.isochrones import service_areas
 from planner.network import DEFAULT_BARRIERS, WalkNetwork, build_walk_network
 from planner.osm import BBox, OsmData, boundary_polygon, buffered_area, read_osm
-from planner.results import City, CityRun, CoverageResult, EvaluationResult, PlanCurve, PlanResult
+from planner.results import (
+    City,
+    CityRun,
+    CoverageResult,
+    CurveModel,
+    EvaluationResult,
+    PlanCurve,
+    PlanResult,
+)
 from planner.settings import WalkSettings
 from planner.siting import (
     MILP_MAX_PAIRS,
@@ -93,12 +101,14 @@ __all__ = [
     "City",
     "CityRun",
     "CoverageResult",
+    "CurveModel",
     "EvaluationResult",
     "PlanCurve",
     "PlanResult",
     "apply_plan_curve_points",
     "assess_coverage",
     "city_from_osm",
+    "curve_model",
     "district_table",
     "evaluate_sites",
     "load_city",
@@ -1069,9 +1079,20 @@ def plan_curve(
     return PlanCurve(candidates=cands, matrix=matrix, curve=curve)
 
 
+def curve_model(coverage: CoverageResult, curve: PlanCurve) -> CurveModel:
+    """The numbers of ``curve`` a point is solved from (:class:`planner.results.CurveModel`):
+    its matrix, each building's residents and whether it is covered already."""
+    buildings = coverage.buildings
+    return CurveModel(
+        matrix=curve.matrix.matrix,
+        population=buildings["population"].to_numpy(dtype=float),
+        covered=buildings["covered"].to_numpy(dtype=bool),
+        curve=curve.curve,
+    )
+
+
 def solve_plan_curve_points(
-    coverage: CoverageResult,
-    curve: PlanCurve,
+    model: CurveModel,
     points: Sequence[int],
     *,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
@@ -1080,32 +1101,25 @@ def solve_plan_curve_points(
     """The plans of ``points`` (values of ``k``) of a :func:`plan_curve`, solved again exactly
     with HiGHS allowed the largest models (:func:`planner.siting.solve_curve_points`): how a
     national run proves the few points of a big city's curve its allocation depends on.
-    :func:`apply_plan_curve_points` puts them on the curve."""
-    buildings = coverage.buildings
+    ``model`` is :func:`curve_model` of the curve; :func:`apply_plan_curve_points` puts the
+    points on it."""
     return solve_curve_points(
-        curve.matrix.matrix,
-        buildings["population"].to_numpy(dtype=float),
+        model.matrix,
+        model.population,
         points,
-        already_covered=buildings["covered"].to_numpy(dtype=bool),
+        already_covered=model.covered,
         time_limit_s=time_limit_s,
         node_limit=node_limit,
     )
 
 
-def apply_plan_curve_points(
-    coverage: CoverageResult, curve: PlanCurve, solved: Sequence[CurvePoint]
-) -> PlanCurve:
-    """``curve`` with the points of :func:`solve_plan_curve_points` on it
+def apply_plan_curve_points(model: CurveModel, solved: Sequence[CurvePoint]) -> CurveModel:
+    """``model`` with the points of :func:`solve_plan_curve_points` on its curve
     (:func:`planner.siting.apply_curve_points`)."""
-    buildings = coverage.buildings
     refined = apply_curve_points(
-        curve.matrix.matrix,
-        buildings["population"].to_numpy(dtype=float),
-        curve.curve,
-        solved,
-        already_covered=buildings["covered"].to_numpy(dtype=bool),
+        model.matrix, model.population, model.curve, solved, already_covered=model.covered
     )
-    return replace(curve, curve=refined)
+    return replace(model, curve=refined)
 
 
 def plan_from_curve(

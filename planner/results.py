@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import numpy as np
     import pandas as pd
+    import scipy.sparse as sp
     import shapely
 
     from planner.coverage import CoverageSummary
@@ -30,7 +32,15 @@ if TYPE_CHECKING:
     )
     from planner.snapping import Snaps
 
-__all__ = ["City", "CityRun", "CoverageResult", "EvaluationResult", "PlanCurve", "PlanResult"]
+__all__ = [
+    "City",
+    "CityRun",
+    "CoverageResult",
+    "CurveModel",
+    "EvaluationResult",
+    "PlanCurve",
+    "PlanResult",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,6 +189,29 @@ class PlanCurve:
 
     candidates: gpd.GeoDataFrame
     matrix: CoverageMatrix
+    curve: CoverageCurve
+
+
+@dataclass(frozen=True, eq=False)
+class CurveModel:
+    """The numbers behind a :class:`PlanCurve`, without geometry or tables: what solving one of
+    its points again needs (a national run's worker reads back only this, not the whole city).
+
+    Attributes
+    ----------
+    matrix
+        The coverage matrix (candidates x buildings), as in :class:`PlanCurve`.
+    population
+        Residents of each building.
+    covered
+        Whether each building is covered by a working station already.
+    curve
+        The curve, as in :class:`PlanCurve`.
+    """
+
+    matrix: sp.csr_array
+    population: np.ndarray
+    covered: np.ndarray
     curve: CoverageCurve
 
 

@@ -1024,11 +1024,21 @@ def test_spilled_cuts_are_what_the_worker_would_have_been_sent(country, tmp_path
     assert Path(again.file) == spill / f"{units[0].folder}.state.pickle"
     loaded = _loaded(again)
     assert len(loaded.city.residents) == len(first.city.residents)
-    # a curve point solved again, and put on the curve, from the file as from memory
+    np.testing.assert_array_equal(
+        loaded.curve.matrix.matrix.toarray(), first.curve.matrix.matrix.toarray()
+    )
+    assert loaded.curve.matrix.candidate_snap_m.size == first.curve.matrix.matrix.shape[0]
+    # a curve point solved again, and put on the curve, from the file as from memory; the
+    # spilled unit's point reads only the curve's numbers: the city's file is not touched
+    state_file = Path(again.file)
+    model_file = state_file.with_suffix(".model.pickle")
+    assert model_file.is_file()
+    state_file.rename(tmp_path / "aside")
     point_mem, point_file = solve_unit_point(first, 1), solve_unit_point(again, 1)
     assert point_file[0].newly_covered == point_mem[0].newly_covered
     applied_mem = apply_unit_points(first, point_mem)
     applied_file = apply_unit_points(again, point_file)
+    (tmp_path / "aside").rename(state_file)
     assert applied_file.file == again.file and applied_file.curve is None  # written back
     for field in ("newly_covered", "upper_bound", "proven_optimal", "refined"):
         assert getattr(applied_file.outcome, field) == getattr(applied_mem.outcome, field)

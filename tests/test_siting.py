@@ -361,6 +361,27 @@ def test_group_identical_rows_matches_slow_reference() -> None:
     assert fast[1].tolist() == slow[1].tolist()
 
 
+@pytest.mark.parametrize("block", [1, 3, 17, 10**9])
+def test_group_identical_rows_in_blocks_is_the_same(monkeypatch, block) -> None:
+    # rows hashed and checked in blocks of `block` entries (a big city's matrix is done in
+    # blocks to keep memory low): the same groups whatever the block, empty rows included
+    rng = np.random.default_rng(11)
+    base = rng.random((25, 40)) < 0.15
+    base[3] = False  # an empty row
+    dense = base[rng.integers(0, 25, 150)]
+    m = sp.csr_array(dense.astype(float))
+    slow = solvers._group_identical_rows_slow(m)
+    monkeypatch.setattr(solvers, "ROW_BLOCK_PAIRS", block)
+    blocks = solvers._row_blocks(m.indptr.astype(np.int64))
+    assert blocks[0][0] == 0 and blocks[-1][1] == m.shape[0]
+    assert all(b[1] == a[0] for b, a in itertools.pairwise(blocks))
+    if block == 3:
+        assert len(blocks) > 50
+    fast = solvers._group_identical_rows(m)
+    assert fast[0].tolist() == slow[0].tolist()
+    assert fast[1].tolist() == slow[1].tolist()
+
+
 # --------------------------------------------------------------------------------------------
 # Input validation
 # --------------------------------------------------------------------------------------------

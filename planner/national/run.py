@@ -61,9 +61,11 @@ from planner.national.units import (
 from planner.osm import OsmData, OsmScan, scan_osm
 from planner.output_set import OutputSet, output_set
 from planner.pipeline import (
+    CurveModel,
     apply_plan_curve_points,
     assess_coverage,
     city_from_osm,
+    curve_model,
     load_city,
     plan_curve,
     plan_from_curve,
@@ -238,25 +240,46 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
 
 def _spilled(state: _UnitState) -> _UnitState:
     """``state`` with its heavy data written beside its spilled cut (when the cut was spilled):
-    the worker then keeps only the outcome and the file's name."""
+    the worker then keeps only the outcome and the file's name.
+
+    Two files: the curve's numbers (:func:`planner.pipeline.curve_model`: matrix, residents,
+    curve), all a proving point reads back, and the rest (city, coverage, candidates,
+    vehicles) without the matrix, read back only to write the unit's folder."""
     if state.job.osm_file is None or state.file is not None:
         return state
     path = Path(state.job.osm_file).with_suffix(".state.pickle")
-    with path.open("wb") as fh:
-        pickle.dump(
-            (state.city, state.coverage, state.curve, state.vehicles),
-            fh,
-            protocol=pickle.HIGHEST_PROTOCOL,
-        )
+    _dump(curve_model(state.coverage, state.curve), _model_file(str(path)))
+    curve = state.curve
+    bare = replace(curve, matrix=replace(curve.matrix, matrix=None), curve=None)
+    _dump((state.city, state.coverage, bare, state.vehicles), path)
     return replace(state, city=None, coverage=None, curve=None, vehicles=None, file=str(path))
+
+
+def _dump(value: Any, path: Path) -> None:
+    with path.open("wb") as fh:
+        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _model_file(state_file: str) -> Path:
+    return Path(state_file).with_suffix(".model.pickle")
+
+
+def _model(state: _UnitState) -> CurveModel:
+    """The unit's curve numbers (read back alone when its state was spilled)."""
+    if state.file is None:
+        return curve_model(state.coverage, state.curve)
+    with _model_file(state.file).open("rb") as fh:
+        return pickle.load(fh)  # written by _spilled of this run
 
 
 def _loaded(state: _UnitState) -> _UnitState:
     """``state`` with its heavy data in memory (read back when it was spilled)."""
     if state.file is None:
         return state
+    model = _model(state)
     with Path(state.file).open("rb") as fh:
-        city, coverage, curve, vehicles = pickle.load(fh)  # written by _spilled of this run
+        city, coverage, bare, vehicles = pickle.load(fh)  # written by _spilled of this run
+    curve = replace(bare, matrix=replace(bare.matrix, matrix=model.matrix), curve=model.curve)
     return replace(state, city=city, coverage=coverage, curve=curve, vehicles=vehicles, file=None)
 
 
@@ -511,13 +534,12 @@ def _redistribute(
 def solve_unit_point(state: _UnitState, k: int) -> tuple[CurvePoint, ...]:
     """One curve point of the unit solved again, exactly, with the largest MILPs
     (:func:`planner.pipeline.solve_plan_curve_points`). One task per point: the points of a
-    big city run on every worker at once. A pure function of its inputs."""
+    big city run on every worker at once. A pure function of its inputs; a spilled unit reads
+    back only its curve's numbers."""
     set_language(state.job.lang)
     options = state.job.options
-    state = _loaded(state)
     return solve_plan_curve_points(
-        state.coverage,
-        state.curve,
+        _model(state),
         (k,),
         time_limit_s=options.time_limit_s,
         node_limit=options.node_limit,
@@ -527,10 +549,8 @@ def solve_unit_point(state: _UnitState, k: int) -> tuple[CurvePoint, ...]:
 def apply_unit_points(state: _UnitState, *solved: tuple[CurvePoint, ...]) -> _UnitState:
     """The unit with the points of :func:`solve_unit_point` on its curve and in its outcome."""
     points = [p for group in solved for p in group]
-    spilled = state.file is not None
-    state = _loaded(state)
-    curve = apply_plan_curve_points(state.coverage, state.curve, points)
-    c, o = curve.curve, state.outcome
+    model = apply_plan_curve_points(_model(state), points)
+    c, o = model.curve, state.outcome
     outcome = replace(
         o,
         **_curve_fields(c),
@@ -538,10 +558,10 @@ def apply_unit_points(state: _UnitState, *solved: tuple[CurvePoint, ...]) -> _Un
         runtime_s=o.runtime_s + sum(p.seconds for p in points),
         refined=tuple(sorted({*o.refined, *(p.k for p in points)})),
     )
-    state = replace(state, curve=curve, outcome=outcome)
-    if spilled:  # written back over the unit's file: the worker keeps holding nothing heavy
-        state = _spilled(state)
-    return state
+    if state.file is not None:  # written back over the unit's file: the worker holds nothing heavy
+        _dump(model, _model_file(state.file))
+        return replace(state, outcome=outcome)
+    return replace(state, curve=replace(state.curve, curve=c), outcome=outcome)
 
 
 def _outcome_of(state: _UnitState | UnitOutcome) -> UnitOutcome:
