@@ -512,21 +512,38 @@ def service_areas(
                 )
             )
     door_area = np.zeros(n, dtype=np.int64) if by == "all" else np.arange(n)
-    # every (limit, area) pair is one area of a single dissolve, so all run in parallel
-    all_lines, all_areas = [], []
+    # every (limit, area) pair is one area of a single dissolve, so all run in parallel; a
+    # limit dissolves only its ring, the lines the next smaller limit does not have (areas
+    # nest), and is then merged with that limit's polygon
+    ring_lines, ring_areas, street_m = [], [], np.zeros(len(ids) * len(limits))
+    before: set[tuple[int, bytes]] = set()
     for k, R in enumerate(limits):
         lines, area = reachable_lines(
             network, _concat(pieces_by_limit[k]), doors=snaps, door_area=door_area, limit_m=R
         )
-        all_lines.append(lines)
-        all_areas.append(area.astype(np.int64) + k * len(ids))
-    geometry, street_m = _dissolve(
-        np.concatenate(all_lines),
-        np.concatenate(all_areas),
+        area = area.astype(np.int64)
+        street_m[k * len(ids) : (k + 1) * len(ids)] = np.bincount(
+            area, weights=shapely.length(lines), minlength=len(ids)
+        )
+        keys = list(zip(area.tolist(), shapely.to_wkb(lines).tolist(), strict=True))
+        new = np.fromiter((key not in before for key in keys), dtype=bool, count=len(keys))
+        before = set(keys)
+        ring_lines.append(lines[new])
+        ring_areas.append(area[new] + k * len(ids))
+    geometry, _ = _dissolve(
+        np.concatenate(ring_lines),
+        np.concatenate(ring_areas),
         len(ids) * len(limits),
         buffer_m,
         quad_segs,
     )
+    for k in range(1, len(limits)):
+        for i in range(len(ids)):
+            inner, ring = geometry[(k - 1) * len(ids) + i], geometry[k * len(ids) + i]
+            if not shapely.is_empty(ring):
+                geometry[k * len(ids) + i] = shapely.union(inner, ring)
+            else:
+                geometry[k * len(ids) + i] = inner
     limit_m_col = np.repeat(np.asarray(limits, dtype=float), len(ids))
     return gpd.GeoDataFrame(
         {

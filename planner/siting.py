@@ -346,6 +346,9 @@ class RolloutResult:
         Whether the bound for ``m`` sites was proven tight (``best_population`` optimal).
     time_limit_hit
         True when the wall-clock safety net cut a prefix solve short.
+    best_sites
+        With ``prefix_gaps=True``: the candidate rows (sorted) of the best ``m``-site plan
+        found, ``m = 1 .. len(sites)`` (the one ``best_population`` counts); empty otherwise.
     """
 
     sites: IntArray
@@ -357,6 +360,7 @@ class RolloutResult:
     prefix_gap: FloatArray
     prefix_proven_optimal: BoolArray
     time_limit_hit: bool = False
+    best_sites: tuple[IntArray, ...] = ()
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -1787,6 +1791,7 @@ def rollout_order(
     gap = np.full(m, np.nan)
     optimal = np.zeros(m, dtype=bool)
     timed_out = False
+    best_sites: list[IntArray] = []
     if prefix_gaps and m:
         none = np.zeros(0, dtype=np.intp)
         reduced = _reduce(inst.pattern, weights, exclude=none, dedupe_rows=True)
@@ -1809,6 +1814,9 @@ def rollout_order(
             bound = max(plan.upper_bound, float(cumulative[size - 1]))
             # the rollout's own prefix is a plan of this size too: the best found is never less
             best[size - 1] = max(plan.objective, float(cumulative[size - 1]))
+            found = ordered[:size] if plan.objective < float(cumulative[size - 1]) else plan.sites
+            found_order, found_marginal = _rollout(inst.pattern, weights, found)
+            best_sites.append(np.sort(found_order[found_marginal > 0]))  # as on a curve
             upper[size - 1] = bound
             gap[size - 1] = _gap_max(bound, float(cumulative[size - 1]))
             optimal[size - 1] = _gap_max(bound, float(best[size - 1])) <= OPTIMAL_REL_TOL
@@ -1823,6 +1831,7 @@ def rollout_order(
         prefix_gap=gap,
         prefix_proven_optimal=optimal,
         time_limit_hit=timed_out,
+        best_sites=tuple(best_sites),
     )
 
 

@@ -46,7 +46,7 @@ from planner.defaults import DEFAULT_NODE_LIMIT, DEFAULT_TIME_LIMIT_S, DEFAULT_T
 from planner.errors import InputError
 from planner.i18n import gettext, ngettext
 from planner.results import CoverageResult, EvaluationResult, PlanResult
-from planner.siting import CoverageCurve, SitingResult, coverage_curve
+from planner.siting import CoverageCurve, RolloutResult, SitingResult, coverage_curve
 
 __all__ = [
     "DEFAULT_BEST_SIZES",
@@ -371,6 +371,12 @@ def try_sites_for_plan(
     """
     own = np.asarray(plan.rollout.sites, dtype=np.int64)
     own_bound = float(plan.siting.upper_bound) if isinstance(plan.siting, SitingResult) else np.inf
+    k_max = max(own.size, DEFAULT_BEST_SIZES if max_sites is None else int(max_sites))
+    best_plans = None
+    if curve is not None:
+        best_plans = _curve_plans(curve, max(own.size, int(curve.max_sites)))
+    elif len(plan.rollout.best_sites) >= k_max:  # the rollout solved every size already
+        best_plans = _prefix_plans(plan.rollout, k_max)
     kinds = np.full(len(plan.candidates), "candidate", dtype=object)
     kinds[own] = "site"
     return _build(
@@ -388,8 +394,23 @@ def try_sites_for_plan(
         time_limit_s=time_limit_s,
         node_limit=node_limit,
         context="plan",
-        curve=curve,
+        best_plans=best_plans,
     )
+
+
+def _prefix_plans(rollout: RolloutResult, k_max: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """The best plans of sizes ``0 .. k_max`` the rollout's prefix solves found, and their
+    bounds (made non-increasing towards smaller sizes, as on a :func:`coverage_curve`)."""
+    m = np.arange(k_max)
+    bound = np.r_[0.0, rollout.upper_bound[m]]
+    bound = np.minimum.accumulate(bound[::-1])[::-1]  # OPT(k) <= OPT(j) <= bound(j), j > k
+    return [np.zeros(0, dtype=np.int64), *rollout.best_sites[:k_max]], bound
+
+
+def _curve_plans(curve: CoverageCurve, k_max: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """The best plans of sizes ``0 .. k_max`` on ``curve`` and their bounds (flat beyond it)."""
+    best = [curve.sites[curve.at(k)] for k in range(k_max + 1)]
+    return best, np.array([curve.upper_bound[curve.at(k)] for k in range(k_max + 1)], dtype=float)
 
 
 def try_sites_for_evaluation(
@@ -451,14 +472,14 @@ def _build(
     node_limit: int,
     context: str,
     own_size: int | None = None,
-    curve: CoverageCurve | None = None,
+    best_plans: tuple[list[np.ndarray], np.ndarray] | None = None,
 ) -> TrySites:
     buildings = coverage.buildings
     population = buildings["population"].to_numpy(dtype=float)
     covered = buildings["covered"].to_numpy(dtype=bool)
     weights = np.where(covered, 0.0, population)
     size = int(own_plan.size if own_size is None else own_size)
-    if curve is None:
+    if best_plans is None:
         k_max = max(size, DEFAULT_BEST_SIZES if max_sites is None else int(max_sites))
         curve = coverage_curve(
             matrix,
@@ -468,10 +489,9 @@ def _build(
             time_limit_s=time_limit_s,
             node_limit=node_limit,
         )
-    else:
-        k_max = max(size, int(curve.max_sites))
-    best = [curve.sites[curve.at(k)] for k in range(k_max + 1)]
-    bound = np.array([curve.upper_bound[curve.at(k)] for k in range(k_max + 1)], dtype=float)
+        best_plans = _curve_plans(curve, k_max)
+    best, bound = list(best_plans[0]), best_plans[1].copy()
+    k_max = len(best) - 1
     # the run's own plan stands for its size, so the button loads exactly the run's numbers
     best[size] = np.asarray(own_plan, dtype=np.int64)
     bound[size] = min(bound[size], own_bound)

@@ -204,6 +204,24 @@ def test_service_areas_refuse_degrees() -> None:
         service_areas(plain_grid(), st)
 
 
+@pytest.mark.parametrize("by", ["all", "station"])
+def test_each_limit_equals_that_limit_alone(bishkek_osm, bishkek_network, by):
+    # a limit dissolves only its ring and is merged with the smaller limit's polygon: the
+    # same street length, and the same area up to the buffer's own approximation (round ends
+    # drawn with quad_segs segments fall slightly differently where streets are chained)
+    stations = bishkek_osm.police.iloc[:4]
+    together = service_areas(bishkek_network, stations, limits_min=[5, 10, 15], by=by)
+    for limit in (5, 10, 15):
+        alone = service_areas(bishkek_network, stations, limits_min=[limit], by=by)
+        mine = together[together["limit_min"] == limit].reset_index(drop=True)
+        assert len(mine) == len(alone) == (1 if by == "all" else 4)
+        for a, b in zip(mine.geometry, alone.geometry, strict=True):
+            assert a.is_valid and b.is_valid
+            assert a.symmetric_difference(b).area <= 1e-5 * max(b.area, 1.0)
+        np.testing.assert_allclose(mine["street_m"], alone["street_m"], rtol=1e-12)
+        np.testing.assert_allclose(mine["area_km2"], alone["area_km2"], rtol=1e-5)
+
+
 def test_strips_dissolve_to_the_same_polygon(bishkek_network, monkeypatch):
     # cutting a large area into strips dissolved on separate cores must not change it
     import planner.isochrones as isochrones_module

@@ -306,3 +306,41 @@ def test_a_curve_already_computed_is_used(bishkek: tuple, monkeypatch: pytest.Mo
         assert value == pytest.approx(pc.curve.newly_covered[k], abs=1e-6)
     # the plan's own size: the plan itself
     assert sorted(ts.best_ids(3)) == sorted(plan.sites["candidate_id"])
+
+
+def test_a_plans_prefix_solves_feed_the_panel(
+    bishkek: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a plan of 10 sites has solved every size 1..10 for its prefix gaps: the panel's best
+    # plans (k = 0..10, the 10 it always shows) are those, not a second solve, and they equal
+    # the curve solved on its own
+    from planner import try_sites
+    from planner.siting import coverage_curve
+
+    city, coverage, _ = bishkek
+    plan = plan_sites(city, coverage, n_sites=10, spacing_m=200.0)
+    rollout = plan.rollout
+    assert len(rollout.best_sites) == 10
+    pop = coverage.buildings["population"].to_numpy(dtype=float)
+    old = coverage.buildings["covered"].to_numpy(dtype=bool)
+    for m, sites in enumerate(rollout.best_sites, start=1):
+        assert sites.size <= m
+        new = np.unique(plan.matrix.matrix[sites].indices)
+        assert pop[new][~old[new]].sum() == pytest.approx(rollout.best_population[m - 1])
+    curve = coverage_curve(plan.matrix.matrix, pop, max_sites=10, already_covered=old)
+
+    def no_solve(*args: object, **kwargs: object) -> None:
+        raise AssertionError("coverage_curve must not run again")
+
+    monkeypatch.setattr(try_sites, "coverage_curve", no_solve)
+    ts = try_sites_for_plan(coverage, plan, spacing_m=200.0, max_candidates=5)
+    assert len(ts.best_sites) == 11
+    for k in range(1, 11):
+        value = ts.evaluate(ts.best_ids(k))["newly_covered"]
+        assert value == pytest.approx(curve.newly_covered[k], rel=1e-9)
+        assert value <= ts.best_upper_bound[k] + 1e-6
+    assert np.all(np.diff(ts.best_upper_bound) >= -1e-9)  # bounds never fall with k
+    # a plan smaller than the 10 sizes shown still solves the rest
+    small = plan_sites(city, coverage, n_sites=3, spacing_m=200.0)
+    with pytest.raises(AssertionError, match="must not run again"):
+        try_sites_for_plan(coverage, small, spacing_m=200.0, max_candidates=5)
