@@ -25,6 +25,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -119,10 +120,16 @@ def _run_city(
                 flush=True,
             )
         coverage = progress.run(
-            gettext("walking distances, service areas, coverage"),
+            gettext("walking distances, coverage"),
             pipeline.assess_coverage,
             city,
             settings=walk,
+            areas=False,
+        )
+        # the service areas (a picture: no number depends on them) are drawn on another core
+        # while the stations are reviewed and the sites chosen; joined before writing
+        drawing = stack.enter_context(ThreadPoolExecutor(max_workers=1)).submit(
+            pipeline.draw_service_areas, city, coverage
         )
         review = progress.run(
             gettext("stations: repairs, inspectors, planned stations"),
@@ -207,6 +214,9 @@ def _run_city(
         if getattr(args, "redistribute_inspectors", False):
             parameters |= {"redistribute_inspectors": True, "max_move_km": args.max_move_km}
             parameters.setdefault("node_limit", getattr(args, "node_limit", DEFAULT_NODE_LIMIT))
+        coverage = progress.run(
+            gettext("service areas (drawn meanwhile on another core)"), drawing.result
+        )
         with progress.step(
             gettext("writing plan.gpkg, summary and map.html to {out}").format(out=out)
         ):

@@ -110,6 +110,7 @@ __all__ = [
     "city_from_osm",
     "curve_model",
     "district_table",
+    "draw_service_areas",
     "evaluate_sites",
     "load_city",
     "plan_curve",
@@ -667,12 +668,15 @@ def assess_coverage(
     service_limits_min: Sequence[float] = DEFAULT_SERVICE_LIMITS_MIN,
     sensitivity_speeds_kmh: Sequence[float] = DEFAULT_SENSITIVITY_SPEEDS_KMH,
     sensitivity_limits_min: Sequence[float] = DEFAULT_SENSITIVITY_LIMITS_MIN,
+    areas: bool = True,
 ) -> CoverageResult:
     """Walking distance from every resident to the nearest usable station, and the summary.
 
     The nearest-station search has no distance cap (it is one multi-source pass over the
     network), so ``walk_m`` is finite for every resident who can reach a station at all, and
-    the sensitivity table can use any limit.
+    the sensitivity table can use any limit. ``areas=False`` leaves the service areas (a
+    picture; no number depends on them) undrawn: :func:`draw_service_areas` draws them, e.g.
+    on another core while the sites are chosen, as the command line does.
     """
     _expect_city("assess_coverage", city)
     if settings is not None and not isinstance(settings, WalkSettings):
@@ -732,24 +736,6 @@ def assess_coverage(
         )
     workload = cov.coverage_by_station(buildings, stations, max_walk_m=settings.max_walk_m)
     stations = stations.join(workload)
-    now_usable = working(stations)
-    areas = service_areas(
-        city.network,
-        stations[now_usable],
-        limits_min=list(service_limits_min),
-        settings=settings,
-    )
-    usable_stations = stations[now_usable]
-    station_areas = service_areas(
-        city.network,
-        usable_stations,
-        limits_m=[settings.max_walk_m],
-        by="station",
-        settings=settings,
-    )
-    station_areas["station_id"] = (
-        usable_stations["station_id"].reindex(station_areas["station_id"]).to_numpy()
-    )
     summary = cov.summarize_coverage(
         buildings, max_walk_m=settings.max_walk_m, speed_kmh=settings.speed_kmh
     )
@@ -764,17 +750,43 @@ def assess_coverage(
     sensitivity = cov.coverage_sensitivity(
         buildings, speeds_kmh=sensitivity_speeds_kmh, limits_min=sensitivity_limits_min
     )
-    return CoverageResult(
+    result = CoverageResult(
         settings=settings,
         buildings=buildings,
         stations=stations,
-        service_areas=areas,
-        station_areas=station_areas,
+        service_areas=None,
+        station_areas=None,
         summary=summary,
         by_district=by_district,
         sensitivity=sensitivity,
         building_snaps=walk.building_snaps,
     )
+    if not areas:
+        return result
+    return draw_service_areas(city, result, service_limits_min=service_limits_min)
+
+
+def draw_service_areas(
+    city: City,
+    coverage: CoverageResult,
+    *,
+    service_limits_min: Sequence[float] = DEFAULT_SERVICE_LIMITS_MIN,
+) -> CoverageResult:
+    """``coverage`` with its service areas drawn (:func:`planner.isochrones.service_areas`):
+    the areas of all working stations together at each of ``service_limits_min`` and each
+    station's own area at the walking limit."""
+    settings = coverage.settings
+    usable = coverage.stations[working(coverage.stations)]
+    areas = service_areas(
+        city.network, usable, limits_min=list(service_limits_min), settings=settings
+    )
+    station_areas = service_areas(
+        city.network, usable, limits_m=[settings.max_walk_m], by="station", settings=settings
+    )
+    station_areas["station_id"] = (
+        usable["station_id"].reindex(station_areas["station_id"]).to_numpy()
+    )
+    return replace(coverage, service_areas=areas, station_areas=station_areas)
 
 
 def district_table(
@@ -788,6 +800,8 @@ def district_table(
         return None
     if plan is None:
         return coverage.by_district
+    if plan.by_district is not None:
+        return plan.by_district  # made with the plan (_with_districts)
     table = cov.coverage_by_district(
         plan.buildings,
         city.districts,
@@ -954,7 +968,16 @@ def plan_sites(
         time_limit_s=prefix_budget_s,
         node_limit=node_limit,
     )
-    return _plan_result(coverage, cands, matrix, siting, rollout, districts=city.districts)
+    return _with_districts(
+        city,
+        coverage,
+        _plan_result(coverage, cands, matrix, siting, rollout, districts=city.districts),
+    )
+
+
+def _with_districts(city: City, coverage: CoverageResult, plan: PlanResult) -> PlanResult:
+    """``plan`` carrying its district table, made once for every output that shows it."""
+    return replace(plan, by_district=district_table(city, coverage, plan))
 
 
 def _plan_result(
@@ -1147,8 +1170,12 @@ def plan_from_curve(
         prefix_gap=np.maximum(gap, 0.0),
         prefix_proven_optimal=curve.curve.proven_optimal[at],
     )
-    return _plan_result(
-        coverage, curve.candidates, curve.matrix, siting, rollout, districts=city.districts
+    return _with_districts(
+        city,
+        coverage,
+        _plan_result(
+            coverage, curve.candidates, curve.matrix, siting, rollout, districts=city.districts
+        ),
     )
 
 

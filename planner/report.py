@@ -39,7 +39,7 @@ from planner.outputs import (
     write_map,
     write_text,
 )
-from planner.pipeline import district_table
+from planner.pipeline import district_table, draw_service_areas
 from planner.results import City, CoverageResult, EvaluationResult, PlanResult
 from planner.siting import CoverageCurve, SitingResult, at_most_more
 from planner.station_review import CapacityPlan, StationReview
@@ -216,7 +216,7 @@ def build_map(
     stations) and its legend line. The map opens fitted
     to where the residents live.
     """
-
+    coverage = _drawn(city, coverage)
     buildings = plan.buildings if plan is not None else coverage.buildings
     if plan is not None:
         buildings = buildings[~buildings["covered_after"].to_numpy(dtype=bool)]
@@ -344,6 +344,7 @@ def write_outputs(
         If writing fails for a reason of the environment (disk full, another run holding the
         folder) or a file fails the read-back check; ``out_dir`` is then unchanged.
     """
+    coverage = _drawn(city, coverage)
     if isinstance(out_dir, OutputSet):
         return _write_set(
             out_dir, city=city, coverage=coverage, plan=plan, evaluation=evaluation,
@@ -358,6 +359,14 @@ def write_outputs(
             inputs=inputs, command=command, try_sites_max=try_sites_max, curve=curve,
             vehicles=vehicles,
         )  # fmt: skip
+
+
+def _drawn(city: City, coverage: CoverageResult) -> CoverageResult:
+    """``coverage`` with its service areas (drawn now if ``assess_coverage(areas=False)``
+    left them out)."""
+    if coverage.service_areas is None or coverage.station_areas is None:
+        return draw_service_areas(city, coverage)
+    return coverage
 
 
 def _write_set(

@@ -109,10 +109,13 @@ class CoverageResult:
         ``residents_nearest``, ``residents_within``, ``buildings_nearest``,
         ``buildings_within``.
     service_areas
-        Dissolved walkable areas for each limit (``limit_m``, ``limit_min``, ``area_km2``).
+        Dissolved walkable areas for each limit (``limit_m``, ``limit_min``, ``area_km2``);
+        ``None`` until drawn (``assess_coverage(..., areas=False)``, then
+        :func:`planner.pipeline.draw_service_areas`).
     station_areas
         Each usable station's own walkable area at the walking limit (overlapping where
-        stations share streets): ``station_id``, ``limit_m``, ``area_km2``, ``street_m``.
+        stations share streets): ``station_id``, ``limit_m``, ``area_km2``, ``street_m``;
+        ``None`` until drawn, as ``service_areas``.
     summary
         Residents within and beyond the limit.
     by_district
@@ -126,8 +129,8 @@ class CoverageResult:
     settings: WalkSettings
     buildings: gpd.GeoDataFrame
     stations: gpd.GeoDataFrame
-    service_areas: gpd.GeoDataFrame
-    station_areas: gpd.GeoDataFrame
+    service_areas: gpd.GeoDataFrame | None
+    station_areas: gpd.GeoDataFrame | None
     summary: CoverageSummary
     by_district: pd.DataFrame | None
     sensitivity: pd.DataFrame
@@ -162,6 +165,9 @@ class PlanResult:
         The residents with ``covered_after``: within the limit of an existing or new station.
     summary_after
         Coverage after building the chosen sites.
+    by_district
+        Coverage by district now and after the plan (:func:`planner.pipeline.district_table`),
+        made once with the plan; ``None`` without districts.
     """
 
     candidates: gpd.GeoDataFrame
@@ -171,6 +177,7 @@ class PlanResult:
     sites: gpd.GeoDataFrame
     buildings: gpd.GeoDataFrame
     summary_after: CoverageSummary
+    by_district: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -470,3 +470,39 @@ def test_a_national_stations_list_gives_the_same_coverage_as_the_city_part(tmp_p
     summary = json.loads(json.dumps(summary_dict(city_mixed, cov_mixed), default=str))
     assert summary["stations"]["beyond_reach"] == 2001
     assert summary["stations"]["total"] == 2
+
+
+def test_areas_drawn_later_are_the_same_and_a_plan_carries_its_district_table(tmp_path):
+    # the command line draws the service areas on another core while the sites are chosen
+    # (assess_coverage(areas=False), then draw_service_areas): the same frames and files
+    from dataclasses import replace
+
+    from geopandas.testing import assert_geodataframe_equal
+
+    from planner.districts import BUNDLED_ALMATY_DISTRICTS
+    from planner.pipeline import district_table, draw_service_areas
+    from planner.report import write_outputs
+    from tests.conftest import ALMATY
+
+    city = load_city(ALMATY, districts_path=BUNDLED_ALMATY_DISTRICTS)
+    now = assess_coverage(city)
+    later = assess_coverage(city, areas=False)
+    assert later.service_areas is None and later.station_areas is None
+    assert later.summary == now.summary
+    drawn = draw_service_areas(city, later)
+    assert len(drawn.service_areas) == 3 and len(drawn.station_areas) > 0
+    assert_geodataframe_equal(drawn.service_areas, now.service_areas)
+    assert_geodataframe_equal(drawn.station_areas, now.station_areas)
+    # the plan's district table is made once, with the plan, and equals a fresh one
+    plan = plan_sites(city, later, n_sites=3, spacing_m=200)
+    assert plan.by_district is not None and "residents_covered_after" in plan.by_district
+    fresh = district_table(city, later, replace(plan, by_district=None))
+    pd.testing.assert_frame_equal(plan.by_district, fresh)
+    assert district_table(city, later, plan) is plan.by_district
+    # undrawn coverage is drawn when written: the same layers as from drawn coverage
+    write_outputs(tmp_path / "a", city=city, coverage=later, plan=plan, try_sites_max=-1)
+    write_outputs(tmp_path / "b", city=city, coverage=drawn, plan=plan, try_sites_max=-1)
+    for layer in ("service_areas", "station_areas", "districts"):
+        a = gpd.read_file(tmp_path / "a" / "plan.gpkg", layer=layer)
+        b = gpd.read_file(tmp_path / "b" / "plan.gpkg", layer=layer)
+        assert_geodataframe_equal(a, b)

@@ -166,7 +166,8 @@ def unit_curve(job: UnitJob) -> _UnitState | UnitOutcome:
                 total_population=unit.population,
                 barriers=options.barriers,
             )
-        coverage = assess_coverage(city, settings=options.settings)
+        # service areas are drawn only for the units whose folders are written (write_unit)
+        coverage = assess_coverage(city, settings=options.settings, areas=False)
         curve = plan_curve(
             city,
             coverage,
