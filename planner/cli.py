@@ -24,11 +24,11 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from planner._cli_inputs import (
     check_options,
@@ -57,6 +57,8 @@ from planner.errors import FetchError, InputError, OutputError
 from planner.i18n import gettext, language, resolve_language, set_language, using_language
 
 __all__ = ["main"]
+
+T = TypeVar("T")
 
 
 def _run(args: argparse.Namespace, run_id: str, argv: Sequence[str]) -> int:
@@ -128,9 +130,7 @@ def _run_city(
         )
         # the service areas (a picture: no number depends on them) are drawn on another core
         # while the stations are reviewed and the sites chosen; joined before writing
-        drawing = stack.enter_context(ThreadPoolExecutor(max_workers=1)).submit(
-            pipeline.draw_service_areas, city, coverage
-        )
+        drawing = _in_background(pipeline.draw_service_areas, city, coverage)
         review = progress.run(
             gettext("stations: repairs, inspectors, planned stations"),
             review_stations,
@@ -253,6 +253,23 @@ def _run_city(
         vehicles=vehicles,
     )
     return 0
+
+
+def _in_background(fn: Callable[..., T], *args: Any) -> Future[T]:
+    """``fn(*args)`` on a daemon thread: an error or an interrupt of the run does not wait for
+    it (a pool's thread would be joined first, holding up the message and the clean-up)."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # handed to whoever waits for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="planner-background", daemon=True).start()
+    return future
 
 
 def solver_limits(args: argparse.Namespace) -> dict[str, Any]:

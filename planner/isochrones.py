@@ -278,8 +278,32 @@ def reachable_lines(
     tuple of numpy.ndarray
         ``(lines, area)``.
     """
+    lines, area, _ = _keyed_lines(
+        network,
+        pieces,
+        doors=doors,
+        door_distance_m=door_distance_m,
+        door_area=door_area,
+        limit_m=limit_m,
+    )
+    return lines, area
+
+
+def _keyed_lines(
+    network: WalkNetwork,
+    pieces: Pieces,
+    *,
+    doors: Snaps | None,
+    door_distance_m: np.ndarray | None,
+    door_area: np.ndarray | None,
+    limit_m: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`reachable_lines` and what each line is made from, ``(area, edge, start_m,
+    end_m)`` (a door path: ``edge = -1 - door``, from 0 to its length): two lines with the
+    same key are the same line."""
     lines = substrings(network.edge_geometry[pieces.edge], pieces.start_m, pieces.end_m)
     area = pieces.area
+    keys = [np.stack([area, pieces.edge, pieces.start_m, pieces.end_m], axis=1).astype(float)]
     if doors is not None and door_area is not None:
         dist0 = np.zeros(len(doors)) if door_distance_m is None else door_distance_m
         use = np.flatnonzero((door_area >= 0) & doors.reached & (doors.snap_distance_m > 0))
@@ -290,7 +314,18 @@ def reachable_lines(
         seg = np.stack([p, p + (q - p) * frac], axis=1)
         lines = np.concatenate([lines, shapely.linestrings(seg)])
         area = np.concatenate([area, door_area[use]])
-    return lines, area
+        keys.append(np.stack([door_area[use], -1 - use, np.zeros(use.size), reach], axis=1))
+    return lines, area, np.concatenate(keys).astype(float)
+
+
+def _rows_in(keys: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Which rows of ``keys`` (float rows) are rows of ``other``, exactly."""
+    if not keys.size or not other.size:
+        return np.zeros(keys.shape[0], dtype=bool)
+    row = np.dtype((np.void, keys.dtype.itemsize * keys.shape[1]))
+    mine = np.ascontiguousarray(keys + 0.0).view(row).ravel()  # + 0.0: -0.0 becomes 0.0
+    theirs = np.ascontiguousarray(other + 0.0).view(row).ravel()
+    return np.isin(mine, theirs)
 
 
 def chain_lines(lines: np.ndarray) -> np.ndarray:
@@ -516,18 +551,22 @@ def service_areas(
     # limit dissolves only its ring, the lines the next smaller limit does not have (areas
     # nest), and is then merged with that limit's polygon
     ring_lines, ring_areas, street_m = [], [], np.zeros(len(ids) * len(limits))
-    before: set[tuple[int, bytes]] = set()
+    before = np.zeros((0, 4))
     for k, R in enumerate(limits):
-        lines, area = reachable_lines(
-            network, _concat(pieces_by_limit[k]), doors=snaps, door_area=door_area, limit_m=R
+        lines, area, keys = _keyed_lines(
+            network,
+            _concat(pieces_by_limit[k]),
+            doors=snaps,
+            door_distance_m=None,
+            door_area=door_area,
+            limit_m=R,
         )
         area = area.astype(np.int64)
         street_m[k * len(ids) : (k + 1) * len(ids)] = np.bincount(
             area, weights=shapely.length(lines), minlength=len(ids)
         )
-        keys = list(zip(area.tolist(), shapely.to_wkb(lines).tolist(), strict=True))
-        new = np.fromiter((key not in before for key in keys), dtype=bool, count=len(keys))
-        before = set(keys)
+        new = ~_rows_in(keys, before)
+        before = keys
         ring_lines.append(lines[new])
         ring_areas.append(area[new] + k * len(ids))
     geometry, _ = _dissolve(

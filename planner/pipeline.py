@@ -760,21 +760,25 @@ def assess_coverage(
         by_district=by_district,
         sensitivity=sensitivity,
         building_snaps=walk.building_snaps,
+        service_limits_min=tuple(float(v) for v in service_limits_min),
     )
-    if not areas:
-        return result
-    return draw_service_areas(city, result, service_limits_min=service_limits_min)
+    return draw_service_areas(city, result) if areas else result
 
 
 def draw_service_areas(
     city: City,
     coverage: CoverageResult,
     *,
-    service_limits_min: Sequence[float] = DEFAULT_SERVICE_LIMITS_MIN,
+    service_limits_min: Sequence[float] | None = None,
 ) -> CoverageResult:
     """``coverage`` with its service areas drawn (:func:`planner.isochrones.service_areas`):
-    the areas of all working stations together at each of ``service_limits_min`` and each
-    station's own area at the walking limit."""
+    the areas of all working stations together at each of ``service_limits_min`` (default:
+    the limits given to :func:`assess_coverage`) and each station's own area at the walking
+    limit."""
+    _expect_city("draw_service_areas", city)
+    _expect_coverage("draw_service_areas", coverage)
+    if service_limits_min is None:
+        service_limits_min = coverage.service_limits_min or DEFAULT_SERVICE_LIMITS_MIN
     settings = coverage.settings
     usable = coverage.stations[working(coverage.stations)]
     areas = service_areas(
@@ -795,7 +799,8 @@ def district_table(
     """Coverage by district now and, with ``plan``, after it (``residents_covered_after``,
     ``share_covered_after``), with the calibration columns when the districts were calibrated
     (``official_population``, ``calibration_factor``, ``reliable``, ``calibration_note``);
-    ``None`` without districts."""
+    ``None`` without districts. A plan made by :func:`plan_sites` or :func:`plan_from_curve`
+    carries its table already (``plan.by_district``), which is returned as it is."""
     if city.districts is None:
         return None
     if plan is None:

@@ -27,6 +27,7 @@ from planner._format import count_text, number_or_none
 from planner._version import __version__
 from planner.capacitated import quality_text
 from planner.demand import RASTER_CELL_KIND
+from planner.errors import InputError
 from planner.i18n import gettext
 from planner.inspector_moves import InspectorMoves
 from planner.maps import STATION_REVIEW_COLUMNS, coverage_map
@@ -134,6 +135,14 @@ def build_layers(
     (:func:`planner.station_review.review_stations`) adds its columns to ``stations`` and the
     layers ``repair_schedule`` and ``planned``.
     """
+    if coverage.service_areas is None or coverage.station_areas is None:
+        raise InputError(
+            gettext("build_layers: the coverage's service areas are not drawn"),
+            hint=gettext(
+                "It came from assess_coverage(..., areas=False): draw them first, coverage = "
+                "draw_service_areas(city, coverage)."
+            ),
+        )
     stations = review.stations if review is not None else coverage.stations
     layers = {
         "stations": stations[

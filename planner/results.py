@@ -124,6 +124,8 @@ class CoverageResult:
         Coverage for several speeds and limits.
     building_snaps
         Where each resident's door reached the street, reused by the coverage matrix.
+    service_limits_min
+        The limits (minutes) the service areas are drawn at (``None``: the defaults).
     """
 
     settings: WalkSettings
@@ -135,6 +137,7 @@ class CoverageResult:
     by_district: pd.DataFrame | None
     sensitivity: pd.DataFrame
     building_snaps: Snaps | None = None
+    service_limits_min: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,7 +170,9 @@ class PlanResult:
         Coverage after building the chosen sites.
     by_district
         Coverage by district now and after the plan (:func:`planner.pipeline.district_table`),
-        made once with the plan; ``None`` without districts.
+        made once with the plan; ``None`` without districts. A plan copied with other
+        ``buildings`` (``dataclasses.replace``) must be given ``by_district=None`` too, so
+        that the table is made again.
     """
 
     candidates: gpd.GeoDataFrame

@@ -375,7 +375,7 @@ def try_sites_for_plan(
     best_plans = None
     if curve is not None:
         best_plans = _curve_plans(curve, max(own.size, int(curve.max_sites)))
-    elif len(plan.rollout.best_sites) >= k_max:  # the rollout solved every size already
+    elif _prefix_solved(plan.rollout, k_max):  # the rollout solved every size already
         best_plans = _prefix_plans(plan.rollout, k_max)
     kinds = np.full(len(plan.candidates), "candidate", dtype=object)
     kinds[own] = "site"
@@ -396,6 +396,17 @@ def try_sites_for_plan(
         context="plan",
         best_plans=best_plans,
     )
+
+
+def _prefix_solved(rollout: RolloutResult, k_max: int) -> bool:
+    """Whether the rollout's prefix solves give the best plans of sizes ``1 .. k_max`` as a
+    curve would: every size solved, none cut short by the safety net (greedy stand-ins), and
+    no plan worse than a smaller one (a curve would extend the smaller plan instead)."""
+    if len(rollout.best_sites) < k_max or rollout.time_limit_hit:
+        return False
+    values = np.asarray(rollout.best_population[:k_max], dtype=float)
+    tolerance = 1e-9 * max(1.0, float(values.max()))  # the same residents summed another way
+    return bool(np.all(np.diff(values) >= -tolerance))
 
 
 def _prefix_plans(rollout: RolloutResult, k_max: int) -> tuple[list[np.ndarray], np.ndarray]:

@@ -204,7 +204,7 @@ def test_service_areas_refuse_degrees() -> None:
         service_areas(plain_grid(), st)
 
 
-@pytest.mark.parametrize("by", ["all", "station"])
+@pytest.mark.parametrize("by", ["all", "station", "nearest"])
 def test_each_limit_equals_that_limit_alone(bishkek_osm, bishkek_network, by):
     # a limit dissolves only its ring and is merged with the smaller limit's polygon: the
     # same street length, and the same area up to the buffer's own approximation (round ends

@@ -1031,7 +1031,7 @@ def test_spilled_cuts_are_what_the_worker_would_have_been_sent(country, tmp_path
     # a curve point solved again, and put on the curve, from the file as from memory; the
     # spilled unit's point reads only the curve's numbers: the city's file is not touched
     state_file = Path(again.file)
-    model_file = state_file.with_suffix(".model.pickle")
+    model_file = spill / f"{units[0].folder}.model.pickle"
     assert model_file.is_file()
     state_file.rename(tmp_path / "aside")
     point_mem, point_file = solve_unit_point(first, 1), solve_unit_point(again, 1)
@@ -1042,9 +1042,14 @@ def test_spilled_cuts_are_what_the_worker_would_have_been_sent(country, tmp_path
     assert applied_file.file == again.file and applied_file.curve is None  # written back
     for field in ("newly_covered", "upper_bound", "proven_optimal", "refined"):
         assert getattr(applied_file.outcome, field) == getattr(applied_mem.outcome, field)
-    assert _loaded(applied_file).curve.curve.newly_covered.tolist() == (
-        applied_mem.curve.curve.newly_covered.tolist()
-    )
+    # the point is in the file written back (its status says it was refined), and only there
+    back, before = _loaded(applied_file).curve.curve, _loaded(again).curve.curve
+    assert back.status[1].endswith(("(refined)", "(refined; earlier plan kept)"))
+    assert back.status == applied_mem.curve.curve.status
+    assert back.newly_covered.tolist() == applied_mem.curve.curve.newly_covered.tolist()
+    assert back.upper_bound.tolist() == applied_mem.curve.curve.upper_bound.tolist()
+    assert before is not back and before.status == back.status  # one file: both see it
+    assert not list(spill.glob("*.part"))  # written whole, then swapped in
 
 
 def test_spill_dir_holds_the_cuts_only_while_the_run_lasts(country, tmp_path, synthetic_run):

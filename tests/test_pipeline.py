@@ -489,6 +489,10 @@ def test_areas_drawn_later_are_the_same_and_a_plan_carries_its_district_table(tm
     later = assess_coverage(city, areas=False)
     assert later.service_areas is None and later.station_areas is None
     assert later.summary == now.summary
+    from planner.report import build_layers
+
+    with pytest.raises(InputError, match="draw_service_areas"):
+        build_layers(later)
     drawn = draw_service_areas(city, later)
     assert len(drawn.service_areas) == 3 and len(drawn.station_areas) > 0
     assert_geodataframe_equal(drawn.service_areas, now.service_areas)
@@ -506,3 +510,26 @@ def test_areas_drawn_later_are_the_same_and_a_plan_carries_its_district_table(tm
         a = gpd.read_file(tmp_path / "a" / "plan.gpkg", layer=layer)
         b = gpd.read_file(tmp_path / "b" / "plan.gpkg", layer=layer)
         assert_geodataframe_equal(a, b)
+
+
+def test_background_work_hands_back_its_result_or_its_error():
+    # the command line draws the service areas on a daemon thread: nothing waits for it on an
+    # error or an interrupt, and whoever asks for the result gets it, or its exception
+    import threading
+
+    from planner.cli import _in_background
+
+    started = threading.Event()
+
+    def work(x: int) -> int:
+        started.set()
+        assert threading.current_thread().daemon
+        return x * 2
+
+    assert _in_background(work, 21).result(timeout=10) == 42 and started.is_set()
+
+    def broken() -> None:
+        raise InputError("no areas")
+
+    with pytest.raises(InputError, match="no areas"):
+        _in_background(broken).result(timeout=10)

@@ -377,9 +377,37 @@ def test_group_identical_rows_in_blocks_is_the_same(monkeypatch, block) -> None:
     assert all(b[1] == a[0] for b, a in itertools.pairwise(blocks))
     if block == 3:
         assert len(blocks) > 50
+
+    def no_fallback(matrix: sp.csr_array) -> None:
+        raise AssertionError("the hashed groups were wrong")
+
+    monkeypatch.setattr(solvers, "_group_identical_rows_slow", no_fallback)
     fast = solvers._group_identical_rows(m)
     assert fast[0].tolist() == slow[0].tolist()
     assert fast[1].tolist() == slow[1].tolist()
+
+
+def test_a_hash_collision_is_caught_block_by_block(monkeypatch) -> None:
+    # all salts zero: every row of the same length hashes alike; the check, block by block,
+    # must see it and fall back to the exact grouping
+    rng = np.random.default_rng(5)
+    m = sp.csr_array((rng.random((60, 30)) < 0.2).astype(float))
+    slow = solvers._group_identical_rows_slow(m)
+    calls = []
+    monkeypatch.setattr(solvers, "ROW_BLOCK_PAIRS", 7)
+
+    class ZeroSalts:
+        def integers(self, low, high, *, size, dtype):
+            return np.zeros(size, dtype=dtype)
+
+    monkeypatch.setattr(solvers.np.random, "default_rng", lambda seed: ZeroSalts())
+    real_slow = solvers._group_identical_rows_slow
+    monkeypatch.setattr(
+        solvers, "_group_identical_rows_slow", lambda matrix: calls.append(1) or real_slow(matrix)
+    )
+    labels, first = solvers._group_identical_rows(m)
+    assert calls == [1]
+    assert labels.tolist() == slow[0].tolist() and first.tolist() == slow[1].tolist()
 
 
 # --------------------------------------------------------------------------------------------

@@ -340,7 +340,13 @@ def test_a_plans_prefix_solves_feed_the_panel(
         assert value == pytest.approx(curve.newly_covered[k], rel=1e-9)
         assert value <= ts.best_upper_bound[k] + 1e-6
     assert np.all(np.diff(ts.best_upper_bound) >= -1e-9)  # bounds never fall with k
-    # a plan smaller than the 10 sizes shown still solves the rest
+    # a plan smaller than the 10 sizes shown still solves the rest, and so does a plan whose
+    # prefix solves the safety net cut short (greedy stand-ins are not shown as best plans)
     small = plan_sites(city, coverage, n_sites=3, spacing_m=200.0)
     with pytest.raises(AssertionError, match="must not run again"):
         try_sites_for_plan(coverage, small, spacing_m=200.0, max_candidates=5)
+    from dataclasses import replace
+
+    cut_short = replace(plan, rollout=replace(rollout, time_limit_hit=True))
+    with pytest.raises(AssertionError, match="must not run again"):
+        try_sites_for_plan(coverage, cut_short, spacing_m=200.0, max_candidates=5)

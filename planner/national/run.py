@@ -249,7 +249,7 @@ def _spilled(state: _UnitState) -> _UnitState:
     if state.job.osm_file is None or state.file is not None:
         return state
     path = Path(state.job.osm_file).with_suffix(".state.pickle")
-    _dump(curve_model(state.coverage, state.curve), _model_file(str(path)))
+    _dump(curve_model(state.coverage, state.curve), _model_file(state))
     curve = state.curve
     bare = replace(curve, matrix=replace(curve.matrix, matrix=None), curve=None)
     _dump((state.city, state.coverage, bare, state.vehicles), path)
@@ -257,19 +257,25 @@ def _spilled(state: _UnitState) -> _UnitState:
 
 
 def _dump(value: Any, path: Path) -> None:
-    with path.open("wb") as fh:
+    """``value`` pickled to ``path`` whole or not at all (a worker dying mid-write leaves the
+    file it replaces)."""
+    part = path.with_name(path.name + ".part")
+    with part.open("wb") as fh:
         pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    part.replace(path)
 
 
-def _model_file(state_file: str) -> Path:
-    return Path(state_file).with_suffix(".model.pickle")
+def _model_file(state: _UnitState) -> Path:
+    """The unit's curve numbers, beside its cut: ``<cut>.model.pickle``."""
+    assert state.job.osm_file is not None
+    return Path(state.job.osm_file).with_suffix(".model.pickle")
 
 
 def _model(state: _UnitState) -> CurveModel:
     """The unit's curve numbers (read back alone when its state was spilled)."""
     if state.file is None:
         return curve_model(state.coverage, state.curve)
-    with _model_file(state.file).open("rb") as fh:
+    with _model_file(state).open("rb") as fh:
         return pickle.load(fh)  # written by _spilled of this run
 
 
@@ -560,7 +566,7 @@ def apply_unit_points(state: _UnitState, *solved: tuple[CurvePoint, ...]) -> _Un
         refined=tuple(sorted({*o.refined, *(p.k for p in points)})),
     )
     if state.file is not None:  # written back over the unit's file: the worker holds nothing heavy
-        _dump(model, _model_file(state.file))
+        _dump(model, _model_file(state))
         return replace(state, outcome=outcome)
     return replace(state, curve=replace(state.curve, curve=c), outcome=outcome)
 
