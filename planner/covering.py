@@ -93,8 +93,7 @@ def _merge_pairs(
     reference), so the pairs are held about twice at most, not four times."""
 
     def column(j: int, dtype: type) -> np.ndarray:
-        out = np.concatenate([p[j] for p in parts]).astype(dtype, copy=False)
-        return out
+        return np.concatenate([p[j] for p in parts]).astype(dtype, copy=False)
 
     rows, cols, values = column(0, np.int64), column(1, np.int64), column(2, float)
     parts.clear()

@@ -399,8 +399,8 @@ STRIP_MIN_CHAINS = 2_000
 
 def _dissolve(
     lines: np.ndarray, area: np.ndarray, n_areas: int, buffer_m: float, quad_segs: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """One buffered, dissolved polygon and the street length of each area 0..n_areas-1.
+) -> np.ndarray:
+    """One buffered, dissolved polygon for each area 0..n_areas-1.
 
     The lines of an area are joined into chains (:func:`chain_lines`), each chain is buffered
     (vectorised) and the buffers are unioned (GEOS cascaded union). Buffering a whole
@@ -409,10 +409,9 @@ def _dissolve(
     areas in parallel, and a large area cut into vertical strips whose unions are merged at
     the end. Malta, 54 stations: 1.25 s -> 0.64 s on 2 cores.
     """
-    street_m = np.bincount(area, weights=shapely.length(lines), minlength=n_areas)
     polygons = np.full(n_areas, shapely.Polygon(), dtype=object)
     if not lines.size:
-        return polygons, street_m
+        return polygons
     workers = os.cpu_count() or 1
     order = np.argsort(area, kind="stable")
     area, lines = area[order], lines[order]
@@ -441,7 +440,7 @@ def _dissolve(
         by_area.setdefault(task_area, []).append(part)
     for area_id, pieces in by_area.items():
         polygons[area_id] = pieces[0] if len(pieces) == 1 else shapely.union_all(pieces)
-    return polygons, street_m
+    return polygons
 
 
 def service_areas(
@@ -569,7 +568,7 @@ def service_areas(
         before = keys
         ring_lines.append(lines[new])
         ring_areas.append(area[new] + k * len(ids))
-    geometry, _ = _dissolve(
+    geometry = _dissolve(
         np.concatenate(ring_lines),
         np.concatenate(ring_areas),
         len(ids) * len(limits),

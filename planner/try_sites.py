@@ -371,7 +371,7 @@ def try_sites_for_plan(
     """
     own = np.asarray(plan.rollout.sites, dtype=np.int64)
     own_bound = float(plan.siting.upper_bound) if isinstance(plan.siting, SitingResult) else np.inf
-    k_max = max(own.size, DEFAULT_BEST_SIZES if max_sites is None else int(max_sites))
+    k_max = _best_sizes(int(own.size), max_sites)
     best_plans = None
     if curve is not None:
         best_plans = _curve_plans(curve, max(own.size, int(curve.max_sites)))
@@ -396,6 +396,12 @@ def try_sites_for_plan(
         context="plan",
         best_plans=best_plans,
     )
+
+
+def _best_sizes(size: int, max_sites: int | None) -> int:
+    """The largest ``k`` whose best plan the panel carries: the run's size, at least
+    ``max_sites`` (default :data:`DEFAULT_BEST_SIZES`)."""
+    return max(size, DEFAULT_BEST_SIZES if max_sites is None else int(max_sites))
 
 
 def _prefix_solved(rollout: RolloutResult, k_max: int) -> bool:
@@ -491,7 +497,7 @@ def _build(
     weights = np.where(covered, 0.0, population)
     size = int(own_plan.size if own_size is None else own_size)
     if best_plans is None:
-        k_max = max(size, DEFAULT_BEST_SIZES if max_sites is None else int(max_sites))
+        k_max = _best_sizes(size, max_sites)
         curve = coverage_curve(
             matrix,
             population,

@@ -309,8 +309,7 @@ def _spill_folder(spill_dir: str | Path | None) -> Path:
 def _spill_cut(osm: OsmData, folder: Path, name: str) -> str:
     """Write one unit's cut to ``folder`` (a pickle of the :class:`OsmData`); its path."""
     path = folder / f"{name}.pickle"
-    with path.open("wb") as fh:
-        pickle.dump(osm, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    _dump(osm, path)
     return str(path)
 
 
