@@ -128,7 +128,7 @@ def _run_city(
             settings=walk,
             areas=False,
         )
-        # the service areas (a picture: no number depends on them) are drawn on another core
+        # the service areas (a picture: no number depends on them) are drawn in the background
         # while the stations are reviewed and the sites chosen; joined before writing
         drawing = _in_background(pipeline.draw_service_areas, city, coverage)
         review = progress.run(
@@ -215,7 +215,7 @@ def _run_city(
             parameters |= {"redistribute_inspectors": True, "max_move_km": args.max_move_km}
             parameters.setdefault("node_limit", getattr(args, "node_limit", DEFAULT_NODE_LIMIT))
         coverage = progress.run(
-            gettext("service areas (drawn meanwhile on another core)"), drawing.result
+            gettext("service areas (drawn alongside the steps above)"), drawing.result
         )
         with progress.step(
             gettext("writing plan.gpkg, summary and map.html to {out}").format(out=out)

@@ -676,7 +676,7 @@ def assess_coverage(
     network), so ``walk_m`` is finite for every resident who can reach a station at all, and
     the sensitivity table can use any limit. ``areas=False`` leaves the service areas (a
     picture; no number depends on them) undrawn: :func:`draw_service_areas` draws them, e.g.
-    on another core while the sites are chosen, as the command line does.
+    in the background while the sites are chosen, as the command line does.
     """
     _expect_city("assess_coverage", city)
     if settings is not None and not isinstance(settings, WalkSettings):

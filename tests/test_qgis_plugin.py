@@ -397,7 +397,7 @@ def test_coverage_in_qgis_equals_the_cli(
     assert out["RESIDENTS_COVERED"] == summary["coverage"]["residents_covered"]
     log = "\n".join(result["log"]["info"])
     assert "walking distances, coverage ..." in log  # the steps, streamed
-    assert "service areas (drawn meanwhile on another core) ..." in log
+    assert "service areas (drawn alongside the steps above) ..." in log
     assert "within 800 m (10 min at 4.8 km/h)" in log  # the summary
 
 
