@@ -11,7 +11,7 @@ import itertools
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -451,16 +451,32 @@ def _lagrangian(
             break
         lam = np.clip(lam - step * max(value - lower, 0.0) / norm * subgradient, 0.0, weights)
         lam[lam < tiny] = 0.0  # no denormals: they make every product many times slower
-    scores = np.asarray(M @ best_lam, dtype=np.float64)
+    fixed = _lagrange_at(M, weights, k, best_lam, harvest=harvest)
+    return replace(fixed, timed_out=timed_out)
+
+
+def _lagrange_at(
+    M: sp.csr_array,
+    weights: FloatArray,
+    k: int,
+    lam: FloatArray,
+    *,
+    harvest: FloatArray | None = None,
+) -> _Lagrange:
+    """The Lagrangian bound of :func:`_lagrangian` at the multipliers ``lam`` (clipped to
+    ``0 .. weights``; any such ``lam`` gives a valid bound, however it was found), each row's
+    bound for plans containing it (variable fixing) and the ``k`` rows with the best scores."""
+    lam = np.clip(np.asarray(lam, dtype=np.float64), 0.0, weights)
+    scores = np.asarray(M @ lam, dtype=np.float64)
     order = np.argsort(-scores, kind="stable")
-    base = float((weights - best_lam).sum())
+    base = float((weights - lam).sum())
     if harvest is not None:
         _harvest(harvest, scores, base)
     bound = base + float(scores[order[:k]].sum())
-    row_bounds = np.full(n_rows, bound)
+    row_bounds = np.full(int(M.shape[0]), bound)
     outside = order[k:]
     row_bounds[outside] = bound - scores[order[k - 1]] + scores[outside]
-    return _Lagrange(bound, row_bounds, np.sort(order[:k]).astype(np.intp), timed_out, best_lam)
+    return _Lagrange(bound, row_bounds, np.sort(order[:k]).astype(np.intp), False, lam)
 
 
 # --------------------------------------------------------------------------------------------
@@ -473,6 +489,10 @@ class _MilpOutcome:
     x: FloatArray | None
     dual_bound: float  # HiGHS' bound on the minimised objective (nan if none)
     status: str
+    #: Only from :func:`_max_cover_lp`, when solved and fractional: the LP's optimal duals of
+    #: the covering rows ``y_j <= sum x_i`` (multipliers of :func:`_lagrange_at`) and its ``x``
+    multipliers: FloatArray | None = None
+    fractional_x: FloatArray | None = None
 
 
 def _run_milp(
@@ -570,7 +590,8 @@ def _max_cover_lp(red: _Reduced, k: int, *, time_limit_s: float) -> _MilpOutcome
     Coverage LPs of real cities are often integral at the optimum; then the LP alone proves the
     plan optimal. HiGHS' interior point solved them 2-3x faster than the simplex the MIP solver
     uses at its root (Almaty, 20 sites: 2.9 s against 7.0 s). Returns ``x`` only when integral;
-    ``dual_bound`` is the LP optimum (a valid bound on the minimised objective) when solved.
+    ``dual_bound`` is the LP optimum (a valid bound on the minimised objective) when solved;
+    when it is fractional, its duals and ``x`` (to fix rows and round a plan before the MILP).
     """
     n_c, n_g = red.matrix.shape
     A = sp.csr_array(
@@ -593,9 +614,11 @@ def _max_cover_lp(red: _Reduced, k: int, *, time_limit_s: float) -> _MilpOutcome
         return _MilpOutcome(None, math.nan, "LP not solved")  # untranslated: status code
     x = np.asarray(res.x, dtype=np.float64)
     fractional = (x[:n_c] > 1e-7) & (x[:n_c] < 1 - 1e-7)
-    integral = not fractional.any()
+    if not fractional.any():
+        return _MilpOutcome(x, float(res.fun), "optimal (LP)")
+    duals = -np.asarray(res.ineqlin.marginals, dtype=np.float64)[:n_g]
     return _MilpOutcome(
-        x if integral else None, float(res.fun), "optimal (LP)" if integral else "LP fractional"
+        None, float(res.fun), "LP fractional", multipliers=duals, fractional_x=x[:n_c]
     )
 
 

@@ -69,6 +69,7 @@ from planner._solvers import (
     OPTIMAL_REL_TOL,
     _covered_by,
     _greedy,
+    _lagrange_at,
     _lagrangian,
     _local_search,
     _max_cover_lp,
@@ -602,6 +603,23 @@ def _exact_max_cover(
                             else "stopped at mip_rel_gap (LP bound)",  # untranslated: status code
                         )
                     elif remaining > 0:
+                        if out.multipliers is not None:  # fix rows by the LP's duals
+                            lp = _lagrange_at(sub.matrix, sub.weights, k, out.multipliers)
+                            upper = min(upper, max(lp.bound, fixed_bound))
+                            assert out.fractional_x is not None
+                            rounded = np.argsort(-out.fractional_x, kind="stable")[:k]
+                            for start in (rounded, lp.sites):  # plans near the LP's optimum
+                                tried, tried_obj = _local_search(M, weights, rows[sub.rows[start]])
+                                if tried_obj > objective:
+                                    local, objective = tried, tried_obj
+                            kept = lp.row_bounds >= objective * (1 - 1e-9)
+                            if (~kept).any():
+                                fixed_bound = max(fixed_bound, float(lp.row_bounds[~kept].max()))
+                            rows = rows[sub.rows[kept]]
+                            sub = _reduce(
+                                M[rows], weights, exclude=np.zeros(0, dtype=np.intp),
+                                dedupe_rows=True,
+                            )  # fmt: skip
                         out = _max_cover_milp(
                             sub,
                             k,
