@@ -374,10 +374,12 @@ def refinement_points(
     proven (curve equal to bound), ``sum_i curves_i(u_i) = B*`` would be a feasible value, so
     the best allocation over the curves would reach ``B*``: the national gap would be 0. Each
     unit's points returned are therefore, among ``k = 1 .. K_i``: ``u_i``, the unit's ``k_i`` in
-    the best allocation over the curves (its plan is the one built) and ``k_i + 1`` (where the
-    allocation moves next), each only when it is not ``settled`` (proven, or already solved as
-    far as the solver's limits allow). Solving them and calling this again until nothing is
-    returned closes the gap, except at points the solver could not prove.
+    the best allocation over the curves (its plan is the one built), ``k_i + 1`` (where the
+    allocation moves next) and every ``k`` below ``k_i`` (so the whole curve a user reads up to
+    the unit's allocation + 1 is proven, not only the points the gap needs), each only when it
+    is not ``settled`` (proven, or already solved as far as the solver's limits allow). Solving
+    them and calling this again until nothing is returned closes the gap, except at points the
+    solver could not prove.
 
     Parameters
     ----------
@@ -425,7 +427,7 @@ def refinement_points(
     upper, _ = _backtrack(final_b, choice_b, _by_budget(final_b, budget), budget, tightened)
     out = []
     for c, s, k_low, k_up in zip(units.curves, done, lower, upper, strict=True):
-        wanted = {int(k_low), int(k_low) + 1, int(k_up)}
+        wanted = {*range(1, int(k_low) + 2), int(k_up)}
         if ahead > 0 and 1 <= k_up < c.size and not s[k_up]:
             above = np.flatnonzero(~s[int(k_up) + 1 :])[:ahead] + int(k_up) + 1
             wanted |= {int(k) for k in above}
