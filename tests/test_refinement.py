@@ -36,9 +36,11 @@ def test_points_by_hand():
     # over the curves: (3, 0) = 9; over the bounds: (2, 1) = 9 + 1.5 = 10.5
     assert allocate(curves, 3, bounds=bounds).upper_bound == pytest.approx(10.5)
     points = refinement_points(curves, bounds, 3, settled=settled)
-    assert [p.tolist() for p in points] == [[2, 3], []]  # u_0 = 2; k_0 = 3 (k_0 + 1 is past K)
+    # u_0 = 2; k_0 = 3 (k_0 + 1 is past K); and k = 1 below the allocation, so the curve a user
+    # reads is proven up to the allocation + 1 (issue 22, goal 1), though the gap does not need it
+    assert [p.tolist() for p in points] == [[1, 2, 3], []]
     # settled points are never asked for again
-    settled[0][[2, 3]] = True
+    settled[0][[1, 2, 3]] = True
     assert [p.tolist() for p in refinement_points(curves, bounds, 3, settled=settled)] == [[], []]
     with pytest.raises(InputError, match="settled must have one array per curve"):
         refinement_points(curves, bounds, 3, settled=[np.ones(3, dtype=bool)] * 2)
@@ -79,6 +81,9 @@ def test_refining_the_points_asked_for_closes_the_gap(seed):
     result = allocate(lower, budget, bounds=upper)
     assert result.newly_covered == pytest.approx(_brute_allocation(opt, budget))
     assert result.gap == pytest.approx(0.0, abs=1e-9)
+    # every unit's curve is proven up to its allocation + 1 (or its end)
+    for i, k in enumerate(result.new_stations):
+        assert proven[i][: int(k) + 2].all()
     assert solved < sum(o.size - 1 for o in opt)  # fewer points than the whole curves
 
 

@@ -294,6 +294,49 @@ def test_milp_path_matches_brute_force(seed: int, monkeypatch: pytest.MonkeyPatc
         assert r.upper_bound >= best - 1e-9
 
 
+def test_lp_duals_fix_rows_before_the_milp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fractional LP's duals are Lagrangian multipliers: their bound equals the LP's, every
+    row's bound is at least the best plan containing it (brute force), and the MILP then runs
+    on the rows left, with the same optimum as brute force."""
+    monkeypatch.setattr(solvers, "_LAGRANGE_ITERATIONS", 1)  # leave the LP and MILP the work
+    lp_rows: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    real_lp, real_milp = siting._max_cover_lp, siting._max_cover_milp
+
+    def lp(sub, k, **kw):  # type: ignore[no-untyped-def]
+        out = real_lp(sub, k, **kw)
+        if out.multipliers is not None:
+            lp_rows.append(int(sub.matrix.shape[0]))
+            fixed = solvers._lagrange_at(sub.matrix, sub.weights, k, out.multipliers)
+            assert fixed.bound == pytest.approx(-out.dual_bound, rel=1e-7)
+            dense = sub.matrix.toarray() > 0
+            plans = {
+                c: float(sub.weights[dense[list(c)].any(axis=0)].sum())
+                for c in itertools.combinations(range(dense.shape[0]), k)
+            }
+            for i in range(dense.shape[0]):
+                best_with_i = max(v for c, v in plans.items() if i in c)
+                assert fixed.row_bounds[i] >= best_with_i - 1e-6
+        return out
+
+    def milp(sub, k, **kw):  # type: ignore[no-untyped-def]
+        pairs.append((lp_rows[-1], int(sub.matrix.shape[0])))  # the LP just before, the MILP
+        return real_milp(sub, k, **kw)
+
+    monkeypatch.setattr(siting, "_max_cover_lp", lp)
+    monkeypatch.setattr(siting, "_max_cover_milp", milp)
+    for seed in range(12):
+        m, pop, old = random_instance(300 + seed, n_cand=14, n_dem=60, density=0.2)
+        for k in (2, 3, 4):
+            best = brute_max(m, pop, old, k)
+            r = maximize_coverage(m, pop, n_sites=k, already_covered=old)
+            assert r.newly_covered_population == pytest.approx(best, rel=1e-9)
+            assert r.proven_optimal
+    assert len(pairs) >= 5  # fractional LPs were met and MILPs followed them
+    assert all(after <= before for before, after in pairs)
+    assert sum(after for _, after in pairs) < 0.8 * sum(before for before, _ in pairs)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_lagrangian_path_bounds_are_valid(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # Forbid the MILP so the result rests on local search and the Lagrangian bound only.
