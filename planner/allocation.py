@@ -366,6 +366,7 @@ def refinement_points(
     max_new: ArrayLike | None = None,
     names: Sequence[str] | None = None,
     ahead: int = 0,
+    proven: Sequence[ArrayLike] | None = None,
 ) -> list[Int64Array]:
     """The curve points whose proof can narrow the national gap, per unit.
 
@@ -375,11 +376,12 @@ def refinement_points(
     the best allocation over the curves would reach ``B*``: the national gap would be 0. Each
     unit's points returned are therefore, among ``k = 1 .. K_i``: ``u_i``, the unit's ``k_i`` in
     the best allocation over the curves (its plan is the one built), ``k_i + 1`` (where the
-    allocation moves next) and every ``k`` below ``k_i`` (so the whole curve a user reads up to
-    the unit's allocation + 1 is proven, not only the points the gap needs), each only when it
-    is not ``settled`` (proven, or already solved as far as the solver's limits allow). Solving
-    them and calling this again until nothing is returned closes the gap, except at points the
-    solver could not prove.
+    allocation moves next) and, once ``k_i`` and ``k_i + 1`` are ``proven``, every ``k`` below
+    ``k_i`` (so the whole curve a user reads up to the unit's allocation + 1 is proven, not only
+    the points the gap needs; a unit whose allocation the solver cannot prove is spared the
+    work below it), each only when it is not ``settled`` (proven, or already solved as far as
+    the solver's limits allow). Solving them and calling this again until nothing is returned
+    closes the gap, except at points the solver could not prove.
 
     Parameters
     ----------
@@ -393,6 +395,9 @@ def refinement_points(
         Also up to this many unsettled points above ``u_i`` (when ``u_i`` itself is unsettled):
         as bounds fall, the allocation over the bounds tends to move up one point per round,
         so solving a few ahead saves rounds (each round waits for its slowest point).
+    proven
+        Per unit, booleans of the curve's length: ``True`` where the point is proven optimal
+        (default: ``settled``).
 
     Returns
     -------
@@ -408,17 +413,8 @@ def refinement_points(
     budget = _check_count("refinement_points", "n_new", n_new)
     _check_minimums(units, budget, "n_new", "--new-stations")
     assert units.bounds is not None
-    done = [np.asarray(s, dtype=bool) for s in settled]
-    wrong = [
-        i for i, (s, c) in enumerate(zip(done, units.curves, strict=False)) if s.shape != c.shape
-    ]
-    if len(done) != len(units.curves) or wrong:
-        raise InputError(
-            gettext(
-                "{function}: settled must have one array per curve, of the curve's length"
-            ).format(function="refinement_points"),
-            [f"unit {i}: {done[i].shape} vs {units.curves[i].shape}" for i in wrong[:10]],
-        )
+    done = _per_curve("settled", settled, units.curves)
+    exact = done if proven is None else _per_curve("proven", proven, units.curves)
     lo, hi = _limits(units, budget)
     final, choice = _forward(units.curves, lo, hi, budget)
     lower, _ = _backtrack(final, choice, _by_budget(final, budget), budget, units.curves)
@@ -426,13 +422,33 @@ def refinement_points(
     final_b, choice_b = _forward(tightened, lo, hi, budget)
     upper, _ = _backtrack(final_b, choice_b, _by_budget(final_b, budget), budget, tightened)
     out = []
-    for c, s, k_low, k_up in zip(units.curves, done, lower, upper, strict=True):
-        wanted = {*range(1, int(k_low) + 2), int(k_up)}
+    for c, s, e, k_low, k_up in zip(units.curves, done, exact, lower, upper, strict=True):
+        wanted = {int(k_low), int(k_low) + 1, int(k_up)}
+        if e[int(k_low) : int(k_low) + 2].all():  # the allocation's points are proven
+            wanted |= set(range(1, int(k_low)))
         if ahead > 0 and 1 <= k_up < c.size and not s[k_up]:
             above = np.flatnonzero(~s[int(k_up) + 1 :])[:ahead] + int(k_up) + 1
             wanted |= {int(k) for k in above}
         out.append(np.array(sorted(k for k in wanted if 1 <= k < c.size and not s[k]), np.int64))
     return out
+
+
+def _per_curve(
+    name: str, values: Sequence[ArrayLike], curves: Sequence[FloatArray]
+) -> list[NDArray[np.bool_]]:
+    """``values`` as booleans, one array per curve of the curve's length, or InputError."""
+    arrays = [np.asarray(v, dtype=bool) for v in values]
+    wrong = [
+        i for i, (a, c) in enumerate(zip(arrays, curves, strict=False)) if a.shape != c.shape
+    ]
+    if len(arrays) != len(curves) or wrong:
+        raise InputError(
+            gettext(
+                "{function}: {name} must have one array per curve, of the curve's length"
+            ).format(function="refinement_points", name=name),
+            [f"unit {i}: {arrays[i].shape} vs {curves[i].shape}" for i in wrong[:10]],
+        )
+    return arrays
 
 
 # --------------------------------------------------------------------------------------------

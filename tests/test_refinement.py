@@ -36,14 +36,22 @@ def test_points_by_hand():
     # over the curves: (3, 0) = 9; over the bounds: (2, 1) = 9 + 1.5 = 10.5
     assert allocate(curves, 3, bounds=bounds).upper_bound == pytest.approx(10.5)
     points = refinement_points(curves, bounds, 3, settled=settled)
-    # u_0 = 2; k_0 = 3 (k_0 + 1 is past K); and k = 1 below the allocation, so the curve a user
-    # reads is proven up to the allocation + 1 (issue 22, goal 1), though the gap does not need it
-    assert [p.tolist() for p in points] == [[1, 2, 3], []]
+    assert [p.tolist() for p in points] == [[2, 3], []]  # u_0 = 2; k_0 = 3 (k_0 + 1 is past K)
+    # once the allocation's point k_0 = 3 is proven, every point below it is asked for, so the
+    # curve a user reads is proven up to the allocation + 1 (issue 22, goal 1), though the gap
+    # does not need it; a point settled but not proven (the solver's limits) asks for nothing
+    settled[0][[2, 3]] = True
+    unproven = [np.array([True, False, False, False]), np.ones(4, dtype=bool)]
+    assert [p.tolist() for p in refinement_points(curves, bounds, 3, settled=settled)] == [[1], []]
+    points = refinement_points(curves, bounds, 3, settled=settled, proven=unproven)
+    assert [p.tolist() for p in points] == [[], []]
     # settled points are never asked for again
-    settled[0][[1, 2, 3]] = True
+    settled[0][1] = True
     assert [p.tolist() for p in refinement_points(curves, bounds, 3, settled=settled)] == [[], []]
     with pytest.raises(InputError, match="settled must have one array per curve"):
         refinement_points(curves, bounds, 3, settled=[np.ones(3, dtype=bool)] * 2)
+    with pytest.raises(InputError, match="proven must have one array per curve"):
+        refinement_points(curves, bounds, 3, settled=settled, proven=[np.ones(4, dtype=bool)])
 
 
 @pytest.mark.parametrize("seed", range(25))

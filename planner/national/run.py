@@ -1368,14 +1368,17 @@ def _refine_curves(
         curves, bounds, min_new, max_new = _curves(ordered, units, options)
         if int(min_new.sum()) > options.new_stations:
             break  # _allocate says so, with the units' minimums
-        settled = []
+        settled, proven = [], []
         for u, c in zip(ordered, curves, strict=True):
-            done = np.ones(c.size, dtype=bool)
+            exact = np.ones(c.size, dtype=bool)
             if u.ok:
-                done = np.asarray(u.proven_optimal, dtype=bool).copy()
+                exact = np.asarray(u.proven_optimal, dtype=bool).copy()
+                exact[0] = True
+            done = exact.copy()
+            if u.ok:
                 done[list(u.refined)] = True
-                done[0] = True
             settled.append(done)
+            proven.append(exact)
         points = refinement_points(
             curves,
             bounds,
@@ -1385,6 +1388,7 @@ def _refine_curves(
             max_new=max_new,
             names=[u.name for u in ordered],
             ahead=REFINE_AHEAD,
+            proven=proven,
         )
         todo = {
             u.name: tuple(int(k) for k in p)
