@@ -620,13 +620,22 @@ def _exact_max_cover(
                                 M[rows], weights, exclude=np.zeros(0, dtype=np.intp),
                                 dedupe_rows=True,
                             )  # fmt: skip
-                        out = _max_cover_milp(
-                            sub,
-                            k,
-                            time_limit_s=remaining,
-                            mip_rel_gap=mip_rel_gap,
-                            node_limit=node_limit,
-                        )
+                        if closed():  # a plan rounded from the LP reached its bound
+                            out = _MilpOutcome(
+                                None,
+                                math.nan,
+                                "optimal (LP bound)"
+                                if _gap_max(upper, objective) <= OPTIMAL_REL_TOL
+                                else "stopped at mip_rel_gap (LP bound)",  # untranslated: status
+                            )
+                        else:
+                            out = _max_cover_milp(
+                                sub,
+                                k,
+                                time_limit_s=remaining,
+                                mip_rel_gap=mip_rel_gap,
+                                node_limit=node_limit,
+                            )
                     else:
                         out = _MilpOutcome(None, math.nan, "time limit")
                 status = out.status
