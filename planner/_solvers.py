@@ -472,11 +472,13 @@ def _lagrange_at(
     base = float((weights - lam).sum())
     if harvest is not None:
         _harvest(harvest, scores, base)
-    bound = base + float(scores[order[:k]].sum())
-    row_bounds = np.full(int(M.shape[0]), bound)
-    outside = order[k:]
-    row_bounds[outside] = bound - scores[order[k - 1]] + scores[outside]
-    return _Lagrange(bound, row_bounds, np.sort(order[:k]).astype(np.intp), False, lam)
+    top = min(int(k), scores.size)  # k may exceed the rows left: then every row is in
+    bound = base + float(scores[order[:top]].sum())
+    row_bounds = np.full(scores.size, bound)
+    outside = order[top:]
+    if top > 0 and outside.size:
+        row_bounds[outside] = bound - scores[order[top - 1]] + scores[outside]
+    return _Lagrange(bound, row_bounds, np.sort(order[:top]).astype(np.intp), False, lam)
 
 
 # --------------------------------------------------------------------------------------------

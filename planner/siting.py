@@ -620,6 +620,7 @@ def _exact_max_cover(
                                 M[rows], weights, exclude=np.zeros(0, dtype=np.intp),
                                 dedupe_rows=True,
                             )  # fmt: skip
+                        remaining = deadline - time.perf_counter()
                         if closed():  # a plan rounded from the LP reached its bound
                             out = _MilpOutcome(
                                 None,
@@ -628,6 +629,8 @@ def _exact_max_cover(
                                 if _gap_max(upper, objective) <= OPTIMAL_REL_TOL
                                 else "stopped at mip_rel_gap (LP bound)",  # untranslated: status
                             )
+                        elif remaining <= 0:
+                            out = _MilpOutcome(None, math.nan, "time limit")
                         else:
                             out = _max_cover_milp(
                                 sub,

@@ -54,6 +54,21 @@ def test_points_by_hand():
         refinement_points(curves, bounds, 3, settled=settled, proven=[np.ones(4, dtype=bool)])
 
 
+def test_points_below_wait_for_the_allocation_and_the_next_point_proven():
+    """Below the allocation k_0 = 3, k = 1 is asked for only when both k_0 and k_0 + 1 are
+    proven: settled at the solver's limits (unproven) at k_0 + 1 asks for nothing."""
+    curves = [np.array([0.0, 6, 7, 9, 9.5]), np.array([0.0, 1.5, 1.6, 1.7, 1.8])]
+    bounds = [np.array([0.0, 8, 9, 10, 10]), curves[1].copy()]
+    assert allocate(curves, 3, bounds=bounds).new_stations.tolist() == [3, 0]
+    settled = [np.array([True, False, True, True, True]), np.ones(5, dtype=bool)]
+    k1_unproven = [np.array([True, False, False, True, False]), np.ones(5, dtype=bool)]
+    k1_proven = [np.array([True, False, False, True, True]), np.ones(5, dtype=bool)]
+    points = refinement_points(curves, bounds, 3, settled=settled, proven=k1_unproven)
+    assert [p.tolist() for p in points] == [[], []]
+    points = refinement_points(curves, bounds, 3, settled=settled, proven=k1_proven)
+    assert [p.tolist() for p in points] == [[1], []]
+
+
 @pytest.mark.parametrize("seed", range(25))
 def test_refining_the_points_asked_for_closes_the_gap(seed):
     """Curves start as weak plans with loose bounds; proving only the points asked for, round

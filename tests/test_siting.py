@@ -281,12 +281,10 @@ def test_max_coverage_matches_brute_force(seed: int) -> None:
         assert again.sites.tolist() == exact.sites.tolist()
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_milp_path_matches_brute_force(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    # One subgradient step only: the Lagrangian bound stays weak and HiGHS has to close the gap.
-    monkeypatch.setattr(solvers, "_LAGRANGE_ITERATIONS", 1)
-    m, pop, old = random_instance(50 + seed, n_cand=14, n_dem=60, density=0.2)
-    for k in (2, 3, 4):
+def assert_exact_as_brute_force(
+    m: sp.csr_array, pop: np.ndarray, old: np.ndarray, ks: tuple[int, ...]
+) -> None:
+    for k in ks:
         best = brute_max(m, pop, old, k)
         r = maximize_coverage(m, pop, n_sites=k, already_covered=old)
         assert r.newly_covered_population == pytest.approx(best, rel=1e-9)
@@ -294,19 +292,32 @@ def test_milp_path_matches_brute_force(seed: int, monkeypatch: pytest.MonkeyPatc
         assert r.upper_bound >= best - 1e-9
 
 
-def test_lp_duals_fix_rows_before_the_milp(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("seed", range(6))
+def test_milp_path_matches_brute_force(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One subgradient step only: the Lagrangian bound stays weak and HiGHS has to close the gap.
+    monkeypatch.setattr(solvers, "_LAGRANGE_ITERATIONS", 1)
+    m, pop, old = random_instance(50 + seed, n_cand=14, n_dem=60, density=0.2)
+    assert_exact_as_brute_force(m, pop, old, (2, 3, 4))
+
+
+@pytest.mark.parametrize("iterations", [1, 3])
+def test_lp_duals_fix_rows_before_the_milp(
+    iterations: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A fractional LP's duals are Lagrangian multipliers: their bound equals the LP's, every
     row's bound is at least the best plan containing it (brute force), and the MILP then runs
-    on the rows left, with the same optimum as brute force."""
-    monkeypatch.setattr(solvers, "_LAGRANGE_ITERATIONS", 1)  # leave the LP and MILP the work
-    lp_rows: list[int] = []
-    pairs: list[tuple[int, int]] = []
+    on fewer of the LP's rows (each row's covered residents, which merging demand does not
+    change, is one of the LP's rows'), with the same optimum as brute force. With 3 subgradient
+    steps the Lagrangian has dropped rows before the LP, so the rows are renumbered twice."""
+    monkeypatch.setattr(solvers, "_LAGRANGE_ITERATIONS", iterations)  # leave the LP work
+    lp_rows: list[np.ndarray] = []
+    pairs: list[tuple[np.ndarray, np.ndarray]] = []
     real_lp, real_milp = siting._max_cover_lp, siting._max_cover_milp
 
     def lp(sub, k, **kw):  # type: ignore[no-untyped-def]
         out = real_lp(sub, k, **kw)
-        if out.multipliers is not None:
-            lp_rows.append(int(sub.matrix.shape[0]))
+        lp_rows.append(np.asarray(sub.matrix @ sub.weights))
+        if out.x is None and out.multipliers is not None:
             fixed = solvers._lagrange_at(sub.matrix, sub.weights, k, out.multipliers)
             assert fixed.bound == pytest.approx(-out.dual_bound, rel=1e-7)
             dense = sub.matrix.toarray() > 0
@@ -320,21 +331,31 @@ def test_lp_duals_fix_rows_before_the_milp(monkeypatch: pytest.MonkeyPatch) -> N
         return out
 
     def milp(sub, k, **kw):  # type: ignore[no-untyped-def]
-        pairs.append((lp_rows[-1], int(sub.matrix.shape[0])))  # the LP just before, the MILP
+        pairs.append((lp_rows[-1], np.asarray(sub.matrix @ sub.weights)))
         return real_milp(sub, k, **kw)
 
     monkeypatch.setattr(siting, "_max_cover_lp", lp)
     monkeypatch.setattr(siting, "_max_cover_milp", milp)
     for seed in range(12):
         m, pop, old = random_instance(300 + seed, n_cand=14, n_dem=60, density=0.2)
-        for k in (2, 3, 4):
-            best = brute_max(m, pop, old, k)
-            r = maximize_coverage(m, pop, n_sites=k, already_covered=old)
-            assert r.newly_covered_population == pytest.approx(best, rel=1e-9)
-            assert r.proven_optimal
+        assert_exact_as_brute_force(m, pop, old, (2, 3, 4))
     assert len(pairs) >= 5  # fractional LPs were met and MILPs followed them
-    assert all(after <= before for before, after in pairs)
-    assert sum(after for _, after in pairs) < 0.8 * sum(before for before, _ in pairs)
+    for before, after in pairs:  # the MILP's rows are some of the LP's rows
+        assert np.isin(np.round(after, 6), np.round(before, 6)).all()
+    assert sum(a.size for _, a in pairs) < 0.8 * sum(b.size for b, _ in pairs)
+
+
+def test_lagrange_at_with_more_sites_than_rows() -> None:
+    # 3 rows, k = 4: every row is in the plan; the bound is still valid (everything coverable)
+    pattern = sp.csr_array(np.array([[1.0, 1, 0, 0], [0, 1, 1, 0], [0, 0, 0, 1]]))
+    weights = np.array([2.0, 3.0, 5.0, 7.0])
+    lam = np.array([2.0, 1.0, 5.0, 0.0])
+    fixed = solvers._lagrange_at(pattern, weights, 4, lam)
+    # base (0 + 2 + 0 + 7) + every row's score (3 + 6 + 0)
+    assert fixed.bound == pytest.approx(18.0)
+    assert fixed.bound >= weights.sum()
+    assert fixed.sites.tolist() == [0, 1, 2]
+    assert fixed.row_bounds.tolist() == [18.0, 18.0, 18.0]
 
 
 @pytest.mark.parametrize("seed", range(4))
