@@ -520,6 +520,13 @@ def _max_coverage_core(
     return _MaxCover(sites, objective, upper, greedy_obj, status, timed_out)
 
 
+def _kept_rows(row_bounds: FloatArray, objective: float) -> tuple[BoolArray, float]:
+    """Rows that may be in a plan better than ``objective`` (their bound reaches it), and the
+    best bound of the rows dropped (0 if none): no plan holding one of them does better."""
+    kept = row_bounds >= objective * (1 - 1e-9)
+    return kept, float(row_bounds[~kept].max()) if (~kept).any() else 0.0
+
+
 def _exact_max_cover(
     red: _Reduced,
     k: int,
@@ -564,7 +571,7 @@ def _exact_max_cover(
         if tried_obj > objective:
             local, objective = tried, tried_obj
         status = "Lagrangian bound"
-        keep = lag.row_bounds >= objective * (1 - 1e-9)
+        keep, _ = _kept_rows(lag.row_bounds, objective)
         keep[local] = True
         fixed_bound = float(lag.row_bounds[~keep].max()) if (~keep).any() else 0.0
         rows = np.flatnonzero(keep)
@@ -594,7 +601,24 @@ def _exact_max_cover(
                     if not math.isnan(out.dual_bound):
                         upper = min(upper, max(-out.dual_bound, fixed_bound))
                     remaining = deadline - time.perf_counter()
-                    if closed():
+                    if out.multipliers is not None and not closed() and remaining > 0:
+                        # the LP's duals fix rows, after plans rounded from the LP raise the bar
+                        lp = _lagrange_at(sub.matrix, sub.weights, k, out.multipliers)
+                        upper = min(upper, max(lp.bound, fixed_bound))
+                        assert out.fractional_x is not None
+                        rounded = np.argsort(-out.fractional_x, kind="stable")[:k]
+                        for start in (rounded, lp.sites):
+                            tried, tried_obj = _local_search(M, weights, rows[sub.rows[start]])
+                            if tried_obj > objective:
+                                local, objective = tried, tried_obj
+                        kept, dropped_bound = _kept_rows(lp.row_bounds, objective)
+                        fixed_bound = max(fixed_bound, dropped_bound)
+                        rows = rows[sub.rows[kept]]
+                        sub = _reduce(
+                            M[rows], weights, exclude=np.zeros(0, dtype=np.intp), dedupe_rows=True
+                        )
+                        remaining = deadline - time.perf_counter()
+                    if closed():  # by the LP's bound (a plan rounded from it may reach it)
                         out = _MilpOutcome(
                             None,
                             math.nan,
@@ -603,42 +627,13 @@ def _exact_max_cover(
                             else "stopped at mip_rel_gap (LP bound)",  # untranslated: status code
                         )
                     elif remaining > 0:
-                        if out.multipliers is not None:  # fix rows by the LP's duals
-                            lp = _lagrange_at(sub.matrix, sub.weights, k, out.multipliers)
-                            upper = min(upper, max(lp.bound, fixed_bound))
-                            assert out.fractional_x is not None
-                            rounded = np.argsort(-out.fractional_x, kind="stable")[:k]
-                            for start in (rounded, lp.sites):  # plans near the LP's optimum
-                                tried, tried_obj = _local_search(M, weights, rows[sub.rows[start]])
-                                if tried_obj > objective:
-                                    local, objective = tried, tried_obj
-                            kept = lp.row_bounds >= objective * (1 - 1e-9)
-                            if (~kept).any():
-                                fixed_bound = max(fixed_bound, float(lp.row_bounds[~kept].max()))
-                            rows = rows[sub.rows[kept]]
-                            sub = _reduce(
-                                M[rows], weights, exclude=np.zeros(0, dtype=np.intp),
-                                dedupe_rows=True,
-                            )  # fmt: skip
-                        remaining = deadline - time.perf_counter()
-                        if closed():  # a plan rounded from the LP reached its bound
-                            out = _MilpOutcome(
-                                None,
-                                math.nan,
-                                "optimal (LP bound)"
-                                if _gap_max(upper, objective) <= OPTIMAL_REL_TOL
-                                else "stopped at mip_rel_gap (LP bound)",  # untranslated: status
-                            )
-                        elif remaining <= 0:
-                            out = _MilpOutcome(None, math.nan, "time limit")
-                        else:
-                            out = _max_cover_milp(
-                                sub,
-                                k,
-                                time_limit_s=remaining,
-                                mip_rel_gap=mip_rel_gap,
-                                node_limit=node_limit,
-                            )
+                        out = _max_cover_milp(
+                            sub,
+                            k,
+                            time_limit_s=remaining,
+                            mip_rel_gap=mip_rel_gap,
+                            node_limit=node_limit,
+                        )
                     else:
                         out = _MilpOutcome(None, math.nan, "time limit")
                 status = out.status

@@ -1370,13 +1370,12 @@ def _refine_curves(
             break  # _allocate says so, with the units' minimums
         settled, proven = [], []
         for u, c in zip(ordered, curves, strict=True):
-            exact = np.ones(c.size, dtype=bool)
+            exact = done = np.ones(c.size, dtype=bool)  # a failed unit: nothing to solve
             if u.ok:
                 exact = np.asarray(u.proven_optimal, dtype=bool).copy()
                 exact[0] = True
-            done = exact.copy()
-            if u.ok:
-                done[list(u.refined)] = True
+                done = exact.copy()
+                done[list(u.refined)] = True  # solved as far as the limits allow
             settled.append(done)
             proven.append(exact)
         points = refinement_points(
